@@ -1,0 +1,127 @@
+/**
+ * Berth's error hierarchy. Each error's `name` is a literal: it is the contract with the
+ * state machines' `Retry`/`Catch` `ErrorEquals` (see statemachine/README.md) and with the
+ * HTTP/Slack edges' status table.
+ */
+export abstract class BerthError extends Error {
+  abstract override readonly name: BerthErrorName;
+  abstract readonly retryable: boolean;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+
+  /** A JSON-safe summary, small enough for a Step Functions payload. */
+  toJSON(): { name: string; message: string; retryable: boolean } {
+    return { name: this.name, message: this.message, retryable: this.retryable };
+  }
+}
+
+export type BerthErrorName =
+  | 'ValidationError'
+  | 'NotFoundError'
+  | 'OwnershipConflictError'
+  | 'OperationInProgressError'
+  | 'ThrottlingError'
+  | 'TransientAwsError'
+  | 'DependencyPendingError'
+  | 'InsufficientCapacityError'
+  | 'UnhealthyError'
+  | 'DeploymentRolledBackError'
+  | 'VerifyTimeoutError'
+  | 'AwsRequestError'
+  | 'ConfigError';
+
+/** Invalid input. `field` is a dotted path (`healthCheck.path`), `rule` says what was expected. */
+export class ValidationError extends BerthError {
+  override readonly name = 'ValidationError' as const;
+  readonly retryable = false;
+  constructor(
+    readonly field: string,
+    readonly rule: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${field}: ${rule}`, options);
+  }
+}
+
+export class NotFoundError extends BerthError {
+  override readonly name = 'NotFoundError' as const;
+  readonly retryable = false;
+}
+
+/** A resource with Berth's name for this environment exists but does not carry its ownership tags. */
+export class OwnershipConflictError extends BerthError {
+  override readonly name = 'OwnershipConflictError' as const;
+  readonly retryable = false;
+  constructor(
+    readonly resource: string,
+    readonly env: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${resource} exists but is not tagged as belonging to environment "${env}" (berth:env/berth:managed-by); Berth will neither adopt nor delete it`,
+      options,
+    );
+  }
+}
+
+export class OperationInProgressError extends BerthError {
+  override readonly name = 'OperationInProgressError' as const;
+  readonly retryable = false;
+}
+
+export class ThrottlingError extends BerthError {
+  override readonly name = 'ThrottlingError' as const;
+  readonly retryable = true;
+}
+
+export class TransientAwsError extends BerthError {
+  override readonly name = 'TransientAwsError' as const;
+  readonly retryable = true;
+}
+
+export class DependencyPendingError extends BerthError {
+  override readonly name = 'DependencyPendingError' as const;
+  readonly retryable = true;
+}
+
+export class InsufficientCapacityError extends BerthError {
+  override readonly name = 'InsufficientCapacityError' as const;
+  readonly retryable = false;
+}
+
+export class UnhealthyError extends BerthError {
+  override readonly name = 'UnhealthyError' as const;
+  readonly retryable = false;
+}
+
+export class DeploymentRolledBackError extends BerthError {
+  override readonly name = 'DeploymentRolledBackError' as const;
+  readonly retryable = false;
+}
+
+export class VerifyTimeoutError extends BerthError {
+  override readonly name = 'VerifyTimeoutError' as const;
+  readonly retryable = false;
+}
+
+/** Any other AWS error. `code` is the AWS error code; the SDK exception is kept as `cause`. */
+export class AwsRequestError extends BerthError {
+  override readonly name = 'AwsRequestError' as const;
+  readonly retryable = false;
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}: ${message}`, options);
+  }
+}
+
+export class ConfigError extends BerthError {
+  override readonly name = 'ConfigError' as const;
+  readonly retryable = false;
+}
+
+export const isBerthError = (error: unknown): error is BerthError => error instanceof BerthError;

@@ -1,0 +1,165 @@
+/**
+ * What adapters observe of an environment in AWS. Core plans and assessments take these
+ * plain shapes; adapters fill them. Every resource carries its tags so ownership can be checked.
+ */
+export type Tags = Readonly<Record<string, string>>;
+
+export interface ObservedSecurityGroup {
+  readonly id: string;
+  readonly name: string;
+  readonly tags: Tags;
+}
+
+export interface ObservedTarget {
+  readonly id: string;
+  readonly port: number;
+  /** AWS target health state: initial | healthy | unhealthy | unused | draining | unavailable */
+  readonly state: string;
+  /** AWS reason code, e.g. Target.ResponseCodeMismatch, Elb.RegistrationInProgress */
+  readonly reason?: string;
+  readonly description?: string;
+}
+
+export interface ObservedTargetGroup {
+  readonly arn: string;
+  readonly name: string;
+  readonly tags: Tags;
+  readonly loadBalancerArns: readonly string[];
+  readonly targets: readonly ObservedTarget[];
+}
+
+export interface ObservedLoadBalancer {
+  readonly arn: string;
+  readonly name: string;
+  readonly dnsName: string;
+  /** provisioning | active | active_impaired | failed */
+  readonly state: string;
+  readonly tags: Tags;
+}
+
+export interface ObservedListener {
+  readonly arn: string;
+  readonly port: number;
+}
+
+export interface ObservedListenerRule {
+  readonly arn: string;
+  readonly priority: string;
+  readonly tags: Tags;
+}
+
+export interface ObservedCluster {
+  readonly arn: string;
+  readonly name: string;
+  /** ACTIVE | PROVISIONING | DEPROVISIONING | FAILED | INACTIVE */
+  readonly status: string;
+  readonly tags: Tags;
+  readonly registeredContainerInstances: number;
+  readonly activeServices: number;
+  readonly runningTasks: number;
+  readonly capacityProviders: readonly string[];
+}
+
+export interface ObservedCapacityProvider {
+  readonly name: string;
+  readonly arn: string;
+  readonly status: string;
+  readonly tags: Tags;
+}
+
+export interface ObservedInstance {
+  readonly id: string;
+  /** Pending | InService | Terminating | Terminated | … */
+  readonly lifecycleState: string;
+  readonly protectedFromScaleIn: boolean;
+}
+
+export interface ObservedAutoScalingGroup {
+  readonly name: string;
+  readonly arn: string;
+  readonly desiredCapacity: number;
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly instances: readonly ObservedInstance[];
+  /** Set while AWS is deleting the group. */
+  readonly status?: string;
+  readonly tags: Tags;
+}
+
+export interface ObservedLaunchTemplate {
+  readonly id: string;
+  readonly name: string;
+  readonly tags: Tags;
+}
+
+export interface ObservedDeployment {
+  readonly id: string;
+  /** PRIMARY | ACTIVE | INACTIVE */
+  readonly status: string;
+  /** IN_PROGRESS | COMPLETED | FAILED */
+  readonly rolloutState?: string;
+  readonly rolloutStateReason?: string;
+  readonly taskDefinition: string;
+  readonly desiredCount: number;
+  readonly runningCount: number;
+  readonly failedTasks: number;
+}
+
+export interface ObservedService {
+  readonly arn: string;
+  readonly name: string;
+  /** ACTIVE | DRAINING | INACTIVE */
+  readonly status: string;
+  readonly desiredCount: number;
+  readonly runningCount: number;
+  readonly pendingCount: number;
+  readonly taskDefinition: string;
+  readonly deployments: readonly ObservedDeployment[];
+  readonly tags: Tags;
+}
+
+export interface ObservedTask {
+  readonly arn: string;
+  /** PROVISIONING | PENDING | RUNNING | DEPROVISIONING | STOPPED */
+  readonly lastStatus: string;
+  readonly taskDefinitionArn: string;
+  readonly stoppedReason?: string;
+  readonly stopCode?: string;
+}
+
+export interface ObservedTaskDefinition {
+  readonly arn: string;
+  readonly family: string;
+  readonly revision: number;
+  /** ACTIVE | INACTIVE */
+  readonly status: string;
+  readonly image?: string;
+}
+
+export interface ObservedProbe {
+  readonly url: string;
+  readonly status?: number;
+  readonly error?: string;
+  readonly body?: string;
+}
+
+/** Everything Berth can see of one environment; a missing key means the resource does not exist. */
+export interface ObservedEnvironment {
+  readonly env: string;
+  readonly securityGroups: {
+    readonly alb?: ObservedSecurityGroup;
+    readonly instances?: ObservedSecurityGroup;
+  };
+  readonly targetGroup?: ObservedTargetGroup;
+  readonly loadBalancer?: ObservedLoadBalancer;
+  readonly listener?: ObservedListener;
+  readonly listenerRule?: ObservedListenerRule;
+  readonly cluster?: ObservedCluster;
+  readonly capacityProvider?: ObservedCapacityProvider;
+  readonly autoScalingGroup?: ObservedAutoScalingGroup;
+  readonly launchTemplate?: ObservedLaunchTemplate;
+  readonly service?: ObservedService;
+  readonly tasks?: readonly ObservedTask[];
+  readonly taskDefinitions?: readonly ObservedTaskDefinition[];
+  readonly probe?: ObservedProbe;
+}
