@@ -249,10 +249,7 @@ function resolveDefaults(base: BaseSpec) {
 type Resolved = ReturnType<typeof resolveDefaults>;
 
 /** Cross-field rules, run on a spec whose fields are each valid (a `capacity` kept for FARGATE was given). */
-export function crossFieldIssues(
-  spec: Resolved,
-  input: { capacity?: unknown; networkMode?: unknown },
-): SpecIssue[] {
+export function crossFieldIssues(spec: Resolved): SpecIssue[] {
   const issues: SpecIssue[] = [];
   const add = (field: string, rule: string) => issues.push({ field, rule });
   const hc = spec.healthCheck;
