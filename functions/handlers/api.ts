@@ -1,0 +1,421 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { parseDuration } from '../core/duration.ts';
+import { parseEnvSpec } from '../core/env-spec.ts';
+import { ConfigError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { MethodNotAllowedError, RouteNotFoundError } from './http/http-errors.ts';
+import {
+  type Clock,
+  ENVIRONMENT_STATUSES,
+  type EnvironmentRecord,
+  type ExecutionsPort,
+  type LifecycleInput,
+  type OperationName,
+  type OperationRecord,
+  type RegistryPort,
+  systemClock,
+} from './http/ports.ts';
+import { header, jsonObjectBody, rawBody, rejectUnknownKeys } from './http/request.ts';
+import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.ts';
+import { matchRoute, type RouteName } from './http/routes.ts';
+import { assertRequestId, type StartedOperation, startOperation } from './http/start-operation.ts';
+import { assertEnvName, assertImage, assertInteger } from './http/validate.ts';
+
+export type {
+  EnvironmentRecord,
+  ExecutionsPort,
+  LifecycleInput,
+  OperationRecord,
+  RegistryPort,
+} from './http/ports.ts';
+
+/** Operations the plan route can preview. */
+export type PlannableOperation = 'up' | 'down' | 'scale' | 'redeploy';
+const PLANNABLE: readonly PlannableOperation[] = ['up', 'down', 'scale', 'redeploy'];
+
+/** The plan Lambda's input (functions/handlers/plan.ts). */
+export interface PlanRequest {
+  readonly operation: PlannableOperation;
+  readonly env: string;
+  readonly spec?: unknown;
+  readonly desiredCount?: number;
+  readonly image?: string;
+}
+
+/** Runs a dry run (in AWS: Lambda Invoke of `BERTH_PLAN_FUNCTION_NAME`). */
+export interface PlannerPort {
+  plan(request: PlanRequest): Promise<{ steps: readonly unknown[] }>;
+}
+
+export interface ApiDeps {
+  readonly registry: RegistryPort;
+  readonly executions: ExecutionsPort;
+  readonly planner: PlannerPort;
+  readonly clock?: Clock;
+  readonly logger?: ErrorLogger;
+  /** Seconds a `currentOperation` without a lock item still counts as running (default 7200). */
+  readonly lockTtlSeconds?: number;
+}
+
+/** Largest page of `GET /environments`. */
+export const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 50;
+/** Operations shown by `GET /environments/{name}`. */
+export const RECENT_OPERATIONS = 10;
+/** `extend` accepts whole hours from 1 to 720 (30 days). */
+export const MAX_EXTEND_HOURS = 720;
+
+interface Context {
+  readonly event: APIGatewayProxyEvent;
+  readonly params: Readonly<Record<string, string>>;
+  readonly deps: ApiDeps;
+  readonly clock: Clock;
+}
+
+const query = (event: APIGatewayProxyEvent): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(event.queryStringParameters ?? {})) {
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+};
+
+const rejectUnknownQuery = (
+  event: APIGatewayProxyEvent,
+  allowed: readonly string[],
+): Record<string, string> => {
+  const q = query(event);
+  for (const key of Object.keys(q)) {
+    if (!allowed.includes(key)) throw new ValidationError(`query.${key}`, 'unknown query parameter');
+  }
+  return q;
+};
+
+/** `requestedBy`: the IAM caller, or `anonymous` (local API without SigV4). */
+const requestedBy = (event: APIGatewayProxyEvent): string => {
+  const identity = event.requestContext?.identity;
+  return identity?.userArn ?? identity?.caller ?? 'anonymous';
+};
+
+/**
+ * The operation id: `Idempotency-Key` header, else the body's `requestId`, else API Gateway's
+ * request id. Header and body must agree when both are given.
+ */
+const resolveRequestId = (
+  event: APIGatewayProxyEvent,
+  bodyRequestId: unknown,
+): { id: string; field: string } => {
+  const key = header(event, 'idempotency-key');
+  if (key !== undefined) {
+    assertRequestId(key, 'Idempotency-Key');
+    if (bodyRequestId !== undefined && bodyRequestId !== key) {
+      throw new ValidationError('requestId', 'must equal the Idempotency-Key header when both are given');
+    }
+    return { id: key, field: 'Idempotency-Key' };
+  }
+  if (bodyRequestId !== undefined)
+    return { id: assertRequestId(bodyRequestId, 'requestId'), field: 'requestId' };
+  const fallback = event.requestContext?.requestId;
+  if (typeof fallback !== 'string' || fallback.length === 0) {
+    throw new ValidationError(
+      'Idempotency-Key',
+      'is required when the request has no API Gateway request id',
+    );
+  }
+  return {
+    id: assertRequestId(fallback.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64), 'requestId'),
+    field: 'requestId',
+  };
+};
+
+const accepted = (started: StartedOperation): APIGatewayProxyResult => {
+  const statusUrl = `/environments/${started.env}`;
+  return jsonResponse(
+    202,
+    {
+      operationId: started.operationId,
+      executionArn: started.executionArn,
+      env: started.env,
+      operation: started.operation,
+      statusUrl,
+    },
+    { location: statusUrl },
+  );
+};
+
+const nameParam = (ctx: Context): string => assertEnvName(ctx.params['name'], 'name');
+
+/** Loads an environment that exists and is not deleted, or throws `NotFoundError`. */
+const existing = async (ctx: Context, name: string): Promise<EnvironmentRecord> => {
+  const record = await ctx.deps.registry.getEnvironment(name);
+  if (record === undefined) throw new NotFoundError(`environment "${name}" does not exist`);
+  if (record.status === 'deleted') throw new NotFoundError(`environment "${name}" was deleted`);
+  return record;
+};
+
+const start = async (
+  ctx: Context,
+  input: Omit<LifecycleInput, 'requestId' | 'requestedBy'>,
+  bodyRequestId: unknown,
+) => {
+  const { id, field } = resolveRequestId(ctx.event, bodyRequestId);
+  const started = await startOperation(
+    {
+      registry: ctx.deps.registry,
+      executions: ctx.deps.executions,
+      clock: ctx.clock,
+      ...(ctx.deps.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: ctx.deps.lockTtlSeconds }),
+    },
+    { ...input, requestId: id, requestedBy: requestedBy(ctx.event) },
+    field,
+  );
+  return accepted(started);
+};
+
+const summary = (record: EnvironmentRecord) => ({
+  name: record.name,
+  status: record.status,
+  url: record.url ?? null,
+  owner: record.owner ?? null,
+  expiresAt: record.expiresAt ?? null,
+  keep: record.keep ?? false,
+  currentOperation: record.currentOperation ?? null,
+});
+
+const operationView = (op: OperationRecord) => ({
+  operationId: op.operationId,
+  operation: op.operation,
+  status: op.status,
+  requestedBy: op.requestedBy ?? null,
+  executionArn: op.executionArn ?? null,
+  startedAt: op.startedAt,
+  finishedAt: op.finishedAt ?? null,
+  steps: op.steps ?? [],
+  error: op.error ?? null,
+});
+
+const encodeToken = (name: string): string => Buffer.from(name, 'utf8').toString('base64url');
+const decodeToken = (token: string): string => {
+  const name = Buffer.from(token, 'base64url').toString('utf8');
+  if (token.length === 0 || token.length > 64 || encodeToken(name) !== token) {
+    throw new ValidationError('query.nextToken', 'must be a nextToken returned by a previous page');
+  }
+  return name;
+};
+
+type RouteHandler = (ctx: Context) => Promise<APIGatewayProxyResult>;
+
+const routes: Record<RouteName, RouteHandler> = {
+  async createEnvironment(ctx) {
+    rejectUnknownQuery(ctx.event, []);
+    const body = jsonObjectBody(ctx.event);
+    const { requestId, ...specInput } = body;
+    const caller = requestedBy(ctx.event);
+    if (specInput['owner'] === undefined && caller !== 'anonymous') {
+      // arn:aws:iam::123456789012:user/alice → alice
+      specInput['owner'] = (caller.split('/').at(-1) ?? caller).slice(0, 64);
+    }
+    const spec = parseEnvSpec(specInput);
+    return start(ctx, { operation: 'up', env: spec.name, spec }, requestId);
+  },
+
+  async listEnvironments(ctx) {
+    const q = rejectUnknownQuery(ctx.event, ['status', 'limit', 'nextToken']);
+    let status: string | undefined;
+    if (q['status'] !== undefined) {
+      if (!(ENVIRONMENT_STATUSES as readonly string[]).includes(q['status'])) {
+        throw new ValidationError('query.status', `must be one of ${ENVIRONMENT_STATUSES.join(', ')}`);
+      }
+      status = q['status'];
+    }
+    let limit = DEFAULT_PAGE_SIZE;
+    if (q['limit'] !== undefined) {
+      const parsed = /^\d{1,3}$/.test(q['limit']) ? Number(q['limit']) : Number.NaN;
+      limit = assertInteger(parsed, 'query.limit', 1, MAX_PAGE_SIZE);
+    }
+    const after = q['nextToken'] === undefined ? undefined : decodeToken(q['nextToken']);
+    const page = await ctx.deps.registry.listEnvironments({});
+    const items = page.items
+      .filter((r) => (status === undefined ? r.status !== 'deleted' : r.status === status))
+      .filter((r) => after === undefined || r.name > after)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const shown = items.slice(0, limit);
+    const last = shown.at(-1);
+    return jsonResponse(200, {
+      environments: shown.map(summary),
+      nextToken: items.length > limit && last !== undefined ? encodeToken(last.name) : null,
+    });
+  },
+
+  async describeEnvironment(ctx) {
+    const name = nameParam(ctx);
+    rejectUnknownQuery(ctx.event, []);
+    const record = await ctx.deps.registry.getEnvironment(name);
+    if (record === undefined) throw new NotFoundError(`environment "${name}" does not exist`);
+    const operations = await ctx.deps.registry.listOperations(name, RECENT_OPERATIONS);
+    return jsonResponse(200, {
+      ...summary(record),
+      spec: record.spec ?? null,
+      createdAt: record.createdAt ?? null,
+      updatedAt: record.updatedAt ?? null,
+      lastFailure: record.lastFailure ?? null,
+      operations: operations.slice(0, RECENT_OPERATIONS).map(operationView),
+    });
+  },
+
+  async deleteEnvironment(ctx) {
+    const name = nameParam(ctx);
+    rejectUnknownQuery(ctx.event, []);
+    const body = jsonObjectBody(ctx.event, { allowEmpty: true });
+    rejectUnknownKeys(body, ['requestId']);
+    return start(ctx, { operation: 'down', env: name }, body['requestId']);
+  },
+
+  async scaleEnvironment(ctx) {
+    const name = nameParam(ctx);
+    rejectUnknownQuery(ctx.event, []);
+    const body = jsonObjectBody(ctx.event);
+    rejectUnknownKeys(body, ['desiredCount', 'requestId']);
+    if (body['desiredCount'] === undefined) throw new ValidationError('desiredCount', 'is required');
+    const desiredCount = assertInteger(body['desiredCount'], 'desiredCount', 0, 100);
+    return start(ctx, { operation: 'scale', env: name, desiredCount }, body['requestId']);
+  },
+
+  async redeployEnvironment(ctx) {
+    const name = nameParam(ctx);
+    rejectUnknownQuery(ctx.event, []);
+    const body = jsonObjectBody(ctx.event, { allowEmpty: true });
+    rejectUnknownKeys(body, ['image', 'requestId']);
+    const image = body['image'] === undefined ? undefined : assertImage(body['image'], 'image');
+    return start(
+      ctx,
+      { operation: 'redeploy', env: name, ...(image === undefined ? {} : { image }) },
+      body['requestId'],
+    );
+  },
+
+  async extendEnvironment(ctx) {
+    const name = nameParam(ctx);
+    rejectUnknownQuery(ctx.event, []);
+    const body = jsonObjectBody(ctx.event);
+    rejectUnknownKeys(body, ['hours', 'ttl', 'requestId']);
+    if ((body['hours'] === undefined) === (body['ttl'] === undefined)) {
+      throw new ValidationError('hours', 'give exactly one of hours or ttl');
+    }
+    let hours: number;
+    if (body['hours'] !== undefined) {
+      hours = assertInteger(body['hours'], 'hours', 1, MAX_EXTEND_HOURS);
+    } else {
+      if (typeof body['ttl'] !== 'string')
+        throw new ValidationError('ttl', 'must be a duration like 8h or 2d');
+      const seconds = parseDuration(body['ttl'], 'ttl');
+      if (seconds % 3600 !== 0)
+        throw new ValidationError('ttl', 'must be a whole number of hours, like 8h or 2d');
+      hours = assertInteger(seconds / 3600, 'ttl', 1, MAX_EXTEND_HOURS);
+    }
+    return start(ctx, { operation: 'extend', env: name, hours }, body['requestId']);
+  },
+
+  async planEnvironment(ctx) {
+    const name = nameParam(ctx);
+    rejectUnknownQuery(ctx.event, []);
+    const body = jsonObjectBody(ctx.event);
+    rejectUnknownKeys(body, ['operation', 'spec', 'desiredCount', 'image']);
+    const operation = body['operation'];
+    if (typeof operation !== 'string' || !(PLANNABLE as readonly string[]).includes(operation)) {
+      throw new ValidationError('operation', `must be one of ${PLANNABLE.join(', ')}`);
+    }
+    const op = operation as PlannableOperation;
+    if (op !== 'up' && body['spec'] !== undefined)
+      throw new ValidationError('spec', `is only allowed for up`);
+    if (op !== 'scale' && body['desiredCount'] !== undefined) {
+      throw new ValidationError('desiredCount', 'is only allowed for scale');
+    }
+    if (op !== 'redeploy' && body['image'] !== undefined)
+      throw new ValidationError('image', 'is only allowed for redeploy');
+    let request: PlanRequest;
+    if (op === 'up') {
+      let spec: unknown;
+      if (body['spec'] !== undefined) {
+        const parsed = parseEnvSpec(body['spec']);
+        if (parsed.name !== name)
+          throw new ValidationError('spec.name', `must equal the environment name "${name}"`);
+        spec = parsed;
+      } else {
+        const record = await ctx.deps.registry.getEnvironment(name);
+        if (record?.spec === undefined)
+          throw new ValidationError('spec', `is required: environment "${name}" has no stored spec`);
+        spec = record.spec;
+      }
+      request = { operation: op, env: name, spec };
+    } else {
+      if (op === 'scale' && body['desiredCount'] === undefined) {
+        throw new ValidationError('desiredCount', 'is required');
+      }
+      const desiredCount =
+        op === 'scale' ? assertInteger(body['desiredCount'], 'desiredCount', 0, 100) : undefined;
+      const image =
+        op === 'redeploy' && body['image'] !== undefined ? assertImage(body['image'], 'image') : undefined;
+      const record = await existing(ctx, name);
+      request = {
+        operation: op,
+        env: name,
+        ...(record.spec === undefined ? {} : { spec: record.spec }),
+        ...(desiredCount === undefined ? {} : { desiredCount }),
+        ...(image === undefined ? {} : { image }),
+      };
+    }
+    const { steps } = await ctx.deps.planner.plan(request);
+    return jsonResponse(200, { operation: op, env: name, steps });
+  },
+};
+
+/**
+ * Builds the API Gateway (REST, proxy) handler for Berth's HTTP API.
+ *
+ * @example
+ * const handler = makeHandler({ registry, executions, planner });
+ * const result = await handler(event); // { statusCode: 202, body: '{"operationId":…}' }
+ */
+export function makeHandler(deps: ApiDeps | (() => ApiDeps)) {
+  let resolved: ApiDeps | undefined;
+  const getDeps = (): ApiDeps => {
+    resolved ??= typeof deps === 'function' ? deps() : deps;
+    return resolved;
+  };
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const requestId = event.requestContext?.requestId ?? 'unknown';
+    let logger: ErrorLogger | undefined;
+    try {
+      const match = matchRoute(event.httpMethod, event.path);
+      if (match.kind === 'not-found') throw new RouteNotFoundError(event.httpMethod, event.path);
+      if (match.kind === 'method-not-allowed') {
+        throw new MethodNotAllowedError(event.httpMethod, event.path, match.allowed);
+      }
+      rawBody(event); // 413 before anything else reads the body
+      const resolvedDeps = getDeps();
+      logger = resolvedDeps.logger;
+      const ctx: Context = {
+        event,
+        params: match.params,
+        deps: resolvedDeps,
+        clock: resolvedDeps.clock ?? systemClock,
+      };
+      return await routes[match.route.name](ctx);
+    } catch (error) {
+      return errorResponse(error, requestId, logger ?? consoleLogger);
+    }
+  };
+}
+
+const consoleLogger: ErrorLogger = {
+  error: (message, details) => console.error(JSON.stringify({ level: 'ERROR', message, ...details })),
+};
+
+/** Wires the real adapters (lazily, on the first request). */
+export function defaultDeps(): ApiDeps {
+  throw new ConfigError('api: defaultDeps not wired yet');
+}
+
+export const handler = makeHandler(defaultDeps);
+
+export type { OperationName };

@@ -1,0 +1,148 @@
+/**
+ * The small ports the entry-point handlers (api, slack, nightly) need from the registry and
+ * Step Functions. `defaultDeps()` in each handler adapts the real adapters to them; tests
+ * pass in-memory fakes.
+ */
+
+/** Operations a caller can start. */
+export type OperationName = 'up' | 'down' | 'scale' | 'redeploy' | 'extend';
+
+export const OPERATIONS: readonly OperationName[] = ['up', 'down', 'scale', 'redeploy', 'extend'];
+
+export type EnvironmentStatus =
+  | 'creating'
+  | 'ready'
+  | 'scaling'
+  | 'redeploying'
+  | 'tearing-down'
+  | 'deleted'
+  | 'failed'
+  | 'rolling-back';
+
+export const ENVIRONMENT_STATUSES: readonly EnvironmentStatus[] = [
+  'creating',
+  'ready',
+  'scaling',
+  'redeploying',
+  'tearing-down',
+  'deleted',
+  'failed',
+  'rolling-back',
+];
+
+export interface CurrentOperation {
+  readonly operationId: string;
+  readonly operation: string;
+  readonly executionArn?: string;
+  readonly step?: string;
+  readonly startedAt?: string;
+}
+
+export interface LastFailure {
+  readonly operation?: string;
+  readonly step?: string;
+  readonly error?: string;
+  readonly reason?: string;
+  readonly at?: string;
+}
+
+/** The registry's environment item (docs/architecture.md, "Registry"). */
+export interface EnvironmentRecord {
+  readonly name: string;
+  readonly status: string;
+  readonly spec?: unknown;
+  readonly url?: string;
+  readonly owner?: string;
+  readonly keep?: boolean;
+  readonly expiresAt?: string;
+  readonly createdAt?: string;
+  readonly updatedAt?: string;
+  readonly currentOperation?: CurrentOperation;
+  readonly lastFailure?: LastFailure;
+}
+
+/** One step of an operation as the record handler writes it. */
+export interface OperationStep {
+  readonly step: string;
+  /** e.g. started | succeeded | failed | pending */
+  readonly status: string;
+  /** ISO time of this status. */
+  readonly at: string;
+  readonly detail?: string;
+}
+
+export interface OperationRecord {
+  readonly operationId: string;
+  readonly operation: string;
+  readonly requestId?: string;
+  readonly requestedBy?: string;
+  readonly executionArn?: string;
+  readonly status: string;
+  readonly steps?: readonly OperationStep[];
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly error?: unknown;
+}
+
+export interface LockRecord {
+  readonly operationId: string;
+  readonly operation?: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+/** The idempotency record of one request (`pk=REQ#<requestId>`). */
+export interface RequestRecord {
+  readonly requestId: string;
+  readonly operationId: string;
+  readonly executionArn: string;
+  readonly env: string;
+  readonly operation: string;
+}
+
+export interface ListEnvironmentsQuery {
+  readonly status?: string;
+  readonly limit?: number;
+  readonly nextToken?: string;
+}
+
+export interface ListEnvironmentsPage {
+  readonly items: readonly EnvironmentRecord[];
+  readonly nextToken?: string;
+}
+
+/** What the entry points read and write in the registry. */
+export interface RegistryPort {
+  getEnvironment(name: string): Promise<EnvironmentRecord | undefined>;
+  listEnvironments(query: ListEnvironmentsQuery): Promise<ListEnvironmentsPage>;
+  /** Most recent first. */
+  listOperations(name: string, limit: number): Promise<readonly OperationRecord[]>;
+  getLock(name: string): Promise<LockRecord | undefined>;
+  getRequest(requestId: string): Promise<RequestRecord | undefined>;
+  /** Stores the record unless one exists; returns whichever record is stored. */
+  putRequest(record: RequestRecord): Promise<RequestRecord>;
+}
+
+/** The lifecycle state machine's input (docs/architecture.md). */
+export interface LifecycleInput {
+  readonly operation: OperationName;
+  readonly env: string;
+  readonly spec?: unknown;
+  readonly desiredCount?: number;
+  readonly image?: string;
+  readonly hours?: number;
+  readonly requestId: string;
+  readonly requestedBy: string;
+  readonly responseUrl?: string;
+}
+
+/** Starts lifecycle executions; the same name and input must not start a second execution. */
+export interface ExecutionsPort {
+  startExecution(request: { name: string; input: LifecycleInput }): Promise<{ executionArn: string }>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,91 @@
+/**
+ * The HTTP API's route table. `docs/openapi.yaml` must describe exactly these (method, path)
+ * pairs; `test/handlers/openapi.test.ts` holds the two together.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+
+/** Route names used by the api handler's dispatcher. */
+export type RouteName =
+  | 'createEnvironment'
+  | 'listEnvironments'
+  | 'describeEnvironment'
+  | 'deleteEnvironment'
+  | 'scaleEnvironment'
+  | 'redeployEnvironment'
+  | 'extendEnvironment'
+  | 'planEnvironment';
+
+export interface Route {
+  readonly method: HttpMethod;
+  /** OpenAPI-style template, e.g. `/environments/{name}/scale`. */
+  readonly path: string;
+  readonly name: RouteName;
+}
+
+/** Every route the `api` handler answers. */
+export const ROUTES: readonly Route[] = Object.freeze([
+  { method: 'POST', path: '/environments', name: 'createEnvironment' },
+  { method: 'GET', path: '/environments', name: 'listEnvironments' },
+  { method: 'GET', path: '/environments/{name}', name: 'describeEnvironment' },
+  { method: 'DELETE', path: '/environments/{name}', name: 'deleteEnvironment' },
+  { method: 'POST', path: '/environments/{name}/scale', name: 'scaleEnvironment' },
+  { method: 'POST', path: '/environments/{name}/redeploy', name: 'redeployEnvironment' },
+  { method: 'POST', path: '/environments/{name}/extend', name: 'extendEnvironment' },
+  { method: 'POST', path: '/environments/{name}/plan', name: 'planEnvironment' },
+]);
+
+/** The Slack slash-command route, served by the `slack` handler (not by `api`). */
+export const SLACK_ROUTE = Object.freeze({ method: 'POST', path: '/slack/commands' } as const);
+
+/** Every (method, path) the API Gateway exposes: the api routes plus the Slack route. */
+export const HTTP_ROUTES: readonly { readonly method: HttpMethod; readonly path: string }[] = Object.freeze([
+  ...ROUTES.map(({ method, path }) => ({ method, path })),
+  SLACK_ROUTE,
+]);
+
+export type RouteMatch =
+  | { readonly kind: 'matched'; readonly route: Route; readonly params: Readonly<Record<string, string>> }
+  | { readonly kind: 'method-not-allowed'; readonly allowed: readonly HttpMethod[] }
+  | { readonly kind: 'not-found' };
+
+const splitPath = (path: string): string[] => path.split('/').filter((segment) => segment.length > 0);
+
+const matchTemplate = (template: string, path: string): Record<string, string> | undefined => {
+  const want = splitPath(template);
+  const got = splitPath(path);
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i += 1) {
+    const w = want[i] as string;
+    const g = got[i] as string;
+    if (w.startsWith('{') && w.endsWith('}')) {
+      let value: string;
+      try {
+        value = decodeURIComponent(g);
+      } catch {
+        value = g;
+      }
+      params[w.slice(1, -1)] = value;
+    } else if (w !== g) {
+      return undefined;
+    }
+  }
+  return params;
+};
+
+/**
+ * Finds the route for a request. A path that exists under another method gives
+ * `method-not-allowed` with the allowed methods (for a 405 with `Allow`).
+ *
+ * @example matchRoute('POST', '/environments/demo/scale') // { kind: 'matched', params: { name: 'demo' } }
+ */
+export const matchRoute = (method: string, path: string, routes: readonly Route[] = ROUTES): RouteMatch => {
+  const allowed: HttpMethod[] = [];
+  for (const route of routes) {
+    const params = matchTemplate(route.path, path);
+    if (params === undefined) continue;
+    if (route.method === method.toUpperCase()) return { kind: 'matched', route, params };
+    allowed.push(route.method);
+  }
+  return allowed.length > 0 ? { kind: 'method-not-allowed', allowed } : { kind: 'not-found' };
+};

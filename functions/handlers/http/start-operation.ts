@@ -1,0 +1,127 @@
+import { NotFoundError, OperationInProgressError, ValidationError } from '../../core/errors.ts';
+import { executionName } from '../../core/names.ts';
+import type { Clock, EnvironmentRecord, ExecutionsPort, LifecycleInput, RegistryPort } from './ports.ts';
+
+/** Request ids become part of execution names: keep them to Step Functions' safe characters. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export interface StartOperationDeps {
+  readonly registry: RegistryPort;
+  readonly executions: ExecutionsPort;
+  readonly clock: Clock;
+  /** How long a `currentOperation` without a lock item still counts as running (seconds). */
+  readonly lockTtlSeconds?: number;
+}
+
+export interface StartedOperation {
+  readonly operationId: string;
+  readonly executionArn: string;
+  readonly env: string;
+  readonly operation: string;
+  /** True when this request id was seen before and nothing new was started. */
+  readonly replayed: boolean;
+}
+
+/**
+ * Checks a request id (from `Idempotency-Key`, a body's `requestId`, or a derived id).
+ * Throws `ValidationError(field, rule)`.
+ */
+export const assertRequestId = (value: unknown, field: string): string => {
+  if (typeof value !== 'string' || !REQUEST_ID_PATTERN.test(value)) {
+    throw new ValidationError(field, 'must be 1-64 characters of letters, digits, "-" or "_"');
+  }
+  return value;
+};
+
+/** Returns the request record for this id when it belongs to the same (env, operation). */
+export const findReplay = async (
+  registry: RegistryPort,
+  input: Pick<LifecycleInput, 'requestId' | 'env' | 'operation'>,
+  field: string,
+): Promise<StartedOperation | undefined> => {
+  const existing = await registry.getRequest(input.requestId);
+  if (existing === undefined) return undefined;
+  if (existing.env !== input.env || existing.operation !== input.operation) {
+    throw new ValidationError(
+      field,
+      `was already used for ${existing.operation} of environment "${existing.env}"; use a new key`,
+    );
+  }
+  return {
+    operationId: existing.operationId,
+    executionArn: existing.executionArn,
+    env: existing.env,
+    operation: existing.operation,
+    replayed: true,
+  };
+};
+
+/** Throws `OperationInProgressError` when another operation holds the environment. */
+export const assertNotBusy = async (
+  deps: StartOperationDeps,
+  env: string,
+  requestId: string,
+  record: EnvironmentRecord | undefined,
+): Promise<void> => {
+  const nowSeconds = Math.floor(deps.clock.now().getTime() / 1000);
+  const lock = await deps.registry.getLock(env);
+  if (lock !== undefined && lock.expiresAt > nowSeconds && lock.operationId !== requestId) {
+    throw new OperationInProgressError(
+      `environment "${env}" is busy: ${lock.operation ?? 'an operation'} ${lock.operationId} is running`,
+    );
+  }
+  const current = record?.currentOperation;
+  if (lock === undefined && current !== undefined && current.operationId !== requestId) {
+    const started = current.startedAt === undefined ? Number.NaN : Date.parse(current.startedAt) / 1000;
+    const ttl = deps.lockTtlSeconds ?? 7200;
+    if (Number.isNaN(started) || started + ttl > nowSeconds) {
+      throw new OperationInProgressError(
+        `environment "${env}" is busy: ${current.operation} ${current.operationId} is running`,
+      );
+    }
+  }
+};
+
+/**
+ * Starts a lifecycle execution for an already validated request, idempotently:
+ * a known request id returns the stored operation and starts nothing; otherwise the
+ * environment must exist (except for `up`) and be free, the execution is started under the
+ * deterministic name `executionName(operation, env, requestId)`, then the request is recorded.
+ *
+ * @param idField the name the caller used for the request id (for validation messages).
+ */
+export const startOperation = async (
+  deps: StartOperationDeps,
+  input: LifecycleInput,
+  idField = 'Idempotency-Key',
+): Promise<StartedOperation> => {
+  const replay = await findReplay(deps.registry, input, idField);
+  if (replay !== undefined) return replay;
+
+  const record = await deps.registry.getEnvironment(input.env);
+  if (input.operation !== 'up' && (record === undefined || record.status === 'deleted')) {
+    throw new NotFoundError(
+      record === undefined
+        ? `environment "${input.env}" does not exist`
+        : `environment "${input.env}" was deleted`,
+    );
+  }
+  await assertNotBusy(deps, input.env, input.requestId, record);
+
+  const name = executionName(input.operation, input.env, input.requestId);
+  const { executionArn } = await deps.executions.startExecution({ name, input });
+  const stored = await deps.registry.putRequest({
+    requestId: input.requestId,
+    operationId: input.requestId,
+    executionArn,
+    env: input.env,
+    operation: input.operation,
+  });
+  return {
+    operationId: stored.operationId,
+    executionArn: stored.executionArn,
+    env: stored.env,
+    operation: stored.operation,
+    replayed: stored.executionArn !== executionArn,
+  };
+};
