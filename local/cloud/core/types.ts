@@ -1,0 +1,28 @@
+import type { Cloud } from './cloud.ts';
+
+/** What a handler knows about the request it serves. */
+export interface RequestContext {
+  service: string;
+  action: string;
+  accountId: string;
+  region: string;
+  requestId: string;
+  cloud: Cloud;
+}
+
+/** One API operation: params in (parsed by the protocol layer), response object out. */
+export type ActionHandler = (params: any, ctx: RequestContext) => unknown | Promise<unknown>;
+
+/** One emulated AWS service: how it is reached and the operations it answers. */
+export interface ServiceDefinition {
+  signingName: 'ecs' | 'elasticloadbalancing' | 'autoscaling' | 'ec2' | 'ssm' | 'dynamodb';
+  protocol: 'json' | 'query' | 'ec2';
+  /** JSON protocol only: 'AmazonEC2ContainerServiceV20141113', 'AmazonSSM'. */
+  jsonTargetPrefix?: string;
+  jsonVersion?: '1.0' | '1.1';
+  /** Query/EC2 protocols: the namespace of the response document. */
+  xmlNamespace?: string;
+  actions: Record<string, ActionHandler>;
+}
+
+export type ServiceFactory = (cloud: Cloud) => ServiceDefinition;

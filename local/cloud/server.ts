@@ -1,0 +1,416 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Cloud } from './core/cloud.ts';
+import type { FaultsPatch } from './core/faults.ts';
+import { requestId as newRequestId } from './core/ids.ts';
+import { ServiceError } from './core/service-error.ts';
+import type { TimeProfileName } from './core/time-profile.ts';
+import type { RequestContext, ServiceDefinition, ServiceFactory } from './core/types.ts';
+import { EC2_XMLNS, renderEc2Error, renderEc2Result } from './protocol/ec2-query.ts';
+import { jsonAction, jsonContentType, renderJsonError, renderJsonResult } from './protocol/json.ts';
+import { renderQueryError, renderQueryResult } from './protocol/query.ts';
+import { parseFormParams } from './protocol/xml.ts';
+import { EmbeddedDynamoDb } from './services/dynamodb/embedded.ts';
+import { serviceFactories } from './services/index.ts';
+
+export interface StartCloudOptions {
+  /** 0 picks a free port. Default 4566. */
+  port?: number;
+  host?: string;
+  profile?: TimeProfileName;
+  factor?: number;
+  faults?: FaultsPatch;
+  /** Service factories (default: every service of `services/index.ts`). */
+  services?: readonly ServiceFactory[];
+}
+
+export interface RunningCloud {
+  url: string;
+  port: number;
+  cloud: Cloud;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_ACCOUNT = '000000000000';
+const MAX_BODY = 16 * 1024 * 1024;
+const QUERY_VERSIONS: Record<string, ServiceDefinition['signingName']> = {
+  '2016-11-15': 'ec2',
+  '2011-01-01': 'autoscaling',
+  '2015-12-01': 'elasticloadbalancing',
+};
+
+interface Caller {
+  signingName: string | undefined;
+  region: string;
+  accountId: string;
+}
+
+/** Reads the SigV4 credential scope: `Credential=<key>/<date>/<region>/<service>/aws4_request`. */
+export function parseCaller(authorization: string | undefined): Caller {
+  const m = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization ?? '');
+  if (!m) return { signingName: undefined, region: 'us-east-1', accountId: DEFAULT_ACCOUNT };
+  const key = m[1] as string;
+  return {
+    signingName: m[3],
+    region: m[2] as string,
+    accountId: /^\d{12}$/.test(key) ? key : DEFAULT_ACCOUNT,
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new ServiceError('RequestEntityTooLarge', 'Request body too large', 413));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
+  res.writeHead(status, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, 'application/json', `${JSON.stringify(value, null, 2)}\n`);
+}
+
+const THROTTLE_CODES = new Set(['ThrottlingException', 'Throttling', 'RequestLimitExceeded']);
+
+/** Routes requests of one cloud: ALB routes, control endpoints, DynamoDB, then the AWS services. */
+export class CloudRouter {
+  readonly cloud: Cloud;
+  readonly #services = new Map<string, ServiceDefinition>();
+  readonly #dynamo: EmbeddedDynamoDb;
+
+  constructor(cloud: Cloud, factories: readonly ServiceFactory[]) {
+    this.cloud = cloud;
+    for (const f of factories) {
+      const def = f(cloud);
+      this.#services.set(def.signingName, def);
+    }
+    this.#dynamo = new EmbeddedDynamoDb(cloud);
+  }
+
+  /** Answers one HTTP request. */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    this.#route(req, res).catch((err: unknown) => {
+      process.stderr.write(
+        `[berth-cloud] unhandled error: ${err instanceof Error ? err.stack : String(err)}\n`,
+      );
+      if (!res.headersSent) sendJson(res, 500, { error: String(err) });
+      else res.destroy();
+    });
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const route of this.cloud.httpRoutes) {
+      if (route.match(req)) {
+        route.handle(req, res);
+        return;
+      }
+    }
+    const url = req.url ?? '/';
+    if (url.startsWith('/_berth/') || url === '/_berth') {
+      await this.#control(req, res, url);
+      return;
+    }
+    const target = req.headers['x-amz-target'];
+    const targetStr = Array.isArray(target) ? target[0] : target;
+    const caller = parseCaller(req.headers.authorization);
+    if (targetStr?.startsWith('DynamoDB_20120810.')) {
+      const action = targetStr.slice('DynamoDB_20120810.'.length);
+      this.cloud.metrics.request('dynamodb', action);
+      const fault = this.cloud.faults.check('dynamodb', action, caller.accountId, caller.region);
+      if (fault) {
+        req.resume();
+        this.#recordFault('dynamodb', action, fault);
+        this.#sendError(res, 'json', fault, newRequestId(), '', '1.0');
+        return;
+      }
+      this.#dynamo.handle(req, res);
+      return;
+    }
+    const body = await readBody(req);
+    await this.#dispatchAws(res, caller, targetStr, body);
+  }
+
+  #findService(caller: Caller, target: string | undefined, body: string): ServiceDefinition | undefined {
+    if (caller.signingName) {
+      const byScope = this.#services.get(caller.signingName);
+      if (byScope) return byScope;
+    }
+    if (target) {
+      for (const def of this.#services.values()) {
+        if (def.jsonTargetPrefix && target.startsWith(`${def.jsonTargetPrefix}.`)) return def;
+      }
+    }
+    const version = new URLSearchParams(body).get('Version');
+    const name = version ? QUERY_VERSIONS[version] : undefined;
+    return name ? this.#services.get(name) : undefined;
+  }
+
+  async #dispatchAws(
+    res: ServerResponse,
+    caller: Caller,
+    target: string | undefined,
+    body: string,
+  ): Promise<void> {
+    const requestId = newRequestId();
+    const def = this.#findService(caller, target, body);
+    if (!def) {
+      const err = new ServiceError(
+        'UnknownServiceException',
+        `The local cloud does not emulate the service ${caller.signingName ?? '(unsigned request)'}`,
+        400,
+      );
+      this.#sendError(res, 'json', err, requestId, '', '1.1');
+      return;
+    }
+    const xmlns = def.xmlNamespace ?? (def.protocol === 'ec2' ? EC2_XMLNS : '');
+    let action: string | undefined;
+    let params: Record<string, any>;
+    if (def.protocol === 'json') {
+      action = jsonAction(target, def.jsonTargetPrefix ?? '');
+      try {
+        params = body.trim() === '' ? {} : (JSON.parse(body) as Record<string, any>);
+      } catch {
+        this.#sendError(
+          res,
+          'json',
+          new ServiceError('SerializationException', 'Malformed JSON body'),
+          requestId,
+          xmlns,
+          def.jsonVersion,
+        );
+        return;
+      }
+      if (!action || !def.actions[action]) {
+        const err = new ServiceError(
+          'UnknownOperationException',
+          `Unknown operation ${target ?? '(no X-Amz-Target)'}`,
+        );
+        this.#sendError(res, 'json', err, requestId, xmlns, def.jsonVersion);
+        return;
+      }
+    } else {
+      const parsed = parseFormParams(body);
+      action = parsed.action;
+      params = parsed.params;
+      if (!action || !def.actions[action]) {
+        const err = new ServiceError(
+          'InvalidAction',
+          `The action ${action || '(none)'} is not valid for this web service.`,
+        );
+        this.#sendError(res, def.protocol, err, requestId, xmlns);
+        return;
+      }
+    }
+    const handler = def.actions[action];
+    const service = def.signingName;
+    this.cloud.metrics.request(service, action);
+    const fault = this.cloud.faults.check(service, action, caller.accountId, caller.region);
+    if (fault) {
+      this.#recordFault(service, action, fault);
+      this.#sendError(res, def.protocol, fault, requestId, xmlns, def.jsonVersion);
+      return;
+    }
+    const ctx: RequestContext = {
+      service,
+      action,
+      accountId: caller.accountId,
+      region: caller.region,
+      requestId,
+      cloud: this.cloud,
+    };
+    let result: unknown;
+    try {
+      result = await handler?.(params, ctx);
+    } catch (err) {
+      const se =
+        err instanceof ServiceError
+          ? err
+          : new ServiceError(
+              def.protocol === 'json'
+                ? service === 'ecs'
+                  ? 'ServerException'
+                  : 'InternalServerError'
+                : 'InternalFailure',
+              `Internal error in the local cloud: ${err instanceof Error ? err.message : String(err)}`,
+              500,
+            );
+      if (!(err instanceof ServiceError)) {
+        process.stderr.write(
+          `[berth-cloud] ${service}:${action} failed: ${err instanceof Error ? err.stack : String(err)}\n`,
+        );
+      }
+      this.#recordFault(service, action, se);
+      this.#sendError(res, def.protocol, se, requestId, xmlns, def.jsonVersion);
+      return;
+    }
+    switch (def.protocol) {
+      case 'json':
+        send(res, 200, jsonContentType(def.jsonVersion), renderJsonResult(result), {
+          'x-amzn-RequestId': requestId,
+        });
+        return;
+      case 'query':
+        send(res, 200, 'text/xml', renderQueryResult(action, result, xmlns, requestId), {
+          'x-amzn-RequestId': requestId,
+        });
+        return;
+      case 'ec2':
+        send(res, 200, 'text/xml;charset=UTF-8', renderEc2Result(action, result, requestId, xmlns));
+        return;
+    }
+  }
+
+  #recordFault(service: string, action: string, err: ServiceError): void {
+    if (THROTTLE_CODES.has(err.code)) this.cloud.metrics.throttle(service, action);
+    else this.cloud.metrics.error(service, action, err.status);
+  }
+
+  #sendError(
+    res: ServerResponse,
+    protocol: ServiceDefinition['protocol'],
+    err: ServiceError,
+    requestId: string,
+    xmlns: string,
+    jsonVersion: '1.0' | '1.1' = '1.1',
+  ): void {
+    switch (protocol) {
+      case 'json':
+        send(res, err.status, jsonContentType(jsonVersion), renderJsonError(err), {
+          'x-amzn-RequestId': requestId,
+        });
+        return;
+      case 'query':
+        send(res, err.status, 'text/xml', renderQueryError(err, xmlns, requestId), {
+          'x-amzn-RequestId': requestId,
+          'x-amzn-query-error': `${err.code};${err.faultType}`,
+        });
+        return;
+      case 'ec2':
+        send(res, err.status, 'text/xml;charset=UTF-8', renderEc2Error(err, requestId));
+        return;
+    }
+  }
+
+  async #control(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+    const path = url.split('?')[0];
+    const method = req.method ?? 'GET';
+    const body = await readBody(req);
+    switch (`${method} ${path}`) {
+      case 'GET /_berth/health':
+        sendJson(res, 200, { status: 'ok', profile: this.cloud.profile });
+        return;
+      case 'GET /_berth/state':
+        sendJson(res, 200, this.cloud.dumpState());
+        return;
+      case 'POST /_berth/reset':
+        await this.cloud.reset();
+        await this.#dynamo.reset();
+        sendJson(res, 200, { reset: true });
+        return;
+      case 'GET /_berth/faults':
+        sendJson(res, 200, this.cloud.faults.config);
+        return;
+      case 'POST /_berth/faults': {
+        let patch: FaultsPatch;
+        try {
+          patch = body.trim() === '' ? {} : (JSON.parse(body) as FaultsPatch);
+        } catch {
+          sendJson(res, 400, { error: 'faults body must be JSON' });
+          return;
+        }
+        sendJson(res, 200, this.cloud.faults.merge(patch));
+        return;
+      }
+      case 'GET /_berth/metrics':
+        sendJson(res, 200, this.cloud.metrics.snapshot());
+        return;
+      default:
+        sendJson(res, 404, {
+          error: `no control endpoint ${method} ${path}`,
+          endpoints: [
+            'GET /_berth/health',
+            'GET /_berth/state',
+            'POST /_berth/reset',
+            'GET|POST /_berth/faults',
+            'GET /_berth/metrics',
+          ],
+        });
+    }
+  }
+
+  /** Closes the embedded DynamoDB. */
+  async close(): Promise<void> {
+    await this.#dynamo.close();
+  }
+}
+
+/**
+ * Starts a local cloud on one HTTP port speaking the AWS wire protocols of ECS, ELBv2,
+ * Auto Scaling, EC2, SSM and DynamoDB, with control endpoints under `/_berth/`.
+ */
+export async function startCloud(options: StartCloudOptions = {}): Promise<RunningCloud> {
+  const cloudOptions: ConstructorParameters<typeof Cloud>[0] = { profile: options.profile ?? 'instant' };
+  if (options.factor !== undefined) cloudOptions.factor = options.factor;
+  if (options.faults !== undefined) cloudOptions.faults = options.faults;
+  const cloud = new Cloud(cloudOptions);
+  const router = new CloudRouter(cloud, options.services ?? serviceFactories);
+  const server: Server = createServer((req, res) => router.handle(req, res));
+  server.keepAliveTimeout = 5_000;
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 4566, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    cloud,
+    stop() {
+      stopped ??= (async () => {
+        await cloud.stop();
+        await router.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          for (const s of sockets) s.destroy();
+        });
+      })();
+      return stopped;
+    },
+  };
+}

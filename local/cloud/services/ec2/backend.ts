@@ -1,0 +1,638 @@
+import type { Cloud, InstanceRunningEvent } from '../../core/cloud.ts';
+import { hex, privateIp, resourceId } from '../../core/ids.ts';
+import { ServiceError } from '../../core/service-error.ts';
+import { BASE_DELAYS } from '../../core/time-profile.ts';
+
+export interface Vpc {
+  vpcId: string;
+  cidrBlock: string;
+  isDefault: boolean;
+  state: 'available';
+}
+
+export interface Subnet {
+  subnetId: string;
+  vpcId: string;
+  cidrBlock: string;
+  availabilityZone: string;
+  availabilityZoneId: string;
+  mapPublicIpOnLaunch: boolean;
+  defaultForAz: boolean;
+}
+
+/** One flattened security group rule (one protocol/port range and one peer). */
+export interface SgRule {
+  ipProtocol: string;
+  fromPort?: number;
+  toPort?: number;
+  cidrIp?: string;
+  cidrIpv6?: string;
+  groupId?: string;
+  description?: string;
+}
+
+export interface SecurityGroup {
+  groupId: string;
+  groupName: string;
+  description: string;
+  vpcId: string;
+  ownerId: string;
+  ingress: SgRule[];
+  egress: SgRule[];
+}
+
+export interface LaunchTemplateVersion {
+  versionNumber: number;
+  versionDescription?: string;
+  createTime: Date;
+  /** The request's `LaunchTemplateData` as parsed (EC2 query member names, string values). */
+  data: Record<string, any>;
+}
+
+export interface LaunchTemplate {
+  launchTemplateId: string;
+  launchTemplateName: string;
+  createTime: Date;
+  createdBy: string;
+  defaultVersionNumber: number;
+  latestVersionNumber: number;
+  versions: LaunchTemplateVersion[];
+}
+
+export type InstanceStateName = 'pending' | 'running' | 'shutting-down' | 'terminated';
+
+export interface Instance {
+  instanceId: string;
+  imageId: string;
+  instanceType: string;
+  state: InstanceStateName;
+  launchTime: Date;
+  privateIpAddress: string;
+  subnetId: string;
+  vpcId: string;
+  availabilityZone: string;
+  securityGroupIds: string[];
+  userData: string;
+  launchTemplate?: { launchTemplateId: string; launchTemplateName: string; version: string };
+  autoScalingGroupName?: string;
+  stateTransitionReason: string;
+}
+
+export interface LaunchInstanceInput {
+  imageId: string;
+  instanceType: string;
+  subnetId: string;
+  securityGroupIds: string[];
+  /** Base64 user data as in the launch template. */
+  userData: string;
+  tags: Record<string, string>;
+  launchTemplate?: { launchTemplateId: string; launchTemplateName: string; version: string };
+  autoScalingGroupName?: string;
+  /** Called once the instance is running (after the boot delay). */
+  onRunning?: (instance: Instance) => void;
+  /** Called once the instance is terminated (after the termination delay). */
+  onTerminated?: (instance: Instance) => void;
+}
+
+/** vCPUs and memory of the instance types the local cloud knows (others: 2 vCPU, 4 GiB). */
+export const INSTANCE_TYPES: Record<string, { cpu: number; memoryMiB: number }> = {
+  't2.micro': { cpu: 1, memoryMiB: 1024 },
+  't2.small': { cpu: 1, memoryMiB: 2048 },
+  't2.medium': { cpu: 2, memoryMiB: 4096 },
+  't3.nano': { cpu: 2, memoryMiB: 512 },
+  't3.micro': { cpu: 2, memoryMiB: 1024 },
+  't3.small': { cpu: 2, memoryMiB: 2048 },
+  't3.medium': { cpu: 2, memoryMiB: 4096 },
+  't3.large': { cpu: 2, memoryMiB: 8192 },
+  't3.xlarge': { cpu: 4, memoryMiB: 16384 },
+  't4g.micro': { cpu: 2, memoryMiB: 1024 },
+  't4g.small': { cpu: 2, memoryMiB: 2048 },
+  't4g.medium': { cpu: 2, memoryMiB: 4096 },
+  'm5.large': { cpu: 2, memoryMiB: 8192 },
+  'm5.xlarge': { cpu: 4, memoryMiB: 16384 },
+  'm6i.large': { cpu: 2, memoryMiB: 8192 },
+  'c5.large': { cpu: 2, memoryMiB: 4096 },
+  'c5.xlarge': { cpu: 4, memoryMiB: 8192 },
+};
+
+const INSTANCE_STATE_CODES: Record<InstanceStateName, number> = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  terminated: 48,
+};
+
+/** The numeric code EC2 reports for an instance state. */
+export function instanceStateCode(state: InstanceStateName): number {
+  return INSTANCE_STATE_CODES[state];
+}
+
+function decodeBase64(s: string): string {
+  try {
+    return Buffer.from(s, 'base64').toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * EC2 of one account and region: the default VPC and subnets, security groups (with
+ * holders that block deletion), tags, launch templates and instances.
+ */
+export class Ec2Backend {
+  readonly cloud: Cloud;
+  readonly accountId: string;
+  readonly region: string;
+  readonly vpcs = new Map<string, Vpc>();
+  readonly subnets = new Map<string, Subnet>();
+  readonly securityGroups = new Map<string, SecurityGroup>();
+  readonly launchTemplates = new Map<string, LaunchTemplate>();
+  readonly instances = new Map<string, Instance>();
+  /** Tags per resource id. */
+  readonly tags = new Map<string, Map<string, string>>();
+  readonly #holders = new Map<string, Set<string>>();
+  readonly defaultVpcId: string;
+
+  constructor(cloud: Cloud, accountId: string, region: string) {
+    this.cloud = cloud;
+    this.accountId = accountId;
+    this.region = region;
+    this.defaultVpcId = resourceId('vpc');
+    this.vpcs.set(this.defaultVpcId, {
+      vpcId: this.defaultVpcId,
+      cidrBlock: '10.0.0.0/16',
+      isDefault: true,
+      state: 'available',
+    });
+    this.setTags(this.defaultVpcId, { Name: 'berth-local' });
+    const layout: Array<[string, string, string, boolean]> = [
+      ['public-a', 'a', '10.0.0.0/24', true],
+      ['public-b', 'b', '10.0.1.0/24', true],
+      ['private-a', 'a', '10.0.2.0/24', false],
+      ['private-b', 'b', '10.0.3.0/24', false],
+    ];
+    const regionCode = region.replace(/-/g, '').replace(/(north|south|east|west|central)/g, (m) => m[0] ?? m);
+    for (const [name, az, cidr, isPublic] of layout) {
+      const subnetId = resourceId('subnet');
+      this.subnets.set(subnetId, {
+        subnetId,
+        vpcId: this.defaultVpcId,
+        cidrBlock: cidr,
+        availabilityZone: `${region}${az}`,
+        availabilityZoneId: `${regionCode.slice(0, 3)}${regionCode.slice(-2)}-az${az === 'a' ? 1 : 2}`,
+        mapPublicIpOnLaunch: isPublic,
+        defaultForAz: false,
+      });
+      this.setTags(subnetId, {
+        Name: `berth-local-${name}`,
+        'berth:subnet-type': isPublic ? 'public' : 'private',
+      });
+    }
+    const defaultSg = this.#newGroup('default', 'default VPC security group', this.defaultVpcId);
+    defaultSg.ingress.push({ ipProtocol: '-1', groupId: defaultSg.groupId });
+  }
+
+  // ---------- lookups used by other services ----------
+
+  /** A subnet by id. */
+  getSubnet(
+    id: string,
+  ): { subnetId: string; vpcId: string; availabilityZone: string; cidrBlock: string } | undefined {
+    const s = this.subnets.get(id);
+    return s
+      ? { subnetId: s.subnetId, vpcId: s.vpcId, availabilityZone: s.availabilityZone, cidrBlock: s.cidrBlock }
+      : undefined;
+  }
+
+  /** A security group by id. */
+  getSecurityGroup(id: string): SecurityGroup | undefined {
+    return this.securityGroups.get(id);
+  }
+
+  /** Marks `sgId` as used by `holder` (an ALB ARN, an ENI id): deleting it gives DependencyViolation. */
+  attachSecurityGroup(sgId: string, holder: string): void {
+    let set = this.#holders.get(sgId);
+    if (!set) {
+      set = new Set();
+      this.#holders.set(sgId, set);
+    }
+    set.add(holder);
+  }
+
+  /** Releases a hold taken with {@link attachSecurityGroup}. */
+  detachSecurityGroup(sgId: string, holder: string): void {
+    const set = this.#holders.get(sgId);
+    set?.delete(holder);
+    if (set && set.size === 0) this.#holders.delete(sgId);
+  }
+
+  /** The holders of a security group (ALBs, ENIs, instances). */
+  holdersOf(sgId: string): string[] {
+    return [...(this.#holders.get(sgId) ?? [])];
+  }
+
+  // ---------- tags ----------
+
+  /** Tags of a resource as a plain record. */
+  tagsOf(id: string): Record<string, string> {
+    return Object.fromEntries(this.tags.get(id) ?? []);
+  }
+
+  /** Adds or overwrites tags on a resource. */
+  setTags(id: string, tags: Record<string, string>): void {
+    let m = this.tags.get(id);
+    if (!m) {
+      m = new Map();
+      this.tags.set(id, m);
+    }
+    for (const [k, v] of Object.entries(tags)) m.set(k, v);
+  }
+
+  /** Removes tags (all values of `key` when `value` is undefined). */
+  deleteTag(id: string, key: string, value?: string): void {
+    const m = this.tags.get(id);
+    if (!m) return;
+    if (value === undefined || m.get(key) === value) m.delete(key);
+  }
+
+  /** True when a resource with this id exists (for tagging). */
+  resourceExists(id: string): boolean {
+    return (
+      this.vpcs.has(id) ||
+      this.subnets.has(id) ||
+      this.securityGroups.has(id) ||
+      this.launchTemplates.has(id) ||
+      this.instances.has(id) ||
+      /^ami-[0-9a-f]+$/.test(id)
+    );
+  }
+
+  // ---------- security groups ----------
+
+  #newGroup(groupName: string, description: string, vpcId: string): SecurityGroup {
+    const sg: SecurityGroup = {
+      groupId: resourceId('sg'),
+      groupName,
+      description,
+      vpcId,
+      ownerId: this.accountId,
+      ingress: [],
+      egress: [{ ipProtocol: '-1', cidrIp: '0.0.0.0/0' }],
+    };
+    this.securityGroups.set(sg.groupId, sg);
+    return sg;
+  }
+
+  /** Creates a security group (validation as AWS). */
+  createSecurityGroup(
+    groupName: string,
+    description: string,
+    vpcId: string | undefined,
+    tags: Record<string, string>,
+  ): SecurityGroup {
+    const vpc = vpcId ?? this.defaultVpcId;
+    if (!this.vpcs.has(vpc))
+      throw new ServiceError('InvalidVpcID.NotFound', `The vpc ID '${vpc}' does not exist`);
+    if (groupName.length > 255) {
+      throw new ServiceError(
+        'InvalidParameterValue',
+        'Invalid value for parameter groupName: must be at most 255 characters',
+      );
+    }
+    if (/^sg-/i.test(groupName)) {
+      throw new ServiceError('InvalidParameterValue', 'Group names may not be in the format sg-*.');
+    }
+    if (description.length > 255) {
+      throw new ServiceError(
+        'InvalidParameterValue',
+        'Invalid value for parameter groupDescription: must be at most 255 characters',
+      );
+    }
+    for (const sg of this.securityGroups.values()) {
+      if (sg.vpcId === vpc && sg.groupName === groupName) {
+        throw new ServiceError(
+          'InvalidGroup.Duplicate',
+          `The security group '${groupName}' already exists for VPC '${vpc}'`,
+        );
+      }
+    }
+    const sg = this.#newGroup(groupName, description, vpc);
+    if (Object.keys(tags).length > 0) this.setTags(sg.groupId, tags);
+    return sg;
+  }
+
+  /** The group with this id, or InvalidGroup.NotFound. */
+  requireGroup(id: string): SecurityGroup {
+    if (!/^sg-[0-9a-f]+$/.test(id)) {
+      throw new ServiceError('InvalidGroupId.Malformed', `Invalid id: "${id}" (expecting "sg-...")`);
+    }
+    const sg = this.securityGroups.get(id);
+    if (!sg) throw new ServiceError('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+    return sg;
+  }
+
+  /** The group named `name` in the default VPC, or InvalidGroup.NotFound. */
+  requireGroupByName(name: string): SecurityGroup {
+    for (const sg of this.securityGroups.values()) {
+      if (sg.vpcId === this.defaultVpcId && sg.groupName === name) return sg;
+    }
+    throw new ServiceError(
+      'InvalidGroup.NotFound',
+      `The security group '${name}' does not exist in default VPC '${this.defaultVpcId}'`,
+    );
+  }
+
+  /** Adds rules; InvalidPermission.Duplicate when one exists already (nothing is added then). */
+  authorize(sg: SecurityGroup, direction: 'ingress' | 'egress', rules: SgRule[]): void {
+    const list = direction === 'ingress' ? sg.ingress : sg.egress;
+    for (const r of rules) {
+      if (r.groupId) this.requireGroup(r.groupId);
+      const seen =
+        list.find((x) => sameRule(x, r)) ??
+        rules.find((x) => x !== r && sameRule(x, r) && rules.indexOf(x) < rules.indexOf(r));
+      if (seen) {
+        throw new ServiceError(
+          'InvalidPermission.Duplicate',
+          `the specified rule "${describeRule(r)}" already exists`,
+        );
+      }
+    }
+    list.push(...rules);
+  }
+
+  /** Removes rules; InvalidPermission.NotFound when one does not exist. */
+  revoke(sg: SecurityGroup, direction: 'ingress' | 'egress', rules: SgRule[]): void {
+    const list = direction === 'ingress' ? sg.ingress : sg.egress;
+    for (const r of rules) {
+      if (!list.some((x) => sameRule(x, r))) {
+        throw new ServiceError(
+          'InvalidPermission.NotFound',
+          'The specified rule does not exist in this security group.',
+        );
+      }
+    }
+    for (const r of rules) {
+      const i = list.findIndex((x) => sameRule(x, r));
+      if (i >= 0) list.splice(i, 1);
+    }
+  }
+
+  /** Deletes a group: DependencyViolation while referenced by another group's rule or held. */
+  deleteSecurityGroup(sg: SecurityGroup): void {
+    if (sg.groupName === 'default') {
+      throw new ServiceError(
+        'CannotDelete',
+        `the specified group: "${sg.groupId}" name: "default" cannot be deleted by a user`,
+      );
+    }
+    const referenced = [...this.securityGroups.values()].some(
+      (other) =>
+        other.groupId !== sg.groupId &&
+        [...other.ingress, ...other.egress].some((r) => r.groupId === sg.groupId),
+    );
+    const held = (this.#holders.get(sg.groupId)?.size ?? 0) > 0;
+    const usedByInstance = [...this.instances.values()].some(
+      (i) => i.state !== 'terminated' && i.securityGroupIds.includes(sg.groupId),
+    );
+    if (referenced || held || usedByInstance) {
+      throw new ServiceError('DependencyViolation', `resource ${sg.groupId} has a dependent object`);
+    }
+    this.securityGroups.delete(sg.groupId);
+    this.tags.delete(sg.groupId);
+  }
+
+  // ---------- launch templates ----------
+
+  /** The template by id or name, or the AWS not-found error. */
+  requireLaunchTemplate(ref: { id?: string | undefined; name?: string | undefined }): LaunchTemplate {
+    if (ref.id) {
+      const lt = this.launchTemplates.get(ref.id);
+      if (!lt) {
+        throw new ServiceError(
+          'InvalidLaunchTemplateId.NotFound',
+          `The specified launch template, with template ID ${ref.id}, does not exist.`,
+        );
+      }
+      return lt;
+    }
+    const lt = this.findLaunchTemplateByName(ref.name ?? '');
+    if (!lt) {
+      throw new ServiceError(
+        'InvalidLaunchTemplateName.NotFoundException',
+        'At least one of the launch templates specified in the request does not exist.',
+      );
+    }
+    return lt;
+  }
+
+  /** The template named `name`, if any. */
+  findLaunchTemplateByName(name: string): LaunchTemplate | undefined {
+    for (const lt of this.launchTemplates.values()) if (lt.launchTemplateName === name) return lt;
+    return undefined;
+  }
+
+  /** Resolves `$Latest`, `$Default` or a number to a version, or undefined. */
+  resolveVersion(lt: LaunchTemplate, version: string | undefined): LaunchTemplateVersion | undefined {
+    const v =
+      version === undefined || version === '' || version === '$Default'
+        ? lt.defaultVersionNumber
+        : version === '$Latest'
+          ? lt.latestVersionNumber
+          : Number(version);
+    return lt.versions.find((x) => x.versionNumber === v);
+  }
+
+  /** Creates a launch template with version 1. */
+  createLaunchTemplate(
+    name: string,
+    data: Record<string, any>,
+    description: string | undefined,
+    tags: Record<string, string>,
+  ): LaunchTemplate {
+    if (name.length < 3 || name.length > 128 || !/^[a-zA-Z0-9().\-/_]+$/.test(name)) {
+      throw new ServiceError(
+        'InvalidLaunchTemplateName.MalformedException',
+        "A launch template name must be between 3 and 128 characters, and may contain letters, numbers, and the following characters: - ( ) . / _.'",
+      );
+    }
+    if (this.findLaunchTemplateByName(name)) {
+      throw new ServiceError(
+        'InvalidLaunchTemplateName.AlreadyExistsException',
+        `Launch template name already in use.`,
+      );
+    }
+    validateLaunchTemplateData(this, data);
+    const now = this.cloud.clock.now();
+    const version: LaunchTemplateVersion = { versionNumber: 1, createTime: now, data };
+    if (description !== undefined) version.versionDescription = description;
+    const lt: LaunchTemplate = {
+      launchTemplateId: resourceId('lt'),
+      launchTemplateName: name,
+      createTime: now,
+      createdBy: `arn:aws:iam::${this.accountId}:root`,
+      defaultVersionNumber: 1,
+      latestVersionNumber: 1,
+      versions: [version],
+    };
+    this.launchTemplates.set(lt.launchTemplateId, lt);
+    if (Object.keys(tags).length > 0) this.setTags(lt.launchTemplateId, tags);
+    return lt;
+  }
+
+  /** Deletes a launch template and all its versions. */
+  deleteLaunchTemplate(lt: LaunchTemplate): void {
+    this.launchTemplates.delete(lt.launchTemplateId);
+    this.tags.delete(lt.launchTemplateId);
+  }
+
+  // ---------- instances ----------
+
+  /** The instance, or InvalidInstanceID.NotFound. */
+  requireInstance(id: string): Instance {
+    if (!/^i-[0-9a-f]+$/.test(id)) {
+      throw new ServiceError('InvalidInstanceID.Malformed', `Invalid id: "${id}" (expecting "i-...")`);
+    }
+    const i = this.instances.get(id);
+    if (!i) throw new ServiceError('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
+    return i;
+  }
+
+  /**
+   * Launches one instance: `pending` now, `running` after the boot delay (then the bus
+   * gets `instance:running`).
+   */
+  launchInstance(input: LaunchInstanceInput): Instance {
+    const subnet = this.subnets.get(input.subnetId);
+    if (!subnet)
+      throw new ServiceError('InvalidSubnetID.NotFound', `The subnet ID '${input.subnetId}' does not exist`);
+    const instance: Instance = {
+      instanceId: resourceId('i'),
+      imageId: input.imageId,
+      instanceType: input.instanceType,
+      state: 'pending',
+      launchTime: this.cloud.clock.now(),
+      privateIpAddress: privateIp(subnet.cidrBlock),
+      subnetId: subnet.subnetId,
+      vpcId: subnet.vpcId,
+      availabilityZone: subnet.availabilityZone,
+      securityGroupIds: [...input.securityGroupIds],
+      userData: input.userData,
+      stateTransitionReason: '',
+    };
+    if (input.launchTemplate) instance.launchTemplate = input.launchTemplate;
+    if (input.autoScalingGroupName) instance.autoScalingGroupName = input.autoScalingGroupName;
+    this.instances.set(instance.instanceId, instance);
+    this.setTags(instance.instanceId, input.tags);
+    this.cloud.clock.timer(BASE_DELAYS.instanceBoot, () => {
+      if (instance.state !== 'pending') return;
+      instance.state = 'running';
+      const spec = INSTANCE_TYPES[instance.instanceType] ?? { cpu: 2, memoryMiB: 4096 };
+      const event: InstanceRunningEvent = {
+        accountId: this.accountId,
+        region: this.region,
+        instanceId: instance.instanceId,
+        instanceType: instance.instanceType,
+        cpu: spec.cpu,
+        memoryMiB: spec.memoryMiB,
+        userData: decodeBase64(instance.userData),
+        privateIpAddress: instance.privateIpAddress,
+        availabilityZone: instance.availabilityZone,
+      };
+      if (instance.autoScalingGroupName) event.autoScalingGroupName = instance.autoScalingGroupName;
+      input.onRunning?.(instance);
+      this.cloud.bus.emit('instance:running', event);
+    });
+    this.#terminatedCallbacks.set(instance.instanceId, input.onTerminated);
+    return instance;
+  }
+
+  readonly #terminatedCallbacks = new Map<string, ((i: Instance) => void) | undefined>();
+
+  /**
+   * Terminates an instance: `shutting-down` now (the bus gets `instance:terminating`),
+   * `terminated` after the termination delay. Returns the previous state.
+   */
+  terminateInstance(instance: Instance, reason = 'User initiated'): InstanceStateName {
+    const previous = instance.state;
+    if (previous === 'shutting-down' || previous === 'terminated') return previous;
+    instance.state = 'shutting-down';
+    instance.stateTransitionReason = `${reason} (${this.cloud.clock.now().toISOString().replace('T', ' ').slice(0, 19)} GMT)`;
+    this.cloud.bus.emit('instance:terminating', {
+      accountId: this.accountId,
+      region: this.region,
+      instanceId: instance.instanceId,
+    });
+    this.cloud.clock.timer(BASE_DELAYS.instanceTermination, () => {
+      instance.state = 'terminated';
+      const cb = this.#terminatedCallbacks.get(instance.instanceId);
+      this.#terminatedCallbacks.delete(instance.instanceId);
+      cb?.(instance);
+    });
+    return previous;
+  }
+
+  /** A short id for a network interface (minimal ENIs of running instances). */
+  eniIdFor(instanceId: string): string {
+    let id = this.#enis.get(instanceId);
+    if (!id) {
+      id = `eni-${hex(17)}`;
+      this.#enis.set(instanceId, id);
+    }
+    return id;
+  }
+
+  readonly #enis = new Map<string, string>();
+
+  /** A JSON view for `/_berth/state`. */
+  dump(): unknown {
+    return {
+      vpcs: [...this.vpcs.values()].map((v) => ({ ...v, tags: this.tagsOf(v.vpcId) })),
+      subnets: [...this.subnets.values()].map((s) => ({ ...s, tags: this.tagsOf(s.subnetId) })),
+      securityGroups: [...this.securityGroups.values()].map((g) => ({
+        ...g,
+        tags: this.tagsOf(g.groupId),
+        holders: this.holdersOf(g.groupId),
+      })),
+      launchTemplates: [...this.launchTemplates.values()].map((l) => ({
+        launchTemplateId: l.launchTemplateId,
+        launchTemplateName: l.launchTemplateName,
+        latestVersionNumber: l.latestVersionNumber,
+      })),
+      instances: [...this.instances.values()].map((i) => ({
+        ...i,
+        userData: undefined,
+        tags: this.tagsOf(i.instanceId),
+      })),
+    };
+  }
+}
+
+function sameRule(a: SgRule, b: SgRule): boolean {
+  const ports = (r: SgRule) => (r.ipProtocol === '-1' ? '' : `${r.fromPort ?? ''}:${r.toPort ?? ''}`);
+  return (
+    a.ipProtocol === b.ipProtocol &&
+    ports(a) === ports(b) &&
+    (a.cidrIp ?? '') === (b.cidrIp ?? '') &&
+    (a.cidrIpv6 ?? '') === (b.cidrIpv6 ?? '') &&
+    (a.groupId ?? '') === (b.groupId ?? '')
+  );
+}
+
+function describeRule(r: SgRule): string {
+  const peer = r.cidrIp ?? r.cidrIpv6 ?? r.groupId ?? '';
+  const proto = r.ipProtocol === '-1' ? 'ALL' : r.ipProtocol.toUpperCase();
+  if (r.ipProtocol === '-1') return `peer: ${peer}, ALL, ALLOW`;
+  return `peer: ${peer}, ${proto}, from port: ${r.fromPort}, to port: ${r.toPort}, ALLOW`;
+}
+
+function validateLaunchTemplateData(ec2: Ec2Backend, data: Record<string, any>): void {
+  const userData = data.UserData;
+  if (
+    typeof userData === 'string' &&
+    userData !== '' &&
+    !/^[A-Za-z0-9+/]*={0,2}$/.test(userData.replace(/\s/g, ''))
+  ) {
+    throw new ServiceError('InvalidUserData.Malformed', 'Invalid BASE64 encoding of user data.');
+  }
+  void ec2;
+}
