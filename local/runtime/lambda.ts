@@ -1,0 +1,182 @@
+/**
+ * Runs Berth's Lambda handlers in-process, as the local runtime's "Lambda service": the Step
+ * Functions emulator's Task states and the Lambda `Invoke` endpoint both come through here.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** A Lambda handler as the handler modules export it (`export const handler`). */
+export type LambdaHandler = (event: any, context: LambdaContextShape) => unknown;
+
+/** The parts of the Lambda context object handlers may read. */
+export interface LambdaContextShape {
+  functionName: string;
+  functionVersion: string;
+  invokedFunctionArn: string;
+  memoryLimitInMB: string;
+  awsRequestId: string;
+  logGroupName: string;
+  logStreamName: string;
+  callbackWaitsForEmptyEventLoop: boolean;
+  getRemainingTimeInMillis(): number;
+  done(error?: Error, result?: unknown): void;
+  fail(error: Error | string): void;
+  succeed(result: unknown): void;
+}
+
+/** Where the handler modules live: `<repo>/functions/handlers`. */
+export const HANDLERS_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../functions/handlers',
+);
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+/** Function name of a handler file in the local runtime (`lock` → `berth-lock`). */
+export function functionNameFor(handlerFile: string): string {
+  return `berth-${handlerFile}`;
+}
+
+/** Lambda ARN of a handler file in the local runtime. */
+export function functionArnFor(
+  handlerFile: string,
+  region = LOCAL_REGION,
+  accountId = LOCAL_ACCOUNT_ID,
+): string {
+  return `arn:aws:lambda:${region}:${accountId}:function:${functionNameFor(handlerFile)}`;
+}
+
+/**
+ * The handler file behind a function name or ARN (`berth-plan`, `arn:…:function:berth-plan[:$LATEST]`),
+ * or undefined when it is not one of the runtime's functions.
+ */
+export function handlerFileForFunction(nameOrArn: string): string | undefined {
+  const decoded = decodeURIComponent(nameOrArn);
+  const name = decoded.startsWith('arn:') ? decoded.split(':')[6] : decoded.split(':')[0];
+  if (!name?.startsWith('berth-')) return undefined;
+  const file = name.slice('berth-'.length);
+  return /^[a-z][a-z0-9-]*$/.test(file) ? file : undefined;
+}
+
+/** Builds the context object a Lambda handler receives. */
+export function fakeLambdaContext(functionName: string, timeoutMs = 900_000): LambdaContextShape {
+  const deadline = Date.now() + timeoutMs;
+  const noop = (): void => {};
+  return {
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `local/${randomUUID()}`,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: noop,
+    fail: noop,
+    succeed: noop,
+  };
+}
+
+/**
+ * The error a failed invocation surfaces as. Its `name` is the handler error's name (e.g.
+ * `UnhealthyError`) so the state machines' `Retry`/`Catch` match it; its `message` is the
+ * Lambda-style cause, a JSON string `{ errorType, errorMessage, trace }`, as Step Functions
+ * reports a Lambda failure.
+ */
+export class HandlerInvocationError extends Error {
+  readonly errorType: string;
+  readonly errorMessage: string;
+
+  constructor(errorType: string, errorMessage: string, trace: string[] = []) {
+    super(JSON.stringify({ errorType, errorMessage, trace }));
+    this.name = errorType;
+    this.errorType = errorType;
+    this.errorMessage = errorMessage;
+  }
+}
+
+/** Converts anything a handler threw into a {@link HandlerInvocationError}. */
+export function toInvocationError(error: unknown): HandlerInvocationError {
+  if (error instanceof HandlerInvocationError) return error;
+  if (error instanceof Error) {
+    const trace = (error.stack ?? '')
+      .split('\n')
+      .slice(1, 6)
+      .map((line) => line.trim());
+    return new HandlerInvocationError(error.name || 'Error', error.message, trace);
+  }
+  return new HandlerInvocationError('Error', String(error));
+}
+
+/** Resolves handler files to handler functions (dynamic import of `functions/handlers/<file>.ts`). */
+export class HandlerRegistry {
+  private readonly cache = new Map<string, Promise<LambdaHandler>>();
+
+  constructor(
+    private readonly overrides: Readonly<Record<string, LambdaHandler>> = {},
+    private readonly dir: string = HANDLERS_DIR,
+  ) {}
+
+  /** Sets or replaces the handler used for a file (e.g. the Slack handler with an injected secret). */
+  override(handlerFile: string, handler: LambdaHandler): void {
+    this.cache.set(handlerFile, Promise.resolve(handler));
+  }
+
+  /** The handler for a file; rejects with a `ResourceNotFoundException`-named error when it does not exist. */
+  resolve(handlerFile: string): Promise<LambdaHandler> {
+    const overridden = this.overrides[handlerFile];
+    if (overridden) return Promise.resolve(overridden);
+    let pending = this.cache.get(handlerFile);
+    if (!pending) {
+      pending = this.load(handlerFile);
+      this.cache.set(handlerFile, pending);
+      pending.catch(() => this.cache.delete(handlerFile));
+    }
+    return pending;
+  }
+
+  private async load(handlerFile: string): Promise<LambdaHandler> {
+    if (!/^[a-z][a-z0-9-]*$/.test(handlerFile)) {
+      throw new HandlerInvocationError('ResourceNotFoundException', `Function not found: ${handlerFile}`);
+    }
+    const file = path.join(this.dir, `${handlerFile}.ts`);
+    let mod: { handler?: unknown };
+    try {
+      mod = (await import(pathToFileURL(file).href)) as { handler?: unknown };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(`${handlerFile}.ts`)) {
+        throw new HandlerInvocationError(
+          'ResourceNotFoundException',
+          `Function not found: ${functionNameFor(handlerFile)} (no functions/handlers/${handlerFile}.ts)`,
+        );
+      }
+      throw error;
+    }
+    if (typeof mod.handler !== 'function') {
+      throw new HandlerInvocationError(
+        'ResourceNotFoundException',
+        `functions/handlers/${handlerFile}.ts does not export a handler function`,
+      );
+    }
+    return mod.handler as LambdaHandler;
+  }
+
+  /**
+   * Invokes a handler like Lambda does: JSON in, JSON out (the result goes through a JSON round
+   * trip, so Dates become strings), errors as {@link HandlerInvocationError}.
+   */
+  async invoke(handlerFile: string, event: unknown): Promise<unknown> {
+    try {
+      const handler = await this.resolve(handlerFile);
+      const payload = event === undefined ? {} : JSON.parse(JSON.stringify(event));
+      const result = await handler(payload, fakeLambdaContext(functionNameFor(handlerFile)));
+      return result === undefined ? null : JSON.parse(JSON.stringify(result));
+    } catch (error) {
+      throw toInvocationError(error);
+    }
+  }
+}

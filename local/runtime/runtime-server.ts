@@ -1,0 +1,212 @@
+/**
+ * The local runtime's AWS endpoint: Step Functions (JSON 1.0, `POST /`) and Lambda `Invoke`
+ * (`POST /2015-03-31/functions/{name}/invocations`) on one port.
+ */
+import './polyfills.ts';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type HandlerInvocationError,
+  type HandlerRegistry,
+  handlerFileForFunction,
+  toInvocationError,
+} from './lambda.ts';
+import {
+  handleStepFunctionsOperation,
+  SfnServiceError,
+  type StepFunctionsEmulator,
+} from './step-functions.ts';
+
+/** A started runtime endpoint. */
+export interface RunningRuntimeServer {
+  url: string;
+  port: number;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+    ...headers,
+  });
+  res.end(text);
+}
+
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
+
+async function handleInvoke(
+  registry: HandlerRegistry,
+  functionName: string,
+  req: IncomingMessage,
+  body: Buffer,
+  res: ServerResponse,
+): Promise<void> {
+  const handlerFile = handlerFileForFunction(functionName);
+  const notFound = (message: string): void =>
+    sendJson(
+      res,
+      404,
+      { Type: 'User', message, __type: 'ResourceNotFoundException' },
+      { 'x-amzn-errortype': 'ResourceNotFoundException', 'content-type': 'application/json' },
+    );
+  if (!handlerFile) {
+    notFound(`Function not found: ${decodeURIComponent(functionName)}`);
+    return;
+  }
+  let event: unknown = {};
+  if (body.length > 0) {
+    try {
+      event = JSON.parse(body.toString('utf8'));
+    } catch {
+      sendJson(
+        res,
+        400,
+        {
+          Type: 'User',
+          message: 'Could not parse request body into json',
+          __type: 'InvalidRequestContentException',
+        },
+        { 'x-amzn-errortype': 'InvalidRequestContentException', 'content-type': 'application/json' },
+      );
+      return;
+    }
+  }
+  const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+  try {
+    await registry.resolve(handlerFile);
+  } catch (error) {
+    const failure = toInvocationError(error);
+    if (failure.errorType === 'ResourceNotFoundException') {
+      notFound(failure.errorMessage);
+      return;
+    }
+  }
+  if (invocationType === 'DryRun') {
+    res.writeHead(204).end();
+    return;
+  }
+  if (invocationType === 'Event') {
+    void registry.invoke(handlerFile, event).catch(() => {});
+    res.writeHead(202, { 'content-length': 0 }).end();
+    return;
+  }
+  try {
+    const result = await registry.invoke(handlerFile, event);
+    sendJson(res, 200, result, { 'x-amz-executed-version': '$LATEST', 'content-type': 'application/json' });
+  } catch (error) {
+    const failure = error as HandlerInvocationError;
+    sendJson(
+      res,
+      200,
+      {
+        errorType: failure.errorType ?? failure.name,
+        errorMessage: failure.errorMessage ?? failure.message,
+        trace: [],
+      },
+      {
+        'x-amz-function-error': 'Unhandled',
+        'x-amz-executed-version': '$LATEST',
+        'content-type': 'application/json',
+      },
+    );
+  }
+}
+
+/**
+ * Starts the runtime endpoint on `port` (0 = a free port) at 127.0.0.1.
+ *
+ * @example
+ * const server = await startRuntimeServer({ sfn, handlers, port: 4567 });
+ * // new SFNClient({ endpoint: server.url })
+ */
+export async function startRuntimeServer(options: {
+  sfn: StepFunctionsEmulator;
+  handlers: HandlerRegistry;
+  port?: number;
+  host?: string;
+}): Promise<RunningRuntimeServer> {
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const invoke = INVOKE_PATH.exec(url.pathname);
+      if (req.method === 'POST' && invoke?.[1]) {
+        await handleInvoke(options.handlers, invoke[1], req, body, res);
+        return;
+      }
+      const target = String(req.headers['x-amz-target'] ?? '');
+      if (req.method === 'POST' && target.startsWith('AWSStepFunctions.')) {
+        let params: Record<string, unknown> = {};
+        try {
+          params = body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+        } catch {
+          sendJson(res, 400, { __type: 'SerializationException', message: 'Request body is not valid JSON' });
+          return;
+        }
+        try {
+          sendJson(
+            res,
+            200,
+            handleStepFunctionsOperation(options.sfn, target.slice('AWSStepFunctions.'.length), params),
+          );
+        } catch (error) {
+          if (error instanceof SfnServiceError) {
+            sendJson(res, error.status, { __type: error.code, message: error.message });
+          } else {
+            sendJson(res, 500, { __type: 'InternalFailure', message: (error as Error).message });
+          }
+        }
+        return;
+      }
+      if (req.method === 'GET' && url.pathname === '/_berth/health') {
+        sendJson(res, 200, { ok: true }, { 'content-type': 'application/json' });
+        return;
+      }
+      sendJson(res, 404, {
+        __type: 'UnknownOperationException',
+        message: `No route for ${req.method} ${url.pathname}`,
+      });
+    })().catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { __type: 'InternalFailure', message: String(error) });
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    server,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,345 @@
+import '../../local/runtime/polyfills.ts';
+import { readFileSync } from 'node:fs';
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AslDefinition } from '../../local/runtime/asl.ts';
+import { HandlerRegistry, type LambdaHandler } from '../../local/runtime/lambda.ts';
+import { type RunningRuntimeServer, startRuntimeServer } from '../../local/runtime/runtime-server.ts';
+import { StepFunctionsEmulator } from '../../local/runtime/step-functions.ts';
+
+const retryOnThrottling = [{ ErrorEquals: ['ThrottlingError'], IntervalSeconds: 1, MaxAttempts: 3 }];
+
+const child: AslDefinition = {
+  StartAt: 'Lock',
+  States: {
+    Lock: {
+      Type: 'Task',
+      Resource: '${LockFunctionArn}',
+      ResultPath: '$.lock',
+      Retry: retryOnThrottling,
+      Next: 'Build',
+    },
+    Build: {
+      Type: 'Parallel',
+      ResultPath: '$.built',
+      Branches: [
+        {
+          StartAt: 'CreateNetwork',
+          States: { CreateNetwork: { Type: 'Task', Resource: '${CreateNetworkFunctionArn}', End: true } },
+        },
+        {
+          StartAt: 'CreateCluster',
+          States: { CreateCluster: { Type: 'Task', Resource: '${CreateClusterFunctionArn}', End: true } },
+        },
+      ],
+      Catch: [{ ErrorEquals: ['UnhealthyError'], ResultPath: '$.caught', Next: 'Caught' }],
+      Next: 'Pause',
+    },
+    Pause: { Type: 'Wait', Seconds: 3600, Next: 'Done' },
+    Caught: { Type: 'Pass', Result: { caught: true }, Next: 'Done' },
+    Done: { Type: 'Succeed' },
+  },
+};
+
+const parent: AslDefinition = {
+  StartAt: 'Each',
+  States: {
+    Each: {
+      Type: 'Map',
+      ItemsPath: '$.items',
+      ItemSelector: { 'env.$': '$$.Map.Item.Value', 'run.$': '$$.Execution.Name' },
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'INLINE' },
+        StartAt: 'StartChild',
+        States: {
+          StartChild: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::states:startExecution.sync:2',
+            Parameters: {
+              StateMachineArn: '${ChildStateMachineArn}',
+              'Name.$': "States.Format('{}-{}', $.run, $.env)",
+              Input: { 'env.$': '$.env' },
+            },
+            ResultSelector: { 'output.$': '$.Output', 'status.$': '$.Status' },
+            Catch: [{ ErrorEquals: ['States.TaskFailed'], ResultPath: '$.failed', Next: 'ChildFailed' }],
+            End: true,
+          },
+          ChildFailed: {
+            Type: 'Pass',
+            Parameters: { 'env.$': '$.env', 'error.$': '$.failed.Error' },
+            End: true,
+          },
+        },
+      },
+      End: true,
+    },
+  },
+};
+
+function named(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+describe('Step Functions emulator', () => {
+  const calls: string[] = [];
+  let throttleOnce = true;
+  const handlers: Record<string, LambdaHandler> = {
+    lock: (event: { env?: string }) => {
+      calls.push(`lock:${event.env}`);
+      if (event.env === 'throttled' && throttleOnce) {
+        throttleOnce = false;
+        throw named('ThrottlingError', 'Rate exceeded');
+      }
+      if (event.env === 'broken') throw named('OperationInProgressError', 'the lock is held');
+      return { token: 't-1' };
+    },
+    'create-network': (event: { env?: string }) => {
+      if (event.env === 'sick') throw named('UnhealthyError', 'Target.ResponseCodeMismatch');
+      return { albSecurityGroupId: 'sg-1' };
+    },
+    'create-cluster': () => ({ clusterArn: 'arn:cluster' }),
+    plan: (event: { operation?: string }) => {
+      if (event.operation === 'boom') throw named('ValidationError', 'operation: unknown');
+      return { steps: [{ action: 'create', resource: 'cluster' }] };
+    },
+  };
+  let sfn: StepFunctionsEmulator;
+  let server: RunningRuntimeServer;
+  let client: SFNClient;
+
+  beforeAll(async () => {
+    const registry = new HandlerRegistry(handlers);
+    sfn = new StepFunctionsEmulator({
+      machines: [
+        { name: 'berth-child', definition: child, arnVariable: 'ChildStateMachineArn' },
+        { name: 'berth-parent', definition: parent },
+      ],
+      invokeLambda: (file, event) => registry.invoke(file, event),
+      waitMs: (name) => (name === 'Pause' ? 30 : 1),
+      retryMs: () => 1,
+    });
+    server = await startRuntimeServer({ sfn, handlers: registry, port: 0 });
+    client = new SFNClient({ endpoint: server.url, region: 'us-east-1', maxAttempts: 1 });
+  });
+
+  afterAll(async () => {
+    sfn.stopAll();
+    await sfn.idle(5000);
+    client.destroy();
+    await server.stop();
+  });
+
+  async function waitClosed(executionArn: string): Promise<string> {
+    for (let i = 0; i < 200; i++) {
+      const described = await client.send(new DescribeExecutionCommand({ executionArn }));
+      if (described.status !== 'RUNNING') return described.status ?? 'UNKNOWN';
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`${executionArn} still running`);
+  }
+
+  const childArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:berth-child';
+
+  it('runs an execution to SUCCEEDED and describes its output', async () => {
+    const started = await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: childArn,
+        name: 'ok-1',
+        input: JSON.stringify({ env: 'demo' }),
+      }),
+    );
+    expect(started.executionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:berth-child:ok-1');
+    expect(await waitClosed(started.executionArn!)).toBe('SUCCEEDED');
+    const described = await client.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    expect(JSON.parse(described.output!)).toMatchObject({
+      env: 'demo',
+      lock: { token: 't-1' },
+      built: [{ albSecurityGroupId: 'sg-1' }, { clusterArn: 'arn:cluster' }],
+    });
+    expect(described.startDate).toBeInstanceOf(Date);
+    expect(described.stopDate!.getTime()).toBeGreaterThanOrEqual(described.startDate!.getTime());
+  });
+
+  it('returns the running execution for the same name and input', async () => {
+    const input = JSON.stringify({ env: 'same' });
+    const first = await client.send(
+      new StartExecutionCommand({ stateMachineArn: childArn, name: 'same-1', input }),
+    );
+    const second = await client.send(
+      new StartExecutionCommand({ stateMachineArn: childArn, name: 'same-1', input }),
+    );
+    expect(second.executionArn).toBe(first.executionArn);
+    expect(second.startDate).toEqual(first.startDate);
+    await waitClosed(first.executionArn!);
+  });
+
+  it('rejects the same name with a different input as ExecutionAlreadyExists', async () => {
+    await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: childArn,
+        name: 'diff-1',
+        input: JSON.stringify({ env: 'a' }),
+      }),
+    );
+    const error = await client
+      .send(
+        new StartExecutionCommand({
+          stateMachineArn: childArn,
+          name: 'diff-1',
+          input: JSON.stringify({ env: 'b' }),
+        }),
+      )
+      .catch((e: Error) => e);
+    expect((error as Error).name).toBe('ExecutionAlreadyExists');
+    expect((error as Error).message).toContain('execution:berth-child:diff-1');
+  });
+
+  it('rejects an unknown state machine with StateMachineDoesNotExist', async () => {
+    const error = await client
+      .send(new StartExecutionCommand({ stateMachineArn: `${childArn}-nope`, input: '{}' }))
+      .catch((e: Error) => e);
+    expect((error as Error).name).toBe('StateMachineDoesNotExist');
+    expect((error as Error).message).toContain('berth-child-nope');
+  });
+
+  it('retries a handler error by its name and records the failure in the history', async () => {
+    const started = await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: childArn,
+        name: 'retry-1',
+        input: JSON.stringify({ env: 'throttled' }),
+      }),
+    );
+    expect(await waitClosed(started.executionArn!)).toBe('SUCCEEDED');
+    const history = await client.send(new GetExecutionHistoryCommand({ executionArn: started.executionArn }));
+    const types = history.events!.map((e) => e.type);
+    expect(types[0]).toBe('ExecutionStarted');
+    expect(types.at(-1)).toBe('ExecutionSucceeded');
+    const failed = history.events!.find((e) => e.type === 'TaskFailed');
+    expect(failed?.taskFailedEventDetails?.error).toBe('ThrottlingError');
+    expect(JSON.parse(failed!.taskFailedEventDetails!.cause!)).toMatchObject({
+      errorType: 'ThrottlingError',
+      errorMessage: 'Rate exceeded',
+    });
+    const entered = history
+      .events!.filter((e) => e.type === 'TaskStateEntered')
+      .map((e) => e.stateEnteredEventDetails?.name);
+    expect(entered).toEqual(expect.arrayContaining(['Lock', 'CreateNetwork', 'CreateCluster']));
+    expect(history.events!.every((e) => e.timestamp instanceof Date)).toBe(true);
+  });
+
+  it('catches a handler error by its name inside a Parallel branch', async () => {
+    const started = await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: childArn,
+        name: 'catch-1',
+        input: JSON.stringify({ env: 'sick' }),
+      }),
+    );
+    expect(await waitClosed(started.executionArn!)).toBe('SUCCEEDED');
+    const described = await client.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    expect(JSON.parse(described.output!)).toEqual({ caught: true });
+  });
+
+  it('fails the execution with the handler error name and Lambda-style cause', async () => {
+    const started = await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: childArn,
+        name: 'fail-1',
+        input: JSON.stringify({ env: 'broken' }),
+      }),
+    );
+    expect(await waitClosed(started.executionArn!)).toBe('FAILED');
+    const described = await client.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    expect(described.error).toBe('OperationInProgressError');
+    expect(JSON.parse(described.cause!).errorMessage).toBe('the lock is held');
+  });
+
+  it('lists executions filtered by status', async () => {
+    const failed = await client.send(
+      new ListExecutionsCommand({ stateMachineArn: childArn, statusFilter: 'FAILED' }),
+    );
+    expect(failed.executions!.map((e) => e.name)).toContain('fail-1');
+    expect(failed.executions!.every((e) => e.status === 'FAILED')).toBe(true);
+  });
+
+  it('stops a running execution as ABORTED', async () => {
+    const started = await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: childArn,
+        name: 'stop-1',
+        input: JSON.stringify({ env: 'slow' }),
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await client.send(
+      new StopExecutionCommand({ executionArn: started.executionArn, error: 'Manual', cause: 'test' }),
+    );
+    expect(await waitClosed(started.executionArn!)).toBe('ABORTED');
+    const described = await client.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    expect(described.error).toBe('Manual');
+  });
+
+  it('runs startExecution.sync:2 children from a Map and reports failed children as States.TaskFailed', async () => {
+    const started = await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:berth-parent',
+        name: 'night',
+        input: JSON.stringify({ items: ['one', 'broken'] }),
+      }),
+    );
+    expect(await waitClosed(started.executionArn!)).toBe('SUCCEEDED');
+    const described = await client.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    const output = JSON.parse(described.output!);
+    expect(output[0]).toMatchObject({ status: 'SUCCEEDED', output: { env: 'one', lock: { token: 't-1' } } });
+    expect(output[1]).toEqual({ env: 'broken', error: 'States.TaskFailed' });
+    const childRun = await client.send(
+      new DescribeExecutionCommand({
+        executionArn: 'arn:aws:states:us-east-1:000000000000:execution:berth-child:night-one',
+      }),
+    );
+    expect(childRun.status).toBe('SUCCEEDED');
+  });
+
+  it('lists and describes the hosted state machines with substituted definitions', async () => {
+    const listed = await client.send(new ListStateMachinesCommand({}));
+    expect(listed.stateMachines!.map((m) => m.name).sort()).toEqual(['berth-child', 'berth-parent']);
+    const described = await client.send(
+      new DescribeStateMachineCommand({
+        stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:berth-parent',
+      }),
+    );
+    expect(described.definition).toContain(childArn);
+    expect(described.definition).not.toContain('${ChildStateMachineArn}');
+  });
+
+  it('hosts the real lifecycle and nightly-teardown ASL files', () => {
+    const load = (file: string) =>
+      JSON.parse(readFileSync(new URL(`../../statemachine/${file}`, import.meta.url), 'utf8'));
+    const hosted = new StepFunctionsEmulator({
+      machines: [
+        {
+          name: 'berth-lifecycle',
+          definition: load('lifecycle.asl.json'),
+          arnVariable: 'LifecycleStateMachineArn',
+        },
+        { name: 'berth-nightly-teardown', definition: load('nightly-teardown.asl.json') },
+      ],
+      invokeLambda: async () => ({}),
+    });
+    expect(hosted.describeStateMachine(hosted.arnOf('berth-nightly-teardown')).definition).toContain(
+      'stateMachine:berth-lifecycle',
+    );
+  });
+});
