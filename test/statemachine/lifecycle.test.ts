@@ -1,0 +1,523 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  type Call,
+  type FakeHandler,
+  handlerError,
+  happyHandlers,
+  lockCalls,
+  runMachine,
+  upInput,
+} from './harness.ts';
+
+const TEARDOWN_ORDER = [
+  'TeardownService',
+  'TeardownCapacity',
+  'TeardownCluster',
+  'TeardownLoadBalancer',
+  'TeardownNetwork',
+  'TeardownTaskDefinitions',
+];
+
+const downInput = { operation: 'down', env: 'demo', requestId: 'req-2', requestedBy: 'alice' };
+const fastTiming = { verifyIntervalSeconds: 1, verifyMaxAttempts: 3 };
+
+const recorded = (calls: Call[]): Array<{ status: string; step: string; failure?: any }> =>
+  calls
+    .filter((c) => c.handler === 'Record')
+    .map((c) => ({
+      status: c.input.status,
+      step: c.input.step,
+      ...(c.input.failure ? { failure: c.input.failure } : {}),
+    }));
+
+const handlersWith = (overrides: Record<string, FakeHandler>): Record<string, FakeHandler> => ({
+  ...happyHandlers(),
+  ...overrides,
+});
+
+const teardownCalls = (calls: Call[]): string[] =>
+  calls.filter((c) => c.handler.startsWith('Teardown')).map((c) => c.state);
+
+describe('lifecycle up', () => {
+  it('acquires the lock, creates the environment in order, verifies, records ready and releases the lock', async () => {
+    const run = await runMachine('lifecycle', upInput(), happyHandlers());
+
+    expect(run.error).toBeUndefined();
+    expect(run.output).toEqual({ status: 'Succeeded', env: 'demo', operation: 'up', requestId: 'req-1' });
+    expect(run.order.slice(0, 3)).toEqual(['LockAcquire', 'RecordCreating', 'CreateNetwork']);
+    expect([...run.order.slice(3, 6)].sort()).toEqual(['CreateCluster', 'CreateLoadBalancer', 'CreateTaskDefinition']);
+    expect(run.order.slice(6)).toEqual([
+      'CreateService',
+      'VerifyUp',
+      'RecordReady',
+      'LockReleaseOnSuccess',
+      'NotifySuccess',
+    ]);
+    expect(recorded(run.calls)).toEqual([
+      { status: 'creating', step: 'up' },
+      { status: 'ready', step: 'up' },
+    ]);
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('hands the network result to the parallel creators and every result to the service', async () => {
+    const run = await runMachine('lifecycle', upInput(), happyHandlers());
+
+    const cluster = run.calls.find((c) => c.state === 'CreateCluster');
+    expect(cluster?.input.resources.network.instanceSecurityGroupId).toBe('sg-instances');
+    const service = run.calls.find((c) => c.state === 'CreateService');
+    expect(Object.keys(service?.input.resources).sort()).toEqual([
+      'cluster',
+      'loadBalancer',
+      'network',
+      'taskDefinition',
+    ]);
+    const ready = run.calls.find((c) => c.state === 'RecordReady');
+    expect(ready?.input.url).toBe('http://berth-demo-alb-1');
+    expect(ready?.input.resources.service.serviceArn).toContain('service/berth-demo');
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('fills absent timing fields with defaults and keeps the given ones', async () => {
+    const run = await runMachine('lifecycle', upInput({ timing: { verifyMaxAttempts: 7 } }), happyHandlers());
+
+    const verify = run.calls.find((c) => c.state === 'VerifyUp');
+    expect(verify?.input.timing).toEqual({
+      verifyIntervalSeconds: 15,
+      verifyMaxAttempts: 7,
+      drainIntervalSeconds: 15,
+      deleteIntervalSeconds: 15,
+    });
+    expect(verify?.input.keepOnFailure).toBe(false);
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('retries a step that throws ThrottlingError and then succeeds', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      upInput(),
+      handlersWith({
+        CreateNetwork: (_input, { count }) => {
+          if (count === 1) throw handlerError('ThrottlingError', 'Rate exceeded');
+          return { albSecurityGroupId: 'sg-alb', instanceSecurityGroupId: 'sg-instances' };
+        },
+      }),
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.order.filter((s) => s === 'CreateNetwork')).toHaveLength(2);
+    expect(run.events.filter((e) => e.type === 'StateRetried')).toHaveLength(1);
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('rolls back with the ordered teardown and fails with VerifyTimeoutError when verification stays pending', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      upInput({ timing: fastTiming }),
+      handlersWith({ Verify: () => ({ health: 'Pending', reason: '0/1 targets healthy', url: 'http://x' }) }),
+    );
+
+    expect(run.error?.name).toBe('VerifyTimeoutError');
+    expect(run.error?.message).toBe('still pending after 3 checks: 0/1 targets healthy');
+    expect(run.order.filter((s) => s === 'VerifyUp')).toHaveLength(3);
+    expect(teardownCalls(run.calls)).toEqual(TEARDOWN_ORDER.map((t) => `${t}Rollback`));
+    expect(recorded(run.calls)).toEqual([
+      { status: 'creating', step: 'up' },
+      {
+        status: 'rolling-back',
+        step: 'rollback',
+        failure: {
+          step: 'VerifyUp',
+          error: 'VerifyTimeoutError',
+          cause: 'still pending after 3 checks: 0/1 targets healthy',
+        },
+      },
+      {
+        status: 'failed',
+        step: 'rollback',
+        failure: {
+          step: 'VerifyUp',
+          error: 'VerifyTimeoutError',
+          cause: 'still pending after 3 checks: 0/1 targets healthy',
+        },
+      },
+    ]);
+    expect(run.order.slice(-2)).toEqual(['LockReleaseOnFailure', 'NotifyFailure']);
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('rolls back and fails with UnhealthyError carrying the reason when verification finds the environment unhealthy', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      upInput(),
+      handlersWith({
+        Verify: () => ({ health: 'Unhealthy', reason: 'target health: Target.ResponseCodeMismatch', url: 'http://x' }),
+      }),
+    );
+
+    expect(run.error).toEqual({ name: 'UnhealthyError', message: 'target health: Target.ResponseCodeMismatch' });
+    expect(teardownCalls(run.calls)).toEqual(TEARDOWN_ORDER.map((t) => `${t}Rollback`));
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('rolls back when a parallel creation step fails and keeps its error', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      upInput(),
+      handlersWith({
+        CreateCluster: () => {
+          throw handlerError('InsufficientCapacityError', 'no t3.small capacity in us-east-1a');
+        },
+      }),
+    );
+
+    expect(run.error).toEqual({ name: 'InsufficientCapacityError', message: 'no t3.small capacity in us-east-1a' });
+    expect(run.calls.some((c) => c.state === 'CreateService')).toBe(false);
+    expect(recorded(run.calls)[1]?.failure?.step).toBe('ProvisionInParallel');
+    expect(teardownCalls(run.calls)).toEqual(TEARDOWN_ORDER.map((t) => `${t}Rollback`));
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('keeps the resources and records the failure when keepOnFailure is set', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      upInput({ keepOnFailure: true }),
+      handlersWith({ Verify: () => ({ health: 'Unhealthy', reason: 'task stopped: Essential container exited' }) }),
+    );
+
+    expect(run.error).toEqual({ name: 'UnhealthyError', message: 'task stopped: Essential container exited' });
+    expect(teardownCalls(run.calls)).toEqual([]);
+    expect(recorded(run.calls).at(-1)).toEqual({
+      status: 'failed',
+      step: 'failed',
+      failure: { step: 'VerifyUp', error: 'UnhealthyError', cause: 'task stopped: Essential container exited' },
+    });
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('reports the original error and the rollback error when the rollback fails', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      upInput(),
+      handlersWith({
+        CreateService: () => {
+          throw handlerError('AwsRequestError', 'InvalidParameterException: bad target group');
+        },
+        TeardownLoadBalancer: () => {
+          throw handlerError('OwnershipConflictError', 'berth-demo-alb is foreign');
+        },
+      }),
+    );
+
+    expect(run.error).toEqual({ name: 'AwsRequestError', message: 'InvalidParameterException: bad target group' });
+    expect(teardownCalls(run.calls)).toEqual(TEARDOWN_ORDER.slice(0, 4).map((t) => `${t}Rollback`));
+    expect(recorded(run.calls).at(-1)?.failure?.cause).toBe(
+      'InvalidParameterException: bad target group (rollback failed: OwnershipConflictError: berth-demo-alb is foreign)',
+    );
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('ends with an OperationInProgress result and creates nothing when the lock is busy', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      upInput(),
+      handlersWith({
+        Lock: () => {
+          throw handlerError('OperationInProgressError', 'demo is locked by down (op-7)');
+        },
+      }),
+    );
+
+    expect(run.output).toEqual({
+      status: 'OperationInProgress',
+      env: 'demo',
+      operation: 'up',
+      requestId: 'req-1',
+      reason: 'demo is locked by down (op-7)',
+    });
+    expect(run.order).toEqual(['LockAcquire', 'NotifyBusy']);
+    expect(run.calls.find((c) => c.state === 'NotifyBusy')?.input.outcome).toBe('busy');
+    expect(lockCalls(run.calls)).toEqual(['acquire']);
+  });
+
+  it('fails without releasing when acquiring the lock fails for another reason', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      upInput(),
+      handlersWith({
+        Lock: () => {
+          throw handlerError('ConfigError', 'Missing required environment variable: BERTH_TABLE_NAME');
+        },
+      }),
+    );
+
+    expect(run.error).toEqual({
+      name: 'ConfigError',
+      message: 'Missing required environment variable: BERTH_TABLE_NAME',
+    });
+    expect(run.order).toEqual(['LockAcquire', 'NotifyFailure']);
+    expect(lockCalls(run.calls)).toEqual(['acquire']);
+  });
+
+  it('rejects an up without a spec before taking the lock', async () => {
+    const { spec: _spec, ...input } = upInput();
+    const run = await runMachine('lifecycle', input, happyHandlers());
+
+    expect(run.error).toEqual({ name: 'ValidationError', message: 'spec: required for operation up' });
+    expect(run.calls).toEqual([]);
+  });
+
+  it('rejects an unknown operation before taking the lock', async () => {
+    const run = await runMachine('lifecycle', upInput({ operation: 'destroy' }), happyHandlers());
+
+    expect(run.error).toEqual({
+      name: 'ValidationError',
+      message: 'operation: must be one of up, down, scale, redeploy, extend',
+    });
+    expect(run.calls).toEqual([]);
+  });
+
+  it('succeeds when the final notification fails', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      upInput({ responseUrl: 'https://hooks.example.test/response' }),
+      handlersWith({
+        Notify: () => {
+          throw handlerError('AwsRequestError', 'webhook answered 500');
+        },
+      }),
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.output.status).toBe('Succeeded');
+    const notify = run.calls.find((c) => c.state === 'NotifySuccess');
+    expect(notify?.input.outcome).toBe('succeeded');
+    expect(notify?.input.state.responseUrl).toBe('https://hooks.example.test/response');
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+});
+
+describe('lifecycle down', () => {
+  it('tears down in order, waiting while stages report not done, and records deleted', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      downInput,
+      handlersWith({
+        TeardownService: (_input, { count }) => ({ done: count >= 3, remaining: 3 - count }),
+        TeardownLoadBalancer: (_input, { count }) => ({ done: count >= 2, remaining: 2 - count }),
+      }),
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.order).toEqual([
+      'LockAcquire',
+      'RecordTearingDown',
+      'TeardownServiceDown',
+      'TeardownServiceDown',
+      'TeardownServiceDown',
+      'TeardownCapacityDown',
+      'TeardownClusterDown',
+      'TeardownLoadBalancerDown',
+      'TeardownLoadBalancerDown',
+      'TeardownNetworkDown',
+      'TeardownTaskDefinitionsDown',
+      'RecordDeleted',
+      'LockReleaseOnSuccess',
+      'NotifySuccess',
+    ]);
+    expect(recorded(run.calls)).toEqual([
+      { status: 'tearing-down', step: 'down' },
+      { status: 'deleted', step: 'down' },
+    ]);
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('resumes after a failed stage when down runs again, deleting each resource once', async () => {
+    const world = new Set(TEARDOWN_ORDER);
+    const deletions: string[] = [];
+    let loadBalancerBroken = true;
+    const stage =
+      (name: string): FakeHandler =>
+      () => {
+        if (name === 'TeardownLoadBalancer' && loadBalancerBroken) {
+          throw handlerError('AwsRequestError', 'ResourceInUse: listener still attached');
+        }
+        if (world.delete(name)) deletions.push(name);
+        return { done: true, remaining: 0 };
+      };
+    const handlers = handlersWith(Object.fromEntries(TEARDOWN_ORDER.map((n) => [n, stage(n)])));
+
+    const first = await runMachine('lifecycle', downInput, handlers);
+    loadBalancerBroken = false;
+    const second = await runMachine('lifecycle', downInput, handlers);
+
+    expect(first.error).toEqual({ name: 'AwsRequestError', message: 'ResourceInUse: listener still attached' });
+    expect(recorded(first.calls).at(-1)?.failure?.step).toBe('TeardownLoadBalancerDown');
+    expect(lockCalls(first.calls)).toEqual(['acquire', 'release']);
+    expect(second.error).toBeUndefined();
+    expect(deletions).toEqual(TEARDOWN_ORDER);
+    expect(world.size).toBe(0);
+    expect(lockCalls(second.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('retries the network teardown while it throws DependencyPendingError', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      downInput,
+      handlersWith({
+        TeardownNetwork: (_input, { count }) => {
+          if (count < 3) throw handlerError('DependencyPendingError', 'sg-1 has a dependent object (ENI attached)');
+          return { done: true };
+        },
+      }),
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.order.filter((s) => s === 'TeardownNetworkDown')).toHaveLength(3);
+    expect(run.events.filter((e) => e.type === 'StateRetried')).toHaveLength(2);
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('fails with DependencyPendingError once its retries are exhausted, releasing the lock', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      downInput,
+      handlersWith({
+        TeardownNetwork: () => {
+          throw handlerError('DependencyPendingError', 'sg-1 has a dependent object');
+        },
+      }),
+    );
+
+    expect(run.error).toEqual({ name: 'DependencyPendingError', message: 'sg-1 has a dependent object' });
+    expect(run.order.filter((s) => s === 'TeardownNetworkDown')).toHaveLength(13);
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+});
+
+describe('lifecycle scale, redeploy and extend', () => {
+  it('scales, verifies and records ready', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      { operation: 'scale', env: 'demo', desiredCount: 3, requestId: 'req-3', requestedBy: 'alice' },
+      happyHandlers(),
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.order).toEqual([
+      'LockAcquire',
+      'RecordScaling',
+      'Scale',
+      'VerifyScale',
+      'RecordScaled',
+      'LockReleaseOnSuccess',
+      'NotifySuccess',
+    ]);
+    expect(run.calls.find((c) => c.state === 'Scale')?.input.desiredCount).toBe(3);
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('redeploys, waits for the deployment to verify and records the new task definition', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      { operation: 'redeploy', env: 'demo', image: 'nginx:1.28', requestId: 'req-4', requestedBy: 'alice' },
+      handlersWith({
+        Verify: (_input, { count }) =>
+          count < 2
+            ? { health: 'Pending', reason: 'deployment IN_PROGRESS', url: 'http://x' }
+            : { health: 'Healthy', reason: 'ok', url: 'http://x' },
+      }),
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.order).toEqual([
+      'LockAcquire',
+      'RecordRedeploying',
+      'Redeploy',
+      'VerifyRedeploy',
+      'VerifyRedeploy',
+      'RecordRedeployed',
+      'LockReleaseOnSuccess',
+      'NotifySuccess',
+    ]);
+    expect(run.calls.find((c) => c.state === 'RecordRedeployed')?.input.taskDefinitionArn).toMatch(/berth-demo:2$/);
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('reports a circuit-breaker rollback of a redeploy as a failure without tearing down', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      { operation: 'redeploy', env: 'demo', requestId: 'req-5', requestedBy: 'alice' },
+      handlersWith({
+        Verify: () => {
+          throw handlerError('DeploymentRolledBackError', 'circuit breaker: 3 tasks failed to start');
+        },
+      }),
+    );
+
+    expect(run.error).toEqual({
+      name: 'DeploymentRolledBackError',
+      message: 'circuit breaker: 3 tasks failed to start',
+    });
+    expect(teardownCalls(run.calls)).toEqual([]);
+    expect(recorded(run.calls).at(-1)).toEqual({
+      status: 'failed',
+      step: 'failed',
+      failure: {
+        step: 'VerifyRedeploy',
+        error: 'DeploymentRolledBackError',
+        cause: 'circuit breaker: 3 tasks failed to start',
+      },
+    });
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('reports an unhealthy redeploy as a failure without tearing down', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      { operation: 'redeploy', env: 'demo', requestId: 'req-6', requestedBy: 'alice' },
+      handlersWith({ Verify: () => ({ health: 'Unhealthy', reason: 'deployment rolled back (circuit breaker)' }) }),
+    );
+
+    expect(run.error).toEqual({ name: 'UnhealthyError', message: 'deployment rolled back (circuit breaker)' });
+    expect(teardownCalls(run.calls)).toEqual([]);
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('extends the expiry under the lock', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      { operation: 'extend', env: 'demo', hours: 8, requestId: 'req-7', requestedBy: 'alice' },
+      happyHandlers(),
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.order).toEqual(['LockAcquire', 'Extend', 'LockReleaseOnSuccess', 'NotifySuccess']);
+    expect(run.calls.find((c) => c.state === 'Extend')?.input.hours).toBe(8);
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+});
+
+describe('lifecycle state transitions', () => {
+  const readme = readFileSync(new URL('../../statemachine/README.md', import.meta.url), 'utf8');
+  const documented = (operation: string): number => {
+    const match = new RegExp(`successful \`${operation}\`: (\\d+) state transitions`).exec(readme);
+    if (!match?.[1]) throw new Error(`statemachine/README.md does not state the transitions of ${operation}`);
+    return Number(match[1]);
+  };
+
+  it('takes the number of transitions statemachine/README.md states for a successful up', async () => {
+    const run = await runMachine('lifecycle', upInput(), happyHandlers());
+
+    expect(run.transitions).toBe(documented('up'));
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('takes the number of transitions statemachine/README.md states for a successful down', async () => {
+    const run = await runMachine('lifecycle', downInput, happyHandlers());
+
+    expect(run.transitions).toBe(documented('down'));
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+});
