@@ -120,6 +120,13 @@ function validTtl(text: string): boolean {
   }
 }
 
+/** A container image reference: `repository[:tag][@digest]`, ≤ 255 characters, no whitespace. */
+export const ImageSchema = z
+  .string({ error: RULES.image })
+  .min(1, { error: RULES.image })
+  .max(255, { error: RULES.image })
+  .regex(IMAGE, { error: RULES.image });
+
 /** Health check of the target group (and the grace period of the service). */
 export const HealthCheckSchema = z.strictObject(
   {
@@ -186,11 +193,7 @@ const BaseSchema = z.strictObject(
       .max(20, { error: RULES.name })
       .regex(NAME, { error: RULES.name })
       .refine((name) => !name.includes('--'), { error: RULES.nameDoubleHyphen }),
-    image: z
-      .string({ error: RULES.image })
-      .min(1, { error: RULES.image })
-      .max(255, { error: RULES.image })
-      .regex(IMAGE, { error: RULES.image }),
+    image: ImageSchema,
     containerPort: int(1, 65535).default(80),
     environment: z
       .record(z.string().regex(ENV_KEY, { error: RULES.envKey }), z.string({ error: RULES.string }), {

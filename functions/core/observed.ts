@@ -134,6 +134,15 @@ export interface ObservedTaskDefinition {
   /** ACTIVE | INACTIVE */
   readonly status: string;
   readonly image?: string;
+  /** Task-level CPU units, when the adapter reads them. */
+  readonly cpu?: number;
+  /** Task-level (or container hard) memory in MiB. */
+  readonly memory?: number;
+  /** Container soft memory limit in MiB. */
+  readonly memoryReservation?: number;
+  readonly containerPort?: number;
+  /** bridge | awsvpc | host */
+  readonly networkMode?: string;
 }
 
 export interface ObservedProbe {

@@ -1,0 +1,93 @@
+import { type EnvSpec, INSTANCE_TYPES, usableCpuUnits, usableMemoryMiB } from './env-spec.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
+import { resourceNames } from './names.ts';
+import type { ObservedEnvironment } from './observed.ts';
+import { type PlanStep, step } from './plan.ts';
+import { assertAllOwned, labels, servicePresent } from './resources.ts';
+
+/** Most instances an environment's Auto Scaling group may have. */
+export const MAX_INSTANCES = 10;
+
+/**
+ * How many tasks of `spec` fit on one instance: one in `host` mode (the port is taken),
+ * otherwise as many as CPU and memory allow (at least one).
+ */
+export function tasksPerInstance(spec: EnvSpec): number {
+  if (spec.networkMode === 'host') return 1;
+  const info = spec.capacity ? INSTANCE_TYPES[spec.capacity.instanceType] : undefined;
+  if (info === undefined) return 1;
+  const byCpu = Math.floor(usableCpuUnits(info) / spec.cpu);
+  const byMemory = Math.floor(usableMemoryMiB(info) / spec.memory);
+  return Math.max(1, Math.min(byCpu, byMemory));
+}
+
+/**
+ * Instances needed to run `desiredCount` tasks (never below the spec's `minSize`).
+ *
+ * @throws ValidationError (`desiredCount`) when more than {@link MAX_INSTANCES} would be needed
+ */
+export function instancesNeeded(spec: EnvSpec, desiredCount: number): number {
+  const perInstance = tasksPerInstance(spec);
+  const needed = Math.ceil(desiredCount / perInstance);
+  if (needed > MAX_INSTANCES) {
+    throw new ValidationError(
+      'desiredCount',
+      `${desiredCount} tasks need ${needed} ${spec.capacity?.instanceType ?? ''} instances (${perInstance} per instance); at most ${MAX_INSTANCES} are allowed`,
+    );
+  }
+  return Math.max(spec.capacity?.minSize ?? 0, needed);
+}
+
+/**
+ * Plans `scale`: for EC2, resize the Auto Scaling group so the tasks fit (raising `maxSize`
+ * when needed); set the service's desired count; verify.
+ *
+ * @throws ValidationError when `desiredCount` is not an integer 0–100 or needs > 10 instances
+ * @throws NotFoundError when the service does not exist
+ * @throws OwnershipConflictError when a present resource is not the environment's
+ * @example planScale(observed, spec, 3).map((s) => s.stage) // ['capacity', 'service', 'verify']
+ */
+export function planScale(observed: ObservedEnvironment, spec: EnvSpec, desiredCount: number): PlanStep[] {
+  if (!Number.isInteger(desiredCount) || desiredCount < 0 || desiredCount > 100) {
+    throw new ValidationError('desiredCount', 'must be an integer from 0 to 100');
+  }
+  assertAllOwned(observed);
+  const names = resourceNames(spec.name);
+  if (!servicePresent(observed) || observed.service === undefined) {
+    throw new NotFoundError(`${labels.service(names.service)} does not exist; run up first`);
+  }
+  const steps: PlanStep[] = [];
+  const group = observed.autoScalingGroup;
+  if (spec.launchType === 'EC2' && group) {
+    const label = labels.autoScalingGroup(group.name);
+    const needed = instancesNeeded(spec, desiredCount);
+    const changes: string[] = [];
+    if (group.maxSize < needed) changes.push(`max ${group.maxSize} → ${needed}`);
+    if (group.desiredCapacity !== needed) changes.push(`desired ${group.desiredCapacity} → ${needed}`);
+    steps.push(
+      changes.length > 0
+        ? step(
+            'capacity',
+            'update',
+            label,
+            `${changes.join(', ')} for ${desiredCount} task(s) (${tasksPerInstance(spec)} per instance)`,
+          )
+        : step('capacity', 'keep', label, `${group.desiredCapacity} instance(s) fit ${desiredCount} task(s)`),
+    );
+  } else if (spec.launchType === 'EC2') {
+    throw new NotFoundError(
+      `${labels.autoScalingGroup(names.autoScalingGroup)} does not exist; run up first`,
+    );
+  }
+  const service = observed.service;
+  const label = labels.service(service.name);
+  steps.push(
+    service.desiredCount === desiredCount
+      ? step('service', 'keep', label, `desired count already ${desiredCount}`)
+      : step('service', 'update', label, `desired count ${service.desiredCount} → ${desiredCount}`),
+  );
+  steps.push(
+    step('verify', 'wait', `environment ${spec.name}`, `${desiredCount} task(s) running and healthy targets`),
+  );
+  return steps;
+}

@@ -1,0 +1,237 @@
+import { resourceNames } from './names.ts';
+import type { ObservedEnvironment } from './observed.ts';
+import { type PlanStep, step } from './plan.ts';
+import {
+  activeRevisions,
+  assertAllOwned,
+  capacityProviderPresent,
+  clusterPresent,
+  labels,
+  servicePresent,
+} from './resources.ts';
+
+/** Stages of the ordered teardown, in order; each teardown handler executes one. */
+export const TEARDOWN_STAGES = [
+  'service',
+  'capacity',
+  'cluster',
+  'load-balancer',
+  'network',
+  'task-definitions',
+] as const;
+export type TeardownStage = (typeof TEARDOWN_STAGES)[number];
+
+const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
+const GONE_INSTANCE_STATES = new Set([
+  'Terminating',
+  'Terminating:Wait',
+  'Terminating:Proceed',
+  'Terminated',
+]);
+
+/**
+ * Plans `down`: THE ordered teardown (DESIGN §1). Service desired → 0; wait for tasks to
+ * drain; delete the service; remove scale-in protection; ASG → 0 and delete (force);
+ * delete the launch template; detach and delete the capacity provider; delete the cluster;
+ * delete the listener rule (shared) or listener (dedicated); delete the ALB and wait until
+ * it is gone; delete the target group; delete the instances then the ALB security group;
+ * deregister task definition revisions. Steps of resources already gone are omitted, so a
+ * partially deleted environment yields only what remains. `now` is accepted for the
+ * DESIGN signature and future age-based reasons; the plan does not depend on it today.
+ *
+ * @throws OwnershipConflictError when any present resource lacks the environment's tags —
+ *   before planning anything, so a foreign resource is never deleted
+ * @example planTeardown({ env: 'demo', securityGroups: {} }, 'demo', new Date()) // []
+ */
+export function planTeardown(observed: ObservedEnvironment, env: string, _now: Date): PlanStep[] {
+  assertAllOwned({ ...observed, env });
+  const names = resourceNames(env);
+  const steps: PlanStep[] = [];
+
+  // service
+  if (servicePresent(observed) && observed.service) {
+    const service = observed.service;
+    const label = labels.service(service.name);
+    const tasks = service.runningCount + service.pendingCount;
+    if (service.status === 'DRAINING') {
+      steps.push(step('service', 'wait', label, `service is being deleted (${plural(tasks, 'task')} left)`));
+    } else {
+      steps.push(
+        service.desiredCount > 0
+          ? step('service', 'update', label, `scale to 0 (desired count ${service.desiredCount})`)
+          : step('service', 'skip', label, 'already scaled to 0'),
+      );
+      steps.push(
+        tasks > 0
+          ? step(
+              'service',
+              'wait',
+              label,
+              `service still has ${plural(service.runningCount, 'running task')}${service.pendingCount > 0 ? ` and ${service.pendingCount} pending` : ''}`,
+            )
+          : step('service', 'skip', label, 'no tasks left to drain'),
+      );
+      steps.push(step('service', 'delete', label, 'scaled to 0 and drained'));
+    }
+  }
+
+  // capacity
+  const group = observed.autoScalingGroup;
+  if (group) {
+    const label = labels.autoScalingGroup(group.name);
+    if (group.status !== undefined && group.status.length > 0) {
+      steps.push(step('capacity', 'wait', label, `being deleted (${group.status})`));
+    } else {
+      const protectedIds = group.instances
+        .filter(
+          (instance) => instance.protectedFromScaleIn && !GONE_INSTANCE_STATES.has(instance.lifecycleState),
+        )
+        .map((instance) => instance.id);
+      if (protectedIds.length > 0) {
+        steps.push(
+          step(
+            'capacity',
+            'update',
+            label,
+            `remove scale-in protection from ${plural(protectedIds.length, 'instance')} (${protectedIds.join(', ')})`,
+          ),
+        );
+      }
+      steps.push(
+        group.desiredCapacity > 0 || group.minSize > 0
+          ? step(
+              'capacity',
+              'update',
+              label,
+              `scale to 0 (min ${group.minSize}, desired ${group.desiredCapacity})`,
+            )
+          : step('capacity', 'skip', label, 'already scaled to 0'),
+      );
+      const live = group.instances.filter((instance) => instance.lifecycleState !== 'Terminated').length;
+      steps.push(
+        step(
+          'capacity',
+          'delete',
+          label,
+          live > 0 ? `force delete, terminating ${plural(live, 'instance')}` : 'force delete (no instances)',
+        ),
+      );
+    }
+  }
+  if (observed.launchTemplate) {
+    steps.push(
+      step(
+        'capacity',
+        'delete',
+        labels.launchTemplate(observed.launchTemplate.name),
+        'used only by this environment',
+      ),
+    );
+  }
+  const cluster = clusterPresent(observed) ? observed.cluster : undefined;
+  if (cluster?.capacityProviders.includes(names.capacityProvider)) {
+    steps.push(
+      step(
+        'capacity',
+        'update',
+        labels.cluster(cluster.name),
+        `detach capacity provider ${names.capacityProvider}`,
+      ),
+    );
+  }
+  if (capacityProviderPresent(observed) && observed.capacityProvider) {
+    steps.push(
+      step(
+        'capacity',
+        'delete',
+        labels.capacityProvider(observed.capacityProvider.name),
+        'detached from the cluster',
+      ),
+    );
+  }
+
+  // cluster
+  if (cluster) {
+    const left = cluster.registeredContainerInstances;
+    steps.push(
+      step(
+        'cluster',
+        'delete',
+        labels.cluster(cluster.name),
+        left > 0
+          ? `after ${plural(left, 'container instance')} deregister`
+          : 'no services or container instances left',
+      ),
+    );
+  }
+
+  // load-balancer
+  if (observed.listenerRule) {
+    steps.push(
+      step(
+        'load-balancer',
+        'delete',
+        labels.listenerRule(observed.listenerRule.priority),
+        'shared mode route of this environment',
+      ),
+    );
+  }
+  if (observed.listener) {
+    const lbName = observed.loadBalancer?.name ?? names.loadBalancer;
+    steps.push(
+      step('load-balancer', 'delete', labels.listener(observed.listener.port, lbName), 'dedicated listener'),
+    );
+  }
+  if (observed.loadBalancer) {
+    const label = labels.loadBalancer(observed.loadBalancer.name);
+    steps.push(step('load-balancer', 'delete', label, `dedicated ALB (${observed.loadBalancer.state})`));
+    steps.push(
+      step(
+        'load-balancer',
+        'wait',
+        label,
+        'until the load balancer is gone (its ENIs hold the security groups)',
+      ),
+    );
+  }
+  if (observed.targetGroup) {
+    const attached = observed.targetGroup.loadBalancerArns.length;
+    steps.push(
+      step(
+        'load-balancer',
+        'delete',
+        labels.targetGroup(observed.targetGroup.name),
+        attached > 0
+          ? `after its ${plural(attached, 'load balancer')} release it`
+          : 'not used by any load balancer',
+      ),
+    );
+  }
+
+  // network
+  if (observed.securityGroups.instances) {
+    const sg = observed.securityGroups.instances;
+    steps.push(
+      step('network', 'delete', labels.instanceSecurityGroup(sg.name), `${sg.id}; retried while ENIs detach`),
+    );
+  }
+  if (observed.securityGroups.alb) {
+    const sg = observed.securityGroups.alb;
+    steps.push(
+      step('network', 'delete', labels.albSecurityGroup(sg.name), `${sg.id}; retried while ENIs detach`),
+    );
+  }
+
+  // task-definitions
+  for (const revision of activeRevisions(observed)) {
+    steps.push(
+      step(
+        'task-definitions',
+        'delete',
+        labels.taskDefinition(revision.family, revision.revision),
+        'deregister the ACTIVE revision',
+      ),
+    );
+  }
+  return steps;
+}

@@ -1,0 +1,92 @@
+import type { ObservedEnvironment, ObservedTaskDefinition, Tags } from './observed.ts';
+import { assertOwned } from './tags.ts';
+
+/** Human labels of an environment's resources, used in plan steps and ownership errors. */
+export const labels = {
+  albSecurityGroup: (name: string) => `security group ${name}`,
+  instanceSecurityGroup: (name: string) => `security group ${name}`,
+  targetGroup: (name: string) => `target group ${name}`,
+  loadBalancer: (name: string) => `load balancer ${name}`,
+  listener: (port: number, loadBalancer: string) => `listener :${port} of ${loadBalancer}`,
+  listenerRule: (priority: string | number) => `listener rule (priority ${priority}) on the shared listener`,
+  cluster: (name: string) => `ECS cluster ${name}`,
+  launchTemplate: (name: string) => `launch template ${name}`,
+  autoScalingGroup: (name: string) => `Auto Scaling group ${name}`,
+  capacityProvider: (name: string) => `capacity provider ${name}`,
+  taskDefinition: (family: string, revision?: number) =>
+    revision === undefined ? `task definition ${family}` : `task definition ${family}:${revision}`,
+  service: (name: string) => `ECS service ${name}`,
+} as const;
+
+/** Present resources that carry tags, with their labels (ECS clusters/services that are INACTIVE are gone). */
+export function taggedResources(observed: ObservedEnvironment): { label: string; tags: Tags }[] {
+  const found: { label: string; tags: Tags }[] = [];
+  const { securityGroups: sg } = observed;
+  if (sg.alb) found.push({ label: labels.albSecurityGroup(sg.alb.name), tags: sg.alb.tags });
+  if (sg.instances)
+    found.push({ label: labels.instanceSecurityGroup(sg.instances.name), tags: sg.instances.tags });
+  if (observed.targetGroup) {
+    found.push({ label: labels.targetGroup(observed.targetGroup.name), tags: observed.targetGroup.tags });
+  }
+  if (observed.loadBalancer) {
+    found.push({ label: labels.loadBalancer(observed.loadBalancer.name), tags: observed.loadBalancer.tags });
+  }
+  if (observed.listenerRule) {
+    found.push({
+      label: labels.listenerRule(observed.listenerRule.priority),
+      tags: observed.listenerRule.tags,
+    });
+  }
+  if (clusterPresent(observed) && observed.cluster) {
+    found.push({ label: labels.cluster(observed.cluster.name), tags: observed.cluster.tags });
+  }
+  if (capacityProviderPresent(observed) && observed.capacityProvider) {
+    found.push({
+      label: labels.capacityProvider(observed.capacityProvider.name),
+      tags: observed.capacityProvider.tags,
+    });
+  }
+  if (observed.autoScalingGroup) {
+    found.push({
+      label: labels.autoScalingGroup(observed.autoScalingGroup.name),
+      tags: observed.autoScalingGroup.tags,
+    });
+  }
+  if (observed.launchTemplate) {
+    found.push({
+      label: labels.launchTemplate(observed.launchTemplate.name),
+      tags: observed.launchTemplate.tags,
+    });
+  }
+  if (servicePresent(observed) && observed.service) {
+    found.push({ label: labels.service(observed.service.name), tags: observed.service.tags });
+  }
+  return found;
+}
+
+/** Throws `OwnershipConflictError` for the first present resource not tagged as `observed.env`'s. */
+export function assertAllOwned(observed: ObservedEnvironment): void {
+  for (const resource of taggedResources(observed)) assertOwned(resource.label, resource.tags, observed.env);
+}
+
+/** ECS keeps deleted clusters as INACTIVE for a while: they count as gone. */
+export const clusterPresent = (observed: ObservedEnvironment): boolean =>
+  observed.cluster !== undefined && observed.cluster.status !== 'INACTIVE';
+
+/** ECS keeps deleted services as INACTIVE (and DRAINING while deleting). INACTIVE counts as gone. */
+export const servicePresent = (observed: ObservedEnvironment): boolean =>
+  observed.service !== undefined && observed.service.status !== 'INACTIVE';
+
+/** Deleted capacity providers stay INACTIVE for a while: they count as gone. */
+export const capacityProviderPresent = (observed: ObservedEnvironment): boolean =>
+  observed.capacityProvider !== undefined && observed.capacityProvider.status !== 'INACTIVE';
+
+/** ACTIVE task definition revisions, oldest first. */
+export const activeRevisions = (observed: ObservedEnvironment): ObservedTaskDefinition[] =>
+  (observed.taskDefinitions ?? [])
+    .filter((definition) => definition.status === 'ACTIVE')
+    .sort((a, b) => a.revision - b.revision);
+
+/** The newest ACTIVE task definition revision, if any. */
+export const latestRevision = (observed: ObservedEnvironment): ObservedTaskDefinition | undefined =>
+  activeRevisions(observed).at(-1);
