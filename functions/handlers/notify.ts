@@ -1,0 +1,234 @@
+import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
+
+/** The flat notification input (docs and the Slack handler's `responseUrl`). */
+export interface NotifyEvent {
+  readonly operation: string;
+  readonly env: string;
+  readonly status: 'succeeded' | 'failed' | 'progress' | 'busy';
+  readonly url?: string;
+  readonly error?: { readonly Error?: string; readonly Cause?: string };
+  readonly step?: string;
+  readonly responseUrl?: string;
+  readonly requestedBy?: string;
+  readonly executionArn?: string;
+}
+
+/** What the lifecycle state machine's Notify states send: `{ outcome, executionArn, state: $ }`. */
+export interface StateMachineNotifyEvent {
+  readonly outcome: 'succeeded' | 'failed' | 'busy' | 'progress';
+  readonly executionArn?: string;
+  readonly state: Readonly<Record<string, unknown>>;
+}
+
+/** One line of the nightly report. */
+export interface NightlyReport {
+  readonly tornDown: readonly { readonly env: string; readonly executionArn?: string }[];
+  readonly skipped: readonly { readonly env: string; readonly reason: string }[];
+  readonly failed: readonly { readonly env: string; readonly error: string }[];
+}
+
+export interface ReportEvent extends NightlyReport {
+  readonly action: 'report';
+}
+
+export type NotifyInput = NotifyEvent | StateMachineNotifyEvent | ReportEvent;
+
+export interface NotifyResult {
+  readonly delivered: boolean;
+  readonly reason?: string;
+}
+
+export interface NotifyDeps {
+  readonly poster: HttpPoster;
+  /** `BERTH_NOTIFY_WEBHOOK_URL`; used when the event has no `responseUrl`. */
+  readonly webhookUrl?: string;
+  readonly timeoutMs?: number;
+  readonly logger?: { warn(message: string, details: Record<string, unknown>): void };
+}
+
+/** Slack answers within seconds; a slow receiver must not hold the state machine. */
+export const NOTIFY_TIMEOUT_MS = 3000;
+
+const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const asRecord = (value: unknown): Record<string, unknown> | undefined =>
+  value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+
+/**
+ * The human reason inside a Step Functions `Cause`: Lambda errors arrive as
+ * `{"errorType":…,"errorMessage":…}` JSON, Pass-state causes as plain text.
+ */
+export const causeText = (cause: string | undefined): string | undefined => {
+  if (cause === undefined || cause === '') return undefined;
+  try {
+    const parsed = asRecord(JSON.parse(cause));
+    const message = asString(parsed?.['errorMessage']);
+    if (message !== undefined) return message;
+  } catch {
+    // plain text
+  }
+  return cause;
+};
+
+/** Normalises both input shapes to the flat {@link NotifyEvent}. */
+export const toNotifyEvent = (input: NotifyEvent | StateMachineNotifyEvent): NotifyEvent => {
+  if (!('outcome' in input)) return input;
+  const state = input.state ?? {};
+  const error = asRecord(state['error']);
+  const verify = asRecord(state['verify']);
+  const resources = asRecord(state['resources']);
+  const lb = asRecord(resources?.['loadBalancer']);
+  const url = asString(verify?.['url']) ?? asString(lb?.['url']) ?? asString(state['url']);
+  const errorName = asString(error?.['Error']);
+  const errorCause = asString(error?.['Cause']);
+  const step = asString(error?.['step']) ?? asString(state['step']);
+  const responseUrl = asString(state['responseUrl']);
+  const requestedBy = asString(state['requestedBy']);
+  return {
+    operation: asString(state['operation']) ?? 'operation',
+    env: asString(state['env']) ?? 'unknown',
+    status: input.outcome,
+    ...(url === undefined ? {} : { url }),
+    ...(errorName === undefined && errorCause === undefined
+      ? {}
+      : {
+          error: {
+            ...(errorName === undefined ? {} : { Error: errorName }),
+            ...(errorCause === undefined ? {} : { Cause: errorCause }),
+          },
+        }),
+    ...(step === undefined ? {} : { step }),
+    ...(responseUrl === undefined ? {} : { responseUrl }),
+    ...(requestedBy === undefined ? {} : { requestedBy }),
+    ...(input.executionArn === undefined ? {} : { executionArn: input.executionArn }),
+  };
+};
+
+const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
+
+/**
+ * The Slack message (text + Block Kit) of one notification. Results (`succeeded`, `failed`) go
+ * `in_channel` so the team sees them; `progress` and `busy` stay `ephemeral` to the requester.
+ *
+ * @example formatNotification({ operation: 'up', env: 'demo', status: 'succeeded', url: 'http://x' }).text
+ * // ':white_check_mark: up of demo succeeded — http://x'
+ */
+export const formatNotification = (event: NotifyEvent) => {
+  const subject = `${event.operation} of ${event.env}`;
+  const reason = causeText(event.error?.Cause);
+  let text: string;
+  switch (event.status) {
+    case 'succeeded':
+      text = `:white_check_mark: ${subject} succeeded${event.url ? ` — ${event.url}` : ''}`;
+      break;
+    case 'failed':
+      text = `:x: ${subject} failed${event.step ? ` at step ${event.step}` : ''}: ${event.error?.Error ?? 'Error'}${reason ? ` — ${reason}` : ''}`;
+      break;
+    case 'busy':
+      text = `:no_entry: ${subject} was not started: another operation is running${reason ? ` (${reason})` : ''}`;
+      break;
+    default:
+      text = `:hourglass_flowing_sand: ${subject}${event.step ? `: ${event.step}` : ' in progress'}`;
+  }
+  const fields = [mrkdwn(`*Environment*\n${event.env}`), mrkdwn(`*Operation*\n${event.operation}`)];
+  if (event.url !== undefined) fields.push(mrkdwn(`*URL*\n${event.url}`));
+  if (event.status === 'failed' && event.step !== undefined)
+    fields.push(mrkdwn(`*Failed step*\n${event.step}`));
+  if (event.requestedBy !== undefined) fields.push(mrkdwn(`*Requested by*\n${event.requestedBy}`));
+  const blocks: unknown[] = [
+    { type: 'section', text: mrkdwn(text) },
+    { type: 'section', fields },
+  ];
+  if (event.executionArn !== undefined) {
+    blocks.push({ type: 'context', elements: [mrkdwn(`Execution \`${event.executionArn}\``)] });
+  }
+  const inChannel = event.status === 'succeeded' || event.status === 'failed';
+  return { response_type: inChannel ? 'in_channel' : 'ephemeral', replace_original: false, text, blocks };
+};
+
+/**
+ * The Slack message of the nightly teardown report.
+ *
+ * @example formatNightlyReport({ tornDown: [{ env: 'a' }], skipped: [], failed: [] }).text
+ * // 'Nightly teardown: 1 torn down, 0 skipped, 0 failed'
+ */
+export const formatNightlyReport = (report: NightlyReport) => {
+  const text = `Nightly teardown: ${report.tornDown.length} torn down, ${report.skipped.length} skipped, ${report.failed.length} failed`;
+  const list = (items: readonly string[]) => (items.length === 0 ? '—' : items.join('\n'));
+  const blocks: unknown[] = [
+    { type: 'header', text: { type: 'plain_text', text: 'Berth nightly teardown' } },
+    { type: 'section', text: mrkdwn(`*Torn down*\n${list(report.tornDown.map((t) => `• ${t.env}`))}`) },
+    {
+      type: 'section',
+      text: mrkdwn(`*Skipped*\n${list(report.skipped.map((s) => `• ${s.env} — ${s.reason}`))}`),
+    },
+    {
+      type: 'section',
+      text: mrkdwn(`*Failed*\n${list(report.failed.map((f) => `• ${f.env} — ${f.error}`))}`),
+    },
+  ];
+  return { text, blocks };
+};
+
+/**
+ * Posts `body` to `url`; never throws. Non-2xx statuses, network errors and the timeout are
+ * logged and reported as `{ delivered: false, reason }`.
+ */
+export const deliver = async (
+  deps: NotifyDeps,
+  url: string | undefined,
+  body: unknown,
+): Promise<NotifyResult> => {
+  if (url === undefined || url === '')
+    return { delivered: false, reason: 'no responseUrl or webhook configured' };
+  try {
+    const { status } = await deps.poster.postJson(url, body, {
+      timeoutMs: deps.timeoutMs ?? NOTIFY_TIMEOUT_MS,
+    });
+    if (status >= 200 && status < 300) return { delivered: true };
+    const reason = `receiver answered HTTP ${status}`;
+    deps.logger?.warn('notification not delivered', { reason });
+    return { delivered: false, reason };
+  } catch (error) {
+    const reason =
+      error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
+        ? `timed out after ${deps.timeoutMs ?? NOTIFY_TIMEOUT_MS} ms`
+        : `post failed: ${error instanceof Error ? error.message : String(error)}`;
+    deps.logger?.warn('notification not delivered', { reason });
+    return { delivered: false, reason };
+  }
+};
+
+/**
+ * Builds the notify handler: posts a Block Kit message to the event's Slack `responseUrl`, else
+ * to the configured webhook, else does nothing. It never fails the state machine.
+ *
+ * @example await makeHandler({ poster: fetchPoster })({ operation: 'up', env: 'demo', status: 'succeeded' })
+ */
+export function makeHandler(deps: NotifyDeps | (() => NotifyDeps)) {
+  let resolved: NotifyDeps | undefined;
+  return async (input: NotifyInput): Promise<NotifyResult> => {
+    resolved ??= typeof deps === 'function' ? deps() : deps;
+    const d = resolved;
+    if ('action' in input && input.action === 'report') {
+      return deliver(d, d.webhookUrl, formatNightlyReport(input));
+    }
+    const event = toNotifyEvent(input as NotifyEvent | StateMachineNotifyEvent);
+    return deliver(d, event.responseUrl ?? d.webhookUrl, formatNotification(event));
+  };
+}
+
+/** Reads `BERTH_NOTIFY_WEBHOOK_URL` (optional) and posts with `fetch`. */
+export function defaultDeps(env: NodeJS.ProcessEnv = process.env): NotifyDeps {
+  const webhookUrl = env['BERTH_NOTIFY_WEBHOOK_URL'];
+  return {
+    poster: fetchPoster,
+    ...(webhookUrl ? { webhookUrl } : {}),
+    logger: {
+      warn: (message, details) => console.warn(JSON.stringify({ level: 'WARN', message, ...details })),
+    },
+  };
+}
+
+export const handler = makeHandler(() => defaultDeps());
