@@ -1,0 +1,88 @@
+import { type EnvSpec, parseEnvSpec } from '../core/env-spec.ts';
+import { ConfigError, ValidationError } from '../core/errors.ts';
+import type { ObservedEnvironment } from '../core/observed.ts';
+import type { PlanStep } from '../core/plan.ts';
+import { planRedeploy } from '../core/plan-redeploy.ts';
+import { planScale } from '../core/plan-scale.ts';
+import { planTeardown } from '../core/plan-teardown.ts';
+import { planUp } from '../core/plan-up.ts';
+import { assertEnvName, assertImage, assertInteger } from './http/validate.ts';
+
+/** The plan Lambda's input (the api handler's `PlanRequest`). */
+export interface PlanEvent {
+  readonly operation: 'up' | 'down' | 'scale' | 'redeploy';
+  readonly env: string;
+  readonly spec?: unknown;
+  readonly desiredCount?: number;
+  readonly image?: string;
+}
+
+/** Reads what exists of one environment in AWS (never changes anything). */
+export interface ObserverPort {
+  observe(env: string, spec?: EnvSpec): Promise<ObservedEnvironment>;
+}
+
+export interface PlanDeps {
+  readonly observer: ObserverPort;
+  readonly now?: () => Date;
+}
+
+const OPERATIONS = ['up', 'down', 'scale', 'redeploy'] as const;
+
+const requireSpec = (event: PlanEvent): EnvSpec => {
+  if (event.spec === undefined) throw new ValidationError('spec', `is required to plan ${event.operation}`);
+  const spec = parseEnvSpec(event.spec);
+  if (spec.name !== event.env)
+    throw new ValidationError('spec.name', `must equal the environment name "${event.env}"`);
+  return spec;
+};
+
+/**
+ * Builds the plan handler: observes the environment and returns the steps an operation would
+ * take, changing nothing (`--dry-run`, `POST /environments/{name}/plan`).
+ *
+ * @example await makeHandler({ observer })({ operation: 'down', env: 'demo' }) // { steps: [...] }
+ */
+export function makeHandler(deps: PlanDeps | (() => PlanDeps)) {
+  let resolved: PlanDeps | undefined;
+  return async (event: PlanEvent): Promise<{ steps: PlanStep[] }> => {
+    resolved ??= typeof deps === 'function' ? deps() : deps;
+    const env = assertEnvName(event?.env, 'env');
+    const operation = event.operation;
+    if (!(OPERATIONS as readonly string[]).includes(operation)) {
+      throw new ValidationError('operation', `must be one of ${OPERATIONS.join(', ')}`);
+    }
+    switch (operation) {
+      case 'up': {
+        const spec = requireSpec(event);
+        return { steps: planUp(await resolved.observer.observe(env, spec), spec) };
+      }
+      case 'down':
+        return {
+          steps: planTeardown(
+            await resolved.observer.observe(env),
+            env,
+            (resolved.now ?? (() => new Date()))(),
+          ),
+        };
+      case 'scale': {
+        const spec = requireSpec(event);
+        if (event.desiredCount === undefined) throw new ValidationError('desiredCount', 'is required');
+        const desiredCount = assertInteger(event.desiredCount, 'desiredCount', 0, 100);
+        return { steps: planScale(await resolved.observer.observe(env, spec), spec, desiredCount) };
+      }
+      case 'redeploy': {
+        const spec = requireSpec(event);
+        const image = event.image === undefined ? undefined : assertImage(event.image, 'image');
+        return { steps: planRedeploy(await resolved.observer.observe(env, spec), spec, image) };
+      }
+    }
+  };
+}
+
+/** Wires the AWS adapters' observe functions. */
+export function defaultDeps(): PlanDeps {
+  throw new ConfigError('plan: no environment observer is wired yet (adapters observe function missing)');
+}
+
+export const handler = makeHandler(defaultDeps);
