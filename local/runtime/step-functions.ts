@@ -175,10 +175,12 @@ export class StepFunctionsEmulator {
       if (this.options.waitMs)
         waitOverrides[wait.stateName] = this.options.waitMs(wait.stateName, wait.seconds);
     }
-    const retryOverrides: Record<string, number> = {};
-    if (this.options.retryIntervalMs !== undefined) {
-      for (const name of collectRetryStates(source.definition))
-        retryOverrides[name] = this.options.retryIntervalMs;
+    const retryOverrides: Record<string, number[]> = {};
+    const retryMs = this.options.retryMs;
+    if (retryMs) {
+      for (const { stateName, retriers } of collectRetryStates(source.definition)) {
+        retryOverrides[stateName] = retriers.map((retrier) => retryMs(stateName, retrier));
+      }
     }
     const machine = new StateMachine(definition as never, {
       validationOptions: { checkArn: true, checkPaths: true },

@@ -16,6 +16,9 @@ import { HandlerRegistry, type LambdaHandler } from '../../local/runtime/lambda.
 import { type RunningRuntimeServer, startRuntimeServer } from '../../local/runtime/runtime-server.ts';
 import { StepFunctionsEmulator } from '../../local/runtime/step-functions.ts';
 
+/** A `${Name}` substitution reference, as the ASL files write them. */
+const sub = (name: string): string => `$${'{'}${name}}`;
+
 const retryOnThrottling = [{ ErrorEquals: ['ThrottlingError'], IntervalSeconds: 1, MaxAttempts: 3 }];
 
 const child: AslDefinition = {
@@ -23,7 +26,7 @@ const child: AslDefinition = {
   States: {
     Lock: {
       Type: 'Task',
-      Resource: '${LockFunctionArn}',
+      Resource: sub('LockFunctionArn'),
       ResultPath: '$.lock',
       Retry: retryOnThrottling,
       Next: 'Build',
@@ -34,11 +37,11 @@ const child: AslDefinition = {
       Branches: [
         {
           StartAt: 'CreateNetwork',
-          States: { CreateNetwork: { Type: 'Task', Resource: '${CreateNetworkFunctionArn}', End: true } },
+          States: { CreateNetwork: { Type: 'Task', Resource: sub('CreateNetworkFunctionArn'), End: true } },
         },
         {
           StartAt: 'CreateCluster',
-          States: { CreateCluster: { Type: 'Task', Resource: '${CreateClusterFunctionArn}', End: true } },
+          States: { CreateCluster: { Type: 'Task', Resource: sub('CreateClusterFunctionArn'), End: true } },
         },
       ],
       Catch: [{ ErrorEquals: ['UnhealthyError'], ResultPath: '$.caught', Next: 'Caught' }],
@@ -65,7 +68,7 @@ const parent: AslDefinition = {
             Type: 'Task',
             Resource: 'arn:aws:states:::states:startExecution.sync:2',
             Parameters: {
-              StateMachineArn: '${ChildStateMachineArn}',
+              StateMachineArn: sub('ChildStateMachineArn'),
               'Name.$': "States.Format('{}-{}', $.run, $.env)",
               Input: { 'env.$': '$.env' },
             },
@@ -321,7 +324,7 @@ describe('Step Functions emulator', () => {
       }),
     );
     expect(described.definition).toContain(childArn);
-    expect(described.definition).not.toContain('${ChildStateMachineArn}');
+    expect(described.definition).not.toContain(sub('ChildStateMachineArn'));
   });
 
   it('hosts the real lifecycle and nightly-teardown ASL files', () => {

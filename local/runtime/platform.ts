@@ -1,0 +1,367 @@
+/**
+ * The whole product on one machine: the local cloud, the Step Functions + Lambda emulator running
+ * the real ASL files with the real handlers in-process, and the HTTP API.
+ *
+ * One platform per process: the handlers read their configuration (and build their AWS clients)
+ * from `process.env` once, when first used, so a second platform in the same process would reuse
+ * the first one's configuration. Tests start one platform per test file.
+ */
+import './polyfills.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { FaultsPatch } from '../cloud/core/faults.ts';
+import { resolveTimeProfile, type TimeProfileName } from '../cloud/core/time-profile.ts';
+import { type RunningCloud, startCloud } from '../cloud/server.ts';
+import { type RunningApiServer, startApiServer } from './api-server.ts';
+import type { AslDefinition } from './asl.ts';
+import {
+  functionNameFor,
+  HandlerRegistry,
+  type LambdaHandler,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_REGION,
+} from './lambda.ts';
+import { type RunningRuntimeServer, startRuntimeServer } from './runtime-server.ts';
+import { StepFunctionsEmulator } from './step-functions.ts';
+
+/** Default ports of `npm start` (docs/architecture.md, "The local platform"). */
+export const DEFAULT_PORTS = Object.freeze({ cloud: 4566, sfn: 4567, api: 4568 });
+
+export const LIFECYCLE_MACHINE = 'berth-lifecycle';
+export const NIGHTLY_MACHINE = 'berth-nightly-teardown';
+export const REGISTRY_TABLE = 'berth-registry';
+export const SHARED_ALB_NAME = 'berth-shared-alb';
+export const DEFAULT_SLACK_SIGNING_SECRET = 'berth-local-slack-signing-secret';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Options of {@link startPlatform}. */
+export interface PlatformOptions {
+  /** Time profile of the local cloud (and of the state machines' waits). Default `instant`. */
+  profile?: TimeProfileName;
+  /** Scales `realistic` (or overrides a profile's factor). */
+  factor?: number;
+  /** Ports; 0 picks a free port. Defaults 4566 / 4567 / 4568. */
+  ports?: { cloud?: number; sfn?: number; api?: number };
+  /** Slack signing secret injected into the slack handler's SecretPort. */
+  slackSigningSecret?: string;
+  /** Initial fault configuration of the local cloud. */
+  faults?: FaultsPatch;
+  /** Extra environment variables for the handlers (e.g. `BERTH_NOTIFY_WEBHOOK_URL`, `BERTH_LOCK_TTL_SECONDS`). */
+  env?: Record<string, string>;
+  /** Replace handlers by file name (tests). */
+  handlerOverrides?: Record<string, LambdaHandler>;
+}
+
+/** A running platform. */
+export interface RunningPlatform {
+  urls: { cloud: string; sfn: string; lambda: string; api: string };
+  ports: { cloud: number; sfn: number; api: number };
+  cloud: RunningCloud;
+  sfn: StepFunctionsEmulator;
+  handlers: HandlerRegistry;
+  /** The state machines' ARNs. */
+  stateMachines: { lifecycle: string; nightly: string };
+  /** The handler configuration the platform set in `process.env`. */
+  env: Readonly<Record<string, string>>;
+  /** The shared-mode ALB resources. */
+  shared: { loadBalancerArn: string; listenerArn: string; securityGroupId: string; dnsName: string };
+  /** Stops every server and timer and restores `process.env`. */
+  stop(): Promise<void>;
+}
+
+function loadAsl(file: string): AslDefinition {
+  return JSON.parse(readFileSync(path.join(REPO_ROOT, 'statemachine', file), 'utf8')) as AslDefinition;
+}
+
+/**
+ * Real milliseconds for a Wait state under a time profile: the AWS seconds (static `Seconds`, or
+ * the lifecycle's 15 s default interval for `SecondsPath` waits) scaled by the profile's factor.
+ */
+export function scaledWaitMs(factor: number, seconds: number | undefined): number {
+  return Math.max(2, Math.round((seconds ?? 15) * 1000 * factor));
+}
+
+/** Real milliseconds before a retry under a time profile (a typical backed-off interval, scaled). */
+export function scaledRetryMs(
+  factor: number,
+  retrier: { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number },
+): number {
+  const interval = retrier.IntervalSeconds ?? 1;
+  const backoff = retrier.BackoffRate ?? 2;
+  const typical = Math.min(retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY, interval * backoff * backoff);
+  return Math.max(2, Math.round(typical * 1000 * factor));
+}
+
+/**
+ * Starts the local platform: local cloud, registry table, shared ALB, handler configuration,
+ * Step Functions + Lambda emulator and the HTTP API.
+ *
+ * @example
+ * const platform = await startPlatform({ profile: 'instant', ports: { cloud: 0, sfn: 0, api: 0 } });
+ * await fetch(`${platform.urls.api}/environments`);
+ * await platform.stop();
+ */
+export async function startPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {
+  const profile = options.profile ?? 'instant';
+  const factor = resolveTimeProfile(profile, options.factor).factor;
+  const savedEnv = { ...process.env };
+  const setEnv = (vars: Record<string, string>): void => {
+    for (const [key, value] of Object.entries(vars)) process.env[key] = value;
+  };
+  const restoreEnv = (): void => {
+    for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+    Object.assign(process.env, savedEnv);
+  };
+  const credentials = {
+    AWS_ACCESS_KEY_ID: process.env['AWS_ACCESS_KEY_ID'] || 'test',
+    AWS_SECRET_ACCESS_KEY: process.env['AWS_SECRET_ACCESS_KEY'] || 'test',
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  setEnv(credentials);
+
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch {
+        // keep stopping the rest
+      }
+    }
+    stops.length = 0;
+    restoreEnv();
+  };
+
+  try {
+    const cloud = await startCloud({
+      port: options.ports?.cloud ?? DEFAULT_PORTS.cloud,
+      profile,
+      ...(options.factor === undefined ? {} : { factor: options.factor }),
+      ...(options.faults ? { faults: options.faults } : {}),
+    });
+    stops.push(() => cloud.stop());
+
+    const clientConfig = {
+      endpoint: cloud.url,
+      region: LOCAL_REGION,
+      credentials: {
+        accessKeyId: credentials.AWS_ACCESS_KEY_ID,
+        secretAccessKey: credentials.AWS_SECRET_ACCESS_KEY,
+      },
+      maxAttempts: 3,
+    };
+    const dynamodb = new DynamoDBClient(clientConfig);
+    const ec2 = new EC2Client(clientConfig);
+    const elbv2 = new ElasticLoadBalancingV2Client(clientConfig);
+    try {
+      await dynamodb.send(
+        new CreateTableCommand({
+          TableName: REGISTRY_TABLE,
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+      await dynamodb
+        .send(
+          new UpdateTimeToLiveCommand({
+            TableName: REGISTRY_TABLE,
+            TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+          }),
+        )
+        .catch(() => undefined); // the embedded DynamoDB may not model TTL; items simply stay
+
+      const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? [];
+      const vpcId = subnets[0]?.VpcId;
+      if (!vpcId) throw new Error('the local cloud has no default VPC subnets');
+      const typeOf = (s: (typeof subnets)[number]): string =>
+        s.Tags?.find((t) => t.Key === 'berth:subnet-type')?.Value ??
+        (s.MapPublicIpOnLaunch ? 'public' : 'private');
+      const publicSubnets = subnets.filter((s) => typeOf(s) === 'public').map((s) => s.SubnetId!);
+      const privateSubnets = subnets.filter((s) => typeOf(s) === 'private').map((s) => s.SubnetId!);
+
+      const sharedTags = [
+        { Key: 'berth:managed-by', Value: 'berth' },
+        { Key: 'berth:shared', Value: 'true' },
+      ];
+      const sg = await ec2.send(
+        new CreateSecurityGroupCommand({
+          GroupName: SHARED_ALB_NAME,
+          Description: 'Berth shared ALB (local platform)',
+          VpcId: vpcId,
+          TagSpecifications: [{ ResourceType: 'security-group', Tags: sharedTags }],
+        }),
+      );
+      const securityGroupId = sg.GroupId!;
+      await ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: securityGroupId,
+          IpPermissions: [80, 443].map((port) => ({
+            IpProtocol: 'tcp',
+            FromPort: port,
+            ToPort: port,
+            IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+          })),
+        }),
+      );
+      const lb = await elbv2.send(
+        new CreateLoadBalancerCommand({
+          Name: SHARED_ALB_NAME,
+          Type: 'application',
+          Scheme: 'internet-facing',
+          Subnets: publicSubnets,
+          SecurityGroups: [securityGroupId],
+          Tags: sharedTags,
+        }),
+      );
+      const loadBalancer = lb.LoadBalancers?.[0];
+      if (!loadBalancer?.LoadBalancerArn) throw new Error('the local cloud did not create the shared ALB');
+      const listener = await elbv2.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: loadBalancer.LoadBalancerArn,
+          Protocol: 'HTTP',
+          Port: 80,
+          DefaultActions: [
+            {
+              Type: 'fixed-response',
+              FixedResponseConfig: {
+                StatusCode: '404',
+                ContentType: 'text/plain',
+                MessageBody: 'no Berth environment here',
+              },
+            },
+          ],
+          Tags: sharedTags,
+        }),
+      );
+      const listenerArn = listener.Listeners?.[0]?.ListenerArn;
+      if (!listenerArn) throw new Error('the local cloud did not create the shared listener');
+
+      const registry = new HandlerRegistry(options.handlerOverrides ?? {});
+      let emulator: StepFunctionsEmulator | undefined;
+      const sfn = new StepFunctionsEmulator({
+        machines: [
+          {
+            name: LIFECYCLE_MACHINE,
+            definition: loadAsl('lifecycle.asl.json'),
+            arnVariable: 'LifecycleStateMachineArn',
+          },
+          {
+            name: NIGHTLY_MACHINE,
+            definition: loadAsl('nightly-teardown.asl.json'),
+            arnVariable: 'NightlyStateMachineArn',
+          },
+        ],
+        invokeLambda: (file, event) => registry.invoke(file, event),
+        waitMs: (_state, seconds) => scaledWaitMs(factor, seconds),
+        retryMs: (_state, retrier) => scaledRetryMs(factor, retrier),
+      });
+      emulator = sfn;
+      const runtime: RunningRuntimeServer = await startRuntimeServer({
+        sfn,
+        handlers: registry,
+        port: options.ports?.sfn ?? DEFAULT_PORTS.sfn,
+      });
+      stops.push(async () => {
+        emulator?.stopAll();
+        await emulator?.idle(5000);
+        await runtime.stop();
+      });
+
+      const stateMachines = { lifecycle: sfn.arnOf(LIFECYCLE_MACHINE), nightly: sfn.arnOf(NIGHTLY_MACHINE) };
+      const handlerEnv: Record<string, string> = {
+        ...credentials,
+        AWS_ENDPOINT_URL: cloud.url,
+        AWS_ENDPOINT_URL_SFN: runtime.url,
+        AWS_ENDPOINT_URL_LAMBDA: runtime.url,
+        BERTH_TABLE_NAME: REGISTRY_TABLE,
+        BERTH_VPC_ID: vpcId,
+        BERTH_PUBLIC_SUBNETS: publicSubnets.join(','),
+        BERTH_PRIVATE_SUBNETS: privateSubnets.join(','),
+        BERTH_INSTANCE_PROFILE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:instance-profile/berth-ecs-instance`,
+        BERTH_EXECUTION_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/berth-task-execution`,
+        BERTH_ALLOWED_CIDR: '0.0.0.0/0',
+        BERTH_SHARED_LISTENER_ARN: listenerArn,
+        BERTH_SHARED_ALB_SECURITY_GROUP_ID: securityGroupId,
+        BERTH_LIFECYCLE_STATE_MACHINE_ARN: stateMachines.lifecycle,
+        BERTH_NIGHTLY_STATE_MACHINE_ARN: stateMachines.nightly,
+        BERTH_SLACK_SECRET_ARN: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:secret:berth/slack-signing-secret`,
+        BERTH_PROBE_ENDPOINT: cloud.url,
+        BERTH_PLAN_FUNCTION_NAME: functionNameFor('plan'),
+        ...(options.env ?? {}),
+      };
+      setEnv(handlerEnv);
+
+      const secret =
+        options.slackSigningSecret ??
+        process.env['BERTH_SLACK_SIGNING_SECRET'] ??
+        DEFAULT_SLACK_SIGNING_SECRET;
+      if (!options.handlerOverrides?.['slack']) {
+        registry.override('slack', await slackHandlerWithSecret(secret));
+      }
+
+      const api: RunningApiServer = await startApiServer({
+        resolveHandler: (target) => registry.resolve(target),
+        port: options.ports?.api ?? DEFAULT_PORTS.api,
+      });
+      stops.push(() => api.stop());
+
+      return {
+        urls: { cloud: cloud.url, sfn: runtime.url, lambda: runtime.url, api: api.url },
+        ports: { cloud: cloud.port, sfn: runtime.port, api: api.port },
+        cloud,
+        sfn,
+        handlers: registry,
+        stateMachines,
+        env: handlerEnv,
+        shared: {
+          loadBalancerArn: loadBalancer.LoadBalancerArn,
+          listenerArn,
+          securityGroupId,
+          dnsName: loadBalancer.DNSName ?? '',
+        },
+        stop: stopAll,
+      };
+    } finally {
+      dynamodb.destroy();
+      ec2.destroy();
+      elbv2.destroy();
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/**
+ * The slack handler with its SecretPort bound to a given signing secret (the local platform has
+ * no Secrets Manager). Imported lazily, after the handler configuration is in `process.env`.
+ */
+async function slackHandlerWithSecret(secret: string): Promise<LambdaHandler> {
+  const slack = await import('../../functions/handlers/slack.ts');
+  const secrets = { getSlackSigningSecret: async (): Promise<string> => secret };
+  return slack.makeHandler(() => ({ ...slack.defaultDeps(), secrets })) as LambdaHandler;
+}
