@@ -120,6 +120,14 @@ function validTtl(text: string): boolean {
   }
 }
 
+/** An environment name: a DNS label of 2–20 characters without `--`. */
+export const EnvNameSchema = z
+  .string({ error: RULES.name })
+  .min(2, { error: RULES.name })
+  .max(20, { error: RULES.name })
+  .regex(NAME, { error: RULES.name })
+  .refine((name) => !name.includes('--'), { error: RULES.nameDoubleHyphen });
+
 /** A container image reference: `repository[:tag][@digest]`, ≤ 255 characters, no whitespace. */
 export const ImageSchema = z
   .string({ error: RULES.image })
@@ -187,12 +195,7 @@ export const LoadBalancerSchema = z.strictObject(
 
 const BaseSchema = z.strictObject(
   {
-    name: z
-      .string({ error: RULES.name })
-      .min(2, { error: RULES.name })
-      .max(20, { error: RULES.name })
-      .regex(NAME, { error: RULES.name })
-      .refine((name) => !name.includes('--'), { error: RULES.nameDoubleHyphen }),
+    name: EnvNameSchema,
     image: ImageSchema,
     containerPort: int(1, 65535).default(80),
     environment: z
@@ -358,7 +361,12 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 
 const fieldOf = (path: readonly PropertyKey[]): string => path.map(String).join('.');
 
-function toSpecIssues(input: unknown, issues: readonly z.core.$ZodIssue[]): SpecIssue[] {
+/** Turns zod issues into `{field, rule}` (unknown keys one by one, missing fields `is required`). */
+export function toSpecIssues(
+  input: unknown,
+  issues: readonly z.core.$ZodIssue[],
+  root = 'spec',
+): SpecIssue[] {
   const result: SpecIssue[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -367,7 +375,7 @@ function toSpecIssues(input: unknown, issues: readonly z.core.$ZodIssue[]): Spec
     } else if (issue.code === 'invalid_key') {
       result.push({ field: fieldOf(issue.path), rule: issue.issues[0]?.message ?? RULES.envKey });
     } else if (issue.path.length === 0) {
-      result.push({ field: 'spec', rule: RULES.object });
+      result.push({ field: root, rule: RULES.object });
     } else if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
       result.push({ field: fieldOf(issue.path), rule: 'is required' });
     } else {
