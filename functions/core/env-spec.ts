@@ -382,7 +382,8 @@ export function toSpecIssues(
       result.push({ field: fieldOf(issue.path), rule: issue.message });
     }
   }
-  return result;
+  // One issue per field: the first check that failed.
+  return result.filter((issue, index) => result.findIndex((other) => other.field === issue.field) === index);
 }
 
 /** Result of {@link validateEnvSpec}. */
