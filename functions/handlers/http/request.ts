@@ -15,26 +15,32 @@ export const header = (event: Pick<APIGatewayProxyEvent, 'headers'>, name: strin
 };
 
 /**
- * The raw request body as bytes-as-text (UTF-8), decoded when API Gateway base64-encoded it.
+ * The raw request body as bytes, decoded when API Gateway base64-encoded it.
  * Throws `PayloadTooLargeError` above `limit` bytes, checked before and after decoding.
  */
-export const rawBody = (
+export const rawBodyBytes = (
   event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>,
   limit: number = MAX_BODY_BYTES,
-): string => {
+): Buffer => {
   const body = event.body ?? '';
   if (!event.isBase64Encoded) {
     const size = Buffer.byteLength(body, 'utf8');
     if (size > limit) throw new PayloadTooLargeError(limit, size);
-    return body;
+    return Buffer.from(body, 'utf8');
   }
   // base64 is 4/3 of the decoded size: reject early without decoding huge inputs.
   const estimated = Math.floor((body.length * 3) / 4);
   if (estimated > limit + 2) throw new PayloadTooLargeError(limit, estimated);
   const bytes = Buffer.from(body, 'base64');
   if (bytes.length > limit) throw new PayloadTooLargeError(limit, bytes.length);
-  return bytes.toString('utf8');
+  return bytes;
 };
+
+/** The raw request body as UTF-8 text (see {@link rawBodyBytes}). */
+export const rawBody = (
+  event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>,
+  limit: number = MAX_BODY_BYTES,
+): string => rawBodyBytes(event, limit).toString('utf8');
 
 /**
  * Parses a JSON object body. An empty body is `{}` when `allowEmpty`; anything that is not

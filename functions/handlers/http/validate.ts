@@ -1,31 +1,22 @@
-import { validateEnvSpec } from '../../core/env-spec.ts';
+import { EnvNameSchema, ImageSchema } from '../../core/env-spec.ts';
 import { ValidationError } from '../../core/errors.ts';
 
-/** A spec that is valid in every field but the one being checked. */
-const PROBE_SPEC = { name: 'xx', image: 'nginx', owner: 'berth' } as const;
-
-/**
- * Checks one field with the EnvSpec rules of core (so the API, Slack and CLI use the same rule
- * text as specs do) and throws `ValidationError(field, rule)` on the first issue.
- */
-const checkSpecField = (specField: 'name' | 'image', value: unknown, field: string): string => {
-  const result = validateEnvSpec({ ...PROBE_SPEC, [specField]: value });
-  if (!result.ok) {
-    const issue = result.issues.find((i) => i.field === specField) ?? result.issues[0];
-    throw new ValidationError(field, issue?.rule ?? 'is invalid');
-  }
-  return value as string;
+const check = (schema: typeof EnvNameSchema | typeof ImageSchema, value: unknown, field: string): string => {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(field, result.error.issues[0]?.message ?? 'is invalid');
+  return result.data;
 };
 
 /**
- * Checks an environment name from a path, query or command argument (EnvSpec `name` rule).
+ * Checks an environment name from a path, query or command argument (core's EnvSpec `name`
+ * rule, so the API, Slack and CLI show the same rule text as specs do).
  *
  * @example assertEnvName('demo', 'name') // 'demo'
  */
-export const assertEnvName = (value: unknown, field: string): string => checkSpecField('name', value, field);
+export const assertEnvName = (value: unknown, field: string): string => check(EnvNameSchema, value, field);
 
-/** A container image reference (EnvSpec `image` rule). */
-export const assertImage = (value: unknown, field: string): string => checkSpecField('image', value, field);
+/** A container image reference (core's EnvSpec `image` rule). */
+export const assertImage = (value: unknown, field: string): string => check(ImageSchema, value, field);
 
 /** An integer in `[min, max]`. */
 export const assertInteger = (value: unknown, field: string, min: number, max: number): number => {

@@ -1,0 +1,299 @@
+import { createHash } from 'node:crypto';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ConfigError, isBerthError, ValidationError } from '../core/errors.ts';
+import { parseSlackCommand, type SlackCommand } from '../core/slack-command.ts';
+import { SLACK_MAX_SKEW_SECONDS, verifySlackSignature } from '../core/slack-signature.ts';
+import { UnauthorizedError } from './http/http-errors.ts';
+import {
+  type Clock,
+  type EnvironmentRecord,
+  type ExecutionsPort,
+  type LifecycleInput,
+  type OperationRecord,
+  type RegistryPort,
+  systemClock,
+} from './http/ports.ts';
+import { header, rawBodyBytes } from './http/request.ts';
+import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.ts';
+import { startOperation } from './http/start-operation.ts';
+
+/** Provides Slack's signing secret (Secrets Manager in AWS; the local runtime injects its own). */
+export interface SecretPort {
+  getSlackSigningSecret(): Promise<string>;
+}
+
+export interface SlackDeps {
+  readonly registry: RegistryPort;
+  readonly executions: ExecutionsPort;
+  readonly secrets: SecretPort;
+  readonly clock?: Clock;
+  readonly logger?: ErrorLogger;
+  /** Replay cache size (entries); default 1000. */
+  readonly replayCacheSize?: number;
+}
+
+/** Slack rejects requests whose timestamp is further than this from now (seconds). */
+export const SLACK_MAX_AGE_SECONDS = SLACK_MAX_SKEW_SECONDS;
+
+/** The help text of `/berth help` (and of unknown commands). */
+export const SLACK_HELP = [
+  '*Berth* — ephemeral ECS environments',
+  '`/berth up <env>` — re-run up with the stored spec',
+  '`/berth down <env>` — tear the environment down',
+  '`/berth redeploy <env> [image]` — deploy a new image (or re-pull the current one)',
+  '`/berth extend <env> <hours>` — push the expiry forward',
+  '`/berth status <env>` — status, URL, expiry, current step, last failure',
+  '`/berth help` — this message',
+].join('\n');
+
+/**
+ * Remembers (timestamp, signature) pairs for the signature window so an identical request
+ * cannot be replayed. The cache lives in one Lambda container: a replay that reaches another
+ * container is not caught here (the deterministic request id still prevents a second start).
+ */
+export class ReplayCache {
+  private readonly seen = new Map<string, number>();
+  constructor(private readonly maxEntries = 1000) {}
+
+  /** Records the key; returns false when it was already seen and has not expired. */
+  remember(key: string, nowSeconds: number): boolean {
+    for (const [k, expires] of this.seen) {
+      if (expires > nowSeconds) break;
+      this.seen.delete(k);
+    }
+    const expires = this.seen.get(key);
+    if (expires !== undefined && expires > nowSeconds) return false;
+    this.seen.set(key, nowSeconds + SLACK_MAX_AGE_SECONDS * 2);
+    while (this.seen.size > this.maxEntries) {
+      const oldest = this.seen.keys().next().value;
+      if (oldest === undefined) break;
+      this.seen.delete(oldest);
+    }
+    return true;
+  }
+}
+
+const ephemeral = (text: string, blocks?: readonly unknown[]): APIGatewayProxyResult =>
+  jsonResponse(200, { response_type: 'ephemeral', text, ...(blocks === undefined ? {} : { blocks }) });
+
+/** The deterministic request id of a slash command: Slack retries map to the same operation. */
+export const slackRequestId = (timestamp: string, triggerId: string | undefined, body: string): string => {
+  const basis = triggerId !== undefined && triggerId.length > 0 ? triggerId : body;
+  const digest = createHash('sha256').update(`${timestamp}:${basis}`).digest('hex').slice(0, 24);
+  return `slack-${timestamp.replace(/\D/g, '').slice(0, 12)}-${digest}`;
+};
+
+const code = (text: string): string => `\`${text}\``;
+
+/** Block Kit for `/berth status <env>`. */
+export const statusBlocks = (
+  record: EnvironmentRecord,
+  operations: readonly OperationRecord[],
+): unknown[] => {
+  const fields = [
+    `*Status*\n${record.status}`,
+    `*URL*\n${record.url ?? '—'}`,
+    `*Expires*\n${record.expiresAt ?? '—'}${record.keep ? ' (kept)' : ''}`,
+    `*Owner*\n${record.owner ?? '—'}`,
+  ];
+  const blocks: unknown[] = [
+    { type: 'header', text: { type: 'plain_text', text: `Environment ${record.name}` } },
+    { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text })) },
+  ];
+  const current = record.currentOperation;
+  if (current !== undefined) {
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `*Running:* ${current.operation} (${code(current.operationId)})${current.step ? ` — step ${code(current.step)}` : ''}`,
+      },
+    });
+  }
+  const failure = record.lastFailure;
+  if (failure !== undefined) {
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `*Last failure:* ${failure.operation ?? 'operation'}${failure.step ? ` at step ${code(failure.step)}` : ''}: ${failure.reason ?? failure.error ?? 'unknown'}${failure.at ? ` (${failure.at})` : ''}`,
+      },
+    });
+  }
+  const last = operations[0];
+  if (last !== undefined) {
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Last operation: ${last.operation} ${last.status} (started ${last.startedAt})`,
+        },
+      ],
+    });
+  }
+  return blocks;
+};
+
+const statusText = (record: EnvironmentRecord): string =>
+  `${record.name}: ${record.status}${record.url ? ` — ${record.url}` : ''}`;
+
+const VERB_DONE: Record<string, string> = {
+  up: 'Bringing up',
+  down: 'Tearing down',
+  redeploy: 'Redeploying',
+  extend: 'Extending',
+};
+
+/**
+ * Builds the `POST /slack/commands` handler: verifies Slack's signature over the raw body,
+ * starts the operation (idempotently) and acknowledges at once; the state machine's notify
+ * step reports progress and the result through `response_url`.
+ *
+ * @example
+ * const handler = makeHandler({ registry, executions, secrets });
+ */
+export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
+  let resolved: SlackDeps | undefined;
+  let replays: ReplayCache | undefined;
+  const getDeps = (): SlackDeps => {
+    resolved ??= typeof deps === 'function' ? deps() : deps;
+    replays ??= new ReplayCache(resolved.replayCacheSize);
+    return resolved;
+  };
+
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const gatewayRequestId = event.requestContext?.requestId ?? 'unknown';
+    let logger: ErrorLogger = consoleLogger;
+    try {
+      const d = getDeps();
+      logger = d.logger ?? consoleLogger;
+      const clock = d.clock ?? systemClock;
+      const bytes = rawBodyBytes(event);
+      const body = bytes.toString('utf8');
+      const timestamp = header(event, 'x-slack-request-timestamp');
+      const signature = header(event, 'x-slack-signature');
+      if (timestamp === undefined || signature === undefined) {
+        throw new UnauthorizedError('missing Slack signature headers');
+      }
+      const nowSeconds = Math.floor(clock.now().getTime() / 1000);
+      const signingSecret = await d.secrets.getSlackSigningSecret();
+      const verdict = verifySlackSignature({
+        signingSecret,
+        timestamp,
+        rawBody: bytes,
+        signature,
+        nowSeconds,
+      });
+      if (!verdict.ok) {
+        throw new UnauthorizedError(
+          verdict.reason === 'stale'
+            ? `stale Slack request: timestamp is more than ${SLACK_MAX_AGE_SECONDS} s from now`
+            : 'invalid Slack signature',
+        );
+      }
+      const isRetry = header(event, 'x-slack-retry-num') !== undefined;
+      if (!(replays as ReplayCache).remember(`${timestamp}:${signature}`, nowSeconds) && !isRetry) {
+        throw new UnauthorizedError('replayed Slack request');
+      }
+
+      const form = new URLSearchParams(body);
+      const text = form.get('text') ?? '';
+      let command: SlackCommand;
+      try {
+        command = parseSlackCommand(text);
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          return ephemeral(
+            error.field === 'verb'
+              ? `Unknown command ${JSON.stringify(text.trim().split(/\s+/)[0])}.\n\n${SLACK_HELP}`
+              : error.message,
+          );
+        }
+        throw error;
+      }
+      if (command.verb === 'help') return ephemeral(SLACK_HELP);
+
+      const env = command.env;
+      if (command.verb === 'status') {
+        const record = await d.registry.getEnvironment(env);
+        if (record === undefined) return ephemeral(`No environment named ${code(env)}.`);
+        const operations = await d.registry.listOperations(env, 1);
+        return ephemeral(statusText(record), statusBlocks(record, operations));
+      }
+
+      const userId = form.get('user_id') ?? '';
+      const userName = form.get('user_name') ?? '';
+      const requestedBy = `slack:${userId || userName || 'unknown'}`;
+      const responseUrl = form.get('response_url') ?? undefined;
+      const requestId = slackRequestId(timestamp, form.get('trigger_id') ?? undefined, body);
+      let input: LifecycleInput;
+      const base = {
+        env,
+        requestId,
+        requestedBy,
+        ...(responseUrl ? { responseUrl } : {}),
+      };
+      if (command.verb === 'up') {
+        const record = await d.registry.getEnvironment(env);
+        if (record?.spec === undefined) {
+          return ephemeral(
+            `No environment named ${code(env)} with a stored spec. Create it with \`berth up\` or the API first.`,
+          );
+        }
+        input = { ...base, operation: 'up', spec: record.spec };
+      } else if (command.verb === 'down') {
+        input = { ...base, operation: 'down' };
+      } else if (command.verb === 'redeploy') {
+        input = { ...base, operation: 'redeploy', ...(command.image ? { image: command.image } : {}) };
+      } else if (command.verb === 'extend') {
+        input = { ...base, operation: 'extend', hours: command.hours };
+      } else {
+        return ephemeral(SLACK_HELP);
+      }
+      try {
+        const started = await startOperation(
+          { registry: d.registry, executions: d.executions, clock },
+          input,
+          'requestId',
+        );
+        const what = VERB_DONE[input.operation] ?? input.operation;
+        return ephemeral(
+          `${what} ${code(env)}${input.operation === 'extend' ? ` by ${input.hours} h` : ''} — operation ${code(started.operationId)}. I'll post progress here.`,
+        );
+      } catch (error) {
+        if (
+          isBerthError(error) &&
+          ['NotFoundError', 'OperationInProgressError', 'ValidationError'].includes(error.name)
+        ) {
+          return ephemeral(`Cannot ${input.operation} ${code(env)}: ${error.message}`);
+        }
+        throw error;
+      }
+    } catch (error) {
+      if (error instanceof UnauthorizedError) return errorResponse(error, gatewayRequestId, logger);
+      if (error instanceof Error && error.name === 'PayloadTooLargeError') {
+        return errorResponse(error, gatewayRequestId, logger);
+      }
+      logger.error('slack command failed', {
+        requestId: gatewayRequestId,
+        error:
+          error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : error,
+      });
+      return ephemeral(
+        `Berth could not handle this command (request ${gatewayRequestId}). Please try again.`,
+      );
+    }
+  };
+}
+
+const consoleLogger: ErrorLogger = {
+  error: (message, details) => console.error(JSON.stringify({ level: 'ERROR', message, ...details })),
+};
+
+/** Wires the real adapters (lazily, on the first request). */
+export function defaultDeps(): SlackDeps {
+  throw new ConfigError('slack: defaultDeps not wired yet');
+}
+
+export const handler = makeHandler(defaultDeps);
