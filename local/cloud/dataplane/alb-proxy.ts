@@ -1,0 +1,121 @@
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TrackedTarget } from './health-checker.ts';
+
+/** What a listener decides for a request: forward to a target group's healthy targets, or answer directly. */
+export type ProxyDecision =
+  | { kind: 'forward'; targetGroupArn: string; targets: TrackedTarget[] }
+  | { kind: 'fixed'; status: number; contentType: string; body: string };
+
+/** Resolves a request (host + path) to a decision; the ELBv2 backend supplies it. */
+export type ProxyRouter = (host: string, path: string) => ProxyDecision;
+
+const AWS_503 =
+  '<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n';
+const AWS_502 =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n';
+
+/**
+ * One ALB listener as a real reverse proxy on a loopback port: rules pick a target
+ * group, requests go round robin to its healthy targets; no healthy target → 503.
+ * Each response carries `x-berth-target: <target id>:<port>`.
+ */
+export class AlbListenerProxy {
+  private server?: Server;
+  private readonly counters = new Map<string, number>();
+  port = 0;
+
+  constructor(private readonly route: ProxyRouter) {}
+
+  /** Starts listening on 127.0.0.1 (port 0 = a free port). */
+  start(port = 0): Promise<number> {
+    const server = createServer((req, res) => this.handle(req, res));
+    server.keepAliveTimeout = 1000;
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        this.port = (server.address() as AddressInfo).port;
+        resolve(this.port);
+      });
+    });
+  }
+
+  /** Serves one request (also used by the cloud's front door for `Host: <alb dns>`). */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    let decision: ProxyDecision;
+    try {
+      decision = this.route(host, path);
+    } catch {
+      decision = { kind: 'fixed', status: 503, contentType: 'text/html', body: AWS_503 };
+    }
+    if (decision.kind === 'fixed') {
+      req.resume();
+      res.writeHead(decision.status, {
+        'content-type': decision.contentType,
+        'content-length': Buffer.byteLength(decision.body),
+        server: 'awselb/2.0',
+      });
+      res.end(decision.body);
+      return;
+    }
+    const { targets, targetGroupArn } = decision;
+    if (targets.length === 0) {
+      req.resume();
+      res.writeHead(503, {
+        'content-type': 'text/html',
+        'content-length': Buffer.byteLength(AWS_503),
+        server: 'awselb/2.0',
+      });
+      res.end(AWS_503);
+      return;
+    }
+    const n = this.counters.get(targetGroupArn) ?? 0;
+    this.counters.set(targetGroupArn, n + 1);
+    const target = targets[n % targets.length] as TrackedTarget;
+    const headers = { ...req.headers };
+    const forwardedFor = req.socket.remoteAddress ?? '127.0.0.1';
+    headers['x-forwarded-for'] = headers['x-forwarded-for']
+      ? `${headers['x-forwarded-for']}, ${forwardedFor}`
+      : forwardedFor;
+    headers['x-forwarded-proto'] = 'http';
+    headers['x-forwarded-port'] = '80';
+    delete headers.connection;
+    const upstream = request(
+      { host: target.address, port: target.port, method: req.method, path: req.url, headers, agent: false },
+      (up) => {
+        const out = { ...up.headers, 'x-berth-target': `${target.id}:${target.port}` };
+        delete out.connection;
+        res.writeHead(up.statusCode ?? 502, out);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(502, {
+        'content-type': 'text/html',
+        'content-length': Buffer.byteLength(AWS_502),
+        server: 'awselb/2.0',
+      });
+      res.end(AWS_502);
+    });
+    req.pipe(upstream);
+  }
+
+  /** Closes the listening socket and open connections. */
+  close(): Promise<void> {
+    const server = this.server;
+    if (!server) return Promise.resolve();
+    delete this.server;
+    return new Promise((done) => {
+      server.close(() => done());
+      server.closeAllConnections();
+    });
+  }
+}

@@ -1,0 +1,893 @@
+import type { Cloud } from '../../core/cloud.ts';
+import { hex } from '../../core/ids.ts';
+import { ServiceError } from '../../core/service-error.ts';
+import { BASE_DELAYS } from '../../core/time-profile.ts';
+import { AlbListenerProxy, type ProxyDecision } from '../../dataplane/alb-proxy.ts';
+import {
+  type HealthCheckSettings,
+  TARGET_REASONS,
+  TargetHealthTracker,
+  type TargetHealthView,
+  type TrackedTarget,
+  targetAddress,
+} from '../../dataplane/health-checker.ts';
+
+export type Tags = Record<string, string>;
+
+export interface LoadBalancer {
+  arn: string;
+  name: string;
+  dnsName: string;
+  scheme: string;
+  type: string;
+  ipAddressType: string;
+  vpcId: string;
+  zones: { subnetId: string; zoneName: string }[];
+  securityGroups: string[];
+  state: 'provisioning' | 'active' | 'failed';
+  createdTime: Date;
+  attributes: Record<string, string>;
+  deleting: boolean;
+  cancel?: () => void;
+}
+
+export interface TargetGroup {
+  arn: string;
+  name: string;
+  protocol?: string;
+  port?: number;
+  vpcId?: string;
+  targetType: string;
+  protocolVersion: string;
+  healthCheckProtocol: string;
+  healthCheck: HealthCheckSettings;
+  attributes: Record<string, string>;
+  tracker: TargetHealthTracker;
+}
+
+/** A listener or rule action (`forward` or `fixed-response`). */
+export interface Action {
+  type: string;
+  order?: number;
+  targetGroupArn?: string;
+  forwardTargetGroups?: { targetGroupArn: string; weight: number }[];
+  fixedResponse?: { statusCode: string; contentType?: string; messageBody?: string };
+}
+
+export interface Condition {
+  field: string;
+  values: string[];
+}
+
+export interface Rule {
+  arn: string;
+  listenerArn: string;
+  priority: number | 'default';
+  conditions: Condition[];
+  actions: Action[];
+}
+
+export interface Listener {
+  arn: string;
+  loadBalancerArn: string;
+  port: number;
+  protocol: string;
+  defaultActions: Action[];
+  rules: Rule[];
+  defaultRuleArn: string;
+  proxy: AlbListenerProxy;
+  ready: Promise<number>;
+}
+
+/** Input of {@link Elbv2Backend.createTargetGroup} (already typed by the handler). */
+export interface CreateTargetGroupInput {
+  name: string;
+  protocol?: string;
+  port?: number;
+  vpcId?: string;
+  targetType?: string;
+  protocolVersion?: string;
+  healthCheckProtocol?: string;
+  healthCheckPort?: string;
+  healthCheckPath?: string;
+  healthCheckEnabled?: boolean;
+  intervalSeconds?: number;
+  timeoutSeconds?: number;
+  healthyThreshold?: number;
+  unhealthyThreshold?: number;
+  matcher?: string;
+  tags?: Tags;
+}
+
+export const ELBV2_NOT_FOUND = {
+  loadBalancer: () => new ServiceError('LoadBalancerNotFound', 'One or more load balancers not found'),
+  targetGroup: () => new ServiceError('TargetGroupNotFound', 'One or more target groups not found'),
+  listener: () => new ServiceError('ListenerNotFound', 'One or more listeners not found'),
+  rule: () => new ServiceError('RuleNotFound', 'One or more rules not found'),
+};
+
+const validation = (message: string): ServiceError => new ServiceError('ValidationError', message);
+
+const DEFAULT_TG_ATTRIBUTES: Record<string, string> = {
+  'deregistration_delay.timeout_seconds': '300',
+  'stickiness.enabled': 'false',
+  'stickiness.type': 'lb_cookie',
+  'stickiness.lb_cookie.duration_seconds': '86400',
+  'load_balancing.algorithm.type': 'round_robin',
+  'slow_start.duration_seconds': '0',
+};
+
+const DEFAULT_LB_ATTRIBUTES: Record<string, string> = {
+  'deletion_protection.enabled': 'false',
+  'idle_timeout.timeout_seconds': '60',
+  'routing.http2.enabled': 'true',
+  'access_logs.s3.enabled': 'false',
+};
+
+function checkRange(value: number | undefined, field: string, min: number, max: number): void {
+  if (value === undefined) return;
+  if (value < min)
+    throw validation(
+      `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`,
+    );
+  if (value > max)
+    throw validation(
+      `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: Member must have value less than or equal to ${max}`,
+    );
+}
+
+/** Glob match as ELBv2 conditions use it (`*` any run, `?` one character), case-insensitive. */
+export function globMatch(pattern: string, value: string, caseSensitive = false): boolean {
+  const re = new RegExp(
+    `^${pattern
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('')}$`,
+    caseSensitive ? '' : 'i',
+  );
+  return re.test(value);
+}
+
+/** The ELBv2 backend of one account and region, data plane included (health checks, listener proxies). */
+export function elbv2Backend(cloud: Cloud, accountId: string, region: string): Elbv2Backend {
+  return cloud.backend(
+    'elasticloadbalancing',
+    accountId,
+    region,
+    () => new Elbv2Backend(cloud, accountId, region),
+  );
+}
+
+/** DNS name → backend, per cloud (the front door's lookup table). */
+export function albDnsRegistry(cloud: Cloud): Map<string, Elbv2Backend> {
+  return cloud.backend('elasticloadbalancing', '*', '*', () => new Map<string, Elbv2Backend>());
+}
+
+/**
+ * ELBv2 state and the rules AWS enforces: load balancers, target groups, listeners,
+ * rules, tags; plus the real health checks and listener proxies.
+ */
+export class Elbv2Backend {
+  readonly loadBalancers = new Map<string, LoadBalancer>();
+  readonly targetGroups = new Map<string, TargetGroup>();
+  readonly listeners = new Map<string, Listener>();
+  readonly tags = new Map<string, Tags>();
+  private readonly healthListeners = new Set<() => void>();
+  private stopped = false;
+
+  constructor(
+    readonly cloud: Cloud,
+    readonly accountId: string,
+    readonly region: string,
+  ) {
+    cloud.onReset(() => this.shutdown());
+    cloud.onStop(() => this.shutdown());
+  }
+
+  /** Closes every listener proxy and stops health checks and timers. */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const lb of this.loadBalancers.values()) lb.cancel?.();
+    for (const tg of this.targetGroups.values()) tg.tracker.stop();
+    await Promise.all([...this.listeners.values()].map((l) => l.proxy.close()));
+  }
+
+  /** Calls `fn` whenever any target's health changes. */
+  onTargetHealthChange(fn: () => void): () => void {
+    this.healthListeners.add(fn);
+    return () => this.healthListeners.delete(fn);
+  }
+
+  // ---------- load balancers
+
+  createLoadBalancer(input: {
+    name: string;
+    subnets: string[];
+    securityGroups: string[];
+    scheme?: string;
+    type?: string;
+    ipAddressType?: string;
+    tags?: Tags;
+  }): LoadBalancer {
+    const { name } = input;
+    if (!name) throw validation('A load balancer name must be specified');
+    if (name.length > 32)
+      throw validation(`Load balancer name '${name}' cannot be longer than '32' characters`);
+    if (!/^[a-zA-Z0-9-]+$/.test(name))
+      throw validation(`Load balancer name '${name}' must contain only alphanumeric characters or hyphens`);
+    if (name.startsWith('-') || name.endsWith('-'))
+      throw validation(`Load balancer name '${name}' cannot begin or end with '-' character`);
+    if (name.startsWith('internal-'))
+      throw validation(`Load balancer name '${name}' cannot begin with 'internal-'`);
+    const type = input.type ?? 'application';
+    const scheme = input.scheme ?? 'internet-facing';
+    const ec2 = this.cloud.ec2(this.accountId, this.region);
+    const zones: { subnetId: string; zoneName: string }[] = [];
+    const vpcs = new Set<string>();
+    for (const subnetId of input.subnets) {
+      const subnet = ec2.getSubnet(subnetId);
+      if (!subnet) throw new ServiceError('SubnetNotFound', `The subnet ID '${subnetId}' is not valid`);
+      if (zones.some((z) => z.zoneName === subnet.availabilityZone))
+        throw new ServiceError(
+          'InvalidConfigurationRequest',
+          'A load balancer cannot be attached to multiple subnets in the same Availability Zone',
+        );
+      zones.push({ subnetId, zoneName: subnet.availabilityZone });
+      vpcs.add(subnet.vpcId);
+    }
+    if (type === 'application' && zones.length < 2)
+      throw validation('At least two subnets in two different Availability Zones must be specified');
+    if (zones.length === 0) throw validation('At least one subnet must be specified');
+    if (vpcs.size > 1)
+      throw new ServiceError('InvalidConfigurationRequest', 'The subnets must all belong to the same VPC');
+    for (const sg of input.securityGroups) {
+      if (!ec2.getSecurityGroup(sg))
+        throw new ServiceError('InvalidSecurityGroup', `Security group '${sg}' does not exist`);
+    }
+    const existing = [...this.loadBalancers.values()].find((lb) => lb.name === name);
+    if (existing) {
+      const same =
+        existing.scheme === scheme &&
+        existing.type === type &&
+        existing.zones
+          .map((z) => z.subnetId)
+          .sort()
+          .join() === [...input.subnets].sort().join() &&
+        existing.securityGroups.slice().sort().join() === [...input.securityGroups].sort().join();
+      if (same && !existing.deleting) return existing;
+      throw new ServiceError(
+        'DuplicateLoadBalancerName',
+        `A load balancer with the same name '${name}' exists, but with different settings`,
+      );
+    }
+    const id = hex(16);
+    const arn = `arn:aws:elasticloadbalancing:${this.region}:${this.accountId}:loadbalancer/${type === 'network' ? 'net' : 'app'}/${name}/${id}`;
+    const digits = String(1_000_000_000 + Math.floor(Math.random() * 8_999_999_999)).slice(0, 10);
+    const dnsName =
+      `${scheme === 'internal' ? 'internal-' : ''}${name}-${digits}.${this.region}.elb.localhost`.toLowerCase();
+    const lb: LoadBalancer = {
+      arn,
+      name,
+      dnsName,
+      scheme,
+      type,
+      ipAddressType: input.ipAddressType ?? 'ipv4',
+      vpcId: [...vpcs][0] ?? '',
+      zones,
+      securityGroups: [...input.securityGroups],
+      state: 'provisioning',
+      createdTime: this.cloud.clock.now(),
+      attributes: { ...DEFAULT_LB_ATTRIBUTES },
+      deleting: false,
+    };
+    for (const sg of lb.securityGroups) ec2.attachSecurityGroup(sg, arn);
+    lb.cancel = this.cloud.clock.timer(BASE_DELAYS.albProvisioning, () => {
+      lb.state = 'active';
+    });
+    this.loadBalancers.set(arn, lb);
+    this.tags.set(arn, { ...(input.tags ?? {}) });
+    albDnsRegistry(this.cloud).set(dnsName, this);
+    return lb;
+  }
+
+  getLoadBalancer(arn: string): LoadBalancer {
+    const lb = this.loadBalancers.get(arn);
+    if (!lb) throw ELBV2_NOT_FOUND.loadBalancer();
+    return lb;
+  }
+
+  describeLoadBalancers(arns: string[], names: string[]): LoadBalancer[] {
+    const all = [...this.loadBalancers.values()];
+    if (arns.length > 0) return arns.map((a) => this.getLoadBalancer(a));
+    if (names.length > 0)
+      return names.map((n) => {
+        const lb = all.find((l) => l.name === n);
+        if (!lb) throw new ServiceError('LoadBalancerNotFound', `Load balancers '[${n}]' not found`);
+        return lb;
+      });
+    return all;
+  }
+
+  deleteLoadBalancer(arn: string): void {
+    const lb = this.loadBalancers.get(arn);
+    if (!lb || lb.deleting) return;
+    if (lb.attributes['deletion_protection.enabled'] === 'true')
+      throw new ServiceError(
+        'OperationNotPermitted',
+        `Load balancer '${arn}' cannot be deleted because deletion protection is enabled`,
+      );
+    for (const listener of [...this.listeners.values()]) {
+      if (listener.loadBalancerArn === arn) this.removeListener(listener);
+    }
+    lb.deleting = true;
+    lb.cancel?.();
+    albDnsRegistry(this.cloud).delete(lb.dnsName);
+    lb.cancel = this.cloud.clock.timer(BASE_DELAYS.albDeletion, () => {
+      this.loadBalancers.delete(arn);
+      this.tags.delete(arn);
+      const ec2 = this.cloud.ec2(this.accountId, this.region);
+      for (const sg of lb.securityGroups) ec2.detachSecurityGroup(sg, arn);
+    });
+  }
+
+  modifyLoadBalancerAttributes(arn: string, attributes: Record<string, string>): Record<string, string> {
+    const lb = this.getLoadBalancer(arn);
+    Object.assign(lb.attributes, attributes);
+    return lb.attributes;
+  }
+
+  // ---------- target groups
+
+  createTargetGroup(input: CreateTargetGroupInput): TargetGroup {
+    const { name } = input;
+    if (!name) throw validation('A target group name must be specified');
+    if (name.length > 32)
+      throw validation(`Target group name '${name}' cannot be longer than '32' characters`);
+    if (!/^[a-zA-Z0-9-]+$/.test(name))
+      throw validation(
+        `Target group name '${name}' can only contain characters that are alphanumeric characters or hyphens(-)`,
+      );
+    if (name.startsWith('-') || name.endsWith('-'))
+      throw validation(`Target group name '${name}' cannot begin or end with '-'`);
+    const targetType = input.targetType ?? 'instance';
+    if (!['instance', 'ip', 'lambda', 'alb'].includes(targetType))
+      throw validation(`Target type '${targetType}' is not valid`);
+    if (targetType === 'instance' || targetType === 'ip') {
+      if (!input.protocol) throw validation('A protocol must be specified');
+      if (input.port === undefined) throw validation('A port must be specified');
+      if (!input.vpcId) throw validation('A VPC ID must be specified');
+    }
+    checkRange(input.port, 'port', 1, 65535);
+    checkRange(input.intervalSeconds, 'healthCheckIntervalSeconds', 5, 300);
+    checkRange(input.timeoutSeconds, 'healthCheckTimeoutSeconds', 2, 120);
+    checkRange(input.healthyThreshold, 'healthyThresholdCount', 2, 10);
+    checkRange(input.unhealthyThreshold, 'unhealthyThresholdCount', 2, 10);
+    const interval = input.intervalSeconds ?? 30;
+    const timeout = input.timeoutSeconds ?? (targetType === 'lambda' ? 30 : 5);
+    if (timeout >= interval) throw validation('Health check interval must be greater than the timeout.');
+    const path = input.healthCheckPath ?? '/';
+    if (!path.startsWith('/')) throw validation("Health check path must begin with a '/' character");
+    const matcher = input.matcher ?? '200';
+    if (!/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/.test(matcher))
+      throw validation(`Health check matcher HTTP code '${matcher}' must be within '200-499'`);
+    const healthCheck: HealthCheckSettings = {
+      path,
+      port: input.healthCheckPort ?? 'traffic-port',
+      intervalSeconds: interval,
+      timeoutSeconds: timeout,
+      healthyThreshold: input.healthyThreshold ?? 5,
+      unhealthyThreshold: input.unhealthyThreshold ?? 2,
+      matcher,
+      enabled: input.healthCheckEnabled ?? targetType !== 'lambda',
+    };
+    const existing = [...this.targetGroups.values()].find((tg) => tg.name === name);
+    if (existing) {
+      const same =
+        existing.protocol === input.protocol &&
+        existing.port === input.port &&
+        existing.vpcId === input.vpcId &&
+        existing.targetType === targetType &&
+        JSON.stringify(existing.healthCheck) === JSON.stringify(healthCheck);
+      if (same) return existing;
+      throw new ServiceError(
+        'DuplicateTargetGroupName',
+        `A target group with the same name '${name}' exists, but with different settings`,
+      );
+    }
+    const arn = `arn:aws:elasticloadbalancing:${this.region}:${this.accountId}:targetgroup/${name}/${hex(16)}`;
+    const tg: TargetGroup = {
+      arn,
+      name,
+      ...(input.protocol === undefined ? {} : { protocol: input.protocol }),
+      ...(input.port === undefined ? {} : { port: input.port }),
+      ...(input.vpcId === undefined ? {} : { vpcId: input.vpcId }),
+      targetType,
+      protocolVersion: input.protocolVersion ?? 'HTTP1',
+      healthCheckProtocol: input.healthCheckProtocol ?? input.protocol ?? 'HTTP',
+      healthCheck,
+      attributes: { ...DEFAULT_TG_ATTRIBUTES },
+      tracker: undefined as unknown as TargetHealthTracker,
+    };
+    tg.tracker = new TargetHealthTracker(
+      this.cloud.clock,
+      () => tg.healthCheck,
+      () => this.loadBalancerArnsOf(arn).length > 0,
+    );
+    tg.tracker.onChange(() => {
+      for (const fn of this.healthListeners) fn();
+    });
+    this.targetGroups.set(arn, tg);
+    this.tags.set(arn, { ...(input.tags ?? {}) });
+    return tg;
+  }
+
+  getTargetGroup(arn: string): TargetGroup {
+    const tg = this.targetGroups.get(arn);
+    if (!tg) throw ELBV2_NOT_FOUND.targetGroup();
+    return tg;
+  }
+
+  /** Load balancers whose listeners or rules forward to the target group. */
+  loadBalancerArnsOf(targetGroupArn: string): string[] {
+    const out = new Set<string>();
+    for (const listener of this.listeners.values()) {
+      const actions = [...listener.defaultActions, ...listener.rules.flatMap((r) => r.actions)];
+      if (actions.some((a) => actionTargetGroups(a).includes(targetGroupArn)))
+        out.add(listener.loadBalancerArn);
+    }
+    return [...out];
+  }
+
+  describeTargetGroups(input: { loadBalancerArn?: string; arns: string[]; names: string[] }): TargetGroup[] {
+    if (input.loadBalancerArn) {
+      this.getLoadBalancer(input.loadBalancerArn);
+      return [...this.targetGroups.values()].filter((tg) =>
+        this.loadBalancerArnsOf(tg.arn).includes(input.loadBalancerArn as string),
+      );
+    }
+    if (input.arns.length > 0) return input.arns.map((a) => this.getTargetGroup(a));
+    if (input.names.length > 0)
+      return input.names.map((n) => {
+        const tg = [...this.targetGroups.values()].find((t) => t.name === n);
+        if (!tg) throw new ServiceError('TargetGroupNotFound', `Target groups '[${n}]' not found`);
+        return tg;
+      });
+    return [...this.targetGroups.values()];
+  }
+
+  modifyTargetGroup(arn: string, input: Partial<CreateTargetGroupInput>): TargetGroup {
+    const tg = this.getTargetGroup(arn);
+    checkRange(input.intervalSeconds, 'healthCheckIntervalSeconds', 5, 300);
+    checkRange(input.timeoutSeconds, 'healthCheckTimeoutSeconds', 2, 120);
+    checkRange(input.healthyThreshold, 'healthyThresholdCount', 2, 10);
+    checkRange(input.unhealthyThreshold, 'unhealthyThresholdCount', 2, 10);
+    const next: HealthCheckSettings = {
+      ...tg.healthCheck,
+      ...(input.healthCheckPath === undefined ? {} : { path: input.healthCheckPath }),
+      ...(input.healthCheckPort === undefined ? {} : { port: input.healthCheckPort }),
+      ...(input.intervalSeconds === undefined ? {} : { intervalSeconds: input.intervalSeconds }),
+      ...(input.timeoutSeconds === undefined ? {} : { timeoutSeconds: input.timeoutSeconds }),
+      ...(input.healthyThreshold === undefined ? {} : { healthyThreshold: input.healthyThreshold }),
+      ...(input.unhealthyThreshold === undefined ? {} : { unhealthyThreshold: input.unhealthyThreshold }),
+      ...(input.matcher === undefined ? {} : { matcher: input.matcher }),
+      ...(input.healthCheckEnabled === undefined ? {} : { enabled: input.healthCheckEnabled }),
+    };
+    if (next.timeoutSeconds >= next.intervalSeconds)
+      throw validation('Health check interval must be greater than the timeout.');
+    tg.healthCheck = next;
+    if (input.healthCheckProtocol) tg.healthCheckProtocol = input.healthCheckProtocol;
+    return tg;
+  }
+
+  modifyTargetGroupAttributes(arn: string, attributes: Record<string, string>): Record<string, string> {
+    const tg = this.getTargetGroup(arn);
+    const delay = attributes['deregistration_delay.timeout_seconds'];
+    if (delay !== undefined) {
+      const n = Number(delay);
+      if (!Number.isInteger(n) || n < 0 || n > 3600)
+        throw validation(
+          `'deregistration_delay.timeout_seconds' must be an integer between 0 and 3600, but was '${delay}'`,
+        );
+    }
+    Object.assign(tg.attributes, attributes);
+    return tg.attributes;
+  }
+
+  deleteTargetGroup(arn: string): void {
+    const tg = this.targetGroups.get(arn);
+    if (!tg) return;
+    if (this.loadBalancerArnsOf(arn).length > 0)
+      throw new ServiceError(
+        'ResourceInUse',
+        `Target group '${arn}' is currently in use by a listener or a rule`,
+      );
+    tg.tracker.stop();
+    this.targetGroups.delete(arn);
+    this.tags.delete(arn);
+  }
+
+  /** Deregistration delay of a target group in AWS milliseconds. */
+  deregistrationDelayMs(tg: TargetGroup): number {
+    return Number(tg.attributes['deregistration_delay.timeout_seconds'] ?? '300') * 1000;
+  }
+
+  registerTargets(arn: string, targets: { id: string; port?: number; availabilityZone?: string }[]): void {
+    const tg = this.getTargetGroup(arn);
+    for (const t of targets) {
+      if (tg.targetType === 'instance' && !t.id.startsWith('i-'))
+        throw new ServiceError('InvalidTarget', `The following targets are not valid instances: '${t.id}'`);
+      if (tg.targetType === 'ip' && !/^\d{1,3}(\.\d{1,3}){3}$/.test(t.id))
+        throw new ServiceError('InvalidTarget', `The IP address '${t.id}' is not a valid IPv4 address`);
+    }
+    for (const t of targets) {
+      const port = t.port ?? tg.port;
+      if (port === undefined) throw validation('A port must be specified');
+      const tracked: TrackedTarget = {
+        id: t.id,
+        port,
+        address: targetAddress(t.id),
+        ...(t.availabilityZone === undefined ? {} : { availabilityZone: t.availabilityZone }),
+      };
+      tg.tracker.register(tracked);
+    }
+  }
+
+  /** Starts draining targets; `onDrained` runs per target once its deregistration delay is over. */
+  deregisterTargets(arn: string, targets: { id: string; port?: number }[], onDrained?: () => void): void {
+    const tg = this.getTargetGroup(arn);
+    for (const t of targets) {
+      const port = t.port ?? tg.port ?? 0;
+      const drained = tg.tracker.deregister(t.id, port, this.deregistrationDelayMs(tg), onDrained);
+      if (!drained && !tg.tracker.has(t.id, port) && t.port === undefined && tg.port === undefined) {
+        throw new ServiceError('InvalidTarget', `The target '${t.id}' is not registered`);
+      }
+    }
+  }
+
+  /** Health of each target: all registered ones, or the ones asked for. */
+  describeTargetHealth(
+    arn: string,
+    targets: { id: string; port?: number }[],
+  ): { target: { id: string; port: number; availabilityZone?: string }; health: TargetHealthView }[] {
+    const tg = this.getTargetGroup(arn);
+    const asked = targets.length > 0 ? targets : tg.tracker.list();
+    return asked.map((t) => {
+      const port = t.port ?? tg.port ?? 0;
+      const health = tg.tracker.health(t.id, port);
+      const known = tg.tracker.list().find((k) => k.id === t.id && k.port === port);
+      return {
+        target: {
+          id: t.id,
+          port,
+          ...(known?.availabilityZone === undefined ? {} : { availabilityZone: known.availabilityZone }),
+        },
+        health: health ?? {
+          state: 'unused',
+          reason: TARGET_REASONS.notRegistered[0],
+          description: TARGET_REASONS.notRegistered[1],
+        },
+      };
+    });
+  }
+
+  // ---------- listeners and rules
+
+  private checkActions(actions: Action[], loadBalancerArn: string): void {
+    if (actions.length === 0) throw validation('A default action must be specified');
+    for (const action of actions) {
+      if (action.type === 'forward') {
+        const arns = actionTargetGroups(action);
+        if (arns.length === 0) throw validation('A target group ARN must be specified for a forward action');
+        for (const tgArn of arns) {
+          this.getTargetGroup(tgArn);
+          const others = this.loadBalancerArnsOf(tgArn).filter((a) => a !== loadBalancerArn);
+          if (others.length > 0)
+            throw new ServiceError(
+              'TargetGroupAssociationLimit',
+              `The following target groups cannot be associated with more than one load balancer: ${tgArn}`,
+            );
+        }
+      } else if (action.type === 'fixed-response') {
+        if (!action.fixedResponse?.statusCode)
+          throw validation('A fixed response status code must be specified');
+      } else {
+        throw validation(`Action type '${action.type}' is not supported by the local cloud`);
+      }
+    }
+  }
+
+  createListener(input: {
+    loadBalancerArn: string;
+    port: number;
+    protocol: string;
+    defaultActions: Action[];
+  }): Listener {
+    const lb = this.getLoadBalancer(input.loadBalancerArn);
+    if (lb.deleting) throw ELBV2_NOT_FOUND.loadBalancer();
+    checkRange(input.port, 'port', 1, 65535);
+    if (!['HTTP', 'HTTPS'].includes(input.protocol))
+      throw validation(`Listener protocol '${input.protocol}' must be one of 'HTTPS, HTTP'`);
+    const existing = [...this.listeners.values()].find(
+      (l) => l.loadBalancerArn === lb.arn && l.port === input.port,
+    );
+    if (existing) {
+      if (
+        existing.protocol === input.protocol &&
+        JSON.stringify(existing.defaultActions) === JSON.stringify(input.defaultActions)
+      )
+        return existing;
+      throw new ServiceError(
+        'DuplicateListener',
+        `A listener already exists on this port for this load balancer '${lb.arn}'`,
+      );
+    }
+    this.checkActions(input.defaultActions, lb.arn);
+    const arn = `${lb.arn.replace(':loadbalancer/', ':listener/')}/${hex(16)}`;
+    const listener: Listener = {
+      arn,
+      loadBalancerArn: lb.arn,
+      port: input.port,
+      protocol: input.protocol,
+      defaultActions: input.defaultActions,
+      rules: [],
+      defaultRuleArn: `${arn.replace(':listener/', ':listener-rule/')}/${hex(16)}`,
+      proxy: undefined as unknown as AlbListenerProxy,
+      ready: Promise.resolve(0),
+    };
+    listener.proxy = new AlbListenerProxy((host, path) => this.route(listener, host, path));
+    listener.ready = listener.proxy.start(0);
+    listener.ready.catch(() => undefined);
+    this.listeners.set(arn, listener);
+    this.tags.set(arn, {});
+    return listener;
+  }
+
+  getListener(arn: string): Listener {
+    const l = this.listeners.get(arn);
+    if (!l) throw ELBV2_NOT_FOUND.listener();
+    return l;
+  }
+
+  describeListeners(loadBalancerArn: string | undefined, arns: string[]): Listener[] {
+    if (arns.length > 0) return arns.map((a) => this.getListener(a));
+    if (loadBalancerArn) {
+      this.getLoadBalancer(loadBalancerArn);
+      return [...this.listeners.values()].filter((l) => l.loadBalancerArn === loadBalancerArn);
+    }
+    throw validation('You must specify either listener ARNs or a load balancer ARN');
+  }
+
+  modifyListener(
+    arn: string,
+    input: { port?: number; protocol?: string; defaultActions?: Action[] },
+  ): Listener {
+    const listener = this.getListener(arn);
+    if (input.port !== undefined && input.port !== listener.port) {
+      const clash = [...this.listeners.values()].some(
+        (l) => l.loadBalancerArn === listener.loadBalancerArn && l.port === input.port,
+      );
+      if (clash)
+        throw new ServiceError(
+          'DuplicateListener',
+          `A listener already exists on this port for this load balancer '${listener.loadBalancerArn}'`,
+        );
+      listener.port = input.port;
+    }
+    if (input.protocol) listener.protocol = input.protocol;
+    if (input.defaultActions && input.defaultActions.length > 0) {
+      this.checkActions(input.defaultActions, listener.loadBalancerArn);
+      listener.defaultActions = input.defaultActions;
+    }
+    return listener;
+  }
+
+  private removeListener(listener: Listener): void {
+    this.listeners.delete(listener.arn);
+    this.tags.delete(listener.arn);
+    for (const r of listener.rules) this.tags.delete(r.arn);
+    void listener.proxy.close();
+  }
+
+  deleteListener(arn: string): void {
+    this.removeListener(this.getListener(arn));
+  }
+
+  createRule(input: {
+    listenerArn: string;
+    priority: number;
+    conditions: Condition[];
+    actions: Action[];
+    tags?: Tags;
+  }): Rule {
+    const listener = this.getListener(input.listenerArn);
+    checkRange(input.priority, 'priority', 1, 50000);
+    if (input.conditions.length === 0) throw validation('A condition must be specified');
+    for (const c of input.conditions) {
+      if (
+        ![
+          'host-header',
+          'path-pattern',
+          'http-request-method',
+          'source-ip',
+          'http-header',
+          'query-string',
+        ].includes(c.field)
+      )
+        throw validation(
+          `Condition field '${c.field}' must be one of '[http-header, http-request-method, host-header, path-pattern, query-string, source-ip]'`,
+        );
+      if (c.values.length === 0) throw validation(`A value must be specified for condition '${c.field}'`);
+    }
+    if (listener.rules.some((r) => r.priority === input.priority))
+      throw new ServiceError('PriorityInUse', `Priority '${input.priority}' is currently in use`);
+    this.checkActions(input.actions, listener.loadBalancerArn);
+    const rule: Rule = {
+      arn: `${listener.arn.replace(':listener/', ':listener-rule/')}/${hex(16)}`,
+      listenerArn: listener.arn,
+      priority: input.priority,
+      conditions: input.conditions,
+      actions: input.actions,
+    };
+    listener.rules.push(rule);
+    listener.rules.sort((a, b) => (a.priority as number) - (b.priority as number));
+    this.tags.set(rule.arn, { ...(input.tags ?? {}) });
+    return rule;
+  }
+
+  private findRule(arn: string): { listener: Listener; rule: Rule } {
+    for (const listener of this.listeners.values()) {
+      if (listener.defaultRuleArn === arn) return { listener, rule: this.defaultRule(listener) };
+      const rule = listener.rules.find((r) => r.arn === arn);
+      if (rule) return { listener, rule };
+    }
+    throw ELBV2_NOT_FOUND.rule();
+  }
+
+  defaultRule(listener: Listener): Rule {
+    return {
+      arn: listener.defaultRuleArn,
+      listenerArn: listener.arn,
+      priority: 'default',
+      conditions: [],
+      actions: listener.defaultActions,
+    };
+  }
+
+  describeRules(listenerArn: string | undefined, ruleArns: string[]): Rule[] {
+    if (ruleArns.length > 0) return ruleArns.map((a) => this.findRule(a).rule);
+    if (!listenerArn) throw validation('You must specify either listener rule ARNs or a listener ARN');
+    const listener = this.getListener(listenerArn);
+    return [...listener.rules, this.defaultRule(listener)];
+  }
+
+  modifyRule(arn: string, input: { conditions?: Condition[]; actions?: Action[] }): Rule {
+    const { listener, rule } = this.findRule(arn);
+    if (input.actions && input.actions.length > 0) {
+      this.checkActions(input.actions, listener.loadBalancerArn);
+      if (rule.priority === 'default') listener.defaultActions = input.actions;
+      else rule.actions = input.actions;
+    }
+    if (input.conditions && input.conditions.length > 0) {
+      if (rule.priority === 'default')
+        throw new ServiceError('OperationNotPermitted', 'Conditions cannot be set on a default rule');
+      rule.conditions = input.conditions;
+    }
+    return rule.priority === 'default' ? this.defaultRule(listener) : rule;
+  }
+
+  deleteRule(arn: string): void {
+    const { listener, rule } = this.findRule(arn);
+    if (rule.priority === 'default')
+      throw new ServiceError('OperationNotPermitted', 'Default rules cannot be deleted');
+    listener.rules = listener.rules.filter((r) => r !== rule);
+    this.tags.delete(arn);
+  }
+
+  // ---------- tags
+
+  private checkTaggable(arn: string): void {
+    if (this.tags.has(arn)) return;
+    if (arn.includes(':targetgroup/')) throw ELBV2_NOT_FOUND.targetGroup();
+    if (arn.includes(':listener-rule/')) throw ELBV2_NOT_FOUND.rule();
+    if (arn.includes(':listener/')) throw ELBV2_NOT_FOUND.listener();
+    throw ELBV2_NOT_FOUND.loadBalancer();
+  }
+
+  addTags(arns: string[], tags: Tags): void {
+    for (const arn of arns) this.checkTaggable(arn);
+    for (const arn of arns) {
+      const current = this.tags.get(arn) ?? {};
+      const merged = { ...current, ...tags };
+      if (Object.keys(merged).length > 50)
+        throw new ServiceError(
+          'TooManyTags',
+          `The quota for the number of tags that can be assigned to a load balancer has been reached`,
+        );
+      this.tags.set(arn, merged);
+    }
+  }
+
+  removeTags(arns: string[], keys: string[]): void {
+    for (const arn of arns) this.checkTaggable(arn);
+    for (const arn of arns) {
+      const current = this.tags.get(arn) ?? {};
+      for (const k of keys) delete current[k];
+    }
+  }
+
+  describeTags(arns: string[]): { arn: string; tags: Tags }[] {
+    for (const arn of arns) this.checkTaggable(arn);
+    return arns.map((arn) => ({ arn, tags: this.tags.get(arn) ?? {} }));
+  }
+
+  // ---------- data plane
+
+  /** Picks the listener action for a request (rules by priority, then the default) and its healthy targets. */
+  route(listener: Listener, host: string, path: string): ProxyDecision {
+    const rule = listener.rules.find((r) => r.conditions.every((c) => conditionMatches(c, host, path)));
+    const actions = rule ? rule.actions : listener.defaultActions;
+    const action = [...actions].sort((a, b) => (a.order ?? 0) - (b.order ?? 0))[0];
+    if (!action) return { kind: 'fixed', status: 503, contentType: 'text/plain', body: '' };
+    if (action.type === 'fixed-response' && action.fixedResponse) {
+      return {
+        kind: 'fixed',
+        status: Number(action.fixedResponse.statusCode),
+        contentType: action.fixedResponse.contentType ?? 'text/plain',
+        body: action.fixedResponse.messageBody ?? '',
+      };
+    }
+    const tgArns = actionTargetGroups(action);
+    const targets = tgArns.flatMap((a) => this.targetGroups.get(a)?.tracker.healthyTargets() ?? []);
+    return { kind: 'forward', targetGroupArn: tgArns.join(','), targets };
+  }
+
+  /** The front-door listener of an ALB: port 80 if there is one, else the lowest port. */
+  frontDoorListener(dnsName: string): Listener | undefined {
+    const lb = [...this.loadBalancers.values()].find((l) => l.dnsName === dnsName && !l.deleting);
+    if (!lb) return undefined;
+    const listeners = [...this.listeners.values()]
+      .filter((l) => l.loadBalancerArn === lb.arn)
+      .sort((a, b) => (a.port === 80 ? -1 : b.port === 80 ? 1 : a.port - b.port));
+    return listeners[0];
+  }
+
+  /** `/_berth/state` section: load balancers with their listener ports and target health. */
+  dump(): unknown {
+    return {
+      loadBalancers: [...this.loadBalancers.values()].map((lb) => ({
+        name: lb.name,
+        arn: lb.arn,
+        dnsName: lb.dnsName,
+        state: lb.state,
+        deleting: lb.deleting,
+        listeners: [...this.listeners.values()]
+          .filter((l) => l.loadBalancerArn === lb.arn)
+          .map((l) => ({
+            arn: l.arn,
+            port: l.port,
+            localPort: l.proxy.port,
+            url: `http://127.0.0.1:${l.proxy.port}`,
+          })),
+      })),
+      targetGroups: [...this.targetGroups.values()].map((tg) => ({
+        name: tg.name,
+        arn: tg.arn,
+        targets: this.describeTargetHealth(tg.arn, []).map((t) => ({ ...t.target, ...t.health })),
+      })),
+    };
+  }
+}
+
+/** Target group ARNs an action forwards to. */
+export function actionTargetGroups(action: Action): string[] {
+  if (action.type !== 'forward') return [];
+  if (action.targetGroupArn) return [action.targetGroupArn];
+  return (action.forwardTargetGroups ?? []).map((t) => t.targetGroupArn);
+}
+
+function conditionMatches(condition: Condition, host: string, path: string): boolean {
+  if (condition.field === 'host-header') return condition.values.some((v) => globMatch(v, host));
+  if (condition.field === 'path-pattern') return condition.values.some((v) => globMatch(v, path, true));
+  return false;
+}
