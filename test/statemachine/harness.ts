@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type EventLog, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+
+type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
 /** Fake values for every substitution variable the ASL files use (the CDK stack provides the real ones). */
 export const FAKE_ACCOUNT = '123456789012';
@@ -158,7 +160,9 @@ export const happyHandlers = (): Record<string, FakeHandler> => ({
     url: 'http://berth-demo-alb-1.us-east-1.elb.localhost',
   }),
   CreateCluster: () => ({ clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/berth-demo' }),
-  CreateTaskDefinition: () => ({ taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/berth-demo:1' }),
+  CreateTaskDefinition: () => ({
+    taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/berth-demo:1',
+  }),
   CreateService: () => ({ serviceArn: 'arn:aws:ecs:us-east-1:123456789012:service/berth-demo/berth-demo' }),
   Verify: () => ({ health: 'Healthy', reason: 'all targets healthy', url: 'http://berth-demo-alb-1' }),
   Scale: (input) => ({ desiredCount: input.desiredCount }),

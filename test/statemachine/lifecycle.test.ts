@@ -46,7 +46,11 @@ describe('lifecycle up', () => {
     expect(run.error).toBeUndefined();
     expect(run.output).toEqual({ status: 'Succeeded', env: 'demo', operation: 'up', requestId: 'req-1' });
     expect(run.order.slice(0, 3)).toEqual(['LockAcquire', 'RecordCreating', 'CreateNetwork']);
-    expect([...run.order.slice(3, 6)].sort()).toEqual(['CreateCluster', 'CreateLoadBalancer', 'CreateTaskDefinition']);
+    expect([...run.order.slice(3, 6)].sort()).toEqual([
+      'CreateCluster',
+      'CreateLoadBalancer',
+      'CreateTaskDefinition',
+    ]);
     expect(run.order.slice(6)).toEqual([
       'CreateService',
       'VerifyUp',
@@ -152,11 +156,18 @@ describe('lifecycle up', () => {
       'lifecycle',
       upInput(),
       handlersWith({
-        Verify: () => ({ health: 'Unhealthy', reason: 'target health: Target.ResponseCodeMismatch', url: 'http://x' }),
+        Verify: () => ({
+          health: 'Unhealthy',
+          reason: 'target health: Target.ResponseCodeMismatch',
+          url: 'http://x',
+        }),
       }),
     );
 
-    expect(run.error).toEqual({ name: 'UnhealthyError', message: 'target health: Target.ResponseCodeMismatch' });
+    expect(run.error).toEqual({
+      name: 'UnhealthyError',
+      message: 'target health: Target.ResponseCodeMismatch',
+    });
     expect(teardownCalls(run.calls)).toEqual(TEARDOWN_ORDER.map((t) => `${t}Rollback`));
     expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
   });
@@ -172,7 +183,10 @@ describe('lifecycle up', () => {
       }),
     );
 
-    expect(run.error).toEqual({ name: 'InsufficientCapacityError', message: 'no t3.small capacity in us-east-1a' });
+    expect(run.error).toEqual({
+      name: 'InsufficientCapacityError',
+      message: 'no t3.small capacity in us-east-1a',
+    });
     expect(run.calls.some((c) => c.state === 'CreateService')).toBe(false);
     expect(recorded(run.calls)[1]?.failure?.step).toBe('ProvisionInParallel');
     expect(teardownCalls(run.calls)).toEqual(TEARDOWN_ORDER.map((t) => `${t}Rollback`));
@@ -183,15 +197,24 @@ describe('lifecycle up', () => {
     const run = await runMachine(
       'lifecycle',
       upInput({ keepOnFailure: true }),
-      handlersWith({ Verify: () => ({ health: 'Unhealthy', reason: 'task stopped: Essential container exited' }) }),
+      handlersWith({
+        Verify: () => ({ health: 'Unhealthy', reason: 'task stopped: Essential container exited' }),
+      }),
     );
 
-    expect(run.error).toEqual({ name: 'UnhealthyError', message: 'task stopped: Essential container exited' });
+    expect(run.error).toEqual({
+      name: 'UnhealthyError',
+      message: 'task stopped: Essential container exited',
+    });
     expect(teardownCalls(run.calls)).toEqual([]);
     expect(recorded(run.calls).at(-1)).toEqual({
       status: 'failed',
       step: 'failed',
-      failure: { step: 'VerifyUp', error: 'UnhealthyError', cause: 'task stopped: Essential container exited' },
+      failure: {
+        step: 'VerifyUp',
+        error: 'UnhealthyError',
+        cause: 'task stopped: Essential container exited',
+      },
     });
     expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
   });
@@ -210,7 +233,10 @@ describe('lifecycle up', () => {
       }),
     );
 
-    expect(run.error).toEqual({ name: 'AwsRequestError', message: 'InvalidParameterException: bad target group' });
+    expect(run.error).toEqual({
+      name: 'AwsRequestError',
+      message: 'InvalidParameterException: bad target group',
+    });
     expect(teardownCalls(run.calls)).toEqual(TEARDOWN_ORDER.slice(0, 4).map((t) => `${t}Rollback`));
     expect(recorded(run.calls).at(-1)?.failure?.cause).toBe(
       'InvalidParameterException: bad target group (rollback failed: OwnershipConflictError: berth-demo-alb is foreign)',
@@ -352,7 +378,10 @@ describe('lifecycle down', () => {
     loadBalancerBroken = false;
     const second = await runMachine('lifecycle', downInput, handlers);
 
-    expect(first.error).toEqual({ name: 'AwsRequestError', message: 'ResourceInUse: listener still attached' });
+    expect(first.error).toEqual({
+      name: 'AwsRequestError',
+      message: 'ResourceInUse: listener still attached',
+    });
     expect(recorded(first.calls).at(-1)?.failure?.step).toBe('TeardownLoadBalancerDown');
     expect(lockCalls(first.calls)).toEqual(['acquire', 'release']);
     expect(second.error).toBeUndefined();
@@ -367,7 +396,8 @@ describe('lifecycle down', () => {
       downInput,
       handlersWith({
         TeardownNetwork: (_input, { count }) => {
-          if (count < 3) throw handlerError('DependencyPendingError', 'sg-1 has a dependent object (ENI attached)');
+          if (count < 3)
+            throw handlerError('DependencyPendingError', 'sg-1 has a dependent object (ENI attached)');
           return { done: true };
         },
       }),
@@ -441,7 +471,9 @@ describe('lifecycle scale, redeploy and extend', () => {
       'LockReleaseOnSuccess',
       'NotifySuccess',
     ]);
-    expect(run.calls.find((c) => c.state === 'RecordRedeployed')?.input.taskDefinitionArn).toMatch(/berth-demo:2$/);
+    expect(run.calls.find((c) => c.state === 'RecordRedeployed')?.input.taskDefinitionArn).toMatch(
+      /berth-demo:2$/,
+    );
     expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
   });
 
@@ -477,10 +509,15 @@ describe('lifecycle scale, redeploy and extend', () => {
     const run = await runMachine(
       'lifecycle',
       { operation: 'redeploy', env: 'demo', requestId: 'req-6', requestedBy: 'alice' },
-      handlersWith({ Verify: () => ({ health: 'Unhealthy', reason: 'deployment rolled back (circuit breaker)' }) }),
+      handlersWith({
+        Verify: () => ({ health: 'Unhealthy', reason: 'deployment rolled back (circuit breaker)' }),
+      }),
     );
 
-    expect(run.error).toEqual({ name: 'UnhealthyError', message: 'deployment rolled back (circuit breaker)' });
+    expect(run.error).toEqual({
+      name: 'UnhealthyError',
+      message: 'deployment rolled back (circuit breaker)',
+    });
     expect(teardownCalls(run.calls)).toEqual([]);
     expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
   });

@@ -58,7 +58,12 @@ describe('nightly teardown', () => {
     expect(starts.find((s) => s.Input.env === 'expired-a')).toMatchObject({
       StateMachineArn: expect.stringContaining(':stateMachine:berth-test-lifecycle'),
       Name: 'nightly-expired-a-nightly-run-1',
-      Input: { operation: 'down', env: 'expired-a', requestId: 'nightly-expired-a-nightly-run-1', requestedBy: 'nightly' },
+      Input: {
+        operation: 'down',
+        env: 'expired-a',
+        requestId: 'nightly-expired-a-nightly-run-1',
+        requestedBy: 'nightly',
+      },
     });
     const expectedResults = [
       { env: 'expired-a', status: 'Succeeded', executionArn: 'arn:exec:nightly-expired-a-nightly-run-1' },
@@ -131,7 +136,11 @@ describe('nightly teardown', () => {
           peak = Math.max(peak, running);
           await new Promise((resolve) => setTimeout(resolve, 10));
           running -= 1;
-          return { Status: 'SUCCEEDED', ExecutionArn: `arn:exec:${payload.Name}`, Output: { status: 'Succeeded' } };
+          return {
+            Status: 'SUCCEEDED',
+            ExecutionArn: `arn:exec:${payload.Name}`,
+            Output: { status: 'Succeeded' },
+          };
         },
       },
       { maxConcurrency: 2 },
@@ -151,7 +160,11 @@ describe('nightly teardown', () => {
         peak = Math.max(peak, running);
         await new Promise((resolve) => setTimeout(resolve, 10));
         running -= 1;
-        return { Status: 'SUCCEEDED', ExecutionArn: `arn:exec:${payload.Name}`, Output: { status: 'Succeeded' } };
+        return {
+          Status: 'SUCCEEDED',
+          ExecutionArn: `arn:exec:${payload.Name}`,
+          Output: { status: 'Succeeded' },
+        };
       },
     });
 

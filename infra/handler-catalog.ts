@@ -1,0 +1,56 @@
+/**
+ * The Lambda handlers the CDK app deploys (docs/architecture.md, "Lambda handlers"): construct id, entry
+ * file under `functions/handlers/`, and the ASL substitution variable that carries the function's ARN.
+ */
+export interface HandlerEntry {
+  /** Construct id and handler verb, e.g. `CreateNetwork`. */
+  readonly id: string;
+  /** `functions/handlers/<file>.ts` */
+  readonly file: string;
+  /** `${<substitution>}` in the ASL files; absent for handlers behind API Gateway only. */
+  readonly substitution?: string;
+  readonly description: string;
+}
+
+const task = (id: string, file: string, description: string): HandlerEntry => ({
+  id,
+  file,
+  substitution: `${id}FunctionArn`,
+  description,
+});
+
+/** Handlers called by the state machines, in lifecycle order. */
+export const STATE_MACHINE_HANDLERS: readonly HandlerEntry[] = [
+  task('Lock', 'lock', 'Acquires/releases the per-environment lock'),
+  task('Record', 'record', 'Writes status, step, resources and failures to the registry'),
+  task('CreateNetwork', 'create-network', 'Creates the environment security groups'),
+  task('CreateLoadBalancer', 'create-load-balancer', 'Creates the target group and the ALB/listener or rule'),
+  task('CreateCluster', 'create-cluster', 'Creates the cluster, launch template, ASG and capacity provider'),
+  task('CreateTaskDefinition', 'create-task-definition', 'Registers the task definition'),
+  task('CreateService', 'create-service', 'Creates the ECS service'),
+  task('Verify', 'verify', 'Assesses deployment, target health and an HTTP probe'),
+  task('Scale', 'scale', 'Sets the desired count (and ASG capacity)'),
+  task('Redeploy', 'redeploy', 'Registers a new revision and updates the service'),
+  task('Extend', 'extend', 'Pushes the environment expiry forward'),
+  task('TeardownService', 'teardown-service', 'Scales the service to zero and deletes it'),
+  task(
+    'TeardownCapacity',
+    'teardown-capacity',
+    'Removes protection, drains and deletes the ASG and capacity provider',
+  ),
+  task('TeardownCluster', 'teardown-cluster', 'Deletes the cluster'),
+  task('TeardownLoadBalancer', 'teardown-load-balancer', 'Deletes rule/listener, ALB and target group'),
+  task('TeardownNetwork', 'teardown-network', 'Deletes the environment security groups'),
+  task('TeardownTaskDefinitions', 'teardown-task-definitions', 'Deregisters the task definition revisions'),
+  task('Notify', 'notify', 'Posts the outcome to Slack or the configured webhook'),
+  task('Nightly', 'nightly', 'Lists teardown candidates and reports the nightly run'),
+];
+
+/** Handlers behind API Gateway or invoked directly. */
+export const EDGE_HANDLERS: readonly HandlerEntry[] = [
+  { id: 'Api', file: 'api', description: 'REST API' },
+  { id: 'Slack', file: 'slack', description: 'Slack slash commands' },
+  { id: 'Plan', file: 'plan', description: 'Dry runs: observes and plans without changing anything' },
+];
+
+export const ALL_HANDLERS: readonly HandlerEntry[] = [...STATE_MACHINE_HANDLERS, ...EDGE_HANDLERS];

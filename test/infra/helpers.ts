@@ -1,0 +1,56 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../../infra/app.ts';
+
+export interface Synthesized {
+  app: App;
+  network: Template;
+  orchestrator: Template;
+  stacks: ReturnType<typeof buildApp>;
+  /** cdk-nag findings from the policy validation report (empty when there are none). */
+  findings: string[];
+  outdir: string;
+}
+
+/** Synthesizes the app without bundling (fast) into a fresh temp dir, collecting cdk-nag findings. */
+export const synthesize = (context: Record<string, unknown> = {}): Synthesized => {
+  const outdir = mkdtempSync(join(tmpdir(), 'berth-cdk-'));
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const stacks = buildApp(app);
+  let findings: string[] = [];
+  try {
+    app.synth();
+  } catch (error) {
+    findings = String(error)
+      .split('\n')
+      .filter((line) => /AwsSolutions-|Validation failed|violation/i.test(line));
+    if (findings.length === 0) throw error;
+  }
+  const report = join(outdir, 'policy-validation-report.json');
+  try {
+    const text = readFileSync(report, 'utf8');
+    const parsed = JSON.parse(text) as any;
+    for (const plugin of parsed.pluginReports ?? []) {
+      for (const violation of plugin.violations ?? []) {
+        for (const resource of violation.violatingResources ?? violation.violatingConstructs ?? []) {
+          findings.push(`${violation.ruleName}: ${resource.constructPath ?? resource.resourceLogicalId}`);
+        }
+      }
+    }
+  } catch {
+    // no report: no findings
+  }
+  return {
+    app,
+    stacks,
+    network: Template.fromStack(stacks.network),
+    orchestrator: Template.fromStack(stacks.orchestrator),
+    findings: [...new Set(findings)],
+    outdir,
+  };
+};
+
+export const cleanup = (synth: Synthesized): void => rmSync(synth.outdir, { recursive: true, force: true });
