@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { OwnershipConflictError } from '../../functions/core/errors.ts';
+import type { ObservedEnvironment } from '../../functions/core/observed.ts';
+import { planTeardown, TEARDOWN_STAGES } from '../../functions/core/plan-teardown.ts';
+import { ENV, FOREIGN, fullyCreated, nothing, TAGS, TD_ARN, withObserved } from './observed-fixtures.ts';
+
+const NOW = new Date('2026-11-25T12:00:00Z');
+const summary = (observed: ObservedEnvironment) =>
+  planTeardown(observed, ENV, NOW).map((step) => `${step.stage} ${step.action} ${step.resource}`);
+
+/** A fully created environment still serving two tasks, with two revisions. */
+function busy(): ObservedEnvironment {
+  const full = fullyCreated();
+  return {
+    ...full,
+    service: { ...full.service!, desiredCount: 2, runningCount: 2 },
+    autoScalingGroup: {
+      ...full.autoScalingGroup!,
+      desiredCapacity: 2,
+      instances: [
+        { id: 'i-1', lifecycleState: 'InService', protectedFromScaleIn: true },
+        { id: 'i-2', lifecycleState: 'InService', protectedFromScaleIn: true },
+      ],
+    },
+    taskDefinitions: [
+      ...full.taskDefinitions!,
+      { arn: TD_ARN(2), family: 'berth-demo', revision: 2, status: 'ACTIVE', image: 'nginx:1.28' },
+      { arn: TD_ARN(0), family: 'berth-demo', revision: 0, status: 'INACTIVE' },
+    ],
+  };
+}
+
+describe('planTeardown', () => {
+  it('tears a fully created environment down in the documented order', () => {
+    expect(summary(busy())).toEqual([
+      'service update ECS service berth-demo',
+      'service wait ECS service berth-demo',
+      'service delete ECS service berth-demo',
+      'capacity update Auto Scaling group berth-demo-asg',
+      'capacity update Auto Scaling group berth-demo-asg',
+      'capacity delete Auto Scaling group berth-demo-asg',
+      'capacity delete launch template berth-demo-lt',
+      'capacity update ECS cluster berth-demo',
+      'capacity delete capacity provider berth-demo-cp',
+      'cluster delete ECS cluster berth-demo',
+      'load-balancer delete listener :80 of berth-demo-alb',
+      'load-balancer delete load balancer berth-demo-alb',
+      'load-balancer wait load balancer berth-demo-alb',
+      'load-balancer delete target group berth-demo-tg',
+      'network delete security group berth-demo-instances',
+      'network delete security group berth-demo-alb',
+      'task-definitions delete task definition berth-demo:1',
+      'task-definitions delete task definition berth-demo:2',
+    ]);
+  });
+
+  it('gives each step a specific reason', () => {
+    const reasons = planTeardown(busy(), ENV, NOW).map((step) => step.reason);
+    expect(reasons.slice(0, 6)).toEqual([
+      'scale to 0 (desired count 2)',
+      'service still has 2 running tasks',
+      'scaled to 0 and drained',
+      'remove scale-in protection from 2 instances (i-1, i-2)',
+      'scale to 0 (min 1, desired 2)',
+      'force delete, terminating 2 instances',
+    ]);
+  });
+
+  it('uses only the stages the teardown handlers filter by', () => {
+    for (const step of planTeardown(busy(), ENV, NOW)) expect(TEARDOWN_STAGES).toContain(step.stage);
+  });
+
+  it('plans nothing for an environment that is already gone', () => {
+    expect(planTeardown(nothing(), ENV, NOW)).toEqual([]);
+  });
+
+  it('skips scaling and draining for a service already at 0 with no tasks', () => {
+    const full = fullyCreated();
+    const steps = planTeardown(
+      { ...nothing(), service: { ...full.service!, desiredCount: 0, runningCount: 0 } },
+      ENV,
+      NOW,
+    );
+    expect(steps.map((step) => [step.action, step.reason])).toEqual([
+      ['skip', 'already scaled to 0'],
+      ['skip', 'no tasks left to drain'],
+      ['delete', 'scaled to 0 and drained'],
+    ]);
+  });
+
+  it('resumes a partially deleted environment with only the remaining steps', () => {
+    const full = fullyCreated();
+    const partial: ObservedEnvironment = {
+      env: ENV,
+      securityGroups: full.securityGroups,
+      targetGroup: { ...full.targetGroup!, loadBalancerArns: [] },
+      service: { ...full.service!, status: 'INACTIVE' },
+      cluster: { ...full.cluster!, status: 'INACTIVE' },
+      capacityProvider: { ...full.capacityProvider!, status: 'INACTIVE' },
+      taskDefinitions: [{ ...full.taskDefinitions![0]!, status: 'INACTIVE' }],
+    };
+    expect(summary(partial)).toEqual([
+      'load-balancer delete target group berth-demo-tg',
+      'network delete security group berth-demo-instances',
+      'network delete security group berth-demo-alb',
+    ]);
+  });
+
+  it('waits for a service that is already draining', () => {
+    const full = fullyCreated();
+    const steps = planTeardown({ ...nothing(), service: { ...full.service!, status: 'DRAINING' } }, ENV, NOW);
+    expect(steps).toEqual([
+      {
+        stage: 'service',
+        action: 'wait',
+        resource: 'ECS service berth-demo',
+        reason: 'service is being deleted (1 task left)',
+      },
+    ]);
+  });
+
+  it('waits for an Auto Scaling group being deleted', () => {
+    const full = fullyCreated();
+    const steps = planTeardown(
+      { ...nothing(), autoScalingGroup: { ...full.autoScalingGroup!, status: 'Delete in progress' } },
+      ENV,
+      NOW,
+    );
+    expect(steps.map((step) => [step.action, step.reason])).toEqual([
+      ['wait', 'being deleted (Delete in progress)'],
+    ]);
+  });
+
+  it('does not unprotect instances that are already terminating', () => {
+    const full = fullyCreated();
+    const steps = planTeardown(
+      {
+        ...nothing(),
+        autoScalingGroup: {
+          ...full.autoScalingGroup!,
+          minSize: 0,
+          desiredCapacity: 0,
+          instances: [{ id: 'i-1', lifecycleState: 'Terminating', protectedFromScaleIn: true }],
+        },
+      },
+      ENV,
+      NOW,
+    );
+    expect(steps.map((step) => `${step.action}: ${step.reason}`)).toEqual([
+      'skip: already scaled to 0',
+      'delete: force delete, terminating 1 instance',
+    ]);
+  });
+
+  it('deletes the listener rule in shared mode', () => {
+    const observed: ObservedEnvironment = {
+      ...nothing(),
+      listenerRule: { arn: 'arn:rule', priority: '1234', tags: TAGS },
+    };
+    expect(summary(observed)).toEqual([
+      'load-balancer delete listener rule (priority 1234) on the shared listener',
+    ]);
+  });
+
+  it('throws OwnershipConflictError for a foreign load balancer and plans nothing', () => {
+    const observed = withObserved({
+      loadBalancer: { ...fullyCreated().loadBalancer!, tags: FOREIGN },
+    });
+    expect(() => planTeardown(observed, ENV, NOW)).toThrow(OwnershipConflictError);
+    expect(() => planTeardown(observed, ENV, NOW)).toThrow(
+      'load balancer berth-demo-alb exists but is not tagged as belonging to environment "demo" (berth:env/berth:managed-by); Berth will neither adopt nor delete it',
+    );
+  });
+
+  it('throws OwnershipConflictError for a security group of another environment', () => {
+    const observed: ObservedEnvironment = {
+      ...nothing(),
+      securityGroups: {
+        instances: { id: 'sg-1', name: 'berth-demo-instances', tags: { ...TAGS, 'berth:env': 'prod' } },
+      },
+    };
+    expect(() => planTeardown(observed, ENV, NOW)).toThrow(
+      expect.objectContaining({
+        name: 'OwnershipConflictError',
+        resource: 'security group berth-demo-instances',
+      }),
+    );
+  });
+
+  it('checks ownership against the env argument', () => {
+    expect(() => planTeardown(fullyCreated(), 'other', NOW)).toThrow(OwnershipConflictError);
+  });
+});

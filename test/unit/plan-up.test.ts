@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { OwnershipConflictError } from '../../functions/core/errors.ts';
+import type { ObservedEnvironment } from '../../functions/core/observed.ts';
+import { planUp } from '../../functions/core/plan-up.ts';
+import {
+  ENV,
+  FOREIGN,
+  fullyCreated,
+  nothing,
+  spec,
+  TAGS,
+  TD_ARN,
+  withObserved,
+} from './observed-fixtures.ts';
+
+const summary = (observed: ObservedEnvironment, overrides: Record<string, unknown> = {}) =>
+  planUp(observed, spec(overrides)).map((step) => `${step.stage} ${step.action} ${step.resource}`);
+
+describe('planUp', () => {
+  it('creates every resource of a fresh dedicated EC2 environment in stage order', () => {
+    expect(summary(nothing())).toEqual([
+      'network create security group berth-demo-alb',
+      'network create security group berth-demo-instances',
+      'load-balancer create target group berth-demo-tg',
+      'load-balancer create load balancer berth-demo-alb',
+      'load-balancer create listener :80 of berth-demo-alb',
+      'cluster create ECS cluster berth-demo',
+      'cluster create launch template berth-demo-lt',
+      'cluster create Auto Scaling group berth-demo-asg',
+      'cluster create capacity provider berth-demo-cp',
+      'task-definition create task definition berth-demo',
+      'service create ECS service berth-demo',
+      'verify wait environment demo',
+    ]);
+  });
+
+  it('keeps everything of a fully created matching environment', () => {
+    const steps = planUp(fullyCreated(), spec());
+    expect(steps.filter((step) => step.action !== 'keep').map((step) => step.stage)).toEqual(['verify']);
+  });
+
+  it('plans a shared-mode Fargate environment without an ALB or instances', () => {
+    expect(summary(nothing(), { launchType: 'FARGATE', loadBalancer: { mode: 'shared' } })).toEqual([
+      'network skip security group berth-demo-alb',
+      'network create security group berth-demo-instances',
+      'load-balancer create target group berth-demo-tg',
+      'load-balancer create listener rule on the shared listener',
+      'cluster create ECS cluster berth-demo',
+      'cluster skip EC2 capacity',
+      'task-definition create task definition berth-demo',
+      'service create ECS service berth-demo',
+      'verify wait environment demo',
+    ]);
+  });
+
+  it('routes the shared listener rule by the default host', () => {
+    const rule = planUp(nothing(), spec({ loadBalancer: { mode: 'shared' } })).find((step) =>
+      step.resource.startsWith('listener rule'),
+    );
+    expect(rule?.reason).toBe('forward demo.berth.internal');
+  });
+
+  it('creates only what is missing in a partially created environment', () => {
+    const full = fullyCreated();
+    const { service: _service, taskDefinitions: _definitions, ...rest } = full;
+    const partial: ObservedEnvironment = {
+      ...rest,
+      loadBalancer: { ...full.loadBalancer!, state: 'provisioning' },
+    };
+    const changing = planUp(partial, spec()).filter((step) => step.action !== 'keep');
+    expect(changing.map((step) => `${step.action} ${step.resource}`)).toEqual([
+      'create task definition berth-demo',
+      'create ECS service berth-demo',
+      'wait environment demo',
+    ]);
+    expect(
+      planUp(partial, spec()).find((step) => step.resource === 'load balancer berth-demo-alb')?.reason,
+    ).toBe('exists (provisioning)');
+  });
+
+  it('updates a drifted desired count', () => {
+    const service = planUp(fullyCreated(), spec({ desiredCount: 2 })).find(
+      (step) => step.stage === 'service',
+    );
+    expect(service).toEqual({
+      stage: 'service',
+      action: 'update',
+      resource: 'ECS service berth-demo',
+      reason: 'desired count 1 → 2',
+    });
+  });
+
+  it('registers a new revision and redeploys when the image drifts', () => {
+    const steps = planUp(fullyCreated(), spec({ image: 'nginx:1.28', memory: 1024 }));
+    expect(steps.filter((step) => step.action === 'update').map((step) => step.reason)).toEqual([
+      'new revision: image nginx:1.27 → nginx:1.28, memory 512 → 1024',
+      'deploy the new task definition revision',
+    ]);
+  });
+
+  it('updates drifted Auto Scaling group capacity', () => {
+    const asg = planUp(fullyCreated(), spec({ capacity: { maxSize: 4, desiredCapacity: 2 } })).find((step) =>
+      step.resource.startsWith('Auto Scaling group'),
+    );
+    expect(asg?.action).toBe('update');
+    expect(asg?.reason).toBe('max 2 → 4, desired 1 → 2');
+  });
+
+  it('deploys the newest revision when the service runs an older one', () => {
+    const full = fullyCreated();
+    const observed = withObserved({ service: { ...full.service!, taskDefinition: TD_ARN(0) } });
+    expect(planUp(observed, spec()).find((step) => step.stage === 'service')?.reason).toBe(
+      'deploy berth-demo:1',
+    );
+  });
+
+  it('attaches a capacity provider that exists but is detached', () => {
+    const full = fullyCreated();
+    const observed = withObserved({ cluster: { ...full.cluster!, capacityProviders: [] } });
+    const cp = planUp(observed, spec()).find((step) => step.resource === 'capacity provider berth-demo-cp');
+    expect(cp).toMatchObject({ action: 'update', reason: 'attach to berth-demo' });
+  });
+
+  it('recreates a cluster that is INACTIVE', () => {
+    const observed = withObserved({ cluster: { ...fullyCreated().cluster!, status: 'INACTIVE', tags: {} } });
+    expect(planUp(observed, spec()).find((step) => step.resource === 'ECS cluster berth-demo')?.action).toBe(
+      'create',
+    );
+  });
+
+  it('throws OwnershipConflictError for a same-named foreign target group', () => {
+    const observed: ObservedEnvironment = {
+      ...nothing(),
+      targetGroup: { arn: 'arn:tg', name: 'berth-demo-tg', tags: FOREIGN, loadBalancerArns: [], targets: [] },
+    };
+    expect(() => planUp(observed, spec())).toThrow(OwnershipConflictError);
+    expect(() => planUp(observed, spec())).toThrow(
+      'target group berth-demo-tg exists but is not tagged as belonging to environment "demo" (berth:env/berth:managed-by); Berth will neither adopt nor delete it',
+    );
+  });
+
+  it('throws OwnershipConflictError for a service managed by something else', () => {
+    const observed = withObserved({
+      service: { ...fullyCreated().service!, tags: { 'berth:env': ENV, 'berth:managed-by': 'copilot' } },
+    });
+    expect(() => planUp(observed, spec())).toThrow(
+      expect.objectContaining({ name: 'OwnershipConflictError', resource: 'ECS service berth-demo' }),
+    );
+  });
+
+  it('accepts resources owned by another owner of the same environment', () => {
+    const observed = withObserved({
+      cluster: { ...fullyCreated().cluster!, tags: { ...TAGS, 'berth:owner': 'bob' } },
+    });
+    expect(() => planUp(observed, spec())).not.toThrow();
+  });
+});
