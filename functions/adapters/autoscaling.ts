@@ -1,0 +1,168 @@
+import {
+  type AutoScalingClient,
+  type AutoScalingGroup,
+  CreateAutoScalingGroupCommand,
+  DeleteAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
+  SetInstanceProtectionCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { AwsRequestError } from '../core/errors.ts';
+import type { ObservedAutoScalingGroup, Tags } from '../core/observed.ts';
+import { assertOwned, fromAwsTags } from '../core/tags.ts';
+import { hasAwsCode, mapAwsError } from './map-aws-error.ts';
+
+const ASG_GONE_MESSAGE = /AutoScalingGroup name not found|not found|does not exist/i;
+
+export interface AutoScalingGroupInput {
+  readonly env: string;
+  readonly name: string;
+  readonly launchTemplateName: string;
+  readonly subnets: readonly string[];
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly desiredCapacity: number;
+  readonly tags: Tags;
+}
+
+const toObserved = (g: AutoScalingGroup): ObservedAutoScalingGroup => ({
+  name: g.AutoScalingGroupName ?? '',
+  arn: g.AutoScalingGroupARN ?? '',
+  desiredCapacity: g.DesiredCapacity ?? 0,
+  minSize: g.MinSize ?? 0,
+  maxSize: g.MaxSize ?? 0,
+  instances: (g.Instances ?? []).map((i) => ({
+    id: i.InstanceId ?? '',
+    lifecycleState: i.LifecycleState ?? '',
+    protectedFromScaleIn: i.ProtectedFromScaleIn ?? false,
+  })),
+  ...(g.Status ? { status: g.Status } : {}),
+  tags: fromAwsTags(g.Tags),
+});
+
+/**
+ * Auto Scaling side of an environment: the group behind the EC2 capacity provider.
+ *
+ * @example
+ * const asg = new AwsAutoScalingAdapter(clients.autoScaling);
+ * await asg.ensureGroup({ env: 'demo', name: 'berth-demo-asg', launchTemplateName: 'berth-demo-lt', ... });
+ */
+export class AwsAutoScalingAdapter {
+  constructor(private readonly client: AutoScalingClient) {}
+
+  /** The group (with instances and tags), or `undefined`. */
+  async observeGroup(name: string): Promise<ObservedAutoScalingGroup | undefined> {
+    try {
+      const out = await this.client.send(
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
+      );
+      const g = out.AutoScalingGroups?.find((x) => x.AutoScalingGroupName === name);
+      return g ? toObserved(g) : undefined;
+    } catch (err) {
+      throw mapAwsError(err, `autoscaling.DescribeAutoScalingGroups ${name}`);
+    }
+  }
+
+  /**
+   * Describe-or-create the group from the launch template in the private subnets, new instances
+   * protected from scale-in (required by managed termination protection), tags propagated.
+   * @throws OwnershipConflictError for a foreign same-named group.
+   */
+  async ensureGroup(input: AutoScalingGroupInput): Promise<ObservedAutoScalingGroup> {
+    const existing = await this.observeGroup(input.name);
+    if (existing) {
+      assertOwned(`Auto Scaling group ${input.name}`, existing.tags, input.env);
+      return existing;
+    }
+    try {
+      await this.client.send(
+        new CreateAutoScalingGroupCommand({
+          AutoScalingGroupName: input.name,
+          LaunchTemplate: { LaunchTemplateName: input.launchTemplateName, Version: '$Latest' },
+          MinSize: input.minSize,
+          MaxSize: input.maxSize,
+          DesiredCapacity: input.desiredCapacity,
+          VPCZoneIdentifier: input.subnets.join(','),
+          NewInstancesProtectedFromScaleIn: true,
+          Tags: Object.entries({ ...input.tags, Name: input.name }).map(([Key, Value]) => ({
+            Key,
+            Value,
+            PropagateAtLaunch: true,
+            ResourceId: input.name,
+            ResourceType: 'auto-scaling-group',
+          })),
+        }),
+      );
+    } catch (err) {
+      throw mapAwsError(err, `autoscaling.CreateAutoScalingGroup ${input.name}`);
+    }
+    const created = await this.observeGroup(input.name);
+    if (!created) {
+      throw new AwsRequestError('MissingGroup', `Auto Scaling group ${input.name} not visible after create`);
+    }
+    return created;
+  }
+
+  /** Sets min/max/desired (only the given fields). */
+  async updateCapacity(
+    name: string,
+    capacity: { readonly minSize?: number; readonly maxSize?: number; readonly desiredCapacity?: number },
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateAutoScalingGroupCommand({
+          AutoScalingGroupName: name,
+          ...(capacity.minSize !== undefined ? { MinSize: capacity.minSize } : {}),
+          ...(capacity.maxSize !== undefined ? { MaxSize: capacity.maxSize } : {}),
+          ...(capacity.desiredCapacity !== undefined ? { DesiredCapacity: capacity.desiredCapacity } : {}),
+        }),
+      );
+    } catch (err) {
+      throw mapAwsError(err, `autoscaling.UpdateAutoScalingGroup ${name}`);
+    }
+  }
+
+  /** Removes scale-in protection from the given instances (batches of 50). */
+  async unprotectInstances(name: string, instanceIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < instanceIds.length; i += 50) {
+      try {
+        await this.client.send(
+          new SetInstanceProtectionCommand({
+            AutoScalingGroupName: name,
+            InstanceIds: instanceIds.slice(i, i + 50),
+            ProtectedFromScaleIn: false,
+          }),
+        );
+      } catch (err) {
+        throw mapAwsError(err, `autoscaling.SetInstanceProtection ${name}`);
+      }
+    }
+  }
+
+  /**
+   * Teardown of the group: protection off for all instances, 0/0/0, `DeleteAutoScalingGroup`
+   * ForceDelete. Returns `false` when already gone. Deletion is asynchronous: observe again until
+   * the group disappears.
+   * @throws OwnershipConflictError for a foreign group (nothing changed).
+   */
+  async deleteGroup(env: string, name: string): Promise<boolean> {
+    const g = await this.observeGroup(name);
+    if (!g) return false;
+    assertOwned(`Auto Scaling group ${name}`, g.tags, env);
+    if (g.status !== undefined) return true; // deletion already in progress
+    try {
+      const protectedIds = g.instances.filter((i) => i.protectedFromScaleIn).map((i) => i.id);
+      if (protectedIds.length > 0) await this.unprotectInstances(name, protectedIds);
+      if (g.minSize !== 0 || g.maxSize !== 0 || g.desiredCapacity !== 0) {
+        await this.updateCapacity(name, { minSize: 0, maxSize: 0, desiredCapacity: 0 });
+      }
+      await this.client.send(
+        new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true }),
+      );
+      return true;
+    } catch (err) {
+      if (hasAwsCode(err, [], ASG_GONE_MESSAGE)) return false;
+      throw mapAwsError(err, `autoscaling.DeleteAutoScalingGroup ${name}`);
+    }
+  }
+}

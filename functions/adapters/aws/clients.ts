@@ -1,0 +1,123 @@
+/**
+ * The one place Berth constructs AWS SDK clients.
+ *
+ * Configuration comes from the SDK's standard sources (region from `AWS_REGION`, credentials from the
+ * default chain, endpoints from `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`), so the same code
+ * runs against AWS, the local cloud, or LocalStack. An explicit `endpoint` option wins over the
+ * environment.
+ *
+ * Retries: `maxAttempts` defaults to 3 with the SDK's `standard` retry mode. Berth's Step Functions
+ * `Retry` blocks already back off on `ThrottlingError`/`TransientAwsError` between Lambda invocations;
+ * `adaptive` mode would add a client-side rate limiter whose token bucket lives only as long as one
+ * warm Lambda container and can delay a call past the Lambda timeout, so the cheaper, predictable
+ * `standard` mode (exponential backoff with jitter, capped attempts) is used inside one invocation.
+ */
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** Options shared by every client factory. */
+export interface AwsClientOptions {
+  /** AWS region; defaults to the SDK's own resolution (`AWS_REGION`, profile). */
+  readonly region?: string;
+  /** Explicit endpoint for every client; wins over `AWS_ENDPOINT_URL*`. */
+  readonly endpoint?: string;
+  /** Total attempts per call including the first (default 3). */
+  readonly maxAttempts?: number;
+}
+
+/** Default total attempts per SDK call (first try + 2 retries). */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+/** Retry mode used by every client; see the module comment for why `standard`. */
+export const RETRY_MODE = 'standard';
+
+interface BaseConfig {
+  region?: string;
+  endpoint?: string;
+  maxAttempts: number;
+  retryMode: string;
+}
+
+/** Builds the common SDK configuration. Exported for tests. */
+export function baseConfig(options: AwsClientOptions = {}): BaseConfig {
+  const config: BaseConfig = {
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    retryMode: RETRY_MODE,
+  };
+  if (options.region !== undefined) config.region = options.region;
+  if (options.endpoint !== undefined) config.endpoint = options.endpoint;
+  return config;
+}
+
+/** @example const ecs = ecsClient({ endpoint: 'http://127.0.0.1:4566' }); */
+export const ecsClient = (options: AwsClientOptions = {}): ECSClient => new ECSClient(baseConfig(options));
+export const elbv2Client = (options: AwsClientOptions = {}): ElasticLoadBalancingV2Client =>
+  new ElasticLoadBalancingV2Client(baseConfig(options));
+export const autoScalingClient = (options: AwsClientOptions = {}): AutoScalingClient =>
+  new AutoScalingClient(baseConfig(options));
+export const ec2Client = (options: AwsClientOptions = {}): EC2Client => new EC2Client(baseConfig(options));
+export const ssmClient = (options: AwsClientOptions = {}): SSMClient => new SSMClient(baseConfig(options));
+export const sfnClient = (options: AwsClientOptions = {}): SFNClient => new SFNClient(baseConfig(options));
+export const secretsClient = (options: AwsClientOptions = {}): SecretsManagerClient =>
+  new SecretsManagerClient(baseConfig(options));
+export const lambdaClient = (options: AwsClientOptions = {}): LambdaClient =>
+  new LambdaClient(baseConfig(options));
+/** A DynamoDB document client (native JS values, `undefined` attributes removed). */
+export const dynamoDocumentClient = (options: AwsClientOptions = {}): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(new DynamoDBClient(baseConfig(options)), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+
+/** Every client Berth uses; each is constructed on first access only. */
+export interface AwsClients {
+  readonly ecs: ECSClient;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly autoScaling: AutoScalingClient;
+  readonly ec2: EC2Client;
+  readonly ssm: SSMClient;
+  readonly dynamodb: DynamoDBDocumentClient;
+  readonly sfn: SFNClient;
+  readonly secrets: SecretsManagerClient;
+  readonly lambda: LambdaClient;
+}
+
+/**
+ * Returns a lazy bag of clients: a client is constructed the first time its property is read, so a
+ * handler that only touches `ecs` never builds the others.
+ *
+ * @example
+ * const clients = createAwsClients({ maxAttempts: 3 });
+ * await clients.ecs.send(new DescribeClustersCommand({ clusters: ['berth-demo'] }));
+ */
+export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
+  const factories: { [K in keyof AwsClients]: () => AwsClients[K] } = {
+    ecs: () => ecsClient(options),
+    elbv2: () => elbv2Client(options),
+    autoScaling: () => autoScalingClient(options),
+    ec2: () => ec2Client(options),
+    ssm: () => ssmClient(options),
+    dynamodb: () => dynamoDocumentClient(options),
+    sfn: () => sfnClient(options),
+    secrets: () => secretsClient(options),
+    lambda: () => lambdaClient(options),
+  };
+  const cache: Partial<Record<keyof AwsClients, unknown>> = {};
+  const clients = {} as AwsClients;
+  for (const key of Object.keys(factories) as (keyof AwsClients)[]) {
+    Object.defineProperty(clients, key, {
+      enumerable: true,
+      get() {
+        if (!(key in cache)) cache[key] = factories[key]();
+        return cache[key];
+      },
+    });
+  }
+  return clients;
+}

@@ -1,0 +1,374 @@
+import {
+  type _InstanceType,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateLaunchTemplateCommand,
+  CreateSecurityGroupCommand,
+  DeleteLaunchTemplateCommand,
+  DeleteSecurityGroupCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupsCommand,
+  type EC2Client,
+  type IpPermission,
+  type SecurityGroup,
+} from '@aws-sdk/client-ec2';
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { AwsRequestError, DependencyPendingError } from '../core/errors.ts';
+import type { ObservedLaunchTemplate, ObservedSecurityGroup, Tags } from '../core/observed.ts';
+import { assertOwned, fromAwsTags, toAwsTags } from '../core/tags.ts';
+import { awsErrorCode, hasAwsCode, mapAwsError } from './map-aws-error.ts';
+
+/** Bridge/host-mode dynamic host ports on the ECS-optimized AMI. */
+export const EPHEMERAL_PORTS = { from: 32768, to: 65535 } as const;
+
+const SG_GONE = ['InvalidGroup.NotFound', 'InvalidGroupId.NotFound', 'InvalidGroupId.Malformed'];
+const LT_GONE = [
+  'InvalidLaunchTemplateName.NotFoundException',
+  'InvalidLaunchTemplateId.NotFound',
+  'InvalidLaunchTemplateName.NotFound',
+];
+
+export interface SecurityGroupsInput {
+  readonly env: string;
+  readonly vpcId: string;
+  readonly names: { readonly alb: string; readonly instances: string };
+  readonly tags: Tags;
+  /** CIDR allowed to reach the ALB on 80/443. */
+  readonly allowedCidr: string;
+  /** Shared mode: the shared ALB's group; no per-env ALB group is created. */
+  readonly sharedAlbSecurityGroupId?: string;
+  /** awsvpc mode: tasks listen on the container port itself. */
+  readonly containerPort?: number;
+}
+
+export interface SecurityGroupIds {
+  /** The env's ALB group (dedicated mode) or the shared ALB group (shared mode). */
+  readonly albSecurityGroupId: string;
+  readonly instanceSecurityGroupId: string;
+}
+
+export interface LaunchTemplateInput {
+  readonly env: string;
+  readonly name: string;
+  readonly clusterName: string;
+  readonly instanceType: string;
+  readonly instanceProfileArn: string;
+  readonly securityGroupIds: readonly string[];
+  /** SSM parameter holding the ECS-optimized AMI id. */
+  readonly amiParameter: string;
+  readonly tags: Tags;
+}
+
+/** The user data that joins an instance to `cluster` (base64, as EC2 wants it). */
+export function ecsUserData(cluster: string): string {
+  const script = `#!/bin/bash\ncat >> /etc/ecs/ecs.config <<'BERTH'\nECS_CLUSTER=${cluster}\nECS_ENABLE_CONTAINER_METADATA=true\nBERTH\n`;
+  return Buffer.from(script, 'utf8').toString('base64');
+}
+
+const toObservedGroup = (g: SecurityGroup): ObservedSecurityGroup => ({
+  id: g.GroupId ?? '',
+  name: g.GroupName ?? '',
+  tags: fromAwsTags(g.Tags),
+});
+
+function hasRule(
+  existing: readonly IpPermission[] | undefined,
+  from: number,
+  to: number,
+  source: { cidr?: string; groupId?: string },
+): boolean {
+  return (existing ?? []).some(
+    (p) =>
+      p.IpProtocol === 'tcp' &&
+      p.FromPort === from &&
+      p.ToPort === to &&
+      (source.cidr !== undefined
+        ? (p.IpRanges ?? []).some((r) => r.CidrIp === source.cidr)
+        : (p.UserIdGroupPairs ?? []).some((u) => u.GroupId === source.groupId)),
+  );
+}
+
+/**
+ * EC2 side of an environment: per-role security groups and the launch template.
+ *
+ * @example
+ * const ec2 = new AwsEc2Adapter(clients.ec2, clients.ssm);
+ * const ids = await ec2.ensureSecurityGroups({ env: 'demo', vpcId, names, tags, allowedCidr: '0.0.0.0/0' });
+ */
+export class AwsEc2Adapter {
+  constructor(
+    private readonly ec2: EC2Client,
+    private readonly ssm?: SSMClient,
+  ) {}
+
+  /** The security group of `name` in `vpcId`, or `undefined`. */
+  async observeSecurityGroup(
+    vpcId: string,
+    name: string,
+  ): Promise<(ObservedSecurityGroup & { permissions: IpPermission[] }) | undefined> {
+    try {
+      const out = await this.ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [vpcId] },
+            { Name: 'group-name', Values: [name] },
+          ],
+        }),
+      );
+      const group = out.SecurityGroups?.find((g) => g.GroupName === name);
+      return group ? { ...toObservedGroup(group), permissions: group.IpPermissions ?? [] } : undefined;
+    } catch (err) {
+      throw mapAwsError(err, `ec2.DescribeSecurityGroups ${name}`);
+    }
+  }
+
+  /** Both per-env groups (ObservedEnvironment.securityGroups). */
+  async observeSecurityGroups(
+    vpcId: string,
+    names: { readonly alb: string; readonly instances: string },
+  ): Promise<{ alb?: ObservedSecurityGroup; instances?: ObservedSecurityGroup }> {
+    const [alb, instances] = await Promise.all([
+      this.observeSecurityGroup(vpcId, names.alb),
+      this.observeSecurityGroup(vpcId, names.instances),
+    ]);
+    const strip = (g: (ObservedSecurityGroup & { permissions: unknown }) | undefined) =>
+      g ? { id: g.id, name: g.name, tags: g.tags } : undefined;
+    const a = strip(alb);
+    const i = strip(instances);
+    return { ...(a ? { alb: a } : {}), ...(i ? { instances: i } : {}) };
+  }
+
+  private async ensureGroup(
+    input: SecurityGroupsInput,
+    name: string,
+    description: string,
+  ): Promise<{ id: string; permissions: IpPermission[] }> {
+    const existing = await this.observeSecurityGroup(input.vpcId, name);
+    if (existing) {
+      assertOwned(`security group ${name}`, existing.tags, input.env);
+      return { id: existing.id, permissions: existing.permissions };
+    }
+    try {
+      const out = await this.ec2.send(
+        new CreateSecurityGroupCommand({
+          GroupName: name,
+          Description: description,
+          VpcId: input.vpcId,
+          TagSpecifications: [
+            {
+              ResourceType: 'security-group',
+              Tags: toAwsTags({ ...input.tags, Name: name }),
+            },
+          ],
+        }),
+      );
+      if (!out.GroupId) throw new AwsRequestError('MissingGroupId', `CreateSecurityGroup ${name}`);
+      return { id: out.GroupId, permissions: [] };
+    } catch (err) {
+      // Another branch of the same execution created it concurrently: re-observe and check ownership.
+      if (awsErrorCode(err) === 'InvalidGroup.Duplicate') {
+        const raced = await this.observeSecurityGroup(input.vpcId, name);
+        if (raced) {
+          assertOwned(`security group ${name}`, raced.tags, input.env);
+          return { id: raced.id, permissions: raced.permissions };
+        }
+      }
+      throw mapAwsError(err, `ec2.CreateSecurityGroup ${name}`);
+    }
+  }
+
+  private async authorize(
+    groupId: string,
+    existing: readonly IpPermission[],
+    rules: readonly { from: number; to: number; cidr?: string; groupId?: string; note: string }[],
+  ): Promise<void> {
+    const missing = rules.filter((r) => {
+      const source: { cidr?: string; groupId?: string } = {};
+      if (r.cidr !== undefined) source.cidr = r.cidr;
+      if (r.groupId !== undefined) source.groupId = r.groupId;
+      return !hasRule(existing, r.from, r.to, source);
+    });
+    if (missing.length === 0) return;
+    try {
+      await this.ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: groupId,
+          IpPermissions: missing.map((r) => ({
+            IpProtocol: 'tcp',
+            FromPort: r.from,
+            ToPort: r.to,
+            ...(r.cidr !== undefined ? { IpRanges: [{ CidrIp: r.cidr, Description: r.note }] } : {}),
+            ...(r.groupId !== undefined
+              ? { UserIdGroupPairs: [{ GroupId: r.groupId, Description: r.note }] }
+              : {}),
+          })),
+        }),
+      );
+    } catch (err) {
+      if (awsErrorCode(err) === 'InvalidPermission.Duplicate') return;
+      throw mapAwsError(err, `ec2.AuthorizeSecurityGroupIngress ${groupId}`);
+    }
+  }
+
+  /**
+   * Describe-or-create both role groups and their ingress rules: ALB group 80/443 from the allowed
+   * CIDR (dedicated mode only); instances group 32768–65535 (and the container port in awsvpc mode)
+   * from the ALB group — the env's own or the shared one.
+   * @throws OwnershipConflictError when a same-named group lacks this env's tags (nothing created).
+   */
+  async ensureSecurityGroups(input: SecurityGroupsInput): Promise<SecurityGroupIds> {
+    let albGroupId = input.sharedAlbSecurityGroupId;
+    if (albGroupId === undefined) {
+      const alb = await this.ensureGroup(
+        input,
+        input.names.alb,
+        `Berth ${input.env}: load balancer, HTTP/HTTPS from ${input.allowedCidr}`,
+      );
+      await this.authorize(alb.id, alb.permissions, [
+        { from: 80, to: 80, cidr: input.allowedCidr, note: 'HTTP' },
+        { from: 443, to: 443, cidr: input.allowedCidr, note: 'HTTPS' },
+      ]);
+      albGroupId = alb.id;
+    }
+    const instances = await this.ensureGroup(
+      input,
+      input.names.instances,
+      `Berth ${input.env}: container hosts, dynamic ports from the load balancer only`,
+    );
+    const rules: { from: number; to: number; groupId: string; note: string }[] = [
+      { ...EPHEMERAL_PORTS, groupId: albGroupId, note: 'ECS dynamic host ports from the ALB' },
+    ];
+    const port = input.containerPort;
+    if (port !== undefined && (port < EPHEMERAL_PORTS.from || port > EPHEMERAL_PORTS.to)) {
+      rules.push({ from: port, to: port, groupId: albGroupId, note: 'container port (awsvpc)' });
+    }
+    await this.authorize(instances.id, instances.permissions, rules);
+    return { albSecurityGroupId: albGroupId, instanceSecurityGroupId: instances.id };
+  }
+
+  /**
+   * Deletes one group if it exists and is this env's. Gone → `false` (nothing to do).
+   * @throws DependencyPendingError while ENIs or other groups still reference it.
+   * @throws OwnershipConflictError for a foreign group (nothing deleted).
+   */
+  async deleteSecurityGroup(env: string, vpcId: string, name: string): Promise<boolean> {
+    const group = await this.observeSecurityGroup(vpcId, name);
+    if (!group) return false;
+    assertOwned(`security group ${name}`, group.tags, env);
+    try {
+      await this.ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.id }));
+      return true;
+    } catch (err) {
+      if (hasAwsCode(err, SG_GONE)) return false;
+      throw mapAwsError(err, `ec2.DeleteSecurityGroup ${name}`);
+    }
+  }
+
+  /** Network interfaces still using the group (teardown waits for them to detach). */
+  async countNetworkInterfaces(groupId: string): Promise<number> {
+    try {
+      const out = await this.ec2.send(
+        new DescribeNetworkInterfacesCommand({
+          Filters: [{ Name: 'group-id', Values: [groupId] }],
+        }),
+      );
+      return out.NetworkInterfaces?.length ?? 0;
+    } catch (err) {
+      throw mapAwsError(err, `ec2.DescribeNetworkInterfaces ${groupId}`);
+    }
+  }
+
+  /** Throws DependencyPendingError when ENIs still use the group. */
+  async assertNoNetworkInterfaces(groupId: string, name: string): Promise<void> {
+    const count = await this.countNetworkInterfaces(groupId);
+    if (count > 0) {
+      throw new DependencyPendingError(
+        `security group ${name} still has ${count} network interface(s) attached`,
+      );
+    }
+  }
+
+  /** The launch template named `name`, or `undefined`. */
+  async observeLaunchTemplate(name: string): Promise<ObservedLaunchTemplate | undefined> {
+    try {
+      const out = await this.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [name] }));
+      const lt = out.LaunchTemplates?.[0];
+      return lt
+        ? { id: lt.LaunchTemplateId ?? '', name: lt.LaunchTemplateName ?? name, tags: fromAwsTags(lt.Tags) }
+        : undefined;
+    } catch (err) {
+      if (hasAwsCode(err, LT_GONE)) return undefined;
+      throw mapAwsError(err, `ec2.DescribeLaunchTemplates ${name}`);
+    }
+  }
+
+  /** The ECS-optimized AMI id from its public SSM parameter. */
+  async resolveAmi(parameter: string): Promise<string> {
+    if (!this.ssm) throw new AwsRequestError('NoSsmClient', 'AwsEc2Adapter needs an SSM client');
+    try {
+      const out = await this.ssm.send(new GetParameterCommand({ Name: parameter }));
+      const value = out.Parameter?.Value;
+      if (!value) throw new AwsRequestError('EmptyParameter', `SSM parameter ${parameter} is empty`);
+      return value;
+    } catch (err) {
+      throw mapAwsError(err, `ssm.GetParameter ${parameter}`);
+    }
+  }
+
+  /**
+   * Describe-or-create the launch template (ECS-optimized AMI, instance profile, instance group,
+   * user data joining the cluster, IMDSv2 required).
+   * @throws OwnershipConflictError when a same-named template lacks this env's tags.
+   */
+  async ensureLaunchTemplate(input: LaunchTemplateInput): Promise<ObservedLaunchTemplate> {
+    const existing = await this.observeLaunchTemplate(input.name);
+    if (existing) {
+      assertOwned(`launch template ${input.name}`, existing.tags, input.env);
+      return existing;
+    }
+    const imageId = await this.resolveAmi(input.amiParameter);
+    try {
+      const out = await this.ec2.send(
+        new CreateLaunchTemplateCommand({
+          LaunchTemplateName: input.name,
+          VersionDescription: `Berth ${input.env}`,
+          LaunchTemplateData: {
+            ImageId: imageId,
+            InstanceType: input.instanceType as _InstanceType,
+            IamInstanceProfile: { Arn: input.instanceProfileArn },
+            SecurityGroupIds: [...input.securityGroupIds],
+            UserData: ecsUserData(input.clusterName),
+            MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
+            TagSpecifications: [
+              { ResourceType: 'instance', Tags: toAwsTags({ ...input.tags, Name: input.name }) },
+              { ResourceType: 'volume', Tags: toAwsTags(input.tags) },
+            ],
+          },
+          TagSpecifications: [{ ResourceType: 'launch-template', Tags: toAwsTags(input.tags) }],
+        }),
+      );
+      const lt = out.LaunchTemplate;
+      return {
+        id: lt?.LaunchTemplateId ?? '',
+        name: lt?.LaunchTemplateName ?? input.name,
+        tags: input.tags,
+      };
+    } catch (err) {
+      throw mapAwsError(err, `ec2.CreateLaunchTemplate ${input.name}`);
+    }
+  }
+
+  /** Deletes the env's launch template; gone → `false`. */
+  async deleteLaunchTemplate(env: string, name: string): Promise<boolean> {
+    const lt = await this.observeLaunchTemplate(name);
+    if (!lt) return false;
+    assertOwned(`launch template ${name}`, lt.tags, env);
+    try {
+      await this.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateName: name }));
+      return true;
+    } catch (err) {
+      if (hasAwsCode(err, LT_GONE)) return false;
+      throw mapAwsError(err, `ec2.DeleteLaunchTemplate ${name}`);
+    }
+  }
+}

@@ -1,0 +1,653 @@
+import {
+  type Cluster,
+  type ContainerDefinition,
+  CreateCapacityProviderCommand,
+  CreateClusterCommand,
+  CreateServiceCommand,
+  type CreateServiceCommandInput,
+  DeleteCapacityProviderCommand,
+  DeleteClusterCommand,
+  DeleteServiceCommand,
+  DeregisterTaskDefinitionCommand,
+  DescribeCapacityProvidersCommand,
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  type ECSClient,
+  ListTaskDefinitionsCommand,
+  ListTasksCommand,
+  PutClusterCapacityProvidersCommand,
+  RegisterTaskDefinitionCommand,
+  type Service,
+  StopTaskCommand,
+  type Task,
+  type TaskDefinition,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { AwsRequestError, NotFoundError } from '../core/errors.ts';
+import type {
+  ObservedCapacityProvider,
+  ObservedCluster,
+  ObservedService,
+  ObservedTask,
+  ObservedTaskDefinition,
+  Tags,
+} from '../core/observed.ts';
+import { assertOwned, fromEcsTags, toEcsTags } from '../core/tags.ts';
+import { hasAwsCode, mapAwsError } from './map-aws-error.ts';
+
+const CLUSTER_GONE = ['ClusterNotFoundException'];
+const SERVICE_GONE = ['ServiceNotFoundException', 'ServiceNotActiveException'];
+const CP_GONE = /does not exist|not found|INACTIVE/i;
+
+export type EcsNetworkMode = 'bridge' | 'awsvpc' | 'host';
+
+export interface ClusterInput {
+  readonly env: string;
+  readonly name: string;
+  readonly tags: Tags;
+  /** FARGATE clusters get the FARGATE provider; EC2 clusters get theirs via `attachCapacityProvider`. */
+  readonly fargate?: boolean;
+}
+
+export interface CapacityProviderInput {
+  readonly env: string;
+  readonly name: string;
+  readonly autoScalingGroupArn: string;
+  readonly tags: Tags;
+  /** Managed scaling target utilisation (percent, default 100). */
+  readonly targetCapacity?: number;
+}
+
+export interface TaskDefinitionInput {
+  readonly env: string;
+  readonly family: string;
+  readonly containerName: string;
+  readonly image: string;
+  readonly containerPort: number;
+  readonly networkMode: EcsNetworkMode;
+  readonly launchType: 'EC2' | 'FARGATE';
+  /** CPU units (container-level on EC2, task-level on Fargate). */
+  readonly cpu: number;
+  /** Hard memory limit, MiB. */
+  readonly memory: number;
+  /** Soft memory limit, MiB (EC2). */
+  readonly memoryReservation?: number;
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly executionRoleArn?: string;
+  readonly tags: Tags;
+}
+
+export interface ServiceInput {
+  readonly env: string;
+  readonly cluster: string;
+  readonly name: string;
+  readonly taskDefinitionArn: string;
+  readonly desiredCount: number;
+  readonly targetGroupArn: string;
+  readonly containerName: string;
+  readonly containerPort: number;
+  readonly healthCheckGracePeriodSeconds: number;
+  /** EC2: the env's capacity provider. Absent with `fargate`. */
+  readonly capacityProvider?: string;
+  readonly fargate?: boolean;
+  /** awsvpc: subnets and security groups of the tasks' ENIs. */
+  readonly awsvpc?: { readonly subnets: readonly string[]; readonly securityGroups: readonly string[] };
+  readonly tags: Tags;
+}
+
+/** The container definition for a spec (bridge: host port 0 → dynamic host port). */
+export function containerDefinition(input: TaskDefinitionInput): ContainerDefinition {
+  const hostPort = input.networkMode === 'bridge' ? 0 : input.containerPort;
+  const environment = Object.entries(input.environment ?? {}).map(([name, value]) => ({ name, value }));
+  return {
+    name: input.containerName,
+    image: input.image,
+    essential: true,
+    portMappings: [{ containerPort: input.containerPort, hostPort, protocol: 'tcp' }],
+    ...(input.launchType === 'EC2' ? { cpu: input.cpu, memory: input.memory } : {}),
+    ...(input.memoryReservation !== undefined ? { memoryReservation: input.memoryReservation } : {}),
+    ...(environment.length > 0 ? { environment } : {}),
+  };
+}
+
+const toObservedCluster = (c: Cluster): ObservedCluster => ({
+  arn: c.clusterArn ?? '',
+  name: c.clusterName ?? '',
+  status: c.status ?? 'INACTIVE',
+  tags: fromEcsTags(c.tags),
+  registeredContainerInstances: c.registeredContainerInstancesCount ?? 0,
+  activeServices: c.activeServicesCount ?? 0,
+  runningTasks: (c.runningTasksCount ?? 0) + (c.pendingTasksCount ?? 0),
+  capacityProviders: c.capacityProviders ?? [],
+});
+
+const toObservedService = (s: Service): ObservedService => ({
+  arn: s.serviceArn ?? '',
+  name: s.serviceName ?? '',
+  status: s.status ?? 'INACTIVE',
+  desiredCount: s.desiredCount ?? 0,
+  runningCount: s.runningCount ?? 0,
+  pendingCount: s.pendingCount ?? 0,
+  taskDefinition: s.taskDefinition ?? '',
+  deployments: (s.deployments ?? []).map((d) => ({
+    id: d.id ?? '',
+    status: d.status ?? '',
+    ...(d.rolloutState ? { rolloutState: d.rolloutState } : {}),
+    ...(d.rolloutStateReason ? { rolloutStateReason: d.rolloutStateReason } : {}),
+    taskDefinition: d.taskDefinition ?? '',
+    desiredCount: d.desiredCount ?? 0,
+    runningCount: d.runningCount ?? 0,
+    failedTasks: d.failedTasks ?? 0,
+  })),
+  tags: fromEcsTags(s.tags),
+});
+
+const toObservedTask = (t: Task): ObservedTask => ({
+  arn: t.taskArn ?? '',
+  lastStatus: t.lastStatus ?? '',
+  taskDefinitionArn: t.taskDefinitionArn ?? '',
+  ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
+  ...(t.stopCode ? { stopCode: t.stopCode } : {}),
+});
+
+/**
+ * ECS side of an environment: cluster, capacity provider, task definitions, service, tasks.
+ *
+ * @example
+ * const ecs = new AwsEcsAdapter(clients.ecs);
+ * const cluster = await ecs.ensureCluster({ env: 'demo', name: 'berth-demo', tags });
+ */
+export class AwsEcsAdapter {
+  constructor(private readonly client: ECSClient) {}
+
+  /** The cluster (INACTIVE included, so callers can tell "deleted"), or `undefined`. */
+  async observeCluster(name: string): Promise<ObservedCluster | undefined> {
+    try {
+      const out = await this.client.send(
+        new DescribeClustersCommand({ clusters: [name], include: ['TAGS'] }),
+      );
+      const c = out.clusters?.find((x) => x.clusterName === name);
+      return c ? toObservedCluster(c) : undefined;
+    } catch (err) {
+      if (hasAwsCode(err, CLUSTER_GONE)) return undefined;
+      throw mapAwsError(err, `ecs.DescribeClusters ${name}`);
+    }
+  }
+
+  /** Describe-or-create the cluster. @throws OwnershipConflictError for a foreign ACTIVE cluster. */
+  async ensureCluster(input: ClusterInput): Promise<ObservedCluster> {
+    const existing = await this.observeCluster(input.name);
+    if (existing && existing.status !== 'INACTIVE') {
+      assertOwned(`ECS cluster ${input.name}`, existing.tags, input.env);
+      return existing;
+    }
+    try {
+      const out = await this.client.send(
+        new CreateClusterCommand({
+          clusterName: input.name,
+          tags: toEcsTags(input.tags),
+          settings: [{ name: 'containerInsights', value: 'disabled' }],
+          ...(input.fargate
+            ? {
+                capacityProviders: ['FARGATE'],
+                defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+              }
+            : {}),
+        }),
+      );
+      if (!out.cluster) throw new AwsRequestError('MissingCluster', `CreateCluster ${input.name}`);
+      return toObservedCluster(out.cluster);
+    } catch (err) {
+      throw mapAwsError(err, `ecs.CreateCluster ${input.name}`);
+    }
+  }
+
+  /** Deletes the env's cluster; gone → `false`. @throws DependencyPendingError while in use. */
+  async deleteCluster(env: string, name: string): Promise<boolean> {
+    const c = await this.observeCluster(name);
+    if (!c || c.status === 'INACTIVE') return false;
+    assertOwned(`ECS cluster ${name}`, c.tags, env);
+    try {
+      await this.client.send(new DeleteClusterCommand({ cluster: name }));
+      return true;
+    } catch (err) {
+      if (hasAwsCode(err, CLUSTER_GONE)) return false;
+      throw mapAwsError(err, `ecs.DeleteCluster ${name}`);
+    }
+  }
+
+  /** The capacity provider (INACTIVE included), or `undefined`. */
+  async observeCapacityProvider(name: string): Promise<ObservedCapacityProvider | undefined> {
+    try {
+      const out = await this.client.send(
+        new DescribeCapacityProvidersCommand({ capacityProviders: [name], include: ['TAGS'] }),
+      );
+      const cp = out.capacityProviders?.find((x) => x.name === name);
+      return cp
+        ? {
+            name: cp.name ?? name,
+            arn: cp.capacityProviderArn ?? '',
+            status: cp.status ?? 'INACTIVE',
+            tags: fromEcsTags(cp.tags),
+          }
+        : undefined;
+    } catch (err) {
+      throw mapAwsError(err, `ecs.DescribeCapacityProviders ${name}`);
+    }
+  }
+
+  /**
+   * Describe-or-create the ASG capacity provider (managed scaling on, managed termination protection
+   * ENABLED — the ASG must protect new instances from scale-in).
+   */
+  async ensureCapacityProvider(input: CapacityProviderInput): Promise<ObservedCapacityProvider> {
+    const existing = await this.observeCapacityProvider(input.name);
+    if (existing && existing.status !== 'INACTIVE') {
+      assertOwned(`capacity provider ${input.name}`, existing.tags, input.env);
+      return existing;
+    }
+    try {
+      const out = await this.client.send(
+        new CreateCapacityProviderCommand({
+          name: input.name,
+          autoScalingGroupProvider: {
+            autoScalingGroupArn: input.autoScalingGroupArn,
+            managedScaling: {
+              status: 'ENABLED',
+              targetCapacity: input.targetCapacity ?? 100,
+              minimumScalingStepSize: 1,
+              maximumScalingStepSize: 10,
+            },
+            managedTerminationProtection: 'ENABLED',
+          },
+          tags: toEcsTags(input.tags),
+        }),
+      );
+      const cp = out.capacityProvider;
+      return {
+        name: cp?.name ?? input.name,
+        arn: cp?.capacityProviderArn ?? '',
+        status: cp?.status ?? 'ACTIVE',
+        tags: input.tags,
+      };
+    } catch (err) {
+      throw mapAwsError(err, `ecs.CreateCapacityProvider ${input.name}`);
+    }
+  }
+
+  /** Associates the capacity provider with the cluster as its default strategy (skips if already). */
+  async attachCapacityProvider(cluster: ObservedCluster, capacityProvider: string): Promise<boolean> {
+    if (cluster.capacityProviders.includes(capacityProvider)) return false;
+    try {
+      await this.client.send(
+        new PutClusterCapacityProvidersCommand({
+          cluster: cluster.name,
+          capacityProviders: [capacityProvider],
+          defaultCapacityProviderStrategy: [{ capacityProvider, weight: 1, base: 0 }],
+        }),
+      );
+      return true;
+    } catch (err) {
+      throw mapAwsError(err, `ecs.PutClusterCapacityProviders ${cluster.name}`);
+    }
+  }
+
+  /** Removes every capacity provider from the cluster (before deleting the provider). */
+  async detachCapacityProviders(cluster: string): Promise<boolean> {
+    const c = await this.observeCluster(cluster);
+    if (!c || c.status === 'INACTIVE' || c.capacityProviders.length === 0) return false;
+    try {
+      await this.client.send(
+        new PutClusterCapacityProvidersCommand({
+          cluster,
+          capacityProviders: [],
+          defaultCapacityProviderStrategy: [],
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (hasAwsCode(err, CLUSTER_GONE)) return false;
+      throw mapAwsError(err, `ecs.PutClusterCapacityProviders ${cluster}`);
+    }
+  }
+
+  /** Deletes the env's capacity provider; gone → `false`. */
+  async deleteCapacityProvider(env: string, name: string): Promise<boolean> {
+    const cp = await this.observeCapacityProvider(name);
+    if (!cp || cp.status === 'INACTIVE') return false;
+    assertOwned(`capacity provider ${name}`, cp.tags, env);
+    try {
+      await this.client.send(new DeleteCapacityProviderCommand({ capacityProvider: name }));
+      return true;
+    } catch (err) {
+      if (hasAwsCode(err, [], CP_GONE) && !/in use|associated/i.test(String(err))) return false;
+      throw mapAwsError(err, `ecs.DeleteCapacityProvider ${name}`);
+    }
+  }
+
+  /** ACTIVE (and, with `includeInactive`, INACTIVE) revisions of a family, oldest first. */
+  async observeTaskDefinitions(family: string): Promise<ObservedTaskDefinition[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      try {
+        const out = await this.client.send(
+          new ListTaskDefinitionsCommand({
+            familyPrefix: family,
+            status: 'ACTIVE',
+            sort: 'ASC',
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        );
+        arns.push(...(out.taskDefinitionArns ?? []));
+        nextToken = out.nextToken;
+      } catch (err) {
+        throw mapAwsError(err, `ecs.ListTaskDefinitions ${family}`);
+      }
+    } while (nextToken);
+    // familyPrefix matches prefixes: keep exactly this family.
+    const exact = arns.filter((arn) => arn.split('/').pop()?.replace(/:\d+$/, '') === family);
+    return exact.map((arn) => ({
+      arn,
+      family,
+      revision: Number(arn.split(':').pop()),
+      status: 'ACTIVE',
+    }));
+  }
+
+  /** Describes one revision (image, sizes, port, network mode, tags). */
+  async describeTaskDefinition(
+    taskDefinition: string,
+  ): Promise<(ObservedTaskDefinition & { tags: Tags; definition: TaskDefinition }) | undefined> {
+    try {
+      const out = await this.client.send(
+        new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] }),
+      );
+      const td = out.taskDefinition;
+      if (!td) return undefined;
+      const container = td.containerDefinitions?.[0];
+      const cpu = td.cpu !== undefined ? Number(td.cpu) : container?.cpu;
+      const memory = td.memory !== undefined ? Number(td.memory) : container?.memory;
+      const port = container?.portMappings?.[0]?.containerPort;
+      return {
+        arn: td.taskDefinitionArn ?? taskDefinition,
+        family: td.family ?? '',
+        revision: td.revision ?? 0,
+        status: td.status ?? 'ACTIVE',
+        ...(container?.image ? { image: container.image } : {}),
+        ...(cpu !== undefined ? { cpu } : {}),
+        ...(memory !== undefined ? { memory } : {}),
+        ...(container?.memoryReservation !== undefined
+          ? { memoryReservation: container.memoryReservation }
+          : {}),
+        ...(port !== undefined ? { containerPort: port } : {}),
+        ...(td.networkMode ? { networkMode: td.networkMode } : {}),
+        tags: fromEcsTags(out.tags),
+        definition: td,
+      };
+    } catch (err) {
+      if (hasAwsCode(err, [], /unable to describe task definition|does not exist/i)) {
+        return undefined;
+      }
+      throw mapAwsError(err, `ecs.DescribeTaskDefinition ${taskDefinition}`);
+    }
+  }
+
+  /**
+   * Registers a copy of an existing revision, optionally with a new image for the first container
+   * (redeploy: the same image is re-pulled by the new deployment).
+   */
+  async registerRevisionFrom(
+    taskDefinition: string,
+    change: { readonly image?: string; readonly tags: Tags },
+  ): Promise<ObservedTaskDefinition> {
+    const current = await this.describeTaskDefinition(taskDefinition);
+    if (!current) throw new NotFoundError(`task definition ${taskDefinition} does not exist`);
+    const td = current.definition;
+    const containers = (td.containerDefinitions ?? []).map((c, i) =>
+      i === 0 && change.image !== undefined ? { ...c, image: change.image } : c,
+    );
+    try {
+      const out = await this.client.send(
+        new RegisterTaskDefinitionCommand({
+          family: td.family,
+          containerDefinitions: containers,
+          ...(td.networkMode ? { networkMode: td.networkMode } : {}),
+          ...(td.requiresCompatibilities ? { requiresCompatibilities: td.requiresCompatibilities } : {}),
+          ...(td.cpu ? { cpu: td.cpu } : {}),
+          ...(td.memory ? { memory: td.memory } : {}),
+          ...(td.executionRoleArn ? { executionRoleArn: td.executionRoleArn } : {}),
+          ...(td.taskRoleArn ? { taskRoleArn: td.taskRoleArn } : {}),
+          ...(td.volumes && td.volumes.length > 0 ? { volumes: td.volumes } : {}),
+          tags: toEcsTags(change.tags),
+        }),
+      );
+      const created = out.taskDefinition;
+      if (!created?.taskDefinitionArn) {
+        throw new AwsRequestError('MissingArn', `RegisterTaskDefinition ${td.family ?? ''}`);
+      }
+      const image = containers[0]?.image;
+      return {
+        arn: created.taskDefinitionArn,
+        family: created.family ?? td.family ?? '',
+        revision: created.revision ?? 0,
+        status: created.status ?? 'ACTIVE',
+        ...(image ? { image } : {}),
+      };
+    } catch (err) {
+      throw mapAwsError(err, `ecs.RegisterTaskDefinition ${td.family ?? taskDefinition}`);
+    }
+  }
+
+  /** Registers a new revision (bridge + host port 0 by default; Fargate task-level cpu/memory). */
+  async registerTaskDefinition(input: TaskDefinitionInput): Promise<ObservedTaskDefinition> {
+    const fargate = input.launchType === 'FARGATE';
+    try {
+      const out = await this.client.send(
+        new RegisterTaskDefinitionCommand({
+          family: input.family,
+          networkMode: input.networkMode,
+          requiresCompatibilities: [input.launchType],
+          containerDefinitions: [containerDefinition(input)],
+          ...(fargate ? { cpu: String(input.cpu), memory: String(input.memory) } : {}),
+          ...(input.executionRoleArn ? { executionRoleArn: input.executionRoleArn } : {}),
+          tags: toEcsTags(input.tags),
+        }),
+      );
+      const td = out.taskDefinition;
+      if (!td?.taskDefinitionArn) {
+        throw new AwsRequestError('MissingArn', `RegisterTaskDefinition ${input.family}`);
+      }
+      return {
+        arn: td.taskDefinitionArn,
+        family: td.family ?? input.family,
+        revision: td.revision ?? 0,
+        status: td.status ?? 'ACTIVE',
+        image: input.image,
+      };
+    } catch (err) {
+      throw mapAwsError(err, `ecs.RegisterTaskDefinition ${input.family}`);
+    }
+  }
+
+  /** Deregisters one revision; already INACTIVE/gone → `false`. */
+  async deregisterTaskDefinition(arn: string): Promise<boolean> {
+    try {
+      await this.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+      return true;
+    } catch (err) {
+      if (hasAwsCode(err, [], /INACTIVE|does not exist|unable to describe/i)) return false;
+      throw mapAwsError(err, `ecs.DeregisterTaskDefinition ${arn}`);
+    }
+  }
+
+  /** The service (DRAINING/INACTIVE included), or `undefined` (cluster gone too). */
+  async observeService(cluster: string, name: string): Promise<ObservedService | undefined> {
+    try {
+      const out = await this.client.send(
+        new DescribeServicesCommand({ cluster, services: [name], include: ['TAGS'] }),
+      );
+      const found = (out.services ?? []).filter((s) => s.serviceName === name);
+      // After a delete + re-create ECS can list an INACTIVE twin: prefer the live one.
+      const s = found.find((x) => x.status !== 'INACTIVE') ?? found[0];
+      return s ? toObservedService(s) : undefined;
+    } catch (err) {
+      if (hasAwsCode(err, CLUSTER_GONE)) return undefined;
+      throw mapAwsError(err, `ecs.DescribeServices ${name}`);
+    }
+  }
+
+  /**
+   * Describe-or-create the service: target group → container, circuit breaker with rollback,
+   * 100/200 % deployment, grace period, capacity provider strategy (EC2) or FARGATE + awsvpc.
+   */
+  async ensureService(input: ServiceInput): Promise<ObservedService> {
+    const existing = await this.observeService(input.cluster, input.name);
+    if (existing && existing.status !== 'INACTIVE') {
+      assertOwned(`ECS service ${input.name}`, existing.tags, input.env);
+      return existing;
+    }
+    const params: CreateServiceCommandInput = {
+      cluster: input.cluster,
+      serviceName: input.name,
+      taskDefinition: input.taskDefinitionArn,
+      desiredCount: input.desiredCount,
+      loadBalancers: [
+        {
+          targetGroupArn: input.targetGroupArn,
+          containerName: input.containerName,
+          containerPort: input.containerPort,
+        },
+      ],
+      healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds,
+      deploymentConfiguration: {
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        minimumHealthyPercent: 100,
+        maximumPercent: 200,
+      },
+      schedulingStrategy: 'REPLICA',
+      propagateTags: 'SERVICE',
+      enableECSManagedTags: true,
+      tags: toEcsTags(input.tags),
+    };
+    if (input.fargate) params.launchType = 'FARGATE';
+    else if (input.capacityProvider) {
+      params.capacityProviderStrategy = [{ capacityProvider: input.capacityProvider, weight: 1, base: 0 }];
+    }
+    if (input.awsvpc) {
+      params.networkConfiguration = {
+        awsvpcConfiguration: {
+          subnets: [...input.awsvpc.subnets],
+          securityGroups: [...input.awsvpc.securityGroups],
+          assignPublicIp: 'DISABLED',
+        },
+      };
+    }
+    try {
+      const out = await this.client.send(new CreateServiceCommand(params));
+      if (!out.service) throw new AwsRequestError('MissingService', `CreateService ${input.name}`);
+      return toObservedService(out.service);
+    } catch (err) {
+      throw mapAwsError(err, `ecs.CreateService ${input.name}`);
+    }
+  }
+
+  /** UpdateService: desired count, new revision, force a new deployment. */
+  async updateService(input: {
+    readonly cluster: string;
+    readonly service: string;
+    readonly desiredCount?: number;
+    readonly taskDefinition?: string;
+    readonly forceNewDeployment?: boolean;
+  }): Promise<ObservedService> {
+    try {
+      const out = await this.client.send(
+        new UpdateServiceCommand({
+          cluster: input.cluster,
+          service: input.service,
+          ...(input.desiredCount !== undefined ? { desiredCount: input.desiredCount } : {}),
+          ...(input.taskDefinition !== undefined ? { taskDefinition: input.taskDefinition } : {}),
+          ...(input.forceNewDeployment !== undefined ? { forceNewDeployment: input.forceNewDeployment } : {}),
+        }),
+      );
+      if (!out.service) throw new AwsRequestError('MissingService', `UpdateService ${input.service}`);
+      return toObservedService(out.service);
+    } catch (err) {
+      throw mapAwsError(err, `ecs.UpdateService ${input.service}`);
+    }
+  }
+
+  /** Deletes the service (desired must already be 0); gone → `false`. */
+  async deleteService(cluster: string, name: string): Promise<boolean> {
+    try {
+      await this.client.send(new DeleteServiceCommand({ cluster, service: name }));
+      return true;
+    } catch (err) {
+      if (hasAwsCode(err, [...SERVICE_GONE, ...CLUSTER_GONE])) return false;
+      throw mapAwsError(err, `ecs.DeleteService ${name}`);
+    }
+  }
+
+  /** Tasks of the service (or of the cluster) with the given desired status. */
+  async listTasks(input: {
+    readonly cluster: string;
+    readonly service?: string;
+    readonly desiredStatus?: 'RUNNING' | 'STOPPED';
+  }): Promise<ObservedTask[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    try {
+      do {
+        const out = await this.client.send(
+          new ListTasksCommand({
+            cluster: input.cluster,
+            ...(input.service ? { serviceName: input.service } : {}),
+            desiredStatus: input.desiredStatus ?? 'RUNNING',
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        );
+        arns.push(...(out.taskArns ?? []));
+        nextToken = out.nextToken;
+      } while (nextToken);
+    } catch (err) {
+      if (hasAwsCode(err, [...CLUSTER_GONE, ...SERVICE_GONE])) return [];
+      throw mapAwsError(err, `ecs.ListTasks ${input.cluster}`);
+    }
+    return this.describeTasks(input.cluster, arns);
+  }
+
+  /** DescribeTasks in batches of 100 (stopped tasks carry `stoppedReason`/`stopCode`). */
+  async describeTasks(cluster: string, arns: readonly string[]): Promise<ObservedTask[]> {
+    const tasks: ObservedTask[] = [];
+    for (let i = 0; i < arns.length; i += 100) {
+      try {
+        const out = await this.client.send(
+          new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }),
+        );
+        tasks.push(...(out.tasks ?? []).map(toObservedTask));
+      } catch (err) {
+        if (hasAwsCode(err, CLUSTER_GONE)) return tasks;
+        throw mapAwsError(err, `ecs.DescribeTasks ${cluster}`);
+      }
+    }
+    return tasks;
+  }
+
+  /** Recently stopped tasks of the service, with their reasons (for failure messages). */
+  async describeStoppedTasks(cluster: string, service: string): Promise<ObservedTask[]> {
+    return this.listTasks({ cluster, service, desiredStatus: 'STOPPED' });
+  }
+
+  /** Stops one task; already stopped/gone → `false`. */
+  async stopTask(cluster: string, task: string, reason: string): Promise<boolean> {
+    try {
+      await this.client.send(new StopTaskCommand({ cluster, task, reason }));
+      return true;
+    } catch (err) {
+      if (hasAwsCode(err, [...CLUSTER_GONE], /not found|does not exist/i)) return false;
+      throw mapAwsError(err, `ecs.StopTask ${task}`);
+    }
+  }
+}

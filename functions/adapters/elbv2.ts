@@ -1,0 +1,461 @@
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateRuleCommand,
+  CreateTargetGroupCommand,
+  DeleteListenerCommand,
+  DeleteLoadBalancerCommand,
+  DeleteRuleCommand,
+  DeleteTargetGroupCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  type ElasticLoadBalancingV2Client,
+  type LoadBalancer,
+  ModifyTargetGroupAttributesCommand,
+  type RuleCondition,
+  type TargetGroup,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AwsRequestError, ValidationError } from '../core/errors.ts';
+import { listenerRulePriority } from '../core/names.ts';
+import type {
+  ObservedListener,
+  ObservedListenerRule,
+  ObservedLoadBalancer,
+  ObservedTarget,
+  ObservedTargetGroup,
+  Tags,
+} from '../core/observed.ts';
+import { assertOwned, fromAwsTags, isOwnedBy, toAwsTags } from '../core/tags.ts';
+import { awsErrorCode, hasAwsCode, mapAwsError } from './map-aws-error.ts';
+
+const TG_GONE = ['TargetGroupNotFound', 'TargetGroupNotFoundException'];
+const LB_GONE = ['LoadBalancerNotFound', 'LoadBalancerNotFoundException'];
+const LISTENER_GONE = ['ListenerNotFound', 'ListenerNotFoundException'];
+const RULE_GONE = ['RuleNotFound', 'RuleNotFoundException'];
+
+export interface TargetGroupInput {
+  readonly env: string;
+  readonly name: string;
+  readonly vpcId: string;
+  readonly port: number;
+  /** `instance` for bridge/host, `ip` for awsvpc. */
+  readonly targetType: 'instance' | 'ip';
+  readonly healthCheck: {
+    readonly path: string;
+    readonly port: 'traffic-port' | number;
+    readonly intervalSeconds: number;
+    readonly timeoutSeconds: number;
+    readonly healthyThreshold: number;
+    readonly unhealthyThreshold: number;
+    readonly matcher: string;
+  };
+  /** Seconds a draining target keeps connections (ephemeral envs: short; AWS default 300). */
+  readonly deregistrationDelaySeconds?: number;
+  readonly tags: Tags;
+}
+
+export interface LoadBalancerInput {
+  readonly env: string;
+  readonly name: string;
+  readonly subnets: readonly string[];
+  readonly securityGroupIds: readonly string[];
+  readonly tags: Tags;
+}
+
+export interface ListenerRuleInput {
+  readonly env: string;
+  readonly listenerArn: string;
+  readonly targetGroupArn: string;
+  readonly host?: string;
+  readonly pathPrefix?: string;
+  readonly tags: Tags;
+}
+
+/** Deregistration delay used unless given: environments are ephemeral, drain fast. */
+export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 30;
+/** Priorities tried for a shared listener rule before giving up. */
+export const MAX_PRIORITY_ATTEMPTS = 10;
+
+/** The listener rule conditions for a shared-mode environment. */
+export function ruleConditions(input: {
+  readonly host?: string;
+  readonly pathPrefix?: string;
+}): RuleCondition[] {
+  const conditions: RuleCondition[] = [];
+  if (input.host !== undefined) {
+    conditions.push({ Field: 'host-header', HostHeaderConfig: { Values: [input.host] } });
+  }
+  if (input.pathPrefix !== undefined) {
+    const prefix = input.pathPrefix.replace(/\/+$/, '');
+    const values = prefix === '' ? ['/*'] : [prefix, `${prefix}/*`];
+    conditions.push({ Field: 'path-pattern', PathPatternConfig: { Values: values } });
+  }
+  return conditions;
+}
+
+/**
+ * ELBv2 side of an environment: target group, dedicated ALB + listener, or a rule on the shared
+ * listener.
+ *
+ * @example
+ * const elb = new AwsElbv2Adapter(clients.elbv2);
+ * const tg = await elb.ensureTargetGroup({ env: 'demo', name: 'berth-demo-tg', ... });
+ */
+export class AwsElbv2Adapter {
+  constructor(private readonly client: ElasticLoadBalancingV2Client) {}
+
+  private async tagsOf(arns: readonly string[]): Promise<Map<string, Tags>> {
+    const result = new Map<string, Tags>();
+    for (let i = 0; i < arns.length; i += 20) {
+      const batch = arns.slice(i, i + 20);
+      try {
+        const out = await this.client.send(new DescribeTagsCommand({ ResourceArns: batch }));
+        for (const d of out.TagDescriptions ?? []) {
+          if (d.ResourceArn) result.set(d.ResourceArn, fromAwsTags(d.Tags));
+        }
+      } catch (err) {
+        throw mapAwsError(err, `elbv2.DescribeTags ${batch.join(',')}`);
+      }
+    }
+    return result;
+  }
+
+  private async describeTargetGroup(name: string): Promise<TargetGroup | undefined> {
+    try {
+      const out = await this.client.send(new DescribeTargetGroupsCommand({ Names: [name] }));
+      return out.TargetGroups?.[0];
+    } catch (err) {
+      if (hasAwsCode(err, TG_GONE)) return undefined;
+      throw mapAwsError(err, `elbv2.DescribeTargetGroups ${name}`);
+    }
+  }
+
+  /** Target health of a group. */
+  async describeTargetHealth(targetGroupArn: string): Promise<ObservedTarget[]> {
+    try {
+      const out = await this.client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+      return (out.TargetHealthDescriptions ?? []).map((d) => ({
+        id: d.Target?.Id ?? '',
+        port: d.Target?.Port ?? 0,
+        state: d.TargetHealth?.State ?? 'unavailable',
+        ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
+        ...(d.TargetHealth?.Description ? { description: d.TargetHealth.Description } : {}),
+      }));
+    } catch (err) {
+      if (hasAwsCode(err, TG_GONE)) return [];
+      throw mapAwsError(err, `elbv2.DescribeTargetHealth ${targetGroupArn}`);
+    }
+  }
+
+  /** The target group `name` with its tags (and target health unless `withTargets` is false). */
+  async observeTargetGroup(
+    name: string,
+    options: { readonly withTargets?: boolean } = {},
+  ): Promise<ObservedTargetGroup | undefined> {
+    const tg = await this.describeTargetGroup(name);
+    if (!tg?.TargetGroupArn) return undefined;
+    const arn = tg.TargetGroupArn;
+    const tags = (await this.tagsOf([arn])).get(arn) ?? {};
+    const targets = options.withTargets === false ? [] : await this.describeTargetHealth(arn);
+    return {
+      arn,
+      name: tg.TargetGroupName ?? name,
+      tags,
+      loadBalancerArns: tg.LoadBalancerArns ?? [],
+      targets,
+    };
+  }
+
+  /**
+   * Describe-or-create the target group (HTTP, health check from the spec, short deregistration delay).
+   * @throws OwnershipConflictError when a same-named group lacks this env's tags.
+   */
+  async ensureTargetGroup(input: TargetGroupInput): Promise<ObservedTargetGroup> {
+    const existing = await this.observeTargetGroup(input.name, { withTargets: false });
+    if (existing) {
+      assertOwned(`target group ${input.name}`, existing.tags, input.env);
+      return existing;
+    }
+    const hc = input.healthCheck;
+    let arn: string;
+    try {
+      const out = await this.client.send(
+        new CreateTargetGroupCommand({
+          Name: input.name,
+          Protocol: 'HTTP',
+          Port: input.port,
+          VpcId: input.vpcId,
+          TargetType: input.targetType,
+          HealthCheckEnabled: true,
+          HealthCheckProtocol: 'HTTP',
+          HealthCheckPath: hc.path,
+          HealthCheckPort: String(hc.port),
+          HealthCheckIntervalSeconds: hc.intervalSeconds,
+          HealthCheckTimeoutSeconds: hc.timeoutSeconds,
+          HealthyThresholdCount: hc.healthyThreshold,
+          UnhealthyThresholdCount: hc.unhealthyThreshold,
+          Matcher: { HttpCode: hc.matcher },
+          Tags: toAwsTags(input.tags),
+        }),
+      );
+      const created = out.TargetGroups?.[0]?.TargetGroupArn;
+      if (!created) throw new AwsRequestError('MissingArn', `CreateTargetGroup ${input.name}`);
+      arn = created;
+    } catch (err) {
+      throw mapAwsError(err, `elbv2.CreateTargetGroup ${input.name}`);
+    }
+    try {
+      await this.client.send(
+        new ModifyTargetGroupAttributesCommand({
+          TargetGroupArn: arn,
+          Attributes: [
+            {
+              Key: 'deregistration_delay.timeout_seconds',
+              Value: String(input.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS),
+            },
+          ],
+        }),
+      );
+    } catch (err) {
+      throw mapAwsError(err, `elbv2.ModifyTargetGroupAttributes ${input.name}`);
+    }
+    return { arn, name: input.name, tags: input.tags, loadBalancerArns: [], targets: [] };
+  }
+
+  /** Deletes the env's target group; gone → `false`. @throws DependencyPendingError while in use. */
+  async deleteTargetGroup(env: string, name: string): Promise<boolean> {
+    const tg = await this.observeTargetGroup(name, { withTargets: false });
+    if (!tg) return false;
+    assertOwned(`target group ${name}`, tg.tags, env);
+    try {
+      await this.client.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.arn }));
+      return true;
+    } catch (err) {
+      if (hasAwsCode(err, TG_GONE)) return false;
+      throw mapAwsError(err, `elbv2.DeleteTargetGroup ${name}`);
+    }
+  }
+
+  private toObservedLb(lb: LoadBalancer, tags: Tags): ObservedLoadBalancer {
+    return {
+      arn: lb.LoadBalancerArn ?? '',
+      name: lb.LoadBalancerName ?? '',
+      dnsName: lb.DNSName ?? '',
+      state: lb.State?.Code ?? 'provisioning',
+      tags,
+    };
+  }
+
+  /** The ALB `name` with its tags, or `undefined`. */
+  async observeLoadBalancer(name: string): Promise<ObservedLoadBalancer | undefined> {
+    let lb: LoadBalancer | undefined;
+    try {
+      const out = await this.client.send(new DescribeLoadBalancersCommand({ Names: [name] }));
+      lb = out.LoadBalancers?.[0];
+    } catch (err) {
+      if (hasAwsCode(err, LB_GONE)) return undefined;
+      throw mapAwsError(err, `elbv2.DescribeLoadBalancers ${name}`);
+    }
+    if (!lb?.LoadBalancerArn) return undefined;
+    const tags = (await this.tagsOf([lb.LoadBalancerArn])).get(lb.LoadBalancerArn) ?? {};
+    return this.toObservedLb(lb, tags);
+  }
+
+  /** The load balancer behind a listener ARN (shared mode: its DNS name). */
+  async observeLoadBalancerOfListener(listenerArn: string): Promise<ObservedLoadBalancer | undefined> {
+    let lbArn: string | undefined;
+    try {
+      const out = await this.client.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] }));
+      lbArn = out.Listeners?.[0]?.LoadBalancerArn;
+    } catch (err) {
+      if (hasAwsCode(err, LISTENER_GONE)) return undefined;
+      throw mapAwsError(err, `elbv2.DescribeListeners ${listenerArn}`);
+    }
+    if (!lbArn) return undefined;
+    try {
+      const out = await this.client.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }));
+      const lb = out.LoadBalancers?.[0];
+      return lb ? this.toObservedLb(lb, {}) : undefined;
+    } catch (err) {
+      if (hasAwsCode(err, LB_GONE)) return undefined;
+      throw mapAwsError(err, `elbv2.DescribeLoadBalancers ${lbArn}`);
+    }
+  }
+
+  /**
+   * Describe-or-create an internet-facing ALB in ≥ 2 public subnets with the ALB group.
+   * Returns at once (state `provisioning`); verify waits for it.
+   */
+  async ensureLoadBalancer(input: LoadBalancerInput): Promise<ObservedLoadBalancer> {
+    if (input.subnets.length < 2) {
+      throw new ValidationError(
+        'BERTH_PUBLIC_SUBNETS',
+        `an ALB needs at least 2 public subnets in different AZs (got ${input.subnets.length})`,
+      );
+    }
+    const existing = await this.observeLoadBalancer(input.name);
+    if (existing) {
+      assertOwned(`load balancer ${input.name}`, existing.tags, input.env);
+      return existing;
+    }
+    try {
+      const out = await this.client.send(
+        new CreateLoadBalancerCommand({
+          Name: input.name,
+          Type: 'application',
+          Scheme: 'internet-facing',
+          IpAddressType: 'ipv4',
+          Subnets: [...input.subnets],
+          SecurityGroups: [...input.securityGroupIds],
+          Tags: toAwsTags(input.tags),
+        }),
+      );
+      const lb = out.LoadBalancers?.[0];
+      if (!lb) throw new AwsRequestError('MissingLoadBalancer', `CreateLoadBalancer ${input.name}`);
+      return this.toObservedLb(lb, input.tags);
+    } catch (err) {
+      throw mapAwsError(err, `elbv2.CreateLoadBalancer ${input.name}`);
+    }
+  }
+
+  /** Deletes the env's ALB; gone → `false`. */
+  async deleteLoadBalancer(env: string, name: string): Promise<boolean> {
+    const lb = await this.observeLoadBalancer(name);
+    if (!lb) return false;
+    assertOwned(`load balancer ${name}`, lb.tags, env);
+    try {
+      await this.client.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.arn }));
+      return true;
+    } catch (err) {
+      if (hasAwsCode(err, LB_GONE)) return false;
+      throw mapAwsError(err, `elbv2.DeleteLoadBalancer ${name}`);
+    }
+  }
+
+  /** The ALB's listener on `port` (80), or `undefined`. */
+  async observeListener(loadBalancerArn: string, port = 80): Promise<ObservedListener | undefined> {
+    try {
+      const out = await this.client.send(new DescribeListenersCommand({ LoadBalancerArn: loadBalancerArn }));
+      const l = out.Listeners?.find((x) => x.Port === port);
+      return l?.ListenerArn ? { arn: l.ListenerArn, port: l.Port ?? port } : undefined;
+    } catch (err) {
+      if (hasAwsCode(err, [...LB_GONE, ...LISTENER_GONE])) return undefined;
+      throw mapAwsError(err, `elbv2.DescribeListeners ${loadBalancerArn}`);
+    }
+  }
+
+  /** Describe-or-create the HTTP:80 listener forwarding to the target group. */
+  async ensureListener(input: {
+    readonly loadBalancerArn: string;
+    readonly targetGroupArn: string;
+    readonly tags: Tags;
+  }): Promise<ObservedListener> {
+    const existing = await this.observeListener(input.loadBalancerArn);
+    if (existing) return existing;
+    try {
+      const out = await this.client.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: input.loadBalancerArn,
+          Protocol: 'HTTP',
+          Port: 80,
+          DefaultActions: [{ Type: 'forward', TargetGroupArn: input.targetGroupArn }],
+          Tags: toAwsTags(input.tags),
+        }),
+      );
+      const arn = out.Listeners?.[0]?.ListenerArn;
+      if (!arn) throw new AwsRequestError('MissingArn', `CreateListener ${input.loadBalancerArn}`);
+      return { arn, port: 80 };
+    } catch (err) {
+      throw mapAwsError(err, `elbv2.CreateListener ${input.loadBalancerArn}`);
+    }
+  }
+
+  /** Deletes a listener; gone → `false`. */
+  async deleteListener(listenerArn: string): Promise<boolean> {
+    try {
+      await this.client.send(new DeleteListenerCommand({ ListenerArn: listenerArn }));
+      return true;
+    } catch (err) {
+      if (hasAwsCode(err, [...LISTENER_GONE, ...LB_GONE])) return false;
+      throw mapAwsError(err, `elbv2.DeleteListener ${listenerArn}`);
+    }
+  }
+
+  /** The env's (tagged) rule on the shared listener, or `undefined`. */
+  async observeListenerRule(listenerArn: string, env: string): Promise<ObservedListenerRule | undefined> {
+    const rules: { arn: string; priority: string }[] = [];
+    let marker: string | undefined;
+    do {
+      try {
+        const out = await this.client.send(
+          new DescribeRulesCommand({ ListenerArn: listenerArn, ...(marker ? { Marker: marker } : {}) }),
+        );
+        for (const r of out.Rules ?? []) {
+          if (r.RuleArn && !r.IsDefault) rules.push({ arn: r.RuleArn, priority: r.Priority ?? '' });
+        }
+        marker = out.NextMarker;
+      } catch (err) {
+        if (hasAwsCode(err, LISTENER_GONE)) return undefined;
+        throw mapAwsError(err, `elbv2.DescribeRules ${listenerArn}`);
+      }
+    } while (marker);
+    if (rules.length === 0) return undefined;
+    const tags = await this.tagsOf(rules.map((r) => r.arn));
+    const mine = rules.find((r) => isOwnedBy(tags.get(r.arn), env));
+    return mine ? { arn: mine.arn, priority: mine.priority, tags: tags.get(mine.arn) ?? {} } : undefined;
+  }
+
+  /**
+   * Describe-or-create the env's rule on the shared listener (host-header/path-pattern conditions,
+   * priority derived from the env name; on `PriorityInUse` the next derived priority is tried).
+   */
+  async ensureListenerRule(input: ListenerRuleInput): Promise<ObservedListenerRule> {
+    const existing = await this.observeListenerRule(input.listenerArn, input.env);
+    if (existing) return existing;
+    const conditions = ruleConditions(input);
+    if (conditions.length === 0) {
+      throw new ValidationError('loadBalancer.host', 'shared mode needs a host or a pathPrefix');
+    }
+    let lastError: unknown;
+    for (let attempt = 0; attempt < MAX_PRIORITY_ATTEMPTS; attempt++) {
+      const priority = listenerRulePriority(input.env, attempt);
+      try {
+        const out = await this.client.send(
+          new CreateRuleCommand({
+            ListenerArn: input.listenerArn,
+            Priority: priority,
+            Conditions: conditions,
+            Actions: [{ Type: 'forward', TargetGroupArn: input.targetGroupArn }],
+            Tags: toAwsTags(input.tags),
+          }),
+        );
+        const arn = out.Rules?.[0]?.RuleArn;
+        if (!arn) throw new AwsRequestError('MissingArn', `CreateRule ${input.env}`);
+        return { arn, priority: String(priority), tags: input.tags };
+      } catch (err) {
+        if (awsErrorCode(err) !== 'PriorityInUse' && awsErrorCode(err) !== 'PriorityInUseException') {
+          throw mapAwsError(err, `elbv2.CreateRule ${input.env}`);
+        }
+        lastError = err;
+      }
+    }
+    throw mapAwsError(lastError, `elbv2.CreateRule ${input.env} (no free priority)`);
+  }
+
+  /** Deletes the env's rule on the shared listener; gone → `false`. */
+  async deleteListenerRule(listenerArn: string, env: string): Promise<boolean> {
+    const rule = await this.observeListenerRule(listenerArn, env);
+    if (!rule) return false;
+    try {
+      await this.client.send(new DeleteRuleCommand({ RuleArn: rule.arn }));
+      return true;
+    } catch (err) {
+      if (hasAwsCode(err, RULE_GONE)) return false;
+      throw mapAwsError(err, `elbv2.DeleteRule ${rule.arn}`);
+    }
+  }
+}

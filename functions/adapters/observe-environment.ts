@@ -1,0 +1,131 @@
+import { resourceNames } from '../core/names.ts';
+import type { ObservedEnvironment, ObservedProbe } from '../core/observed.ts';
+import type { AwsAutoScalingAdapter } from './autoscaling.ts';
+import type { AwsEc2Adapter } from './ec2.ts';
+import type { AwsEcsAdapter } from './ecs.ts';
+import type { AwsElbv2Adapter } from './elbv2.ts';
+
+/** Parts of an environment that can be observed separately (to keep API calls per step low). */
+export type ObservedPart =
+  | 'network'
+  | 'load-balancer'
+  | 'cluster'
+  | 'capacity'
+  | 'service'
+  | 'tasks'
+  | 'targets'
+  | 'task-definitions';
+
+export const ALL_PARTS: readonly ObservedPart[] = [
+  'network',
+  'load-balancer',
+  'cluster',
+  'capacity',
+  'service',
+  'tasks',
+  'targets',
+  'task-definitions',
+];
+
+export interface ObserveAdapters {
+  readonly ecs?: AwsEcsAdapter;
+  readonly elbv2?: AwsElbv2Adapter;
+  readonly autoScaling?: AwsAutoScalingAdapter;
+  readonly ec2?: AwsEc2Adapter;
+}
+
+export interface ObserveOptions {
+  readonly env: string;
+  readonly vpcId?: string;
+  /** Shared mode: the listener holding the env's (tagged) rule. */
+  readonly sharedListenerArn?: string;
+  readonly parts?: readonly ObservedPart[];
+  /** Added as `probe` (the verify handler probes after observing). */
+  readonly probe?: ObservedProbe;
+}
+
+/**
+ * Fills an {@link ObservedEnvironment} by deterministic names (and tags, for the shared listener
+ * rule). Only the requested parts are described; a missing resource leaves its key out.
+ *
+ * @example
+ * const observed = await observeEnvironment({ ecs, elbv2, autoScaling, ec2 }, { env: 'demo', vpcId });
+ */
+export async function observeEnvironment(
+  adapters: ObserveAdapters,
+  options: ObserveOptions,
+): Promise<ObservedEnvironment> {
+  const parts = new Set(options.parts ?? ALL_PARTS);
+  const names = resourceNames(options.env);
+  const { ecs, elbv2, autoScaling, ec2 } = adapters;
+  const need = <T>(adapter: T | undefined, part: string): T => {
+    if (adapter === undefined) throw new TypeError(`observeEnvironment: ${part} needs its adapter`);
+    return adapter;
+  };
+
+  const out: { -readonly [K in keyof ObservedEnvironment]: ObservedEnvironment[K] } = {
+    env: options.env,
+    securityGroups: {},
+  };
+
+  if (parts.has('network') && options.vpcId !== undefined) {
+    out.securityGroups = await need(ec2, 'network').observeSecurityGroups(options.vpcId, {
+      alb: names.albSecurityGroup,
+      instances: names.instanceSecurityGroup,
+    });
+  }
+
+  if (parts.has('load-balancer') || parts.has('targets')) {
+    const lb = need(elbv2, 'load-balancer');
+    const tg = await lb.observeTargetGroup(names.targetGroup, { withTargets: parts.has('targets') });
+    if (tg) out.targetGroup = tg;
+    if (options.sharedListenerArn !== undefined) {
+      const rule = await lb.observeListenerRule(options.sharedListenerArn, options.env);
+      if (rule) out.listenerRule = rule;
+    }
+    const alb = await lb.observeLoadBalancer(names.loadBalancer);
+    if (alb) {
+      out.loadBalancer = alb;
+      if (parts.has('load-balancer')) {
+        const listener = await lb.observeListener(alb.arn);
+        if (listener) out.listener = listener;
+      }
+    }
+  }
+
+  if (parts.has('cluster') || parts.has('capacity') || parts.has('service') || parts.has('tasks')) {
+    const cluster = await need(ecs, 'cluster').observeCluster(names.cluster);
+    if (cluster) out.cluster = cluster;
+  }
+
+  if (parts.has('capacity')) {
+    const [cp, asg, lt] = await Promise.all([
+      need(ecs, 'capacity').observeCapacityProvider(names.capacityProvider),
+      need(autoScaling, 'capacity').observeGroup(names.autoScalingGroup),
+      need(ec2, 'capacity').observeLaunchTemplate(names.launchTemplate),
+    ]);
+    if (cp) out.capacityProvider = cp;
+    if (asg) out.autoScalingGroup = asg;
+    if (lt) out.launchTemplate = lt;
+  }
+
+  const clusterLive = out.cluster !== undefined && out.cluster.status !== 'INACTIVE';
+  if ((parts.has('service') || parts.has('tasks')) && clusterLive) {
+    const service = await need(ecs, 'service').observeService(names.cluster, names.service);
+    if (service) out.service = service;
+    if (parts.has('tasks') && service && service.status !== 'INACTIVE') {
+      const [running, stopped] = await Promise.all([
+        need(ecs, 'tasks').listTasks({ cluster: names.cluster, service: names.service }),
+        need(ecs, 'tasks').describeStoppedTasks(names.cluster, names.service),
+      ]);
+      out.tasks = [...running, ...stopped];
+    }
+  }
+
+  if (parts.has('task-definitions')) {
+    out.taskDefinitions = await need(ecs, 'task-definitions').observeTaskDefinitions(names.taskFamily);
+  }
+
+  if (options.probe) out.probe = options.probe;
+  return out;
+}

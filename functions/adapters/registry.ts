@@ -1,0 +1,469 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { NotFoundError, OperationInProgressError } from '../core/errors.ts';
+import { awsErrorCode, mapAwsError } from './map-aws-error.ts';
+
+/** Environment statuses (docs/architecture.md, Registry). */
+export type EnvironmentStatus =
+  | 'creating'
+  | 'ready'
+  | 'scaling'
+  | 'redeploying'
+  | 'tearing-down'
+  | 'deleted'
+  | 'failed'
+  | 'rolling-back';
+
+export interface CurrentOperation {
+  readonly operationId: string;
+  readonly operation: string;
+  readonly executionArn?: string;
+  readonly step?: string;
+  readonly startedAt: string;
+}
+
+export interface LastFailure {
+  readonly operation: string;
+  readonly step?: string;
+  readonly error: string;
+  readonly reason: string;
+  readonly at: string;
+}
+
+/** The `sk=META` item of one environment. */
+export interface EnvironmentRecord {
+  readonly name: string;
+  readonly status: EnvironmentStatus;
+  readonly spec?: unknown;
+  readonly resources?: Readonly<Record<string, unknown>>;
+  readonly url?: string;
+  readonly owner?: string;
+  readonly keep?: boolean;
+  /** ISO timestamp. */
+  readonly expiresAt?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly currentOperation?: CurrentOperation;
+  readonly lastFailure?: LastFailure;
+}
+
+export interface LockRecord {
+  readonly token: string;
+  readonly operationId: string;
+  readonly operation: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+export interface OperationStep {
+  readonly step: string;
+  readonly status: string;
+  readonly at: string;
+  readonly detail?: string;
+}
+
+/** The `sk=OP#<startedAt>#<operationId>` item. */
+export interface OperationRecord {
+  readonly env: string;
+  readonly operationId: string;
+  readonly operation: string;
+  readonly requestId: string;
+  readonly requestedBy: string;
+  readonly executionArn?: string;
+  readonly status: string;
+  readonly steps: readonly OperationStep[];
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly error?: string;
+}
+
+/** The idempotency record `pk=REQ#<requestId>`. */
+export interface RequestRecord {
+  readonly requestId: string;
+  readonly operationId: string;
+  readonly executionArn?: string;
+  readonly env: string;
+  readonly operation: string;
+  /** Epoch seconds (DynamoDB TTL). */
+  readonly ttl: number;
+}
+
+export interface StatusUpdate {
+  readonly status: EnvironmentStatus;
+  /** Sets `currentOperation.step` (merged into the current operation). */
+  readonly step?: string;
+  /** Replaces `currentOperation`; `null` removes it. */
+  readonly currentOperation?: CurrentOperation | null;
+  /** Replaces `resources`. */
+  readonly resources?: Readonly<Record<string, unknown>>;
+  readonly url?: string;
+  /** Sets `lastFailure`; `null` removes it. */
+  readonly lastFailure?: LastFailure | null;
+  readonly expiresAt?: string;
+  readonly keep?: boolean;
+}
+
+export interface AcquireLockInput {
+  readonly token: string;
+  readonly operationId: string;
+  readonly operation: string;
+  readonly nowSeconds: number;
+  readonly ttlSeconds: number;
+}
+
+const envKey = (name: string) => ({ pk: `ENV#${name}`, sk: 'META' });
+const lockKey = (name: string) => ({ pk: `ENV#${name}`, sk: 'LOCK' });
+const opSk = (startedAt: string, operationId: string) => `OP#${startedAt}#${operationId}`;
+const reqKey = (requestId: string) => ({ pk: `REQ#${requestId}`, sk: 'REQ' });
+
+const isConditionFailure = (err: unknown) => awsErrorCode(err) === 'ConditionalCheckFailedException';
+
+function strip<T extends Record<string, unknown>>(item: T | undefined): T | undefined {
+  if (item === undefined) return undefined;
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as T;
+}
+
+/**
+ * Berth's registry: one DynamoDB table (`pk`/`sk`) holding environments, locks, operations and
+ * idempotency records (docs/architecture.md). No transactions (dynalite has none).
+ *
+ * @example
+ * const registry = new DynamoRegistry(createAwsClients().dynamodb, 'berth-registry');
+ * const env = await registry.getEnvironment('demo');
+ */
+export class DynamoRegistry {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private async call<T>(context: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw mapAwsError(err, `dynamodb.${context}`);
+    }
+  }
+
+  /** The environment's META item, or `undefined`. */
+  async getEnvironment(name: string): Promise<EnvironmentRecord | undefined> {
+    const out = await this.call(`GetItem ${name}`, () =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: envKey(name), ConsistentRead: true })),
+    );
+    return strip(out.Item) as EnvironmentRecord | undefined;
+  }
+
+  /** Every environment (Scan with `sk = META`, all pages). */
+  async listEnvironments(): Promise<EnvironmentRecord[]> {
+    const items: EnvironmentRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.call('Scan META', () =>
+        this.doc.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            FilterExpression: 'sk = :meta',
+            ExpressionAttributeValues: { ':meta': 'META' },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) items.push(strip(item) as EnvironmentRecord);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+
+  /** Writes the whole META item (create or replace). */
+  async putEnvironment(record: EnvironmentRecord): Promise<void> {
+    await this.call(`PutItem ${record.name}`, () =>
+      this.doc.send(
+        new PutCommand({ TableName: this.tableName, Item: { ...envKey(record.name), ...record } }),
+      ),
+    );
+  }
+
+  /**
+   * Updates status and the given fields; creates the META item if missing (keeps `createdAt`).
+   * A `step` is merged into the current operation (read, then write: the caller holds the lock).
+   */
+  async updateStatus(name: string, update: StatusUpdate): Promise<void> {
+    const at = this.now().toISOString();
+    const names: Record<string, string> = { '#status': 'status', '#name': 'name' };
+    const values: Record<string, unknown> = {
+      ':status': update.status,
+      ':name': name,
+      ':now': at,
+    };
+    const sets = [
+      '#status = :status',
+      '#name = :name',
+      'updatedAt = :now',
+      'createdAt = if_not_exists(createdAt, :now)',
+    ];
+    const removes: string[] = [];
+
+    let current = update.currentOperation;
+    if (update.step !== undefined && current !== null) {
+      const base = current ?? (await this.getEnvironment(name))?.currentOperation;
+      if (base !== undefined) current = { ...base, step: update.step };
+    }
+    if (current === null) removes.push('currentOperation');
+    else if (current !== undefined) {
+      sets.push('currentOperation = :op');
+      values[':op'] = current;
+    }
+    if (update.resources !== undefined) {
+      sets.push('#resources = :resources');
+      names['#resources'] = 'resources';
+      values[':resources'] = update.resources;
+    }
+    if (update.url !== undefined) {
+      sets.push('#url = :url');
+      names['#url'] = 'url';
+      values[':url'] = update.url;
+    }
+    if (update.expiresAt !== undefined) {
+      sets.push('expiresAt = :expiresAt');
+      values[':expiresAt'] = update.expiresAt;
+    }
+    if (update.keep !== undefined) {
+      sets.push('#keep = :keep');
+      names['#keep'] = 'keep';
+      values[':keep'] = update.keep;
+    }
+    if (update.lastFailure === null) removes.push('lastFailure');
+    else if (update.lastFailure !== undefined) {
+      sets.push('lastFailure = :failure');
+      values[':failure'] = update.lastFailure;
+    }
+    const expression = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
+    await this.call(`UpdateItem ${name}`, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: envKey(name),
+          UpdateExpression: expression,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Takes the environment's lock with a conditional put (`attribute_not_exists(pk) OR expiresAt <
+   * :now`, or the same token again, so a retried acquire is idempotent).
+   * @throws OperationInProgressError naming the holder's operation when another operation holds it.
+   */
+  async acquireLock(name: string, input: AcquireLockInput): Promise<LockRecord> {
+    const lock: LockRecord = {
+      token: input.token,
+      operationId: input.operationId,
+      operation: input.operation,
+      expiresAt: input.nowSeconds + input.ttlSeconds,
+    };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...lockKey(name), ...lock },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #token = :token',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':now': input.nowSeconds, ':token': input.token },
+        }),
+      );
+      return lock;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw mapAwsError(err, `dynamodb.PutItem lock ${name}`);
+      const holder = await this.getLock(name);
+      const what = holder
+        ? `${holder.operation} (operation ${holder.operationId}, lock expires at ${new Date(holder.expiresAt * 1000).toISOString()})`
+        : 'another operation';
+      throw new OperationInProgressError(`environment "${name}" is busy: ${what} is running`, {
+        cause: err,
+      });
+    }
+  }
+
+  /** The current lock item, or `undefined` (expired locks are returned too). */
+  async getLock(name: string): Promise<LockRecord | undefined> {
+    const out = await this.call(`GetItem lock ${name}`, () =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: lockKey(name), ConsistentRead: true })),
+    );
+    return strip(out.Item) as LockRecord | undefined;
+  }
+
+  /** Deletes the lock only if `token` still holds it; `{ released: false }` when it does not. */
+  async releaseLock(name: string, token: string): Promise<{ released: boolean }> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: lockKey(name),
+          ConditionExpression: '#token = :token',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':token': token },
+        }),
+      );
+      return { released: true };
+    } catch (err) {
+      if (isConditionFailure(err)) return { released: false };
+      throw mapAwsError(err, `dynamodb.DeleteItem lock ${name}`);
+    }
+  }
+
+  /** Writes an operation item (create or replace). */
+  async recordOperation(record: OperationRecord): Promise<void> {
+    await this.call(`PutItem operation ${record.operationId}`, () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: `ENV#${record.env}`,
+            sk: opSk(record.startedAt, record.operationId),
+            ...record,
+          },
+        }),
+      ),
+    );
+  }
+
+  /** Appends one step to an operation's `steps` list. */
+  async appendStep(
+    env: string,
+    operation: { readonly startedAt: string; readonly operationId: string },
+    step: OperationStep,
+  ): Promise<void> {
+    await this.call(`UpdateItem operation ${operation.operationId}`, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `ENV#${env}`, sk: opSk(operation.startedAt, operation.operationId) },
+          UpdateExpression: 'SET steps = list_append(if_not_exists(steps, :empty), :step)',
+          ExpressionAttributeValues: { ':empty': [], ':step': [step] },
+        }),
+      ),
+    );
+  }
+
+  /** Sets an operation's final status (and `finishedAt`, `error`). */
+  async finishOperation(
+    env: string,
+    operation: { readonly startedAt: string; readonly operationId: string },
+    result: { readonly status: string; readonly finishedAt: string; readonly error?: string },
+  ): Promise<void> {
+    const values: Record<string, unknown> = {
+      ':status': result.status,
+      ':finishedAt': result.finishedAt,
+    };
+    let expression = 'SET #status = :status, finishedAt = :finishedAt';
+    if (result.error !== undefined) {
+      expression += ', #error = :error';
+      values[':error'] = result.error;
+    }
+    await this.call(`UpdateItem operation ${operation.operationId}`, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `ENV#${env}`, sk: opSk(operation.startedAt, operation.operationId) },
+          UpdateExpression: expression,
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            ...(result.error !== undefined ? { '#error': 'error' } : {}),
+          },
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  /** The operations of an environment, newest first (all pages). */
+  async listOperations(env: string): Promise<OperationRecord[]> {
+    const items: OperationRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.call(`Query operations ${env}`, () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :op)',
+            ExpressionAttributeValues: { ':pk': `ENV#${env}`, ':op': 'OP#' },
+            ScanIndexForward: false,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) items.push(strip(item) as OperationRecord);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+
+  /** One operation by id, or `undefined`. */
+  async getOperation(env: string, operationId: string): Promise<OperationRecord | undefined> {
+    const all = await this.listOperations(env);
+    return all.find((op) => op.operationId === operationId);
+  }
+
+  /**
+   * Stores an idempotency record unless one exists (conditional put).
+   * @returns `{ created: true, record }` or `{ created: false, record: existing }` on a duplicate.
+   */
+  async putRequest(record: RequestRecord): Promise<{ created: boolean; record: RequestRecord }> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...reqKey(record.requestId), ...record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { created: true, record };
+    } catch (err) {
+      if (!isConditionFailure(err)) {
+        throw mapAwsError(err, `dynamodb.PutItem request ${record.requestId}`);
+      }
+      const existing = await this.getRequest(record.requestId);
+      if (existing === undefined) {
+        throw new NotFoundError(`request ${record.requestId} vanished after a duplicate put`, {
+          cause: err,
+        });
+      }
+      return { created: false, record: existing };
+    }
+  }
+
+  /** The idempotency record of a request id, or `undefined`. */
+  async getRequest(requestId: string): Promise<RequestRecord | undefined> {
+    const out = await this.call(`GetItem request ${requestId}`, () =>
+      this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: reqKey(requestId), ConsistentRead: true }),
+      ),
+    );
+    return strip(out.Item) as RequestRecord | undefined;
+  }
+
+  /** Adds executionArn to a request record once the execution has started. */
+  async setRequestExecution(requestId: string, executionArn: string): Promise<void> {
+    await this.call(`UpdateItem request ${requestId}`, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: reqKey(requestId),
+          UpdateExpression: 'SET executionArn = :arn',
+          ExpressionAttributeValues: { ':arn': executionArn },
+        }),
+      ),
+    );
+  }
+}
