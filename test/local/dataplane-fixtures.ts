@@ -150,7 +150,13 @@ export async function clusterWithHosts(
 export async function albWithTargetGroup(
   tc: TestCloud,
   name: string,
-  options: { targetType?: 'instance' | 'ip'; healthCheckPath?: string; deregistrationDelay?: number } = {},
+  options: {
+    targetType?: 'instance' | 'ip';
+    healthCheckPath?: string;
+    deregistrationDelay?: number;
+    intervalSeconds?: number;
+    healthyThreshold?: number;
+  } = {},
 ): Promise<{ loadBalancerArn: string; dnsName: string; targetGroupArn: string; listenerArn: string }> {
   const { vpcId, subnetIds } = await publicSubnets(tc);
   const sg = await tc.clients.ec2.send(
@@ -167,9 +173,9 @@ export async function albWithTargetGroup(
       VpcId: vpcId,
       TargetType: options.targetType ?? 'instance',
       HealthCheckPath: options.healthCheckPath ?? '/health',
-      HealthCheckIntervalSeconds: 5,
+      HealthCheckIntervalSeconds: options.intervalSeconds ?? 5,
       HealthCheckTimeoutSeconds: 2,
-      HealthyThresholdCount: 2,
+      HealthyThresholdCount: options.healthyThreshold ?? 2,
       UnhealthyThresholdCount: 2,
     }),
   );

@@ -7,7 +7,11 @@ import {
   matchesHttpCode,
   TargetHealthTracker,
 } from '../../local/cloud/dataplane/health-checker.ts';
-import { type RunningWorkload, startWorkload, workloadFaultFor } from '../../local/cloud/dataplane/workload.ts';
+import {
+  type RunningWorkload,
+  startWorkload,
+  workloadFaultFor,
+} from '../../local/cloud/dataplane/workload.ts';
 
 /** A real-time clock scaled down 1000× (30 s of AWS time = 30 ms). */
 function scaledClock(factor = 0.001): ClockLike & { cancelAll(): void } {
@@ -94,7 +98,12 @@ afterEach(async () => {
 });
 
 async function workload(fault: Parameters<typeof startWorkload>[0]['fault'] = 'none', env?: string) {
-  const w = await startWorkload({ port: 0, healthPaths: ['/health'], fault, info: { ...info, ...(env ? { env } : {}) } });
+  const w = await startWorkload({
+    port: 0,
+    healthPaths: ['/health'],
+    fault,
+    info: { ...info, ...(env ? { env } : {}) },
+  });
   opened.push(w);
   return w;
 }
@@ -140,9 +149,11 @@ describe('workload', () => {
 
   it('rejects a port that is already in use', async () => {
     const w = await workload();
-    await expect(startWorkload({ port: w.port, healthPaths: [], fault: 'none', info })).rejects.toMatchObject({
-      code: 'EADDRINUSE',
-    });
+    await expect(startWorkload({ port: w.port, healthPaths: [], fault: 'none', info })).rejects.toMatchObject(
+      {
+        code: 'EADDRINUSE',
+      },
+    );
   });
 });
 
@@ -158,7 +169,11 @@ describe('health checker', () => {
     const clock = scaledClock();
     clocks.push(clock);
     const w = await workload();
-    const tracker = new TargetHealthTracker(clock, () => settings(), () => true);
+    const tracker = new TargetHealthTracker(
+      clock,
+      () => settings(),
+      () => true,
+    );
     trackers.push(tracker);
     tracker.register({ id: 'i-0123', port: w.port, address: '127.0.0.1' });
     expect(tracker.health('i-0123', w.port)).toEqual({
@@ -174,7 +189,11 @@ describe('health checker', () => {
     const clock = scaledClock();
     clocks.push(clock);
     const w = await workload('unhealthy');
-    const tracker = new TargetHealthTracker(clock, () => settings(), () => true);
+    const tracker = new TargetHealthTracker(
+      clock,
+      () => settings(),
+      () => true,
+    );
     trackers.push(tracker);
     tracker.register({ id: 'i-0123', port: w.port, address: '127.0.0.1' });
     await until(() => tracker.health('i-0123', w.port)?.state === 'unhealthy');
@@ -191,7 +210,11 @@ describe('health checker', () => {
     const w = await workload();
     const port = w.port;
     await opened.pop()?.close();
-    const tracker = new TargetHealthTracker(clock, () => settings(), () => true);
+    const tracker = new TargetHealthTracker(
+      clock,
+      () => settings(),
+      () => true,
+    );
     trackers.push(tracker);
     tracker.register({ id: 'i-0123', port, address: '127.0.0.1' });
     await until(() => tracker.health('i-0123', port)?.state === 'unhealthy');
@@ -201,7 +224,11 @@ describe('health checker', () => {
   it('reports unused targets while the group has no load balancer', async () => {
     const clock = scaledClock();
     clocks.push(clock);
-    const tracker = new TargetHealthTracker(clock, () => settings(), () => false);
+    const tracker = new TargetHealthTracker(
+      clock,
+      () => settings(),
+      () => false,
+    );
     trackers.push(tracker);
     tracker.register({ id: 'i-0123', port: 8080, address: '127.0.0.1' });
     expect(tracker.health('i-0123', 8080)).toEqual({
@@ -214,7 +241,11 @@ describe('health checker', () => {
   it('drains a deregistered target for the delay, then forgets it', async () => {
     const clock = scaledClock();
     clocks.push(clock);
-    const tracker = new TargetHealthTracker(clock, () => settings(), () => true);
+    const tracker = new TargetHealthTracker(
+      clock,
+      () => settings(),
+      () => true,
+    );
     trackers.push(tracker);
     tracker.register({ id: 'i-0123', port: 8080, address: '127.0.0.1' });
     let drained = false;
