@@ -77,6 +77,12 @@ export class Cloud {
     return this.#backends.get(key) as T;
   }
 
+  /** `"<accountId>/<region>"` of every backend of `service` created so far. */
+  backendKeys(service: string): string[] {
+    const prefix = `${service}/`;
+    return [...this.#backends.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  }
+
   /** The EC2 backend (VPCs, subnets, security groups, launch templates, instances). */
   ec2(accountId: string, region: string): Ec2Backend {
     return this.backend('ec2', accountId, region, () => new Ec2Backend(this, accountId, region));

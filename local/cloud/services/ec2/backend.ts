@@ -29,6 +29,8 @@ export interface SgRule {
   cidrIpv6?: string;
   groupId?: string;
   description?: string;
+  /** `sgr-…`, assigned when the rule is added. */
+  ruleId?: string;
 }
 
 export interface SecurityGroup {
@@ -90,6 +92,8 @@ export interface LaunchInstanceInput {
   autoScalingGroupName?: string;
   /** Called once the instance is running (after the boot delay). */
   onRunning?: (instance: Instance) => void;
+  /** Called when termination starts (by anyone). */
+  onTerminating?: (instance: Instance) => void;
   /** Called once the instance is terminated (after the termination delay). */
   onTerminated?: (instance: Instance) => void;
 }
@@ -189,7 +193,7 @@ export class Ec2Backend {
       });
     }
     const defaultSg = this.#newGroup('default', 'default VPC security group', this.defaultVpcId);
-    defaultSg.ingress.push({ ipProtocol: '-1', groupId: defaultSg.groupId });
+    defaultSg.ingress.push({ ipProtocol: '-1', groupId: defaultSg.groupId, ruleId: resourceId('sgr') });
   }
 
   // ---------- lookups used by other services ----------
@@ -277,7 +281,7 @@ export class Ec2Backend {
       vpcId,
       ownerId: this.accountId,
       ingress: [],
-      egress: [{ ipProtocol: '-1', cidrIp: '0.0.0.0/0' }],
+      egress: [{ ipProtocol: '-1', cidrIp: '0.0.0.0/0', ruleId: resourceId('sgr') }],
     };
     this.securityGroups.set(sg.groupId, sg);
     return sg;
@@ -357,6 +361,7 @@ export class Ec2Backend {
         );
       }
     }
+    for (const r of rules) r.ruleId ??= resourceId('sgr');
     list.push(...rules);
   }
 
@@ -542,11 +547,17 @@ export class Ec2Backend {
       input.onRunning?.(instance);
       this.cloud.bus.emit('instance:running', event);
     });
-    this.#terminatedCallbacks.set(instance.instanceId, input.onTerminated);
+    this.#callbacks.set(instance.instanceId, {
+      onTerminating: input.onTerminating,
+      onTerminated: input.onTerminated,
+    });
     return instance;
   }
 
-  readonly #terminatedCallbacks = new Map<string, ((i: Instance) => void) | undefined>();
+  readonly #callbacks = new Map<
+    string,
+    { onTerminating: ((i: Instance) => void) | undefined; onTerminated: ((i: Instance) => void) | undefined }
+  >();
 
   /**
    * Terminates an instance: `shutting-down` now (the bus gets `instance:terminating`),
@@ -557,6 +568,8 @@ export class Ec2Backend {
     if (previous === 'shutting-down' || previous === 'terminated') return previous;
     instance.state = 'shutting-down';
     instance.stateTransitionReason = `${reason} (${this.cloud.clock.now().toISOString().replace('T', ' ').slice(0, 19)} GMT)`;
+    const callbacks = this.#callbacks.get(instance.instanceId);
+    callbacks?.onTerminating?.(instance);
     this.cloud.bus.emit('instance:terminating', {
       accountId: this.accountId,
       region: this.region,
@@ -564,9 +577,8 @@ export class Ec2Backend {
     });
     this.cloud.clock.timer(BASE_DELAYS.instanceTermination, () => {
       instance.state = 'terminated';
-      const cb = this.#terminatedCallbacks.get(instance.instanceId);
-      this.#terminatedCallbacks.delete(instance.instanceId);
-      cb?.(instance);
+      this.#callbacks.delete(instance.instanceId);
+      callbacks?.onTerminated?.(instance);
     });
     return previous;
   }

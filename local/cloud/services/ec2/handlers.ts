@@ -1,12 +1,936 @@
-import type { ServiceFactory } from '../../core/types.ts';
+import { ServiceError } from '../../core/service-error.ts';
+import type { RequestContext, ServiceFactory } from '../../core/types.ts';
+import { EC2_XMLNS } from '../../protocol/ec2-query.ts';
+import { int, list, str } from '../../protocol/params.ts';
+import type {
+  Ec2Backend,
+  Instance,
+  LaunchTemplate,
+  LaunchTemplateVersion,
+  SecurityGroup,
+  SgRule,
+} from './backend.ts';
+import { instanceStateCode } from './backend.ts';
+import { applyFilters, paginate, readFilters } from './filters.ts';
+
+const ec2Of = (ctx: RequestContext): Ec2Backend => ctx.cloud.ec2(ctx.accountId, ctx.region);
+
+function required(params: any, name: string): string {
+  const v = str(params[name]);
+  if (v === undefined)
+    throw new ServiceError('MissingParameter', `The request must contain the parameter ${name}`);
+  return v;
+}
+
+const tagSet = (tags: Record<string, string>) => Object.entries(tags).map(([key, value]) => ({ key, value }));
+
+/** Tags from `TagSpecification.N` for `resourceType`; other resource types are InvalidParameterValue. */
+function tagsFromSpecs(raw: unknown, resourceType: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of list<any>(raw)) {
+    if (spec?.ResourceType !== resourceType) {
+      throw new ServiceError(
+        'InvalidParameterValue',
+        `'${spec?.ResourceType ?? ''}' is not a valid taggable resource type for this operation.`,
+      );
+    }
+    Object.assign(out, readTags(spec.Tag));
+  }
+  return out;
+}
+
+function readTags(raw: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of list<any>(raw)) {
+    const key = String(t?.Key ?? '');
+    validateTag(key, String(t?.Value ?? ''));
+    out[key] = String(t?.Value ?? '');
+  }
+  return out;
+}
+
+function validateTag(key: string, value: string): void {
+  if (key.length === 0 || key.length > 128) {
+    throw new ServiceError('InvalidParameterValue', `Tag key must be between 1 and 128 characters: '${key}'`);
+  }
+  if (value.length > 256)
+    throw new ServiceError('InvalidParameterValue', `Tag value exceeds the maximum length of 256 characters`);
+  if (key.toLowerCase().startsWith('aws:')) {
+    throw new ServiceError(
+      'InvalidParameterValue',
+      "Tag keys starting with 'aws:' are reserved for internal use",
+    );
+  }
+}
+
+function ensureTagLimit(ec2: Ec2Backend, id: string, add: Record<string, string>): void {
+  const merged = { ...ec2.tagsOf(id), ...add };
+  if (Object.keys(merged).length > 50) {
+    throw new ServiceError('TagLimitExceeded', 'The maximum number of Tags for a resource has been reached.');
+  }
+}
+
+// ---------- security groups ----------
+
+const PROTOCOLS: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp', all: '-1' };
+const CIDR4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+function validCidr(cidr: string): boolean {
+  const m = CIDR4.exec(cidr);
+  return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+}
+
+/** Flattens `IpPermissions.N` (and the legacy flat params) into one rule per peer. */
+function readRules(ec2: Ec2Backend, params: any): SgRule[] {
+  const perms = list<any>(params.IpPermissions);
+  if (
+    perms.length === 0 &&
+    (params.IpProtocol !== undefined ||
+      params.CidrIp !== undefined ||
+      params.SourceSecurityGroupName !== undefined)
+  ) {
+    perms.push({
+      IpProtocol: params.IpProtocol ?? '-1',
+      FromPort: params.FromPort,
+      ToPort: params.ToPort,
+      IpRanges: params.CidrIp ? [{ CidrIp: params.CidrIp }] : [],
+      Groups: params.SourceSecurityGroupName ? [{ GroupName: params.SourceSecurityGroupName }] : [],
+    });
+  }
+  if (perms.length === 0)
+    throw new ServiceError('MissingParameter', 'The request must contain the parameter ipPermissions');
+  const rules: SgRule[] = [];
+  for (const p of perms) {
+    const rawProto = String(p?.IpProtocol ?? '').toLowerCase();
+    const ipProtocol = PROTOCOLS[rawProto] ?? rawProto;
+    if (!['tcp', 'udp', 'icmp', '-1'].includes(ipProtocol) && !/^\d+$/.test(ipProtocol)) {
+      throw new ServiceError(
+        'InvalidParameterValue',
+        `Invalid value '${rawProto}' for IP protocol. Unknown protocol.`,
+      );
+    }
+    const base: SgRule = { ipProtocol };
+    if (ipProtocol !== '-1') {
+      const from = int(p.FromPort);
+      const to = int(p.ToPort);
+      if ((ipProtocol === 'tcp' || ipProtocol === 'udp') && (from === undefined || to === undefined)) {
+        throw new ServiceError(
+          'InvalidParameterValue',
+          "Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange",
+        );
+      }
+      if (
+        (ipProtocol === 'tcp' || ipProtocol === 'udp') &&
+        from !== undefined &&
+        to !== undefined &&
+        (from > to || from < 0 || to > 65535)
+      ) {
+        throw new ServiceError('InvalidParameterValue', `Invalid TCP/UDP port range (${from} to ${to})`);
+      }
+      if (from !== undefined) base.fromPort = from;
+      if (to !== undefined) base.toPort = to;
+    }
+    const peers: SgRule[] = [];
+    for (const r of list<any>(p.IpRanges)) {
+      const cidr = String(r?.CidrIp ?? '');
+      if (!validCidr(cidr))
+        throw new ServiceError('InvalidParameterValue', `CIDR block ${cidr} is malformed`);
+      peers.push({
+        ...base,
+        cidrIp: cidr,
+        ...(r?.Description ? { description: String(r.Description) } : {}),
+      });
+    }
+    for (const r of list<any>(p.Ipv6Ranges)) {
+      peers.push({
+        ...base,
+        cidrIpv6: String(r?.CidrIpv6 ?? ''),
+        ...(r?.Description ? { description: String(r.Description) } : {}),
+      });
+    }
+    for (const g of list<any>(p.Groups)) {
+      const groupId = g?.GroupId
+        ? ec2.requireGroup(String(g.GroupId)).groupId
+        : ec2.requireGroupByName(String(g?.GroupName ?? '')).groupId;
+      peers.push({ ...base, groupId, ...(g?.Description ? { description: String(g.Description) } : {}) });
+    }
+    if (peers.length === 0) {
+      throw new ServiceError(
+        'InvalidParameterValue',
+        'The request must contain at least one peer (IpRanges, Ipv6Ranges or UserIdGroupPairs) per permission',
+      );
+    }
+    rules.push(...peers);
+  }
+  return rules;
+}
+
+/** Groups flattened rules back into EC2's `IpPermission` shape. */
+function renderPermissions(rules: SgRule[], ownerId: string): unknown[] {
+  const byKey = new Map<
+    string,
+    { ipProtocol: string; fromPort?: number; toPort?: number; rules: SgRule[] }
+  >();
+  for (const r of rules) {
+    const key = `${r.ipProtocol}/${r.fromPort ?? ''}/${r.toPort ?? ''}`;
+    let entry = byKey.get(key);
+    if (!entry) {
+      entry = { ipProtocol: r.ipProtocol, rules: [] };
+      if (r.fromPort !== undefined) entry.fromPort = r.fromPort;
+      if (r.toPort !== undefined) entry.toPort = r.toPort;
+      byKey.set(key, entry);
+    }
+    entry.rules.push(r);
+  }
+  return [...byKey.values()].map((e) => ({
+    ipProtocol: e.ipProtocol,
+    fromPort: e.fromPort,
+    toPort: e.toPort,
+    groups: e.rules
+      .filter((r) => r.groupId)
+      .map((r) => ({ description: r.description, userId: ownerId, groupId: r.groupId })),
+    ipRanges: e.rules.filter((r) => r.cidrIp).map((r) => ({ description: r.description, cidrIp: r.cidrIp })),
+    ipv6Ranges: e.rules
+      .filter((r) => r.cidrIpv6)
+      .map((r) => ({ description: r.description, cidrIpv6: r.cidrIpv6 })),
+    prefixListIds: [],
+  }));
+}
+
+function sgArn(ec2: Ec2Backend, id: string): string {
+  return `arn:aws:ec2:${ec2.region}:${ec2.accountId}:security-group/${id}`;
+}
+
+function renderGroup(ec2: Ec2Backend, sg: SecurityGroup): unknown {
+  return {
+    ownerId: sg.ownerId,
+    groupId: sg.groupId,
+    groupName: sg.groupName,
+    groupDescription: sg.description,
+    vpcId: sg.vpcId,
+    securityGroupArn: sgArn(ec2, sg.groupId),
+    ipPermissions: renderPermissions(sg.ingress, sg.ownerId),
+    ipPermissionsEgress: renderPermissions(sg.egress, sg.ownerId),
+    tagSet: tagSet(ec2.tagsOf(sg.groupId)),
+  };
+}
+
+function renderRuleSet(ec2: Ec2Backend, sg: SecurityGroup, rules: SgRule[], isEgress: boolean): unknown[] {
+  return rules.map((r) => ({
+    securityGroupRuleId: r.ruleId,
+    groupId: sg.groupId,
+    groupOwnerId: sg.ownerId,
+    isEgress,
+    ipProtocol: r.ipProtocol,
+    fromPort: r.fromPort ?? -1,
+    toPort: r.toPort ?? -1,
+    cidrIpv4: r.cidrIp,
+    cidrIpv6: r.cidrIpv6,
+    referencedGroupInfo: r.groupId ? { groupId: r.groupId, userId: sg.ownerId } : undefined,
+    description: r.description,
+    securityGroupRuleArn: `arn:aws:ec2:${ec2.region}:${ec2.accountId}:security-group-rule/${r.ruleId}`,
+  }));
+}
+
+function targetGroup(ec2: Ec2Backend, params: any): SecurityGroup {
+  const id = str(params.GroupId);
+  if (id) return ec2.requireGroup(id);
+  const name = str(params.GroupName);
+  if (name) return ec2.requireGroupByName(name);
+  throw new ServiceError('MissingParameter', 'The request must contain the parameter groupName or groupId');
+}
+
+// ---------- launch templates ----------
+
+/** Request member names → response (XML) names of launch template data. */
+function renderTemplateData(value: unknown, parentKey = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => renderTemplateData(v, parentKey));
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const lower = k.charAt(0).toLowerCase() + k.slice(1);
+    if (Array.isArray(v)) {
+      const name = parentKey === 'NetworkInterface' && k === 'SecurityGroupId' ? 'groupSet' : `${lower}Set`;
+      out[name] = renderTemplateData(v, k);
+    } else {
+      out[lower] = renderTemplateData(v, k);
+    }
+  }
+  return out;
+}
+
+function renderTemplate(ec2: Ec2Backend, lt: LaunchTemplate): unknown {
+  return {
+    launchTemplateId: lt.launchTemplateId,
+    launchTemplateName: lt.launchTemplateName,
+    createTime: lt.createTime,
+    createdBy: lt.createdBy,
+    defaultVersionNumber: lt.defaultVersionNumber,
+    latestVersionNumber: lt.latestVersionNumber,
+    tagSet: tagSet(ec2.tagsOf(lt.launchTemplateId)),
+  };
+}
+
+function renderVersion(lt: LaunchTemplate, v: LaunchTemplateVersion): unknown {
+  return {
+    launchTemplateId: lt.launchTemplateId,
+    launchTemplateName: lt.launchTemplateName,
+    versionNumber: v.versionNumber,
+    versionDescription: v.versionDescription,
+    createTime: v.createTime,
+    createdBy: lt.createdBy,
+    defaultVersion: v.versionNumber === lt.defaultVersionNumber,
+    launchTemplateData: renderTemplateData(v.data),
+  };
+}
+
+function templateFromParams(ec2: Ec2Backend, params: any): LaunchTemplate {
+  const id = str(params.LaunchTemplateId);
+  const name = str(params.LaunchTemplateName);
+  if (id && name) {
+    throw new ServiceError(
+      'InvalidParameterCombination',
+      'The parameters launchTemplateId and launchTemplateName cannot be used together',
+    );
+  }
+  if (!id && !name)
+    throw new ServiceError(
+      'MissingParameter',
+      'The request must contain the parameter launchTemplateName or launchTemplateId',
+    );
+  if (id) checkTemplateId(id);
+  return ec2.requireLaunchTemplate({ id, name });
+}
+
+function checkTemplateId(id: string): void {
+  if (!/^lt-[0-9a-f]{17}$/.test(id)) {
+    throw new ServiceError(
+      'InvalidLaunchTemplateId.Malformed',
+      `The specified ID for the launch template ID is not valid. Ensure that you specify the ID in the form lt-xxxxxxxxxxxxxxxxx.`,
+    );
+  }
+}
+
+// ---------- instances ----------
+
+function renderInstance(ec2: Ec2Backend, i: Instance): unknown {
+  const groups = i.securityGroupIds.map((id) => ({
+    groupId: id,
+    groupName: ec2.getSecurityGroup(id)?.groupName,
+  }));
+  const running = i.state !== 'terminated';
+  return {
+    instanceId: i.instanceId,
+    imageId: i.imageId,
+    instanceState: { code: instanceStateCode(i.state), name: i.state },
+    privateDnsName: running ? `ip-${i.privateIpAddress.replace(/\./g, '-')}.ec2.internal` : '',
+    dnsName: '',
+    reason: i.stateTransitionReason,
+    amiLaunchIndex: 0,
+    instanceType: i.instanceType,
+    launchTime: i.launchTime,
+    placement: { availabilityZone: i.availabilityZone, tenancy: 'default' },
+    monitoring: { state: 'disabled' },
+    subnetId: running ? i.subnetId : undefined,
+    vpcId: running ? i.vpcId : undefined,
+    privateIpAddress: running ? i.privateIpAddress : undefined,
+    architecture: i.instanceType.includes('g.') ? 'arm64' : 'x86_64',
+    rootDeviceType: 'ebs',
+    rootDeviceName: '/dev/xvda',
+    groupSet: groups,
+    tagSet: tagSet(ec2.tagsOf(i.instanceId)),
+    virtualizationType: 'hvm',
+    hypervisor: 'xen',
+    networkInterfaceSet: running
+      ? [
+          {
+            networkInterfaceId: ec2.eniIdFor(i.instanceId),
+            subnetId: i.subnetId,
+            vpcId: i.vpcId,
+            ownerId: ec2.accountId,
+            status: 'in-use',
+            privateIpAddress: i.privateIpAddress,
+            groupSet: groups,
+            attachment: { deviceIndex: 0, status: 'attached', deleteOnTermination: true },
+          },
+        ]
+      : [],
+  };
+}
+
+const INSTANCE_FIELDS = {
+  'instance-id': (i: Instance) => i.instanceId,
+  'instance-state-name': (i: Instance) => i.state,
+  'instance-state-code': (i: Instance) => String(instanceStateCode(i.state)),
+  'instance-type': (i: Instance) => i.instanceType,
+  'image-id': (i: Instance) => i.imageId,
+  'vpc-id': (i: Instance) => i.vpcId,
+  'subnet-id': (i: Instance) => i.subnetId,
+  'availability-zone': (i: Instance) => i.availabilityZone,
+  'private-ip-address': (i: Instance) => i.privateIpAddress,
+  'instance.group-id': (i: Instance) => i.securityGroupIds,
+  'launch-template.launch-template-id': (i: Instance) => i.launchTemplate?.launchTemplateId,
+};
+
+function resourceType(id: string): string {
+  const prefix = id.split('-')[0];
+  switch (prefix) {
+    case 'sg':
+      return 'security-group';
+    case 'i':
+      return 'instance';
+    case 'lt':
+      return 'launch-template';
+    case 'subnet':
+      return 'subnet';
+    case 'vpc':
+      return 'vpc';
+    case 'ami':
+      return 'image';
+    default:
+      return prefix ?? 'unknown';
+  }
+}
+
+function requireTaggable(ec2: Ec2Backend, id: string): void {
+  if (ec2.resourceExists(id)) return;
+  switch (resourceType(id)) {
+    case 'security-group':
+      ec2.requireGroup(id);
+      return;
+    case 'instance':
+      ec2.requireInstance(id);
+      return;
+    case 'launch-template':
+      throw new ServiceError(
+        'InvalidLaunchTemplateId.NotFound',
+        `The specified launch template, with template ID ${id}, does not exist.`,
+      );
+    case 'vpc':
+      throw new ServiceError('InvalidVpcID.NotFound', `The vpc ID '${id}' does not exist`);
+    case 'subnet':
+      throw new ServiceError('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`);
+    default:
+      throw new ServiceError('InvalidID', `The ID '${id}' is not valid`);
+  }
+}
 
 /** EC2 (EC2 Query protocol, version 2016-11-15). */
 export const ec2Service: ServiceFactory = (cloud) => {
-  cloud.addStateDumper('ec2', () => ({}));
+  cloud.addStateDumper('ec2', () => {
+    const out: Record<string, unknown> = {};
+    for (const key of cloud.backendKeys('ec2')) {
+      out[key] = cloud.ec2(...(key.split('/') as [string, string])).dump();
+    }
+    return out;
+  });
   return {
     signingName: 'ec2',
     protocol: 'ec2',
-    xmlNamespace: 'http://ec2.amazonaws.com/doc/2016-11-15/',
-    actions: {},
+    xmlNamespace: EC2_XMLNS,
+    actions: {
+      DescribeVpcs(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const ids = list<string>(params.VpcId);
+        for (const id of ids) {
+          if (!ec2.vpcs.has(id))
+            throw new ServiceError('InvalidVpcID.NotFound', `The vpc ID '${id}' does not exist`);
+        }
+        let vpcs = [...ec2.vpcs.values()].filter((v) => ids.length === 0 || ids.includes(v.vpcId));
+        vpcs = applyFilters(
+          vpcs,
+          readFilters(params.Filter),
+          {
+            'vpc-id': (v) => v.vpcId,
+            'is-default': (v) => String(v.isDefault),
+            'cidr-block': (v) => v.cidrBlock,
+            cidr: (v) => v.cidrBlock,
+            state: (v) => v.state,
+            'owner-id': () => ec2.accountId,
+          },
+          (v) => ec2.tagsOf(v.vpcId),
+        );
+        const { page, nextToken } = paginate(vpcs, params);
+        return {
+          vpcSet: page.map((v) => ({
+            vpcId: v.vpcId,
+            ownerId: ec2.accountId,
+            state: v.state,
+            cidrBlock: v.cidrBlock,
+            cidrBlockAssociationSet: [
+              {
+                associationId: `vpc-cidr-assoc-${v.vpcId.slice(4)}`,
+                cidrBlock: v.cidrBlock,
+                cidrBlockState: { state: 'associated' },
+              },
+            ],
+            dhcpOptionsId: 'dopt-00000000000000000',
+            instanceTenancy: 'default',
+            isDefault: v.isDefault,
+            tagSet: tagSet(ec2.tagsOf(v.vpcId)),
+          })),
+          nextToken,
+        };
+      },
+
+      DescribeSubnets(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const ids = list<string>(params.SubnetId);
+        for (const id of ids) {
+          if (!ec2.subnets.has(id))
+            throw new ServiceError('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`);
+        }
+        let subnets = [...ec2.subnets.values()].filter((s) => ids.length === 0 || ids.includes(s.subnetId));
+        subnets = applyFilters(
+          subnets,
+          readFilters(params.Filter),
+          {
+            'vpc-id': (s) => s.vpcId,
+            'subnet-id': (s) => s.subnetId,
+            'availability-zone': (s) => s.availabilityZone,
+            'availability-zone-id': (s) => s.availabilityZoneId,
+            'cidr-block': (s) => s.cidrBlock,
+            'default-for-az': (s) => String(s.defaultForAz),
+            'map-public-ip-on-launch': (s) => String(s.mapPublicIpOnLaunch),
+            state: () => 'available',
+            'owner-id': () => ec2.accountId,
+          },
+          (s) => ec2.tagsOf(s.subnetId),
+        );
+        const { page, nextToken } = paginate(subnets, params);
+        return {
+          subnetSet: page.map((s) => ({
+            subnetId: s.subnetId,
+            subnetArn: `arn:aws:ec2:${ec2.region}:${ec2.accountId}:subnet/${s.subnetId}`,
+            state: 'available',
+            ownerId: ec2.accountId,
+            vpcId: s.vpcId,
+            cidrBlock: s.cidrBlock,
+            availableIpAddressCount: 250,
+            availabilityZone: s.availabilityZone,
+            availabilityZoneId: s.availabilityZoneId,
+            defaultForAz: s.defaultForAz,
+            mapPublicIpOnLaunch: s.mapPublicIpOnLaunch,
+            assignIpv6AddressOnCreation: false,
+            tagSet: tagSet(ec2.tagsOf(s.subnetId)),
+          })),
+          nextToken,
+        };
+      },
+
+      DescribeAvailabilityZones(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const zones = ['a', 'b', 'c'].map((z, i) => ({
+          zoneName: `${ctx.region}${z}`,
+          zoneId: `${ctx.region.split('-')[0]}${ctx.region.split('-')[1]?.[0] ?? ''}${ctx.region.split('-')[2] ?? ''}-az${i + 1}`,
+          zoneState: 'available',
+          regionName: ctx.region,
+          optInStatus: 'opt-in-not-required',
+          groupName: ctx.region,
+          networkBorderGroup: ctx.region,
+          zoneType: 'availability-zone',
+        }));
+        const names = list<string>(params.ZoneName);
+        for (const n of names) {
+          if (!zones.some((z) => z.zoneName === n)) {
+            throw new ServiceError('InvalidParameterValue', `The zone '${n}' does not exist.`);
+          }
+        }
+        const filtered = applyFilters(
+          zones.filter((z) => names.length === 0 || names.includes(z.zoneName)),
+          readFilters(params.Filter),
+          {
+            'zone-name': (z) => z.zoneName,
+            'zone-id': (z) => z.zoneId,
+            state: (z) => z.zoneState,
+            'region-name': (z) => z.regionName,
+            'zone-type': (z) => z.zoneType,
+          },
+          () => ({}),
+        );
+        void ec2;
+        return { availabilityZoneInfo: filtered };
+      },
+
+      CreateSecurityGroup(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const name = required(params, 'GroupName');
+        const description = required(params, 'GroupDescription');
+        const tags = tagsFromSpecs(params.TagSpecification, 'security-group');
+        const sg = ec2.createSecurityGroup(name, description, str(params.VpcId), tags);
+        return {
+          return: true,
+          groupId: sg.groupId,
+          securityGroupArn: sgArn(ec2, sg.groupId),
+          tagSet: tagSet(tags),
+        };
+      },
+
+      DescribeSecurityGroups(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const ids = list<string>(params.GroupId);
+        const names = list<string>(params.GroupName);
+        if ((ids.length > 0 || names.length > 0) && params.MaxResults !== undefined) {
+          throw new ServiceError(
+            'InvalidParameterCombination',
+            'The parameter groupIds or groupNames cannot be used with the parameter maxResults',
+          );
+        }
+        let groups: SecurityGroup[];
+        if (ids.length > 0 || names.length > 0) {
+          groups = [...ids.map((id) => ec2.requireGroup(id)), ...names.map((n) => ec2.requireGroupByName(n))];
+          groups = [...new Set(groups)];
+        } else {
+          groups = [...ec2.securityGroups.values()];
+        }
+        groups = applyFilters(
+          groups,
+          readFilters(params.Filter),
+          {
+            'group-name': (g) => g.groupName,
+            'group-id': (g) => g.groupId,
+            'vpc-id': (g) => g.vpcId,
+            description: (g) => g.description,
+            'owner-id': (g) => g.ownerId,
+            'ip-permission.group-id': (g) => g.ingress.flatMap((r) => (r.groupId ? [r.groupId] : [])),
+            'ip-permission.cidr': (g) => g.ingress.flatMap((r) => (r.cidrIp ? [r.cidrIp] : [])),
+          },
+          (g) => ec2.tagsOf(g.groupId),
+        );
+        const { page, nextToken } = paginate(groups, params);
+        return { securityGroupInfo: page.map((g) => renderGroup(ec2, g)), nextToken };
+      },
+
+      AuthorizeSecurityGroupIngress(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const sg = targetGroup(ec2, params);
+        const rules = readRules(ec2, params);
+        ec2.authorize(sg, 'ingress', rules);
+        return { return: true, securityGroupRuleSet: renderRuleSet(ec2, sg, rules, false) };
+      },
+
+      AuthorizeSecurityGroupEgress(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const sg = ec2.requireGroup(required(params, 'GroupId'));
+        const rules = readRules(ec2, params);
+        ec2.authorize(sg, 'egress', rules);
+        return { return: true, securityGroupRuleSet: renderRuleSet(ec2, sg, rules, true) };
+      },
+
+      RevokeSecurityGroupIngress(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const sg = targetGroup(ec2, params);
+        const ruleIds = list<string>(params.SecurityGroupRuleId);
+        const rules =
+          ruleIds.length > 0 ? ruleIds.map((id) => findRule(sg.ingress, id)) : readRules(ec2, params);
+        ec2.revoke(sg, 'ingress', rules);
+        return { return: true };
+      },
+
+      RevokeSecurityGroupEgress(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const sg = ec2.requireGroup(required(params, 'GroupId'));
+        const ruleIds = list<string>(params.SecurityGroupRuleId);
+        const rules =
+          ruleIds.length > 0 ? ruleIds.map((id) => findRule(sg.egress, id)) : readRules(ec2, params);
+        ec2.revoke(sg, 'egress', rules);
+        return { return: true };
+      },
+
+      DeleteSecurityGroup(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const sg = targetGroup(ec2, params);
+        ec2.deleteSecurityGroup(sg);
+        return { return: true, groupId: sg.groupId };
+      },
+
+      CreateTags(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const ids = list<string>(params.ResourceId);
+        if (ids.length === 0)
+          throw new ServiceError('MissingParameter', 'The request must contain the parameter resourceIdSet');
+        const tags = readTags(params.Tag);
+        if (Object.keys(tags).length === 0)
+          throw new ServiceError('MissingParameter', 'The request must contain the parameter tagSet');
+        for (const id of ids) {
+          requireTaggable(ec2, id);
+          ensureTagLimit(ec2, id, tags);
+        }
+        for (const id of ids) ec2.setTags(id, tags);
+        return { return: true };
+      },
+
+      DeleteTags(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const ids = list<string>(params.ResourceId);
+        if (ids.length === 0)
+          throw new ServiceError('MissingParameter', 'The request must contain the parameter resourceIdSet');
+        for (const id of ids) requireTaggable(ec2, id);
+        const tags = list<any>(params.Tag);
+        for (const id of ids) {
+          if (tags.length === 0) {
+            for (const key of Object.keys(ec2.tagsOf(id))) ec2.deleteTag(id, key);
+          }
+          for (const t of tags)
+            ec2.deleteTag(id, String(t?.Key ?? ''), t?.Value === undefined ? undefined : String(t.Value));
+        }
+        return { return: true };
+      },
+
+      DescribeTags(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const all: Array<{ resourceId: string; resourceType: string; key: string; value: string }> = [];
+        for (const [id, tags] of ec2.tags) {
+          if (!ec2.resourceExists(id)) continue;
+          for (const [key, value] of tags)
+            all.push({ resourceId: id, resourceType: resourceType(id), key, value });
+        }
+        all.sort((a, b) => a.resourceId.localeCompare(b.resourceId) || a.key.localeCompare(b.key));
+        const filtered = applyFilters(
+          all,
+          readFilters(params.Filter),
+          {
+            'resource-id': (t) => t.resourceId,
+            'resource-type': (t) => t.resourceType,
+            key: (t) => t.key,
+            value: (t) => t.value,
+          },
+          (t) => ({ [t.key]: t.value }),
+        );
+        const { page, nextToken } = paginate(filtered, params);
+        return { tagSet: page, nextToken };
+      },
+
+      CreateLaunchTemplate(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const name = required(params, 'LaunchTemplateName');
+        if (params.LaunchTemplateData === undefined) {
+          throw new ServiceError(
+            'MissingParameter',
+            'The request must contain the parameter LaunchTemplateData',
+          );
+        }
+        const data = typeof params.LaunchTemplateData === 'object' ? params.LaunchTemplateData : {};
+        const tags = tagsFromSpecs(params.TagSpecification, 'launch-template');
+        const lt = ec2.createLaunchTemplate(name, data, str(params.VersionDescription), tags);
+        return { launchTemplate: renderTemplate(ec2, lt) };
+      },
+
+      DescribeLaunchTemplates(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const ids = list<string>(params.LaunchTemplateId);
+        const names = list<string>(params.LaunchTemplateName);
+        let templates: LaunchTemplate[];
+        if (ids.length > 0 || names.length > 0) {
+          for (const id of ids) checkTemplateId(id);
+          templates = [
+            ...ids.map((id) => ec2.requireLaunchTemplate({ id })),
+            ...names.map((name) => ec2.requireLaunchTemplate({ name })),
+          ];
+        } else {
+          templates = [...ec2.launchTemplates.values()];
+        }
+        templates = applyFilters(
+          templates,
+          readFilters(params.Filter),
+          {
+            'launch-template-name': (t) => t.launchTemplateName,
+            'create-time': (t) => t.createTime.toISOString(),
+          },
+          (t) => ec2.tagsOf(t.launchTemplateId),
+        );
+        const { page, nextToken } = paginate(templates, params, { min: 1, max: 200 });
+        return { launchTemplates: page.map((t) => renderTemplate(ec2, t)), nextToken };
+      },
+
+      DescribeLaunchTemplateVersions(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const lt = templateFromParams(ec2, params);
+        const wanted = list<string>(params.LaunchTemplateVersion);
+        let versions: LaunchTemplateVersion[];
+        if (wanted.length > 0) {
+          versions = wanted.map((w) => {
+            const v = ec2.resolveVersion(lt, w);
+            if (!v) {
+              throw new ServiceError(
+                'InvalidLaunchTemplateId.VersionNotFound',
+                `Could not find launch template version ${w} for launch template ${lt.launchTemplateId}.`,
+              );
+            }
+            return v;
+          });
+        } else {
+          const min = int(params.MinVersion) ?? 1;
+          const max = int(params.MaxVersion) ?? Number.MAX_SAFE_INTEGER;
+          versions = lt.versions.filter((v) => v.versionNumber >= min && v.versionNumber <= max).reverse();
+        }
+        const { page, nextToken } = paginate(versions, params, { min: 1, max: 200 });
+        return { launchTemplateVersionSet: page.map((v) => renderVersion(lt, v)), nextToken };
+      },
+
+      DeleteLaunchTemplate(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const lt = templateFromParams(ec2, params);
+        const rendered = renderTemplate(ec2, lt);
+        ec2.deleteLaunchTemplate(lt);
+        return { launchTemplate: rendered };
+      },
+
+      DescribeInstances(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const ids = list<string>(params.InstanceId);
+        if (ids.length > 0 && params.MaxResults !== undefined) {
+          throw new ServiceError(
+            'InvalidParameterCombination',
+            'The parameter instancesSet cannot be used with the parameter maxResults',
+          );
+        }
+        let instances =
+          ids.length > 0 ? ids.map((id) => ec2.requireInstance(id)) : [...ec2.instances.values()];
+        instances = applyFilters(instances, readFilters(params.Filter), INSTANCE_FIELDS, (i) =>
+          ec2.tagsOf(i.instanceId),
+        );
+        const { page, nextToken } = paginate(instances, params);
+        return {
+          reservationSet: page.map((i) => ({
+            reservationId: `r-${i.instanceId.slice(2)}`,
+            ownerId: ec2.accountId,
+            requesterId: i.autoScalingGroupName ? '940372691376' : undefined,
+            groupSet: [],
+            instancesSet: [renderInstance(ec2, i)],
+          })),
+          nextToken,
+        };
+      },
+
+      TerminateInstances(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const ids = list<string>(params.InstanceId);
+        if (ids.length === 0)
+          throw new ServiceError('MissingParameter', 'The request must contain the parameter InstanceId');
+        const missing = ids.filter((id) => !ec2.instances.has(id));
+        if (missing.length === 1) ec2.requireInstance(missing[0] as string);
+        if (missing.length > 1) {
+          throw new ServiceError(
+            'InvalidInstanceID.NotFound',
+            `The instance IDs '${missing.join(', ')}' do not exist`,
+          );
+        }
+        const changes = ids.map((id) => {
+          const i = ec2.requireInstance(id);
+          const previous = ec2.terminateInstance(i);
+          return {
+            instanceId: id,
+            currentState: { code: instanceStateCode(i.state), name: i.state },
+            previousState: { code: instanceStateCode(previous), name: previous },
+          };
+        });
+        return { instancesSet: changes };
+      },
+
+      DescribeNetworkInterfaces(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const enis = networkInterfaces(ec2);
+        const ids = list<string>(params.NetworkInterfaceId);
+        for (const id of ids) {
+          if (!enis.some((e) => e.networkInterfaceId === id)) {
+            throw new ServiceError(
+              'InvalidNetworkInterfaceID.NotFound',
+              `The networkInterface ID '${id}' does not exist`,
+            );
+          }
+        }
+        const filtered = applyFilters(
+          enis.filter((e) => ids.length === 0 || ids.includes(e.networkInterfaceId)),
+          readFilters(params.Filter),
+          {
+            'group-id': (e) => e.groupSet.map((g) => g.groupId),
+            'vpc-id': (e) => e.vpcId,
+            'subnet-id': (e) => e.subnetId,
+            description: (e) => e.description,
+            'network-interface-id': (e) => e.networkInterfaceId,
+            'attachment.instance-id': (e) => e.attachment?.instanceId,
+            'requester-managed': (e) => String(e.requesterManaged),
+            status: (e) => e.status,
+          },
+          () => ({}),
+        );
+        const { page, nextToken } = paginate(filtered, params);
+        return { networkInterfaceSet: page, nextToken };
+      },
+    },
   };
 };
+
+function findRule(rules: SgRule[], id: string): SgRule {
+  const r = rules.find((x) => x.ruleId === id);
+  if (!r)
+    throw new ServiceError(
+      'InvalidSecurityGroupRuleId.NotFound',
+      `The security group rule ID '${id}' does not exist`,
+    );
+  return r;
+}
+
+interface Eni {
+  networkInterfaceId: string;
+  subnetId: string;
+  vpcId: string;
+  availabilityZone: string;
+  description: string;
+  ownerId: string;
+  requesterManaged: boolean;
+  status: string;
+  interfaceType: string;
+  privateIpAddress: string;
+  groupSet: Array<{ groupId: string; groupName?: string }>;
+  attachment?: { instanceId?: string; deviceIndex: number; status: string };
+}
+
+/** ENIs of live instances plus one per load balancer holding a security group. */
+function networkInterfaces(ec2: Ec2Backend): Eni[] {
+  const out: Eni[] = [];
+  for (const i of ec2.instances.values()) {
+    if (i.state === 'terminated') continue;
+    const eni: Eni = {
+      networkInterfaceId: ec2.eniIdFor(i.instanceId),
+      subnetId: i.subnetId,
+      vpcId: i.vpcId,
+      availabilityZone: i.availabilityZone,
+      description: '',
+      ownerId: ec2.accountId,
+      requesterManaged: false,
+      status: 'in-use',
+      interfaceType: 'interface',
+      privateIpAddress: i.privateIpAddress,
+      groupSet: i.securityGroupIds.map((id) => ({
+        groupId: id,
+        groupName: ec2.getSecurityGroup(id)?.groupName ?? '',
+      })),
+      attachment: { instanceId: i.instanceId, deviceIndex: 0, status: 'attached' },
+    };
+    out.push(eni);
+  }
+  const byHolder = new Map<string, string[]>();
+  for (const sg of ec2.securityGroups.values()) {
+    for (const h of ec2.holdersOf(sg.groupId)) byHolder.set(h, [...(byHolder.get(h) ?? []), sg.groupId]);
+  }
+  const subnet = [...ec2.subnets.values()][0];
+  for (const [holder, groups] of byHolder) {
+    const lb = /:loadbalancer\/(app\/[^/]+\/[0-9a-f]+)$/.exec(holder);
+    out.push({
+      networkInterfaceId: ec2.eniIdFor(holder),
+      subnetId: subnet?.subnetId ?? '',
+      vpcId: ec2.getSecurityGroup(groups[0] as string)?.vpcId ?? ec2.defaultVpcId,
+      availabilityZone: subnet?.availabilityZone ?? '',
+      description: lb ? `ELB ${lb[1]}` : holder,
+      ownerId: ec2.accountId,
+      requesterManaged: !!lb,
+      status: 'in-use',
+      interfaceType: 'interface',
+      privateIpAddress: '10.0.0.10',
+      groupSet: groups.map((id) => ({ groupId: id, groupName: ec2.getSecurityGroup(id)?.groupName ?? '' })),
+    });
+  }
+  return out;
+}
