@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
 import { ConfigError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { awsEntryPorts } from './http/aws-deps.ts';
 import { MethodNotAllowedError, RouteNotFoundError } from './http/http-errors.ts';
 import {
   type Clock,
@@ -411,11 +412,27 @@ const consoleLogger: ErrorLogger = {
   error: (message, details) => console.error(JSON.stringify({ level: 'ERROR', message, ...details })),
 };
 
-/** Wires the real adapters (lazily, on the first request). */
-export function defaultDeps(): ApiDeps {
-  throw new ConfigError('api: defaultDeps not wired yet');
+/**
+ * The real adapters: DynamoDB registry (`BERTH_TABLE_NAME`), Step Functions
+ * (`BERTH_LIFECYCLE_STATE_MACHINE_ARN`) and the plan Lambda (`BERTH_PLAN_FUNCTION_NAME`).
+ * Built on the first request.
+ */
+export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): ApiDeps {
+  const ports = awsEntryPorts(env);
+  return {
+    registry: ports.registry,
+    executions: ports.executions,
+    planner: {
+      plan: async () => {
+        throw new ConfigError(
+          'plan: the API has no Lambda invoke adapter yet (functions/adapters) to call BERTH_PLAN_FUNCTION_NAME',
+        );
+      },
+    },
+    lockTtlSeconds: ports.lockTtlSeconds(),
+  };
 }
 
-export const handler = makeHandler(defaultDeps);
+export const handler = makeHandler(() => defaultDeps());
 
 export type { OperationName };

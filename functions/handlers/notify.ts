@@ -1,3 +1,4 @@
+import { loadConfig } from './config.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 
 /** The flat notification input (docs and the Slack handler's `responseUrl`). */
@@ -220,8 +221,8 @@ export function makeHandler(deps: NotifyDeps | (() => NotifyDeps)) {
 }
 
 /** Reads `BERTH_NOTIFY_WEBHOOK_URL` (optional) and posts with `fetch`. */
-export function defaultDeps(env: NodeJS.ProcessEnv = process.env): NotifyDeps {
-  const webhookUrl = env['BERTH_NOTIFY_WEBHOOK_URL'];
+export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): NotifyDeps {
+  const webhookUrl = loadConfig(env).notifyWebhookUrl;
   return {
     poster: fetchPoster,
     ...(webhookUrl ? { webhookUrl } : {}),

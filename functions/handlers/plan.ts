@@ -1,5 +1,6 @@
+import { observeEnvironment } from '../adapters/observe-environment.ts';
 import { type EnvSpec, parseEnvSpec } from '../core/env-spec.ts';
-import { ConfigError, ValidationError } from '../core/errors.ts';
+import { ValidationError } from '../core/errors.ts';
 import type { ObservedEnvironment } from '../core/observed.ts';
 import type { PlanStep } from '../core/plan.ts';
 import { planRedeploy } from '../core/plan-redeploy.ts';
@@ -7,6 +8,7 @@ import { planScale } from '../core/plan-scale.ts';
 import { planTeardown } from '../core/plan-teardown.ts';
 import { planUp } from '../core/plan-up.ts';
 import { assertEnvName, assertImage, assertInteger } from './http/validate.ts';
+import { defaultDeps as runtimeDeps } from './runtime.ts';
 
 /** The plan Lambda's input (the api handler's `PlanRequest`). */
 export interface PlanEvent {
@@ -80,9 +82,24 @@ export function makeHandler(deps: PlanDeps | (() => PlanDeps)) {
   };
 }
 
-/** Wires the AWS adapters' observe functions. */
+/** Observes with the AWS adapters (`BERTH_VPC_ID` for security groups, `BERTH_SHARED_LISTENER_ARN` in shared mode). */
 export function defaultDeps(): PlanDeps {
-  throw new ConfigError('plan: no environment observer is wired yet (adapters observe function missing)');
+  const deps = runtimeDeps();
+  return {
+    observer: {
+      observe: (env) =>
+        observeEnvironment(
+          { ecs: deps.ecs, elbv2: deps.elbv2, autoScaling: deps.autoScaling, ec2: deps.ec2 },
+          {
+            env,
+            ...(deps.config.vpcId === undefined ? {} : { vpcId: deps.config.vpcId }),
+            ...(deps.config.sharedListenerArn === undefined
+              ? {}
+              : { sharedListenerArn: deps.config.sharedListenerArn }),
+          },
+        ),
+    },
+  };
 }
 
-export const handler = makeHandler(defaultDeps);
+export const handler = makeHandler(() => defaultDeps());

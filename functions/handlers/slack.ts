@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ConfigError, isBerthError, ValidationError } from '../core/errors.ts';
+import { createAwsClients } from '../adapters/aws/clients.ts';
+import { AwsSecretsAdapter } from '../adapters/secrets.ts';
+import { isBerthError, ValidationError } from '../core/errors.ts';
 import { parseSlackCommand, type SlackCommand } from '../core/slack-command.ts';
 import { SLACK_MAX_SKEW_SECONDS, verifySlackSignature } from '../core/slack-signature.ts';
+import { loadConfig } from './config.ts';
+import { awsEntryPorts } from './http/aws-deps.ts';
 import { UnauthorizedError } from './http/http-errors.ts';
 import {
   type Clock,
@@ -291,9 +295,45 @@ const consoleLogger: ErrorLogger = {
   error: (message, details) => console.error(JSON.stringify({ level: 'ERROR', message, ...details })),
 };
 
-/** Wires the real adapters (lazily, on the first request). */
-export function defaultDeps(): SlackDeps {
-  throw new ConfigError('slack: defaultDeps not wired yet');
+/**
+ * Reads a signing secret stored either as the plain secret or as JSON `{ "signingSecret": … }`.
+ */
+export const signingSecretOf = (secretString: string): string => {
+  const trimmed = secretString.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(trimmed) as Record<string, unknown>;
+      const value = parsed['signingSecret'] ?? parsed['SLACK_SIGNING_SECRET'];
+      if (typeof value === 'string' && value.length > 0) return value;
+    } catch {
+      // not JSON: use as is
+    }
+  }
+  return trimmed;
+};
+
+/**
+ * The real adapters: registry, Step Functions and the signing secret from Secrets Manager
+ * (`BERTH_SLACK_SECRET_ARN`). `overrides` lets the local runtime inject its own secret provider.
+ */
+export function defaultDeps(
+  overrides: Partial<SlackDeps> = {},
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): SlackDeps {
+  const ports = awsEntryPorts(env);
+  let secrets: AwsSecretsAdapter | undefined;
+  return {
+    registry: ports.registry,
+    executions: ports.executions,
+    secrets: {
+      async getSlackSigningSecret() {
+        const arn = loadConfig(env, ['BERTH_SLACK_SECRET_ARN']).slackSecretArn;
+        secrets ??= new AwsSecretsAdapter(createAwsClients().secrets);
+        return signingSecretOf(await secrets.getSecretString(arn));
+      },
+    },
+    ...overrides,
+  };
 }
 
-export const handler = makeHandler(defaultDeps);
+export const handler = makeHandler(() => defaultDeps());

@@ -1,0 +1,89 @@
+/**
+ * Adapts the real adapters (DynamoDB registry, Step Functions) to the entry points' ports.
+ * Everything is built lazily on first use: importing a handler touches no environment variable
+ * and no network.
+ */
+import { createAwsClients } from '../../adapters/aws/clients.ts';
+import { DynamoRegistry } from '../../adapters/registry.ts';
+import { AwsSfnAdapter } from '../../adapters/sfn.ts';
+import { loadConfig } from '../config.ts';
+import type { ExecutionsPort, RegistryPort, RequestRecord } from './ports.ts';
+
+/** How long idempotency records live (DynamoDB TTL). */
+export const REQUEST_TTL_SECONDS = 7 * 86_400;
+
+/**
+ * The registry port over {@link DynamoRegistry}.
+ *
+ * @example const registry = registryPort(new DynamoRegistry(doc, 'berth-registry'));
+ */
+export function registryPort(registry: DynamoRegistry, now: () => Date = () => new Date()): RegistryPort {
+  return {
+    getEnvironment: (name) => registry.getEnvironment(name),
+    listEnvironments: async () => ({ items: await registry.listEnvironments() }),
+    listOperations: async (name, limit) => (await registry.listOperations(name)).slice(0, limit),
+    getLock: (name) => registry.getLock(name),
+    async getRequest(requestId) {
+      const record = await registry.getRequest(requestId);
+      // A record without an execution ARN is a start that did not finish: start again (idempotent by name).
+      if (record?.executionArn === undefined) return undefined;
+      return { ...record, executionArn: record.executionArn };
+    },
+    async putRequest(record: RequestRecord) {
+      const ttl = Math.floor(now().getTime() / 1000) + REQUEST_TTL_SECONDS;
+      const { created, record: stored } = await registry.putRequest({ ...record, ttl });
+      if (created) return record;
+      if (stored.executionArn === undefined) {
+        await registry.setRequestExecution(record.requestId, record.executionArn);
+        return record;
+      }
+      return { ...stored, executionArn: stored.executionArn };
+    },
+  };
+}
+
+/** Starts lifecycle executions on `stateMachineArn` (idempotent by execution name). */
+export function executionsPort(sfn: AwsSfnAdapter, stateMachineArn: string): ExecutionsPort {
+  return {
+    async startExecution({ name, input }) {
+      const started = await sfn.startExecution({ stateMachineArn, name, input });
+      return { executionArn: started.executionArn };
+    },
+  };
+}
+
+/** Registry and lifecycle executions from the handler configuration (lazy). */
+export function awsEntryPorts(env: Readonly<Record<string, string | undefined>> = process.env): {
+  registry: RegistryPort;
+  executions: ExecutionsPort;
+  lockTtlSeconds: () => number;
+} {
+  const clients = createAwsClients();
+  let registry: RegistryPort | undefined;
+  let executions: ExecutionsPort | undefined;
+  const getRegistry = (): RegistryPort => {
+    registry ??= registryPort(
+      new DynamoRegistry(clients.dynamodb, loadConfig(env, ['BERTH_TABLE_NAME']).tableName),
+    );
+    return registry;
+  };
+  const getExecutions = (): ExecutionsPort => {
+    executions ??= executionsPort(
+      new AwsSfnAdapter(clients.sfn),
+      loadConfig(env, ['BERTH_LIFECYCLE_STATE_MACHINE_ARN']).lifecycleStateMachineArn,
+    );
+    return executions;
+  };
+  return {
+    registry: {
+      getEnvironment: (n) => getRegistry().getEnvironment(n),
+      listEnvironments: (q) => getRegistry().listEnvironments(q),
+      listOperations: (n, l) => getRegistry().listOperations(n, l),
+      getLock: (n) => getRegistry().getLock(n),
+      getRequest: (r) => getRegistry().getRequest(r),
+      putRequest: (r) => getRegistry().putRequest(r),
+    },
+    executions: { startExecution: (r) => getExecutions().startExecution(r) },
+    lockTtlSeconds: () => loadConfig(env).lockTtlSeconds,
+  };
+}

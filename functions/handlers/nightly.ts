@@ -1,0 +1,137 @@
+import { ValidationError } from '../core/errors.ts';
+import { decideNightly } from '../core/nightly.ts';
+import { loadConfig } from './config.ts';
+import { awsEntryPorts } from './http/aws-deps.ts';
+import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
+import type { Clock, RegistryPort } from './http/ports.ts';
+import { systemClock } from './http/ports.ts';
+import { causeText, deliver, formatNightlyReport, type NightlyReport, type NotifyResult } from './notify.ts';
+
+export interface NightlyListEvent {
+  readonly action: 'list';
+  readonly dryRun?: boolean;
+  /** ISO time to decide against (tests, what-if runs); default now. */
+  readonly now?: string;
+}
+
+/** One Map iteration's result from the nightly state machine. */
+export interface NightlyRunResult {
+  readonly env: string;
+  /** `Succeeded` from the lifecycle output, or `Failed` when the down execution failed. */
+  readonly status?: string;
+  readonly executionArn?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+export interface NightlyReportEvent {
+  readonly action: 'report';
+  readonly results?: readonly NightlyRunResult[];
+  readonly skipped?: readonly { readonly env: string; readonly reason: string }[];
+  readonly candidates?: readonly { readonly env: string }[];
+}
+
+export type NightlyEvent = NightlyListEvent | NightlyReportEvent;
+
+export interface NightlyList {
+  readonly candidates: { env: string; reason: string }[];
+  readonly skipped: { env: string; reason: string }[];
+  readonly dryRun: boolean;
+}
+
+export interface NightlyReportResult extends NightlyReport {
+  readonly notification: NotifyResult;
+}
+
+export interface NightlyDeps {
+  readonly registry: Pick<RegistryPort, 'listEnvironments'>;
+  readonly poster?: HttpPoster;
+  readonly webhookUrl?: string;
+  readonly clock?: Clock;
+}
+
+/**
+ * Lists the environments the nightly teardown takes down (core `decideNightly`), sorted by name.
+ *
+ * @example await listCandidates(deps, { action: 'list' }) // { candidates: [{ env: 'a', reason: … }], skipped: […], dryRun: false }
+ */
+export const listCandidates = async (deps: NightlyDeps, event: NightlyListEvent): Promise<NightlyList> => {
+  let now = (deps.clock ?? systemClock).now();
+  if (event.now !== undefined) {
+    now = new Date(event.now);
+    if (Number.isNaN(now.getTime())) throw new ValidationError('now', 'must be an ISO date-time');
+  }
+  const { items } = await deps.registry.listEnvironments({});
+  const candidates: { env: string; reason: string }[] = [];
+  const skipped: { env: string; reason: string }[] = [];
+  for (const record of [...items].sort((a, b) => a.name.localeCompare(b.name))) {
+    const decision = decideNightly(
+      {
+        name: record.name,
+        keep: record.keep ?? false,
+        expiresAt: record.expiresAt ?? '',
+        status: record.status,
+      },
+      now,
+    );
+    (decision.action === 'teardown' ? candidates : skipped).push({
+      env: record.name,
+      reason: decision.reason,
+    });
+  }
+  return { candidates, skipped, dryRun: event.dryRun ?? false };
+};
+
+/** Splits the Map results into torn down and failed. */
+export const summarize = (event: NightlyReportEvent): NightlyReport => {
+  const tornDown: { env: string; executionArn?: string }[] = [];
+  const failed: { env: string; error: string }[] = [];
+  for (const result of event.results ?? []) {
+    if (result.status === 'Succeeded' && result.error === undefined) {
+      tornDown.push({
+        env: result.env,
+        ...(result.executionArn ? { executionArn: result.executionArn } : {}),
+      });
+    } else {
+      const reason = causeText(result.cause);
+      const name = result.error ?? result.status ?? 'Failed';
+      failed.push({ env: result.env, error: reason ? `${name}: ${reason}` : name });
+    }
+  }
+  return { tornDown, skipped: [...(event.skipped ?? [])], failed };
+};
+
+/**
+ * Builds the nightly handler: `list` decides the candidates; `report` summarises the run and
+ * posts it to `BERTH_NOTIFY_WEBHOOK_URL` when configured (a failed post does not fail the run).
+ */
+export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
+  let resolved: NightlyDeps | undefined;
+  return async (event: NightlyEvent): Promise<NightlyList | NightlyReportResult> => {
+    resolved ??= typeof deps === 'function' ? deps() : deps;
+    const action = (event as { action?: unknown }).action ?? 'list';
+    if (action === 'list') return listCandidates(resolved, event as NightlyListEvent);
+    if (action === 'report') {
+      const report = summarize(event as NightlyReportEvent);
+      const notification = await deliver(
+        { poster: resolved.poster ?? fetchPoster },
+        resolved.webhookUrl,
+        formatNightlyReport(report),
+      );
+      return { ...report, notification };
+    }
+    throw new ValidationError('action', "must be 'list' or 'report'");
+  };
+}
+
+/** The DynamoDB registry (`BERTH_TABLE_NAME`) and the optional `BERTH_NOTIFY_WEBHOOK_URL`. */
+export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): NightlyDeps {
+  const webhookUrl = loadConfig(env).notifyWebhookUrl;
+  return {
+    registry: awsEntryPorts(env).registry,
+    poster: fetchPoster,
+    ...(webhookUrl === undefined ? {} : { webhookUrl }),
+  };
+}
+
+export const handler = makeHandler(() => defaultDeps());

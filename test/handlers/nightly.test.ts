@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import type { HttpPoster } from '../../functions/handlers/http/http-poster.ts';
+import { makeHandler } from '../../functions/handlers/nightly.ts';
+import { FakeRegistry, readyEnv } from './entry-fakes.ts';
+
+const NOW = new Date('2026-01-02T03:00:00.000Z');
+
+const registry = () => {
+  const r = new FakeRegistry();
+  r.environments.set('kept', readyEnv('kept', { keep: true }));
+  r.environments.set('expired', readyEnv('expired', { expiresAt: '2026-01-01T00:00:00.000Z' }));
+  r.environments.set('fresh', readyEnv('fresh', { expiresAt: '2026-01-03T00:00:00.000Z' }));
+  r.environments.set('gone', readyEnv('gone', { status: 'deleted' }));
+  return r;
+};
+
+const recordingPoster = (status = 200) => {
+  const posts: { url: string; body: any }[] = [];
+  const poster: HttpPoster = {
+    async postJson(url, body) {
+      posts.push({ url, body });
+      return { status };
+    },
+  };
+  return { poster, posts };
+};
+
+describe('nightly list', () => {
+  it('lists expired and unkept environments as candidates and skips the rest with reasons', async () => {
+    const result = await makeHandler({ registry: registry(), clock: { now: () => NOW } })({ action: 'list' });
+    expect(result).toEqual({
+      candidates: [
+        { env: 'expired', reason: 'expired at 2026-01-01T00:00:00.000Z' },
+        { env: 'fresh', reason: 'not kept (would expire at 2026-01-03T00:00:00.000Z)' },
+      ],
+      skipped: [
+        { env: 'gone', reason: 'already deleted' },
+        { env: 'kept', reason: 'kept (keep=true) although expired at 2026-01-02T00:00:00.000Z' },
+      ],
+      dryRun: false,
+    });
+  });
+
+  it('passes dryRun through and decides against the given time', async () => {
+    const result = await makeHandler({ registry: registry() })({
+      action: 'list',
+      dryRun: true,
+      now: '2025-12-31T00:00:00.000Z',
+    });
+    expect(result).toMatchObject({ dryRun: true });
+    expect((result as { skipped: { env: string; reason: string }[] }).skipped).toContainEqual({
+      env: 'kept',
+      reason: 'kept (keep=true)',
+    });
+  });
+
+  it('rejects an invalid now', async () => {
+    await expect(
+      makeHandler({ registry: registry() })({ action: 'list', now: 'yesterday' }),
+    ).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: 'now: must be an ISO date-time',
+    });
+  });
+});
+
+describe('nightly report', () => {
+  it('splits results into torn down and failed and posts the report', async () => {
+    const { poster, posts } = recordingPoster();
+    const result = await makeHandler({ registry: registry(), poster, webhookUrl: 'http://127.0.0.1:9/hook' })(
+      {
+        action: 'report',
+        skipped: [{ env: 'kept', reason: 'kept (keep=true)' }],
+        results: [
+          { env: 'expired', status: 'Succeeded', executionArn: 'arn:exec:1' },
+          {
+            env: 'fresh',
+            status: 'Failed',
+            error: 'OwnershipConflictError',
+            cause: JSON.stringify({
+              errorType: 'OwnershipConflictError',
+              errorMessage: 'sg berth-fresh-alb is foreign',
+            }),
+          },
+        ],
+      },
+    );
+    expect(result).toEqual({
+      tornDown: [{ env: 'expired', executionArn: 'arn:exec:1' }],
+      skipped: [{ env: 'kept', reason: 'kept (keep=true)' }],
+      failed: [{ env: 'fresh', error: 'OwnershipConflictError: sg berth-fresh-alb is foreign' }],
+      notification: { delivered: true },
+    });
+    expect(posts[0]?.url).toBe('http://127.0.0.1:9/hook');
+    expect(posts[0]?.body.text).toBe('Nightly teardown: 1 torn down, 1 skipped, 1 failed');
+  });
+
+  it('reports without posting when no webhook is configured', async () => {
+    const { poster, posts } = recordingPoster();
+    const result = await makeHandler({ registry: registry(), poster })({ action: 'report', results: [] });
+    expect(result).toMatchObject({
+      notification: { delivered: false, reason: 'no responseUrl or webhook configured' },
+    });
+    expect(posts).toHaveLength(0);
+  });
+
+  it('does not fail when the webhook answers an error', async () => {
+    const { poster } = recordingPoster(500);
+    const result = await makeHandler({ registry: registry(), poster, webhookUrl: 'http://127.0.0.1:9/hook' })(
+      {
+        action: 'report',
+        results: [],
+      },
+    );
+    expect(result).toMatchObject({
+      notification: { delivered: false, reason: 'receiver answered HTTP 500' },
+    });
+  });
+
+  it('rejects an unknown action', async () => {
+    await expect(makeHandler({ registry: registry() })({ action: 'purge' } as never)).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: "action: must be 'list' or 'report'",
+    });
+  });
+});
