@@ -1,0 +1,277 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTTP_ROUTES } from '../../functions/handlers/http/routes.ts';
+import { BERTH_RUNTIME } from '../../infra/constructs/lifecycle-function.ts';
+import { ALL_HANDLERS } from '../../infra/handler-catalog.ts';
+import { cleanup, type Synthesized, synthesize } from './helpers.ts';
+
+let synth: Synthesized;
+let template: Template;
+
+beforeAll(() => {
+  synth = synthesize();
+  template = synth.orchestrator;
+});
+afterAll(() => cleanup(synth));
+
+const resourcesOf = (type: string): Array<[string, any]> => Object.entries(template.findResources(type));
+
+const statements = (): any[] =>
+  resourcesOf('AWS::IAM::Policy').flatMap(
+    ([, policy]) => policy.Properties.PolicyDocument.Statement as any[],
+  );
+
+const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+describe('registry table', () => {
+  it('keys on pk/sk strings, bills per request, keeps point-in-time recovery and expires items by ttl', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+  });
+});
+
+describe('functions', () => {
+  it('deploys one function per handler in docs/architecture.md', () => {
+    const functions = resourcesOf('AWS::Lambda::Function').filter(([id]) => !id.startsWith('AWS'));
+    expect(functions).toHaveLength(ALL_HANDLERS.length);
+    expect(ALL_HANDLERS.map((h) => h.file)).toEqual(
+      expect.arrayContaining([
+        'lock',
+        'record',
+        'verify',
+        'teardown-network',
+        'notify',
+        'nightly',
+        'api',
+        'slack',
+        'plan',
+      ]),
+    );
+  });
+
+  it('runs every function on ARM64 with the current Node.js LTS runtime and active tracing', () => {
+    const functions = resourcesOf('AWS::Lambda::Function').filter(([id]) => !id.startsWith('AWS'));
+    for (const [, fn] of functions) {
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Runtime).toBe(BERTH_RUNTIME.name);
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    }
+    expect(BERTH_RUNTIME.name).toBe('nodejs24.x');
+  });
+
+  it('gives every function its own log group with a retention period', () => {
+    const logGroups = template.findResources('AWS::Logs::LogGroup');
+    const functions = resourcesOf('AWS::Lambda::Function').filter(([id]) => !id.startsWith('AWS'));
+    for (const [, fn] of functions) {
+      const ref = fn.Properties.LoggingConfig.LogGroup.Ref as string;
+      expect(logGroups[ref]?.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('configures the handlers with the variables of docs/architecture.md', () => {
+    const lock = resourcesOf('AWS::Lambda::Function').find(([id]) => id.startsWith('LockFunction'));
+    const variables = Object.keys(lock?.[1].Properties.Environment.Variables ?? {});
+    expect(variables).toEqual(
+      expect.arrayContaining([
+        'BERTH_TABLE_NAME',
+        'BERTH_VPC_ID',
+        'BERTH_PUBLIC_SUBNETS',
+        'BERTH_PRIVATE_SUBNETS',
+        'BERTH_INSTANCE_PROFILE_ARN',
+        'BERTH_EXECUTION_ROLE_ARN',
+        'BERTH_ALLOWED_CIDR',
+        'BERTH_AMI_PARAMETER',
+        'BERTH_SHARED_LISTENER_ARN',
+        'BERTH_SHARED_ALB_SECURITY_GROUP_ID',
+        'BERTH_LIFECYCLE_STATE_MACHINE_ARN',
+        'BERTH_NIGHTLY_STATE_MACHINE_ARN',
+        'BERTH_SLACK_SECRET_ARN',
+        'BERTH_LOCK_TTL_SECONDS',
+      ]),
+    );
+    const api = resourcesOf('AWS::Lambda::Function').find(([id]) => id.startsWith('ApiFunction'));
+    expect(api?.[1].Properties.Environment.Variables.BERTH_PLAN_FUNCTION_NAME).toEqual({
+      Ref: expect.stringMatching(/^PlanFunction/),
+    });
+  });
+});
+
+describe('state machines', () => {
+  it('logs ALL events with execution data and traces both standard state machines', () => {
+    const machines = resourcesOf('AWS::StepFunctions::StateMachine');
+    expect(machines.map(([, m]) => m.Properties.StateMachineName).sort()).toEqual([
+      'berth-lifecycle',
+      'berth-nightly-teardown',
+    ]);
+    for (const [, machine] of machines) {
+      expect(machine.Properties.StateMachineType).toBe('STANDARD');
+      expect(machine.Properties.LoggingConfiguration).toMatchObject({
+        Level: 'ALL',
+        IncludeExecutionData: true,
+      });
+      expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    }
+  });
+});
+
+describe('api', () => {
+  const methods = () =>
+    resourcesOf('AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod !== 'OPTIONS');
+  const pathOf = (resourceId: string): string => {
+    const resources = template.findResources('AWS::ApiGateway::Resource');
+    const parts: string[] = [];
+    let current: any = resources[resourceId];
+    while (current) {
+      parts.unshift(current.Properties.PathPart);
+      current = resources[current.Properties.ParentId.Ref];
+    }
+    return `/${parts.join('/')}`;
+  };
+
+  it('exposes exactly the routes the api and slack handlers serve', () => {
+    const routes = methods().map(
+      ([, m]) => `${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId.Ref)}`,
+    );
+    expect(routes.sort()).toEqual(HTTP_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it('requires IAM (SigV4) authorization on every route except the Slack command', () => {
+    for (const [, method] of methods()) {
+      const path = pathOf(method.Properties.ResourceId.Ref);
+      expect(method.Properties.AuthorizationType, path).toBe(path === '/slack/commands' ? 'NONE' : 'AWS_IAM');
+    }
+  });
+
+  it('validates the bodies of create, scale and extend against models', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
+    });
+    const withModels = methods()
+      .filter(([, m]) => m.Properties.RequestModels?.['application/json'])
+      .map(([, m]) => pathOf(m.Properties.ResourceId.Ref))
+      .sort();
+    expect(withModels).toEqual([
+      '/environments',
+      '/environments/{name}/extend',
+      '/environments/{name}/scale',
+    ]);
+    template.hasResourceProperties('AWS::ApiGateway::Model', {
+      Name: 'ScaleEnvironment',
+      Schema: Match.objectLike({ required: ['desiredCount'] }),
+    });
+  });
+
+  it('writes access logs and traces the stage', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'v1',
+      TracingEnabled: true,
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      MethodSettings: [Match.objectLike({ LoggingLevel: 'INFO', DataTraceEnabled: false })],
+    });
+  });
+});
+
+describe('nightly schedule', () => {
+  it('runs the nightly state machine at 20:00 UTC by default', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 20 * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      Target: { Arn: { Ref: Match.stringLikeRegexp('^NightlyTeardown') }, RoleArn: Match.anyValue() },
+    });
+  });
+
+  it('takes its cron expression and time zone from context', () => {
+    const custom = synthesize({ nightlyCron: 'cron(30 21 ? * MON-FRI *)', nightlyTimezone: 'Asia/Seoul' });
+    cleanup(custom);
+
+    custom.orchestrator.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 21 ? * MON-FRI *)',
+      ScheduleExpressionTimezone: 'Asia/Seoul',
+    });
+  });
+});
+
+describe('IAM', () => {
+  const MUTATING = /:(Create|Delete|Update|Put|Modify|Authorize|Revoke|Deregister|Register|Set|Run|Tag|Add)/;
+
+  it('never allows a mutating ECS, ELBv2, Auto Scaling or EC2 action on * without a tag condition', () => {
+    const offenders = statements().filter((s) => {
+      const actions = asList<string>(s.Action);
+      const resources = asList<unknown>(s.Resource);
+      return (
+        s.Effect === 'Allow' &&
+        resources.includes('*') &&
+        !s.Condition &&
+        actions.some((a) => /^(ecs|elasticloadbalancing|autoscaling|ec2):/.test(a) && MUTATING.test(a)) &&
+        !actions.every((a) => /^ecs:(DeregisterTaskDefinition|DeleteTaskDefinitions)$/.test(a))
+      );
+    });
+    expect(offenders).toEqual([]);
+  });
+
+  it('allows ecs:DeleteService only on berth-* services tagged berth:managed-by=berth', () => {
+    const deleting = statements().filter((s) => asList<string>(s.Action).includes('ecs:DeleteService'));
+    expect(deleting).toHaveLength(1);
+    expect(JSON.stringify(deleting[0].Resource)).toContain(':service/berth-*/berth-*');
+    expect(deleting[0].Condition).toEqual({ StringEquals: { 'aws:ResourceTag/berth:managed-by': 'berth' } });
+  });
+
+  it('passes only the task execution role and the instance role, each to its service', () => {
+    const passing = statements().filter((s) => asList<string>(s.Action).includes('iam:PassRole'));
+    expect(passing.length).toBeGreaterThan(0);
+    const roles = new Set<string>();
+    for (const statement of passing) {
+      for (const resource of asList<any>(statement.Resource)) roles.add(resource['Fn::GetAtt'][0]);
+      expect(Object.keys(statement.Condition.StringEquals)).toEqual(['iam:PassedToService']);
+    }
+    expect([...roles].map((r) => r.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'EcsInstanceRole',
+      'TaskExecutionRole',
+    ]);
+  });
+
+  it('grants the instance role the ECS agent and Session Manager policies through an instance profile', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })],
+      }),
+      ManagedPolicyArns: [
+        Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonEC2ContainerServiceforEC2Role')])],
+        }),
+        Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonSSMManagedInstanceCore')])],
+        }),
+      ],
+    });
+    template.resourceCountIs('AWS::IAM::InstanceProfile', 1);
+  });
+});
+
+describe('slack secret', () => {
+  it('keeps the signing secret in Secrets Manager and lets only the slack function read it', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const readers = statements().filter((s) =>
+      asList<string>(s.Action).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(readers).toHaveLength(1);
+    const policies = resourcesOf('AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(policies.map(([id]) => id)).toEqual([
+      expect.stringMatching(/^SlackFunctionServiceRoleDefaultPolicy/),
+    ]);
+  });
+});
