@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import {
+  type _InstanceType,
   CreateLaunchTemplateCommand,
   CreateSecurityGroupCommand,
   DescribeSubnetsCommand,
@@ -101,7 +102,7 @@ export async function clusterWithHosts(
       LaunchTemplateName: `${name}-lt`,
       LaunchTemplateData: {
         ImageId: 'ami-0123456789abcdef0',
-        InstanceType: instanceType,
+        InstanceType: instanceType as _InstanceType,
         SecurityGroupIds: [sg.GroupId ?? ''],
         UserData: userData,
       },
