@@ -49,7 +49,7 @@ describe.each(FILES)('%s.asl.json', (file) => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('calls only ${…} substitutions or allowed service integrations from Task states', () => {
+  it('calls only substitution variables or allowed service integrations from Task states', () => {
     for (const [name, state] of rawStates(file).filter(([, s]) => s.Type === 'Task')) {
       const ok = /^\$\{\w+\}$/.test(state.Resource) || SERVICE_INTEGRATIONS.includes(state.Resource);
       expect(ok, `${name}: ${state.Resource}`).toBe(true);
