@@ -317,3 +317,21 @@ describe('circuitBreakerThreshold', () => {
     expect(circuitBreakerThreshold(desired)).toBe(threshold);
   });
 });
+
+describe('assessHealth target registration', () => {
+  it('is Pending while running tasks are not yet registered as targets', () => {
+    const observed: ObservedEnvironment = { ...base, targetGroup: { ...base.targetGroup!, targets: [] } };
+    expect(assessHealth(observed, spec())).toEqual({
+      status: 'Pending',
+      reason: '0 of 1 targets healthy; 1 not registered yet',
+    });
+  });
+
+  it('is Pending while the target group does not exist', () => {
+    const { targetGroup: _tg, ...rest } = base;
+    expect(assessHealth(rest, spec())).toEqual({
+      status: 'Pending',
+      reason: 'target group berth-demo-tg does not exist yet',
+    });
+  });
+});
