@@ -80,7 +80,8 @@ const RULES = {
   host: 'must be a hostname (lowercase labels separated by dots, at most 253 characters)',
   pathPrefix: "must start with '/' and contain only letters, digits and - . _ ~ / (at most 128 characters)",
   ttl: 'must be a duration like 30m, 8h or 2d between 15m and 30d',
-  owner: 'must be 1–64 characters without line breaks (e.g. an email or Slack user)',
+  owner:
+    'must be 1–64 letters, digits, spaces or _ . : / = + - @ (an AWS tag value, e.g. an email or Slack user)',
   object: 'must be an object',
 } as const;
 
@@ -219,7 +220,7 @@ const BaseSchema = z.strictObject(
       .string({ error: RULES.owner })
       .min(1, { error: RULES.owner })
       .max(64, { error: RULES.owner })
-      .regex(/^[^\r\n]+$/, { error: RULES.owner }),
+      .regex(/^[\p{L}\p{N} _.:/=+\-@]+$/u, { error: RULES.owner }),
   },
   { error: RULES.object },
 );

@@ -98,6 +98,7 @@ const validCases: [string, Record<string, unknown>][] = [
   ['a ttl of 15 minutes', { ttl: '15m' }],
   ['a ttl of 30 days', { ttl: '30d' }],
   ['desired count 0', { desiredCount: 0 }],
+  ['a Slack user id and a name with spaces as owner', { owner: 'U024BE7LH Ana Müller' }],
   [
     'a larger instance type',
     { capacity: { instanceType: 'm6i.large', maxSize: 4 }, cpu: 2048, memory: 7000 },
@@ -296,7 +297,13 @@ const invalidCases: [string, Record<string, unknown>, string, string][] = [
     'an owner over 64 characters',
     { owner: 'x'.repeat(65) },
     'owner',
-    'must be 1–64 characters without line breaks (e.g. an email or Slack user)',
+    'must be 1–64 letters, digits, spaces or _ . : / = + - @ (an AWS tag value, e.g. an email or Slack user)',
+  ],
+  [
+    'an owner with characters AWS tags refuse',
+    { owner: 'Ana <ana@example.com>' },
+    'owner',
+    'must be 1–64 letters, digits, spaces or _ . : / = + - @ (an AWS tag value, e.g. an email or Slack user)',
   ],
 ];
 
