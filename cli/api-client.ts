@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { CliError, ExitCode, exitCodeForStatus } from './exit-codes.ts';
+import { type CredentialProvider, isLoopback, regionOf, signRequest } from './sign.ts';
+
+/** Default API of the local platform (`npm start`). */
+export const DEFAULT_API_URL = 'http://127.0.0.1:4568';
+
+/** An error answer of the Berth API. */
+export class ApiError extends CliError {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
+    const message = typeof body['message'] === 'string' ? body['message'] : `HTTP ${status}`;
+    super(exitCodeForStatus(status), `${String(body['error'] ?? 'Error')}: ${message}`, body);
+  }
+}
+
+export interface ApiClientOptions {
+  readonly baseUrl: string;
+  /** Credentials for SigV4 (used only when the URL is not loopback). */
+  readonly credentials?: CredentialProvider;
+  readonly region?: string;
+  readonly fetch?: typeof fetch;
+  readonly timeoutMs?: number;
+}
+
+/** The JSON shapes the CLI reads (see docs/openapi.yaml). */
+export interface Accepted {
+  readonly operationId: string;
+  readonly executionArn: string;
+  readonly env: string;
+  readonly operation: string;
+  readonly statusUrl: string;
+}
+
+export interface OperationStepView {
+  readonly step: string;
+  readonly status: string;
+  readonly at: string;
+  readonly detail?: string;
+}
+
+export interface OperationView {
+  readonly operationId: string;
+  readonly operation: string;
+  readonly status: string;
+  readonly requestedBy: string | null;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly steps: readonly OperationStepView[];
+  readonly error: unknown;
+}
+
+export interface EnvironmentSummary {
+  readonly name: string;
+  readonly status: string;
+  readonly url: string | null;
+  readonly owner: string | null;
+  readonly expiresAt: string | null;
+  readonly keep: boolean;
+  readonly currentOperation: { operationId: string; operation: string; step?: string } | null;
+}
+
+export interface EnvironmentView extends EnvironmentSummary {
+  readonly spec: unknown;
+  readonly lastFailure: {
+    operation?: string;
+    step?: string;
+    error?: string;
+    reason?: string;
+    at?: string;
+  } | null;
+  readonly operations: readonly OperationView[];
+}
+
+/**
+ * A small client of the Berth HTTP API. Requests to a non-loopback URL are SigV4-signed for
+ * `execute-api`; network failures become `CliError(Unreachable)`, error answers `ApiError`.
+ *
+ * @example const api = createApiClient({ baseUrl: 'http://127.0.0.1:4568' }); await api.list();
+ */
+export function createApiClient(options: ApiClientOptions) {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? fetch;
+  const sign = !isLoopback(base);
+
+  const request = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> => {
+    const url = `${base}${path}`;
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    let sent: Record<string, string> = {
+      accept: 'application/json',
+      ...(text === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    };
+    if (sign) {
+      if (options.credentials === undefined) {
+        throw new CliError(ExitCode.Unreachable, `no AWS credentials to sign requests to ${base}`);
+      }
+      let credentials: Awaited<ReturnType<CredentialProvider>>;
+      try {
+        credentials = await options.credentials();
+      } catch (error) {
+        throw new CliError(ExitCode.Unreachable, `cannot load AWS credentials: ${(error as Error).message}`);
+      }
+      sent = await signRequest(
+        { method, url, headers: sent, ...(text === undefined ? {} : { body: text }) },
+        { credentials, region: regionOf(base, options.region) },
+      );
+    }
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        method,
+        headers: sent,
+        ...(text === undefined ? {} : { body: text }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      });
+    } catch (error) {
+      throw new CliError(
+        ExitCode.Unreachable,
+        `cannot reach the Berth API at ${base}: ${(error as Error).message}`,
+      );
+    }
+    const raw = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = raw === '' ? {} : JSON.parse(raw);
+    } catch {
+      parsed = { error: 'InvalidResponse', message: raw.slice(0, 200) };
+    }
+    if (!response.ok) throw new ApiError(response.status, (parsed ?? {}) as Record<string, unknown>);
+    return parsed as T;
+  };
+
+  const idempotent = (requestId: string | undefined) => ({ 'idempotency-key': requestId ?? randomUUID() });
+  const env = (name: string) => `/environments/${encodeURIComponent(name)}`;
+
+  return {
+    baseUrl: base,
+    create: (spec: unknown, requestId?: string) =>
+      request<Accepted>('POST', '/environments', spec, idempotent(requestId)),
+    async list(status?: string): Promise<EnvironmentSummary[]> {
+      const all: EnvironmentSummary[] = [];
+      let token: string | null = null;
+      do {
+        const q = new URLSearchParams();
+        if (status !== undefined) q.set('status', status);
+        if (token !== null) q.set('nextToken', token);
+        const qs = q.toString();
+        const page: { environments: EnvironmentSummary[]; nextToken: string | null } = await request(
+          'GET',
+          `/environments${qs === '' ? '' : `?${qs}`}`,
+        );
+        all.push(...page.environments);
+        token = page.nextToken;
+      } while (token !== null);
+      return all;
+    },
+    describe: (name: string) => request<EnvironmentView>('GET', env(name)),
+    down: (name: string, requestId?: string) =>
+      request<Accepted>('DELETE', env(name), undefined, idempotent(requestId)),
+    scale: (name: string, desiredCount: number, requestId?: string) =>
+      request<Accepted>('POST', `${env(name)}/scale`, { desiredCount }, idempotent(requestId)),
+    redeploy: (name: string, image: string | undefined, requestId?: string) =>
+      request<Accepted>(
+        'POST',
+        `${env(name)}/redeploy`,
+        image === undefined ? {} : { image },
+        idempotent(requestId),
+      ),
+    extend: (name: string, body: { hours: number } | { ttl: string }, requestId?: string) =>
+      request<Accepted>('POST', `${env(name)}/extend`, body, idempotent(requestId)),
+    plan: (
+      name: string,
+      body: { operation: string; spec?: unknown; desiredCount?: number; image?: string },
+    ) => request<{ operation: string; env: string; steps: unknown[] }>('POST', `${env(name)}/plan`, body),
+  };
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>;

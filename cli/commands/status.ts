@@ -1,0 +1,59 @@
+import type { EnvironmentView } from '../api-client.ts';
+import type { CommandContext } from '../context.ts';
+import { printJson } from '../context.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { formatStep } from '../progress.ts';
+
+/** The human description of one environment. */
+export const formatEnvironment = (env: EnvironmentView): string => {
+  const lines = [
+    `${env.name}: ${env.status}`,
+    `  url:      ${env.url ?? '—'}`,
+    `  owner:    ${env.owner ?? '—'}`,
+    `  expires:  ${env.expiresAt ?? '—'}${env.keep ? ' (kept)' : ''}`,
+  ];
+  const current = env.currentOperation;
+  if (current) {
+    lines.push(
+      `  running:  ${current.operation} ${current.operationId}${current.step ? ` — step ${current.step}` : ''}`,
+    );
+  }
+  const failure = env.lastFailure;
+  if (failure) {
+    lines.push(
+      `  last failure: ${failure.operation ?? ''}${failure.step ? ` at ${failure.step}` : ''}: ${failure.reason ?? failure.error ?? ''}${failure.at ? ` (${failure.at})` : ''}`,
+    );
+  }
+  return lines.join('\n');
+};
+
+/** `berth status <name> [--watch]`: with `--watch`, prints each new step until nothing runs. */
+export async function status(
+  ctx: CommandContext,
+  name: string,
+  options: { watch?: boolean },
+): Promise<ExitCode> {
+  let env = await ctx.api.describe(name);
+  if (ctx.json && !options.watch) {
+    printJson(ctx, env);
+    return ExitCode.Ok;
+  }
+  if (!ctx.json) ctx.io.stdout(`${formatEnvironment(env)}\n`);
+  if (!options.watch) return ExitCode.Ok;
+  const printed = new Map<string, number>();
+  for (const op of env.operations) printed.set(op.operationId, op.steps.length);
+  while (env.currentOperation) {
+    await ctx.io.sleep(ctx.pollMs);
+    env = await ctx.api.describe(name);
+    for (const op of env.operations) {
+      const seen = printed.get(op.operationId) ?? 0;
+      for (const step of op.steps.slice(seen)) {
+        if (!ctx.json) ctx.io.stdout(`${formatStep(step, op.startedAt)}\n`);
+      }
+      printed.set(op.operationId, op.steps.length);
+    }
+  }
+  if (ctx.json) printJson(ctx, env);
+  else ctx.io.stdout(`${env.name}: ${env.status}\n`);
+  return ExitCode.Ok;
+}

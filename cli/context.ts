@@ -1,0 +1,41 @@
+import type { ApiClient } from './api-client.ts';
+
+/** What the CLI touches of the outside world (tests pass fakes). */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Reads one line from stdin; `undefined` at end of input. */
+  readonly readLine: () => Promise<string | undefined>;
+  /** Whether a person can answer prompts (stdin is a TTY). */
+  readonly interactive: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly now: () => Date;
+  readonly fetch?: typeof fetch;
+}
+
+/** Options every command shares. */
+export interface GlobalOptions {
+  readonly api?: string;
+  readonly json?: boolean;
+}
+
+/** Options of commands that change something. */
+export interface MutationOptions {
+  readonly dryRun?: boolean;
+  readonly wait?: boolean;
+  readonly requestId?: string;
+  readonly timeout?: string;
+}
+
+export interface CommandContext {
+  readonly io: CliIo;
+  readonly api: ApiClient;
+  readonly json: boolean;
+  /** Poll interval while waiting (ms). */
+  readonly pollMs: number;
+}
+
+/** Prints a value as indented JSON (for `--json`). */
+export const printJson = (ctx: CommandContext, value: unknown): void =>
+  ctx.io.stdout(`${JSON.stringify(value, null, 2)}\n`);

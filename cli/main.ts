@@ -1,0 +1,200 @@
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { isBerthError } from '../functions/core/errors.ts';
+import { createApiClient, DEFAULT_API_URL } from './api-client.ts';
+import { down } from './commands/down.ts';
+import { extend } from './commands/extend.ts';
+import { logs } from './commands/logs.ts';
+import { ls } from './commands/ls.ts';
+import { redeploy } from './commands/redeploy.ts';
+import { scale } from './commands/scale.ts';
+import { status } from './commands/status.ts';
+import { up } from './commands/up.ts';
+import type { CliIo, CommandContext, GlobalOptions } from './context.ts';
+import { CliError, ExitCode } from './exit-codes.ts';
+import { isLoopback } from './sign.ts';
+
+/** The real terminal. */
+export function processIo(): CliIo {
+  let lines: AsyncIterator<string> | undefined;
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    async readLine() {
+      lines ??= createInterface({ input: process.stdin, terminal: false })[Symbol.asyncIterator]();
+      const next = await lines.next();
+      return next.done ? undefined : next.value;
+    },
+    interactive: Boolean(process.stdin.isTTY),
+    env: process.env,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => new Date(),
+  };
+}
+
+const mutationOptions = (command: Command): Command =>
+  command
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--no-wait', 'return after the API accepts the operation')
+    .option(
+      '--request-id <id>',
+      'idempotency key (default: a new UUID); retry with the same id to get the same operation',
+    )
+    .option('--timeout <duration>', 'how long to wait for the operation', '45m');
+
+/**
+ * Runs `berth` with `argv` (without `node` and the script) and returns the exit code.
+ *
+ * @example process.exitCode = await run(['ls', '--json']);
+ */
+export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let code: number = ExitCode.Ok;
+  const program = new Command('berth')
+    .description('Ephemeral Amazon ECS environments')
+    .option('--api <url>', 'Berth API URL (default $BERTH_API_URL or the local platform)')
+    .option('--json', 'print JSON for scripts')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError();
+
+  const context = (): CommandContext => {
+    const globals = program.opts<GlobalOptions>();
+    const baseUrl = globals.api ?? io.env['BERTH_API_URL'] ?? DEFAULT_API_URL;
+    try {
+      new URL(baseUrl);
+    } catch {
+      throw new CliError(ExitCode.Usage, `--api must be a URL (got "${baseUrl}")`);
+    }
+    const region = io.env['AWS_REGION'] ?? io.env['AWS_DEFAULT_REGION'];
+    return {
+      io,
+      json: globals.json ?? false,
+      pollMs: Number(io.env['BERTH_POLL_MS'] ?? 2000),
+      api: createApiClient({
+        baseUrl,
+        ...(region === undefined ? {} : { region }),
+        ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
+        ...(isLoopback(baseUrl) ? {} : { credentials: loadCredentials() }),
+      }),
+    };
+  };
+  const action =
+    <A extends unknown[]>(fn: (ctx: CommandContext, ...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      code = await fn(context(), ...args);
+    };
+
+  mutationOptions(
+    program
+      .command('up')
+      .description('create or converge an environment')
+      .argument('<name>', 'environment name')
+      .option('-f, --file <spec.json>', 'environment spec (JSON); flags override it')
+      .option('--image <ref>', 'container image')
+      .option('--port <n>', 'container port')
+      .option('--count <n>', 'desired task count')
+      .option('--health-path <path>', 'health check path')
+      .addOption(
+        new Option('--launch-type <type>', 'launch type').choices(['EC2', 'FARGATE', 'ec2', 'fargate']),
+      )
+      .addOption(new Option('--lb-mode <mode>', 'load balancer mode').choices(['dedicated', 'shared']))
+      .option('--ttl <duration>', 'time to live, e.g. 8h or 2d')
+      .option('--keep', 'keep through the nightly teardown')
+      .option('--owner <owner>', 'owner (default $BERTH_OWNER or $USER)')
+      .option('--keep-on-failure', 'do not roll back a failed up'),
+  ).action(action((ctx, name: string, options) => up(ctx, name, options)));
+
+  mutationOptions(
+    program
+      .command('down')
+      .description('tear an environment down')
+      .argument('<name>')
+      .option('-y, --yes', 'do not ask for confirmation'),
+  ).action(action((ctx, name: string, options) => down(ctx, name, options)));
+
+  mutationOptions(
+    program.command('scale').description('set the desired task count').argument('<name>').argument('<count>'),
+  ).action(action((ctx, name: string, count: string, options) => scale(ctx, name, count, options)));
+
+  mutationOptions(
+    program
+      .command('redeploy')
+      .description('deploy a new image (or re-pull the current one)')
+      .argument('<name>')
+      .option('--image <ref>', 'new image'),
+  ).action(action((ctx, name: string, options) => redeploy(ctx, name, options)));
+
+  program
+    .command('extend')
+    .description('push the expiry forward')
+    .argument('<name>')
+    .argument('<duration>', 'e.g. 8h, 2d, or hours')
+    .option('--dry-run', 'show the new expiry and change nothing')
+    .option('--request-id <id>', 'idempotency key')
+    .action(action((ctx, name: string, duration: string, options) => extend(ctx, name, duration, options)));
+
+  program
+    .command('ls')
+    .description('list environments')
+    .option('--status <status>', 'only environments with this status')
+    .action(action((ctx, options) => ls(ctx, options)));
+
+  program
+    .command('status')
+    .description('show an environment')
+    .argument('<name>')
+    .option('-w, --watch', 'follow the running operation step by step')
+    .action(action((ctx, name: string, options) => status(ctx, name, options)));
+
+  program
+    .command('logs')
+    .description('operation history with steps')
+    .argument('<name>')
+    .action(action((ctx, name: string) => logs(ctx, name)));
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    return reportError(error, io, program.opts<GlobalOptions>().json ?? false);
+  }
+}
+
+const reportError = (error: unknown, io: CliIo, json: boolean): number => {
+  if (error instanceof CommanderError) {
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.exitCode === 0
+    ) {
+      return ExitCode.Ok;
+    }
+    return ExitCode.Usage; // commander already printed the message
+  }
+  if (error instanceof CliError) {
+    if (json)
+      io.stdout(
+        `${JSON.stringify({ error: error.message, exitCode: error.code, details: error.details ?? null })}\n`,
+      );
+    io.stderr(`berth: ${error.message}\n`);
+    return error.code;
+  }
+  if (isBerthError(error) && error.name === 'ValidationError') {
+    io.stderr(`berth: ${error.message}\n`);
+    return ExitCode.Usage;
+  }
+  io.stderr(`berth: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+  return ExitCode.OperationFailed;
+};
+
+/** Credentials from the default Node provider chain, loaded on first use. */
+const loadCredentials = () => async () => {
+  const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+  return fromNodeProviderChain()();
+};
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.on('SIGINT', () => process.exit(ExitCode.Aborted));
+  process.exitCode = await run(process.argv.slice(2));
+}
