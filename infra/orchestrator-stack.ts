@@ -1,13 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import {
-  ArnFormat,
-  CfnOutput,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  Validations,
-} from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -232,7 +224,6 @@ export class OrchestratorStack extends Stack {
         includeExecutionData: true,
       },
       tracingEnabled: true,
-      timeout: Duration.hours(2),
     });
     for (const entry of STATE_MACHINE_HANDLERS) {
       if (entry.id !== 'Nightly') fn(entry.id).grantInvoke(this.lifecycleStateMachine);
@@ -256,7 +247,6 @@ export class OrchestratorStack extends Stack {
         includeExecutionData: true,
       },
       tracingEnabled: true,
-      timeout: Duration.hours(12),
     });
     this.nightlyStateMachine.node.addDependency(this.lifecycleStateMachine);
     fn('Nightly').grantInvoke(this.nightlyStateMachine);

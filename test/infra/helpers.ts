@@ -50,12 +50,13 @@ export const synthesize = (
   } catch {
     // no report: no findings
   }
-  let network: Template | undefined;
-  let orchestrator: Template | undefined;
+  // A synth with findings has no templates to read; otherwise read them now, before any cleanup.
+  let network: Template | undefined = findings.length === 0 ? Template.fromStack(stacks.network) : undefined;
+  let orchestrator: Template | undefined =
+    findings.length === 0 ? Template.fromStack(stacks.orchestrator) : undefined;
   return {
     app,
     stacks,
-    // Lazy: a synth with findings has no templates to read.
     get network() {
       network ??= Template.fromStack(stacks.network);
       return network;

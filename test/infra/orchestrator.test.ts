@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_ROUTES } from '../../functions/handlers/http/routes.ts';
@@ -121,6 +123,19 @@ describe('state machines', () => {
         IncludeExecutionData: true,
       });
       expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    }
+  });
+
+  it('deploys the committed ASL files unchanged, with substitutions', () => {
+    const assets = readdirSync(synth.outdir).filter((f) => /^asset\..*\.json$/.test(f));
+    const contents = assets.map((f) => readFileSync(join(synth.outdir, f), 'utf8'));
+    for (const file of ['lifecycle', 'nightly-teardown']) {
+      const asl = readFileSync(new URL(`../../statemachine/${file}.asl.json`, import.meta.url), 'utf8');
+      expect(contents).toContain(asl);
+    }
+    for (const [, machine] of resourcesOf('AWS::StepFunctions::StateMachine')) {
+      expect(machine.Properties.DefinitionS3Location).toBeDefined();
+      expect(Object.keys(machine.Properties.DefinitionSubstitutions).length).toBeGreaterThan(1);
     }
   });
 });
