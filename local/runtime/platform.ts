@@ -62,6 +62,8 @@ export interface PlatformOptions {
   faults?: FaultsPatch;
   /** Extra environment variables for the handlers (e.g. `BERTH_NOTIFY_WEBHOOK_URL`, `BERTH_LOCK_TTL_SECONDS`). */
   env?: Record<string, string>;
+  /** Handler log level (`POWERTOOLS_LOG_LEVEL`): DEBUG, INFO, WARN, ERROR or SILENT. Default: unchanged (INFO). */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Replace handlers by file name (tests). */
   handlerOverrides?: Record<string, LambdaHandler>;
 }
@@ -311,6 +313,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         BERTH_SLACK_SECRET_ARN: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:secret:berth/slack-signing-secret`,
         BERTH_PROBE_ENDPOINT: cloud.url,
         BERTH_PLAN_FUNCTION_NAME: functionNameFor('plan'),
+        ...(options.logLevel ? { POWERTOOLS_LOG_LEVEL: options.logLevel } : {}),
         ...(options.env ?? {}),
       };
       setEnv(handlerEnv);

@@ -29,7 +29,12 @@ describe('environment lifecycle through the HTTP API', () => {
   it('answers through the load balancer from the workload', async () => {
     const answer = await e2e.throughAlb(url, '/');
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ env: 'demo', image: 'berth/hello:1', family: 'berth-demo' });
+    expect(answer.body).toMatchObject({
+      cluster: 'berth-demo',
+      service: 'berth-demo',
+      image: 'berth/hello:1',
+      family: 'berth-demo',
+    });
   });
 
   it('spreads requests across three tasks after scale', async () => {

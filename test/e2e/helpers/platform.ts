@@ -1,30 +1,11 @@
 import '../../../local/runtime/polyfills.ts';
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import {
-  DescribeInstancesCommand,
-  DescribeLaunchTemplatesCommand,
-  DescribeSecurityGroupsCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
-import {
-  DescribeCapacityProvidersCommand,
-  DescribeClustersCommand,
-  DescribeServicesCommand,
-  ECSClient,
-  ListClustersCommand,
-  ListTaskDefinitionsCommand,
-} from '@aws-sdk/client-ecs';
-import {
-  DescribeListenersCommand,
-  DescribeLoadBalancersCommand,
-  DescribeRulesCommand,
-  DescribeTagsCommand,
-  DescribeTargetGroupsCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -32,6 +13,7 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import { expect } from 'vitest';
+import { leftoversOf } from '../../../local/runtime/leftovers.ts';
 import {
   type PlatformOptions,
   type RunningPlatform,
@@ -81,6 +63,7 @@ export async function startE2EPlatform(options: PlatformOptions = {}): Promise<E
   const platform = await startPlatform({
     profile: 'instant',
     slackSigningSecret: SLACK_SECRET,
+    logLevel: 'ERROR',
     ...options,
     ports: { cloud: 0, sfn: 0, api: 0 },
   });
@@ -147,7 +130,6 @@ export async function startE2EPlatform(options: PlatformOptions = {}): Promise<E
 
   const throughAlb: E2EPlatform['throughAlb'] = async (url, path = '/') => {
     const target = new URL(url);
-    const { request } = await import('node:http');
     return new Promise((resolve, reject) => {
       const req = request(
         {
@@ -180,9 +162,7 @@ export async function startE2EPlatform(options: PlatformOptions = {}): Promise<E
   };
 
   const assertNothingLeft: E2EPlatform['assertNothingLeft'] = async (env) => {
-    const leftovers = await findLeftovers(clients, env);
-    const state = await control('/_berth/state');
-    leftovers.push(...findTaggedInState(state, env));
+    const leftovers = await leftoversOf(platform.urls.cloud, env);
     expect(leftovers, `resources tagged berth:env=${env} left in the local cloud`).toEqual([]);
   };
 
@@ -200,160 +180,6 @@ export async function startE2EPlatform(options: PlatformOptions = {}): Promise<E
       await platform.stop();
     },
   };
-}
-
-const isEnvTagged = (
-  tags: ReadonlyArray<{ Key?: string | undefined; Value?: string | undefined }> | undefined,
-  env: string,
-): boolean => (tags ?? []).some((t) => t.Key === 'berth:env' && t.Value === env);
-
-/** Lists, through real describe calls, every live resource tagged (or named) for the environment. */
-async function findLeftovers(clients: E2EPlatform['clients'], env: string): Promise<string[]> {
-  const left: string[] = [];
-  const prefix = `berth-${env}`;
-  const clusters = (await clients.ecs.send(new ListClustersCommand({}))).clusterArns ?? [];
-  if (clusters.length > 0) {
-    const described = await clients.ecs.send(new DescribeClustersCommand({ clusters, include: ['TAGS'] }));
-    for (const cluster of described.clusters ?? []) {
-      if (cluster.status !== 'ACTIVE') continue;
-      if (
-        cluster.clusterName === prefix ||
-        isEnvTagged(
-          cluster.tags?.map((t) => ({ Key: t.key, Value: t.value })),
-          env,
-        )
-      ) {
-        left.push(`ecs cluster ${cluster.clusterName}`);
-        const services = await clients.ecs.send(
-          new DescribeServicesCommand({ cluster: cluster.clusterArn, services: [prefix] }),
-        );
-        for (const service of services.services ?? []) {
-          if (service.status !== 'INACTIVE') left.push(`ecs service ${service.serviceName}`);
-        }
-      }
-    }
-  }
-  const taskDefinitions = await clients.ecs.send(
-    new ListTaskDefinitionsCommand({ familyPrefix: prefix, status: 'ACTIVE' }),
-  );
-  for (const arn of taskDefinitions.taskDefinitionArns ?? []) {
-    if (arn.includes(`:task-definition/${prefix}:`)) left.push(`task definition ${arn}`);
-  }
-  const providers = await clients.ecs.send(new DescribeCapacityProvidersCommand({ include: ['TAGS'] }));
-  for (const provider of providers.capacityProviders ?? []) {
-    if (provider.status === 'INACTIVE') continue;
-    if (
-      isEnvTagged(
-        provider.tags?.map((t) => ({ Key: t.key, Value: t.value })),
-        env,
-      ) ||
-      provider.name === `${prefix}-cp`
-    ) {
-      left.push(`capacity provider ${provider.name}`);
-    }
-  }
-  const groups = await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({}));
-  for (const group of groups.AutoScalingGroups ?? []) {
-    if (isEnvTagged(group.Tags, env) || group.AutoScalingGroupName === `${prefix}-asg`) {
-      left.push(`auto scaling group ${group.AutoScalingGroupName}`);
-    }
-  }
-  const securityGroups = await clients.ec2.send(
-    new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:berth:env', Values: [env] }] }),
-  );
-  for (const sg of securityGroups.SecurityGroups ?? [])
-    left.push(`security group ${sg.GroupName} ${sg.GroupId}`);
-  const templates = await clients.ec2.send(
-    new DescribeLaunchTemplatesCommand({ Filters: [{ Name: 'tag:berth:env', Values: [env] }] }),
-  );
-  for (const lt of templates.LaunchTemplates ?? []) left.push(`launch template ${lt.LaunchTemplateName}`);
-  const instances = await clients.ec2.send(
-    new DescribeInstancesCommand({ Filters: [{ Name: 'tag:berth:env', Values: [env] }] }),
-  );
-  for (const reservation of instances.Reservations ?? []) {
-    for (const instance of reservation.Instances ?? []) {
-      if (instance.State?.Name !== 'terminated')
-        left.push(`instance ${instance.InstanceId} (${instance.State?.Name})`);
-    }
-  }
-  const loadBalancers = (await clients.elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
-  const targetGroups = (await clients.elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
-  const arns = [
-    ...loadBalancers.map((lb) => lb.LoadBalancerArn!),
-    ...targetGroups.map((tg) => tg.TargetGroupArn!),
-  ];
-  const ruleArns: string[] = [];
-  for (const lb of loadBalancers) {
-    const listeners = await clients.elbv2.send(
-      new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }),
-    );
-    for (const listener of listeners.Listeners ?? []) {
-      const rules = await clients.elbv2.send(new DescribeRulesCommand({ ListenerArn: listener.ListenerArn }));
-      for (const rule of rules.Rules ?? []) if (!rule.IsDefault) ruleArns.push(rule.RuleArn!);
-    }
-  }
-  const all = [...arns, ...ruleArns];
-  for (let i = 0; i < all.length; i += 20) {
-    const tags = await clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: all.slice(i, i + 20) }));
-    for (const description of tags.TagDescriptions ?? []) {
-      if (isEnvTagged(description.Tags, env)) left.push(`elbv2 ${description.ResourceArn}`);
-    }
-  }
-  for (const lb of loadBalancers)
-    if (lb.LoadBalancerName === `${prefix}-alb`) left.push(`load balancer ${lb.LoadBalancerName}`);
-  for (const tg of targetGroups)
-    if (tg.TargetGroupName === `${prefix}-tg`) left.push(`target group ${tg.TargetGroupName}`);
-  return [...new Set(left)];
-}
-
-const GONE = /^(terminated|inactive|deleted|deregistered|deleting|shutting-down|stopped|draining)$/i;
-
-/** Walks the cloud's `/_berth/state` dump for live objects carrying the `berth:env=<env>` tag. */
-export function findTaggedInState(state: unknown, env: string): string[] {
-  const found: string[] = [];
-  const tagged = (tags: unknown): boolean => {
-    if (Array.isArray(tags)) {
-      return tags.some((t) => {
-        const tag = t as Record<string, unknown>;
-        return (tag['Key'] ?? tag['key']) === 'berth:env' && (tag['Value'] ?? tag['value']) === env;
-      });
-    }
-    if (tags && typeof tags === 'object') return (tags as Record<string, unknown>)['berth:env'] === env;
-    return false;
-  };
-  const statusOf = (node: Record<string, unknown>): string | undefined => {
-    for (const key of ['status', 'state', 'Status', 'State', 'lifecycleState', 'LifecycleState']) {
-      const value = node[key];
-      if (typeof value === 'string') return value;
-      if (value && typeof value === 'object') {
-        const name =
-          (value as Record<string, unknown>)['name'] ??
-          (value as Record<string, unknown>)['Name'] ??
-          (value as Record<string, unknown>)['code'];
-        if (typeof name === 'string') return name;
-      }
-    }
-    return undefined;
-  };
-  const visit = (node: unknown, where: string): void => {
-    if (Array.isArray(node)) {
-      for (const [i, item] of node.entries()) visit(item, `${where}[${i}]`);
-      return;
-    }
-    if (!node || typeof node !== 'object') return;
-    const record = node as Record<string, unknown>;
-    const tags = record['tags'] ?? record['Tags'];
-    if (tagged(tags)) {
-      const status = statusOf(record);
-      if (!status || !GONE.test(status)) found.push(`${where}${status ? ` (${status})` : ''}`);
-    }
-    for (const [key, value] of Object.entries(record)) {
-      if (key === 'tags' || key === 'Tags') continue;
-      visit(value, `${where}.${key}`);
-    }
-  };
-  visit(state, 'state');
-  return found;
 }
 
 /** Signs a Slack request body like Slack does. */
