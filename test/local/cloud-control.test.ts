@@ -68,7 +68,8 @@ describe('control endpoints', () => {
   test('an unknown control path answers 404 with the list of endpoints', async () => {
     const res = await fetch(`${t.url}/_berth/nope`);
     expect(res.status).toBe(404);
-    expect((await res.json()).endpoints).toContain('POST /_berth/reset');
+    const body = (await res.json()) as { endpoints: string[] };
+    expect(body.endpoints).toContain('POST /_berth/reset');
   });
 });
 
