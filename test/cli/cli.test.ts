@@ -1,0 +1,396 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../cli/exit-codes.ts';
+import { run } from '../../cli/main.ts';
+import { FakeApi, testIo } from './fake-api.ts';
+
+const api = new FakeApi();
+beforeAll(() => api.start());
+afterAll(() => api.stop());
+beforeEach(() => api.reset());
+
+const ACCEPTED = (operation: string, env = 'demo') => ({
+  status: 202,
+  body: {
+    operationId: 'op-1',
+    executionArn: `arn:aws:states:us-east-1:000000000000:execution:berth-lifecycle:${operation}-${env}-op-1`,
+    env,
+    operation,
+    statusUrl: `/environments/${env}`,
+  },
+});
+
+const envView = (
+  operationStatus: string,
+  steps: { step: string; status: string; at: string; detail?: string }[],
+) => ({
+  status: 200,
+  body: {
+    name: 'demo',
+    status: operationStatus === 'failed' ? 'failed' : 'ready',
+    url: 'http://berth-demo-alb.elb.localhost',
+    owner: 'ana',
+    expiresAt: '2026-01-02T12:00:00.000Z',
+    keep: false,
+    currentOperation:
+      operationStatus === 'running' ? { operationId: 'op-1', operation: 'up', step: 'creating' } : null,
+    spec: {},
+    lastFailure:
+      operationStatus === 'failed'
+        ? {
+            operation: 'up',
+            step: 'VerifyUp',
+            error: 'UnhealthyError',
+            reason: 'Target.ResponseCodeMismatch',
+          }
+        : null,
+    operations: [
+      {
+        operationId: 'op-1',
+        operation: 'up',
+        status: operationStatus,
+        requestedBy: 'anonymous',
+        startedAt: '2026-01-01T12:00:00.000Z',
+        finishedAt: operationStatus === 'running' ? null : '2026-01-01T12:01:05.000Z',
+        steps,
+        error: null,
+      },
+    ],
+  },
+});
+
+const cli = async (args: string[], options: Parameters<typeof testIo>[0] = {}) => {
+  const t = testIo(options);
+  const code = await run(['--api', api.url, ...args], t.io);
+  return { code, stdout: t.stdout(), stderr: t.stderr() };
+};
+
+describe('berth up', () => {
+  it('sends the spec built from flags with an idempotency key and waits for the steps', async () => {
+    api.on('POST', '/environments', ACCEPTED('up'));
+    api.on('GET', '/environments/demo', (_r, n) =>
+      n === 1
+        ? envView('running', [{ step: 'creating', status: 'creating', at: '2026-01-01T12:00:01.000Z' }])
+        : envView('succeeded', [
+            { step: 'creating', status: 'creating', at: '2026-01-01T12:00:01.000Z' },
+            { step: 'ready', status: 'ready', at: '2026-01-01T12:01:05.000Z' },
+          ]),
+    );
+    const { code, stdout } = await cli([
+      'up',
+      'demo',
+      '--image',
+      'nginx:1.27',
+      '--port',
+      '8080',
+      '--count',
+      '2',
+      '--health-path',
+      '/healthz',
+      '--launch-type',
+      'EC2',
+      '--lb-mode',
+      'shared',
+      '--ttl',
+      '8h',
+      '--keep',
+      '--keep-on-failure',
+    ]);
+    expect(code).toBe(ExitCode.Ok);
+    const post = api.requests.find((r) => r.method === 'POST');
+    expect(post?.body).toEqual({
+      name: 'demo',
+      image: 'nginx:1.27',
+      containerPort: 8080,
+      desiredCount: 2,
+      healthCheck: { path: '/healthz' },
+      launchType: 'EC2',
+      loadBalancer: { mode: 'shared' },
+      ttl: '8h',
+      keep: true,
+      keepOnFailure: true,
+      owner: 'ana',
+    });
+    expect(post?.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(stdout).toContain('creating');
+    expect(stdout).toMatch(/✓ ready\s+ready\s+\+1m05s/);
+    expect(stdout).toContain('up of demo succeeded in 1m05s — http://berth-demo-alb.elb.localhost');
+  });
+
+  it('reads the spec from --file and lets flags override it', async () => {
+    api.on('POST', '/environments', ACCEPTED('up'));
+    const dir = await mkdtemp(join(tmpdir(), 'berth-cli-'));
+    const file = join(dir, 'spec.json');
+    await writeFile(
+      file,
+      JSON.stringify({ name: 'demo', image: 'nginx:1.26', owner: 'bo', desiredCount: 3 }),
+    );
+    const { code } = await cli(['up', 'demo', '--file', file, '--image', 'nginx:1.27', '--no-wait']);
+    expect(code).toBe(ExitCode.Ok);
+    expect(api.requests[0]?.body).toEqual({
+      name: 'demo',
+      image: 'nginx:1.27',
+      owner: 'bo',
+      desiredCount: 3,
+    });
+  });
+
+  it('exits 1 and names the failing step when the operation fails', async () => {
+    api.on('POST', '/environments', ACCEPTED('up'));
+    api.on(
+      'GET',
+      '/environments/demo',
+      envView('failed', [{ step: 'failed', status: 'failed', at: '2026-01-01T12:01:05.000Z' }]),
+    );
+    const { code, stdout } = await cli(['up', 'demo', '--image', 'nginx:1.27']);
+    expect(code).toBe(ExitCode.OperationFailed);
+    expect(stdout).toContain('up of demo failed at step VerifyUp after 1m05s: Target.ResponseCodeMismatch');
+  });
+
+  it('validates the spec locally and sends nothing', async () => {
+    const { code, stderr } = await cli(['up', 'demo', '--image', 'not an image', '--count', '500']);
+    expect(code).toBe(ExitCode.Usage);
+    expect(stderr).toContain('image: must be a container image reference');
+    expect(stderr).toContain('desiredCount: must be an integer from 0 to 100');
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('prints the plan with --dry-run and starts nothing', async () => {
+    api.on('POST', '/environments/demo/plan', {
+      status: 200,
+      body: {
+        operation: 'up',
+        env: 'demo',
+        steps: [
+          {
+            stage: 'service',
+            action: 'create',
+            resource: 'ECS service berth-demo',
+            reason: 'does not exist',
+          },
+        ],
+      },
+    });
+    const { code, stdout } = await cli(['up', 'demo', '--image', 'nginx:1.27', '--dry-run']);
+    expect(code).toBe(ExitCode.Ok);
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /environments/demo/plan']);
+    expect(api.requests[0]?.body).toMatchObject({
+      operation: 'up',
+      spec: { name: 'demo', image: 'nginx:1.27' },
+    });
+    expect(stdout).toContain('1. service  create  ECS service berth-demo — does not exist');
+  });
+
+  it('prints the 202 as JSON with --json --no-wait', async () => {
+    api.on('POST', '/environments', ACCEPTED('up'));
+    const { code, stdout } = await cli(['--json', 'up', 'demo', '--image', 'nginx:1.27', '--no-wait']);
+    expect(code).toBe(ExitCode.Ok);
+    expect(JSON.parse(stdout)).toEqual(ACCEPTED('up').body);
+  });
+
+  it('uses --request-id as the idempotency key', async () => {
+    api.on('POST', '/environments', ACCEPTED('up'));
+    await cli(['up', 'demo', '--image', 'nginx:1.27', '--no-wait', '--request-id', 'retry-7']);
+    expect(api.requests[0]?.headers['idempotency-key']).toBe('retry-7');
+  });
+});
+
+describe('berth down', () => {
+  it('tears down after the name is typed', async () => {
+    api.on('DELETE', '/environments/demo', ACCEPTED('down'));
+    const { code, stderr } = await cli(['down', 'demo', '--no-wait'], { interactive: true, stdin: ['demo'] });
+    expect(code).toBe(ExitCode.Ok);
+    expect(stderr).toContain('Type its name to confirm');
+    expect(api.requests.map((r) => r.method)).toEqual(['DELETE']);
+  });
+
+  it('aborts with 130 when a different name is typed', async () => {
+    const { code, stderr } = await cli(['down', 'demo'], { interactive: true, stdin: ['dmeo'] });
+    expect(code).toBe(ExitCode.Aborted);
+    expect(stderr).toContain('berth: aborted: "dmeo" is not "demo"');
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('refuses without --yes when not interactive', async () => {
+    const { code, stderr } = await cli(['down', 'demo']);
+    expect(code).toBe(ExitCode.Usage);
+    expect(stderr).toContain('refusing to tear down "demo" without --yes in a non-interactive session');
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('skips the question with --yes', async () => {
+    api.on('DELETE', '/environments/demo', ACCEPTED('down'));
+    expect((await cli(['down', 'demo', '--yes', '--no-wait'])).code).toBe(ExitCode.Ok);
+  });
+
+  it('exits 3 for an unknown environment', async () => {
+    api.on('DELETE', '/environments/ghost', {
+      status: 404,
+      body: { error: 'NotFoundError', message: 'environment "ghost" does not exist' },
+    });
+    const { code, stderr } = await cli(['down', 'ghost', '--yes']);
+    expect(code).toBe(ExitCode.NotFound);
+    expect(stderr).toContain('berth: NotFoundError: environment "ghost" does not exist');
+  });
+});
+
+describe('berth scale, redeploy, extend', () => {
+  it('scale sends the desired count', async () => {
+    api.on('POST', '/environments/demo/scale', ACCEPTED('scale'));
+    expect((await cli(['scale', 'demo', '3', '--no-wait'])).code).toBe(ExitCode.Ok);
+    expect(api.requests[0]?.body).toEqual({ desiredCount: 3 });
+  });
+
+  it('scale rejects a non-number locally', async () => {
+    const { code, stderr } = await cli(['scale', 'demo', 'three']);
+    expect(code).toBe(ExitCode.Usage);
+    expect(stderr).toContain('count must be a whole number from 0 to 100 (got "three")');
+  });
+
+  it('scale exits 4 when another operation is running', async () => {
+    api.on('POST', '/environments/demo/scale', {
+      status: 409,
+      body: { error: 'OperationInProgressError', message: 'environment "demo" is busy: up op-0 is running' },
+    });
+    const { code, stderr } = await cli(['scale', 'demo', '2']);
+    expect(code).toBe(ExitCode.Conflict);
+    expect(stderr).toContain('environment "demo" is busy: up op-0 is running');
+  });
+
+  it('scale --dry-run calls the plan route', async () => {
+    api.on('POST', '/environments/demo/plan', {
+      status: 200,
+      body: { operation: 'scale', env: 'demo', steps: [] },
+    });
+    const { stdout } = await cli(['scale', 'demo', '2', '--dry-run']);
+    expect(api.requests[0]?.body).toEqual({ operation: 'scale', desiredCount: 2 });
+    expect(stdout).toContain('No changes.');
+  });
+
+  it('redeploy sends the image', async () => {
+    api.on('POST', '/environments/demo/redeploy', ACCEPTED('redeploy'));
+    await cli(['redeploy', 'demo', '--image', 'nginx:1.28', '--no-wait']);
+    expect(api.requests[0]?.body).toEqual({ image: 'nginx:1.28' });
+  });
+
+  it('extend converts a duration to hours', async () => {
+    api.on('POST', '/environments/demo/extend', ACCEPTED('extend'));
+    const { code, stdout } = await cli(['extend', 'demo', '2d']);
+    expect(code).toBe(ExitCode.Ok);
+    expect(api.requests[0]?.body).toEqual({ hours: 48 });
+    expect(stdout).toContain('extend of demo by 48 h accepted: operation op-1');
+  });
+
+  it('extend rejects minutes', async () => {
+    const { code, stderr } = await cli(['extend', 'demo', '90m']);
+    expect(code).toBe(ExitCode.Usage);
+    expect(stderr).toContain('duration must be whole hours like 8h, 2d or 12 (got "90m")');
+  });
+});
+
+describe('berth ls, status, logs', () => {
+  it('ls prints a table and follows nextToken', async () => {
+    api.on('GET', '/environments', {
+      status: 200,
+      body: {
+        environments: [
+          {
+            name: 'a',
+            status: 'ready',
+            url: null,
+            owner: 'ana',
+            expiresAt: null,
+            keep: true,
+            currentOperation: null,
+          },
+        ],
+        nextToken: 'Yg',
+      },
+    });
+    api.on('GET', '/environments?nextToken=Yg', {
+      status: 200,
+      body: {
+        environments: [
+          {
+            name: 'b',
+            status: 'failed',
+            url: null,
+            owner: null,
+            expiresAt: null,
+            keep: false,
+            currentOperation: null,
+          },
+        ],
+        nextToken: null,
+      },
+    });
+    const { code, stdout } = await cli(['ls']);
+    expect(code).toBe(ExitCode.Ok);
+    expect(stdout.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+OWNER\s+EXPIRES\s+KEEP\s+URL$/);
+    expect(stdout).toMatch(/\na\s+ready\s+ana/);
+    expect(stdout).toMatch(/\nb\s+failed/);
+  });
+
+  it('ls --json prints the list', async () => {
+    api.on('GET', '/environments?status=ready', { status: 200, body: { environments: [], nextToken: null } });
+    const { stdout } = await cli(['--json', 'ls', '--status', 'ready']);
+    expect(JSON.parse(stdout)).toEqual([]);
+  });
+
+  it('status prints the environment with its last failure', async () => {
+    api.on('GET', '/environments/demo', envView('failed', []));
+    const { code, stdout } = await cli(['status', 'demo']);
+    expect(code).toBe(ExitCode.Ok);
+    expect(stdout).toContain('demo: failed');
+    expect(stdout).toContain('last failure: up at VerifyUp: Target.ResponseCodeMismatch');
+  });
+
+  it('status --watch prints steps until nothing runs', async () => {
+    api.on('GET', '/environments/demo', (_r, n) =>
+      n === 1
+        ? envView('running', [])
+        : envView('succeeded', [{ step: 'ready', status: 'ready', at: '2026-01-01T12:00:30.000Z' }]),
+    );
+    const { code, stdout } = await cli(['status', 'demo', '--watch']);
+    expect(code).toBe(ExitCode.Ok);
+    expect(stdout).toMatch(/✓ ready\s+ready\s+\+30s/);
+  });
+
+  it('logs prints operations with their steps', async () => {
+    api.on(
+      'GET',
+      '/environments/demo',
+      envView('succeeded', [{ step: 'creating', status: 'creating', at: '2026-01-01T12:00:02.000Z' }]),
+    );
+    const { stdout } = await cli(['logs', 'demo']);
+    expect(stdout).toContain('up succeeded in 1m05s  (operation op-1, by anonymous)');
+    expect(stdout).toMatch(/creating\s+creating\s+\+2s/);
+  });
+});
+
+describe('berth errors', () => {
+  it('exits 5 when the API is unreachable', async () => {
+    const t = testIo();
+    const code = await run(['--api', 'http://127.0.0.1:1', 'ls'], t.io);
+    expect(code).toBe(ExitCode.Unreachable);
+    expect(t.stderr()).toContain('cannot reach the Berth API at http://127.0.0.1:1');
+  });
+
+  it('exits 2 for an unknown command', async () => {
+    const { code, stderr } = await cli(['launch']);
+    expect(code).toBe(ExitCode.Usage);
+    expect(stderr).toContain("unknown command 'launch'");
+  });
+
+  it('prints the error as JSON with --json', async () => {
+    api.on('GET', '/environments/ghost', {
+      status: 404,
+      body: { error: 'NotFoundError', message: 'no ghost' },
+    });
+    const { code, stdout } = await cli(['--json', 'status', 'ghost']);
+    expect(code).toBe(ExitCode.NotFound);
+    expect(JSON.parse(stdout)).toMatchObject({ error: 'NotFoundError: no ghost', exitCode: 3 });
+  });
+});
