@@ -86,4 +86,3 @@ export const testIo = (
   };
   return { io, stdout: () => out.join(''), stderr: () => err.join('') };
 };
-
