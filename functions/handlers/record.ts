@@ -1,0 +1,165 @@
+import type { EnvironmentStatus, StatusUpdate } from '../adapters/registry.ts';
+import { expiresAt } from '../core/duration.ts';
+import { parseEnvSpec } from '../core/env-spec.ts';
+import { ValidationError } from '../core/errors.ts';
+import { defaultDeps, type HandlerDeps, runStep } from './runtime.ts';
+
+const STATUSES: readonly EnvironmentStatus[] = [
+  'creating',
+  'ready',
+  'scaling',
+  'redeploying',
+  'tearing-down',
+  'deleted',
+  'failed',
+  'rolling-back',
+];
+const FINAL: ReadonlySet<EnvironmentStatus> = new Set(['ready', 'deleted', 'failed']);
+
+/** Input of the record handler (ASL `Record*` Parameters). */
+export interface RecordEvent {
+  readonly env: string;
+  readonly operation: string;
+  readonly requestId: string;
+  readonly requestedBy?: string;
+  readonly executionArn?: string;
+  readonly status: EnvironmentStatus;
+  readonly step?: string;
+  /** `up`: the requested spec (stored; sets owner, keep, expiresAt). */
+  readonly spec?: unknown;
+  readonly resources?: Record<string, unknown>;
+  readonly url?: string;
+  /** `scale`: stored into the spec. */
+  readonly desiredCount?: number;
+  /** `redeploy`: the deployed revision (noted in the step). */
+  readonly taskDefinitionArn?: string;
+  readonly failure?: { readonly step?: string; readonly error?: string; readonly cause?: string };
+}
+
+export interface RecordResult {
+  readonly status: EnvironmentStatus;
+  readonly operationId: string;
+  readonly updatedAt: string;
+}
+
+export type RecordDeps = Pick<HandlerDeps, 'registry' | 'now' | 'logger'>;
+
+/** Cause strings from Step Functions are often JSON (`{"errorMessage": …}`): keep the message. */
+function reasonOf(cause: string | undefined): string {
+  if (!cause) return '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown; message?: unknown };
+    const message = parsed.errorMessage ?? parsed.message;
+    return typeof message === 'string' ? message : cause;
+  } catch {
+    return cause;
+  }
+}
+
+/**
+ * Writes the registry side of a lifecycle step: the environment's status, current operation and
+ * step, resources, URL, spec (on `up`) and last failure; the operation item (created on its first
+ * record, a step appended on each, finished on ready/deleted/failed).
+ */
+export function makeHandler(deps: RecordDeps) {
+  return async (event: RecordEvent): Promise<RecordResult> =>
+    runStep(deps.logger, `record-${event?.status}`, event as never, async () => {
+      if (!event?.env) throw new ValidationError('env', 'is required');
+      if (!event.requestId) throw new ValidationError('requestId', 'is required');
+      if (!STATUSES.includes(event.status)) {
+        throw new ValidationError('status', `must be one of ${STATUSES.join(', ')}`);
+      }
+      const now = deps.now();
+      const at = now.toISOString();
+      const operationId = event.requestId;
+      const existing = await deps.registry.getEnvironment(event.env);
+      const current = existing?.currentOperation;
+      const sameOperation = current?.operationId === operationId;
+      const startedAt = sameOperation && current ? current.startedAt : at;
+      const opKey = { startedAt, operationId };
+
+      if (!sameOperation) {
+        await deps.registry.recordOperation({
+          env: event.env,
+          operationId,
+          operation: event.operation,
+          requestId: event.requestId,
+          requestedBy: event.requestedBy ?? 'unknown',
+          ...(event.executionArn ? { executionArn: event.executionArn } : {}),
+          status: 'running',
+          steps: [],
+          startedAt,
+        });
+      }
+
+      const step = event.step ?? event.status;
+      const update: { -readonly [K in keyof StatusUpdate]: StatusUpdate[K] } = {
+        status: event.status,
+        currentOperation: FINAL.has(event.status)
+          ? null
+          : {
+              operationId,
+              operation: event.operation,
+              ...(event.executionArn ? { executionArn: event.executionArn } : {}),
+              step,
+              startedAt,
+            },
+      };
+      if (event.spec !== undefined && event.spec !== null) {
+        const spec = parseEnvSpec(event.spec);
+        update.expiresAt = expiresAt(now, spec.ttl);
+        update.keep = spec.keep;
+        await deps.registry.putEnvironment({
+          ...(existing ?? {}),
+          name: event.env,
+          status: event.status,
+          spec,
+          owner: spec.owner,
+          keep: spec.keep,
+          expiresAt: update.expiresAt,
+          createdAt: existing?.createdAt ?? at,
+          updatedAt: at,
+        });
+      } else if (event.desiredCount !== undefined && existing?.spec !== undefined) {
+        await deps.registry.putEnvironment({
+          ...existing,
+          spec: { ...(existing.spec as object), desiredCount: event.desiredCount },
+          updatedAt: at,
+        });
+      }
+      if (event.resources !== undefined) update.resources = event.resources;
+      if (event.url !== undefined) update.url = event.url;
+      if (event.failure) {
+        update.lastFailure = {
+          operation: event.operation,
+          ...(event.failure.step ? { step: event.failure.step } : {}),
+          error: event.failure.error ?? 'Error',
+          reason: reasonOf(event.failure.cause),
+          at,
+        };
+      }
+      await deps.registry.updateStatus(event.env, update);
+
+      const detail = event.failure
+        ? `${event.failure.error ?? 'Error'}: ${reasonOf(event.failure.cause)}`
+        : event.taskDefinitionArn
+          ? `task definition ${event.taskDefinitionArn}`
+          : undefined;
+      await deps.registry.appendStep(event.env, opKey, {
+        step,
+        status: event.status,
+        at,
+        ...(detail ? { detail } : {}),
+      });
+      if (FINAL.has(event.status)) {
+        await deps.registry.finishOperation(event.env, opKey, {
+          status: event.status === 'failed' ? 'failed' : 'succeeded',
+          finishedAt: at,
+          ...(event.failure ? { error: detail ?? 'failed' } : {}),
+        });
+      }
+      return { status: event.status, operationId, updatedAt: at };
+    });
+}
+
+export const handler = makeHandler(defaultDeps(['BERTH_TABLE_NAME']));

@@ -1,0 +1,12 @@
+import { defaultDeps, type LifecycleState } from './runtime.ts';
+import { runTeardownStage, type TeardownDeps, type TeardownResult } from './teardown-stage.ts';
+
+/**
+ * Teardown stage `capacity`: Removes scale-in protection, scales the Auto Scaling group to 0 and force-deletes it (done: false while it is being deleted), deletes the launch template, detaches and deletes the capacity provider.
+ * Only resources tagged as the environment's are touched (OwnershipConflictError otherwise).
+ */
+export function makeHandler(deps: TeardownDeps) {
+  return (state: LifecycleState): Promise<TeardownResult> => runTeardownStage(deps, 'capacity', state);
+}
+
+export const handler = makeHandler(defaultDeps());

@@ -1,0 +1,12 @@
+import { defaultDeps, type LifecycleState } from './runtime.ts';
+import { runTeardownStage, type TeardownDeps, type TeardownResult } from './teardown-stage.ts';
+
+/**
+ * Teardown stage `load-balancer`: Deletes the shared listener rule or the dedicated listener, the ALB (done: false until it is gone), then the target group.
+ * Only resources tagged as the environment's are touched (OwnershipConflictError otherwise).
+ */
+export function makeHandler(deps: TeardownDeps) {
+  return (state: LifecycleState): Promise<TeardownResult> => runTeardownStage(deps, 'load-balancer', state);
+}
+
+export const handler = makeHandler(defaultDeps());

@@ -1,0 +1,12 @@
+import { defaultDeps, type LifecycleState } from './runtime.ts';
+import { runTeardownStage, type TeardownDeps, type TeardownResult } from './teardown-stage.ts';
+
+/**
+ * Teardown stage `network`: Deletes the instances security group, then the ALB group (DependencyPendingError while ENIs are attached).
+ * Only resources tagged as the environment's are touched (OwnershipConflictError otherwise).
+ */
+export function makeHandler(deps: TeardownDeps) {
+  return (state: LifecycleState): Promise<TeardownResult> => runTeardownStage(deps, 'network', state);
+}
+
+export const handler = makeHandler(defaultDeps());

@@ -1,0 +1,15 @@
+import { defaultDeps, type LifecycleState } from './runtime.ts';
+import { runTeardownStage, type TeardownDeps, type TeardownResult } from './teardown-stage.ts';
+
+/**
+ * Teardown stage `task-definitions`: Deregisters every ACTIVE revision of the family.
+ * Only resources tagged as the environment's are touched (OwnershipConflictError otherwise).
+ */
+export function makeHandler(deps: TeardownDeps) {
+  return async (state: LifecycleState): Promise<TeardownResult & { deregistered: number }> => {
+    const result = await runTeardownStage(deps, 'task-definitions', state);
+    return { ...result, deregistered: result.executed.length };
+  };
+}
+
+export const handler = makeHandler(defaultDeps());

@@ -1,0 +1,91 @@
+import { observeEnvironment } from '../adapters/observe-environment.ts';
+import { type AssessHealthOptions, assessHealth, type UnhealthyCode } from '../core/assess-health.ts';
+import type { EnvSpec } from '../core/env-spec.ts';
+import type { ObservedEnvironment, ObservedProbe } from '../core/observed.ts';
+import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep, specOf } from './runtime.ts';
+
+/** Probe timeout: short, verify is polled by the state machine. */
+export const PROBE_TIMEOUT_MS = 3000;
+
+export interface VerifyResult {
+  readonly health: 'Healthy' | 'Pending' | 'Unhealthy';
+  readonly reason: string;
+  readonly url: string;
+  readonly code?: UnhealthyCode;
+}
+
+export type VerifyDeps = Pick<HandlerDeps, 'config' | 'ecs' | 'elbv2' | 'registry' | 'probe' | 'logger'>;
+
+/** Where to probe: the ALB DNS name on port 80 (path: health path or shared path prefix) + Host. */
+export function probeTarget(spec: EnvSpec, dnsName: string): { url: string; hostHeader: string } {
+  const shared = spec.loadBalancer.mode === 'shared';
+  const path = shared && spec.loadBalancer.pathPrefix ? spec.loadBalancer.pathPrefix : spec.healthCheck.path;
+  const host = shared ? (spec.loadBalancer.host ?? dnsName) : dnsName;
+  return { url: `http://${dnsName}:80${path}`, hostHeader: host };
+}
+
+function userUrl(spec: EnvSpec, dnsName: string): string {
+  if (spec.loadBalancer.mode === 'shared') {
+    return `http://${spec.loadBalancer.host ?? dnsName}${spec.loadBalancer.pathPrefix ?? '/'}`;
+  }
+  return dnsName ? `http://${dnsName}/` : '';
+}
+
+/**
+ * Observes the service, tasks (running and stopped), target health and the load balancer, probes
+ * through the ALB when it is ready (via `BERTH_PROBE_ENDPOINT` with the DNS name as `Host` when
+ * set), and returns core `assessHealth`'s verdict. Never sleeps: the state machine Waits.
+ * Rollback detection compares against `redeploy.taskDefinitionArn` (redeploy) or
+ * `resources.taskDefinition.taskDefinitionArn` (up).
+ * @returns `{ health, reason, url, code? }`
+ */
+export function makeHandler(deps: VerifyDeps) {
+  return async (state: LifecycleState): Promise<VerifyResult> =>
+    runStep(deps.logger, 'verify', state, async () => {
+      const env = envOf(state);
+      const spec = await specOf(state, deps.registry);
+      const shared = spec.loadBalancer.mode === 'shared';
+      const observed: ObservedEnvironment = await observeEnvironment(
+        { ecs: deps.ecs, elbv2: deps.elbv2 },
+        {
+          env,
+          parts: ['targets', 'cluster', 'service', 'tasks', 'task-definitions'],
+          ...(shared && deps.config.sharedListenerArn
+            ? { sharedListenerArn: deps.config.sharedListenerArn }
+            : {}),
+        },
+      );
+      let dnsName = observed.loadBalancer?.dnsName ?? state.resources?.loadBalancer?.dnsName ?? '';
+      if (shared && deps.config.sharedListenerArn) {
+        const sharedLb = await deps.elbv2.observeLoadBalancerOfListener(deps.config.sharedListenerArn);
+        dnsName = sharedLb?.dnsName ?? dnsName;
+      }
+      const reachable = shared
+        ? observed.listenerRule !== undefined
+        : observed.loadBalancer?.state === 'active';
+      let probe: ObservedProbe | undefined;
+      if (reachable && dnsName) {
+        const target = probeTarget(spec, dnsName);
+        probe = await deps.probe({
+          url: target.url,
+          hostHeader: target.hostHeader,
+          timeoutMs: PROBE_TIMEOUT_MS,
+          ...(deps.config.probeEndpoint ? { connectTo: deps.config.probeEndpoint } : {}),
+        });
+      }
+      const options: { -readonly [K in keyof AssessHealthOptions]: AssessHealthOptions[K] } = {};
+      const requested =
+        state.redeploy?.taskDefinitionArn ?? state.resources?.taskDefinition?.taskDefinitionArn;
+      if (requested) options.taskDefinitionArn = requested;
+      if (typeof state.desiredCount === 'number') options.desiredCount = state.desiredCount;
+      const verdict = assessHealth(probe ? { ...observed, probe } : observed, spec, options);
+      return {
+        health: verdict.status,
+        reason: verdict.reason,
+        url: userUrl(spec, dnsName),
+        ...(verdict.status === 'Unhealthy' ? { code: verdict.code } : {}),
+      };
+    });
+}
+
+export const handler = makeHandler(defaultDeps());
