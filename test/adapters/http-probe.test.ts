@@ -1,0 +1,70 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeHttp } from '../../functions/adapters/http-probe.ts';
+
+let server: Server;
+let base: string;
+const seen: { host?: string; path?: string }[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    seen.push({ host: req.headers.host, path: req.url });
+    if (req.url === '/slow') return; // never answers
+    const status = req.headers.host === 'berth-demo-alb-1.us-east-1.elb.localhost' ? 200 : 404;
+    res.writeHead(status, { 'content-type': 'text/plain' });
+    res.end(`host=${req.headers.host} path=${req.url}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+describe('probeHttp', () => {
+  it('connects to connectTo and sends the URL host as Host header', async () => {
+    const probe = await probeHttp({
+      url: 'http://berth-demo-alb-1.us-east-1.elb.localhost:80/health?x=1',
+      connectTo: base,
+      timeoutMs: 2000,
+    });
+    expect(probe).toEqual({
+      url: 'http://berth-demo-alb-1.us-east-1.elb.localhost:80/health?x=1',
+      status: 200,
+      body: 'host=berth-demo-alb-1.us-east-1.elb.localhost path=/health?x=1',
+    });
+  });
+
+  it('honours an explicit hostHeader', async () => {
+    const probe = await probeHttp({
+      url: `${base}/`,
+      hostHeader: 'berth-demo-alb-1.us-east-1.elb.localhost',
+      timeoutMs: 2000,
+    });
+    expect(probe.status).toBe(200);
+    expect(seen.at(-1)?.host).toBe('berth-demo-alb-1.us-east-1.elb.localhost');
+  });
+
+  it('reports a non-2xx status without throwing', async () => {
+    const probe = await probeHttp({ url: `${base}/nope`, timeoutMs: 2000 });
+    expect(probe.status).toBe(404);
+  });
+
+  it('reports a timeout as an error', async () => {
+    const probe = await probeHttp({ url: `${base}/slow`, timeoutMs: 100 });
+    expect(probe.status).toBeUndefined();
+    expect(probe.error).toBe('timeout after 100 ms');
+  });
+
+  it('reports a refused connection as an error with its code', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const probe = await probeHttp({ url: `http://127.0.0.1:${port}/`, timeoutMs: 1000 });
+    expect(probe.error).toMatch(/^ECONNREFUSED: /);
+  });
+});
