@@ -294,6 +294,20 @@ describe('lifecycle up', () => {
     expect(run.calls).toEqual([]);
   });
 
+  it('rejects a scale without desiredCount before taking the lock', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      { operation: 'scale', env: 'demo', requestId: 'req-8', requestedBy: 'alice' },
+      happyHandlers(),
+    );
+
+    expect(run.error).toEqual({
+      name: 'ValidationError',
+      message: 'desiredCount: required for operation scale',
+    });
+    expect(run.calls).toEqual([]);
+  });
+
   it('rejects an unknown operation before taking the lock', async () => {
     const run = await runMachine('lifecycle', upInput({ operation: 'destroy' }), happyHandlers());
 
