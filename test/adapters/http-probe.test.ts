@@ -5,7 +5,7 @@ import { probeHttp } from '../../functions/adapters/http-probe.ts';
 
 let server: Server;
 let base: string;
-const seen: { host?: string; path?: string }[] = [];
+const seen: { host: string | undefined; path: string | undefined }[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
