@@ -80,11 +80,18 @@ export class ReplayCache {
 const ephemeral = (text: string, blocks?: readonly unknown[]): APIGatewayProxyResult =>
   jsonResponse(200, { response_type: 'ephemeral', text, ...(blocks === undefined ? {} : { blocks }) });
 
-/** The deterministic request id of a slash command: Slack retries map to the same operation. */
+/**
+ * The deterministic request id of a slash command, so a Slack retry maps to the same operation.
+ * Slack's `trigger_id` is unique per invocation and survives a retry even if the retry is signed
+ * with a fresh timestamp, so it alone is hashed when present; otherwise the timestamp and the
+ * raw body are.
+ *
+ * @example slackRequestId('1700000000', '123.456.abc', body) // 'slack-t-3f…' (24 hex digits)
+ */
 export const slackRequestId = (timestamp: string, triggerId: string | undefined, body: string): string => {
-  const basis = triggerId !== undefined && triggerId.length > 0 ? triggerId : body;
-  const digest = createHash('sha256').update(`${timestamp}:${basis}`).digest('hex').slice(0, 24);
-  return `slack-${timestamp.replace(/\D/g, '').slice(0, 12)}-${digest}`;
+  const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 24);
+  if (triggerId !== undefined && triggerId.length > 0) return `slack-t-${hash(triggerId)}`;
+  return `slack-${timestamp.replace(/\D/g, '').slice(0, 12)}-${hash(`${timestamp}:${body}`)}`;
 };
 
 const code = (text: string): string => `\`${text}\``;

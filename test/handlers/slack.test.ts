@@ -69,7 +69,9 @@ describe('slack signature checks', () => {
     expect(result.statusCode).toBe(200);
     const body = parse(result);
     expect(body['response_type']).toBe('ephemeral');
-    expect(body['text']).toMatch(/^Tearing down `demo` — operation `slack-/);
+    expect(body['text']).toMatch(
+      /^Tearing down `demo` — operation `slack-t-[0-9a-f]{24}`\. I'll post progress here\.$/,
+    );
     expect(executions.started).toHaveLength(1);
     expect(executions.started[0]?.input).toMatchObject({
       operation: 'down',
@@ -129,6 +131,17 @@ describe('slack signature checks', () => {
     await handler(slackEvent(body));
     const retry = await handler(slackEvent(body, { headers: { 'X-Slack-Retry-Num': '1' } }));
     expect(retry.statusCode).toBe(200);
+    expect(executions.started).toHaveLength(1);
+  });
+
+  it('answers a retry signed with a later timestamp without starting a second execution', async () => {
+    const body = form('down demo');
+    await handler(slackEvent(body));
+    const retry = await handler(slackEvent(body, { ts: String(Number(TS) + 5) }));
+    expect(retry.statusCode).toBe(200);
+    expect(parse(retry)['text']).toBe(
+      parse(await handler(slackEvent(body, { ts: String(Number(TS) + 9) })))['text'],
+    );
     expect(executions.started).toHaveLength(1);
   });
 });
@@ -224,10 +237,17 @@ describe('slack commands', () => {
 });
 
 describe('slack helpers', () => {
-  it('derives the same request id for the same timestamp and trigger', () => {
-    expect(slackRequestId('1700000000', 't1', 'a')).toBe(slackRequestId('1700000000', 't1', 'b'));
+  it('derives the request id from the trigger id, whatever the timestamp', () => {
+    expect(slackRequestId('1700000000', 't1', 'a')).toBe(slackRequestId('1700000099', 't1', 'b'));
     expect(slackRequestId('1700000000', 't1', 'a')).not.toBe(slackRequestId('1700000000', 't2', 'a'));
-    expect(slackRequestId('1700000000', 't1', 'a')).toMatch(/^slack-1700000000-[0-9a-f]{24}$/);
+    expect(slackRequestId('1700000000', 't1', 'a')).toMatch(/^slack-t-[0-9a-f]{24}$/);
+  });
+
+  it('derives the request id from the timestamp and body without a trigger id', () => {
+    expect(slackRequestId('1700000000', undefined, 'a')).toMatch(/^slack-1700000000-[0-9a-f]{24}$/);
+    expect(slackRequestId('1700000000', undefined, 'a')).not.toBe(
+      slackRequestId('1700000001', undefined, 'a'),
+    );
   });
 
   it('forgets replay keys after the window and bounds its size', () => {
