@@ -3,10 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionRecord } from '../../local/runtime/step-functions.ts';
 import { type E2EPlatform, eventually, spec, startE2EPlatform, startReceiver } from './helpers/platform.ts';
 
+/**
+ * Four environments: `keeper` (kept, not expired), `stale` (kept, expired by the run's `now`),
+ * `gone` (not kept) and `flaky` (not kept; ECS DeleteCluster answers 500 while its teardown runs).
+ */
 describe('nightly teardown', () => {
   let e2e: E2EPlatform;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let output: any;
+  let byEnv: Record<string, any>;
 
   beforeAll(async () => {
     receiver = await startReceiver();
@@ -14,6 +19,7 @@ describe('nightly teardown', () => {
     const specs = [
       spec('keeper', { keep: true, ttl: '24h' }),
       spec('stale', { keep: true, ttl: '1h' }),
+      spec('gone', { keep: false }),
       spec('flaky', { keep: false }),
     ];
     const started = await Promise.all(specs.map((s) => e2e.api('POST', '/environments', s)));
@@ -22,15 +28,6 @@ describe('nightly teardown', () => {
       const execution = await e2e.waitForExecution(response.body.executionArn);
       expect(execution.status, execution.cause).toBe('SUCCEEDED');
     }
-  });
-
-  afterAll(async () => {
-    await e2e?.stop();
-    await receiver?.stop();
-  });
-
-  it('tears down expired and unkept environments, skips kept ones and reports a failing one', async () => {
-    // Fault injection: while flaky's teardown runs (one teardown at a time), ECS DeleteCluster answers 500.
     const faults = e2e.platform.cloud.cloud.faults;
     const onEvent = (record: ExecutionRecord, event: { type: string }): void => {
       if (event.type === 'ExecutionStarted' && record.name.startsWith('nightly-flaky-')) {
@@ -46,49 +43,74 @@ describe('nightly teardown', () => {
     e2e.platform.sfn.events.on('closed', onClosed);
     try {
       const now = new Date(Date.now() + 2 * 3600_000).toISOString();
-      const started = await e2e.clients.sfn.send(
+      const run = await e2e.clients.sfn.send(
         new StartExecutionCommand({
           stateMachineArn: e2e.platform.stateMachines.nightly,
           name: 'nightly-e2e',
+          // One teardown at a time, so the injected fault hits flaky's teardown only.
           input: JSON.stringify({ now, maxConcurrency: 1 }),
         }),
       );
-      const execution = await e2e.waitForExecution(started.executionArn!, 120_000);
+      const execution = await e2e.waitForExecution(run.executionArn!, 120_000);
       expect(execution.status, execution.cause).toBe('SUCCEEDED');
       output = JSON.parse(execution.output!);
+      byEnv = Object.fromEntries((output.results ?? []).map((r: any) => [r.env, r]));
     } finally {
       e2e.platform.sfn.events.off('event', onEvent);
       e2e.platform.sfn.events.off('closed', onClosed);
       faults.merge({ random: { serverErrorRate: 0 } });
     }
-    const byEnv = Object.fromEntries(output.results.map((r: any) => [r.env, r]));
-    expect(Object.keys(byEnv).sort()).toEqual(['flaky', 'stale']);
-    expect(byEnv.stale.status).toBe('Succeeded');
-    expect(byEnv.flaky.status).toBe('Failed');
-    expect(output.skipped.map((s: any) => s.env)).toEqual(['keeper']);
-    expect(output.skipped[0].reason).toMatch(/kept|keep/i);
   });
 
-  it('posts the report with torn down, skipped and failed environments', async () => {
+  afterAll(async () => {
+    await e2e?.stop();
+    await receiver?.stop();
+  });
+
+  it('skips a kept environment that has not expired, saying why', async () => {
+    expect(output.skipped.map((s: any) => s.env)).toContain('keeper');
+    expect(output.skipped.find((s: any) => s.env === 'keeper').reason).toMatch(/kept/);
+    expect(byEnv['keeper']).toBeUndefined();
+    expect((await e2e.api('GET', '/environments/keeper')).body.status).toBe('ready');
+  });
+
+  it('tears down an environment that is not kept and leaves nothing of it', async () => {
+    expect(byEnv['gone']).toMatchObject({ status: 'Succeeded' });
+    expect((await e2e.api('GET', '/environments/gone')).body.status).toBe('deleted');
+    await e2e.assertNothingLeft('gone');
+  });
+
+  it('tears down a kept environment once it has expired (expired or not kept)', async () => {
+    expect(byEnv['stale']).toMatchObject({ status: 'Succeeded' });
+    expect((await e2e.api('GET', '/environments/stale')).body.status).toBe('deleted');
+    await e2e.assertNothingLeft('stale');
+  });
+
+  it('reports a failing teardown with its error and still runs the others', async () => {
+    expect(byEnv['flaky']).toMatchObject({ status: 'Failed', error: 'States.TaskFailed' });
+    expect(byEnv['flaky'].cause).toContain('TransientAwsError');
+    expect(byEnv['gone']?.status).toBe('Succeeded');
+  });
+
+  it('posts the report naming torn down, skipped and failed environments', async () => {
     const report = await eventually(async () =>
       receiver.messages.find((m) => {
         const text = JSON.stringify(m);
-        return text.includes('keeper') && text.includes('flaky') && text.includes('stale');
+        return text.includes('keeper') && text.includes('flaky') && text.includes('gone');
       }),
     );
     expect(JSON.stringify(report)).toMatch(/fail/i);
   });
 
-  it('leaves the torn-down environment empty and keeps the others until they are taken down', async () => {
-    expect((await e2e.api('GET', '/environments/stale')).body.status).toBe('deleted');
-    await e2e.assertNothingLeft('stale');
-    expect((await e2e.api('GET', '/environments/keeper')).body.status).toBe('ready');
-    for (const env of ['flaky', 'keeper']) {
+  it('takes the remaining environments down cleanly once the fault is gone', async () => {
+    for (const env of ['flaky', 'keeper', 'stale']) {
+      const record = await e2e.api('GET', `/environments/${env}`);
+      if (record.body.status === 'deleted') continue;
       const down = await e2e.api('DELETE', `/environments/${env}`);
       expect(down.status, down.text).toBe(202);
       const execution = await e2e.waitForExecution(down.body.executionArn);
       expect(execution.status, execution.cause).toBe('SUCCEEDED');
-      await e2e.assertNothingLeft(env);
     }
+    for (const env of ['keeper', 'stale', 'gone', 'flaky']) await e2e.assertNothingLeft(env);
   });
 });

@@ -50,7 +50,9 @@ describe('teardown next to a foreign resource', () => {
     const execution = await e2e.waitForExecution(down.body.executionArn);
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('OwnershipConflictError');
-    expect(execution.cause).toContain('not tagged as belonging to environment "clash"');
+    expect(JSON.parse(execution.cause!).errorMessage).toContain(
+      'not tagged as belonging to environment "clash"',
+    );
     await foreignGroupStillExists();
     await e2e.assertNothingLeft('clash');
   });
