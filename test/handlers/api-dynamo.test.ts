@@ -124,4 +124,19 @@ describe('api over the DynamoDB registry', () => {
       }),
     ]);
   });
+
+  it('finishes a start whose request record has no execution yet', async () => {
+    await registry.putRequest({
+      requestId: 'half-1',
+      operationId: 'half-1',
+      env: 'dyn',
+      operation: 'up',
+      ttl: 1,
+    });
+    const result = await handler(
+      apiEvent('POST', '/environments', { body: SPEC, headers: { 'Idempotency-Key': 'half-1' } }),
+    );
+    expect(result.statusCode).toBe(202);
+    expect((await registry.getRequest('half-1'))?.executionArn).toBe(parse(result)['executionArn']);
+  });
 });
