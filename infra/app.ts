@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { NetworkStack } from './network-stack.ts';
@@ -62,6 +64,6 @@ export function buildApp(app: App): { app: App; network: NetworkStack; orchestra
   return { app, network, orchestrator };
 }
 
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   buildApp(new App()).app.synth();
 }
