@@ -101,6 +101,27 @@ describe('launching', () => {
     );
   });
 
+  test('pages DescribeInstances and filters by instance-state-name', async () => {
+    await createGroup(t, 'paging', { desired: 3 });
+    await inService('paging', 3);
+    const filters = [
+      { Name: 'tag:aws:autoscaling:groupName', Values: ['paging'] },
+      { Name: 'instance-state-name', Values: ['running'] },
+    ];
+    const first = await ec2.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: 5 }));
+    expect(first.Reservations).toHaveLength(3);
+    expect(first.NextToken).toBeUndefined();
+    const stopped = await ec2.send(
+      new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['stopped'] }] }),
+    );
+    expect(stopped.Reservations).toEqual([]);
+    await expectAwsError(
+      ec2.send(new DescribeInstancesCommand({ InstanceIds: ['i-00000000000000000'], MaxResults: 5 })),
+      'InvalidParameterCombination',
+      'The parameter instancesSet cannot be used with the parameter maxResults',
+    );
+  });
+
   test('lists group instances in DescribeAutoScalingInstances', async () => {
     await createGroup(t, 'asg-instances', { desired: 1, protect: true });
     const [id] = await inService('asg-instances', 1);

@@ -1,5 +1,6 @@
 import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import {
+  type _InstanceType,
   CreateLaunchTemplateCommand,
   CreateSecurityGroupCommand,
   DescribeSubnetsCommand,
@@ -28,7 +29,7 @@ export async function createHostTemplate(
       LaunchTemplateName: name,
       LaunchTemplateData: {
         ImageId: 'ami-0123456789abcdef0',
-        InstanceType: opts.instanceType ?? 't3.small',
+        InstanceType: (opts.instanceType ?? 't3.small') as _InstanceType,
         SecurityGroupIds: [sg.GroupId as string],
         UserData: Buffer.from(
           `#!/bin/bash\necho ECS_CLUSTER=${opts.cluster ?? name} >> /etc/ecs/ecs.config\n`,

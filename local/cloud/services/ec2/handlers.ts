@@ -323,7 +323,9 @@ function renderInstance(ec2: Ec2Backend, i: Instance): unknown {
     instanceId: i.instanceId,
     imageId: i.imageId,
     instanceState: { code: instanceStateCode(i.state), name: i.state },
-    privateDnsName: running ? `ip-${i.privateIpAddress.replace(/\./g, '-')}.ec2.internal` : '',
+    privateDnsName: running
+      ? `ip-${i.privateIpAddress.replace(/\./g, '-')}.${ec2.region === 'us-east-1' ? 'ec2.internal' : `${ec2.region}.compute.internal`}`
+      : '',
     dnsName: '',
     reason: i.stateTransitionReason,
     amiLaunchIndex: 0,
