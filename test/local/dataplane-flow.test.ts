@@ -272,6 +272,21 @@ describe('placement', () => {
     expect((await describeService('full', 'web'))?.pendingCount).toBe(0);
   });
 
+  it('scales the capacity provider group out when tasks cannot be placed', async () => {
+    const { asgName } = await clusterWithHosts(tc, 'grow', 0);
+    const td = await registerWeb('grow-web', 'nginx:1');
+    await tc.clients.ecs.send(
+      new CreateServiceCommand({ cluster: 'grow', serviceName: 'web', taskDefinition: td, desiredCount: 1 }),
+    );
+    const running = await until(async () => {
+      const s = await describeService('grow', 'web');
+      return s?.runningCount === 1 ? s : undefined;
+    });
+    expect(running.events?.some((e) => e.message?.includes('unable to place a task'))).toBe(true);
+    const group = tc.cloud.autoscaling('000000000000', 'us-east-1').getGroup(asgName);
+    expect(group?.desiredCapacity).toBe(1);
+  });
+
   it('stops the tasks of a terminated host with the AWS reason', async () => {
     await clusterWithHosts(tc, 'term', 1);
     const td = await registerWeb('term-web', 'nginx:1');

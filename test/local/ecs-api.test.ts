@@ -214,6 +214,23 @@ describe('capacity providers', () => {
     );
   });
 
+  it('refuses an Auto Scaling group that does not exist', async () => {
+    const arn =
+      'arn:aws:autoscaling:us-east-1:000000000000:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/none';
+    const err = await failure(
+      ecs().send(
+        new CreateCapacityProviderCommand({
+          name: 'cp-none',
+          autoScalingGroupProvider: { autoScalingGroupArn: arn },
+        }),
+      ),
+    );
+    expect(err.name).toBe('ClientException');
+    expect(err.message).toBe(
+      `The specified Auto Scaling group ARN '${arn}' does not exist. Specify a valid Auto Scaling group ARN and try again.`,
+    );
+  });
+
   it('refuses a reserved name prefix', async () => {
     const err = await failure(
       ecs().send(

@@ -455,14 +455,11 @@ export class ServiceScheduler {
         continue;
       const group = this.ecs.autoScalingGroup(cp.autoScalingGroupArn);
       if (!group) continue;
-      const desired = Number(group.DesiredCapacity ?? group.desiredCapacity ?? 0);
-      const max = Number(group.MaxSize ?? group.maxSize ?? 0);
-      if (desired >= max) continue;
+      if (group.desiredCapacity >= group.maxSize) continue;
       try {
-        (this.ecs.cloud.autoscaling(this.ecs.accountId, this.ecs.region) as any).setDesiredCapacity(
-          asgNameOf(cp.autoScalingGroupArn),
-          desired + 1,
-        );
+        this.ecs.cloud
+          .autoscaling(this.ecs.accountId, this.ecs.region)
+          .setDesiredCapacity(group.name, group.desiredCapacity + 1);
         cp.scalingUntil =
           now + this.clock.ms(BASE_DELAYS.instanceBoot + BASE_DELAYS.containerInstanceRegistration + 60_000);
       } catch {

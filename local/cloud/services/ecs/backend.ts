@@ -4,6 +4,7 @@ import { ServiceError } from '../../core/service-error.ts';
 import { BASE_DELAYS } from '../../core/time-profile.ts';
 import { ServiceScheduler } from '../../dataplane/scheduler.ts';
 import type { RunningWorkload } from '../../dataplane/workload.ts';
+import type { AutoScalingGroup } from '../autoscaling/backend.ts';
 
 export type Tags = Record<string, string>;
 
@@ -466,6 +467,10 @@ export class EcsBackend {
         'The specified Auto Scaling group ARN is already being used by another capacity provider. Specify a unique Auto Scaling group ARN and try again.',
       );
     const group = this.autoScalingGroup(asgArn);
+    if (!group)
+      throw ECS_ERRORS.client(
+        `The specified Auto Scaling group ARN '${asgArn}' does not exist. Specify a valid Auto Scaling group ARN and try again.`,
+      );
     const scalingStatus = String(input.managedScaling?.status ?? 'ENABLED');
     const protection = input.managedTerminationProtection ?? 'DISABLED';
     if (protection === 'ENABLED') {
@@ -473,9 +478,7 @@ export class EcsBackend {
         throw ECS_ERRORS.client(
           'The managed termination protection setting for the capacity provider is invalid. To enable managed termination protection for a capacity provider, the capacity provider must have managed scaling enabled.',
         );
-      const protectedFromScaleIn =
-        group?.NewInstancesProtectedFromScaleIn ?? group?.newInstancesProtectedFromScaleIn;
-      if (group && !protectedFromScaleIn)
+      if (!group.newInstancesProtectedFromScaleIn)
         throw ECS_ERRORS.client(
           'The managed termination protection setting for the capacity provider is invalid. To enable managed termination protection for a capacity provider, the Auto Scaling group must have instance protection from scale in enabled.',
         );
@@ -501,13 +504,9 @@ export class EcsBackend {
     return cp;
   }
 
-  /** The Auto Scaling group behind an ARN or name, as A's backend returns it (loosely typed). */
-  autoScalingGroup(nameOrArn: string): any {
-    try {
-      return (this.cloud.autoscaling(this.accountId, this.region) as any).getGroup(nameOrArn);
-    } catch {
-      return undefined;
-    }
+  /** The Auto Scaling group behind an ARN or name. */
+  autoScalingGroup(nameOrArn: string): AutoScalingGroup | undefined {
+    return this.cloud.autoscaling(this.accountId, this.region).getGroup(nameOrArn);
   }
 
   deleteCapacityProvider(nameOrArn: string): CapacityProvider {
