@@ -139,6 +139,19 @@ export class AwsAutoScalingAdapter {
     }
   }
 
+  /** `DeleteAutoScalingGroup` with ForceDelete (terminates instances); gone → `false`. */
+  async forceDelete(name: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true }),
+      );
+      return true;
+    } catch (err) {
+      if (hasAwsCode(err, [], ASG_GONE_MESSAGE)) return false;
+      throw mapAwsError(err, `autoscaling.DeleteAutoScalingGroup ${name}`);
+    }
+  }
+
   /**
    * Teardown of the group: protection off for all instances, 0/0/0, `DeleteAutoScalingGroup`
    * ForceDelete. Returns `false` when already gone. Deletion is asynchronous: observe again until

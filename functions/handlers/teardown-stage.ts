@@ -73,7 +73,8 @@ async function execute(
       });
       return 'continue';
     }
-    await deps.autoScaling.deleteGroup(env, names.autoScalingGroup);
+    // Protection and 0/0/0 were earlier steps of the same plan; ownership was checked by planTeardown.
+    await deps.autoScaling.forceDelete(names.autoScalingGroup);
     return 'wait'; // instances terminate asynchronously
   }
   if (r === labels.launchTemplate(names.launchTemplate)) {

@@ -1,0 +1,426 @@
+import {
+  DeleteAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
+  SetInstanceProtectionCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  DeleteLaunchTemplateCommand,
+  DeleteSecurityGroupCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeSecurityGroupsCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  DeleteCapacityProviderCommand,
+  DeleteClusterCommand,
+  DeleteServiceCommand,
+  DeregisterTaskDefinitionCommand,
+  DescribeCapacityProvidersCommand,
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  ListTaskDefinitionsCommand,
+  PutClusterCapacityProvidersCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  DeleteListenerCommand,
+  DeleteLoadBalancerCommand,
+  DeleteTargetGroupCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { makeHandler as teardownCapacity } from '../../functions/handlers/teardown-capacity.ts';
+import { makeHandler as teardownCluster } from '../../functions/handlers/teardown-cluster.ts';
+import { makeHandler as teardownLoadBalancer } from '../../functions/handlers/teardown-load-balancer.ts';
+import { makeHandler as teardownNetwork } from '../../functions/handlers/teardown-network.ts';
+import { makeHandler as teardownService } from '../../functions/handlers/teardown-service.ts';
+import { makeHandler as teardownTaskDefinitions } from '../../functions/handlers/teardown-task-definitions.ts';
+import { awsError, FOREIGN, mocks, OWNED, OWNED_ECS, resetMocks, testDeps } from './aws-fixtures.ts';
+
+/** A tiny model of the account: what exists, and every mutating call in order. */
+interface World {
+  service?: { status: string; desired: number; running: number };
+  cluster?: { capacityProviders: string[]; instances: number };
+  capacityProvider: boolean;
+  asg?: { deleting: boolean; polls: number };
+  launchTemplate: boolean;
+  loadBalancer: boolean;
+  listener: boolean;
+  targetGroup: boolean;
+  sgs: { alb: boolean; instances: boolean; albTags: typeof OWNED };
+  revisions: number[];
+  log: string[];
+}
+
+let world: World;
+
+function fullWorld(): World {
+  return {
+    service: { status: 'ACTIVE', desired: 2, running: 2 },
+    cluster: { capacityProviders: ['berth-demo-cp'], instances: 1 },
+    capacityProvider: true,
+    asg: { deleting: false, polls: 0 },
+    launchTemplate: true,
+    loadBalancer: true,
+    listener: true,
+    targetGroup: true,
+    sgs: { alb: true, instances: true, albTags: OWNED },
+    revisions: [1, 2],
+    log: [],
+  };
+}
+
+function install() {
+  const w = () => world;
+  mocks.ecs.on(DescribeServicesCommand).callsFake(() => {
+    const s = w().service;
+    if (!s) return { services: [] };
+    // tasks drain between calls once desired is 0
+    const view = { ...s };
+    if (s.desired === 0) s.running = 0;
+    return {
+      services: [
+        {
+          serviceArn: 'arn:svc',
+          serviceName: 'berth-demo',
+          status: view.status,
+          desiredCount: view.desired,
+          runningCount: view.running,
+          pendingCount: 0,
+          deployments: [],
+          tags: OWNED_ECS,
+        },
+      ],
+    };
+  });
+  mocks.ecs.on(UpdateServiceCommand).callsFake((input: { desiredCount: number }) => {
+    w().log.push(`UpdateService desired=${input.desiredCount}`);
+    if (w().service) (w().service as { desired: number }).desired = input.desiredCount;
+    return { service: { serviceArn: 'arn:svc', serviceName: 'berth-demo', status: 'ACTIVE' } };
+  });
+  mocks.ecs.on(DeleteServiceCommand).callsFake(() => {
+    w().log.push('DeleteService');
+    delete w().service;
+    return {};
+  });
+  mocks.ecs.on(DescribeClustersCommand).callsFake(() => {
+    const c = w().cluster;
+    if (!c) return { clusters: [], failures: [{ reason: 'MISSING' }] };
+    return {
+      clusters: [
+        {
+          clusterArn: 'arn:cluster',
+          clusterName: 'berth-demo',
+          status: 'ACTIVE',
+          tags: OWNED_ECS,
+          capacityProviders: c.capacityProviders,
+          registeredContainerInstancesCount: w().asg ? c.instances : 0,
+        },
+      ],
+    };
+  });
+  mocks.ecs.on(PutClusterCapacityProvidersCommand).callsFake(() => {
+    w().log.push('PutClusterCapacityProviders []');
+    if (w().cluster) (w().cluster as { capacityProviders: string[] }).capacityProviders = [];
+    return {};
+  });
+  mocks.ecs.on(DeleteClusterCommand).callsFake(() => {
+    w().log.push('DeleteCluster');
+    delete w().cluster;
+    return {};
+  });
+  mocks.ecs.on(DescribeCapacityProvidersCommand).callsFake(() => ({
+    capacityProviders: w().capacityProvider
+      ? [{ name: 'berth-demo-cp', capacityProviderArn: 'arn:cp', status: 'ACTIVE', tags: OWNED_ECS }]
+      : [],
+  }));
+  mocks.ecs.on(DeleteCapacityProviderCommand).callsFake(() => {
+    w().log.push('DeleteCapacityProvider');
+    w().capacityProvider = false;
+    return {};
+  });
+  mocks.ecs.on(ListTaskDefinitionsCommand).callsFake(() => ({
+    taskDefinitionArns: w().revisions.map((r) => `arn:aws:ecs:us-east-1:1:task-definition/berth-demo:${r}`),
+  }));
+  mocks.ecs.on(DeregisterTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => {
+    w().log.push(`DeregisterTaskDefinition ${input.taskDefinition.split('/').pop()}`);
+    const rev = Number(input.taskDefinition.split(':').pop());
+    w().revisions = w().revisions.filter((r) => r !== rev);
+    return {};
+  });
+
+  mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake(() => {
+    const g = w().asg;
+    if (!g) return { AutoScalingGroups: [] };
+    if (g.deleting) {
+      g.polls += 1;
+      if (g.polls > 1) {
+        delete w().asg;
+        return { AutoScalingGroups: [] };
+      }
+    }
+    return {
+      AutoScalingGroups: [
+        {
+          AutoScalingGroupName: 'berth-demo-asg',
+          AutoScalingGroupARN: 'arn:asg',
+          MinSize: g.deleting ? 0 : 1,
+          MaxSize: g.deleting ? 0 : 2,
+          DesiredCapacity: g.deleting ? 0 : 1,
+          Instances: g.deleting
+            ? []
+            : [{ InstanceId: 'i-1', LifecycleState: 'InService', ProtectedFromScaleIn: true }],
+          ...(g.deleting ? { Status: 'Delete in progress' } : {}),
+          Tags: OWNED,
+        },
+      ],
+    };
+  });
+  mocks.autoScaling.on(SetInstanceProtectionCommand).callsFake((input: { InstanceIds: string[] }) => {
+    w().log.push(`SetInstanceProtection ${input.InstanceIds.join(',')} false`);
+    return {};
+  });
+  mocks.autoScaling.on(UpdateAutoScalingGroupCommand).callsFake(() => {
+    w().log.push('UpdateAutoScalingGroup 0/0/0');
+    return {};
+  });
+  mocks.autoScaling.on(DeleteAutoScalingGroupCommand).callsFake((input: { ForceDelete: boolean }) => {
+    w().log.push(`DeleteAutoScalingGroup force=${input.ForceDelete}`);
+    if (w().asg) (w().asg as { deleting: boolean }).deleting = true;
+    return {};
+  });
+
+  mocks.ec2.on(DescribeLaunchTemplatesCommand).callsFake(() => {
+    if (!w().launchTemplate) throw awsError('InvalidLaunchTemplateName.NotFoundException');
+    return {
+      LaunchTemplates: [{ LaunchTemplateId: 'lt-1', LaunchTemplateName: 'berth-demo-lt', Tags: OWNED }],
+    };
+  });
+  mocks.ec2.on(DeleteLaunchTemplateCommand).callsFake(() => {
+    w().log.push('DeleteLaunchTemplate');
+    w().launchTemplate = false;
+    return {};
+  });
+  mocks.ec2
+    .on(DescribeSecurityGroupsCommand)
+    .callsFake((input: { Filters: { Name: string; Values: string[] }[] }) => {
+      const name = input.Filters.find((f) => f.Name === 'group-name')?.Values[0];
+      const alb = name === 'berth-demo-alb';
+      const exists = alb ? w().sgs.alb : w().sgs.instances;
+      if (!exists) return { SecurityGroups: [] };
+      return {
+        SecurityGroups: [
+          { GroupId: alb ? 'sg-alb' : 'sg-inst', GroupName: name, Tags: alb ? w().sgs.albTags : OWNED },
+        ],
+      };
+    });
+  mocks.ec2.on(DeleteSecurityGroupCommand).callsFake((input: { GroupId: string }) => {
+    w().log.push(`DeleteSecurityGroup ${input.GroupId}`);
+    if (input.GroupId === 'sg-alb') w().sgs.alb = false;
+    else w().sgs.instances = false;
+    return {};
+  });
+
+  mocks.elbv2.on(DescribeTargetGroupsCommand).callsFake(() => {
+    if (!w().targetGroup) throw awsError('TargetGroupNotFound');
+    return {
+      TargetGroups: [
+        {
+          TargetGroupArn: 'arn:tg',
+          TargetGroupName: 'berth-demo-tg',
+          LoadBalancerArns: w().loadBalancer ? ['arn:lb'] : [],
+        },
+      ],
+    };
+  });
+  mocks.elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
+  mocks.elbv2.on(DescribeTagsCommand).callsFake((input: { ResourceArns: string[] }) => ({
+    TagDescriptions: input.ResourceArns.map((arn) => ({ ResourceArn: arn, Tags: OWNED })),
+  }));
+  mocks.elbv2.on(DescribeLoadBalancersCommand).callsFake(() => {
+    if (!w().loadBalancer) throw awsError('LoadBalancerNotFound');
+    return {
+      LoadBalancers: [
+        {
+          LoadBalancerArn: 'arn:lb',
+          LoadBalancerName: 'berth-demo-alb',
+          DNSName: 'x.elb',
+          State: { Code: 'active' },
+        },
+      ],
+    };
+  });
+  mocks.elbv2.on(DescribeListenersCommand).callsFake(() => ({
+    Listeners: w().listener ? [{ ListenerArn: 'arn:listener', Port: 80, LoadBalancerArn: 'arn:lb' }] : [],
+  }));
+  mocks.elbv2.on(DeleteListenerCommand).callsFake(() => {
+    w().log.push('DeleteListener');
+    w().listener = false;
+    return {};
+  });
+  mocks.elbv2.on(DeleteLoadBalancerCommand).callsFake(() => {
+    w().log.push('DeleteLoadBalancer');
+    w().loadBalancer = false;
+    return {};
+  });
+  mocks.elbv2.on(DeleteTargetGroupCommand).callsFake(() => {
+    w().log.push('DeleteTargetGroup');
+    w().targetGroup = false;
+    return {};
+  });
+}
+
+const state = { operation: 'down', env: 'demo', requestId: 'req-9', requestedBy: 'nightly' };
+
+/** Runs every teardown handler in the state machine's order, calling each again while done is false. */
+async function runDown(): Promise<{ stage: string; calls: number }[]> {
+  const deps = testDeps();
+  const stages = [
+    ['service', teardownService(deps)],
+    ['capacity', teardownCapacity(deps)],
+    ['cluster', teardownCluster(deps)],
+    ['load-balancer', teardownLoadBalancer(deps)],
+    ['network', teardownNetwork(deps)],
+    ['task-definitions', teardownTaskDefinitions(deps)],
+  ] as const;
+  const calls: { stage: string; calls: number }[] = [];
+  for (const [stage, handler] of stages) {
+    let n = 0;
+    for (;;) {
+      n += 1;
+      const result = await handler(state);
+      if (result.done) break;
+      if (n > 5) throw new Error(`${stage} never finished: ${JSON.stringify(result)}`);
+    }
+    calls.push({ stage, calls: n });
+  }
+  return calls;
+}
+
+beforeEach(() => {
+  resetMocks();
+  world = fullWorld();
+  install();
+});
+
+describe('down across the teardown handlers', () => {
+  it('deletes everything in the documented order', async () => {
+    await runDown();
+    expect(world.log).toEqual([
+      'UpdateService desired=0',
+      'DeleteService',
+      'SetInstanceProtection i-1 false',
+      'UpdateAutoScalingGroup 0/0/0',
+      'DeleteAutoScalingGroup force=true',
+      'DeleteLaunchTemplate',
+      'PutClusterCapacityProviders []',
+      'DeleteCapacityProvider',
+      'DeleteCluster',
+      'DeleteListener',
+      'DeleteLoadBalancer',
+      'DeleteTargetGroup',
+      'DeleteSecurityGroup sg-inst',
+      'DeleteSecurityGroup sg-alb',
+      'DeregisterTaskDefinition berth-demo:1',
+      'DeregisterTaskDefinition berth-demo:2',
+    ]);
+  });
+
+  it('reports done: false while tasks drain, the ASG deletes and the ALB goes away', async () => {
+    const calls = await runDown();
+    expect(calls).toEqual([
+      { stage: 'service', calls: 3 },
+      { stage: 'capacity', calls: 3 },
+      { stage: 'cluster', calls: 1 },
+      { stage: 'load-balancer', calls: 2 },
+      { stage: 'network', calls: 1 },
+      { stage: 'task-definitions', calls: 1 },
+    ]);
+  });
+
+  it('returns remaining steps while waiting for the service to drain', async () => {
+    const result = await teardownService(testDeps())(state);
+    expect(result.done).toBe(false);
+    expect(result.executed).toEqual(['update ECS service berth-demo: scale to 0 (desired count 2)']);
+    expect(result.remaining).toEqual([
+      'wait ECS service berth-demo: service still has 2 running tasks',
+      'delete ECS service berth-demo: scaled to 0 and drained',
+    ]);
+  });
+
+  it('counts deregistered revisions', async () => {
+    const result = await teardownTaskDefinitions(testDeps())(state);
+    expect(result).toMatchObject({ done: true, deregistered: 2 });
+  });
+
+  it('resumes after a failure midway: an ALB already gone only leaves the target group to delete', async () => {
+    world = {
+      ...fullWorld(),
+      log: [],
+      loadBalancer: false,
+      listener: false,
+    };
+    delete world.service;
+    delete world.cluster;
+    delete world.asg;
+    world.capacityProvider = false;
+    world.launchTemplate = false;
+    await runDown();
+    expect(world.log).toEqual([
+      'DeleteTargetGroup',
+      'DeleteSecurityGroup sg-inst',
+      'DeleteSecurityGroup sg-alb',
+      'DeregisterTaskDefinition berth-demo:1',
+      'DeregisterTaskDefinition berth-demo:2',
+    ]);
+  });
+
+  it('is a no-op on an environment that is already gone', async () => {
+    world = {
+      ...fullWorld(),
+      capacityProvider: false,
+      launchTemplate: false,
+      loadBalancer: false,
+      listener: false,
+      targetGroup: false,
+      sgs: { alb: false, instances: false, albTags: OWNED },
+      revisions: [],
+      log: [],
+    };
+    delete world.service;
+    delete world.cluster;
+    delete world.asg;
+    const calls = await runDown();
+    expect(world.log).toEqual([]);
+    expect(calls.every((c) => c.calls === 1)).toBe(true);
+  });
+
+  it('refuses to delete anything when a same-named resource is foreign', async () => {
+    world.sgs.albTags = FOREIGN;
+    await expect(teardownService(testDeps())(state)).rejects.toMatchObject({
+      name: 'OwnershipConflictError',
+      message:
+        'security group berth-demo-alb exists but is not tagged as belonging to environment "demo" (berth:env/berth:managed-by); Berth will neither adopt nor delete it',
+    });
+    expect(world.log).toEqual([]);
+  });
+
+  it('maps DependencyViolation while ENIs detach to DependencyPendingError', async () => {
+    world = { ...fullWorld(), log: [] };
+    mocks.ec2
+      .on(DeleteSecurityGroupCommand)
+      .rejects(awsError('DependencyViolation', 'resource sg-inst has a dependent object'));
+    delete world.service;
+    delete world.cluster;
+    delete world.asg;
+    await expect(teardownNetwork(testDeps())(state)).rejects.toMatchObject({
+      name: 'DependencyPendingError',
+      retryable: true,
+      message: 'ec2.DeleteSecurityGroup berth-demo-instances: resource sg-inst has a dependent object',
+    });
+  });
+});
