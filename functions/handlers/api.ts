@@ -47,6 +47,22 @@ export interface PlannerPort {
   plan(request: PlanRequest): Promise<{ steps: readonly unknown[] }>;
 }
 
+/** Invokes a Lambda function synchronously with a JSON payload; rethrows its error by `name`. */
+export type InvokeJson = (functionName: string, payload: unknown) => Promise<unknown>;
+
+/**
+ * The planner that invokes the plan Lambda (`functions/handlers/plan.ts`) by name.
+ *
+ * @example const planner = lambdaPlanner(invokeJson, 'berth-plan');
+ */
+export const lambdaPlanner = (invoke: InvokeJson, functionName: string): PlannerPort => ({
+  async plan(request) {
+    const out = (await invoke(functionName, request)) as { steps?: unknown } | null;
+    if (!Array.isArray(out?.steps)) throw new Error(`plan function ${functionName} returned no steps`);
+    return { steps: out.steps };
+  },
+});
+
 export interface ApiDeps {
   readonly registry: RegistryPort;
   readonly executions: ExecutionsPort;
@@ -422,10 +438,12 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
   return {
     registry: ports.registry,
     executions: ports.executions,
+    // TODO(adapters): wire `lambdaPlanner(invokeJson, config.planFunctionName)` once
+    // functions/adapters has a Lambda invoke adapter (handlers may not import @aws-sdk/*).
     planner: {
       plan: async () => {
         throw new ConfigError(
-          'plan: the API has no Lambda invoke adapter yet (functions/adapters) to call BERTH_PLAN_FUNCTION_NAME',
+          'plan: no Lambda invoke adapter in functions/adapters yet to call BERTH_PLAN_FUNCTION_NAME',
         );
       },
     },

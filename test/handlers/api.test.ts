@@ -1,5 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { makeHandler, type PlannerPort, type PlanRequest } from '../../functions/handlers/api.ts';
+import {
+  lambdaPlanner,
+  makeHandler,
+  type PlannerPort,
+  type PlanRequest,
+} from '../../functions/handlers/api.ts';
 import { apiEvent, FakeExecutions, FakeRegistry, parse, readyEnv } from './entry-fakes.ts';
 
 const NOW = new Date('2026-01-01T12:00:00.000Z');
@@ -543,5 +548,43 @@ describe('api routing and failures', () => {
     expect(parse(result)).toEqual({ error: 'InternalError', requestId: 'r-500' });
     expect(result.body).not.toContain('socket');
     expect(logged).toHaveLength(1);
+  });
+});
+
+describe('lambdaPlanner', () => {
+  it('invokes the plan function with the request and returns its steps', async () => {
+    const calls: unknown[] = [];
+    const planner = lambdaPlanner(async (name, payload) => {
+      calls.push([name, payload]);
+      return { steps: [{ stage: 'service' }] };
+    }, 'berth-plan');
+    expect(await planner.plan({ operation: 'down', env: 'demo' })).toEqual({ steps: [{ stage: 'service' }] });
+    expect(calls).toEqual([['berth-plan', { operation: 'down', env: 'demo' }]]);
+  });
+
+  it('maps a named error of the plan function to its status', async () => {
+    const failing = makeHandler({
+      registry,
+      executions,
+      planner: lambdaPlanner(async () => {
+        throw Object.assign(new Error('sg berth-demo-alb is foreign'), { name: 'OwnershipConflictError' });
+      }, 'berth-plan'),
+      clock: { now: () => NOW },
+    });
+    registry.environments.set('demo', readyEnv('demo'));
+    const result = await failing(
+      apiEvent('POST', '/environments/demo/plan', { body: { operation: 'down' } }),
+    );
+    expect(result.statusCode).toBe(409);
+    expect(parse(result)).toEqual({
+      error: 'OwnershipConflictError',
+      message: 'sg berth-demo-alb is foreign',
+    });
+  });
+
+  it('rejects an answer without steps', async () => {
+    await expect(
+      lambdaPlanner(async () => ({}), 'berth-plan').plan({ operation: 'down', env: 'demo' }),
+    ).rejects.toThrow('plan function berth-plan returned no steps');
   });
 });
