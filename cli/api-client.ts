@@ -11,7 +11,12 @@ export class ApiError extends CliError {
     readonly status: number,
     readonly body: Record<string, unknown>,
   ) {
-    const message = typeof body['message'] === 'string' ? body['message'] : `HTTP ${status}`;
+    const message =
+      typeof body['message'] === 'string'
+        ? body['message']
+        : typeof body['requestId'] === 'string'
+          ? `HTTP ${status} (request ${body['requestId']})`
+          : `HTTP ${status}`;
     super(exitCodeForStatus(status), `${String(body['error'] ?? 'Error')}: ${message}`, body);
   }
 }

@@ -393,4 +393,11 @@ describe('berth errors', () => {
     expect(code).toBe(ExitCode.NotFound);
     expect(JSON.parse(stdout)).toMatchObject({ error: 'NotFoundError: no ghost', exitCode: 3 });
   });
+
+  it('exits 1 and names the request id for an internal error', async () => {
+    api.on('GET', '/environments/demo', { status: 500, body: { error: 'InternalError', requestId: 'r-9' } });
+    const { code, stderr } = await cli(['status', 'demo']);
+    expect(code).toBe(ExitCode.OperationFailed);
+    expect(stderr).toContain('berth: InternalError: HTTP 500 (request r-9)');
+  });
 });
