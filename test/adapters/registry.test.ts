@@ -135,14 +135,12 @@ describe('DynamoRegistry environments and requests', () => {
   });
 
   it('maps a throttled DynamoDB call to ThrottlingError', async () => {
-    ddb
-      .on(GetCommand)
-      .rejects(
-        Object.assign(new Error('Rate exceeded'), {
-          name: 'ProvisionedThroughputExceededException',
-          $metadata: {},
-        }),
-      );
+    ddb.on(GetCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ProvisionedThroughputExceededException',
+        $metadata: {},
+      }),
+    );
     await expect(registry.getEnvironment('demo')).rejects.toMatchObject({
       name: 'ThrottlingError',
       message: 'dynamodb.GetItem demo: Rate exceeded',

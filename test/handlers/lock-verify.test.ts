@@ -1,0 +1,226 @@
+import {
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  ListTaskDefinitionsCommand,
+  ListTasksCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ProbeInput } from '../../functions/adapters/http-probe.ts';
+import type { DynamoRegistry } from '../../functions/adapters/registry.ts';
+import { OperationInProgressError } from '../../functions/core/errors.ts';
+import { loadConfig } from '../../functions/handlers/config.ts';
+import { makeHandler as lockHandler } from '../../functions/handlers/lock.ts';
+import { makeHandler as verifyHandler } from '../../functions/handlers/verify.ts';
+import { mocks, OWNED, OWNED_ECS, resetMocks, testDeps, upState } from './aws-fixtures.ts';
+
+describe('lock handler', () => {
+  const calls: unknown[][] = [];
+  const registry = {
+    acquireLock: async (...args: unknown[]) => {
+      calls.push(['acquire', ...args]);
+      const input = args[1] as {
+        token: string;
+        operationId: string;
+        operation: string;
+        nowSeconds: number;
+        ttlSeconds: number;
+      };
+      if (args[0] === 'busy')
+        throw new OperationInProgressError('environment "busy" is busy: down (operation r0) is running');
+      return { ...input, expiresAt: input.nowSeconds + input.ttlSeconds };
+    },
+    releaseLock: async (...args: unknown[]) => {
+      calls.push(['release', ...args]);
+      return { released: args[1] === 'arn:exec:1' };
+    },
+  } as unknown as DynamoRegistry;
+  const deps = testDeps({ registry, config: loadConfig({ BERTH_LOCK_TTL_SECONDS: '600' }) });
+
+  beforeEach(() => {
+    calls.length = 0;
+  });
+
+  it('acquires with the execution ARN as token, the request id as operation id and the configured TTL', async () => {
+    const result = await lockHandler(deps)({
+      action: 'acquire',
+      env: 'demo',
+      operation: 'up',
+      requestId: 'req-1',
+      requestedBy: 'ana',
+      executionArn: 'arn:exec:1',
+    });
+    expect(result).toEqual({ token: 'arn:exec:1', expiresAt: 1795608000 + 600 });
+    expect(calls).toEqual([
+      [
+        'acquire',
+        'demo',
+        {
+          token: 'arn:exec:1',
+          operationId: 'req-1',
+          operation: 'up',
+          nowSeconds: 1795608000,
+          ttlSeconds: 600,
+        },
+      ],
+    ]);
+  });
+
+  it('lets OperationInProgressError through when the environment is busy', async () => {
+    await expect(
+      lockHandler(deps)({
+        action: 'acquire',
+        env: 'busy',
+        operation: 'up',
+        requestId: 'r',
+        executionArn: 'e',
+      }),
+    ).rejects.toMatchObject({
+      name: 'OperationInProgressError',
+      message: 'environment "busy" is busy: down (operation r0) is running',
+    });
+  });
+
+  it('releases with the token and reports whether it was held', async () => {
+    await expect(lockHandler(deps)({ action: 'release', env: 'demo', token: 'arn:exec:1' })).resolves.toEqual(
+      {
+        released: true,
+      },
+    );
+    await expect(lockHandler(deps)({ action: 'release', env: 'demo', token: 'other' })).resolves.toEqual({
+      released: false,
+    });
+  });
+
+  it('rejects an unknown action naming the field', async () => {
+    await expect(lockHandler(deps)({ action: 'steal' as never, env: 'demo' })).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: "action: must be 'acquire' or 'release'",
+    });
+  });
+});
+
+describe('verify handler', () => {
+  const td = 'arn:aws:ecs:us-east-1:1:task-definition/berth-demo:1';
+  const dns = 'berth-demo-alb-1.us-east-1.elb.localhost';
+
+  function healthyEnvironment(primaryTaskDefinition = td) {
+    mocks.elbv2.on(DescribeTargetGroupsCommand).resolves({
+      TargetGroups: [
+        { TargetGroupArn: 'arn:tg', TargetGroupName: 'berth-demo-tg', LoadBalancerArns: ['arn:lb'] },
+      ],
+    });
+    mocks.elbv2.on(DescribeTagsCommand).callsFake((input: { ResourceArns: string[] }) => ({
+      TagDescriptions: input.ResourceArns.map((arn) => ({ ResourceArn: arn, Tags: OWNED })),
+    }));
+    mocks.elbv2.on(DescribeTargetHealthCommand).resolves({
+      TargetHealthDescriptions: [{ Target: { Id: 'i-1', Port: 32768 }, TargetHealth: { State: 'healthy' } }],
+    });
+    mocks.elbv2.on(DescribeLoadBalancersCommand).resolves({
+      LoadBalancers: [
+        {
+          LoadBalancerArn: 'arn:lb',
+          LoadBalancerName: 'berth-demo-alb',
+          DNSName: dns,
+          State: { Code: 'active' },
+        },
+      ],
+    });
+    mocks.ecs.on(DescribeClustersCommand).resolves({
+      clusters: [{ clusterArn: 'arn:cluster', clusterName: 'berth-demo', status: 'ACTIVE', tags: OWNED_ECS }],
+    });
+    mocks.ecs.on(DescribeServicesCommand).resolves({
+      services: [
+        {
+          serviceArn: 'arn:svc',
+          serviceName: 'berth-demo',
+          status: 'ACTIVE',
+          desiredCount: 1,
+          runningCount: 1,
+          pendingCount: 0,
+          taskDefinition: primaryTaskDefinition,
+          deployments: [
+            {
+              id: 'ecs-svc/1',
+              status: 'PRIMARY',
+              rolloutState: 'COMPLETED',
+              taskDefinition: primaryTaskDefinition,
+              desiredCount: 1,
+              runningCount: 1,
+              failedTasks: 0,
+            },
+          ],
+          tags: OWNED_ECS,
+        },
+      ],
+    });
+    mocks.ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+    mocks.ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [td] });
+  }
+
+  beforeEach(() => resetMocks());
+
+  it('probes through the ALB DNS name via BERTH_PROBE_ENDPOINT and reports Healthy', async () => {
+    healthyEnvironment();
+    const probes: ProbeInput[] = [];
+    const deps = testDeps({
+      config: loadConfig({ BERTH_PROBE_ENDPOINT: 'http://127.0.0.1:4566' }),
+      probe: async (input) => {
+        probes.push(input);
+        return { url: input.url, status: 200 };
+      },
+    });
+    const result = await verifyHandler(deps)(upState);
+    expect(probes).toEqual([
+      { url: `http://${dns}:80/`, hostHeader: dns, timeoutMs: 3000, connectTo: 'http://127.0.0.1:4566' },
+    ]);
+    expect(result).toEqual({
+      health: 'Healthy',
+      reason: `1 of 1 targets healthy; HTTP 200 from http://${dns}:80/`,
+      url: `http://${dns}/`,
+    });
+  });
+
+  it('reports Unhealthy (rolled-back) when the PRIMARY deployment is not the redeployed revision', async () => {
+    healthyEnvironment(td);
+    const result = await verifyHandler(testDeps())({
+      ...upState,
+      redeploy: { taskDefinitionArn: 'arn:aws:ecs:us-east-1:1:task-definition/berth-demo:2' },
+    });
+    expect(result.health).toBe('Unhealthy');
+    expect(result.code).toBe('rolled-back');
+    expect(result.reason).toContain('runs berth-demo:1, not the requested berth-demo:2');
+  });
+
+  it('reports Pending without probing while the ALB is provisioning', async () => {
+    healthyEnvironment();
+    mocks.elbv2.on(DescribeLoadBalancersCommand).resolves({
+      LoadBalancers: [
+        {
+          LoadBalancerArn: 'arn:lb',
+          LoadBalancerName: 'berth-demo-alb',
+          DNSName: dns,
+          State: { Code: 'provisioning' },
+        },
+      ],
+    });
+    let probed = false;
+    const deps = testDeps({
+      probe: async (input) => {
+        probed = true;
+        return { url: input.url, status: 200 };
+      },
+    });
+    const result = await verifyHandler(deps)(upState);
+    expect(result).toMatchObject({
+      health: 'Pending',
+      reason: 'load balancer berth-demo-alb is provisioning',
+    });
+    expect(probed).toBe(false);
+  });
+});
