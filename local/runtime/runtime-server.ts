@@ -13,6 +13,7 @@ import {
   toInvocationError,
 } from './lambda.ts';
 import {
+  type ExecutionStatus,
   handleStepFunctionsOperation,
   SfnServiceError,
   type StepFunctionsEmulator,
@@ -176,6 +177,24 @@ export async function startRuntimeServer(options: {
             sendJson(res, 500, { __type: 'InternalFailure', message: (error as Error).message });
           }
         }
+        return;
+      }
+      if (req.method === 'GET' && url.pathname === '/_berth/executions') {
+        // Not an AWS API: running and recent executions with the states they are in (progress).
+        const status = url.searchParams.get('status');
+        const executions = options.sfn
+          .listExecutions(status ? { statusFilter: status as ExecutionStatus } : {})
+          .map((e) => ({
+            executionArn: e.executionArn,
+            name: e.name,
+            status: e.status,
+            startDate: e.startDate.toISOString(),
+            ...(e.stopDate ? { stopDate: e.stopDate.toISOString() } : {}),
+            ...(e.currentState ? { currentState: e.currentState } : {}),
+            activeStates: e.activeStates,
+            ...(e.error ? { error: e.error } : {}),
+          }));
+        sendJson(res, 200, { executions }, { 'content-type': 'application/json' });
         return;
       }
       if (req.method === 'GET' && url.pathname === '/_berth/health') {
