@@ -32,7 +32,7 @@ describe('npm run cloud (local/cloud/main.ts)', () => {
     const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-  });
+  }, 60_000);
 
   test('rejects an unknown profile with exit code 1', async () => {
     const p = spawn(
@@ -47,5 +47,5 @@ describe('npm run cloud (local/cloud/main.ts)', () => {
     const code = await new Promise<number | null>((resolve) => p.on('exit', (c) => resolve(c)));
     expect(code).toBe(1);
     expect(err).toContain('invalid profile: warp (expected instant, fast or realistic)');
-  });
+  }, 60_000);
 });
