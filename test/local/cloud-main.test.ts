@@ -23,7 +23,7 @@ describe('npm run cloud (local/cloud/main.ts)', () => {
     });
     const url = await waitFor(
       () => /Berth local cloud listening on (http:\/\/127\.0\.0\.1:\d+) \(profile fast\)/.exec(out)?.[1],
-      20_000,
+      45_000,
       50,
     );
     expect(out).toContain(`AWS_ENDPOINT_URL=${url}`);
