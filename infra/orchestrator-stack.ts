@@ -430,7 +430,11 @@ export class OrchestratorStack extends Stack {
     );
     const describeAsg = stmt(
       'DescribeAutoScaling',
-      ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeScalingActivities'],
+      [
+        'autoscaling:DescribeAutoScalingGroups',
+        'autoscaling:DescribeScalingActivities',
+        'autoscaling:DescribeTags',
+      ],
       ['*'],
     );
     const describeEc2 = stmt(
@@ -444,6 +448,7 @@ export class OrchestratorStack extends Stack {
         'ec2:DescribeSubnets',
         'ec2:DescribeVpcs',
         'ec2:DescribeInstances',
+        'ec2:DescribeTags',
       ],
       ['*'],
     );
@@ -646,6 +651,10 @@ export class OrchestratorStack extends Stack {
     grant(
       'TeardownService',
       describeEcs,
+      describeElb,
+      describeAsg,
+      describeEc2,
+      stmt('StopOwnTasks', ['ecs:StopTask'], [arn('ecs', 'task', 'berth-*/*')]),
       stmt('DrainAndDeleteOwnService', ['ecs:UpdateService', 'ecs:DeleteService'], [ecsService], {
         StringEquals: managed,
       }),
@@ -653,6 +662,7 @@ export class OrchestratorStack extends Stack {
     grant(
       'TeardownCapacity',
       describeEcs,
+      describeElb,
       describeAsg,
       describeEc2,
       stmt(
@@ -678,6 +688,9 @@ export class OrchestratorStack extends Stack {
     grant(
       'TeardownCluster',
       describeEcs,
+      describeElb,
+      describeAsg,
+      describeEc2,
       stmt(
         'DeleteOwnCluster',
         ['ecs:DeleteCluster', 'ecs:PutClusterCapacityProviders', 'ecs:DeregisterContainerInstance'],
@@ -687,7 +700,10 @@ export class OrchestratorStack extends Stack {
     );
     grant(
       'TeardownLoadBalancer',
+      describeEcs,
       describeElb,
+      describeAsg,
+      describeEc2,
       stmt(
         'DeleteOwnLoadBalancing',
         [
@@ -702,6 +718,9 @@ export class OrchestratorStack extends Stack {
     );
     grant(
       'TeardownNetwork',
+      describeEcs,
+      describeElb,
+      describeAsg,
       describeEc2,
       stmt(
         'DeleteOwnSecurityGroups',
@@ -713,6 +732,9 @@ export class OrchestratorStack extends Stack {
     grant(
       'TeardownTaskDefinitions',
       describeEcs,
+      describeElb,
+      describeAsg,
+      describeEc2,
       stmt(
         'DeregisterTaskDefinitions',
         ['ecs:DeregisterTaskDefinition', 'ecs:DeleteTaskDefinitions'],

@@ -236,6 +236,13 @@ describe('IAM', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('uses unique statement ids within each policy', () => {
+    for (const [id, policy] of resourcesOf('AWS::IAM::Policy')) {
+      const sids = (policy.Properties.PolicyDocument.Statement as any[]).map((st) => st.Sid).filter(Boolean);
+      expect(new Set(sids).size, id).toBe(sids.length);
+    }
+  });
+
   it('allows ecs:DeleteService only on berth-* services tagged berth:managed-by=berth', () => {
     const deleting = statements().filter((s) => asList<string>(s.Action).includes('ecs:DeleteService'));
     expect(deleting).toHaveLength(1);
