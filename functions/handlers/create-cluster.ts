@@ -28,7 +28,7 @@ export function makeHandler(deps: CreateClusterDeps) {
   return async (state: LifecycleState): Promise<ClusterResult> =>
     runStep(deps.logger, 'create-cluster', state, async () => {
       const env = envOf(state);
-      const spec = await specOf(state, deps.registry);
+      const spec = await specOf(state, () => deps.registry);
       const names = resourceNames(env);
       const tags = ownershipTags(env, spec.owner);
       const fargate = spec.launchType === 'FARGATE';

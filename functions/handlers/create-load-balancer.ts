@@ -24,7 +24,7 @@ export function makeHandler(deps: CreateLoadBalancerDeps) {
   return async (state: LifecycleState): Promise<LoadBalancerResult> =>
     runStep(deps.logger, 'create-load-balancer', state, async () => {
       const env = envOf(state);
-      const spec = await specOf(state, deps.registry);
+      const spec = await specOf(state, () => deps.registry);
       const names = resourceNames(env);
       const tags = ownershipTags(env, spec.owner);
       const vpcId = requireConfig(deps.config.vpcId, 'BERTH_VPC_ID');

@@ -23,7 +23,7 @@ export function makeHandler(deps: CreateNetworkDeps) {
   return async (state: LifecycleState): Promise<NetworkResult> =>
     runStep(deps.logger, 'create-network', state, async () => {
       const env = envOf(state);
-      const spec = await specOf(state, deps.registry);
+      const spec = await specOf(state, () => deps.registry);
       const names = resourceNames(env);
       const shared = spec.loadBalancer.mode === 'shared';
       return deps.ec2.ensureSecurityGroups({

@@ -36,7 +36,7 @@ export function makeHandler(deps: CreateServiceDeps) {
   return async (state: LifecycleState): Promise<ServiceResult> =>
     runStep(deps.logger, 'create-service', state, async () => {
       const env = envOf(state);
-      const spec = await specOf(state, deps.registry);
+      const spec = await specOf(state, () => deps.registry);
       const names = resourceNames(env);
       const targetGroupArn = state.resources?.loadBalancer?.targetGroupArn;
       const taskDefinitionArn = state.resources?.taskDefinition?.taskDefinitionArn;

@@ -23,7 +23,7 @@ export function makeHandler(deps: CreateTaskDefinitionDeps) {
   return async (state: LifecycleState): Promise<TaskDefinitionResult> =>
     runStep(deps.logger, 'create-task-definition', state, async () => {
       const env = envOf(state);
-      const spec = await specOf(state, deps.registry);
+      const spec = await specOf(state, () => deps.registry);
       const names = resourceNames(env);
       const revisions = await deps.ecs.observeTaskDefinitions(names.taskFamily);
       const latest = revisions.at(-1);

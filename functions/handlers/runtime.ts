@@ -139,14 +139,17 @@ export function envOf(state: LifecycleState): string {
   return state.env;
 }
 
-/** The spec from the state (`up`) or, for other operations, from the registry. */
+/**
+ * The spec from the state (`up`) or, for other operations, from the registry. `registry` is a thunk so
+ * the (lazy) registry and its `BERTH_TABLE_NAME` are only needed when the state has no spec.
+ */
 export async function specOf(
   state: LifecycleState,
-  registry: Pick<DynamoRegistry, 'getEnvironment'> | undefined,
+  registry: () => Pick<DynamoRegistry, 'getEnvironment'>,
 ): Promise<EnvSpec> {
   if (state.spec !== undefined && state.spec !== null) return parseEnvSpec(state.spec);
   const env = envOf(state);
-  const record = registry ? await registry.getEnvironment(env) : undefined;
+  const record = await registry().getEnvironment(env);
   if (record?.spec === undefined) {
     throw new NotFoundError(`environment "${env}" has no stored spec; run up first`);
   }

@@ -32,7 +32,7 @@ export function makeHandler(deps: ScaleDeps) {
       ) {
         throw new ValidationError('desiredCount', 'must be an integer from 0 to 100');
       }
-      const spec = await specOf(state, deps.registry);
+      const spec = await specOf(state, () => deps.registry);
       const names = resourceNames(env);
       const service = await deps.ecs.observeService(names.cluster, names.service);
       if (service?.status !== 'ACTIVE') {

@@ -43,7 +43,7 @@ export function makeHandler(deps: VerifyDeps) {
   return async (state: LifecycleState): Promise<VerifyResult> =>
     runStep(deps.logger, 'verify', state, async () => {
       const env = envOf(state);
-      const spec = await specOf(state, deps.registry);
+      const spec = await specOf(state, () => deps.registry);
       const shared = spec.loadBalancer.mode === 'shared';
       const observed: ObservedEnvironment = await observeEnvironment(
         { ecs: deps.ecs, elbv2: deps.elbv2 },

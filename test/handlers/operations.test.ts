@@ -1,0 +1,307 @@
+import {
+  DescribeAutoScalingGroupsCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { DynamoRegistry } from '../../functions/adapters/registry.ts';
+import { makeHandler as extendHandler } from '../../functions/handlers/extend.ts';
+import { makeHandler as recordHandler } from '../../functions/handlers/record.ts';
+import { makeHandler as redeployHandler } from '../../functions/handlers/redeploy.ts';
+import { makeHandler as scaleHandler } from '../../functions/handlers/scale.ts';
+import { mocks, OWNED, OWNED_ECS, resetMocks, testDeps, upState } from './aws-fixtures.ts';
+
+const td1 = 'arn:aws:ecs:us-east-1:1:task-definition/berth-demo:1';
+const td2 = 'arn:aws:ecs:us-east-1:1:task-definition/berth-demo:2';
+
+function serviceExists(desiredCount = 1) {
+  mocks.ecs.on(DescribeServicesCommand).resolves({
+    services: [
+      {
+        serviceArn: 'arn:svc',
+        serviceName: 'berth-demo',
+        status: 'ACTIVE',
+        desiredCount,
+        taskDefinition: td1,
+        tags: OWNED_ECS,
+      },
+    ],
+  });
+  mocks.ecs
+    .on(UpdateServiceCommand)
+    .resolves({ service: { serviceArn: 'arn:svc', serviceName: 'berth-demo' } });
+}
+
+/** A registry fake that records calls. */
+function fakeRegistry(environment: Record<string, unknown> | undefined) {
+  const calls: [string, ...unknown[]][] = [];
+  const registry = new Proxy(
+    {},
+    {
+      get:
+        (_t, method: string) =>
+        async (...args: unknown[]) => {
+          calls.push([method, ...args]);
+          if (method === 'getEnvironment') return environment;
+          return undefined;
+        },
+    },
+  ) as DynamoRegistry;
+  return { registry, calls };
+}
+
+beforeEach(() => resetMocks());
+
+describe('scale handler', () => {
+  it('grows the Auto Scaling group before raising the service desired count', async () => {
+    serviceExists(1);
+    mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
+      AutoScalingGroups: [
+        {
+          AutoScalingGroupName: 'berth-demo-asg',
+          MinSize: 1,
+          MaxSize: 2,
+          DesiredCapacity: 1,
+          Instances: [],
+          Tags: OWNED,
+          CreatedTime: new Date(),
+          DefaultCooldown: 300,
+          AvailabilityZones: [],
+          HealthCheckType: 'EC2',
+        },
+      ],
+    });
+    const order: string[] = [];
+    mocks.autoScaling.on(UpdateAutoScalingGroupCommand).callsFake(() => {
+      order.push('UpdateAutoScalingGroup');
+      return {};
+    });
+    mocks.ecs.on(UpdateServiceCommand).callsFake(() => {
+      order.push('UpdateService');
+      return { service: { serviceArn: 'arn:svc', serviceName: 'berth-demo' } };
+    });
+    const spec = {
+      name: 'demo',
+      image: 'nginx:1.27',
+      owner: 'ana',
+      cpu: 1024,
+      memory: 1024,
+      memoryReservation: 512,
+    };
+    const { registry } = fakeRegistry({ name: 'demo', status: 'ready', spec });
+    const result = await scaleHandler(testDeps({ registry }))({
+      operation: 'scale',
+      env: 'demo',
+      desiredCount: 6,
+    });
+    // t3.small: 2048 CPU units and 1792 MiB usable → 1 task of 1024 MiB per instance
+    expect(result).toEqual({ desiredCount: 6, desiredCapacity: 6, maxSize: 6 });
+    expect(mocks.autoScaling).toHaveReceivedCommandWith(UpdateAutoScalingGroupCommand, {
+      AutoScalingGroupName: 'berth-demo-asg',
+      DesiredCapacity: 6,
+      MaxSize: 6,
+    });
+    expect(mocks.ecs).toHaveReceivedCommandWith(UpdateServiceCommand, { desiredCount: 6 });
+    expect(order).toEqual(['UpdateAutoScalingGroup', 'UpdateService']);
+  });
+
+  it('rejects a desired count outside 0–100 naming the field', async () => {
+    await expect(
+      scaleHandler(testDeps())({ operation: 'scale', env: 'demo', desiredCount: 101 }),
+    ).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: 'desiredCount: must be an integer from 0 to 100',
+    });
+  });
+});
+
+describe('redeploy handler', () => {
+  it('registers a copy of the current revision with the new image and forces a new deployment', async () => {
+    serviceExists();
+    mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: {
+        taskDefinitionArn: td1,
+        family: 'berth-demo',
+        revision: 1,
+        networkMode: 'bridge',
+        requiresCompatibilities: ['EC2'],
+        containerDefinitions: [
+          {
+            name: 'app',
+            image: 'nginx:1.27',
+            cpu: 256,
+            memory: 512,
+            portMappings: [{ containerPort: 80, hostPort: 0 }],
+          },
+        ],
+      },
+    });
+    mocks.ecs.on(RegisterTaskDefinitionCommand).resolves({
+      taskDefinition: { taskDefinitionArn: td2, family: 'berth-demo', revision: 2 },
+    });
+    const result = await redeployHandler(testDeps())({
+      operation: 'redeploy',
+      env: 'demo',
+      image: 'nginx:1.28',
+    });
+    expect(result).toEqual({ taskDefinitionArn: td2, previousTaskDefinitionArn: td1, image: 'nginx:1.28' });
+    expect(mocks.ecs).toHaveReceivedCommandWith(RegisterTaskDefinitionCommand, {
+      family: 'berth-demo',
+      networkMode: 'bridge',
+      containerDefinitions: [
+        {
+          name: 'app',
+          image: 'nginx:1.28',
+          cpu: 256,
+          memory: 512,
+          portMappings: [{ containerPort: 80, hostPort: 0 }],
+        },
+      ],
+    });
+    expect(mocks.ecs).toHaveReceivedCommandWith(UpdateServiceCommand, {
+      cluster: 'berth-demo',
+      service: 'berth-demo',
+      taskDefinition: td2,
+      forceNewDeployment: true,
+    });
+  });
+
+  it('fails with NotFoundError when there is no service', async () => {
+    mocks.ecs.on(DescribeServicesCommand).resolves({ services: [] });
+    await expect(redeployHandler(testDeps())({ operation: 'redeploy', env: 'demo' })).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: 'ECS service berth-demo does not exist; run up first',
+    });
+  });
+});
+
+describe('record handler', () => {
+  it('stores the spec with owner and expiry, opens the operation and appends the step', async () => {
+    const { registry, calls } = fakeRegistry(undefined);
+    const result = await recordHandler(testDeps({ registry }))({
+      ...upState,
+      executionArn: 'arn:exec:1',
+      status: 'creating',
+      step: 'up',
+    });
+    expect(result).toEqual({
+      status: 'creating',
+      operationId: 'req-1',
+      updatedAt: '2026-11-25T12:00:00.000Z',
+    });
+    expect(calls.map((c) => c[0])).toEqual([
+      'getEnvironment',
+      'recordOperation',
+      'putEnvironment',
+      'updateStatus',
+      'appendStep',
+    ]);
+    const put = calls[2]?.[1] as { owner: string; expiresAt: string; keep: boolean };
+    expect(put).toMatchObject({ owner: 'ana', keep: false, expiresAt: '2026-11-26T12:00:00.000Z' });
+  });
+
+  it('records a failure with the Lambda error message as reason and finishes the operation', async () => {
+    const { registry, calls } = fakeRegistry({
+      name: 'demo',
+      status: 'creating',
+      currentOperation: { operationId: 'req-1', operation: 'up', startedAt: '2026-11-25T11:00:00.000Z' },
+    });
+    await recordHandler(testDeps({ registry }))({
+      env: 'demo',
+      operation: 'up',
+      requestId: 'req-1',
+      status: 'failed',
+      step: 'failed',
+      failure: {
+        step: 'CreateCluster',
+        error: 'InsufficientCapacityError',
+        cause: '{"errorMessage":"no capacity"}',
+      },
+    });
+    const update = calls.find((c) => c[0] === 'updateStatus')?.[2];
+    expect(update).toMatchObject({
+      status: 'failed',
+      currentOperation: null,
+      lastFailure: {
+        operation: 'up',
+        step: 'CreateCluster',
+        error: 'InsufficientCapacityError',
+        reason: 'no capacity',
+      },
+    });
+    const finish = calls.find((c) => c[0] === 'finishOperation');
+    expect(finish?.[2]).toEqual({ startedAt: '2026-11-25T11:00:00.000Z', operationId: 'req-1' });
+    expect(calls.some((c) => c[0] === 'recordOperation')).toBe(false);
+  });
+});
+
+describe('extend handler', () => {
+  it('extends from the later of now and the current expiry', async () => {
+    const { registry, calls } = fakeRegistry({
+      name: 'demo',
+      status: 'ready',
+      expiresAt: '2026-11-25T20:00:00.000Z',
+    });
+    const result = await extendHandler(testDeps({ registry }))({
+      operation: 'extend',
+      env: 'demo',
+      hours: 8,
+    });
+    expect(result).toEqual({ expiresAt: '2026-11-26T04:00:00.000Z' });
+    expect(calls.at(-1)).toEqual([
+      'updateStatus',
+      'demo',
+      { status: 'ready', expiresAt: '2026-11-26T04:00:00.000Z' },
+    ]);
+  });
+});
+
+describe('handler modules', () => {
+  it('import without configuration or network access', async () => {
+    const saved = { ...process.env };
+    for (const key of Object.keys(process.env)) if (key.startsWith('BERTH_')) delete process.env[key];
+    try {
+      const modules = await Promise.all([
+        import('../../functions/handlers/lock.ts'),
+        import('../../functions/handlers/record.ts'),
+        import('../../functions/handlers/create-network.ts'),
+        import('../../functions/handlers/create-load-balancer.ts'),
+        import('../../functions/handlers/create-cluster.ts'),
+        import('../../functions/handlers/create-task-definition.ts'),
+        import('../../functions/handlers/create-service.ts'),
+        import('../../functions/handlers/verify.ts'),
+        import('../../functions/handlers/scale.ts'),
+        import('../../functions/handlers/redeploy.ts'),
+        import('../../functions/handlers/extend.ts'),
+        import('../../functions/handlers/teardown-service.ts'),
+        import('../../functions/handlers/teardown-capacity.ts'),
+        import('../../functions/handlers/teardown-cluster.ts'),
+        import('../../functions/handlers/teardown-load-balancer.ts'),
+        import('../../functions/handlers/teardown-network.ts'),
+        import('../../functions/handlers/teardown-task-definitions.ts'),
+      ]);
+      expect(modules.every((m) => typeof m.handler === 'function')).toBe(true);
+    } finally {
+      Object.assign(process.env, saved);
+    }
+  });
+
+  it('fails at call time with a ConfigError naming the missing variable', async () => {
+    const { handler } = await import('../../functions/handlers/create-network.ts');
+    const saved = process.env.BERTH_VPC_ID;
+    delete process.env.BERTH_VPC_ID;
+    try {
+      await expect(handler(upState)).rejects.toMatchObject({
+        name: 'ConfigError',
+        message: 'missing required environment variable BERTH_VPC_ID',
+      });
+    } finally {
+      if (saved !== undefined) process.env.BERTH_VPC_ID = saved;
+    }
+  });
+});
