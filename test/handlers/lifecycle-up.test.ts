@@ -536,15 +536,13 @@ describe('AWS failures during up', () => {
 
   it('turns a 5xx from CreateLoadBalancer into TransientAwsError', async () => {
     freshAccount();
-    mocks.elbv2
-      .on(CreateLoadBalancerCommand)
-      .rejects(
-        Object.assign(new Error('We encountered an internal error'), {
-          name: 'InternalFailure',
-          $fault: 'server',
-          $metadata: { httpStatusCode: 503 },
-        }),
-      );
+    mocks.elbv2.on(CreateLoadBalancerCommand).rejects(
+      Object.assign(new Error('We encountered an internal error'), {
+        name: 'InternalFailure',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 503 },
+      }),
+    );
     const state = {
       ...upState,
       resources: { network: { albSecurityGroupId: 'sg-alb', instanceSecurityGroupId: 'sg-inst' } },
