@@ -12,13 +12,13 @@ const dynalite = require('dynalite') as (options: Record<string, unknown>) => Se
  */
 export class EmbeddedDynamoDb {
   #server: Server;
-  #tableCount = 0;
+  #requestsServed = 0;
 
   constructor(cloud: Cloud) {
     this.#server = EmbeddedDynamoDb.#create();
     cloud.addStateDumper('dynamodb', () => ({
       engine: 'dynalite (in memory)',
-      requestsServed: this.#tableCount,
+      requestsServed: this.#requestsServed,
     }));
   }
 
@@ -28,7 +28,7 @@ export class EmbeddedDynamoDb {
 
   /** Hands the (unread) request to dynalite. */
   handle(req: IncomingMessage, res: ServerResponse): void {
-    this.#tableCount++;
+    this.#requestsServed++;
     this.#server.emit('request', req, res);
   }
 
