@@ -88,7 +88,12 @@ export async function up(ctx: CommandContext, name: string, options: UpOptions):
   if (!checked.ok) {
     throw new CliError(
       ExitCode.Usage,
-      `invalid spec:\n${checked.issues.map((i) => `  ${i.field}: ${i.rule}`).join('\n')}`,
+      `invalid spec:\n${checked.issues
+        .map(
+          (i) =>
+            `  ${i.field}: ${i.rule}${i.field === 'owner' && i.rule === 'is required' ? ' (use --owner or set BERTH_OWNER)' : ''}`,
+        )
+        .join('\n')}`,
       { error: 'ValidationError', issues: checked.issues },
     );
   }

@@ -157,6 +157,13 @@ describe('berth up', () => {
     expect(api.requests).toHaveLength(0);
   });
 
+  it('asks for an owner when none is known', async () => {
+    const t = testIo({ env: { BERTH_OWNER: '' } });
+    const code = await run(['--api', api.url, 'up', 'demo', '--image', 'nginx:1.27'], t.io);
+    expect(code).toBe(ExitCode.Usage);
+    expect(t.stderr()).toContain('owner: is required (use --owner or set BERTH_OWNER)');
+  });
+
   it('prints the plan with --dry-run and starts nothing', async () => {
     api.on('POST', '/environments/demo/plan', {
       status: 200,
