@@ -247,6 +247,14 @@ describe('deployments', () => {
       return out.tasks?.[0]?.lastStatus === 'STOPPED' ? out.tasks[0] : undefined;
     });
     expect(after.stoppedReason).toMatch(/^Scaling activity initiated by \(deployment ecs-svc\/\d+\)$/);
+    const settled = await until(async () => {
+      const svc = await describeService('dr', 'web');
+      const steady = (svc?.events ?? []).filter(
+        (e) => e.message === '(service web) has reached a steady state.',
+      );
+      return steady.length === 2 ? svc : undefined;
+    });
+    expect(settled.deployments?.[0]?.rolloutState).toBe('COMPLETED');
   });
 });
 

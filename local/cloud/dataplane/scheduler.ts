@@ -126,6 +126,7 @@ export class ServiceScheduler {
 
   /** One pass over every service. */
   reconcileAll(): void {
+    this.pruneStoppedTasks();
     for (const service of this.ecs.services.values()) {
       if (service.status === 'INACTIVE') continue;
       try {
@@ -270,11 +271,30 @@ export class ServiceScheduler {
         service.lastCompletedTaskDefinitionArn = primary.taskDefinitionArn;
         service.lastCompletedDeploymentId = primary.id;
         service.deployments = [primary];
+        service.steady = true;
         this.ecs.addServiceEvent(
           service,
           `(service ${service.name}) (deployment ${primary.id}) deployment completed.`,
         );
         this.ecs.addServiceEvent(service, `(service ${service.name}) has reached a steady state.`);
+      }
+    } else if (primary.rolloutState === 'COMPLETED' && !othersBusy && service.steady === false) {
+      const current = all.filter((t) => t.deploymentId === primary.id && t.desiredStatus === 'RUNNING');
+      const settling = all.some((t) => t.desiredStatus === 'STOPPED' && t.lastStatus !== 'STOPPED');
+      if (!settling && current.length === desired && current.every((t) => this.isHealthy(service, t))) {
+        service.steady = true;
+        this.ecs.addServiceEvent(service, `(service ${service.name}) has reached a steady state.`);
+      }
+    }
+  }
+
+  /** Forgets STOPPED tasks an hour (AWS time) after they stopped, as ECS does. */
+  private pruneStoppedTasks(): void {
+    const cutoff = this.clock.now().getTime() - this.clock.ms(3_600_000);
+    for (const [arn, task] of this.ecs.tasks) {
+      if (task.lastStatus === 'STOPPED' && task.stoppedAt && task.stoppedAt.getTime() < cutoff) {
+        this.ecs.tasks.delete(arn);
+        this.ecs.tags.delete(arn);
       }
     }
   }

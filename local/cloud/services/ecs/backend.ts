@@ -150,6 +150,8 @@ export interface Service {
   /** The task definition of the last deployment that completed (circuit-breaker rollback target). */
   lastCompletedTaskDefinitionArn?: string;
   lastCompletedDeploymentId?: string;
+  /** False after a change until the service again runs its desired healthy tasks (then a steady-state event). */
+  steady?: boolean;
 }
 
 export interface TaskContainer {
@@ -1114,10 +1116,8 @@ export class EcsBackend {
     if (primary) {
       primary.desiredCount = service.desiredCount;
       primary.updatedAt = this.cloud.clock.now();
-      if (primary.rolloutState === 'COMPLETED' && input.desiredCount !== undefined) {
-        primary.rolloutState = 'IN_PROGRESS';
-      }
     }
+    service.steady = false;
     this.scheduler.kick();
     return service;
   }
