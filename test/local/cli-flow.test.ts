@@ -45,18 +45,49 @@ describe('the blog console flow through the AWS CLI', () => {
   it('builds an EC2-backed ECS service behind an ALB, serves a request, and tears down', {
     timeout: 900_000,
   }, async () => {
-    // Network: the default VPC's public subnets, security groups by role.
-    const subnets = await aws(
-      'ec2',
-      'describe-subnets',
-      '--filters',
-      'Name=tag:Name,Values=berth-local-public-*',
+    // Network (the default VPC's public subnets), the cluster, the AMI and the task definition
+    // do not depend on each other: the CLI runs them side by side.
+    const userData = Buffer.from('#!/bin/bash\necho ECS_CLUSTER=blog >> /etc/ecs/ecs.config\n').toString(
+      'base64',
     );
+    const [subnets, cluster, ami, td] = await Promise.all([
+      aws('ec2', 'describe-subnets', '--filters', 'Name=tag:Name,Values=berth-local-public-*'),
+      aws('ecs', 'create-cluster', '--cluster-name', 'blog'),
+      aws(
+        'ssm',
+        'get-parameters',
+        '--names',
+        '/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id',
+      ),
+      aws(
+        'ecs',
+        'register-task-definition',
+        '--family',
+        'blog-web',
+        '--network-mode',
+        'bridge',
+        '--container-definitions',
+        JSON.stringify([
+          {
+            name: 'web',
+            image: 'nginx:latest',
+            memoryReservation: 128,
+            portMappings: [{ containerPort: 80, hostPort: 0 }],
+          },
+        ]),
+      ),
+    ]);
     const subnetIds: string[] = subnets.Subnets.map((s: any) => s.SubnetId).slice(0, 2);
     const vpcId: string = subnets.Subnets[0].VpcId;
     expect(subnetIds).toHaveLength(2);
-    const albSg = (
-      await aws(
+    expect(cluster.cluster).toMatchObject({ clusterName: 'blog', status: 'ACTIVE' });
+    const imageId: string = ami.Parameters[0].Value;
+    expect(imageId).toMatch(/^ami-/);
+    expect(td.taskDefinition).toMatchObject({ family: 'blog-web', revision: 1 });
+
+    // Security groups by role, and the target group.
+    const [albSgOut, ec2SgOut, tg] = await Promise.all([
+      aws(
         'ec2',
         'create-security-group',
         '--group-name',
@@ -65,22 +96,8 @@ describe('the blog console flow through the AWS CLI', () => {
         'ALB',
         '--vpc-id',
         vpcId,
-      )
-    ).GroupId;
-    await aws(
-      'ec2',
-      'authorize-security-group-ingress',
-      '--group-id',
-      albSg,
-      '--protocol',
-      'tcp',
-      '--port',
-      '80',
-      '--cidr',
-      '0.0.0.0/0',
-    );
-    const ec2Sg = (
-      await aws(
+      ),
+      aws(
         'ec2',
         'create-security-group',
         '--group-name',
@@ -89,63 +106,117 @@ describe('the blog console flow through the AWS CLI', () => {
         'ECS hosts',
         '--vpc-id',
         vpcId,
-      )
-    ).GroupId;
-    await aws(
-      'ec2',
-      'authorize-security-group-ingress',
-      '--group-id',
-      ec2Sg,
-      '--ip-permissions',
-      JSON.stringify([
-        { IpProtocol: 'tcp', FromPort: 32768, ToPort: 65535, UserIdGroupPairs: [{ GroupId: albSg }] },
-      ]),
-    );
+      ),
+      aws(
+        'elbv2',
+        'create-target-group',
+        '--name',
+        'blog-tg',
+        '--protocol',
+        'HTTP',
+        '--port',
+        '80',
+        '--vpc-id',
+        vpcId,
+        '--health-check-path',
+        '/health',
+        '--health-check-interval-seconds',
+        '5',
+        '--health-check-timeout-seconds',
+        '2',
+        '--healthy-threshold-count',
+        '2',
+      ),
+    ]);
+    const albSg: string = albSgOut.GroupId;
+    const ec2Sg: string = ec2SgOut.GroupId;
+    const tgArn: string = tg.TargetGroups[0].TargetGroupArn;
 
-    // Cluster, launch template, Auto Scaling group, capacity provider.
-    const cluster = await aws('ecs', 'create-cluster', '--cluster-name', 'blog');
-    expect(cluster.cluster).toMatchObject({ clusterName: 'blog', status: 'ACTIVE' });
-    const ami = await aws(
-      'ssm',
-      'get-parameters',
-      '--names',
-      '/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id',
-    );
-    const imageId: string = ami.Parameters[0].Value;
-    expect(imageId).toMatch(/^ami-/);
-    const userData = Buffer.from('#!/bin/bash\necho ECS_CLUSTER=blog >> /etc/ecs/ecs.config\n').toString(
-      'base64',
-    );
-    await aws(
-      'ec2',
-      'create-launch-template',
-      '--launch-template-name',
-      'blog-lt',
-      '--launch-template-data',
-      JSON.stringify({
-        ImageId: imageId,
-        InstanceType: 't3.small',
-        SecurityGroupIds: [ec2Sg],
-        UserData: userData,
-      }),
-    );
-    await aws(
-      'autoscaling',
-      'create-auto-scaling-group',
-      '--auto-scaling-group-name',
-      'blog-asg',
-      '--launch-template',
-      'LaunchTemplateName=blog-lt,Version=$Latest',
-      '--min-size',
-      '0',
-      '--max-size',
-      '3',
-      '--desired-capacity',
-      '2',
-      '--vpc-zone-identifier',
-      subnetIds.join(','),
-      '--new-instances-protected-from-scale-in',
-    );
+    // Ingress rules (instances allow 32768-65535 from the ALB's group), launch template, ALB.
+    const [, , , lb] = await Promise.all([
+      aws(
+        'ec2',
+        'authorize-security-group-ingress',
+        '--group-id',
+        albSg,
+        '--protocol',
+        'tcp',
+        '--port',
+        '80',
+        '--cidr',
+        '0.0.0.0/0',
+      ),
+      aws(
+        'ec2',
+        'authorize-security-group-ingress',
+        '--group-id',
+        ec2Sg,
+        '--ip-permissions',
+        JSON.stringify([
+          { IpProtocol: 'tcp', FromPort: 32768, ToPort: 65535, UserIdGroupPairs: [{ GroupId: albSg }] },
+        ]),
+      ),
+      aws(
+        'ec2',
+        'create-launch-template',
+        '--launch-template-name',
+        'blog-lt',
+        '--launch-template-data',
+        JSON.stringify({
+          ImageId: imageId,
+          InstanceType: 't3.small',
+          SecurityGroupIds: [ec2Sg],
+          UserData: userData,
+        }),
+      ),
+      aws(
+        'elbv2',
+        'create-load-balancer',
+        '--name',
+        'blog-alb',
+        '--subnets',
+        ...subnetIds,
+        '--security-groups',
+        albSg,
+      ),
+    ]);
+    const lbArn: string = lb.LoadBalancers[0].LoadBalancerArn;
+    const dns: string = lb.LoadBalancers[0].DNSName;
+    expect(lb.LoadBalancers[0].State.Code).toBe('provisioning');
+
+    // The listener, and the Auto Scaling group behind a capacity provider.
+    const [listener] = await Promise.all([
+      aws(
+        'elbv2',
+        'create-listener',
+        '--load-balancer-arn',
+        lbArn,
+        '--protocol',
+        'HTTP',
+        '--port',
+        '80',
+        '--default-actions',
+        `Type=forward,TargetGroupArn=${tgArn}`,
+      ),
+      aws(
+        'autoscaling',
+        'create-auto-scaling-group',
+        '--auto-scaling-group-name',
+        'blog-asg',
+        '--launch-template',
+        'LaunchTemplateName=blog-lt,Version=$Latest',
+        '--min-size',
+        '0',
+        '--max-size',
+        '3',
+        '--desired-capacity',
+        '2',
+        '--vpc-zone-identifier',
+        subnetIds.join(','),
+        '--new-instances-protected-from-scale-in',
+      ),
+    ]);
+    const listenerArn: string = listener.Listeners[0].ListenerArn;
     const asg = await aws(
       'autoscaling',
       'describe-auto-scaling-groups',
@@ -177,74 +248,7 @@ describe('the blog console flow through the AWS CLI', () => {
       'capacityProvider=blog-cp,weight=1,base=0',
     );
 
-    // Target group, ALB in two subnets, listener.
-    const tg = await aws(
-      'elbv2',
-      'create-target-group',
-      '--name',
-      'blog-tg',
-      '--protocol',
-      'HTTP',
-      '--port',
-      '80',
-      '--vpc-id',
-      vpcId,
-      '--health-check-path',
-      '/health',
-      '--health-check-interval-seconds',
-      '5',
-      '--health-check-timeout-seconds',
-      '2',
-      '--healthy-threshold-count',
-      '2',
-    );
-    const tgArn: string = tg.TargetGroups[0].TargetGroupArn;
-    const lb = await aws(
-      'elbv2',
-      'create-load-balancer',
-      '--name',
-      'blog-alb',
-      '--subnets',
-      ...subnetIds,
-      '--security-groups',
-      albSg,
-    );
-    const lbArn: string = lb.LoadBalancers[0].LoadBalancerArn;
-    const dns: string = lb.LoadBalancers[0].DNSName;
-    expect(lb.LoadBalancers[0].State.Code).toBe('provisioning');
-    const listener = await aws(
-      'elbv2',
-      'create-listener',
-      '--load-balancer-arn',
-      lbArn,
-      '--protocol',
-      'HTTP',
-      '--port',
-      '80',
-      '--default-actions',
-      `Type=forward,TargetGroupArn=${tgArn}`,
-    );
-    const listenerArn: string = listener.Listeners[0].ListenerArn;
-
-    // Task definition with a dynamic host port, then the service.
-    const td = await aws(
-      'ecs',
-      'register-task-definition',
-      '--family',
-      'blog-web',
-      '--network-mode',
-      'bridge',
-      '--container-definitions',
-      JSON.stringify([
-        {
-          name: 'web',
-          image: 'nginx:latest',
-          memoryReservation: 128,
-          portMappings: [{ containerPort: 80, hostPort: 0 }],
-        },
-      ]),
-    );
-    expect(td.taskDefinition).toMatchObject({ family: 'blog-web', revision: 1 });
+    // The service, with a dynamic host port behind the target group.
     const svc = await aws(
       'ecs',
       'create-service',
