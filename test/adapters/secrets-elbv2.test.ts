@@ -1,0 +1,112 @@
+import {
+  CreateRuleCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { elbv2Client, secretsClient } from '../../functions/adapters/aws/clients.ts';
+import { AwsElbv2Adapter } from '../../functions/adapters/elbv2.ts';
+import { AwsSecretsAdapter } from '../../functions/adapters/secrets.ts';
+import { listenerRulePriority } from '../../functions/core/names.ts';
+
+const secrets = mockClient(SecretsManagerClient);
+const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+
+beforeEach(() => {
+  secrets.reset();
+  elbv2.reset();
+});
+
+describe('AwsSecretsAdapter', () => {
+  it('caches a secret until its TTL passes', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 's3cret' });
+    let now = 0;
+    const adapter = new AwsSecretsAdapter(secretsClient({ region: 'us-east-1' }), 1000, () => now);
+    expect(await adapter.getSecretString('arn:secret')).toBe('s3cret');
+    expect(await adapter.getSecretString('arn:secret')).toBe('s3cret');
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
+    now = 1001;
+    await adapter.getSecretString('arn:secret');
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+  });
+
+  it('fails with NotFoundError when the secret has no string', async () => {
+    secrets.on(GetSecretValueCommand).resolves({});
+    const adapter = new AwsSecretsAdapter(secretsClient({ region: 'us-east-1' }));
+    await expect(adapter.getSecretString('arn:secret')).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: 'secret arn:secret has no SecretString',
+    });
+  });
+});
+
+describe('AwsElbv2Adapter shared listener rules', () => {
+  const adapter = new AwsElbv2Adapter(elbv2Client({ region: 'us-east-1', maxAttempts: 1 }));
+  const tags = { 'berth:env': 'demo', 'berth:managed-by': 'berth', 'berth:owner': 'ana' };
+
+  it('creates a host-header rule at the derived priority, trying the next one when taken', async () => {
+    elbv2
+      .on(DescribeRulesCommand)
+      .resolves({ Rules: [{ RuleArn: 'arn:default', IsDefault: true, Priority: 'default' }] });
+    elbv2
+      .on(CreateRuleCommand)
+      .rejectsOnce(Object.assign(new Error('Priority in use'), { name: 'PriorityInUse', $metadata: {} }))
+      .resolves({ Rules: [{ RuleArn: 'arn:rule' }] });
+    const rule = await adapter.ensureListenerRule({
+      env: 'demo',
+      listenerArn: 'arn:listener',
+      targetGroupArn: 'arn:tg',
+      host: 'demo.berth.internal',
+      tags,
+    });
+    expect(rule).toEqual({ arn: 'arn:rule', priority: String(listenerRulePriority('demo', 1)), tags });
+    expect(elbv2).toHaveReceivedNthCommandWith(CreateRuleCommand, 1, {
+      Priority: listenerRulePriority('demo', 0),
+    });
+    expect(elbv2).toHaveReceivedNthCommandWith(CreateRuleCommand, 2, {
+      ListenerArn: 'arn:listener',
+      Priority: listenerRulePriority('demo', 1),
+      Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['demo.berth.internal'] } }],
+      Actions: [{ Type: 'forward', TargetGroupArn: 'arn:tg' }],
+    });
+  });
+
+  it('finds the existing rule by its tags and creates nothing', async () => {
+    elbv2.on(DescribeRulesCommand).resolves({
+      Rules: [
+        { RuleArn: 'arn:other', Priority: '7' },
+        { RuleArn: 'arn:mine', Priority: '42' },
+      ],
+    });
+    elbv2.on(DescribeTagsCommand).resolves({
+      TagDescriptions: [
+        {
+          ResourceArn: 'arn:other',
+          Tags: [
+            { Key: 'berth:env', Value: 'other' },
+            { Key: 'berth:managed-by', Value: 'berth' },
+          ],
+        },
+        {
+          ResourceArn: 'arn:mine',
+          Tags: [
+            { Key: 'berth:env', Value: 'demo' },
+            { Key: 'berth:managed-by', Value: 'berth' },
+          ],
+        },
+      ],
+    });
+    const rule = await adapter.ensureListenerRule({
+      env: 'demo',
+      listenerArn: 'arn:listener',
+      targetGroupArn: 'arn:tg',
+      pathPrefix: '/demo',
+      tags,
+    });
+    expect(rule.arn).toBe('arn:mine');
+    expect(elbv2).not.toHaveReceivedCommand(CreateRuleCommand);
+  });
+});
