@@ -1,4 +1,5 @@
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlbListenerProxy } from '../../local/cloud/dataplane/alb-proxy.ts';
 import type { ClockLike } from '../../local/cloud/dataplane/clock-like.ts';
@@ -219,6 +220,33 @@ describe('health checker', () => {
     tracker.register({ id: 'i-0123', port, address: '127.0.0.1' });
     await until(() => tracker.health('i-0123', port)?.state === 'unhealthy');
     expect(tracker.health('i-0123', port)?.reason).toBe('Target.FailedHealthChecks');
+  });
+
+  it('reports Target.Timeout when the target never answers', async () => {
+    const clock = scaledClock();
+    clocks.push(clock);
+    const sockets: Socket[] = [];
+    const silent = createServer().on('connection', (s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const tracker = new TargetHealthTracker(
+        clock,
+        () => settings(),
+        () => true,
+      );
+      trackers.push(tracker);
+      tracker.register({ id: 'i-0123', port, address: '127.0.0.1' });
+      await until(() => tracker.health('i-0123', port)?.state === 'unhealthy', 5000);
+      expect(tracker.health('i-0123', port)).toEqual({
+        state: 'unhealthy',
+        reason: 'Target.Timeout',
+        description: 'Request timed out',
+      });
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   });
 
   it('reports unused targets while the group has no load balancer', async () => {

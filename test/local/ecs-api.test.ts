@@ -428,6 +428,30 @@ describe('services', () => {
     );
   });
 
+  it('requires a network configuration for awsvpc task definitions', async () => {
+    const td = await ecs().send(
+      new RegisterTaskDefinitionCommand({
+        family: 'svc-awsvpc',
+        networkMode: 'awsvpc',
+        containerDefinitions: [{ name: 'web', image: 'nginx', memory: 128 }],
+      }),
+    );
+    const err = await failure(
+      ecs().send(
+        new CreateServiceCommand({
+          cluster: 'svc',
+          serviceName: 'awsvpc',
+          taskDefinition: td.taskDefinition?.taskDefinitionArn,
+          desiredCount: 1,
+        }),
+      ),
+    );
+    expect(err.name).toBe('InvalidParameterException');
+    expect(err.message).toBe(
+      "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
+    );
+  });
+
   it('refuses to delete a service scaled above 0 unless forced, then drains it to INACTIVE', async () => {
     const td = await web('svc-del');
     await ecs().send(
@@ -546,6 +570,34 @@ describe('tasks and container instances', () => {
       new ListTasksCommand({ cluster: 'tasks', desiredStatus: 'STOPPED' }),
     );
     expect(listedStopped.taskArns).toContain(taskArn);
+  });
+});
+
+describe('host ports', () => {
+  it('places only one task per instance for a fixed host port', async () => {
+    await clusterWithHosts(tc, 'ports', 1);
+    const td = await ecs().send(
+      new RegisterTaskDefinitionCommand({
+        family: 'ports-web',
+        containerDefinitions: [
+          {
+            name: 'web',
+            image: 'nginx',
+            memoryReservation: 32,
+            portMappings: [{ containerPort: 80, hostPort: 18_080 }],
+          },
+        ],
+      }),
+    );
+    const out = await ecs().send(
+      new RunTaskCommand({
+        cluster: 'ports',
+        taskDefinition: td.taskDefinition?.taskDefinitionArn,
+        count: 2,
+      }),
+    );
+    expect(out.tasks).toHaveLength(1);
+    expect(out.failures).toEqual([{ reason: 'RESOURCE:PORTS' }]);
   });
 });
 
