@@ -202,7 +202,7 @@ describe('deployments', () => {
 
   it('drains targets for the deregistration delay when a service scales in', async () => {
     await clusterWithHosts(tc, 'dr', 1);
-    const alb = await albWithTargetGroup(tc, 'dr-alb', { deregistrationDelay: 300 });
+    const alb = await albWithTargetGroup(tc, 'dr-alb', { deregistrationDelay: 1200 });
     const td = await registerWeb('dr-web', 'nginx:1');
     await tc.clients.ecs.send(
       new CreateServiceCommand({
