@@ -125,3 +125,43 @@ export class ConfigError extends BerthError {
 }
 
 export const isBerthError = (error: unknown): error is BerthError => error instanceof BerthError;
+
+/**
+ * Rebuilds a Berth error from its `name` and `message`, as they travel through a Lambda error
+ * payload (`errorType`/`errorMessage`) or a Step Functions `Error`/`Cause`. Unknown names give
+ * `undefined` so the caller can keep the original failure.
+ *
+ * @example restoreError('NotFoundError', 'environment "demo" not found') // → NotFoundError
+ */
+export function restoreError(name: string, message: string): BerthError | undefined {
+  switch (name) {
+    case 'ValidationError': {
+      const at = message.indexOf(': ');
+      return at > 0
+        ? new ValidationError(message.slice(0, at), message.slice(at + 2))
+        : new ValidationError('input', message);
+    }
+    case 'NotFoundError':
+      return new NotFoundError(message);
+    case 'OperationInProgressError':
+      return new OperationInProgressError(message);
+    case 'ThrottlingError':
+      return new ThrottlingError(message);
+    case 'TransientAwsError':
+      return new TransientAwsError(message);
+    case 'DependencyPendingError':
+      return new DependencyPendingError(message);
+    case 'InsufficientCapacityError':
+      return new InsufficientCapacityError(message);
+    case 'UnhealthyError':
+      return new UnhealthyError(message);
+    case 'DeploymentRolledBackError':
+      return new DeploymentRolledBackError(message);
+    case 'VerifyTimeoutError':
+      return new VerifyTimeoutError(message);
+    case 'ConfigError':
+      return new ConfigError(message);
+    default:
+      return undefined;
+  }
+}

@@ -1,7 +1,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { lambdaClient } from '../adapters/aws/clients.ts';
+import { AwsLambdaAdapter } from '../adapters/lambda.ts';
 import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
-import { ConfigError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { NotFoundError, ValidationError } from '../core/errors.ts';
+import { loadConfig } from './config.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
 import { MethodNotAllowedError, RouteNotFoundError } from './http/http-errors.ts';
 import {
@@ -438,16 +441,23 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
   return {
     registry: ports.registry,
     executions: ports.executions,
-    // TODO(adapters): wire `lambdaPlanner(invokeJson, config.planFunctionName)` once
-    // functions/adapters has a Lambda invoke adapter (handlers may not import @aws-sdk/*).
-    planner: {
-      plan: async () => {
-        throw new ConfigError(
-          'plan: no Lambda invoke adapter in functions/adapters yet to call BERTH_PLAN_FUNCTION_NAME',
-        );
-      },
-    },
+    planner: lazyPlanner(env),
     lockTtlSeconds: ports.lockTtlSeconds(),
+  };
+}
+
+/** The plan Lambda (`BERTH_PLAN_FUNCTION_NAME`), resolved on the first dry run. */
+function lazyPlanner(env: Readonly<Record<string, string | undefined>>): PlannerPort {
+  let planner: PlannerPort | undefined;
+  return {
+    plan(request) {
+      if (planner === undefined) {
+        const { planFunctionName } = loadConfig(env, ['BERTH_PLAN_FUNCTION_NAME']);
+        const lambda = new AwsLambdaAdapter(lambdaClient());
+        planner = lambdaPlanner((name, payload) => lambda.invokeJson(name, payload), planFunctionName);
+      }
+      return planner.plan(request);
+    },
   };
 }
 
