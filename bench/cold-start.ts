@@ -4,7 +4,7 @@
  * initialisation time in a fresh `node` process (median of N), and the @aws-sdk clients in each
  * bundle (from esbuild's metafile).
  *
- *   npx tsx bench/cold-start.ts [--runs 7] [--only api,slack]
+ *   npx tsx bench/cold-start.ts [--runs 5] [--only api,slack]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -149,7 +149,7 @@ function initMs(file: string): number {
 
 /** Runs the benchmark. Flags: `--runs N` (default 7), `--only a,b`. */
 export async function coldStart(argv: string[]): Promise<BenchResult> {
-  const runs = Math.max(5, numberFlag(argv, 'runs', 7));
+  const runs = Math.max(5, numberFlag(argv, 'runs', 5));
   const only = flag(argv, 'only')?.split(',');
   const result = startResult(
     'cold-start',

@@ -1,0 +1,210 @@
+/**
+ * Fleet teardown under API rate limits: N environments (default 200) created through the real
+ * platform on the `instant` profile (no rate limits while creating), then one nightly teardown
+ * with the local cloud enforcing AWS's per-action ECS rate limits. Wall time ÷ the bound those
+ * limits imply for the ECS calls actually made; failed environments; orphans; API calls per
+ * environment; throttling errors absorbed.
+ *
+ *   npx tsx bench/fleet-teardown.ts [--envs 200] [--create-concurrency 25] [--max-concurrency 10]
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ECS_RATE_LIMITS } from '../local/cloud/core/faults.ts';
+import { findTaggedInState } from '../local/runtime/leftovers.ts';
+import { benchSpec, startBenchPlatform } from './lib/platform.ts';
+import { type BenchResult, finishResult, fmt, numberFlag, runAsScript, startResult } from './lib/report.ts';
+
+type Metrics = {
+  actions: Record<
+    string,
+    { requests: number; throttles: number; serverErrors: number; clientErrors: number }
+  >;
+};
+
+/** Per-action counters of `after` minus `before`. */
+function delta(before: Metrics, after: Metrics): Metrics {
+  const actions: Metrics['actions'] = {};
+  for (const [k, v] of Object.entries(after.actions)) {
+    const b = before.actions[k] ?? { requests: 0, throttles: 0, serverErrors: 0, clientErrors: 0 };
+    actions[k] = {
+      requests: v.requests - b.requests,
+      throttles: v.throttles - b.throttles,
+      serverErrors: v.serverErrors - b.serverErrors,
+      clientErrors: v.clientErrors - b.clientErrors,
+    };
+  }
+  return { actions };
+}
+
+/**
+ * The lower bound the rate limits imply: each ECS action has its own token bucket (burst B,
+ * refill r/s), so n accepted calls of that action need at least max(0, n − B) / r seconds; the
+ * actions share no bucket, so the fleet needs at least the largest of these.
+ */
+export function rateLimitBound(d: Metrics): { seconds: number; action: string; rows: string[][] } {
+  let seconds = 0;
+  let action = 'none';
+  const rows: string[][] = [];
+  for (const [key, m] of Object.entries(d.actions)) {
+    if (!key.startsWith('ecs:')) continue;
+    const name = key.slice(4);
+    const limit = ECS_RATE_LIMITS[name] ?? { burst: 50, perSecond: 20 };
+    const accepted = m.requests - m.throttles;
+    const bound = Math.max(0, accepted - limit.burst) / limit.perSecond;
+    rows.push([
+      name,
+      String(m.requests),
+      String(m.throttles),
+      String(accepted),
+      `${limit.burst} / ${limit.perSecond}`,
+      fmt(bound, 1),
+    ]);
+    if (bound > seconds) {
+      seconds = bound;
+      action = name;
+    }
+  }
+  rows.sort((a, b) => Number(b[5]) - Number(a[5]));
+  return { seconds, action, rows };
+}
+
+/** Runs the benchmark. */
+export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
+  const envs = numberFlag(argv, 'envs', 200);
+  const createConcurrency = numberFlag(argv, 'create-concurrency', 25);
+  const maxConcurrency = numberFlag(argv, 'max-concurrency', 10);
+  const result = startResult(
+    'fleet-teardown',
+    `2. Fleet teardown of ${envs} environments under ECS rate limits`,
+    `npm run bench -- --only fleet-teardown  (npx tsx bench/fleet-teardown.ts --envs ${envs} --create-concurrency ${createConcurrency} --max-concurrency ${maxConcurrency})`,
+  );
+  const bp = await startBenchPlatform({ profile: 'instant' });
+  try {
+    // 1. Create the fleet through the API (health checks every 300 s × 0.002 so that 200 idle
+    //    environments cost little CPU while the rest are created).
+    const names = Array.from({ length: envs }, (_, i) => `fleet-${String(i).padStart(3, '0')}`);
+    const t0 = performance.now();
+    let next = 0;
+    const createFailures: string[] = [];
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        const i = next++;
+        if (i >= names.length) return;
+        const name = names[i] as string;
+        const res = await bp.api(
+          'POST',
+          '/environments',
+          benchSpec(name, { healthCheck: { path: '/health', intervalSeconds: 300, healthyThreshold: 2 } }),
+        );
+        if (res.status !== 202) {
+          createFailures.push(`${name}: ${res.status}`);
+          continue;
+        }
+        const done = await bp.waitExecution(res.body.executionArn, 180_000, 50);
+        if (done.status !== 'SUCCEEDED') createFailures.push(`${name}: ${done.status} ${done.error}`);
+      }
+    };
+    await Promise.all(Array.from({ length: createConcurrency }, () => worker()));
+    const createMs = performance.now() - t0;
+    result.figures.push({
+      metric: `create ${envs} environments through the API (instant profile, ${createConcurrency} at a time)`,
+      value: `${fmt(createMs / 1000, 1)} s, ${createFailures.length} failed${createFailures.length ? `: ${createFailures.slice(0, 5).join('; ')}` : ''}`,
+    });
+
+    // 2. Nightly teardown with AWS's ECS rate limits.
+    await bp.control('/_berth/faults', { throttling: { ecsRateLimits: true } });
+    const before = (await bp.control('/_berth/metrics')) as Metrics;
+    const t1 = performance.now();
+    const nightly = await bp.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: bp.platform.stateMachines.nightly,
+        name: 'bench-fleet-nightly',
+        input: JSON.stringify({ dryRun: false, maxConcurrency }),
+      }),
+    );
+    const done = await bp.waitExecution(nightly.executionArn ?? '', 900_000, 200);
+    const wallS = (performance.now() - t1) / 1000;
+    const after = (await bp.control('/_berth/metrics')) as Metrics;
+    const d = delta(before, after);
+    const bound = rateLimitBound(d);
+    const output = JSON.parse(done.output ?? '{}') as { results?: Array<{ env: string; status: string }> };
+    const results = output.results ?? [];
+    const failed = results.filter((r) => r.status !== 'Succeeded');
+    const state = await bp.control('/_berth/state');
+    const orphans = names.flatMap((n) => findTaggedInState(state, n));
+    const children = await bp.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: bp.platform.stateMachines.lifecycle, maxResults: 1000 }),
+    );
+    const childFailed = (children.executions ?? []).filter(
+      (e) => e.name?.startsWith('nightly-') && e.status !== 'SUCCEEDED',
+    );
+    let calls = 0;
+    let throttles = 0;
+    let ecsCalls = 0;
+    let serverErrors = 0;
+    for (const [k, m] of Object.entries(d.actions)) {
+      if (k.startsWith('dynamodb:')) continue;
+      calls += m.requests;
+      throttles += m.throttles;
+      serverErrors += m.serverErrors;
+      if (k.startsWith('ecs:')) ecsCalls += m.requests;
+    }
+    const ratio = bound.seconds > 0 ? wallS / bound.seconds : Number.NaN;
+    result.figures.push(
+      { metric: 'nightly teardown wall time', value: `${fmt(wallS, 1)} s (execution ${done.status})` },
+      {
+        metric: 'bound implied by the ECS rate limits',
+        value: `${fmt(bound.seconds, 1)} s (set by ${bound.action})`,
+      },
+      { metric: 'wall ÷ bound', value: fmt(ratio, 2), target: '≤ 1.25', pass: ratio <= 1.25 },
+      {
+        metric: 'failed environments',
+        value: `${failed.length} of ${results.length} results (${childFailed.length} child executions not SUCCEEDED)${
+          failed.length
+            ? `: ${failed
+                .slice(0, 5)
+                .map((f) => `${f.env} ${f.status}`)
+                .join('; ')}`
+            : ''
+        }`,
+        target: '0',
+        pass: failed.length === 0 && results.length === envs - createFailures.length,
+      },
+      {
+        metric: 'orphaned resources (tagged berth:env=fleet-*, /_berth/state)',
+        value: `${orphans.length}${orphans.length ? `: ${orphans.slice(0, 5).join('; ')}` : ''}`,
+        target: '0',
+        pass: orphans.length === 0,
+      },
+      {
+        metric: 'AWS API calls per environment during teardown (ECS / all but DynamoDB)',
+        value: `${fmt(ecsCalls / envs, 1)} / ${fmt(calls / envs, 1)}`,
+      },
+      {
+        metric: 'throttling errors absorbed (ECS answers 400 ThrottlingException)',
+        value: `${throttles} (${fmt(throttles / envs, 1)} per environment)`,
+      },
+      { metric: '5xx answers during teardown', value: String(serverErrors) },
+    );
+    result.tables = [
+      {
+        title: 'ECS calls during the teardown and the bound each implies',
+        header: ['action', 'requests', 'throttled', 'accepted', 'burst / per s', 'bound s'],
+        rows: bound.rows,
+      },
+    ];
+  } finally {
+    await bp.stop();
+  }
+  result.notes.push(
+    'Formula: the local cloud keeps one token bucket per ECS action (AWS documents per-action limits); an action with n accepted calls, burst B and sustained rate r needs at least max(0, n − B) ÷ r seconds, and since no two actions share a bucket the fleet bound is the maximum over actions (a sum would apply only to actions sharing one bucket). Accepted = requests − throttled answers, from `/_berth/metrics` before/after the nightly run.',
+    `The fleet is created through the real API and state machine on the \`instant\` profile (so its resources, tags and registry items are exactly Berth's), 25 at a time, with rate limits off; the nightly run uses maxConcurrency ${maxConcurrency}.`,
+    "Rate limits are enforced in wall-clock time, while the local runtime scales Step Functions Retry intervals by the profile factor (instant: × 0.002), so a throttled call is retried after milliseconds instead of AWS's 2–30 s; the SDK's own retries (3 attempts, standard mode) are not scaled.",
+  );
+  return finishResult(result);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await runAsScript(fleetTeardown);
+}
