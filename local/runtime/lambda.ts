@@ -116,9 +116,11 @@ export class HandlerRegistry {
   private readonly cache = new Map<string, Promise<LambdaHandler>>();
 
   constructor(
-    private readonly overrides: Readonly<Record<string, LambdaHandler>> = {},
+    overrides: Readonly<Record<string, LambdaHandler>> = {},
     private readonly dir: string = HANDLERS_DIR,
-  ) {}
+  ) {
+    for (const [file, handler] of Object.entries(overrides)) this.override(file, handler);
+  }
 
   /** Sets or replaces the handler used for a file (e.g. the Slack handler with an injected secret). */
   override(handlerFile: string, handler: LambdaHandler): void {
@@ -127,8 +129,6 @@ export class HandlerRegistry {
 
   /** The handler for a file; rejects with a `ResourceNotFoundException`-named error when it does not exist. */
   resolve(handlerFile: string): Promise<LambdaHandler> {
-    const overridden = this.overrides[handlerFile];
-    if (overridden) return Promise.resolve(overridden);
     let pending = this.cache.get(handlerFile);
     if (!pending) {
       pending = this.load(handlerFile);

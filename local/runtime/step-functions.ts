@@ -243,10 +243,10 @@ export class StepFunctionsEmulator {
     executionArn: string;
     startDate: Date;
   } {
-    const machine = this.machines.get(request.stateMachineArn);
     if (!request.stateMachineArn?.startsWith('arn:')) {
       throw new SfnServiceError('InvalidArn', `Invalid Arn: '${String(request.stateMachineArn)}'`);
     }
+    const machine = this.machines.get(request.stateMachineArn);
     if (!machine) {
       throw new SfnServiceError(
         'StateMachineDoesNotExist',

@@ -74,3 +74,20 @@ describe('Lambda Invoke on the runtime port', () => {
     expect((error as Error).message).toBe('Function not found: someone-else');
   });
 });
+
+describe('HandlerRegistry', () => {
+  it('uses the latest override of a handler file', async () => {
+    const registry = new HandlerRegistry({ lock: () => ({ token: 'first' }) });
+    registry.override('lock', () => ({ token: 'second' }));
+    expect(await registry.invoke('lock', {})).toEqual({ token: 'second' });
+  });
+
+  it('names a missing handler file in a ResourceNotFoundException', async () => {
+    const registry = new HandlerRegistry();
+    const error = await registry.invoke('no-such-handler', {}).catch((e: Error) => e);
+    expect((error as Error).name).toBe('ResourceNotFoundException');
+    expect(JSON.parse((error as Error).message).errorMessage).toBe(
+      'Function not found: berth-no-such-handler (no functions/handlers/no-such-handler.ts)',
+    );
+  });
+});

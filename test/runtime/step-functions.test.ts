@@ -216,6 +216,14 @@ describe('Step Functions emulator', () => {
     expect((error as Error).message).toContain('berth-child-nope');
   });
 
+  it('rejects a malformed state machine ARN with InvalidArn', async () => {
+    const error = await client
+      .send(new StartExecutionCommand({ stateMachineArn: 'berth-child', input: '{}' }))
+      .catch((e: Error) => e);
+    expect((error as Error).name).toBe('InvalidArn');
+    expect((error as Error).message).toBe("Invalid Arn: 'berth-child'");
+  });
+
   it('retries a handler error by its name and records the failure in the history', async () => {
     const started = await client.send(
       new StartExecutionCommand({
