@@ -129,7 +129,7 @@ describe('Step Functions emulator', () => {
         { name: 'berth-parent', definition: parent },
       ],
       invokeLambda: (file, event) => registry.invoke(file, event),
-      waitMs: (name) => (name === 'Pause' ? 30 : 1),
+      waitMs: (name) => (name === 'Pause' ? 100 : 1),
       retryMs: () => 1,
     });
     server = await startRuntimeServer({ sfn, handlers: registry, port: 0 });
@@ -150,6 +150,18 @@ describe('Step Functions emulator', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     throw new Error(`${executionArn} still running`);
+  }
+
+  async function eventuallyRunningIn(executionArn: string, state: string): Promise<unknown> {
+    for (let i = 0; i < 200; i++) {
+      const listed = (await (await fetch(`${server.url}/_berth/executions?status=RUNNING`)).json()) as {
+        executions: Array<{ executionArn: string; currentState?: string }>;
+      };
+      const found = listed.executions.find((e) => e.executionArn === executionArn);
+      if (found?.currentState === state) return found;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    throw new Error(`${executionArn} never reached ${state}`);
   }
 
   const childArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:berth-child';
@@ -321,6 +333,24 @@ describe('Step Functions emulator', () => {
       }),
     );
     expect(childRun.status).toBe('SUCCEEDED');
+  });
+
+  it('shows a running execution and the state it is in at /_berth/executions', async () => {
+    const started = await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: childArn,
+        name: 'progress-1',
+        input: JSON.stringify({ env: 'p' }),
+      }),
+    );
+    const running = await eventuallyRunningIn(started.executionArn!, 'Pause');
+    expect(running).toMatchObject({
+      name: 'progress-1',
+      status: 'RUNNING',
+      currentState: 'Pause',
+      activeStates: ['Pause'],
+    });
+    await waitClosed(started.executionArn!);
   });
 
   it('lists and describes the hosted state machines with substituted definitions', async () => {
