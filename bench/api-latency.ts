@@ -61,6 +61,12 @@ export async function apiLatency(argv: string[]): Promise<BenchResult> {
       if (arn) arns.push(arn);
       return typeof arn === 'string';
     });
+    const single = await load(
+      Math.min(50, total),
+      1,
+      (i) => make(200_000 + i),
+      (status) => status === 202,
+    );
     let started = 0;
     for (const executionArn of arns) {
       const d = await bp.sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -73,6 +79,10 @@ export async function apiLatency(argv: string[]): Promise<BenchResult> {
       { metric: 'p99', value: `${fmt(p99, 1)} ms` },
       { metric: 'max', value: `${fmt(Math.max(...run.latenciesMs), 1)} ms` },
       { metric: 'throughput', value: `${fmt(run.perSecond, 1)} requests/s` },
+      {
+        metric: `for comparison: one client, ${single.requests} requests in a row (p50 / p99)`,
+        value: `${fmt(percentile(single.latenciesMs, 50), 1)} ms / ${fmt(percentile(single.latenciesMs, 99), 1)} ms (${single.errors} errors)`,
+      },
       {
         metric: '202 with an execution that DescribeExecution finds',
         value: `${started} of ${total} (statuses ${JSON.stringify(run.statuses)})`,
