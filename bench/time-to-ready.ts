@@ -28,7 +28,7 @@ import {
 const HEALTH = { intervalSeconds: 30, healthyThreshold: 5, timeoutSeconds: 5 };
 
 /** Critical path (ms) the profile implies for one dedicated environment. */
-export function criticalPathMs(factor: number): { totalMs: number; formula: string } {
+export function criticalPathMs(factor: number): { totalMs: number; sharedMs: number; formula: string } {
   const alb = BASE_DELAYS.albProvisioning;
   const compute =
     BASE_DELAYS.instanceBoot +
@@ -39,6 +39,7 @@ export function criticalPathMs(factor: number): { totalMs: number; formula: stri
   const total = (Math.max(alb, compute) + health) * factor;
   return {
     totalMs: total,
+    sharedMs: (compute + health) * factor,
     formula: `(max(ALB ${alb / 1000} s, boot ${BASE_DELAYS.instanceBoot / 1000} + registration ${BASE_DELAYS.containerInstanceRegistration / 1000} + pull ${BASE_DELAYS.imagePull / 1000} + start ${BASE_DELAYS.taskStart / 1000} = ${compute / 1000} s) + ${HEALTH.healthyThreshold} × ${HEALTH.intervalSeconds} s) × ${factor} = ${fmt(total / 1000, 2)} s`,
   };
 }
@@ -141,6 +142,10 @@ export async function timeToReady(argv: string[]): Promise<BenchResult> {
     { metric: 'naive serial ÷ Berth dedicated', value: fmt(median(naive) / berth, 2) },
     { metric: `Berth up, shared (median of ${rounds})`, value: `${fmt(median(shared) / 1000, 2)} s` },
     { metric: 'shared ÷ dedicated', value: fmt(median(shared) / berth, 2) },
+    {
+      metric: 'shared ÷ its own critical path (shared ALB already active: compute path + health checks)',
+      value: fmt(median(shared) / critical.sharedMs, 3),
+    },
   );
   result.tables = [
     {
