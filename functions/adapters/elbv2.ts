@@ -124,6 +124,21 @@ export class AwsElbv2Adapter {
     return result;
   }
 
+  /**
+   * Tags of one resource that may vanish between its describe call and this one (an ALB finishing
+   * its deletion): `undefined` when ELBv2 answers that it is gone.
+   */
+  private async tagsOfOne(arn: string, goneCodes: readonly string[]): Promise<Tags | undefined> {
+    try {
+      return (await this.tagsOf([arn])).get(arn) ?? {};
+    } catch (err) {
+      if (hasAwsCode(err instanceof Error && err.cause !== undefined ? err.cause : err, goneCodes)) {
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
   private async describeTargetGroup(name: string): Promise<TargetGroup | undefined> {
     try {
       const out = await this.client.send(new DescribeTargetGroupsCommand({ Names: [name] }));
@@ -159,7 +174,8 @@ export class AwsElbv2Adapter {
     const tg = await this.describeTargetGroup(name);
     if (!tg?.TargetGroupArn) return undefined;
     const arn = tg.TargetGroupArn;
-    const tags = (await this.tagsOf([arn])).get(arn) ?? {};
+    const tags = await this.tagsOfOne(arn, TG_GONE);
+    if (tags === undefined) return undefined;
     const targets = options.withTargets === false ? [] : await this.describeTargetHealth(arn);
     return {
       arn,
@@ -261,7 +277,8 @@ export class AwsElbv2Adapter {
       throw mapAwsError(err, `elbv2.DescribeLoadBalancers ${name}`);
     }
     if (!lb?.LoadBalancerArn) return undefined;
-    const tags = (await this.tagsOf([lb.LoadBalancerArn])).get(lb.LoadBalancerArn) ?? {};
+    const tags = await this.tagsOfOne(lb.LoadBalancerArn, LB_GONE);
+    if (tags === undefined) return undefined;
     return this.toObservedLb(lb, tags);
   }
 
