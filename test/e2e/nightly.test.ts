@@ -4,8 +4,8 @@ import type { ExecutionRecord } from '../../local/runtime/step-functions.ts';
 import { type E2EPlatform, eventually, spec, startE2EPlatform, startReceiver } from './helpers/platform.ts';
 
 /**
- * Four environments: `keeper` (kept, not expired), `stale` (kept, expired by the run's `now`),
- * `gone` (not kept) and `flaky` (not kept; ECS DeleteCluster answers 500 while its teardown runs).
+ * Four environments: `keeper` (kept, not expired), `stale` (kept, expired by the run's `now`: still skipped,
+ * since `keep` always wins), `gone` (not kept) and `flaky` (not kept; ECS DeleteCluster answers 500 while its teardown runs).
  */
 describe('nightly teardown', () => {
   let e2e: E2EPlatform;
@@ -80,10 +80,11 @@ describe('nightly teardown', () => {
     await e2e.assertNothingLeft('gone');
   });
 
-  it('tears down a kept environment once it has expired (expired or not kept)', async () => {
-    expect(byEnv['stale']).toMatchObject({ status: 'Succeeded' });
-    expect((await e2e.api('GET', '/environments/stale')).body.status).toBe('deleted');
-    await e2e.assertNothingLeft('stale');
+  it('never tears down a kept environment, even past its expiry, and says so', async () => {
+    expect(byEnv['stale']).toBeUndefined();
+    const skipped = output.skipped.find((s: any) => s.env === 'stale');
+    expect(skipped?.reason).toMatch(/kept \(keep=true\) although expired/);
+    expect((await e2e.api('GET', '/environments/stale')).body.status).toBe('ready');
   });
 
   it('reports a failing teardown with its error and still runs the others', async () => {
