@@ -20,6 +20,7 @@ import {
   PutClusterCapacityProvidersCommand,
   RegisterTaskDefinitionCommand,
   type Service,
+  type ServiceEvent,
   StopTaskCommand,
   type Task,
   type TaskDefinition,
@@ -97,10 +98,15 @@ export interface ServiceInput {
   readonly tags: Tags;
 }
 
-/** The container definition for a spec (bridge: host port 0 → dynamic host port). */
+/**
+ * The container definition for a spec (bridge: host port 0 → dynamic host port). Its environment
+ * is the spec's plus `BERTH_ENV=<env name>` (set last, so it always names the environment).
+ */
 export function containerDefinition(input: TaskDefinitionInput): ContainerDefinition {
   const hostPort = input.networkMode === 'bridge' ? 0 : input.containerPort;
-  const environment = Object.entries(input.environment ?? {}).map(([name, value]) => ({ name, value }));
+  const environment = Object.entries({ ...input.environment, BERTH_ENV: input.env }).map(
+    ([name, value]) => ({ name, value }),
+  );
   return {
     name: input.containerName,
     image: input.image,
@@ -108,7 +114,7 @@ export function containerDefinition(input: TaskDefinitionInput): ContainerDefini
     portMappings: [{ containerPort: input.containerPort, hostPort, protocol: 'tcp' }],
     ...(input.launchType === 'EC2' ? { cpu: input.cpu, memory: input.memory } : {}),
     ...(input.memoryReservation !== undefined ? { memoryReservation: input.memoryReservation } : {}),
-    ...(environment.length > 0 ? { environment } : {}),
+    environment,
   };
 }
 
@@ -142,7 +148,23 @@ const toObservedService = (s: Service): ObservedService => ({
     failedTasks: d.failedTasks ?? 0,
   })),
   tags: fromEcsTags(s.tags),
+  ...(s.events && s.events.length > 0 ? { events: recentEventMessages(s.events) } : {}),
 });
+
+/** Service events kept in an observation (they travel in Step Functions payloads). */
+export const OBSERVED_SERVICE_EVENTS = 5;
+
+/** The newest {@link OBSERVED_SERVICE_EVENTS} event messages, newest first (ECS lists them so already). */
+function recentEventMessages(events: readonly ServiceEvent[]): string[] {
+  return events
+    .map((event, index) => ({ event, index }))
+    .sort(
+      (a, b) =>
+        (b.event.createdAt?.getTime() ?? 0) - (a.event.createdAt?.getTime() ?? 0) || a.index - b.index,
+    )
+    .slice(0, OBSERVED_SERVICE_EVENTS)
+    .flatMap(({ event }) => (event.message ? [event.message] : []));
+}
 
 const toObservedTask = (t: Task): ObservedTask => ({
   arn: t.taskArn ?? '',

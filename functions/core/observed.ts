@@ -116,6 +116,11 @@ export interface ObservedService {
   readonly taskDefinition: string;
   readonly deployments: readonly ObservedDeployment[];
   readonly tags: Tags;
+  /**
+   * Messages of the service's most recent events, newest first (adapters keep a few), e.g.
+   * `(service x) (port 32768) is unhealthy in (target-group arn) due to (reason …).`
+   */
+  readonly events?: readonly string[];
 }
 
 export interface ObservedTask {
