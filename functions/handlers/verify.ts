@@ -16,14 +16,32 @@ export interface VerifyResult {
 
 export type VerifyDeps = Pick<HandlerDeps, 'config' | 'ecs' | 'elbv2' | 'registry' | 'probe' | 'logger'>;
 
-/** Where to probe: the ALB DNS name on port 80 (path: health path or shared path prefix) + Host. */
+/**
+ * Where to probe: the ALB's DNS name on port 80, and the `Host` its listener must see.
+ * Dedicated: the health path with `Host` = the DNS name. Shared: `Host` = the environment's host
+ * (`<name>.berth.internal` by default, or `loadBalancer.host`; the DNS name when the rule only has a
+ * path), and with `loadBalancer.pathPrefix` the health path under the prefix
+ * (`/app` + `/health` → `/app/health`), which the rule's `/app/*` pattern matches.
+ *
+ * @example
+ * probeTarget(parseEnvSpec({ ...base, loadBalancer: { mode: 'shared' } }), 'berth-shared-alb-1.elb.localhost');
+ * // → { url: 'http://berth-shared-alb-1.elb.localhost:80/health', hostHeader: 'demo.berth.internal' }
+ */
 export function probeTarget(spec: EnvSpec, dnsName: string): { url: string; hostHeader: string } {
-  const shared = spec.loadBalancer.mode === 'shared';
-  const path = shared && spec.loadBalancer.pathPrefix ? spec.loadBalancer.pathPrefix : spec.healthCheck.path;
-  const host = shared ? (spec.loadBalancer.host ?? dnsName) : dnsName;
-  return { url: `http://${dnsName}:80${path}`, hostHeader: host };
+  if (spec.loadBalancer.mode !== 'shared') {
+    return { url: `http://${dnsName}:80${spec.healthCheck.path}`, hostHeader: dnsName };
+  }
+  const prefix = (spec.loadBalancer.pathPrefix ?? '').replace(/\/+$/, '');
+  return {
+    url: `http://${dnsName}:80${prefix}${spec.healthCheck.path}`,
+    hostHeader: spec.loadBalancer.host ?? dnsName,
+  };
 }
 
+/**
+ * The URL people use: dedicated `http://<alb dns>/`; shared `http://<host><pathPrefix or />` (the
+ * host the rule matches, reached through the shared ALB; the DNS name when the rule has no host).
+ */
 function userUrl(spec: EnvSpec, dnsName: string): string {
   if (spec.loadBalancer.mode === 'shared') {
     return `http://${spec.loadBalancer.host ?? dnsName}${spec.loadBalancer.pathPrefix ?? '/'}`;
@@ -33,8 +51,9 @@ function userUrl(spec: EnvSpec, dnsName: string): string {
 
 /**
  * Observes the service, tasks (running and stopped), target health and the load balancer, probes
- * through the ALB when it is ready (via `BERTH_PROBE_ENDPOINT` with the DNS name as `Host` when
- * set), and returns core `assessHealth`'s verdict. Never sleeps: the state machine Waits.
+ * through the ALB when it is ready ({@link probeTarget}; with `BERTH_PROBE_ENDPOINT` the probe
+ * connects there and names the ALB in `x-berth-load-balancer`), and returns core `assessHealth`'s
+ * verdict. Never sleeps: the state machine Waits.
  * Rollback detection compares against `redeploy.taskDefinitionArn` (redeploy) or
  * `resources.taskDefinition.taskDefinitionArn` (up).
  * @returns `{ health, reason, url, code? }`

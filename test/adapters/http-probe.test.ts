@@ -5,11 +5,16 @@ import { probeHttp } from '../../functions/adapters/http-probe.ts';
 
 let server: Server;
 let base: string;
-const seen: { host: string | undefined; path: string | undefined }[] = [];
+const seen: { host: string | undefined; path: string | undefined; loadBalancer: string | undefined }[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    seen.push({ host: req.headers.host, path: req.url });
+    const loadBalancer = req.headers['x-berth-load-balancer'];
+    seen.push({
+      host: req.headers.host,
+      path: req.url,
+      loadBalancer: typeof loadBalancer === 'string' ? loadBalancer : undefined,
+    });
     if (req.url === '/slow') return; // never answers
     const status = req.headers.host === 'berth-demo-alb-1.us-east-1.elb.localhost' ? 200 : 404;
     res.writeHead(status, { 'content-type': 'text/plain' });
@@ -36,6 +41,26 @@ describe('probeHttp', () => {
       status: 200,
       body: 'host=berth-demo-alb-1.us-east-1.elb.localhost path=/health?x=1',
     });
+  });
+
+  it('names the load balancer in x-berth-load-balancer and sends the environment host as Host via connectTo', async () => {
+    const probe = await probeHttp({
+      url: 'http://berth-shared-alb-1.us-east-1.elb.localhost:80/health',
+      hostHeader: 'demo.berth.internal',
+      connectTo: base,
+      timeoutMs: 2000,
+    });
+    expect(probe.status).toBe(404);
+    expect(seen.at(-1)).toEqual({
+      host: 'demo.berth.internal',
+      path: '/health',
+      loadBalancer: 'berth-shared-alb-1.us-east-1.elb.localhost',
+    });
+  });
+
+  it('sends no x-berth-load-balancer header when it connects to the URL itself', async () => {
+    await probeHttp({ url: `${base}/health`, hostHeader: 'demo.berth.internal', timeoutMs: 2000 });
+    expect(seen.at(-1)).toEqual({ host: 'demo.berth.internal', path: '/health', loadBalancer: undefined });
   });
 
   it('honours an explicit hostHeader', async () => {

@@ -2,6 +2,12 @@ import { createServer, type IncomingMessage, request, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import type { TrackedTarget } from './health-checker.ts';
 
+/**
+ * Front-door header naming the ALB (its DNS name) a request on the cloud's main port is for; the
+ * request's own `Host` then goes to the listener rules. Not forwarded to targets.
+ */
+export const LOAD_BALANCER_HEADER = 'x-berth-load-balancer';
+
 /** What a listener decides for a request: forward to a target group's healthy targets, or answer directly. */
 export type ProxyDecision =
   | { kind: 'forward'; targetGroupArn: string; targets: TrackedTarget[] }
@@ -42,7 +48,10 @@ export class AlbListenerProxy {
     });
   }
 
-  /** Serves one request (also used by the cloud's front door for `Host: <alb dns>`). */
+  /**
+   * Serves one request (also used by the cloud's front door for `Host: <alb dns>` or
+   * `x-berth-load-balancer: <alb dns>`); rules see the request's `Host`.
+   */
   handle(req: IncomingMessage, res: ServerResponse): void {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -84,6 +93,7 @@ export class AlbListenerProxy {
     headers['x-forwarded-proto'] = 'http';
     headers['x-forwarded-port'] = '80';
     delete headers.connection;
+    delete headers[LOAD_BALANCER_HEADER];
     const upstream = request(
       { host: target.address, port: target.port, method: req.method, path: req.url, headers, agent: false },
       (up) => {

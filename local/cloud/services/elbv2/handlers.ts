@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import type { Cloud } from '../../core/cloud.ts';
 import { ServiceError } from '../../core/service-error.ts';
 import type { RequestContext, ServiceDefinition } from '../../core/types.ts';
+import { LOAD_BALANCER_HEADER } from '../../dataplane/alb-proxy.ts';
 import { bool, int, list, str } from '../../protocol/params.ts';
 import {
   type Action,
@@ -200,23 +202,31 @@ function healthCheckParams(p: any): Record<string, unknown> {
 
 const registeredClouds = new WeakSet<Cloud>();
 
-/** Registers the ALB front door on the cloud's main port (`Host: <alb dns name>`) once per cloud. */
+/**
+ * Registers the ALB front door on the cloud's main port once per cloud. A request reaches an ALB's
+ * port-80 listener when its `x-berth-load-balancer` header names the ALB's DNS name (the request's
+ * own `Host` then goes to the listener rules, e.g. a shared-mode `demo.berth.internal`), or else
+ * when its `Host` is the ALB's DNS name. The header wins when both are present.
+ */
 function registerFrontDoor(cloud: Cloud): void {
   if (registeredClouds.has(cloud)) return;
   registeredClouds.add(cloud);
-  const lookup = (hostHeader: string | undefined): Listener | undefined => {
-    const host = (hostHeader ?? '').replace(/:\d+$/, '').toLowerCase();
-    if (!host.endsWith('.elb.localhost')) return undefined;
-    return albDnsRegistry(cloud).get(host)?.frontDoorListener(host);
+  const albName = (req: IncomingMessage): string | undefined => {
+    const named = req.headers[LOAD_BALANCER_HEADER];
+    const value = typeof named === 'string' && named !== '' ? named : req.headers.host;
+    const host = (value ?? '').trim().replace(/:\d+$/, '').toLowerCase();
+    return host.endsWith('.elb.localhost') ? host : undefined;
   };
   cloud.addHttpRoute({
-    match: (req) => (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase().endsWith('.elb.localhost'),
+    match: (req) => req.headers[LOAD_BALANCER_HEADER] !== undefined || albName(req) !== undefined,
     handle: (req, res) => {
-      const listener = lookup(req.headers.host);
+      const name = albName(req);
+      const listener =
+        name === undefined ? undefined : albDnsRegistry(cloud).get(name)?.frontDoorListener(name);
       if (!listener) {
         req.resume();
         res.writeHead(503, { 'content-type': 'text/plain' });
-        res.end('No load balancer answers to this host name\n');
+        res.end(`No load balancer answers to ${name ?? 'this host name'}\n`);
         return;
       }
       listener.proxy.handle(req, res);
