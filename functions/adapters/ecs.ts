@@ -104,9 +104,10 @@ export interface ServiceInput {
  */
 export function containerDefinition(input: TaskDefinitionInput): ContainerDefinition {
   const hostPort = input.networkMode === 'bridge' ? 0 : input.containerPort;
-  const environment = Object.entries({ ...input.environment, BERTH_ENV: input.env }).map(
-    ([name, value]) => ({ name, value }),
-  );
+  const environment = Object.entries({ ...input.environment, BERTH_ENV: input.env }).map(([name, value]) => ({
+    name,
+    value,
+  }));
   return {
     name: input.containerName,
     image: input.image,
@@ -154,16 +155,25 @@ const toObservedService = (s: Service): ObservedService => ({
 /** Service events kept in an observation (they travel in Step Functions payloads). */
 export const OBSERVED_SERVICE_EVENTS = 5;
 
-/** The newest {@link OBSERVED_SERVICE_EVENTS} event messages, newest first (ECS lists them so already). */
+/** ECS's event when it replaces a task whose target failed ELB health checks. */
+const TARGET_UNHEALTHY_EVENT = /\bis unhealthy in \(target-group /;
+
+/**
+ * The newest {@link OBSERVED_SERVICE_EVENTS} event messages, newest first, plus the newest
+ * "is unhealthy in (target-group …)" event when it is older than those (it is the one that says
+ * why tasks were replaced; draining and rollback events soon push it down the list).
+ */
 function recentEventMessages(events: readonly ServiceEvent[]): string[] {
-  return events
+  const messages = events
     .map((event, index) => ({ event, index }))
     .sort(
       (a, b) =>
         (b.event.createdAt?.getTime() ?? 0) - (a.event.createdAt?.getTime() ?? 0) || a.index - b.index,
     )
-    .slice(0, OBSERVED_SERVICE_EVENTS)
     .flatMap(({ event }) => (event.message ? [event.message] : []));
+  const recent = messages.slice(0, OBSERVED_SERVICE_EVENTS);
+  const unhealthy = messages.find((message) => TARGET_UNHEALTHY_EVENT.test(message));
+  return unhealthy !== undefined && !recent.includes(unhealthy) ? [...recent, unhealthy] : recent;
 }
 
 const toObservedTask = (t: Task): ObservedTask => ({

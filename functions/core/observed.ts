@@ -117,8 +117,9 @@ export interface ObservedService {
   readonly deployments: readonly ObservedDeployment[];
   readonly tags: Tags;
   /**
-   * Messages of the service's most recent events, newest first (adapters keep a few), e.g.
-   * `(service x) (port 32768) is unhealthy in (target-group arn) due to (reason …).`
+   * Messages of the service's most recent events, newest first (adapters keep a few, plus the
+   * newest `(service x) (instance i-1) (port 32768) is unhealthy in (target-group arn) due to
+   * (reason …).` event when it is older than those).
    */
   readonly events?: readonly string[];
 }

@@ -60,6 +60,27 @@ describe('AwsEcsAdapter.observeService events', () => {
     expect(OBSERVED_SERVICE_EVENTS).toBe(5);
   });
 
+  it('adds the newest target health event when it is older than the newest events', async () => {
+    const unhealthy = (port: number) =>
+      `(service berth-demo) (instance i-1) (port ${port}) is unhealthy in (target-group ${tgArn}) due to (reason Request timed out).`;
+    const all = events(
+      '(service berth-demo) deregistered 1 targets in (target-group x)',
+      '(service berth-demo) has started 1 tasks: (task a3).',
+      '(service berth-demo) rolling back to deployment ecs-svc/1.',
+      '(service berth-demo) has begun draining connections on 1 tasks.',
+      '(service berth-demo) (deployment ecs-svc/2) deployment failed: tasks failed to start.',
+      '(service berth-demo) has stopped 1 running tasks: (task a2).',
+      unhealthy(32770),
+      '(service berth-demo) has stopped 1 running tasks: (task a1).',
+      unhealthy(32769),
+    );
+    ecs.on(DescribeServicesCommand).resolves(service(all));
+
+    const observed = await adapter.observeService('berth-demo', 'berth-demo');
+
+    expect(observed?.events).toEqual([...all.slice(0, 5).map((e) => e.message), unhealthy(32770)]);
+  });
+
   it('leaves events out when the service has none', async () => {
     ecs.on(DescribeServicesCommand).resolves(service([]));
 
