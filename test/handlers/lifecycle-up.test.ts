@@ -329,7 +329,7 @@ describe('up on a fresh account', () => {
     });
   });
 
-  it('registers a bridge task definition with host port 0, sizes and tags', async () => {
+  it('registers a bridge task definition with host port 0, sizes, BERTH_ENV and tags', async () => {
     freshAccount();
     await runUp();
     expect(mocks.ecs).toHaveReceivedCommandWith(RegisterTaskDefinitionCommand, {
@@ -345,6 +345,7 @@ describe('up on a fresh account', () => {
           cpu: 256,
           memory: 512,
           memoryReservation: 256,
+          environment: [{ name: 'BERTH_ENV', value: 'demo' }],
         },
       ],
       tags: ECS_TAGS,
