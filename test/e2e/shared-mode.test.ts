@@ -1,0 +1,107 @@
+import { request } from 'node:http';
+import {
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeRulesCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type E2EPlatform, spec, startE2EPlatform } from './helpers/platform.ts';
+
+/** A GET on the local cloud's port, through the shared ALB (named by header), with `Host` = `host`. */
+function throughSharedAlb(
+  e2e: E2EPlatform,
+  host: string,
+  path = '/',
+): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: e2e.platform.ports.cloud,
+        path,
+        headers: { host, 'x-berth-load-balancer': e2e.platform.shared.dnsName },
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // not JSON
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('shared load-balancer mode through the HTTP API', () => {
+  let e2e: E2EPlatform;
+
+  beforeAll(async () => {
+    e2e = await startE2EPlatform();
+  });
+
+  afterAll(async () => {
+    await e2e?.stop();
+  });
+
+  it('brings a shared-mode environment up, verified through the shared ALB, with its host URL', async () => {
+    const started = await e2e.api(
+      'POST',
+      '/environments',
+      spec('tidal', { loadBalancer: { mode: 'shared' } }),
+    );
+    expect(started.status, started.text).toBe(202);
+    const execution = await e2e.waitForExecution(started.body.executionArn);
+    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    const described = await e2e.api('GET', '/environments/tidal');
+    expect(described.body).toMatchObject({
+      name: 'tidal',
+      status: 'ready',
+      url: 'http://tidal.berth.internal/',
+    });
+  });
+
+  it('answers from the workload through the shared ALB for the environment host only', async () => {
+    const answer = await throughSharedAlb(e2e, 'tidal.berth.internal');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({
+      env: 'tidal',
+      cluster: 'berth-tidal',
+      service: 'berth-tidal',
+      family: 'berth-tidal',
+      host: 'tidal.berth.internal',
+    });
+    const other = await throughSharedAlb(e2e, 'reef.berth.internal');
+    expect(other).toEqual({ status: 404, body: 'no Berth environment here' });
+  });
+
+  it('tears the environment down, leaving nothing tagged for it and the shared ALB in place', async () => {
+    const deleted = await e2e.api('DELETE', '/environments/tidal');
+    expect(deleted.status, deleted.text).toBe(202);
+    const execution = await e2e.waitForExecution(deleted.body.executionArn);
+    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await e2e.assertNothingLeft('tidal');
+    const { shared } = e2e.platform;
+    const lbs = await e2e.clients.elbv2.send(
+      new DescribeLoadBalancersCommand({ LoadBalancerArns: [shared.loadBalancerArn] }),
+    );
+    expect(lbs.LoadBalancers?.[0]?.State?.Code).toBe('active');
+    const listeners = await e2e.clients.elbv2.send(
+      new DescribeListenersCommand({ LoadBalancerArn: shared.loadBalancerArn }),
+    );
+    expect(listeners.Listeners?.map((l) => l.ListenerArn)).toEqual([shared.listenerArn]);
+    const rules = await e2e.clients.elbv2.send(new DescribeRulesCommand({ ListenerArn: shared.listenerArn }));
+    expect(rules.Rules?.map((r) => r.IsDefault)).toEqual([true]);
+    const gone = await throughSharedAlb(e2e, 'tidal.berth.internal');
+    expect(gone).toEqual({ status: 404, body: 'no Berth environment here' });
+  });
+});
