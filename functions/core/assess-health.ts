@@ -56,10 +56,102 @@ const shortRevision = (arn: string): string => arn.split('/').at(-1) ?? arn;
 const stoppedReason = (task: ObservedTask): string =>
   [task.stopCode, task.stoppedReason].filter((part) => part !== undefined && part.length > 0).join(': ');
 
-const isStartFailure = (task: ObservedTask): boolean =>
-  task.lastStatus === 'STOPPED' && TASK_FAILURE_PATTERNS.some((pattern) => pattern.test(stoppedReason(task)));
+/** Stopping or stopped for a reason that means the workload failed (draining tasks included). */
+const isFailureStop = (task: ObservedTask): boolean =>
+  TASK_FAILURE_PATTERNS.some((pattern) => pattern.test(stoppedReason(task)));
+
+const isStartFailure = (task: ObservedTask): boolean => task.lastStatus === 'STOPPED' && isFailureStop(task);
 
 const ROLLBACK = /roll(?:ed|ing)?[ -]?back|circuit breaker/i;
+
+/** Longest failure reason {@link assessHealth} returns (reasons travel in Step Functions payloads and Slack). */
+export const MAX_REASON_LENGTH = 990;
+/** Longest single quote (a stopped reason or a target health reason) inside a reason. */
+const MAX_QUOTE_LENGTH = 300;
+/** Distinct stopped reasons quoted at most. */
+const MAX_STOPPED_REASONS = 3;
+
+const clip = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+
+/** ECS's service event when it replaces a task whose target failed ELB health checks. */
+const UNHEALTHY_EVENT = /is unhealthy in \(target-group [^)]*\) due to \(reason (.*)\)\.?\s*$/s;
+const ELB_HEALTH_STOP = /Task failed ELB health checks/i;
+
+/**
+ * The ELBv2 reason code behind a target health text of an ECS service event:
+ * `Health checks failed with these codes: [500]` → Target.ResponseCodeMismatch,
+ * `Request timed out` → Target.Timeout, anything else → Target.FailedHealthChecks.
+ */
+export function targetReasonCode(text: string): string {
+  if (/Health checks failed with these codes/i.test(text)) return 'Target.ResponseCodeMismatch';
+  if (/Request timed out/i.test(text)) return 'Target.Timeout';
+  return 'Target.FailedHealthChecks';
+}
+
+/** `3× Task failed ELB health checks in (target-group …); 1× Essential container in task exited` */
+function summarizeStopped(tasks: readonly ObservedTask[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const task of tasks) {
+    const reason = clip(task.stoppedReason ?? task.stopCode ?? 'no reason given', MAX_QUOTE_LENGTH);
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  if (counts.size === 0) return undefined;
+  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+  const shown = ranked.slice(0, MAX_STOPPED_REASONS).map(([reason, count]) => `${count}× ${reason}`);
+  const others = ranked.slice(MAX_STOPPED_REASONS).reduce((sum, [, count]) => sum + count, 0);
+  return others > 0 ? `${shown.join('; ')}; ${others}× other reasons` : shown.join('; ');
+}
+
+/**
+ * The latest target health failure: from the newest "is unhealthy in (target-group …) due to
+ * (reason …)" service event, else from a target observed unhealthy now.
+ */
+function lastTargetHealth(observed: ObservedEnvironment): string | undefined {
+  for (const message of observed.service?.events ?? []) {
+    const text = UNHEALTHY_EVENT.exec(message)?.[1]?.trim();
+    if (text) return `${clip(text, MAX_QUOTE_LENGTH)} (${targetReasonCode(text)})`;
+  }
+  const target = observed.targetGroup?.targets.find((t) => t.state === 'unhealthy' && t.reason !== undefined);
+  if (target?.reason === undefined) return undefined;
+  return target.description === undefined
+    ? target.reason
+    : `${clip(target.description, MAX_QUOTE_LENGTH)} (${target.reason})`;
+}
+
+/**
+ * Evidence of why tasks fail, for a failure reason: the stopped reasons of failed tasks
+ * (deduplicated, with counts; of the requested task definition when known) and the latest
+ * target health failure (only when tasks were replaced for ELB health checks or a target is
+ * unhealthy now, so an old event is not quoted for another failure).
+ */
+export function failureEvidence(
+  observed: ObservedEnvironment,
+  requestedTaskDefinition?: string,
+): { stopped?: string; targetHealth?: string } {
+  const failures = (observed.tasks ?? []).filter(isFailureStop);
+  const mine = failures.filter((task) => task.taskDefinitionArn === requestedTaskDefinition);
+  const relevant = requestedTaskDefinition === undefined || mine.length === 0 ? failures : mine;
+  const stopped = summarizeStopped(relevant);
+  const elbReplaced = relevant.some((task) => ELB_HEALTH_STOP.test(task.stoppedReason ?? ''));
+  const unhealthyNow = (observed.targetGroup?.targets ?? []).some((t) => t.state === 'unhealthy');
+  const targetHealth = elbReplaced || unhealthyNow ? lastTargetHealth(observed) : undefined;
+  return {
+    ...(stopped === undefined ? {} : { stopped }),
+    ...(targetHealth === undefined ? {} : { targetHealth }),
+  };
+}
+
+/** Appends sentences to a reason while it stays within {@link MAX_REASON_LENGTH}. */
+function withSentences(reason: string, sentences: readonly (string | undefined)[]): string {
+  let out = clip(reason, MAX_REASON_LENGTH);
+  for (const sentence of sentences) {
+    if (sentence === undefined) continue;
+    const next = `${out}${/[.!?…]$/.test(out) ? ' ' : '. '}${sentence}`;
+    if (next.length <= MAX_REASON_LENGTH) out = next;
+  }
+  return out;
+}
 
 /** Describes targets that are not healthy: `1 unhealthy: Target.Timeout (Request timed out)`. */
 function describeTargets(targets: readonly ObservedTarget[]): string {
@@ -114,20 +206,29 @@ export function assessHealth(
   const primary: ObservedDeployment | undefined = service.deployments.find((d) => d.status === 'PRIMARY');
   const requested = options.taskDefinitionArn ?? latestRevision(observed)?.arn;
 
+  const evidence = failureEvidence(observed, requested);
+  const explained = (reason: string): string =>
+    withSentences(reason, [
+      evidence.stopped === undefined ? undefined : `Tasks stopped: ${evidence.stopped}.`,
+      evidence.targetHealth === undefined ? undefined : `Last target health: ${evidence.targetHealth}`,
+    ]);
+
   // 1. rollback / failed deployment
   if (primary) {
     const why = primary.rolloutStateReason ? `: ${primary.rolloutStateReason}` : '';
     if (requested !== undefined && primary.taskDefinition !== requested) {
       return unhealthy(
         'rolled-back',
-        `deployment rolled back: the PRIMARY deployment runs ${shortRevision(primary.taskDefinition)}, not the requested ${shortRevision(requested)}${why}`,
+        explained(
+          `deployment rolled back: the PRIMARY deployment runs ${shortRevision(primary.taskDefinition)}, not the requested ${shortRevision(requested)}${why}`,
+        ),
       );
     }
     if (primary.rolloutStateReason !== undefined && ROLLBACK.test(primary.rolloutStateReason)) {
-      return unhealthy('rolled-back', `deployment rolled back${why}`);
+      return unhealthy('rolled-back', explained(`deployment rolled back${why}`));
     }
     if (primary.rolloutState === 'FAILED') {
-      return unhealthy('deployment-failed', `deployment ${primary.id} FAILED${why}`);
+      return unhealthy('deployment-failed', explained(`deployment ${primary.id} FAILED${why}`));
     }
   }
 
@@ -163,9 +264,16 @@ export function assessHealth(
   const lastFailure = stoppedFailures.at(-1);
   const running = primary?.runningCount ?? service.runningCount;
   if (lastFailure !== undefined && failed >= threshold) {
+    const distinct = new Set(stoppedFailures.map((task) => task.stoppedReason ?? task.stopCode)).size;
     return unhealthy(
       'tasks-failing',
-      `${plural(failed, 'task')} failed to start (threshold ${threshold}); last stopped: ${stoppedReason(lastFailure)}`,
+      withSentences(
+        `${plural(failed, 'task')} failed to start (threshold ${threshold}); last stopped: ${clip(stoppedReason(lastFailure), MAX_QUOTE_LENGTH)}`,
+        [
+          distinct > 1 && evidence.stopped !== undefined ? `Tasks stopped: ${evidence.stopped}.` : undefined,
+          evidence.targetHealth === undefined ? undefined : `Last target health: ${evidence.targetHealth}`,
+        ],
+      ),
     );
   }
   if (running < desired) {

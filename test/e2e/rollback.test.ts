@@ -19,6 +19,12 @@ describe('a failed up', () => {
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('UnhealthyError');
     expect(execution.cause).toContain('Target.ResponseCodeMismatch');
+    expect(execution.cause).toMatch(
+      /Tasks stopped: \d+× Task failed ELB health checks in \(target-group arn:aws:elasticloadbalancing:[^)]*:targetgroup\/berth-sick-tg\/[0-9a-f]+\)\./,
+    );
+    expect(execution.cause).toContain(
+      'Last target health: Health checks failed with these codes: [500] (Target.ResponseCodeMismatch)',
+    );
     const states = await e2e.taskStates(started.body.executionArn);
     expect(states).toContain('TeardownServiceRollback');
     expect(states.at(-1)).toBe('NotifyFailure');
