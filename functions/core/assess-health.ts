@@ -142,14 +142,19 @@ export function failureEvidence(
   };
 }
 
-/** Appends sentences to a reason while it stays within {@link MAX_REASON_LENGTH}. */
+/**
+ * Appends sentences to a reason within {@link MAX_REASON_LENGTH}, clipping a sentence so the
+ * ones after it still fit (the last one, the target health, is the most telling).
+ */
 function withSentences(reason: string, sentences: readonly (string | undefined)[]): string {
+  const present = sentences.filter((sentence): sentence is string => sentence !== undefined);
   let out = clip(reason, MAX_REASON_LENGTH);
-  for (const sentence of sentences) {
-    if (sentence === undefined) continue;
-    const next = `${out}${/[.!?…]$/.test(out) ? ' ' : '. '}${sentence}`;
-    if (next.length <= MAX_REASON_LENGTH) out = next;
-  }
+  present.forEach((sentence, i) => {
+    const separator = /[.!?…]$/.test(out) ? ' ' : '. ';
+    const later = present.slice(i + 1).reduce((sum, next) => sum + next.length + 2, 0);
+    const room = MAX_REASON_LENGTH - out.length - separator.length - later;
+    if (room >= Math.min(sentence.length, 40)) out = `${out}${separator}${clip(sentence, room)}`;
+  });
   return out;
 }
 
