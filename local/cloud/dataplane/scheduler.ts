@@ -754,18 +754,20 @@ export class ServiceScheduler {
     task.stoppingAt = this.clock.now();
     for (const cancel of task.cancels) cancel();
     task.cancels = [];
-    if (options.failed) {
-      task.failed = true;
-      this.taskFailed(task);
-    }
     const service = task.serviceName
       ? this.ecs.services.get(`${task.clusterName}/${task.serviceName}`)
       : undefined;
-    if (service && !options.failed)
+    // ECS reports the tasks its scheduler stops (scaling, ELB health check replacement), not tasks
+    // whose container exited or failed to start.
+    if (service && (!options.failed || stopCode === 'ServiceSchedulerInitiated'))
       this.ecs.addServiceEvent(
         service,
         `(service ${service.name}) has stopped 1 running tasks: (task ${task.id}).`,
       );
+    if (options.failed) {
+      task.failed = true;
+      this.taskFailed(task);
+    }
     const elb = this.elb();
     const draining = task.targets.filter((t) => elb.targetGroups.has(t.targetGroupArn));
     if (options.immediate || draining.length === 0 || task.lastStatus !== 'RUNNING') {
