@@ -5,15 +5,20 @@
  * limits imply for the ECS calls actually made; failed environments; orphans; API calls per
  * environment; throttling errors absorbed.
  *
- *   npx tsx bench/fleet-teardown.ts [--envs 200] [--create-concurrency 25] [--max-concurrency 10]
+ *   npx tsx bench/fleet-teardown.ts [--envs 200] [--create-concurrency 25] [--max-concurrency 10] [--scaled-retries]
  */
+
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ECS_RATE_LIMITS } from '../local/cloud/core/faults.ts';
 import { findTaggedInState } from '../local/runtime/leftovers.ts';
+import { LIFECYCLE_MACHINE, scaledRetryMs } from '../local/runtime/platform.ts';
 import { benchSpec, startBenchPlatform } from './lib/platform.ts';
 import { type BenchResult, finishResult, fmt, numberFlag, runAsScript, startResult } from './lib/report.ts';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 type Metrics = {
   actions: Record<
@@ -21,6 +26,44 @@ type Metrics = {
     { requests: number; throttles: number; serverErrors: number; clientErrors: number }
   >;
 };
+
+/**
+ * The rate limits are enforced in real time, but the local runtime scales Retry intervals by the
+ * profile factor (instant: × 0.002), which would leave a throttled call milliseconds of patience.
+ * For the teardown, the retriers that match `ThrottlingError` get AWS's own (unscaled) interval.
+ * Reaches into the emulator's hosted machines: benchmark-only.
+ */
+function useAwsThrottlingRetryIntervals(sfn: unknown): void {
+  const machines = (
+    sfn as { machines: Map<string, { name: string; retryOverrides: Record<string, number[]> }> }
+  ).machines;
+  for (const machine of machines.values()) {
+    const file = machine.name === LIFECYCLE_MACHINE ? 'lifecycle.asl.json' : 'nightly-teardown.asl.json';
+    const definition = JSON.parse(
+      readFileSync(path.join(REPO_ROOT, 'statemachine', file), 'utf8'),
+    ) as unknown;
+    const retriers = new Map<string, any[]>();
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) {
+        for (const item of node) visit(item);
+        return;
+      }
+      if (!node || typeof node !== 'object') return;
+      const states = (node as { States?: Record<string, any> }).States;
+      if (states)
+        for (const [name, state] of Object.entries(states)) if (state.Retry) retriers.set(name, state.Retry);
+      for (const value of Object.values(node)) visit(value);
+    };
+    visit(definition);
+    for (const [state, list] of retriers) {
+      const current = machine.retryOverrides[state];
+      if (!current) continue;
+      list.forEach((retrier: { ErrorEquals?: string[] }, i: number) => {
+        if (retrier.ErrorEquals?.includes('ThrottlingError')) current[i] = scaledRetryMs(1, retrier as never);
+      });
+    }
+  }
+}
 
 /** Per-action counters of `after` minus `before`. */
 function delta(before: Metrics, after: Metrics): Metrics {
@@ -95,7 +138,9 @@ export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
         const res = await bp.api(
           'POST',
           '/environments',
-          benchSpec(name, { healthCheck: { path: '/health', intervalSeconds: 300, healthyThreshold: 2 } }),
+          benchSpec(name, {
+            healthCheck: { path: '/health', intervalSeconds: 300, timeoutSeconds: 120, healthyThreshold: 2 },
+          }),
         );
         if (res.status !== 202) {
           createFailures.push(`${name}: ${res.status}`);
@@ -113,6 +158,8 @@ export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
     });
 
     // 2. Nightly teardown with AWS's ECS rate limits.
+    const awsRetries = !argv.includes('--scaled-retries');
+    if (awsRetries) useAwsThrottlingRetryIntervals(bp.platform.sfn);
     await bp.control('/_berth/faults', { throttling: { ecsRateLimits: true } });
     const before = (await bp.control('/_berth/metrics')) as Metrics;
     const t1 = performance.now();
@@ -139,6 +186,15 @@ export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
     const childFailed = (children.executions ?? []).filter(
       (e) => e.name?.startsWith('nightly-') && e.status !== 'SUCCEEDED',
     );
+    const reasons = new Map<string, number>();
+    for (const child of childFailed) {
+      const described = await bp.sfn.send(
+        new DescribeExecutionCommand({ executionArn: child.executionArn ?? '' }),
+      );
+      const message = (described.cause ?? '').replace(/.*"errorMessage":"([^"]{0,90}).*/s, '$1');
+      const cause = `${described.error ?? '?'}: ${message.replace(/arn:[^ ]+/g, '<arn>').replace(/berth-[a-z0-9-]+/g, '<name>')}`;
+      reasons.set(cause, (reasons.get(cause) ?? 0) + 1);
+    }
     let calls = 0;
     let throttles = 0;
     let ecsCalls = 0;
@@ -172,6 +228,16 @@ export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
         pass: failed.length === 0 && results.length === envs - createFailures.length,
       },
       {
+        metric: 'why the failed ones failed',
+        value: [...reasons.entries()].map(([k, v]) => `${v} × ${k}`).join('; ') || 'none',
+      },
+      {
+        metric: 'Step Functions retry intervals for ThrottlingError during the teardown',
+        value: awsRetries
+          ? "AWS's (typical 2 s × 2² = 8 s per retry, unscaled)"
+          : 'scaled by the instant factor (×0.002)',
+      },
+      {
         metric: 'orphaned resources (tagged berth:env=fleet-*, /_berth/state)',
         value: `${orphans.length}${orphans.length ? `: ${orphans.slice(0, 5).join('; ')}` : ''}`,
         target: '0',
@@ -200,7 +266,7 @@ export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
   result.notes.push(
     'Formula: the local cloud keeps one token bucket per ECS action (AWS documents per-action limits); an action with n accepted calls, burst B and sustained rate r needs at least max(0, n − B) ÷ r seconds, and since no two actions share a bucket the fleet bound is the maximum over actions (a sum would apply only to actions sharing one bucket). Accepted = requests − throttled answers, from `/_berth/metrics` before/after the nightly run.',
     `The fleet is created through the real API and state machine on the \`instant\` profile (so its resources, tags and registry items are exactly Berth's), 25 at a time, with rate limits off; the nightly run uses maxConcurrency ${maxConcurrency}.`,
-    "Rate limits are enforced in wall-clock time, while the local runtime scales Step Functions Retry intervals by the profile factor (instant: × 0.002), so a throttled call is retried after milliseconds instead of AWS's 2–30 s; the SDK's own retries (3 attempts, standard mode) are not scaled.",
+    "Rate limits are enforced in wall-clock time, while the local runtime scales Step Functions Retry intervals by the profile factor (instant: × 0.002), so a throttled call would be retried after milliseconds instead of AWS's 2–30 s. By default the benchmark gives the retriers that match ThrottlingError AWS's unscaled interval for the teardown (`--scaled-retries` measures the platform as it is); the SDK's own retries (3 attempts, standard mode) are never scaled.",
   );
   return finishResult(result);
 }
