@@ -196,6 +196,11 @@ function describeTargets(targets: readonly ObservedTarget[]): string {
  * 7. HTTP probe: 2xx/3xx → Healthy; an error or no probe yet → Pending; any other status
  *    with every target healthy → Unhealthy (e.g. listener misrouting).
  *
+ * Unhealthy reasons of rules 1 and 4 add the evidence of {@link failureEvidence}:
+ * `… Tasks stopped: 3× Task failed ELB health checks in (target-group …). Last target health:
+ * Health checks failed with these codes: [500] (Target.ResponseCodeMismatch)`, at most
+ * {@link MAX_REASON_LENGTH} characters in all.
+ *
  * @example assessHealth(observed, spec) // { status: 'Pending', reason: '1 of 2 tasks running' }
  */
 export function assessHealth(
