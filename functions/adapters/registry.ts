@@ -8,18 +8,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError, OperationInProgressError } from '../core/errors.ts';
+import type { EnvironmentStatus } from '../core/status.ts';
 import { awsErrorCode, mapAwsError } from './map-aws-error.ts';
 
-/** Environment statuses (docs/architecture.md, Registry). */
-export type EnvironmentStatus =
-  | 'creating'
-  | 'ready'
-  | 'scaling'
-  | 'redeploying'
-  | 'tearing-down'
-  | 'deleted'
-  | 'failed'
-  | 'rolling-back';
+export type { EnvironmentStatus } from '../core/status.ts';
 
 export interface CurrentOperation {
   readonly operationId: string;

@@ -1,20 +1,9 @@
-import type { EnvironmentStatus, StatusUpdate } from '../adapters/registry.ts';
+import type { StatusUpdate } from '../adapters/registry.ts';
 import { expiresAt } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
 import { ValidationError } from '../core/errors.ts';
+import { ENVIRONMENT_STATUSES, type EnvironmentStatus, FINAL_STATUSES } from '../core/status.ts';
 import { defaultDeps, type HandlerDeps, runStep } from './runtime.ts';
-
-const STATUSES: readonly EnvironmentStatus[] = [
-  'creating',
-  'ready',
-  'scaling',
-  'redeploying',
-  'tearing-down',
-  'deleted',
-  'failed',
-  'rolling-back',
-];
-const FINAL: ReadonlySet<EnvironmentStatus> = new Set(['ready', 'deleted', 'failed']);
 
 /** Input of the record handler (ASL `Record*` Parameters). */
 export interface RecordEvent {
@@ -66,8 +55,8 @@ export function makeHandler(deps: RecordDeps) {
     runStep(deps.logger, `record-${event?.status}`, event as never, async () => {
       if (!event?.env) throw new ValidationError('env', 'is required');
       if (!event.requestId) throw new ValidationError('requestId', 'is required');
-      if (!STATUSES.includes(event.status)) {
-        throw new ValidationError('status', `must be one of ${STATUSES.join(', ')}`);
+      if (!ENVIRONMENT_STATUSES.includes(event.status)) {
+        throw new ValidationError('status', `must be one of ${ENVIRONMENT_STATUSES.join(', ')}`);
       }
       const now = deps.now();
       const at = now.toISOString();
@@ -95,7 +84,7 @@ export function makeHandler(deps: RecordDeps) {
       const step = event.step ?? event.status;
       const update: { -readonly [K in keyof StatusUpdate]: StatusUpdate[K] } = {
         status: event.status,
-        currentOperation: FINAL.has(event.status)
+        currentOperation: FINAL_STATUSES.has(event.status)
           ? null
           : {
               operationId,
@@ -151,7 +140,7 @@ export function makeHandler(deps: RecordDeps) {
         at,
         ...(detail ? { detail } : {}),
       });
-      if (FINAL.has(event.status)) {
+      if (FINAL_STATUSES.has(event.status)) {
         await deps.registry.finishOperation(event.env, opKey, {
           status: event.status === 'failed' ? 'failed' : 'succeeded',
           finishedAt: at,

@@ -1,3 +1,5 @@
+import type { OperationName } from '../../core/operation.ts';
+
 /**
  * The small ports the entry-point handlers (api, slack, nightly) need from the registry and
  * Step Functions. `defaultDeps()` in each handler adapts the real adapters to them; tests
@@ -5,30 +7,9 @@
  */
 
 /** Operations a caller can start. */
-export type OperationName = 'up' | 'down' | 'scale' | 'redeploy' | 'extend';
+export { OPERATIONS, type OperationName } from '../../core/operation.ts';
 
-export const OPERATIONS: readonly OperationName[] = ['up', 'down', 'scale', 'redeploy', 'extend'];
-
-export type EnvironmentStatus =
-  | 'creating'
-  | 'ready'
-  | 'scaling'
-  | 'redeploying'
-  | 'tearing-down'
-  | 'deleted'
-  | 'failed'
-  | 'rolling-back';
-
-export const ENVIRONMENT_STATUSES: readonly EnvironmentStatus[] = [
-  'creating',
-  'ready',
-  'scaling',
-  'redeploying',
-  'tearing-down',
-  'deleted',
-  'failed',
-  'rolling-back',
-];
+export { ENVIRONMENT_STATUSES, type EnvironmentStatus } from '../../core/status.ts';
 
 export interface CurrentOperation {
   readonly operationId: string;

@@ -1,0 +1,19 @@
+/**
+ * An environment's status in the registry (docs/architecture.md, "Registry"). `ready`, `deleted` and
+ * `failed` are final: no operation is running.
+ */
+export const ENVIRONMENT_STATUSES = [
+  'creating',
+  'ready',
+  'scaling',
+  'redeploying',
+  'tearing-down',
+  'deleted',
+  'failed',
+  'rolling-back',
+] as const;
+
+export type EnvironmentStatus = (typeof ENVIRONMENT_STATUSES)[number];
+
+/** Statuses after which no operation is running. */
+export const FINAL_STATUSES: ReadonlySet<EnvironmentStatus> = new Set(['ready', 'deleted', 'failed']);
