@@ -6,9 +6,9 @@
 import './polyfills.ts';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { HTTP_ROUTES } from '../../functions/handlers/http/routes.ts';
 import { fakeLambdaContext, type LambdaHandler, LOCAL_ACCOUNT_ID } from './lambda.ts';
+import { listen } from './listen.ts';
 
 /** The API Gateway REST proxy event the handlers receive (the fields Berth's handlers read, and the rest). */
 export interface ProxyEvent {
@@ -260,22 +260,5 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       else res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    server,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, options.port ?? 0, host);
 }

@@ -5,13 +5,13 @@
 import './polyfills.ts';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type HandlerInvocationError,
   type HandlerRegistry,
   handlerFileForFunction,
   toInvocationError,
 } from './lambda.ts';
+import { listen } from './listen.ts';
 import {
   type ExecutionStatus,
   handleStepFunctionsOperation,
@@ -210,22 +210,5 @@ export async function startRuntimeServer(options: {
       else res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    server,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, options.port ?? 0, host);
 }
