@@ -184,6 +184,9 @@ const toObservedTask = (t: Task): ObservedTask => ({
   ...(t.stopCode ? { stopCode: t.stopCode } : {}),
 });
 
+/** Revisions {@link AwsEcsAdapter.findRevisionTagged} describes at most by default. */
+export const TAGGED_REVISION_LOOKBACK = 10;
+
 /**
  * ECS side of an environment: cluster, capacity provider, task definitions, service, tasks.
  *
@@ -471,6 +474,50 @@ export class AwsEcsAdapter {
     } catch (err) {
       throw mapAwsError(err, `ecs.RegisterTaskDefinition ${td.family ?? taskDefinition}`);
     }
+  }
+
+  /**
+   * The newest ACTIVE revision of `family` tagged `key=value` (redeploy: the revision an earlier
+   * attempt of the same request registered), or `undefined`. Describes revisions newest first,
+   * at most `limit` (default {@link TAGGED_REVISION_LOOKBACK}) and none older than `minRevision`.
+   */
+  async findRevisionTagged(
+    family: string,
+    tag: { readonly key: string; readonly value: string },
+    options: { readonly minRevision?: number; readonly limit?: number } = {},
+  ): Promise<(ObservedTaskDefinition & { tags: Tags }) | undefined> {
+    const limit = options.limit ?? TAGGED_REVISION_LOOKBACK;
+    const newest: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      try {
+        const out = await this.client.send(
+          new ListTaskDefinitionsCommand({
+            familyPrefix: family,
+            status: 'ACTIVE',
+            sort: 'DESC',
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        );
+        // familyPrefix matches prefixes: keep exactly this family.
+        for (const arn of out.taskDefinitionArns ?? []) {
+          if (arn.split('/').pop()?.replace(/:\d+$/, '') === family) newest.push(arn);
+        }
+        nextToken = out.nextToken;
+      } catch (err) {
+        throw mapAwsError(err, `ecs.ListTaskDefinitions ${family}`);
+      }
+    } while (nextToken && newest.length < limit);
+    for (const arn of newest.slice(0, limit)) {
+      const revision = Number(arn.split(':').pop());
+      if (options.minRevision !== undefined && revision < options.minRevision) break;
+      const described = await this.describeTaskDefinition(arn);
+      if (described?.status === 'ACTIVE' && described.tags[tag.key] === tag.value) {
+        const { definition: _definition, ...observed } = described;
+        return observed;
+      }
+    }
+    return undefined;
   }
 
   /** Registers a new revision (bridge + host port 0 by default; Fargate task-level cpu/memory). */

@@ -1,21 +1,91 @@
+import { createHash } from 'node:crypto';
 import { type EnvSpec, ImageSchema } from './env-spec.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { resourceNames } from './names.ts';
-import type { ObservedEnvironment } from './observed.ts';
+import type { ObservedEnvironment, ObservedService, ObservedTaskDefinition } from './observed.ts';
 import { type PlanStep, step } from './plan.ts';
 import { assertAllOwned, labels, latestRevision, servicePresent } from './resources.ts';
+
+/** Tag on a revision registered by `redeploy`: the request that registered it (idempotency key). */
+export const TAG_REQUEST_ID = 'berth:request-id';
+/** Tag on a revision registered by `redeploy`: the revision the service ran before it. */
+export const TAG_REDEPLOYED_FROM = 'berth:redeployed-from';
+
+/** ECS tag values: up to 256 letters, digits, spaces and `_ . : / = + - @`. */
+const ECS_TAG_VALUE = /^[\p{L}\p{N}\p{Z}_.:/=+\-@]{1,256}$/u;
+
+/**
+ * The `berth:request-id` tag value for a request id: the id itself when ECS accepts it as a tag
+ * value (every id the API and Slack mint does), else `sha256:<hex>` of it.
+ *
+ * @example requestIdTagValue('req-1') // 'req-1'
+ */
+export function requestIdTagValue(requestId: string): string {
+  if (ECS_TAG_VALUE.test(requestId)) return requestId;
+  return `sha256:${createHash('sha256').update(requestId).digest('hex')}`;
+}
+
+/**
+ * The revision number at the end of a task definition ARN (`…/berth-demo:7` → 7), or `undefined`.
+ *
+ * @example revisionOf('arn:aws:ecs:us-east-1:1:task-definition/berth-demo:7') // 7
+ */
+export function revisionOf(taskDefinitionArn: string): number | undefined {
+  const match = /:(\d+)$/.exec(taskDefinitionArn);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+/** What earlier attempts of the same redeploy request already did (the handler observes it). */
+export interface RedeployProgress {
+  /** The ACTIVE revision tagged `berth:request-id=<this request>`, when an earlier attempt registered one. */
+  readonly revision?: ObservedTaskDefinition;
+  /** Whether the service's PRIMARY deployment already runs `revision` (an earlier attempt deployed it). */
+  readonly deployed: boolean;
+}
+
+/**
+ * Whether the service's PRIMARY deployment runs (or was created for) `taskDefinitionArn`; without
+ * deployments in the observation, whether the service's task definition is it.
+ *
+ * @example primaryRuns(service, 'arn:…/berth-demo:7') // true once UpdateService to :7 was accepted
+ */
+export function primaryRuns(service: ObservedService, taskDefinitionArn: string): boolean {
+  const primary = service.deployments.find((deployment) => deployment.status === 'PRIMARY');
+  return (primary?.taskDefinition ?? service.taskDefinition) === taskDefinitionArn;
+}
+
+/**
+ * What is left to do for one redeploy request, given the revision an earlier attempt registered for it
+ * (if any): register only when there is none, update the service only when its PRIMARY deployment
+ * does not already run that revision.
+ *
+ * @example redeployProgress(service, undefined) // { deployed: false } — register, then update
+ */
+export function redeployProgress(
+  service: ObservedService,
+  revision: ObservedTaskDefinition | undefined,
+): RedeployProgress {
+  if (revision === undefined) return { deployed: false };
+  return { revision, deployed: primaryRuns(service, revision.arn) };
+}
 
 /**
  * Plans `redeploy`: register a new task definition revision (the new `image`, or the
  * current one re-pulled), update the service with it (a new deployment, circuit breaker
- * on), verify.
+ * on), verify. With `progress` from an earlier attempt of the same request, the revision it
+ * registered is reused (never a second one) and a deployment already running it is kept.
  *
  * @throws ValidationError (`image`) when `image` is not a container image reference
  * @throws NotFoundError when the service does not exist
  * @throws OwnershipConflictError when a present resource is not the environment's
  * @example planRedeploy(observed, spec, 'nginx:1.28')[0]?.reason // 'image nginx:1.27 → nginx:1.28'
  */
-export function planRedeploy(observed: ObservedEnvironment, spec: EnvSpec, image?: string): PlanStep[] {
+export function planRedeploy(
+  observed: ObservedEnvironment,
+  spec: EnvSpec,
+  image?: string,
+  progress?: RedeployProgress,
+): PlanStep[] {
   if (image !== undefined) {
     const parsed = ImageSchema.safeParse(image);
     if (!parsed.success) throw new ValidationError('image', parsed.error.issues[0]?.message ?? 'is invalid');
@@ -24,6 +94,37 @@ export function planRedeploy(observed: ObservedEnvironment, spec: EnvSpec, image
   const names = resourceNames(spec.name);
   if (!servicePresent(observed) || observed.service === undefined) {
     throw new NotFoundError(`${labels.service(names.service)} does not exist; run up first`);
+  }
+  const verify = step(
+    'verify',
+    'wait',
+    `environment ${spec.name}`,
+    'deployment COMPLETED (not rolled back), healthy targets, HTTP probe',
+  );
+  const reused = progress?.revision;
+  if (reused !== undefined) {
+    return [
+      step(
+        'task-definition',
+        'keep',
+        labels.taskDefinition(names.taskFamily, reused.revision),
+        `reuse revision ${reused.revision} registered by this request`,
+      ),
+      progress?.deployed
+        ? step(
+            'service',
+            'keep',
+            labels.service(observed.service.name),
+            `PRIMARY deployment already runs revision ${reused.revision}`,
+          )
+        : step(
+            'service',
+            'update',
+            labels.service(observed.service.name),
+            `deploy revision ${reused.revision} (rollback on failure)`,
+          ),
+      verify,
+    ];
   }
   const current = latestRevision(observed)?.image ?? spec.image;
   const wanted = image ?? spec.image;
@@ -36,11 +137,6 @@ export function planRedeploy(observed: ObservedEnvironment, spec: EnvSpec, image
       labels.service(observed.service.name),
       'deploy the new revision (rollback on failure)',
     ),
-    step(
-      'verify',
-      'wait',
-      `environment ${spec.name}`,
-      'deployment COMPLETED (not rolled back), healthy targets, HTTP probe',
-    ),
+    verify,
   ];
 }

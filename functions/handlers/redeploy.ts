@@ -1,5 +1,12 @@
 import { NotFoundError } from '../core/errors.ts';
 import { resourceNames } from '../core/names.ts';
+import {
+  redeployProgress,
+  requestIdTagValue,
+  revisionOf,
+  TAG_REDEPLOYED_FROM,
+  TAG_REQUEST_ID,
+} from '../core/plan-redeploy.ts';
 import { assertOwned, ownershipTags } from '../core/tags.ts';
 import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep } from './runtime.ts';
 
@@ -16,6 +23,11 @@ export type RedeployDeps = Pick<HandlerDeps, 'ecs' | 'logger'>;
  * Registers a new revision copied from the service's current one — with `image` from the state
  * when given, else the same image (re-pulled) — and updates the service to it with
  * `forceNewDeployment`.
+ *
+ * Idempotent per `requestId`: the revision is tagged `berth:request-id=<requestId>` (and
+ * `berth:redeployed-from=<previous revision>`); a retried or repeated attempt reuses the ACTIVE
+ * revision carrying its request id instead of registering another, and skips UpdateService when the
+ * service's PRIMARY deployment already runs it. Without a `requestId` every call registers and deploys.
  * @returns `{ taskDefinitionArn, previousTaskDefinitionArn, image }`
  */
 export function makeHandler(deps: RedeployDeps) {
@@ -30,19 +42,48 @@ export function makeHandler(deps: RedeployDeps) {
       assertOwned(`ECS service ${names.service}`, service.tags, env);
       const owner = service.tags['berth:owner'] ?? state.requestedBy ?? 'unknown';
       const image = typeof state.image === 'string' && state.image !== '' ? state.image : undefined;
-      const revision = await deps.ecs.registerRevisionFrom(service.taskDefinition, {
-        ...(image ? { image } : {}),
-        tags: ownershipTags(env, owner),
-      });
-      await deps.ecs.updateService({
-        cluster: names.cluster,
-        service: names.service,
-        taskDefinition: revision.arn,
-        forceNewDeployment: true,
-      });
+      const requestTag =
+        typeof state.requestId === 'string' && state.requestId !== ''
+          ? { key: TAG_REQUEST_ID, value: requestIdTagValue(state.requestId) }
+          : undefined;
+      // An earlier attempt of this request registered a revision no older than the service's
+      // current one (the service runs it, or still the one it was copied from).
+      const minRevision = revisionOf(service.taskDefinition);
+      const earlier = requestTag
+        ? await deps.ecs.findRevisionTagged(names.taskFamily, requestTag, {
+            ...(minRevision !== undefined ? { minRevision } : {}),
+          })
+        : undefined;
+      const progress = redeployProgress(service, earlier);
+      const revision =
+        earlier ??
+        (await deps.ecs.registerRevisionFrom(service.taskDefinition, {
+          ...(image ? { image } : {}),
+          tags: {
+            ...ownershipTags(env, owner),
+            ...(requestTag
+              ? { [requestTag.key]: requestTag.value, [TAG_REDEPLOYED_FROM]: service.taskDefinition }
+              : {}),
+          },
+        }));
+      if (progress.deployed) {
+        deps.logger.info('redeploy: PRIMARY deployment already runs the revision of this request', {
+          env,
+          taskDefinitionArn: revision.arn,
+        });
+      } else {
+        await deps.ecs.updateService({
+          cluster: names.cluster,
+          service: names.service,
+          taskDefinition: revision.arn,
+          forceNewDeployment: true,
+        });
+      }
+      const previous = earlier?.tags[TAG_REDEPLOYED_FROM];
       return {
         taskDefinitionArn: revision.arn,
-        previousTaskDefinitionArn: service.taskDefinition,
+        previousTaskDefinitionArn:
+          previous !== undefined && previous !== '' ? previous : service.taskDefinition,
         image: revision.image ?? image ?? '',
       };
     });
