@@ -8,7 +8,7 @@
  * execution runs SetDefaults → … → LockAcquire → NotifyBusy → Succeed. The API path measured is
  * unchanged.
  *
- *   npx tsx bench/api-latency.ts [--requests 500] [--concurrency 50]
+ *   npx tsx bench/api-latency.ts [--requests 400] [--concurrency 50]
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,7 @@ import {
 
 /** Runs the benchmark. */
 export async function apiLatency(argv: string[]): Promise<BenchResult> {
-  const total = numberFlag(argv, 'requests', 500);
+  const total = numberFlag(argv, 'requests', 400);
   const concurrency = numberFlag(argv, 'concurrency', 50);
   const result = startResult(
     'api-latency',
@@ -61,17 +61,17 @@ export async function apiLatency(argv: string[]): Promise<BenchResult> {
       if (arn) arns.push(arn);
       return typeof arn === 'string';
     });
+    let started = 0;
+    for (const executionArn of arns) {
+      const d = await bp.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (d.executionArn === executionArn) started++;
+    }
     const single = await load(
       Math.min(50, total),
       1,
       (i) => make(200_000 + i),
       (status) => status === 202,
     );
-    let started = 0;
-    for (const executionArn of arns) {
-      const d = await bp.sfn.send(new DescribeExecutionCommand({ executionArn }));
-      if (d.executionArn === executionArn) started++;
-    }
     const p50 = percentile(run.latenciesMs, 50);
     const p99 = percentile(run.latenciesMs, 99);
     result.figures.push(

@@ -28,7 +28,12 @@ import {
 const HEALTH = { intervalSeconds: 30, healthyThreshold: 5, timeoutSeconds: 5 };
 
 /** Critical path (ms) the profile implies for one dedicated environment. */
-export function criticalPathMs(factor: number): { totalMs: number; sharedMs: number; formula: string } {
+export function criticalPathMs(factor: number): {
+  totalMs: number;
+  sharedMs: number;
+  emulatorMs: number;
+  formula: string;
+} {
   const alb = BASE_DELAYS.albProvisioning;
   const compute =
     BASE_DELAYS.instanceBoot +
@@ -40,6 +45,7 @@ export function criticalPathMs(factor: number): { totalMs: number; sharedMs: num
   return {
     totalMs: total,
     sharedMs: (compute + health) * factor,
+    emulatorMs: Math.max(alb, compute + health) * factor,
     formula: `(max(ALB ${alb / 1000} s, boot ${BASE_DELAYS.instanceBoot / 1000} + registration ${BASE_DELAYS.containerInstanceRegistration / 1000} + pull ${BASE_DELAYS.imagePull / 1000} + start ${BASE_DELAYS.taskStart / 1000} = ${compute / 1000} s) + ${HEALTH.healthyThreshold} × ${HEALTH.intervalSeconds} s) × ${factor} = ${fmt(total / 1000, 2)} s`,
   };
 }
@@ -138,6 +144,11 @@ export async function timeToReady(argv: string[]): Promise<BenchResult> {
     { metric: 'critical path implied by the profile', value: critical.formula },
     { metric: `Berth up, dedicated (median of ${rounds})`, value: `${fmt(berth / 1000, 2)} s` },
     { metric: 'Berth dedicated ÷ critical path', value: fmt(ratio, 3), target: '≤ 1.10', pass: ratio <= 1.1 },
+    {
+      metric:
+        'Berth dedicated ÷ critical path as the local cloud models it (health checks start at target registration even while the ALB provisions: max(ALB, compute + health))',
+      value: fmt(berth / critical.emulatorMs, 3),
+    },
     { metric: `naive serial runbook (median of ${rounds})`, value: `${fmt(median(naive) / 1000, 2)} s` },
     { metric: 'naive serial ÷ Berth dedicated', value: fmt(median(naive) / berth, 2) },
     { metric: `Berth up, shared (median of ${rounds})`, value: `${fmt(median(shared) / 1000, 2)} s` },
