@@ -1,3 +1,4 @@
+import type { LaunchType } from '../core/env-spec.ts';
 import { resourceNames } from '../core/names.ts';
 import { taskDefinitionDrift } from '../core/plan-up.ts';
 import { ownershipTags } from '../core/tags.ts';
@@ -11,12 +12,28 @@ import {
   type TaskDefinitionResult,
 } from './runtime.ts';
 
+/**
+ * Whether a registered revision can run with `launchType`: its `requiresCompatibilities` (or,
+ * when absent, what ECS computed in `compatibilities`; EC2 when neither is reported) names it.
+ * An EC2 awsvpc revision has the same image/sizes/port as a Fargate spec but cannot run on Fargate.
+ */
+export function runsOn(
+  definition: {
+    readonly requiresCompatibilities?: readonly string[] | undefined;
+    readonly compatibilities?: readonly string[] | undefined;
+  },
+  launchType: LaunchType,
+): boolean {
+  const compatibilities = definition.requiresCompatibilities ?? definition.compatibilities ?? ['EC2'];
+  return compatibilities.includes(launchType);
+}
+
 export type CreateTaskDefinitionDeps = Pick<HandlerDeps, 'config' | 'ecs' | 'registry' | 'logger'>;
 
 /**
  * Keeps the newest ACTIVE revision of `berth-<env>` when it matches the spec (image, cpu, memory,
- * memoryReservation, container port, network mode); otherwise registers a new one (bridge: host
- * port 0; Fargate: task-level cpu/memory).
+ * memoryReservation, container port, network mode) and runs on the spec's launch type; otherwise
+ * registers a new one (bridge: host port 0; Fargate: task-level cpu/memory).
  * @returns `{ taskDefinitionArn }`
  */
 export function makeHandler(deps: CreateTaskDefinitionDeps) {
@@ -29,7 +46,11 @@ export function makeHandler(deps: CreateTaskDefinitionDeps) {
       const latest = revisions.at(-1);
       if (latest) {
         const described = await deps.ecs.describeTaskDefinition(latest.arn);
-        if (described && taskDefinitionDrift(described, spec).length === 0) {
+        if (
+          described &&
+          taskDefinitionDrift(described, spec).length === 0 &&
+          runsOn(described.definition, spec.launchType)
+        ) {
           return { taskDefinitionArn: described.arn };
         }
       }

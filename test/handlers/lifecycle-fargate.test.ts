@@ -324,6 +324,38 @@ describe('Fargate up on a converged environment', () => {
     expect(result).toEqual({ taskDefinitionArn: TD_ARN });
     expect(mocks.ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
   });
+  it('registers a FARGATE revision when the matching newest revision is EC2-only', async () => {
+    freshAccount();
+    mocks.ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [TD_ARN] });
+    mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: {
+        taskDefinitionArn: TD_ARN,
+        family: 'berth-demo',
+        revision: 1,
+        status: 'ACTIVE',
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['EC2'],
+        compatibilities: ['EC2'],
+        containerDefinitions: [
+          {
+            name: 'app',
+            image: 'nginx:1.27',
+            cpu: 512,
+            memory: 1024,
+            memoryReservation: 256,
+            portMappings: [{ containerPort: 8080, hostPort: 8080 }],
+          },
+        ],
+      },
+      tags: OWNED_ECS,
+    });
+    await createTaskDefinition(testDeps())(fargateState);
+    expect(mocks.ecs).toHaveReceivedCommandWith(RegisterTaskDefinitionCommand, {
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '512',
+      memory: '1024',
+    });
+  });
 });
 
 describe('shared mode create-load-balancer', () => {
