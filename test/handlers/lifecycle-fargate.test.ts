@@ -39,6 +39,7 @@ import { makeHandler as createLoadBalancer } from '../../functions/handlers/crea
 import { makeHandler as createNetwork } from '../../functions/handlers/create-network.ts';
 import { makeHandler as createService } from '../../functions/handlers/create-service.ts';
 import { makeHandler as createTaskDefinition } from '../../functions/handlers/create-task-definition.ts';
+import { makeHandler as teardownCapacity } from '../../functions/handlers/teardown-capacity.ts';
 import { awsError, config, mocks, OWNED_ECS, resetMocks, sent, testDeps, upState } from './aws-fixtures.ts';
 
 const TAGS = [
@@ -425,5 +426,31 @@ describe('shared mode create-load-balancer', () => {
       message: 'missing required environment variable BERTH_SHARED_LISTENER_ARN',
     });
     expect(mocks.elbv2).not.toHaveReceivedCommand(CreateRuleCommand);
+  });
+});
+
+describe('Fargate teardown of capacity', () => {
+  it('finishes at once without deleting any Auto Scaling group, launch template or capacity provider', async () => {
+    mocks.ecs.on(DescribeClustersCommand).resolves({
+      clusters: [
+        {
+          clusterArn: 'arn:cluster',
+          clusterName: 'berth-demo',
+          status: 'ACTIVE',
+          tags: OWNED_ECS,
+          capacityProviders: ['FARGATE'],
+        },
+      ],
+    });
+    mocks.ecs.on(DescribeCapacityProvidersCommand).resolves({ capacityProviders: [] });
+    mocks.ecs.on(PutClusterCapacityProvidersCommand).resolves({});
+    mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
+    mocks.ec2
+      .on(DescribeLaunchTemplatesCommand)
+      .rejects(awsError('InvalidLaunchTemplateName.NotFoundException'));
+    const result = await teardownCapacity(testDeps())({ operation: 'down', env: 'demo', requestId: 'req-2' });
+    expect(result.done).toBe(true);
+    expect(result.remaining).toEqual([]);
+    expect(allSent().filter((name) => /^(Delete|Update|SetInstance)/.test(name))).toEqual([]);
   });
 });
