@@ -163,6 +163,7 @@ export async function sfnCost(argv: string[]): Promise<BenchResult> {
         'per 1,000 runs',
         'Wait states entered (polls)',
         'wall s',
+        `transitions projected at ${INTERVALS.join(' / ')} s polling`,
       ],
       rows,
     },
