@@ -11,6 +11,7 @@ import {
   runStep,
   specOf,
 } from './runtime.ts';
+import { autoScalingAdapter, ec2Adapter, ecsAdapter, registryAdapter } from './wiring.ts';
 
 export type CreateClusterDeps = Pick<
   HandlerDeps,
@@ -79,4 +80,11 @@ export function makeHandler(deps: CreateClusterDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps());
+export const handler = makeHandler(
+  defaultDeps([], {
+    autoScaling: autoScalingAdapter,
+    ec2: ec2Adapter,
+    ecs: ecsAdapter,
+    registry: registryAdapter,
+  }),
+);

@@ -11,6 +11,7 @@ import {
   runStep,
   specOf,
 } from './runtime.ts';
+import { ec2Adapter, elbv2Adapter, registryAdapter } from './wiring.ts';
 
 export type CreateLoadBalancerDeps = Pick<HandlerDeps, 'config' | 'elbv2' | 'ec2' | 'registry' | 'logger'>;
 
@@ -92,4 +93,6 @@ export function makeHandler(deps: CreateLoadBalancerDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps(['BERTH_VPC_ID']));
+export const handler = makeHandler(
+  defaultDeps(['BERTH_VPC_ID'], { ec2: ec2Adapter, elbv2: elbv2Adapter, registry: registryAdapter }),
+);

@@ -10,6 +10,7 @@ import {
   runStep,
   specOf,
 } from './runtime.ts';
+import { ec2Adapter, registryAdapter } from './wiring.ts';
 
 export type CreateNetworkDeps = Pick<HandlerDeps, 'config' | 'ec2' | 'registry' | 'logger'>;
 
@@ -45,4 +46,6 @@ export function makeHandler(deps: CreateNetworkDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps(['BERTH_VPC_ID']));
+export const handler = makeHandler(
+  defaultDeps(['BERTH_VPC_ID'], { ec2: ec2Adapter, registry: registryAdapter }),
+);

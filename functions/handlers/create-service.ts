@@ -11,6 +11,7 @@ import {
   type ServiceResult,
   specOf,
 } from './runtime.ts';
+import { ecsAdapter, registryAdapter } from './wiring.ts';
 
 function instanceSecurityGroupOf(state: LifecycleState): string {
   const id = state.resources?.network?.instanceSecurityGroupId;
@@ -93,4 +94,4 @@ export function makeHandler(deps: CreateServiceDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps());
+export const handler = makeHandler(defaultDeps([], { ecs: ecsAdapter, registry: registryAdapter }));

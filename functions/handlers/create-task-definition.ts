@@ -11,6 +11,7 @@ import {
   specOf,
   type TaskDefinitionResult,
 } from './runtime.ts';
+import { ecsAdapter, registryAdapter } from './wiring.ts';
 
 /**
  * Whether a registered revision can run with `launchType`: its `requiresCompatibilities` (or,
@@ -73,4 +74,4 @@ export function makeHandler(deps: CreateTaskDefinitionDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps());
+export const handler = makeHandler(defaultDeps([], { ecs: ecsAdapter, registry: registryAdapter }));

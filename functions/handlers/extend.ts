@@ -1,5 +1,6 @@
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep } from './runtime.ts';
+import { registryAdapter } from './wiring.ts';
 
 /** Longest single extension. */
 export const MAX_EXTEND_HOURS = 24 * 30;
@@ -34,4 +35,4 @@ export function makeHandler(deps: ExtendDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps(['BERTH_TABLE_NAME']));
+export const handler = makeHandler(defaultDeps(['BERTH_TABLE_NAME'], { registry: registryAdapter }));

@@ -1,6 +1,7 @@
 import type { LockRecord } from '../adapters/registry.ts';
 import { ValidationError } from '../core/errors.ts';
 import { defaultDeps, type HandlerDeps, runStep } from './runtime.ts';
+import { registryAdapter } from './wiring.ts';
 
 /** Input of the lock handler (ASL `LockAcquire` / `LockRelease*` Parameters). */
 export interface LockEvent {
@@ -50,4 +51,4 @@ export function makeHandler(deps: LockDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps(['BERTH_TABLE_NAME']));
+export const handler = makeHandler(defaultDeps(['BERTH_TABLE_NAME'], { registry: registryAdapter }));

@@ -9,6 +9,7 @@ import { planTeardown } from '../core/plan-teardown.ts';
 import { planUp } from '../core/plan-up.ts';
 import { assertEnvName, assertImage, assertInteger } from './http/validate.ts';
 import { defaultDeps as runtimeDeps } from './runtime.ts';
+import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
 
 /** The plan Lambda's input (the api handler's `PlanRequest`). */
 export interface PlanEvent {
@@ -84,7 +85,12 @@ export function makeHandler(deps: PlanDeps | (() => PlanDeps)) {
 
 /** Observes with the AWS adapters (`BERTH_VPC_ID` for security groups, `BERTH_SHARED_LISTENER_ARN` in shared mode). */
 export function defaultDeps(): PlanDeps {
-  const deps = runtimeDeps();
+  const deps = runtimeDeps([], {
+    ecs: ecsAdapter,
+    elbv2: elbv2Adapter,
+    autoScaling: autoScalingAdapter,
+    ec2: ec2Adapter,
+  });
   return {
     observer: {
       observe: (env) =>

@@ -4,6 +4,7 @@ import { parseEnvSpec } from '../core/env-spec.ts';
 import { ValidationError } from '../core/errors.ts';
 import { ENVIRONMENT_STATUSES, type EnvironmentStatus, FINAL_STATUSES } from '../core/status.ts';
 import { defaultDeps, type HandlerDeps, runStep } from './runtime.ts';
+import { registryAdapter } from './wiring.ts';
 
 /** Input of the record handler (ASL `Record*` Parameters). */
 export interface RecordEvent {
@@ -151,4 +152,4 @@ export function makeHandler(deps: RecordDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps(['BERTH_TABLE_NAME']));
+export const handler = makeHandler(defaultDeps(['BERTH_TABLE_NAME'], { registry: registryAdapter }));

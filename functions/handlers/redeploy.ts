@@ -9,6 +9,7 @@ import {
 } from '../core/plan-redeploy.ts';
 import { assertOwned, ownershipTags } from '../core/tags.ts';
 import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep } from './runtime.ts';
+import { ecsAdapter, registryAdapter } from './wiring.ts';
 
 export interface RedeployResult {
   /** The new revision; verify compares the PRIMARY deployment against it to detect a rollback. */
@@ -89,4 +90,4 @@ export function makeHandler(deps: RedeployDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps());
+export const handler = makeHandler(defaultDeps([], { ecs: ecsAdapter, registry: registryAdapter }));

@@ -3,15 +3,14 @@
  * dependencies, the spec lookup and structured logging. Not a Lambda itself.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { AwsAutoScalingAdapter } from '../adapters/autoscaling.ts';
-import { createAwsClients } from '../adapters/aws/clients.ts';
-import { AwsEc2Adapter } from '../adapters/ec2.ts';
-import { AwsEcsAdapter } from '../adapters/ecs.ts';
-import { AwsElbv2Adapter } from '../adapters/elbv2.ts';
+import type { AwsAutoScalingAdapter } from '../adapters/autoscaling.ts';
+import type { AwsEc2Adapter } from '../adapters/ec2.ts';
+import type { AwsEcsAdapter } from '../adapters/ecs.ts';
+import type { AwsElbv2Adapter } from '../adapters/elbv2.ts';
 import { probeHttp } from '../adapters/http-probe.ts';
-import { DynamoRegistry } from '../adapters/registry.ts';
+import type { DynamoRegistry } from '../adapters/registry.ts';
 import { type EnvSpec, parseEnvSpec } from '../core/env-spec.ts';
-import { isBerthError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { ConfigError, isBerthError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { type Config, type ConfigVariable, loadConfig } from './config.ts';
 
 /** Results the create handlers add under `$.resources` (docs/architecture.md handler table). */
@@ -104,27 +103,42 @@ export function lazyObject<T extends object>(factories: { [K in keyof T]: () => 
   return target;
 }
 
+/** The AWS adapters a handler's step calls; see `wiring.ts` for the production factories. */
+export interface AdapterFactories {
+  readonly ecs?: () => AwsEcsAdapter;
+  readonly elbv2?: () => AwsElbv2Adapter;
+  readonly autoScaling?: () => AwsAutoScalingAdapter;
+  readonly ec2?: () => AwsEc2Adapter;
+  readonly registry?: () => DynamoRegistry;
+}
+
 /**
- * Production dependencies for a handler: config (with `required` variables), adapters over lazily
- * built SDK clients, the Node HTTP probe, the system clock and a Powertools logger.
+ * Production dependencies for a handler: config (with `required` variables), the adapters its step
+ * calls (built on first use; naming only those keeps the other SDK clients out of its bundle), the
+ * Node HTTP probe, the system clock and a Powertools logger. Reading an adapter the handler was not
+ * given fails with `ConfigError`.
+ *
+ * @example export const handler = makeHandler(defaultDeps(['BERTH_VPC_ID'], { ec2: ec2Adapter }));
  */
-export function defaultDeps(required: readonly ConfigVariable[] = []): HandlerDeps {
-  const clients = createAwsClients();
+export function defaultDeps(
+  required: readonly ConfigVariable[] = [],
+  adapters: AdapterFactories = {},
+): HandlerDeps {
   let config: Readonly<Config> | undefined;
   const getConfig = () => {
     config ??= loadConfig(process.env, required);
     return config;
   };
+  const missing = (name: keyof AdapterFactories) => (): never => {
+    throw new ConfigError(`this handler is not wired with the ${name} adapter`);
+  };
   return lazyObject<HandlerDeps>({
     config: getConfig,
-    ecs: () => new AwsEcsAdapter(clients.ecs),
-    elbv2: () => new AwsElbv2Adapter(clients.elbv2),
-    autoScaling: () => new AwsAutoScalingAdapter(clients.autoScaling),
-    ec2: () => new AwsEc2Adapter(clients.ec2, clients.ssm),
-    registry: () => {
-      const c = loadConfig(process.env, ['BERTH_TABLE_NAME']);
-      return new DynamoRegistry(clients.dynamodb, c.tableName);
-    },
+    ecs: adapters.ecs ?? missing('ecs'),
+    elbv2: adapters.elbv2 ?? missing('elbv2'),
+    autoScaling: adapters.autoScaling ?? missing('autoScaling'),
+    ec2: adapters.ec2 ?? missing('ec2'),
+    registry: adapters.registry ?? missing('registry'),
     probe: () => probeHttp,
     now: () => () => new Date(),
     logger: () => new Logger({ serviceName: 'berth' }),

@@ -3,6 +3,7 @@ import { resourceNames } from '../core/names.ts';
 import { instancesNeeded } from '../core/plan-scale.ts';
 import { assertOwned } from '../core/tags.ts';
 import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep, specOf } from './runtime.ts';
+import { autoScalingAdapter, ecsAdapter, registryAdapter } from './wiring.ts';
 
 export interface ScaleResult {
   readonly desiredCount: number;
@@ -66,4 +67,10 @@ export function makeHandler(deps: ScaleDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps(['BERTH_TABLE_NAME']));
+export const handler = makeHandler(
+  defaultDeps(['BERTH_TABLE_NAME'], {
+    autoScaling: autoScalingAdapter,
+    ecs: ecsAdapter,
+    registry: registryAdapter,
+  }),
+);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createAwsClients } from '../adapters/aws/clients.ts';
+import { secretsClient } from '../adapters/aws/clients.ts';
 import { AwsSecretsAdapter } from '../adapters/secrets.ts';
 import { isBerthError, ValidationError } from '../core/errors.ts';
 import { parseSlackCommand, type SlackCommand } from '../core/slack-command.ts';
@@ -335,7 +335,7 @@ export function defaultDeps(
     secrets: {
       async getSlackSigningSecret() {
         const arn = loadConfig(env, ['BERTH_SLACK_SECRET_ARN']).slackSecretArn;
-        secrets ??= new AwsSecretsAdapter(createAwsClients().secrets);
+        secrets ??= new AwsSecretsAdapter(secretsClient());
         return signingSecretOf(await secrets.getSecretString(arn));
       },
     },

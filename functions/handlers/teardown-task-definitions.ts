@@ -1,5 +1,6 @@
 import { defaultDeps, type LifecycleState } from './runtime.ts';
 import { runTeardownStage, type TeardownDeps, type TeardownResult } from './teardown-stage.ts';
+import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
 
 /**
  * Teardown stage `task-definitions`: Deregisters every ACTIVE revision of the family.
@@ -12,4 +13,6 @@ export function makeHandler(deps: TeardownDeps) {
   };
 }
 
-export const handler = makeHandler(defaultDeps());
+export const handler = makeHandler(
+  defaultDeps([], { autoScaling: autoScalingAdapter, ec2: ec2Adapter, ecs: ecsAdapter, elbv2: elbv2Adapter }),
+);

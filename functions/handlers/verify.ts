@@ -3,6 +3,7 @@ import { type AssessHealthOptions, assessHealth, type UnhealthyCode } from '../c
 import type { EnvSpec } from '../core/env-spec.ts';
 import type { ObservedEnvironment, ObservedProbe } from '../core/observed.ts';
 import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep, specOf } from './runtime.ts';
+import { ecsAdapter, elbv2Adapter, registryAdapter } from './wiring.ts';
 
 /** Probe timeout: short, verify is polled by the state machine. */
 export const PROBE_TIMEOUT_MS = 3000;
@@ -107,4 +108,6 @@ export function makeHandler(deps: VerifyDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps());
+export const handler = makeHandler(
+  defaultDeps([], { ecs: ecsAdapter, elbv2: elbv2Adapter, registry: registryAdapter }),
+);

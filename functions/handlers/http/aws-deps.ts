@@ -3,7 +3,7 @@
  * Everything is built lazily on first use: importing a handler touches no environment variable
  * and no network.
  */
-import { createAwsClients } from '../../adapters/aws/clients.ts';
+import { dynamoDocumentClient, sfnClient } from '../../adapters/aws/clients.ts';
 import { DynamoRegistry } from '../../adapters/registry.ts';
 import { AwsSfnAdapter } from '../../adapters/sfn.ts';
 import { loadConfig } from '../config.ts';
@@ -58,18 +58,17 @@ export function awsEntryPorts(env: Readonly<Record<string, string | undefined>> 
   executions: ExecutionsPort;
   lockTtlSeconds: () => number;
 } {
-  const clients = createAwsClients();
   let registry: RegistryPort | undefined;
   let executions: ExecutionsPort | undefined;
   const getRegistry = (): RegistryPort => {
     registry ??= registryPort(
-      new DynamoRegistry(clients.dynamodb, loadConfig(env, ['BERTH_TABLE_NAME']).tableName),
+      new DynamoRegistry(dynamoDocumentClient(), loadConfig(env, ['BERTH_TABLE_NAME']).tableName),
     );
     return registry;
   };
   const getExecutions = (): ExecutionsPort => {
     executions ??= executionsPort(
-      new AwsSfnAdapter(clients.sfn),
+      new AwsSfnAdapter(sfnClient()),
       loadConfig(env, ['BERTH_LIFECYCLE_STATE_MACHINE_ARN']).lifecycleStateMachineArn,
     );
     return executions;

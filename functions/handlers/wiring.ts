@@ -1,0 +1,29 @@
+/**
+ * Production adapter factories, one per AWS service family. Each is a separate export so a handler's
+ * bundle contains only the SDK clients of the factories it names (esbuild drops the others): a
+ * handler passes exactly what its step calls to `defaultDeps(required, adapters)`.
+ */
+import { AwsAutoScalingAdapter } from '../adapters/autoscaling.ts';
+import {
+  autoScalingClient,
+  dynamoDocumentClient,
+  ec2Client,
+  ecsClient,
+  elbv2Client,
+  ssmClient,
+} from '../adapters/aws/clients.ts';
+import { AwsEc2Adapter } from '../adapters/ec2.ts';
+import { AwsEcsAdapter } from '../adapters/ecs.ts';
+import { AwsElbv2Adapter } from '../adapters/elbv2.ts';
+import { DynamoRegistry } from '../adapters/registry.ts';
+import { loadConfig } from './config.ts';
+
+/** @example makeHandler(defaultDeps([], { ecs: ecsAdapter })) */
+export const ecsAdapter = (): AwsEcsAdapter => new AwsEcsAdapter(ecsClient());
+export const elbv2Adapter = (): AwsElbv2Adapter => new AwsElbv2Adapter(elbv2Client());
+export const autoScalingAdapter = (): AwsAutoScalingAdapter => new AwsAutoScalingAdapter(autoScalingClient());
+/** EC2 with SSM (the launch template's ECS-optimized AMI comes from its public SSM parameter). */
+export const ec2Adapter = (): AwsEc2Adapter => new AwsEc2Adapter(ec2Client(), ssmClient());
+/** The registry table named by `BERTH_TABLE_NAME`. */
+export const registryAdapter = (): DynamoRegistry =>
+  new DynamoRegistry(dynamoDocumentClient(), loadConfig(process.env, ['BERTH_TABLE_NAME']).tableName);
