@@ -11,7 +11,7 @@ import {
   runStep,
   specOf,
 } from './runtime.ts';
-import { autoScalingAdapter, ec2Adapter, ecsAdapter, registryAdapter } from './wiring.ts';
+import { autoScalingAdapter, ec2WithAmiAdapter, ecsAdapter, registryAdapter } from './wiring.ts';
 
 export type CreateClusterDeps = Pick<
   HandlerDeps,
@@ -83,7 +83,7 @@ export function makeHandler(deps: CreateClusterDeps) {
 export const handler = makeHandler(
   defaultDeps([], {
     autoScaling: autoScalingAdapter,
-    ec2: ec2Adapter,
+    ec2: ec2WithAmiAdapter,
     ecs: ecsAdapter,
     registry: registryAdapter,
   }),

@@ -22,8 +22,10 @@ import { loadConfig } from './config.ts';
 export const ecsAdapter = (): AwsEcsAdapter => new AwsEcsAdapter(ecsClient());
 export const elbv2Adapter = (): AwsElbv2Adapter => new AwsElbv2Adapter(elbv2Client());
 export const autoScalingAdapter = (): AwsAutoScalingAdapter => new AwsAutoScalingAdapter(autoScalingClient());
-/** EC2 with SSM (the launch template's ECS-optimized AMI comes from its public SSM parameter). */
-export const ec2Adapter = (): AwsEc2Adapter => new AwsEc2Adapter(ec2Client(), ssmClient());
+/** EC2 for security groups and observation. */
+export const ec2Adapter = (): AwsEc2Adapter => new AwsEc2Adapter(ec2Client());
+/** EC2 with SSM, for launch templates: the ECS-optimized AMI comes from its public SSM parameter. */
+export const ec2WithAmiAdapter = (): AwsEc2Adapter => new AwsEc2Adapter(ec2Client(), ssmClient());
 /** The registry table named by `BERTH_TABLE_NAME`. */
 export const registryAdapter = (): DynamoRegistry =>
   new DynamoRegistry(dynamoDocumentClient(), loadConfig(process.env, ['BERTH_TABLE_NAME']).tableName);
