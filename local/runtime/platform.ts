@@ -109,6 +109,30 @@ export function scaledRetryMs(
 }
 
 /**
+ * Real milliseconds before a retry in the local runtime. Retriers that catch `ThrottlingError` wait at
+ * least one real second whatever the profile: the local cloud refills its API rate-limit buckets in
+ * real time (the slowest ECS sustained rates are 1 call/s), so a millisecond retry would only be
+ * throttled again and exhaust `MaxAttempts`.
+ */
+export function localRetryMs(
+  factor: number,
+  retrier: {
+    ErrorEquals?: readonly string[];
+    IntervalSeconds?: number;
+    BackoffRate?: number;
+    MaxDelaySeconds?: number;
+  },
+): number {
+  const scaled = scaledRetryMs(factor, retrier);
+  return retrier.ErrorEquals?.includes('ThrottlingError')
+    ? Math.max(THROTTLING_RETRY_FLOOR_MS, scaled)
+    : scaled;
+}
+
+/** The shortest real wait before retrying a throttled step locally (see {@link localRetryMs}). */
+export const THROTTLING_RETRY_FLOOR_MS = 1_000;
+
+/**
  * Starts the local platform: local cloud, registry table, shared ALB, handler configuration,
  * Step Functions + Lambda emulator and the HTTP API.
  *
@@ -279,7 +303,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         ],
         invokeLambda: (file, event) => registry.invoke(file, event),
         waitMs: (_state, seconds) => scaledWaitMs(factor, seconds),
-        retryMs: (_state, retrier) => scaledRetryMs(factor, retrier),
+        retryMs: (_state, retrier) => localRetryMs(factor, retrier),
       });
       emulator = sfn;
       const runtime: RunningRuntimeServer = await startRuntimeServer({

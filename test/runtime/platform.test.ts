@@ -5,6 +5,7 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  localRetryMs,
   REGISTRY_TABLE,
   type RunningPlatform,
   scaledRetryMs,
@@ -126,5 +127,18 @@ describe('time scaling', () => {
   it('scales a retry interval with two backoff steps, capped by MaxDelaySeconds', () => {
     expect(scaledRetryMs(0.01, { IntervalSeconds: 2, BackoffRate: 2 })).toBe(80);
     expect(scaledRetryMs(0.01, { IntervalSeconds: 10, BackoffRate: 1.5, MaxDelaySeconds: 20 })).toBe(200);
+  });
+
+  it('waits at least a real second before retrying a throttled step, since rate limits refill in real time', () => {
+    const throttling = {
+      ErrorEquals: ['ThrottlingError', 'TransientAwsError'],
+      IntervalSeconds: 2,
+      BackoffRate: 2,
+    };
+    expect(localRetryMs(0.002, throttling)).toBe(1000);
+    expect(localRetryMs(1, throttling)).toBe(8000);
+    expect(
+      localRetryMs(0.002, { ErrorEquals: ['DependencyPendingError'], IntervalSeconds: 5, BackoffRate: 2 }),
+    ).toBe(40);
   });
 });
