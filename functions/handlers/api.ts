@@ -15,6 +15,7 @@ import {
   type LifecycleInput,
   type OperationName,
   type OperationRecord,
+  type OperationStep,
   type RegistryPort,
   systemClock,
 } from './http/ports.ts';
@@ -201,6 +202,33 @@ const summary = (record: EnvironmentRecord) => ({
   currentOperation: record.currentOperation ?? null,
 });
 
+/**
+ * The Task states the running operation's execution has finished, for live progress. Progress is a
+ * nicety: when the history cannot be read, the recorded steps alone are shown.
+ */
+async function runningProgress(
+  ctx: Context,
+  executionArn: string | undefined,
+): Promise<readonly OperationStep[]> {
+  if (executionArn === undefined || ctx.deps.executions.progress === undefined) return [];
+  try {
+    return await ctx.deps.executions.progress(executionArn);
+  } catch {
+    return [];
+  }
+}
+
+/** Recorded steps and execution progress, in time order (Record* states appear once, as recorded). */
+const withProgress = <T extends { steps: readonly OperationStep[] }>(
+  view: T,
+  progress: readonly OperationStep[],
+): T => {
+  if (progress.length === 0) return view;
+  const extra = progress.filter((p) => !p.step.startsWith('Record'));
+  const steps = [...view.steps, ...extra].sort((a, b) => a.at.localeCompare(b.at));
+  return { ...view, steps };
+};
+
 const operationView = (op: OperationRecord) => ({
   operationId: op.operationId,
   operation: op.operation,
@@ -272,13 +300,17 @@ const routes: Record<RouteName, RouteHandler> = {
     const record = await ctx.deps.registry.getEnvironment(name);
     if (record === undefined) throw new NotFoundError(`environment "${name}" does not exist`);
     const operations = await ctx.deps.registry.listOperations(name, RECENT_OPERATIONS);
+    const running = record.currentOperation?.operationId;
+    const progress = await runningProgress(ctx, record.currentOperation?.executionArn);
     return jsonResponse(200, {
       ...summary(record),
       spec: record.spec ?? null,
       createdAt: record.createdAt ?? null,
       updatedAt: record.updatedAt ?? null,
       lastFailure: record.lastFailure ?? null,
-      operations: operations.slice(0, RECENT_OPERATIONS).map(operationView),
+      operations: operations
+        .slice(0, RECENT_OPERATIONS)
+        .map((op) => withProgress(operationView(op), op.operationId === running ? progress : [])),
     });
   },
 

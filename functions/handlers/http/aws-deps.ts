@@ -7,7 +7,7 @@ import { dynamoDocumentClient, sfnClient } from '../../adapters/aws/clients.ts';
 import { DynamoRegistry } from '../../adapters/registry.ts';
 import { AwsSfnAdapter } from '../../adapters/sfn.ts';
 import { loadConfig } from '../config.ts';
-import type { ExecutionsPort, RegistryPort, RequestRecord } from './ports.ts';
+import type { ExecutionsPort, OperationStep, RegistryPort, RequestRecord } from './ports.ts';
 
 /** How long idempotency records live (DynamoDB TTL). */
 export const REQUEST_TTL_SECONDS = 7 * 86_400;
@@ -49,6 +49,9 @@ export function executionsPort(sfn: AwsSfnAdapter, stateMachineArn: string): Exe
       const started = await sfn.startExecution({ stateMachineArn, name, input });
       return { executionArn: started.executionArn };
     },
+    async progress(executionArn) {
+      return taskSteps(await sfn.getExecutionHistory(executionArn, { maxEvents: 1000 }));
+    },
   };
 }
 
@@ -82,7 +85,40 @@ export function awsEntryPorts(env: Readonly<Record<string, string | undefined>> 
       getRequest: (r) => getRegistry().getRequest(r),
       putRequest: (r) => getRegistry().putRequest(r),
     },
-    executions: { startExecution: (r) => getExecutions().startExecution(r) },
+    executions: {
+      startExecution: (r) => getExecutions().startExecution(r),
+      progress: (arn) => getExecutions().progress?.(arn) ?? Promise.resolve([]),
+    },
     lockTtlSeconds: () => loadConfig(env).lockTtlSeconds,
   };
+}
+
+/** The fields of a Step Functions history event that progress needs. */
+export interface ProgressEvent {
+  readonly type?: string | undefined;
+  readonly timestamp?: Date | undefined;
+  readonly stateEnteredEventDetails?: { readonly name?: string | undefined } | undefined;
+  readonly stateExitedEventDetails?: { readonly name?: string | undefined } | undefined;
+}
+
+/**
+ * Finished Task states of an execution history, oldest first: `ok` when the state exited, `failed`
+ * (retried or caught) when its task failed. Non-Task states (Wait, Choice, Pass) are left out.
+ *
+ * @example taskSteps(events) // [{ step: 'CreateNetwork', status: 'ok', at: '2026-…' }, …]
+ */
+export function taskSteps(events: readonly ProgressEvent[]): OperationStep[] {
+  const steps: OperationStep[] = [];
+  let current: string | undefined;
+  for (const event of events) {
+    const at = (event.timestamp ?? new Date(0)).toISOString();
+    if (event.type === 'TaskStateEntered') current = event.stateEnteredEventDetails?.name;
+    else if (event.type === 'TaskFailed' && current !== undefined)
+      steps.push({ step: current, status: 'failed', at });
+    else if (event.type === 'TaskStateExited' && event.stateExitedEventDetails?.name !== undefined) {
+      steps.push({ step: event.stateExitedEventDetails.name, status: 'ok', at });
+      current = undefined;
+    }
+  }
+  return steps;
 }

@@ -120,6 +120,8 @@ export interface LifecycleInput {
 /** Starts lifecycle executions; the same name and input must not start a second execution. */
 export interface ExecutionsPort {
   startExecution(request: { name: string; input: LifecycleInput }): Promise<{ executionArn: string }>;
+  /** The Task states an execution has finished so far (ok or failed), oldest first. */
+  progress?(executionArn: string): Promise<readonly OperationStep[]>;
 }
 
 export interface Clock {
