@@ -1,0 +1,403 @@
+import { z } from 'zod';
+import { type SpecIssue, toSpecIssues } from './env-spec.ts';
+import { ValidationError } from './errors.ts';
+
+/**
+ * Who may do what (docs/security.md): one policy for every entry point. Roles are fixed — `viewer` reads,
+ * `deployer` changes the environments it owns or is granted, `admin` does everything — and the policy says who
+ * holds them (IAM principals for the API; Slack teams, users and channels) and which images may run.
+ */
+
+/** Everything a caller can ask Berth to do, per entry point. */
+export const ACCESS_ACTIONS = [
+  'ls',
+  'status',
+  'history',
+  'logs',
+  'up',
+  'down',
+  'scale',
+  'redeploy',
+  'extend',
+  'keep',
+  'pause',
+  'resume',
+] as const;
+export type AccessAction = (typeof ACCESS_ACTIONS)[number];
+
+export const ROLES = ['viewer', 'deployer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+const READ_ACTIONS: ReadonlySet<AccessAction> = new Set(['ls', 'status', 'history', 'logs']);
+/** What a deployer may do to environments it owns or is granted. */
+const DEPLOYER_ACTIONS: ReadonlySet<AccessAction> = new Set([
+  ...READ_ACTIONS,
+  'up',
+  'scale',
+  'redeploy',
+  'extend',
+  'keep',
+  'pause',
+  'resume',
+]);
+/** What the nightly job may do: it tears down or pauses, nothing else. */
+const NIGHTLY_ACTIONS: ReadonlySet<AccessAction> = new Set(['ls', 'status', 'down', 'pause']);
+
+const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 0, deployer: 1, admin: 2 };
+
+/** A glob: `*` matches any run of characters, `?` one character; everything else is literal. */
+const GLOB_RULE = 'must be a non-empty pattern of at most 512 characters (use * and ? as wildcards)';
+const Glob = z.string({ error: GLOB_RULE }).min(1, { error: GLOB_RULE }).max(512, { error: GLOB_RULE });
+const globs = z
+  .array(Glob, { error: 'must be a list of patterns' })
+  .max(200, { error: 'must hold at most 200 patterns' });
+
+const SLACK_ID_RULE = 'must be Slack ids or patterns (e.g. T0123ABCD, U*, C0123ABCD)';
+const slackIds = z
+  .array(z.string({ error: SLACK_ID_RULE }).regex(/^[A-Z0-9*?]{1,32}$/, { error: SLACK_ID_RULE }), {
+    error: SLACK_ID_RULE,
+  })
+  .min(1, { error: 'must name at least one id (leave the field out to match any)' })
+  .max(500, { error: 'must hold at most 500 ids' });
+
+/** One grant of a role to a set of callers, optionally on environments they do not own. */
+export const BindingSchema = z
+  .strictObject(
+    {
+      role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }),
+      /** IAM principal ARNs or patterns (API callers), e.g. `arn:aws:sts::123456789012:assumed-role/Dev/*`. */
+      principals: globs.optional(),
+      /** Slack callers: every listed field must match; a missing field matches any. */
+      slack: z
+        .strictObject(
+          { teams: slackIds.optional(), users: slackIds.optional(), channels: slackIds.optional() },
+          { error: 'must be an object with teams, users and/or channels' },
+        )
+        .optional(),
+      /** Environment name patterns a deployer may change besides its own (an admin may change all). */
+      environments: globs.optional(),
+    },
+    { error: 'must be an object' },
+  )
+  .refine((binding) => binding.principals !== undefined || binding.slack !== undefined, {
+    error: 'must name principals or slack callers',
+  });
+
+export const ImagePolicySchema = z.strictObject(
+  {
+    /**
+     * `registry/repository` patterns, e.g. `123456789012.dkr.ecr.*.amazonaws.com/team-*`, `docker.io/library/nginx`
+     * (a bare `nginx` means `docker.io/library/nginx`), or `*` for any image.
+     */
+    allow: globs.min(1, { error: 'must name at least one pattern' }),
+    /** Whether the `latest` tag (or no tag at all) may run. Default: false. */
+    latest: z.boolean({ error: 'must be true or false' }).default(false),
+  },
+  { error: 'must be an object' },
+);
+
+export const AccessPolicySchema = z.strictObject(
+  {
+    version: z.literal(1, { error: 'must be 1' }),
+    /** Said in denials and on start-up, e.g. "development policy: everyone is admin". */
+    description: z
+      .string({ error: 'must be a string' })
+      .max(500, { error: 'must be at most 500 characters' })
+      .optional(),
+    bindings: z
+      .array(BindingSchema, { error: 'must be a list of bindings' })
+      .max(1000, { error: 'must hold at most 1000 bindings' }),
+    images: ImagePolicySchema,
+  },
+  { error: 'must be an object' },
+);
+
+export type AccessPolicy = z.output<typeof AccessPolicySchema>;
+export type AccessPolicyInput = z.input<typeof AccessPolicySchema>;
+export type Binding = z.output<typeof BindingSchema>;
+
+/**
+ * Parses a policy document (the JSON text or its parsed value).
+ *
+ * @throws ValidationError naming the first bad field, e.g. `policy.bindings[0].role: must be one of viewer, …`
+ */
+export function parseAccessPolicy(document: unknown): AccessPolicy {
+  let value = document;
+  if (typeof document === 'string') {
+    try {
+      value = JSON.parse(document);
+    } catch {
+      throw new ValidationError('policy', 'must be a JSON document');
+    }
+  }
+  const result = AccessPolicySchema.safeParse(value);
+  if (result.success) return result.data;
+  const issues: SpecIssue[] = toSpecIssues(value, result.error.issues, 'policy');
+  const [first] = issues;
+  const field = first === undefined || first.field === 'policy' ? 'policy' : `policy.${first.field}`;
+  throw new ValidationError(field, first?.rule ?? 'must be an object');
+}
+
+/** The verified caller: who asked, through which entry point. Never taken from a request body. */
+export type Caller =
+  | { readonly entry: 'api'; readonly principal: string }
+  | { readonly entry: 'slack'; readonly teamId: string; readonly userId: string; readonly channelId?: string }
+  | { readonly entry: 'nightly' }
+  | { readonly entry: 'local'; readonly user: string };
+
+/**
+ * The owner string recorded for what a caller creates, and compared with an environment's owner: the IAM
+ * principal (an assumed-role session keeps its session name), `slack:<team>/<user>`, or the local OS user.
+ */
+export function ownerOf(caller: Caller): string {
+  switch (caller.entry) {
+    case 'api':
+      return caller.principal;
+    case 'slack':
+      return `slack:${caller.teamId}/${caller.userId}`;
+    case 'nightly':
+      return 'berth:nightly';
+    case 'local':
+      return caller.user;
+  }
+}
+
+/** A readable name of the caller for denials and logs. */
+export function describeCaller(caller: Caller): string {
+  switch (caller.entry) {
+    case 'api':
+      return `API caller ${caller.principal}`;
+    case 'slack':
+      return `Slack user ${caller.userId} (team ${caller.teamId}${caller.channelId ? `, channel ${caller.channelId}` : ''})`;
+    case 'nightly':
+      return 'the nightly job';
+    case 'local':
+      return `local user ${caller.user}`;
+  }
+}
+
+export interface AccessRequest {
+  readonly caller: Caller;
+  readonly action: AccessAction;
+  /** The environment acted on; absent for `ls`. */
+  readonly env?: string;
+  /** The environment's recorded owner; absent when it does not exist yet (an `up` that creates it). */
+  readonly envOwner?: string;
+  /** The image an `up` or `redeploy` would run. */
+  readonly image?: string;
+}
+
+export type AccessDecision =
+  | { readonly allowed: true; readonly role: Role | 'nightly'; readonly reason: string }
+  | { readonly allowed: false; readonly reason: string };
+
+/**
+ * Decides whether a caller may perform an action: pure, the same function for the API, Slack and the nightly job.
+ * A denial's reason says who, what, which environment and why.
+ *
+ * @example authorize(policy, { caller: { entry: 'slack', teamId: 'T1', userId: 'U9' }, action: 'down', env: 'demo', envOwner: 'ana' })
+ */
+export function authorize(policy: AccessPolicy, request: AccessRequest): AccessDecision {
+  const { caller, action, env } = request;
+  const subject = `${describeCaller(caller)} may not ${action}${env ? ` environment '${env}'` : ''}`;
+  if (caller.entry === 'nightly') {
+    return NIGHTLY_ACTIONS.has(action)
+      ? { allowed: true, role: 'nightly', reason: 'the nightly job tears down and pauses' }
+      : { allowed: false, reason: `${subject}: the nightly job only lists, tears down and pauses` };
+  }
+  const bindings = policy.bindings.filter((binding) => matchesCaller(binding, caller));
+  if (bindings.length === 0) {
+    return { allowed: false, reason: `${subject}: no binding of the access policy names this caller` };
+  }
+  const own = env !== undefined && (request.envOwner === undefined || request.envOwner === ownerOf(caller));
+  let best: { role: Role; why: string } | undefined;
+  for (const binding of bindings) {
+    const why = grantReason(binding, action, env, own);
+    if (why !== undefined && (best === undefined || ROLE_RANK[binding.role] > ROLE_RANK[best.role])) {
+      best = { role: binding.role, why };
+    }
+  }
+  if (best === undefined) {
+    const top = bindings.reduce((a, b) => (ROLE_RANK[b.role] > ROLE_RANK[a.role] ? b : a)).role;
+    return { allowed: false, reason: `${subject}: ${refusal(top, action, request)}` };
+  }
+  if ((action === 'up' || action === 'redeploy') && request.image !== undefined) {
+    const image = checkImage(policy, request.image);
+    if (!image.allowed) return { allowed: false, reason: `${subject}: ${image.reason}` };
+  }
+  return { allowed: true, role: best.role, reason: best.why };
+}
+
+function refusal(role: Role, action: AccessAction, request: AccessRequest): string {
+  if (role === 'viewer') return `the caller's role is viewer, which may only ${[...READ_ACTIONS].join(', ')}`;
+  if (action === 'down') {
+    return `only an admin may tear down an environment it does not own (owner: ${request.envOwner ?? 'unknown'})`;
+  }
+  if (!DEPLOYER_ACTIONS.has(action)) return `the caller's role is deployer, which may not ${action}`;
+  return `the environment belongs to ${request.envOwner ?? 'someone else'} and is not granted to the caller`;
+}
+
+function grantReason(
+  binding: Binding,
+  action: AccessAction,
+  env: string | undefined,
+  own: boolean,
+): string | undefined {
+  switch (binding.role) {
+    case 'admin':
+      return 'admin';
+    case 'viewer':
+      return READ_ACTIONS.has(action) ? 'viewer' : undefined;
+    case 'deployer': {
+      if (READ_ACTIONS.has(action)) return 'deployer';
+      if (action === 'down' && own) return 'deployer, own environment';
+      if (!DEPLOYER_ACTIONS.has(action) || env === undefined) return undefined;
+      if (own) return 'deployer, own environment';
+      const granted = binding.environments?.find((pattern) => globMatch(pattern, env));
+      return granted === undefined ? undefined : `deployer, granted ${granted}`;
+    }
+  }
+}
+
+function matchesCaller(binding: Binding, caller: Caller): boolean {
+  switch (caller.entry) {
+    case 'api':
+    case 'local': {
+      const id = caller.entry === 'api' ? caller.principal : caller.user;
+      return binding.principals?.some((pattern) => globMatch(pattern, id)) ?? false;
+    }
+    case 'slack': {
+      const slack = binding.slack;
+      if (slack === undefined) return false;
+      const any = (ids: readonly string[] | undefined, id: string | undefined) =>
+        ids === undefined || (id !== undefined && ids.some((pattern) => globMatch(pattern, id)));
+      return (
+        any(slack.teams, caller.teamId) &&
+        any(slack.users, caller.userId) &&
+        any(slack.channels, caller.channelId)
+      );
+    }
+    case 'nightly':
+      return false;
+  }
+}
+
+/** An image reference split into the parts the policy speaks of. */
+export interface ImageRef {
+  /** `registry/repository`, with Docker Hub's implicit registry and `library/` made explicit. */
+  readonly repository: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+/**
+ * Normalises an image reference: `nginx:1.27` → `docker.io/library/nginx` tag `1.27`;
+ * `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:…` keeps its registry and digest.
+ */
+export function parseImageRef(image: string): ImageRef {
+  let rest = image;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag: string | undefined;
+  const lastSlash = rest.lastIndexOf('/');
+  const colon = rest.lastIndexOf(':');
+  if (colon > lastSlash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  return {
+    repository: normaliseRepository(rest),
+    ...(tag === undefined ? {} : { tag }),
+    ...(digest ? { digest } : {}),
+  };
+}
+
+function normaliseRepository(name: string): string {
+  const slash = name.indexOf('/');
+  const first = slash < 0 ? '' : name.slice(0, slash);
+  const hasRegistry = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (hasRegistry) return name;
+  return `docker.io/${slash < 0 ? `library/${name}` : name}`;
+}
+
+/** Whether the policy's image rules allow an image; a refusal lists the allowed patterns. */
+export function checkImage(
+  policy: AccessPolicy,
+  image: string,
+): { allowed: true } | { allowed: false; reason: string } {
+  const ref = parseImageRef(image);
+  const patterns = policy.images.allow;
+  const matched = patterns.some(
+    (pattern) =>
+      pattern === '*' ||
+      globMatch(pattern.includes('*') ? pattern : normaliseRepository(pattern), ref.repository),
+  );
+  if (!matched) {
+    return { allowed: false, reason: `image ${image} is not allowed (allowed: ${patterns.join(', ')})` };
+  }
+  const latest = ref.digest === undefined && (ref.tag === undefined || ref.tag === 'latest');
+  if (latest && !policy.images.latest) {
+    return {
+      allowed: false,
+      reason: `image ${image} runs the 'latest' tag, which the policy does not allow: pin a tag or a digest`,
+    };
+  }
+  return { allowed: true };
+}
+
+/**
+ * Glob match over the whole string: `*` any run of characters, `?` one character. Linear-time (no regular
+ * expression built from user input, so no catastrophic backtracking).
+ */
+export function globMatch(pattern: string, value: string): boolean {
+  let p = 0;
+  let v = 0;
+  let star = -1;
+  let mark = 0;
+  while (v < value.length) {
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === value[v])) {
+      p += 1;
+      v += 1;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p;
+      mark = v;
+      p += 1;
+    } else if (star >= 0) {
+      p = star + 1;
+      mark += 1;
+      v = mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p += 1;
+  return p === pattern.length;
+}
+
+/** The local platform's policy: everyone is admin, any image. Said so on start-up. */
+export const DEVELOPMENT_POLICY: AccessPolicy = Object.freeze({
+  version: 1 as const,
+  description: 'development policy: every caller is admin and any image may run (local platform only)',
+  bindings: [{ role: 'admin' as const, principals: ['*'], slack: {} }],
+  images: { allow: ['*'], latest: true },
+});
+
+/**
+ * The policy of a deployed stack with none configured: Slack may only read, the API is open to the principals
+ * given at deploy time (as admins), nobody else.
+ */
+export function defaultDeployedPolicy(apiPrincipals: readonly string[]): AccessPolicy {
+  return {
+    version: 1,
+    description: 'default policy: no access policy is configured; Slack is read-only',
+    bindings: [
+      { role: 'viewer', slack: {} },
+      ...(apiPrincipals.length > 0 ? [{ role: 'admin' as const, principals: [...apiPrincipals] }] : []),
+    ],
+    images: { allow: ['*'], latest: true },
+  };
+}
