@@ -293,7 +293,7 @@ describe('authorize', () => {
         entry: fc.constant('slack' as const),
         teamId: fc.string(),
         userId: fc.string(),
-        channelId: fc.option(fc.string(), { nil: undefined }),
+        channelId: fc.string(),
       }),
     );
     const empty = parseAccessPolicy({ version: 1, bindings: [], images: { allow: ['*'] } });
