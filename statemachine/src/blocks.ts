@@ -1,0 +1,346 @@
+/**
+ * Berth's recurring state-machine shapes: a Lambda task with the standard retry policy and an error policy,
+ * record / lock / notify steps, a verify loop (`Verify → Choice → Wait → count → deadline`) and a poll-until-done
+ * teardown stage. `lifecycle.ts` and `nightly-teardown.ts` are written with these.
+ */
+import {
+  type Catcher,
+  type ChoiceRule,
+  catchAll,
+  choice,
+  END,
+  type Fragment,
+  is,
+  join,
+  machine,
+  type NextState,
+  type Path,
+  type Payload,
+  pass,
+  type Retrier,
+  retryOn,
+  type State,
+  type States,
+  type Step,
+  single,
+  substitution,
+  transition,
+  wait,
+  when,
+} from './asl.ts';
+
+/**
+ * Errors worth retrying on any Lambda task: the handlers' `ThrottlingError`/`TransientAwsError`, and the
+ * Lambda service errors Step Functions recommends retrying ("Handle transient Lambda service exceptions" in
+ * the Step Functions developer guide).
+ */
+export const TRANSIENT_ERRORS = [
+  'ThrottlingError',
+  'TransientAwsError',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+] as const;
+
+/** 2 s, ×2, 6 attempts, at most 30 s apart, full jitter (spreads retries of throttled calls). */
+export const RETRY_TRANSIENT: Retrier = retryOn(TRANSIENT_ERRORS, {
+  IntervalSeconds: 2,
+  BackoffRate: 2,
+  MaxAttempts: 6,
+  MaxDelaySeconds: 30,
+  JitterStrategy: 'FULL',
+});
+
+/** Teardown stages throw `DependencyPendingError` while something still depends on what they delete (ENIs). */
+export const RETRY_DEPENDENCY_PENDING: Retrier = retryOn(['DependencyPendingError'], {
+  IntervalSeconds: 10,
+  BackoffRate: 1.5,
+  MaxAttempts: 12,
+  MaxDelaySeconds: 60,
+  JitterStrategy: 'FULL',
+});
+
+/** What a Task does with an error its retries did not absorb: the `Catch` list and any states it adds. */
+export type OnError = (task: string, next: NextState) => { catchers: Catcher[]; states: States };
+
+/** The error fails the execution (no `Catch`); inside a Parallel branch the Parallel's own Catch applies. */
+export const propagate: OnError = () => ({ catchers: [], states: {} });
+
+/**
+ * The error goes to `target` as `$.error = { step, Error, Cause }`, through a `FailedAt<Task>` Pass state that
+ * names the failing step.
+ */
+export const markFailedStep =
+  (target: string, comment?: string): OnError =>
+  (task) => {
+    const failedAt = `FailedAt${task}`;
+    const marker: State = {
+      Type: 'Pass',
+      Comment: comment ?? `Marks ${task} as the failing step.`,
+      Parameters: { step: task, 'Error.$': '$.caught.Error', 'Cause.$': '$.caught.Cause' },
+      ResultPath: '$.error',
+      Next: target,
+    };
+    return { catchers: [catchAll('$.caught', failedAt)], states: { [failedAt]: marker } };
+  };
+
+/** The error is kept at `resultPath` and the machine goes on as if the task had succeeded. */
+export const ignoreError =
+  (resultPath: Path): OnError =>
+  (task, next) => {
+    if (next === END) throw new Error(`${task}: an ignored error needs a next state`);
+    return { catchers: [catchAll(resultPath, next)], states: {} };
+  };
+
+/** The error is kept at `resultPath` and the machine goes to `target`. */
+export const catchInto =
+  (resultPath: Path, target: string): OnError =>
+  () => ({ catchers: [catchAll(resultPath, target)], states: {} });
+
+export interface LambdaTask {
+  /** The handler: the Task calls `${<fn>FunctionArn}`, and the task's name starts with `fn`. */
+  readonly fn: string;
+  readonly resultPath: Path;
+  readonly onError: OnError;
+  readonly comment?: string;
+  /** Without Parameters the handler receives the whole state. */
+  readonly parameters?: Payload;
+  readonly resultSelector?: Payload;
+  /** Defaults to {@link RETRY_TRANSIENT}. */
+  readonly retry?: readonly Retrier[];
+  /** Catchers tried before the one `onError` adds. */
+  readonly catch?: readonly Catcher[];
+}
+
+/** A Task calling a Berth Lambda through its substitution variable (direct ARN, so error names pass through). */
+export const lambda =
+  (name: string, task: LambdaTask): Step =>
+  (next) => {
+    if (!name.startsWith(task.fn)) throw new Error(`${name}: a task name starts with its handler ${task.fn}`);
+    const onError = task.onError(name, next);
+    const catchers = [...(task.catch ?? []), ...onError.catchers];
+    const state: State = {
+      Type: 'Task',
+      Resource: substitution(`${task.fn}FunctionArn`),
+      ...(task.comment ? { Comment: task.comment } : {}),
+      ...(task.parameters ? { Parameters: task.parameters } : {}),
+      ...(task.resultSelector ? { ResultSelector: task.resultSelector } : {}),
+      ResultPath: task.resultPath,
+      Retry: task.retry ?? [RETRY_TRANSIENT],
+      ...(catchers.length > 0 ? { Catch: catchers } : {}),
+      ...transition(next),
+    };
+    return { start: name, states: join(single(name, state), { start: name, states: onError.states }) };
+  };
+
+/** A Parallel state: each branch is a step ending its branch; the results are `$[i]` in `resultSelector`. */
+export const parallel =
+  (
+    name: string,
+    options: {
+      branches: readonly Step[];
+      resultSelector: Payload;
+      resultPath: Path;
+      onError: OnError;
+      comment?: string;
+    },
+  ): Step =>
+  (next) => {
+    const onError = options.onError(name, next);
+    const state: State = {
+      Type: 'Parallel',
+      ...(options.comment ? { Comment: options.comment } : {}),
+      Branches: options.branches.map((branch) => machine(branch(END))),
+      ResultSelector: options.resultSelector,
+      ResultPath: options.resultPath,
+      Catch: onError.catchers,
+      ...transition(next),
+    };
+    return { start: name, states: join(single(name, state), { start: name, states: onError.states }) };
+  };
+
+/** A Choice that continues at `next` by default; `rules` lead elsewhere, `extra` are states only it leads to. */
+export const fork =
+  (name: string, rules: readonly ChoiceRule[], extra: readonly Fragment[] = [], comment?: string): Step =>
+  (next) => {
+    if (next === END) throw new Error(`${name}: a Choice needs a default next state`);
+    return { start: name, states: join(choice(name, rules, next, comment), ...extra) };
+  };
+
+/** A terminal state: `next` is ignored. */
+export const succeed =
+  (name: string, comment?: string): Step =>
+  () =>
+    single(name, { Type: 'Succeed', ...(comment ? { Comment: comment } : {}) });
+
+export const fail = (
+  name: string,
+  fields: { error: string; cause: string } | { errorPath: Path; causePath: Path },
+  comment?: string,
+): Fragment =>
+  single(name, {
+    Type: 'Fail',
+    ...(comment ? { Comment: comment } : {}),
+    ...('error' in fields
+      ? { Error: fields.error, Cause: fields.cause }
+      : { ErrorPath: fields.errorPath, CausePath: fields.causePath }),
+  });
+
+// --- lifecycle steps ---------------------------------------------------------------------------------------
+
+/** Who asked for what: every record, every lock call names the operation it belongs to. */
+const OPERATION_FIELDS: Payload = {
+  'env.$': '$.env',
+  'operation.$': '$.operation',
+  'requestId.$': '$.requestId',
+  'requestedBy.$': '$.requestedBy',
+  'executionArn.$': '$$.Execution.Id',
+};
+
+/** `failure` as the record handler stores it, from `$.error = { step, Error, Cause }`. */
+export const FAILURE: Payload = {
+  'step.$': '$.error.step',
+  'error.$': '$.error.Error',
+  'cause.$': '$.error.Cause',
+};
+
+/** Writes the environment's record: `status`, the operation's `step`, and `fields` (`spec`, `url`, …). */
+export const record = (
+  name: `Record${string}`,
+  options: { status: string; step: string; fields?: Payload; onError: OnError },
+): Step =>
+  lambda(name, {
+    fn: 'Record',
+    parameters: { ...OPERATION_FIELDS, status: options.status, step: options.step, ...options.fields },
+    resultPath: '$.record',
+    onError: options.onError,
+  });
+
+export const lockAcquire = (options: { onError: OnError; busy: string }): Step =>
+  lambda('LockAcquire', {
+    fn: 'Lock',
+    parameters: {
+      action: 'acquire',
+      'env.$': '$.env',
+      'operation.$': '$.operation',
+      'requestId.$': '$.requestId',
+      'requestedBy.$': '$.requestedBy',
+      'executionArn.$': '$$.Execution.Id',
+    },
+    resultPath: '$.lock',
+    catch: [{ ErrorEquals: ['OperationInProgressError'], ResultPath: '$.error', Next: options.busy }],
+    onError: options.onError,
+  });
+
+/** Releases the lock; a failed release is kept at `$.unlockError` (the lock expires after its TTL). */
+export const lockRelease = (name: `LockRelease${string}`): Step =>
+  lambda(name, {
+    fn: 'Lock',
+    parameters: {
+      action: 'release',
+      'env.$': '$.env',
+      'token.$': '$.lock.token',
+      'executionArn.$': '$$.Execution.Id',
+    },
+    resultPath: '$.unlock',
+    onError: ignoreError('$.unlockError'),
+  });
+
+/** Tells the requester; a failed notification never changes the outcome. */
+export const notify = (name: `Notify${string}`, outcome: 'succeeded' | 'failed' | 'busy'): Step =>
+  lambda(name, {
+    fn: 'Notify',
+    parameters: { outcome, 'executionArn.$': '$$.Execution.Id', 'state.$': '$' },
+    resultPath: '$.notify',
+    onError: ignoreError('$.notifyError'),
+  });
+
+/**
+ * Polls `Verify<suffix>` until the service is `Healthy` (→ next), `Unhealthy` (→ `failed` with
+ * `UnhealthyError`) or still `Pending` after `timing.verifyMaxAttempts` waits of `timing.verifyIntervalSeconds`
+ * (→ `failed` with `VerifyTimeoutError`). The wait is a `Wait` state: no Lambda sleeps.
+ */
+export const verifyLoop =
+  (suffix: string, failed: string): Step =>
+  (next) => {
+    if (next === END) throw new Error('a verify loop needs a next state');
+    const state = (part: string): string => `Verify${part}${suffix}`;
+    const verify = state('');
+    return {
+      start: state('Init'),
+      states: join(
+        pass(state('Init'), { Result: { attempts: 0 }, ResultPath: '$.verification' })(verify),
+        lambda(verify, { fn: 'Verify', resultPath: '$.verify', onError: markFailedStep(failed) })(
+          state('Health'),
+        ),
+        choice(
+          state('Health'),
+          [
+            when(is.string('$.verify.health', 'Healthy'), next),
+            when(is.string('$.verify.health', 'Pending'), state('Wait')),
+          ],
+          state('Unhealthy'),
+        ),
+        pass(state('Unhealthy'), {
+          Parameters: { step: verify, Error: 'UnhealthyError', 'Cause.$': '$.verify.reason' },
+          ResultPath: '$.error',
+        })(failed),
+        wait(state('Wait'), { SecondsPath: '$.timing.verifyIntervalSeconds' })(state('Count')),
+        pass(state('Count'), {
+          Parameters: { 'attempts.$': 'States.MathAdd($.verification.attempts, 1)' },
+          ResultPath: '$.verification',
+        })(state('Deadline')),
+        choice(
+          state('Deadline'),
+          [when(is.atLeastPath('$.verification.attempts', '$.timing.verifyMaxAttempts'), state('Timeout'))],
+          verify,
+        ),
+        pass(state('Timeout'), {
+          Parameters: {
+            step: verify,
+            Error: 'VerifyTimeoutError',
+            'Cause.$':
+              "States.Format('still pending after {} checks: {}', $.verification.attempts, $.verify.reason)",
+          },
+          ResultPath: '$.error',
+        })(failed),
+      ),
+    };
+  };
+
+export interface TeardownStage {
+  /** The handler, `Teardown<Stage>`. */
+  readonly fn: `Teardown${string}`;
+  /** Its result lands at `$.teardown.<result>`. */
+  readonly result: string;
+  /** When the handler answers `{ done: false }`, wait this long (a path into `$.timing`) and call it again. */
+  readonly pollEvery?: Path;
+}
+
+/** One teardown stage (`<fn><suffix>`): retries `DependencyPendingError`, and polls until done if it waits. */
+export const teardownStage =
+  (stage: TeardownStage, suffix: string, onError: OnError): Step =>
+  (next) => {
+    const name = `${stage.fn}${suffix}`;
+    const result: Path = `$.teardown.${stage.result}`;
+    const call = (after: NextState): Fragment =>
+      lambda(name, {
+        fn: stage.fn,
+        resultPath: result,
+        retry: [RETRY_DEPENDENCY_PENDING, RETRY_TRANSIENT],
+        onError,
+      })(after);
+    if (!stage.pollEvery) return call(next);
+    if (next === END) throw new Error(`${name}: a polled stage needs a next state`);
+    const done = `${stage.fn}Done${suffix}`;
+    const pause = `${stage.fn}Wait${suffix}`;
+    return {
+      start: name,
+      states: join(
+        call(done),
+        choice(done, [when(is.boolean(`${result}.done`, true), next)], pause),
+        wait(pause, { SecondsPath: stage.pollEvery })(name),
+      ),
+    };
+  };

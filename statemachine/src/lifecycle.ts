@@ -1,0 +1,307 @@
+/**
+ * The lifecycle state machine: one operation (`up`, `down`, `scale`, `redeploy`, `extend`) on one environment,
+ * under its lock. `npm run asl` writes it to `statemachine/lifecycle.asl.json`; statemachine/README.md
+ * describes its input, output, states and errors.
+ */
+import { choice, END, is, join, type Machine, machine, pass, type Step, sequence, when } from './asl.ts';
+import {
+  catchInto,
+  FAILURE,
+  fail,
+  fork,
+  ignoreError,
+  lambda,
+  lockAcquire,
+  lockRelease,
+  markFailedStep,
+  notify,
+  parallel,
+  propagate,
+  record,
+  succeed,
+  type TeardownStage,
+  teardownStage,
+  verifyLoop,
+} from './blocks.ts';
+
+/** Every failure after the lock goes here: roll back a failed `up`, or record the failure. */
+const FAILED = 'ShouldRollBack';
+const failed = markFailedStep(FAILED);
+
+/** Defaults of `timing` (seconds), each overridable on its own in the input. */
+export const DEFAULT_TIMING = {
+  verifyIntervalSeconds: 15,
+  verifyMaxAttempts: 40,
+  drainIntervalSeconds: 15,
+  deleteIntervalSeconds: 15,
+};
+
+const OPERATIONS = ['up', 'down', 'scale', 'redeploy', 'extend'] as const;
+
+// --- input: defaults, then validation before anything is locked --------------------------------------------
+
+const mergeTiming = pass('MergeTiming', {
+  Comment: 'Fields given in input.timing override the defaults one by one.',
+  Parameters: { 'timing.$': 'States.JsonMerge($.resolved.timing, $.merged.timing, false)' },
+  ResultPath: '$.resolved',
+})('ApplyTiming');
+
+const input: Step = sequence(
+  pass('SetDefaults', {
+    Comment: 'Default values for optional input fields (timing in seconds).',
+    Parameters: { defaults: { keepOnFailure: false }, timing: DEFAULT_TIMING, 'input.$': '$' },
+  }),
+  // States.JsonMerge is shallow (and only shallow in aws-local-stepfunctions), so `timing` merges on its own.
+  pass('MergeDefaults', {
+    Parameters: {
+      'merged.$': 'States.JsonMerge($.defaults, $.input, false)',
+      resolved: { 'timing.$': '$.timing' },
+    },
+  }),
+  fork('HasTiming', [when(is.present('$.merged.timing'), 'MergeTiming')], [mergeTiming]),
+  pass('ApplyTiming', {
+    Parameters: { 'state.$': 'States.JsonMerge($.merged, $.resolved, false)' },
+    OutputPath: '$.state',
+  }),
+  fork(
+    'ValidateInput',
+    [
+      when(is.not(is.or(...OPERATIONS.map((op) => is.string('$.operation', op)))), 'InvalidOperation'),
+      when(
+        is.or(is.absent('$.env'), is.absent('$.requestId'), is.absent('$.requestedBy')),
+        'InvalidRequiredFields',
+      ),
+      when(is.and(is.string('$.operation', 'up'), is.absent('$.spec')), 'InvalidSpec'),
+      when(is.and(is.string('$.operation', 'scale'), is.absent('$.desiredCount')), 'InvalidDesiredCount'),
+      when(is.and(is.string('$.operation', 'extend'), is.absent('$.hours')), 'InvalidHours'),
+    ],
+    [
+      fail('InvalidOperation', {
+        error: 'ValidationError',
+        cause: `operation: must be one of ${OPERATIONS.join(', ')}`,
+      }),
+      fail('InvalidRequiredFields', {
+        error: 'ValidationError',
+        cause: 'env, requestId, requestedBy: required',
+      }),
+      fail('InvalidSpec', { error: 'ValidationError', cause: 'spec: required for operation up' }),
+      fail('InvalidDesiredCount', {
+        error: 'ValidationError',
+        cause: 'desiredCount: required for operation scale',
+      }),
+      fail('InvalidHours', { error: 'ValidationError', cause: 'hours: required for operation extend' }),
+    ],
+    'Rejects input the later Parameters would not resolve, before anything is locked or changed.',
+  ),
+  lockAcquire({
+    busy: 'NotifyBusy',
+    onError: markFailedStep(
+      'NotifyFailure',
+      'No lock is held: skip recording and releasing, tell the requester.',
+    ),
+  }),
+);
+
+const busy = sequence(
+  notify('NotifyBusy', 'busy'),
+  pass('OperationInProgressResult', {
+    Parameters: {
+      status: 'OperationInProgress',
+      'env.$': '$.env',
+      'operation.$': '$.operation',
+      'requestId.$': '$.requestId',
+      'reason.$': '$.error.Cause',
+    },
+  }),
+  succeed(
+    'OperationInProgress',
+    'Another operation holds the lock; nothing was changed (see README: lock busy).',
+  ),
+);
+
+// --- teardown: six idempotent stages, so re-running down resumes ---------------------------------------------
+
+const TEARDOWN: readonly TeardownStage[] = [
+  { fn: 'TeardownService', result: 'service', pollEvery: '$.timing.drainIntervalSeconds' },
+  { fn: 'TeardownCapacity', result: 'capacity', pollEvery: '$.timing.drainIntervalSeconds' },
+  { fn: 'TeardownCluster', result: 'cluster' },
+  { fn: 'TeardownLoadBalancer', result: 'loadBalancer', pollEvery: '$.timing.deleteIntervalSeconds' },
+  { fn: 'TeardownNetwork', result: 'network' },
+  { fn: 'TeardownTaskDefinitions', result: 'taskDefinitions' },
+];
+
+/** The teardown chain, states suffixed `Down` or `Rollback`. */
+const teardown = (suffix: string, onError = failed): Step =>
+  sequence(...TEARDOWN.map((stage) => teardownStage(stage, suffix, onError)));
+
+// --- the operations ------------------------------------------------------------------------------------------
+
+const up = sequence(
+  record('RecordCreating', {
+    status: 'creating',
+    step: 'up',
+    fields: { 'spec.$': '$.spec' },
+    onError: failed,
+  }),
+  lambda('CreateNetwork', { fn: 'CreateNetwork', resultPath: '$.resources.network', onError: failed }),
+  parallel('ProvisionInParallel', {
+    comment:
+      'The load balancer provisions while the instances boot; all three need the network (security groups).',
+    branches: [
+      lambda('CreateLoadBalancer', {
+        fn: 'CreateLoadBalancer',
+        resultPath: '$.resources.loadBalancer',
+        onError: propagate,
+      }),
+      lambda('CreateCluster', { fn: 'CreateCluster', resultPath: '$.resources.cluster', onError: propagate }),
+      lambda('CreateTaskDefinition', {
+        fn: 'CreateTaskDefinition',
+        resultPath: '$.resources.taskDefinition',
+        onError: propagate,
+      }),
+    ],
+    resultSelector: {
+      'network.$': '$[0].resources.network',
+      'loadBalancer.$': '$[0].resources.loadBalancer',
+      'cluster.$': '$[1].resources.cluster',
+      'taskDefinition.$': '$[2].resources.taskDefinition',
+    },
+    resultPath: '$.resources',
+    onError: failed,
+  }),
+  lambda('CreateService', { fn: 'CreateService', resultPath: '$.resources.service', onError: failed }),
+  verifyLoop('Up', FAILED),
+  record('RecordReady', {
+    status: 'ready',
+    step: 'up',
+    fields: { 'resources.$': '$.resources', 'url.$': '$.verify.url' },
+    onError: failed,
+  }),
+);
+
+const down = sequence(
+  record('RecordTearingDown', { status: 'tearing-down', step: 'down', onError: failed }),
+  teardown('Down'),
+  record('RecordDeleted', { status: 'deleted', step: 'down', onError: failed }),
+);
+
+const scale = sequence(
+  record('RecordScaling', {
+    status: 'scaling',
+    step: 'scale',
+    fields: { 'desiredCount.$': '$.desiredCount' },
+    onError: failed,
+  }),
+  lambda('Scale', { fn: 'Scale', resultPath: '$.scale', onError: failed }),
+  verifyLoop('Scale', FAILED),
+  record('RecordScaled', {
+    status: 'ready',
+    step: 'scale',
+    fields: { 'desiredCount.$': '$.desiredCount', 'url.$': '$.verify.url' },
+    onError: failed,
+  }),
+);
+
+const redeploy = sequence(
+  record('RecordRedeploying', { status: 'redeploying', step: 'redeploy', onError: failed }),
+  lambda('Redeploy', { fn: 'Redeploy', resultPath: '$.redeploy', onError: failed }),
+  verifyLoop('Redeploy', FAILED),
+  record('RecordRedeployed', {
+    status: 'ready',
+    step: 'redeploy',
+    fields: { 'taskDefinitionArn.$': '$.redeploy.taskDefinitionArn', 'url.$': '$.verify.url' },
+    onError: failed,
+  }),
+);
+
+const extend = lambda('Extend', { fn: 'Extend', resultPath: '$.extend', onError: failed });
+
+const succeeded = sequence(
+  lockRelease('LockReleaseOnSuccess'),
+  notify('NotifySuccess', 'succeeded'),
+  pass('SucceededResult', {
+    Comment: 'A compact result (the nightly machine collects one per environment).',
+    Parameters: {
+      status: 'Succeeded',
+      'env.$': '$.env',
+      'operation.$': '$.operation',
+      'requestId.$': '$.requestId',
+    },
+  }),
+  succeed('Succeeded'),
+);
+
+// --- failure: roll back a failed up, record, release the lock, notify, fail with the original error ----------
+
+const recordFailure = (name: `Record${string}`, status: string, step: string, failure = FAILURE): Step =>
+  record(name, { status, step, fields: { failure }, onError: ignoreError('$.recordError') });
+
+const rollback = sequence(
+  recordFailure('RecordRollingBack', 'rolling-back', 'rollback'),
+  teardown('Rollback', catchInto('$.rollbackError', 'RecordRollbackFailed')),
+  recordFailure('RecordRolledBack', 'failed', 'rollback'),
+);
+
+const rollbackFailed = recordFailure('RecordRollbackFailed', 'failed', 'rollback', {
+  ...FAILURE,
+  'cause.$':
+    "States.Format('{} (rollback failed: {}: {})', $.error.Cause, $.rollbackError.Error, $.rollbackError.Cause)",
+});
+
+const failedEnd = sequence(lockRelease('LockReleaseOnFailure'), notify('NotifyFailure', 'failed'), () =>
+  fail(
+    'Failed',
+    { errorPath: '$.error.Error', causePath: '$.error.Cause' },
+    'Fails with the original error of the failing step.',
+  ),
+);
+
+export const lifecycle = (): Machine => {
+  const operations = {
+    up: up('LockReleaseOnSuccess'),
+    down: down('LockReleaseOnSuccess'),
+    scale: scale('LockReleaseOnSuccess'),
+    redeploy: redeploy('LockReleaseOnSuccess'),
+    extend: extend('LockReleaseOnSuccess'),
+  };
+  const rollingBack = rollback('LockReleaseOnFailure');
+  const recordFailed = recordFailure('RecordFailed', 'failed', 'failed')('LockReleaseOnFailure');
+  return machine(
+    {
+      start: 'SetDefaults',
+      states: join(
+        input('RouteOperation'),
+        busy(END),
+        choice(
+          'RouteOperation',
+          (['up', 'down', 'scale', 'redeploy'] as const).map((op) =>
+            when(is.string('$.operation', op), operations[op].start),
+          ),
+          operations.extend.start,
+        ),
+        ...Object.values(operations),
+        succeeded(END),
+        choice(
+          FAILED,
+          [
+            when(
+              is.and(is.string('$.operation', 'up'), is.boolean('$.keepOnFailure', false)),
+              rollingBack.start,
+            ),
+          ],
+          recordFailed.start,
+          'Only a failed up is rolled back, and only without keepOnFailure.',
+        ),
+        recordFailed,
+        rollingBack,
+        rollbackFailed('LockReleaseOnFailure'),
+        failedEnd(END),
+      ),
+    },
+    {
+      comment:
+        'Berth lifecycle: up, down, scale, redeploy, extend of one ephemeral ECS environment, under a per-environment lock. See statemachine/README.md.',
+      timeoutSeconds: 7200,
+    },
+  );
+};
