@@ -151,31 +151,4 @@ export class AwsAutoScalingAdapter {
       throw mapAwsError(err, `autoscaling.DeleteAutoScalingGroup ${name}`);
     }
   }
-
-  /**
-   * Teardown of the group: protection off for all instances, 0/0/0, `DeleteAutoScalingGroup`
-   * ForceDelete. Returns `false` when already gone. Deletion is asynchronous: observe again until
-   * the group disappears.
-   * @throws OwnershipConflictError for a foreign group (nothing changed).
-   */
-  async deleteGroup(env: string, name: string): Promise<boolean> {
-    const g = await this.observeGroup(name);
-    if (!g) return false;
-    assertOwned(`Auto Scaling group ${name}`, g.tags, env);
-    if (g.status !== undefined) return true; // deletion already in progress
-    try {
-      const protectedIds = g.instances.filter((i) => i.protectedFromScaleIn).map((i) => i.id);
-      if (protectedIds.length > 0) await this.unprotectInstances(name, protectedIds);
-      if (g.minSize !== 0 || g.maxSize !== 0 || g.desiredCapacity !== 0) {
-        await this.updateCapacity(name, { minSize: 0, maxSize: 0, desiredCapacity: 0 });
-      }
-      await this.client.send(
-        new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true }),
-      );
-      return true;
-    } catch (err) {
-      if (hasAwsCode(err, [], ASG_GONE_MESSAGE)) return false;
-      throw mapAwsError(err, `autoscaling.DeleteAutoScalingGroup ${name}`);
-    }
-  }
 }

@@ -13,7 +13,7 @@ import {
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { AwsRequestError, DependencyPendingError } from '../core/errors.ts';
+import { AwsRequestError } from '../core/errors.ts';
 import type { ObservedLaunchTemplate, ObservedSecurityGroup, Tags } from '../core/observed.ts';
 import { assertOwned, fromAwsTags, toAwsTags } from '../core/tags.ts';
 import { awsErrorCode, hasAwsCode, mapAwsError } from './map-aws-error.ts';
@@ -247,16 +247,12 @@ export class AwsEc2Adapter {
   }
 
   /**
-   * Deletes one group if it exists and is this env's. Gone → `false` (nothing to do).
+   * Deletes a group observed as the environment's (`name` only labels errors). Gone → `false`.
    * @throws DependencyPendingError while ENIs or other groups still reference it.
-   * @throws OwnershipConflictError for a foreign group (nothing deleted).
    */
-  async deleteSecurityGroup(env: string, vpcId: string, name: string): Promise<boolean> {
-    const group = await this.observeSecurityGroup(vpcId, name);
-    if (!group) return false;
-    assertOwned(`security group ${name}`, group.tags, env);
+  async deleteSecurityGroup(groupId: string, name: string): Promise<boolean> {
     try {
-      await this.ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.id }));
+      await this.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }));
       return true;
     } catch (err) {
       if (hasAwsCode(err, SG_GONE)) return false;
@@ -275,16 +271,6 @@ export class AwsEc2Adapter {
       return out.NetworkInterfaces?.length ?? 0;
     } catch (err) {
       throw mapAwsError(err, `ec2.DescribeNetworkInterfaces ${groupId}`);
-    }
-  }
-
-  /** Throws DependencyPendingError when ENIs still use the group. */
-  async assertNoNetworkInterfaces(groupId: string, name: string): Promise<void> {
-    const count = await this.countNetworkInterfaces(groupId);
-    if (count > 0) {
-      throw new DependencyPendingError(
-        `security group ${name} still has ${count} network interface(s) attached`,
-      );
     }
   }
 
@@ -358,11 +344,8 @@ export class AwsEc2Adapter {
     }
   }
 
-  /** Deletes the env's launch template; gone → `false`. */
-  async deleteLaunchTemplate(env: string, name: string): Promise<boolean> {
-    const lt = await this.observeLaunchTemplate(name);
-    if (!lt) return false;
-    assertOwned(`launch template ${name}`, lt.tags, env);
+  /** Deletes a launch template observed as the environment's; gone → `false`. */
+  async deleteLaunchTemplate(name: string): Promise<boolean> {
     try {
       await this.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateName: name }));
       return true;

@@ -239,11 +239,11 @@ export class AwsEcsAdapter {
     }
   }
 
-  /** Deletes the env's cluster; gone → `false`. @throws DependencyPendingError while in use. */
-  async deleteCluster(env: string, name: string): Promise<boolean> {
-    const c = await this.observeCluster(name);
-    if (!c || c.status === 'INACTIVE') return false;
-    assertOwned(`ECS cluster ${name}`, c.tags, env);
+  /**
+   * Deletes a cluster the caller observed as the environment's (ownership is checked when observing,
+   * not again here); gone → `false`. @throws DependencyPendingError while in use.
+   */
+  async deleteCluster(name: string): Promise<boolean> {
     try {
       await this.client.send(new DeleteClusterCommand({ cluster: name }));
       return true;
@@ -329,10 +329,8 @@ export class AwsEcsAdapter {
     }
   }
 
-  /** Removes every capacity provider from the cluster (before deleting the provider). */
+  /** Removes every capacity provider from the cluster (before deleting the provider); cluster gone → `false`. */
   async detachCapacityProviders(cluster: string): Promise<boolean> {
-    const c = await this.observeCluster(cluster);
-    if (!c || c.status === 'INACTIVE' || c.capacityProviders.length === 0) return false;
     try {
       await this.client.send(
         new PutClusterCapacityProvidersCommand({
@@ -348,11 +346,8 @@ export class AwsEcsAdapter {
     }
   }
 
-  /** Deletes the env's capacity provider; gone → `false`. */
-  async deleteCapacityProvider(env: string, name: string): Promise<boolean> {
-    const cp = await this.observeCapacityProvider(name);
-    if (!cp || cp.status === 'INACTIVE') return false;
-    assertOwned(`capacity provider ${name}`, cp.tags, env);
+  /** Deletes a capacity provider observed as the environment's; gone → `false`. */
+  async deleteCapacityProvider(name: string): Promise<boolean> {
     try {
       await this.client.send(new DeleteCapacityProviderCommand({ capacityProvider: name }));
       return true;

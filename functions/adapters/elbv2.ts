@@ -242,13 +242,13 @@ export class AwsElbv2Adapter {
     return { arn, name: input.name, tags: input.tags, loadBalancerArns: [], targets: [] };
   }
 
-  /** Deletes the env's target group; gone → `false`. @throws DependencyPendingError while in use. */
-  async deleteTargetGroup(env: string, name: string): Promise<boolean> {
-    const tg = await this.observeTargetGroup(name, { withTargets: false });
-    if (!tg) return false;
-    assertOwned(`target group ${name}`, tg.tags, env);
+  /**
+   * Deletes a target group observed as the environment's (`name` only labels errors); gone → `false`.
+   * @throws DependencyPendingError while in use.
+   */
+  async deleteTargetGroup(arn: string, name: string): Promise<boolean> {
     try {
-      await this.client.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.arn }));
+      await this.client.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }));
       return true;
     } catch (err) {
       if (hasAwsCode(err, TG_GONE)) return false;
@@ -339,13 +339,10 @@ export class AwsElbv2Adapter {
     }
   }
 
-  /** Deletes the env's ALB; gone → `false`. */
-  async deleteLoadBalancer(env: string, name: string): Promise<boolean> {
-    const lb = await this.observeLoadBalancer(name);
-    if (!lb) return false;
-    assertOwned(`load balancer ${name}`, lb.tags, env);
+  /** Deletes an ALB observed as the environment's (`name` only labels errors); gone → `false`. */
+  async deleteLoadBalancer(arn: string, name: string): Promise<boolean> {
     try {
-      await this.client.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.arn }));
+      await this.client.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
       return true;
     } catch (err) {
       if (hasAwsCode(err, LB_GONE)) return false;
@@ -463,16 +460,14 @@ export class AwsElbv2Adapter {
     throw mapAwsError(lastError, `elbv2.CreateRule ${input.env} (no free priority)`);
   }
 
-  /** Deletes the env's rule on the shared listener; gone → `false`. */
-  async deleteListenerRule(listenerArn: string, env: string): Promise<boolean> {
-    const rule = await this.observeListenerRule(listenerArn, env);
-    if (!rule) return false;
+  /** Deletes the environment's (observed, tagged) rule on the shared listener; gone → `false`. */
+  async deleteListenerRule(ruleArn: string): Promise<boolean> {
     try {
-      await this.client.send(new DeleteRuleCommand({ RuleArn: rule.arn }));
+      await this.client.send(new DeleteRuleCommand({ RuleArn: ruleArn }));
       return true;
     } catch (err) {
       if (hasAwsCode(err, RULE_GONE)) return false;
-      throw mapAwsError(err, `elbv2.DeleteRule ${rule.arn}`);
+      throw mapAwsError(err, `elbv2.DeleteRule ${ruleArn}`);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { resourceNames } from './names.ts';
 import type { ObservedEnvironment } from './observed.ts';
-import { type PlanStep, step } from './plan.ts';
+import { type PlanAction, type TeardownAction, type TeardownStep, typedStep } from './plan.ts';
 import {
   activeRevisions,
   assertAllOwned,
@@ -20,6 +20,16 @@ export const TEARDOWN_STAGES = [
   'task-definitions',
 ] as const;
 export type TeardownStage = (typeof TEARDOWN_STAGES)[number];
+
+const WAIT = { kind: 'wait' } as const;
+const NOOP = { kind: 'noop' } as const;
+const step = (
+  stage: TeardownStage,
+  action: PlanAction,
+  resource: string,
+  reason: string,
+  todo: TeardownAction,
+): TeardownStep & { readonly stage: TeardownStage } => typedStep(stage, action, resource, reason, todo);
 
 const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
 const GONE_INSTANCE_STATES = new Set([
@@ -43,23 +53,33 @@ const GONE_INSTANCE_STATES = new Set([
  *   before planning anything, so a foreign resource is never deleted
  * @example planTeardown({ env: 'demo', securityGroups: {} }, 'demo', new Date()) // []
  */
-export function planTeardown(observed: ObservedEnvironment, env: string, _now: Date): PlanStep[] {
+export function planTeardown(
+  observed: ObservedEnvironment,
+  env: string,
+  _now: Date,
+): (TeardownStep & { readonly stage: TeardownStage })[] {
   assertAllOwned({ ...observed, env });
   const names = resourceNames(env);
-  const steps: PlanStep[] = [];
+  const steps: (TeardownStep & { readonly stage: TeardownStage })[] = [];
 
   // service
   if (servicePresent(observed) && observed.service) {
     const service = observed.service;
     const label = labels.service(service.name);
+    const target = { cluster: names.cluster, service: service.name };
     const tasks = service.runningCount + service.pendingCount;
     if (service.status === 'DRAINING') {
-      steps.push(step('service', 'wait', label, `service is being deleted (${plural(tasks, 'task')} left)`));
+      steps.push(
+        step('service', 'wait', label, `service is being deleted (${plural(tasks, 'task')} left)`, WAIT),
+      );
     } else {
       steps.push(
         service.desiredCount > 0
-          ? step('service', 'update', label, `scale to 0 (desired count ${service.desiredCount})`)
-          : step('service', 'skip', label, 'already scaled to 0'),
+          ? step('service', 'update', label, `scale to 0 (desired count ${service.desiredCount})`, {
+              kind: 'scaleServiceToZero',
+              ...target,
+            })
+          : step('service', 'skip', label, 'already scaled to 0', NOOP),
       );
       steps.push(
         tasks > 0
@@ -68,10 +88,13 @@ export function planTeardown(observed: ObservedEnvironment, env: string, _now: D
               'wait',
               label,
               `service still has ${plural(service.runningCount, 'running task')}${service.pendingCount > 0 ? ` and ${service.pendingCount} pending` : ''}`,
+              WAIT,
             )
-          : step('service', 'skip', label, 'no tasks left to drain'),
+          : step('service', 'skip', label, 'no tasks left to drain', NOOP),
       );
-      steps.push(step('service', 'delete', label, 'scaled to 0 and drained'));
+      steps.push(
+        step('service', 'delete', label, 'scaled to 0 and drained', { kind: 'deleteService', ...target }),
+      );
     }
   }
 
@@ -80,7 +103,7 @@ export function planTeardown(observed: ObservedEnvironment, env: string, _now: D
   if (group) {
     const label = labels.autoScalingGroup(group.name);
     if (group.status !== undefined && group.status.length > 0) {
-      steps.push(step('capacity', 'wait', label, `being deleted (${group.status})`));
+      steps.push(step('capacity', 'wait', label, `being deleted (${group.status})`, WAIT));
     } else {
       const protectedIds = group.instances
         .filter(
@@ -94,6 +117,7 @@ export function planTeardown(observed: ObservedEnvironment, env: string, _now: D
             'update',
             label,
             `remove scale-in protection from ${plural(protectedIds.length, 'instance')} (${protectedIds.join(', ')})`,
+            { kind: 'unprotectInstances', group: group.name, instanceIds: protectedIds },
           ),
         );
       }
@@ -104,8 +128,9 @@ export function planTeardown(observed: ObservedEnvironment, env: string, _now: D
               'update',
               label,
               `scale to 0 (min ${group.minSize}, desired ${group.desiredCapacity})`,
+              { kind: 'scaleGroupToZero', group: group.name },
             )
-          : step('capacity', 'skip', label, 'already scaled to 0'),
+          : step('capacity', 'skip', label, 'already scaled to 0', NOOP),
       );
       const live = group.instances.filter((instance) => instance.lifecycleState !== 'Terminated').length;
       steps.push(
@@ -114,18 +139,18 @@ export function planTeardown(observed: ObservedEnvironment, env: string, _now: D
           'delete',
           label,
           live > 0 ? `force delete, terminating ${plural(live, 'instance')}` : 'force delete (no instances)',
+          { kind: 'deleteAutoScalingGroup', group: group.name },
         ),
       );
     }
   }
   if (observed.launchTemplate) {
+    const template = observed.launchTemplate;
     steps.push(
-      step(
-        'capacity',
-        'delete',
-        labels.launchTemplate(observed.launchTemplate.name),
-        'used only by this environment',
-      ),
+      step('capacity', 'delete', labels.launchTemplate(template.name), 'used only by this environment', {
+        kind: 'deleteLaunchTemplate',
+        name: template.name,
+      }),
     );
   }
   const cluster = clusterPresent(observed) ? observed.cluster : undefined;
@@ -136,17 +161,17 @@ export function planTeardown(observed: ObservedEnvironment, env: string, _now: D
         'update',
         labels.cluster(cluster.name),
         `detach capacity provider ${names.capacityProvider}`,
+        { kind: 'detachCapacityProviders', cluster: cluster.name },
       ),
     );
   }
   if (capacityProviderPresent(observed) && observed.capacityProvider) {
+    const provider = observed.capacityProvider;
     steps.push(
-      step(
-        'capacity',
-        'delete',
-        labels.capacityProvider(observed.capacityProvider.name),
-        'detached from the cluster',
-      ),
+      step('capacity', 'delete', labels.capacityProvider(provider.name), 'detached from the cluster', {
+        kind: 'deleteCapacityProvider',
+        name: provider.name,
+      }),
     );
   }
 
@@ -161,6 +186,7 @@ export function planTeardown(observed: ObservedEnvironment, env: string, _now: D
         left > 0
           ? `after ${plural(left, 'container instance')} deregister`
           : 'no services or container instances left',
+        { kind: 'deleteCluster', cluster: cluster.name },
       ),
     );
   }
@@ -173,53 +199,69 @@ export function planTeardown(observed: ObservedEnvironment, env: string, _now: D
         'delete',
         labels.listenerRule(observed.listenerRule.priority),
         'shared mode route of this environment',
+        { kind: 'deleteListenerRule', ruleArn: observed.listenerRule.arn },
       ),
     );
   }
   if (observed.listener) {
     const lbName = observed.loadBalancer?.name ?? names.loadBalancer;
     steps.push(
-      step('load-balancer', 'delete', labels.listener(observed.listener.port, lbName), 'dedicated listener'),
+      step('load-balancer', 'delete', labels.listener(observed.listener.port, lbName), 'dedicated listener', {
+        kind: 'deleteListener',
+        listenerArn: observed.listener.arn,
+      }),
     );
   }
   if (observed.loadBalancer) {
-    const label = labels.loadBalancer(observed.loadBalancer.name);
-    steps.push(step('load-balancer', 'delete', label, `dedicated ALB (${observed.loadBalancer.state})`));
+    const { arn, name, state } = observed.loadBalancer;
+    const label = labels.loadBalancer(name);
+    steps.push(
+      step('load-balancer', 'delete', label, `dedicated ALB (${state})`, {
+        kind: 'deleteLoadBalancer',
+        arn,
+        name,
+      }),
+    );
     steps.push(
       step(
         'load-balancer',
         'wait',
         label,
         'until the load balancer is gone (its ENIs hold the security groups)',
+        WAIT,
       ),
     );
   }
   if (observed.targetGroup) {
-    const attached = observed.targetGroup.loadBalancerArns.length;
+    const { arn, name, loadBalancerArns } = observed.targetGroup;
+    const attached = loadBalancerArns.length;
     steps.push(
       step(
         'load-balancer',
         'delete',
-        labels.targetGroup(observed.targetGroup.name),
+        labels.targetGroup(name),
         attached > 0
           ? `after its ${plural(attached, 'load balancer')} release it`
           : 'not used by any load balancer',
+        { kind: 'deleteTargetGroup', arn, name },
       ),
     );
   }
 
   // network
-  if (observed.securityGroups.instances) {
-    const sg = observed.securityGroups.instances;
-    steps.push(
-      step('network', 'delete', labels.instanceSecurityGroup(sg.name), `${sg.id}; retried while ENIs detach`),
-    );
-  }
-  if (observed.securityGroups.alb) {
-    const sg = observed.securityGroups.alb;
-    steps.push(
-      step('network', 'delete', labels.albSecurityGroup(sg.name), `${sg.id}; retried while ENIs detach`),
-    );
+  for (const [sg, label] of [
+    [observed.securityGroups.instances, labels.instanceSecurityGroup],
+    [observed.securityGroups.alb, labels.albSecurityGroup],
+  ] as const) {
+    if (sg) {
+      steps.push(
+        step('network', 'delete', label(sg.name), `${sg.id}; retried while ENIs detach`, {
+          kind: 'deleteSecurityGroup',
+          groupId: sg.id,
+          name: sg.name,
+        }),
+      );
+    }
   }
 
   // task-definitions
@@ -230,6 +272,7 @@ export function planTeardown(observed: ObservedEnvironment, env: string, _now: D
         'delete',
         labels.taskDefinition(revision.family, revision.revision),
         'deregister the ACTIVE revision',
+        { kind: 'deregisterTaskDefinition', arn: revision.arn },
       ),
     );
   }

@@ -1,15 +1,22 @@
 /**
- * The teardown executor shared by the `teardown-*` handlers: observe, let core `planTeardown`
- * decide, execute only this stage's steps in order. A `wait` step (or a deletion AWS completes
+ * The teardown executor shared by the `teardown-*` handlers: observe (ownership is decided there,
+ * once, from the tags read), let core `planTeardown` decide, execute only this stage's typed steps
+ * in order, report what ran and what is left. A `wait` step (or a deletion AWS completes
  * asynchronously) ends the invocation with `done: false`; the state machine Waits and calls again.
  */
+import type { AwsAutoScalingAdapter } from '../adapters/autoscaling.ts';
+import type { AwsEc2Adapter } from '../adapters/ec2.ts';
+import type { AwsEcsAdapter } from '../adapters/ecs.ts';
+import type { AwsElbv2Adapter } from '../adapters/elbv2.ts';
 import { type ObservedPart, observeEnvironment } from '../adapters/observe-environment.ts';
-import { resourceNames } from '../core/names.ts';
-import type { ObservedEnvironment } from '../core/observed.ts';
-import type { PlanStep } from '../core/plan.ts';
-import { pendingSteps, stageSteps } from '../core/plan.ts';
+import {
+  assertNever,
+  pendingSteps,
+  type StepDescription,
+  stageSteps,
+  type TeardownStep,
+} from '../core/plan.ts';
 import { planTeardown, type TeardownStage } from '../core/plan-teardown.ts';
-import { labels } from '../core/resources.ts';
 import { requireConfig } from './config.ts';
 import type { HandlerDeps, LifecycleState } from './runtime.ts';
 import { envOf, runStep } from './runtime.ts';
@@ -20,6 +27,25 @@ export interface TeardownResult {
   readonly remaining: readonly string[];
   /** Steps executed by this invocation. */
   readonly executed: readonly string[];
+}
+
+/** The AWS calls the teardown executor makes, and nothing else (narrow ports: fakes need only these). */
+export interface TeardownPorts {
+  readonly ecs: Pick<
+    AwsEcsAdapter,
+    | 'updateService'
+    | 'deleteService'
+    | 'detachCapacityProviders'
+    | 'deleteCapacityProvider'
+    | 'deleteCluster'
+    | 'deregisterTaskDefinition'
+  >;
+  readonly elbv2: Pick<
+    AwsElbv2Adapter,
+    'deleteListenerRule' | 'deleteListener' | 'deleteLoadBalancer' | 'deleteTargetGroup'
+  >;
+  readonly autoScaling: Pick<AwsAutoScalingAdapter, 'unprotectInstances' | 'updateCapacity' | 'forceDelete'>;
+  readonly ec2: Pick<AwsEc2Adapter, 'deleteSecurityGroup' | 'deleteLaunchTemplate'>;
 }
 
 export type TeardownDeps = Pick<
@@ -37,97 +63,78 @@ export const STAGE_PARTS: Record<TeardownStage, readonly ObservedPart[]> = {
   'task-definitions': ['task-definitions'],
 };
 
-const describe = (s: PlanStep) => `${s.action} ${s.resource}: ${s.reason}`;
+/** `<action> <resource>: <reason>`, the line a step leaves in `executed`/`remaining`. */
+export const describeStep = (s: StepDescription): string => `${s.action} ${s.resource}: ${s.reason}`;
 
-/** Executes one plan step; returns `'wait'` when the stage must pause after it. */
-async function execute(
-  deps: TeardownDeps,
-  env: string,
-  observed: ObservedEnvironment,
-  s: PlanStep,
+/**
+ * Executes one typed teardown step with exactly one AWS call (none for `wait`/`noop`). Returns
+ * `'wait'` when the stage must pause after it: at a `wait` step, and after `DeleteAutoScalingGroup`
+ * (instances terminate asynchronously). Matching is exhaustive: a new step kind that is not handled
+ * here does not compile.
+ *
+ * @example await executeTeardownStep(ports, { kind: 'deleteListener', listenerArn, stage: 'load-balancer', … })
+ */
+export async function executeTeardownStep(
+  ports: TeardownPorts,
+  s: TeardownStep,
 ): Promise<'continue' | 'wait'> {
-  const names = resourceNames(env);
-  if (s.action === 'wait') return 'wait';
-  if (s.action !== 'update' && s.action !== 'delete') return 'continue';
-  const r = s.resource;
-  if (r === labels.service(names.service)) {
-    if (s.action === 'update') {
-      await deps.ecs.updateService({ cluster: names.cluster, service: names.service, desiredCount: 0 });
-    } else {
-      await deps.ecs.deleteService(names.cluster, names.service);
-    }
-    return 'continue';
-  }
-  if (r === labels.autoScalingGroup(names.autoScalingGroup)) {
-    const group = observed.autoScalingGroup;
-    if (s.action === 'update' && /protection/i.test(s.reason) && group) {
-      const ids = group.instances.filter((i) => i.protectedFromScaleIn).map((i) => i.id);
-      await deps.autoScaling.unprotectInstances(names.autoScalingGroup, ids);
+  switch (s.kind) {
+    case 'noop':
       return 'continue';
-    }
-    if (s.action === 'update') {
-      await deps.autoScaling.updateCapacity(names.autoScalingGroup, {
-        minSize: 0,
-        maxSize: 0,
-        desiredCapacity: 0,
-      });
+    case 'wait':
+      return 'wait';
+    case 'scaleServiceToZero':
+      await ports.ecs.updateService({ cluster: s.cluster, service: s.service, desiredCount: 0 });
       return 'continue';
-    }
-    // Protection and 0/0/0 were earlier steps of the same plan; ownership was checked by planTeardown.
-    await deps.autoScaling.forceDelete(names.autoScalingGroup);
-    return 'wait'; // instances terminate asynchronously
+    case 'deleteService':
+      await ports.ecs.deleteService(s.cluster, s.service);
+      return 'continue';
+    case 'unprotectInstances':
+      await ports.autoScaling.unprotectInstances(s.group, s.instanceIds);
+      return 'continue';
+    case 'scaleGroupToZero':
+      await ports.autoScaling.updateCapacity(s.group, { minSize: 0, maxSize: 0, desiredCapacity: 0 });
+      return 'continue';
+    case 'deleteAutoScalingGroup':
+      await ports.autoScaling.forceDelete(s.group);
+      return 'wait'; // instances terminate asynchronously
+    case 'deleteLaunchTemplate':
+      await ports.ec2.deleteLaunchTemplate(s.name);
+      return 'continue';
+    case 'detachCapacityProviders':
+      await ports.ecs.detachCapacityProviders(s.cluster);
+      return 'continue';
+    case 'deleteCapacityProvider':
+      await ports.ecs.deleteCapacityProvider(s.name);
+      return 'continue';
+    case 'deleteCluster':
+      await ports.ecs.deleteCluster(s.cluster);
+      return 'continue';
+    case 'deleteListenerRule':
+      await ports.elbv2.deleteListenerRule(s.ruleArn);
+      return 'continue';
+    case 'deleteListener':
+      await ports.elbv2.deleteListener(s.listenerArn);
+      return 'continue';
+    case 'deleteLoadBalancer':
+      await ports.elbv2.deleteLoadBalancer(s.arn, s.name);
+      return 'continue';
+    case 'deleteTargetGroup':
+      await ports.elbv2.deleteTargetGroup(s.arn, s.name);
+      return 'continue';
+    case 'deleteSecurityGroup':
+      await ports.ec2.deleteSecurityGroup(s.groupId, s.name);
+      return 'continue';
+    case 'deregisterTaskDefinition':
+      await ports.ecs.deregisterTaskDefinition(s.arn);
+      return 'continue';
+    default:
+      return assertNever(s, 'teardown step');
   }
-  if (r === labels.launchTemplate(names.launchTemplate)) {
-    await deps.ec2.deleteLaunchTemplate(env, names.launchTemplate);
-    return 'continue';
-  }
-  if (r === labels.cluster(names.cluster)) {
-    if (s.action === 'update') await deps.ecs.detachCapacityProviders(names.cluster);
-    else await deps.ecs.deleteCluster(env, names.cluster);
-    return 'continue';
-  }
-  if (r === labels.capacityProvider(names.capacityProvider)) {
-    await deps.ecs.deleteCapacityProvider(env, names.capacityProvider);
-    return 'continue';
-  }
-  if (observed.listenerRule && r === labels.listenerRule(observed.listenerRule.priority)) {
-    if (deps.config.sharedListenerArn) {
-      await deps.elbv2.deleteListenerRule(deps.config.sharedListenerArn, env);
-    }
-    return 'continue';
-  }
-  if (observed.listener && r.startsWith(`listener :${observed.listener.port} `)) {
-    await deps.elbv2.deleteListener(observed.listener.arn);
-    return 'continue';
-  }
-  if (r === labels.loadBalancer(names.loadBalancer)) {
-    await deps.elbv2.deleteLoadBalancer(env, names.loadBalancer);
-    return 'continue';
-  }
-  if (r === labels.targetGroup(names.targetGroup)) {
-    await deps.elbv2.deleteTargetGroup(env, names.targetGroup);
-    return 'continue';
-  }
-  if (r === labels.instanceSecurityGroup(names.instanceSecurityGroup) && deps.config.vpcId) {
-    await deps.ec2.deleteSecurityGroup(env, deps.config.vpcId, names.instanceSecurityGroup);
-    return 'continue';
-  }
-  if (r === labels.albSecurityGroup(names.albSecurityGroup) && deps.config.vpcId) {
-    await deps.ec2.deleteSecurityGroup(env, deps.config.vpcId, names.albSecurityGroup);
-    return 'continue';
-  }
-  const revision = (observed.taskDefinitions ?? []).find(
-    (td) => r === labels.taskDefinition(td.family, td.revision),
-  );
-  if (revision) {
-    await deps.ecs.deregisterTaskDefinition(revision.arn);
-    return 'continue';
-  }
-  throw new TypeError(`teardown: no executor for step "${describe(s)}"`);
 }
 
 /**
- * Runs one teardown stage for the environment in `state`.
+ * Runs one teardown stage for the environment in `state`: observe → plan → execute → report.
  * @throws OwnershipConflictError (from planTeardown) before anything is deleted when a present
  *   resource is not the environment's.
  */
@@ -151,11 +158,11 @@ export async function runTeardownStage(
     const steps = pendingSteps(stageSteps(planTeardown(observed, env, deps.now()), stage));
     const executed: string[] = [];
     for (const [index, s] of steps.entries()) {
-      const outcome = await execute(deps, env, observed, s);
-      if (s.action !== 'wait') executed.push(describe(s));
+      const outcome = await executeTeardownStep(deps, s);
+      if (s.kind !== 'wait') executed.push(describeStep(s));
       if (outcome === 'wait') {
-        const remaining = steps.slice(s.action === 'wait' ? index : index + 1).map(describe);
-        return { done: false, remaining: remaining.length > 0 ? remaining : [describe(s)], executed };
+        const remaining = steps.slice(s.kind === 'wait' ? index : index + 1).map(describeStep);
+        return { done: false, remaining: remaining.length > 0 ? remaining : [describeStep(s)], executed };
       }
     }
     return { done: true, remaining: [], executed };

@@ -37,20 +37,17 @@ describe('AwsElbv2Adapter when a resource vanishes between two calls', () => {
     expect(await adapter.observeLoadBalancer('berth-demo-alb')).toBeUndefined();
   });
 
-  it('treats the ALB as already deleted and sends no DeleteLoadBalancer', async () => {
-    elbv2.on(DescribeLoadBalancersCommand).resolves({
-      LoadBalancers: [
-        { LoadBalancerArn: lbArn, LoadBalancerName: 'berth-demo-alb', State: { Code: 'active' } },
-      ],
-    });
+  it('treats an ALB deleted in the meantime as already gone, without describing it again', async () => {
     elbv2
-      .on(DescribeTagsCommand)
+      .on(DeleteLoadBalancerCommand)
       .rejects(
         new LoadBalancerNotFoundException({ message: 'One or more load balancers not found', $metadata: {} }),
       );
 
-    expect(await adapter.deleteLoadBalancer('demo', 'berth-demo-alb')).toBe(false);
-    expect(elbv2).not.toHaveReceivedCommand(DeleteLoadBalancerCommand);
+    expect(await adapter.deleteLoadBalancer(lbArn, 'berth-demo-alb')).toBe(false);
+    expect(elbv2).toHaveReceivedCommandWith(DeleteLoadBalancerCommand, { LoadBalancerArn: lbArn });
+    expect(elbv2).not.toHaveReceivedCommand(DescribeLoadBalancersCommand);
+    expect(elbv2).not.toHaveReceivedCommand(DescribeTagsCommand);
   });
 
   it('observes a target group deleted before DescribeTags as gone', async () => {

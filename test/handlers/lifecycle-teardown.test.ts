@@ -33,13 +33,16 @@ import {
   DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { planTeardown } from '../../functions/core/plan-teardown.ts';
 import { makeHandler as teardownCapacity } from '../../functions/handlers/teardown-capacity.ts';
 import { makeHandler as teardownCluster } from '../../functions/handlers/teardown-cluster.ts';
 import { makeHandler as teardownLoadBalancer } from '../../functions/handlers/teardown-load-balancer.ts';
 import { makeHandler as teardownNetwork } from '../../functions/handlers/teardown-network.ts';
 import { makeHandler as teardownService } from '../../functions/handlers/teardown-service.ts';
+import { executeTeardownStep, type TeardownPorts } from '../../functions/handlers/teardown-stage.ts';
 import { makeHandler as teardownTaskDefinitions } from '../../functions/handlers/teardown-task-definitions.ts';
-import { awsError, FOREIGN, mocks, OWNED, OWNED_ECS, resetMocks, testDeps } from './aws-fixtures.ts';
+import { fullyCreated } from '../unit/observed-fixtures.ts';
+import { awsError, FOREIGN, mocks, OWNED, OWNED_ECS, resetMocks, sent, testDeps } from './aws-fixtures.ts';
 
 /** A tiny model of the account: what exists, and every mutating call in order. */
 interface World {
@@ -422,5 +425,136 @@ describe('down across the teardown handlers', () => {
       retryable: true,
       message: 'ec2.DeleteSecurityGroup berth-demo-instances: resource sg-inst has a dependent object',
     });
+  });
+
+  it('describes each resource once, when observing, and never again before deleting it', async () => {
+    const deps = testDeps();
+    world = { ...fullWorld(), log: [] };
+    delete world.service;
+    delete world.cluster;
+    delete world.asg;
+    world.capacityProvider = false;
+    world.launchTemplate = false;
+    const history = () => {
+      for (const m of Object.values(mocks)) m.resetHistory();
+    };
+
+    history();
+    await teardownNetwork(deps)(state);
+    expect(sent(mocks.ec2)).toEqual([
+      'DescribeSecurityGroups',
+      'DescribeSecurityGroups',
+      'DeleteSecurityGroup',
+      'DeleteSecurityGroup',
+    ]);
+
+    world = { ...fullWorld(), log: [] };
+    history();
+    await teardownLoadBalancer(deps)(state);
+    expect(sent(mocks.elbv2)).toEqual([
+      'DescribeTargetGroups',
+      'DescribeTags',
+      'DescribeLoadBalancers',
+      'DescribeTags',
+      'DescribeListeners',
+      'DeleteListener',
+      'DeleteLoadBalancer',
+    ]);
+  });
+});
+
+describe('executeTeardownStep', () => {
+  const recorder = () => {
+    const calls: string[] = [];
+    const record =
+      (name: string) =>
+      async (...args: unknown[]) => {
+        calls.push(`${name} ${JSON.stringify(args)}`);
+        return true as never;
+      };
+    const ports: TeardownPorts = {
+      ecs: {
+        updateService: record('ecs.updateService'),
+        deleteService: record('ecs.deleteService'),
+        detachCapacityProviders: record('ecs.detachCapacityProviders'),
+        deleteCapacityProvider: record('ecs.deleteCapacityProvider'),
+        deleteCluster: record('ecs.deleteCluster'),
+        deregisterTaskDefinition: record('ecs.deregisterTaskDefinition'),
+      },
+      elbv2: {
+        deleteListenerRule: record('elbv2.deleteListenerRule'),
+        deleteListener: record('elbv2.deleteListener'),
+        deleteLoadBalancer: record('elbv2.deleteLoadBalancer'),
+        deleteTargetGroup: record('elbv2.deleteTargetGroup'),
+      },
+      autoScaling: {
+        unprotectInstances: record('autoScaling.unprotectInstances'),
+        updateCapacity: record('autoScaling.updateCapacity'),
+        forceDelete: record('autoScaling.forceDelete'),
+      },
+      ec2: {
+        deleteSecurityGroup: record('ec2.deleteSecurityGroup'),
+        deleteLaunchTemplate: record('ec2.deleteLaunchTemplate'),
+      },
+    };
+    return { calls, ports };
+  };
+  const full = () => ({
+    ...fullyCreated(),
+    service: { ...fullyCreated().service!, desiredCount: 2, runningCount: 0 },
+  });
+
+  it("makes the same calls whatever the steps' reasons and labels say", async () => {
+    const plain = recorder();
+    const reworded = recorder();
+    for (const step of planTeardown(full(), 'demo', new Date(0))) {
+      await executeTeardownStep(plain.ports, step);
+      await executeTeardownStep(reworded.ports, { ...step, resource: 'something', reason: 'protection' });
+    }
+    expect(reworded.calls).toEqual(plain.calls);
+    expect(plain.calls).toEqual([
+      'ecs.updateService [{"cluster":"berth-demo","service":"berth-demo","desiredCount":0}]',
+      'ecs.deleteService ["berth-demo","berth-demo"]',
+      'autoScaling.unprotectInstances ["berth-demo-asg",["i-1"]]',
+      'autoScaling.updateCapacity ["berth-demo-asg",{"minSize":0,"maxSize":0,"desiredCapacity":0}]',
+      'autoScaling.forceDelete ["berth-demo-asg"]',
+      'ec2.deleteLaunchTemplate ["berth-demo-lt"]',
+      'ecs.detachCapacityProviders ["berth-demo"]',
+      'ecs.deleteCapacityProvider ["berth-demo-cp"]',
+      'ecs.deleteCluster ["berth-demo"]',
+      'elbv2.deleteListener ["arn:listener"]',
+      'elbv2.deleteLoadBalancer ["arn:alb","berth-demo-alb"]',
+      'elbv2.deleteTargetGroup ["arn:tg","berth-demo-tg"]',
+      'ec2.deleteSecurityGroup ["sg-inst","berth-demo-instances"]',
+      'ec2.deleteSecurityGroup ["sg-alb","berth-demo-alb"]',
+      'ecs.deregisterTaskDefinition ["arn:aws:ecs:us-east-1:123456789012:task-definition/berth-demo:1"]',
+    ]);
+  });
+
+  it('pauses the stage at a wait step and after DeleteAutoScalingGroup', async () => {
+    const { ports } = recorder();
+    const outcomes = [];
+    for (const step of planTeardown(full(), 'demo', new Date(0))) {
+      outcomes.push(`${step.kind}=${await executeTeardownStep(ports, step)}`);
+    }
+    expect(outcomes.filter((outcome) => outcome.endsWith('=wait'))).toEqual([
+      'deleteAutoScalingGroup=wait',
+      'wait=wait',
+    ]);
+  });
+
+  it('refuses a step kind it does not know, naming it', async () => {
+    const { ports, calls } = recorder();
+    const unknown = {
+      kind: 'deleteEverything',
+      stage: 'service',
+      action: 'delete',
+      resource: 'x',
+      reason: 'y',
+    };
+    await expect(executeTeardownStep(ports, unknown as never)).rejects.toThrow(
+      'no executor for teardown step kind "deleteEverything"',
+    );
+    expect(calls).toEqual([]);
   });
 });

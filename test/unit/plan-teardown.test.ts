@@ -54,6 +54,30 @@ describe('planTeardown', () => {
     ]);
   });
 
+  it('types each step with what to call and the identifiers observed', () => {
+    const steps = planTeardown(busy(), ENV, NOW).map(({ stage, action, resource, reason, ...todo }) => todo);
+    expect(steps).toEqual([
+      { kind: 'scaleServiceToZero', cluster: 'berth-demo', service: 'berth-demo' },
+      { kind: 'wait' },
+      { kind: 'deleteService', cluster: 'berth-demo', service: 'berth-demo' },
+      { kind: 'unprotectInstances', group: 'berth-demo-asg', instanceIds: ['i-1', 'i-2'] },
+      { kind: 'scaleGroupToZero', group: 'berth-demo-asg' },
+      { kind: 'deleteAutoScalingGroup', group: 'berth-demo-asg' },
+      { kind: 'deleteLaunchTemplate', name: 'berth-demo-lt' },
+      { kind: 'detachCapacityProviders', cluster: 'berth-demo' },
+      { kind: 'deleteCapacityProvider', name: 'berth-demo-cp' },
+      { kind: 'deleteCluster', cluster: 'berth-demo' },
+      { kind: 'deleteListener', listenerArn: 'arn:listener' },
+      { kind: 'deleteLoadBalancer', arn: 'arn:alb', name: 'berth-demo-alb' },
+      { kind: 'wait' },
+      { kind: 'deleteTargetGroup', arn: 'arn:tg', name: 'berth-demo-tg' },
+      { kind: 'deleteSecurityGroup', groupId: 'sg-inst', name: 'berth-demo-instances' },
+      { kind: 'deleteSecurityGroup', groupId: 'sg-alb', name: 'berth-demo-alb' },
+      { kind: 'deregisterTaskDefinition', arn: TD_ARN(1) },
+      { kind: 'deregisterTaskDefinition', arn: TD_ARN(2) },
+    ]);
+  });
+
   it('gives each step a specific reason', () => {
     const reasons = planTeardown(busy(), ENV, NOW).map((step) => step.reason);
     expect(reasons.slice(0, 6)).toEqual([
@@ -111,6 +135,7 @@ describe('planTeardown', () => {
     const steps = planTeardown({ ...nothing(), service: { ...full.service!, status: 'DRAINING' } }, ENV, NOW);
     expect(steps).toEqual([
       {
+        kind: 'wait',
         stage: 'service',
         action: 'wait',
         resource: 'ECS service berth-demo',
@@ -160,6 +185,10 @@ describe('planTeardown', () => {
     expect(summary(observed)).toEqual([
       'load-balancer delete listener rule (priority 1234) on the shared listener',
     ]);
+    expect(planTeardown(observed, ENV, NOW)[0]).toMatchObject({
+      kind: 'deleteListenerRule',
+      ruleArn: 'arn:rule',
+    });
   });
 
   it('throws OwnershipConflictError for a foreign load balancer and plans nothing', () => {
