@@ -15,9 +15,9 @@ export type ActionHandler = (params: any, ctx: RequestContext) => unknown | Prom
 
 /** One emulated AWS service: how it is reached and the operations it answers. */
 export interface ServiceDefinition {
-  signingName: 'ecs' | 'elasticloadbalancing' | 'autoscaling' | 'ec2' | 'ssm' | 'dynamodb';
+  signingName: 'ecs' | 'elasticloadbalancing' | 'autoscaling' | 'ec2' | 'ssm' | 'logs' | 'dynamodb';
   protocol: 'json' | 'query' | 'ec2';
-  /** JSON protocol only: 'AmazonEC2ContainerServiceV20141113', 'AmazonSSM'. */
+  /** JSON protocol only: 'AmazonEC2ContainerServiceV20141113', 'AmazonSSM', 'Logs_20140328'. */
   jsonTargetPrefix?: string;
   jsonVersion?: '1.0' | '1.1';
   /** Query/EC2 protocols: the namespace of the response document. */

@@ -3,11 +3,11 @@ import { autoScalingService } from './autoscaling/handlers.ts';
 import { ec2Service } from './ec2/handlers.ts';
 import { ecsService } from './ecs/handlers.ts';
 import { elbv2Service } from './elbv2/handlers.ts';
+import { logsService } from './logs/handlers.ts';
 import { ssmService } from './ssm/handlers.ts';
 
 /**
  * Every emulated service (DynamoDB is served by the embedded dynalite, not listed here).
- * Engineer B adds ECS and ELBv2 here.
  */
 export const serviceFactories: readonly ServiceFactory[] = [
   ec2Service,
@@ -15,4 +15,5 @@ export const serviceFactories: readonly ServiceFactory[] = [
   ssmService,
   ecsService,
   elbv2Service,
+  logsService,
 ];

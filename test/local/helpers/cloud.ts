@@ -1,4 +1,5 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -14,6 +15,7 @@ export interface TestCloudClients {
   autoScaling: AutoScalingClient;
   ec2: EC2Client;
   ssm: SSMClient;
+  logs: CloudWatchLogsClient;
   dynamodb: DynamoDBClient;
 }
 
@@ -53,6 +55,7 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
     autoScaling: new AutoScalingClient(config),
     ec2: new EC2Client(config),
     ssm: new SSMClient(config),
+    logs: new CloudWatchLogsClient(config),
     dynamodb: new DynamoDBClient(config),
   };
   return {
