@@ -12,7 +12,7 @@ import type {
 } from '../services/ecs/backend.ts';
 import { asgNameOf, circuitBreakerThreshold } from '../services/ecs/backend.ts';
 import { type Elbv2Backend, elbv2Backend } from '../services/elbv2/backend.ts';
-import { startWorkload, workloadFaultFor } from './workload.ts';
+import { type ContainerLog, openContainerLog, startWorkload, workloadFaultFor } from './workload.ts';
 
 const EPHEMERAL_LOW = 32768;
 const EPHEMERAL_HIGH = 65535;
@@ -582,10 +582,22 @@ export class ServiceScheduler {
     if (task.desiredStatus !== 'RUNNING') return;
     task.pullStoppedAt = this.clock.now();
     const faults = this.ecs.cloud.faults.config.workload;
+    let logs: Map<string, ContainerLog>;
+    try {
+      logs = this.openLogs(task);
+    } catch (err) {
+      this.stopTask(task, (err as Error).message, 'TaskFailedToStart', { failed: true, immediate: true });
+      return;
+    }
     const crashing = task.containers.find((c) => workloadFaultFor(c.image, faults) === 'crash');
     if (crashing) {
       task.cancels.push(
         this.clock.timer(BASE_DELAYS.taskStart, () => {
+          const log = logs.get(crashing.name);
+          log?.write(
+            `${task.taskDefinition.family}:${task.taskDefinition.revision} (${crashing.image}) starting`,
+          );
+          log?.write(`fatal: ${crashing.image} failed during start-up; exiting with code 1`);
           crashing.exitCode = 1;
           crashing.reason = 'Essential container in task exited';
           this.stopTask(task, 'Essential container in task exited', 'EssentialContainerExited', {
@@ -597,7 +609,7 @@ export class ServiceScheduler {
       return;
     }
     try {
-      await this.startContainers(task);
+      await this.startContainers(task, logs);
     } catch (err) {
       if (task.desiredStatus === 'RUNNING')
         this.stopTask(task, `CannotStartContainerError: ${(err as Error).message}`, 'TaskFailedToStart', {
@@ -623,6 +635,16 @@ export class ServiceScheduler {
     );
   }
 
+  /** The `awslogs` stream of each container that has one (the agent creates them at start). */
+  private openLogs(task: Task): Map<string, ContainerLog> {
+    const out = new Map<string, ContainerLog>();
+    for (const def of task.taskDefinition.containerDefinitions) {
+      const log = openContainerLog(this.ecs.cloud, this.ecs.accountId, this.ecs.region, task.id, def);
+      if (log) out.set(def.name, log);
+    }
+    return out;
+  }
+
   private healthPathsFor(task: Task, containerName: string, containerPort: number): string[] {
     const paths = new Set<string>(['/health']);
     const service = task.serviceName
@@ -644,7 +666,7 @@ export class ServiceScheduler {
     return used;
   }
 
-  private async startContainers(task: Task): Promise<void> {
+  private async startContainers(task: Task, logs: Map<string, ContainerLog>): Promise<void> {
     const td = task.taskDefinition;
     const faults = this.ecs.cloud.faults.config.workload;
     const instance = task.containerInstanceArn
@@ -658,6 +680,8 @@ export class ServiceScheduler {
         const spec = {
           healthPaths: this.healthPathsFor(task, def.name, pm.containerPort),
           fault: workloadFaultFor(def.image, faults),
+          ...(logs.has(def.name) ? { log: logs.get(def.name) as ContainerLog } : {}),
+          containerPort: pm.containerPort,
           info: {
             ...(task.env === undefined ? {} : { env: task.env }),
             cluster: task.clusterName,

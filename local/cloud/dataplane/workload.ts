@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Cloud } from '../core/cloud.ts';
+import { ServiceError } from '../core/service-error.ts';
+import { LogsBackend } from '../services/logs/backend.ts';
 
 /** How a workload misbehaves, derived from its image (see {@link workloadFaultFor}). */
 export type WorkloadFault = 'none' | 'crash' | 'unhealthy' | 'http-500';
@@ -23,6 +26,79 @@ export interface WorkloadSpec {
   healthPaths: string[];
   fault: WorkloadFault;
   info: WorkloadInfo;
+  /** Where the container's output goes (its `awslogs` stream); nowhere when absent. */
+  log?: ContainerLog;
+  /** The port the container listens on (printed at start-up; default: the bound port). */
+  containerPort?: number;
+}
+
+/** One container's output: each line is written to its log stream with the current time. */
+export interface ContainerLog {
+  /** `awslogs` stream name: `<prefix>/<container>/<task id>`. */
+  readonly stream: string;
+  readonly group: string;
+  write(line: string): void;
+}
+
+/** A container definition as far as logging is concerned. */
+export interface LoggedContainer {
+  name: string;
+  image: string;
+  logConfiguration?: unknown;
+}
+
+/**
+ * Opens the `awslogs` stream of a container the way the ECS agent does when it starts it:
+ * the stream is `<awslogs-stream-prefix>/<container name>/<task id>` (without a prefix, the
+ * container id, here the task id) in the group `awslogs-group` of region `awslogs-region`. A
+ * missing group fails the container's start with the agent's message, unless
+ * `awslogs-create-group` is `true`. Returns undefined for containers without the `awslogs` driver.
+ *
+ * Source: Amazon ECS Developer Guide, "Using the awslogs log driver" (stream name format,
+ * `awslogs-create-group`) and "Stopped tasks errors" (`ResourceInitializationError: failed to
+ * validate logger args: … ResourceNotFoundException: The specified log group does not exist.`).
+ *
+ * @throws Error with the agent's message when the group is missing
+ */
+export function openContainerLog(
+  cloud: Cloud,
+  accountId: string,
+  taskRegion: string,
+  taskId: string,
+  container: LoggedContainer,
+): ContainerLog | undefined {
+  const config = container.logConfiguration as
+    | { logDriver?: unknown; options?: Record<string, unknown> }
+    | undefined;
+  if (config?.logDriver !== 'awslogs') return undefined;
+  const options = config.options ?? {};
+  const group = typeof options['awslogs-group'] === 'string' ? options['awslogs-group'] : '';
+  const region = typeof options['awslogs-region'] === 'string' ? options['awslogs-region'] : taskRegion;
+  const prefix = typeof options['awslogs-stream-prefix'] === 'string' ? options['awslogs-stream-prefix'] : '';
+  const stream = prefix ? `${prefix}/${container.name}/${taskId}` : taskId;
+  const logs = cloud.backend('logs', accountId, region, () => new LogsBackend(cloud, accountId, region));
+  try {
+    if (!logs.groups.has(group) && options['awslogs-create-group'] === 'true') logs.createGroup(group);
+    if (!logs.groups.get(group)?.streams.has(stream)) logs.createStream(group, stream);
+  } catch (err) {
+    const cause = err instanceof ServiceError ? `${err.code}: ${err.message}` : String(err);
+    throw new Error(
+      `ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: ${cause} : exit status 1`,
+    );
+  }
+  return {
+    stream,
+    group,
+    write(line) {
+      // The driver keeps writing while the group exists; lines to a deleted group are lost.
+      if (!logs.groups.get(group)?.streams.has(stream)) return;
+      try {
+        logs.putEvents(group, stream, [{ timestamp: cloud.clock.now().getTime(), message: line }]);
+      } catch {
+        // A rejected event is dropped, as the driver does.
+      }
+    },
+  };
 }
 
 /** A started workload HTTP server. */
@@ -56,6 +132,7 @@ export function workloadFaultFor(image: string, lists: WorkloadFaultLists = {}):
  */
 export function startWorkload(spec: WorkloadSpec): Promise<RunningWorkload> {
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = Date.now();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     req.resume();
     const isHealth = spec.healthPaths.includes(path);
@@ -83,6 +160,10 @@ export function startWorkload(spec: WorkloadSpec): Promise<RunningWorkload> {
       'x-berth-task': spec.info.taskId,
     });
     res.end(text);
+    const agent = req.headers['user-agent'];
+    spec.log?.write(
+      `${req.method ?? 'GET'} ${req.url ?? '/'} ${status} ${Date.now() - started}ms${agent ? ` "${agent}"` : ''}`,
+    );
   };
   const server: Server = createServer(handler);
   server.keepAliveTimeout = 1000;
@@ -91,10 +172,16 @@ export function startWorkload(spec: WorkloadSpec): Promise<RunningWorkload> {
     server.listen(spec.port, spec.host ?? '127.0.0.1', () => {
       server.off('error', reject);
       const port = (server.address() as AddressInfo).port;
+      spec.log?.write(
+        `${spec.info.family}:${spec.info.revision} (${spec.info.image}) listening on port ${spec.containerPort ?? port}`,
+      );
+      let closed = false;
       resolve({
         port,
         close: () =>
           new Promise<void>((done) => {
+            if (!closed) spec.log?.write('SIGTERM received: shutting down');
+            closed = true;
             server.close(() => done());
             server.closeAllConnections();
           }),

@@ -22,6 +22,11 @@ const EVENT_OVERHEAD = 26;
 /** GetLogEvents / FilterLogEvents answer at most 10,000 events (and 1 MB). */
 const MAX_PAGE_EVENTS = 10_000;
 const MAX_PAGE_BYTES = 1_048_576;
+/**
+ * Events kept per stream in memory; older ones are dropped first. A local simplification standing
+ * in for retention (health checks under the `instant` profile log many lines a second).
+ */
+export const MAX_STREAM_EVENTS = 20_000;
 
 export interface LogEvent {
   timestamp: number;
@@ -334,6 +339,8 @@ export class LogsBackend {
       });
       stream.lastIngestionTime = now;
     });
+    if (stream.events.length > MAX_STREAM_EVENTS)
+      stream.events.splice(0, stream.events.length - MAX_STREAM_EVENTS);
     return Object.keys(rejected).length > 0 ? { rejected } : {};
   }
 
