@@ -42,12 +42,19 @@ export function probeTarget(spec: EnvSpec, dnsName: string): { url: string; host
 /**
  * The URL people use: dedicated `http://<alb dns>/`; shared `http://<host><pathPrefix or />` (the
  * host the rule matches, reached through the shared ALB; the DNS name when the rule has no host).
+ * With `frontDoor` (`BERTH_PROBE_ENDPOINT`: where the load balancers really answer, e.g. the local
+ * cloud's `http://127.0.0.1:4566`) the URL carries that port, so following it works; on AWS the
+ * listener's port 80 is implied.
+ *
+ * @example userUrl(spec, 'berth-demo-alb-1.elb.localhost', 'http://127.0.0.1:4566') // 'http://berth-demo-alb-1.elb.localhost:4566/'
  */
-function userUrl(spec: EnvSpec, dnsName: string): string {
+export function userUrl(spec: EnvSpec, dnsName: string, frontDoor?: string): string {
+  const port = frontDoor === undefined ? '' : new URL(frontDoor).port;
+  const withPort = (host: string): string => (port === '' || port === '80' ? host : `${host}:${port}`);
   if (spec.loadBalancer.mode === 'shared') {
-    return `http://${spec.loadBalancer.host ?? dnsName}${spec.loadBalancer.pathPrefix ?? '/'}`;
+    return `http://${withPort(spec.loadBalancer.host ?? dnsName)}${spec.loadBalancer.pathPrefix ?? '/'}`;
   }
-  return dnsName ? `http://${dnsName}/` : '';
+  return dnsName ? `http://${withPort(dnsName)}/` : '';
 }
 
 /**
@@ -102,7 +109,7 @@ export function makeHandler(deps: VerifyDeps) {
       return {
         health: verdict.status,
         reason: verdict.reason,
-        url: userUrl(spec, dnsName),
+        url: userUrl(spec, dnsName, deps.config.probeEndpoint),
         ...(verdict.status === 'Unhealthy' ? { code: verdict.code } : {}),
       };
     });

@@ -209,8 +209,7 @@ async function run(platform: RunningPlatform): Promise<void> {
     console.log(`  URL ${cyan(url)}`);
 
     console.log(bold('\n2. a request through its load balancer'));
-    const hostPort = `${new URL(url).host}:${cloudPort}`;
-    console.log(dim(`  curl http://${hostPort}/hello`));
+    console.log(dim(`  curl ${new URL('/hello', url).href}`));
     const first = await throughAlb(cloudPort, url, '/hello');
     if (first.status !== 200) throw new DemoFailedError(`the load balancer answered ${first.status}`);
     console.log(`  ${first.status} ${JSON.stringify(first.body)}`);

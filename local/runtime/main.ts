@@ -1,7 +1,8 @@
 /**
  * `npm start`: runs the local platform (local cloud + Step Functions/Lambda emulator + HTTP API)
  * until Ctrl-C. Options: `--profile instant|fast|realistic`, `--factor N`, `--cloud-port`,
- * `--sfn-port`, `--api-port` (env `BERTH_PROFILE`, `BERTH_CLOUD_PORT`, `BERTH_SFN_PORT`, `BERTH_API_PORT`).
+ * `--sfn-port`, `--api-port`, `--dashboard-port` (env `BERTH_PROFILE`, `BERTH_CLOUD_PORT`, `BERTH_SFN_PORT`,
+ * `BERTH_API_PORT`, `BERTH_DASHBOARD_PORT`).
  */
 import './polyfills.ts';
 import { parseArgs } from 'node:util';
@@ -25,12 +26,13 @@ async function main(): Promise<void> {
       'cloud-port': { type: 'string' },
       'sfn-port': { type: 'string' },
       'api-port': { type: 'string' },
+      'dashboard-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     console.log(
-      'usage: npm start -- [--profile instant|fast|realistic] [--factor N] [--cloud-port 4566] [--sfn-port 4567] [--api-port 4568]',
+      'usage: npm start -- [--profile instant|fast|realistic] [--factor N] [--cloud-port 4566] [--sfn-port 4567] [--api-port 4568] [--dashboard-port 4569]',
     );
     return;
   }
@@ -53,11 +55,17 @@ async function main(): Promise<void> {
       ),
       sfn: port(values['sfn-port'] ?? process.env['BERTH_SFN_PORT'], DEFAULT_PORTS.sfn, '--sfn-port'),
       api: port(values['api-port'] ?? process.env['BERTH_API_PORT'], DEFAULT_PORTS.api, '--api-port'),
+      dashboard: port(
+        values['dashboard-port'] ?? process.env['BERTH_DASHBOARD_PORT'],
+        DEFAULT_PORTS.dashboard,
+        '--dashboard-port',
+      ),
     },
   });
   const { urls } = platform;
   const lines = [
     `Berth local platform (profile ${profile}) is running:`,
+    `  dashboard       ${urls.dashboard}   (open it in a browser)`,
     `  HTTP API        ${urls.api}`,
     `  Step Functions  ${urls.sfn}   (Lambda Invoke on the same port)`,
     `  local cloud     ${urls.cloud}   (ECS, ELBv2, Auto Scaling, EC2, SSM, DynamoDB; control at /_berth/state)`,
@@ -68,7 +76,7 @@ async function main(): Promise<void> {
     `  curl -s -X POST ${urls.api}/environments -H 'content-type: application/json' \\`,
     `       -d '{"name":"demo","image":"berth/hello:1","owner":"me","healthCheck":{"path":"/health"}}'`,
     `  curl -s ${urls.api}/environments/demo          # status, current step, url`,
-    `  curl -s http://<alb-dns-name from the url>:${platform.ports.cloud}/   # through the environment's load balancer`,
+    "  curl -s <the url from status>                  # through the environment's load balancer (the URL carries the local cloud's port)",
     `  curl -s ${urls.sfn}/_berth/executions          # running executions and their current state`,
     `  curl -s ${urls.cloud}/_berth/state`,
     `  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test /usr/bin/aws --region us-east-1 --endpoint-url ${urls.cloud} ecs list-clusters`,

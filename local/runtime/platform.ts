@@ -22,6 +22,7 @@ import {
   CreateLoadBalancerCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { localForwarder, type RunningDashboard, startDashboard } from '../../dashboard/server.ts';
 import type { FaultsPatch } from '../cloud/core/faults.ts';
 import { resolveTimeProfile, type TimeProfileName } from '../cloud/core/time-profile.ts';
 import { type RunningCloud, startCloud } from '../cloud/server.ts';
@@ -38,7 +39,7 @@ import { type RunningRuntimeServer, startRuntimeServer } from './runtime-server.
 import { StepFunctionsEmulator } from './step-functions.ts';
 
 /** Default ports of `npm start` (docs/architecture.md, "The local platform"). */
-export const DEFAULT_PORTS = Object.freeze({ cloud: 4566, sfn: 4567, api: 4568 });
+export const DEFAULT_PORTS = Object.freeze({ cloud: 4566, sfn: 4567, api: 4568, dashboard: 4569 });
 
 export const LIFECYCLE_MACHINE = 'berth-lifecycle';
 export const NIGHTLY_MACHINE = 'berth-nightly-teardown';
@@ -54,8 +55,11 @@ export interface PlatformOptions {
   profile?: TimeProfileName;
   /** Scales `realistic` (or overrides a profile's factor). */
   factor?: number;
-  /** Ports; 0 picks a free port. Defaults 4566 / 4567 / 4568. */
-  ports?: { cloud?: number; sfn?: number; api?: number };
+  /**
+   * Ports; 0 picks a free port. Defaults 4566 / 4567 / 4568. The dashboard starts only when its
+   * port is given (`npm start` gives 4569).
+   */
+  ports?: { cloud?: number; sfn?: number; api?: number; dashboard?: number };
   /** Slack signing secret injected into the slack handler's SecretPort. */
   slackSigningSecret?: string;
   /** Initial fault configuration of the local cloud. */
@@ -70,8 +74,8 @@ export interface PlatformOptions {
 
 /** A running platform. */
 export interface RunningPlatform {
-  urls: { cloud: string; sfn: string; lambda: string; api: string };
-  ports: { cloud: number; sfn: number; api: number };
+  urls: { cloud: string; sfn: string; lambda: string; api: string; dashboard?: string };
+  ports: { cloud: number; sfn: number; api: number; dashboard?: number };
   cloud: RunningCloud;
   sfn: StepFunctionsEmulator;
   handlers: HandlerRegistry;
@@ -356,9 +360,30 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       });
       stops.push(() => api.stop());
 
+      let dashboard: RunningDashboard | undefined;
+      if (options.ports?.dashboard !== undefined) {
+        dashboard = await startDashboard({
+          forward: localForwarder(api.url),
+          info: { api: api.url, consoleRegion: null },
+          port: options.ports.dashboard,
+        });
+        stops.push(() => dashboard!.stop());
+      }
+
       return {
-        urls: { cloud: cloud.url, sfn: runtime.url, lambda: runtime.url, api: api.url },
-        ports: { cloud: cloud.port, sfn: runtime.port, api: api.port },
+        urls: {
+          cloud: cloud.url,
+          sfn: runtime.url,
+          lambda: runtime.url,
+          api: api.url,
+          ...(dashboard ? { dashboard: dashboard.url } : {}),
+        },
+        ports: {
+          cloud: cloud.port,
+          sfn: runtime.port,
+          api: api.port,
+          ...(dashboard ? { dashboard: dashboard.port } : {}),
+        },
         cloud,
         sfn,
         handlers: registry,
