@@ -12,7 +12,8 @@ const STATUSES = [
   'failed',
   'deleted',
 ];
-const FINAL = new Set(['ready', 'failed', 'deleted']);
+
+import { collapseSteps, costText, duration, expiryText, mergeSteps } from './format.js';
 
 let config = { api: '', consoleRegion: null, pollMs: 2000 };
 let view;
@@ -28,7 +29,7 @@ function h(tag, attrs = {}, ...children) {
     else if (key === 'class') el.className = value;
     else el.setAttribute(key, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Number.POSITIVE_INFINITY)) {
     if (child === undefined || child === null || child === false) continue;
     el.append(child instanceof Node ? child : String(child));
   }
@@ -92,26 +93,6 @@ async function listAll(status) {
 
 const envPath = (name) => `/environments/${encodeURIComponent(name)}`;
 
-/** 1h 02m, 45s, 3d 4h. */
-function duration(ms) {
-  const s = Math.max(0, Math.round(ms / 1000));
-  const d = Math.floor(s / 86400);
-  const hr = Math.floor((s % 86400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  if (d > 0) return `${d}d ${hr}h`;
-  if (hr > 0) return `${hr}h ${String(m).padStart(2, '0')}m`;
-  if (m > 0) return `${m}m ${String(sec).padStart(2, '0')}s`;
-  return `${sec}s`;
-}
-
-function expiryText(expiresAt, keep) {
-  if (!expiresAt) return keep ? 'kept' : '—';
-  const left = Date.parse(expiresAt) - Date.now();
-  const text = left >= 0 ? `in ${duration(left)}` : `expired ${duration(-left)} ago`;
-  return keep ? `${text} (kept)` : text;
-}
-
 /** A countdown element, refreshed by the one-second ticker. */
 const countdown = (expiresAt, keep) =>
   h(
@@ -124,18 +105,6 @@ const countdown = (expiresAt, keep) =>
     },
     expiryText(expiresAt, keep),
   );
-
-/** Estimated cost per hour, when the API provides one (`cost` as a number or `{ perHour, currency }`). */
-function costText(env) {
-  const c = env.cost;
-  const value =
-    typeof c === 'number'
-      ? c
-      : (c?.perHour ?? c?.hourly ?? c?.estimatedPerHour ?? env.costPerHour ?? env.estimatedCostPerHour);
-  if (typeof value !== 'number' || !Number.isFinite(value)) return '—';
-  const currency = c?.currency ?? 'USD';
-  return `${currency === 'USD' ? '$' : `${currency} `}${value < 1 ? value.toFixed(3) : value.toFixed(2)}/h`;
-}
 
 const badge = (status) =>
   h('span', { class: `badge badge-${String(status).replace(/[^a-z-]/g, '')}` }, status);
@@ -174,24 +143,6 @@ function say(region, kind, text) {
 }
 
 // ---------------------------------------------------------------- steps and their timeline
-
-/**
- * Collapses consecutive repeats of a step (the verify loop polls `VerifyUp` every few seconds) into one
- * entry with a count, the first and last time, and the last status and detail.
- */
-function collapseSteps(steps) {
-  const out = [];
-  for (const step of steps) {
-    const last = out.at(-1);
-    if (last && last.step === step.step) {
-      last.count += 1;
-      last.status = step.status;
-      last.lastAt = step.at;
-      last.detail = step.detail;
-    } else out.push({ ...step, count: 1, firstAt: step.at, lastAt: step.at });
-  }
-  return out;
-}
 
 const stepState = (status) =>
   /fail|error|unhealthy/i.test(status)
@@ -298,7 +249,7 @@ function listView(main) {
           h(
             'td',
             { colspan: 7, class: 'empty' },
-            environments.length === 0
+            environments.length === 0 && !needle && !owner.value && !status.value
               ? 'No environments yet. Create one with “New environment”.'
               : 'No environment matches the filters.',
           ),
@@ -641,6 +592,7 @@ function detailView(main, name) {
   const resources = h('div', { id: 'resources' });
   const history = h('div', { id: 'history' });
   const operationTitle = h('h2', {}, 'Operation');
+  const seenSteps = new Map(); // operationId → steps seen while it ran
   let env;
 
   const extend = actionForm(
@@ -725,7 +677,12 @@ function detailView(main, name) {
         h('dd', {}, time(env.updatedAt)),
       ),
     );
-    const op = env.operations?.find((o) => o.operationId === running?.operationId) ?? env.operations?.[0];
+    const found = env.operations?.find((o) => o.operationId === running?.operationId) ?? env.operations?.[0];
+    const op = found && {
+      ...found,
+      steps: mergeSteps(seenSteps.get(found.operationId) ?? [], found.steps ?? []),
+    };
+    if (op) seenSteps.set(op.operationId, op.steps);
     operationTitle.textContent = op
       ? `${running ? 'Running' : 'Last'} operation: ${op.operation}`
       : 'Operation';
@@ -1002,6 +959,3 @@ async function boot() {
 }
 
 boot();
-
-// Exposed for tests and the console.
-window.berth = { collapseSteps, FINAL };
