@@ -8,10 +8,14 @@ export interface CliIo {
   readonly readLine: () => Promise<string | undefined>;
   /** Whether a person can answer prompts (stdin is a TTY). */
   readonly interactive: boolean;
+  /** Whether stdout is a terminal (progress lines may then update in place). Default false. */
+  readonly stdoutIsTerminal?: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => Date;
   readonly fetch?: typeof fetch;
+  /** Resolves when a long-running command (`berth dashboard`) should stop. Default: never (Ctrl-C exits). */
+  readonly untilInterrupted?: () => Promise<void>;
 }
 
 /** Options every command shares. */

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { isBerthError } from '../functions/core/errors.ts';
 import { createApiClient, DEFAULT_API_URL } from './api-client.ts';
+import { dashboard } from './commands/dashboard.ts';
 import { down } from './commands/down.ts';
 import { extend } from './commands/extend.ts';
 import { logs } from './commands/logs.ts';
@@ -27,6 +28,7 @@ export function processIo(): CliIo {
       return next.done ? undefined : next.value;
     },
     interactive: Boolean(process.stdin.isTTY),
+    stdoutIsTerminal: Boolean(process.stdout.isTTY),
     env: process.env,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => new Date(),
@@ -58,14 +60,18 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError();
 
-  const context = (): CommandContext => {
-    const globals = program.opts<GlobalOptions>();
-    const baseUrl = globals.api ?? io.env['BERTH_API_URL'] ?? DEFAULT_API_URL;
+  const apiBaseUrl = (): string => {
+    const baseUrl = program.opts<GlobalOptions>().api ?? io.env['BERTH_API_URL'] ?? DEFAULT_API_URL;
     try {
       new URL(baseUrl);
     } catch {
       throw new CliError(ExitCode.Usage, `--api must be a URL (got "${baseUrl}")`);
     }
+    return baseUrl;
+  };
+  const context = (): CommandContext => {
+    const globals = program.opts<GlobalOptions>();
+    const baseUrl = apiBaseUrl();
     const region = io.env['AWS_REGION'] ?? io.env['AWS_DEFAULT_REGION'];
     return {
       io,
@@ -152,6 +158,22 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     .description('operation history with steps')
     .argument('<name>')
     .action(action((ctx, name: string) => logs(ctx, name)));
+
+  program
+    .command('dashboard')
+    .description('serve the web dashboard on 127.0.0.1, forwarding to the API (signed with SigV4)')
+    .option('--port <n>', 'local port (0 = any free port)', '4569')
+    .action(async (options: { port?: string }) => {
+      code = await dashboard(
+        io,
+        {
+          baseUrl: apiBaseUrl(),
+          credentials: loadCredentials(),
+          region: io.env['AWS_REGION'] ?? io.env['AWS_DEFAULT_REGION'],
+        },
+        options,
+      );
+    });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

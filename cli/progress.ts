@@ -17,11 +17,63 @@ export const formatElapsed = (ms: number): string => {
 const symbol = (status: string): string =>
   status === 'failed' ? '✗' : status === 'ready' || status === 'deleted' ? '✓' : '•';
 
-/** One progress line of a step. */
-export const formatStep = (step: OperationView['steps'][number], startedAt: string): string => {
+/** One progress line of a step; `count` > 1 for a step collapsed from repeated polls (`VerifyUp ×13`). */
+export const formatStep = (step: OperationView['steps'][number], startedAt: string, count = 1): string => {
   const elapsed = formatElapsed(Date.parse(step.at) - Date.parse(startedAt));
-  return `  ${symbol(step.status)} ${step.step.padEnd(24)} ${step.status.padEnd(12)} +${elapsed}${step.detail ? `  ${step.detail}` : ''}`;
+  const name = count > 1 ? `${step.step} ×${count}` : step.step;
+  return `  ${symbol(step.status)} ${name.padEnd(24)} ${step.status.padEnd(12)} +${elapsed}${step.detail ? `  ${step.detail}` : ''}`;
 };
+
+/** Whether `next` continues a run of `previous`: the verify loop's polls, or a step repeating its status. */
+export const continuesRun = (
+  previous: { step: string; status: string },
+  next: { step: string; status: string },
+): boolean => previous.step === next.step && (/^Verify/.test(next.step) || previous.status === next.status);
+
+/** ANSI: cursor to the start of the previous line, and erase that line. */
+const REWRITE_PREVIOUS_LINE = '\x1b[1A\r\x1b[2K';
+
+/**
+ * Prints an operation's steps as they appear, collapsing repeats (the verify loop polls `VerifyUp`
+ * every few seconds) into one line with a count. On a terminal that line updates in place; in a log
+ * or pipe the first poll prints at once and, when the run of polls ends, one more line gives the
+ * count and the last status.
+ *
+ * @example
+ * const printer = new StepPrinter(io.stdout, op.startedAt, true);
+ * for (const step of op.steps) printer.add(step);
+ * printer.end();
+ */
+export class StepPrinter {
+  private run: { step: OperationView['steps'][number]; count: number } | undefined;
+
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly startedAt: string,
+    private readonly updateInPlace: boolean,
+  ) {}
+
+  add(step: OperationView['steps'][number]): void {
+    if (this.run !== undefined && continuesRun(this.run.step, step)) {
+      this.run = { step, count: this.run.count + 1 };
+      if (this.updateInPlace) this.write(`${REWRITE_PREVIOUS_LINE}${this.line()}\n`);
+      return;
+    }
+    this.end();
+    this.run = { step, count: 1 };
+    this.write(`${this.line()}\n`);
+  }
+
+  /** Closes the current run of repeats (in a log: prints its count). */
+  end(): void {
+    if (this.run !== undefined && this.run.count > 1 && !this.updateInPlace) this.write(`${this.line()}\n`);
+    this.run = undefined;
+  }
+
+  private line(): string {
+    return formatStep(this.run!.step, this.startedAt, this.run!.count);
+  }
+}
 
 /** The final line of an operation. */
 export const formatSummary = (env: EnvironmentView, op: OperationView, now: Date): string => {
@@ -52,6 +104,7 @@ export async function waitForOperation(
     ctx.io.now().getTime() + parseDuration(options.timeout ?? DEFAULT_WAIT_TIMEOUT, 'timeout') * 1000;
   let printed = 0;
   let polls = 0;
+  let printer: StepPrinter | undefined;
   if (!ctx.json)
     ctx.io.stdout(`${accepted.operation} of ${accepted.env}: operation ${accepted.operationId}\n`);
   for (;;) {
@@ -66,10 +119,12 @@ export async function waitForOperation(
     const op = env?.operations.find((o) => o.operationId === accepted.operationId);
     if (env !== undefined && op !== undefined) {
       if (!ctx.json) {
-        for (const step of op.steps.slice(printed)) ctx.io.stdout(`${formatStep(step, op.startedAt)}\n`);
+        printer ??= new StepPrinter(ctx.io.stdout, op.startedAt, ctx.io.stdoutIsTerminal ?? false);
+        for (const step of op.steps.slice(printed)) printer.add(step);
       }
       printed = op.steps.length;
       if (op.status !== 'running') {
+        printer?.end();
         if (ctx.json) printJson(ctx, { ...accepted, status: op.status, environment: env });
         else ctx.io.stdout(`${formatSummary(env, op, ctx.io.now())}\n`);
         return op.status === 'failed' ? ExitCode.OperationFailed : ExitCode.Ok;

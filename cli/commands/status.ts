@@ -2,7 +2,7 @@ import type { EnvironmentView } from '../api-client.ts';
 import type { CommandContext } from '../context.ts';
 import { printJson } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { formatStep } from '../progress.ts';
+import { StepPrinter } from '../progress.ts';
 
 /** The human description of one environment. */
 export const formatEnvironment = (env: EnvironmentView): string => {
@@ -41,18 +41,25 @@ export async function status(
   if (!ctx.json) ctx.io.stdout(`${formatEnvironment(env)}\n`);
   if (!options.watch) return ExitCode.Ok;
   const printed = new Map<string, number>();
+  const printers = new Map<string, StepPrinter>();
   for (const op of env.operations) printed.set(op.operationId, op.steps.length);
   while (env.currentOperation) {
     await ctx.io.sleep(ctx.pollMs);
     env = await ctx.api.describe(name);
     for (const op of env.operations) {
       const seen = printed.get(op.operationId) ?? 0;
-      for (const step of op.steps.slice(seen)) {
-        if (!ctx.json) ctx.io.stdout(`${formatStep(step, op.startedAt)}\n`);
+      if (!ctx.json && op.steps.length > seen) {
+        let printer = printers.get(op.operationId);
+        if (printer === undefined) {
+          printer = new StepPrinter(ctx.io.stdout, op.startedAt, ctx.io.stdoutIsTerminal ?? false);
+          printers.set(op.operationId, printer);
+        }
+        for (const step of op.steps.slice(seen)) printer.add(step);
       }
-      printed.set(op.operationId, op.steps.length);
+      printed.set(op.operationId, Math.max(seen, op.steps.length));
     }
   }
+  for (const printer of printers.values()) printer.end();
   if (ctx.json) printJson(ctx, env);
   else ctx.io.stdout(`${env.name}: ${env.status}\n`);
   return ExitCode.Ok;

@@ -140,11 +140,9 @@ describe('dashboard in Chromium', () => {
     await expect
       .poll(() => page.locator('#extend-message').textContent(), POLL)
       .toMatch(/^extend of demo accepted: operation /);
-    await page.waitForFunction(
-      (old) => Date.parse(document.querySelector('#expires time')?.getAttribute('datetime') ?? '') > old,
-      before,
-      { timeout: 30_000 },
-    );
+    await expect
+      .poll(async () => Date.parse((await expiry.getAttribute('datetime')) ?? ''), POLL)
+      .toBeGreaterThan(before);
     const after = Date.parse((await expiry.getAttribute('datetime')) ?? '');
     expect(after - before).toBe(48 * 3600 * 1000);
     await expect.poll(() => expiry.textContent(), POLL).toMatch(/^in 2d 2[23]h$/);
