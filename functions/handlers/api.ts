@@ -3,6 +3,7 @@ import { lambdaClient } from '../adapters/aws/clients.ts';
 import { AwsLambdaAdapter } from '../adapters/lambda.ts';
 import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
+import { environmentResources } from '../core/environment-resources.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { loadConfig } from './config.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
@@ -229,6 +230,17 @@ const withProgress = <T extends { steps: readonly OperationStep[] }>(
   return { ...view, steps };
 };
 
+/** The AWS resources Berth creates for the environment's spec, by name (none once it is deleted). */
+const resourcesOf = (record: EnvironmentRecord) => {
+  const spec = record.spec as { launchType?: unknown; loadBalancer?: { mode?: unknown } } | undefined;
+  if (record.status === 'deleted' || spec === undefined || spec === null || typeof spec !== 'object')
+    return [];
+  return environmentResources(record.name, {
+    ...(typeof spec.launchType === 'string' ? { launchType: spec.launchType } : {}),
+    ...(typeof spec.loadBalancer?.mode === 'string' ? { loadBalancerMode: spec.loadBalancer.mode } : {}),
+  });
+};
+
 const operationView = (op: OperationRecord) => ({
   operationId: op.operationId,
   operation: op.operation,
@@ -308,6 +320,7 @@ const routes: Record<RouteName, RouteHandler> = {
       createdAt: record.createdAt ?? null,
       updatedAt: record.updatedAt ?? null,
       lastFailure: record.lastFailure ?? null,
+      resources: resourcesOf(record),
       operations: operations
         .slice(0, RECENT_OPERATIONS)
         .map((op) => withProgress(operationView(op), op.operationId === running ? progress : [])),
