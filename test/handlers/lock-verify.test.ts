@@ -182,7 +182,8 @@ describe('verify handler', () => {
     expect(result).toEqual({
       health: 'Healthy',
       reason: `1 of 1 targets healthy; HTTP 200 from http://${dns}:80/`,
-      url: `http://${dns}/`,
+      // The URL people follow carries the port the load balancers answer on (the probe endpoint's).
+      url: `http://${dns}:4566/`,
     });
   });
 
