@@ -66,7 +66,8 @@ describe('shared load-balancer mode through the HTTP API', () => {
     expect(described.body).toMatchObject({
       name: 'tidal',
       status: 'ready',
-      url: 'http://tidal.berth.internal/',
+      // The port the local cloud's load balancers answer on (the shared ALB needs x-berth-load-balancer locally).
+      url: `http://tidal.berth.internal:${e2e.platform.ports.cloud}/`,
     });
   });
 
