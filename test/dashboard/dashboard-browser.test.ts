@@ -90,9 +90,9 @@ describe('dashboard in Chromium', () => {
       .poll(() => page.locator('[data-step="VerifyUp"] .count').textContent(), POLL)
       .toMatch(/^× \d+ polls$/);
     // Its AWS resources by name; locally there is no AWS console to link to.
-    await expect.poll(() => page.locator('.resources li').allTextContents(), POLL).toEqual(
-      expect.arrayContaining(['target group berth-demo-tg', 'ECS service berth-demo']),
-    );
+    await expect
+      .poll(() => page.locator('.resources li').allTextContents(), POLL)
+      .toEqual(expect.arrayContaining(['target group berth-demo-tg', 'ECS service berth-demo']));
     await expect(page.locator('.resources a').count()).resolves.toBe(0);
     await page.screenshot({ path: artifact('environment-ready.png'), fullPage: true });
   });
