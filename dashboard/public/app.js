@@ -266,7 +266,9 @@ function listView(main) {
               'span',
               {},
               `${current.operation} running`,
-              current.step ? h('span', { class: 'muted' }, ` · ${current.step}`) : null,
+              current.step && current.step !== current.operation
+                ? h('span', { class: 'muted' }, ` · ${current.step}`)
+                : null,
             )
           : last
             ? h(
@@ -593,6 +595,9 @@ function detailView(main, name) {
   const history = h('div', { id: 'history' });
   const operationTitle = h('h2', {}, 'Operation');
   const seenSteps = new Map(); // operationId → steps seen while it ran
+  // Announces status changes to screen readers (the timeline itself is not a live region: it redraws often).
+  const announce = h('p', { class: 'visually-hidden', role: 'status', id: 'status-announcement' });
+  let announced;
   let env;
 
   const extend = actionForm(
@@ -647,6 +652,9 @@ function detailView(main, name) {
 
   const render = () => {
     const running = env.currentOperation;
+    if (announced !== undefined && announced !== env.status)
+      announce.textContent = `${name} is ${env.status}`;
+    announced = env.status;
     document.getElementById('env-status')?.replaceChildren(badge(env.status));
     summary.replaceChildren(
       h(
@@ -748,14 +756,19 @@ function detailView(main, name) {
     h('p', { class: 'crumbs' }, h('a', { href: '#/' }, '← Environments')),
     heading,
     error,
+    announce,
     h(
       'div',
       { class: 'grid' },
-      h('section', { 'aria-labelledby': 'h-summary' }, h('h2', { id: 'h-summary' }, 'Overview'), summary),
+      h(
+        'div',
+        {},
+        h('section', { 'aria-labelledby': 'h-summary' }, h('h2', { id: 'h-summary' }, 'Overview'), summary),
+        h('section', { class: 'op-section' }, operationTitle, operation),
+        failure,
+      ),
       h('section', { 'aria-label': 'Actions', class: 'actions' }, extend, scale, redeploy, down),
     ),
-    h('section', { 'aria-live': 'polite', class: 'op-section' }, operationTitle, operation),
-    failure,
     h('section', {}, h('h2', {}, 'History'), history),
     h(
       'div',
