@@ -9,7 +9,7 @@ export function hex(n: number): string {
 
 /** A resource id in AWS's 17-hex format: `sg-0123…`, `i-…`, `lt-…`. */
 export function resourceId(
-  prefix: 'sg' | 'i' | 'lt' | 'subnet' | 'vpc' | 'eni' | 'ami' | 'igw' | 'rtb' | 'sgr' | 'acl',
+  prefix: 'sg' | 'i' | 'lt' | 'subnet' | 'vpc' | 'eni' | 'ami' | 'igw' | 'rtb' | 'rtbassoc' | 'sgr' | 'acl',
 ): string {
   return `${prefix}-${hex(17)}`;
 }

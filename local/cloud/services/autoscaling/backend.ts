@@ -196,6 +196,17 @@ export class AutoScalingBackend {
         `You must use a valid fully-formed launch template. The specified launch template version ${version} does not exist.`,
       );
     }
+    // Auto Scaling validates the template's image against its instance type up front (the check
+    // RunInstances makes): "You must use a valid fully-formed launch template. The architecture
+    // 'arm64' of the specified instance type does not match …" (ValidationError).
+    const data = this.#ec2.resolveVersion(lt, version)?.data ?? {};
+    const refused = this.#ec2.launchRefusal(String(data.ImageId ?? ''), String(data.InstanceType ?? ''));
+    if (data.ImageId !== undefined && data.InstanceType !== undefined && refused) {
+      throw new ServiceError(
+        'ValidationError',
+        `You must use a valid fully-formed launch template. ${refused}`,
+      );
+    }
     return { id: lt.launchTemplateId, name: lt.launchTemplateName, version };
   }
 
@@ -556,6 +567,13 @@ export class AutoScalingBackend {
       );
       const message = `We currently do not have sufficient ${instanceType} capacity in the Availability Zone you requested (${subnet.availabilityZone}). Our system will be working on provisioning additional capacity. You can currently get ${instanceType} capacity by not specifying an Availability Zone in your request or choosing ${others.join(', ') || subnet.availabilityZone}. Launching EC2 instance failed.`;
       this.#failLaunch(group, cause, message);
+      return false;
+    }
+    // RunInstances refusing the image (e.g. another architecture after a template change): the
+    // scaling activity fails with EC2's message, and the group retries with back-off.
+    const refused = ec2.launchRefusal(String(data.ImageId ?? ''), instanceType);
+    if (refused) {
+      this.#failLaunch(group, cause, `${refused} Launching EC2 instance failed.`);
       return false;
     }
     const sgIds =

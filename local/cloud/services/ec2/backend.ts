@@ -2,23 +2,10 @@ import type { Cloud, InstanceRunningEvent } from '../../core/cloud.ts';
 import { hex, privateIp, resourceId } from '../../core/ids.ts';
 import { ServiceError } from '../../core/service-error.ts';
 import { BASE_DELAYS } from '../../core/time-profile.ts';
+import { type Architecture, ecsOptimizedImages, type Image, instanceTypeArchitecture } from './images.ts';
+import { type Subnet, type Vpc, VpcNetwork } from './vpc.ts';
 
-export interface Vpc {
-  vpcId: string;
-  cidrBlock: string;
-  isDefault: boolean;
-  state: 'available';
-}
-
-export interface Subnet {
-  subnetId: string;
-  vpcId: string;
-  cidrBlock: string;
-  availabilityZone: string;
-  availabilityZoneId: string;
-  mapPublicIpOnLaunch: boolean;
-  defaultForAz: boolean;
-}
+export type { InternetGateway, Route, RouteTable, RouteTableAssociation, Subnet, Vpc } from './vpc.ts';
 
 /** One flattened security group rule (one protocol/port range and one peer). */
 export interface SgRule {
@@ -70,6 +57,8 @@ export interface Instance {
   state: InstanceStateName;
   launchTime: Date;
   privateIpAddress: string;
+  /** Set when launched into a subnet that maps public addresses on launch. */
+  publicIpAddress?: string;
   subnetId: string;
   vpcId: string;
   availabilityZone: string;
@@ -112,6 +101,12 @@ export const INSTANCE_TYPES: Record<string, { cpu: number; memoryMiB: number }> 
   't4g.micro': { cpu: 2, memoryMiB: 1024 },
   't4g.small': { cpu: 2, memoryMiB: 2048 },
   't4g.medium': { cpu: 2, memoryMiB: 4096 },
+  't4g.large': { cpu: 2, memoryMiB: 8192 },
+  't4g.xlarge': { cpu: 4, memoryMiB: 16384 },
+  'm6g.large': { cpu: 2, memoryMiB: 8192 },
+  'm7g.large': { cpu: 2, memoryMiB: 8192 },
+  'c6g.large': { cpu: 2, memoryMiB: 4096 },
+  'c7g.large': { cpu: 2, memoryMiB: 4096 },
   'm5.large': { cpu: 2, memoryMiB: 8192 },
   'm5.xlarge': { cpu: 4, memoryMiB: 16384 },
   'm6i.large': { cpu: 2, memoryMiB: 8192 },
@@ -147,53 +142,104 @@ export class Ec2Backend {
   readonly cloud: Cloud;
   readonly accountId: string;
   readonly region: string;
-  readonly vpcs = new Map<string, Vpc>();
-  readonly subnets = new Map<string, Subnet>();
+  /** VPCs, subnets, internet gateways and route tables (`vpc.ts`). */
+  readonly network: VpcNetwork;
   readonly securityGroups = new Map<string, SecurityGroup>();
   readonly launchTemplates = new Map<string, LaunchTemplate>();
   readonly instances = new Map<string, Instance>();
+  /** The public images this region offers (the ECS-optimized AMIs, both architectures). */
+  readonly images: readonly Image[];
   /** Tags per resource id. */
   readonly tags = new Map<string, Map<string, string>>();
   readonly #holders = new Map<string, Set<string>>();
+  readonly #subnetHolders = new Map<string, Set<string>>();
   readonly defaultVpcId: string;
 
   constructor(cloud: Cloud, accountId: string, region: string) {
     this.cloud = cloud;
     this.accountId = accountId;
     this.region = region;
-    this.defaultVpcId = resourceId('vpc');
-    this.vpcs.set(this.defaultVpcId, {
-      vpcId: this.defaultVpcId,
-      cidrBlock: '10.0.0.0/16',
-      isDefault: true,
-      state: 'available',
+    this.images = ecsOptimizedImages(region);
+    this.network = new VpcNetwork(region, {
+      setTags: (id, tags) => this.setTags(id, tags),
+      dropTags: (id) => this.tags.delete(id),
+      createDefaultSecurityGroup: (vpcId) => {
+        const sg = this.#newGroup('default', `default VPC security group`, vpcId);
+        sg.ingress.push({ ipProtocol: '-1', groupId: sg.groupId, ruleId: resourceId('sgr') });
+        return sg.groupId;
+      },
+      deleteDefaultSecurityGroup: (vpcId) => {
+        for (const sg of [...this.securityGroups.values()]) {
+          if (sg.vpcId === vpcId && sg.groupName === 'default') {
+            this.securityGroups.delete(sg.groupId);
+            this.tags.delete(sg.groupId);
+          }
+        }
+      },
+      dependentsOfVpc: (vpcId) => [
+        ...[...this.securityGroups.values()]
+          .filter((sg) => sg.vpcId === vpcId && sg.groupName !== 'default')
+          .map((sg) => sg.groupId),
+        ...[...this.instances.values()]
+          .filter((i) => i.vpcId === vpcId && i.state !== 'terminated')
+          .map((i) => i.instanceId),
+      ],
+      dependentsOfSubnet: (subnetId) => [
+        ...[...this.instances.values()]
+          .filter((i) => i.subnetId === subnetId && i.state !== 'terminated')
+          .map((i) => i.instanceId),
+        ...(this.#subnetHolders.get(subnetId) ?? []),
+      ],
+      publicAddressesIn: (vpcId) =>
+        [...this.instances.values()]
+          .filter((i) => i.vpcId === vpcId && i.state !== 'terminated' && i.publicIpAddress)
+          .map((i) => i.publicIpAddress as string),
     });
-    this.setTags(this.defaultVpcId, { Name: 'berth-local' });
+    this.defaultVpcId = this.#createDefaultNetwork();
+  }
+
+  /**
+   * The account's default VPC. Decision (docs/local-cloud-coverage.md, "Default VPC"): every
+   * account and region starts with one VPC flagged `isDefault`, shaped like the network Berth's
+   * stack builds (public and private subnets in two zones, an internet gateway routing the public
+   * ones) rather than AWS's 172.31.0.0/16 with one public /20 per zone, because the local
+   * platform deploys Berth into it. A flow that builds its own VPC (the blog's, through the CLI)
+   * works beside it.
+   */
+  #createDefaultNetwork(): string {
+    const net = this.network;
+    const vpc = net.createVpc({ cidrBlock: '10.0.0.0/16', tags: { Name: 'berth-local' }, isDefault: true });
+    const igw = net.createInternetGateway({ Name: 'berth-local' });
+    net.attachInternetGateway(igw, vpc.vpcId);
+    const publicTable = net.createRouteTable(vpc.vpcId, { Name: 'berth-local-public' });
+    net.createRoute(publicTable, '0.0.0.0/0', igw.internetGatewayId);
     const layout: Array<[string, string, string, boolean]> = [
       ['public-a', 'a', '10.0.0.0/24', true],
       ['public-b', 'b', '10.0.1.0/24', true],
       ['private-a', 'a', '10.0.2.0/24', false],
       ['private-b', 'b', '10.0.3.0/24', false],
     ];
-    const regionCode = region.replace(/-/g, '').replace(/(north|south|east|west|central)/g, (m) => m[0] ?? m);
     for (const [name, az, cidr, isPublic] of layout) {
-      const subnetId = resourceId('subnet');
-      this.subnets.set(subnetId, {
-        subnetId,
-        vpcId: this.defaultVpcId,
+      const subnet = net.createSubnet({
+        vpcId: vpc.vpcId,
         cidrBlock: cidr,
-        availabilityZone: `${region}${az}`,
-        availabilityZoneId: `${regionCode.slice(0, 3)}${regionCode.slice(-2)}-az${az === 'a' ? 1 : 2}`,
+        availabilityZone: `${this.region}${az}`,
         mapPublicIpOnLaunch: isPublic,
-        defaultForAz: false,
+        tags: { Name: `berth-local-${name}`, 'berth:subnet-type': isPublic ? 'public' : 'private' },
       });
-      this.setTags(subnetId, {
-        Name: `berth-local-${name}`,
-        'berth:subnet-type': isPublic ? 'public' : 'private',
-      });
+      if (isPublic) net.associateRouteTable(publicTable, subnet.subnetId);
     }
-    const defaultSg = this.#newGroup('default', 'default VPC security group', this.defaultVpcId);
-    defaultSg.ingress.push({ ipProtocol: '-1', groupId: defaultSg.groupId, ruleId: resourceId('sgr') });
+    return vpc.vpcId;
+  }
+
+  /** VPCs by id (the default VPC and any created through CreateVpc). */
+  get vpcs(): Map<string, Vpc> {
+    return this.network.vpcs;
+  }
+
+  /** Subnets by id. */
+  get subnets(): Map<string, Subnet> {
+    return this.network.subnets;
   }
 
   // ---------- lookups used by other services ----------
@@ -230,6 +276,26 @@ export class Ec2Backend {
     if (set && set.size === 0) this.#holders.delete(sgId);
   }
 
+  /**
+   * Marks `subnetId` as used by `holder` (a load balancer ARN, an ENI id): DeleteSubnet answers
+   * DependencyViolation until {@link releaseSubnet}.
+   */
+  holdSubnet(subnetId: string, holder: string): void {
+    let set = this.#subnetHolders.get(subnetId);
+    if (!set) {
+      set = new Set();
+      this.#subnetHolders.set(subnetId, set);
+    }
+    set.add(holder);
+  }
+
+  /** Releases a hold taken with {@link holdSubnet}. */
+  releaseSubnet(subnetId: string, holder: string): void {
+    const set = this.#subnetHolders.get(subnetId);
+    set?.delete(holder);
+    if (set && set.size === 0) this.#subnetHolders.delete(subnetId);
+  }
+
   /** The holders of a security group (ALBs, ENIs, instances). */
   holdersOf(sgId: string): string[] {
     return [...(this.#holders.get(sgId) ?? [])];
@@ -264,10 +330,12 @@ export class Ec2Backend {
     return (
       this.vpcs.has(id) ||
       this.subnets.has(id) ||
+      this.network.internetGateways.has(id) ||
+      this.network.routeTables.has(id) ||
       this.securityGroups.has(id) ||
       this.launchTemplates.has(id) ||
       this.instances.has(id) ||
-      /^ami-[0-9a-f]+$/.test(id)
+      this.images.some((img) => img.imageId === id)
     );
   }
 
@@ -492,6 +560,49 @@ export class Ec2Backend {
 
   // ---------- instances ----------
 
+  // ---------- images ----------
+
+  /** The architecture of an AMI this region knows; undefined for any other id. */
+  imageArchitecture(imageId: string): Architecture | undefined {
+    return this.images.find((img) => img.imageId === imageId)?.architecture;
+  }
+
+  /**
+   * The image checks RunInstances makes (and Auto Scaling's launch-template validation repeats):
+   * a malformed id is `InvalidAMIID.Malformed`; an ECS-optimized AMI whose architecture differs
+   * from the instance type's is `InvalidParameterValue` with AWS's text ("The architecture
+   * 'arm64' of the specified instance type does not match the architecture 'x86_64' of the
+   * specified AMI. …", as RunInstances answers it — see e.g. aws/aws-parallelcluster#3795,
+   * aws/eks-anywhere-build-tooling#2158). Other well-formed AMI ids are taken as private images
+   * of the instance type's architecture (the local cloud does not model AMI registration).
+   */
+  checkImageForInstanceType(imageId: string, instanceType: string): void {
+    if (!/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(imageId)) {
+      throw new ServiceError('InvalidAMIID.Malformed', `Invalid id: "${imageId}" (expecting "ami-...")`);
+    }
+    const imageArch = this.imageArchitecture(imageId);
+    const typeArch = instanceTypeArchitecture(instanceType);
+    if (imageArch !== undefined && imageArch !== typeArch) {
+      throw new ServiceError(
+        'InvalidParameterValue',
+        `The architecture '${typeArch}' of the specified instance type does not match the architecture '${imageArch}' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again. You can use 'describe-instance-types' or 'describe-images' to discover the architecture of the instance type or AMI.`,
+      );
+    }
+  }
+
+  /** The message RunInstances would refuse this image and type with, or undefined. */
+  launchRefusal(imageId: string, instanceType: string): string | undefined {
+    try {
+      this.checkImageForInstanceType(imageId, instanceType);
+      return undefined;
+    } catch (err) {
+      if (err instanceof ServiceError) return err.message;
+      throw err;
+    }
+  }
+
+  // ---------- instances ----------
+
   /** The instance, or InvalidInstanceID.NotFound. */
   requireInstance(id: string): Instance {
     if (!/^i-[0-9a-f]+$/.test(id)) {
@@ -510,6 +621,7 @@ export class Ec2Backend {
     const subnet = this.subnets.get(input.subnetId);
     if (!subnet)
       throw new ServiceError('InvalidSubnetID.NotFound', `The subnet ID '${input.subnetId}' does not exist`);
+    this.checkImageForInstanceType(input.imageId, input.instanceType);
     const instance: Instance = {
       instanceId: resourceId('i'),
       imageId: input.imageId,
@@ -526,6 +638,7 @@ export class Ec2Backend {
     };
     if (input.launchTemplate) instance.launchTemplate = input.launchTemplate;
     if (input.autoScalingGroupName) instance.autoScalingGroupName = input.autoScalingGroupName;
+    if (subnet.mapPublicIpOnLaunch) instance.publicIpAddress = publicIp();
     this.instances.set(instance.instanceId, instance);
     this.setTags(instance.instanceId, input.tags);
     this.cloud.clock.timer(BASE_DELAYS.instanceBoot, () => {
@@ -617,6 +730,12 @@ export class Ec2Backend {
       })),
     };
   }
+}
+
+/** A public IPv4 address from a documentation-free range, for instances that map one at launch. */
+function publicIp(): string {
+  const b = Number.parseInt(hex(6), 16);
+  return `3.${(b >> 16) & 255}.${(b >> 8) & 255}.${Math.max(1, b & 255)}`;
 }
 
 function sameRule(a: SgRule, b: SgRule): boolean {

@@ -12,6 +12,7 @@ import type {
 } from './backend.ts';
 import { instanceStateCode } from './backend.ts';
 import { applyFilters, paginate, readFilters } from './filters.ts';
+import { instanceTypeArchitecture } from './images.ts';
 
 const ec2Of = (ctx: RequestContext): Ec2Backend => ctx.cloud.ec2(ctx.accountId, ctx.region);
 
@@ -336,7 +337,8 @@ function renderInstance(ec2: Ec2Backend, i: Instance): unknown {
     subnetId: running ? i.subnetId : undefined,
     vpcId: running ? i.vpcId : undefined,
     privateIpAddress: running ? i.privateIpAddress : undefined,
-    architecture: i.instanceType.includes('g.') ? 'arm64' : 'x86_64',
+    ipAddress: running ? i.publicIpAddress : undefined,
+    architecture: instanceTypeArchitecture(i.instanceType),
     rootDeviceType: 'ebs',
     rootDeviceName: '/dev/xvda',
     groupSet: groups,

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Cloud } from '../../core/cloud.ts';
 import { ServiceError } from '../../core/service-error.ts';
+import { ecsOptimizedImages } from '../ec2/images.ts';
 
 export interface Parameter {
   name: string;
@@ -14,37 +14,25 @@ export interface Parameter {
   public: boolean;
 }
 
-/** A stable fake AMI id per region and image family (`ami-` + 17 hex). */
-export function fakeAmiId(region: string, family: string): string {
-  return `ami-${createHash('sha256').update(`${region}/${family}`).digest('hex').slice(0, 17)}`;
-}
-
-/** The public ECS-optimized AMI parameters (AL2023 and AL2, x86_64 and arm64). */
+/** The public ECS-optimized AMI parameters (AL2023 and AL2, x86_64 and arm64), from EC2's image catalog. */
 function publicParameters(region: string, now: Date): Parameter[] {
   const out: Parameter[] = [];
-  const families: Array<[string, string]> = [
-    ['amazon-linux-2023', 'al2023-ami-ecs-hvm-2023.0.20261101-kernel-6.1-x86_64'],
-    ['amazon-linux-2023/arm64', 'al2023-ami-ecs-hvm-2023.0.20261101-kernel-6.1-arm64'],
-    ['amazon-linux-2', 'amzn2-ami-ecs-hvm-2.0.20261101-x86_64-ebs'],
-    ['amazon-linux-2/arm64', 'amzn2-ami-ecs-hvm-2.0.20261101-arm64-ebs'],
-  ];
-  for (const [family, imageName] of families) {
-    const base = `/aws/service/ecs/optimized-ami/${family}/recommended`;
-    const imageId = fakeAmiId(region, family);
+  for (const image of ecsOptimizedImages(region)) {
+    const base = `/aws/service/ecs/optimized-ami/${image.family}/recommended`;
     const common = { type: 'String' as const, version: 1, lastModifiedDate: now, public: true };
-    out.push({ ...common, name: `${base}/image_id`, value: imageId, dataType: 'aws:ec2:image' });
-    out.push({ ...common, name: `${base}/image_name`, value: imageName, dataType: 'text' });
+    out.push({ ...common, name: `${base}/image_id`, value: image.imageId, dataType: 'aws:ec2:image' });
+    out.push({ ...common, name: `${base}/image_name`, value: image.name, dataType: 'text' });
     out.push({
       ...common,
       name: base,
       value: JSON.stringify({
         ecs_agent_version: '1.90.0',
         ecs_runtime_version: 'Docker version 25.0.8',
-        image_id: imageId,
-        image_name: imageName,
-        os: family.startsWith('amazon-linux-2023') ? 'Amazon Linux 2023' : 'Amazon Linux 2',
+        image_id: image.imageId,
+        image_name: image.name,
+        os: image.os,
         schema_version: 1,
-        source_image_name: imageName,
+        source_image_name: image.name,
       }),
       dataType: 'text',
     });
