@@ -325,6 +325,58 @@ export class Ec2Backend {
     if (value === undefined || m.get(key) === value) m.delete(key);
   }
 
+  /**
+   * CreateTags: every resource must exist (each type's not-found error) and stay within 50 tags
+   * (`TagLimitExceeded`); nothing is tagged unless all pass.
+   */
+  tagResources(ids: string[], tags: Record<string, string>): void {
+    for (const [key, value] of Object.entries(tags)) validateTag(key, value);
+    for (const id of ids) {
+      this.requireTaggable(id);
+      if (Object.keys({ ...this.tagsOf(id), ...tags }).length > 50) {
+        throw new ServiceError(
+          'TagLimitExceeded',
+          'The maximum number of Tags for a resource has been reached.',
+        );
+      }
+    }
+    for (const id of ids) this.setTags(id, tags);
+  }
+
+  /** Nothing when `id` names a taggable resource that exists; else its type's not-found error. */
+  requireTaggable(id: string): void {
+    if (this.resourceExists(id)) return;
+    switch (resourceTypeOf(id)) {
+      case 'security-group':
+        this.requireGroup(id);
+        return;
+      case 'instance':
+        this.requireInstance(id);
+        return;
+      case 'launch-template':
+        throw new ServiceError(
+          'InvalidLaunchTemplateId.NotFound',
+          `The specified launch template, with template ID ${id}, does not exist.`,
+        );
+      case 'vpc':
+        this.network.requireVpc(id);
+        return;
+      case 'subnet':
+        this.network.requireSubnet(id);
+        return;
+      case 'internet-gateway':
+        this.network.requireInternetGateway(id);
+        return;
+      case 'route-table':
+        this.network.requireRouteTable(id);
+        return;
+      case 'image':
+        throw new ServiceError('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
+      default:
+        throw new ServiceError('InvalidID', `The ID '${id}' is not valid`);
+    }
+  }
+
   /** True when a resource with this id exists (for tagging). */
   resourceExists(id: string): boolean {
     return (
@@ -552,6 +604,40 @@ export class Ec2Backend {
     return lt;
   }
 
+  /**
+   * CreateLaunchTemplateVersion: version latest + 1; with a source version, the new data
+   * overrides the source's top-level fields (as AWS merges them).
+   */
+  createLaunchTemplateVersion(
+    lt: LaunchTemplate,
+    data: Record<string, any>,
+    description: string | undefined,
+    sourceVersion: string | undefined,
+  ): LaunchTemplateVersion {
+    let base: Record<string, any> = {};
+    if (sourceVersion !== undefined) {
+      const source = this.resolveVersion(lt, sourceVersion);
+      if (!source) {
+        throw new ServiceError(
+          'InvalidLaunchTemplateId.VersionNotFound',
+          `Could not find launch template version ${sourceVersion} for launch template ${lt.launchTemplateId}.`,
+        );
+      }
+      base = source.data;
+    }
+    const merged = { ...base, ...data };
+    validateLaunchTemplateData(this, merged);
+    const version: LaunchTemplateVersion = {
+      versionNumber: lt.latestVersionNumber + 1,
+      createTime: this.cloud.clock.now(),
+      data: merged,
+    };
+    if (description !== undefined) version.versionDescription = description;
+    lt.versions.push(version);
+    lt.latestVersionNumber = version.versionNumber;
+    return version;
+  }
+
   /** Deletes a launch template and all its versions. */
   deleteLaunchTemplate(lt: LaunchTemplate): void {
     this.launchTemplates.delete(lt.launchTemplateId);
@@ -729,6 +815,46 @@ export class Ec2Backend {
         tags: this.tagsOf(i.instanceId),
       })),
     };
+  }
+}
+
+/** EC2's tag rules: key 1–128 characters, value ≤ 256, no `aws:` prefix (InvalidParameterValue). */
+export function validateTag(key: string, value: string): void {
+  if (key.length === 0 || key.length > 128) {
+    throw new ServiceError('InvalidParameterValue', `Tag key must be between 1 and 128 characters: '${key}'`);
+  }
+  if (value.length > 256)
+    throw new ServiceError('InvalidParameterValue', `Tag value exceeds the maximum length of 256 characters`);
+  if (key.toLowerCase().startsWith('aws:')) {
+    throw new ServiceError(
+      'InvalidParameterValue',
+      "Tag keys starting with 'aws:' are reserved for internal use",
+    );
+  }
+}
+
+/** The resource type EC2 reports for an id (`DescribeTags`' `resourceType`). */
+export function resourceTypeOf(id: string): string {
+  const prefix = id.split('-')[0];
+  switch (prefix) {
+    case 'sg':
+      return 'security-group';
+    case 'i':
+      return 'instance';
+    case 'lt':
+      return 'launch-template';
+    case 'subnet':
+      return 'subnet';
+    case 'vpc':
+      return 'vpc';
+    case 'igw':
+      return 'internet-gateway';
+    case 'rtb':
+      return 'route-table';
+    case 'ami':
+      return 'image';
+    default:
+      return prefix ?? 'unknown';
   }
 }
 

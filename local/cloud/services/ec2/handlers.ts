@@ -10,66 +10,13 @@ import type {
   SecurityGroup,
   SgRule,
 } from './backend.ts';
-import { instanceStateCode } from './backend.ts';
+import { instanceStateCode, resourceTypeOf } from './backend.ts';
 import { applyFilters, paginate, readFilters } from './filters.ts';
 import { instanceTypeArchitecture } from './images.ts';
+import { readTags, required, tagSet, tagsFromSpecs } from './request.ts';
+import { vpcActions } from './vpc-handlers.ts';
 
 const ec2Of = (ctx: RequestContext): Ec2Backend => ctx.cloud.ec2(ctx.accountId, ctx.region);
-
-function required(params: any, name: string): string {
-  const v = str(params[name]);
-  if (v === undefined)
-    throw new ServiceError('MissingParameter', `The request must contain the parameter ${name}`);
-  return v;
-}
-
-const tagSet = (tags: Record<string, string>) => Object.entries(tags).map(([key, value]) => ({ key, value }));
-
-/** Tags from `TagSpecification.N` for `resourceType`; other resource types are InvalidParameterValue. */
-function tagsFromSpecs(raw: unknown, resourceType: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const spec of list<any>(raw)) {
-    if (spec?.ResourceType !== resourceType) {
-      throw new ServiceError(
-        'InvalidParameterValue',
-        `'${spec?.ResourceType ?? ''}' is not a valid taggable resource type for this operation.`,
-      );
-    }
-    Object.assign(out, readTags(spec.Tag));
-  }
-  return out;
-}
-
-function readTags(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const t of list<any>(raw)) {
-    const key = String(t?.Key ?? '');
-    validateTag(key, String(t?.Value ?? ''));
-    out[key] = String(t?.Value ?? '');
-  }
-  return out;
-}
-
-function validateTag(key: string, value: string): void {
-  if (key.length === 0 || key.length > 128) {
-    throw new ServiceError('InvalidParameterValue', `Tag key must be between 1 and 128 characters: '${key}'`);
-  }
-  if (value.length > 256)
-    throw new ServiceError('InvalidParameterValue', `Tag value exceeds the maximum length of 256 characters`);
-  if (key.toLowerCase().startsWith('aws:')) {
-    throw new ServiceError(
-      'InvalidParameterValue',
-      "Tag keys starting with 'aws:' are reserved for internal use",
-    );
-  }
-}
-
-function ensureTagLimit(ec2: Ec2Backend, id: string, add: Record<string, string>): void {
-  const merged = { ...ec2.tagsOf(id), ...add };
-  if (Object.keys(merged).length > 50) {
-    throw new ServiceError('TagLimitExceeded', 'The maximum number of Tags for a resource has been reached.');
-  }
-}
 
 // ---------- security groups ----------
 
@@ -376,49 +323,6 @@ const INSTANCE_FIELDS = {
   'launch-template.launch-template-id': (i: Instance) => i.launchTemplate?.launchTemplateId,
 };
 
-function resourceType(id: string): string {
-  const prefix = id.split('-')[0];
-  switch (prefix) {
-    case 'sg':
-      return 'security-group';
-    case 'i':
-      return 'instance';
-    case 'lt':
-      return 'launch-template';
-    case 'subnet':
-      return 'subnet';
-    case 'vpc':
-      return 'vpc';
-    case 'ami':
-      return 'image';
-    default:
-      return prefix ?? 'unknown';
-  }
-}
-
-function requireTaggable(ec2: Ec2Backend, id: string): void {
-  if (ec2.resourceExists(id)) return;
-  switch (resourceType(id)) {
-    case 'security-group':
-      ec2.requireGroup(id);
-      return;
-    case 'instance':
-      ec2.requireInstance(id);
-      return;
-    case 'launch-template':
-      throw new ServiceError(
-        'InvalidLaunchTemplateId.NotFound',
-        `The specified launch template, with template ID ${id}, does not exist.`,
-      );
-    case 'vpc':
-      throw new ServiceError('InvalidVpcID.NotFound', `The vpc ID '${id}' does not exist`);
-    case 'subnet':
-      throw new ServiceError('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`);
-    default:
-      throw new ServiceError('InvalidID', `The ID '${id}' is not valid`);
-  }
-}
-
 /** EC2 (EC2 Query protocol, version 2016-11-15). */
 export const ec2Service: ServiceFactory = (cloud) => {
   cloud.addStateDumper('ec2', () => {
@@ -433,128 +337,7 @@ export const ec2Service: ServiceFactory = (cloud) => {
     protocol: 'ec2',
     xmlNamespace: EC2_XMLNS,
     actions: {
-      DescribeVpcs(params, ctx) {
-        const ec2 = ec2Of(ctx);
-        const ids = list<string>(params.VpcId);
-        for (const id of ids) {
-          if (!ec2.vpcs.has(id))
-            throw new ServiceError('InvalidVpcID.NotFound', `The vpc ID '${id}' does not exist`);
-        }
-        let vpcs = [...ec2.vpcs.values()].filter((v) => ids.length === 0 || ids.includes(v.vpcId));
-        vpcs = applyFilters(
-          vpcs,
-          readFilters(params.Filter),
-          {
-            'vpc-id': (v) => v.vpcId,
-            'is-default': (v) => String(v.isDefault),
-            'cidr-block': (v) => v.cidrBlock,
-            cidr: (v) => v.cidrBlock,
-            state: (v) => v.state,
-            'owner-id': () => ec2.accountId,
-          },
-          (v) => ec2.tagsOf(v.vpcId),
-        );
-        const { page, nextToken } = paginate(vpcs, params);
-        return {
-          vpcSet: page.map((v) => ({
-            vpcId: v.vpcId,
-            ownerId: ec2.accountId,
-            state: v.state,
-            cidrBlock: v.cidrBlock,
-            cidrBlockAssociationSet: [
-              {
-                associationId: `vpc-cidr-assoc-${v.vpcId.slice(4)}`,
-                cidrBlock: v.cidrBlock,
-                cidrBlockState: { state: 'associated' },
-              },
-            ],
-            dhcpOptionsId: 'dopt-00000000000000000',
-            instanceTenancy: 'default',
-            isDefault: v.isDefault,
-            tagSet: tagSet(ec2.tagsOf(v.vpcId)),
-          })),
-          nextToken,
-        };
-      },
-
-      DescribeSubnets(params, ctx) {
-        const ec2 = ec2Of(ctx);
-        const ids = list<string>(params.SubnetId);
-        for (const id of ids) {
-          if (!ec2.subnets.has(id))
-            throw new ServiceError('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`);
-        }
-        let subnets = [...ec2.subnets.values()].filter((s) => ids.length === 0 || ids.includes(s.subnetId));
-        subnets = applyFilters(
-          subnets,
-          readFilters(params.Filter),
-          {
-            'vpc-id': (s) => s.vpcId,
-            'subnet-id': (s) => s.subnetId,
-            'availability-zone': (s) => s.availabilityZone,
-            'availability-zone-id': (s) => s.availabilityZoneId,
-            'cidr-block': (s) => s.cidrBlock,
-            'default-for-az': (s) => String(s.defaultForAz),
-            'map-public-ip-on-launch': (s) => String(s.mapPublicIpOnLaunch),
-            state: () => 'available',
-            'owner-id': () => ec2.accountId,
-          },
-          (s) => ec2.tagsOf(s.subnetId),
-        );
-        const { page, nextToken } = paginate(subnets, params);
-        return {
-          subnetSet: page.map((s) => ({
-            subnetId: s.subnetId,
-            subnetArn: `arn:aws:ec2:${ec2.region}:${ec2.accountId}:subnet/${s.subnetId}`,
-            state: 'available',
-            ownerId: ec2.accountId,
-            vpcId: s.vpcId,
-            cidrBlock: s.cidrBlock,
-            availableIpAddressCount: 250,
-            availabilityZone: s.availabilityZone,
-            availabilityZoneId: s.availabilityZoneId,
-            defaultForAz: s.defaultForAz,
-            mapPublicIpOnLaunch: s.mapPublicIpOnLaunch,
-            assignIpv6AddressOnCreation: false,
-            tagSet: tagSet(ec2.tagsOf(s.subnetId)),
-          })),
-          nextToken,
-        };
-      },
-
-      DescribeAvailabilityZones(params, ctx) {
-        const ec2 = ec2Of(ctx);
-        const zones = ['a', 'b', 'c'].map((z, i) => ({
-          zoneName: `${ctx.region}${z}`,
-          zoneId: `${ctx.region.split('-')[0]}${ctx.region.split('-')[1]?.[0] ?? ''}${ctx.region.split('-')[2] ?? ''}-az${i + 1}`,
-          zoneState: 'available',
-          regionName: ctx.region,
-          optInStatus: 'opt-in-not-required',
-          groupName: ctx.region,
-          networkBorderGroup: ctx.region,
-          zoneType: 'availability-zone',
-        }));
-        const names = list<string>(params.ZoneName);
-        for (const n of names) {
-          if (!zones.some((z) => z.zoneName === n)) {
-            throw new ServiceError('InvalidParameterValue', `The zone '${n}' does not exist.`);
-          }
-        }
-        const filtered = applyFilters(
-          zones.filter((z) => names.length === 0 || names.includes(z.zoneName)),
-          readFilters(params.Filter),
-          {
-            'zone-name': (z) => z.zoneName,
-            'zone-id': (z) => z.zoneId,
-            state: (z) => z.zoneState,
-            'region-name': (z) => z.regionName,
-            'zone-type': (z) => z.zoneType,
-          },
-          () => ({}),
-        );
-        void ec2;
-        return { availabilityZoneInfo: filtered };
-      },
+      ...vpcActions,
 
       CreateSecurityGroup(params, ctx) {
         const ec2 = ec2Of(ctx);
@@ -656,11 +439,7 @@ export const ec2Service: ServiceFactory = (cloud) => {
         const tags = readTags(params.Tag);
         if (Object.keys(tags).length === 0)
           throw new ServiceError('MissingParameter', 'The request must contain the parameter tagSet');
-        for (const id of ids) {
-          requireTaggable(ec2, id);
-          ensureTagLimit(ec2, id, tags);
-        }
-        for (const id of ids) ec2.setTags(id, tags);
+        ec2.tagResources(ids, tags);
         return { return: true };
       },
 
@@ -669,7 +448,7 @@ export const ec2Service: ServiceFactory = (cloud) => {
         const ids = list<string>(params.ResourceId);
         if (ids.length === 0)
           throw new ServiceError('MissingParameter', 'The request must contain the parameter resourceIdSet');
-        for (const id of ids) requireTaggable(ec2, id);
+        for (const id of ids) ec2.requireTaggable(id);
         const tags = list<any>(params.Tag);
         for (const id of ids) {
           if (tags.length === 0) {
@@ -687,7 +466,7 @@ export const ec2Service: ServiceFactory = (cloud) => {
         for (const [id, tags] of ec2.tags) {
           if (!ec2.resourceExists(id)) continue;
           for (const [key, value] of tags)
-            all.push({ resourceId: id, resourceType: resourceType(id), key, value });
+            all.push({ resourceId: id, resourceType: resourceTypeOf(id), key, value });
         }
         all.sort((a, b) => a.resourceId.localeCompare(b.resourceId) || a.key.localeCompare(b.key));
         const filtered = applyFilters(
@@ -718,6 +497,25 @@ export const ec2Service: ServiceFactory = (cloud) => {
         const tags = tagsFromSpecs(params.TagSpecification, 'launch-template');
         const lt = ec2.createLaunchTemplate(name, data, str(params.VersionDescription), tags);
         return { launchTemplate: renderTemplate(ec2, lt) };
+      },
+
+      CreateLaunchTemplateVersion(params, ctx) {
+        const ec2 = ec2Of(ctx);
+        const lt = templateFromParams(ec2, params);
+        if (params.LaunchTemplateData === undefined) {
+          throw new ServiceError(
+            'MissingParameter',
+            'The request must contain the parameter LaunchTemplateData',
+          );
+        }
+        const data = typeof params.LaunchTemplateData === 'object' ? params.LaunchTemplateData : {};
+        const version = ec2.createLaunchTemplateVersion(
+          lt,
+          data,
+          str(params.VersionDescription),
+          str(params.SourceVersion),
+        );
+        return { launchTemplateVersion: renderVersion(lt, version) };
       },
 
       DescribeLaunchTemplates(params, ctx) {
