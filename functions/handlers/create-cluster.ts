@@ -1,4 +1,5 @@
 import { ValidationError } from '../core/errors.ts';
+import { amiParameterFor } from '../core/instance-architecture.ts';
 import { resourceNames } from '../core/names.ts';
 import { ownershipTags } from '../core/tags.ts';
 import { requireConfig } from './config.ts';
@@ -19,9 +20,10 @@ export type CreateClusterDeps = Pick<
 >;
 
 /**
- * Converges the ECS cluster and, for EC2, its capacity: launch template (ECS-optimized AMI from
- * SSM, instance profile, instances group, user data `ECS_CLUSTER=<cluster>`), Auto Scaling group
- * (private subnets, new instances protected from scale-in), capacity provider (managed scaling,
+ * Converges the ECS cluster and, for EC2, its capacity: launch template (the ECS-optimized AMI of
+ * the instance type's architecture, from SSM; instance profile, instances group, user data
+ * `ECS_CLUSTER=<cluster>`), Auto Scaling group (private subnets, new instances protected from
+ * scale-in), capacity provider (managed scaling,
  * managed termination protection) set as the cluster's default strategy.
  * @returns `{ clusterArn, autoScalingGroupName?, capacityProviderName? }`
  */
@@ -52,7 +54,7 @@ export function makeHandler(deps: CreateClusterDeps) {
         instanceType: spec.capacity.instanceType,
         instanceProfileArn: requireConfig(deps.config.instanceProfileArn, 'BERTH_INSTANCE_PROFILE_ARN'),
         securityGroupIds: [instanceSg],
-        amiParameter: deps.config.amiParameter,
+        amiParameter: amiParameterFor(deps.config.amiParameter, spec.capacity.instanceType),
         tags,
       });
       const group = await deps.autoScaling.ensureGroup({
