@@ -41,17 +41,136 @@ async function aws(...args: string[]): Promise<any> {
   return stdout.trim() === '' ? {} : JSON.parse(stdout);
 }
 
+/** Runs a CLI command that must fail; returns what the CLI printed (`An error occurred (Code) …`). */
+async function awsFails(...args: string[]): Promise<string> {
+  try {
+    await aws(...args);
+  } catch (err) {
+    return String((err as { stderr?: string }).stderr ?? err);
+  }
+  throw new Error(`expected aws ${args.join(' ')} to fail`);
+}
+
+/** Ids of every resource the flow creates, by kind, as the account lists them (for the "nothing left" check). */
+async function inventory(): Promise<Record<string, string[]>> {
+  const [vpcs, subnets, igws, tables, groups, templates, instances, asgs, clusters, lbs, tgs, cps] =
+    await Promise.all([
+      aws('ec2', 'describe-vpcs'),
+      aws('ec2', 'describe-subnets'),
+      aws('ec2', 'describe-internet-gateways'),
+      aws('ec2', 'describe-route-tables'),
+      aws('ec2', 'describe-security-groups'),
+      aws('ec2', 'describe-launch-templates'),
+      aws(
+        'ec2',
+        'describe-instances',
+        '--filters',
+        'Name=instance-state-name,Values=pending,running,shutting-down',
+      ),
+      aws('autoscaling', 'describe-auto-scaling-groups'),
+      aws('ecs', 'list-clusters'),
+      aws('elbv2', 'describe-load-balancers'),
+      aws('elbv2', 'describe-target-groups'),
+      aws('ecs', 'describe-capacity-providers'),
+    ]);
+  return {
+    vpcs: vpcs.Vpcs.map((v: any) => v.VpcId),
+    subnets: subnets.Subnets.map((v: any) => v.SubnetId),
+    internetGateways: igws.InternetGateways.map((v: any) => v.InternetGatewayId),
+    routeTables: tables.RouteTables.map((v: any) => v.RouteTableId),
+    securityGroups: groups.SecurityGroups.map((v: any) => v.GroupId),
+    launchTemplates: templates.LaunchTemplates.map((v: any) => v.LaunchTemplateId),
+    instances: instances.Reservations.flatMap((r: any) => r.Instances.map((i: any) => i.InstanceId)),
+    autoScalingGroups: asgs.AutoScalingGroups.map((v: any) => v.AutoScalingGroupName),
+    clusters: clusters.clusterArns,
+    loadBalancers: lbs.LoadBalancers.map((v: any) => v.LoadBalancerArn),
+    targetGroups: tgs.TargetGroups.map((v: any) => v.TargetGroupArn),
+    capacityProviders: cps.capacityProviders
+      .filter((c: any) => c.status === 'ACTIVE')
+      .map((c: any) => c.name)
+      .sort(),
+  };
+}
+
 describe('the blog console flow through the AWS CLI', () => {
-  it('builds an EC2-backed ECS service behind an ALB, serves a request, and tears down', {
+  it('builds a VPC and an EC2-backed ECS service behind an ALB, serves a request, and tears all down, VPC last', {
     timeout: 900_000,
   }, async () => {
-    // Network (the default VPC's public subnets), the cluster, the AMI and the task definition
-    // do not depend on each other: the CLI runs them side by side.
+    // What the account holds before the flow (its default VPC and nothing else).
+    const before = await inventory();
+    expect(before.vpcs).toHaveLength(1);
+
+    // 1) The VPC first: two zones, a VPC with an internet gateway, a public subnet per zone routed
+    // to the gateway. The cluster, the AMI and the task definition do not depend on it: the CLI
+    // runs them side by side.
     const userData = Buffer.from('#!/bin/bash\necho ECS_CLUSTER=blog >> /etc/ecs/ecs.config\n').toString(
       'base64',
     );
-    const [subnets, cluster, ami, td] = await Promise.all([
-      aws('ec2', 'describe-subnets', '--filters', 'Name=tag:Name,Values=berth-local-public-*'),
+    const [zones, vpcOut, igwOut] = await Promise.all([
+      aws('ec2', 'describe-availability-zones', '--filters', 'Name=state,Values=available'),
+      aws(
+        'ec2',
+        'create-vpc',
+        '--cidr-block',
+        '10.100.0.0/16',
+        '--tag-specifications',
+        'ResourceType=vpc,Tags=[{Key=Name,Value=blog-vpc}]',
+      ),
+      aws('ec2', 'create-internet-gateway'),
+    ]);
+    const vpcId: string = vpcOut.Vpc.VpcId;
+    const igwId: string = igwOut.InternetGateway.InternetGatewayId;
+    const [zoneA, zoneB] = zones.AvailabilityZones.map((z: any) => z.ZoneName);
+    const [subnetA, subnetB, rtb] = await Promise.all([
+      aws(
+        'ec2',
+        'create-subnet',
+        '--vpc-id',
+        vpcId,
+        '--cidr-block',
+        '10.100.0.0/24',
+        '--availability-zone',
+        zoneA,
+      ),
+      aws(
+        'ec2',
+        'create-subnet',
+        '--vpc-id',
+        vpcId,
+        '--cidr-block',
+        '10.100.1.0/24',
+        '--availability-zone',
+        zoneB,
+      ),
+      aws('ec2', 'create-route-table', '--vpc-id', vpcId),
+      aws('ec2', 'attach-internet-gateway', '--internet-gateway-id', igwId, '--vpc-id', vpcId),
+    ]);
+    const subnetIds: string[] = [subnetA.Subnet.SubnetId, subnetB.Subnet.SubnetId];
+    const rtbId: string = rtb.RouteTable.RouteTableId;
+    const [, assocA, assocB] = await Promise.all([
+      aws(
+        'ec2',
+        'create-route',
+        '--route-table-id',
+        rtbId,
+        '--destination-cidr-block',
+        '0.0.0.0/0',
+        '--gateway-id',
+        igwId,
+      ),
+      aws('ec2', 'associate-route-table', '--route-table-id', rtbId, '--subnet-id', subnetIds[0] as string),
+      aws('ec2', 'associate-route-table', '--route-table-id', rtbId, '--subnet-id', subnetIds[1] as string),
+      ...subnetIds.map((id) =>
+        aws('ec2', 'modify-subnet-attribute', '--subnet-id', id, '--map-public-ip-on-launch'),
+      ),
+    ]);
+    const routes = await aws('ec2', 'describe-route-tables', '--route-table-ids', rtbId);
+    expect(routes.RouteTables[0].Routes).toEqual([
+      expect.objectContaining({ DestinationCidrBlock: '10.100.0.0/16', GatewayId: 'local', State: 'active' }),
+      expect.objectContaining({ DestinationCidrBlock: '0.0.0.0/0', GatewayId: igwId, State: 'active' }),
+    ]);
+
+    const [cluster, ami, td] = await Promise.all([
       aws('ecs', 'create-cluster', '--cluster-name', 'blog'),
       aws(
         'ssm',
@@ -77,12 +196,15 @@ describe('the blog console flow through the AWS CLI', () => {
         ]),
       ),
     ]);
-    const subnetIds: string[] = subnets.Subnets.map((s: any) => s.SubnetId).slice(0, 2);
-    const vpcId: string = subnets.Subnets[0].VpcId;
-    expect(subnetIds).toHaveLength(2);
     expect(cluster.cluster).toMatchObject({ clusterName: 'blog', status: 'ACTIVE' });
     const imageId: string = ami.Parameters[0].Value;
-    expect(imageId).toMatch(/^ami-/);
+    const image = await aws('ec2', 'describe-images', '--image-ids', imageId);
+    // t3.small is x86_64: the AMI must be too (a Graviton type would need the arm64 parameter).
+    expect(image.Images[0]).toMatchObject({
+      ImageId: imageId,
+      Architecture: 'x86_64',
+      ImageOwnerAlias: 'amazon',
+    });
     expect(td.taskDefinition).toMatchObject({ family: 'blog-web', revision: 1 });
 
     // Security groups by role, and the target group.
@@ -133,7 +255,7 @@ describe('the blog console flow through the AWS CLI', () => {
     const tgArn: string = tg.TargetGroups[0].TargetGroupArn;
 
     // Ingress rules (instances allow 32768-65535 from the ALB's group), launch template, ALB.
-    const [, , , lb] = await Promise.all([
+    const [, , lt, lb] = await Promise.all([
       aws(
         'ec2',
         'authorize-security-group-ingress',
@@ -352,7 +474,26 @@ describe('the blog console flow through the AWS CLI', () => {
         return true;
       }, 60_000);
     }
-    const lbs = await aws('elbv2', 'describe-load-balancers');
-    expect(lbs.LoadBalancers).toEqual([]);
+    await aws('ec2', 'delete-launch-template', '--launch-template-id', lt.LaunchTemplate.LaunchTemplateId);
+
+    // The VPC last: it refuses to go while its subnets, gateway and route table remain.
+    expect(await awsFails('ec2', 'delete-vpc', '--vpc-id', vpcId)).toContain(
+      `An error occurred (DependencyViolation) when calling the DeleteVpc operation: The vpc '${vpcId}' has dependencies and cannot be deleted.`,
+    );
+    await Promise.all(
+      [assocA, assocB].map((a) =>
+        aws('ec2', 'disassociate-route-table', '--association-id', a.AssociationId),
+      ),
+    );
+    await Promise.all([
+      aws('ec2', 'delete-route-table', '--route-table-id', rtbId),
+      aws('ec2', 'detach-internet-gateway', '--internet-gateway-id', igwId, '--vpc-id', vpcId),
+      ...subnetIds.map((id) => aws('ec2', 'delete-subnet', '--subnet-id', id)),
+    ]);
+    await aws('ec2', 'delete-internet-gateway', '--internet-gateway-id', igwId);
+    await aws('ec2', 'delete-vpc', '--vpc-id', vpcId);
+
+    // Nothing the flow created is left: the account lists what it listed before.
+    expect(await inventory()).toEqual(before);
   });
 });
