@@ -18,6 +18,7 @@ import {
   CreateTargetGroupCommand,
   ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { autoScalingBackend } from '../../local/cloud/services/autoscaling/backend.ts';
 import type { TestCloud } from './helpers/cloud.ts';
 
 /** Polls `fn` until it returns a truthy value (or throws after `timeoutMs`). */
@@ -121,7 +122,7 @@ export async function clusterWithHosts(
     }),
   );
   const asgArn = `arn:aws:autoscaling:us-east-1:000000000000:autoScalingGroup:`;
-  const group = (tc.cloud.autoscaling('000000000000', 'us-east-1') as any).getGroup(asgName);
+  const group = (autoScalingBackend(tc.cloud, '000000000000', 'us-east-1') as any).getGroup(asgName);
   const capacityProvider = `${name}-cp`;
   await tc.clients.ecs.send(
     new CreateCapacityProviderCommand({

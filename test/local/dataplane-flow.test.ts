@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { autoScalingBackend } from '../../local/cloud/services/autoscaling/backend.ts';
 import { albWithTargetGroup, clusterWithHosts, httpGet, until } from './dataplane-fixtures.ts';
 import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
 
@@ -291,7 +292,7 @@ describe('placement', () => {
       return s?.runningCount === 1 ? s : undefined;
     });
     expect(running.events?.some((e) => e.message?.includes('unable to place a task'))).toBe(true);
-    const group = tc.cloud.autoscaling('000000000000', 'us-east-1').getGroup(asgName);
+    const group = autoScalingBackend(tc.cloud, '000000000000', 'us-east-1').getGroup(asgName);
     expect(group?.desiredCapacity).toBe(1);
   });
 

@@ -9,6 +9,7 @@ import {
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ec2Backend } from '../../local/cloud/services/ec2/backend.ts';
 import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
 import { expectAwsError } from './helpers/errors.ts';
 
@@ -340,7 +341,7 @@ describe('DeleteSecurityGroup', () => {
 
   test('answers DependencyViolation while a load balancer holds it, and deletes once released', async () => {
     const id = await createGroup();
-    const backend = t.cloud.ec2('000000000000', 'us-east-1');
+    const backend = ec2Backend(t.cloud, '000000000000', 'us-east-1');
     backend.attachSecurityGroup(
       id,
       'arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/x/0123456789abcdef',

@@ -32,6 +32,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { autoScalingBackend } from '../../local/cloud/services/autoscaling/backend.ts';
 import { clusterWithHosts, publicSubnets, until } from './dataplane-fixtures.ts';
 import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
 
@@ -191,7 +192,7 @@ describe('capacity providers', () => {
         NewInstancesProtectedFromScaleIn: protectedFromScaleIn,
       }),
     );
-    return (tc.cloud.autoscaling('000000000000', 'us-east-1').getGroup(name) as { arn: string }).arn;
+    return (autoScalingBackend(tc.cloud, '000000000000', 'us-east-1').getGroup(name) as { arn: string }).arn;
   }
 
   it('requires scale-in protection on the group for managed termination protection', async () => {

@@ -1,7 +1,5 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AutoScalingBackend } from '../services/autoscaling/backend.ts';
-import { Ec2Backend } from '../services/ec2/backend.ts';
 import { Clock } from './clock.ts';
 import type { FaultsPatch } from './faults.ts';
 import { Faults } from './faults.ts';
@@ -47,7 +45,9 @@ export interface InstanceTerminatingEvent {
 
 /**
  * The shared state of one local cloud: clock, profile, event bus, faults, and the
- * service backends (memoised per service/account/region).
+ * service backends (memoised per service/account/region). The cloud knows no service: each
+ * service module offers a typed accessor over {@link Cloud.backend} (`ec2Backend(cloud, …)`,
+ * `autoScalingBackend(cloud, …)`), so services depend on the core and on each other one way only.
  */
 export class Cloud {
   readonly profile: TimeProfile;
@@ -81,21 +81,6 @@ export class Cloud {
   backendKeys(service: string): string[] {
     const prefix = `${service}/`;
     return [...this.#backends.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
-  }
-
-  /** The EC2 backend (VPCs, subnets, security groups, launch templates, instances). */
-  ec2(accountId: string, region: string): Ec2Backend {
-    return this.backend('ec2', accountId, region, () => new Ec2Backend(this, accountId, region));
-  }
-
-  /** The Auto Scaling backend (groups and their instances' lifecycle). */
-  autoscaling(accountId: string, region: string): AutoScalingBackend {
-    return this.backend(
-      'autoscaling',
-      accountId,
-      region,
-      () => new AutoScalingBackend(this, accountId, region),
-    );
   }
 
   /** Registers a non-AWS HTTP route (checked before `/_berth/*` and AWS dispatch). */

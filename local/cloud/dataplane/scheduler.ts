@@ -1,4 +1,6 @@
 import { BASE_DELAYS } from '../core/time-profile.ts';
+import { autoScalingBackend } from '../services/autoscaling/backend.ts';
+import { ec2Backend } from '../services/ec2/backend.ts';
 import type {
   CapacityProviderStrategyItem,
   Cluster,
@@ -477,9 +479,10 @@ export class ServiceScheduler {
       if (!group) continue;
       if (group.desiredCapacity >= group.maxSize) continue;
       try {
-        this.ecs.cloud
-          .autoscaling(this.ecs.accountId, this.ecs.region)
-          .setDesiredCapacity(group.name, group.desiredCapacity + 1);
+        autoScalingBackend(this.ecs.cloud, this.ecs.accountId, this.ecs.region).setDesiredCapacity(
+          group.name,
+          group.desiredCapacity + 1,
+        );
         cp.scalingUntil =
           now + this.clock.ms(BASE_DELAYS.instanceBoot + BASE_DELAYS.containerInstanceRegistration + 60_000);
       } catch {
@@ -501,7 +504,7 @@ export class ServiceScheduler {
     const subnets = (spec.networkConfiguration?.awsvpcConfiguration as any)?.subnets;
     const subnet =
       Array.isArray(subnets) && subnets.length > 0
-        ? ecs.cloud.ec2(ecs.accountId, ecs.region).getSubnet(String(subnets[0]))
+        ? ec2Backend(ecs.cloud, ecs.accountId, ecs.region).getSubnet(String(subnets[0]))
         : undefined;
     const overrides = spec.overrides ?? {};
     const envOverride = (name: string): string | undefined => {

@@ -2,7 +2,7 @@ import type { Cloud } from '../../core/cloud.ts';
 import { autoScalingGroupArn, uuid } from '../../core/ids.ts';
 import { ServiceError } from '../../core/service-error.ts';
 import { BASE_DELAYS } from '../../core/time-profile.ts';
-import type { Ec2Backend, Instance } from '../ec2/backend.ts';
+import { type Ec2Backend, ec2Backend, type Instance } from '../ec2/backend.ts';
 
 export type LifecycleState = 'Pending' | 'InService' | 'Terminating' | 'Terminated';
 
@@ -116,6 +116,16 @@ export function groupNotFound(name: string): ServiceError {
   );
 }
 
+/** The Auto Scaling backend of one account and region (created on first use). */
+export function autoScalingBackend(cloud: Cloud, accountId: string, region: string): AutoScalingBackend {
+  return cloud.backend(
+    'autoscaling',
+    accountId,
+    region,
+    () => new AutoScalingBackend(cloud, accountId, region),
+  );
+}
+
 /**
  * Auto Scaling of one account and region: groups, and the data plane that keeps each
  * group's instances at its desired capacity (launching through EC2, honouring scale-in
@@ -137,7 +147,7 @@ export class AutoScalingBackend {
   }
 
   get #ec2(): Ec2Backend {
-    return this.cloud.ec2(this.accountId, this.region);
+    return ec2Backend(this.cloud, this.accountId, this.region);
   }
 
   /** A group by name or ARN. */

@@ -1,9 +1,16 @@
 import { ServiceError } from '../../core/service-error.ts';
 import type { RequestContext, ServiceFactory } from '../../core/types.ts';
 import { bool, int, list, str } from '../../protocol/params.ts';
-import type { AsgTag, AutoScalingBackend, AutoScalingGroup } from './backend.ts';
+import { ec2Backend } from '../ec2/backend.ts';
+import {
+  type AsgTag,
+  type AutoScalingBackend,
+  type AutoScalingGroup,
+  autoScalingBackend,
+} from './backend.ts';
 
-const asgOf = (ctx: RequestContext): AutoScalingBackend => ctx.cloud.autoscaling(ctx.accountId, ctx.region);
+const asgOf = (ctx: RequestContext): AutoScalingBackend =>
+  autoScalingBackend(ctx.cloud, ctx.accountId, ctx.region);
 
 function requiredStr(params: any, name: string, member: string): string {
   const v = str(params[name]);
@@ -102,7 +109,7 @@ function renderTags(g: AutoScalingGroup): unknown[] {
 }
 
 function azsOf(ctx: RequestContext, g: AutoScalingGroup): string[] {
-  const ec2 = ctx.cloud.ec2(ctx.accountId, ctx.region);
+  const ec2 = ec2Backend(ctx.cloud, ctx.accountId, ctx.region);
   return [
     ...new Set(g.subnetIds.map((id) => ec2.getSubnet(id)?.availabilityZone).filter((z) => z !== undefined)),
   ];
@@ -159,7 +166,7 @@ function subnetsFrom(ctx: RequestContext, params: any): string[] | undefined {
   }
   const azs = list<string>(params.AvailabilityZones);
   if (azs.length === 0) return undefined;
-  const ec2 = ctx.cloud.ec2(ctx.accountId, ctx.region);
+  const ec2 = ec2Backend(ctx.cloud, ctx.accountId, ctx.region);
   return azs.map((az) => {
     const subnet = [...ec2.subnets.values()].find(
       (s) => s.availabilityZone === az && s.vpcId === ec2.defaultVpcId,
@@ -191,7 +198,7 @@ export const autoScalingService: ServiceFactory = (cloud) => {
   cloud.addStateDumper('autoscaling', () => {
     const out: Record<string, unknown> = {};
     for (const key of cloud.backendKeys('autoscaling')) {
-      out[key] = cloud.autoscaling(...(key.split('/') as [string, string])).dump();
+      out[key] = autoScalingBackend(cloud, ...(key.split('/') as [string, string])).dump();
     }
     return out;
   });

@@ -134,6 +134,11 @@ function decodeBase64(s: string): string {
   }
 }
 
+/** The EC2 backend of one account and region (created on first use). */
+export function ec2Backend(cloud: Cloud, accountId: string, region: string): Ec2Backend {
+  return cloud.backend('ec2', accountId, region, () => new Ec2Backend(cloud, accountId, region));
+}
+
 /**
  * EC2 of one account and region: the default VPC and subnets, security groups (with
  * holders that block deletion), tags, launch templates and instances.

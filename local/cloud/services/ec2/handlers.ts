@@ -10,13 +10,13 @@ import type {
   SecurityGroup,
   SgRule,
 } from './backend.ts';
-import { instanceStateCode, resourceTypeOf } from './backend.ts';
+import { ec2Backend, instanceStateCode, resourceTypeOf } from './backend.ts';
 import { applyFilters, paginate, readFilters } from './filters.ts';
 import { instanceTypeArchitecture } from './images.ts';
 import { readTags, required, tagSet, tagsFromSpecs } from './request.ts';
 import { vpcActions } from './vpc-handlers.ts';
 
-const ec2Of = (ctx: RequestContext): Ec2Backend => ctx.cloud.ec2(ctx.accountId, ctx.region);
+const ec2Of = (ctx: RequestContext): Ec2Backend => ec2Backend(ctx.cloud, ctx.accountId, ctx.region);
 
 // ---------- security groups ----------
 
@@ -328,7 +328,7 @@ export const ec2Service: ServiceFactory = (cloud) => {
   cloud.addStateDumper('ec2', () => {
     const out: Record<string, unknown> = {};
     for (const key of cloud.backendKeys('ec2')) {
-      out[key] = cloud.ec2(...(key.split('/') as [string, string])).dump();
+      out[key] = ec2Backend(cloud, ...(key.split('/') as [string, string])).dump();
     }
     return out;
   });

@@ -1,7 +1,7 @@
 import { ServiceError } from '../../core/service-error.ts';
 import type { ActionHandler, RequestContext } from '../../core/types.ts';
 import { bool, list, str } from '../../protocol/params.ts';
-import type { Ec2Backend } from './backend.ts';
+import { type Ec2Backend, ec2Backend } from './backend.ts';
 import { type Cidr, parseCidr, usableAddresses } from './cidr.ts';
 import { applyFilters, paginate, readFilters } from './filters.ts';
 import type { Image } from './images.ts';
@@ -14,7 +14,7 @@ import type { InternetGateway, RouteTable, Subnet, Vpc } from './vpc.ts';
  * handlers read parameters and shape responses as EC2 does.
  */
 
-const ec2Of = (ctx: RequestContext): Ec2Backend => ctx.cloud.ec2(ctx.accountId, ctx.region);
+const ec2Of = (ctx: RequestContext): Ec2Backend => ec2Backend(ctx.cloud, ctx.accountId, ctx.region);
 
 /** Rejects ids that do not exist, in the order given (EC2 names the first). */
 function requireAll<T>(ids: string[], find: (id: string) => T): T[] {

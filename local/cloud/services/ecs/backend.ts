@@ -4,7 +4,7 @@ import { ServiceError } from '../../core/service-error.ts';
 import { BASE_DELAYS } from '../../core/time-profile.ts';
 import { ServiceScheduler } from '../../dataplane/scheduler.ts';
 import type { RunningWorkload } from '../../dataplane/workload.ts';
-import type { AutoScalingGroup } from '../autoscaling/backend.ts';
+import { type AutoScalingGroup, autoScalingBackend } from '../autoscaling/backend.ts';
 
 export type Tags = Record<string, string>;
 
@@ -508,7 +508,7 @@ export class EcsBackend {
 
   /** The Auto Scaling group behind an ARN or name. */
   autoScalingGroup(nameOrArn: string): AutoScalingGroup | undefined {
-    return this.cloud.autoscaling(this.accountId, this.region).getGroup(nameOrArn);
+    return autoScalingBackend(this.cloud, this.accountId, this.region).getGroup(nameOrArn);
   }
 
   deleteCapacityProvider(nameOrArn: string): CapacityProvider {

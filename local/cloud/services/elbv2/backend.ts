@@ -11,6 +11,7 @@ import {
   type TrackedTarget,
   targetAddress,
 } from '../../dataplane/health-checker.ts';
+import { ec2Backend } from '../ec2/backend.ts';
 
 export type Tags = Record<string, string>;
 
@@ -222,7 +223,7 @@ export class Elbv2Backend {
       throw validation(`Load balancer name '${name}' cannot begin with 'internal-'`);
     const type = input.type ?? 'application';
     const scheme = input.scheme ?? 'internet-facing';
-    const ec2 = this.cloud.ec2(this.accountId, this.region);
+    const ec2 = ec2Backend(this.cloud, this.accountId, this.region);
     const zones: { subnetId: string; zoneName: string }[] = [];
     const vpcs = new Set<string>();
     for (const subnetId of input.subnets) {
@@ -326,7 +327,7 @@ export class Elbv2Backend {
     lb.cancel = this.cloud.clock.timer(BASE_DELAYS.albDeletion, () => {
       this.loadBalancers.delete(arn);
       this.tags.delete(arn);
-      const ec2 = this.cloud.ec2(this.accountId, this.region);
+      const ec2 = ec2Backend(this.cloud, this.accountId, this.region);
       for (const sg of lb.securityGroups) ec2.detachSecurityGroup(sg, arn);
     });
   }
