@@ -37,6 +37,10 @@ import {
   type EC2Client,
   ModifySubnetAttributeCommand,
 } from '@aws-sdk/client-ec2';
+import {
+  CreateLoadBalancerCommand,
+  DeleteLoadBalancerCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
@@ -429,6 +433,36 @@ describe('instances in a VPC', () => {
     });
     await ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: vpcId }));
     await ec2.send(new DeleteSubnetCommand({ SubnetId: subnetId }));
+  });
+});
+
+describe('load balancers in a VPC', () => {
+  test('hold their subnets until the load balancer is gone', async () => {
+    const vpcId = await vpc('10.19.0.0/16');
+    await attachedGateway(vpcId);
+    const subnets = [
+      await subnet(vpcId, '10.19.0.0/24', 'us-east-1a'),
+      await subnet(vpcId, '10.19.1.0/24', 'us-east-1b'),
+    ];
+    const lb = await t.clients.elbv2.send(
+      new CreateLoadBalancerCommand({ Name: 'vpc-alb', Subnets: subnets }),
+    );
+    await expectAwsError(
+      ec2.send(new DeleteSubnetCommand({ SubnetId: subnets[0] })),
+      'DependencyViolation',
+      `The subnet '${subnets[0]}' has dependencies and cannot be deleted.`,
+    );
+    await t.clients.elbv2.send(
+      new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancers?.[0]?.LoadBalancerArn }),
+    );
+    await waitFor(async () => {
+      try {
+        await ec2.send(new DeleteSubnetCommand({ SubnetId: subnets[0] }));
+        return true;
+      } catch {
+        return false;
+      }
+    });
   });
 });
 

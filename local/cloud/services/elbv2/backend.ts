@@ -283,6 +283,7 @@ export class Elbv2Backend {
       deleting: false,
     };
     for (const sg of lb.securityGroups) ec2.attachSecurityGroup(sg, arn);
+    for (const z of zones) ec2.holdSubnet(z.subnetId, arn); // its ENIs: DeleteSubnet → DependencyViolation
     lb.cancel = this.cloud.clock.timer(BASE_DELAYS.albProvisioning, () => {
       lb.state = 'active';
     });
@@ -329,6 +330,7 @@ export class Elbv2Backend {
       this.tags.delete(arn);
       const ec2 = ec2Backend(this.cloud, this.accountId, this.region);
       for (const sg of lb.securityGroups) ec2.detachSecurityGroup(sg, arn);
+      for (const z of lb.zones) ec2.releaseSubnet(z.subnetId, arn);
     });
   }
 
