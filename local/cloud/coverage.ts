@@ -18,6 +18,7 @@ const TITLES: Record<ServiceDefinition['signingName'], string> = {
   ecs: 'ECS',
   elasticloadbalancing: 'ELBv2',
   dynamodb: 'DynamoDB',
+  logs: 'CloudWatch Logs',
 };
 
 const PROTOCOLS: Record<ServiceDefinition['protocol'], string> = {
