@@ -2,6 +2,7 @@ import type { Cloud, InstanceRunningEvent } from '../../core/cloud.ts';
 import { hex, privateIp, resourceId } from '../../core/ids.ts';
 import { ServiceError } from '../../core/service-error.ts';
 import { BASE_DELAYS } from '../../core/time-profile.ts';
+import { parseCidr } from './cidr.ts';
 import { type Architecture, ecsOptimizedImages, type Image, instanceTypeArchitecture } from './images.ts';
 import { type Subnet, type Vpc, VpcNetwork } from './vpc.ts';
 
@@ -18,6 +19,16 @@ export interface SgRule {
   description?: string;
   /** `sgr-…`, assigned when the rule is added. */
   ruleId?: string;
+}
+
+/** One `IpPermission` of an Authorize/Revoke request, as the protocol layer read it. */
+export interface PermissionInput {
+  ipProtocol: string;
+  fromPort: number | undefined;
+  toPort: number | undefined;
+  ipRanges: Array<{ cidrIp: string; description?: string }>;
+  ipv6Ranges: Array<{ cidrIpv6: string; description?: string }>;
+  groups: Array<{ groupId?: string; groupName?: string; description?: string }>;
 }
 
 export interface SecurityGroup {
@@ -471,6 +482,70 @@ export class Ec2Backend {
     );
   }
 
+  /**
+   * Validates permissions as EC2 does (protocol names and numbers, TCP/UDP port ranges, IPv4
+   * CIDRs, at least one peer, peer groups that exist) and flattens them into one rule per peer.
+   */
+  rulesFrom(perms: PermissionInput[]): SgRule[] {
+    if (perms.length === 0)
+      throw new ServiceError('MissingParameter', 'The request must contain the parameter ipPermissions');
+    const rules: SgRule[] = [];
+    for (const p of perms) {
+      const rawProto = p.ipProtocol.toLowerCase();
+      const ipProtocol = PROTOCOLS[rawProto] ?? rawProto;
+      if (!['tcp', 'udp', 'icmp', '-1'].includes(ipProtocol) && !/^\d+$/.test(ipProtocol)) {
+        throw new ServiceError(
+          'InvalidParameterValue',
+          `Invalid value '${rawProto}' for IP protocol. Unknown protocol.`,
+        );
+      }
+      const base: SgRule = { ipProtocol };
+      if (ipProtocol !== '-1') {
+        const { fromPort: from, toPort: to } = p;
+        const tcpOrUdp = ipProtocol === 'tcp' || ipProtocol === 'udp';
+        if (tcpOrUdp && (from === undefined || to === undefined)) {
+          throw new ServiceError(
+            'InvalidParameterValue',
+            "Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange",
+          );
+        }
+        if (tcpOrUdp && from !== undefined && to !== undefined && (from > to || from < 0 || to > 65535)) {
+          throw new ServiceError('InvalidParameterValue', `Invalid TCP/UDP port range (${from} to ${to})`);
+        }
+        if (from !== undefined) base.fromPort = from;
+        if (to !== undefined) base.toPort = to;
+      }
+      const peers: SgRule[] = [];
+      for (const r of p.ipRanges) {
+        if (!parseCidr(r.cidrIp)) {
+          throw new ServiceError('InvalidParameterValue', `CIDR block ${r.cidrIp} is malformed`);
+        }
+        peers.push({ ...base, cidrIp: r.cidrIp, ...(r.description ? { description: r.description } : {}) });
+      }
+      for (const r of p.ipv6Ranges) {
+        peers.push({
+          ...base,
+          cidrIpv6: r.cidrIpv6,
+          ...(r.description ? { description: r.description } : {}),
+        });
+      }
+      for (const g of p.groups) {
+        const groupId = g.groupId
+          ? this.requireGroup(g.groupId).groupId
+          : this.requireGroupByName(g.groupName ?? '').groupId;
+        peers.push({ ...base, groupId, ...(g.description ? { description: g.description } : {}) });
+      }
+      if (peers.length === 0) {
+        throw new ServiceError(
+          'InvalidParameterValue',
+          'The request must contain at least one peer (IpRanges, Ipv6Ranges or UserIdGroupPairs) per permission',
+        );
+      }
+      rules.push(...peers);
+    }
+    return rules;
+  }
+
   /** Adds rules; InvalidPermission.Duplicate when one exists already (nothing is added then). */
   authorize(sg: SecurityGroup, direction: 'ingress' | 'egress', rules: SgRule[]): void {
     const list = direction === 'ingress' ? sg.ingress : sg.egress;
@@ -535,6 +610,12 @@ export class Ec2Backend {
 
   /** The template by id or name, or the AWS not-found error. */
   requireLaunchTemplate(ref: { id?: string | undefined; name?: string | undefined }): LaunchTemplate {
+    if (ref.id && !/^lt-[0-9a-f]{17}$/.test(ref.id)) {
+      throw new ServiceError(
+        'InvalidLaunchTemplateId.Malformed',
+        'The specified ID for the launch template ID is not valid. Ensure that you specify the ID in the form lt-xxxxxxxxxxxxxxxxx.',
+      );
+    }
     if (ref.id) {
       const lt = this.launchTemplates.get(ref.id);
       if (!lt) {
@@ -787,6 +868,25 @@ export class Ec2Backend {
     return previous;
   }
 
+  /**
+   * TerminateInstances: every id must exist (`InvalidInstanceID.NotFound`, naming all the missing
+   * ones) before any instance is touched. Returns each instance with its previous state.
+   */
+  terminateInstances(ids: string[]): Array<{ instance: Instance; previous: InstanceStateName }> {
+    const missing = ids.filter((id) => !this.instances.has(id));
+    if (missing.length === 1) this.requireInstance(missing[0] as string);
+    if (missing.length > 1) {
+      throw new ServiceError(
+        'InvalidInstanceID.NotFound',
+        `The instance IDs '${missing.join(', ')}' do not exist`,
+      );
+    }
+    return ids.map((id) => {
+      const instance = this.requireInstance(id);
+      return { instance, previous: this.terminateInstance(instance) };
+    });
+  }
+
   /** A short id for a network interface (minimal ENIs of running instances). */
   eniIdFor(instanceId: string): string {
     let id = this.#enis.get(instanceId);
@@ -822,6 +922,9 @@ export class Ec2Backend {
     };
   }
 }
+
+/** Protocol numbers EC2 accepts for the named protocols (`6` → `tcp`, `all` → `-1`). */
+const PROTOCOLS: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp', all: '-1' };
 
 /** EC2's tag rules: key 1–128 characters, value ≤ 256, no `aws:` prefix (InvalidParameterValue). */
 export function validateTag(key: string, value: string): void {

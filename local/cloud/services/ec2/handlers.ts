@@ -7,6 +7,7 @@ import type {
   Instance,
   LaunchTemplate,
   LaunchTemplateVersion,
+  PermissionInput,
   SecurityGroup,
   SgRule,
 } from './backend.ts';
@@ -20,16 +21,8 @@ const ec2Of = (ctx: RequestContext): Ec2Backend => ec2Backend(ctx.cloud, ctx.acc
 
 // ---------- security groups ----------
 
-const PROTOCOLS: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp', all: '-1' };
-const CIDR4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
-function validCidr(cidr: string): boolean {
-  const m = CIDR4.exec(cidr);
-  return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
-}
-
-/** Flattens `IpPermissions.N` (and the legacy flat params) into one rule per peer. */
-function readRules(ec2: Ec2Backend, params: any): SgRule[] {
+/** Reads `IpPermissions.N` (and the legacy flat params) as the backend's permission input. */
+function readPermissions(params: any): PermissionInput[] {
   const perms = list<any>(params.IpPermissions);
   if (
     perms.length === 0 &&
@@ -45,72 +38,21 @@ function readRules(ec2: Ec2Backend, params: any): SgRule[] {
       Groups: params.SourceSecurityGroupName ? [{ GroupName: params.SourceSecurityGroupName }] : [],
     });
   }
-  if (perms.length === 0)
-    throw new ServiceError('MissingParameter', 'The request must contain the parameter ipPermissions');
-  const rules: SgRule[] = [];
-  for (const p of perms) {
-    const rawProto = String(p?.IpProtocol ?? '').toLowerCase();
-    const ipProtocol = PROTOCOLS[rawProto] ?? rawProto;
-    if (!['tcp', 'udp', 'icmp', '-1'].includes(ipProtocol) && !/^\d+$/.test(ipProtocol)) {
-      throw new ServiceError(
-        'InvalidParameterValue',
-        `Invalid value '${rawProto}' for IP protocol. Unknown protocol.`,
-      );
-    }
-    const base: SgRule = { ipProtocol };
-    if (ipProtocol !== '-1') {
-      const from = int(p.FromPort);
-      const to = int(p.ToPort);
-      if ((ipProtocol === 'tcp' || ipProtocol === 'udp') && (from === undefined || to === undefined)) {
-        throw new ServiceError(
-          'InvalidParameterValue',
-          "Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange",
-        );
-      }
-      if (
-        (ipProtocol === 'tcp' || ipProtocol === 'udp') &&
-        from !== undefined &&
-        to !== undefined &&
-        (from > to || from < 0 || to > 65535)
-      ) {
-        throw new ServiceError('InvalidParameterValue', `Invalid TCP/UDP port range (${from} to ${to})`);
-      }
-      if (from !== undefined) base.fromPort = from;
-      if (to !== undefined) base.toPort = to;
-    }
-    const peers: SgRule[] = [];
-    for (const r of list<any>(p.IpRanges)) {
-      const cidr = String(r?.CidrIp ?? '');
-      if (!validCidr(cidr))
-        throw new ServiceError('InvalidParameterValue', `CIDR block ${cidr} is malformed`);
-      peers.push({
-        ...base,
-        cidrIp: cidr,
-        ...(r?.Description ? { description: String(r.Description) } : {}),
-      });
-    }
-    for (const r of list<any>(p.Ipv6Ranges)) {
-      peers.push({
-        ...base,
-        cidrIpv6: String(r?.CidrIpv6 ?? ''),
-        ...(r?.Description ? { description: String(r.Description) } : {}),
-      });
-    }
-    for (const g of list<any>(p.Groups)) {
-      const groupId = g?.GroupId
-        ? ec2.requireGroup(String(g.GroupId)).groupId
-        : ec2.requireGroupByName(String(g?.GroupName ?? '')).groupId;
-      peers.push({ ...base, groupId, ...(g?.Description ? { description: String(g.Description) } : {}) });
-    }
-    if (peers.length === 0) {
-      throw new ServiceError(
-        'InvalidParameterValue',
-        'The request must contain at least one peer (IpRanges, Ipv6Ranges or UserIdGroupPairs) per permission',
-      );
-    }
-    rules.push(...peers);
-  }
-  return rules;
+  const description = (r: any) => (r?.Description ? { description: String(r.Description) } : {});
+  return perms.map((p) => ({
+    ipProtocol: String(p?.IpProtocol ?? ''),
+    fromPort: int(p?.FromPort),
+    toPort: int(p?.ToPort),
+    ipRanges: list<any>(p?.IpRanges).map((r) => ({ cidrIp: String(r?.CidrIp ?? ''), ...description(r) })),
+    ipv6Ranges: list<any>(p?.Ipv6Ranges).map((r) => ({
+      cidrIpv6: String(r?.CidrIpv6 ?? ''),
+      ...description(r),
+    })),
+    groups: list<any>(p?.Groups).map((g) => ({
+      ...(g?.GroupId ? { groupId: String(g.GroupId) } : { groupName: String(g?.GroupName ?? '') }),
+      ...description(g),
+    })),
+  }));
 }
 
 /** Groups flattened rules back into EC2's `IpPermission` shape. */
@@ -246,17 +188,7 @@ function templateFromParams(ec2: Ec2Backend, params: any): LaunchTemplate {
       'MissingParameter',
       'The request must contain the parameter launchTemplateName or launchTemplateId',
     );
-  if (id) checkTemplateId(id);
   return ec2.requireLaunchTemplate({ id, name });
-}
-
-function checkTemplateId(id: string): void {
-  if (!/^lt-[0-9a-f]{17}$/.test(id)) {
-    throw new ServiceError(
-      'InvalidLaunchTemplateId.Malformed',
-      `The specified ID for the launch template ID is not valid. Ensure that you specify the ID in the form lt-xxxxxxxxxxxxxxxxx.`,
-    );
-  }
 }
 
 // ---------- instances ----------
@@ -391,7 +323,7 @@ export const ec2Service: ServiceFactory = (cloud) => {
       AuthorizeSecurityGroupIngress(params, ctx) {
         const ec2 = ec2Of(ctx);
         const sg = targetGroup(ec2, params);
-        const rules = readRules(ec2, params);
+        const rules = ec2.rulesFrom(readPermissions(params));
         ec2.authorize(sg, 'ingress', rules);
         return { return: true, securityGroupRuleSet: renderRuleSet(ec2, sg, rules, false) };
       },
@@ -399,7 +331,7 @@ export const ec2Service: ServiceFactory = (cloud) => {
       AuthorizeSecurityGroupEgress(params, ctx) {
         const ec2 = ec2Of(ctx);
         const sg = ec2.requireGroup(required(params, 'GroupId'));
-        const rules = readRules(ec2, params);
+        const rules = ec2.rulesFrom(readPermissions(params));
         ec2.authorize(sg, 'egress', rules);
         return { return: true, securityGroupRuleSet: renderRuleSet(ec2, sg, rules, true) };
       },
@@ -409,7 +341,9 @@ export const ec2Service: ServiceFactory = (cloud) => {
         const sg = targetGroup(ec2, params);
         const ruleIds = list<string>(params.SecurityGroupRuleId);
         const rules =
-          ruleIds.length > 0 ? ruleIds.map((id) => findRule(sg.ingress, id)) : readRules(ec2, params);
+          ruleIds.length > 0
+            ? ruleIds.map((id) => findRule(sg.ingress, id))
+            : ec2.rulesFrom(readPermissions(params));
         ec2.revoke(sg, 'ingress', rules);
         return { return: true };
       },
@@ -419,7 +353,9 @@ export const ec2Service: ServiceFactory = (cloud) => {
         const sg = ec2.requireGroup(required(params, 'GroupId'));
         const ruleIds = list<string>(params.SecurityGroupRuleId);
         const rules =
-          ruleIds.length > 0 ? ruleIds.map((id) => findRule(sg.egress, id)) : readRules(ec2, params);
+          ruleIds.length > 0
+            ? ruleIds.map((id) => findRule(sg.egress, id))
+            : ec2.rulesFrom(readPermissions(params));
         ec2.revoke(sg, 'egress', rules);
         return { return: true };
       },
@@ -524,7 +460,7 @@ export const ec2Service: ServiceFactory = (cloud) => {
         const names = list<string>(params.LaunchTemplateName);
         let templates: LaunchTemplate[];
         if (ids.length > 0 || names.length > 0) {
-          for (const id of ids) checkTemplateId(id);
+          for (const id of ids) ec2.requireLaunchTemplate({ id });
           templates = [
             ...ids.map((id) => ec2.requireLaunchTemplate({ id })),
             ...names.map((name) => ec2.requireLaunchTemplate({ name })),
@@ -610,23 +546,11 @@ export const ec2Service: ServiceFactory = (cloud) => {
         const ids = list<string>(params.InstanceId);
         if (ids.length === 0)
           throw new ServiceError('MissingParameter', 'The request must contain the parameter InstanceId');
-        const missing = ids.filter((id) => !ec2.instances.has(id));
-        if (missing.length === 1) ec2.requireInstance(missing[0] as string);
-        if (missing.length > 1) {
-          throw new ServiceError(
-            'InvalidInstanceID.NotFound',
-            `The instance IDs '${missing.join(', ')}' do not exist`,
-          );
-        }
-        const changes = ids.map((id) => {
-          const i = ec2.requireInstance(id);
-          const previous = ec2.terminateInstance(i);
-          return {
-            instanceId: id,
-            currentState: { code: instanceStateCode(i.state), name: i.state },
-            previousState: { code: instanceStateCode(previous), name: previous },
-          };
-        });
+        const changes = ec2.terminateInstances(ids).map(({ instance, previous }) => ({
+          instanceId: instance.instanceId,
+          currentState: { code: instanceStateCode(instance.state), name: instance.state },
+          previousState: { code: instanceStateCode(previous), name: previous },
+        }));
         return { instancesSet: changes };
       },
 
