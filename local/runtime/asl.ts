@@ -121,14 +121,32 @@ export function collectTaskBindings(definition: AslDefinition): TaskBinding[] {
   return bindings;
 }
 
-/** Names of the Wait states, with their static `Seconds` when they have one. */
-export function collectWaitStates(definition: AslDefinition): Array<{ stateName: string; seconds?: number }> {
-  const waits: Array<{ stateName: string; seconds?: number }> = [];
+/** Names of the Wait states, with their static `Seconds` or their `SecondsPath` when they have one. */
+export function collectWaitStates(
+  definition: AslDefinition,
+): Array<{ stateName: string; seconds?: number; secondsPath?: string }> {
+  const waits: Array<{ stateName: string; seconds?: number; secondsPath?: string }> = [];
   walkStates(definition, (stateName, state) => {
     if (state.Type !== 'Wait') return;
-    waits.push(typeof state.Seconds === 'number' ? { stateName, seconds: state.Seconds } : { stateName });
+    if (typeof state.Seconds === 'number') waits.push({ stateName, seconds: state.Seconds });
+    else if (typeof state.SecondsPath === 'string') waits.push({ stateName, secondsPath: state.SecondsPath });
+    else waits.push({ stateName });
   });
   return waits;
+}
+
+/**
+ * The value a simple reference path (`$.a.b.c`) selects in a state's input, or undefined. Wait states'
+ * `SecondsPath` in Berth's machines are such paths.
+ */
+export function selectPath(input: unknown, referencePath: string): unknown {
+  if (!/^\$(\.[A-Za-z_][\w-]*)*$/.test(referencePath)) return undefined;
+  let value: unknown = input;
+  for (const key of referencePath.split('.').slice(1)) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
 }
 
 /** The timing fields of one `Retry` entry. */

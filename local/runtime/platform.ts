@@ -94,8 +94,9 @@ function loadAsl(file: string): AslDefinition {
 }
 
 /**
- * Real milliseconds for a Wait state under a time profile: the AWS seconds (static `Seconds`, or
- * the lifecycle's 15 s default interval for `SecondsPath` waits) scaled by the profile's factor.
+ * Real milliseconds for a Wait state under a time profile: its AWS seconds (static `Seconds`, or what its
+ * `SecondsPath` selects when the execution reaches it; 15 s when that is not a number) scaled by the
+ * profile's factor.
  */
 export function scaledWaitMs(factor: number, seconds: number | undefined): number {
   return Math.max(2, Math.round((seconds ?? 15) * 1000 * factor));

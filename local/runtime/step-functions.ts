@@ -13,6 +13,7 @@ import {
   collectRetryStates,
   collectTaskBindings,
   collectWaitStates,
+  selectPath,
   substitute,
   type TaskBinding,
 } from './asl.ts';
@@ -68,7 +69,10 @@ export interface StepFunctionsOptions {
   invokeLambda: InvokeLambda;
   /** Extra substitution variables (Lambda ARNs and machine ARNs are filled in automatically). */
   substitutions?: Readonly<Record<string, string>>;
-  /** Real milliseconds a Wait state pauses; `seconds` is its static `Seconds` when it has one. */
+  /**
+   * Real milliseconds a Wait state pauses; `seconds` is its static `Seconds`, or the number its `SecondsPath`
+   * selects in the state's input when the execution reaches it (undefined when it selects no number).
+   */
   waitMs?: (stateName: string, seconds: number | undefined) => number;
   /** Real milliseconds before each retry of a retrier; undefined keeps the ASL's own intervals. */
   retryMs?: (stateName: string, retrier: AslRetrier) => number;
@@ -97,6 +101,8 @@ interface HostedMachine {
   machine: StateMachine;
   bindings: Map<string, TaskBinding>;
   waitOverrides: Record<string, number>;
+  /** Wait states with a `SecondsPath`: their real wait is computed when an execution reaches them. */
+  dynamicWaits: Map<string, string>;
   retryOverrides: Record<string, number[]>;
   creationDate: Date;
 }
@@ -171,9 +177,11 @@ export class StepFunctionsEmulator {
     const definition = substitute(source.definition, variables);
     const bindings = new Map(collectTaskBindings(source.definition).map((b) => [b.stateName, b]));
     const waitOverrides: Record<string, number> = {};
+    const dynamicWaits = new Map<string, string>();
     for (const wait of collectWaitStates(source.definition)) {
-      if (this.options.waitMs)
-        waitOverrides[wait.stateName] = this.options.waitMs(wait.stateName, wait.seconds);
+      if (!this.options.waitMs) continue;
+      if (wait.secondsPath) dynamicWaits.set(wait.stateName, wait.secondsPath);
+      else waitOverrides[wait.stateName] = this.options.waitMs(wait.stateName, wait.seconds);
     }
     const retryOverrides: Record<string, number[]> = {};
     const retryMs = this.options.retryMs;
@@ -189,6 +197,7 @@ export class StepFunctionsEmulator {
         credentials: { accessKeys: { accessKeyId: 'local', secretAccessKey: 'local' } },
       },
     });
+    if (dynamicWaits.size > 0) trackStateInputs(machine);
     const arn = this.arnOf(source.name);
     this.machines.set(arn, {
       name: source.name,
@@ -197,6 +206,7 @@ export class StepFunctionsEmulator {
       machine,
       bindings,
       waitOverrides,
+      dynamicWaits,
       retryOverrides,
       creationDate: new Date(),
     });
@@ -402,6 +412,26 @@ export class StepFunctionsEmulator {
     throw failure;
   }
 
+  /**
+   * One execution's Wait overrides: the fixed ones, plus a getter per `SecondsPath` Wait that scales the
+   * seconds the path selects in the input the execution entered it with (see {@link trackStateInputs}).
+   */
+  private waitOverridesFor(machine: HostedMachine): Record<string, number> {
+    const waitMs = this.options.waitMs;
+    if (machine.dynamicWaits.size === 0 || !waitMs) return machine.waitOverrides;
+    const overrides = new StateInputWaits(machine.waitOverrides);
+    for (const [stateName, secondsPath] of machine.dynamicWaits) {
+      Object.defineProperty(overrides, stateName, {
+        enumerable: true,
+        get: () => {
+          const seconds = selectPath(overrides.inputs.get(stateName), secondsPath);
+          return waitMs(stateName, typeof seconds === 'number' ? seconds : undefined);
+        },
+      });
+    }
+    return overrides as unknown as Record<string, number>;
+  }
+
   private async run(machine: HostedMachine, record: ExecutionRecord, input: unknown): Promise<void> {
     const handle: RunningHandle = { abort: () => {}, children: new Set() };
     this.running.set(record.executionArn, handle);
@@ -410,7 +440,7 @@ export class StepFunctionsEmulator {
       const execution = machine.machine.run(input as never, {
         overrides: {
           taskResourceLocalHandlers: this.overridesFor(machine, record),
-          waitTimeOverrides: machine.waitOverrides,
+          waitTimeOverrides: this.waitOverridesFor(machine),
           retryIntervalOverrides: machine.retryOverrides,
         },
         context: {
@@ -870,4 +900,52 @@ export function handleStepFunctionsOperation(sfn: StepFunctionsEmulator, op: str
     default:
       throw new SfnServiceError('UnknownOperationException', `Unknown operation ${op}`);
   }
+}
+
+/** An execution's Wait overrides that also remember the input each state was last entered with. */
+class StateInputWaits {
+  readonly inputs = new Map<string, unknown>();
+  constructor(fixed: Readonly<Record<string, number>>) {
+    Object.assign(this, fixed);
+  }
+}
+
+interface EventLoggerLike {
+  dispatchStateEnteredEvent(stateName: string, stateType: string, input: unknown): void;
+}
+interface ExecuteOptions {
+  eventLogger?: EventLoggerLike;
+  runOptions?: { overrides?: { waitTimeOverrides?: unknown } };
+}
+
+/**
+ * aws-local-stepfunctions 3.0.0 waits a `SecondsPath` Wait for the selected number of real seconds, or for a
+ * fixed override per state name. The local platform scales time by its profile, so a Wait whose length
+ * depends on the execution's data (`SecondsPath`, as Step Functions evaluates it) needs that data: this
+ * records the input of every state entered, from the run's event logger, which the library calls
+ * synchronously just before it runs the state (`StateMachine.execute`, private in 3.0.0: the runtime pins
+ * that version, and test/runtime/step-functions.test.ts fails if the hook stops working).
+ */
+function trackStateInputs(machine: StateMachine): void {
+  const inner = machine as unknown as {
+    execute: (input: unknown, options: ExecuteOptions, cleanup: () => void) => Promise<unknown>;
+  };
+  if (typeof inner.execute !== 'function') {
+    throw new Error(
+      'aws-local-stepfunctions: StateMachine.execute not found; SecondsPath waits cannot be scaled',
+    );
+  }
+  const execute = inner.execute.bind(machine);
+  inner.execute = (input, options, cleanup) => {
+    const waits = options.runOptions?.overrides?.waitTimeOverrides;
+    const logger = options.eventLogger;
+    if (waits instanceof StateInputWaits && logger) {
+      const dispatch = logger.dispatchStateEnteredEvent.bind(logger);
+      logger.dispatchStateEnteredEvent = (stateName, stateType, stateInput) => {
+        waits.inputs.set(stateName, stateInput);
+        dispatch(stateName, stateType, stateInput);
+      };
+    }
+    return execute(input, options, cleanup);
+  };
 }
