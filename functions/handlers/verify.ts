@@ -1,6 +1,7 @@
 import { observeEnvironment } from '../adapters/observe-environment.ts';
 import { type AssessHealthOptions, assessHealth, type UnhealthyCode } from '../core/assess-health.ts';
 import type { EnvSpec } from '../core/env-spec.ts';
+import { nextCheckSeconds, type PreviousCheck, type WaitingFor, waitingFor } from '../core/next-check.ts';
 import type { ObservedEnvironment, ObservedProbe } from '../core/observed.ts';
 import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep, specOf } from './runtime.ts';
 import { ecsAdapter, elbv2Adapter, registryAdapter } from './wiring.ts';
@@ -13,6 +14,23 @@ export interface VerifyResult {
   readonly reason: string;
   readonly url: string;
   readonly code?: UnhealthyCode;
+  /** Checks made by this verify loop, this one included (the state machine's deadline counts them). */
+  readonly checks: number;
+  /** Pending: what the environment waits for, and the seconds the state machine waits before the next check. */
+  readonly waitingFor?: WaitingFor;
+  readonly waitSeconds?: number;
+}
+
+/** The previous check of this verify loop: the state machine keeps the last result at `$.verify`. */
+function previousCheck(state: LifecycleState): PreviousCheck & { checks?: number } {
+  const last = state['verify'];
+  if (last === null || typeof last !== 'object') return {};
+  const { waitingFor: waiting, waitSeconds, checks } = last as Record<string, unknown>;
+  return {
+    ...(typeof waiting === 'string' ? { waitingFor: waiting } : {}),
+    ...(typeof waitSeconds === 'number' ? { waitSeconds } : {}),
+    ...(typeof checks === 'number' ? { checks } : {}),
+  };
 }
 
 export type VerifyDeps = Pick<HandlerDeps, 'config' | 'ecs' | 'elbv2' | 'registry' | 'probe' | 'logger'>;
@@ -64,7 +82,9 @@ export function userUrl(spec: EnvSpec, dnsName: string, frontDoor?: string): str
  * verdict. Never sleeps: the state machine Waits.
  * Rollback detection compares against `redeploy.taskDefinitionArn` (redeploy) or
  * `resources.taskDefinition.taskDefinitionArn` (up).
- * @returns `{ health, reason, url, code? }`
+ * Pending results say what the environment waits for and how long the state machine should wait before
+ * the next check (core `nextCheckSeconds`: sized to what is awaited, then backing off).
+ * @returns `{ health, reason, url, checks, code?, waitingFor?, waitSeconds? }`
  */
 export function makeHandler(deps: VerifyDeps) {
   return async (state: LifecycleState): Promise<VerifyResult> =>
@@ -106,12 +126,18 @@ export function makeHandler(deps: VerifyDeps) {
       if (requested) options.taskDefinitionArn = requested;
       if (typeof state.desiredCount === 'number') options.desiredCount = state.desiredCount;
       const verdict = assessHealth(probe ? { ...observed, probe } : observed, spec, options);
-      return {
+      const previous = previousCheck(state);
+      const checks = (previous.checks ?? 0) + 1;
+      const base = {
         health: verdict.status,
         reason: verdict.reason,
         url: userUrl(spec, dnsName, deps.config.probeEndpoint),
-        ...(verdict.status === 'Unhealthy' ? { code: verdict.code } : {}),
+        checks,
       };
+      if (verdict.status === 'Unhealthy') return { ...base, code: verdict.code };
+      if (verdict.status === 'Healthy') return base;
+      const waiting = waitingFor(observed, spec, options);
+      return { ...base, waitingFor: waiting, waitSeconds: nextCheckSeconds(waiting, spec, previous) };
     });
 }
 

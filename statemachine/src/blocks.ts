@@ -257,35 +257,72 @@ export const notify = (name: `Notify${string}`, outcome: 'succeeded' | 'failed' 
   });
 
 /**
+ * How the verify loop waits between checks: `adaptive` waits what the verify step says the awaited thing
+ * needs (`$.verify.waitSeconds`, core `nextCheckSeconds`); `fixed` waits `timing.verifyIntervalSeconds`
+ * every time (the policy before adaptive polling, kept to measure against: `bench/sfn-cost.ts`).
+ */
+export type Polling = 'adaptive' | 'fixed';
+
+/**
  * Polls `Verify<suffix>` until the service is `Healthy` (→ next), `Unhealthy` (→ `failed` with
- * `UnhealthyError`) or still `Pending` after `timing.verifyMaxAttempts` waits of `timing.verifyIntervalSeconds`
- * (→ `failed` with `VerifyTimeoutError`). The wait is a `Wait` state: no Lambda sleeps.
+ * `UnhealthyError`) or still `Pending` after `timing.verifyMaxAttempts` checks (→ `failed` with
+ * `VerifyTimeoutError`). The waits are `Wait` states: no Lambda sleeps. Adaptive, each poll costs three
+ * state transitions (`VerifyWait…`, `Verify…`, `VerifyHealth…`): the verify step counts its checks itself.
  */
 export const verifyLoop =
-  (suffix: string, failed: string): Step =>
+  (suffix: string, failed: string, polling: Polling = 'adaptive'): Step =>
   (next) => {
     if (next === END) throw new Error('a verify loop needs a next state');
     const state = (part: string): string => `Verify${part}${suffix}`;
     const verify = state('');
+    const unhealthy = pass(state('Unhealthy'), {
+      Parameters: { step: verify, Error: 'UnhealthyError', 'Cause.$': '$.verify.reason' },
+      ResultPath: '$.error',
+    })(failed);
+    const timeout = (checks: Path): Fragment =>
+      pass(state('Timeout'), {
+        Parameters: {
+          step: verify,
+          Error: 'VerifyTimeoutError',
+          'Cause.$': `States.Format('still pending after {} checks: {}', ${checks}, $.verify.reason)`,
+        },
+        ResultPath: '$.error',
+      })(failed);
+    const check = lambda(verify, { fn: 'Verify', resultPath: '$.verify', onError: markFailedStep(failed) })(
+      state('Health'),
+    );
+    const healthy = when(is.string('$.verify.health', 'Healthy'), next);
+    const pending = is.string('$.verify.health', 'Pending');
+    if (polling === 'adaptive') {
+      return {
+        start: verify,
+        states: join(
+          check,
+          choice(
+            state('Health'),
+            [
+              healthy,
+              when(
+                is.and(pending, is.atLeastPath('$.verify.checks', '$.timing.verifyMaxAttempts')),
+                state('Timeout'),
+              ),
+              when(pending, state('Wait')),
+            ],
+            state('Unhealthy'),
+          ),
+          unhealthy,
+          wait(state('Wait'), { SecondsPath: '$.verify.waitSeconds' })(verify),
+          timeout('$.verify.checks'),
+        ),
+      };
+    }
     return {
       start: state('Init'),
       states: join(
         pass(state('Init'), { Result: { attempts: 0 }, ResultPath: '$.verification' })(verify),
-        lambda(verify, { fn: 'Verify', resultPath: '$.verify', onError: markFailedStep(failed) })(
-          state('Health'),
-        ),
-        choice(
-          state('Health'),
-          [
-            when(is.string('$.verify.health', 'Healthy'), next),
-            when(is.string('$.verify.health', 'Pending'), state('Wait')),
-          ],
-          state('Unhealthy'),
-        ),
-        pass(state('Unhealthy'), {
-          Parameters: { step: verify, Error: 'UnhealthyError', 'Cause.$': '$.verify.reason' },
-          ResultPath: '$.error',
-        })(failed),
+        check,
+        choice(state('Health'), [healthy, when(pending, state('Wait'))], state('Unhealthy')),
+        unhealthy,
         wait(state('Wait'), { SecondsPath: '$.timing.verifyIntervalSeconds' })(state('Count')),
         pass(state('Count'), {
           Parameters: { 'attempts.$': 'States.MathAdd($.verification.attempts, 1)' },
@@ -296,15 +333,7 @@ export const verifyLoop =
           [when(is.atLeastPath('$.verification.attempts', '$.timing.verifyMaxAttempts'), state('Timeout'))],
           verify,
         ),
-        pass(state('Timeout'), {
-          Parameters: {
-            step: verify,
-            Error: 'VerifyTimeoutError',
-            'Cause.$':
-              "States.Format('still pending after {} checks: {}', $.verification.attempts, $.verify.reason)",
-          },
-          ResultPath: '$.error',
-        })(failed),
+        timeout('$.verification.attempts'),
       ),
     };
   };

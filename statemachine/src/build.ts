@@ -14,7 +14,7 @@ import { nightlyTeardown } from './nightly-teardown.ts';
 
 /** Every state machine, by the file name it is written to (`<name>.asl.json`). */
 export const MACHINES: Readonly<Record<'lifecycle' | 'nightly-teardown', () => Machine>> = {
-  lifecycle,
+  lifecycle: () => lifecycle(),
   'nightly-teardown': nightlyTeardown,
 };
 

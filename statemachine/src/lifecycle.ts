@@ -15,6 +15,7 @@ import {
   lockRelease,
   markFailedStep,
   notify,
+  type Polling,
   parallel,
   propagate,
   record,
@@ -28,12 +29,20 @@ import {
 const FAILED = 'ShouldRollBack';
 const failed = markFailedStep(FAILED);
 
-/** Defaults of `timing` (seconds), each overridable on its own in the input. */
-export const DEFAULT_TIMING = {
-  verifyIntervalSeconds: 15,
-  verifyMaxAttempts: 40,
-  drainIntervalSeconds: 15,
-  deleteIntervalSeconds: 15,
+/**
+ * Defaults of `timing` (seconds), each overridable on its own in the input. Adaptive polling: the verify
+ * step sizes its own waits; the teardown waits are sized to what each stage waits for (tasks drain for the
+ * target group's 30 s deregistration delay, instances take about 30 s to terminate, an ALB about 30 s to
+ * delete), so one poll usually suffices. `fixed`: the policy before, every wait 15 s.
+ */
+export const DEFAULT_TIMING: Readonly<Record<Polling, Readonly<Record<string, number>>>> = {
+  adaptive: { verifyMaxAttempts: 40, drainIntervalSeconds: 35, deleteIntervalSeconds: 35 },
+  fixed: {
+    verifyIntervalSeconds: 15,
+    verifyMaxAttempts: 40,
+    drainIntervalSeconds: 15,
+    deleteIntervalSeconds: 15,
+  },
 };
 
 const OPERATIONS = ['up', 'down', 'scale', 'redeploy', 'extend'] as const;
@@ -46,61 +55,62 @@ const mergeTiming = pass('MergeTiming', {
   ResultPath: '$.resolved',
 })('ApplyTiming');
 
-const input: Step = sequence(
-  pass('SetDefaults', {
-    Comment: 'Default values for optional input fields (timing in seconds).',
-    Parameters: { defaults: { keepOnFailure: false }, timing: DEFAULT_TIMING, 'input.$': '$' },
-  }),
-  // States.JsonMerge is shallow (and only shallow in aws-local-stepfunctions), so `timing` merges on its own.
-  pass('MergeDefaults', {
-    Parameters: {
-      'merged.$': 'States.JsonMerge($.defaults, $.input, false)',
-      resolved: { 'timing.$': '$.timing' },
-    },
-  }),
-  fork('HasTiming', [when(is.present('$.merged.timing'), 'MergeTiming')], [mergeTiming]),
-  pass('ApplyTiming', {
-    Parameters: { 'state.$': 'States.JsonMerge($.merged, $.resolved, false)' },
-    OutputPath: '$.state',
-  }),
-  fork(
-    'ValidateInput',
-    [
-      when(is.not(is.or(...OPERATIONS.map((op) => is.string('$.operation', op)))), 'InvalidOperation'),
-      when(
-        is.or(is.absent('$.env'), is.absent('$.requestId'), is.absent('$.requestedBy')),
-        'InvalidRequiredFields',
-      ),
-      when(is.and(is.string('$.operation', 'up'), is.absent('$.spec')), 'InvalidSpec'),
-      when(is.and(is.string('$.operation', 'scale'), is.absent('$.desiredCount')), 'InvalidDesiredCount'),
-      when(is.and(is.string('$.operation', 'extend'), is.absent('$.hours')), 'InvalidHours'),
-    ],
-    [
-      fail('InvalidOperation', {
-        error: 'ValidationError',
-        cause: `operation: must be one of ${OPERATIONS.join(', ')}`,
-      }),
-      fail('InvalidRequiredFields', {
-        error: 'ValidationError',
-        cause: 'env, requestId, requestedBy: required',
-      }),
-      fail('InvalidSpec', { error: 'ValidationError', cause: 'spec: required for operation up' }),
-      fail('InvalidDesiredCount', {
-        error: 'ValidationError',
-        cause: 'desiredCount: required for operation scale',
-      }),
-      fail('InvalidHours', { error: 'ValidationError', cause: 'hours: required for operation extend' }),
-    ],
-    'Rejects input the later Parameters would not resolve, before anything is locked or changed.',
-  ),
-  lockAcquire({
-    busy: 'NotifyBusy',
-    onError: markFailedStep(
-      'NotifyFailure',
-      'No lock is held: skip recording and releasing, tell the requester.',
+const input = (polling: Polling): Step =>
+  sequence(
+    pass('SetDefaults', {
+      Comment: 'Default values for optional input fields (timing in seconds).',
+      Parameters: { defaults: { keepOnFailure: false }, timing: DEFAULT_TIMING[polling], 'input.$': '$' },
+    }),
+    // States.JsonMerge is shallow (and only shallow in aws-local-stepfunctions), so `timing` merges on its own.
+    pass('MergeDefaults', {
+      Parameters: {
+        'merged.$': 'States.JsonMerge($.defaults, $.input, false)',
+        resolved: { 'timing.$': '$.timing' },
+      },
+    }),
+    fork('HasTiming', [when(is.present('$.merged.timing'), 'MergeTiming')], [mergeTiming]),
+    pass('ApplyTiming', {
+      Parameters: { 'state.$': 'States.JsonMerge($.merged, $.resolved, false)' },
+      OutputPath: '$.state',
+    }),
+    fork(
+      'ValidateInput',
+      [
+        when(is.not(is.or(...OPERATIONS.map((op) => is.string('$.operation', op)))), 'InvalidOperation'),
+        when(
+          is.or(is.absent('$.env'), is.absent('$.requestId'), is.absent('$.requestedBy')),
+          'InvalidRequiredFields',
+        ),
+        when(is.and(is.string('$.operation', 'up'), is.absent('$.spec')), 'InvalidSpec'),
+        when(is.and(is.string('$.operation', 'scale'), is.absent('$.desiredCount')), 'InvalidDesiredCount'),
+        when(is.and(is.string('$.operation', 'extend'), is.absent('$.hours')), 'InvalidHours'),
+      ],
+      [
+        fail('InvalidOperation', {
+          error: 'ValidationError',
+          cause: `operation: must be one of ${OPERATIONS.join(', ')}`,
+        }),
+        fail('InvalidRequiredFields', {
+          error: 'ValidationError',
+          cause: 'env, requestId, requestedBy: required',
+        }),
+        fail('InvalidSpec', { error: 'ValidationError', cause: 'spec: required for operation up' }),
+        fail('InvalidDesiredCount', {
+          error: 'ValidationError',
+          cause: 'desiredCount: required for operation scale',
+        }),
+        fail('InvalidHours', { error: 'ValidationError', cause: 'hours: required for operation extend' }),
+      ],
+      'Rejects input the later Parameters would not resolve, before anything is locked or changed.',
     ),
-  }),
-);
+    lockAcquire({
+      busy: 'NotifyBusy',
+      onError: markFailedStep(
+        'NotifyFailure',
+        'No lock is held: skip recording and releasing, tell the requester.',
+      ),
+    }),
+  );
 
 const busy = sequence(
   notify('NotifyBusy', 'busy'),
@@ -136,48 +146,53 @@ const teardown = (suffix: string, onError = failed): Step =>
 
 // --- the operations ------------------------------------------------------------------------------------------
 
-const up = sequence(
-  record('RecordCreating', {
-    status: 'creating',
-    step: 'up',
-    fields: { 'spec.$': '$.spec' },
-    onError: failed,
-  }),
-  lambda('CreateNetwork', { fn: 'CreateNetwork', resultPath: '$.resources.network', onError: failed }),
-  parallel('ProvisionInParallel', {
-    comment:
-      'The load balancer provisions while the instances boot; all three need the network (security groups).',
-    branches: [
-      lambda('CreateLoadBalancer', {
-        fn: 'CreateLoadBalancer',
-        resultPath: '$.resources.loadBalancer',
-        onError: propagate,
-      }),
-      lambda('CreateCluster', { fn: 'CreateCluster', resultPath: '$.resources.cluster', onError: propagate }),
-      lambda('CreateTaskDefinition', {
-        fn: 'CreateTaskDefinition',
-        resultPath: '$.resources.taskDefinition',
-        onError: propagate,
-      }),
-    ],
-    resultSelector: {
-      'network.$': '$[0].resources.network',
-      'loadBalancer.$': '$[0].resources.loadBalancer',
-      'cluster.$': '$[1].resources.cluster',
-      'taskDefinition.$': '$[2].resources.taskDefinition',
-    },
-    resultPath: '$.resources',
-    onError: failed,
-  }),
-  lambda('CreateService', { fn: 'CreateService', resultPath: '$.resources.service', onError: failed }),
-  verifyLoop('Up', FAILED),
-  record('RecordReady', {
-    status: 'ready',
-    step: 'up',
-    fields: { 'resources.$': '$.resources', 'url.$': '$.verify.url' },
-    onError: failed,
-  }),
-);
+const up = (polling: Polling): Step =>
+  sequence(
+    record('RecordCreating', {
+      status: 'creating',
+      step: 'up',
+      fields: { 'spec.$': '$.spec' },
+      onError: failed,
+    }),
+    lambda('CreateNetwork', { fn: 'CreateNetwork', resultPath: '$.resources.network', onError: failed }),
+    parallel('ProvisionInParallel', {
+      comment:
+        'The load balancer provisions while the instances boot; all three need the network (security groups).',
+      branches: [
+        lambda('CreateLoadBalancer', {
+          fn: 'CreateLoadBalancer',
+          resultPath: '$.resources.loadBalancer',
+          onError: propagate,
+        }),
+        lambda('CreateCluster', {
+          fn: 'CreateCluster',
+          resultPath: '$.resources.cluster',
+          onError: propagate,
+        }),
+        lambda('CreateTaskDefinition', {
+          fn: 'CreateTaskDefinition',
+          resultPath: '$.resources.taskDefinition',
+          onError: propagate,
+        }),
+      ],
+      resultSelector: {
+        'network.$': '$[0].resources.network',
+        'loadBalancer.$': '$[0].resources.loadBalancer',
+        'cluster.$': '$[1].resources.cluster',
+        'taskDefinition.$': '$[2].resources.taskDefinition',
+      },
+      resultPath: '$.resources',
+      onError: failed,
+    }),
+    lambda('CreateService', { fn: 'CreateService', resultPath: '$.resources.service', onError: failed }),
+    verifyLoop('Up', FAILED, polling),
+    record('RecordReady', {
+      status: 'ready',
+      step: 'up',
+      fields: { 'resources.$': '$.resources', 'url.$': '$.verify.url' },
+      onError: failed,
+    }),
+  );
 
 const down = sequence(
   record('RecordTearingDown', { status: 'tearing-down', step: 'down', onError: failed }),
@@ -185,34 +200,36 @@ const down = sequence(
   record('RecordDeleted', { status: 'deleted', step: 'down', onError: failed }),
 );
 
-const scale = sequence(
-  record('RecordScaling', {
-    status: 'scaling',
-    step: 'scale',
-    fields: { 'desiredCount.$': '$.desiredCount' },
-    onError: failed,
-  }),
-  lambda('Scale', { fn: 'Scale', resultPath: '$.scale', onError: failed }),
-  verifyLoop('Scale', FAILED),
-  record('RecordScaled', {
-    status: 'ready',
-    step: 'scale',
-    fields: { 'desiredCount.$': '$.desiredCount', 'url.$': '$.verify.url' },
-    onError: failed,
-  }),
-);
+const scale = (polling: Polling): Step =>
+  sequence(
+    record('RecordScaling', {
+      status: 'scaling',
+      step: 'scale',
+      fields: { 'desiredCount.$': '$.desiredCount' },
+      onError: failed,
+    }),
+    lambda('Scale', { fn: 'Scale', resultPath: '$.scale', onError: failed }),
+    verifyLoop('Scale', FAILED, polling),
+    record('RecordScaled', {
+      status: 'ready',
+      step: 'scale',
+      fields: { 'desiredCount.$': '$.desiredCount', 'url.$': '$.verify.url' },
+      onError: failed,
+    }),
+  );
 
-const redeploy = sequence(
-  record('RecordRedeploying', { status: 'redeploying', step: 'redeploy', onError: failed }),
-  lambda('Redeploy', { fn: 'Redeploy', resultPath: '$.redeploy', onError: failed }),
-  verifyLoop('Redeploy', FAILED),
-  record('RecordRedeployed', {
-    status: 'ready',
-    step: 'redeploy',
-    fields: { 'taskDefinitionArn.$': '$.redeploy.taskDefinitionArn', 'url.$': '$.verify.url' },
-    onError: failed,
-  }),
-);
+const redeploy = (polling: Polling): Step =>
+  sequence(
+    record('RecordRedeploying', { status: 'redeploying', step: 'redeploy', onError: failed }),
+    lambda('Redeploy', { fn: 'Redeploy', resultPath: '$.redeploy', onError: failed }),
+    verifyLoop('Redeploy', FAILED, polling),
+    record('RecordRedeployed', {
+      status: 'ready',
+      step: 'redeploy',
+      fields: { 'taskDefinitionArn.$': '$.redeploy.taskDefinitionArn', 'url.$': '$.verify.url' },
+      onError: failed,
+    }),
+  );
 
 const extend = lambda('Extend', { fn: 'Extend', resultPath: '$.extend', onError: failed });
 
@@ -256,12 +273,13 @@ const failedEnd = sequence(lockRelease('LockReleaseOnFailure'), notify('NotifyFa
   ),
 );
 
-export const lifecycle = (): Machine => {
+/** The lifecycle machine; `polling: 'fixed'` builds the fixed-interval variant the benchmarks compare with. */
+export const lifecycle = ({ polling = 'adaptive' }: { polling?: Polling } = {}): Machine => {
   const operations = {
-    up: up('LockReleaseOnSuccess'),
+    up: up(polling)('LockReleaseOnSuccess'),
     down: down('LockReleaseOnSuccess'),
-    scale: scale('LockReleaseOnSuccess'),
-    redeploy: redeploy('LockReleaseOnSuccess'),
+    scale: scale(polling)('LockReleaseOnSuccess'),
+    redeploy: redeploy(polling)('LockReleaseOnSuccess'),
     extend: extend('LockReleaseOnSuccess'),
   };
   const rollingBack = rollback('LockReleaseOnFailure');
@@ -270,7 +288,7 @@ export const lifecycle = (): Machine => {
     {
       start: 'SetDefaults',
       states: join(
-        input('RouteOperation'),
+        input(polling)('RouteOperation'),
         busy(END),
         choice(
           'RouteOperation',

@@ -184,6 +184,7 @@ describe('verify handler', () => {
       reason: `1 of 1 targets healthy; HTTP 200 from http://${dns}:80/`,
       // The URL people follow carries the port the load balancers answer on (the probe endpoint's).
       url: `http://${dns}:4566/`,
+      checks: 1,
     });
   });
 
@@ -221,7 +222,60 @@ describe('verify handler', () => {
     expect(result).toMatchObject({
       health: 'Pending',
       reason: 'load balancer berth-demo-alb is provisioning',
+      waitingFor: 'load-balancer',
+      waitSeconds: 150,
+      checks: 1,
     });
     expect(probed).toBe(false);
+  });
+
+  it('backs off when the ALB is still provisioning at the next check, and counts the checks', async () => {
+    healthyEnvironment();
+    mocks.elbv2.on(DescribeLoadBalancersCommand).resolves({
+      LoadBalancers: [
+        {
+          LoadBalancerArn: 'arn:lb',
+          LoadBalancerName: 'berth-demo-alb',
+          DNSName: dns,
+          State: { Code: 'provisioning' },
+        },
+      ],
+    });
+
+    const result = await verifyHandler(testDeps())({
+      ...upState,
+      verify: { health: 'Pending', waitingFor: 'load-balancer', waitSeconds: 150, checks: 1 },
+    });
+
+    expect(result).toMatchObject({
+      health: 'Pending',
+      waitingFor: 'load-balancer',
+      waitSeconds: 15,
+      checks: 2,
+    });
+  });
+
+  it('waits the health checks out once the ALB is active and the targets are initial', async () => {
+    healthyEnvironment();
+    mocks.elbv2.on(DescribeTargetHealthCommand).resolves({
+      TargetHealthDescriptions: [
+        {
+          Target: { Id: 'i-1', Port: 32768 },
+          TargetHealth: { State: 'initial', Reason: 'Elb.InitialHealthChecking' },
+        },
+      ],
+    });
+
+    const result = await verifyHandler(testDeps())({
+      ...upState,
+      verify: { health: 'Pending', waitingFor: 'load-balancer', waitSeconds: 150, checks: 1 },
+    });
+
+    expect(result).toMatchObject({
+      health: 'Pending',
+      waitingFor: 'health-checks',
+      waitSeconds: 150,
+      checks: 2,
+    });
   });
 });

@@ -97,7 +97,7 @@ export const runMachine = async (
   file: MachineFile,
   input: unknown,
   handlers: Record<string, FakeHandler>,
-  extra: { tasks?: Record<string, FakeHandler>; executionName?: string } = {},
+  extra: { tasks?: Record<string, FakeHandler>; executionName?: string; realWaits?: string[] } = {},
 ): Promise<RunResult> => {
   const definition = loadDefinition(file);
   const states = allStates(definition);
@@ -107,7 +107,7 @@ export const runMachine = async (
   const waitTimeOverrides: Record<string, number> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   for (const state of states) {
-    if (state.type === 'Wait') waitTimeOverrides[state.name] = 0;
+    if (state.type === 'Wait' && !extra.realWaits?.includes(state.name)) waitTimeOverrides[state.name] = 0;
     if (state.type === 'Task' || state.type === 'Parallel' || state.type === 'Map') {
       retryIntervalOverrides[state.name] = 0;
     }
@@ -149,6 +149,15 @@ export const runMachine = async (
   return result;
 };
 
+/** Checks the verify loop made before this one: the verify step counts them from the previous `$.verify`. */
+const checksSoFar = (state: any): number =>
+  typeof state?.verify?.checks === 'number' ? state.verify.checks : 0;
+
+/** A Verify fake that keeps the verify step's contract: Pending, the wait it asks for, the checks so far. */
+export const pendingVerify =
+  (reason: string, waitSeconds = 15): FakeHandler =>
+  (input) => ({ health: 'Pending', reason, url: 'http://x', waitSeconds, checks: checksSoFar(input) + 1 });
+
 /** Default fakes: every step succeeds at once. */
 export const happyHandlers = (): Record<string, FakeHandler> => ({
   Lock: (input) => (input.action === 'acquire' ? { token: 'token-1' } : { released: true }),
@@ -164,7 +173,12 @@ export const happyHandlers = (): Record<string, FakeHandler> => ({
     taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/berth-demo:1',
   }),
   CreateService: () => ({ serviceArn: 'arn:aws:ecs:us-east-1:123456789012:service/berth-demo/berth-demo' }),
-  Verify: () => ({ health: 'Healthy', reason: 'all targets healthy', url: 'http://berth-demo-alb-1' }),
+  Verify: (input) => ({
+    health: 'Healthy',
+    reason: 'all targets healthy',
+    url: 'http://berth-demo-alb-1',
+    checks: checksSoFar(input) + 1,
+  }),
   Scale: (input) => ({ desiredCount: input.desiredCount }),
   Redeploy: () => ({ taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/berth-demo:2' }),
   Extend: () => ({ expiresAt: '2026-11-26T20:00:00.000Z' }),

@@ -6,6 +6,7 @@ import {
   handlerError,
   happyHandlers,
   lockCalls,
+  pendingVerify,
   runMachine,
   upInput,
 } from './harness.ts';
@@ -20,7 +21,7 @@ const TEARDOWN_ORDER = [
 ];
 
 const downInput = { operation: 'down', env: 'demo', requestId: 'req-2', requestedBy: 'alice' };
-const fastTiming = { verifyIntervalSeconds: 1, verifyMaxAttempts: 3 };
+const fastTiming = { verifyMaxAttempts: 3 };
 
 const recorded = (calls: Call[]): Array<{ status: string; step: string; failure?: any }> =>
   calls
@@ -88,10 +89,9 @@ describe('lifecycle up', () => {
 
     const verify = run.calls.find((c) => c.state === 'VerifyUp');
     expect(verify?.input.timing).toEqual({
-      verifyIntervalSeconds: 15,
       verifyMaxAttempts: 7,
-      drainIntervalSeconds: 15,
-      deleteIntervalSeconds: 15,
+      drainIntervalSeconds: 35,
+      deleteIntervalSeconds: 35,
     });
     expect(verify?.input.keepOnFailure).toBe(false);
     expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
@@ -119,7 +119,7 @@ describe('lifecycle up', () => {
     const run = await runMachine(
       'lifecycle',
       upInput({ timing: fastTiming }),
-      handlersWith({ Verify: () => ({ health: 'Pending', reason: '0/1 targets healthy', url: 'http://x' }) }),
+      handlersWith({ Verify: pendingVerify('0/1 targets healthy') }),
     );
 
     expect(run.error?.name).toBe('VerifyTimeoutError');
@@ -467,10 +467,10 @@ describe('lifecycle scale, redeploy and extend', () => {
       'lifecycle',
       { operation: 'redeploy', env: 'demo', image: 'nginx:1.28', requestId: 'req-4', requestedBy: 'alice' },
       handlersWith({
-        Verify: (_input, { count }) =>
-          count < 2
-            ? { health: 'Pending', reason: 'deployment IN_PROGRESS', url: 'http://x' }
-            : { health: 'Healthy', reason: 'ok', url: 'http://x' },
+        Verify: (input, call) =>
+          call.count < 2
+            ? pendingVerify('deployment IN_PROGRESS')(input, call)
+            : { health: 'Healthy', reason: 'ok', url: 'http://x', checks: 2 },
       }),
     );
 
@@ -547,6 +547,44 @@ describe('lifecycle scale, redeploy and extend', () => {
     expect(run.order).toEqual(['LockAcquire', 'Extend', 'LockReleaseOnSuccess', 'NotifySuccess']);
     expect(run.calls.find((c) => c.state === 'Extend')?.input.hours).toBe(8);
     expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+});
+
+describe('lifecycle polling', () => {
+  it('waits between checks for the seconds the verify step asks for', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      upInput(),
+      handlersWith({
+        Verify: (input, call) =>
+          call.count === 1
+            ? pendingVerify('load balancer berth-demo-alb is provisioning', 1)(input, call)
+            : { health: 'Healthy', reason: 'ok', url: 'http://x', checks: 2 },
+      }),
+      { realWaits: ['VerifyWaitUp'] },
+    );
+
+    const at = (type: string) =>
+      run.events.find((e: any) => e.type === type && e.state?.name === 'VerifyWaitUp')?.timestamp as number;
+    expect(run.error).toBeUndefined();
+    expect(at('StateExited') - at('StateEntered')).toBeGreaterThanOrEqual(990);
+    expect(at('StateExited') - at('StateEntered')).toBeLessThan(3000);
+  });
+
+  it('costs three state transitions per verify poll', async () => {
+    const happy = await runMachine('lifecycle', upInput(), happyHandlers());
+    const polled = await runMachine(
+      'lifecycle',
+      upInput(),
+      handlersWith({
+        Verify: (input, call) =>
+          call.count < 3
+            ? pendingVerify('0 of 1 targets healthy')(input, call)
+            : { health: 'Healthy', reason: 'ok', url: 'http://x', checks: 3 },
+      }),
+    );
+
+    expect(polled.transitions - happy.transitions).toBe(2 * 3);
   });
 });
 
