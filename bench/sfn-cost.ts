@@ -10,8 +10,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { scaledWaitMs } from '../local/runtime/platform.ts';
-import { type BenchPlatform, benchSpec, startBenchPlatform, transitions } from './lib/platform.ts';
+import type { Polling } from '../statemachine/src/blocks.ts';
+import {
+  type BenchPlatform,
+  benchSpec,
+  startBenchPlatform,
+  transitions,
+  useLifecyclePolling,
+} from './lib/platform.ts';
 import { type BenchResult, finishResult, fmt, numberFlag, runAsScript, startResult } from './lib/report.ts';
 
 const PRICE_PER_TRANSITION = 0.025 / 1000;
@@ -21,24 +27,6 @@ interface Measured {
   polls: string;
   status: string;
   ms: number;
-  projected: number[];
-}
-
-/** Polling intervals (AWS seconds) the projection table shows. */
-const INTERVALS = [5, 15, 30, 60] as const;
-
-/**
- * Transitions projected for another polling interval: each poll of a verify loop costs 4
- * transitions, each teardown poll 3 (statemachine/README.md); the number of polls scales with
- * 15 s ÷ interval (rounded up), the rest stays.
- */
-function projectTransitions(measured: number, waits: ReadonlyMap<string, number>, interval: number): number {
-  let total = measured;
-  for (const [state, polls] of waits) {
-    const perPoll = state.startsWith('VerifyWait') ? 4 : 3;
-    total += perPoll * (Math.ceil((polls * 15) / interval) - polls);
-  }
-  return total;
 }
 
 /** Transition count of one execution and how many times its polling states ran. */
@@ -57,7 +45,6 @@ async function measure(bp: BenchPlatform, executionArn: string): Promise<Measure
   return {
     transitions: transitions(events),
     polls: [...waits.entries()].map(([k, v]) => `${k} × ${v}`).join(', ') || 'none',
-    projected: INTERVALS.map((interval) => projectTransitions(transitions(events), waits, interval)),
     status: done.status ?? '?',
     ms,
   };
@@ -72,7 +59,6 @@ export async function sfnCost(argv: string[]): Promise<BenchResult> {
     '3. Step Functions cost (state transitions per operation)',
     `npm run bench -- --only sfn-cost  (npx tsx bench/sfn-cost.ts --factor ${factor} --nightly-envs ${nightlyEnvs})`,
   );
-  const bp = await startBenchPlatform({ profile: 'realistic', factor });
   const rows: string[][] = [];
   const add = (op: string, m: Measured): void => {
     rows.push([
@@ -83,15 +69,39 @@ export async function sfnCost(argv: string[]): Promise<BenchResult> {
       `$${fmt(m.transitions * PRICE_PER_TRANSITION * 1000, 2)}`,
       m.polls,
       fmt(m.ms / 1000, 2),
-      m.projected.map((t) => String(Math.round(t))).join(' / '),
     ]);
   };
-  try {
-    const start = async (method: string, p: string, body?: unknown): Promise<string> => {
+  const policyRows: string[][] = [];
+  const totals: Partial<Record<Polling, number>> = {};
+  const starter =
+    (bp: BenchPlatform) =>
+    async (method: string, p: string, body?: unknown): Promise<string> => {
       const res = await bp.api(method, p, body);
       if (res.status !== 202) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.executionArn as string;
     };
+
+  const bp = await startBenchPlatform({ profile: 'realistic', factor });
+  try {
+    const start = starter(bp);
+    // Polling policies side by side on the same platform: up + down of one dedicated EC2 environment with
+    // the fixed 15 s policy (before), then with the adaptive one (now).
+    for (const polling of ['fixed', 'adaptive'] as const) {
+      useLifecyclePolling(bp, polling);
+      const up = await measure(bp, await start('POST', '/environments', benchSpec(`cost-${polling}`)));
+      const down = await measure(bp, await start('DELETE', `/environments/cost-${polling}`));
+      totals[polling] = up.transitions + down.transitions;
+      policyRows.push([
+        polling === 'fixed' ? 'fixed 15 s (before)' : 'adaptive (now)',
+        `${up.status} / ${down.status}`,
+        String(up.transitions),
+        String(down.transitions),
+        String(up.transitions + down.transitions),
+        fmt(up.ms / 1000, 2),
+        `${up.polls}; ${down.polls}`,
+      ]);
+    }
+
     add('up (dedicated)', await measure(bp, await start('POST', '/environments', benchSpec('cost-a'))));
     add(
       'scale 1 → 2',
@@ -132,11 +142,21 @@ export async function sfnCost(argv: string[]): Promise<BenchResult> {
       polls: `${children.length} child down executions, ${childTransitions} transitions`,
       status: children.length === nightlyEnvs ? 'SUCCEEDED' : `${children.length} children`,
       ms: own.ms,
-      projected: [],
     });
     const up = Number(rows[0]?.[2]);
     const down = Number(rows[3]?.[2]);
+    const adaptive = totals.adaptive ?? Number.NaN;
     result.figures.push(
+      {
+        metric: 'up + down, dedicated EC2: fixed 15 s polling (before)',
+        value: `${totals.fixed} transitions`,
+      },
+      {
+        metric: 'up + down, dedicated EC2: adaptive polling (now)',
+        value: `${adaptive} transitions`,
+        target: '≤ 60',
+        pass: adaptive <= 60,
+      },
       { metric: 'up (transitions, cost)', value: `${up}, $${fmt(up * PRICE_PER_TRANSITION, 6)}` },
       { metric: 'down', value: `${down}, $${fmt(down * PRICE_PER_TRANSITION, 6)}` },
       { metric: 'redeploy', value: `${rows[2]?.[2]}, ${rows[2]?.[3]}` },
@@ -154,7 +174,12 @@ export async function sfnCost(argv: string[]): Promise<BenchResult> {
   }
   result.tables = [
     {
-      title: 'Per execution',
+      title: `Polling policies side by side (up + down of one dedicated EC2 environment, realistic × ${factor})`,
+      header: ['policy', 'status (up / down)', 'up', 'down', 'up + down', 'up wall s', 'Wait states entered'],
+      rows: policyRows,
+    },
+    {
+      title: 'Per execution (adaptive polling)',
       header: [
         'operation',
         'status',
@@ -163,14 +188,13 @@ export async function sfnCost(argv: string[]): Promise<BenchResult> {
         'per 1,000 runs',
         'Wait states entered (polls)',
         'wall s',
-        `transitions projected at ${INTERVALS.join(' / ')} s polling`,
       ],
       rows,
     },
   ];
   result.notes.push(
-    `Polling intervals used: every lifecycle Wait (VerifyWait*, TeardownServiceWait*, TeardownCapacityWait*, TeardownLoadBalancerWait*) waits 15 s (the ASL default \`timing\`), run locally as ${scaledWaitMs(factor, 15)} ms (× ${factor}). The AWS-like delays of the \`realistic\` profile scale by the same factor, so the number of polls is what AWS would bill at 15 s.`,
-    'Each verify poll costs 4 transitions (VerifyWait, VerifyCount, VerifyDeadline, Verify), each teardown poll 2–3 (statemachine/README.md); at a 30 s interval the polling part roughly halves, at 5 s it triples.',
+    `Adaptive polling: each verify check says what the environment waits for and how long to wait before the next one (core \`nextCheckSeconds\`: a provisioning ALB first after 150 s then 15, 30, 60 s; health checks healthyThreshold × interval, then one interval; tasks 15 s…); the teardown waits are 35 s (drain: the 30 s deregistration delay; capacity; ALB deletion). Fixed: every Wait 15 s. The local runtime scales every Wait by the profile factor (× ${factor}), SecondsPath waits included, so the number of polls is the one AWS would bill.`,
+    'A verify poll costs 3 transitions with adaptive polling (VerifyWait, Verify, VerifyHealth) and 5 with fixed (VerifyWait, VerifyCount, VerifyDeadline, Verify, VerifyHealth); a teardown poll 3 (Wait, Teardown…, …Done).',
     "Nightly per environment = (the nightly execution's own transitions ÷ environments) + the transitions of each child `down` execution it started (startExecution.sync:2 children are billed as their own executions).",
   );
   return finishResult(result);

@@ -9,7 +9,10 @@ import {
   type HistoryEvent,
   SFNClient,
 } from '@aws-sdk/client-sfn';
+import type { AslDefinition } from '../../local/runtime/asl.ts';
 import { type PlatformOptions, type RunningPlatform, startPlatform } from '../../local/runtime/platform.ts';
+import type { Polling } from '../../statemachine/src/blocks.ts';
+import { lifecycle } from '../../statemachine/src/lifecycle.ts';
 
 /** A platform started for a benchmark, with helpers. */
 export interface BenchPlatform {
@@ -28,6 +31,17 @@ export interface BenchPlatform {
   /** Reads a local-cloud control endpoint. */
   control(path: string, body?: unknown): Promise<any>;
   stop(): Promise<void>;
+}
+
+/**
+ * Makes the platform's lifecycle machine the one of a polling policy (`fixed`: every wait 15 s, the policy
+ * before adaptive polling), as UpdateStateMachine would: executions started afterwards run it.
+ */
+export function useLifecyclePolling(bp: BenchPlatform, polling: Polling): void {
+  bp.platform.sfn.updateStateMachine(
+    bp.platform.stateMachines.lifecycle,
+    lifecycle({ polling }) as unknown as AslDefinition,
+  );
 }
 
 /** Number of state transitions (`…StateEntered` events) in a history. */

@@ -25,29 +25,34 @@ export interface CheckPolicy {
 /**
  * The checks of a Pending environment, sized to what it waits for (AWS seconds):
  * - `load-balancer`: a new ALB is `provisioning` for minutes (the SDK's `LoadBalancerAvailable` waiter polls
- *   every 15 s for up to 10 min; ALBs typically become active 2–3 min after CreateLoadBalancer, and the first
- *   verify comes after the cluster's instances were requested, well into that time): first check after 150 s,
- *   when it can plausibly be active, then 15, 30, 60 s.
+ *   every 15 s for up to 10 min); it typically becomes active about 3 minutes after CreateLoadBalancer, and
+ *   the first verify comes seconds after it was created: first check after 170 s, when it can plausibly be
+ *   active, then 10, 20, 40, 60 s (activation is imminent at first, then the wait backs off).
  * - `tasks`: image pull and container start take seconds to tens of seconds: 15 s, then 30, 60 s.
  * - `tasks-stopping`: tasks drain for the target group's deregistration delay (Berth sets 30 s) and stop:
  *   35 s, then 15, 30, 60 s.
  * - `health-checks`: a target needs `healthyThreshold` consecutive passing checks `intervalSeconds` apart
  *   (ELBv2 "Health checks for your target groups"), so it cannot be healthy sooner than their product after
- *   the checks start: that long first, then one interval at a time (the next check is the one that counts).
+ *   the checks start (once the ALB is active): that long after the ALB is first seen active, then 10 s
+ *   (the checks started before that sighting), doubling up to one interval.
  * - `deployment`: ECS completes a rollout shortly after the new tasks are healthy: 15 s, then 30, 60 s.
  * - `probe`: the listener answers as soon as targets are healthy: 5 s, then 10, 20, 40 s.
  */
 export function checkPolicy(waitingFor: WaitingFor, spec: EnvSpec): CheckPolicy {
   switch (waitingFor) {
     case 'load-balancer':
-      return { first: 150, next: 15, max: 60 };
+      return { first: 170, next: 10, max: 60 };
     case 'tasks':
       return { first: 15, next: 15, max: 60 };
     case 'tasks-stopping':
       return { first: 35, next: 15, max: 60 };
     case 'health-checks': {
       const { intervalSeconds, healthyThreshold } = spec.healthCheck;
-      return { first: intervalSeconds * healthyThreshold, next: intervalSeconds, max: intervalSeconds };
+      return {
+        first: intervalSeconds * healthyThreshold,
+        next: Math.min(10, intervalSeconds),
+        max: intervalSeconds,
+      };
     }
     case 'deployment':
       return { first: 15, next: 15, max: 60 };
@@ -89,8 +94,8 @@ export interface PreviousCheck {
  * the previous wait backed off (`next`, doubling, up to `max`).
  *
  * @example
- * nextCheckSeconds('load-balancer', spec)                                            // 150
- * nextCheckSeconds('load-balancer', spec, { waitingFor: 'load-balancer', waitSeconds: 150 }) // 15
+ * nextCheckSeconds('load-balancer', spec)                                            // 170
+ * nextCheckSeconds('load-balancer', spec, { waitingFor: 'load-balancer', waitSeconds: 170 }) // 10
  * nextCheckSeconds('health-checks', spec, { waitingFor: 'load-balancer', waitSeconds: 15 })  // 150 (30 s × 5)
  */
 export function nextCheckSeconds(waiting: WaitingFor, spec: EnvSpec, previous?: PreviousCheck): number {

@@ -70,8 +70,6 @@ export interface PlatformOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Replace handlers by file name (tests). */
   handlerOverrides?: Record<string, LambdaHandler>;
-  /** Run this lifecycle definition instead of `statemachine/lifecycle.asl.json` (benchmarks compare variants). */
-  lifecycleDefinition?: AslDefinition;
 }
 
 /** A running platform. */
@@ -299,7 +297,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         machines: [
           {
             name: LIFECYCLE_MACHINE,
-            definition: options.lifecycleDefinition ?? loadAsl('lifecycle.asl.json'),
+            definition: loadAsl('lifecycle.asl.json'),
             arnVariable: 'LifecycleStateMachineArn',
           },
           {

@@ -148,6 +148,7 @@ export class StepFunctionsEmulator {
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly running = new Map<string, RunningHandle>();
   private readonly maxExecutions: number;
+  private readonly variables: Readonly<Record<string, string>>;
 
   constructor(private readonly options: StepFunctionsOptions) {
     this.region = options.region ?? LOCAL_REGION;
@@ -165,7 +166,28 @@ export class StepFunctionsEmulator {
       }
     }
     Object.assign(variables, options.substitutions ?? {});
+    this.variables = variables;
     for (const source of options.machines) this.host(source, variables);
+  }
+
+  /**
+   * Replaces a hosted machine's definition, as UpdateStateMachine does: running executions keep the
+   * definition they started with, new executions run the new one. The definition may use the same
+   * `${…}` substitution variables as the hosted files.
+   */
+  updateStateMachine(stateMachineArn: string, definition: AslDefinition): void {
+    const hosted = this.machines.get(stateMachineArn);
+    if (!hosted) {
+      throw new SfnServiceError(
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${stateMachineArn}'`,
+      );
+    }
+    const variables = { ...this.variables };
+    for (const binding of collectTaskBindings(definition)) {
+      if (binding.kind === 'lambda') variables[binding.variable] = functionArnFor(binding.handlerFile);
+    }
+    this.host({ name: hosted.name, definition }, variables);
   }
 
   /** The ARN of a hosted state machine by name. */

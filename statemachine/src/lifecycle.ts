@@ -51,26 +51,27 @@ const OPERATIONS = ['up', 'down', 'scale', 'redeploy', 'extend'] as const;
 
 const mergeTiming = pass('MergeTiming', {
   Comment: 'Fields given in input.timing override the defaults one by one.',
-  Parameters: { 'timing.$': 'States.JsonMerge($.resolved.timing, $.merged.timing, false)' },
+  Parameters: { 'timing.$': 'States.JsonMerge($.defaults.timing, $.input.timing, false)' },
   ResultPath: '$.resolved',
-})('ApplyTiming');
+})('MergeDefaults');
 
 const input = (polling: Polling): Step =>
   sequence(
     pass('SetDefaults', {
       Comment: 'Default values for optional input fields (timing in seconds).',
-      Parameters: { defaults: { keepOnFailure: false }, timing: DEFAULT_TIMING[polling], 'input.$': '$' },
-    }),
-    // States.JsonMerge is shallow (and only shallow in aws-local-stepfunctions), so `timing` merges on its own.
-    pass('MergeDefaults', {
       Parameters: {
-        'merged.$': 'States.JsonMerge($.defaults, $.input, false)',
-        resolved: { 'timing.$': '$.timing' },
+        defaults: { keepOnFailure: false, timing: DEFAULT_TIMING[polling] },
+        resolved: {},
+        'input.$': '$',
       },
     }),
-    fork('HasTiming', [when(is.present('$.merged.timing'), 'MergeTiming')], [mergeTiming]),
-    pass('ApplyTiming', {
-      Parameters: { 'state.$': 'States.JsonMerge($.merged, $.resolved, false)' },
+    // States.JsonMerge is shallow (and only shallow in aws-local-stepfunctions): a partial input.timing is
+    // merged with the default timing on its own, only when one is given.
+    fork('HasTiming', [when(is.present('$.input.timing'), 'MergeTiming')], [mergeTiming]),
+    pass('MergeDefaults', {
+      Parameters: {
+        'state.$': 'States.JsonMerge(States.JsonMerge($.defaults, $.input, false), $.resolved, false)',
+      },
       OutputPath: '$.state',
     }),
     fork(
@@ -236,8 +237,8 @@ const extend = lambda('Extend', { fn: 'Extend', resultPath: '$.extend', onError:
 const succeeded = sequence(
   lockRelease('LockReleaseOnSuccess'),
   notify('NotifySuccess', 'succeeded'),
-  pass('SucceededResult', {
-    Comment: 'A compact result (the nightly machine collects one per environment).',
+  pass('Succeeded', {
+    Comment: 'Ends the execution with a compact result (the nightly machine collects one per environment).',
     Parameters: {
       status: 'Succeeded',
       'env.$': '$.env',
@@ -245,7 +246,6 @@ const succeeded = sequence(
       'requestId.$': '$.requestId',
     },
   }),
-  succeed('Succeeded'),
 );
 
 // --- failure: roll back a failed up, record, release the lock, notify, fail with the original error ----------

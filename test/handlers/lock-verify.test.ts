@@ -223,7 +223,7 @@ describe('verify handler', () => {
       health: 'Pending',
       reason: 'load balancer berth-demo-alb is provisioning',
       waitingFor: 'load-balancer',
-      waitSeconds: 150,
+      waitSeconds: 170,
       checks: 1,
     });
     expect(probed).toBe(false);
@@ -244,13 +244,13 @@ describe('verify handler', () => {
 
     const result = await verifyHandler(testDeps())({
       ...upState,
-      verify: { health: 'Pending', waitingFor: 'load-balancer', waitSeconds: 150, checks: 1 },
+      verify: { health: 'Pending', waitingFor: 'load-balancer', waitSeconds: 170, checks: 1 },
     });
 
     expect(result).toMatchObject({
       health: 'Pending',
       waitingFor: 'load-balancer',
-      waitSeconds: 15,
+      waitSeconds: 10,
       checks: 2,
     });
   });
@@ -268,7 +268,7 @@ describe('verify handler', () => {
 
     const result = await verifyHandler(testDeps())({
       ...upState,
-      verify: { health: 'Pending', waitingFor: 'load-balancer', waitSeconds: 150, checks: 1 },
+      verify: { health: 'Pending', waitingFor: 'load-balancer', waitSeconds: 170, checks: 1 },
     });
 
     expect(result).toMatchObject({

@@ -13,10 +13,10 @@ const slowChecks = parseEnvSpec({
 
 describe('nextCheckSeconds', () => {
   it.each<[WaitingFor, number[]]>([
-    ['load-balancer', [150, 15, 30, 60, 60]],
+    ['load-balancer', [170, 10, 20, 40, 60, 60]],
     ['tasks', [15, 30, 60, 60]],
     ['tasks-stopping', [35, 15, 30, 60]],
-    ['health-checks', [150, 30, 30]],
+    ['health-checks', [150, 10, 20, 30, 30]],
     ['deployment', [15, 30, 60]],
     ['probe', [5, 10, 20, 40, 40]],
   ])('waits for %s first when it can plausibly be done, then backs off: %j', (waiting, expected) => {

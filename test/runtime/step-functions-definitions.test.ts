@@ -43,3 +43,36 @@ describe('StepFunctionsEmulator Wait states', () => {
     ]);
   });
 });
+
+describe('StepFunctionsEmulator.updateStateMachine', () => {
+  const answer = (value: string): AslDefinition => ({
+    StartAt: 'Answer',
+    States: { Answer: { Type: 'Pass', Result: { value }, End: true } },
+  });
+
+  it('runs new executions with the new definition, as UpdateStateMachine does', async () => {
+    const sfn = new StepFunctionsEmulator({
+      machines: [{ name: 'm', definition: answer('before') }],
+      invokeLambda: async () => ({}),
+    });
+    const run = async (): Promise<unknown> => {
+      const { executionArn } = sfn.startExecution({ stateMachineArn: sfn.arnOf('m'), input: '{}' });
+      await sfn.getExecution(executionArn).done;
+      return JSON.parse(sfn.getExecution(executionArn).output ?? 'null');
+    };
+
+    const before = await run();
+    sfn.updateStateMachine(sfn.arnOf('m'), answer('after'));
+    const after = await run();
+
+    expect([before, after]).toEqual([{ value: 'before' }, { value: 'after' }]);
+  });
+
+  it('rejects an unknown state machine with StateMachineDoesNotExist', () => {
+    const sfn = new StepFunctionsEmulator({ machines: [], invokeLambda: async () => ({}) });
+
+    expect(() => sfn.updateStateMachine(sfn.arnOf('nope'), answer('x'))).toThrow(
+      expect.objectContaining({ code: 'StateMachineDoesNotExist' }),
+    );
+  });
+});
