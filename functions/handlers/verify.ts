@@ -16,20 +16,23 @@ export interface VerifyResult {
   readonly code?: UnhealthyCode;
   /** Checks made by this verify loop, this one included (the state machine's deadline counts them). */
   readonly checks: number;
+  /** AWS seconds this verify loop has waited before this check (the sum of the waits it asked for). */
+  readonly waitedSeconds: number;
   /** Pending: what the environment waits for, and the seconds the state machine waits before the next check. */
   readonly waitingFor?: WaitingFor;
   readonly waitSeconds?: number;
 }
 
 /** The previous check of this verify loop: the state machine keeps the last result at `$.verify`. */
-function previousCheck(state: LifecycleState): PreviousCheck & { checks?: number } {
+function previousCheck(state: LifecycleState): PreviousCheck & { checks?: number; waitedSeconds?: number } {
   const last = state['verify'];
   if (last === null || typeof last !== 'object') return {};
-  const { waitingFor: waiting, waitSeconds, checks } = last as Record<string, unknown>;
+  const { waitingFor: waiting, waitSeconds, checks, waitedSeconds } = last as Record<string, unknown>;
   return {
     ...(typeof waiting === 'string' ? { waitingFor: waiting } : {}),
     ...(typeof waitSeconds === 'number' ? { waitSeconds } : {}),
     ...(typeof checks === 'number' ? { checks } : {}),
+    ...(typeof waitedSeconds === 'number' ? { waitedSeconds } : {}),
   };
 }
 
@@ -84,7 +87,7 @@ export function userUrl(spec: EnvSpec, dnsName: string, frontDoor?: string): str
  * `resources.taskDefinition.taskDefinitionArn` (up).
  * Pending results say what the environment waits for and how long the state machine should wait before
  * the next check (core `nextCheckSeconds`: sized to what is awaited, then backing off).
- * @returns `{ health, reason, url, checks, code?, waitingFor?, waitSeconds? }`
+ * @returns `{ health, reason, url, checks, waitedSeconds, code?, waitingFor?, waitSeconds? }`
  */
 export function makeHandler(deps: VerifyDeps) {
   return async (state: LifecycleState): Promise<VerifyResult> =>
@@ -128,11 +131,13 @@ export function makeHandler(deps: VerifyDeps) {
       const verdict = assessHealth(probe ? { ...observed, probe } : observed, spec, options);
       const previous = previousCheck(state);
       const checks = (previous.checks ?? 0) + 1;
+      const waitedSeconds = (previous.waitedSeconds ?? 0) + (previous.waitSeconds ?? 0);
       const base = {
         health: verdict.status,
         reason: verdict.reason,
         url: userUrl(spec, dnsName, deps.config.probeEndpoint),
         checks,
+        waitedSeconds,
       };
       if (verdict.status === 'Unhealthy') return { ...base, code: verdict.code };
       if (verdict.status === 'Healthy') return base;

@@ -185,6 +185,7 @@ describe('verify handler', () => {
       // The URL people follow carries the port the load balancers answer on (the probe endpoint's).
       url: `http://${dns}:4566/`,
       checks: 1,
+      waitedSeconds: 0,
     });
   });
 
@@ -252,6 +253,7 @@ describe('verify handler', () => {
       waitingFor: 'load-balancer',
       waitSeconds: 10,
       checks: 2,
+      waitedSeconds: 170,
     });
   });
 
