@@ -26,6 +26,7 @@ import {
   DeleteVpcCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeInstanceTypesCommand,
   DescribeInternetGatewaysCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
@@ -484,6 +485,32 @@ describe('ECS-optimized images and architectures', () => {
       }),
     );
     expect(filtered.Images?.map((i) => i.ImageId)).toEqual([arm]);
+  });
+
+  test('DescribeInstanceTypes tells the architecture of each type, as the mismatch message suggests', async () => {
+    const out = await ec2.send(
+      new DescribeInstanceTypesCommand({ InstanceTypes: ['t3.small', 't4g.small'] }),
+    );
+    expect(out.InstanceTypes?.map((i) => [i.InstanceType, i.ProcessorInfo?.SupportedArchitectures])).toEqual([
+      ['t3.small', ['x86_64']],
+      ['t4g.small', ['arm64']],
+    ]);
+    const arm = await ec2.send(
+      new DescribeInstanceTypesCommand({
+        Filters: [{ Name: 'processor-info.supported-architecture', Values: ['arm64'] }],
+      }),
+    );
+    expect(arm.InstanceTypes?.map((i) => i.InstanceType)).toEqual(
+      expect.arrayContaining(['t4g.small', 'm6g.large', 'm7g.large', 'c6g.large', 'c7g.large']),
+    );
+    expect(arm.InstanceTypes?.every((i) => i.ProcessorInfo?.SupportedArchitectures?.[0] === 'arm64')).toBe(
+      true,
+    );
+    await expectAwsError(
+      ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['t9.huge' as _InstanceType] })),
+      'InvalidInstanceType',
+      'The following supplied instance types do not exist: [t9.huge]',
+    );
   });
 
   test('an unknown image is InvalidAMIID.NotFound', async () => {

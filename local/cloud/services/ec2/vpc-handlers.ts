@@ -1,10 +1,10 @@
 import { ServiceError } from '../../core/service-error.ts';
 import type { ActionHandler, RequestContext } from '../../core/types.ts';
 import { bool, list, str } from '../../protocol/params.ts';
-import { type Ec2Backend, ec2Backend } from './backend.ts';
+import { type Ec2Backend, ec2Backend, INSTANCE_TYPES } from './backend.ts';
 import { type Cidr, parseCidr, usableAddresses } from './cidr.ts';
 import { applyFilters, paginate, readFilters } from './filters.ts';
-import type { Image } from './images.ts';
+import { type Image, instanceTypeArchitecture } from './images.ts';
 import { required, tagSet, tagsFromSpecs } from './request.ts';
 import type { InternetGateway, RouteTable, Subnet, Vpc } from './vpc.ts';
 
@@ -409,6 +409,46 @@ export const vpcActions: Record<string, ActionHandler> = {
       () => ({}),
     );
     return { availabilityZoneInfo: filtered };
+  },
+
+  DescribeInstanceTypes(params, ctx) {
+    const known = Object.keys(INSTANCE_TYPES).sort();
+    const asked = list<string>(params.InstanceType);
+    const unknown = asked.filter((t) => !known.includes(t));
+    if (unknown.length > 0) {
+      throw new ServiceError(
+        'InvalidInstanceType',
+        `The following supplied instance types do not exist: [${unknown.join(', ')}]`,
+      );
+    }
+    const types = applyFilters(
+      known.filter((t) => asked.length === 0 || asked.includes(t)),
+      readFilters(params.Filter),
+      {
+        'instance-type': (t) => t,
+        'processor-info.supported-architecture': (t) => instanceTypeArchitecture(t),
+        'vcpu-info.default-vcpus': (t) => String(INSTANCE_TYPES[t]?.cpu),
+        'memory-info.size-in-mib': (t) => String(INSTANCE_TYPES[t]?.memoryMiB),
+        'current-generation': () => 'true',
+      },
+      () => ({}),
+    );
+    const { page, nextToken } = paginate(types, params, { min: 5, max: 100 });
+    void ctx;
+    return {
+      instanceTypeSet: page.map((t) => ({
+        instanceType: t,
+        currentGeneration: true,
+        supportedUsageClasses: ['on-demand', 'spot'],
+        supportedRootDeviceTypes: ['ebs'],
+        supportedVirtualizationTypes: ['hvm'],
+        hypervisor: 'nitro',
+        processorInfo: { supportedArchitectures: [instanceTypeArchitecture(t)] },
+        vCpuInfo: { defaultVCpus: INSTANCE_TYPES[t]?.cpu },
+        memoryInfo: { sizeInMiB: INSTANCE_TYPES[t]?.memoryMiB },
+      })),
+      nextToken,
+    };
   },
 
   DescribeImages(params, ctx) {
