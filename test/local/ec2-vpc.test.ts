@@ -102,6 +102,41 @@ async function group(name: string, subnets: string[], imageId: string, type: str
   return lt.LaunchTemplate?.LaunchTemplateId as string;
 }
 
+describe('the default VPC', () => {
+  test('routes its public subnets to its internet gateway and keeps the private ones on the main table', async () => {
+    const vpcs = await ec2.send(
+      new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }),
+    );
+    const vpcId = vpcs.Vpcs?.[0]?.VpcId as string;
+    const igws = await ec2.send(
+      new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }] }),
+    );
+    const igw = igws.InternetGateways?.[0]?.InternetGatewayId;
+    expect(igw).toMatch(/^igw-[0-9a-f]{17}$/);
+    const subnets =
+      (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] })))
+        .Subnets ?? [];
+    const byName = (n: string) =>
+      subnets.find((x) => x.Tags?.some((tag) => tag.Value === n))?.SubnetId as string;
+    const tableOf = async (subnetId: string) =>
+      (
+        await ec2.send(
+          new DescribeRouteTablesCommand({
+            Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }],
+          }),
+        )
+      ).RouteTables ?? [];
+    const [publicTable] = await tableOf(byName('berth-local-public-a'));
+    expect(publicTable?.Routes).toContainEqual(
+      expect.objectContaining({ DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw, State: 'active' }),
+    );
+    expect(await tableOf(byName('berth-local-private-a'))).toEqual([]);
+    const state = await t.control('/_berth/state');
+    const tables = state.ec2['000000000000/us-east-1'].routeTables as Array<{ vpcId: string }>;
+    expect(tables.filter((x) => x.vpcId === vpcId)).toHaveLength(2);
+  });
+});
+
 describe('CreateVpc', () => {
   test('creates the VPC with its main route table (local route) and its default security group', async () => {
     const vpcId = await vpc('10.1.0.0/16');

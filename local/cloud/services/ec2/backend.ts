@@ -904,6 +904,15 @@ export class Ec2Backend {
     return {
       vpcs: [...this.vpcs.values()].map((v) => ({ ...v, tags: this.tagsOf(v.vpcId) })),
       subnets: [...this.subnets.values()].map((s) => ({ ...s, tags: this.tagsOf(s.subnetId) })),
+      internetGateways: [...this.network.internetGateways.values()].map((g) => ({
+        ...g,
+        tags: this.tagsOf(g.internetGatewayId),
+      })),
+      routeTables: [...this.network.routeTables.values()].map((t) => ({
+        ...t,
+        routes: t.routes.map((r) => ({ ...r, state: this.network.routeState(t, r) })),
+        tags: this.tagsOf(t.routeTableId),
+      })),
       securityGroups: [...this.securityGroups.values()].map((g) => ({
         ...g,
         tags: this.tagsOf(g.groupId),
