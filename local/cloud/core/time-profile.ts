@@ -16,6 +16,21 @@ export const BASE_DELAYS = {
   imagePull: 10_000,
   taskStart: 3_000,
   taskStop: 2_000,
+  /**
+   * An ALB's network interfaces outlive it by minutes (terraform-provider-aws issue #40: "some
+   * minutes"; iasql PR #654 waits up to 20 minutes): time from the ALB being gone to its interfaces
+   * being deleted.
+   */
+  albNetworkInterfaceRelease: 240_000,
+  /**
+   * EC2 eventual consistency: for this long after `CreateSecurityGroup`, calls naming the new group
+   * by id (`AuthorizeSecurityGroupIngress`, `DescribeSecurityGroups --group-ids`, a rule's source
+   * group) answer `InvalidGroup.NotFound` (EC2 developer guide, "Eventual consistency in the Amazon
+   * EC2 API": retry with backoff "starting with a couple of seconds").
+   */
+  securityGroupPropagation: 5_000,
+  /** An `awsvpc` task's interface is detached when the task stops and deleted about a minute later. */
+  taskNetworkInterfaceRelease: 60_000,
 } as const;
 
 export type DelayName = keyof typeof BASE_DELAYS;

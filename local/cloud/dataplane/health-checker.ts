@@ -76,6 +76,12 @@ const keyOf = (id: string, port: number): string => `${id}:${port}`;
 /**
  * Real HTTP health checks for one target group: one loop per target with the group's
  * interval, timeout, thresholds and matcher (intervals scaled by the clock).
+ *
+ * Checks run only while `active()` holds — a load balancer using the group is `active`. While
+ * its load balancer still provisions, a registered target stays `initial` with
+ * `Elb.RegistrationInProgress` ("The target is in the process of being registered with the load
+ * balancer", ELBv2 API reference, TargetHealth): ALB health checks start once the ALB is active,
+ * so time-to-ready is provisioning + healthyThreshold × interval, not their maximum.
  */
 export class TargetHealthTracker {
   private readonly targets = new Map<string, TargetRecord>();
@@ -85,6 +91,7 @@ export class TargetHealthTracker {
     private readonly clock: ClockLike,
     private readonly settings: () => HealthCheckSettings,
     private readonly inUse: () => boolean,
+    private readonly active: () => boolean = inUse,
   ) {}
 
   /** Calls `fn` whenever a target's state changes. */
@@ -204,7 +211,7 @@ export class TargetHealthTracker {
   private async check(record: TargetRecord): Promise<void> {
     if (record.stopped || record.state === 'draining') return;
     const settings = this.settings();
-    if (!this.inUse() || !settings.enabled || record.checking) {
+    if (!this.inUse() || !this.active() || !settings.enabled || record.checking) {
       this.schedule(record);
       return;
     }

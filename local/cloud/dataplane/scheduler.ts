@@ -569,6 +569,16 @@ export class ServiceScheduler {
     }
     ecs.tasks.set(task.arn, task);
     ecs.tags.set(task.arn, {});
+    if (td.networkMode === 'awsvpc' && subnet) {
+      // ECS attaches an interface to each awsvpc task; it holds the task's security groups.
+      const groups = (spec.networkConfiguration?.awsvpcConfiguration as any)?.securityGroups;
+      ec2Backend(ecs.cloud, ecs.accountId, ecs.region).createTaskInterface(
+        task.arn,
+        task.id,
+        subnet.subnetId,
+        Array.isArray(groups) ? groups.map(String) : [],
+      );
+    }
     const provisioning = td.networkMode === 'awsvpc' ? BASE_DELAYS.taskStart : 0;
     task.cancels.push(
       this.clock.timer(provisioning, () => {
@@ -856,6 +866,13 @@ export class ServiceScheduler {
       for (const p of task.reservedPorts) instance.usedPorts.delete(p);
     }
     task.reservedPorts = [];
+    if (task.networkMode === 'awsvpc') {
+      // Detached when the task stops, deleted a while later: it holds the groups until then.
+      ec2Backend(this.ecs.cloud, this.ecs.accountId, this.ecs.region).networkInterfaces.release(
+        task.arn,
+        BASE_DELAYS.taskNetworkInterfaceRelease,
+      );
+    }
     this.kick();
     await this.closeWorkloads(task);
   }

@@ -4,6 +4,7 @@ import { ServiceError } from '../../core/service-error.ts';
 import { BASE_DELAYS } from '../../core/time-profile.ts';
 import { parseCidr } from './cidr.ts';
 import { type Architecture, ecsOptimizedImages, type Image, instanceTypeArchitecture } from './images.ts';
+import { type NetworkInterface, NetworkInterfaceStore } from './network-interfaces.ts';
 import { type Subnet, type Vpc, VpcNetwork } from './vpc.ts';
 
 export type { InternetGateway, Route, RouteTable, RouteTableAssociation, Subnet, Vpc } from './vpc.ts';
@@ -169,10 +170,13 @@ export class Ec2Backend {
   readonly tags = new Map<string, Map<string, string>>();
   readonly #holders = new Map<string, Set<string>>();
   readonly #subnetHolders = new Map<string, Set<string>>();
+  /** Network interfaces (instances, ALBs, awsvpc tasks): see network-interfaces.ts. */
+  readonly networkInterfaces: NetworkInterfaceStore;
   readonly defaultVpcId: string;
 
   constructor(cloud: Cloud, accountId: string, region: string) {
     this.cloud = cloud;
+    this.networkInterfaces = new NetworkInterfaceStore(cloud.clock);
     this.accountId = accountId;
     this.region = region;
     this.images = ecsOptimizedImages(region);
@@ -317,6 +321,69 @@ export class Ec2Backend {
     return [...(this.#holders.get(sgId) ?? [])];
   }
 
+  /**
+   * An ALB's network interfaces, one per subnet (description `ELB app/<name>/<id>`, requester
+   * `amazon-elb`, requester-managed), holding its security groups.
+   */
+  createLoadBalancerInterfaces(
+    loadBalancerArn: string,
+    subnetIds: readonly string[],
+    groupIds: readonly string[],
+  ): NetworkInterface[] {
+    const id =
+      /:loadbalancer\/((?:app|net)\/[^/]+\/[0-9a-f]+)$/.exec(loadBalancerArn)?.[1] ?? loadBalancerArn;
+    return subnetIds.flatMap((subnetId) => {
+      const subnet = this.subnets.get(subnetId);
+      if (!subnet) return [];
+      return [
+        this.networkInterfaces.create({
+          owner: loadBalancerArn,
+          subnetId,
+          vpcId: subnet.vpcId,
+          availabilityZone: subnet.availabilityZone,
+          description: `ELB ${id}`,
+          ownerId: this.accountId,
+          requesterId: 'amazon-elb',
+          requesterManaged: true,
+          privateIpAddress: privateIp(subnet.cidrBlock),
+          groupIds,
+          attached: true,
+        }),
+      ];
+    });
+  }
+
+  /** An `awsvpc` task's interface (description `arn:aws:ecs:…:attachment/<id>`, requester-managed). */
+  createTaskInterface(
+    taskArn: string,
+    attachmentId: string,
+    subnetId: string,
+    groupIds: readonly string[],
+  ): NetworkInterface | undefined {
+    const subnet = this.subnets.get(subnetId);
+    if (!subnet) return undefined;
+    return this.networkInterfaces.create({
+      owner: taskArn,
+      subnetId,
+      vpcId: subnet.vpcId,
+      availabilityZone: subnet.availabilityZone,
+      description: `arn:aws:ecs:${this.region}:${this.accountId}:attachment/${attachmentId}`,
+      ownerId: this.accountId,
+      requesterManaged: true,
+      privateIpAddress: privateIp(subnet.cidrBlock),
+      groupIds: groupIds.length > 0 ? groupIds : [this.defaultGroupId(subnet.vpcId)],
+      attached: true,
+    });
+  }
+
+  /** The `default` group of a VPC. */
+  defaultGroupId(vpcId: string): string {
+    for (const sg of this.securityGroups.values()) {
+      if (sg.vpcId === vpcId && sg.groupName === 'default') return sg.groupId;
+    }
+    return '';
+  }
+
   // ---------- tags ----------
 
   /** Tags of a resource as a plain record. */
@@ -458,7 +525,30 @@ export class Ec2Backend {
     }
     const sg = this.#newGroup(groupName, description, vpc);
     if (Object.keys(tags).length > 0) this.setTags(sg.groupId, tags);
+    this.#propagatedAt.set(
+      sg.groupId,
+      this.cloud.clock.now().getTime() + this.cloud.clock.delay('securityGroupPropagation'),
+    );
     return sg;
+  }
+
+  /** When each new group's id becomes visible to calls naming it (eventual consistency). */
+  readonly #propagatedAt = new Map<string, number>();
+
+  /**
+   * EC2 eventual consistency: right after `CreateSecurityGroup`, a call naming the new group by id
+   * can answer `InvalidGroup.NotFound` ("Eventual consistency in the Amazon EC2 API", EC2 developer
+   * guide). Here every new group is invisible to such calls for the scaled
+   * `securityGroupPropagation` delay — deterministic, so tests can meet it on purpose.
+   */
+  assertPropagated(groupId: string): void {
+    const at = this.#propagatedAt.get(groupId);
+    if (at === undefined) return;
+    if (this.cloud.clock.now().getTime() >= at) {
+      this.#propagatedAt.delete(groupId);
+      return;
+    }
+    throw new ServiceError('InvalidGroup.NotFound', `The security group '${groupId}' does not exist`);
   }
 
   /** The group with this id, or InvalidGroup.NotFound. */
@@ -550,7 +640,10 @@ export class Ec2Backend {
   authorize(sg: SecurityGroup, direction: 'ingress' | 'egress', rules: SgRule[]): void {
     const list = direction === 'ingress' ? sg.ingress : sg.egress;
     for (const r of rules) {
-      if (r.groupId) this.requireGroup(r.groupId);
+      if (r.groupId) {
+        this.requireGroup(r.groupId);
+        this.assertPropagated(r.groupId);
+      }
       const seen =
         list.find((x) => sameRule(x, r)) ??
         rules.find((x) => x !== r && sameRule(x, r) && rules.indexOf(x) < rules.indexOf(r));
@@ -599,7 +692,9 @@ export class Ec2Backend {
     const usedByInstance = [...this.instances.values()].some(
       (i) => i.state !== 'terminated' && i.securityGroupIds.includes(sg.groupId),
     );
-    if (referenced || held || usedByInstance) {
+    // Any interface listing the group blocks it, attached or already detached (`available`).
+    const usedByInterface = this.networkInterfaces.usingGroup(sg.groupId).length > 0;
+    if (referenced || held || usedByInstance || usedByInterface) {
       throw new ServiceError('DependencyViolation', `resource ${sg.groupId} has a dependent object`);
     }
     this.securityGroups.delete(sg.groupId);
@@ -813,6 +908,20 @@ export class Ec2Backend {
     if (subnet.mapPublicIpOnLaunch) instance.publicIpAddress = publicIp();
     this.instances.set(instance.instanceId, instance);
     this.setTags(instance.instanceId, input.tags);
+    this.networkInterfaces.create({
+      owner: instance.instanceId,
+      subnetId: subnet.subnetId,
+      vpcId: subnet.vpcId,
+      availabilityZone: subnet.availabilityZone,
+      description: '',
+      ownerId: this.accountId,
+      requesterManaged: false,
+      privateIpAddress: instance.privateIpAddress,
+      groupIds: instance.securityGroupIds,
+      instanceId: instance.instanceId,
+      attached: true,
+      deleteOnTermination: true,
+    });
     this.cloud.clock.timer(BASE_DELAYS.instanceBoot, () => {
       if (instance.state !== 'pending') return;
       instance.state = 'running';
@@ -862,6 +971,8 @@ export class Ec2Backend {
     });
     this.cloud.clock.timer(BASE_DELAYS.instanceTermination, () => {
       instance.state = 'terminated';
+      // The primary interface (DeleteOnTermination) goes with the terminated instance.
+      this.networkInterfaces.remove(instance.instanceId);
       this.#callbacks.delete(instance.instanceId);
       callbacks?.onTerminated?.(instance);
     });
@@ -887,17 +998,10 @@ export class Ec2Backend {
     });
   }
 
-  /** A short id for a network interface (minimal ENIs of running instances). */
+  /** The primary network interface id of an instance ('' once it is gone). */
   eniIdFor(instanceId: string): string {
-    let id = this.#enis.get(instanceId);
-    if (!id) {
-      id = `eni-${hex(17)}`;
-      this.#enis.set(instanceId, id);
-    }
-    return id;
+    return this.networkInterfaces.ownedBy(instanceId)[0]?.networkInterfaceId ?? '';
   }
-
-  readonly #enis = new Map<string, string>();
 
   /** A JSON view for `/_berth/state`. */
   dump(): unknown {
@@ -928,6 +1032,7 @@ export class Ec2Backend {
         userData: undefined,
         tags: this.tagsOf(i.instanceId),
       })),
+      networkInterfaces: this.networkInterfaces.list(),
     };
   }
 }

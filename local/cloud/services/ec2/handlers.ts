@@ -14,6 +14,7 @@ import type {
 import { ec2Backend, instanceStateCode, resourceTypeOf } from './backend.ts';
 import { applyFilters, paginate, readFilters } from './filters.ts';
 import { instanceTypeArchitecture } from './images.ts';
+import type { NetworkInterface } from './network-interfaces.ts';
 import { readTags, required, tagSet, tagsFromSpecs } from './request.ts';
 import { vpcActions } from './vpc-handlers.ts';
 
@@ -122,9 +123,14 @@ function renderRuleSet(ec2: Ec2Backend, sg: SecurityGroup, rules: SgRule[], isEg
   }));
 }
 
-function targetGroup(ec2: Ec2Backend, params: any): SecurityGroup {
+/** The group a call names (`GroupId` or `GroupName`); by id, subject to the propagation window unless `consistent`. */
+function targetGroup(ec2: Ec2Backend, params: any, options: { consistent?: boolean } = {}): SecurityGroup {
   const id = str(params.GroupId);
-  if (id) return ec2.requireGroup(id);
+  if (id) {
+    const sg = ec2.requireGroup(id);
+    if (!options.consistent) ec2.assertPropagated(id);
+    return sg;
+  }
   const name = str(params.GroupName);
   if (name) return ec2.requireGroupByName(name);
   throw new ServiceError('MissingParameter', 'The request must contain the parameter groupName or groupId');
@@ -297,6 +303,10 @@ export const ec2Service: ServiceFactory = (cloud) => {
         }
         let groups: SecurityGroup[];
         if (ids.length > 0 || names.length > 0) {
+          for (const id of ids) {
+            ec2.requireGroup(id);
+            ec2.assertPropagated(id);
+          }
           groups = [...ids.map((id) => ec2.requireGroup(id)), ...names.map((n) => ec2.requireGroupByName(n))];
           groups = [...new Set(groups)];
         } else {
@@ -362,7 +372,7 @@ export const ec2Service: ServiceFactory = (cloud) => {
 
       DeleteSecurityGroup(params, ctx) {
         const ec2 = ec2Of(ctx);
-        const sg = targetGroup(ec2, params);
+        const sg = targetGroup(ec2, params, { consistent: true });
         ec2.deleteSecurityGroup(sg);
         return { return: true, groupId: sg.groupId };
       },
@@ -556,7 +566,7 @@ export const ec2Service: ServiceFactory = (cloud) => {
 
       DescribeNetworkInterfaces(params, ctx) {
         const ec2 = ec2Of(ctx);
-        const enis = networkInterfaces(ec2);
+        const enis = ec2.networkInterfaces.list();
         const ids = list<string>(params.NetworkInterfaceId);
         for (const id of ids) {
           if (!enis.some((e) => e.networkInterfaceId === id)) {
@@ -570,19 +580,25 @@ export const ec2Service: ServiceFactory = (cloud) => {
           enis.filter((e) => ids.length === 0 || ids.includes(e.networkInterfaceId)),
           readFilters(params.Filter),
           {
-            'group-id': (e) => e.groupSet.map((g) => g.groupId),
+            'group-id': (e) => e.groupIds,
+            'group-name': (e) => e.groupIds.map((id) => ec2.getSecurityGroup(id)?.groupName ?? ''),
             'vpc-id': (e) => e.vpcId,
             'subnet-id': (e) => e.subnetId,
+            'availability-zone': (e) => e.availabilityZone,
             description: (e) => e.description,
             'network-interface-id': (e) => e.networkInterfaceId,
             'attachment.instance-id': (e) => e.attachment?.instanceId,
+            'attachment.status': (e) => e.attachment?.status,
             'requester-managed': (e) => String(e.requesterManaged),
+            'requester-id': (e) => e.requesterId,
+            'interface-type': (e) => e.interfaceType,
+            'owner-id': (e) => e.ownerId,
             status: (e) => e.status,
           },
           () => ({}),
         );
         const { page, nextToken } = paginate(filtered, params);
-        return { networkInterfaceSet: page, nextToken };
+        return { networkInterfaceSet: page.map((e) => renderInterface(ec2, e)), nextToken };
       },
     },
   };
@@ -598,65 +614,29 @@ function findRule(rules: SgRule[], id: string): SgRule {
   return r;
 }
 
-interface Eni {
-  networkInterfaceId: string;
-  subnetId: string;
-  vpcId: string;
-  availabilityZone: string;
-  description: string;
-  ownerId: string;
-  requesterManaged: boolean;
-  status: string;
-  interfaceType: string;
-  privateIpAddress: string;
-  groupSet: Array<{ groupId: string; groupName?: string }>;
-  attachment?: { instanceId?: string; deviceIndex: number; status: string };
-}
-
-/** ENIs of live instances plus one per load balancer holding a security group. */
-function networkInterfaces(ec2: Ec2Backend): Eni[] {
-  const out: Eni[] = [];
-  for (const i of ec2.instances.values()) {
-    if (i.state === 'terminated') continue;
-    const eni: Eni = {
-      networkInterfaceId: ec2.eniIdFor(i.instanceId),
-      subnetId: i.subnetId,
-      vpcId: i.vpcId,
-      availabilityZone: i.availabilityZone,
-      description: '',
-      ownerId: ec2.accountId,
-      requesterManaged: false,
-      status: 'in-use',
-      interfaceType: 'interface',
-      privateIpAddress: i.privateIpAddress,
-      groupSet: i.securityGroupIds.map((id) => ({
-        groupId: id,
-        groupName: ec2.getSecurityGroup(id)?.groupName ?? '',
-      })),
-      attachment: { instanceId: i.instanceId, deviceIndex: 0, status: 'attached' },
-    };
-    out.push(eni);
-  }
-  const byHolder = new Map<string, string[]>();
-  for (const sg of ec2.securityGroups.values()) {
-    for (const h of ec2.holdersOf(sg.groupId)) byHolder.set(h, [...(byHolder.get(h) ?? []), sg.groupId]);
-  }
-  const subnet = [...ec2.subnets.values()][0];
-  for (const [holder, groups] of byHolder) {
-    const lb = /:loadbalancer\/(app\/[^/]+\/[0-9a-f]+)$/.exec(holder);
-    out.push({
-      networkInterfaceId: ec2.eniIdFor(holder),
-      subnetId: subnet?.subnetId ?? '',
-      vpcId: ec2.getSecurityGroup(groups[0] as string)?.vpcId ?? ec2.defaultVpcId,
-      availabilityZone: subnet?.availabilityZone ?? '',
-      description: lb ? `ELB ${lb[1]}` : holder,
-      ownerId: ec2.accountId,
-      requesterManaged: !!lb,
-      status: 'in-use',
-      interfaceType: 'interface',
-      privateIpAddress: '10.0.0.10',
-      groupSet: groups.map((id) => ({ groupId: id, groupName: ec2.getSecurityGroup(id)?.groupName ?? '' })),
-    });
-  }
-  return out;
+/** One interface as DescribeNetworkInterfaces renders it. */
+function renderInterface(ec2: Ec2Backend, eni: NetworkInterface): Record<string, unknown> {
+  return {
+    networkInterfaceId: eni.networkInterfaceId,
+    subnetId: eni.subnetId,
+    vpcId: eni.vpcId,
+    availabilityZone: eni.availabilityZone,
+    description: eni.description,
+    ownerId: eni.ownerId,
+    requesterId: eni.requesterId,
+    requesterManaged: eni.requesterManaged,
+    status: eni.status,
+    macAddress: eni.macAddress,
+    privateIpAddress: eni.privateIpAddress,
+    privateDnsName: `ip-${eni.privateIpAddress.replace(/\./g, '-')}.ec2.internal`,
+    sourceDestCheck: true,
+    interfaceType: eni.interfaceType,
+    groupSet: eni.groupIds.map((id) => ({
+      groupId: id,
+      groupName: ec2.getSecurityGroup(id)?.groupName ?? '',
+    })),
+    attachment: eni.attachment,
+    privateIpAddressesSet: [{ privateIpAddress: eni.privateIpAddress, primary: true }],
+    tagSet: [],
+  };
 }

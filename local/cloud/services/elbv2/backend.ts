@@ -282,8 +282,13 @@ export class Elbv2Backend {
       attributes: { ...DEFAULT_LB_ATTRIBUTES },
       deleting: false,
     };
-    for (const sg of lb.securityGroups) ec2.attachSecurityGroup(sg, arn);
     for (const z of zones) ec2.holdSubnet(z.subnetId, arn); // its ENIs: DeleteSubnet → DependencyViolation
+    // Its network interfaces (one per subnet) hold the security groups, and outlive it (deleteLoadBalancer).
+    ec2.createLoadBalancerInterfaces(
+      arn,
+      zones.map((z) => z.subnetId),
+      lb.securityGroups,
+    );
     lb.cancel = this.cloud.clock.timer(BASE_DELAYS.albProvisioning, () => {
       lb.state = 'active';
     });
@@ -328,9 +333,12 @@ export class Elbv2Backend {
     lb.cancel = this.cloud.clock.timer(BASE_DELAYS.albDeletion, () => {
       this.loadBalancers.delete(arn);
       this.tags.delete(arn);
+      // Gone from DescribeLoadBalancers, but its interfaces stay (`available`) for minutes more,
+      // so DeleteSecurityGroup (and DeleteSubnet) still answer DependencyViolation (terraform-provider-aws issue #40).
       const ec2 = ec2Backend(this.cloud, this.accountId, this.region);
-      for (const sg of lb.securityGroups) ec2.detachSecurityGroup(sg, arn);
-      for (const z of lb.zones) ec2.releaseSubnet(z.subnetId, arn);
+      ec2.networkInterfaces.release(arn, BASE_DELAYS.albNetworkInterfaceRelease, () => {
+        for (const z of lb.zones) ec2.releaseSubnet(z.subnetId, arn);
+      });
     });
   }
 
@@ -416,6 +424,11 @@ export class Elbv2Backend {
       this.cloud.clock,
       () => tg.healthCheck,
       () => this.loadBalancerArnsOf(arn).length > 0,
+      () =>
+        this.loadBalancerArnsOf(arn).some((lbArn) => {
+          const lb = this.loadBalancers.get(lbArn);
+          return lb?.state === 'active' && !lb.deleting;
+        }),
     );
     tg.tracker.onChange(() => {
       for (const fn of this.healthListeners) fn();
