@@ -23,6 +23,8 @@ async function createGroup(name = uniqueName('group')): Promise<string> {
   const out = await ec2.send(
     new CreateSecurityGroupCommand({ GroupName: name, Description: `group ${name}`, VpcId: vpcId }),
   );
+  // EC2 is eventually consistent: a new group's id is usable once it has propagated.
+  await t.settle('securityGroupPropagation');
   return out.GroupId as string;
 }
 
@@ -44,6 +46,7 @@ describe('CreateSecurityGroup', () => {
       }),
     );
     expect(out.GroupId).toMatch(/^sg-[0-9a-f]{17}$/);
+    await t.settle('securityGroupPropagation');
     const g = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [out.GroupId as string] })))
       .SecurityGroups?.[0];
     expect(g).toMatchObject({

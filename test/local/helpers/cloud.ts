@@ -6,6 +6,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Cloud } from '../../../local/cloud/core/cloud.ts';
+import type { DelayName } from '../../../local/cloud/core/time-profile.ts';
 import type { StartCloudOptions } from '../../../local/cloud/server.ts';
 import { startCloud } from '../../../local/cloud/server.ts';
 
@@ -25,6 +26,8 @@ export interface TestCloud {
   clients: TestCloudClients;
   /** Reads a control endpoint (`/_berth/...`) as JSON. */
   control(path: string, init?: { method?: string; body?: unknown }): Promise<any>;
+  /** Sleeps past one of the cloud's scaled AWS delays (e.g. a new security group's propagation window). */
+  settle(delay: DelayName): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +73,9 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
           : { body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } }),
       });
       return res.json();
+    },
+    settle(delay) {
+      return new Promise((resolve) => setTimeout(resolve, running.cloud.clock.delay(delay) + 5));
     },
     async stop() {
       for (const c of Object.values(clients)) c.destroy();

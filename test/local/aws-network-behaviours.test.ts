@@ -1,0 +1,230 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupsCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  DeleteLoadBalancerCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetHealthCommand,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { publicSubnets, until } from './dataplane-fixtures.ts';
+import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
+import { expectAwsError } from './helpers/errors.ts';
+
+/**
+ * AWS behaviours of the network and load balancers (issue 9 items 5, 7, 9), through the SDK.
+ * docs/aws-behaviours.md names these tests.
+ */
+
+const groupInterfaces = async (t: TestCloud, groupId: string) =>
+  (
+    await t.clients.ec2.send(
+      new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }),
+    )
+  ).NetworkInterfaces ?? [];
+
+describe('ALB network interfaces (instant profile)', () => {
+  let t: TestCloud;
+  beforeAll(async () => {
+    t = await startTestCloud();
+  });
+  afterAll(() => t.stop());
+
+  test('outlive the ALB: DeleteSecurityGroup answers DependencyViolation after DescribeLoadBalancers stops listing it', async () => {
+    const { vpcId, subnetIds } = await publicSubnets(t);
+    const sg = await t.clients.ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: 'eni-alb', Description: 'ALB', VpcId: vpcId }),
+    );
+    const groupId = sg.GroupId as string;
+    const lb = await t.clients.elbv2.send(
+      new CreateLoadBalancerCommand({ Name: 'eni-alb', Subnets: subnetIds, SecurityGroups: [groupId] }),
+    );
+    const arn = lb.LoadBalancers?.[0]?.LoadBalancerArn as string;
+    const lbId = /:loadbalancer\/(app\/eni-alb\/[0-9a-f]+)$/.exec(arn)?.[1];
+
+    const attached = await groupInterfaces(t, groupId);
+    expect(attached).toHaveLength(2);
+    expect(attached[0]).toMatchObject({
+      Description: `ELB ${lbId}`,
+      RequesterId: 'amazon-elb',
+      RequesterManaged: true,
+      Status: 'in-use',
+      InterfaceType: 'interface',
+      Groups: [{ GroupId: groupId, GroupName: 'eni-alb' }],
+    });
+
+    await t.clients.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
+    await until(async () => {
+      const out = await t.clients.elbv2.send(new DescribeLoadBalancersCommand({}));
+      return !(out.LoadBalancers ?? []).some((l) => l.LoadBalancerArn === arn);
+    });
+
+    const left = await groupInterfaces(t, groupId);
+    expect(left.map((e) => e.Status)).toEqual(['available', 'available']);
+    await expectAwsError(
+      t.clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })),
+      'DependencyViolation',
+      `resource ${groupId} has a dependent object`,
+    );
+
+    await until(async () => (await groupInterfaces(t, groupId)).length === 0);
+    await t.clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }));
+  });
+
+  test('an instance interface lists its groups until the instance is terminated', async () => {
+    const ec2 = t.cloud.ec2('000000000000', 'us-east-1');
+    const { vpcId, subnetIds } = await publicSubnets(t);
+    const sg = await t.clients.ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: 'eni-host', Description: 'hosts', VpcId: vpcId }),
+    );
+    const groupId = sg.GroupId as string;
+    const instance = ec2.launchInstance({
+      imageId: 'ami-0123456789abcdef0',
+      instanceType: 't3.micro',
+      subnetId: subnetIds[0] as string,
+      securityGroupIds: [groupId],
+      userData: '',
+      tags: {},
+    });
+    const [eni] = await groupInterfaces(t, groupId);
+    expect(eni).toMatchObject({
+      RequesterManaged: false,
+      Status: 'in-use',
+      Attachment: { InstanceId: instance.instanceId, DeviceIndex: 0, DeleteOnTermination: true },
+    });
+    ec2.terminateInstance(instance);
+    expect(await groupInterfaces(t, groupId)).toHaveLength(1);
+    await until(async () => (await groupInterfaces(t, groupId)).length === 0);
+  });
+});
+
+describe('security group propagation (eventual consistency)', () => {
+  let t: TestCloud;
+  beforeAll(async () => {
+    // realistic × 0.1: a 500 ms window, wide enough to hit on purpose.
+    t = await startTestCloud({ profile: 'realistic', factor: 0.1 });
+  });
+  afterAll(() => t.stop());
+
+  test('answers InvalidGroup.NotFound for a just-created group by id, then finds it', async () => {
+    const { vpcId } = await publicSubnets(t);
+    const sg = await t.clients.ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: 'fresh', Description: 'new', VpcId: vpcId }),
+    );
+    const groupId = sg.GroupId as string;
+    const rule = {
+      GroupId: groupId,
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    };
+    await expectAwsError(
+      t.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand(rule)),
+      'InvalidGroup.NotFound',
+      `The security group '${groupId}' does not exist`,
+    );
+    await expectAwsError(
+      t.clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] })),
+      'InvalidGroup.NotFound',
+      `The security group '${groupId}' does not exist`,
+    );
+    await t.settle('securityGroupPropagation');
+    await t.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand(rule));
+    const described = await t.clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+    expect(described.SecurityGroups?.[0]?.IpPermissions).toHaveLength(1);
+  });
+});
+
+describe('ALB health checks start when the ALB is active', () => {
+  let t: TestCloud;
+  let server: Server;
+  let hits = 0;
+  beforeAll(async () => {
+    // realistic × 0.01: provisioning 1.8 s, health-check interval 5 s → 50 ms.
+    t = await startTestCloud({ profile: 'realistic', factor: 0.01 });
+    server = createServer((_req, res) => {
+      hits += 1;
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await t.stop();
+  });
+
+  test('keeps a target initial (Elb.RegistrationInProgress) and unprobed while the ALB provisions', async () => {
+    const { vpcId, subnetIds } = await publicSubnets(t);
+    const sg = await t.clients.ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: 'hc-alb', Description: 'ALB', VpcId: vpcId }),
+    );
+    const lb = await t.clients.elbv2.send(
+      new CreateLoadBalancerCommand({
+        Name: 'hc-alb',
+        Subnets: subnetIds,
+        SecurityGroups: [sg.GroupId ?? ''],
+      }),
+    );
+    const loadBalancerArn = lb.LoadBalancers?.[0]?.LoadBalancerArn as string;
+    const tg = await t.clients.elbv2.send(
+      new CreateTargetGroupCommand({
+        Name: 'hc-tg',
+        Protocol: 'HTTP',
+        Port: 80,
+        VpcId: vpcId,
+        TargetType: 'ip',
+        HealthCheckPath: '/',
+        HealthCheckIntervalSeconds: 5,
+        HealthCheckTimeoutSeconds: 2,
+        HealthyThresholdCount: 2,
+      }),
+    );
+    const targetGroupArn = tg.TargetGroups?.[0]?.TargetGroupArn as string;
+    await t.clients.elbv2.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: loadBalancerArn,
+        Protocol: 'HTTP',
+        Port: 80,
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
+      }),
+    );
+    const port = (server.address() as AddressInfo).port;
+    await t.clients.elbv2.send(
+      new RegisterTargetsCommand({
+        TargetGroupArn: targetGroupArn,
+        Targets: [{ Id: '127.0.0.1', Port: port }],
+      }),
+    );
+    const health = async () =>
+      (await t.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })))
+        .TargetHealthDescriptions?.[0]?.TargetHealth;
+
+    // Ten health-check intervals pass while the ALB provisions: no check is sent.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const described = await t.clients.elbv2.send(
+      new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancerArn] }),
+    );
+    expect(described.LoadBalancers?.[0]?.State?.Code).toBe('provisioning');
+    expect(hits).toBe(0);
+    expect(await health()).toEqual({
+      State: 'initial',
+      Reason: 'Elb.RegistrationInProgress',
+      Description: 'Target registration is in progress',
+    });
+
+    await until(async () => (await health())?.State === 'healthy', 10_000);
+    const active = await t.clients.elbv2.send(
+      new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancerArn] }),
+    );
+    expect(active.LoadBalancers?.[0]?.State?.Code).toBe('active');
+    expect(hits).toBeGreaterThanOrEqual(2);
+  });
+});
