@@ -13,7 +13,7 @@ import {
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { AwsRequestError } from '../core/errors.ts';
+import { AwsRequestError, TransientAwsError } from '../core/errors.ts';
 import type { ObservedLaunchTemplate, ObservedSecurityGroup, Tags } from '../core/observed.ts';
 import { assertOwned, fromAwsTags, toAwsTags } from '../core/tags.ts';
 import { awsErrorCode, hasAwsCode, mapAwsError } from './map-aws-error.ts';
@@ -22,6 +22,8 @@ import { awsErrorCode, hasAwsCode, mapAwsError } from './map-aws-error.ts';
 export const EPHEMERAL_PORTS = { from: 32768, to: 65535 } as const;
 
 const SG_GONE = ['InvalidGroup.NotFound', 'InvalidGroupId.NotFound', 'InvalidGroupId.Malformed'];
+/** A group this step just created or observed, not yet visible to the call naming it. */
+const SG_NOT_VISIBLE_YET = ['InvalidGroup.NotFound', 'InvalidGroupId.NotFound'];
 const LT_GONE = [
   'InvalidLaunchTemplateName.NotFoundException',
   'InvalidLaunchTemplateId.NotFound',
@@ -206,6 +208,16 @@ export class AwsEc2Adapter {
       );
     } catch (err) {
       if (awsErrorCode(err) === 'InvalidPermission.Duplicate') return;
+      if (hasAwsCode(err, SG_NOT_VISIBLE_YET)) {
+        // EC2 is eventually consistent: right after CreateSecurityGroup, a call naming the new group
+        // (or a rule's source group) can answer InvalidGroup.NotFound ("Eventual consistency in the
+        // Amazon EC2 API", EC2 developer guide). The step is idempotent (describe-or-create, then only
+        // the missing rules), so the state machine's bounded TransientAwsError Retry runs it again.
+        throw new TransientAwsError(
+          `ec2.AuthorizeSecurityGroupIngress ${groupId}: ${awsErrorCode(err)} right after the group was created (EC2 eventual consistency); will retry`,
+          { cause: err },
+        );
+      }
       throw mapAwsError(err, `ec2.AuthorizeSecurityGroupIngress ${groupId}`);
     }
   }
