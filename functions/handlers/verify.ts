@@ -1,8 +1,11 @@
+import { DEFAULT_DEREGISTRATION_DELAY_SECONDS } from '../adapters/elbv2.ts';
 import { observeEnvironment } from '../adapters/observe-environment.ts';
 import { type AssessHealthOptions, assessHealth, type UnhealthyCode } from '../core/assess-health.ts';
 import type { EnvSpec } from '../core/env-spec.ts';
+import { VerifyTimeoutError } from '../core/errors.ts';
 import { nextCheckSeconds, type PreviousCheck, type WaitingFor, waitingFor } from '../core/next-check.ts';
 import type { ObservedEnvironment, ObservedProbe } from '../core/observed.ts';
+import { verifyBudget } from '../core/verify-budget.ts';
 import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep, specOf } from './runtime.ts';
 import { ecsAdapter, elbv2Adapter, registryAdapter } from './wiring.ts';
 
@@ -18,6 +21,8 @@ export interface VerifyResult {
   readonly checks: number;
   /** AWS seconds this verify loop has waited before this check (the sum of the waits it asked for). */
   readonly waitedSeconds: number;
+  /** The verify deadline (AWS seconds) core `verifyBudget` derives from the spec and the operation. */
+  readonly deadlineSeconds: number;
   /** Pending: what the environment waits for, and the seconds the state machine waits before the next check. */
   readonly waitingFor?: WaitingFor;
   readonly waitSeconds?: number;
@@ -87,7 +92,11 @@ export function userUrl(spec: EnvSpec, dnsName: string, frontDoor?: string): str
  * `resources.taskDefinition.taskDefinitionArn` (up).
  * Pending results say what the environment waits for and how long the state machine should wait before
  * the next check (core `nextCheckSeconds`: sized to what is awaited, then backing off).
- * @returns `{ health, reason, url, checks, waitedSeconds, code?, waitingFor?, waitSeconds? }`
+ * The deadline is core `verifyBudget` (the spec's health-check settings and AWS's provisioning
+ * times): still Pending once the loop has waited that long, it throws `VerifyTimeoutError` naming
+ * what it still waits for.
+ * @returns `{ health, reason, url, checks, waitedSeconds, deadlineSeconds, code?, waitingFor?, waitSeconds? }`
+ * @throws VerifyTimeoutError past the deadline while Pending
  */
 export function makeHandler(deps: VerifyDeps) {
   return async (state: LifecycleState): Promise<VerifyResult> =>
@@ -132,12 +141,21 @@ export function makeHandler(deps: VerifyDeps) {
       const previous = previousCheck(state);
       const checks = (previous.checks ?? 0) + 1;
       const waitedSeconds = (previous.waitedSeconds ?? 0) + (previous.waitSeconds ?? 0);
+      const budget = verifyBudget(spec, state.operation, {
+        deregistrationDelaySeconds: DEFAULT_DEREGISTRATION_DELAY_SECONDS,
+      });
+      if (verdict.status === 'Pending' && waitedSeconds >= budget.seconds) {
+        throw new VerifyTimeoutError(
+          `still waiting after ${waitedSeconds} s, past the verify deadline of ${budget.seconds} s (${budget.formula}): ${verdict.reason}`,
+        );
+      }
       const base = {
         health: verdict.status,
         reason: verdict.reason,
         url: userUrl(spec, dnsName, deps.config.probeEndpoint),
         checks,
         waitedSeconds,
+        deadlineSeconds: budget.seconds,
       };
       if (verdict.status === 'Unhealthy') return { ...base, code: verdict.code };
       if (verdict.status === 'Healthy') return base;

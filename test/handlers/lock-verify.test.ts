@@ -186,6 +186,7 @@ describe('verify handler', () => {
       url: `http://${dns}:4566/`,
       checks: 1,
       waitedSeconds: 0,
+      deadlineSeconds: 1985,
     });
   });
 
@@ -228,6 +229,56 @@ describe('verify handler', () => {
       checks: 1,
     });
     expect(probed).toBe(false);
+  });
+
+  describe('deadline derived from the spec (verifyBudget)', () => {
+    function provisioning() {
+      healthyEnvironment();
+      mocks.elbv2.on(DescribeLoadBalancersCommand).resolves({
+        LoadBalancers: [
+          {
+            LoadBalancerArn: 'arn:lb',
+            LoadBalancerName: 'berth-demo-alb',
+            DNSName: dns,
+            State: { Code: 'provisioning' },
+          },
+        ],
+      });
+    }
+    // Defaults: max(ALB provisioning 1800 s, boot 300 s + start 120 s) + health checks 30 × 6 + 5 s.
+    // The previous check (kept at `$.verify`) had waited `waited` s and asked for 10 s more.
+    const afterWaiting = (waited: number) => ({
+      ...upState,
+      verify: {
+        health: 'Pending',
+        waitingFor: 'load-balancer',
+        waitSeconds: 10,
+        checks: 20,
+        waitedSeconds: waited,
+      },
+    });
+
+    it('keeps waiting for a provisioning ALB within the deadline, past the old 10-minute limit', async () => {
+      provisioning();
+      const result = await verifyHandler(testDeps())(afterWaiting(1970));
+      expect(result).toMatchObject({ health: 'Pending', waitedSeconds: 1980, deadlineSeconds: 1985 });
+    });
+
+    it('throws VerifyTimeoutError naming the step still waiting once the deadline has passed', async () => {
+      provisioning();
+      await expect(verifyHandler(testDeps())(afterWaiting(1980))).rejects.toMatchObject({
+        name: 'VerifyTimeoutError',
+        message:
+          'still waiting after 1990 s, past the verify deadline of 1985 s (max(ALB provisioning 1800 s, instance boot and registration 300 s + image pull and task start 120 s) + health checks (5 × 30 s, timeout 5 s) 185 s = 1985 s): load balancer berth-demo-alb is provisioning',
+      });
+    });
+
+    it('derives a shorter deadline from faster health-check settings in the spec', async () => {
+      provisioning();
+      const spec = { ...upState.spec, healthCheck: { intervalSeconds: 10, healthyThreshold: 2 } };
+      const result = await verifyHandler(testDeps())({ ...upState, spec });
+      expect(result.deadlineSeconds).toBe(1800 + 10 * 3 + 5);
+    });
   });
 
   it('backs off when the ALB is still provisioning at the next check, and counts the checks', async () => {
