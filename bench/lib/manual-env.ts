@@ -14,6 +14,7 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateLaunchTemplateCommand,
   CreateSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -128,6 +129,15 @@ export async function createManually(clients: CloudClients, options: ManualEnvOp
   const albSg = await clients.ec2.send(
     new CreateSecurityGroupCommand({ GroupName: `${name}-alb`, Description: 'ALB', VpcId: vpcId }),
   );
+  // EC2 eventual consistency: confirm each new group with Describe before using its id.
+  const visible = (groupId: string | undefined) =>
+    waitFor('security group visible', pollMs, timeoutMs, () =>
+      clients.ec2
+        .send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId ?? ''] }))
+        .then(() => true)
+        .catch(() => false),
+    );
+  await visible(albSg.GroupId);
   await clients.ec2.send(
     new AuthorizeSecurityGroupIngressCommand({
       GroupId: albSg.GroupId,
@@ -137,6 +147,7 @@ export async function createManually(clients: CloudClients, options: ManualEnvOp
   const hostSg = await clients.ec2.send(
     new CreateSecurityGroupCommand({ GroupName: `${name}-instances`, Description: 'hosts', VpcId: vpcId }),
   );
+  await visible(hostSg.GroupId);
   await clients.ec2.send(
     new AuthorizeSecurityGroupIngressCommand({
       GroupId: hostSg.GroupId,

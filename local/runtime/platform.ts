@@ -14,6 +14,7 @@ import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aw
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -247,6 +248,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         }),
       );
       const securityGroupId = sg.GroupId!;
+      // EC2 is eventually consistent: wait until the new group's id is visible before using it.
+      await untilGroupVisible(ec2, securityGroupId);
       await ec2.send(
         new AuthorizeSecurityGroupIngressCommand({
           GroupId: securityGroupId,
@@ -417,4 +420,22 @@ async function slackHandlerWithSecret(secret: string): Promise<LambdaHandler> {
   const slack = await import('../../functions/handlers/slack.ts');
   const secrets = { getSlackSigningSecret: async (): Promise<string> => secret };
   return slack.makeHandler(() => ({ ...slack.defaultDeps(), secrets })) as LambdaHandler;
+}
+
+/**
+ * Polls `DescribeSecurityGroups` until a just-created group is visible (EC2 eventual consistency:
+ * "Eventual consistency in the Amazon EC2 API" recommends confirming with Describe before the next
+ * call). Gives up after 30 s.
+ */
+async function untilGroupVisible(ec2: EC2Client, groupId: string): Promise<void> {
+  const end = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+      return;
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'InvalidGroup.NotFound' || Date.now() > end) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 }
