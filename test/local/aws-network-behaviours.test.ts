@@ -6,6 +6,7 @@ import {
   DeleteSecurityGroupCommand,
   DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
+  type IpPermission,
 } from '@aws-sdk/client-ec2';
 import {
   CreateListenerCommand,
@@ -17,6 +18,7 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ec2Backend } from '../../local/cloud/services/ec2/backend.ts';
 import { publicSubnets, until } from './dataplane-fixtures.ts';
 import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
 import { expectAwsError } from './helpers/errors.ts';
@@ -82,7 +84,7 @@ describe('ALB network interfaces (instant profile)', () => {
   });
 
   test('an instance interface lists its groups until the instance is terminated', async () => {
-    const ec2 = t.cloud.ec2('000000000000', 'us-east-1');
+    const ec2 = ec2Backend(t.cloud, '000000000000', 'us-east-1');
     const { vpcId, subnetIds } = await publicSubnets(t);
     const sg = await t.clients.ec2.send(
       new CreateSecurityGroupCommand({ GroupName: 'eni-host', Description: 'hosts', VpcId: vpcId }),
@@ -226,5 +228,131 @@ describe('ALB health checks start when the ALB is active', () => {
     );
     expect(active.LoadBalancers?.[0]?.State?.Code).toBe('active');
     expect(hits).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('security groups enforced in the data plane (instant profile)', () => {
+  let t: TestCloud;
+  let server: Server;
+  beforeAll(async () => {
+    t = await startTestCloud();
+    server = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await t.stop();
+  });
+
+  async function group(name: string, vpcId: string, rules: IpPermission[]): Promise<string> {
+    const sg = await t.clients.ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: name, Description: name, VpcId: vpcId }),
+    );
+    await t.settle('securityGroupPropagation');
+    if (rules.length > 0) {
+      await t.clients.ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({ GroupId: sg.GroupId, IpPermissions: rules }),
+      );
+    }
+    return sg.GroupId as string;
+  }
+
+  /** An active ALB (group `albRules`) forwarding to one instance (group `hostRules`) that serves on `port`. */
+  async function albToInstance(
+    name: string,
+    albRules: IpPermission[],
+    hostRules: (albGroup: string) => IpPermission[],
+  ) {
+    const { vpcId, subnetIds } = await publicSubnets(t);
+    const albGroup = await group(`${name}-alb`, vpcId, albRules);
+    const hostGroup = await group(`${name}-hosts`, vpcId, hostRules(albGroup));
+    const instance = ec2Backend(t.cloud, '000000000000', 'us-east-1').launchInstance({
+      imageId: 'ami-0123456789abcdef0',
+      instanceType: 't3.micro',
+      subnetId: subnetIds[0] as string,
+      securityGroupIds: [hostGroup],
+      userData: '',
+      tags: {},
+    });
+    const lb = await t.clients.elbv2.send(
+      new CreateLoadBalancerCommand({ Name: name, Subnets: subnetIds, SecurityGroups: [albGroup] }),
+    );
+    const loadBalancerArn = lb.LoadBalancers?.[0]?.LoadBalancerArn as string;
+    const tg = await t.clients.elbv2.send(
+      new CreateTargetGroupCommand({
+        Name: `${name}-tg`,
+        Protocol: 'HTTP',
+        Port: 80,
+        VpcId: vpcId,
+        HealthCheckIntervalSeconds: 5,
+        HealthCheckTimeoutSeconds: 2,
+        HealthyThresholdCount: 2,
+        UnhealthyThresholdCount: 2,
+      }),
+    );
+    const targetGroupArn = tg.TargetGroups?.[0]?.TargetGroupArn as string;
+    await t.clients.elbv2.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: loadBalancerArn,
+        Protocol: 'HTTP',
+        Port: 80,
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
+      }),
+    );
+    const port = (server.address() as AddressInfo).port;
+    await t.clients.elbv2.send(
+      new RegisterTargetsCommand({
+        TargetGroupArn: targetGroupArn,
+        Targets: [{ Id: instance.instanceId, Port: port }],
+      }),
+    );
+    const health = async () =>
+      (await t.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })))
+        .TargetHealthDescriptions?.[0]?.TargetHealth;
+    return { dnsName: lb.LoadBalancers?.[0]?.DNSName as string, health };
+  }
+
+  const http = (cidr: string): IpPermission => ({
+    IpProtocol: 'tcp',
+    FromPort: 80,
+    ToPort: 80,
+    IpRanges: [{ CidrIp: cidr }],
+  });
+  const fromGroup = (groupId: string): IpPermission => ({
+    IpProtocol: 'tcp',
+    FromPort: 32768,
+    ToPort: 65535,
+    UserIdGroupPairs: [{ GroupId: groupId }],
+  });
+
+  /** GET through the front door as a client at `source` (undefined: the default internet address). */
+  const get = (dnsName: string, source?: string) =>
+    fetch(`${t.url}/`, {
+      headers: { 'x-berth-load-balancer': dnsName, ...(source ? { 'x-berth-source-ip': source } : {}) },
+      signal: AbortSignal.timeout(1000),
+    }).then(
+      (res) => res.status,
+      (err: Error) => err.name,
+    );
+
+  test('an instance admits the ALB only through its group rule: without it, health checks time out', async () => {
+    const open = await albToInstance('dp-open', [http('0.0.0.0/0')], (alb) => [fromGroup(alb)]);
+    const closed = await albToInstance('dp-closed', [http('0.0.0.0/0')], () => []);
+    await until(async () => (await open.health())?.State === 'healthy');
+    expect(await get(open.dnsName)).toBe(200);
+    await until(async () => (await closed.health())?.State === 'unhealthy');
+    expect(await closed.health()).toEqual({
+      State: 'unhealthy',
+      Reason: 'Target.Timeout',
+      Description: 'Request timed out',
+    });
+  });
+
+  test('a listener answers only clients its ALB group admits; others get no answer (timeout)', async () => {
+    const alb = await albToInstance('dp-narrow', [http('203.0.113.0/24')], (g) => [fromGroup(g)]);
+    await until(async () => (await alb.health())?.State === 'healthy');
+    expect(await get(alb.dnsName, '203.0.113.25')).toBe(200);
+    expect(await get(alb.dnsName, '192.0.2.1')).toBe('TimeoutError');
+    expect(await get(alb.dnsName)).toBe('TimeoutError');
   });
 });

@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import {
   type _InstanceType,
+  AuthorizeSecurityGroupIngressCommand,
   CreateLaunchTemplateCommand,
   CreateSecurityGroupCommand,
   DescribeSubnetsCommand,
@@ -95,6 +96,20 @@ export async function clusterWithHosts(
   const sg = await tc.clients.ec2.send(
     new CreateSecurityGroupCommand({ GroupName: `${name}-hosts`, Description: 'ECS hosts', VpcId: vpcId }),
   );
+  // Security groups are enforced: the hosts admit the VPC (the ALB's interfaces) on every TCP port.
+  // The new group's id may not be visible yet (EC2 eventual consistency): retry until it is.
+  await until(() =>
+    tc.clients.ec2
+      .send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: sg.GroupId,
+          IpPermissions: [
+            { IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, IpRanges: [{ CidrIp: '10.0.0.0/16' }] },
+          ],
+        }),
+      )
+      .then(() => true),
+  );
   const userData = Buffer.from(`#!/bin/bash\necho ECS_CLUSTER=${name} >> /etc/ecs/ecs.config\n`).toString(
     'base64',
   );
@@ -163,6 +178,19 @@ export async function albWithTargetGroup(
   const { vpcId, subnetIds } = await publicSubnets(tc);
   const sg = await tc.clients.ec2.send(
     new CreateSecurityGroupCommand({ GroupName: `${name}-alb`, Description: 'ALB', VpcId: vpcId }),
+  );
+  // Clients reach the listener only through the ALB group's ingress (HTTP from anywhere here).
+  await until(() =>
+    tc.clients.ec2
+      .send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: sg.GroupId,
+          IpPermissions: [
+            { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+          ],
+        }),
+      )
+      .then(() => true),
   );
   const lb = await tc.clients.elbv2.send(
     new CreateLoadBalancerCommand({ Name: name, Subnets: subnetIds, SecurityGroups: [sg.GroupId ?? ''] }),

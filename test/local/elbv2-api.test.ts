@@ -1,4 +1,8 @@
-import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+} from '@aws-sdk/client-ec2';
 import {
   AddTagsCommand,
   CreateListenerCommand,
@@ -40,6 +44,14 @@ beforeAll(async () => {
     new CreateSecurityGroupCommand({ GroupName: 'alb', Description: 'alb', VpcId: vpcId }),
   );
   albSg = sg.GroupId ?? '';
+  // Security groups are enforced: clients reach the listeners through the ALB group's HTTP ingress.
+  await tc.settle('securityGroupPropagation');
+  await tc.clients.ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: albSg,
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    }),
+  );
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
+import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -53,6 +53,14 @@ beforeAll(async () => {
   const { vpcId, subnetIds } = await publicSubnets(tc);
   const sg = await tc.clients.ec2.send(
     new CreateSecurityGroupCommand({ GroupName: 'shared-alb', Description: 'shared ALB', VpcId: vpcId }),
+  );
+  // Security groups are enforced: clients reach the listeners through the ALB group's HTTP ingress.
+  await tc.settle('securityGroupPropagation');
+  await tc.clients.ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: sg.GroupId,
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    }),
   );
   const lb = await tc.clients.elbv2.send(
     new CreateLoadBalancerCommand({

@@ -8,6 +8,19 @@ import type { TrackedTarget } from './health-checker.ts';
  */
 export const LOAD_BALANCER_HEADER = 'x-berth-load-balancer';
 
+/**
+ * Header giving the client's source address as the ALB's security groups see it. Every local client
+ * connects from loopback; without this header it counts as {@link DEFAULT_CLIENT_ADDRESS}, an
+ * address on the internet (the verify Lambda, outside any VPC, is such a client). Not forwarded.
+ */
+export const SOURCE_ADDRESS_HEADER = 'x-berth-source-ip';
+
+/** Where a local client comes from unless it says otherwise: 198.51.100.10 (documentation range, RFC 5737). */
+export const DEFAULT_CLIENT_ADDRESS = '198.51.100.10';
+
+/** How long a dropped connection is held before the proxy closes it (real ms; clients time out first). */
+const DROPPED_HOLD_MS = 30_000;
+
 /** What a listener decides for a request: forward to a target group's healthy targets, or answer directly. */
 export type ProxyDecision =
   | { kind: 'forward'; targetGroupArn: string; targets: TrackedTarget[] }
@@ -31,7 +44,14 @@ export class AlbListenerProxy {
   private readonly counters = new Map<string, number>();
   port = 0;
 
-  constructor(private readonly route: ProxyRouter) {}
+  /**
+   * @param admit whether the load balancer's security groups admit a client address on this listener;
+   *   a client they do not admit gets no answer at all (AWS drops the packets: the client times out).
+   */
+  constructor(
+    private readonly route: ProxyRouter,
+    private readonly admit: (sourceAddress: string) => boolean = () => true,
+  ) {}
 
   /** Starts listening on 127.0.0.1 (port 0 = a free port). */
   start(port = 0): Promise<number> {
@@ -53,6 +73,16 @@ export class AlbListenerProxy {
    * `x-berth-load-balancer: <alb dns>`); rules see the request's `Host`.
    */
   handle(req: IncomingMessage, res: ServerResponse): void {
+    const claimed = req.headers[SOURCE_ADDRESS_HEADER];
+    const source = typeof claimed === 'string' && claimed !== '' ? claimed.trim() : DEFAULT_CLIENT_ADDRESS;
+    if (!this.admit(source)) {
+      // Security groups drop what they do not allow: no response, the client's own timeout ends it.
+      req.resume();
+      const timer = setTimeout(() => req.socket.destroy(), DROPPED_HOLD_MS);
+      timer.unref();
+      req.socket.once('close', () => clearTimeout(timer));
+      return;
+    }
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     let decision: ProxyDecision;
@@ -94,6 +124,7 @@ export class AlbListenerProxy {
     headers['x-forwarded-port'] = '80';
     delete headers.connection;
     delete headers[LOAD_BALANCER_HEADER];
+    delete headers[SOURCE_ADDRESS_HEADER];
     const upstream = request(
       { host: target.address, port: target.port, method: req.method, path: req.url, headers, agent: false },
       (up) => {

@@ -82,6 +82,8 @@ const keyOf = (id: string, port: number): string => `${id}:${port}`;
  * `Elb.RegistrationInProgress` ("The target is in the process of being registered with the load
  * balancer", ELBv2 API reference, TargetHealth): ALB health checks start once the ALB is active,
  * so time-to-ready is provisioning + healthyThreshold × interval, not their maximum.
+ * A target whose security groups do not admit the load balancer (`reachable`) is never connected
+ * to: its checks time out (`Target.Timeout`), as when AWS drops the packets.
  */
 export class TargetHealthTracker {
   private readonly targets = new Map<string, TargetRecord>();
@@ -92,6 +94,7 @@ export class TargetHealthTracker {
     private readonly settings: () => HealthCheckSettings,
     private readonly inUse: () => boolean,
     private readonly active: () => boolean = inUse,
+    private readonly reachable: (target: TrackedTarget, port: number) => boolean = () => true,
   ) {}
 
   /** Calls `fn` whenever a target's state changes. */
@@ -253,6 +256,17 @@ export class TargetHealthTracker {
   ): Promise<{ ok: true } | { ok: false; reason: string; description: string }> {
     const port = settings.port === 'traffic-port' ? target.port : Number(settings.port);
     const timeout = Math.max(this.clock.ms(settings.timeoutSeconds * 1000), 500);
+    if (!this.reachable(target, port)) {
+      // The target's security groups drop the load balancer's packets: the check times out.
+      return new Promise((resolve) => {
+        const timer = setTimeout(
+          () =>
+            resolve({ ok: false, reason: TARGET_REASONS.timeout[0], description: TARGET_REASONS.timeout[1] }),
+          timeout,
+        );
+        timer.unref?.();
+      });
+    }
     return new Promise((resolve) => {
       let settled = false;
       const finish = (value: { ok: true } | { ok: false; reason: string; description: string }): void => {

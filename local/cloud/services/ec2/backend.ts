@@ -701,6 +701,30 @@ export class Ec2Backend {
     this.tags.delete(sg.groupId);
   }
 
+  /**
+   * Whether the groups' ingress admits TCP traffic to `port` from a peer: an address (matched against
+   * the rules' CIDRs) and/or the peer's own security groups (matched against group-referencing rules).
+   * Security groups are allow-only and stateful: one matching rule of any of the groups admits it.
+   */
+  ingressAllows(
+    groupIds: readonly string[],
+    port: number,
+    peer: { readonly address?: string; readonly groupIds?: readonly string[] },
+  ): boolean {
+    return groupIds.some((id) =>
+      (this.securityGroups.get(id)?.ingress ?? []).some((rule) => {
+        const protocolOk = rule.ipProtocol === '-1' || rule.ipProtocol === 'tcp';
+        const portOk =
+          rule.ipProtocol === '-1' || ((rule.fromPort ?? 0) <= port && port <= (rule.toPort ?? 65535));
+        if (!protocolOk || !portOk) return false;
+        if (rule.groupId !== undefined) return peer.groupIds?.includes(rule.groupId) ?? false;
+        return (
+          rule.cidrIp !== undefined && peer.address !== undefined && cidrContains(rule.cidrIp, peer.address)
+        );
+      }),
+    );
+  }
+
   // ---------- launch templates ----------
 
   /** The template by id or name, or the AWS not-found error. */
@@ -1084,6 +1108,29 @@ export function resourceTypeOf(id: string): string {
 function publicIp(): string {
   const b = Number.parseInt(hex(6), 16);
   return `3.${(b >> 16) & 255}.${(b >> 8) & 255}.${Math.max(1, b & 255)}`;
+}
+
+/** True when the IPv4 `address` lies in `cidr` (`0.0.0.0/0` contains every address). */
+export function cidrContains(cidr: string, address: string): boolean {
+  const [base, bitsText] = cidr.split('/');
+  const toInt = (ip: string): number | undefined => {
+    const parts = ip.split('.').map(Number);
+    if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+    return (
+      ((parts[0] as number) * 2 ** 24 +
+        (parts[1] as number) * 2 ** 16 +
+        (parts[2] as number) * 2 ** 8 +
+        (parts[3] as number)) >>>
+      0
+    );
+  };
+  const bits = Number(bitsText ?? '32');
+  const a = toInt(base ?? '');
+  const b = toInt(address);
+  if (a === undefined || b === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
+  if (bits === 0) return true;
+  const mask = (0xffffffff << (32 - bits)) >>> 0;
+  return (a & mask) >>> 0 === (b & mask) >>> 0;
 }
 
 function sameRule(a: SgRule, b: SgRule): boolean {

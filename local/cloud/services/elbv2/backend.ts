@@ -429,6 +429,7 @@ export class Elbv2Backend {
           const lb = this.loadBalancers.get(lbArn);
           return lb?.state === 'active' && !lb.deleting;
         }),
+      (target, port) => this.reachesTarget(arn, target.id, port),
     );
     tg.tracker.onChange(() => {
       for (const fn of this.healthListeners) fn();
@@ -651,7 +652,10 @@ export class Elbv2Backend {
       proxy: undefined as unknown as AlbListenerProxy,
       ready: Promise.resolve(0),
     };
-    listener.proxy = new AlbListenerProxy((host, path) => this.route(listener, host, path));
+    listener.proxy = new AlbListenerProxy(
+      (host, path) => this.route(listener, host, path),
+      (source) => this.admitsClient(listener, source),
+    );
     listener.ready = listener.proxy.start(0);
     listener.ready.catch(() => undefined);
     this.listeners.set(arn, listener);
@@ -840,6 +844,40 @@ export class Elbv2Backend {
   // ---------- data plane
 
   /** Picks the listener action for a request (rules by priority, then the default) and its healthy targets. */
+  /** Does the load balancer's security groups' ingress admit `source` on the listener's port? */
+  admitsClient(listener: Listener, source: string): boolean {
+    const lb = this.loadBalancers.get(listener.loadBalancerArn);
+    if (!lb) return false;
+    return ec2Backend(this.cloud, this.accountId, this.region).ingressAllows(
+      lb.securityGroups,
+      listener.port,
+      { address: source },
+    );
+  }
+
+  /**
+   * Can the target group's load balancers reach an instance target on `port`? An instance's groups
+   * must admit one of the load balancer's groups (or an address of its interfaces) on that port;
+   * otherwise health checks time out (Target.Timeout). `ip` targets are not checked.
+   */
+  reachesTarget(targetGroupArn: string, targetId: string, port: number): boolean {
+    if (!targetId.startsWith('i-')) return true;
+    const ec2 = ec2Backend(this.cloud, this.accountId, this.region);
+    const instance = ec2.instances.get(targetId);
+    if (!instance) return true; // not an instance of this EC2 (RegisterTargets does not check): no groups to apply
+    return this.loadBalancerArnsOf(targetGroupArn).some((lbArn) => {
+      const lb = this.loadBalancers.get(lbArn);
+      if (!lb) return false;
+      const addresses = ec2.networkInterfaces.ownedBy(lbArn).map((eni) => eni.privateIpAddress);
+      return [undefined, ...addresses].some((address) =>
+        ec2.ingressAllows(instance.securityGroupIds, port, {
+          groupIds: lb.securityGroups,
+          ...(address === undefined ? {} : { address }),
+        }),
+      );
+    });
+  }
+
   route(listener: Listener, host: string, path: string): ProxyDecision {
     const rule = listener.rules.find((r) => r.conditions.every((c) => conditionMatches(c, host, path)));
     const actions = rule ? rule.actions : listener.defaultActions;
