@@ -26,6 +26,11 @@ export interface AssessHealthOptions {
   readonly desiredCount?: number;
   /** Failed tasks that make a start failure Unhealthy (default: the circuit breaker threshold). */
   readonly failureThreshold?: number;
+  /**
+   * Why no HTTP probe can run (the verifier cannot reach the load balancer, e.g. its security group
+   * admits only a narrowed CIDR): rule 7 then accepts rollout + healthy targets and says so.
+   */
+  readonly probeSkipped?: string;
 }
 
 /** Stopped-task reasons that mean the workload cannot start, not a transient placement issue. */
@@ -194,7 +199,8 @@ function describeTargets(targets: readonly ObservedTarget[]): string {
  *    targets are `initial`), Unhealthy with reason codes once it is COMPLETED/FAILED;
  * 6. deployment still IN_PROGRESS → Pending;
  * 7. HTTP probe: 2xx/3xx → Healthy; an error or no probe yet → Pending; any other status
- *    with every target healthy → Unhealthy (e.g. listener misrouting).
+ *    with every target healthy → Unhealthy (e.g. listener misrouting). When the probe cannot
+ *    run (`probeSkipped`, a restricted ALB) → Healthy on rules 1–6 alone, saying why.
  *
  * Unhealthy reasons of rules 1 and 4 add the evidence of {@link failureEvidence}:
  * `… Tasks stopped: 3× Task failed ELB health checks in (target-group …). Last target health:
@@ -310,6 +316,11 @@ export function assessHealth(
 
   // 7. probe
   const probe = observed.probe;
+  if (probe === undefined && options.probeSkipped !== undefined) {
+    return healthy(
+      `${healthyTargets} of ${desired} targets healthy (the load balancer's own health checks reach them); HTTP probe skipped: ${options.probeSkipped}`,
+    );
+  }
   if (probe === undefined) return pending('HTTP probe not run yet');
   if (probe.status === undefined) {
     return pending(`HTTP probe of ${probe.url} failed: ${probe.error ?? 'no response'}`);

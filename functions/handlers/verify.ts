@@ -66,6 +66,18 @@ export function probeTarget(spec: EnvSpec, dnsName: string): { url: string; host
 }
 
 /**
+ * Why the verifier cannot probe through the load balancer, or `undefined` when it can. A dedicated
+ * ALB's group admits HTTP only from `BERTH_ALLOWED_CIDR`; the verify Lambda runs outside the VPC, on
+ * an AWS address no narrowed CIDR can be expected to hold, so unless the CIDR is `0.0.0.0/0` its
+ * probe would be dropped and time out (docs/decisions/0004-verify-restricted-alb.md). The shared
+ * ALB's group is the platform's, not narrowed by Berth.
+ */
+export function unreachableBecause(spec: EnvSpec, allowedCidr: string): string | undefined {
+  if (spec.loadBalancer.mode !== 'dedicated' || allowedCidr === '0.0.0.0/0') return undefined;
+  return `the load balancer admits HTTP only from ${allowedCidr} (BERTH_ALLOWED_CIDR), and the verifier runs outside the VPC`;
+}
+
+/**
  * The URL people use: dedicated `http://<alb dns>/`; shared `http://<host><pathPrefix or />` (the
  * host the rule matches, reached through the shared ALB; the DNS name when the rule has no host).
  * With `frontDoor` (`BERTH_PROBE_ENDPOINT`: where the load balancers really answer, e.g. the local
@@ -122,8 +134,9 @@ export function makeHandler(deps: VerifyDeps) {
       const reachable = shared
         ? observed.listenerRule !== undefined
         : observed.loadBalancer?.state === 'active';
+      const probeSkipped = unreachableBecause(spec, deps.config.allowedCidr);
       let probe: ObservedProbe | undefined;
-      if (reachable && dnsName) {
+      if (reachable && dnsName && probeSkipped === undefined) {
         const target = probeTarget(spec, dnsName);
         probe = await deps.probe({
           url: target.url,
@@ -137,6 +150,7 @@ export function makeHandler(deps: VerifyDeps) {
         state.redeploy?.taskDefinitionArn ?? state.resources?.taskDefinition?.taskDefinitionArn;
       if (requested) options.taskDefinitionArn = requested;
       if (typeof state.desiredCount === 'number') options.desiredCount = state.desiredCount;
+      if (probeSkipped !== undefined) options.probeSkipped = probeSkipped;
       const verdict = assessHealth(probe ? { ...observed, probe } : observed, spec, options);
       const previous = previousCheck(state);
       const checks = (previous.checks ?? 0) + 1;

@@ -231,6 +231,25 @@ describe('verify handler', () => {
     expect(probed).toBe(false);
   });
 
+  it('does not probe a dedicated ALB narrowed by BERTH_ALLOWED_CIDR and reports Healthy on rollout and targets', async () => {
+    healthyEnvironment();
+    let probed = false;
+    const deps = testDeps({
+      config: loadConfig({ BERTH_ALLOWED_CIDR: '203.0.113.0/24' }),
+      probe: async (input) => {
+        probed = true;
+        return { url: input.url, error: 'timeout after 3000 ms' };
+      },
+    });
+    const result = await verifyHandler(deps)(upState);
+    expect(probed).toBe(false);
+    expect(result).toMatchObject({
+      health: 'Healthy',
+      reason:
+        "1 of 1 targets healthy (the load balancer's own health checks reach them); HTTP probe skipped: the load balancer admits HTTP only from 203.0.113.0/24 (BERTH_ALLOWED_CIDR), and the verifier runs outside the VPC",
+    });
+  });
+
   describe('deadline derived from the spec (verifyBudget)', () => {
     function provisioning() {
       healthyEnvironment();
