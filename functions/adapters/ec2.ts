@@ -14,7 +14,12 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { AwsRequestError, TransientAwsError } from '../core/errors.ts';
-import type { ObservedLaunchTemplate, ObservedSecurityGroup, Tags } from '../core/observed.ts';
+import type {
+  ObservedLaunchTemplate,
+  ObservedNetworkInterface,
+  ObservedSecurityGroup,
+  Tags,
+} from '../core/observed.ts';
 import { assertOwned, fromAwsTags, toAwsTags } from '../core/tags.ts';
 import { awsErrorCode, hasAwsCode, mapAwsError } from './map-aws-error.ts';
 
@@ -133,11 +138,48 @@ export class AwsEc2Adapter {
       this.observeSecurityGroup(vpcId, names.alb),
       this.observeSecurityGroup(vpcId, names.instances),
     ]);
-    const strip = (g: (ObservedSecurityGroup & { permissions: unknown }) | undefined) =>
-      g ? { id: g.id, name: g.name, tags: g.tags } : undefined;
-    const a = strip(alb);
-    const i = strip(instances);
+    const withInterfaces = async (
+      g: (ObservedSecurityGroup & { permissions: unknown }) | undefined,
+    ): Promise<ObservedSecurityGroup | undefined> =>
+      g
+        ? { id: g.id, name: g.name, tags: g.tags, networkInterfaces: await this.networkInterfacesOf(g.id) }
+        : undefined;
+    const [a, i] = await Promise.all([withInterfaces(alb), withInterfaces(instances)]);
     return { ...(a ? { alb: a } : {}), ...(i ? { instances: i } : {}) };
+  }
+
+  /**
+   * The network interfaces that list `groupId` — attached or already detached (`available`): an
+   * ALB's interfaces outlive it by minutes, an awsvpc task's its task, an instance's until it is
+   * terminated, and each keeps `DeleteSecurityGroup` answering `DependencyViolation`.
+   */
+  async networkInterfacesOf(groupId: string): Promise<ObservedNetworkInterface[]> {
+    try {
+      const found: ObservedNetworkInterface[] = [];
+      let token: string | undefined;
+      do {
+        const out = await this.ec2.send(
+          new DescribeNetworkInterfacesCommand({
+            Filters: [{ Name: 'group-id', Values: [groupId] }],
+            ...(token ? { NextToken: token } : {}),
+          }),
+        );
+        for (const eni of out.NetworkInterfaces ?? []) {
+          const instanceId = eni.Attachment?.InstanceId;
+          found.push({
+            id: eni.NetworkInterfaceId ?? '',
+            description: eni.Description ?? '',
+            status: eni.Status ?? '',
+            requesterManaged: eni.RequesterManaged ?? false,
+            ...(instanceId ? { instanceId } : {}),
+          });
+        }
+        token = out.NextToken;
+      } while (token);
+      return found;
+    } catch (err) {
+      throw mapAwsError(err, `ec2.DescribeNetworkInterfaces ${groupId}`);
+    }
   }
 
   private async ensureGroup(
@@ -269,20 +311,6 @@ export class AwsEc2Adapter {
     } catch (err) {
       if (hasAwsCode(err, SG_GONE)) return false;
       throw mapAwsError(err, `ec2.DeleteSecurityGroup ${name}`);
-    }
-  }
-
-  /** Network interfaces still using the group (teardown waits for them to detach). */
-  async countNetworkInterfaces(groupId: string): Promise<number> {
-    try {
-      const out = await this.ec2.send(
-        new DescribeNetworkInterfacesCommand({
-          Filters: [{ Name: 'group-id', Values: [groupId] }],
-        }),
-      );
-      return out.NetworkInterfaces?.length ?? 0;
-    } catch (err) {
-      throw mapAwsError(err, `ec2.DescribeNetworkInterfaces ${groupId}`);
     }
   }
 

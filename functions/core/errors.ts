@@ -25,6 +25,7 @@ export type BerthErrorName =
   | 'ThrottlingError'
   | 'TransientAwsError'
   | 'DependencyPendingError'
+  | 'DependencyTimeoutError'
   | 'InsufficientCapacityError'
   | 'UnhealthyError'
   | 'DeploymentRolledBackError'
@@ -84,6 +85,15 @@ export class TransientAwsError extends BerthError {
 export class DependencyPendingError extends BerthError {
   override readonly name = 'DependencyPendingError' as const;
   readonly retryable = true;
+}
+
+/**
+ * A dependency AWS releases asynchronously was still there after the bound that matches AWS (e.g. a
+ * security group's network interfaces after 20 minutes). Final: the message says what still holds it.
+ */
+export class DependencyTimeoutError extends BerthError {
+  override readonly name = 'DependencyTimeoutError' as const;
+  readonly retryable = false;
 }
 
 export class InsufficientCapacityError extends BerthError {
@@ -151,6 +161,8 @@ export function restoreError(name: string, message: string): BerthError | undefi
       return new TransientAwsError(message);
     case 'DependencyPendingError':
       return new DependencyPendingError(message);
+    case 'DependencyTimeoutError':
+      return new DependencyTimeoutError(message);
     case 'InsufficientCapacityError':
       return new InsufficientCapacityError(message);
     case 'UnhealthyError':

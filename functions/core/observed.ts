@@ -4,10 +4,23 @@
  */
 export type Tags = Readonly<Record<string, string>>;
 
+/** A network interface that lists a security group (and so keeps it from being deleted). */
+export interface ObservedNetworkInterface {
+  readonly id: string;
+  /** `ELB app/<name>/<id>` for an ALB's, `arn:aws:ecs:…:attachment/…` for an awsvpc task's, '' for an instance's. */
+  readonly description: string;
+  /** `in-use` (attached) or `available` (detached, not deleted yet). */
+  readonly status: string;
+  readonly requesterManaged: boolean;
+  readonly instanceId?: string;
+}
+
 export interface ObservedSecurityGroup {
   readonly id: string;
   readonly name: string;
   readonly tags: Tags;
+  /** Interfaces that list the group (observed for teardown): while any is left, EC2 refuses the delete. */
+  readonly networkInterfaces?: readonly ObservedNetworkInterface[];
 }
 
 export interface ObservedTarget {

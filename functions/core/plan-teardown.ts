@@ -1,5 +1,5 @@
 import { resourceNames } from './names.ts';
-import type { ObservedEnvironment } from './observed.ts';
+import type { ObservedEnvironment, ObservedNetworkInterface } from './observed.ts';
 import { type PlanAction, type TeardownAction, type TeardownStep, typedStep } from './plan.ts';
 import {
   activeRevisions,
@@ -30,6 +30,27 @@ const step = (
   reason: string,
   todo: TeardownAction,
 ): TeardownStep & { readonly stage: TeardownStage } => typedStep(stage, action, resource, reason, todo);
+
+/**
+ * What still holds a security group, for the wait reason and a timeout:
+ * `still used by 2 network interfaces: eni-1 (ELB app/berth-demo-alb/50dc6c495c0c9188, available), eni-2 (instance i-0abc, in-use)`.
+ */
+export function describeHolders(interfaces: readonly ObservedNetworkInterface[], shown = 3): string {
+  const what = (eni: ObservedNetworkInterface): string => {
+    const owner =
+      eni.instanceId !== undefined
+        ? `instance ${eni.instanceId}`
+        : eni.description !== ''
+          ? eni.description
+          : eni.requesterManaged
+            ? 'requester-managed'
+            : 'unattached';
+    return `${eni.id} (${owner}, ${eni.status})`;
+  };
+  const listed = interfaces.slice(0, shown).map(what).join(', ');
+  const more = interfaces.length > shown ? ` and ${interfaces.length - shown} more` : '';
+  return `still used by ${plural(interfaces.length, 'network interface')}: ${listed}${more}`;
+}
 
 const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
 const GONE_INSTANCE_STATES = new Set([
@@ -248,14 +269,26 @@ export function planTeardown(
     );
   }
 
-  // network
+  // network: a group goes only once no network interface lists it (instances group first: its rule
+  // references the ALB group). An ALB's interfaces outlive it by minutes (terraform-provider-aws
+  // issue #40), so the stage waits on the interfaces themselves rather than retrying blind.
   for (const [sg, label] of [
     [observed.securityGroups.instances, labels.instanceSecurityGroup],
     [observed.securityGroups.alb, labels.albSecurityGroup],
   ] as const) {
-    if (sg) {
+    if (sg && (sg.networkInterfaces?.length ?? 0) > 0) {
       steps.push(
-        step('network', 'delete', label(sg.name), `${sg.id}; retried while ENIs detach`, {
+        step(
+          'network',
+          'wait',
+          label(sg.name),
+          `${sg.id} ${describeHolders(sg.networkInterfaces ?? [])}`,
+          WAIT,
+        ),
+      );
+    } else if (sg) {
+      steps.push(
+        step('network', 'delete', label(sg.name), `${sg.id}; no network interface uses it`, {
           kind: 'deleteSecurityGroup',
           groupId: sg.id,
           name: sg.name,

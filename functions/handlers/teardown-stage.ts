@@ -9,6 +9,7 @@ import type { AwsEc2Adapter } from '../adapters/ec2.ts';
 import type { AwsEcsAdapter } from '../adapters/ecs.ts';
 import type { AwsElbv2Adapter } from '../adapters/elbv2.ts';
 import { type ObservedPart, observeEnvironment } from '../adapters/observe-environment.ts';
+import { DependencyTimeoutError } from '../core/errors.ts';
 import {
   assertNever,
   pendingSteps,
@@ -27,6 +28,34 @@ export interface TeardownResult {
   readonly remaining: readonly string[];
   /** Steps executed by this invocation. */
   readonly executed: readonly string[];
+  /** AWS seconds this stage has waited so far (bounded stages only; see {@link STAGE_WAIT_BOUNDS}). */
+  readonly waitedSeconds?: number;
+}
+
+/**
+ * How long a stage may wait (AWS seconds) before it gives up with `DependencyTimeoutError` naming
+ * what it waits for. `network`: an ALB's network interfaces can outlive it by many minutes; iasql
+ * raised its wait for them to 20 minutes (alantech/iasql PR #654). Other stages wait unbounded
+ * (the machine's own timeout applies).
+ */
+export const STAGE_WAIT_BOUNDS: Partial<Record<TeardownStage, number>> = { network: 20 * 60 };
+
+/** `$.teardown.<key>` of a stage's result (`load-balancer` → `loadBalancer`). */
+const resultKey = (stage: TeardownStage): string =>
+  stage.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * AWS seconds the stage has waited before this invocation: its previous result's `waitedSeconds`
+ * plus one poll interval (`timing.deleteIntervalSeconds`, default 15) when that result was not done.
+ */
+export function waitedBefore(state: LifecycleState, stage: TeardownStage): number {
+  const previous = (state.teardown as Record<string, Partial<TeardownResult>> | undefined)?.[
+    resultKey(stage)
+  ];
+  if (previous === undefined || previous.done !== false) return 0;
+  const timing = state.timing as { deleteIntervalSeconds?: unknown } | undefined;
+  const interval = typeof timing?.deleteIntervalSeconds === 'number' ? timing.deleteIntervalSeconds : 15;
+  return (previous.waitedSeconds ?? 0) + interval;
 }
 
 /** The AWS calls the teardown executor makes, and nothing else (narrow ports: fakes need only these). */
@@ -156,13 +185,25 @@ export async function runTeardownStage(
       },
     );
     const steps = pendingSteps(stageSteps(planTeardown(observed, env, deps.now()), stage));
+    const bound = STAGE_WAIT_BOUNDS[stage];
+    const waited = bound === undefined ? undefined : waitedBefore(state, stage);
     const executed: string[] = [];
     for (const [index, s] of steps.entries()) {
+      if (s.kind === 'wait' && bound !== undefined && waited !== undefined && waited >= bound) {
+        throw new DependencyTimeoutError(
+          `teardown-${stage}: ${s.resource} still waited for after ${waited} s (bound ${bound} s): ${s.reason}`,
+        );
+      }
       const outcome = await executeTeardownStep(deps, s);
       if (s.kind !== 'wait') executed.push(describeStep(s));
       if (outcome === 'wait') {
         const remaining = steps.slice(s.kind === 'wait' ? index : index + 1).map(describeStep);
-        return { done: false, remaining: remaining.length > 0 ? remaining : [describeStep(s)], executed };
+        return {
+          done: false,
+          remaining: remaining.length > 0 ? remaining : [describeStep(s)],
+          executed,
+          ...(waited === undefined ? {} : { waitedSeconds: waited }),
+        };
       }
     }
     return { done: true, remaining: [], executed };

@@ -137,7 +137,7 @@ const TEARDOWN: readonly TeardownStage[] = [
   { fn: 'TeardownCapacity', result: 'capacity', pollEvery: '$.timing.drainIntervalSeconds' },
   { fn: 'TeardownCluster', result: 'cluster' },
   { fn: 'TeardownLoadBalancer', result: 'loadBalancer', pollEvery: '$.timing.deleteIntervalSeconds' },
-  { fn: 'TeardownNetwork', result: 'network' },
+  { fn: 'TeardownNetwork', result: 'network', pollEvery: '$.timing.deleteIntervalSeconds' },
   { fn: 'TeardownTaskDefinitions', result: 'taskDefinitions' },
 ];
 

@@ -8,6 +8,7 @@ import {
   DeleteLaunchTemplateCommand,
   DeleteSecurityGroupCommand,
   DescribeLaunchTemplatesCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
 } from '@aws-sdk/client-ec2';
 import {
@@ -221,6 +222,8 @@ function install() {
         ],
       };
     });
+  // No network interface lists the groups (teardown-network-interfaces.test.ts covers lingering ones).
+  mocks.ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
   mocks.ec2.on(DeleteSecurityGroupCommand).callsFake((input: { GroupId: string }) => {
     w().log.push(`DeleteSecurityGroup ${input.GroupId}`);
     if (input.GroupId === 'sg-alb') w().sgs.alb = false;
@@ -444,6 +447,8 @@ describe('down across the teardown handlers', () => {
     expect(sent(mocks.ec2)).toEqual([
       'DescribeSecurityGroups',
       'DescribeSecurityGroups',
+      'DescribeNetworkInterfaces',
+      'DescribeNetworkInterfaces',
       'DeleteSecurityGroup',
       'DeleteSecurityGroup',
     ]);
