@@ -7,7 +7,7 @@ import {
   SetInstanceProtectionCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { AwsRequestError } from '../core/errors.ts';
+import { AwsRequestError, TransientAwsError } from '../core/errors.ts';
 import type { ObservedAutoScalingGroup, Tags } from '../core/observed.ts';
 import { assertOwned, fromAwsTags } from '../core/tags.ts';
 import { hasAwsCode, mapAwsError } from './map-aws-error.ts';
@@ -94,11 +94,23 @@ export class AwsAutoScalingAdapter {
         }),
       );
     } catch (err) {
+      // Describe did not list it, yet it exists: created moments ago (by an earlier attempt of this
+      // step) and not visible yet. The retry observes it once Auto Scaling is consistent.
+      if (hasAwsCode(err, ['AlreadyExists', 'AlreadyExistsFault'])) {
+        throw new TransientAwsError(
+          `autoscaling.CreateAutoScalingGroup ${input.name}: exists but DescribeAutoScalingGroups does not list it yet (eventual consistency); will retry`,
+          { cause: err },
+        );
+      }
       throw mapAwsError(err, `autoscaling.CreateAutoScalingGroup ${input.name}`);
     }
     const created = await this.observeGroup(input.name);
     if (!created) {
-      throw new AwsRequestError('MissingGroup', `Auto Scaling group ${input.name} not visible after create`);
+      // Auto Scaling is eventually consistent: a new group may be missing from DescribeAutoScalingGroups
+      // for a moment (terraform-provider-aws PR #40088). Retryable: the step is idempotent.
+      throw new TransientAwsError(
+        `autoscaling.DescribeAutoScalingGroups ${input.name}: not listed yet right after CreateAutoScalingGroup (eventual consistency); will retry`,
+      );
     }
     return created;
   }

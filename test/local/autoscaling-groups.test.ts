@@ -217,6 +217,8 @@ describe('DescribeAutoScalingGroups', () => {
         }),
       );
     }
+    // Auto Scaling is eventually consistent: new groups are listed a moment after creation.
+    await t.settle('autoScalingGroupPropagation');
     const filter = [{ Name: 'tag:suite', Values: ['paging'] }];
     const first = await asg.send(new DescribeAutoScalingGroupsCommand({ Filters: filter, MaxRecords: 2 }));
     expect(first.AutoScalingGroups?.map((g) => g.AutoScalingGroupName)).toEqual(['paged-a', 'paged-b']);

@@ -29,6 +29,12 @@ export const BASE_DELAYS = {
    * EC2 API": retry with backoff "starting with a couple of seconds").
    */
   securityGroupPropagation: 5_000,
+  /**
+   * Auto Scaling eventual consistency: for this long after `CreateAutoScalingGroup`,
+   * `DescribeAutoScalingGroups` does not list the new group (terraform-provider-aws PR #40088,
+   * "autoscaling/group: Handle eventual consistency").
+   */
+  autoScalingGroupPropagation: 3_000,
   /** An `awsvpc` task's interface is detached when the task stops and deleted about a minute later. */
   taskNetworkInterfaceRelease: 60_000,
 } as const;

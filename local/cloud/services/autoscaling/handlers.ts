@@ -249,8 +249,13 @@ export const autoScalingService: ServiceFactory = (cloud) => {
       DescribeAutoScalingGroups(params, ctx) {
         const asg = asgOf(ctx);
         const names = list<string>(params.AutoScalingGroupNames);
+        // Eventual consistency: a group created moments ago is not listed yet (BASE_DELAYS.autoScalingGroupPropagation).
+        const visibleSince =
+          ctx.cloud.clock.now().getTime() - ctx.cloud.clock.delay('autoScalingGroupPropagation');
         let groups = [...asg.groups.values()].filter(
-          (g) => names.length === 0 || names.includes(g.name) || names.includes(g.arn),
+          (g) =>
+            (names.length === 0 || names.includes(g.name) || names.includes(g.arn)) &&
+            g.createdTime.getTime() <= visibleSince,
         );
         for (const f of list<any>(params.Filters)) {
           const fname = String(f?.Name ?? '');
