@@ -19,9 +19,12 @@ let asg: AutoScalingClient;
 let lt: string;
 let subnets: string[];
 
-const describeGroup = async (name: string) =>
-  (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
+/** The group as DescribeAutoScalingGroups lists it, once a new group has had time to be listed (eventual consistency). */
+const describeGroup = async (name: string) => {
+  await t.settle('autoScalingGroupPropagation');
+  return (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
     .AutoScalingGroups?.[0];
+};
 
 beforeAll(async () => {
   t = await startTestCloud();
