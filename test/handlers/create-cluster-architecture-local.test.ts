@@ -58,7 +58,7 @@ async function up(env: string, instanceType: string, amiParameter?: string) {
     registry: undefined as never,
     logger: silentLogger,
   });
-  return handler({
+  const state = {
     operation: 'up',
     env,
     requestId: `req-${env}`,
@@ -69,7 +69,17 @@ async function up(env: string, instanceType: string, amiParameter?: string) {
       capacity: { instanceType, minSize: 1, maxSize: 1, desiredCapacity: 1 },
     },
     resources: { network: { instanceSecurityGroupId: sg.GroupId as string } },
-  } as never);
+  } as never;
+  // As the state machine's Retry does: a TransientAwsError (e.g. a new Auto Scaling group not listed
+  // yet, eventual consistency) runs the idempotent step again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await handler(state);
+    } catch (err) {
+      if ((err as Error).name !== 'TransientAwsError' || attempt >= 6) throw err;
+      await t.settle('autoScalingGroupPropagation');
+    }
+  }
 }
 
 describe('create-cluster on a Graviton instance type (local cloud)', () => {
