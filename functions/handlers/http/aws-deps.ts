@@ -7,7 +7,13 @@ import { dynamoDocumentClient, sfnClient } from '../../adapters/aws/clients.ts';
 import { DynamoRegistry } from '../../adapters/registry.ts';
 import { AwsSfnAdapter } from '../../adapters/sfn.ts';
 import { loadConfig } from '../config.ts';
-import type { ExecutionsPort, OperationStep, RegistryPort, RequestRecord } from './ports.ts';
+import type {
+  ExecutionsPort,
+  NightlyExecution,
+  OperationStep,
+  RegistryPort,
+  RequestRecord,
+} from './ports.ts';
 
 /** How long idempotency records live (DynamoDB TTL). */
 export const REQUEST_TTL_SECONDS = 7 * 86_400;
@@ -42,8 +48,41 @@ export function registryPort(registry: DynamoRegistry, now: () => Date = () => n
   };
 }
 
+/** The nightly machine's newest execution, with its output once it has succeeded. */
+export async function lastNightlyExecution(
+  sfn: AwsSfnAdapter,
+  nightlyStateMachineArn: string,
+): Promise<NightlyExecution | undefined> {
+  const latest = await sfn.latestExecution(nightlyStateMachineArn);
+  if (latest === undefined) return undefined;
+  const described = await sfn.describeExecution(latest.executionArn);
+  let output: unknown;
+  if (described.output !== undefined) {
+    try {
+      output = JSON.parse(described.output);
+    } catch {
+      output = undefined;
+    }
+  }
+  const startedAt = described.startDate ?? latest.startDate;
+  const stoppedAt = described.stopDate ?? latest.stopDate;
+  return {
+    executionArn: latest.executionArn,
+    status: described.status ?? latest.status,
+    startedAt: (startedAt ?? new Date(0)).toISOString(),
+    ...(stoppedAt ? { stoppedAt: stoppedAt.toISOString() } : {}),
+    ...(output === undefined ? {} : { output }),
+    ...(described.error ? { error: described.error } : {}),
+    ...(described.cause ? { cause: described.cause } : {}),
+  };
+}
+
 /** Starts lifecycle executions on `stateMachineArn` (idempotent by execution name). */
-export function executionsPort(sfn: AwsSfnAdapter, stateMachineArn: string): ExecutionsPort {
+export function executionsPort(
+  sfn: AwsSfnAdapter,
+  stateMachineArn: string,
+  nightlyStateMachineArn?: string,
+): ExecutionsPort {
   return {
     async startExecution({ name, input }) {
       const started = await sfn.startExecution({ stateMachineArn, name, input });
@@ -51,6 +90,11 @@ export function executionsPort(sfn: AwsSfnAdapter, stateMachineArn: string): Exe
     },
     async progress(executionArn) {
       return taskSteps(await sfn.getExecutionHistory(executionArn, { maxEvents: 1000 }));
+    },
+    async lastNightly() {
+      return nightlyStateMachineArn === undefined
+        ? undefined
+        : lastNightlyExecution(sfn, nightlyStateMachineArn);
     },
   };
 }
@@ -70,10 +114,14 @@ export function awsEntryPorts(env: Readonly<Record<string, string | undefined>> 
     return registry;
   };
   const getExecutions = (): ExecutionsPort => {
-    executions ??= executionsPort(
-      new AwsSfnAdapter(sfnClient()),
-      loadConfig(env, ['BERTH_LIFECYCLE_STATE_MACHINE_ARN']).lifecycleStateMachineArn,
-    );
+    if (executions === undefined) {
+      const config = loadConfig(env, ['BERTH_LIFECYCLE_STATE_MACHINE_ARN']);
+      executions = executionsPort(
+        new AwsSfnAdapter(sfnClient()),
+        config.lifecycleStateMachineArn,
+        config.nightlyStateMachineArn,
+      );
+    }
     return executions;
   };
   return {
@@ -88,6 +136,7 @@ export function awsEntryPorts(env: Readonly<Record<string, string | undefined>> 
     executions: {
       startExecution: (r) => getExecutions().startExecution(r),
       progress: (arn) => getExecutions().progress?.(arn) ?? Promise.resolve([]),
+      lastNightly: () => getExecutions().lastNightly?.() ?? Promise.resolve(undefined),
     },
     lockTtlSeconds: () => loadConfig(env).lockTtlSeconds,
   };
