@@ -64,16 +64,11 @@ export class AwsAutoScalingAdapter {
   }
 
   /**
-   * Describe-or-create the group from the launch template in the private subnets, new instances
+   * Creates the group from the launch template in the private subnets, new instances
    * protected from scale-in (required by managed termination protection), tags propagated.
    * @throws OwnershipConflictError for a foreign same-named group.
    */
-  async ensureGroup(input: AutoScalingGroupInput): Promise<ObservedAutoScalingGroup> {
-    const existing = await this.observeGroup(input.name);
-    if (existing) {
-      assertOwned(`Auto Scaling group ${input.name}`, existing.tags, input.env);
-      return existing;
-    }
+  async createGroup(input: AutoScalingGroupInput): Promise<ObservedAutoScalingGroup> {
     try {
       await this.client.send(
         new CreateAutoScalingGroupCommand({

@@ -192,7 +192,7 @@ export const TAGGED_REVISION_LOOKBACK = 10;
  *
  * @example
  * const ecs = new AwsEcsAdapter(clients.ecs);
- * const cluster = await ecs.ensureCluster({ env: 'demo', name: 'berth-demo', tags });
+ * const cluster = await ecs.createCluster({ env: 'demo', name: 'berth-demo', tags });
  */
 export class AwsEcsAdapter {
   constructor(private readonly client: ECSClient) {}
@@ -211,13 +211,8 @@ export class AwsEcsAdapter {
     }
   }
 
-  /** Describe-or-create the cluster. @throws OwnershipConflictError for a foreign ACTIVE cluster. */
-  async ensureCluster(input: ClusterInput): Promise<ObservedCluster> {
-    const existing = await this.observeCluster(input.name);
-    if (existing && existing.status !== 'INACTIVE') {
-      assertOwned(`ECS cluster ${input.name}`, existing.tags, input.env);
-      return existing;
-    }
+  /** Creates the cluster (`up` decided it is missing). */
+  async createCluster(input: ClusterInput): Promise<ObservedCluster> {
     try {
       const out = await this.client.send(
         new CreateClusterCommand({
@@ -274,15 +269,10 @@ export class AwsEcsAdapter {
   }
 
   /**
-   * Describe-or-create the ASG capacity provider (managed scaling on, managed termination protection
+   * Creates the ASG capacity provider (managed scaling on, managed termination protection
    * ENABLED — the ASG must protect new instances from scale-in).
    */
-  async ensureCapacityProvider(input: CapacityProviderInput): Promise<ObservedCapacityProvider> {
-    const existing = await this.observeCapacityProvider(input.name);
-    if (existing && existing.status !== 'INACTIVE') {
-      assertOwned(`capacity provider ${input.name}`, existing.tags, input.env);
-      return existing;
-    }
+  async createCapacityProvider(input: CapacityProviderInput): Promise<ObservedCapacityProvider> {
     try {
       const out = await this.client.send(
         new CreateCapacityProviderCommand({
@@ -312,20 +302,19 @@ export class AwsEcsAdapter {
     }
   }
 
-  /** Associates the capacity provider with the cluster as its default strategy (skips if already). */
-  async attachCapacityProvider(cluster: ObservedCluster, capacityProvider: string): Promise<boolean> {
-    if (cluster.capacityProviders.includes(capacityProvider)) return false;
+  /** Associates the capacity provider with the cluster as its default strategy (`up` decided it is not). */
+  async attachCapacityProvider(cluster: string, capacityProvider: string): Promise<boolean> {
     try {
       await this.client.send(
         new PutClusterCapacityProvidersCommand({
-          cluster: cluster.name,
+          cluster,
           capacityProviders: [capacityProvider],
           defaultCapacityProviderStrategy: [{ capacityProvider, weight: 1, base: 0 }],
         }),
       );
       return true;
     } catch (err) {
-      throw mapAwsError(err, `ecs.PutClusterCapacityProviders ${cluster.name}`);
+      throw mapAwsError(err, `ecs.PutClusterCapacityProviders ${cluster}`);
     }
   }
 
@@ -414,6 +403,7 @@ export class AwsEcsAdapter {
           : {}),
         ...(port !== undefined ? { containerPort: port } : {}),
         ...(td.networkMode ? { networkMode: td.networkMode } : {}),
+        launchTypes: td.requiresCompatibilities ?? td.compatibilities ?? ['EC2'],
         tags: fromEcsTags(out.tags),
         definition: td,
       };
@@ -574,15 +564,10 @@ export class AwsEcsAdapter {
   }
 
   /**
-   * Describe-or-create the service: target group → container, circuit breaker with rollback,
+   * Creates the service: target group → container, circuit breaker with rollback,
    * 100/200 % deployment, grace period, capacity provider strategy (EC2) or FARGATE + awsvpc.
    */
-  async ensureService(input: ServiceInput): Promise<ObservedService> {
-    const existing = await this.observeService(input.cluster, input.name);
-    if (existing && existing.status !== 'INACTIVE') {
-      assertOwned(`ECS service ${input.name}`, existing.tags, input.env);
-      return existing;
-    }
+  async createService(input: ServiceInput): Promise<ObservedService> {
     const params: CreateServiceCommandInput = {
       cluster: input.cluster,
       serviceName: input.name,

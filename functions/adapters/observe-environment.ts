@@ -14,7 +14,9 @@ export type ObservedPart =
   | 'service'
   | 'tasks'
   | 'targets'
-  | 'task-definitions';
+  | 'task-definitions'
+  /** The newest ACTIVE revision described (image, sizes, port, network mode, launch types): what `up` compares. */
+  | 'latest-revision';
 
 export const ALL_PARTS: readonly ObservedPart[] = [
   'network',
@@ -25,6 +27,7 @@ export const ALL_PARTS: readonly ObservedPart[] = [
   'tasks',
   'targets',
   'task-definitions',
+  'latest-revision',
 ];
 
 export interface ObserveAdapters {
@@ -122,8 +125,17 @@ export async function observeEnvironment(
     }
   }
 
-  if (parts.has('task-definitions')) {
-    out.taskDefinitions = await need(ecs, 'task-definitions').observeTaskDefinitions(names.taskFamily);
+  if (parts.has('task-definitions') || parts.has('latest-revision')) {
+    const revisions = await need(ecs, 'task-definitions').observeTaskDefinitions(names.taskFamily);
+    const latest = revisions.at(-1);
+    if (parts.has('latest-revision') && latest) {
+      const described = await need(ecs, 'latest-revision').describeTaskDefinition(latest.arn);
+      if (described) {
+        const { definition: _definition, tags: _tags, ...revision } = described;
+        revisions[revisions.length - 1] = revision;
+      }
+    }
+    out.taskDefinitions = revisions;
   }
 
   if (options.probe) out.probe = options.probe;

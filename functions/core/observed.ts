@@ -4,10 +4,20 @@
  */
 export type Tags = Readonly<Record<string, string>>;
 
+/** One TCP ingress permission of a security group: a port range from a CIDR or from another group. */
+export interface ObservedIngress {
+  readonly from: number;
+  readonly to: number;
+  readonly cidr?: string;
+  readonly groupId?: string;
+}
+
 export interface ObservedSecurityGroup {
   readonly id: string;
   readonly name: string;
   readonly tags: Tags;
+  /** TCP ingress permissions, one entry per source (adapters fill it when they read the group's rules). */
+  readonly ingress?: readonly ObservedIngress[];
 }
 
 export interface ObservedTarget {
@@ -149,6 +159,11 @@ export interface ObservedTaskDefinition {
   readonly containerPort?: number;
   /** bridge | awsvpc | host */
   readonly networkMode?: string;
+  /**
+   * Launch types the revision runs on: its `requiresCompatibilities`, else what ECS computed in
+   * `compatibilities` (EC2 when neither is reported). Filled when the revision is described.
+   */
+  readonly launchTypes?: readonly string[];
 }
 
 export interface ObservedProbe {

@@ -2,8 +2,11 @@ import { type EnvSpec, INSTANCE_TYPES, usableCpuUnits, usableMemoryMiB } from '.
 import { NotFoundError, ValidationError } from './errors.ts';
 import { resourceNames } from './names.ts';
 import type { ObservedEnvironment } from './observed.ts';
-import { type PlanStep, step } from './plan.ts';
+import { type PlanAction, typedStep, type UpAction, type UpStep } from './plan.ts';
 import { assertAllOwned, labels, servicePresent } from './resources.ts';
+
+const step = (stage: string, action: PlanAction, resource: string, reason: string, todo: UpAction): UpStep =>
+  typedStep(stage, action, resource, reason, todo);
 
 /** Most instances an environment's Auto Scaling group may have. */
 export const MAX_INSTANCES = 10;
@@ -40,14 +43,15 @@ export function instancesNeeded(spec: EnvSpec, desiredCount: number): number {
 
 /**
  * Plans `scale`: for EC2, resize the Auto Scaling group so the tasks fit (raising `maxSize`
- * when needed); set the service's desired count; verify.
+ * when needed) — before the service when growing, after it when shrinking, so tasks never wait
+ * for instances nor lose them early; set the service's desired count; verify.
  *
  * @throws ValidationError when `desiredCount` is not an integer 0–100 or needs > 10 instances
  * @throws NotFoundError when the service does not exist
  * @throws OwnershipConflictError when a present resource is not the environment's
  * @example planScale(observed, spec, 3).map((s) => s.stage) // ['capacity', 'service', 'verify']
  */
-export function planScale(observed: ObservedEnvironment, spec: EnvSpec, desiredCount: number): PlanStep[] {
+export function planScale(observed: ObservedEnvironment, spec: EnvSpec, desiredCount: number): UpStep[] {
   if (!Number.isInteger(desiredCount) || desiredCount < 0 || desiredCount > 100) {
     throw new ValidationError('desiredCount', 'must be an integer from 0 to 100');
   }
@@ -56,38 +60,65 @@ export function planScale(observed: ObservedEnvironment, spec: EnvSpec, desiredC
   if (!servicePresent(observed) || observed.service === undefined) {
     throw new NotFoundError(`${labels.service(names.service)} does not exist; run up first`);
   }
-  const steps: PlanStep[] = [];
+  const service = observed.service;
+  const serviceStep =
+    service.desiredCount === desiredCount
+      ? step('service', 'keep', labels.service(service.name), `desired count already ${desiredCount}`, {
+          kind: 'useService',
+          arn: service.arn,
+        })
+      : step(
+          'service',
+          'update',
+          labels.service(service.name),
+          `desired count ${service.desiredCount} → ${desiredCount}`,
+          {
+            kind: 'updateService',
+            cluster: names.cluster,
+            service: service.name,
+            desiredCount,
+          },
+        );
+  const verify = step(
+    'verify',
+    'wait',
+    `environment ${spec.name}`,
+    `${desiredCount} task(s) running and healthy targets`,
+    {
+      kind: 'verify',
+    },
+  );
   const group = observed.autoScalingGroup;
-  if (spec.launchType === 'EC2' && group) {
-    const label = labels.autoScalingGroup(group.name);
-    const needed = instancesNeeded(spec, desiredCount);
-    const changes: string[] = [];
-    if (group.maxSize < needed) changes.push(`max ${group.maxSize} → ${needed}`);
-    if (group.desiredCapacity !== needed) changes.push(`desired ${group.desiredCapacity} → ${needed}`);
-    steps.push(
-      changes.length > 0
-        ? step(
-            'capacity',
-            'update',
-            label,
-            `${changes.join(', ')} for ${desiredCount} task(s) (${tasksPerInstance(spec)} per instance)`,
-          )
-        : step('capacity', 'keep', label, `${group.desiredCapacity} instance(s) fit ${desiredCount} task(s)`),
-    );
-  } else if (spec.launchType === 'EC2') {
+  if (spec.launchType !== 'EC2') return [serviceStep, verify];
+  if (!group) {
     throw new NotFoundError(
       `${labels.autoScalingGroup(names.autoScalingGroup)} does not exist; run up first`,
     );
   }
-  const service = observed.service;
-  const label = labels.service(service.name);
-  steps.push(
-    service.desiredCount === desiredCount
-      ? step('service', 'keep', label, `desired count already ${desiredCount}`)
-      : step('service', 'update', label, `desired count ${service.desiredCount} → ${desiredCount}`),
+  const label = labels.autoScalingGroup(group.name);
+  const needed = instancesNeeded(spec, desiredCount);
+  const maxSize = Math.max(group.maxSize, needed);
+  const changes: string[] = [];
+  if (group.maxSize < needed) changes.push(`max ${group.maxSize} → ${needed}`);
+  if (group.desiredCapacity !== needed) changes.push(`desired ${group.desiredCapacity} → ${needed}`);
+  if (changes.length === 0) {
+    return [
+      step('capacity', 'keep', label, `${group.desiredCapacity} instance(s) fit ${desiredCount} task(s)`, {
+        kind: 'useAutoScalingGroup',
+        arn: group.arn,
+      }),
+      serviceStep,
+      verify,
+    ];
+  }
+  const capacityStep = step(
+    'capacity',
+    'update',
+    label,
+    `${changes.join(', ')} for ${desiredCount} task(s) (${tasksPerInstance(spec)} per instance)`,
+    { kind: 'updateAutoScalingGroup', name: group.name, arn: group.arn, desiredCapacity: needed, maxSize },
   );
-  steps.push(
-    step('verify', 'wait', `environment ${spec.name}`, `${desiredCount} task(s) running and healthy targets`),
-  );
-  return steps;
+  return needed >= group.desiredCapacity
+    ? [capacityStep, serviceStep, verify]
+    : [serviceStep, capacityStep, verify];
 }

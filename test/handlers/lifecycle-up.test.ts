@@ -284,11 +284,12 @@ describe('up on a fresh account', () => {
   it('creates the security groups in order with role-based ingress', async () => {
     freshAccount();
     await runUp();
+    // observe both groups, then create each with its rules (core planned them from the observation)
     expect(sent(mocks.ec2).slice(0, 6)).toEqual([
+      'DescribeSecurityGroups',
       'DescribeSecurityGroups',
       'CreateSecurityGroup',
       'AuthorizeSecurityGroupIngress',
-      'DescribeSecurityGroups',
       'CreateSecurityGroup',
       'AuthorizeSecurityGroupIngress',
     ]);
@@ -475,6 +476,7 @@ describe('ownership conflicts on up', () => {
   });
 
   it('refuses a foreign target group and creates no load balancer', async () => {
+    freshAccount();
     mocks.elbv2.on(DescribeTargetGroupsCommand).resolves({
       TargetGroups: [{ TargetGroupArn: 'arn:tg-x', TargetGroupName: 'berth-demo-tg' }],
     });
@@ -493,6 +495,7 @@ describe('ownership conflicts on up', () => {
   });
 
   it('refuses a foreign ECS cluster', async () => {
+    freshAccount();
     mocks.ecs.on(DescribeClustersCommand).resolves({
       clusters: [
         {
