@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { AwsRequestError } from '../core/errors.ts';
 import type { ObservedAutoScalingGroup, Tags } from '../core/observed.ts';
-import { assertOwned, fromAwsTags } from '../core/tags.ts';
+import { fromAwsTags } from '../core/tags.ts';
 import { hasAwsCode, mapAwsError } from './map-aws-error.ts';
 
 const ASG_GONE_MESSAGE = /AutoScalingGroup name not found|not found|does not exist/i;

@@ -35,7 +35,7 @@ import type {
   ObservedTaskDefinition,
   Tags,
 } from '../core/observed.ts';
-import { assertOwned, fromEcsTags, toEcsTags } from '../core/tags.ts';
+import { fromEcsTags, toEcsTags } from '../core/tags.ts';
 import { hasAwsCode, mapAwsError } from './map-aws-error.ts';
 
 const CLUSTER_GONE = ['ClusterNotFoundException'];

@@ -29,7 +29,7 @@ import type {
   ObservedTargetGroup,
   Tags,
 } from '../core/observed.ts';
-import { assertOwned, fromAwsTags, isOwnedBy, toAwsTags } from '../core/tags.ts';
+import { fromAwsTags, isOwnedBy, toAwsTags } from '../core/tags.ts';
 import { awsErrorCode, hasAwsCode, mapAwsError } from './map-aws-error.ts';
 
 const TG_GONE = ['TargetGroupNotFound', 'TargetGroupNotFoundException'];

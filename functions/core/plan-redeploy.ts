@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError } from './errors.ts';
 import { resourceNames } from './names.ts';
 import type { ObservedEnvironment, ObservedService, ObservedTaskDefinition } from './observed.ts';
 import { type PlanAction, typedStep, type UpAction, type UpStep } from './plan.ts';
-import { assertAllOwned, labels, latestRevision, servicePresent } from './resources.ts';
+import { assertAllOwned, labels, servicePresent } from './resources.ts';
 
 const step = (stage: string, action: PlanAction, resource: string, reason: string, todo: UpAction): UpStep =>
   typedStep(stage, action, resource, reason, todo);
@@ -81,7 +81,7 @@ export function redeployProgress(
  * @throws ValidationError (`image`) when `image` is not a container image reference
  * @throws NotFoundError when the service does not exist
  * @throws OwnershipConflictError when a present resource is not the environment's
- * @example planRedeploy(observed, 'nginx:1.28')[0]?.reason // 'image nginx:1.27 → nginx:1.28'
+ * @example planRedeploy(observed, 'nginx:1.28')[0]?.reason // 'copy of berth-demo:1 with image nginx:1.28'
  */
 export function planRedeploy(
   observed: ObservedEnvironment,
@@ -141,13 +141,12 @@ export function planRedeploy(
       verify,
     ];
   }
-  const current = latestRevision(observed)?.image;
+  // Only what the service itself says (no extra Describe): the revision it runs is copied.
+  const running = service.taskDefinition.split('/').pop() ?? service.taskDefinition;
   const reason =
-    image === undefined || image === current
-      ? `same image${current === undefined ? '' : ` ${current}`}, re-pulled`
-      : current === undefined
-        ? `image ${image}`
-        : `image ${current} → ${image}`;
+    image === undefined
+      ? `copy of ${running}, same image re-pulled`
+      : `copy of ${running} with image ${image}`;
   return [
     step('task-definition', 'create', labels.taskDefinition(names.taskFamily), reason, {
       kind: 'registerRevisionFrom',

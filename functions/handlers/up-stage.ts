@@ -403,15 +403,13 @@ export async function runUpStage(
   // Fargate has no EC2 capacity to observe (no Auto Scaling, launch template or provider calls).
   const parts =
     stage === 'cluster' && spec.launchType === 'FARGATE' ? ['cluster' as const] : UP_STAGE_PARTS[stage];
-  const observed: ObservedEnvironment = await observeEnvironment(
-    { ecs: deps.ecs, elbv2: deps.elbv2, autoScaling: deps.autoScaling, ec2: deps.ec2 },
-    {
-      env,
-      parts,
-      ...(deps.config.vpcId ? { vpcId: deps.config.vpcId } : {}),
-      ...(deps.config.sharedListenerArn ? { sharedListenerArn: deps.config.sharedListenerArn } : {}),
-    },
-  );
+  // `deps` itself: its adapters are read only by the parts observed (each handler has its own clients).
+  const observed: ObservedEnvironment = await observeEnvironment(deps, {
+    env,
+    parts,
+    ...(deps.config.vpcId ? { vpcId: deps.config.vpcId } : {}),
+    ...(deps.config.sharedListenerArn ? { sharedListenerArn: deps.config.sharedListenerArn } : {}),
+  });
   const steps = stageSteps(planUp(observed, spec, upSettings(deps.config)), stage);
   const out = await executeUpSteps(
     deps,

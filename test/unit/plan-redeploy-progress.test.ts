@@ -7,7 +7,7 @@ import {
   requestIdTagValue,
   revisionOf,
 } from '../../functions/core/plan-redeploy.ts';
-import { fullyCreated, spec, TD_ARN } from './observed-fixtures.ts';
+import { fullyCreated, TD_ARN } from './observed-fixtures.ts';
 
 const service = (): ObservedService => {
   const observed = fullyCreated().service;

@@ -117,7 +117,7 @@ describe('planRedeploy', () => {
         stage: 'task-definition',
         action: 'create',
         resource: 'task definition berth-demo',
-        reason: 'image nginx:1.27 → nginx:1.28',
+        reason: 'copy of berth-demo:1 with image nginx:1.28',
       },
       {
         kind: 'updateService',
@@ -141,7 +141,7 @@ describe('planRedeploy', () => {
   });
 
   it('re-pulls the same image when none is given', () => {
-    expect(planRedeploy(fullyCreated())[0]?.reason).toBe('same image nginx:1.27, re-pulled');
+    expect(planRedeploy(fullyCreated())[0]?.reason).toBe('copy of berth-demo:1, same image re-pulled');
   });
 
   it('rejects an invalid image', () => {
