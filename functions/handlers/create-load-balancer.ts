@@ -12,7 +12,7 @@ import { runUpStage, type UpStageDeps } from './up-stage.ts';
 import { ec2Adapter, elbv2Adapter, registryAdapter } from './wiring.ts';
 
 /** The up-stage dependencies (`elbv2`, and `ec2` for the ALB group when the state lacks it) and the registry. */
-export type CreateLoadBalancerDeps = UpStageDeps & Pick<HandlerDeps, 'registry'>;
+export type CreateLoadBalancerDeps = UpStageDeps & Pick<HandlerDeps, 'elbv2' | 'registry'>;
 
 /**
  * Stage `load-balancer` of `up` (core `planUp`): converges the target group (`instance` targets for

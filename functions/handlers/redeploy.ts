@@ -12,7 +12,7 @@ import {
 import { ownershipTags } from '../core/tags.ts';
 import { loadConfig } from './config.ts';
 import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep } from './runtime.ts';
-import { ecsOnlyPorts, executeUpSteps, logExecuted } from './up-stage.ts';
+import { executeUpSteps, logExecuted, wiredPorts } from './up-stage.ts';
 
 /** A redeploy plan needs no deployment setting (it copies the running revision). */
 const NO_SETTINGS = loadConfig({});
@@ -66,7 +66,7 @@ export function makeHandler(deps: RedeployDeps) {
         : undefined;
       const steps = planRedeploy(observed, image, redeployProgress(service, earlier));
       const out = await executeUpSteps(
-        ecsOnlyPorts(deps.ecs),
+        wiredPorts({ ecs: deps.ecs }),
         {
           env,
           tags: ownershipTags(env, owner),

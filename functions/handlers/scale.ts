@@ -4,7 +4,7 @@ import type { ObservedEnvironment } from '../core/observed.ts';
 import { planScale } from '../core/plan-scale.ts';
 import { ownershipTags } from '../core/tags.ts';
 import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep, specOf } from './runtime.ts';
-import { executeUpSteps, logExecuted, type UpStageDeps } from './up-stage.ts';
+import { executeUpSteps, logExecuted, type UpStageDeps, wiredPorts } from './up-stage.ts';
 import { autoScalingAdapter, ecsAdapter, registryAdapter } from './wiring.ts';
 
 export interface ScaleResult {
@@ -14,7 +14,7 @@ export interface ScaleResult {
   readonly maxSize?: number;
 }
 
-export type ScaleDeps = UpStageDeps & Pick<HandlerDeps, 'registry'>;
+export type ScaleDeps = UpStageDeps & Pick<HandlerDeps, 'ecs' | 'autoScaling' | 'registry'>;
 
 /**
  * Sets the service's desired count (`desiredCount` in the state) and, for EC2, the Auto Scaling
@@ -49,7 +49,7 @@ export function makeHandler(deps: ScaleDeps) {
       };
       const steps = planScale(observed, spec, desiredCount);
       const out = await executeUpSteps(
-        deps,
+        wiredPorts(deps),
         { env, tags: ownershipTags(env, spec.owner), config: deps.config },
         steps,
       );

@@ -51,17 +51,31 @@ export interface UpPorts {
 }
 
 /**
- * Ports for a handler wired with ECS only (`redeploy`): any other service's call fails with
- * `ConfigError` naming it — a plan of that handler never contains such a step.
+ * The executor's ports from a handler's dependencies, read lazily: a handler is wired only with the
+ * adapters of its own step, and a plan of that step never calls another one (if it did, the call
+ * fails with `ConfigError` naming the adapter).
  */
-export function ecsOnlyPorts(ecs: UpPorts['ecs']): UpPorts {
+export function wiredPorts(deps: Partial<UpPorts>): UpPorts {
   const notWired = (name: string) =>
     new Proxy({} as never, {
       get: (_target, method) => () => {
         throw new ConfigError(`this handler is not wired with the ${name} adapter (${String(method)})`);
       },
     });
-  return { ecs, elbv2: notWired('elbv2'), autoScaling: notWired('autoScaling'), ec2: notWired('ec2') };
+  return {
+    get ecs() {
+      return deps.ecs ?? notWired('ecs');
+    },
+    get elbv2() {
+      return deps.elbv2 ?? notWired('elbv2');
+    },
+    get autoScaling() {
+      return deps.autoScaling ?? notWired('autoScaling');
+    },
+    get ec2() {
+      return deps.ec2 ?? notWired('ec2');
+    },
+  };
 }
 
 /** What a run knows besides its steps: who, where (configuration) and what earlier stages produced. */
@@ -378,7 +392,9 @@ export const UP_STAGE_PARTS: Record<CreateStage, readonly ObservedPart[]> = {
   service: ['service', 'task-definitions'],
 };
 
-export type UpStageDeps = Pick<HandlerDeps, 'config' | 'ecs' | 'elbv2' | 'autoScaling' | 'ec2' | 'logger'>;
+/** A create handler's dependencies: configuration, logger, and the adapters its stage calls. */
+export type UpStageDeps = Pick<HandlerDeps, 'config' | 'logger'> &
+  Partial<Pick<HandlerDeps, 'ecs' | 'elbv2' | 'autoScaling' | 'ec2'>>;
 
 /** The settings `planUp` decides with, from a function's configuration. */
 export const upSettings = (config: Readonly<Config>) => ({
@@ -412,7 +428,7 @@ export async function runUpStage(
   });
   const steps = stageSteps(planUp(observed, spec, upSettings(deps.config)), stage);
   const out = await executeUpSteps(
-    deps,
+    wiredPorts(deps),
     {
       env,
       tags: ownershipTags(env, spec.owner),
