@@ -148,24 +148,59 @@ export interface ProgressEvent {
   readonly timestamp?: Date | undefined;
   readonly stateEnteredEventDetails?: { readonly name?: string | undefined } | undefined;
   readonly stateExitedEventDetails?: { readonly name?: string | undefined } | undefined;
+  readonly taskSucceededEventDetails?: { readonly output?: string | undefined } | undefined;
+  readonly taskFailedEventDetails?: { readonly error?: string | undefined } | undefined;
+  readonly lambdaFunctionSucceededEventDetails?: { readonly output?: string | undefined } | undefined;
+  readonly lambdaFunctionFailedEventDetails?: { readonly error?: string | undefined } | undefined;
 }
+
+/** `Pending: 1 of 2 targets healthy` from a verify task's result (its `health` and `reason`), if it has them. */
+const verdictOf = (output: string | undefined): string | undefined => {
+  if (output === undefined || output.length > 16_384) return undefined;
+  try {
+    const parsed = JSON.parse(output) as { health?: unknown; reason?: unknown } | null;
+    if (typeof parsed?.health !== 'string') return undefined;
+    return typeof parsed.reason === 'string' && parsed.reason !== ''
+      ? `${parsed.health}: ${parsed.reason}`
+      : parsed.health;
+  } catch {
+    return undefined;
+  }
+};
 
 /**
  * Finished Task states of an execution history, oldest first: `ok` when the state exited, `failed`
- * (retried or caught) when its task failed. Non-Task states (Wait, Choice, Pass) are left out.
+ * (retried or caught) when its task failed, with the error name as detail. Non-Task states (Wait,
+ * Choice, Pass) are left out. A verify poll (`Verify…`) carries its verdict as detail
+ * (`Pending: 0 of 1 targets healthy`), read from the task's result. A Task whose `Resource` is a Lambda
+ * function ARN records `LambdaFunctionSucceeded`/`LambdaFunctionFailed`, one using the
+ * `lambda:invoke` integration `TaskSucceeded`/`TaskFailed` (Step Functions API reference,
+ * HistoryEvent): both are read.
  *
  * @example taskSteps(events) // [{ step: 'CreateNetwork', status: 'ok', at: '2026-…' }, …]
  */
 export function taskSteps(events: readonly ProgressEvent[]): OperationStep[] {
   const steps: OperationStep[] = [];
   let current: string | undefined;
+  let result: string | undefined;
   for (const event of events) {
     const at = (event.timestamp ?? new Date(0)).toISOString();
-    if (event.type === 'TaskStateEntered') current = event.stateEnteredEventDetails?.name;
-    else if (event.type === 'TaskFailed' && current !== undefined)
-      steps.push({ step: current, status: 'failed', at });
-    else if (event.type === 'TaskStateExited' && event.stateExitedEventDetails?.name !== undefined) {
-      steps.push({ step: event.stateExitedEventDetails.name, status: 'ok', at });
+    if (event.type === 'TaskStateEntered') {
+      current = event.stateEnteredEventDetails?.name;
+      result = undefined;
+    } else if (event.type === 'TaskSucceeded') result = event.taskSucceededEventDetails?.output;
+    else if (event.type === 'LambdaFunctionSucceeded')
+      result = event.lambdaFunctionSucceededEventDetails?.output;
+    else if (
+      (event.type === 'TaskFailed' || event.type === 'LambdaFunctionFailed') &&
+      current !== undefined
+    ) {
+      const error = event.taskFailedEventDetails?.error ?? event.lambdaFunctionFailedEventDetails?.error;
+      steps.push({ step: current, status: 'failed', at, ...(error ? { detail: error } : {}) });
+    } else if (event.type === 'TaskStateExited' && event.stateExitedEventDetails?.name !== undefined) {
+      const name = event.stateExitedEventDetails.name;
+      const detail = name.startsWith('Verify') ? verdictOf(result) : undefined;
+      steps.push({ step: name, status: 'ok', at, ...(detail ? { detail } : {}) });
       current = undefined;
     }
   }
