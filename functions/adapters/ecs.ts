@@ -21,7 +21,6 @@ import {
   RegisterTaskDefinitionCommand,
   type Service,
   type ServiceEvent,
-  StopTaskCommand,
   type Task,
   type TaskDefinition,
   UpdateServiceCommand,
@@ -697,16 +696,5 @@ export class AwsEcsAdapter {
   /** Recently stopped tasks of the service, with their reasons (for failure messages). */
   async describeStoppedTasks(cluster: string, service: string): Promise<ObservedTask[]> {
     return this.listTasks({ cluster, service, desiredStatus: 'STOPPED' });
-  }
-
-  /** Stops one task; already stopped/gone → `false`. */
-  async stopTask(cluster: string, task: string, reason: string): Promise<boolean> {
-    try {
-      await this.client.send(new StopTaskCommand({ cluster, task, reason }));
-      return true;
-    } catch (err) {
-      if (hasAwsCode(err, [...CLUSTER_GONE], /not found|does not exist/i)) return false;
-      throw mapAwsError(err, `ecs.StopTask ${task}`);
-    }
   }
 }

@@ -5,6 +5,7 @@ import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
 import { environmentResources } from '../core/environment-resources.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
+import { MAX_EXTEND_HOURS } from '../core/limits.ts';
 import { causeText, type NightlyRunResult, summarizeNightly } from '../core/nightly-report.ts';
 import { loadConfig } from './config.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
@@ -84,8 +85,6 @@ export const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 50;
 /** Operations shown by `GET /environments/{name}`. */
 export const RECENT_OPERATIONS = 10;
-/** `extend` accepts whole hours from 1 to 720 (30 days). */
-export const MAX_EXTEND_HOURS = 720;
 
 interface Context {
   readonly event: APIGatewayProxyEvent;
