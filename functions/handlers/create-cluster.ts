@@ -7,7 +7,7 @@ import {
   type LifecycleState,
   runStep,
   specOf,
-} from './runtime.ts';
+} from './lifecycle-deps.ts';
 import { runUpStage, type UpStageDeps } from './up-stage.ts';
 import { autoScalingAdapter, ec2WithAmiAdapter, ecsAdapter, registryAdapter } from './wiring.ts';
 

@@ -7,7 +7,7 @@ import {
   type LoadBalancerResult,
   runStep,
   specOf,
-} from './runtime.ts';
+} from './lifecycle-deps.ts';
 import { runUpStage, type UpStageDeps } from './up-stage.ts';
 import { ec2Adapter, elbv2Adapter, registryAdapter } from './wiring.ts';
 

@@ -7,7 +7,7 @@ import {
   type NetworkResult,
   runStep,
   specOf,
-} from './runtime.ts';
+} from './lifecycle-deps.ts';
 import { runUpStage, type UpStageDeps } from './up-stage.ts';
 import { ec2Adapter, registryAdapter } from './wiring.ts';
 

@@ -7,7 +7,7 @@ import {
   runStep,
   type ServiceResult,
   specOf,
-} from './runtime.ts';
+} from './lifecycle-deps.ts';
 import { runUpStage, type UpStageDeps } from './up-stage.ts';
 import { ecsAdapter, registryAdapter } from './wiring.ts';
 

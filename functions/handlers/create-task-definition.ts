@@ -6,7 +6,7 @@ import {
   runStep,
   specOf,
   type TaskDefinitionResult,
-} from './runtime.ts';
+} from './lifecycle-deps.ts';
 import { runUpStage, type UpStageDeps } from './up-stage.ts';
 import { ecsAdapter, registryAdapter } from './wiring.ts';
 

@@ -9,7 +9,7 @@ import { planTeardown } from '../core/plan-teardown.ts';
 import { planUp, type UpSettings } from '../core/plan-up.ts';
 import { loadConfig } from './config.ts';
 import { assertEnvName, assertImage, assertInteger } from './http/validate.ts';
-import { defaultDeps as runtimeDeps } from './runtime.ts';
+import { defaultDeps as runtimeDeps } from './lifecycle-deps.ts';
 import { upSettings } from './up-stage.ts';
 import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
 

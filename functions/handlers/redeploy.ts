@@ -11,7 +11,7 @@ import {
 } from '../core/plan-redeploy.ts';
 import { ownershipTags } from '../core/tags.ts';
 import { loadConfig } from './config.ts';
-import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep } from './runtime.ts';
+import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep } from './lifecycle-deps.ts';
 import { executeUpSteps, logExecuted, wiredPorts } from './up-stage.ts';
 
 /** A redeploy plan needs no deployment setting (it copies the running revision). */

@@ -3,7 +3,14 @@ import { resourceNames } from '../core/names.ts';
 import type { ObservedEnvironment } from '../core/observed.ts';
 import { planScale } from '../core/plan-scale.ts';
 import { ownershipTags } from '../core/tags.ts';
-import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep, specOf } from './runtime.ts';
+import {
+  defaultDeps,
+  envOf,
+  type HandlerDeps,
+  type LifecycleState,
+  runStep,
+  specOf,
+} from './lifecycle-deps.ts';
 import { executeUpSteps, logExecuted, type UpStageDeps, wiredPorts } from './up-stage.ts';
 import { autoScalingAdapter, ecsAdapter, registryAdapter } from './wiring.ts';
 

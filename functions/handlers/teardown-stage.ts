@@ -18,8 +18,8 @@ import {
 } from '../core/plan.ts';
 import { planTeardown, type TeardownStage } from '../core/plan-teardown.ts';
 import { requireConfig } from './config.ts';
-import type { HandlerDeps, LifecycleState } from './runtime.ts';
-import { envOf, runStep } from './runtime.ts';
+import type { HandlerDeps, LifecycleState } from './lifecycle-deps.ts';
+import { envOf, runStep } from './lifecycle-deps.ts';
 
 export interface TeardownResult {
   readonly done: boolean;

@@ -24,7 +24,7 @@ import {
 import { planUp, type UpStage } from '../core/plan-up.ts';
 import { ownershipTags } from '../core/tags.ts';
 import { type Config, requireConfig } from './config.ts';
-import type { HandlerDeps, LifecycleState, LogPort } from './runtime.ts';
+import type { HandlerDeps, LifecycleState, LogPort } from './lifecycle-deps.ts';
 import { describeStep } from './teardown-stage.ts';
 
 /** The AWS calls the up executor makes (narrow ports: fakes need only these). */

@@ -12,7 +12,7 @@ import { AwsEc2Adapter } from '../../functions/adapters/ec2.ts';
 import { AwsEcsAdapter } from '../../functions/adapters/ecs.ts';
 import { loadConfig } from '../../functions/handlers/config.ts';
 import { makeHandler as createCluster } from '../../functions/handlers/create-cluster.ts';
-import { silentLogger } from '../../functions/handlers/runtime.ts';
+import { silentLogger } from '../../functions/handlers/lifecycle-deps.ts';
 import { startTestCloud, type TestCloud } from '../local/helpers/cloud.ts';
 import { waitFor } from '../local/helpers/errors.ts';
 

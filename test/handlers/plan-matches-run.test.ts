@@ -51,9 +51,9 @@ import { makeHandler as createLoadBalancer } from '../../functions/handlers/crea
 import { makeHandler as createNetwork } from '../../functions/handlers/create-network.ts';
 import { makeHandler as createService } from '../../functions/handlers/create-service.ts';
 import { makeHandler as createTaskDefinition } from '../../functions/handlers/create-task-definition.ts';
+import type { LogPort } from '../../functions/handlers/lifecycle-deps.ts';
 import { type PlanEvent, makeHandler as planHandler } from '../../functions/handlers/plan.ts';
 import { makeHandler as redeploy } from '../../functions/handlers/redeploy.ts';
-import type { LogPort } from '../../functions/handlers/runtime.ts';
 import { makeHandler as scale } from '../../functions/handlers/scale.ts';
 import { makeHandler as teardownLoadBalancer } from '../../functions/handlers/teardown-load-balancer.ts';
 import { makeHandler as teardownNetwork } from '../../functions/handlers/teardown-network.ts';
