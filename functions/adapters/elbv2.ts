@@ -29,6 +29,7 @@ import type {
   ObservedTargetGroup,
   Tags,
 } from '../core/observed.ts';
+import type { TargetGroupHealthCheck } from '../core/plan.ts';
 import { fromAwsTags, isOwnedBy, toAwsTags } from '../core/tags.ts';
 import { awsErrorCode, hasAwsCode, mapAwsError } from './map-aws-error.ts';
 
@@ -44,15 +45,7 @@ export interface TargetGroupInput {
   readonly port: number;
   /** `instance` for bridge/host, `ip` for awsvpc. */
   readonly targetType: 'instance' | 'ip';
-  readonly healthCheck: {
-    readonly path: string;
-    readonly port: 'traffic-port' | number;
-    readonly intervalSeconds: number;
-    readonly timeoutSeconds: number;
-    readonly healthyThreshold: number;
-    readonly unhealthyThreshold: number;
-    readonly matcher: string;
-  };
+  readonly healthCheck: TargetGroupHealthCheck;
   /** Seconds a draining target keeps connections (ephemeral envs: short; AWS default 300). */
   readonly deregistrationDelaySeconds?: number;
   readonly tags: Tags;
