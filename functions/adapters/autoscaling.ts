@@ -7,12 +7,14 @@ import {
   SetInstanceProtectionCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { AwsRequestError } from '../core/errors.ts';
+import { AwsRequestError, DependencyPendingError } from '../core/errors.ts';
 import type { ObservedAutoScalingGroup, Tags } from '../core/observed.ts';
 import { fromAwsTags } from '../core/tags.ts';
 import { hasAwsCode, mapAwsError } from './map-aws-error.ts';
 
 const ASG_GONE_MESSAGE = /AutoScalingGroup name not found|not found|does not exist/i;
+/** SetInstanceProtection on an instance that left InService meanwhile (guardian/riff-raff PR #510). */
+const NOT_PROTECTABLE = /is not in InService or EnteringStandby or Standby/i;
 
 export interface AutoScalingGroupInput {
   readonly env: string;
@@ -117,7 +119,11 @@ export class AwsAutoScalingAdapter {
     }
   }
 
-  /** Removes scale-in protection from the given instances (batches of 50). */
+  /**
+   * Removes scale-in protection from the given instances (batches of 50). Auto Scaling accepts this
+   * only for InService/Standby instances: pass only those (core `instancesToUnprotect`).
+   * @throws DependencyPendingError when an instance changed state since it was observed (observe again)
+   */
   async unprotectInstances(name: string, instanceIds: readonly string[]): Promise<void> {
     for (let i = 0; i < instanceIds.length; i += 50) {
       try {
@@ -129,6 +135,14 @@ export class AwsAutoScalingAdapter {
           }),
         );
       } catch (err) {
+        if (hasAwsCode(err, [], NOT_PROTECTABLE)) {
+          throw new DependencyPendingError(
+            `autoscaling.SetInstanceProtection ${name}: ${String((err as Error).message)}`,
+            {
+              cause: err,
+            },
+          );
+        }
         throw mapAwsError(err, `autoscaling.SetInstanceProtection ${name}`);
       }
     }

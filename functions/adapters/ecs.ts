@@ -1,4 +1,5 @@
 import {
+  type CapacityProvider,
   type Cluster,
   type ContainerDefinition,
   CreateCapacityProviderCommand,
@@ -25,7 +26,12 @@ import {
   type TaskDefinition,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { AwsRequestError, NotFoundError } from '../core/errors.ts';
+import {
+  AwsRequestError,
+  DependencyPendingError,
+  NotFoundError,
+  ResourceNotReadyError,
+} from '../core/errors.ts';
 import type {
   ObservedCapacityProvider,
   ObservedCluster,
@@ -40,6 +46,12 @@ import { hasAwsCode, mapAwsError } from './map-aws-error.ts';
 const CLUSTER_GONE = ['ClusterNotFoundException'];
 const SERVICE_GONE = ['ServiceNotFoundException', 'ServiceNotActiveException'];
 const CP_GONE = /does not exist|not found|INACTIVE/i;
+/** DeleteCluster while a detached provider's attachment is still being deleted (terraform-provider-aws PR #45794). */
+const CLUSTER_SCOPED_PROVIDERS_ATTACHED = /Cluster Scoped Capacity Providers are attached/i;
+/** PutClusterCapacityProviders right after CreateCapacityProvider (terraform-provider-aws PR #45567). */
+const PROVIDER_NOT_ACTIVE = /is not in an ACTIVE state/i;
+/** CreateCapacityProvider in a new account, before the ECS service-linked role propagated (containers-roadmap #631). */
+const SERVICE_LINKED_ROLE_MISSING = /Service Linked Role does not exist/i;
 
 export type EcsNetworkMode = 'bridge' | 'awsvpc' | 'host';
 
@@ -127,6 +139,27 @@ const toObservedCluster = (c: Cluster): ObservedCluster => ({
   activeServices: c.activeServicesCount ?? 0,
   runningTasks: (c.runningTasksCount ?? 0) + (c.pendingTasksCount ?? 0),
   capacityProviders: c.capacityProviders ?? [],
+  attachments: (c.attachments ?? [])
+    .filter((a) => a.type === 'as_policy' && a.status !== 'DELETED')
+    .map((a) => ({
+      capacityProvider: a.details?.find((d) => d.name === 'capacityProviderName')?.value ?? '',
+      status: a.status ?? '',
+    })),
+});
+
+const toObservedCapacityProvider = (
+  cp: CapacityProvider,
+  fallbackName: string,
+): ObservedCapacityProvider => ({
+  name: cp.name ?? fallbackName,
+  arn: cp.capacityProviderArn ?? '',
+  status: cp.status ?? 'INACTIVE',
+  ...(cp.updateStatus ? { updateStatus: cp.updateStatus } : {}),
+  ...(cp.updateStatusReason ? { updateStatusReason: cp.updateStatusReason } : {}),
+  ...(cp.autoScalingGroupProvider?.autoScalingGroupArn
+    ? { autoScalingGroupArn: cp.autoScalingGroupProvider.autoScalingGroupArn }
+    : {}),
+  tags: fromEcsTags(cp.tags),
 });
 
 const toObservedService = (s: Service): ObservedService => ({
@@ -200,7 +233,7 @@ export class AwsEcsAdapter {
   async observeCluster(name: string): Promise<ObservedCluster | undefined> {
     try {
       const out = await this.client.send(
-        new DescribeClustersCommand({ clusters: [name], include: ['TAGS'] }),
+        new DescribeClustersCommand({ clusters: [name], include: ['TAGS', 'ATTACHMENTS'] }),
       );
       const c = out.clusters?.find((x) => x.clusterName === name);
       return c ? toObservedCluster(c) : undefined;
@@ -243,6 +276,12 @@ export class AwsEcsAdapter {
       return true;
     } catch (err) {
       if (hasAwsCode(err, CLUSTER_GONE)) return false;
+      if (hasAwsCode(err, [], CLUSTER_SCOPED_PROVIDERS_ATTACHED)) {
+        throw new DependencyPendingError(
+          `ecs.DeleteCluster ${name}: a capacity provider's attachment is still being deleted`,
+          { cause: err },
+        );
+      }
       throw mapAwsError(err, `ecs.DeleteCluster ${name}`);
     }
   }
@@ -254,14 +293,7 @@ export class AwsEcsAdapter {
         new DescribeCapacityProvidersCommand({ capacityProviders: [name], include: ['TAGS'] }),
       );
       const cp = out.capacityProviders?.find((x) => x.name === name);
-      return cp
-        ? {
-            name: cp.name ?? name,
-            arn: cp.capacityProviderArn ?? '',
-            status: cp.status ?? 'INACTIVE',
-            tags: fromEcsTags(cp.tags),
-          }
-        : undefined;
+      return cp ? toObservedCapacityProvider(cp, name) : undefined;
     } catch (err) {
       throw mapAwsError(err, `ecs.DescribeCapacityProviders ${name}`);
     }
@@ -291,12 +323,18 @@ export class AwsEcsAdapter {
       );
       const cp = out.capacityProvider;
       return {
-        name: cp?.name ?? input.name,
-        arn: cp?.capacityProviderArn ?? '',
-        status: cp?.status ?? 'ACTIVE',
+        ...(cp
+          ? toObservedCapacityProvider(cp, input.name)
+          : { name: input.name, arn: '', status: 'PROVISIONING' }),
         tags: input.tags,
       };
     } catch (err) {
+      if (hasAwsCode(err, [], SERVICE_LINKED_ROLE_MISSING)) {
+        throw new ResourceNotReadyError(
+          `ecs.CreateCapacityProvider ${input.name}: the ECS service-linked role of this account is not usable yet`,
+          { cause: err },
+        );
+      }
       throw mapAwsError(err, `ecs.CreateCapacityProvider ${input.name}`);
     }
   }
@@ -313,6 +351,12 @@ export class AwsEcsAdapter {
       );
       return true;
     } catch (err) {
+      if (hasAwsCode(err, [], PROVIDER_NOT_ACTIVE)) {
+        throw new ResourceNotReadyError(
+          `ecs.PutClusterCapacityProviders ${cluster}: capacity provider ${capacityProvider} is not ACTIVE yet`,
+          { cause: err },
+        );
+      }
       throw mapAwsError(err, `ecs.PutClusterCapacityProviders ${cluster}`);
     }
   }
@@ -334,15 +378,28 @@ export class AwsEcsAdapter {
     }
   }
 
-  /** Deletes a capacity provider observed as the environment's; gone → `false`. */
+  /**
+   * Deletes a capacity provider observed as the environment's; gone → `false`, deletion started →
+   * `true` (the provider turns INACTIVE a while later). AWS answers 200 even when it does not
+   * delete: `updateStatus: DELETE_FAILED` with a reason while the provider is still associated with
+   * a cluster, its attachment included (aws-nuke PR #542, terraform-provider-aws PR #48156).
+   * @throws DependencyPendingError (with AWS's reason) on DELETE_FAILED.
+   */
   async deleteCapacityProvider(name: string): Promise<boolean> {
+    let answered: CapacityProvider | undefined;
     try {
-      await this.client.send(new DeleteCapacityProviderCommand({ capacityProvider: name }));
-      return true;
+      const out = await this.client.send(new DeleteCapacityProviderCommand({ capacityProvider: name }));
+      answered = out.capacityProvider;
     } catch (err) {
       if (hasAwsCode(err, [], CP_GONE) && !/in use|associated/i.test(String(err))) return false;
       throw mapAwsError(err, `ecs.DeleteCapacityProvider ${name}`);
     }
+    if (answered?.updateStatus === 'DELETE_FAILED') {
+      throw new DependencyPendingError(
+        `ecs.DeleteCapacityProvider ${name}: ${answered.updateStatusReason ?? 'DELETE_FAILED'}`,
+      );
+    }
+    return true;
   }
 
   /** ACTIVE (and, with `includeInactive`, INACTIVE) revisions of a family, oldest first. */

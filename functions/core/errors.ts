@@ -25,6 +25,7 @@ export type BerthErrorName =
   | 'ThrottlingError'
   | 'TransientAwsError'
   | 'DependencyPendingError'
+  | 'ResourceNotReadyError'
   | 'InsufficientCapacityError'
   | 'UnhealthyError'
   | 'DeploymentRolledBackError'
@@ -83,6 +84,16 @@ export class TransientAwsError extends BerthError {
 
 export class DependencyPendingError extends BerthError {
   override readonly name = 'DependencyPendingError' as const;
+  readonly retryable = true;
+}
+
+/**
+ * AWS has not yet made a just-created resource usable: a capacity provider not ACTIVE yet, the
+ * ECS service-linked role of a new account still propagating, a stale capacity provider still
+ * being deleted. Retried by the state machine (bounded), never slept on.
+ */
+export class ResourceNotReadyError extends BerthError {
+  override readonly name = 'ResourceNotReadyError' as const;
   readonly retryable = true;
 }
 
@@ -151,6 +162,8 @@ export function restoreError(name: string, message: string): BerthError | undefi
       return new TransientAwsError(message);
     case 'DependencyPendingError':
       return new DependencyPendingError(message);
+    case 'ResourceNotReadyError':
+      return new ResourceNotReadyError(message);
     case 'InsufficientCapacityError':
       return new InsufficientCapacityError(message);
     case 'UnhealthyError':

@@ -68,12 +68,30 @@ export interface ObservedCluster {
   readonly activeServices: number;
   readonly runningTasks: number;
   readonly capacityProviders: readonly string[];
+  /**
+   * Capacity-provider attachments not yet deleted (DescribeClusters include ATTACHMENTS). Detaching a
+   * provider is asynchronous: its attachment stays `DELETING` for a while after
+   * PutClusterCapacityProviders, and DeleteCluster fails meanwhile.
+   */
+  readonly attachments?: readonly ObservedClusterAttachment[];
+}
+
+export interface ObservedClusterAttachment {
+  readonly capacityProvider: string;
+  /** PRECREATED | CREATED | DELETING | … */
+  readonly status: string;
 }
 
 export interface ObservedCapacityProvider {
   readonly name: string;
   readonly arn: string;
+  /** PROVISIONING | ACTIVE | INACTIVE | … */
   readonly status: string;
+  /** DELETE_IN_PROGRESS (pending), DELETE_FAILED (with `updateStatusReason`), CREATE_COMPLETE, … */
+  readonly updateStatus?: string;
+  readonly updateStatusReason?: string;
+  /** The Auto Scaling group it scales (a replaced group has another ARN). */
+  readonly autoScalingGroupArn?: string;
   readonly tags: Tags;
 }
 

@@ -42,9 +42,29 @@ export function instancesNeeded(spec: EnvSpec, desiredCount: number): number {
 }
 
 /**
- * Plans `scale`: for EC2, resize the Auto Scaling group so the tasks fit (raising `maxSize`
- * when needed) — before the service when growing, after it when shrinking, so tasks never wait
- * for instances nor lose them early; set the service's desired count; verify.
+ * What `scale` changes on an EC2 environment's Auto Scaling group: at most its ceiling. The
+ * capacity provider's managed scaling owns the desired capacity — it adds instances for tasks it
+ * cannot place and, with managed termination protection, removes idle ones by turning their
+ * protection off first. Setting the desired capacity by hand fights it: after a scale-in the
+ * protected instances keep running (docs/aws-behaviours.md).
+ *
+ * @returns the instances the tasks need, and the new `maxSize` when the current one is too low
+ * @throws ValidationError when more than {@link MAX_INSTANCES} would be needed
+ * @example scaleCapacityChange(spec, { maxSize: 2 }, 6) // { needed: 3, maxSize: 3 } (2 tasks per instance)
+ */
+export function scaleCapacityChange(
+  spec: EnvSpec,
+  group: { readonly maxSize: number },
+  desiredCount: number,
+): { readonly needed: number; readonly maxSize?: number } {
+  const needed = instancesNeeded(spec, desiredCount);
+  return group.maxSize < needed ? { needed, maxSize: needed } : { needed };
+}
+
+/**
+ * Plans `scale`: for EC2, raise the Auto Scaling group's `maxSize` first when the tasks need more
+ * instances (the capacity provider's managed scaling sets the desired capacity within it, see
+ * {@link scaleCapacityChange}); set the service's desired count; verify.
  *
  * @throws ValidationError when `desiredCount` is not an integer 0–100 or needs > 10 instances
  * @throws NotFoundError when the service does not exist
@@ -96,29 +116,16 @@ export function planScale(observed: ObservedEnvironment, spec: EnvSpec, desiredC
     );
   }
   const label = labels.autoScalingGroup(group.name);
-  const needed = instancesNeeded(spec, desiredCount);
-  const maxSize = Math.max(group.maxSize, needed);
-  const changes: string[] = [];
-  if (group.maxSize < needed) changes.push(`max ${group.maxSize} → ${needed}`);
-  if (group.desiredCapacity !== needed) changes.push(`desired ${group.desiredCapacity} → ${needed}`);
-  if (changes.length === 0) {
-    return [
-      step('capacity', 'keep', label, `${group.desiredCapacity} instance(s) fit ${desiredCount} task(s)`, {
-        kind: 'useAutoScalingGroup',
-        arn: group.arn,
-      }),
-      serviceStep,
-      verify,
-    ];
-  }
-  const capacityStep = step(
-    'capacity',
-    'update',
-    label,
-    `${changes.join(', ')} for ${desiredCount} task(s) (${tasksPerInstance(spec)} per instance)`,
-    { kind: 'updateAutoScalingGroup', name: group.name, arn: group.arn, desiredCapacity: needed, maxSize },
-  );
-  return needed >= group.desiredCapacity
-    ? [capacityStep, serviceStep, verify]
-    : [serviceStep, capacityStep, verify];
+  const change = scaleCapacityChange(spec, group, desiredCount);
+  const sizing = `${change.needed} instance(s) for ${desiredCount} task(s) (${tasksPerInstance(spec)} per instance); the capacity provider's managed scaling sets the desired capacity`;
+  const capacityStep =
+    change.maxSize !== undefined
+      ? step('capacity', 'update', label, `max ${group.maxSize} → ${change.maxSize}: ${sizing}`, {
+          kind: 'updateAutoScalingGroup',
+          name: group.name,
+          arn: group.arn,
+          maxSize: change.maxSize,
+        })
+      : step('capacity', 'keep', label, sizing, { kind: 'useAutoScalingGroup', arn: group.arn });
+  return [capacityStep, serviceStep, verify];
 }

@@ -1,6 +1,12 @@
 import type { EnvSpec } from './env-spec.ts';
 import { resourceNames } from './names.ts';
-import type { ObservedEnvironment, ObservedIngress, ObservedTaskDefinition } from './observed.ts';
+import type {
+  ObservedAutoScalingGroup,
+  ObservedCapacityProvider,
+  ObservedEnvironment,
+  ObservedIngress,
+  ObservedTaskDefinition,
+} from './observed.ts';
 import { type IngressRule, type PlanAction, typedStep, type UpAction, type UpStep } from './plan.ts';
 import {
   assertAllOwned,
@@ -78,6 +84,27 @@ function holds(
         ? permission.cidr === source.cidr
         : groupId !== undefined && permission.groupId === groupId),
   );
+}
+
+/**
+ * Why an existing capacity provider must not be reused, or `undefined` when it may be: it is being
+ * deleted, or it scales an Auto Scaling group that is gone or was replaced (a new group of the same
+ * name has a new ARN). AWS leaves such a provider ACTIVE when its deletion answered DELETE_FAILED.
+ */
+export function staleProviderReason(
+  provider: ObservedCapacityProvider,
+  group: ObservedAutoScalingGroup | undefined,
+): string | undefined {
+  if (provider.updateStatus === 'DELETE_IN_PROGRESS')
+    return 'being deleted (DELETE_IN_PROGRESS); waiting until it is gone to create it again';
+  if (provider.autoScalingGroupArn === undefined) return undefined;
+  if (group === undefined) {
+    return `scales Auto Scaling group ${provider.autoScalingGroupArn}, which no longer exists`;
+  }
+  if (group.arn !== provider.autoScalingGroupArn) {
+    return `scales Auto Scaling group ${provider.autoScalingGroupArn}, not the environment's (${group.arn})`;
+  }
+  return undefined;
 }
 
 /**
@@ -330,10 +357,22 @@ export function planUp(observed: ObservedEnvironment, spec: EnvSpec, settings: U
       cluster: names.cluster,
       name: names.capacityProvider,
     } as const;
-    if (capacityProviderPresent(observed)) {
-      const attached =
-        clusterPresent(observed) &&
-        (observed.cluster?.capacityProviders.includes(names.capacityProvider) ?? false);
+    const provider = capacityProviderPresent(observed) ? observed.capacityProvider : undefined;
+    const attached =
+      clusterPresent(observed) &&
+      (observed.cluster?.capacityProviders.includes(names.capacityProvider) ?? false);
+    const stale = provider ? staleProviderReason(provider, group) : undefined;
+    if (provider && stale !== undefined) {
+      steps.push(
+        step('cluster', 'update', cp, stale, {
+          kind: 'replaceCapacityProvider',
+          cluster: names.cluster,
+          name: names.capacityProvider,
+          attached,
+          deleting: provider.updateStatus === 'DELETE_IN_PROGRESS',
+        }),
+      );
+    } else if (provider) {
       steps.push(
         attached
           ? step('cluster', 'keep', cp, 'exists and attached', NOOP)

@@ -38,6 +38,12 @@ export type TeardownAction =
   | { readonly kind: 'deleteAutoScalingGroup'; readonly group: string }
   | { readonly kind: 'deleteLaunchTemplate'; readonly name: string }
   | { readonly kind: 'detachCapacityProviders'; readonly cluster: string }
+  /**
+   * Detaching a capacity provider is asynchronous: the cluster keeps its attachment (`DELETING`) for a
+   * while, and DeleteCapacityProvider/DeleteCluster fail meanwhile. The executor throws the retryable
+   * DependencyPendingError, so the state machine's Retry bounds the wait.
+   */
+  | { readonly kind: 'awaitDetachment'; readonly cluster: string; readonly capacityProvider: string }
   | { readonly kind: 'deleteCapacityProvider'; readonly name: string }
   | { readonly kind: 'deleteCluster'; readonly cluster: string }
   | { readonly kind: 'deleteListenerRule'; readonly ruleArn: string }
@@ -141,6 +147,19 @@ export type UpAction =
     }
   | { readonly kind: 'useAutoScalingGroup'; readonly arn: string }
   | { readonly kind: 'createCapacityProvider'; readonly name: string }
+  /**
+   * The provider scales another Auto Scaling group than the environment's (one an earlier `down`
+   * deleted while DeleteCapacityProvider answered DELETE_FAILED), or is being deleted: never reuse
+   * it. The executor detaches it (`attached`) or deletes it (unless `deleting`), then throws the
+   * retryable ResourceNotReadyError until it is gone and can be created again.
+   */
+  | {
+      readonly kind: 'replaceCapacityProvider';
+      readonly cluster: string;
+      readonly name: string;
+      readonly attached: boolean;
+      readonly deleting: boolean;
+    }
   | { readonly kind: 'attachCapacityProvider'; readonly cluster: string; readonly name: string }
   | {
       readonly kind: 'registerTaskDefinition';

@@ -9,6 +9,7 @@ import type { AwsEc2Adapter } from '../adapters/ec2.ts';
 import type { AwsEcsAdapter } from '../adapters/ecs.ts';
 import type { AwsElbv2Adapter } from '../adapters/elbv2.ts';
 import { type ObservedPart, observeEnvironment } from '../adapters/observe-environment.ts';
+import { DependencyPendingError } from '../core/errors.ts';
 import {
   assertNever,
   pendingSteps,
@@ -104,9 +105,12 @@ export async function executeTeardownStep(
     case 'detachCapacityProviders':
       await ports.ecs.detachCapacityProviders(s.cluster);
       return 'continue';
+    case 'awaitDetachment':
+      // Bounded by the state machine's Retry on DependencyPendingError (statemachine/README.md).
+      throw new DependencyPendingError(`${s.resource}: waiting ${s.reason}`);
     case 'deleteCapacityProvider':
       await ports.ecs.deleteCapacityProvider(s.name);
-      return 'continue';
+      return 'wait'; // DELETE_IN_PROGRESS until INACTIVE (DELETE_FAILED throws DependencyPendingError)
     case 'deleteCluster':
       await ports.ecs.deleteCluster(s.cluster);
       return 'continue';

@@ -9,7 +9,12 @@ import type { AwsEcsAdapter } from '../adapters/ecs.ts';
 import type { AwsElbv2Adapter } from '../adapters/elbv2.ts';
 import { type ObservedPart, observeEnvironment } from '../adapters/observe-environment.ts';
 import type { EnvSpec } from '../core/env-spec.ts';
-import { ConfigError, ValidationError } from '../core/errors.ts';
+import {
+  ConfigError,
+  DependencyPendingError,
+  ResourceNotReadyError,
+  ValidationError,
+} from '../core/errors.ts';
 import { amiParameterFor } from '../core/instance-architecture.ts';
 import { resourceNames } from '../core/names.ts';
 import type { ObservedEnvironment, Tags } from '../core/observed.ts';
@@ -34,6 +39,8 @@ export interface UpPorts {
     | 'createCluster'
     | 'createCapacityProvider'
     | 'attachCapacityProvider'
+    | 'detachCapacityProviders'
+    | 'deleteCapacityProvider'
     | 'registerTaskDefinition'
     | 'registerRevisionFrom'
     | 'createService'
@@ -291,6 +298,9 @@ export async function executeUpSteps(
       case 'attachCapacityProvider':
         await ports.ecs.attachCapacityProvider(s.cluster, s.name);
         break;
+      case 'replaceCapacityProvider':
+        await replaceCapacityProvider(ports, s);
+        break;
       case 'registerTaskDefinition': {
         const {
           kind: _kind,
@@ -448,4 +458,30 @@ export function logExecuted(logger: LogPort, step: string, steps: readonly UpSte
     executed: out.executed,
     unchanged: steps.length - pendingSteps(steps).length,
   });
+}
+
+/**
+ * Moves a stale capacity provider out of the way (see core `staleProviderReason`): detach it, or
+ * delete it, and throw `ResourceNotReadyError` so the state machine retries `create-cluster` (bounded)
+ * until the provider is gone and the plan creates it again.
+ * @throws ResourceNotReadyError always
+ */
+async function replaceCapacityProvider(
+  ports: UpPorts,
+  s: Extract<UpStep, { kind: 'replaceCapacityProvider' }>,
+): Promise<never> {
+  if (s.deleting) throw new ResourceNotReadyError(`${s.resource}: ${s.reason}`);
+  if (s.attached) {
+    await ports.ecs.detachCapacityProviders(s.cluster);
+    throw new ResourceNotReadyError(`${s.resource}: ${s.reason}; detached it, deleting it next`);
+  }
+  try {
+    await ports.ecs.deleteCapacityProvider(s.name);
+  } catch (err) {
+    if (err instanceof DependencyPendingError) {
+      throw new ResourceNotReadyError(`${s.resource}: ${s.reason}; ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+  throw new ResourceNotReadyError(`${s.resource}: ${s.reason}; deleting it before creating it again`);
 }

@@ -310,7 +310,7 @@ describe('the dry run prints the plan the real run executes', () => {
     await scale(testDeps({ logger }))({ operation: 'scale', env: 'demo', spec, desiredCount: 3 });
 
     expect(planned).toEqual([
-      'update Auto Scaling group berth-demo-asg: max 2 → 3, desired 1 → 3 for 3 task(s) (1 per instance)',
+      "update Auto Scaling group berth-demo-asg: max 2 → 3: 3 instance(s) for 3 task(s) (1 per instance); the capacity provider's managed scaling sets the desired capacity",
       'update ECS service berth-demo: desired count 1 → 3',
     ]);
     expect(logger.executed).toEqual(planned);

@@ -5,19 +5,19 @@ import { instancesNeeded, planScale, tasksPerInstance } from '../../functions/co
 import { FOREIGN, fullyCreated, nothing, spec, withObserved } from './observed-fixtures.ts';
 
 describe('planScale', () => {
-  it('grows the Auto Scaling group and the service', () => {
+  it('raises the group ceiling, never its desired capacity, before the service', () => {
     // t3.small: 2048 units / 1792 MiB usable; 512 MiB tasks → 3 per instance → 7 tasks need 3 instances.
     expect(planScale(fullyCreated(), spec(), 7)).toEqual([
       {
         kind: 'updateAutoScalingGroup',
         name: 'berth-demo-asg',
         arn: 'arn:asg',
-        desiredCapacity: 3,
         maxSize: 3,
         stage: 'capacity',
         action: 'update',
         resource: 'Auto Scaling group berth-demo-asg',
-        reason: 'max 2 → 3, desired 1 → 3 for 7 task(s) (3 per instance)',
+        reason:
+          "max 2 → 3: 3 instance(s) for 7 task(s) (3 per instance); the capacity provider's managed scaling sets the desired capacity",
       },
       {
         kind: 'updateService',
@@ -43,16 +43,17 @@ describe('planScale', () => {
     expect(planScale(fullyCreated(), spec(), 1).map((step) => step.action)).toEqual(['keep', 'keep', 'wait']);
   });
 
-  it('shrinks the group to minSize when scaling to zero', () => {
+  it('leaves the desired capacity to managed scaling when scaling to zero', () => {
     const full = fullyCreated();
     const observed = withObserved({ autoScalingGroup: { ...full.autoScalingGroup!, desiredCapacity: 2 } });
     const steps = planScale(observed, spec(), 0);
-    // shrinking: the service first, then the instances it no longer needs
-    expect(steps.map((step) => step.stage)).toEqual(['service', 'capacity', 'verify']);
-    expect(steps[1]).toMatchObject({
-      kind: 'updateAutoScalingGroup',
-      desiredCapacity: 1,
-      reason: 'desired 2 → 1 for 0 task(s) (3 per instance)',
+    // managed scaling unprotects and removes the idle instances itself (docs/aws-behaviours.md)
+    expect(steps.map((step) => step.stage)).toEqual(['capacity', 'service', 'verify']);
+    expect(steps[0]).toMatchObject({
+      kind: 'useAutoScalingGroup',
+      action: 'keep',
+      reason:
+        "1 instance(s) for 0 task(s) (3 per instance); the capacity provider's managed scaling sets the desired capacity",
     });
   });
 
