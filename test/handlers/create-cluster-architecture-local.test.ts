@@ -58,7 +58,7 @@ async function up(env: string, instanceType: string, amiParameter?: string) {
     registry: undefined as never,
     logger: silentLogger,
   });
-  return handler({
+  const state = {
     operation: 'up',
     env,
     requestId: `req-${env}`,
@@ -69,7 +69,17 @@ async function up(env: string, instanceType: string, amiParameter?: string) {
       capacity: { instanceType, minSize: 1, maxSize: 1, desiredCapacity: 1 },
     },
     resources: { network: { instanceSecurityGroupId: sg.GroupId as string } },
-  } as never);
+  } as never;
+  // As the state machine does: retry while AWS has not made the new capacity provider (or a new
+  // account's ECS service-linked role) usable yet (docs/aws-behaviours.md).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await handler(state);
+    } catch (err) {
+      if ((err as Error).name !== 'ResourceNotReadyError' || attempt >= 50) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 }
 
 describe('create-cluster on a Graviton instance type (local cloud)', () => {
