@@ -76,8 +76,8 @@ async function up(env: string, instanceType: string, amiParameter?: string) {
     try {
       return await handler(state);
     } catch (err) {
-      if ((err as Error).name !== 'ResourceNotReadyError' || attempt >= 50) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      if ((err as Error).name !== 'ResourceNotReadyError' || attempt >= 200) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
 }
