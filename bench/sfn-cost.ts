@@ -193,7 +193,7 @@ export async function sfnCost(argv: string[]): Promise<BenchResult> {
     },
   ];
   result.notes.push(
-    `Adaptive polling: each verify check says what the environment waits for and how long to wait before the next one (core \`nextCheckSeconds\`: a provisioning ALB first after 150 s then 15, 30, 60 s; health checks healthyThreshold × interval, then one interval; tasks 15 s…); the teardown waits are 35 s (drain: the 30 s deregistration delay; capacity; ALB deletion). Fixed: every Wait 15 s. The local runtime scales every Wait by the profile factor (× ${factor}), SecondsPath waits included, so the number of polls is the one AWS would bill.`,
+    `Adaptive polling: each verify check says what the environment waits for and how long to wait before the next one (core \`nextCheckSeconds\`: a provisioning ALB first after 170 s, then 10, 20, 40, 60 s; once it is active, healthyThreshold × interval of health checks, then 10 s steps; tasks 15 s…); the teardown waits are 35 s (drain: the 30 s deregistration delay; capacity; ALB deletion). Fixed: every Wait 15 s. The local runtime scales every Wait by the profile factor (× ${factor}), SecondsPath waits included, so the number of polls is the one AWS would bill.`,
     'A verify poll costs 3 transitions with adaptive polling (VerifyWait, Verify, VerifyHealth) and 5 with fixed (VerifyWait, VerifyCount, VerifyDeadline, Verify, VerifyHealth); a teardown poll 3 (Wait, Teardown…, …Done).',
     "Nightly per environment = (the nightly execution's own transitions ÷ environments) + the transitions of each child `down` execution it started (startExecution.sync:2 children are billed as their own executions).",
   );

@@ -157,6 +157,12 @@ export class OrchestratorStack extends Stack {
       resourceName: `${LIFECYCLE_STATE_MACHINE_NAME}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
+    const nightlyExecutionsArn = this.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${NIGHTLY_STATE_MACHINE_NAME}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     const environment: Record<string, string> = {
       BERTH_TABLE_NAME: this.table.tableName,
       BERTH_VPC_ID: props.vpc.vpcId,
@@ -198,6 +204,8 @@ export class OrchestratorStack extends Stack {
     this.grantPermissions(fn, {
       lifecycleArn,
       lifecycleExecutionsArn,
+      nightlyArn,
+      nightlyExecutionsArn,
       instanceRoleArn: this.instanceRole.roleArn,
       executionRoleArn: this.executionRole.roleArn,
     });
@@ -334,6 +342,8 @@ export class OrchestratorStack extends Stack {
     arns: {
       lifecycleArn: string;
       lifecycleExecutionsArn: string;
+      nightlyArn: string;
+      nightlyExecutionsArn: string;
       instanceRoleArn: string;
       executionRoleArn: string;
     },
@@ -754,6 +764,19 @@ export class OrchestratorStack extends Stack {
         ),
         stmt('ListLifecycleExecutions', ['states:ListExecutions'], [arns.lifecycleArn]),
       );
+      if (id === 'Api') {
+        grant(
+          id,
+          stmt('ListNightlyExecutions', ['states:ListExecutions'], [arns.nightlyArn]),
+          stmt(
+            'ReadNightlyExecutions',
+            ['states:DescribeExecution'],
+            [arns.nightlyExecutionsArn],
+            undefined,
+            'GET /nightly/last describes the newest nightly execution; its name changes every night, so the execution ARN ends in *.',
+          ),
+        );
+      }
       fn('Plan').grantInvoke(fn(id));
       Validations.of(fn(id)).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, fn('Plan').functionArn)}:*]`,
@@ -829,6 +852,7 @@ export class OrchestratorStack extends Stack {
     one.addResource('redeploy').addMethod('POST', integration, { requestValidator: validator });
     one.addResource('extend').addMethod('POST', integration, withBody(extendModel, validator));
     one.addResource('plan').addMethod('POST', integration, { requestValidator: validator });
+    api.root.addResource('nightly').addResource('last').addMethod('GET', integration);
     const slackMethod = api.root
       .addResource('slack')
       .addResource('commands')

@@ -875,7 +875,7 @@ function nightlyView(main) {
   const list = (title, items, text) =>
     h(
       'section',
-      {},
+      { 'aria-label': title, 'data-list': title },
       h('h2', {}, `${title} (${items?.length ?? 0})`),
       items?.length
         ? h(
@@ -899,24 +899,26 @@ function nightlyView(main) {
       );
       return;
     }
-    const name = (i) => (typeof i === 'string' ? i : (i.env ?? i.name ?? JSON.stringify(i)));
+    const running = report.status === 'RUNNING';
     body.replaceChildren(
       h(
         'p',
-        {},
-        'Last run ',
-        time(report.finishedAt ?? report.at ?? report.startedAt),
-        report.executionArn ? h('span', { class: 'muted' }, ` · ${report.executionArn}`) : null,
+        { id: 'nightly-run' },
+        badge(String(report.status).toLowerCase()),
+        report.dryRun ? ' dry run' : '',
+        ' started ',
+        time(report.startedAt),
+        report.finishedAt ? [', finished ', time(report.finishedAt)] : '',
+        h('br'),
+        h('span', { class: 'muted' }, report.executionArn),
       ),
-      report.text ? h('pre', { class: 'report' }, report.text) : null,
-      list('Torn down', report.tornDown, name),
-      list('Paused', report.paused, name),
-      list('Skipped', report.skipped, (i) => `${name(i)}${i.reason ? `: ${i.reason}` : ''}`),
-      list(
-        'Failed',
-        report.failed,
-        (i) => `${name(i)}${i.reason || i.error ? `: ${i.reason ?? i.error}` : ''}`,
-      ),
+      report.error ? h('p', { class: 'message error' }, report.error) : null,
+      running ? h('p', { class: 'muted' }, 'Still running: the report appears when it finishes.') : null,
+      report.dryRun
+        ? list('Would tear down', report.candidates, (i) => `${i.env}${i.reason ? `: ${i.reason}` : ''}`)
+        : list('Torn down', report.tornDown, (i) => i.env),
+      list('Skipped', report.skipped, (i) => `${i.env}: ${i.reason}`),
+      list('Failed', report.failed, (i) => `${i.env}: ${i.error}`),
     );
   });
 }

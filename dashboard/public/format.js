@@ -21,13 +21,16 @@ export function expiryText(expiresAt, keep, now = Date.now()) {
   return keep ? `${text} (kept)` : text;
 }
 
-/** Estimated cost per hour, when the API provides one (`cost` as a number or `{ perHour, currency }`). */
+/**
+ * Estimated cost per hour, when the API provides one: `cost` as a number, as core's estimate
+ * (`{ hourlyUsd, sinceCreatedUsd, lines }`, functions/core/cost.ts) or as `{ perHour, currency }`.
+ */
 export function costText(env) {
   const c = env.cost;
   const value =
     typeof c === 'number'
       ? c
-      : (c?.perHour ?? c?.hourly ?? c?.estimatedPerHour ?? env.costPerHour ?? env.estimatedCostPerHour);
+      : (c?.hourlyUsd ?? c?.perHour ?? c?.hourly ?? env.costPerHour ?? env.estimatedCostPerHour);
   if (typeof value !== 'number' || !Number.isFinite(value)) return '—';
   const currency = c?.currency ?? 'USD';
   return `${currency === 'USD' ? '$' : `${currency} `}${value < 1 ? value.toFixed(3) : value.toFixed(2)}/h`;

@@ -7,12 +7,14 @@ import {
   SetInstanceProtectionCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { TransientAwsError } from '../core/errors.ts';
+import { DependencyPendingError, TransientAwsError } from '../core/errors.ts';
 import type { ObservedAutoScalingGroup, Tags } from '../core/observed.ts';
-import { assertOwned, fromAwsTags } from '../core/tags.ts';
+import { fromAwsTags } from '../core/tags.ts';
 import { hasAwsCode, mapAwsError } from './map-aws-error.ts';
 
 const ASG_GONE_MESSAGE = /AutoScalingGroup name not found|not found|does not exist/i;
+/** SetInstanceProtection on an instance that left InService meanwhile (guardian/riff-raff PR #510). */
+const NOT_PROTECTABLE = /is not in InService or EnteringStandby or Standby/i;
 
 export interface AutoScalingGroupInput {
   readonly env: string;
@@ -64,16 +66,11 @@ export class AwsAutoScalingAdapter {
   }
 
   /**
-   * Describe-or-create the group from the launch template in the private subnets, new instances
+   * Creates the group from the launch template in the private subnets, new instances
    * protected from scale-in (required by managed termination protection), tags propagated.
    * @throws OwnershipConflictError for a foreign same-named group.
    */
-  async ensureGroup(input: AutoScalingGroupInput): Promise<ObservedAutoScalingGroup> {
-    const existing = await this.observeGroup(input.name);
-    if (existing) {
-      assertOwned(`Auto Scaling group ${input.name}`, existing.tags, input.env);
-      return existing;
-    }
+  async createGroup(input: AutoScalingGroupInput): Promise<ObservedAutoScalingGroup> {
     try {
       await this.client.send(
         new CreateAutoScalingGroupCommand({
@@ -94,8 +91,9 @@ export class AwsAutoScalingAdapter {
         }),
       );
     } catch (err) {
-      // Describe did not list it, yet it exists: created moments ago (by an earlier attempt of this
-      // step) and not visible yet. The retry observes it once Auto Scaling is consistent.
+      // Core planned a create because Describe did not list the group, yet it exists: created moments ago
+      // (by an earlier attempt of this step) and not visible yet. The retry observes it once Auto Scaling
+      // is consistent.
       if (hasAwsCode(err, ['AlreadyExists', 'AlreadyExistsFault'])) {
         throw new TransientAwsError(
           `autoscaling.CreateAutoScalingGroup ${input.name}: exists but DescribeAutoScalingGroups does not list it yet (eventual consistency); will retry`,
@@ -134,7 +132,11 @@ export class AwsAutoScalingAdapter {
     }
   }
 
-  /** Removes scale-in protection from the given instances (batches of 50). */
+  /**
+   * Removes scale-in protection from the given instances (batches of 50). Auto Scaling accepts this
+   * only for InService/Standby instances: pass only those (core `instancesToUnprotect`).
+   * @throws DependencyPendingError when an instance changed state since it was observed (observe again)
+   */
   async unprotectInstances(name: string, instanceIds: readonly string[]): Promise<void> {
     for (let i = 0; i < instanceIds.length; i += 50) {
       try {
@@ -146,6 +148,14 @@ export class AwsAutoScalingAdapter {
           }),
         );
       } catch (err) {
+        if (hasAwsCode(err, [], NOT_PROTECTABLE)) {
+          throw new DependencyPendingError(
+            `autoscaling.SetInstanceProtection ${name}: ${String((err as Error).message)}`,
+            {
+              cause: err,
+            },
+          );
+        }
         throw mapAwsError(err, `autoscaling.SetInstanceProtection ${name}`);
       }
     }

@@ -15,6 +15,7 @@ import {
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { AwsRequestError, TransientAwsError } from '../core/errors.ts';
 import type {
+  ObservedIngress,
   ObservedLaunchTemplate,
   ObservedNetworkInterface,
   ObservedSecurityGroup,
@@ -22,9 +23,6 @@ import type {
 } from '../core/observed.ts';
 import { assertOwned, fromAwsTags, toAwsTags } from '../core/tags.ts';
 import { awsErrorCode, hasAwsCode, mapAwsError } from './map-aws-error.ts';
-
-/** Bridge/host-mode dynamic host ports on the ECS-optimized AMI. */
-export const EPHEMERAL_PORTS = { from: 32768, to: 65535 } as const;
 
 const SG_GONE = ['InvalidGroup.NotFound', 'InvalidGroupId.NotFound', 'InvalidGroupId.Malformed'];
 /** A group this step just created or observed, not yet visible to the call naming it. */
@@ -34,25 +32,6 @@ const LT_GONE = [
   'InvalidLaunchTemplateId.NotFound',
   'InvalidLaunchTemplateName.NotFound',
 ];
-
-export interface SecurityGroupsInput {
-  readonly env: string;
-  readonly vpcId: string;
-  readonly names: { readonly alb: string; readonly instances: string };
-  readonly tags: Tags;
-  /** CIDR allowed to reach the ALB on 80/443. */
-  readonly allowedCidr: string;
-  /** Shared mode: the shared ALB's group; no per-env ALB group is created. */
-  readonly sharedAlbSecurityGroupId?: string;
-  /** awsvpc mode: tasks listen on the container port itself. */
-  readonly containerPort?: number;
-}
-
-export interface SecurityGroupIds {
-  /** The env's ALB group (dedicated mode) or the shared ALB group (shared mode). */
-  readonly albSecurityGroupId: string;
-  readonly instanceSecurityGroupId: string;
-}
 
 export interface LaunchTemplateInput {
   readonly env: string;
@@ -72,35 +51,32 @@ export function ecsUserData(cluster: string): string {
   return Buffer.from(script, 'utf8').toString('base64');
 }
 
+/** TCP permissions as one entry per source (CIDR or group). */
+const toIngress = (permissions: readonly IpPermission[] | undefined): ObservedIngress[] =>
+  (permissions ?? [])
+    .filter((p) => p.IpProtocol === 'tcp' && p.FromPort !== undefined && p.ToPort !== undefined)
+    .flatMap((p) => [
+      ...(p.IpRanges ?? []).flatMap((r) =>
+        r.CidrIp ? [{ from: p.FromPort as number, to: p.ToPort as number, cidr: r.CidrIp }] : [],
+      ),
+      ...(p.UserIdGroupPairs ?? []).flatMap((u) =>
+        u.GroupId ? [{ from: p.FromPort as number, to: p.ToPort as number, groupId: u.GroupId }] : [],
+      ),
+    ]);
+
 const toObservedGroup = (g: SecurityGroup): ObservedSecurityGroup => ({
   id: g.GroupId ?? '',
   name: g.GroupName ?? '',
   tags: fromAwsTags(g.Tags),
+  ingress: toIngress(g.IpPermissions),
 });
-
-function hasRule(
-  existing: readonly IpPermission[] | undefined,
-  from: number,
-  to: number,
-  source: { cidr?: string; groupId?: string },
-): boolean {
-  return (existing ?? []).some(
-    (p) =>
-      p.IpProtocol === 'tcp' &&
-      p.FromPort === from &&
-      p.ToPort === to &&
-      (source.cidr !== undefined
-        ? (p.IpRanges ?? []).some((r) => r.CidrIp === source.cidr)
-        : (p.UserIdGroupPairs ?? []).some((u) => u.GroupId === source.groupId)),
-  );
-}
 
 /**
  * EC2 side of an environment: per-role security groups and the launch template.
  *
  * @example
  * const ec2 = new AwsEc2Adapter(clients.ec2, clients.ssm);
- * const ids = await ec2.ensureSecurityGroups({ env: 'demo', vpcId, names, tags, allowedCidr: '0.0.0.0/0' });
+ * const id = await ec2.createSecurityGroup({ env: 'demo', vpcId, name: 'berth-demo-alb', description, tags });
  */
 export class AwsEc2Adapter {
   constructor(
@@ -142,10 +118,112 @@ export class AwsEc2Adapter {
       g: (ObservedSecurityGroup & { permissions: unknown }) | undefined,
     ): Promise<ObservedSecurityGroup | undefined> =>
       g
-        ? { id: g.id, name: g.name, tags: g.tags, networkInterfaces: await this.networkInterfacesOf(g.id) }
+        ? {
+            id: g.id,
+            name: g.name,
+            tags: g.tags,
+            ...(g.ingress ? { ingress: g.ingress } : {}),
+            networkInterfaces: await this.networkInterfacesOf(g.id),
+          }
         : undefined;
     const [a, i] = await Promise.all([withInterfaces(alb), withInterfaces(instances)]);
     return { ...(a ? { alb: a } : {}), ...(i ? { instances: i } : {}) };
+  }
+
+  /**
+   * Creates a security group (`up` decided it is missing) and returns its id. When another branch of
+   * the same execution created it meanwhile (`InvalidGroup.Duplicate`), returns that one if it is
+   * the environment's.
+   * @throws OwnershipConflictError when the group found on a duplicate lacks the env's tags.
+   */
+  async createSecurityGroup(input: {
+    readonly env: string;
+    readonly vpcId: string;
+    readonly name: string;
+    readonly description: string;
+    readonly tags: Tags;
+  }): Promise<string> {
+    const { name } = input;
+    try {
+      const out = await this.ec2.send(
+        new CreateSecurityGroupCommand({
+          GroupName: name,
+          Description: input.description,
+          VpcId: input.vpcId,
+          TagSpecifications: [
+            {
+              ResourceType: 'security-group',
+              Tags: toAwsTags({ ...input.tags, Name: name }),
+            },
+          ],
+        }),
+      );
+      if (!out.GroupId) throw new AwsRequestError('MissingGroupId', `CreateSecurityGroup ${name}`);
+      return out.GroupId;
+    } catch (err) {
+      if (awsErrorCode(err) === 'InvalidGroup.Duplicate') {
+        const raced = await this.observeSecurityGroup(input.vpcId, name);
+        if (raced) {
+          assertOwned(`security group ${name}`, raced.tags, input.env);
+          return raced.id;
+        }
+      }
+      throw mapAwsError(err, `ec2.CreateSecurityGroup ${name}`);
+    }
+  }
+
+  /**
+   * Adds TCP ingress rules to a group (core planned only the missing ones); a rule that exists
+   * meanwhile (`InvalidPermission.Duplicate`) counts as added.
+   */
+  async authorizeIngress(
+    groupId: string,
+    rules: readonly { from: number; to: number; cidr?: string; groupId?: string; note: string }[],
+  ): Promise<void> {
+    if (rules.length === 0) return;
+    try {
+      await this.ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: groupId,
+          IpPermissions: rules.map((r) => ({
+            IpProtocol: 'tcp',
+            FromPort: r.from,
+            ToPort: r.to,
+            ...(r.cidr !== undefined ? { IpRanges: [{ CidrIp: r.cidr, Description: r.note }] } : {}),
+            ...(r.groupId !== undefined
+              ? { UserIdGroupPairs: [{ GroupId: r.groupId, Description: r.note }] }
+              : {}),
+          })),
+        }),
+      );
+    } catch (err) {
+      if (awsErrorCode(err) === 'InvalidPermission.Duplicate') return;
+      if (hasAwsCode(err, SG_NOT_VISIBLE_YET)) {
+        // EC2 is eventually consistent: right after CreateSecurityGroup, a call naming the new group
+        // (or a rule's source group) can answer InvalidGroup.NotFound ("Eventual consistency in the
+        // Amazon EC2 API", EC2 developer guide). The step is idempotent (observe, then only the missing
+        // groups and rules), so the state machine's bounded TransientAwsError Retry runs it again.
+        throw new TransientAwsError(
+          `ec2.AuthorizeSecurityGroupIngress ${groupId}: ${awsErrorCode(err)} right after the group was created (EC2 eventual consistency); will retry`,
+          { cause: err },
+        );
+      }
+      throw mapAwsError(err, `ec2.AuthorizeSecurityGroupIngress ${groupId}`);
+    }
+  }
+
+  /**
+   * Deletes a group observed as the environment's (`name` only labels errors). Gone → `false`.
+   * @throws DependencyPendingError while ENIs or other groups still reference it.
+   */
+  async deleteSecurityGroup(groupId: string, name: string): Promise<boolean> {
+    try {
+      await this.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }));
+      return true;
+    } catch (err) {
+      if (hasAwsCode(err, SG_GONE)) return false;
+      throw mapAwsError(err, `ec2.DeleteSecurityGroup ${name}`);
+    }
   }
 
   /**
@@ -182,138 +260,6 @@ export class AwsEc2Adapter {
     }
   }
 
-  private async ensureGroup(
-    input: SecurityGroupsInput,
-    name: string,
-    description: string,
-  ): Promise<{ id: string; permissions: IpPermission[] }> {
-    const existing = await this.observeSecurityGroup(input.vpcId, name);
-    if (existing) {
-      assertOwned(`security group ${name}`, existing.tags, input.env);
-      return { id: existing.id, permissions: existing.permissions };
-    }
-    try {
-      const out = await this.ec2.send(
-        new CreateSecurityGroupCommand({
-          GroupName: name,
-          Description: description,
-          VpcId: input.vpcId,
-          TagSpecifications: [
-            {
-              ResourceType: 'security-group',
-              Tags: toAwsTags({ ...input.tags, Name: name }),
-            },
-          ],
-        }),
-      );
-      if (!out.GroupId) throw new AwsRequestError('MissingGroupId', `CreateSecurityGroup ${name}`);
-      return { id: out.GroupId, permissions: [] };
-    } catch (err) {
-      // Another branch of the same execution created it concurrently: re-observe and check ownership.
-      if (awsErrorCode(err) === 'InvalidGroup.Duplicate') {
-        const raced = await this.observeSecurityGroup(input.vpcId, name);
-        if (raced) {
-          assertOwned(`security group ${name}`, raced.tags, input.env);
-          return { id: raced.id, permissions: raced.permissions };
-        }
-      }
-      throw mapAwsError(err, `ec2.CreateSecurityGroup ${name}`);
-    }
-  }
-
-  private async authorize(
-    groupId: string,
-    existing: readonly IpPermission[],
-    rules: readonly { from: number; to: number; cidr?: string; groupId?: string; note: string }[],
-  ): Promise<void> {
-    const missing = rules.filter((r) => {
-      const source: { cidr?: string; groupId?: string } = {};
-      if (r.cidr !== undefined) source.cidr = r.cidr;
-      if (r.groupId !== undefined) source.groupId = r.groupId;
-      return !hasRule(existing, r.from, r.to, source);
-    });
-    if (missing.length === 0) return;
-    try {
-      await this.ec2.send(
-        new AuthorizeSecurityGroupIngressCommand({
-          GroupId: groupId,
-          IpPermissions: missing.map((r) => ({
-            IpProtocol: 'tcp',
-            FromPort: r.from,
-            ToPort: r.to,
-            ...(r.cidr !== undefined ? { IpRanges: [{ CidrIp: r.cidr, Description: r.note }] } : {}),
-            ...(r.groupId !== undefined
-              ? { UserIdGroupPairs: [{ GroupId: r.groupId, Description: r.note }] }
-              : {}),
-          })),
-        }),
-      );
-    } catch (err) {
-      if (awsErrorCode(err) === 'InvalidPermission.Duplicate') return;
-      if (hasAwsCode(err, SG_NOT_VISIBLE_YET)) {
-        // EC2 is eventually consistent: right after CreateSecurityGroup, a call naming the new group
-        // (or a rule's source group) can answer InvalidGroup.NotFound ("Eventual consistency in the
-        // Amazon EC2 API", EC2 developer guide). The step is idempotent (describe-or-create, then only
-        // the missing rules), so the state machine's bounded TransientAwsError Retry runs it again.
-        throw new TransientAwsError(
-          `ec2.AuthorizeSecurityGroupIngress ${groupId}: ${awsErrorCode(err)} right after the group was created (EC2 eventual consistency); will retry`,
-          { cause: err },
-        );
-      }
-      throw mapAwsError(err, `ec2.AuthorizeSecurityGroupIngress ${groupId}`);
-    }
-  }
-
-  /**
-   * Describe-or-create both role groups and their ingress rules: ALB group 80/443 from the allowed
-   * CIDR (dedicated mode only); instances group 32768–65535 (and the container port in awsvpc mode)
-   * from the ALB group — the env's own or the shared one.
-   * @throws OwnershipConflictError when a same-named group lacks this env's tags (nothing created).
-   */
-  async ensureSecurityGroups(input: SecurityGroupsInput): Promise<SecurityGroupIds> {
-    let albGroupId = input.sharedAlbSecurityGroupId;
-    if (albGroupId === undefined) {
-      const alb = await this.ensureGroup(
-        input,
-        input.names.alb,
-        `Berth ${input.env}: load balancer, HTTP/HTTPS from ${input.allowedCidr}`,
-      );
-      await this.authorize(alb.id, alb.permissions, [
-        { from: 80, to: 80, cidr: input.allowedCidr, note: 'HTTP' },
-        { from: 443, to: 443, cidr: input.allowedCidr, note: 'HTTPS' },
-      ]);
-      albGroupId = alb.id;
-    }
-    const instances = await this.ensureGroup(
-      input,
-      input.names.instances,
-      `Berth ${input.env}: container hosts, dynamic ports from the load balancer only`,
-    );
-    const rules: { from: number; to: number; groupId: string; note: string }[] = [
-      { ...EPHEMERAL_PORTS, groupId: albGroupId, note: 'ECS dynamic host ports from the ALB' },
-    ];
-    const port = input.containerPort;
-    if (port !== undefined && (port < EPHEMERAL_PORTS.from || port > EPHEMERAL_PORTS.to)) {
-      rules.push({ from: port, to: port, groupId: albGroupId, note: 'container port (awsvpc)' });
-    }
-    await this.authorize(instances.id, instances.permissions, rules);
-    return { albSecurityGroupId: albGroupId, instanceSecurityGroupId: instances.id };
-  }
-
-  /**
-   * Deletes a group observed as the environment's (`name` only labels errors). Gone → `false`.
-   * @throws DependencyPendingError while ENIs or other groups still reference it.
-   */
-  async deleteSecurityGroup(groupId: string, name: string): Promise<boolean> {
-    try {
-      await this.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }));
-      return true;
-    } catch (err) {
-      if (hasAwsCode(err, SG_GONE)) return false;
-      throw mapAwsError(err, `ec2.DeleteSecurityGroup ${name}`);
-    }
-  }
-
   /** The launch template named `name`, or `undefined`. */
   async observeLaunchTemplate(name: string): Promise<ObservedLaunchTemplate | undefined> {
     try {
@@ -342,16 +288,11 @@ export class AwsEc2Adapter {
   }
 
   /**
-   * Describe-or-create the launch template (ECS-optimized AMI, instance profile, instance group,
+   * Creates the launch template (ECS-optimized AMI, instance profile, instance group,
    * user data joining the cluster, IMDSv2 required).
    * @throws OwnershipConflictError when a same-named template lacks this env's tags.
    */
-  async ensureLaunchTemplate(input: LaunchTemplateInput): Promise<ObservedLaunchTemplate> {
-    const existing = await this.observeLaunchTemplate(input.name);
-    if (existing) {
-      assertOwned(`launch template ${input.name}`, existing.tags, input.env);
-      return existing;
-    }
+  async createLaunchTemplate(input: LaunchTemplateInput): Promise<ObservedLaunchTemplate> {
     const imageId = await this.resolveAmi(input.amiParameter);
     try {
       const out = await this.ec2.send(

@@ -1,4 +1,5 @@
 import {
+  type CapacityProvider,
   type Cluster,
   type ContainerDefinition,
   CreateCapacityProviderCommand,
@@ -21,12 +22,16 @@ import {
   RegisterTaskDefinitionCommand,
   type Service,
   type ServiceEvent,
-  StopTaskCommand,
   type Task,
   type TaskDefinition,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { AwsRequestError, NotFoundError } from '../core/errors.ts';
+import {
+  AwsRequestError,
+  DependencyPendingError,
+  NotFoundError,
+  ResourceNotReadyError,
+} from '../core/errors.ts';
 import type {
   ObservedCapacityProvider,
   ObservedCluster,
@@ -35,12 +40,18 @@ import type {
   ObservedTaskDefinition,
   Tags,
 } from '../core/observed.ts';
-import { assertOwned, fromEcsTags, toEcsTags } from '../core/tags.ts';
+import { fromEcsTags, toEcsTags } from '../core/tags.ts';
 import { hasAwsCode, mapAwsError } from './map-aws-error.ts';
 
 const CLUSTER_GONE = ['ClusterNotFoundException'];
 const SERVICE_GONE = ['ServiceNotFoundException', 'ServiceNotActiveException'];
 const CP_GONE = /does not exist|not found|INACTIVE/i;
+/** DeleteCluster while a detached provider's attachment is still being deleted (terraform-provider-aws PR #45794). */
+const CLUSTER_SCOPED_PROVIDERS_ATTACHED = /Cluster Scoped Capacity Providers are attached/i;
+/** PutClusterCapacityProviders right after CreateCapacityProvider (terraform-provider-aws PR #45567). */
+const PROVIDER_NOT_ACTIVE = /is not in an ACTIVE state/i;
+/** CreateCapacityProvider in a new account, before the ECS service-linked role propagated (containers-roadmap #631). */
+const SERVICE_LINKED_ROLE_MISSING = /Service Linked Role does not exist/i;
 
 export type EcsNetworkMode = 'bridge' | 'awsvpc' | 'host';
 
@@ -128,6 +139,27 @@ const toObservedCluster = (c: Cluster): ObservedCluster => ({
   activeServices: c.activeServicesCount ?? 0,
   runningTasks: (c.runningTasksCount ?? 0) + (c.pendingTasksCount ?? 0),
   capacityProviders: c.capacityProviders ?? [],
+  attachments: (c.attachments ?? [])
+    .filter((a) => a.type === 'as_policy' && a.status !== 'DELETED')
+    .map((a) => ({
+      capacityProvider: a.details?.find((d) => d.name === 'capacityProviderName')?.value ?? '',
+      status: a.status ?? '',
+    })),
+});
+
+const toObservedCapacityProvider = (
+  cp: CapacityProvider,
+  fallbackName: string,
+): ObservedCapacityProvider => ({
+  name: cp.name ?? fallbackName,
+  arn: cp.capacityProviderArn ?? '',
+  status: cp.status ?? 'INACTIVE',
+  ...(cp.updateStatus ? { updateStatus: cp.updateStatus } : {}),
+  ...(cp.updateStatusReason ? { updateStatusReason: cp.updateStatusReason } : {}),
+  ...(cp.autoScalingGroupProvider?.autoScalingGroupArn
+    ? { autoScalingGroupArn: cp.autoScalingGroupProvider.autoScalingGroupArn }
+    : {}),
+  tags: fromEcsTags(cp.tags),
 });
 
 const toObservedService = (s: Service): ObservedService => ({
@@ -192,7 +224,7 @@ export const TAGGED_REVISION_LOOKBACK = 10;
  *
  * @example
  * const ecs = new AwsEcsAdapter(clients.ecs);
- * const cluster = await ecs.ensureCluster({ env: 'demo', name: 'berth-demo', tags });
+ * const cluster = await ecs.createCluster({ env: 'demo', name: 'berth-demo', tags });
  */
 export class AwsEcsAdapter {
   constructor(private readonly client: ECSClient) {}
@@ -201,7 +233,7 @@ export class AwsEcsAdapter {
   async observeCluster(name: string): Promise<ObservedCluster | undefined> {
     try {
       const out = await this.client.send(
-        new DescribeClustersCommand({ clusters: [name], include: ['TAGS'] }),
+        new DescribeClustersCommand({ clusters: [name], include: ['TAGS', 'ATTACHMENTS'] }),
       );
       const c = out.clusters?.find((x) => x.clusterName === name);
       return c ? toObservedCluster(c) : undefined;
@@ -211,13 +243,8 @@ export class AwsEcsAdapter {
     }
   }
 
-  /** Describe-or-create the cluster. @throws OwnershipConflictError for a foreign ACTIVE cluster. */
-  async ensureCluster(input: ClusterInput): Promise<ObservedCluster> {
-    const existing = await this.observeCluster(input.name);
-    if (existing && existing.status !== 'INACTIVE') {
-      assertOwned(`ECS cluster ${input.name}`, existing.tags, input.env);
-      return existing;
-    }
+  /** Creates the cluster (`up` decided it is missing). */
+  async createCluster(input: ClusterInput): Promise<ObservedCluster> {
     try {
       const out = await this.client.send(
         new CreateClusterCommand({
@@ -249,6 +276,12 @@ export class AwsEcsAdapter {
       return true;
     } catch (err) {
       if (hasAwsCode(err, CLUSTER_GONE)) return false;
+      if (hasAwsCode(err, [], CLUSTER_SCOPED_PROVIDERS_ATTACHED)) {
+        throw new DependencyPendingError(
+          `ecs.DeleteCluster ${name}: a capacity provider's attachment is still being deleted`,
+          { cause: err },
+        );
+      }
       throw mapAwsError(err, `ecs.DeleteCluster ${name}`);
     }
   }
@@ -260,29 +293,17 @@ export class AwsEcsAdapter {
         new DescribeCapacityProvidersCommand({ capacityProviders: [name], include: ['TAGS'] }),
       );
       const cp = out.capacityProviders?.find((x) => x.name === name);
-      return cp
-        ? {
-            name: cp.name ?? name,
-            arn: cp.capacityProviderArn ?? '',
-            status: cp.status ?? 'INACTIVE',
-            tags: fromEcsTags(cp.tags),
-          }
-        : undefined;
+      return cp ? toObservedCapacityProvider(cp, name) : undefined;
     } catch (err) {
       throw mapAwsError(err, `ecs.DescribeCapacityProviders ${name}`);
     }
   }
 
   /**
-   * Describe-or-create the ASG capacity provider (managed scaling on, managed termination protection
+   * Creates the ASG capacity provider (managed scaling on, managed termination protection
    * ENABLED — the ASG must protect new instances from scale-in).
    */
-  async ensureCapacityProvider(input: CapacityProviderInput): Promise<ObservedCapacityProvider> {
-    const existing = await this.observeCapacityProvider(input.name);
-    if (existing && existing.status !== 'INACTIVE') {
-      assertOwned(`capacity provider ${input.name}`, existing.tags, input.env);
-      return existing;
-    }
+  async createCapacityProvider(input: CapacityProviderInput): Promise<ObservedCapacityProvider> {
     try {
       const out = await this.client.send(
         new CreateCapacityProviderCommand({
@@ -302,30 +323,41 @@ export class AwsEcsAdapter {
       );
       const cp = out.capacityProvider;
       return {
-        name: cp?.name ?? input.name,
-        arn: cp?.capacityProviderArn ?? '',
-        status: cp?.status ?? 'ACTIVE',
+        ...(cp
+          ? toObservedCapacityProvider(cp, input.name)
+          : { name: input.name, arn: '', status: 'PROVISIONING' }),
         tags: input.tags,
       };
     } catch (err) {
+      if (hasAwsCode(err, [], SERVICE_LINKED_ROLE_MISSING)) {
+        throw new ResourceNotReadyError(
+          `ecs.CreateCapacityProvider ${input.name}: the ECS service-linked role of this account is not usable yet`,
+          { cause: err },
+        );
+      }
       throw mapAwsError(err, `ecs.CreateCapacityProvider ${input.name}`);
     }
   }
 
-  /** Associates the capacity provider with the cluster as its default strategy (skips if already). */
-  async attachCapacityProvider(cluster: ObservedCluster, capacityProvider: string): Promise<boolean> {
-    if (cluster.capacityProviders.includes(capacityProvider)) return false;
+  /** Associates the capacity provider with the cluster as its default strategy (`up` decided it is not). */
+  async attachCapacityProvider(cluster: string, capacityProvider: string): Promise<boolean> {
     try {
       await this.client.send(
         new PutClusterCapacityProvidersCommand({
-          cluster: cluster.name,
+          cluster,
           capacityProviders: [capacityProvider],
           defaultCapacityProviderStrategy: [{ capacityProvider, weight: 1, base: 0 }],
         }),
       );
       return true;
     } catch (err) {
-      throw mapAwsError(err, `ecs.PutClusterCapacityProviders ${cluster.name}`);
+      if (hasAwsCode(err, [], PROVIDER_NOT_ACTIVE)) {
+        throw new ResourceNotReadyError(
+          `ecs.PutClusterCapacityProviders ${cluster}: capacity provider ${capacityProvider} is not ACTIVE yet`,
+          { cause: err },
+        );
+      }
+      throw mapAwsError(err, `ecs.PutClusterCapacityProviders ${cluster}`);
     }
   }
 
@@ -346,15 +378,28 @@ export class AwsEcsAdapter {
     }
   }
 
-  /** Deletes a capacity provider observed as the environment's; gone → `false`. */
+  /**
+   * Deletes a capacity provider observed as the environment's; gone → `false`, deletion started →
+   * `true` (the provider turns INACTIVE a while later). AWS answers 200 even when it does not
+   * delete: `updateStatus: DELETE_FAILED` with a reason while the provider is still associated with
+   * a cluster, its attachment included (aws-nuke PR #542, terraform-provider-aws PR #48156).
+   * @throws DependencyPendingError (with AWS's reason) on DELETE_FAILED.
+   */
   async deleteCapacityProvider(name: string): Promise<boolean> {
+    let answered: CapacityProvider | undefined;
     try {
-      await this.client.send(new DeleteCapacityProviderCommand({ capacityProvider: name }));
-      return true;
+      const out = await this.client.send(new DeleteCapacityProviderCommand({ capacityProvider: name }));
+      answered = out.capacityProvider;
     } catch (err) {
       if (hasAwsCode(err, [], CP_GONE) && !/in use|associated/i.test(String(err))) return false;
       throw mapAwsError(err, `ecs.DeleteCapacityProvider ${name}`);
     }
+    if (answered?.updateStatus === 'DELETE_FAILED') {
+      throw new DependencyPendingError(
+        `ecs.DeleteCapacityProvider ${name}: ${answered.updateStatusReason ?? 'DELETE_FAILED'}`,
+      );
+    }
+    return true;
   }
 
   /** ACTIVE (and, with `includeInactive`, INACTIVE) revisions of a family, oldest first. */
@@ -414,6 +459,7 @@ export class AwsEcsAdapter {
           : {}),
         ...(port !== undefined ? { containerPort: port } : {}),
         ...(td.networkMode ? { networkMode: td.networkMode } : {}),
+        launchTypes: td.requiresCompatibilities ?? td.compatibilities ?? ['EC2'],
         tags: fromEcsTags(out.tags),
         definition: td,
       };
@@ -574,15 +620,10 @@ export class AwsEcsAdapter {
   }
 
   /**
-   * Describe-or-create the service: target group → container, circuit breaker with rollback,
+   * Creates the service: target group → container, circuit breaker with rollback,
    * 100/200 % deployment, grace period, capacity provider strategy (EC2) or FARGATE + awsvpc.
    */
-  async ensureService(input: ServiceInput): Promise<ObservedService> {
-    const existing = await this.observeService(input.cluster, input.name);
-    if (existing && existing.status !== 'INACTIVE') {
-      assertOwned(`ECS service ${input.name}`, existing.tags, input.env);
-      return existing;
-    }
+  async createService(input: ServiceInput): Promise<ObservedService> {
     const params: CreateServiceCommandInput = {
       cluster: input.cluster,
       serviceName: input.name,
@@ -712,16 +753,5 @@ export class AwsEcsAdapter {
   /** Recently stopped tasks of the service, with their reasons (for failure messages). */
   async describeStoppedTasks(cluster: string, service: string): Promise<ObservedTask[]> {
     return this.listTasks({ cluster, service, desiredStatus: 'STOPPED' });
-  }
-
-  /** Stops one task; already stopped/gone → `false`. */
-  async stopTask(cluster: string, task: string, reason: string): Promise<boolean> {
-    try {
-      await this.client.send(new StopTaskCommand({ cluster, task, reason }));
-      return true;
-    } catch (err) {
-      if (hasAwsCode(err, [...CLUSTER_GONE], /not found|does not exist/i)) return false;
-      throw mapAwsError(err, `ecs.StopTask ${task}`);
-    }
   }
 }

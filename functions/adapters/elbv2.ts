@@ -29,7 +29,8 @@ import type {
   ObservedTargetGroup,
   Tags,
 } from '../core/observed.ts';
-import { assertOwned, fromAwsTags, isOwnedBy, toAwsTags } from '../core/tags.ts';
+import type { TargetGroupHealthCheck } from '../core/plan.ts';
+import { fromAwsTags, isOwnedBy, toAwsTags } from '../core/tags.ts';
 import { awsErrorCode, hasAwsCode, mapAwsError } from './map-aws-error.ts';
 
 const TG_GONE = ['TargetGroupNotFound', 'TargetGroupNotFoundException'];
@@ -44,15 +45,7 @@ export interface TargetGroupInput {
   readonly port: number;
   /** `instance` for bridge/host, `ip` for awsvpc. */
   readonly targetType: 'instance' | 'ip';
-  readonly healthCheck: {
-    readonly path: string;
-    readonly port: 'traffic-port' | number;
-    readonly intervalSeconds: number;
-    readonly timeoutSeconds: number;
-    readonly healthyThreshold: number;
-    readonly unhealthyThreshold: number;
-    readonly matcher: string;
-  };
+  readonly healthCheck: TargetGroupHealthCheck;
   /** Seconds a draining target keeps connections (ephemeral envs: short; AWS default 300). */
   readonly deregistrationDelaySeconds?: number;
   readonly tags: Tags;
@@ -103,7 +96,7 @@ export function ruleConditions(input: {
  *
  * @example
  * const elb = new AwsElbv2Adapter(clients.elbv2);
- * const tg = await elb.ensureTargetGroup({ env: 'demo', name: 'berth-demo-tg', ... });
+ * const tg = await elb.createTargetGroup({ env: 'demo', name: 'berth-demo-tg', ... });
  */
 export class AwsElbv2Adapter {
   constructor(private readonly client: ElasticLoadBalancingV2Client) {}
@@ -187,15 +180,10 @@ export class AwsElbv2Adapter {
   }
 
   /**
-   * Describe-or-create the target group (HTTP, health check from the spec, short deregistration delay).
+   * Creates the target group (HTTP, health check from the spec, short deregistration delay).
    * @throws OwnershipConflictError when a same-named group lacks this env's tags.
    */
-  async ensureTargetGroup(input: TargetGroupInput): Promise<ObservedTargetGroup> {
-    const existing = await this.observeTargetGroup(input.name, { withTargets: false });
-    if (existing) {
-      assertOwned(`target group ${input.name}`, existing.tags, input.env);
-      return existing;
-    }
+  async createTargetGroup(input: TargetGroupInput): Promise<ObservedTargetGroup> {
     const hc = input.healthCheck;
     let arn: string;
     try {
@@ -304,20 +292,15 @@ export class AwsElbv2Adapter {
   }
 
   /**
-   * Describe-or-create an internet-facing ALB in ≥ 2 public subnets with the ALB group.
+   * Creates an internet-facing ALB in ≥ 2 public subnets with the ALB group.
    * Returns at once (state `provisioning`); verify waits for it.
    */
-  async ensureLoadBalancer(input: LoadBalancerInput): Promise<ObservedLoadBalancer> {
+  async createLoadBalancer(input: LoadBalancerInput): Promise<ObservedLoadBalancer> {
     if (input.subnets.length < 2) {
       throw new ValidationError(
         'BERTH_PUBLIC_SUBNETS',
         `an ALB needs at least 2 public subnets in different AZs (got ${input.subnets.length})`,
       );
-    }
-    const existing = await this.observeLoadBalancer(input.name);
-    if (existing) {
-      assertOwned(`load balancer ${input.name}`, existing.tags, input.env);
-      return existing;
     }
     try {
       const out = await this.client.send(
@@ -362,14 +345,12 @@ export class AwsElbv2Adapter {
     }
   }
 
-  /** Describe-or-create the HTTP:80 listener forwarding to the target group. */
-  async ensureListener(input: {
+  /** Creates the HTTP:80 listener forwarding to the target group. */
+  async createListener(input: {
     readonly loadBalancerArn: string;
     readonly targetGroupArn: string;
     readonly tags: Tags;
   }): Promise<ObservedListener> {
-    const existing = await this.observeListener(input.loadBalancerArn);
-    if (existing) return existing;
     try {
       const out = await this.client.send(
         new CreateListenerCommand({
@@ -424,12 +405,10 @@ export class AwsElbv2Adapter {
   }
 
   /**
-   * Describe-or-create the env's rule on the shared listener (host-header/path-pattern conditions,
+   * Creates the env's rule on the shared listener (host-header/path-pattern conditions,
    * priority derived from the env name; on `PriorityInUse` the next derived priority is tried).
    */
-  async ensureListenerRule(input: ListenerRuleInput): Promise<ObservedListenerRule> {
-    const existing = await this.observeListenerRule(input.listenerArn, input.env);
-    if (existing) return existing;
+  async createListenerRule(input: ListenerRuleInput): Promise<ObservedListenerRule> {
     const conditions = ruleConditions(input);
     if (conditions.length === 0) {
       throw new ValidationError('loadBalancer.host', 'shared mode needs a host or a pathPrefix');

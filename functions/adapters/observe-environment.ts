@@ -14,7 +14,9 @@ export type ObservedPart =
   | 'service'
   | 'tasks'
   | 'targets'
-  | 'task-definitions';
+  | 'task-definitions'
+  /** The newest ACTIVE revision described (image, sizes, port, network mode, launch types): what `up` compares. */
+  | 'latest-revision';
 
 export const ALL_PARTS: readonly ObservedPart[] = [
   'network',
@@ -25,6 +27,7 @@ export const ALL_PARTS: readonly ObservedPart[] = [
   'tasks',
   'targets',
   'task-definitions',
+  'latest-revision',
 ];
 
 export interface ObserveAdapters {
@@ -57,10 +60,11 @@ export async function observeEnvironment(
 ): Promise<ObservedEnvironment> {
   const parts = new Set(options.parts ?? ALL_PARTS);
   const names = resourceNames(options.env);
-  const { ecs, elbv2, autoScaling, ec2 } = adapters;
-  const need = <T>(adapter: T | undefined, part: string): T => {
+  // Read adapters only when a part needs them: a handler is wired with the SDK clients of its own step only.
+  const need = <K extends keyof ObserveAdapters>(key: K, part: string): NonNullable<ObserveAdapters[K]> => {
+    const adapter = adapters[key];
     if (adapter === undefined) throw new TypeError(`observeEnvironment: ${part} needs its adapter`);
-    return adapter;
+    return adapter as NonNullable<ObserveAdapters[K]>;
   };
 
   const out: { -readonly [K in keyof ObservedEnvironment]: ObservedEnvironment[K] } = {
@@ -69,14 +73,14 @@ export async function observeEnvironment(
   };
 
   if (parts.has('network') && options.vpcId !== undefined) {
-    out.securityGroups = await need(ec2, 'network').observeSecurityGroups(options.vpcId, {
+    out.securityGroups = await need('ec2', 'network').observeSecurityGroups(options.vpcId, {
       alb: names.albSecurityGroup,
       instances: names.instanceSecurityGroup,
     });
   }
 
   if (parts.has('load-balancer') || parts.has('targets')) {
-    const lb = need(elbv2, 'load-balancer');
+    const lb = need('elbv2', 'load-balancer');
     const tg = await lb.observeTargetGroup(names.targetGroup, { withTargets: parts.has('targets') });
     if (tg) out.targetGroup = tg;
     if (options.sharedListenerArn !== undefined) {
@@ -94,15 +98,15 @@ export async function observeEnvironment(
   }
 
   if (parts.has('cluster') || parts.has('capacity') || parts.has('service') || parts.has('tasks')) {
-    const cluster = await need(ecs, 'cluster').observeCluster(names.cluster);
+    const cluster = await need('ecs', 'cluster').observeCluster(names.cluster);
     if (cluster) out.cluster = cluster;
   }
 
   if (parts.has('capacity')) {
     const [cp, asg, lt] = await Promise.all([
-      need(ecs, 'capacity').observeCapacityProvider(names.capacityProvider),
-      need(autoScaling, 'capacity').observeGroup(names.autoScalingGroup),
-      need(ec2, 'capacity').observeLaunchTemplate(names.launchTemplate),
+      need('ecs', 'capacity').observeCapacityProvider(names.capacityProvider),
+      need('autoScaling', 'capacity').observeGroup(names.autoScalingGroup),
+      need('ec2', 'capacity').observeLaunchTemplate(names.launchTemplate),
     ]);
     if (cp) out.capacityProvider = cp;
     if (asg) out.autoScalingGroup = asg;
@@ -111,19 +115,28 @@ export async function observeEnvironment(
 
   const clusterLive = out.cluster !== undefined && out.cluster.status !== 'INACTIVE';
   if ((parts.has('service') || parts.has('tasks')) && clusterLive) {
-    const service = await need(ecs, 'service').observeService(names.cluster, names.service);
+    const service = await need('ecs', 'service').observeService(names.cluster, names.service);
     if (service) out.service = service;
     if (parts.has('tasks') && service && service.status !== 'INACTIVE') {
       const [running, stopped] = await Promise.all([
-        need(ecs, 'tasks').listTasks({ cluster: names.cluster, service: names.service }),
-        need(ecs, 'tasks').describeStoppedTasks(names.cluster, names.service),
+        need('ecs', 'tasks').listTasks({ cluster: names.cluster, service: names.service }),
+        need('ecs', 'tasks').describeStoppedTasks(names.cluster, names.service),
       ]);
       out.tasks = [...running, ...stopped];
     }
   }
 
-  if (parts.has('task-definitions')) {
-    out.taskDefinitions = await need(ecs, 'task-definitions').observeTaskDefinitions(names.taskFamily);
+  if (parts.has('task-definitions') || parts.has('latest-revision')) {
+    const revisions = await need('ecs', 'task-definitions').observeTaskDefinitions(names.taskFamily);
+    const latest = revisions.at(-1);
+    if (parts.has('latest-revision') && latest) {
+      const described = await need('ecs', 'latest-revision').describeTaskDefinition(latest.arn);
+      if (described) {
+        const { definition: _definition, tags: _tags, ...revision } = described;
+        revisions[revisions.length - 1] = revision;
+      }
+    }
+    out.taskDefinitions = revisions;
   }
 
   if (options.probe) out.probe = options.probe;

@@ -401,12 +401,6 @@ export class DynamoRegistry {
     return items;
   }
 
-  /** One operation by id, or `undefined`. */
-  async getOperation(env: string, operationId: string): Promise<OperationRecord | undefined> {
-    const all = await this.listOperations(env);
-    return all.find((op) => op.operationId === operationId);
-  }
-
   /**
    * Stores an idempotency record unless one exists (conditional put).
    * @returns `{ created: true, record }` or `{ created: false, record: existing }` on a duplicate.

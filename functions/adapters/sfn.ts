@@ -109,6 +109,24 @@ export class AwsSfnAdapter {
     return events;
   }
 
+  /** The newest execution of a state machine (ListExecutions lists newest first), or undefined. */
+  async latestExecution(stateMachineArn: string): Promise<ExecutionSummary | undefined> {
+    try {
+      const page = await this.client.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1 }));
+      const e = page.executions?.[0];
+      if (e === undefined) return undefined;
+      return {
+        executionArn: e.executionArn ?? '',
+        name: e.name ?? '',
+        status: e.status ?? 'UNKNOWN',
+        ...(e.startDate ? { startDate: e.startDate } : {}),
+        ...(e.stopDate ? { stopDate: e.stopDate } : {}),
+      };
+    } catch (err) {
+      throw mapAwsError(err, `sfn.ListExecutions ${stateMachineArn}`);
+    }
+  }
+
   /** Executions of a state machine, optionally filtered by status (all pages). */
   async listExecutions(
     stateMachineArn: string,

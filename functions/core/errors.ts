@@ -26,6 +26,7 @@ export type BerthErrorName =
   | 'TransientAwsError'
   | 'DependencyPendingError'
   | 'DependencyTimeoutError'
+  | 'ResourceNotReadyError'
   | 'InsufficientCapacityError'
   | 'UnhealthyError'
   | 'DeploymentRolledBackError'
@@ -96,6 +97,16 @@ export class DependencyTimeoutError extends BerthError {
   readonly retryable = false;
 }
 
+/**
+ * AWS has not yet made a just-created resource usable: a capacity provider not ACTIVE yet, the
+ * ECS service-linked role of a new account still propagating, a stale capacity provider still
+ * being deleted. Retried by the state machine (bounded), never slept on.
+ */
+export class ResourceNotReadyError extends BerthError {
+  override readonly name = 'ResourceNotReadyError' as const;
+  readonly retryable = true;
+}
+
 export class InsufficientCapacityError extends BerthError {
   override readonly name = 'InsufficientCapacityError' as const;
   readonly retryable = false;
@@ -163,6 +174,8 @@ export function restoreError(name: string, message: string): BerthError | undefi
       return new DependencyPendingError(message);
     case 'DependencyTimeoutError':
       return new DependencyTimeoutError(message);
+    case 'ResourceNotReadyError':
+      return new ResourceNotReadyError(message);
     case 'InsufficientCapacityError':
       return new InsufficientCapacityError(message);
     case 'UnhealthyError':

@@ -8,6 +8,7 @@ import type { ObservedEnvironment } from './observed.ts';
 export type WaitingFor =
   | 'load-balancer'
   | 'tasks-stopping'
+  | 'instances'
   | 'tasks'
   | 'health-checks'
   | 'deployment'
@@ -28,7 +29,9 @@ export interface CheckPolicy {
  *   every 15 s for up to 10 min); it typically becomes active about 3 minutes after CreateLoadBalancer, and
  *   the first verify comes seconds after it was created: first check after 170 s, when it can plausibly be
  *   active, then 10, 20, 40, 60 s (activation is imminent at first, then the wait backs off).
- * - `tasks`: image pull and container start take seconds to tens of seconds: 15 s, then 30, 60 s.
+ * - `instances`: an EC2 environment's tasks wait for the Auto Scaling group's instances to boot and register
+ *   with the cluster (about a minute for an ECS-optimized AMI): 60 s, then 10, 20, 30 s.
+ * - `tasks`: image pull and container start take seconds to tens of seconds: 15 s, then 10, 20, 30 s.
  * - `tasks-stopping`: tasks drain for the target group's deregistration delay (Berth sets 30 s) and stop:
  *   35 s, then 15, 30, 60 s.
  * - `health-checks`: a target needs `healthyThreshold` consecutive passing checks `intervalSeconds` apart
@@ -42,8 +45,10 @@ export function checkPolicy(waitingFor: WaitingFor, spec: EnvSpec): CheckPolicy 
   switch (waitingFor) {
     case 'load-balancer':
       return { first: 170, next: 10, max: 60 };
+    case 'instances':
+      return { first: 60, next: 10, max: 30 };
     case 'tasks':
-      return { first: 15, next: 15, max: 60 };
+      return { first: 15, next: 10, max: 30 };
     case 'tasks-stopping':
       return { first: 35, next: 15, max: 60 };
     case 'health-checks': {
@@ -74,7 +79,10 @@ export function waitingFor(
   const desired = options.desiredCount ?? service?.desiredCount ?? spec.desiredCount;
   const running = service?.runningCount ?? 0;
   if (running > desired) return 'tasks-stopping';
-  if (running < desired) return 'tasks';
+  if (running < desired) {
+    const registered = observed.cluster?.registeredContainerInstances ?? 0;
+    return spec.launchType === 'EC2' && registered === 0 ? 'instances' : 'tasks';
+  }
   const group = observed.targetGroup;
   const healthy = group?.targets.filter((t) => t.state === 'healthy').length ?? 0;
   if (healthy < desired) return 'health-checks';
@@ -101,6 +109,8 @@ export interface PreviousCheck {
 export function nextCheckSeconds(waiting: WaitingFor, spec: EnvSpec, previous?: PreviousCheck): number {
   const policy = checkPolicy(waiting, spec);
   if (previous?.waitingFor !== waiting || previous.waitSeconds === undefined) return policy.first;
-  if (previous.waitSeconds >= policy.first && policy.first > policy.next) return policy.next;
+  // The previous wait was this condition's first one: continue with `next` (with these policies a
+  // backed-off wait never equals a `first` that differs from `next`; the table test walks each sequence).
+  if (previous.waitSeconds === policy.first && policy.first !== policy.next) return policy.next;
   return Math.min(policy.max, Math.max(policy.next, previous.waitSeconds * 2));
 }

@@ -15,12 +15,22 @@ export interface ObservedNetworkInterface {
   readonly instanceId?: string;
 }
 
+/** One TCP ingress permission of a security group: a port range from a CIDR or from another group. */
+export interface ObservedIngress {
+  readonly from: number;
+  readonly to: number;
+  readonly cidr?: string;
+  readonly groupId?: string;
+}
+
 export interface ObservedSecurityGroup {
   readonly id: string;
   readonly name: string;
   readonly tags: Tags;
   /** Interfaces that list the group (observed for teardown): while any is left, EC2 refuses the delete. */
   readonly networkInterfaces?: readonly ObservedNetworkInterface[];
+  /** TCP ingress permissions, one entry per source (adapters fill it when they read the group's rules). */
+  readonly ingress?: readonly ObservedIngress[];
 }
 
 export interface ObservedTarget {
@@ -71,12 +81,30 @@ export interface ObservedCluster {
   readonly activeServices: number;
   readonly runningTasks: number;
   readonly capacityProviders: readonly string[];
+  /**
+   * Capacity-provider attachments not yet deleted (DescribeClusters include ATTACHMENTS). Detaching a
+   * provider is asynchronous: its attachment stays `DELETING` for a while after
+   * PutClusterCapacityProviders, and DeleteCluster fails meanwhile.
+   */
+  readonly attachments?: readonly ObservedClusterAttachment[];
+}
+
+export interface ObservedClusterAttachment {
+  readonly capacityProvider: string;
+  /** PRECREATED | CREATED | DELETING | … */
+  readonly status: string;
 }
 
 export interface ObservedCapacityProvider {
   readonly name: string;
   readonly arn: string;
+  /** PROVISIONING | ACTIVE | INACTIVE | … */
   readonly status: string;
+  /** DELETE_IN_PROGRESS (pending), DELETE_FAILED (with `updateStatusReason`), CREATE_COMPLETE, … */
+  readonly updateStatus?: string;
+  readonly updateStatusReason?: string;
+  /** The Auto Scaling group it scales (a replaced group has another ARN). */
+  readonly autoScalingGroupArn?: string;
   readonly tags: Tags;
 }
 
@@ -162,6 +190,11 @@ export interface ObservedTaskDefinition {
   readonly containerPort?: number;
   /** bridge | awsvpc | host */
   readonly networkMode?: string;
+  /**
+   * Launch types the revision runs on: its `requiresCompatibilities`, else what ECS computed in
+   * `compatibilities` (EC2 when neither is reported). Filled when the revision is described.
+   */
+  readonly launchTypes?: readonly string[];
 }
 
 export interface ObservedProbe {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EnvNameSchema, EnvSpecSchema, ImageSchema, type SpecIssue, toSpecIssues } from './env-spec.ts';
 import { ValidationError } from './errors.ts';
-import { MAX_EXTEND_HOURS } from './slack-command.ts';
+import { MAX_EXTEND_HOURS } from './limits.ts';
 
 /** The operations of the lifecycle state machine. */
 export const OPERATIONS = ['up', 'down', 'scale', 'redeploy', 'extend'] as const;

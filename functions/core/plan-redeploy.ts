@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
-import { type EnvSpec, ImageSchema } from './env-spec.ts';
+import { ImageSchema } from './env-spec.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { resourceNames } from './names.ts';
 import type { ObservedEnvironment, ObservedService, ObservedTaskDefinition } from './observed.ts';
-import { type PlanStep, step } from './plan.ts';
-import { assertAllOwned, labels, latestRevision, servicePresent } from './resources.ts';
+import { type PlanAction, typedStep, type UpAction, type UpStep } from './plan.ts';
+import { assertAllOwned, labels, servicePresent } from './resources.ts';
+
+const step = (stage: string, action: PlanAction, resource: string, reason: string, todo: UpAction): UpStep =>
+  typedStep(stage, action, resource, reason, todo);
 
 /** Tag on a revision registered by `redeploy`: the request that registered it (idempotency key). */
 export const TAG_REQUEST_ID = 'berth:request-id';
@@ -78,29 +81,38 @@ export function redeployProgress(
  * @throws ValidationError (`image`) when `image` is not a container image reference
  * @throws NotFoundError when the service does not exist
  * @throws OwnershipConflictError when a present resource is not the environment's
- * @example planRedeploy(observed, spec, 'nginx:1.28')[0]?.reason // 'image nginx:1.27 → nginx:1.28'
+ * @example planRedeploy(observed, 'nginx:1.28')[0]?.reason // 'copy of berth-demo:1 with image nginx:1.28'
  */
 export function planRedeploy(
   observed: ObservedEnvironment,
-  spec: EnvSpec,
   image?: string,
   progress?: RedeployProgress,
-): PlanStep[] {
+): UpStep[] {
   if (image !== undefined) {
     const parsed = ImageSchema.safeParse(image);
     if (!parsed.success) throw new ValidationError('image', parsed.error.issues[0]?.message ?? 'is invalid');
   }
   assertAllOwned(observed);
-  const names = resourceNames(spec.name);
+  const names = resourceNames(observed.env);
   if (!servicePresent(observed) || observed.service === undefined) {
     throw new NotFoundError(`${labels.service(names.service)} does not exist; run up first`);
   }
+  const service = observed.service;
   const verify = step(
     'verify',
     'wait',
-    `environment ${spec.name}`,
+    `environment ${observed.env}`,
     'deployment COMPLETED (not rolled back), healthy targets, HTTP probe',
+    { kind: 'verify' },
   );
+  const deploy = (taskDefinition: string) =>
+    ({
+      kind: 'updateService',
+      cluster: names.cluster,
+      service: service.name,
+      taskDefinition,
+      forceNewDeployment: true,
+    }) as const;
   const reused = progress?.revision;
   if (reused !== undefined) {
     return [
@@ -109,33 +121,44 @@ export function planRedeploy(
         'keep',
         labels.taskDefinition(names.taskFamily, reused.revision),
         `reuse revision ${reused.revision} registered by this request`,
+        { kind: 'useTaskDefinition', arn: reused.arn },
       ),
       progress?.deployed
         ? step(
             'service',
             'keep',
-            labels.service(observed.service.name),
+            labels.service(service.name),
             `PRIMARY deployment already runs revision ${reused.revision}`,
+            { kind: 'useService', arn: service.arn },
           )
         : step(
             'service',
             'update',
-            labels.service(observed.service.name),
+            labels.service(service.name),
             `deploy revision ${reused.revision} (rollback on failure)`,
+            deploy(reused.arn),
           ),
       verify,
     ];
   }
-  const current = latestRevision(observed)?.image ?? spec.image;
-  const wanted = image ?? spec.image;
-  const reason = wanted === current ? `same image ${wanted}, re-pulled` : `image ${current} → ${wanted}`;
+  // Only what the service itself says (no extra Describe): the revision it runs is copied.
+  const running = service.taskDefinition.split('/').pop() ?? service.taskDefinition;
+  const reason =
+    image === undefined
+      ? `copy of ${running}, same image re-pulled`
+      : `copy of ${running} with image ${image}`;
   return [
-    step('task-definition', 'create', labels.taskDefinition(names.taskFamily), reason),
+    step('task-definition', 'create', labels.taskDefinition(names.taskFamily), reason, {
+      kind: 'registerRevisionFrom',
+      from: service.taskDefinition,
+      ...(image !== undefined ? { image } : {}),
+    }),
     step(
       'service',
       'update',
-      labels.service(observed.service.name),
+      labels.service(service.name),
       'deploy the new revision (rollback on failure)',
+      deploy('new'),
     ),
     verify,
   ];

@@ -2,8 +2,11 @@ import { type EnvSpec, INSTANCE_TYPES, usableCpuUnits, usableMemoryMiB } from '.
 import { NotFoundError, ValidationError } from './errors.ts';
 import { resourceNames } from './names.ts';
 import type { ObservedEnvironment } from './observed.ts';
-import { type PlanStep, step } from './plan.ts';
+import { type PlanAction, typedStep, type UpAction, type UpStep } from './plan.ts';
 import { assertAllOwned, labels, servicePresent } from './resources.ts';
+
+const step = (stage: string, action: PlanAction, resource: string, reason: string, todo: UpAction): UpStep =>
+  typedStep(stage, action, resource, reason, todo);
 
 /** Most instances an environment's Auto Scaling group may have. */
 export const MAX_INSTANCES = 10;
@@ -39,15 +42,36 @@ export function instancesNeeded(spec: EnvSpec, desiredCount: number): number {
 }
 
 /**
- * Plans `scale`: for EC2, resize the Auto Scaling group so the tasks fit (raising `maxSize`
- * when needed); set the service's desired count; verify.
+ * What `scale` changes on an EC2 environment's Auto Scaling group: at most its ceiling. The
+ * capacity provider's managed scaling owns the desired capacity — it adds instances for tasks it
+ * cannot place and, with managed termination protection, removes idle ones by turning their
+ * protection off first. Setting the desired capacity by hand fights it: after a scale-in the
+ * protected instances keep running (docs/aws-behaviours.md).
+ *
+ * @returns the instances the tasks need, and the new `maxSize` when the current one is too low
+ * @throws ValidationError when more than {@link MAX_INSTANCES} would be needed
+ * @example scaleCapacityChange(spec, { maxSize: 2 }, 6) // { needed: 3, maxSize: 3 } (2 tasks per instance)
+ */
+export function scaleCapacityChange(
+  spec: EnvSpec,
+  group: { readonly maxSize: number },
+  desiredCount: number,
+): { readonly needed: number; readonly maxSize?: number } {
+  const needed = instancesNeeded(spec, desiredCount);
+  return group.maxSize < needed ? { needed, maxSize: needed } : { needed };
+}
+
+/**
+ * Plans `scale`: for EC2, raise the Auto Scaling group's `maxSize` first when the tasks need more
+ * instances (the capacity provider's managed scaling sets the desired capacity within it, see
+ * {@link scaleCapacityChange}); set the service's desired count; verify.
  *
  * @throws ValidationError when `desiredCount` is not an integer 0–100 or needs > 10 instances
  * @throws NotFoundError when the service does not exist
  * @throws OwnershipConflictError when a present resource is not the environment's
  * @example planScale(observed, spec, 3).map((s) => s.stage) // ['capacity', 'service', 'verify']
  */
-export function planScale(observed: ObservedEnvironment, spec: EnvSpec, desiredCount: number): PlanStep[] {
+export function planScale(observed: ObservedEnvironment, spec: EnvSpec, desiredCount: number): UpStep[] {
   if (!Number.isInteger(desiredCount) || desiredCount < 0 || desiredCount > 100) {
     throw new ValidationError('desiredCount', 'must be an integer from 0 to 100');
   }
@@ -56,38 +80,52 @@ export function planScale(observed: ObservedEnvironment, spec: EnvSpec, desiredC
   if (!servicePresent(observed) || observed.service === undefined) {
     throw new NotFoundError(`${labels.service(names.service)} does not exist; run up first`);
   }
-  const steps: PlanStep[] = [];
+  const service = observed.service;
+  const serviceStep =
+    service.desiredCount === desiredCount
+      ? step('service', 'keep', labels.service(service.name), `desired count already ${desiredCount}`, {
+          kind: 'useService',
+          arn: service.arn,
+        })
+      : step(
+          'service',
+          'update',
+          labels.service(service.name),
+          `desired count ${service.desiredCount} → ${desiredCount}`,
+          {
+            kind: 'updateService',
+            cluster: names.cluster,
+            service: service.name,
+            desiredCount,
+          },
+        );
+  const verify = step(
+    'verify',
+    'wait',
+    `environment ${spec.name}`,
+    `${desiredCount} task(s) running and healthy targets`,
+    {
+      kind: 'verify',
+    },
+  );
   const group = observed.autoScalingGroup;
-  if (spec.launchType === 'EC2' && group) {
-    const label = labels.autoScalingGroup(group.name);
-    const needed = instancesNeeded(spec, desiredCount);
-    const changes: string[] = [];
-    if (group.maxSize < needed) changes.push(`max ${group.maxSize} → ${needed}`);
-    if (group.desiredCapacity !== needed) changes.push(`desired ${group.desiredCapacity} → ${needed}`);
-    steps.push(
-      changes.length > 0
-        ? step(
-            'capacity',
-            'update',
-            label,
-            `${changes.join(', ')} for ${desiredCount} task(s) (${tasksPerInstance(spec)} per instance)`,
-          )
-        : step('capacity', 'keep', label, `${group.desiredCapacity} instance(s) fit ${desiredCount} task(s)`),
-    );
-  } else if (spec.launchType === 'EC2') {
+  if (spec.launchType !== 'EC2') return [serviceStep, verify];
+  if (!group) {
     throw new NotFoundError(
       `${labels.autoScalingGroup(names.autoScalingGroup)} does not exist; run up first`,
     );
   }
-  const service = observed.service;
-  const label = labels.service(service.name);
-  steps.push(
-    service.desiredCount === desiredCount
-      ? step('service', 'keep', label, `desired count already ${desiredCount}`)
-      : step('service', 'update', label, `desired count ${service.desiredCount} → ${desiredCount}`),
-  );
-  steps.push(
-    step('verify', 'wait', `environment ${spec.name}`, `${desiredCount} task(s) running and healthy targets`),
-  );
-  return steps;
+  const label = labels.autoScalingGroup(group.name);
+  const change = scaleCapacityChange(spec, group, desiredCount);
+  const sizing = `${change.needed} instance(s) for ${desiredCount} task(s) (${tasksPerInstance(spec)} per instance); the capacity provider's managed scaling sets the desired capacity`;
+  const capacityStep =
+    change.maxSize !== undefined
+      ? step('capacity', 'update', label, `max ${group.maxSize} → ${change.maxSize}: ${sizing}`, {
+          kind: 'updateAutoScalingGroup',
+          name: group.name,
+          arn: group.arn,
+          maxSize: change.maxSize,
+        })
+      : step('capacity', 'keep', label, sizing, { kind: 'useAutoScalingGroup', arn: group.arn });
+  return [capacityStep, serviceStep, verify];
 }

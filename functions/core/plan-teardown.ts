@@ -1,5 +1,10 @@
 import { resourceNames } from './names.ts';
-import type { ObservedEnvironment, ObservedNetworkInterface } from './observed.ts';
+import type {
+  ObservedAutoScalingGroup,
+  ObservedCluster,
+  ObservedEnvironment,
+  ObservedNetworkInterface,
+} from './observed.ts';
 import { type PlanAction, type TeardownAction, type TeardownStep, typedStep } from './plan.ts';
 import {
   activeRevisions,
@@ -53,17 +58,35 @@ export function describeHolders(interfaces: readonly ObservedNetworkInterface[],
 }
 
 const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
-const GONE_INSTANCE_STATES = new Set([
-  'Terminating',
-  'Terminating:Wait',
-  'Terminating:Proceed',
-  'Terminated',
-]);
+/**
+ * Lifecycle states in which Auto Scaling accepts SetInstanceProtection; Pending and Terminating
+ * instances answer ValidationError (guardian/riff-raff PR #510). The force delete terminates the
+ * others anyway.
+ */
+const PROTECTABLE_INSTANCE_STATES = new Set(['InService', 'EnteringStandby', 'Standby']);
+
+/** Instances whose scale-in protection the teardown removes: protected, and in a protectable state. */
+export function instancesToUnprotect(group: ObservedAutoScalingGroup): string[] {
+  return group.instances
+    .filter(
+      (instance) => instance.protectedFromScaleIn && PROTECTABLE_INSTANCE_STATES.has(instance.lifecycleState),
+    )
+    .map((instance) => instance.id);
+}
+
+/** Attachments of `capacityProvider` on the cluster that AWS has not finished deleting. */
+export function pendingAttachments(cluster: ObservedCluster | undefined, capacityProvider: string): number {
+  return (cluster?.attachments ?? []).filter(
+    (attachment) => attachment.capacityProvider === capacityProvider && attachment.status !== 'DELETED',
+  ).length;
+}
 
 /**
  * Plans `down`: THE ordered teardown (DESIGN §1). Service desired → 0; wait for tasks to
- * drain; delete the service; remove scale-in protection; ASG → 0 and delete (force);
- * delete the launch template; detach and delete the capacity provider; delete the cluster;
+ * drain; delete the service; detach the capacity provider (asynchronous: it overlaps what
+ * follows); remove scale-in protection from InService/Standby instances; ASG → 0 and delete
+ * (force); delete the launch template; wait until the provider's cluster attachment is gone,
+ * delete the provider and wait until it is INACTIVE; delete the cluster;
  * delete the listener rule (shared) or listener (dedicated); delete the ALB and wait until
  * it is gone; delete the target group; delete the instances then the ALB security group;
  * deregister task definition revisions. Steps of resources already gone are omitted, so a
@@ -119,18 +142,27 @@ export function planTeardown(
     }
   }
 
-  // capacity
+  // capacity: detach the provider first, so its asynchronous detachment overlaps the group's deletion
+  const cluster = clusterPresent(observed) ? observed.cluster : undefined;
+  const attachedHere = cluster?.capacityProviders.includes(names.capacityProvider) ?? false;
+  if (cluster && attachedHere) {
+    steps.push(
+      step(
+        'capacity',
+        'update',
+        labels.cluster(cluster.name),
+        `detach capacity provider ${names.capacityProvider}`,
+        { kind: 'detachCapacityProviders', cluster: cluster.name },
+      ),
+    );
+  }
   const group = observed.autoScalingGroup;
   if (group) {
     const label = labels.autoScalingGroup(group.name);
     if (group.status !== undefined && group.status.length > 0) {
       steps.push(step('capacity', 'wait', label, `being deleted (${group.status})`, WAIT));
     } else {
-      const protectedIds = group.instances
-        .filter(
-          (instance) => instance.protectedFromScaleIn && !GONE_INSTANCE_STATES.has(instance.lifecycleState),
-        )
-        .map((instance) => instance.id);
+      const protectedIds = instancesToUnprotect(group);
       if (protectedIds.length > 0) {
         steps.push(
           step(
@@ -174,26 +206,37 @@ export function planTeardown(
       }),
     );
   }
-  const cluster = clusterPresent(observed) ? observed.cluster : undefined;
-  if (cluster?.capacityProviders.includes(names.capacityProvider)) {
-    steps.push(
-      step(
-        'capacity',
-        'update',
-        labels.cluster(cluster.name),
-        `detach capacity provider ${names.capacityProvider}`,
-        { kind: 'detachCapacityProviders', cluster: cluster.name },
-      ),
-    );
-  }
   if (capacityProviderPresent(observed) && observed.capacityProvider) {
     const provider = observed.capacityProvider;
-    steps.push(
-      step('capacity', 'delete', labels.capacityProvider(provider.name), 'detached from the cluster', {
-        kind: 'deleteCapacityProvider',
-        name: provider.name,
-      }),
-    );
+    const label = labels.capacityProvider(provider.name);
+    if (provider.updateStatus === 'DELETE_IN_PROGRESS') {
+      steps.push(step('capacity', 'wait', label, 'being deleted (DELETE_IN_PROGRESS)', WAIT));
+    } else {
+      // DeleteCapacityProvider answers DELETE_FAILED while an attachment remains (aws-nuke PR #542).
+      const detaching = attachedHere ? 1 : pendingAttachments(cluster, provider.name);
+      if (cluster && detaching > 0) {
+        steps.push(
+          step(
+            'capacity',
+            'wait',
+            labels.cluster(cluster.name),
+            `until its attachment of capacity provider ${provider.name} is deleted (detachment is asynchronous)`,
+            { kind: 'awaitDetachment', cluster: cluster.name, capacityProvider: provider.name },
+          ),
+        );
+      }
+      steps.push(
+        step(
+          'capacity',
+          'delete',
+          label,
+          provider.updateStatus === 'DELETE_FAILED'
+            ? `again; the last attempt failed: ${provider.updateStatusReason ?? 'DELETE_FAILED'}`
+            : 'detached from the cluster',
+          { kind: 'deleteCapacityProvider', name: provider.name },
+        ),
+      );
+    }
   }
 
   // cluster

@@ -1,7 +1,13 @@
 import type { EnvSpec } from './env-spec.ts';
 import { resourceNames } from './names.ts';
-import type { ObservedEnvironment, ObservedTaskDefinition } from './observed.ts';
-import { type PlanStep, step } from './plan.ts';
+import type {
+  ObservedAutoScalingGroup,
+  ObservedCapacityProvider,
+  ObservedEnvironment,
+  ObservedIngress,
+  ObservedTaskDefinition,
+} from './observed.ts';
+import { type IngressRule, type PlanAction, typedStep, type UpAction, type UpStep } from './plan.ts';
 import {
   assertAllOwned,
   capacityProviderPresent,
@@ -10,6 +16,28 @@ import {
   latestRevision,
   servicePresent,
 } from './resources.ts';
+
+/** Bridge/host-mode dynamic host ports on the ECS-optimized AMI. */
+export const EPHEMERAL_PORTS = { from: 32768, to: 65535 } as const;
+
+/** Stages of `up`, in order; each create handler executes one (verify is the verify loop). */
+export const UP_STAGES = [
+  'network',
+  'load-balancer',
+  'cluster',
+  'task-definition',
+  'service',
+  'verify',
+] as const;
+export type UpStage = (typeof UP_STAGES)[number];
+
+/** Deployment settings that change what `up` decides (the rest — VPC, subnets, roles — only where it happens). */
+export interface UpSettings {
+  /** CIDR allowed to reach a dedicated ALB on 80/443. */
+  readonly allowedCidr: string;
+  /** Shared mode: the shared ALB's security group, when known (to tell which ingress rules exist). */
+  readonly sharedAlbSecurityGroupId?: string;
+}
 
 /** Differences between the newest task definition revision and the spec (empty when it matches). */
 export function taskDefinitionDrift(revision: ObservedTaskDefinition, spec: EnvSpec): string[] {
@@ -23,49 +51,180 @@ export function taskDefinitionDrift(revision: ObservedTaskDefinition, spec: EnvS
   compare('memoryReservation', revision.memoryReservation, spec.memoryReservation);
   compare('containerPort', revision.containerPort, spec.containerPort);
   compare('networkMode', revision.networkMode, spec.networkMode);
+  // An EC2 awsvpc revision has the same image/sizes/port as a Fargate spec but cannot run on Fargate.
+  if (revision.launchTypes !== undefined && !revision.launchTypes.includes(spec.launchType)) {
+    drift.push(`launch type ${revision.launchTypes.join('/')} → ${spec.launchType}`);
+  }
   return drift;
+}
+
+const step = <S extends UpStage>(
+  stage: S,
+  action: PlanAction,
+  resource: string,
+  reason: string,
+  todo: UpAction,
+) => typedStep(stage, action, resource, reason, todo) as UpStep & { readonly stage: S };
+const NOOP = { kind: 'noop' } as const;
+
+/** Whether `ingress` already holds `rule` (a rule whose source group is not known yet never does). */
+function holds(
+  ingress: readonly ObservedIngress[],
+  rule: IngressRule,
+  knownGroups: Partial<Record<string, string>>,
+) {
+  const source = rule.source;
+  const groupId =
+    'groupId' in source ? source.groupId : 'role' in source ? knownGroups[source.role] : undefined;
+  return ingress.some(
+    (permission) =>
+      permission.from === rule.from &&
+      permission.to === rule.to &&
+      ('cidr' in source
+        ? permission.cidr === source.cidr
+        : groupId !== undefined && permission.groupId === groupId),
+  );
+}
+
+/**
+ * Why an existing capacity provider must not be reused, or `undefined` when it may be: it is being
+ * deleted, or it scales an Auto Scaling group that is gone or was replaced (a new group of the same
+ * name has a new ARN). AWS leaves such a provider ACTIVE when its deletion answered DELETE_FAILED.
+ */
+export function staleProviderReason(
+  provider: ObservedCapacityProvider,
+  group: ObservedAutoScalingGroup | undefined,
+): string | undefined {
+  if (provider.updateStatus === 'DELETE_IN_PROGRESS')
+    return 'being deleted (DELETE_IN_PROGRESS); waiting until it is gone to create it again';
+  if (provider.autoScalingGroupArn === undefined) return undefined;
+  if (group === undefined) {
+    return `scales Auto Scaling group ${provider.autoScalingGroupArn}, which no longer exists`;
+  }
+  if (group.arn !== provider.autoScalingGroupArn) {
+    return `scales Auto Scaling group ${provider.autoScalingGroupArn}, not the environment's (${group.arn})`;
+  }
+  return undefined;
 }
 
 /**
  * Plans `up`: per resource, `create` when missing, `keep` when present and matching,
- * `update` when drifted (ASG capacity, task definition image/cpu/memory/port, service
- * desired count or revision), ending with a `verify` wait. Stages, in order: `network`,
- * `load-balancer`, `cluster`, `task-definition`, `service`, `verify`.
+ * `update` when drifted (security group ingress, ASG capacity, task definition image/cpu/memory/
+ * port/network mode/launch type, service desired count or revision), ending with a `verify` wait.
+ * Stages, in order: {@link UP_STAGES}. Each create handler observes, takes its stage of this plan
+ * and executes it; the dry run prints all of it.
  *
  * @throws OwnershipConflictError when a present resource is not tagged as the environment's
- * @example planUp({ env: 'demo', securityGroups: {} }, spec).every((s) => s.action !== 'delete') // true
+ * @example planUp({ env: 'demo', securityGroups: {} }, spec, { allowedCidr: '0.0.0.0/0' }).every((s) => s.action !== 'delete') // true
  */
-export function planUp(observed: ObservedEnvironment, spec: EnvSpec): PlanStep[] {
+export function planUp(observed: ObservedEnvironment, spec: EnvSpec, settings: UpSettings): UpStep[] {
   assertAllOwned(observed);
   const names = resourceNames(spec.name);
-  const steps: PlanStep[] = [];
+  const steps: UpStep[] = [];
   const shared = spec.loadBalancer.mode === 'shared';
   const ec2 = spec.launchType === 'EC2';
 
   // network
+  const knownGroups: Partial<Record<string, string>> = {
+    alb: shared ? settings.sharedAlbSecurityGroupId : observed.securityGroups.alb?.id,
+  };
+  const groupStep = (
+    role: 'alb' | 'instances',
+    name: string,
+    label: string,
+    description: string,
+    rules: readonly IngressRule[],
+    createReason: string,
+  ) => {
+    const observedGroup = observed.securityGroups[role];
+    if (!observedGroup) {
+      return step('network', 'create', label, createReason, {
+        kind: 'createSecurityGroup',
+        role,
+        name,
+        description,
+        ingress: rules,
+      });
+    }
+    const missing = rules.filter((rule) => !holds(observedGroup.ingress ?? [], rule, knownGroups));
+    return missing.length > 0
+      ? step('network', 'update', label, `authorize ${missing.map((rule) => rule.note).join(', ')}`, {
+          kind: 'authorizeIngress',
+          role,
+          groupId: observedGroup.id,
+          rules: missing,
+        })
+      : step('network', 'keep', label, 'exists', {
+          kind: 'useSecurityGroup',
+          role,
+          groupId: observedGroup.id,
+        });
+  };
   const albSg = labels.albSecurityGroup(names.albSecurityGroup);
-  if (shared) steps.push(step('network', 'skip', albSg, 'shared mode uses the shared ALB security group'));
-  else if (observed.securityGroups.alb) steps.push(step('network', 'keep', albSg, 'exists'));
-  else steps.push(step('network', 'create', albSg, 'allow 80/443 from the allowed CIDR'));
-  const instancesSg = labels.instanceSecurityGroup(names.instanceSecurityGroup);
-  if (observed.securityGroups.instances) steps.push(step('network', 'keep', instancesSg, 'exists'));
-  else {
-    const from = shared ? 'the shared ALB security group' : names.albSecurityGroup;
-    const ports = spec.networkMode === 'bridge' ? '32768–65535' : String(spec.containerPort);
-    steps.push(step('network', 'create', instancesSg, `allow ${ports} from ${from}`));
+  if (shared) {
+    steps.push(
+      step('network', 'skip', albSg, 'shared mode uses the shared ALB security group', {
+        kind: 'useSharedSecurityGroup',
+        role: 'alb',
+      }),
+    );
+  } else {
+    steps.push(
+      groupStep(
+        'alb',
+        names.albSecurityGroup,
+        albSg,
+        `Berth ${spec.name}: load balancer, HTTP/HTTPS from ${settings.allowedCidr}`,
+        [
+          { from: 80, to: 80, source: { cidr: settings.allowedCidr }, note: 'HTTP' },
+          { from: 443, to: 443, source: { cidr: settings.allowedCidr }, note: 'HTTPS' },
+        ],
+        'allow 80/443 from the allowed CIDR',
+      ),
+    );
   }
+  const instanceRules: IngressRule[] = [
+    { ...EPHEMERAL_PORTS, source: { role: 'alb' }, note: 'ECS dynamic host ports from the ALB' },
+  ];
+  const port = spec.containerPort;
+  if (spec.networkMode !== 'bridge' && (port < EPHEMERAL_PORTS.from || port > EPHEMERAL_PORTS.to)) {
+    instanceRules.push({ from: port, to: port, source: { role: 'alb' }, note: 'container port (awsvpc)' });
+  }
+  const from = shared ? 'the shared ALB security group' : names.albSecurityGroup;
+  const ports = spec.networkMode === 'bridge' ? '32768–65535' : String(spec.containerPort);
+  steps.push(
+    groupStep(
+      'instances',
+      names.instanceSecurityGroup,
+      labels.instanceSecurityGroup(names.instanceSecurityGroup),
+      `Berth ${spec.name}: container hosts, dynamic ports from the load balancer only`,
+      instanceRules,
+      `allow ${ports} from ${from}`,
+    ),
+  );
 
   // load-balancer
   const tg = labels.targetGroup(names.targetGroup);
-  if (observed.targetGroup) steps.push(step('load-balancer', 'keep', tg, 'exists'));
-  else {
+  if (observed.targetGroup) {
+    steps.push(
+      step('load-balancer', 'keep', tg, 'exists', { kind: 'useTargetGroup', arn: observed.targetGroup.arn }),
+    );
+  } else {
     const targetType = spec.networkMode === 'awsvpc' ? 'ip' : 'instance';
+    const { gracePeriodSeconds: _grace, ...healthCheck } = spec.healthCheck;
     steps.push(
       step(
         'load-balancer',
         'create',
         tg,
         `${targetType} targets, health check ${spec.healthCheck.path} on ${spec.healthCheck.port}`,
+        {
+          kind: 'createTargetGroup',
+          name: names.targetGroup,
+          port: spec.containerPort,
+          targetType,
+          healthCheck,
+        },
       ),
     );
   }
@@ -75,30 +234,84 @@ export function planUp(observed: ObservedEnvironment, spec: EnvSpec): PlanStep[]
       .join(' + ');
     if (observed.listenerRule) {
       steps.push(
-        step('load-balancer', 'keep', labels.listenerRule(observed.listenerRule.priority), 'exists'),
+        step('load-balancer', 'keep', labels.listenerRule(observed.listenerRule.priority), 'exists', {
+          kind: 'useListenerRule',
+          arn: observed.listenerRule.arn,
+        }),
       );
-    } else
-      steps.push(step('load-balancer', 'create', 'listener rule on the shared listener', `forward ${route}`));
+    } else {
+      steps.push(
+        step('load-balancer', 'create', 'listener rule on the shared listener', `forward ${route}`, {
+          kind: 'createListenerRule',
+          ...(spec.loadBalancer.host !== undefined ? { host: spec.loadBalancer.host } : {}),
+          ...(spec.loadBalancer.pathPrefix !== undefined ? { pathPrefix: spec.loadBalancer.pathPrefix } : {}),
+        }),
+      );
+    }
   } else {
     const alb = labels.loadBalancer(names.loadBalancer);
     if (observed.loadBalancer) {
-      const state = observed.loadBalancer.state;
-      steps.push(step('load-balancer', 'keep', alb, state === 'active' ? 'exists' : `exists (${state})`));
-    } else steps.push(step('load-balancer', 'create', alb, 'internet-facing ALB in the public subnets'));
+      const { arn, dnsName, state } = observed.loadBalancer;
+      steps.push(
+        step('load-balancer', 'keep', alb, state === 'active' ? 'exists' : `exists (${state})`, {
+          kind: 'useLoadBalancer',
+          arn,
+          dnsName,
+        }),
+      );
+    } else {
+      steps.push(
+        step('load-balancer', 'create', alb, 'internet-facing ALB in the public subnets', {
+          kind: 'createLoadBalancer',
+          name: names.loadBalancer,
+        }),
+      );
+    }
     const listener = labels.listener(80, names.loadBalancer);
-    if (observed.listener) steps.push(step('load-balancer', 'keep', listener, 'exists'));
-    else steps.push(step('load-balancer', 'create', listener, `forward to ${names.targetGroup}`));
+    if (observed.listener) {
+      steps.push(
+        step('load-balancer', 'keep', listener, 'exists', {
+          kind: 'useListener',
+          arn: observed.listener.arn,
+        }),
+      );
+    } else {
+      steps.push(
+        step('load-balancer', 'create', listener, `forward to ${names.targetGroup}`, {
+          kind: 'createListener',
+          port: 80,
+        }),
+      );
+    }
   }
 
   // cluster
   const cluster = labels.cluster(names.cluster);
-  if (clusterPresent(observed)) steps.push(step('cluster', 'keep', cluster, 'exists'));
-  else steps.push(step('cluster', 'create', cluster, 'new cluster'));
+  if (clusterPresent(observed) && observed.cluster) {
+    steps.push(step('cluster', 'keep', cluster, 'exists', { kind: 'useCluster', arn: observed.cluster.arn }));
+  } else {
+    steps.push(
+      step('cluster', 'create', cluster, 'new cluster', {
+        kind: 'createCluster',
+        name: names.cluster,
+        fargate: !ec2,
+      }),
+    );
+  }
   if (ec2 && spec.capacity) {
     const capacity = spec.capacity;
     const lt = labels.launchTemplate(names.launchTemplate);
-    if (observed.launchTemplate) steps.push(step('cluster', 'keep', lt, 'exists'));
-    else steps.push(step('cluster', 'create', lt, `${capacity.instanceType}, ECS-optimized AMI`));
+    if (observed.launchTemplate) steps.push(step('cluster', 'keep', lt, 'exists', NOOP));
+    else {
+      steps.push(
+        step('cluster', 'create', lt, `${capacity.instanceType}, ECS-optimized AMI`, {
+          kind: 'createLaunchTemplate',
+          name: names.launchTemplate,
+          cluster: names.cluster,
+          instanceType: capacity.instanceType,
+        }),
+      );
+    }
     const asg = labels.autoScalingGroup(names.autoScalingGroup);
     const group = observed.autoScalingGroup;
     if (group) {
@@ -110,8 +323,15 @@ export function planUp(observed: ObservedEnvironment, spec: EnvSpec): PlanStep[]
       }
       steps.push(
         drift.length > 0
-          ? step('cluster', 'update', asg, drift.join(', '))
-          : step('cluster', 'keep', asg, 'capacity matches'),
+          ? step('cluster', 'update', asg, drift.join(', '), {
+              kind: 'updateAutoScalingGroup',
+              name: group.name,
+              arn: group.arn,
+              minSize: capacity.minSize,
+              maxSize: capacity.maxSize,
+              desiredCapacity: capacity.desiredCapacity,
+            })
+          : step('cluster', 'keep', asg, 'capacity matches', { kind: 'useAutoScalingGroup', arn: group.arn }),
       );
     } else {
       steps.push(
@@ -120,36 +340,87 @@ export function planUp(observed: ObservedEnvironment, spec: EnvSpec): PlanStep[]
           'create',
           asg,
           `min ${capacity.minSize}, max ${capacity.maxSize}, desired ${capacity.desiredCapacity}`,
+          {
+            kind: 'createAutoScalingGroup',
+            name: names.autoScalingGroup,
+            launchTemplate: names.launchTemplate,
+            minSize: capacity.minSize,
+            maxSize: capacity.maxSize,
+            desiredCapacity: capacity.desiredCapacity,
+          },
         ),
       );
     }
     const cp = labels.capacityProvider(names.capacityProvider);
-    if (capacityProviderPresent(observed)) {
-      const attached = observed.cluster?.capacityProviders.includes(names.capacityProvider) ?? false;
+    const attach = {
+      kind: 'attachCapacityProvider',
+      cluster: names.cluster,
+      name: names.capacityProvider,
+    } as const;
+    const provider = capacityProviderPresent(observed) ? observed.capacityProvider : undefined;
+    const attached =
+      clusterPresent(observed) &&
+      (observed.cluster?.capacityProviders.includes(names.capacityProvider) ?? false);
+    const stale = provider ? staleProviderReason(provider, group) : undefined;
+    if (provider && stale !== undefined) {
+      steps.push(
+        step('cluster', 'update', cp, stale, {
+          kind: 'replaceCapacityProvider',
+          cluster: names.cluster,
+          name: names.capacityProvider,
+          attached,
+          deleting: provider.updateStatus === 'DELETE_IN_PROGRESS',
+        }),
+      );
+    } else if (provider) {
       steps.push(
         attached
-          ? step('cluster', 'keep', cp, 'exists and attached')
-          : step('cluster', 'update', cp, `attach to ${names.cluster}`),
+          ? step('cluster', 'keep', cp, 'exists and attached', NOOP)
+          : step('cluster', 'update', cp, `attach to ${names.cluster}`, attach),
       );
-    } else
+    } else {
       steps.push(
         step(
           'cluster',
           'create',
           cp,
           `managed scaling of ${names.autoScalingGroup}, attach to ${names.cluster}`,
+          {
+            kind: 'createCapacityProvider',
+            name: names.capacityProvider,
+          },
         ),
       );
+    }
   } else {
-    steps.push(step('cluster', 'skip', 'EC2 capacity', 'FARGATE needs no instances'));
+    steps.push(step('cluster', 'skip', 'EC2 capacity', 'FARGATE needs no instances', NOOP));
   }
 
   // task-definition
   const latest = latestRevision(observed);
+  const register = {
+    kind: 'registerTaskDefinition',
+    family: names.taskFamily,
+    containerName: names.containerName,
+    image: spec.image,
+    cpu: spec.cpu,
+    memory: spec.memory,
+    ...(spec.memoryReservation !== undefined ? { memoryReservation: spec.memoryReservation } : {}),
+    containerPort: spec.containerPort,
+    networkMode: spec.networkMode,
+    launchType: spec.launchType,
+    ...(spec.environment ? { environment: spec.environment } : {}),
+  } as const;
   let newRevision = false;
   if (latest === undefined) {
     steps.push(
-      step('task-definition', 'create', labels.taskDefinition(names.taskFamily), `image ${spec.image}`),
+      step(
+        'task-definition',
+        'create',
+        labels.taskDefinition(names.taskFamily),
+        `image ${spec.image}`,
+        register,
+      ),
     );
     newRevision = true;
   } else {
@@ -161,6 +432,7 @@ export function planUp(observed: ObservedEnvironment, spec: EnvSpec): PlanStep[]
           'update',
           labels.taskDefinition(names.taskFamily),
           `new revision: ${drift.join(', ')}`,
+          register,
         ),
       );
       newRevision = true;
@@ -171,6 +443,10 @@ export function planUp(observed: ObservedEnvironment, spec: EnvSpec): PlanStep[]
           'keep',
           labels.taskDefinition(latest.family, latest.revision),
           'matches the spec',
+          {
+            kind: 'useTaskDefinition',
+            arn: latest.arn,
+          },
         ),
       );
     }
@@ -183,17 +459,40 @@ export function planUp(observed: ObservedEnvironment, spec: EnvSpec): PlanStep[]
     const drift: string[] = [];
     if (current.desiredCount !== spec.desiredCount)
       drift.push(`desired count ${current.desiredCount} → ${spec.desiredCount}`);
-    if (newRevision) drift.push('deploy the new task definition revision');
-    else if (latest && current.taskDefinition !== latest.arn)
+    let taskDefinition: string | undefined;
+    if (newRevision) {
+      drift.push('deploy the new task definition revision');
+      taskDefinition = 'new';
+    } else if (latest && current.taskDefinition !== latest.arn) {
       drift.push(`deploy ${latest.family}:${latest.revision}`);
+      taskDefinition = latest.arn;
+    }
     steps.push(
       drift.length > 0
-        ? step('service', 'update', service, drift.join(', '))
-        : step('service', 'keep', service, 'matches the spec'),
+        ? step('service', 'update', service, drift.join(', '), {
+            kind: 'updateService',
+            cluster: names.cluster,
+            service: current.name,
+            desiredCount: spec.desiredCount,
+            ...(taskDefinition !== undefined ? { taskDefinition } : {}),
+          })
+        : step('service', 'keep', service, 'matches the spec', { kind: 'useService', arn: current.arn }),
     );
   } else {
     steps.push(
-      step('service', 'create', service, `${spec.desiredCount} task(s), circuit breaker with rollback`),
+      step('service', 'create', service, `${spec.desiredCount} task(s), circuit breaker with rollback`, {
+        kind: 'createService',
+        cluster: names.cluster,
+        name: names.service,
+        desiredCount: spec.desiredCount,
+        launchType: spec.launchType,
+        ...(ec2 ? { capacityProvider: names.capacityProvider } : {}),
+        awsvpc: spec.networkMode === 'awsvpc',
+        ...(!newRevision && latest ? { taskDefinitionArn: latest.arn } : {}),
+        containerName: names.containerName,
+        containerPort: spec.containerPort,
+        healthCheckGracePeriodSeconds: spec.healthCheck.gracePeriodSeconds,
+      }),
     );
   }
 
@@ -203,6 +502,7 @@ export function planUp(observed: ObservedEnvironment, spec: EnvSpec): PlanStep[]
       'wait',
       `environment ${spec.name}`,
       'deployment COMPLETED, every desired task a healthy target, HTTP probe 2xx/3xx',
+      { kind: 'verify' },
     ),
   );
   return steps;

@@ -38,6 +38,12 @@ export type TeardownAction =
   | { readonly kind: 'deleteAutoScalingGroup'; readonly group: string }
   | { readonly kind: 'deleteLaunchTemplate'; readonly name: string }
   | { readonly kind: 'detachCapacityProviders'; readonly cluster: string }
+  /**
+   * Detaching a capacity provider is asynchronous: the cluster keeps its attachment (`DELETING`) for a
+   * while, and DeleteCapacityProvider/DeleteCluster fail meanwhile. The executor throws the retryable
+   * DependencyPendingError, so the state machine's Retry bounds the wait.
+   */
+  | { readonly kind: 'awaitDetachment'; readonly cluster: string; readonly capacityProvider: string }
   | { readonly kind: 'deleteCapacityProvider'; readonly name: string }
   | { readonly kind: 'deleteCluster'; readonly cluster: string }
   | { readonly kind: 'deleteListenerRule'; readonly ruleArn: string }
@@ -52,8 +58,162 @@ export type TeardownAction =
 /** One step of `planTeardown`: what to do (`kind` + identifiers) and how it reads (stage, action, resource, reason). */
 export type TeardownStep = StepDescription & TeardownAction;
 
+/** The two per-environment security groups, by role. */
+export type SecurityGroupRole = 'alb' | 'instances';
+
+/** An ingress permission to add: a TCP port range from a CIDR, a known group, or the ALB group created by the same plan. */
+export interface IngressRule {
+  readonly from: number;
+  readonly to: number;
+  readonly note: string;
+  readonly source:
+    | { readonly cidr: string }
+    | { readonly groupId: string }
+    | { readonly role: SecurityGroupRole };
+}
+
+/** The health check of a target group, as the spec gives it. */
+export interface TargetGroupHealthCheck {
+  readonly path: string;
+  readonly port: 'traffic-port' | number;
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly healthyThreshold: number;
+  readonly unhealthyThreshold: number;
+  readonly matcher: string;
+}
+
+/**
+ * What `up` (and `scale`, `redeploy`) can do. `use*` steps change nothing: they carry what was
+ * observed (ARN, id) so later steps of the same stage and the stage's result can refer to it.
+ * Identifiers a plan cannot know before running (the ARN of a resource it creates) are resolved
+ * by the executor from the steps it already ran; deployment settings (VPC, subnets, roles) are
+ * added by the executor from the function's configuration.
+ */
+export type UpAction =
+  | {
+      readonly kind: 'createSecurityGroup';
+      readonly role: SecurityGroupRole;
+      readonly name: string;
+      readonly description: string;
+      readonly ingress: readonly IngressRule[];
+    }
+  | { readonly kind: 'useSecurityGroup'; readonly role: SecurityGroupRole; readonly groupId: string }
+  /** Shared mode: the ALB group is the shared ALB's, from the function's configuration. */
+  | { readonly kind: 'useSharedSecurityGroup'; readonly role: 'alb' }
+  | {
+      readonly kind: 'authorizeIngress';
+      readonly role: SecurityGroupRole;
+      readonly groupId: string;
+      readonly rules: readonly IngressRule[];
+    }
+  | {
+      readonly kind: 'createTargetGroup';
+      readonly name: string;
+      readonly port: number;
+      readonly targetType: 'instance' | 'ip';
+      readonly healthCheck: TargetGroupHealthCheck;
+    }
+  | { readonly kind: 'useTargetGroup'; readonly arn: string }
+  | { readonly kind: 'createListenerRule'; readonly host?: string; readonly pathPrefix?: string }
+  | { readonly kind: 'useListenerRule'; readonly arn: string }
+  | { readonly kind: 'createLoadBalancer'; readonly name: string }
+  | { readonly kind: 'useLoadBalancer'; readonly arn: string; readonly dnsName: string }
+  | { readonly kind: 'createListener'; readonly port: 80 }
+  | { readonly kind: 'useListener'; readonly arn: string }
+  | { readonly kind: 'createCluster'; readonly name: string; readonly fargate: boolean }
+  | { readonly kind: 'useCluster'; readonly arn: string }
+  | {
+      readonly kind: 'createLaunchTemplate';
+      readonly name: string;
+      readonly cluster: string;
+      readonly instanceType: string;
+    }
+  | {
+      readonly kind: 'createAutoScalingGroup';
+      readonly name: string;
+      readonly launchTemplate: string;
+      readonly minSize: number;
+      readonly maxSize: number;
+      readonly desiredCapacity: number;
+    }
+  | {
+      readonly kind: 'updateAutoScalingGroup';
+      readonly name: string;
+      readonly arn: string;
+      readonly minSize?: number;
+      readonly maxSize?: number;
+      readonly desiredCapacity?: number;
+    }
+  | { readonly kind: 'useAutoScalingGroup'; readonly arn: string }
+  | { readonly kind: 'createCapacityProvider'; readonly name: string }
+  /**
+   * The provider scales another Auto Scaling group than the environment's (one an earlier `down`
+   * deleted while DeleteCapacityProvider answered DELETE_FAILED), or is being deleted: never reuse
+   * it. The executor detaches it (`attached`) or deletes it (unless `deleting`), then throws the
+   * retryable ResourceNotReadyError until it is gone and can be created again.
+   */
+  | {
+      readonly kind: 'replaceCapacityProvider';
+      readonly cluster: string;
+      readonly name: string;
+      readonly attached: boolean;
+      readonly deleting: boolean;
+    }
+  | { readonly kind: 'attachCapacityProvider'; readonly cluster: string; readonly name: string }
+  | {
+      readonly kind: 'registerTaskDefinition';
+      readonly family: string;
+      readonly containerName: string;
+      readonly image: string;
+      readonly cpu: number;
+      readonly memory: number;
+      readonly memoryReservation?: number;
+      readonly containerPort: number;
+      readonly networkMode: 'bridge' | 'awsvpc' | 'host';
+      readonly launchType: 'EC2' | 'FARGATE';
+      readonly environment?: Readonly<Record<string, string>>;
+    }
+  | {
+      /** `redeploy`: a copy of the revision the service runs, with a new image or the same one re-pulled. */
+      readonly kind: 'registerRevisionFrom';
+      readonly from: string;
+      readonly image?: string;
+    }
+  | { readonly kind: 'useTaskDefinition'; readonly arn: string }
+  | {
+      readonly kind: 'createService';
+      readonly cluster: string;
+      readonly name: string;
+      readonly desiredCount: number;
+      readonly launchType: 'EC2' | 'FARGATE';
+      /** EC2: the environment's capacity provider. */
+      readonly capacityProvider?: string;
+      readonly awsvpc: boolean;
+      /** The revision to run; absent: the one the task-definition stage of this `up` registered. */
+      readonly taskDefinitionArn?: string;
+      readonly containerName: string;
+      readonly containerPort: number;
+      readonly healthCheckGracePeriodSeconds: number;
+    }
+  | {
+      readonly kind: 'updateService';
+      readonly cluster: string;
+      readonly service: string;
+      readonly desiredCount?: number;
+      /** The revision to deploy; `'new'`: the one registered by an earlier step of this plan. */
+      readonly taskDefinition?: string;
+      readonly forceNewDeployment?: boolean;
+    }
+  | { readonly kind: 'useService'; readonly arn: string }
+  | { readonly kind: 'verify' }
+  | NoopStep;
+
+/** One step of `planUp`, `planScale` or `planRedeploy`. */
+export type UpStep = StepDescription & UpAction;
+
 /** Any plan step; the dry run prints them with {@link formatPlan}. */
-export type PlanStep = StepDescription;
+export type PlanStep = TeardownStep | UpStep;
 
 /** Builds a {@link StepDescription}. */
 export const step = (

@@ -1,5 +1,6 @@
 import { EnvNameSchema, ImageSchema } from './env-spec.ts';
 import { ValidationError } from './errors.ts';
+import { MAX_EXTEND_HOURS } from './limits.ts';
 
 /** A parsed `/berth …` slash command. */
 export type SlackCommand =
@@ -7,9 +8,6 @@ export type SlackCommand =
   | { verb: 'status' | 'up' | 'down'; env: string }
   | { verb: 'extend'; env: string; hours: number }
   | { verb: 'help' };
-
-/** Most hours one `extend` may add (30 days, the longest TTL). */
-export const MAX_EXTEND_HOURS = 720;
 
 const USAGE: Record<string, string> = {
   redeploy: '/berth redeploy <env> [image]',

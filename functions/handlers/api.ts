@@ -5,6 +5,8 @@ import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
 import { environmentResources } from '../core/environment-resources.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
+import { MAX_EXTEND_HOURS } from '../core/limits.ts';
+import { causeText, type NightlyRunResult, summarizeNightly } from '../core/nightly-report.ts';
 import { loadConfig } from './config.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
 import { MethodNotAllowedError, RouteNotFoundError } from './http/http-errors.ts';
@@ -83,8 +85,6 @@ export const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 50;
 /** Operations shown by `GET /environments/{name}`. */
 export const RECENT_OPERATIONS = 10;
-/** `extend` accepts whole hours from 1 to 720 (30 days). */
-export const MAX_EXTEND_HOURS = 720;
 
 interface Context {
   readonly event: APIGatewayProxyEvent;
@@ -378,6 +378,35 @@ const routes: Record<RouteName, RouteHandler> = {
       hours = assertInteger(seconds / 3600, 'ttl', 1, MAX_EXTEND_HOURS);
     }
     return start(ctx, { operation: 'extend', env: name, hours }, body['requestId']);
+  },
+
+  async lastNightlyReport(ctx) {
+    rejectUnknownQuery(ctx.event, []);
+    const run = await ctx.deps.executions.lastNightly?.();
+    if (run === undefined) throw new NotFoundError('no nightly teardown has run yet');
+    const output = (run.output ?? {}) as {
+      dryRun?: unknown;
+      candidates?: unknown;
+      skipped?: unknown;
+      results?: unknown;
+    };
+    const list = <T>(value: unknown): T[] => (Array.isArray(value) ? (value as T[]) : []);
+    const finished = run.status === 'SUCCEEDED';
+    return jsonResponse(200, {
+      executionArn: run.executionArn,
+      status: run.status,
+      startedAt: run.startedAt,
+      finishedAt: run.stoppedAt ?? null,
+      dryRun: output.dryRun === true,
+      candidates: list<{ env: string; reason?: string }>(output.candidates),
+      ...(finished
+        ? summarizeNightly(
+            list<NightlyRunResult>(output.results),
+            list<{ env: string; reason: string }>(output.skipped),
+          )
+        : { tornDown: [], skipped: [], failed: [] }),
+      error: run.error === undefined ? null : `${run.error}${run.cause ? `: ${causeText(run.cause)}` : ''}`,
+    });
   },
 
   async planEnvironment(ctx) {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.ts';
+import { DEFAULT_LOCK_TTL_SECONDS } from '../core/limits.ts';
 
 /** Default of `BERTH_AMI_PARAMETER`: the ECS-optimized Amazon Linux 2023 AMI. */
 export const DEFAULT_AMI_PARAMETER = '/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id';
@@ -134,7 +135,7 @@ export function loadConfig<V extends ConfigVariable = never>(
     const value = read(v);
     set(v, value === undefined ? undefined : url(v, value));
   }
-  const ttlText = read('BERTH_LOCK_TTL_SECONDS') ?? '7200';
+  const ttlText = read('BERTH_LOCK_TTL_SECONDS') ?? String(DEFAULT_LOCK_TTL_SECONDS);
   const ttl = Number(ttlText);
   if (!Number.isInteger(ttl) || ttl <= 0) {
     throw new ConfigError(`BERTH_LOCK_TTL_SECONDS must be a positive integer (got "${ttlText}")`);

@@ -1,5 +1,3 @@
-import { resourceNames } from '../core/names.ts';
-import { ownershipTags } from '../core/tags.ts';
 import { requireConfig } from './config.ts';
 import {
   defaultDeps,
@@ -9,40 +7,32 @@ import {
   type NetworkResult,
   runStep,
   specOf,
-} from './runtime.ts';
+} from './lifecycle-deps.ts';
+import { runUpStage, type UpStageDeps } from './up-stage.ts';
 import { ec2Adapter, registryAdapter } from './wiring.ts';
 
-export type CreateNetworkDeps = Pick<HandlerDeps, 'config' | 'ec2' | 'registry' | 'logger'>;
+/** The up-stage dependencies (only `ec2` is called in this stage) and the registry for the spec. */
+export type CreateNetworkDeps = UpStageDeps & Pick<HandlerDeps, 'registry'>;
 
 /**
- * Converges the environment's security groups: `berth-<env>-alb` (80/443 from the allowed CIDR;
- * not in shared mode) and `berth-<env>-instances` (32768–65535, plus the container port in
- * awsvpc/host mode, from the ALB group — or the shared ALB group).
+ * Stage `network` of `up` (core `planUp`): converges the environment's security groups:
+ * `berth-<env>-alb` (80/443 from the allowed CIDR; not in shared mode) and `berth-<env>-instances`
+ * (32768–65535, plus the container port in awsvpc/host mode, from the ALB group — or the shared ALB
+ * group), adding only the ingress rules that are missing.
  * @returns `{ albSecurityGroupId, instanceSecurityGroupId }`
  */
 export function makeHandler(deps: CreateNetworkDeps) {
   return async (state: LifecycleState): Promise<NetworkResult> =>
     runStep(deps.logger, 'create-network', state, async () => {
-      const env = envOf(state);
+      envOf(state);
       const spec = await specOf(state, () => deps.registry);
-      const names = resourceNames(env);
-      const shared = spec.loadBalancer.mode === 'shared';
-      return deps.ec2.ensureSecurityGroups({
-        env,
-        vpcId: requireConfig(deps.config.vpcId, 'BERTH_VPC_ID'),
-        names: { alb: names.albSecurityGroup, instances: names.instanceSecurityGroup },
-        tags: ownershipTags(env, spec.owner),
-        allowedCidr: deps.config.allowedCidr,
-        ...(shared
-          ? {
-              sharedAlbSecurityGroupId: requireConfig(
-                deps.config.sharedAlbSecurityGroupId,
-                'BERTH_SHARED_ALB_SECURITY_GROUP_ID',
-              ),
-            }
-          : {}),
-        ...(spec.networkMode !== 'bridge' ? { containerPort: spec.containerPort } : {}),
-      });
+      requireConfig(deps.config.vpcId, 'BERTH_VPC_ID');
+      const out = await runUpStage(deps, 'network', state, spec);
+      const { alb, instances } = out.securityGroups;
+      if (alb === undefined || instances === undefined) {
+        throw new TypeError('create-network: the network plan did not yield both security groups');
+      }
+      return { albSecurityGroupId: alb, instanceSecurityGroupId: instances };
     });
 }
 

@@ -1,9 +1,7 @@
 import { NotFoundError, ValidationError } from '../core/errors.ts';
-import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep } from './runtime.ts';
+import { MAX_EXTEND_HOURS } from '../core/limits.ts';
+import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep } from './lifecycle-deps.ts';
 import { registryAdapter } from './wiring.ts';
-
-/** Longest single extension. */
-export const MAX_EXTEND_HOURS = 24 * 30;
 
 export type ExtendDeps = Pick<HandlerDeps, 'registry' | 'now' | 'logger'>;
 

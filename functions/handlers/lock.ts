@@ -1,6 +1,6 @@
 import type { LockRecord } from '../adapters/registry.ts';
 import { ValidationError } from '../core/errors.ts';
-import { defaultDeps, type HandlerDeps, runStep } from './runtime.ts';
+import { defaultDeps, type HandlerDeps, runStep } from './lifecycle-deps.ts';
 import { registryAdapter } from './wiring.ts';
 
 /** Input of the lock handler (ASL `LockAcquire` / `LockRelease*` Parameters). */

@@ -1,11 +1,12 @@
 import { ValidationError } from '../core/errors.ts';
 import { decideNightly } from '../core/nightly.ts';
+import { type NightlyRunResult, summarizeNightly } from '../core/nightly-report.ts';
 import { loadConfig } from './config.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 import type { Clock, RegistryPort } from './http/ports.ts';
 import { systemClock } from './http/ports.ts';
-import { causeText, deliver, formatNightlyReport, type NightlyReport, type NotifyResult } from './notify.ts';
+import { deliver, formatNightlyReport, type NightlyReport, type NotifyResult } from './notify.ts';
 
 export interface NightlyListEvent {
   readonly action: 'list';
@@ -14,15 +15,7 @@ export interface NightlyListEvent {
   readonly now?: string;
 }
 
-/** One Map iteration's result from the nightly state machine. */
-export interface NightlyRunResult {
-  readonly env: string;
-  /** `Succeeded` from the lifecycle output, or `Failed` when the down execution failed. */
-  readonly status?: string;
-  readonly executionArn?: string;
-  readonly error?: string;
-  readonly cause?: string;
-}
+export type { NightlyRunResult };
 
 export interface NightlyReportEvent {
   readonly action: 'report';
@@ -83,23 +76,8 @@ export const listCandidates = async (deps: NightlyDeps, event: NightlyListEvent)
 };
 
 /** Splits the Map results into torn down and failed. */
-export const summarize = (event: NightlyReportEvent): NightlyReport => {
-  const tornDown: { env: string; executionArn?: string }[] = [];
-  const failed: { env: string; error: string }[] = [];
-  for (const result of event.results ?? []) {
-    if (result.status === 'Succeeded' && result.error === undefined) {
-      tornDown.push({
-        env: result.env,
-        ...(result.executionArn ? { executionArn: result.executionArn } : {}),
-      });
-    } else {
-      const reason = causeText(result.cause);
-      const name = result.error ?? result.status ?? 'Failed';
-      failed.push({ env: result.env, error: reason ? `${name}: ${reason}` : name });
-    }
-  }
-  return { tornDown, skipped: [...(event.skipped ?? [])], failed };
-};
+export const summarize = (event: NightlyReportEvent): NightlyReport =>
+  summarizeNightly(event.results, event.skipped);
 
 /**
  * Builds the nightly handler: `list` decides the candidates; `report` summarises the run and

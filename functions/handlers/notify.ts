@@ -1,3 +1,4 @@
+import { causeText, type NightlyReport } from '../core/nightly-report.ts';
 import { loadConfig } from './config.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 
@@ -21,12 +22,7 @@ export interface StateMachineNotifyEvent {
   readonly state: Readonly<Record<string, unknown>>;
 }
 
-/** One line of the nightly report. */
-export interface NightlyReport {
-  readonly tornDown: readonly { readonly env: string; readonly executionArn?: string }[];
-  readonly skipped: readonly { readonly env: string; readonly reason: string }[];
-  readonly failed: readonly { readonly env: string; readonly error: string }[];
-}
+export type { NightlyReport };
 
 export interface ReportEvent extends NightlyReport {
   readonly action: 'report';
@@ -56,21 +52,7 @@ const asRecord = (value: unknown): Record<string, unknown> | undefined =>
     ? (value as Record<string, unknown>)
     : undefined;
 
-/**
- * The human reason inside a Step Functions `Cause`: Lambda errors arrive as
- * `{"errorType":…,"errorMessage":…}` JSON, Pass-state causes as plain text.
- */
-export const causeText = (cause: string | undefined): string | undefined => {
-  if (cause === undefined || cause === '') return undefined;
-  try {
-    const parsed = asRecord(JSON.parse(cause));
-    const message = asString(parsed?.['errorMessage']);
-    if (message !== undefined) return message;
-  } catch {
-    // plain text
-  }
-  return cause;
-};
+export { causeText };
 
 /** Normalises both input shapes to the flat {@link NotifyEvent}. */
 export const toNotifyEvent = (input: NotifyEvent | StateMachineNotifyEvent): NotifyEvent => {

@@ -6,9 +6,11 @@ import type { PlanStep } from '../core/plan.ts';
 import { planRedeploy } from '../core/plan-redeploy.ts';
 import { planScale } from '../core/plan-scale.ts';
 import { planTeardown } from '../core/plan-teardown.ts';
-import { planUp } from '../core/plan-up.ts';
+import { planUp, type UpSettings } from '../core/plan-up.ts';
+import { loadConfig } from './config.ts';
 import { assertEnvName, assertImage, assertInteger } from './http/validate.ts';
-import { defaultDeps as runtimeDeps } from './runtime.ts';
+import { defaultDeps as runtimeDeps } from './lifecycle-deps.ts';
+import { upSettings } from './up-stage.ts';
 import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
 
 /** The plan Lambda's input (the api handler's `PlanRequest`). */
@@ -28,6 +30,8 @@ export interface ObserverPort {
 export interface PlanDeps {
   readonly observer: ObserverPort;
   readonly now?: () => Date;
+  /** What `up` decides with (allowed CIDR, shared ALB group); the functions' defaults when absent. */
+  readonly settings?: UpSettings;
 }
 
 const OPERATIONS = ['up', 'down', 'scale', 'redeploy'] as const;
@@ -58,7 +62,13 @@ export function makeHandler(deps: PlanDeps | (() => PlanDeps)) {
     switch (operation) {
       case 'up': {
         const spec = requireSpec(event);
-        return { steps: planUp(await resolved.observer.observe(env, spec), spec) };
+        return {
+          steps: planUp(
+            await resolved.observer.observe(env, spec),
+            spec,
+            resolved.settings ?? upSettings(loadConfig({})),
+          ),
+        };
       }
       case 'down':
         return {
@@ -77,7 +87,7 @@ export function makeHandler(deps: PlanDeps | (() => PlanDeps)) {
       case 'redeploy': {
         const spec = requireSpec(event);
         const image = event.image === undefined ? undefined : assertImage(event.image, 'image');
-        return { steps: planRedeploy(await resolved.observer.observe(env, spec), spec, image) };
+        return { steps: planRedeploy(await resolved.observer.observe(env, spec), image) };
       }
     }
   };
@@ -92,6 +102,9 @@ export function defaultDeps(): PlanDeps {
     ec2: ec2Adapter,
   });
   return {
+    get settings() {
+      return upSettings(deps.config);
+    },
     observer: {
       observe: (env) =>
         observeEnvironment(

@@ -3,7 +3,7 @@ import { expiresAt } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
 import { ValidationError } from '../core/errors.ts';
 import { ENVIRONMENT_STATUSES, type EnvironmentStatus, FINAL_STATUSES } from '../core/status.ts';
-import { defaultDeps, type HandlerDeps, runStep } from './runtime.ts';
+import { defaultDeps, type HandlerDeps, runStep } from './lifecycle-deps.ts';
 import { registryAdapter } from './wiring.ts';
 
 /** Input of the record handler (ASL `Record*` Parameters). */

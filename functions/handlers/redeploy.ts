@@ -1,14 +1,22 @@
 import { NotFoundError } from '../core/errors.ts';
 import { resourceNames } from '../core/names.ts';
+import type { ObservedEnvironment } from '../core/observed.ts';
 import {
+  planRedeploy,
   redeployProgress,
   requestIdTagValue,
   revisionOf,
   TAG_REDEPLOYED_FROM,
   TAG_REQUEST_ID,
 } from '../core/plan-redeploy.ts';
-import { assertOwned, ownershipTags } from '../core/tags.ts';
-import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep } from './runtime.ts';
+import { ownershipTags } from '../core/tags.ts';
+import { loadConfig } from './config.ts';
+import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep } from './lifecycle-deps.ts';
+import { executeUpSteps, logExecuted, wiredPorts } from './up-stage.ts';
+
+/** A redeploy plan needs no deployment setting (it copies the running revision). */
+const NO_SETTINGS = loadConfig({});
+
 import { ecsAdapter, registryAdapter } from './wiring.ts';
 
 export interface RedeployResult {
@@ -23,7 +31,8 @@ export type RedeployDeps = Pick<HandlerDeps, 'ecs' | 'logger'>;
 /**
  * Registers a new revision copied from the service's current one — with `image` from the state
  * when given, else the same image (re-pulled) — and updates the service to it with
- * `forceNewDeployment`.
+ * `forceNewDeployment`: observe the service (and what earlier attempts of this request did), core
+ * `planRedeploy`, execute.
  *
  * Idempotent per `requestId`: the revision is tagged `berth:request-id=<requestId>` (and
  * `berth:redeployed-from=<previous revision>`); a retried or repeated attempt reuses the ACTIVE
@@ -40,7 +49,7 @@ export function makeHandler(deps: RedeployDeps) {
       if (service?.status !== 'ACTIVE') {
         throw new NotFoundError(`ECS service ${names.service} does not exist; run up first`);
       }
-      assertOwned(`ECS service ${names.service}`, service.tags, env);
+      const observed: ObservedEnvironment = { env, securityGroups: {}, service };
       const owner = service.tags['berth:owner'] ?? state.requestedBy ?? 'unknown';
       const image = typeof state.image === 'string' && state.image !== '' ? state.image : undefined;
       const requestTag =
@@ -55,37 +64,37 @@ export function makeHandler(deps: RedeployDeps) {
             ...(minRevision !== undefined ? { minRevision } : {}),
           })
         : undefined;
-      const progress = redeployProgress(service, earlier);
-      const revision =
-        earlier ??
-        (await deps.ecs.registerRevisionFrom(service.taskDefinition, {
-          ...(image ? { image } : {}),
-          tags: {
-            ...ownershipTags(env, owner),
-            ...(requestTag
-              ? { [requestTag.key]: requestTag.value, [TAG_REDEPLOYED_FROM]: service.taskDefinition }
-              : {}),
-          },
-        }));
-      if (progress.deployed) {
+      const steps = planRedeploy(observed, image, redeployProgress(service, earlier));
+      const out = await executeUpSteps(
+        wiredPorts({ ecs: deps.ecs }),
+        {
+          env,
+          tags: ownershipTags(env, owner),
+          config: NO_SETTINGS,
+          ...(requestTag
+            ? {
+                revisionTags: {
+                  [requestTag.key]: requestTag.value,
+                  [TAG_REDEPLOYED_FROM]: service.taskDefinition,
+                },
+              }
+            : {}),
+        },
+        steps,
+      );
+      logExecuted(deps.logger, 'redeploy', steps, out);
+      if (earlier && steps.some((s) => s.kind === 'useService')) {
         deps.logger.info('redeploy: PRIMARY deployment already runs the revision of this request', {
           env,
-          taskDefinitionArn: revision.arn,
-        });
-      } else {
-        await deps.ecs.updateService({
-          cluster: names.cluster,
-          service: names.service,
-          taskDefinition: revision.arn,
-          forceNewDeployment: true,
+          taskDefinitionArn: earlier.arn,
         });
       }
       const previous = earlier?.tags[TAG_REDEPLOYED_FROM];
       return {
-        taskDefinitionArn: revision.arn,
+        taskDefinitionArn: out.taskDefinitionArn ?? service.taskDefinition,
         previousTaskDefinitionArn:
           previous !== undefined && previous !== '' ? previous : service.taskDefinition,
-        image: revision.image ?? image ?? '',
+        image: (earlier ? earlier.image : out.taskDefinitionImage) ?? image ?? '',
       };
     });
 }

@@ -1,8 +1,17 @@
-import { NotFoundError, ValidationError } from '../core/errors.ts';
+import { ValidationError } from '../core/errors.ts';
 import { resourceNames } from '../core/names.ts';
-import { instancesNeeded } from '../core/plan-scale.ts';
-import { assertOwned } from '../core/tags.ts';
-import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep, specOf } from './runtime.ts';
+import type { ObservedEnvironment } from '../core/observed.ts';
+import { planScale } from '../core/plan-scale.ts';
+import { ownershipTags } from '../core/tags.ts';
+import {
+  defaultDeps,
+  envOf,
+  type HandlerDeps,
+  type LifecycleState,
+  runStep,
+  specOf,
+} from './lifecycle-deps.ts';
+import { executeUpSteps, logExecuted, type UpStageDeps, wiredPorts } from './up-stage.ts';
 import { autoScalingAdapter, ecsAdapter, registryAdapter } from './wiring.ts';
 
 export interface ScaleResult {
@@ -12,12 +21,12 @@ export interface ScaleResult {
   readonly maxSize?: number;
 }
 
-export type ScaleDeps = Pick<HandlerDeps, 'ecs' | 'autoScaling' | 'registry' | 'logger'>;
+export type ScaleDeps = UpStageDeps & Pick<HandlerDeps, 'ecs' | 'autoScaling' | 'registry'>;
 
 /**
  * Sets the service's desired count (`desiredCount` in the state) and, for EC2, the Auto Scaling
- * group's desired capacity (and max when needed) so the tasks fit (core `instancesNeeded`).
- * Capacity grows before the service; it shrinks after it.
+ * group's desired capacity (and max when needed) so the tasks fit: observe the service and the
+ * group, core `planScale` (capacity grows before the service and shrinks after it), execute.
  * @returns `{ desiredCount, desiredCapacity?, maxSize? }`
  */
 export function makeHandler(deps: ScaleDeps) {
@@ -34,36 +43,35 @@ export function makeHandler(deps: ScaleDeps) {
         throw new ValidationError('desiredCount', 'must be an integer from 0 to 100');
       }
       const spec = await specOf(state, () => deps.registry);
+      // Observe what scale changes: the service and, on EC2, the Auto Scaling group.
       const names = resourceNames(env);
       const service = await deps.ecs.observeService(names.cluster, names.service);
-      if (service?.status !== 'ACTIVE') {
-        throw new NotFoundError(`ECS service ${names.service} does not exist; run up first`);
-      }
-      assertOwned(`ECS service ${names.service}`, service.tags, env);
-
-      if (spec.launchType === 'EC2') {
-        const group = await deps.autoScaling.observeGroup(names.autoScalingGroup);
-        if (!group)
-          throw new NotFoundError(
-            `Auto Scaling group ${names.autoScalingGroup} does not exist; run up first`,
-          );
-        assertOwned(`Auto Scaling group ${names.autoScalingGroup}`, group.tags, env);
-        const needed = instancesNeeded(spec, desiredCount);
-        let capacity = { desiredCapacity: needed, maxSize: Math.max(group.maxSize, needed) };
-        const grow = needed >= group.desiredCapacity;
-        const changed = group.desiredCapacity !== needed || group.maxSize !== capacity.maxSize;
-        if (grow && changed) await deps.autoScaling.updateCapacity(names.autoScalingGroup, capacity);
-        if (!changed) capacity = { desiredCapacity: group.desiredCapacity, maxSize: group.maxSize };
-        if (service.desiredCount !== desiredCount) {
-          await deps.ecs.updateService({ cluster: names.cluster, service: names.service, desiredCount });
-        }
-        if (!grow && changed) await deps.autoScaling.updateCapacity(names.autoScalingGroup, capacity);
-        return { desiredCount, ...capacity };
-      }
-      if (service.desiredCount !== desiredCount) {
-        await deps.ecs.updateService({ cluster: names.cluster, service: names.service, desiredCount });
-      }
-      return { desiredCount };
+      const group =
+        spec.launchType === 'EC2' ? await deps.autoScaling.observeGroup(names.autoScalingGroup) : undefined;
+      const observed: ObservedEnvironment = {
+        env,
+        securityGroups: {},
+        ...(service ? { service } : {}),
+        ...(group ? { autoScalingGroup: group } : {}),
+      };
+      const steps = planScale(observed, spec, desiredCount);
+      const out = await executeUpSteps(
+        wiredPorts(deps),
+        { env, tags: ownershipTags(env, spec.owner), config: deps.config },
+        steps,
+      );
+      logExecuted(deps.logger, 'scale', steps, out);
+      if (spec.launchType !== 'EC2' || group === undefined) return { desiredCount };
+      const resize = steps.find((s) => s.kind === 'updateAutoScalingGroup');
+      return {
+        desiredCount,
+        desiredCapacity:
+          resize?.kind === 'updateAutoScalingGroup'
+            ? (resize.desiredCapacity ?? group.desiredCapacity)
+            : group.desiredCapacity,
+        maxSize:
+          resize?.kind === 'updateAutoScalingGroup' ? (resize.maxSize ?? group.maxSize) : group.maxSize,
+      };
     });
 }
 

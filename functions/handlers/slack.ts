@@ -34,6 +34,8 @@ export interface SlackDeps {
   readonly logger?: ErrorLogger;
   /** Replay cache size (entries); default 1000. */
   readonly replayCacheSize?: number;
+  /** `BERTH_LOCK_TTL_SECONDS`: how long a `currentOperation` without a lock item counts as running. */
+  readonly lockTtlSeconds?: number;
 }
 
 /** Slack rejects requests whose timestamp is further than this from now (seconds). */
@@ -264,7 +266,12 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
       }
       try {
         const started = await startOperation(
-          { registry: d.registry, executions: d.executions, clock },
+          {
+            registry: d.registry,
+            executions: d.executions,
+            clock,
+            ...(d.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: d.lockTtlSeconds }),
+          },
           input,
           'requestId',
         );
@@ -332,6 +339,9 @@ export function defaultDeps(
   return {
     registry: ports.registry,
     executions: ports.executions,
+    get lockTtlSeconds() {
+      return ports.lockTtlSeconds();
+    },
     secrets: {
       async getSlackSigningSecret() {
         const arn = loadConfig(env, ['BERTH_SLACK_SECRET_ARN']).slackSecretArn;

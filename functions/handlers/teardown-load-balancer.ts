@@ -1,4 +1,4 @@
-import { defaultDeps, type LifecycleState } from './runtime.ts';
+import { defaultDeps, type LifecycleState } from './lifecycle-deps.ts';
 import { runTeardownStage, type TeardownDeps, type TeardownResult } from './teardown-stage.ts';
 import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
 

@@ -9,7 +9,7 @@ import type { AwsEc2Adapter } from '../adapters/ec2.ts';
 import type { AwsEcsAdapter } from '../adapters/ecs.ts';
 import type { AwsElbv2Adapter } from '../adapters/elbv2.ts';
 import { type ObservedPart, observeEnvironment } from '../adapters/observe-environment.ts';
-import { DependencyTimeoutError } from '../core/errors.ts';
+import { DependencyPendingError, DependencyTimeoutError } from '../core/errors.ts';
 import {
   assertNever,
   pendingSteps,
@@ -19,8 +19,8 @@ import {
 } from '../core/plan.ts';
 import { planTeardown, type TeardownStage } from '../core/plan-teardown.ts';
 import { requireConfig } from './config.ts';
-import type { HandlerDeps, LifecycleState } from './runtime.ts';
-import { envOf, runStep } from './runtime.ts';
+import type { HandlerDeps, LifecycleState } from './lifecycle-deps.ts';
+import { envOf, runStep } from './lifecycle-deps.ts';
 
 export interface TeardownResult {
   readonly done: boolean;
@@ -133,9 +133,12 @@ export async function executeTeardownStep(
     case 'detachCapacityProviders':
       await ports.ecs.detachCapacityProviders(s.cluster);
       return 'continue';
+    case 'awaitDetachment':
+      // Bounded by the state machine's Retry on DependencyPendingError (statemachine/README.md).
+      throw new DependencyPendingError(`${s.resource}: waiting ${s.reason}`);
     case 'deleteCapacityProvider':
       await ports.ecs.deleteCapacityProvider(s.name);
-      return 'continue';
+      return 'wait'; // DELETE_IN_PROGRESS until INACTIVE (DELETE_FAILED throws DependencyPendingError)
     case 'deleteCluster':
       await ports.ecs.deleteCluster(s.cluster);
       return 'continue';

@@ -6,7 +6,14 @@ import { VerifyTimeoutError } from '../core/errors.ts';
 import { nextCheckSeconds, type PreviousCheck, type WaitingFor, waitingFor } from '../core/next-check.ts';
 import type { ObservedEnvironment, ObservedProbe } from '../core/observed.ts';
 import { verifyBudget } from '../core/verify-budget.ts';
-import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep, specOf } from './runtime.ts';
+import {
+  defaultDeps,
+  envOf,
+  type HandlerDeps,
+  type LifecycleState,
+  runStep,
+  specOf,
+} from './lifecycle-deps.ts';
 import { ecsAdapter, elbv2Adapter, registryAdapter } from './wiring.ts';
 
 /** Probe timeout: short, verify is polled by the state machine. */

@@ -1,6 +1,6 @@
 /**
  * The local HTTP API: turns HTTP requests into API Gateway REST proxy events and calls the `api`
- * handler (`/environments…`) or the `slack` handler (`/slack/commands`), as API Gateway's Lambda
+ * handler (`/environments…`, `/nightly/last`) or the `slack` handler (`/slack/commands`), as API Gateway's Lambda
  * proxy integration does, then writes the handler's result back.
  */
 import './polyfills.ts';
@@ -98,6 +98,7 @@ export function matchResource(path: string): {
 export function targetFor(path: string): ApiTarget | undefined {
   if (path === '/slack/commands' || path === '/slack/commands/') return 'slack';
   if (path === '/environments' || path.startsWith('/environments/')) return 'api';
+  if (path === '/nightly/last') return 'api';
   return undefined;
 }
 

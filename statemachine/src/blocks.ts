@@ -61,6 +61,19 @@ export const RETRY_DEPENDENCY_PENDING: Retrier = retryOn(['DependencyPendingErro
   JitterStrategy: 'FULL',
 });
 
+/**
+ * `create-cluster` throws `ResourceNotReadyError` while AWS has not made a just-created resource usable: a
+ * capacity provider still PROVISIONING, the ECS service-linked role of a new account still propagating, a
+ * stale capacity provider still being deleted (docs/aws-behaviours.md). 5 s, ×1.5, 10 attempts, at most 30 s
+ * apart: about 3.5 minutes in all.
+ */
+export const RETRY_RESOURCE_NOT_READY: Retrier = retryOn(['ResourceNotReadyError'], {
+  IntervalSeconds: 5,
+  BackoffRate: 1.5,
+  MaxAttempts: 10,
+  MaxDelaySeconds: 30,
+});
+
 /** What a Task does with an error its retries did not absorb: the `Catch` list and any states it adds. */
 export type OnError = (task: string, next: NextState) => { catchers: Catcher[]; states: States };
 

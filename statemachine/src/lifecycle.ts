@@ -18,6 +18,8 @@ import {
   type Polling,
   parallel,
   propagate,
+  RETRY_RESOURCE_NOT_READY,
+  RETRY_TRANSIENT,
   record,
   succeed,
   type TeardownStage,
@@ -168,6 +170,7 @@ const up = (polling: Polling): Step =>
         lambda('CreateCluster', {
           fn: 'CreateCluster',
           resultPath: '$.resources.cluster',
+          retry: [RETRY_RESOURCE_NOT_READY, RETRY_TRANSIENT],
           onError: propagate,
         }),
         lambda('CreateTaskDefinition', {

@@ -51,7 +51,7 @@ describe('Auto Scaling eventual consistency', () => {
     expect((await listed('fresh-asg')).map((g) => g.AutoScalingGroupName)).toEqual(['fresh-asg']);
   });
 
-  it('makes ensureGroup retryable while the new group is not listed, and converges on the retry (Berth)', async () => {
+  it('makes createGroup retryable while the new group is not listed, and the observation of the retry converges (Berth)', async () => {
     const adapter = new AwsAutoScalingAdapter(t.clients.autoScaling);
     const input = {
       env: 'demo',
@@ -63,18 +63,22 @@ describe('Auto Scaling eventual consistency', () => {
       desiredCapacity: 0,
       tags: { 'berth:env': 'demo', 'berth:managed-by': 'berth' },
     };
-    await expect(adapter.ensureGroup(input)).rejects.toMatchObject({
+    await expect(adapter.createGroup(input)).rejects.toMatchObject({
       name: 'TransientAwsError',
       message:
         'autoscaling.DescribeAutoScalingGroups berth-demo-asg: not listed yet right after CreateAutoScalingGroup (eventual consistency); will retry',
     });
-    // An immediate retry: Describe still misses it, Create answers AlreadyExists.
-    await expect(adapter.ensureGroup(input)).rejects.toMatchObject({
+    // An immediate retry: the observation still misses it, so core plans the create again, and
+    // Create answers AlreadyExists.
+    expect(await adapter.observeGroup(input.name)).toBeUndefined();
+    await expect(adapter.createGroup(input)).rejects.toMatchObject({
       name: 'TransientAwsError',
       message: expect.stringContaining('exists but DescribeAutoScalingGroups does not list it yet'),
     });
     await t.settle('autoScalingGroupPropagation');
-    const group = await adapter.ensureGroup(input);
+    // The next retry observes the group and plans no create.
+    const group = await adapter.observeGroup(input.name);
+    if (group === undefined) throw new Error('the group is still not listed');
     expect(group).toMatchObject({ name: 'berth-demo-asg', desiredCapacity: 0 });
     expect(group.arn).toMatch(/^arn:aws:autoscaling:us-east-1:\d{12}:autoScalingGroup:.*berth-demo-asg$/);
   });

@@ -2,6 +2,10 @@ import { readFileSync } from 'node:fs';
 import { DescribeSecurityGroupsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsEc2Adapter } from '../../functions/adapters/ec2.ts';
+import { parseEnvSpec } from '../../functions/core/env-spec.ts';
+import { loadConfig } from '../../functions/handlers/config.ts';
+import { makeHandler } from '../../functions/handlers/create-network.ts';
+import { silentLogger } from '../../functions/handlers/lifecycle-deps.ts';
 import { startTestCloud, type TestCloud } from '../local/helpers/cloud.ts';
 
 /**
@@ -19,33 +23,40 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-const input = () => ({
-  env: 'demo',
-  vpcId,
-  names: { alb: 'berth-demo-alb', instances: 'berth-demo-instances' },
-  tags: { 'berth:env': 'demo', 'berth:managed-by': 'berth' },
-  allowedCidr: '0.0.0.0/0',
-});
+const createNetwork = () =>
+  makeHandler({
+    config: loadConfig({ BERTH_VPC_ID: vpcId }),
+    ec2: new AwsEc2Adapter(t.clients.ec2),
+    logger: silentLogger,
+  } as never);
 
-describe('AwsEc2Adapter.ensureSecurityGroups during EC2 eventual consistency', () => {
+const state = {
+  operation: 'up',
+  env: 'demo',
+  requestId: 'r-1',
+  requestedBy: 'ana',
+  spec: parseEnvSpec({ name: 'demo', image: 'nginx:1.27', owner: 'ana' }),
+} as never;
+
+describe('create-network during EC2 eventual consistency', () => {
   it('throws TransientAwsError for a just-created group, then completes on the retry without duplicates', async () => {
-    const adapter = new AwsEc2Adapter(t.clients.ec2);
-    const first = await adapter.ensureSecurityGroups(input()).catch((err: unknown) => err);
+    const first = await createNetwork()(state).catch((err: unknown) => err);
     expect(first).toMatchObject({ name: 'TransientAwsError', retryable: true });
     expect((first as Error).message).toMatch(
-      /^ec2\.AuthorizeSecurityGroupIngress sg-[0-9a-f]+: InvalidGroup\.NotFound right after the group was created \(EC2 eventual consistency\)/,
+      /ec2\.AuthorizeSecurityGroupIngress sg-[0-9a-f]+: InvalidGroup\.NotFound right after the group was created \(EC2 eventual consistency\)/,
     );
 
-    // The state machine's Retry runs the idempotent step again; each new group has its own window.
-    let ids: Awaited<ReturnType<AwsEc2Adapter['ensureSecurityGroups']>> | undefined;
-    for (let attempt = 2; attempt <= 3 && ids === undefined; attempt++) {
+    // The state machine's Retry runs the idempotent step again (observe, then only what is missing);
+    // each new group has its own window.
+    let ids: { albSecurityGroupId: string; instanceSecurityGroupId: string } | undefined;
+    for (let attempt = 2; attempt <= 4 && ids === undefined; attempt++) {
       await t.settle('securityGroupPropagation');
-      ids = await adapter.ensureSecurityGroups(input()).catch((err: unknown) => {
+      ids = await createNetwork()(state).catch((err: unknown) => {
         expect(err).toMatchObject({ name: 'TransientAwsError' });
         return undefined;
       });
     }
-    if (ids === undefined) throw new Error('not converged after 3 attempts');
+    if (ids === undefined) throw new Error('not converged after 4 attempts');
 
     const groups = await t.clients.ec2.send(
       new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['berth-demo-*'] }] }),

@@ -55,7 +55,7 @@ describe('AwsElbv2Adapter shared listener rules', () => {
       .on(CreateRuleCommand)
       .rejectsOnce(Object.assign(new Error('Priority in use'), { name: 'PriorityInUse', $metadata: {} }))
       .resolves({ Rules: [{ RuleArn: 'arn:rule' }] });
-    const rule = await adapter.ensureListenerRule({
+    const rule = await adapter.createListenerRule({
       env: 'demo',
       listenerArn: 'arn:listener',
       targetGroupArn: 'arn:tg',
@@ -99,14 +99,8 @@ describe('AwsElbv2Adapter shared listener rules', () => {
         },
       ],
     });
-    const rule = await adapter.ensureListenerRule({
-      env: 'demo',
-      listenerArn: 'arn:listener',
-      targetGroupArn: 'arn:tg',
-      pathPrefix: '/demo',
-      tags,
-    });
-    expect(rule.arn).toBe('arn:mine');
+    const rule = await adapter.observeListenerRule('arn:listener', 'demo');
+    expect(rule?.arn).toBe('arn:mine');
     expect(elbv2).not.toHaveReceivedCommand(CreateRuleCommand);
   });
 });

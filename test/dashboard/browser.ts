@@ -16,15 +16,15 @@ export const ARTIFACTS = path.resolve(
  * Launches headless Chromium from the system's package. Fails — never skips — when it is missing,
  * saying how to install it: the browser tests are part of `npm test`, and `.ci/run` installs it.
  */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
+export async function launchChromium(executable = CHROMIUM): Promise<Browser> {
+  if (!existsSync(executable)) {
     throw new Error(
-      `the dashboard browser tests need Chromium at ${CHROMIUM}, which is missing. Install it with ` +
+      `the dashboard browser tests need Chromium at ${executable}, which is missing. Install it with ` +
         '`apt-get update && apt-get install -y chromium` (.ci/run does this), or point BERTH_CHROMIUM at a Chromium binary.',
     );
   }
   mkdirSync(ARTIFACTS, { recursive: true });
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
+  return chromium.launch({ executablePath: executable, args: ['--no-sandbox'], headless: true });
 }
 
 /** The path of a screenshot artifact. */

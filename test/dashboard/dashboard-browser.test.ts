@@ -1,3 +1,4 @@
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localForwarder, type RunningDashboard, startDashboard } from '../../dashboard/server.ts';
@@ -193,6 +194,36 @@ describe('dashboard in Chromium', () => {
     const after = (await api('GET', '/environments/demo')).body;
     expect(after.status).toBe('ready');
     expect(after.operations.length).toBe(operationsBefore);
+  });
+
+  it("shows the last nightly run's report", async () => {
+    await page.getByRole('link', { name: 'Nightly report' }).click();
+    await page.getByText('No nightly run has been recorded yet.').waitFor();
+    const sfn = new SFNClient({ endpoint: platform.urls.sfn, region: 'us-east-1', maxAttempts: 1 });
+    try {
+      // A dry run lists what it would tear down and changes nothing.
+      const now = new Date(Date.now() + 2 * 3600_000).toISOString();
+      await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: platform.stateMachines.nightly,
+          name: 'nightly-dashboard',
+          input: JSON.stringify({ now, dryRun: true }),
+        }),
+      );
+    } finally {
+      sfn.destroy();
+    }
+    const wouldTearDown = page.locator('[data-list="Would tear down"] li');
+    await expect
+      .poll(() => wouldTearDown.allTextContents(), POLL)
+      .toEqual([expect.stringMatching(/^demo: /)]);
+    await expect.poll(() => page.locator('#nightly-run .badge').textContent(), POLL).toBe('succeeded');
+    await expect.poll(() => page.locator('#nightly-run').textContent(), POLL).toContain('nightly-dashboard');
+    await page.screenshot({ path: artifact('nightly-report.png'), fullPage: true });
+    expect((await api('GET', '/environments/demo')).body.status).toBe('ready');
+    await page.getByRole('link', { name: 'Environments', exact: true }).click();
+    await page.locator('tr[data-env="demo"] th a').click();
+    await page.locator('#env-status .badge-ready').waitFor();
   });
 
   it('tears it down with the right name and it leaves the table', async () => {

@@ -93,6 +93,7 @@ describe('duration, expiryText and costText', () => {
     expect(costText({})).toBe('—');
     expect(costText({ cost: 0.0523 })).toBe('$0.052/h');
     expect(costText({ cost: { perHour: 1.5, currency: 'USD' } })).toBe('$1.50/h');
+    expect(costText({ cost: { hourlyUsd: 0.0842, sinceCreatedUsd: 1.2, lines: [] } })).toBe('$0.084/h');
     expect(costText({ cost: { perHour: 2, currency: 'EUR' } })).toBe('EUR 2.00/h');
     expect(costText({ cost: { perHour: 'a lot' } })).toBe('—');
   });

@@ -103,6 +103,22 @@ describe('nightly teardown', () => {
     expect(JSON.stringify(report)).toMatch(/fail/i);
   });
 
+  it('serves the report of the last run at GET /nightly/last', async () => {
+    const last = await e2e.api('GET', '/nightly/last');
+    expect(last.status, last.text).toBe(200);
+    expect(last.body).toMatchObject({
+      status: 'SUCCEEDED',
+      dryRun: false,
+      tornDown: [{ env: 'gone' }],
+      failed: [{ env: 'flaky' }],
+      error: null,
+    });
+    expect(last.body.executionArn).toMatch(/:nightly-e2e$/);
+    expect(last.body.failed[0].error).toMatch(/^States\.TaskFailed: .*TransientAwsError/);
+    expect(last.body.skipped.map((s: any) => s.env).sort()).toEqual(['keeper', 'stale']);
+    expect(Date.parse(last.body.finishedAt)).toBeGreaterThanOrEqual(Date.parse(last.body.startedAt));
+  });
+
   it('takes the remaining environments down cleanly once the fault is gone', async () => {
     for (const env of ['flaky', 'keeper', 'stale']) {
       const record = await e2e.api('GET', `/environments/${env}`);

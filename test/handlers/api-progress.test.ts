@@ -26,6 +26,62 @@ describe('taskSteps', () => {
   });
 });
 
+describe('taskSteps details', () => {
+  it("gives each verify poll its verdict and a failed task its error's name", () => {
+    const verify = (s: number, output: unknown) => [
+      { type: 'TaskStateEntered', timestamp: at(s), stateEnteredEventDetails: { name: 'VerifyUp' } },
+      {
+        type: 'TaskSucceeded',
+        timestamp: at(s),
+        taskSucceededEventDetails: { output: JSON.stringify(output) },
+      },
+      { type: 'TaskStateExited', timestamp: at(s + 1), stateExitedEventDetails: { name: 'VerifyUp' } },
+    ];
+    const steps = taskSteps([
+      { type: 'TaskStateEntered', timestamp: at(0), stateEnteredEventDetails: { name: 'CreateService' } },
+      { type: 'TaskFailed', timestamp: at(1), taskFailedEventDetails: { error: 'ThrottlingError' } },
+      {
+        type: 'TaskSucceeded',
+        timestamp: at(2),
+        taskSucceededEventDetails: { output: '{"serviceArn":"x"}' },
+      },
+      { type: 'TaskStateExited', timestamp: at(3), stateExitedEventDetails: { name: 'CreateService' } },
+      ...verify(4, { health: 'Pending', reason: '0 of 1 targets healthy', url: '' }),
+      ...verify(6, { health: 'Healthy', reason: '1 of 1 targets healthy; HTTP 200' }),
+    ]);
+    // A Task on a Lambda function ARN records LambdaFunction* events instead of Task* ones.
+    const direct = taskSteps([
+      { type: 'TaskStateEntered', timestamp: at(0), stateEnteredEventDetails: { name: 'VerifyUp' } },
+      {
+        type: 'LambdaFunctionFailed',
+        timestamp: at(1),
+        lambdaFunctionFailedEventDetails: { error: 'TransientAwsError' },
+      },
+      {
+        type: 'LambdaFunctionSucceeded',
+        timestamp: at(2),
+        lambdaFunctionSucceededEventDetails: { output: '{"health":"Pending","reason":"ALB provisioning"}' },
+      },
+      { type: 'TaskStateExited', timestamp: at(3), stateExitedEventDetails: { name: 'VerifyUp' } },
+    ]);
+    expect(direct).toEqual([
+      { step: 'VerifyUp', status: 'failed', at: at(1).toISOString(), detail: 'TransientAwsError' },
+      { step: 'VerifyUp', status: 'ok', at: at(3).toISOString(), detail: 'Pending: ALB provisioning' },
+    ]);
+    expect(steps).toEqual([
+      { step: 'CreateService', status: 'failed', at: at(1).toISOString(), detail: 'ThrottlingError' },
+      { step: 'CreateService', status: 'ok', at: at(3).toISOString() },
+      { step: 'VerifyUp', status: 'ok', at: at(5).toISOString(), detail: 'Pending: 0 of 1 targets healthy' },
+      {
+        step: 'VerifyUp',
+        status: 'ok',
+        at: at(7).toISOString(),
+        detail: 'Healthy: 1 of 1 targets healthy; HTTP 200',
+      },
+    ]);
+  });
+});
+
 class ProgressExecutions extends FakeExecutions {
   readonly asked: string[] = [];
   constructor(private readonly steps: readonly OperationStep[] | Error) {

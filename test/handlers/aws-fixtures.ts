@@ -17,7 +17,7 @@ import { AwsEc2Adapter } from '../../functions/adapters/ec2.ts';
 import { AwsEcsAdapter } from '../../functions/adapters/ecs.ts';
 import { AwsElbv2Adapter } from '../../functions/adapters/elbv2.ts';
 import { loadConfig } from '../../functions/handlers/config.ts';
-import { type HandlerDeps, silentLogger } from '../../functions/handlers/runtime.ts';
+import { type HandlerDeps, silentLogger } from '../../functions/handlers/lifecycle-deps.ts';
 
 export const mocks = {
   ecs: mockClient(ECSClient),

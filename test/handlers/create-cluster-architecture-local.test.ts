@@ -12,7 +12,7 @@ import { AwsEc2Adapter } from '../../functions/adapters/ec2.ts';
 import { AwsEcsAdapter } from '../../functions/adapters/ecs.ts';
 import { loadConfig } from '../../functions/handlers/config.ts';
 import { makeHandler as createCluster } from '../../functions/handlers/create-cluster.ts';
-import { silentLogger } from '../../functions/handlers/runtime.ts';
+import { silentLogger } from '../../functions/handlers/lifecycle-deps.ts';
 import { startTestCloud, type TestCloud } from '../local/helpers/cloud.ts';
 import { waitFor } from '../local/helpers/errors.ts';
 
@@ -70,14 +70,15 @@ async function up(env: string, instanceType: string, amiParameter?: string) {
     },
     resources: { network: { instanceSecurityGroupId: sg.GroupId as string } },
   } as never;
-  // As the state machine's Retry does: a TransientAwsError (e.g. a new Auto Scaling group not listed
-  // yet, eventual consistency) runs the idempotent step again.
+  // As the state machine does: retry while AWS has not made the new capacity provider (or a new
+  // account's ECS service-linked role, or a new Auto Scaling group) usable yet (docs/aws-behaviours.md).
   for (let attempt = 1; ; attempt++) {
     try {
       return await handler(state);
     } catch (err) {
-      if ((err as Error).name !== 'TransientAwsError' || attempt >= 6) throw err;
-      await t.settle('autoScalingGroupPropagation');
+      if (!['ResourceNotReadyError', 'TransientAwsError'].includes((err as Error).name) || attempt >= 200)
+        throw err;
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
 }

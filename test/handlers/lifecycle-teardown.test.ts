@@ -319,11 +319,11 @@ describe('down across the teardown handlers', () => {
     expect(world.log).toEqual([
       'UpdateService desired=0',
       'DeleteService',
+      'PutClusterCapacityProviders []',
       'SetInstanceProtection i-1 false',
       'UpdateAutoScalingGroup 0/0/0',
       'DeleteAutoScalingGroup force=true',
       'DeleteLaunchTemplate',
-      'PutClusterCapacityProviders []',
       'DeleteCapacityProvider',
       'DeleteCluster',
       'DeleteListener',
@@ -336,11 +336,11 @@ describe('down across the teardown handlers', () => {
     ]);
   });
 
-  it('reports done: false while tasks drain, the ASG deletes and the ALB goes away', async () => {
+  it('reports done: false while tasks drain, the ASG and the capacity provider delete and the ALB goes away', async () => {
     const calls = await runDown();
     expect(calls).toEqual([
       { stage: 'service', calls: 3 },
-      { stage: 'capacity', calls: 3 },
+      { stage: 'capacity', calls: 4 },
       { stage: 'cluster', calls: 1 },
       { stage: 'load-balancer', calls: 2 },
       { stage: 'network', calls: 1 },
@@ -512,19 +512,21 @@ describe('executeTeardownStep', () => {
   it("makes the same calls whatever the steps' reasons and labels say", async () => {
     const plain = recorder();
     const reworded = recorder();
+    const run = (ports: typeof plain.ports, step: Parameters<typeof executeTeardownStep>[1]) =>
+      executeTeardownStep(ports, step).catch((err: Error) => err.name);
     for (const step of planTeardown(full(), 'demo', new Date(0))) {
-      await executeTeardownStep(plain.ports, step);
-      await executeTeardownStep(reworded.ports, { ...step, resource: 'something', reason: 'protection' });
+      await run(plain.ports, step);
+      await run(reworded.ports, { ...step, resource: 'something', reason: 'protection' });
     }
     expect(reworded.calls).toEqual(plain.calls);
     expect(plain.calls).toEqual([
       'ecs.updateService [{"cluster":"berth-demo","service":"berth-demo","desiredCount":0}]',
       'ecs.deleteService ["berth-demo","berth-demo"]',
+      'ecs.detachCapacityProviders ["berth-demo"]',
       'autoScaling.unprotectInstances ["berth-demo-asg",["i-1"]]',
       'autoScaling.updateCapacity ["berth-demo-asg",{"minSize":0,"maxSize":0,"desiredCapacity":0}]',
       'autoScaling.forceDelete ["berth-demo-asg"]',
       'ec2.deleteLaunchTemplate ["berth-demo-lt"]',
-      'ecs.detachCapacityProviders ["berth-demo"]',
       'ecs.deleteCapacityProvider ["berth-demo-cp"]',
       'ecs.deleteCluster ["berth-demo"]',
       'elbv2.deleteListener ["arn:listener"]',
@@ -536,14 +538,17 @@ describe('executeTeardownStep', () => {
     ]);
   });
 
-  it('pauses the stage at a wait step and after DeleteAutoScalingGroup', async () => {
+  it('pauses the stage at a wait step and after DeleteAutoScalingGroup and DeleteCapacityProvider', async () => {
     const { ports } = recorder();
     const outcomes = [];
     for (const step of planTeardown(full(), 'demo', new Date(0))) {
-      outcomes.push(`${step.kind}=${await executeTeardownStep(ports, step)}`);
+      const outcome = await executeTeardownStep(ports, step).catch((err: Error) => err.name);
+      outcomes.push(`${step.kind}=${outcome}`);
     }
-    expect(outcomes.filter((outcome) => outcome.endsWith('=wait'))).toEqual([
+    expect(outcomes.filter((outcome) => !outcome.endsWith('=continue'))).toEqual([
       'deleteAutoScalingGroup=wait',
+      'awaitDetachment=DependencyPendingError',
+      'deleteCapacityProvider=wait',
       'wait=wait',
     ]);
   });
@@ -561,5 +566,135 @@ describe('executeTeardownStep', () => {
       'no executor for teardown step kind "deleteEverything"',
     );
     expect(calls).toEqual([]);
+  });
+});
+
+describe('capacity-provider asynchrony during down (docs/aws-behaviours.md)', () => {
+  /** Only the cluster (provider already detached) and the provider are left. */
+  function detachedProviderOnly(): void {
+    delete world.service;
+    delete world.asg;
+    world.launchTemplate = false;
+    world.cluster = { capacityProviders: [], instances: 0 };
+  }
+
+  it('waits (DependencyPendingError) while the cluster still deletes the provider attachment', async () => {
+    detachedProviderOnly();
+    mocks.ecs.on(DescribeClustersCommand).resolves({
+      clusters: [
+        {
+          clusterArn: 'arn:cluster',
+          clusterName: 'berth-demo',
+          status: 'ACTIVE',
+          tags: OWNED_ECS,
+          capacityProviders: [],
+          attachments: [
+            {
+              id: 'a-1',
+              type: 'as_policy',
+              status: 'DELETING',
+              details: [{ name: 'capacityProviderName', value: 'berth-demo-cp' }],
+            },
+          ],
+          attachmentsStatus: 'UPDATE_IN_PROGRESS',
+        },
+      ],
+    });
+    await expect(teardownCapacity(testDeps())(state)).rejects.toMatchObject({
+      name: 'DependencyPendingError',
+      retryable: true,
+      message:
+        'ECS cluster berth-demo: waiting until its attachment of capacity provider berth-demo-cp is deleted (detachment is asynchronous)',
+    });
+    expect(mocks.ecs).not.toHaveReceivedCommand(DeleteCapacityProviderCommand);
+    expect(mocks.ecs).toHaveReceivedCommandWith(DescribeClustersCommand, {
+      include: ['TAGS', 'ATTACHMENTS'],
+    });
+  });
+
+  it("turns DeleteCapacityProvider's 200 with DELETE_FAILED into DependencyPendingError with AWS's reason", async () => {
+    detachedProviderOnly();
+    const reason =
+      'The capacity provider cannot be deleted because it is associated with cluster: berth-demo. Remove the capacity provider from the cluster and try again.';
+    mocks.ecs.on(DeleteCapacityProviderCommand).resolves({
+      capacityProvider: {
+        name: 'berth-demo-cp',
+        status: 'ACTIVE',
+        updateStatus: 'DELETE_FAILED',
+        updateStatusReason: reason,
+      },
+    });
+    await expect(teardownCapacity(testDeps())(state)).rejects.toMatchObject({
+      name: 'DependencyPendingError',
+      message: `ecs.DeleteCapacityProvider berth-demo-cp: ${reason}`,
+    });
+  });
+
+  it('keeps waiting (done: false) while the provider is DELETE_IN_PROGRESS', async () => {
+    detachedProviderOnly();
+    mocks.ecs.on(DescribeCapacityProvidersCommand).resolves({
+      capacityProviders: [
+        {
+          name: 'berth-demo-cp',
+          capacityProviderArn: 'arn:cp',
+          status: 'ACTIVE',
+          updateStatus: 'DELETE_IN_PROGRESS',
+          tags: OWNED_ECS,
+        },
+      ],
+    });
+    const result = await teardownCapacity(testDeps())(state);
+    expect(result).toMatchObject({
+      done: false,
+      remaining: ['wait capacity provider berth-demo-cp: being deleted (DELETE_IN_PROGRESS)'],
+    });
+    expect(mocks.ecs).not.toHaveReceivedCommand(DeleteCapacityProviderCommand);
+  });
+
+  it("maps DeleteCluster's ClientException about attached cluster-scoped providers to DependencyPendingError", async () => {
+    detachedProviderOnly();
+    world.capacityProvider = false;
+    mocks.ecs
+      .on(DeleteClusterCommand)
+      .rejects(
+        awsError(
+          'ClientException',
+          'The Cluster cannot be deleted while Cluster Scoped Capacity Providers are attached to the cluster',
+        ),
+      );
+    await expect(teardownCluster(testDeps())(state)).rejects.toMatchObject({
+      name: 'DependencyPendingError',
+      retryable: true,
+      message: "ecs.DeleteCluster berth-demo: a capacity provider's attachment is still being deleted",
+    });
+  });
+
+  it('removes protection only from InService instances, never from a booting one', async () => {
+    delete world.service;
+    mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
+      AutoScalingGroups: [
+        {
+          AutoScalingGroupName: 'berth-demo-asg',
+          AutoScalingGroupARN: 'arn:asg',
+          MinSize: 1,
+          MaxSize: 2,
+          DesiredCapacity: 2,
+          Instances: [
+            { InstanceId: 'i-up', LifecycleState: 'InService', ProtectedFromScaleIn: true } as never,
+            { InstanceId: 'i-boot', LifecycleState: 'Pending', ProtectedFromScaleIn: true } as never,
+          ],
+          Tags: OWNED,
+          CreatedTime: new Date(),
+          DefaultCooldown: 300,
+          AvailabilityZones: [],
+          HealthCheckType: 'EC2',
+        },
+      ],
+    });
+    await teardownCapacity(testDeps())(state);
+    expect(mocks.autoScaling.commandCalls(SetInstanceProtectionCommand).map((c) => c.args[0].input)).toEqual([
+      { AutoScalingGroupName: 'berth-demo-asg', InstanceIds: ['i-up'], ProtectedFromScaleIn: false },
+    ]);
+    expect(mocks.autoScaling).toHaveReceivedCommandWith(DeleteAutoScalingGroupCommand, { ForceDelete: true });
   });
 });

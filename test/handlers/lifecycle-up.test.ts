@@ -13,6 +13,7 @@ import {
   CreateCapacityProviderCommand,
   CreateClusterCommand,
   CreateServiceCommand,
+  DeleteCapacityProviderCommand,
   DescribeCapacityProvidersCommand,
   DescribeClustersCommand,
   DescribeServicesCommand,
@@ -284,11 +285,12 @@ describe('up on a fresh account', () => {
   it('creates the security groups in order with role-based ingress', async () => {
     freshAccount();
     await runUp();
+    // observe both groups, then create each with its rules (core planned them from the observation)
     expect(sent(mocks.ec2).slice(0, 6)).toEqual([
+      'DescribeSecurityGroups',
       'DescribeSecurityGroups',
       'CreateSecurityGroup',
       'AuthorizeSecurityGroupIngress',
-      'DescribeSecurityGroups',
       'CreateSecurityGroup',
       'AuthorizeSecurityGroupIngress',
     ]);
@@ -475,6 +477,7 @@ describe('ownership conflicts on up', () => {
   });
 
   it('refuses a foreign target group and creates no load balancer', async () => {
+    freshAccount();
     mocks.elbv2.on(DescribeTargetGroupsCommand).resolves({
       TargetGroups: [{ TargetGroupArn: 'arn:tg-x', TargetGroupName: 'berth-demo-tg' }],
     });
@@ -493,6 +496,7 @@ describe('ownership conflicts on up', () => {
   });
 
   it('refuses a foreign ECS cluster', async () => {
+    freshAccount();
     mocks.ecs.on(DescribeClustersCommand).resolves({
       clusters: [
         {
@@ -553,5 +557,80 @@ describe('AWS failures during up', () => {
       retryable: true,
       message: 'elbv2.CreateLoadBalancer berth-demo-alb: We encountered an internal error',
     });
+  });
+});
+
+describe('capacity-provider readiness during up (docs/aws-behaviours.md)', () => {
+  const state = {
+    ...upState,
+    resources: { network: { albSecurityGroupId: 'sg-alb', instanceSecurityGroupId: 'sg-inst' } },
+  };
+
+  it('retries CreateCapacityProvider while the ECS service-linked role of a new account propagates', async () => {
+    freshAccount();
+    const missing = awsError(
+      'ClientException',
+      'ECS Service Linked Role does not exist. Please create a Service linked role for ECS and try again.',
+    );
+    mocks.ecs.on(CreateCapacityProviderCommand).rejects(missing);
+    const error = await createCluster(testDeps())(state).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'ResourceNotReadyError',
+      retryable: true,
+      message:
+        'ecs.CreateCapacityProvider berth-demo-cp: the ECS service-linked role of this account is not usable yet',
+    });
+    expect((error as Error).cause).toBe(missing);
+  });
+
+  it('retries PutClusterCapacityProviders while the new provider is not ACTIVE yet', async () => {
+    freshAccount();
+    mocks.ecs
+      .on(CreateCapacityProviderCommand)
+      .resolves({ capacityProvider: { name: 'berth-demo-cp', status: 'PROVISIONING' } });
+    mocks.ecs
+      .on(PutClusterCapacityProvidersCommand)
+      .rejects(
+        awsError(
+          'InvalidParameterException',
+          "The specified capacity provider 'berth-demo-cp' is not in an ACTIVE state. Specify a valid capacity provider and try again.",
+        ),
+      );
+    await expect(createCluster(testDeps())(state)).rejects.toMatchObject({
+      name: 'ResourceNotReadyError',
+      retryable: true,
+      message:
+        'ecs.PutClusterCapacityProviders berth-demo: capacity provider berth-demo-cp is not ACTIVE yet',
+    });
+  });
+
+  it('never reuses a provider that scales a replaced Auto Scaling group: deletes it and retries', async () => {
+    freshAccount();
+    const dead =
+      'arn:aws:autoscaling:us-east-1:1:autoScalingGroup:old-uuid:autoScalingGroupName/berth-demo-asg';
+    mocks.ecs.on(DescribeCapacityProvidersCommand).resolves({
+      capacityProviders: [
+        {
+          name: 'berth-demo-cp',
+          capacityProviderArn: 'arn:cp',
+          status: 'ACTIVE',
+          updateStatus: 'DELETE_FAILED',
+          autoScalingGroupProvider: { autoScalingGroupArn: dead },
+          tags: OWNED_ECS,
+        },
+      ],
+    });
+    mocks.ecs.on(DeleteCapacityProviderCommand).resolves({
+      capacityProvider: { name: 'berth-demo-cp', status: 'ACTIVE', updateStatus: 'DELETE_IN_PROGRESS' },
+    });
+    await expect(createCluster(testDeps())(state)).rejects.toMatchObject({
+      name: 'ResourceNotReadyError',
+      message: `capacity provider berth-demo-cp: scales Auto Scaling group ${dead}, which no longer exists; deleting it before creating it again`,
+    });
+    expect(mocks.ecs).toHaveReceivedCommandWith(DeleteCapacityProviderCommand, {
+      capacityProvider: 'berth-demo-cp',
+    });
+    expect(mocks.ecs).not.toHaveReceivedCommand(CreateCapacityProviderCommand);
+    expect(mocks.ecs).not.toHaveReceivedCommand(PutClusterCapacityProvidersCommand);
   });
 });

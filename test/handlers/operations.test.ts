@@ -1,5 +1,6 @@
 import {
   DescribeAutoScalingGroupsCommand,
+  SetDesiredCapacityCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
@@ -58,7 +59,7 @@ function fakeRegistry(environment: Record<string, unknown> | undefined) {
 beforeEach(() => resetMocks());
 
 describe('scale handler', () => {
-  it('grows the Auto Scaling group before raising the service desired count', async () => {
+  it('raises the group ceiling before the service desired count and leaves the desired capacity to managed scaling', async () => {
     serviceExists(1);
     mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
       AutoScalingGroups: [
@@ -100,14 +101,47 @@ describe('scale handler', () => {
       desiredCount: 6,
     });
     // t3.small: 2048 CPU units and 1792 MiB usable → 1 task of 1024 MiB per instance
-    expect(result).toEqual({ desiredCount: 6, desiredCapacity: 6, maxSize: 6 });
-    expect(mocks.autoScaling).toHaveReceivedCommandWith(UpdateAutoScalingGroupCommand, {
-      AutoScalingGroupName: 'berth-demo-asg',
-      DesiredCapacity: 6,
-      MaxSize: 6,
-    });
+    expect(result).toEqual({ desiredCount: 6, desiredCapacity: 1, maxSize: 6 });
+    expect(mocks.autoScaling.commandCalls(UpdateAutoScalingGroupCommand).map((c) => c.args[0].input)).toEqual(
+      [{ AutoScalingGroupName: 'berth-demo-asg', MaxSize: 6 }],
+    );
+    expect(mocks.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
     expect(mocks.ecs).toHaveReceivedCommandWith(UpdateServiceCommand, { desiredCount: 6 });
     expect(order).toEqual(['UpdateAutoScalingGroup', 'UpdateService']);
+  });
+
+  it('never sets the desired capacity on a scale-in (managed scaling unprotects and removes idle instances)', async () => {
+    serviceExists(4);
+    mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
+      AutoScalingGroups: [
+        {
+          AutoScalingGroupName: 'berth-demo-asg',
+          MinSize: 1,
+          MaxSize: 4,
+          DesiredCapacity: 4,
+          Instances: [],
+          Tags: OWNED,
+          CreatedTime: new Date(),
+          DefaultCooldown: 300,
+          AvailabilityZones: [],
+          HealthCheckType: 'EC2',
+        },
+      ],
+    });
+    mocks.ecs
+      .on(UpdateServiceCommand)
+      .resolves({ service: { serviceArn: 'arn:svc', serviceName: 'berth-demo' } });
+    const spec = { name: 'demo', image: 'nginx:1.27', owner: 'ana', cpu: 1024, memory: 1024 };
+    const { registry } = fakeRegistry({ name: 'demo', status: 'ready', spec });
+    const result = await scaleHandler(testDeps({ registry }))({
+      operation: 'scale',
+      env: 'demo',
+      desiredCount: 1,
+    });
+    expect(result).toEqual({ desiredCount: 1, desiredCapacity: 4, maxSize: 4 });
+    expect(mocks.autoScaling).not.toHaveReceivedCommand(UpdateAutoScalingGroupCommand);
+    expect(mocks.autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
+    expect(mocks.ecs).toHaveReceivedCommandWith(UpdateServiceCommand, { desiredCount: 1 });
   });
 
   it('rejects a desired count outside 0–100 naming the field', async () => {

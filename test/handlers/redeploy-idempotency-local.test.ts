@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsEcsAdapter } from '../../functions/adapters/ecs.ts';
+import { silentLogger } from '../../functions/handlers/lifecycle-deps.ts';
 import { makeHandler as redeployHandler } from '../../functions/handlers/redeploy.ts';
-import { silentLogger } from '../../functions/handlers/runtime.ts';
 import { startTestCloud, type TestCloud } from '../local/helpers/cloud.ts';
 
 const OWNED = [

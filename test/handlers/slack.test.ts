@@ -201,6 +201,27 @@ describe('slack commands', () => {
     expect(executions.started).toHaveLength(0);
   });
 
+  it('counts a current operation as running for the configured lock TTL, not the default', async () => {
+    // Started 3 h ago without a lock item: past the 2 h default, within the configured 4 h.
+    registry.environments.set(
+      'demo',
+      readyEnv('demo', {
+        currentOperation: { operationId: 'op-3', operation: 'up', startedAt: '2026-01-01T09:00:00Z' },
+      }),
+    );
+    const configured = makeHandler({
+      registry,
+      executions,
+      secrets: { getSlackSigningSecret: async () => SECRET },
+      clock: { now: () => NOW },
+      logger: { error: () => {} },
+      lockTtlSeconds: 4 * 3600,
+    });
+    const body = parse(await configured(slackEvent(form('down demo'))));
+    expect(body['text']).toBe('Cannot down `demo`: environment "demo" is busy: up op-3 is running');
+    expect(executions.started).toHaveLength(0);
+  });
+
   it('answers status inline with Block Kit', async () => {
     registry.environments.set(
       'demo',

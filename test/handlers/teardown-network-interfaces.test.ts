@@ -12,7 +12,7 @@ import { AwsEcsAdapter } from '../../functions/adapters/ecs.ts';
 import { AwsElbv2Adapter } from '../../functions/adapters/elbv2.ts';
 import { resourceNames } from '../../functions/core/names.ts';
 import { loadConfig } from '../../functions/handlers/config.ts';
-import { silentLogger } from '../../functions/handlers/runtime.ts';
+import { silentLogger } from '../../functions/handlers/lifecycle-deps.ts';
 import { makeHandler } from '../../functions/handlers/teardown-network.ts';
 import type { TeardownResult } from '../../functions/handlers/teardown-stage.ts';
 import { publicSubnets, until } from '../local/dataplane-fixtures.ts';
@@ -49,14 +49,14 @@ const teardownNetwork = () =>
 /** The env's groups and an ALB in the ALB group, deleted and gone from DescribeLoadBalancers. */
 async function groupsHeldByADeletedAlb(): Promise<{ albGroup: string }> {
   const ec2 = new AwsEc2Adapter(t.clients.ec2);
-  const input = {
-    env: 'demo',
-    vpcId,
-    names: { alb: names.albSecurityGroup, instances: names.instanceSecurityGroup },
-    tags,
-    allowedCidr: '0.0.0.0/0',
+  const create = (name: string) =>
+    until(() =>
+      ec2.createSecurityGroup({ env: 'demo', vpcId, name, description: `Berth demo ${name}`, tags }),
+    );
+  const ids = {
+    albSecurityGroupId: await create(names.albSecurityGroup),
+    instanceSecurityGroupId: await create(names.instanceSecurityGroup),
   };
-  const ids = await until(() => ec2.ensureSecurityGroups(input));
   const { subnetIds } = await publicSubnets(t);
   const lb = await t.clients.elbv2.send(
     new CreateLoadBalancerCommand({

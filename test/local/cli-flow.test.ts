@@ -358,7 +358,12 @@ describe('the blog console flow through the AWS CLI', () => {
         managedTerminationProtection: 'ENABLED',
       }),
     );
-    expect(cp.capacityProvider).toMatchObject({ name: 'blog-cp', status: 'ACTIVE' });
+    // A new provider is PROVISIONING for a moment; AWS refuses to associate it until ACTIVE.
+    expect(cp.capacityProvider).toMatchObject({ name: 'blog-cp', status: 'PROVISIONING' });
+    await until(async () => {
+      const out = await aws('ecs', 'describe-capacity-providers', '--capacity-providers', 'blog-cp');
+      return out.capacityProviders[0].status === 'ACTIVE';
+    }, 60_000);
     await aws(
       'ecs',
       'put-cluster-capacity-providers',
@@ -456,8 +461,16 @@ describe('the blog console flow through the AWS CLI', () => {
       '--default-capacity-provider-strategy',
       '[]',
     );
-    const cpGone = await aws('ecs', 'delete-capacity-provider', '--capacity-provider', 'blog-cp');
-    expect(cpGone.capacityProvider.status).toBe('INACTIVE');
+    // Detaching is asynchronous: DeleteCapacityProvider answers DELETE_FAILED until the cluster's
+    // attachment is gone, then DELETE_IN_PROGRESS; the provider turns INACTIVE a moment later.
+    await until(async () => {
+      const out = await aws('ecs', 'delete-capacity-provider', '--capacity-provider', 'blog-cp');
+      return out.capacityProvider.updateStatus === 'DELETE_IN_PROGRESS';
+    }, 60_000);
+    await until(async () => {
+      const out = await aws('ecs', 'describe-capacity-providers', '--capacity-providers', 'blog-cp');
+      return out.capacityProviders[0].status === 'INACTIVE';
+    }, 60_000);
     await aws(
       'autoscaling',
       'delete-auto-scaling-group',
@@ -465,7 +478,7 @@ describe('the blog console flow through the AWS CLI', () => {
       'blog-asg',
       '--force-delete',
     );
-    const clusterGone = await aws('ecs', 'delete-cluster', '--cluster', 'blog');
+    const clusterGone = await until(() => aws('ecs', 'delete-cluster', '--cluster', 'blog'), 60_000);
     expect(clusterGone.cluster.status).toBe('INACTIVE');
     // The hosts' group references the ALB's group: it goes first.
     for (const groupId of [ec2Sg, albSg]) {

@@ -10,6 +10,7 @@ import {
 import {
   CreateCapacityProviderCommand,
   CreateClusterCommand,
+  DescribeCapacityProvidersCommand,
   ListContainerInstancesCommand,
   PutClusterCapacityProvidersCommand,
 } from '@aws-sdk/client-ecs';
@@ -139,16 +140,26 @@ export async function clusterWithHosts(
   const asgArn = `arn:aws:autoscaling:us-east-1:000000000000:autoScalingGroup:`;
   const group = (autoScalingBackend(tc.cloud, '000000000000', 'us-east-1') as any).getGroup(asgName);
   const capacityProvider = `${name}-cp`;
-  await tc.clients.ecs.send(
-    new CreateCapacityProviderCommand({
-      name: capacityProvider,
-      autoScalingGroupProvider: {
-        autoScalingGroupArn: group?.arn ?? `${asgArn}x:autoScalingGroupName/${asgName}`,
-        managedScaling: { status: 'ENABLED', targetCapacity: 100 },
-        managedTerminationProtection: 'ENABLED',
-      },
-    }),
+  // In a fresh account the ECS service-linked role (created by CreateCluster) propagates for a moment.
+  await until(() =>
+    tc.clients.ecs.send(
+      new CreateCapacityProviderCommand({
+        name: capacityProvider,
+        autoScalingGroupProvider: {
+          autoScalingGroupArn: group?.arn ?? `${asgArn}x:autoScalingGroupName/${asgName}`,
+          managedScaling: { status: 'ENABLED', targetCapacity: 100 },
+          managedTerminationProtection: 'ENABLED',
+        },
+      }),
+    ),
   );
+  // A new capacity provider is PROVISIONING for a moment; AWS refuses to associate it until ACTIVE.
+  await until(async () => {
+    const out = await tc.clients.ecs.send(
+      new DescribeCapacityProvidersCommand({ capacityProviders: [capacityProvider] }),
+    );
+    return out.capacityProviders?.[0]?.status === 'ACTIVE';
+  });
   await tc.clients.ecs.send(
     new PutClusterCapacityProvidersCommand({
       cluster: name,

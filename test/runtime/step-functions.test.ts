@@ -129,7 +129,8 @@ describe('Step Functions emulator', () => {
         { name: 'berth-parent', definition: parent },
       ],
       invokeLambda: (file, event) => registry.invoke(file, event),
-      waitMs: (name) => (name === 'Pause' ? 100 : 1),
+      // Pause lasts long enough for /_berth/executions to be polled while it runs, even on a loaded machine.
+      waitMs: (name) => (name === 'Pause' ? 500 : 1),
       retryMs: () => 1,
     });
     server = await startRuntimeServer({ sfn, handlers: registry, port: 0 });

@@ -193,6 +193,43 @@ describe('lifecycle up', () => {
     expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
   });
 
+  it('retries CreateCluster while it throws ResourceNotReadyError (capacity provider not ACTIVE yet)', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      upInput(),
+      handlersWith({
+        CreateCluster: (_input, { count }) => {
+          if (count < 3)
+            throw handlerError('ResourceNotReadyError', 'capacity provider berth-demo-cp is not ACTIVE yet');
+          return { clusterArn: 'arn:cluster', capacityProviderName: 'berth-demo-cp' };
+        },
+      }),
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.order.filter((s) => s === 'CreateCluster')).toHaveLength(3);
+    expect(teardownCalls(run.calls)).toEqual([]);
+  });
+
+  it('rolls back once CreateCluster exhausts its ResourceNotReadyError retries', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      upInput(),
+      handlersWith({
+        CreateCluster: () => {
+          throw handlerError('ResourceNotReadyError', 'ECS service-linked role not usable yet');
+        },
+      }),
+    );
+
+    expect(run.error).toEqual({
+      name: 'ResourceNotReadyError',
+      message: 'ECS service-linked role not usable yet',
+    });
+    expect(run.order.filter((s) => s === 'CreateCluster')).toHaveLength(11);
+    expect(teardownCalls(run.calls)).toEqual(TEARDOWN_ORDER.map((t) => `${t}Rollback`));
+  });
+
   it('keeps the resources and records the failure when keepOnFailure is set', async () => {
     const run = await runMachine(
       'lifecycle',

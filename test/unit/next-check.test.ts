@@ -14,7 +14,8 @@ const slowChecks = parseEnvSpec({
 describe('nextCheckSeconds', () => {
   it.each<[WaitingFor, number[]]>([
     ['load-balancer', [170, 10, 20, 40, 60, 60]],
-    ['tasks', [15, 30, 60, 60]],
+    ['instances', [60, 10, 20, 30, 30]],
+    ['tasks', [15, 10, 20, 30]],
     ['tasks-stopping', [35, 15, 30, 60]],
     ['health-checks', [150, 10, 20, 30, 30]],
     ['deployment', [15, 30, 60]],
@@ -65,7 +66,16 @@ describe('waitingFor', () => {
       'load-balancer',
     ],
     ['no ALB yet', {}, 'load-balancer'],
-    ['fewer tasks running than desired', { loadBalancer: active, service: service(0) }, 'tasks'],
+    [
+      'fewer tasks running than desired, no container instance registered yet',
+      { loadBalancer: active, service: service(0), cluster: { registeredContainerInstances: 0 } },
+      'instances',
+    ],
+    [
+      'fewer tasks running than desired on registered instances',
+      { loadBalancer: active, service: service(0), cluster: { registeredContainerInstances: 1 } },
+      'tasks',
+    ],
     ['more tasks running than desired', { loadBalancer: active, service: service(2) }, 'tasks-stopping'],
     [
       'targets in initial health checks',

@@ -18,8 +18,21 @@ export function fullyCreated(): ObservedEnvironment {
   return {
     env: ENV,
     securityGroups: {
-      alb: { id: 'sg-alb', name: 'berth-demo-alb', tags: TAGS },
-      instances: { id: 'sg-inst', name: 'berth-demo-instances', tags: TAGS },
+      alb: {
+        id: 'sg-alb',
+        name: 'berth-demo-alb',
+        tags: TAGS,
+        ingress: [
+          { from: 80, to: 80, cidr: '0.0.0.0/0' },
+          { from: 443, to: 443, cidr: '0.0.0.0/0' },
+        ],
+      },
+      instances: {
+        id: 'sg-inst',
+        name: 'berth-demo-instances',
+        tags: TAGS,
+        ingress: [{ from: 32768, to: 65535, groupId: 'sg-alb' }],
+      },
     },
     targetGroup: {
       arn: 'arn:tg',

@@ -7,7 +7,7 @@ import {
   requestIdTagValue,
   revisionOf,
 } from '../../functions/core/plan-redeploy.ts';
-import { fullyCreated, spec, TD_ARN } from './observed-fixtures.ts';
+import { fullyCreated, TD_ARN } from './observed-fixtures.ts';
 
 const service = (): ObservedService => {
   const observed = fullyCreated().service;
@@ -84,22 +84,28 @@ describe('revisionOf', () => {
 
 describe('planRedeploy with progress', () => {
   it('says it reuses the revision registered by this request and deploys it', () => {
-    expect(
-      planRedeploy(fullyCreated(), spec(), 'nginx:1.28', { revision: revision2, deployed: false }),
-    ).toEqual([
+    expect(planRedeploy(fullyCreated(), 'nginx:1.28', { revision: revision2, deployed: false })).toEqual([
       {
+        kind: 'useTaskDefinition',
+        arn: revision2.arn,
         stage: 'task-definition',
         action: 'keep',
         resource: 'task definition berth-demo:2',
         reason: 'reuse revision 2 registered by this request',
       },
       {
+        kind: 'updateService',
+        cluster: 'berth-demo',
+        service: 'berth-demo',
+        taskDefinition: revision2.arn,
+        forceNewDeployment: true,
         stage: 'service',
         action: 'update',
         resource: 'ECS service berth-demo',
         reason: 'deploy revision 2 (rollback on failure)',
       },
       {
+        kind: 'verify',
         stage: 'verify',
         action: 'wait',
         resource: 'environment demo',
@@ -109,9 +115,9 @@ describe('planRedeploy with progress', () => {
   });
 
   it('keeps the service when its PRIMARY deployment already runs the revision', () => {
-    expect(
-      planRedeploy(fullyCreated(), spec(), undefined, { revision: revision2, deployed: true })[1],
-    ).toEqual({
+    expect(planRedeploy(fullyCreated(), undefined, { revision: revision2, deployed: true })[1]).toEqual({
+      kind: 'useService',
+      arn: fullyCreated().service?.arn,
       stage: 'service',
       action: 'keep',
       resource: 'ECS service berth-demo',
@@ -120,6 +126,6 @@ describe('planRedeploy with progress', () => {
   });
 
   it('registers a new revision when the request registered none', () => {
-    expect(planRedeploy(fullyCreated(), spec(), 'nginx:1.28', { deployed: false })[0]?.action).toBe('create');
+    expect(planRedeploy(fullyCreated(), 'nginx:1.28', { deployed: false })[0]?.action).toBe('create');
   });
 });

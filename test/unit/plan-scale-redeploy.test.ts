@@ -5,22 +5,32 @@ import { instancesNeeded, planScale, tasksPerInstance } from '../../functions/co
 import { FOREIGN, fullyCreated, nothing, spec, withObserved } from './observed-fixtures.ts';
 
 describe('planScale', () => {
-  it('grows the Auto Scaling group and the service', () => {
+  it('raises the group ceiling, never its desired capacity, before the service', () => {
     // t3.small: 2048 units / 1792 MiB usable; 512 MiB tasks → 3 per instance → 7 tasks need 3 instances.
     expect(planScale(fullyCreated(), spec(), 7)).toEqual([
       {
+        kind: 'updateAutoScalingGroup',
+        name: 'berth-demo-asg',
+        arn: 'arn:asg',
+        maxSize: 3,
         stage: 'capacity',
         action: 'update',
         resource: 'Auto Scaling group berth-demo-asg',
-        reason: 'max 2 → 3, desired 1 → 3 for 7 task(s) (3 per instance)',
+        reason:
+          "max 2 → 3: 3 instance(s) for 7 task(s) (3 per instance); the capacity provider's managed scaling sets the desired capacity",
       },
       {
+        kind: 'updateService',
+        cluster: 'berth-demo',
+        service: 'berth-demo',
+        desiredCount: 7,
         stage: 'service',
         action: 'update',
         resource: 'ECS service berth-demo',
         reason: 'desired count 1 → 7',
       },
       {
+        kind: 'verify',
         stage: 'verify',
         action: 'wait',
         resource: 'environment demo',
@@ -33,10 +43,18 @@ describe('planScale', () => {
     expect(planScale(fullyCreated(), spec(), 1).map((step) => step.action)).toEqual(['keep', 'keep', 'wait']);
   });
 
-  it('shrinks the group to minSize when scaling to zero', () => {
+  it('leaves the desired capacity to managed scaling when scaling to zero', () => {
     const full = fullyCreated();
     const observed = withObserved({ autoScalingGroup: { ...full.autoScalingGroup!, desiredCapacity: 2 } });
-    expect(planScale(observed, spec(), 0)[0]?.reason).toBe('desired 2 → 1 for 0 task(s) (3 per instance)');
+    const steps = planScale(observed, spec(), 0);
+    // managed scaling unprotects and removes the idle instances itself (docs/aws-behaviours.md)
+    expect(steps.map((step) => step.stage)).toEqual(['capacity', 'service', 'verify']);
+    expect(steps[0]).toMatchObject({
+      kind: 'useAutoScalingGroup',
+      action: 'keep',
+      reason:
+        "1 instance(s) for 0 task(s) (3 per instance); the capacity provider's managed scaling sets the desired capacity",
+    });
   });
 
   it('skips capacity for FARGATE', () => {
@@ -92,20 +110,29 @@ describe('tasksPerInstance and instancesNeeded', () => {
 
 describe('planRedeploy', () => {
   it('registers a revision with the new image and updates the service', () => {
-    expect(planRedeploy(fullyCreated(), spec(), 'nginx:1.28')).toEqual([
+    expect(planRedeploy(fullyCreated(), 'nginx:1.28')).toEqual([
       {
+        kind: 'registerRevisionFrom',
+        from: fullyCreated().service?.taskDefinition,
+        image: 'nginx:1.28',
         stage: 'task-definition',
         action: 'create',
         resource: 'task definition berth-demo',
-        reason: 'image nginx:1.27 → nginx:1.28',
+        reason: 'copy of berth-demo:1 with image nginx:1.28',
       },
       {
+        kind: 'updateService',
+        cluster: 'berth-demo',
+        service: 'berth-demo',
+        taskDefinition: 'new',
+        forceNewDeployment: true,
         stage: 'service',
         action: 'update',
         resource: 'ECS service berth-demo',
         reason: 'deploy the new revision (rollback on failure)',
       },
       {
+        kind: 'verify',
         stage: 'verify',
         action: 'wait',
         resource: 'environment demo',
@@ -115,17 +142,17 @@ describe('planRedeploy', () => {
   });
 
   it('re-pulls the same image when none is given', () => {
-    expect(planRedeploy(fullyCreated(), spec())[0]?.reason).toBe('same image nginx:1.27, re-pulled');
+    expect(planRedeploy(fullyCreated())[0]?.reason).toBe('copy of berth-demo:1, same image re-pulled');
   });
 
   it('rejects an invalid image', () => {
-    expect(() => planRedeploy(fullyCreated(), spec(), 'bad image')).toThrow(
+    expect(() => planRedeploy(fullyCreated(), 'bad image')).toThrow(
       'image: must be a container image reference (repository[:tag][@digest]) of at most 255 characters without whitespace',
     );
   });
 
   it('throws NotFoundError without a service', () => {
-    expect(() => planRedeploy(nothing(), spec())).toThrow(
+    expect(() => planRedeploy(nothing())).toThrow(
       expect.objectContaining({
         name: 'NotFoundError',
         message: 'ECS service berth-demo does not exist; run up first',
@@ -135,6 +162,6 @@ describe('planRedeploy', () => {
 
   it('throws OwnershipConflictError for a foreign service', () => {
     const observed = withObserved({ service: { ...fullyCreated().service!, tags: FOREIGN } });
-    expect(() => planRedeploy(observed, spec())).toThrow(OwnershipConflictError);
+    expect(() => planRedeploy(observed)).toThrow(OwnershipConflictError);
   });
 });

@@ -36,11 +36,12 @@ describe('planTeardown', () => {
       'service update ECS service berth-demo',
       'service wait ECS service berth-demo',
       'service delete ECS service berth-demo',
+      'capacity update ECS cluster berth-demo',
       'capacity update Auto Scaling group berth-demo-asg',
       'capacity update Auto Scaling group berth-demo-asg',
       'capacity delete Auto Scaling group berth-demo-asg',
       'capacity delete launch template berth-demo-lt',
-      'capacity update ECS cluster berth-demo',
+      'capacity wait ECS cluster berth-demo',
       'capacity delete capacity provider berth-demo-cp',
       'cluster delete ECS cluster berth-demo',
       'load-balancer delete listener :80 of berth-demo-alb',
@@ -60,11 +61,12 @@ describe('planTeardown', () => {
       { kind: 'scaleServiceToZero', cluster: 'berth-demo', service: 'berth-demo' },
       { kind: 'wait' },
       { kind: 'deleteService', cluster: 'berth-demo', service: 'berth-demo' },
+      { kind: 'detachCapacityProviders', cluster: 'berth-demo' },
       { kind: 'unprotectInstances', group: 'berth-demo-asg', instanceIds: ['i-1', 'i-2'] },
       { kind: 'scaleGroupToZero', group: 'berth-demo-asg' },
       { kind: 'deleteAutoScalingGroup', group: 'berth-demo-asg' },
       { kind: 'deleteLaunchTemplate', name: 'berth-demo-lt' },
-      { kind: 'detachCapacityProviders', cluster: 'berth-demo' },
+      { kind: 'awaitDetachment', cluster: 'berth-demo', capacityProvider: 'berth-demo-cp' },
       { kind: 'deleteCapacityProvider', name: 'berth-demo-cp' },
       { kind: 'deleteCluster', cluster: 'berth-demo' },
       { kind: 'deleteListener', listenerArn: 'arn:listener' },
@@ -80,13 +82,82 @@ describe('planTeardown', () => {
 
   it('gives each step a specific reason', () => {
     const reasons = planTeardown(busy(), ENV, NOW).map((step) => step.reason);
-    expect(reasons.slice(0, 6)).toEqual([
+    expect(reasons.slice(0, 7)).toEqual([
       'scale to 0 (desired count 2)',
       'service still has 2 running tasks',
       'scaled to 0 and drained',
+      'detach capacity provider berth-demo-cp',
       'remove scale-in protection from 2 instances (i-1, i-2)',
       'scale to 0 (min 1, desired 2)',
       'force delete, terminating 2 instances',
+    ]);
+  });
+
+  it('plans protection removal only for InService and Standby instances', () => {
+    const full = busy();
+    const observed: ObservedEnvironment = {
+      ...full,
+      autoScalingGroup: {
+        ...full.autoScalingGroup!,
+        instances: [
+          { id: 'i-in', lifecycleState: 'InService', protectedFromScaleIn: true },
+          { id: 'i-boot', lifecycleState: 'Pending', protectedFromScaleIn: true },
+          { id: 'i-hook', lifecycleState: 'Pending:Wait', protectedFromScaleIn: true },
+          { id: 'i-sb', lifecycleState: 'Standby', protectedFromScaleIn: true },
+          { id: 'i-bye', lifecycleState: 'Terminating', protectedFromScaleIn: true },
+        ],
+      },
+    };
+    const reasons = planTeardown(observed, ENV, NOW).map((step) => step.reason);
+    expect(reasons).toContain('remove scale-in protection from 2 instances (i-in, i-sb)');
+    expect(reasons).toContain('force delete, terminating 5 instances');
+  });
+
+  it('waits for the cluster to finish deleting the provider attachment before deleting the provider', () => {
+    const full = fullyCreated();
+    const detaching: ObservedEnvironment = {
+      ...nothing(),
+      cluster: {
+        ...full.cluster!,
+        capacityProviders: [],
+        attachments: [{ capacityProvider: 'berth-demo-cp', status: 'DELETING' }],
+      },
+      capacityProvider: full.capacityProvider!,
+    };
+    expect(
+      planTeardown(detaching, ENV, NOW)
+        .filter((step) => step.stage === 'capacity')
+        .map((step) => `${step.action} ${step.resource}: ${step.reason}`),
+    ).toEqual([
+      'wait ECS cluster berth-demo: until its attachment of capacity provider berth-demo-cp is deleted (detachment is asynchronous)',
+      'delete capacity provider berth-demo-cp: detached from the cluster',
+    ]);
+    const detached = { ...detaching, cluster: { ...detaching.cluster!, attachments: [] } };
+    expect(summary(detached).filter((line) => line.startsWith('capacity'))).toEqual([
+      'capacity delete capacity provider berth-demo-cp',
+    ]);
+  });
+
+  it('waits while the provider is DELETE_IN_PROGRESS and deletes again after DELETE_FAILED, with the reason', () => {
+    const full = fullyCreated();
+    const provider = full.capacityProvider!;
+    const inProgress = {
+      ...nothing(),
+      capacityProvider: { ...provider, updateStatus: 'DELETE_IN_PROGRESS' },
+    };
+    expect(planTeardown(inProgress, ENV, NOW).map((step) => `${step.action}: ${step.reason}`)).toEqual([
+      'wait: being deleted (DELETE_IN_PROGRESS)',
+    ]);
+    const failed = {
+      ...nothing(),
+      capacityProvider: {
+        ...provider,
+        updateStatus: 'DELETE_FAILED',
+        updateStatusReason: 'associated with cluster: x',
+      },
+    };
+    expect(planTeardown(failed, ENV, NOW).map((step) => `${step.action}: ${step.reason}`)).toEqual([
+      'delete: again; the last attempt failed: associated with cluster: x',
     ]);
   });
 

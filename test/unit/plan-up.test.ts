@@ -13,8 +13,9 @@ import {
   withObserved,
 } from './observed-fixtures.ts';
 
+const SETTINGS = { allowedCidr: '0.0.0.0/0' };
 const summary = (observed: ObservedEnvironment, overrides: Record<string, unknown> = {}) =>
-  planUp(observed, spec(overrides)).map((step) => `${step.stage} ${step.action} ${step.resource}`);
+  planUp(observed, spec(overrides), SETTINGS).map((step) => `${step.stage} ${step.action} ${step.resource}`);
 
 describe('planUp', () => {
   it('creates every resource of a fresh dedicated EC2 environment in stage order', () => {
@@ -35,7 +36,7 @@ describe('planUp', () => {
   });
 
   it('keeps everything of a fully created matching environment', () => {
-    const steps = planUp(fullyCreated(), spec());
+    const steps = planUp(fullyCreated(), spec(), SETTINGS);
     expect(steps.filter((step) => step.action !== 'keep').map((step) => step.stage)).toEqual(['verify']);
   });
 
@@ -54,7 +55,7 @@ describe('planUp', () => {
   });
 
   it('routes the shared listener rule by the default host', () => {
-    const rule = planUp(nothing(), spec({ loadBalancer: { mode: 'shared' } })).find((step) =>
+    const rule = planUp(nothing(), spec({ loadBalancer: { mode: 'shared' } }), SETTINGS).find((step) =>
       step.resource.startsWith('listener rule'),
     );
     expect(rule?.reason).toBe('forward demo.berth.internal');
@@ -67,22 +68,27 @@ describe('planUp', () => {
       ...rest,
       loadBalancer: { ...full.loadBalancer!, state: 'provisioning' },
     };
-    const changing = planUp(partial, spec()).filter((step) => step.action !== 'keep');
+    const changing = planUp(partial, spec(), SETTINGS).filter((step) => step.action !== 'keep');
     expect(changing.map((step) => `${step.action} ${step.resource}`)).toEqual([
       'create task definition berth-demo',
       'create ECS service berth-demo',
       'wait environment demo',
     ]);
     expect(
-      planUp(partial, spec()).find((step) => step.resource === 'load balancer berth-demo-alb')?.reason,
+      planUp(partial, spec(), SETTINGS).find((step) => step.resource === 'load balancer berth-demo-alb')
+        ?.reason,
     ).toBe('exists (provisioning)');
   });
 
   it('updates a drifted desired count', () => {
-    const service = planUp(fullyCreated(), spec({ desiredCount: 2 })).find(
+    const service = planUp(fullyCreated(), spec({ desiredCount: 2 }), SETTINGS).find(
       (step) => step.stage === 'service',
     );
     expect(service).toEqual({
+      kind: 'updateService',
+      cluster: 'berth-demo',
+      service: 'berth-demo',
+      desiredCount: 2,
       stage: 'service',
       action: 'update',
       resource: 'ECS service berth-demo',
@@ -91,7 +97,7 @@ describe('planUp', () => {
   });
 
   it('registers a new revision and redeploys when the image drifts', () => {
-    const steps = planUp(fullyCreated(), spec({ image: 'nginx:1.28', memory: 1024 }));
+    const steps = planUp(fullyCreated(), spec({ image: 'nginx:1.28', memory: 1024 }), SETTINGS);
     expect(steps.filter((step) => step.action === 'update').map((step) => step.reason)).toEqual([
       'new revision: image nginx:1.27 → nginx:1.28, memory 512 → 1024',
       'deploy the new task definition revision',
@@ -99,8 +105,8 @@ describe('planUp', () => {
   });
 
   it('updates drifted Auto Scaling group capacity', () => {
-    const asg = planUp(fullyCreated(), spec({ capacity: { maxSize: 4, desiredCapacity: 2 } })).find((step) =>
-      step.resource.startsWith('Auto Scaling group'),
+    const asg = planUp(fullyCreated(), spec({ capacity: { maxSize: 4, desiredCapacity: 2 } }), SETTINGS).find(
+      (step) => step.resource.startsWith('Auto Scaling group'),
     );
     expect(asg?.action).toBe('update');
     expect(asg?.reason).toBe('max 2 → 4, desired 1 → 2');
@@ -109,7 +115,7 @@ describe('planUp', () => {
   it('deploys the newest revision when the service runs an older one', () => {
     const full = fullyCreated();
     const observed = withObserved({ service: { ...full.service!, taskDefinition: TD_ARN(0) } });
-    expect(planUp(observed, spec()).find((step) => step.stage === 'service')?.reason).toBe(
+    expect(planUp(observed, spec(), SETTINGS).find((step) => step.stage === 'service')?.reason).toBe(
       'deploy berth-demo:1',
     );
   });
@@ -117,15 +123,17 @@ describe('planUp', () => {
   it('attaches a capacity provider that exists but is detached', () => {
     const full = fullyCreated();
     const observed = withObserved({ cluster: { ...full.cluster!, capacityProviders: [] } });
-    const cp = planUp(observed, spec()).find((step) => step.resource === 'capacity provider berth-demo-cp');
+    const cp = planUp(observed, spec(), SETTINGS).find(
+      (step) => step.resource === 'capacity provider berth-demo-cp',
+    );
     expect(cp).toMatchObject({ action: 'update', reason: 'attach to berth-demo' });
   });
 
   it('recreates a cluster that is INACTIVE', () => {
     const observed = withObserved({ cluster: { ...fullyCreated().cluster!, status: 'INACTIVE', tags: {} } });
-    expect(planUp(observed, spec()).find((step) => step.resource === 'ECS cluster berth-demo')?.action).toBe(
-      'create',
-    );
+    expect(
+      planUp(observed, spec(), SETTINGS).find((step) => step.resource === 'ECS cluster berth-demo')?.action,
+    ).toBe('create');
   });
 
   it('throws OwnershipConflictError for a same-named foreign target group', () => {
@@ -133,8 +141,8 @@ describe('planUp', () => {
       ...nothing(),
       targetGroup: { arn: 'arn:tg', name: 'berth-demo-tg', tags: FOREIGN, loadBalancerArns: [], targets: [] },
     };
-    expect(() => planUp(observed, spec())).toThrow(OwnershipConflictError);
-    expect(() => planUp(observed, spec())).toThrow(
+    expect(() => planUp(observed, spec(), SETTINGS)).toThrow(OwnershipConflictError);
+    expect(() => planUp(observed, spec(), SETTINGS)).toThrow(
       'target group berth-demo-tg exists but is not tagged as belonging to environment "demo" (berth:env/berth:managed-by); Berth will neither adopt nor delete it',
     );
   });
@@ -143,7 +151,7 @@ describe('planUp', () => {
     const observed = withObserved({
       service: { ...fullyCreated().service!, tags: { 'berth:env': ENV, 'berth:managed-by': 'copilot' } },
     });
-    expect(() => planUp(observed, spec())).toThrow(
+    expect(() => planUp(observed, spec(), SETTINGS)).toThrow(
       expect.objectContaining({ name: 'OwnershipConflictError', resource: 'ECS service berth-demo' }),
     );
   });
@@ -152,6 +160,6 @@ describe('planUp', () => {
     const observed = withObserved({
       cluster: { ...fullyCreated().cluster!, tags: { ...TAGS, 'berth:owner': 'bob' } },
     });
-    expect(() => planUp(observed, spec())).not.toThrow();
+    expect(() => planUp(observed, spec(), SETTINGS)).not.toThrow();
   });
 });

@@ -7,7 +7,13 @@ import { dynamoDocumentClient, sfnClient } from '../../adapters/aws/clients.ts';
 import { DynamoRegistry } from '../../adapters/registry.ts';
 import { AwsSfnAdapter } from '../../adapters/sfn.ts';
 import { loadConfig } from '../config.ts';
-import type { ExecutionsPort, OperationStep, RegistryPort, RequestRecord } from './ports.ts';
+import type {
+  ExecutionsPort,
+  NightlyExecution,
+  OperationStep,
+  RegistryPort,
+  RequestRecord,
+} from './ports.ts';
 
 /** How long idempotency records live (DynamoDB TTL). */
 export const REQUEST_TTL_SECONDS = 7 * 86_400;
@@ -42,8 +48,41 @@ export function registryPort(registry: DynamoRegistry, now: () => Date = () => n
   };
 }
 
+/** The nightly machine's newest execution, with its output once it has succeeded. */
+export async function lastNightlyExecution(
+  sfn: AwsSfnAdapter,
+  nightlyStateMachineArn: string,
+): Promise<NightlyExecution | undefined> {
+  const latest = await sfn.latestExecution(nightlyStateMachineArn);
+  if (latest === undefined) return undefined;
+  const described = await sfn.describeExecution(latest.executionArn);
+  let output: unknown;
+  if (described.output !== undefined) {
+    try {
+      output = JSON.parse(described.output);
+    } catch {
+      output = undefined;
+    }
+  }
+  const startedAt = described.startDate ?? latest.startDate;
+  const stoppedAt = described.stopDate ?? latest.stopDate;
+  return {
+    executionArn: latest.executionArn,
+    status: described.status ?? latest.status,
+    startedAt: (startedAt ?? new Date(0)).toISOString(),
+    ...(stoppedAt ? { stoppedAt: stoppedAt.toISOString() } : {}),
+    ...(output === undefined ? {} : { output }),
+    ...(described.error ? { error: described.error } : {}),
+    ...(described.cause ? { cause: described.cause } : {}),
+  };
+}
+
 /** Starts lifecycle executions on `stateMachineArn` (idempotent by execution name). */
-export function executionsPort(sfn: AwsSfnAdapter, stateMachineArn: string): ExecutionsPort {
+export function executionsPort(
+  sfn: AwsSfnAdapter,
+  stateMachineArn: string,
+  nightlyStateMachineArn?: string,
+): ExecutionsPort {
   return {
     async startExecution({ name, input }) {
       const started = await sfn.startExecution({ stateMachineArn, name, input });
@@ -51,6 +90,11 @@ export function executionsPort(sfn: AwsSfnAdapter, stateMachineArn: string): Exe
     },
     async progress(executionArn) {
       return taskSteps(await sfn.getExecutionHistory(executionArn, { maxEvents: 1000 }));
+    },
+    async lastNightly() {
+      return nightlyStateMachineArn === undefined
+        ? undefined
+        : lastNightlyExecution(sfn, nightlyStateMachineArn);
     },
   };
 }
@@ -70,10 +114,14 @@ export function awsEntryPorts(env: Readonly<Record<string, string | undefined>> 
     return registry;
   };
   const getExecutions = (): ExecutionsPort => {
-    executions ??= executionsPort(
-      new AwsSfnAdapter(sfnClient()),
-      loadConfig(env, ['BERTH_LIFECYCLE_STATE_MACHINE_ARN']).lifecycleStateMachineArn,
-    );
+    if (executions === undefined) {
+      const config = loadConfig(env, ['BERTH_LIFECYCLE_STATE_MACHINE_ARN']);
+      executions = executionsPort(
+        new AwsSfnAdapter(sfnClient()),
+        config.lifecycleStateMachineArn,
+        config.nightlyStateMachineArn,
+      );
+    }
     return executions;
   };
   return {
@@ -88,6 +136,7 @@ export function awsEntryPorts(env: Readonly<Record<string, string | undefined>> 
     executions: {
       startExecution: (r) => getExecutions().startExecution(r),
       progress: (arn) => getExecutions().progress?.(arn) ?? Promise.resolve([]),
+      lastNightly: () => getExecutions().lastNightly?.() ?? Promise.resolve(undefined),
     },
     lockTtlSeconds: () => loadConfig(env).lockTtlSeconds,
   };
@@ -99,24 +148,59 @@ export interface ProgressEvent {
   readonly timestamp?: Date | undefined;
   readonly stateEnteredEventDetails?: { readonly name?: string | undefined } | undefined;
   readonly stateExitedEventDetails?: { readonly name?: string | undefined } | undefined;
+  readonly taskSucceededEventDetails?: { readonly output?: string | undefined } | undefined;
+  readonly taskFailedEventDetails?: { readonly error?: string | undefined } | undefined;
+  readonly lambdaFunctionSucceededEventDetails?: { readonly output?: string | undefined } | undefined;
+  readonly lambdaFunctionFailedEventDetails?: { readonly error?: string | undefined } | undefined;
 }
+
+/** `Pending: 1 of 2 targets healthy` from a verify task's result (its `health` and `reason`), if it has them. */
+const verdictOf = (output: string | undefined): string | undefined => {
+  if (output === undefined || output.length > 16_384) return undefined;
+  try {
+    const parsed = JSON.parse(output) as { health?: unknown; reason?: unknown } | null;
+    if (typeof parsed?.health !== 'string') return undefined;
+    return typeof parsed.reason === 'string' && parsed.reason !== ''
+      ? `${parsed.health}: ${parsed.reason}`
+      : parsed.health;
+  } catch {
+    return undefined;
+  }
+};
 
 /**
  * Finished Task states of an execution history, oldest first: `ok` when the state exited, `failed`
- * (retried or caught) when its task failed. Non-Task states (Wait, Choice, Pass) are left out.
+ * (retried or caught) when its task failed, with the error name as detail. Non-Task states (Wait,
+ * Choice, Pass) are left out. A verify poll (`Verify…`) carries its verdict as detail
+ * (`Pending: 0 of 1 targets healthy`), read from the task's result. A Task whose `Resource` is a Lambda
+ * function ARN records `LambdaFunctionSucceeded`/`LambdaFunctionFailed`, one using the
+ * `lambda:invoke` integration `TaskSucceeded`/`TaskFailed` (Step Functions API reference,
+ * HistoryEvent): both are read.
  *
  * @example taskSteps(events) // [{ step: 'CreateNetwork', status: 'ok', at: '2026-…' }, …]
  */
 export function taskSteps(events: readonly ProgressEvent[]): OperationStep[] {
   const steps: OperationStep[] = [];
   let current: string | undefined;
+  let result: string | undefined;
   for (const event of events) {
     const at = (event.timestamp ?? new Date(0)).toISOString();
-    if (event.type === 'TaskStateEntered') current = event.stateEnteredEventDetails?.name;
-    else if (event.type === 'TaskFailed' && current !== undefined)
-      steps.push({ step: current, status: 'failed', at });
-    else if (event.type === 'TaskStateExited' && event.stateExitedEventDetails?.name !== undefined) {
-      steps.push({ step: event.stateExitedEventDetails.name, status: 'ok', at });
+    if (event.type === 'TaskStateEntered') {
+      current = event.stateEnteredEventDetails?.name;
+      result = undefined;
+    } else if (event.type === 'TaskSucceeded') result = event.taskSucceededEventDetails?.output;
+    else if (event.type === 'LambdaFunctionSucceeded')
+      result = event.lambdaFunctionSucceededEventDetails?.output;
+    else if (
+      (event.type === 'TaskFailed' || event.type === 'LambdaFunctionFailed') &&
+      current !== undefined
+    ) {
+      const error = event.taskFailedEventDetails?.error ?? event.lambdaFunctionFailedEventDetails?.error;
+      steps.push({ step: current, status: 'failed', at, ...(error ? { detail: error } : {}) });
+    } else if (event.type === 'TaskStateExited' && event.stateExitedEventDetails?.name !== undefined) {
+      const name = event.stateExitedEventDetails.name;
+      const detail = name.startsWith('Verify') ? verdictOf(result) : undefined;
+      steps.push({ step: name, status: 'ok', at, ...(detail ? { detail } : {}) });
       current = undefined;
     }
   }

@@ -15,6 +15,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = Object.freeze({
   ThrottlingError: 503,
   TransientAwsError: 503,
   DependencyPendingError: 503,
+  ResourceNotReadyError: 503,
 });
 
 /** Errors whose message is safe to show a client (they describe the request, not the server). */

@@ -117,11 +117,26 @@ export interface LifecycleInput {
   readonly responseUrl?: string;
 }
 
+/** The newest execution of the nightly teardown state machine. */
+export interface NightlyExecution {
+  readonly executionArn: string;
+  /** RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED. */
+  readonly status: string;
+  readonly startedAt: string;
+  readonly stoppedAt?: string;
+  /** The execution's output once it has succeeded (the `NightlyResult` state). */
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
 /** Starts lifecycle executions; the same name and input must not start a second execution. */
 export interface ExecutionsPort {
   startExecution(request: { name: string; input: LifecycleInput }): Promise<{ executionArn: string }>;
   /** The Task states an execution has finished so far (ok or failed), oldest first. */
   progress?(executionArn: string): Promise<readonly OperationStep[]>;
+  /** The nightly teardown's newest execution, or undefined when it never ran (or is not configured). */
+  lastNightly?(): Promise<NightlyExecution | undefined>;
 }
 
 export interface Clock {

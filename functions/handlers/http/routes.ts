@@ -13,7 +13,8 @@ export type RouteName =
   | 'scaleEnvironment'
   | 'redeployEnvironment'
   | 'extendEnvironment'
-  | 'planEnvironment';
+  | 'planEnvironment'
+  | 'lastNightlyReport';
 
 export interface Route {
   readonly method: HttpMethod;
@@ -32,6 +33,7 @@ export const ROUTES: readonly Route[] = Object.freeze([
   { method: 'POST', path: '/environments/{name}/redeploy', name: 'redeployEnvironment' },
   { method: 'POST', path: '/environments/{name}/extend', name: 'extendEnvironment' },
   { method: 'POST', path: '/environments/{name}/plan', name: 'planEnvironment' },
+  { method: 'GET', path: '/nightly/last', name: 'lastNightlyReport' },
 ]);
 
 /** The Slack slash-command route, served by the `slack` handler (not by `api`). */

@@ -1,4 +1,5 @@
 import { NotFoundError, OperationInProgressError, ValidationError } from '../../core/errors.ts';
+import { DEFAULT_LOCK_TTL_SECONDS } from '../../core/limits.ts';
 import { executionName } from '../../core/names.ts';
 import type { Clock, EnvironmentRecord, ExecutionsPort, LifecycleInput, RegistryPort } from './ports.ts';
 
@@ -73,7 +74,7 @@ export const assertNotBusy = async (
   const current = record?.currentOperation;
   if (lock === undefined && current !== undefined && current.operationId !== requestId) {
     const started = current.startedAt === undefined ? Number.NaN : Date.parse(current.startedAt) / 1000;
-    const ttl = deps.lockTtlSeconds ?? 7200;
+    const ttl = deps.lockTtlSeconds ?? DEFAULT_LOCK_TTL_SECONDS;
     if (Number.isNaN(started) || started + ttl > nowSeconds) {
       throw new OperationInProgressError(
         `environment "${env}" is busy: ${current.operation} ${current.operationId} is running`,

@@ -37,6 +37,31 @@ export const BASE_DELAYS = {
   autoScalingGroupPropagation: 3_000,
   /** An `awsvpc` task's interface is detached when the task stops and deleted about a minute later. */
   taskNetworkInterfaceRelease: 60_000,
+  /**
+   * A new capacity provider is not ACTIVE at once: PutClusterCapacityProviders answers
+   * InvalidParameterException "… is not in an ACTIVE state" meanwhile (terraform-provider-aws
+   * PRs #45567, #45795, issue #45693).
+   */
+  capacityProviderActivation: 5_000,
+  /**
+   * Cluster attachments (the managed-scaling policy of an Auto Scaling group provider) are created
+   * and deleted asynchronously after PutClusterCapacityProviders; DeleteCluster meanwhile answers
+   * ClientException (terraform-provider-aws PR #45794).
+   */
+  capacityProviderAttachment: 20_000,
+  /** DeleteCapacityProvider: DELETE_IN_PROGRESS until the provider turns INACTIVE. */
+  capacityProviderDeletion: 15_000,
+  /**
+   * The ECS service-linked role, created by the account's first CreateCluster, is not usable at
+   * once: CreateCapacityProvider answers "ECS Service Linked Role does not exist" meanwhile
+   * (aws/containers-roadmap #631).
+   */
+  serviceLinkedRolePropagation: 15_000,
+  /**
+   * Managed scaling scales in after its low-utilisation CloudWatch alarm held for 15 one-minute
+   * data points (ECS developer guide, cluster auto scaling).
+   */
+  managedScaleIn: 900_000,
 } as const;
 
 export type DelayName = keyof typeof BASE_DELAYS;

@@ -1,18 +1,20 @@
+import type { Cloud } from '../core/cloud.ts';
 import { BASE_DELAYS } from '../core/time-profile.ts';
-import { autoScalingBackend } from '../services/autoscaling/backend.ts';
+import { type AutoScalingGroup, autoScalingBackend } from '../services/autoscaling/backend.ts';
 import { ec2Backend } from '../services/ec2/backend.ts';
 import type {
+  CapacityProvider,
   CapacityProviderStrategyItem,
   Cluster,
   ContainerInstance,
   Deployment,
-  EcsBackend,
   Service,
+  Tags,
   Task,
   TaskContainer,
   TaskDefinition,
-} from '../services/ecs/backend.ts';
-import { asgNameOf, circuitBreakerThreshold } from '../services/ecs/backend.ts';
+} from '../services/ecs/model.ts';
+import { asgNameOf, circuitBreakerThreshold } from '../services/ecs/model.ts';
 import { type Elbv2Backend, elbv2Backend } from '../services/elbv2/backend.ts';
 import { type ContainerLog, openContainerLog, startWorkload, workloadFaultFor } from './workload.ts';
 
@@ -64,6 +66,27 @@ export function fixedHostPorts(td: TaskDefinition): number[] {
 }
 
 /**
+ * What the scheduler needs from the ECS control plane of its account and region. The ECS
+ * backend implements it and hands itself to the scheduler, so the scheduler never imports the
+ * backend's module (no import circle between the control plane and the data plane).
+ */
+export interface SchedulerHost {
+  readonly cloud: Cloud;
+  readonly accountId: string;
+  readonly region: string;
+  readonly clusters: ReadonlyMap<string, Cluster>;
+  readonly capacityProviders: ReadonlyMap<string, CapacityProvider>;
+  readonly containerInstances: ReadonlyMap<string, ContainerInstance>;
+  readonly services: ReadonlyMap<string, Service>;
+  readonly tasks: Map<string, Task>;
+  readonly tags: Map<string, Tags>;
+  addServiceEvent(service: Service, message: string): void;
+  newDeployment(service: Service, taskDefinitionArn: string, reason?: string): Deployment;
+  findTaskDefinition(ref: string): TaskDefinition | undefined;
+  autoScalingGroup(nameOrArn: string): AutoScalingGroup | undefined;
+}
+
+/**
  * The ECS service scheduler and task lifecycle of one account/region: places tasks on
  * container instances (or Fargate), runs each task as real HTTP servers, registers them
  * in target groups, rolls deployments and trips the circuit breaker.
@@ -74,7 +97,7 @@ export class ServiceScheduler {
   private tickCancel: (() => void) | undefined;
   private subscribedElb: Elbv2Backend | undefined;
 
-  constructor(private readonly ecs: EcsBackend) {}
+  constructor(private readonly ecs: SchedulerHost) {}
 
   /** The ELBv2 backend of the same account/region (subscribing to its health changes once). */
   elb(): Elbv2Backend {
@@ -137,6 +160,7 @@ export class ServiceScheduler {
         this.ecs.addServiceEvent(service, `(service ${service.name}) scheduler error: ${String(err)}`);
       }
     }
+    this.managedScaleIn();
   }
 
   private serviceTasks(service: Service): Task[] {
@@ -238,7 +262,7 @@ export class ServiceScheduler {
       const need = desired - Math.min(primaryLive.length, desired);
       const launches = Math.min(need, maxTotal - running);
       for (let i = 0; i < launches; i++) {
-        if (!this.launchForService(service, primary, cluster)) break;
+        if (!this.launchForService(service, primary, cluster, launches - i)) break;
         running += 1;
       }
     }
@@ -438,7 +462,12 @@ export class ServiceScheduler {
     };
   }
 
-  private launchForService(service: Service, deployment: Deployment, cluster: Cluster): boolean {
+  private launchForService(
+    service: Service,
+    deployment: Deployment,
+    cluster: Cluster,
+    unplaced: number,
+  ): boolean {
     const td = this.ecs.findTaskDefinition(deployment.taskDefinitionArn);
     if (!td) return false;
     const spec: LaunchSpec = {
@@ -460,7 +489,7 @@ export class ServiceScheduler {
     if (placement.kind === 'none') {
       const message = `service ${service.name} was unable to place a task because no container instance met all of its requirements. Reason: ${placement.reason}`;
       if (service.events[0]?.message !== message) this.ecs.addServiceEvent(service, message);
-      this.managedScaleOut(spec);
+      this.managedScaleOut(spec, unplaced);
       return false;
     }
     const task = this.launch(spec, placement);
@@ -468,8 +497,12 @@ export class ServiceScheduler {
     return true;
   }
 
-  /** Managed scaling: one more instance in the provider's ASG when tasks can't be placed. */
-  private managedScaleOut(spec: LaunchSpec): void {
+  /**
+   * Managed scaling, scale-out: when tasks can't be placed, ECS raises the provider's group by the
+   * instances those tasks need, between the provider's minimum and maximum scaling step sizes
+   * (ECS API reference, ManagedScaling), then waits for them to boot and register.
+   */
+  private managedScaleOut(spec: LaunchSpec, unplaced: number): void {
     const now = this.clock.now().getTime();
     for (const item of this.strategyOf(spec)) {
       const cp = this.ecs.capacityProviders.get(item.capacityProvider);
@@ -478,18 +511,107 @@ export class ServiceScheduler {
       const group = this.ecs.autoScalingGroup(cp.autoScalingGroupArn);
       if (!group) continue;
       if (group.desiredCapacity >= group.maxSize) continue;
+      const perInstance = this.tasksPerInstance(cp.name, spec.taskDefinition);
+      const minStep = Math.max(1, Number(cp.managedScaling.minimumScalingStepSize ?? 1));
+      const maxStep = Math.max(minStep, Number(cp.managedScaling.maximumScalingStepSize ?? 10_000));
+      const step = Math.min(maxStep, Math.max(minStep, Math.ceil(unplaced / perInstance)));
       try {
         autoScalingBackend(this.ecs.cloud, this.ecs.accountId, this.ecs.region).setDesiredCapacity(
           group.name,
-          group.desiredCapacity + 1,
+          group.desiredCapacity + step,
         );
         cp.scalingUntil =
           now + this.clock.ms(BASE_DELAYS.instanceBoot + BASE_DELAYS.containerInstanceRegistration + 60_000);
+        delete cp.lowSince;
       } catch {
         // The group refused (e.g. at its maximum): try again on a later pass.
       }
       return;
     }
+  }
+
+  /** Tasks of `td` one of the provider's instances holds (1 when none registered yet or fixed host ports). */
+  private tasksPerInstance(capacityProvider: string, td: TaskDefinition): number {
+    if (fixedHostPorts(td).length > 0) return 1;
+    const sample = [...this.ecs.containerInstances.values()].find(
+      (ci) => ci.capacityProviderName === capacityProvider,
+    );
+    if (!sample) return 1;
+    const cpu = taskCpu(td);
+    const memory = taskMemory(td);
+    const byCpu = cpu > 0 ? Math.floor(sample.cpu / cpu) : Number.POSITIVE_INFINITY;
+    const byMemory = memory > 0 ? Math.floor(sample.memory / memory) : Number.POSITIVE_INFINITY;
+    const fit = Math.min(byCpu, byMemory);
+    return Number.isFinite(fit) ? Math.max(1, fit) : 1;
+  }
+
+  /**
+   * Managed scaling, scale-in, with managed termination protection (ECS developer guide: "Control
+   * the instances Amazon ECS terminates" and "cluster auto scaling"): when the provider's group has
+   * more desired capacity than its tasks need (the target: instances running tasks × 100 ÷
+   * targetCapacity, at least the group's minimum) for the whole scale-in period (the low alarm's 15
+   * one-minute data points), ECS turns scale-in protection off on that many instances without
+   * tasks and lowers the group's desired capacity; the group then terminates them. ECS scales in
+   * from the desired capacity it manages: when someone else already lowered the group's desired
+   * capacity, ECS has nothing to scale in, and protected idle instances keep running.
+   */
+  private managedScaleIn(): void {
+    const now = this.clock.now().getTime();
+    for (const cp of this.ecs.capacityProviders.values()) {
+      if (cp.status !== 'ACTIVE' || !cp.autoScalingGroupArn || cp.managedScaling?.status !== 'ENABLED')
+        continue;
+      const cluster = [...this.ecs.clusters.values()].find(
+        (c) => c.status === 'ACTIVE' && c.capacityProviders.includes(cp.name),
+      );
+      const group = this.ecs.autoScalingGroup(cp.autoScalingGroupArn);
+      if (!cluster || !group || group.status !== undefined || now < cp.scalingUntil) {
+        delete cp.lowSince;
+        continue;
+      }
+      const live = [...group.instances.values()].filter(
+        (i) => i.lifecycleState === 'InService' || i.lifecycleState === 'Pending',
+      );
+      const busy = new Set(
+        [...this.ecs.tasks.values()]
+          .filter((t) => t.clusterName === cluster.name && t.lastStatus !== 'STOPPED' && t.ec2InstanceId)
+          .map((t) => t.ec2InstanceId as string),
+      );
+      const used = live.filter((i) => busy.has(i.instanceId)).length;
+      const targetCapacity = Math.max(1, Number(cp.managedScaling.targetCapacity ?? 100));
+      const target = Math.max(group.minSize, Math.ceil((used * 100) / targetCapacity));
+      if (target >= group.desiredCapacity || this.awaitingPlacement(cluster.name)) {
+        delete cp.lowSince;
+        continue;
+      }
+      if (cp.lowSince === undefined) {
+        cp.lowSince = now;
+        continue;
+      }
+      if (now - cp.lowSince < Math.max(1, this.clock.delay('managedScaleIn'))) continue;
+      const idle = live.filter((i) => i.lifecycleState === 'InService' && !busy.has(i.instanceId));
+      const victims = idle.slice(0, group.desiredCapacity - target);
+      if (victims.length === 0) continue;
+      const autoScaling = autoScalingBackend(this.ecs.cloud, this.ecs.accountId, this.ecs.region);
+      try {
+        const protectedIds = victims.filter((i) => i.protectedFromScaleIn).map((i) => i.instanceId);
+        if (protectedIds.length > 0) autoScaling.setInstanceProtection(group.name, protectedIds, false);
+        autoScaling.setDesiredCapacity(group.name, group.desiredCapacity - victims.length);
+      } catch {
+        // The group changed under us (being deleted, instance gone): evaluate again later.
+      }
+      delete cp.lowSince;
+    }
+  }
+
+  /** True while a service of the cluster still has tasks to place. */
+  private awaitingPlacement(clusterName: string): boolean {
+    return [...this.ecs.services.values()].some((s) => {
+      if (s.clusterName !== clusterName || s.status !== 'ACTIVE') return false;
+      const live = [...this.ecs.tasks.values()].filter(
+        (t) => t.clusterName === clusterName && t.serviceName === s.name && t.desiredStatus === 'RUNNING',
+      ).length;
+      return live < s.desiredCount && s.deployments[0]?.rolloutState !== 'FAILED';
+    });
   }
 
   // ---------- task lifecycle

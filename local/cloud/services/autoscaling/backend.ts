@@ -4,7 +4,13 @@ import { ServiceError } from '../../core/service-error.ts';
 import { BASE_DELAYS } from '../../core/time-profile.ts';
 import { type Ec2Backend, ec2Backend, type Instance } from '../ec2/backend.ts';
 
-export type LifecycleState = 'Pending' | 'InService' | 'Terminating' | 'Terminated';
+export type LifecycleState =
+  | 'Pending'
+  | 'InService'
+  | 'EnteringStandby'
+  | 'Standby'
+  | 'Terminating'
+  | 'Terminated';
 
 export interface AsgInstance {
   instanceId: string;
@@ -79,6 +85,13 @@ export interface CreateGroupInput {
 }
 
 const MAX_ACTIVITIES = 100;
+
+/** Lifecycle states in which SetInstanceProtection is accepted. */
+const PROTECTABLE_STATES: ReadonlySet<LifecycleState> = new Set<LifecycleState>([
+  'InService',
+  'EnteringStandby',
+  'Standby',
+]);
 
 /** `Desired capacity:5 must be between the specified min size:0 and max size:2` and friends. */
 export function validateBounds(min: number, max: number, desired: number | undefined): void {
@@ -378,6 +391,14 @@ export class AutoScalingBackend {
         throw new ServiceError(
           'ValidationError',
           `The instance ${id} is not part of Auto Scaling group ${group.name}.`,
+        );
+      }
+      // Protection can only change on instances in service or on standby; Pending and Terminating
+      // ones are refused (guardian/riff-raff PR #510, infrahouse-toolkit issue #223).
+      if (!PROTECTABLE_STATES.has(i.lifecycleState)) {
+        throw new ServiceError(
+          'ValidationError',
+          `The instance ${id} is not in InService or EnteringStandby or Standby.`,
         );
       }
     }

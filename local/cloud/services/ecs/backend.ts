@@ -2,214 +2,26 @@ import type { Cloud, InstanceRunningEvent, InstanceTerminatingEvent } from '../.
 import { hex, uuid } from '../../core/ids.ts';
 import { ServiceError } from '../../core/service-error.ts';
 import { BASE_DELAYS } from '../../core/time-profile.ts';
-import { ServiceScheduler } from '../../dataplane/scheduler.ts';
-import type { RunningWorkload } from '../../dataplane/workload.ts';
+import { type SchedulerHost, ServiceScheduler } from '../../dataplane/scheduler.ts';
 import { type AutoScalingGroup, autoScalingBackend } from '../autoscaling/backend.ts';
-
-export type Tags = Record<string, string>;
-
-export interface CapacityProviderStrategyItem {
-  capacityProvider: string;
-  weight: number;
-  base: number;
-}
-
-export interface Cluster {
-  arn: string;
-  name: string;
-  status: 'ACTIVE' | 'INACTIVE';
-  capacityProviders: string[];
-  defaultCapacityProviderStrategy: CapacityProviderStrategyItem[];
-  settings: { name: string; value: string }[];
-}
-
-export interface CapacityProvider {
-  arn: string;
-  name: string;
-  status: 'ACTIVE' | 'INACTIVE';
-  autoScalingGroupArn?: string;
-  managedScaling?: Record<string, unknown>;
-  managedTerminationProtection?: string;
-  managedDraining?: string;
-  updateStatus?: string;
-  /** AWS time (ms) until which managed scaling waits for the last scale-out. */
-  scalingUntil: number;
-}
-
-export interface PortMapping {
-  containerPort: number;
-  hostPort?: number;
-  protocol: string;
-  name?: string;
-}
-
-export interface ContainerDefinition {
-  name: string;
-  image: string;
-  cpu?: number;
-  memory?: number;
-  memoryReservation?: number;
-  essential: boolean;
-  portMappings: PortMapping[];
-  environment: { name: string; value: string }[];
-  [key: string]: unknown;
-}
-
-export interface TaskDefinition {
-  arn: string;
-  family: string;
-  revision: number;
-  status: 'ACTIVE' | 'INACTIVE' | 'DELETE_IN_PROGRESS';
-  networkMode: string;
-  cpu?: string;
-  memory?: string;
-  requiresCompatibilities: string[];
-  containerDefinitions: ContainerDefinition[];
-  registeredAt: Date;
-  deregisteredAt?: Date;
-  /** Everything else the caller sent (taskRoleArn, executionRoleArn, volumes…), echoed back. */
-  extra: Record<string, unknown>;
-}
-
-export interface ContainerInstance {
-  arn: string;
-  id: string;
-  clusterName: string;
-  ec2InstanceId: string;
-  status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
-  cpu: number;
-  memory: number;
-  remainingCpu: number;
-  remainingMemory: number;
-  usedPorts: Set<number>;
-  instanceType: string;
-  availabilityZone: string;
-  autoScalingGroupName?: string;
-  capacityProviderName?: string;
-  registeredAt: Date;
-  privateIpAddress: string;
-}
-
-export interface LoadBalancerRef {
-  targetGroupArn: string;
-  containerName: string;
-  containerPort: number;
-}
-
-export interface DeploymentConfig {
-  maximumPercent: number;
-  minimumHealthyPercent: number;
-  circuitBreaker: { enable: boolean; rollback: boolean };
-}
-
-export interface Deployment {
-  id: string;
-  status: 'PRIMARY' | 'ACTIVE' | 'INACTIVE';
-  taskDefinitionArn: string;
-  desiredCount: number;
-  pendingCount: number;
-  runningCount: number;
-  failedTasks: number;
-  createdAt: Date;
-  updatedAt: Date;
-  launchType?: string;
-  capacityProviderStrategy?: CapacityProviderStrategyItem[];
-  networkConfiguration?: Record<string, unknown>;
-  rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
-  rolloutStateReason: string;
-}
-
-export interface ServiceEvent {
-  id: string;
-  createdAt: Date;
-  message: string;
-}
-
-export interface Service {
-  arn: string;
-  name: string;
-  clusterName: string;
-  status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
-  desiredCount: number;
-  taskDefinitionArn: string;
-  loadBalancers: LoadBalancerRef[];
-  launchType?: string;
-  capacityProviderStrategy?: CapacityProviderStrategyItem[];
-  networkConfiguration?: Record<string, unknown>;
-  deploymentConfiguration: DeploymentConfig;
-  healthCheckGracePeriodSeconds?: number;
-  deployments: Deployment[];
-  events: ServiceEvent[];
-  createdAt: Date;
-  createdBy: string;
-  schedulingStrategy: string;
-  placementConstraints: unknown[];
-  placementStrategy: unknown[];
-  enableECSManagedTags: boolean;
-  propagateTags: string;
-  /** The task definition of the last deployment that completed (circuit-breaker rollback target). */
-  lastCompletedTaskDefinitionArn?: string;
-  lastCompletedDeploymentId?: string;
-  /** False after a change until the service again runs its desired healthy tasks (then a steady-state event). */
-  steady?: boolean;
-}
-
-export interface TaskContainer {
-  arn: string;
-  name: string;
-  image: string;
-  lastStatus: string;
-  exitCode?: number;
-  reason?: string;
-  networkBindings: { bindIP: string; containerPort: number; hostPort: number; protocol: string }[];
-  cpu?: number;
-  memory?: number;
-  memoryReservation?: number;
-}
-
-export interface Task {
-  arn: string;
-  id: string;
-  clusterName: string;
-  taskDefinitionArn: string;
-  taskDefinition: TaskDefinition;
-  group: string;
-  startedBy?: string;
-  serviceName?: string;
-  deploymentId?: string;
-  launchType: string;
-  capacityProviderName?: string;
-  containerInstanceArn?: string;
-  ec2InstanceId?: string;
-  lastStatus: string;
-  desiredStatus: 'RUNNING' | 'STOPPED';
-  cpu: number;
-  memory: number;
-  createdAt: Date;
-  pullStartedAt?: Date;
-  pullStoppedAt?: Date;
-  startedAt?: Date;
-  connectivityAt?: Date;
-  stoppingAt?: Date;
-  stoppedAt?: Date;
-  stoppedReason?: string;
-  stopCode?: string;
-  containers: TaskContainer[];
-  availabilityZone: string;
-  networkMode: string;
-  /** Ports reserved on the container instance (released when STOPPED). */
-  reservedPorts: number[];
-  workloads: RunningWorkload[];
-  targets: { targetGroupArn: string; id: string; port: number }[];
-  cancels: (() => void)[];
-  /** Set once the task was healthy (RUNNING and, with load balancers, healthy targets). */
-  wasHealthy: boolean;
-  /** Why the task failed (counts for the circuit breaker), if it did. */
-  failed: boolean;
-  /** Environment name reported by the workload (BERTH_ENV or the family). */
-  env?: string;
-  overrides: Record<string, unknown>;
-}
+import {
+  asgNameOf,
+  type CapacityProvider,
+  type CapacityProviderStrategyItem,
+  type Cluster,
+  type ClusterAttachment,
+  type ContainerDefinition,
+  type ContainerInstance,
+  type Deployment,
+  type DeploymentConfig,
+  type LoadBalancerRef,
+  type PortMapping,
+  type Service,
+  type Tags,
+  type Task,
+  type TaskDefinition,
+  tagsFromList,
+} from './model.ts';
 
 /** AWS-like messages for ECS errors. */
 export const ECS_ERRORS = {
@@ -255,10 +67,8 @@ export function parseMemory(value: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : Number.NaN;
 }
 
-/** Circuit-breaker threshold: clamp(ceil(0.5 × desired), 3, 200). */
-export function circuitBreakerThreshold(desired: number): number {
-  return Math.min(200, Math.max(3, Math.ceil(0.5 * desired)));
-}
+/** Providers AWS manages for every account; they are not cluster scoped. */
+const BUILT_IN_PROVIDERS = new Set(['FARGATE', 'FARGATE_SPOT']);
 
 /** The ECS backend of one account and region. */
 export function ecsBackend(cloud: Cloud, accountId: string, region: string): EcsBackend {
@@ -266,7 +76,7 @@ export function ecsBackend(cloud: Cloud, accountId: string, region: string): Ecs
 }
 
 /** ECS state and the rules AWS enforces; the scheduler runs the data plane. */
-export class EcsBackend {
+export class EcsBackend implements SchedulerHost {
   readonly clusters = new Map<string, Cluster>();
   readonly capacityProviders = new Map<string, CapacityProvider>();
   readonly taskDefinitions = new Map<string, TaskDefinition[]>();
@@ -276,6 +86,12 @@ export class EcsBackend {
   readonly tags = new Map<string, Tags>();
   readonly scheduler: ServiceScheduler;
   private readonly pendingRegistrations = new Map<string, () => void>();
+  /**
+   * Real time (ms) from which the account's ECS service-linked role can be assumed; `undefined`
+   * until the role exists. A fresh account has none: its first CreateCluster creates it, as AWS
+   * does, and it propagates for a while (BASE_DELAYS.serviceLinkedRolePropagation).
+   */
+  private serviceLinkedRoleUsableAt: number | undefined;
 
   constructor(
     readonly cloud: Cloud,
@@ -303,6 +119,26 @@ export class EcsBackend {
     return value.startsWith('arn:') ? (value.split('/').pop() ?? value) : value;
   }
 
+  // ---------- service-linked role
+
+  /**
+   * Creates the ECS service-linked role if the account has none (CreateCluster does this; so does
+   * IAM CreateServiceLinkedRole for `ecs.amazonaws.com`). It becomes usable after a propagation delay.
+   */
+  createServiceLinkedRole(): void {
+    if (this.serviceLinkedRoleUsableAt !== undefined) return;
+    this.serviceLinkedRoleUsableAt =
+      this.cloud.clock.now().getTime() + Math.max(1, this.cloud.clock.delay('serviceLinkedRolePropagation'));
+  }
+
+  /** True once the service-linked role exists and has propagated. */
+  serviceLinkedRoleUsable(): boolean {
+    return (
+      this.serviceLinkedRoleUsableAt !== undefined &&
+      this.cloud.clock.now().getTime() >= this.serviceLinkedRoleUsableAt
+    );
+  }
+
   // ---------- clusters
 
   createCluster(input: {
@@ -319,6 +155,7 @@ export class EcsBackend {
       );
     const existing = this.clusters.get(name);
     if (existing?.status === 'ACTIVE') return existing;
+    this.createServiceLinkedRole();
     for (const cp of input.capacityProviders ?? []) this.checkProviderUsable(cp);
     const cluster: Cluster = {
       arn: this.arn('cluster', name),
@@ -327,7 +164,9 @@ export class EcsBackend {
       capacityProviders: [...(input.capacityProviders ?? [])],
       defaultCapacityProviderStrategy: [...(input.defaultCapacityProviderStrategy ?? [])],
       settings: input.settings ?? [{ name: 'containerInsights', value: 'disabled' }],
+      attachments: [],
     };
+    for (const cp of cluster.capacityProviders) this.attach(cluster, cp);
     this.clusters.set(name, cluster);
     this.tags.set(cluster.arn, { ...(input.tags ?? {}) });
     return cluster;
@@ -374,6 +213,15 @@ export class EcsBackend {
         'ClusterContainsTasksException',
         'The Cluster cannot be deleted while Tasks are active.',
       );
+    // Detaching a provider is asynchronous: its attachment stays until ECS has removed the
+    // managed-scaling policy (terraform-provider-aws PR #45794; aws-nuke issue #990).
+    if (
+      cluster.capacityProviders.some((cp) => !BUILT_IN_PROVIDERS.has(cp)) ||
+      cluster.attachments.some((a) => a.status !== 'DELETED')
+    )
+      throw ECS_ERRORS.client(
+        'The Cluster cannot be deleted while Cluster Scoped Capacity Providers are attached to the cluster',
+      );
     cluster.status = 'INACTIVE';
     cluster.capacityProviders = [];
     cluster.defaultCapacityProviderStrategy = [];
@@ -410,9 +258,52 @@ export class EcsBackend {
           'The specified capacity provider is in use and cannot be removed.',
         );
     }
+    for (const cp of removed) this.detach(cluster, cp);
+    for (const cp of providers.filter((p) => !cluster.capacityProviders.includes(p)))
+      this.attach(cluster, cp);
     cluster.capacityProviders = [...providers];
     cluster.defaultCapacityProviderStrategy = [...strategy];
     return cluster;
+  }
+
+  /** `UPDATE_IN_PROGRESS` while an attachment is being created or deleted, else `UPDATE_COMPLETE`. */
+  static attachmentsStatus(cluster: Cluster): string {
+    return cluster.attachments.some((a) => a.status === 'PRECREATED' || a.status === 'DELETING')
+      ? 'UPDATE_IN_PROGRESS'
+      : 'UPDATE_COMPLETE';
+  }
+
+  /** Associating an Auto Scaling group provider creates its managed-scaling attachment, asynchronously. */
+  private attach(cluster: Cluster, name: string): void {
+    const cp = this.capacityProviders.get(EcsBackend.nameOf(name));
+    if (!cp?.autoScalingGroupArn) return;
+    const attachment: ClusterAttachment = {
+      id: uuid(),
+      type: 'as_policy',
+      status: 'PRECREATED',
+      capacityProviderName: cp.name,
+      scalingPolicyName: `ECSManagedAutoScalingPolicy-${uuid()}`,
+    };
+    cluster.attachments.push(attachment);
+    this.cloud.clock.timer(BASE_DELAYS.capacityProviderAttachment, () => {
+      if (attachment.status === 'PRECREATED') attachment.status = 'CREATED';
+    });
+  }
+
+  /**
+   * Disassociating a provider deletes its attachment asynchronously: `DELETING` for a while, then
+   * gone. Until then DeleteCluster and DeleteCapacityProvider still see the association.
+   */
+  private detach(cluster: Cluster, name: string): void {
+    for (const attachment of cluster.attachments) {
+      if (attachment.capacityProviderName !== EcsBackend.nameOf(name)) continue;
+      if (attachment.status === 'DELETING' || attachment.status === 'DELETED') continue;
+      attachment.status = 'DELETING';
+      this.cloud.clock.timer(BASE_DELAYS.capacityProviderAttachment, () => {
+        attachment.status = 'DELETED';
+        cluster.attachments = cluster.attachments.filter((a) => a !== attachment);
+      });
+    }
   }
 
   // ---------- capacity providers
@@ -420,9 +311,14 @@ export class EcsBackend {
   private checkProviderUsable(name: string, clusterName?: string): void {
     if (name === 'FARGATE' || name === 'FARGATE_SPOT') return;
     const cp = this.capacityProviders.get(EcsBackend.nameOf(name));
-    if (cp?.status !== 'ACTIVE')
+    if (!cp || cp.status === 'INACTIVE')
       throw ECS_ERRORS.invalid(
         `The specified capacity provider '${name}' does not exist. Specify a valid name or ARN and try again.`,
+      );
+    // A just-created provider is PROVISIONING for a while (terraform-provider-aws PR #45567).
+    if (cp.status !== 'ACTIVE')
+      throw ECS_ERRORS.invalid(
+        `The specified capacity provider '${name}' is not in an ACTIVE state. Specify a valid capacity provider and try again.`,
       );
     const elsewhere = [...this.clusters.values()].find(
       (c) => c.status === 'ACTIVE' && c.name !== clusterName && c.capacityProviders.includes(cp.name),
@@ -450,7 +346,8 @@ export class EcsBackend {
       throw ECS_ERRORS.client(
         `The capacity provider name cannot start with 'aws', 'ecs', or 'fargate'. Specify a different name and try again.`,
       );
-    if (this.capacityProviders.get(name)?.status === 'ACTIVE')
+    const previous = this.capacityProviders.get(name);
+    if (previous && previous.status !== 'INACTIVE')
       throw ECS_ERRORS.client(
         'The specified capacity provider already exists. To change the configuration of an existing capacity provider, update the capacity provider.',
       );
@@ -462,11 +359,17 @@ export class EcsBackend {
       );
     if (
       [...this.capacityProviders.values()].some(
-        (cp) => cp.status === 'ACTIVE' && cp.autoScalingGroupArn === asgArn,
+        (cp) => cp.status !== 'INACTIVE' && cp.autoScalingGroupArn === asgArn,
       )
     )
       throw ECS_ERRORS.client(
         'The specified Auto Scaling group ARN is already being used by another capacity provider. Specify a unique Auto Scaling group ARN and try again.',
+      );
+    // In a new account the service-linked role that CreateCluster created is not usable at once
+    // (aws/containers-roadmap #631).
+    if (!this.serviceLinkedRoleUsable())
+      throw ECS_ERRORS.client(
+        'ECS Service Linked Role does not exist. Please create a Service linked role for ECS and try again.',
       );
     const group = this.autoScalingGroup(asgArn);
     if (!group)
@@ -488,7 +391,8 @@ export class EcsBackend {
     const cp: CapacityProvider = {
       arn: this.arn('capacity-provider', name),
       name,
-      status: 'ACTIVE',
+      status: 'PROVISIONING',
+      updateStatus: 'CREATE_IN_PROGRESS',
       autoScalingGroupArn: asgArn,
       managedScaling: {
         status: scalingStatus,
@@ -503,6 +407,11 @@ export class EcsBackend {
     };
     this.capacityProviders.set(name, cp);
     this.tags.set(cp.arn, { ...(input.tags ?? {}) });
+    this.cloud.clock.timer(BASE_DELAYS.capacityProviderActivation, () => {
+      if (cp.status !== 'PROVISIONING') return;
+      cp.status = 'ACTIVE';
+      cp.updateStatus = 'CREATE_COMPLETE';
+    });
     return cp;
   }
 
@@ -511,22 +420,36 @@ export class EcsBackend {
     return autoScalingBackend(this.cloud, this.accountId, this.region).getGroup(nameOrArn);
   }
 
+  /**
+   * DeleteCapacityProvider answers 200 even when it does not delete: while the provider is still
+   * associated with a cluster (its attachment included) the answer carries `updateStatus:
+   * DELETE_FAILED` with the reason, and `status` stays ACTIVE (aws-nuke PR #542,
+   * terraform-provider-aws PR #48156). Otherwise `DELETE_IN_PROGRESS`, INACTIVE a while later.
+   */
   deleteCapacityProvider(nameOrArn: string): CapacityProvider {
     const cp = this.capacityProviders.get(EcsBackend.nameOf(nameOrArn));
-    if (cp?.status !== 'ACTIVE')
+    if (!cp || cp.status === 'INACTIVE')
       throw ECS_ERRORS.client(
         'The specified capacity provider does not exist. Specify a valid name or ARN and try again.',
       );
+    if (cp.updateStatus === 'DELETE_IN_PROGRESS') return cp;
     const cluster = [...this.clusters.values()].find(
-      (c) => c.status === 'ACTIVE' && c.capacityProviders.includes(cp.name),
+      (c) =>
+        c.status === 'ACTIVE' &&
+        (c.capacityProviders.includes(cp.name) ||
+          c.attachments.some((a) => a.capacityProviderName === cp.name && a.status !== 'DELETED')),
     );
-    if (cluster)
-      throw new ServiceError(
-        'ResourceInUseException',
-        `The specified capacity provider is in use by cluster '${cluster.name}'. Remove it from the cluster's capacity providers (PutClusterCapacityProviders) and try again.`,
-      );
-    cp.status = 'INACTIVE';
-    cp.updateStatus = 'DELETE_COMPLETE';
+    if (cluster) {
+      cp.updateStatus = 'DELETE_FAILED';
+      cp.updateStatusReason = `The capacity provider cannot be deleted because it is associated with cluster: ${cluster.name}. Remove the capacity provider from the cluster and try again.`;
+      return cp;
+    }
+    cp.updateStatus = 'DELETE_IN_PROGRESS';
+    delete cp.updateStatusReason;
+    this.cloud.clock.timer(BASE_DELAYS.capacityProviderDeletion, () => {
+      cp.status = 'INACTIVE';
+      cp.updateStatus = 'DELETE_COMPLETE';
+    });
     return cp;
   }
 
@@ -1204,18 +1127,4 @@ export class EcsBackend {
         })),
     };
   }
-}
-
-/** `autoScalingGroupName/<name>` part of an ASG ARN (or the value itself). */
-export function asgNameOf(arnOrName: string): string {
-  const i = arnOrName.indexOf('autoScalingGroupName/');
-  return i >= 0 ? arnOrName.slice(i + 'autoScalingGroupName/'.length) : arnOrName;
-}
-
-/** ECS `[{key, value}]` → record. */
-export function tagsFromList(value: unknown): Tags {
-  const out: Tags = {};
-  if (!Array.isArray(value)) return out;
-  for (const t of value) if (t && typeof t.key === 'string') out[t.key] = String(t.value ?? '');
-  return out;
 }

@@ -1,21 +1,19 @@
 import type { Cloud, InstanceRunningEvent, InstanceTerminatingEvent } from '../../core/cloud.ts';
 import type { RequestContext, ServiceDefinition } from '../../core/types.ts';
+import { ECS_ERRORS, EcsBackend, ecsBackend } from './backend.ts';
 import {
   type CapacityProvider,
   type CapacityProviderStrategyItem,
   type Cluster,
   type ContainerInstance,
   type DeploymentConfig,
-  ECS_ERRORS,
-  EcsBackend,
-  ecsBackend,
   type LoadBalancerRef,
   type Service,
   type Tags,
   type Task,
   type TaskDefinition,
   tagsFromList,
-} from './backend.ts';
+} from './model.ts';
 
 const backendOf = (ctx: RequestContext): EcsBackend => ecsBackend(ctx.cloud, ctx.accountId, ctx.region);
 
@@ -82,6 +80,20 @@ function renderCluster(b: EcsBackend, c: Cluster, p: any): Record<string, unknow
     settings: c.settings,
     capacityProviders: c.capacityProviders,
     defaultCapacityProviderStrategy: c.defaultCapacityProviderStrategy,
+    ...(includes(p, 'ATTACHMENTS')
+      ? {
+          attachments: c.attachments.map((a) => ({
+            id: a.id,
+            type: a.type,
+            status: a.status,
+            details: [
+              { name: 'capacityProviderName', value: a.capacityProviderName },
+              { name: 'scalingPolicyName', value: a.scalingPolicyName },
+            ],
+          })),
+          attachmentsStatus: EcsBackend.attachmentsStatus(c),
+        }
+      : {}),
   };
 }
 
@@ -105,6 +117,7 @@ function renderCapacityProvider(
         }
       : {}),
     ...(cp.updateStatus ? { updateStatus: cp.updateStatus } : {}),
+    ...(cp.updateStatusReason ? { updateStatusReason: cp.updateStatusReason } : {}),
     ...(withTags ? { tags: tagList(b.tags.get(cp.arn)) } : {}),
   };
 }

@@ -1,0 +1,367 @@
+/**
+ * The dry run prints the very plan the real run executes: for each operation, the plan handler
+ * (`--dry-run`) and the real handlers observe the same account (SDK clients mocked) and the steps
+ * the real run executed are exactly the dry run's pending steps.
+ */
+import {
+  CreateAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateLaunchTemplateCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeSecurityGroupsCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateCapacityProviderCommand,
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DescribeCapacityProvidersCommand,
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
+  ListTasksCommand,
+  PutClusterCapacityProvidersCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  DeleteTargetGroupCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ModifyTargetGroupAttributesCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { observeEnvironment } from '../../functions/adapters/observe-environment.ts';
+import { type PlanStep, pendingSteps, stageSteps } from '../../functions/core/plan.ts';
+import { makeHandler as createCluster } from '../../functions/handlers/create-cluster.ts';
+import { makeHandler as createLoadBalancer } from '../../functions/handlers/create-load-balancer.ts';
+import { makeHandler as createNetwork } from '../../functions/handlers/create-network.ts';
+import { makeHandler as createService } from '../../functions/handlers/create-service.ts';
+import { makeHandler as createTaskDefinition } from '../../functions/handlers/create-task-definition.ts';
+import type { LogPort } from '../../functions/handlers/lifecycle-deps.ts';
+import { type PlanEvent, makeHandler as planHandler } from '../../functions/handlers/plan.ts';
+import { makeHandler as redeploy } from '../../functions/handlers/redeploy.ts';
+import { makeHandler as scale } from '../../functions/handlers/scale.ts';
+import { makeHandler as teardownLoadBalancer } from '../../functions/handlers/teardown-load-balancer.ts';
+import { makeHandler as teardownNetwork } from '../../functions/handlers/teardown-network.ts';
+import { describeStep } from '../../functions/handlers/teardown-stage.ts';
+import { upSettings } from '../../functions/handlers/up-stage.ts';
+import { awsError, config, mocks, OWNED, OWNED_ECS, resetMocks, testDeps, upState } from './aws-fixtures.ts';
+
+const TD_1 = 'arn:aws:ecs:us-east-1:1:task-definition/berth-demo:1';
+const TD_2 = 'arn:aws:ecs:us-east-1:1:task-definition/berth-demo:2';
+
+const GROUP = {
+  AutoScalingGroupName: 'berth-demo-asg',
+  AutoScalingGroupARN: 'arn:asg',
+  MinSize: 1,
+  MaxSize: 2,
+  DesiredCapacity: 1,
+  Instances: [],
+  Tags: OWNED,
+  DefaultCooldown: 300,
+  AvailabilityZones: [],
+  HealthCheckType: 'EC2',
+  CreatedTime: new Date(0),
+};
+
+/** A logger that keeps what the executors report. */
+function recorder(): LogPort & { executed: string[] } {
+  const executed: string[] = [];
+  return {
+    executed,
+    info(_message, ...extra) {
+      for (const fields of extra) {
+        if (Array.isArray(fields.executed)) executed.push(...(fields.executed as string[]));
+      }
+    },
+    warn() {},
+    error() {},
+  };
+}
+
+/** The dry run over the same (mocked) account the real handlers see. */
+async function dryRun(event: PlanEvent): Promise<PlanStep[]> {
+  const deps = testDeps();
+  const { steps } = await planHandler({
+    observer: { observe: (env) => observeEnvironment(deps, { env, vpcId: 'vpc-1' }) },
+    settings: upSettings(config),
+    now: () => new Date(0),
+  })(event);
+  return steps;
+}
+
+const changes = (steps: readonly PlanStep[]) =>
+  pendingSteps(steps)
+    .filter((s) => s.kind !== 'verify' && s.kind !== 'wait')
+    .map(describeStep);
+
+/** Nothing of the environment exists. */
+function freshAccount() {
+  mocks.ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+  mocks.ec2.on(CreateSecurityGroupCommand).callsFake((input: { GroupName: string }) => ({
+    GroupId: input.GroupName === 'berth-demo-alb' ? 'sg-alb' : 'sg-inst',
+  }));
+  mocks.ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({});
+  mocks.ec2
+    .on(DescribeLaunchTemplatesCommand)
+    .rejects(awsError('InvalidLaunchTemplateName.NotFoundException'));
+  mocks.ec2.on(CreateLaunchTemplateCommand).resolves({ LaunchTemplate: { LaunchTemplateId: 'lt-1' } });
+  mocks.ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'ami-0ecs' } });
+  mocks.elbv2.on(DescribeTargetGroupsCommand).rejects(awsError('TargetGroupNotFound'));
+  mocks.elbv2.on(CreateTargetGroupCommand).resolves({ TargetGroups: [{ TargetGroupArn: 'arn:tg' }] });
+  mocks.elbv2.on(ModifyTargetGroupAttributesCommand).resolves({});
+  mocks.elbv2.on(DescribeLoadBalancersCommand).rejects(awsError('LoadBalancerNotFound'));
+  mocks.elbv2.on(CreateLoadBalancerCommand).resolves({
+    LoadBalancers: [
+      {
+        LoadBalancerArn: 'arn:lb',
+        LoadBalancerName: 'berth-demo-alb',
+        DNSName: 'lb.elb',
+        State: { Code: 'provisioning' },
+      },
+    ],
+  });
+  mocks.elbv2.on(DescribeListenersCommand).resolves({ Listeners: [] });
+  mocks.elbv2.on(CreateListenerCommand).resolves({ Listeners: [{ ListenerArn: 'arn:listener' }] });
+  mocks.ecs.on(DescribeClustersCommand).resolves({ clusters: [], failures: [{ reason: 'MISSING' }] });
+  mocks.ecs.on(CreateClusterCommand).resolves({
+    cluster: {
+      clusterArn: 'arn:cluster',
+      clusterName: 'berth-demo',
+      status: 'ACTIVE',
+      capacityProviders: [],
+    },
+  });
+  mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake(() => ({
+    AutoScalingGroups: created.asg
+      ? [
+          {
+            AutoScalingGroupName: 'berth-demo-asg',
+            AutoScalingGroupARN: 'arn:asg',
+            MinSize: 1,
+            MaxSize: 2,
+            DesiredCapacity: 1,
+            Instances: [],
+            Tags: OWNED,
+          },
+        ]
+      : [],
+  }));
+  mocks.autoScaling.on(CreateAutoScalingGroupCommand).callsFake(() => {
+    created.asg = true;
+    return {};
+  });
+  mocks.ecs.on(DescribeCapacityProvidersCommand).resolves({ capacityProviders: [] });
+  mocks.ecs.on(CreateCapacityProviderCommand).resolves({ capacityProvider: { name: 'berth-demo-cp' } });
+  mocks.ecs.on(PutClusterCapacityProvidersCommand).resolves({});
+  mocks.ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [] });
+  mocks.ecs.on(RegisterTaskDefinitionCommand).resolves({
+    taskDefinition: { taskDefinitionArn: TD_1, family: 'berth-demo', revision: 1 },
+  });
+  mocks.ecs.on(DescribeServicesCommand).resolves({ services: [] });
+  mocks.ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+  mocks.elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
+  mocks.ecs.on(CreateServiceCommand).resolves({
+    service: { serviceArn: 'arn:svc', serviceName: 'berth-demo', status: 'ACTIVE' },
+  });
+}
+let created: { asg: boolean };
+
+/** The service runs revision 1 of the spec with one task on one instance. */
+function running(revision: Record<string, unknown> = {}) {
+  mocks.ecs.on(DescribeServicesCommand).resolves({
+    services: [
+      {
+        serviceArn: 'arn:svc',
+        serviceName: 'berth-demo',
+        status: 'ACTIVE',
+        desiredCount: 1,
+        taskDefinition: TD_1,
+        deployments: [],
+        tags: OWNED_ECS,
+      },
+    ],
+  });
+  mocks.ecs.on(DescribeClustersCommand).resolves({
+    clusters: [
+      {
+        clusterArn: 'arn:cluster',
+        clusterName: 'berth-demo',
+        status: 'ACTIVE',
+        tags: OWNED_ECS,
+        capacityProviders: ['berth-demo-cp'],
+      },
+    ],
+  });
+  mocks.ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [TD_1] });
+  mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({
+    taskDefinition: {
+      taskDefinitionArn: TD_1,
+      family: 'berth-demo',
+      revision: 1,
+      status: 'ACTIVE',
+      networkMode: 'bridge',
+      requiresCompatibilities: ['EC2'],
+      containerDefinitions: [
+        {
+          name: 'app',
+          image: 'nginx:1.27',
+          cpu: 256,
+          memory: 512,
+          memoryReservation: 256,
+          portMappings: [{ containerPort: 80, hostPort: 0 }],
+        },
+      ],
+      ...revision,
+    },
+    tags: OWNED_ECS,
+  });
+  mocks.ecs.on(RegisterTaskDefinitionCommand).resolves({
+    taskDefinition: { taskDefinitionArn: TD_2, family: 'berth-demo', revision: 2 },
+  });
+  mocks.ecs
+    .on(UpdateServiceCommand)
+    .resolves({ service: { serviceArn: 'arn:svc', serviceName: 'berth-demo' } });
+  mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ ...GROUP }] });
+  mocks.autoScaling.on(UpdateAutoScalingGroupCommand).resolves({});
+}
+
+beforeEach(() => {
+  resetMocks();
+  created = { asg: false };
+});
+
+describe('the dry run prints the plan the real run executes', () => {
+  it('up on a fresh account', async () => {
+    freshAccount();
+    const planned = changes(await dryRun({ operation: 'up', env: 'demo', spec: upState.spec }));
+    const logger = recorder();
+    const deps = testDeps({ logger });
+    const network = await createNetwork(deps)(upState);
+    const withNetwork = { ...upState, resources: { network } };
+    const loadBalancer = await createLoadBalancer(deps)(withNetwork);
+    await createCluster(deps)(withNetwork);
+    const taskDefinition = await createTaskDefinition(deps)(withNetwork);
+    await createService(deps)({ ...upState, resources: { network, loadBalancer, taskDefinition } });
+
+    expect(planned.length).toBeGreaterThan(8);
+    expect(logger.executed).toEqual(planned);
+  });
+
+  it('up after an EC2 → Fargate launch-type change registers a Fargate revision, and the dry run says so', async () => {
+    freshAccount();
+    // The newest revision matches the Fargate spec in image, sizes, port and mode but is EC2-only.
+    running({
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['EC2'],
+      containerDefinitions: [
+        {
+          name: 'app',
+          image: 'nginx:1.27',
+          cpu: 512,
+          memory: 1024,
+          memoryReservation: 256,
+          portMappings: [{ containerPort: 8080, hostPort: 8080 }],
+        },
+      ],
+    });
+    const spec = {
+      ...upState.spec,
+      launchType: 'FARGATE',
+      cpu: 512,
+      memory: 1024,
+      memoryReservation: 256,
+      containerPort: 8080,
+    };
+    const planned = await dryRun({ operation: 'up', env: 'demo', spec });
+    const logger = recorder();
+    await createTaskDefinition(testDeps({ logger }))({ ...upState, spec });
+
+    const revisionStep = stageSteps(planned, 'task-definition');
+    expect(revisionStep).toMatchObject([
+      { kind: 'registerTaskDefinition', action: 'update', reason: 'new revision: launch type EC2 → FARGATE' },
+    ]);
+    expect(logger.executed).toEqual(changes(revisionStep));
+    expect(mocks.ecs).toHaveReceivedCommandWith(RegisterTaskDefinitionCommand, {
+      requiresCompatibilities: ['FARGATE'],
+    });
+  });
+
+  it('scale', async () => {
+    freshAccount();
+    running();
+    const spec = { ...upState.spec, cpu: 1024, memory: 1024, memoryReservation: 512 };
+    const planned = changes(await dryRun({ operation: 'scale', env: 'demo', spec, desiredCount: 3 }));
+    const logger = recorder();
+    await scale(testDeps({ logger }))({ operation: 'scale', env: 'demo', spec, desiredCount: 3 });
+
+    expect(planned).toEqual([
+      "update Auto Scaling group berth-demo-asg: max 2 → 3: 3 instance(s) for 3 task(s) (1 per instance); the capacity provider's managed scaling sets the desired capacity",
+      'update ECS service berth-demo: desired count 1 → 3',
+    ]);
+    expect(logger.executed).toEqual(planned);
+  });
+
+  it('redeploy', async () => {
+    freshAccount();
+    running();
+    const planned = changes(
+      await dryRun({ operation: 'redeploy', env: 'demo', spec: upState.spec, image: 'nginx:1.28' }),
+    );
+    const logger = recorder();
+    await redeploy(testDeps({ logger }))({
+      operation: 'redeploy',
+      env: 'demo',
+      image: 'nginx:1.28',
+      requestId: 'req-7',
+    });
+
+    expect(planned).toEqual([
+      'create task definition berth-demo: copy of berth-demo:1 with image nginx:1.28',
+      'update ECS service berth-demo: deploy the new revision (rollback on failure)',
+    ]);
+    expect(logger.executed).toEqual(planned);
+  });
+
+  it('down', async () => {
+    // What is left after an interrupted teardown: the target group and both security groups.
+    freshAccount();
+    mocks.elbv2.on(DescribeTargetGroupsCommand).resolves({
+      TargetGroups: [{ TargetGroupArn: 'arn:tg', TargetGroupName: 'berth-demo-tg', LoadBalancerArns: [] }],
+    });
+    mocks.elbv2
+      .on(DescribeTagsCommand)
+      .resolves({ TagDescriptions: [{ ResourceArn: 'arn:tg', Tags: OWNED }] });
+    mocks.elbv2.on(DeleteTargetGroupCommand).resolves({});
+    mocks.ec2
+      .on(DescribeSecurityGroupsCommand)
+      .callsFake((input: { Filters: { Name: string; Values: string[] }[] }) => {
+        const name = input.Filters.find((f) => f.Name === 'group-name')?.Values[0] ?? '';
+        return { SecurityGroups: [{ GroupId: `sg-${name}`, GroupName: name, Tags: OWNED }] };
+      });
+    mocks.ec2.on(DeleteSecurityGroupCommand).resolves({});
+    const planned = changes(await dryRun({ operation: 'down', env: 'demo' }));
+    const state = { operation: 'down', env: 'demo' };
+    const executed = [
+      ...(await teardownLoadBalancer(testDeps())(state)).executed,
+      ...(await teardownNetwork(testDeps())(state)).executed,
+    ];
+
+    expect(planned).toHaveLength(3);
+    expect(executed).toEqual(planned);
+  });
+});
