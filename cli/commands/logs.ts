@@ -85,12 +85,12 @@ export async function logs(ctx: CommandContext, name: string, options: LogsOptio
         ...(next ? { nextToken: next } : {}),
       });
       for (const line of page.lines) {
-        if (line.eventId && seen.has(line.eventId)) continue;
+        if (line.timestamp < newest || (line.eventId && seen.has(line.eventId))) continue;
         if (line.timestamp > newest) {
           newest = line.timestamp;
           seen.clear();
         }
-        if (line.eventId && line.timestamp === newest) seen.add(line.eventId);
+        if (line.eventId) seen.add(line.eventId);
         print(line);
       }
       next = page.nextToken ?? undefined;

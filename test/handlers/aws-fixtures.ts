@@ -43,6 +43,8 @@ export const mocks = {
 
 /** The log groups the mocked CloudWatch Logs holds (name → tags); reset by {@link resetMocks}. */
 export const logGroups = new Map<string, Record<string, string>>();
+/** Retention (days) of the mocked log groups. */
+export const logRetention = new Map<string, number>();
 
 /** A small in-memory CloudWatch Logs behind `mocks.logs` (groups, tags; no events). */
 function fakeLogs(): void {
@@ -51,7 +53,12 @@ function fakeLogs(): void {
   mocks.logs.on(DescribeLogGroupsCommand).callsFake((input: { logGroupNamePrefix?: string }) => ({
     logGroups: [...logGroups.keys()]
       .filter((name) => name.startsWith(input.logGroupNamePrefix ?? ''))
-      .map((name) => ({ logGroupName: name, logGroupArn: arnOf(name), arn: `${arnOf(name)}:*` })),
+      .map((name) => ({
+        logGroupName: name,
+        logGroupArn: arnOf(name),
+        arn: `${arnOf(name)}:*`,
+        ...(logRetention.has(name) ? { retentionInDays: logRetention.get(name) } : {}),
+      })),
   }));
   mocks.logs
     .on(CreateLogGroupCommand)
@@ -78,7 +85,12 @@ function fakeLogs(): void {
     logGroups.delete(input.logGroupName);
     return {};
   });
-  mocks.logs.on(PutRetentionPolicyCommand).resolves({});
+  mocks.logs
+    .on(PutRetentionPolicyCommand)
+    .callsFake((input: { logGroupName: string; retentionInDays: number }) => {
+      logRetention.set(input.logGroupName, input.retentionInDays);
+      return {};
+    });
   mocks.logs.on(GetLogEventsCommand).resolves({ events: [] });
 }
 fakeLogs();
@@ -86,6 +98,7 @@ fakeLogs();
 export const resetMocks = () => {
   for (const m of Object.values(mocks)) m.reset();
   logGroups.clear();
+  logRetention.clear();
   fakeLogs();
 };
 
@@ -96,6 +109,16 @@ export const OWNED = [
 ];
 export const OWNED_ECS = OWNED.map((t) => ({ key: t.Key, value: t.Value }));
 export const FOREIGN = [{ Key: 'team', Value: 'payments' }];
+
+/** The `awslogs` configuration Berth gives the container of environment `env`. */
+export const awslogsOf = (env = 'demo') => ({
+  logDriver: 'awslogs',
+  options: {
+    'awslogs-group': `/berth/${env}`,
+    'awslogs-region': 'us-east-1',
+    'awslogs-stream-prefix': 'app',
+  },
+});
 
 /** An SDK-like error with a code (`name`) and a client fault. */
 export const awsError = (name: string, message = `${name}`) =>
