@@ -146,11 +146,18 @@ export class OrchestratorStack extends Stack {
         ],
       }),
     );
-    Validations.of(this.executionRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'ecr:GetAuthorizationToken supports no resource-level permissions, and environments run images from any repository the spec names.',
-    });
+    Validations.of(this.executionRole).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ecr:GetAuthorizationToken supports no resource-level permissions, and environments run images from any repository the spec names.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/berth/*:log-stream:*]',
+        reason:
+          "The awslogs driver creates one stream per task (<container>/<container>/<task id>) in the environment's group /berth/<env>; environments and tasks are created per request.",
+      },
+    );
 
     // ---- Slack signing secret (value set after deploy, see docs/deploy.md) ----
     this.slackSecret = new Secret(this, 'SlackSigningSecret', {

@@ -112,7 +112,7 @@ export const FOREIGN = [{ Key: 'team', Value: 'payments' }];
 
 /** The `awslogs` configuration Berth gives the container of environment `env`. */
 export const awslogsOf = (env = 'demo') => ({
-  logDriver: 'awslogs',
+  logDriver: 'awslogs' as const,
   options: {
     'awslogs-group': `/berth/${env}`,
     'awslogs-region': 'us-east-1',
