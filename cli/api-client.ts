@@ -79,6 +79,24 @@ export interface EnvironmentView extends EnvironmentSummary {
   readonly operations: readonly OperationView[];
 }
 
+/** One workload log line (`GET /environments/{name}/logs`). */
+export interface LogLineView {
+  /** ISO time the container wrote it. */
+  readonly timestamp: string;
+  readonly taskId: string;
+  readonly stream: string;
+  readonly message: string;
+  readonly eventId?: string;
+}
+
+/** A page of `GET /environments/{name}/logs`. */
+export interface LogsPage {
+  readonly env: string;
+  readonly group: string;
+  readonly lines: readonly LogLineView[];
+  readonly nextToken: string | null;
+}
+
 /**
  * A small client of the Berth HTTP API. Requests to a non-loopback URL are SigV4-signed for
  * `execute-api`; network failures become `CliError(Unreachable)`, error answers `ApiError`.
@@ -181,6 +199,15 @@ export function createApiClient(options: ApiClientOptions) {
       ),
     extend: (name: string, body: { hours: number } | { ttl: string }, requestId?: string) =>
       request<Accepted>('POST', `${env(name)}/extend`, body, idempotent(requestId)),
+    logs: (
+      name: string,
+      query: { since?: string; task?: string; filter?: string; nextToken?: string; limit?: number },
+    ) => {
+      const q = new URLSearchParams();
+      for (const [key, value] of Object.entries(query)) if (value !== undefined) q.set(key, String(value));
+      const qs = q.toString();
+      return request<LogsPage>('GET', `${env(name)}/logs${qs === '' ? '' : `?${qs}`}`);
+    },
     plan: (
       name: string,
       body: { operation: string; spec?: unknown; desiredCount?: number; image?: string },

@@ -16,6 +16,8 @@ export interface CliIo {
   readonly fetch?: typeof fetch;
   /** Resolves when a long-running command (`berth dashboard`) should stop. Default: never (Ctrl-C exits). */
   readonly untilInterrupted?: () => Promise<void>;
+  /** Aborted when the user asks to stop (Ctrl-C); `logs --follow` ends then. */
+  readonly signal?: AbortSignal;
 }
 
 /** Options every command shares. */

@@ -6,6 +6,7 @@ import { createApiClient, DEFAULT_API_URL } from './api-client.ts';
 import { dashboard } from './commands/dashboard.ts';
 import { down } from './commands/down.ts';
 import { extend } from './commands/extend.ts';
+import { history } from './commands/history.ts';
 import { logs } from './commands/logs.ts';
 import { ls } from './commands/ls.ts';
 import { redeploy } from './commands/redeploy.ts';
@@ -155,9 +156,20 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
 
   program
     .command('logs')
+    .description("the workload's log lines (task id and time), merged across tasks in time order")
+    .argument('<name>')
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C')
+    .option('--since <time>', 'from how far back: 30s, 10m, 2h, 1d, 1w or an ISO time', '10m')
+    .option('--task <id>', "only this task's lines")
+    .option('--filter <text>', 'only lines containing this text')
+    .option('--operations', 'the operation history instead (same as `berth history`)')
+    .action(action((ctx, name: string, options) => logs(ctx, name, options)));
+
+  program
+    .command('history')
     .description('operation history with steps')
     .argument('<name>')
-    .action(action((ctx, name: string) => logs(ctx, name)));
+    .action(action((ctx, name: string) => history(ctx, name)));
 
   program
     .command('dashboard')

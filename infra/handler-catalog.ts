@@ -41,7 +41,11 @@ export const STATE_MACHINE_HANDLERS: readonly HandlerEntry[] = [
   task('TeardownCluster', 'teardown-cluster', 'Deletes the cluster'),
   task('TeardownLoadBalancer', 'teardown-load-balancer', 'Deletes rule/listener, ALB and target group'),
   task('TeardownNetwork', 'teardown-network', 'Deletes the environment security groups'),
-  task('TeardownTaskDefinitions', 'teardown-task-definitions', 'Deregisters the task definition revisions'),
+  task(
+    'TeardownTaskDefinitions',
+    'teardown-task-definitions',
+    'Deregisters the task definition revisions, then deletes or keeps the log group',
+  ),
   task('Notify', 'notify', 'Posts the outcome to Slack or the configured webhook'),
   task('Nightly', 'nightly', 'Lists teardown candidates and reports the nightly run'),
 ];

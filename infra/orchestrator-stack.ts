@@ -116,16 +116,48 @@ export class OrchestratorStack extends Stack {
     });
     this.executionRole = new Role(this, 'TaskExecutionRole', {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'Berth task execution role (image pulls, awslogs)',
-      managedPolicies: [
-        ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonECSTaskExecutionRolePolicy'),
-      ],
+      description: 'Berth task execution role (image pulls, awslogs into /berth/* only)',
     });
-    Validations.of(this.executionRole).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy]',
-      reason:
-        'AmazonECSTaskExecutionRolePolicy is the AWS-maintained policy for ECR pulls and CloudWatch Logs of any image an environment runs.',
-    });
+    // What AmazonECSTaskExecutionRolePolicy grants, with the awslogs writes narrowed to Berth's
+    // log groups (the managed policy allows logs:CreateLogStream/PutLogEvents on every group).
+    this.executionRole.addToPolicy(
+      new PolicyStatement({
+        sid: 'PullImages',
+        actions: [
+          'ecr:GetAuthorizationToken',
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:GetDownloadUrlForLayer',
+          'ecr:BatchGetImage',
+        ],
+        resources: ['*'],
+      }),
+    );
+    this.executionRole.addToPolicy(
+      new PolicyStatement({
+        sid: 'WriteBerthLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [
+          this.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: '/berth/*:log-stream:*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    Validations.of(this.executionRole).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ecr:GetAuthorizationToken supports no resource-level permissions, and environments run images from any repository the spec names.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/berth/*:log-stream:*]',
+        reason:
+          "The awslogs driver creates one stream per task (<container>/<container>/<task id>) in the environment's group /berth/<env>; environments and tasks are created per request.",
+      },
+    );
 
     // ---- Slack signing secret (value set after deploy, see docs/deploy.md) ----
     this.slackSecret = new Secret(this, 'SlackSigningSecret', {
@@ -378,6 +410,20 @@ export class OrchestratorStack extends Stack {
     const securityGroups = arn('ec2', 'security-group', '*');
     const launchTemplates = arn('ec2', 'launch-template', '*');
     const vpcArn = arn('ec2', 'vpc', '*');
+    // Each environment's workload logs: the group /berth/<env> and its streams.
+    const berthLogGroups = this.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '/berth/*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const berthLogStreams = `${berthLogGroups}:log-stream:*`;
+    const allLogGroups = this.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     const managed = { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE };
     const requested = { [`aws:RequestTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE };
     const reasons = new Map<PolicyStatement, string>();
@@ -633,7 +679,28 @@ export class OrchestratorStack extends Stack {
       ),
       passRoles([arns.executionRoleArn], 'ecs-tasks.amazonaws.com'),
     ];
-    grant('CreateTaskDefinition', describeEcs, ...registerTaskDefinition);
+    const logsReason =
+      "Scoped to Berth's log groups (/berth/<env>); logs:DescribeLogGroups is authorised on the account's log-group:* resource and filtered by name prefix.";
+    const describeLogGroups = stmt(
+      'DescribeBerthLogGroups',
+      ['logs:DescribeLogGroups', 'logs:ListTagsForResource'],
+      [allLogGroups, berthLogGroups],
+      undefined,
+      logsReason,
+    );
+    grant(
+      'CreateTaskDefinition',
+      describeEcs,
+      ...registerTaskDefinition,
+      describeLogGroups,
+      stmt(
+        'CreateBerthLogGroup',
+        ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:TagResource', 'logs:UntagResource'],
+        [berthLogGroups],
+        undefined,
+        logsReason,
+      ),
+    );
     grant(
       'CreateService',
       describeEcs,
@@ -641,7 +708,13 @@ export class OrchestratorStack extends Stack {
       stmt('CreateTaggedService', ['ecs:CreateService'], [ecsService], { StringEquals: requested }),
       tagOnCreate('ecs', ['ecs:TagResource'], [ecsService]),
     );
-    grant('Verify', describeEcs, describeElb, describeAsg);
+    grant(
+      'Verify',
+      describeEcs,
+      describeElb,
+      describeAsg,
+      stmt('ReadTaskLogs', ['logs:GetLogEvents'], [berthLogStreams], undefined, logsReason),
+    );
     grant('Plan', describeEcs, describeElb, describeAsg, describeEc2);
     grant(
       'Scale',
@@ -665,6 +738,7 @@ export class OrchestratorStack extends Stack {
       describeAsg,
       describeEc2,
       stmt('StopOwnTasks', ['ecs:StopTask'], [arn('ecs', 'task', 'berth-*/*')]),
+      describeLogGroups,
       stmt('DrainAndDeleteOwnService', ['ecs:UpdateService', 'ecs:DeleteService'], [ecsService], {
         StringEquals: managed,
       }),
@@ -752,6 +826,20 @@ export class OrchestratorStack extends Stack {
         undefined,
         'ecs:DeregisterTaskDefinition and ecs:DeleteTaskDefinitions support no resource-level permissions (the handler only touches berth-<env> families it observed with its tags).',
       ),
+      describeLogGroups,
+      stmt(
+        'DeleteOrKeepBerthLogGroup',
+        ['logs:DeleteLogGroup', 'logs:TagResource'],
+        [berthLogGroups],
+        undefined,
+        logsReason,
+      ),
+    );
+    grant('Api', stmt('ReadBerthLogs', ['logs:FilterLogEvents'], [berthLogGroups], undefined, logsReason));
+    grant(
+      'Nightly',
+      describeLogGroups,
+      stmt('DeleteExpiredBerthLogGroups', ['logs:DeleteLogGroup'], [berthLogGroups], undefined, logsReason),
     );
     for (const id of ['Api', 'Slack']) {
       grant(
@@ -853,6 +941,7 @@ export class OrchestratorStack extends Stack {
     one.addResource('extend').addMethod('POST', integration, withBody(extendModel, validator));
     one.addResource('plan').addMethod('POST', integration, { requestValidator: validator });
     api.root.addResource('nightly').addResource('last').addMethod('GET', integration);
+    one.addResource('logs').addMethod('GET', integration);
     const slackMethod = api.root
       .addResource('slack')
       .addResource('commands')

@@ -88,6 +88,8 @@ export interface TaskDefinitionInput {
   readonly memoryReservation?: number;
   readonly environment?: Readonly<Record<string, string>>;
   readonly executionRoleArn?: string;
+  /** The `awslogs` driver's options: the container writes to `<streamPrefix>/<container>/<task id>` in `group`. */
+  readonly logs?: { readonly group: string; readonly region: string; readonly streamPrefix: string };
   readonly tags: Tags;
 }
 
@@ -127,6 +129,18 @@ export function containerDefinition(input: TaskDefinitionInput): ContainerDefini
     ...(input.launchType === 'EC2' ? { cpu: input.cpu, memory: input.memory } : {}),
     ...(input.memoryReservation !== undefined ? { memoryReservation: input.memoryReservation } : {}),
     environment,
+    ...(input.logs
+      ? {
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: {
+              'awslogs-group': input.logs.group,
+              'awslogs-region': input.logs.region,
+              'awslogs-stream-prefix': input.logs.streamPrefix,
+            },
+          },
+        }
+      : {}),
   };
 }
 
@@ -460,6 +474,10 @@ export class AwsEcsAdapter {
         ...(port !== undefined ? { containerPort: port } : {}),
         ...(td.networkMode ? { networkMode: td.networkMode } : {}),
         launchTypes: td.requiresCompatibilities ?? td.compatibilities ?? ['EC2'],
+        logGroup:
+          container?.logConfiguration?.logDriver === 'awslogs'
+            ? (container.logConfiguration.options?.['awslogs-group'] ?? '')
+            : '',
         tags: fromEcsTags(out.tags),
         definition: td,
       };

@@ -1,9 +1,11 @@
+import { logGroupName } from '../core/logs.ts';
 import { resourceNames } from '../core/names.ts';
 import type { ObservedEnvironment, ObservedProbe } from '../core/observed.ts';
 import type { AwsAutoScalingAdapter } from './autoscaling.ts';
 import type { AwsEc2Adapter } from './ec2.ts';
 import type { AwsEcsAdapter } from './ecs.ts';
 import type { AwsElbv2Adapter } from './elbv2.ts';
+import type { AwsLogsAdapter } from './logs.ts';
 
 /** Parts of an environment that can be observed separately (to keep API calls per step low). */
 export type ObservedPart =
@@ -16,7 +18,9 @@ export type ObservedPart =
   | 'targets'
   | 'task-definitions'
   /** The newest ACTIVE revision described (image, sizes, port, network mode, launch types): what `up` compares. */
-  | 'latest-revision';
+  | 'latest-revision'
+  /** The log group `/berth/<env>`: only when asked for (not in {@link ALL_PARTS}). */
+  | 'logs';
 
 export const ALL_PARTS: readonly ObservedPart[] = [
   'network',
@@ -35,6 +39,7 @@ export interface ObserveAdapters {
   readonly elbv2?: AwsElbv2Adapter;
   readonly autoScaling?: AwsAutoScalingAdapter;
   readonly ec2?: AwsEc2Adapter;
+  readonly logs?: Pick<AwsLogsAdapter, 'observeLogGroup'>;
 }
 
 export interface ObserveOptions {
@@ -137,6 +142,11 @@ export async function observeEnvironment(
       }
     }
     out.taskDefinitions = revisions;
+  }
+
+  if (parts.has('logs')) {
+    const group = await need('logs', 'logs').observeLogGroup(logGroupName(options.env));
+    if (group) out.logGroup = group;
   }
 
   if (options.probe) out.probe = options.probe;

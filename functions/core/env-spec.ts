@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { ValidationError } from './errors.ts';
+import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS, MAX_LOG_KEEP_DAYS } from './logs.ts';
 
 /** One problem with a spec: the dotted field path and the rule it breaks. */
 export interface SpecIssue {
@@ -83,6 +84,7 @@ const RULES = {
   owner:
     'must be 1–64 letters, digits, spaces or _ . : / = + - @ (an AWS tag value, e.g. an email or Slack user)',
   object: 'must be an object',
+  retention: `must be one of the CloudWatch Logs retention values: ${LOG_RETENTION_DAYS.join(', ')}`,
 } as const;
 
 const between = (min: number, max: number): string => `must be an integer from ${min} to ${max}`;
@@ -160,6 +162,22 @@ export const HealthCheckSchema = z.strictObject(
   { error: RULES.object },
 );
 
+/**
+ * The workload's logs: the group `/berth/<name>` keeps events `retentionDays` (a CloudWatch Logs
+ * retention value); with `keepDays` > 0 the group outlives `down` by that many days (then the
+ * nightly job deletes it), otherwise `down` deletes it.
+ */
+export const LogsSchema = z.strictObject(
+  {
+    retentionDays: z
+      .number({ error: RULES.retention })
+      .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), { error: RULES.retention })
+      .default(DEFAULT_LOG_RETENTION_DAYS),
+    keepDays: int(0, MAX_LOG_KEEP_DAYS).default(0),
+  },
+  { error: RULES.object },
+);
+
 /** EC2 capacity (Auto Scaling group) of an environment. */
 export const CapacitySchema = z.strictObject(
   {
@@ -213,6 +231,7 @@ const BaseSchema = z.strictObject(
     capacity: CapacitySchema.optional(),
     networkMode: z.enum(['bridge', 'awsvpc', 'host'], { error: RULES.networkMode }).optional(),
     loadBalancer: LoadBalancerSchema.prefault({}),
+    logs: LogsSchema.prefault({}),
     ttl: z.string({ error: RULES.ttl }).refine(validTtl, { error: RULES.ttl }).default('24h'),
     keep: z.boolean({ error: RULES.boolean }).default(false),
     keepOnFailure: z.boolean({ error: RULES.boolean }).default(false),
@@ -229,6 +248,7 @@ type BaseSpec = z.output<typeof BaseSchema>;
 export type HealthCheckSpec = z.output<typeof HealthCheckSchema>;
 export type CapacitySpec = z.output<typeof CapacitySchema>;
 export type LoadBalancerSpec = z.output<typeof LoadBalancerSchema>;
+export type LogsSpec = z.output<typeof LogsSchema>;
 export type NetworkMode = 'bridge' | 'awsvpc' | 'host';
 export type LaunchType = 'EC2' | 'FARGATE';
 

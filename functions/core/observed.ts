@@ -195,6 +195,8 @@ export interface ObservedTaskDefinition {
    * `compatibilities` (EC2 when neither is reported). Filled when the revision is described.
    */
   readonly launchTypes?: readonly string[];
+  /** The `awslogs-group` its container logs to (`''`: none), when the adapter describes the revision. */
+  readonly logGroup?: string;
 }
 
 export interface ObservedProbe {
@@ -202,6 +204,15 @@ export interface ObservedProbe {
   readonly status?: number;
   readonly error?: string;
   readonly body?: string;
+}
+
+/** The environment's CloudWatch Logs group (`/berth/<env>`). */
+export interface ObservedLogGroup {
+  readonly name: string;
+  /** `logGroupArn` (without `:*`). */
+  readonly arn: string;
+  readonly tags: Tags;
+  readonly retentionInDays?: number;
 }
 
 /** Everything Berth can see of one environment; a missing key means the resource does not exist. */
@@ -222,5 +233,6 @@ export interface ObservedEnvironment {
   readonly service?: ObservedService;
   readonly tasks?: readonly ObservedTask[];
   readonly taskDefinitions?: readonly ObservedTaskDefinition[];
+  readonly logGroup?: ObservedLogGroup;
   readonly probe?: ObservedProbe;
 }

@@ -1,3 +1,4 @@
+import { keepDaysOf, logsExpiry, TAG_LOGS_EXPIRE_AT } from './logs.ts';
 import { resourceNames } from './names.ts';
 import type {
   ObservedAutoScalingGroup,
@@ -89,9 +90,9 @@ export function pendingAttachments(cluster: ObservedCluster | undefined, capacit
  * delete the provider and wait until it is INACTIVE; delete the cluster;
  * delete the listener rule (shared) or listener (dedicated); delete the ALB and wait until
  * it is gone; delete the target group; delete the instances then the ALB security group;
- * deregister task definition revisions. Steps of resources already gone are omitted, so a
- * partially deleted environment yields only what remains. `now` is accepted for the
- * DESIGN signature and future age-based reasons; the plan does not depend on it today.
+ * deregister task definition revisions; last, delete the log group — or, when its tags say to keep
+ * the logs N days, tag it with its expiry (`now` + N days) for the nightly job. Steps of resources
+ * already gone are omitted, so a partially deleted environment yields only what remains.
  *
  * @throws OwnershipConflictError when any present resource lacks the environment's tags —
  *   before planning anything, so a foreign resource is never deleted
@@ -100,7 +101,7 @@ export function pendingAttachments(cluster: ObservedCluster | undefined, capacit
 export function planTeardown(
   observed: ObservedEnvironment,
   env: string,
-  _now: Date,
+  now: Date,
 ): (TeardownStep & { readonly stage: TeardownStage })[] {
   assertAllOwned({ ...observed, env });
   const names = resourceNames(env);
@@ -351,6 +352,33 @@ export function planTeardown(
         { kind: 'deregisterTaskDefinition', arn: revision.arn },
       ),
     );
+  }
+  const logGroup = observed.logGroup;
+  if (logGroup) {
+    const label = labels.logGroup(logGroup.name);
+    const keepDays = keepDaysOf(logGroup.tags);
+    const expiry = logGroup.tags[TAG_LOGS_EXPIRE_AT];
+    if (keepDays === 0) {
+      steps.push(
+        step('task-definitions', 'delete', label, 'the workload logs go with the environment', {
+          kind: 'deleteLogGroup',
+          name: logGroup.name,
+        }),
+      );
+    } else if (expiry !== undefined) {
+      steps.push(step('task-definitions', 'skip', label, `logs kept until ${expiry}`, NOOP));
+    } else {
+      const expiresAt = logsExpiry(keepDays, now).toISOString();
+      steps.push(
+        step(
+          'task-definitions',
+          'update',
+          label,
+          `keep the logs ${keepDays} day${keepDays === 1 ? '' : 's'}: tag expiry ${expiresAt}`,
+          { kind: 'keepLogGroup', arn: logGroup.arn, name: logGroup.name, expiresAt },
+        ),
+      );
+    }
   }
   return steps;
 }

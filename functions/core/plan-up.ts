@@ -1,4 +1,5 @@
 import type { EnvSpec } from './env-spec.ts';
+import { logGroupName } from './logs.ts';
 import { resourceNames } from './names.ts';
 import type {
   ObservedAutoScalingGroup,
@@ -51,6 +52,8 @@ export function taskDefinitionDrift(revision: ObservedTaskDefinition, spec: EnvS
   compare('memoryReservation', revision.memoryReservation, spec.memoryReservation);
   compare('containerPort', revision.containerPort, spec.containerPort);
   compare('networkMode', revision.networkMode, spec.networkMode);
+  if (revision.logGroup !== undefined && revision.logGroup !== logGroupName(spec.name))
+    drift.push(`log group ${revision.logGroup || '(none)'} → ${logGroupName(spec.name)}`);
   // An EC2 awsvpc revision has the same image/sizes/port as a Fargate spec but cannot run on Fargate.
   if (revision.launchTypes !== undefined && !revision.launchTypes.includes(spec.launchType)) {
     drift.push(`launch type ${revision.launchTypes.join('/')} → ${spec.launchType}`);

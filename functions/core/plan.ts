@@ -52,6 +52,14 @@ export type TeardownAction =
   | { readonly kind: 'deleteTargetGroup'; readonly arn: string; readonly name: string }
   | { readonly kind: 'deleteSecurityGroup'; readonly groupId: string; readonly name: string }
   | { readonly kind: 'deregisterTaskDefinition'; readonly arn: string }
+  | { readonly kind: 'deleteLogGroup'; readonly name: string }
+  | {
+      readonly kind: 'keepLogGroup';
+      readonly arn: string;
+      readonly name: string;
+      /** ISO time written to the expiry tag; the nightly job deletes the group after it. */
+      readonly expiresAt: string;
+    }
   | WaitStep
   | NoopStep;
 

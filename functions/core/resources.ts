@@ -16,6 +16,7 @@ export const labels = {
   taskDefinition: (family: string, revision?: number) =>
     revision === undefined ? `task definition ${family}` : `task definition ${family}:${revision}`,
   service: (name: string) => `ECS service ${name}`,
+  logGroup: (name: string) => `log group ${name}`,
 } as const;
 
 /** Present resources that carry tags, with their labels (ECS clusters/services that are INACTIVE are gone). */
@@ -60,6 +61,9 @@ export function taggedResources(observed: ObservedEnvironment): { label: string;
   }
   if (servicePresent(observed) && observed.service) {
     found.push({ label: labels.service(observed.service.name), tags: observed.service.tags });
+  }
+  if (observed.logGroup) {
+    found.push({ label: labels.logGroup(observed.logGroup.name), tags: observed.logGroup.tags });
   }
   return found;
 }

@@ -1,11 +1,14 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { lambdaClient } from '../adapters/aws/clients.ts';
+import { lambdaClient, logsClient } from '../adapters/aws/clients.ts';
 import { AwsLambdaAdapter } from '../adapters/lambda.ts';
+import { AwsLogsAdapter } from '../adapters/logs.ts';
 import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
 import { environmentResources } from '../core/environment-resources.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { MAX_EXTEND_HOURS } from '../core/limits.ts';
+import { logGroupName, parseSince, taskIdOfStream, taskStreamName } from '../core/logs.ts';
+import { resourceNames } from '../core/names.ts';
 import { causeText, type NightlyRunResult, summarizeNightly } from '../core/nightly-report.ts';
 import { loadConfig } from './config.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
@@ -16,6 +19,7 @@ import {
   type EnvironmentRecord,
   type ExecutionsPort,
   type LifecycleInput,
+  type LogsPort,
   type OperationName,
   type OperationRecord,
   type OperationStep,
@@ -78,6 +82,8 @@ export interface ApiDeps {
   readonly logger?: ErrorLogger;
   /** Seconds a `currentOperation` without a lock item still counts as running (default 7200). */
   readonly lockTtlSeconds?: number;
+  /** The environments' log groups (`GET /environments/{name}/logs`). */
+  readonly logs?: LogsPort;
 }
 
 /** Largest page of `GET /environments`. */
@@ -262,6 +268,14 @@ const decodeToken = (token: string): string => {
   return name;
 };
 
+/** Default and largest page of `GET /environments/{name}/logs`. */
+const DEFAULT_LOG_PAGE = 100;
+const MAX_LOG_PAGE = 1000;
+const TASK_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+/** `--filter TEXT` matches TEXT literally: one quoted CloudWatch Logs term. */
+const literalPattern = (text: string): string => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
 type RouteHandler = (ctx: Context) => Promise<APIGatewayProxyResult>;
 
 const routes: Record<RouteName, RouteHandler> = {
@@ -324,6 +338,53 @@ const routes: Record<RouteName, RouteHandler> = {
       operations: operations
         .slice(0, RECENT_OPERATIONS)
         .map((op) => withProgress(operationView(op), op.operationId === running ? progress : [])),
+    });
+  },
+
+  async environmentLogs(ctx) {
+    const name = nameParam(ctx);
+    const q = rejectUnknownQuery(ctx.event, ['since', 'task', 'filter', 'nextToken', 'limit']);
+    const startTime = parseSince(q['since'] ?? '10m', ctx.clock.now(), 'query.since');
+    const task = q['task'];
+    if (task !== undefined && !TASK_ID.test(task))
+      throw new ValidationError('query.task', 'must be a task id (letters, digits and -, at most 64)');
+    const filter = q['filter'];
+    if (filter !== undefined && (filter.trim() === '' || filter.length > 512))
+      throw new ValidationError('query.filter', 'must be 1–512 characters of text to find');
+    let limit = DEFAULT_LOG_PAGE;
+    if (q['limit'] !== undefined) {
+      const parsed = /^\d{1,4}$/.test(q['limit']) ? Number(q['limit']) : Number.NaN;
+      limit = assertInteger(parsed, 'query.limit', 1, MAX_LOG_PAGE);
+    }
+    const nextToken = q['nextToken'];
+    if (nextToken !== undefined && (nextToken === '' || nextToken.length > 2048))
+      throw new ValidationError('query.nextToken', 'must be a nextToken returned by a previous page');
+    // Kept logs outlive their environment: a deleted environment's lines stay readable.
+    const record = await ctx.deps.registry.getEnvironment(name);
+    if (record === undefined) throw new NotFoundError(`environment "${name}" does not exist`);
+    if (ctx.deps.logs === undefined) throw new Error('the API is not wired with CloudWatch Logs');
+    const group = logGroupName(name);
+    const page = await ctx.deps.logs.readLines({
+      group,
+      startTime,
+      limit,
+      ...(task === undefined
+        ? {}
+        : { streamPrefix: taskStreamName(resourceNames(name).containerName, task) }),
+      ...(filter === undefined ? {} : { filterPattern: literalPattern(filter) }),
+      ...(nextToken === undefined ? {} : { nextToken }),
+    });
+    return jsonResponse(200, {
+      env: name,
+      group,
+      lines: page.lines.map((line) => ({
+        timestamp: new Date(line.timestamp).toISOString(),
+        taskId: taskIdOfStream(line.stream),
+        stream: line.stream,
+        message: line.message,
+        ...(line.eventId === undefined ? {} : { eventId: line.eventId }),
+      })),
+      nextToken: page.nextToken ?? null,
     });
   },
 
@@ -517,6 +578,7 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
     executions: ports.executions,
     planner: lazyPlanner(env),
     lockTtlSeconds: ports.lockTtlSeconds(),
+    logs: lazyLogs(),
   };
 }
 
@@ -531,6 +593,17 @@ function lazyPlanner(env: Readonly<Record<string, string | undefined>>): Planner
         planner = lambdaPlanner((name, payload) => lambda.invokeJson(name, payload), planFunctionName);
       }
       return planner.plan(request);
+    },
+  };
+}
+
+/** CloudWatch Logs (honours `AWS_ENDPOINT_URL`), built on the first logs request. */
+function lazyLogs(): LogsPort {
+  let adapter: AwsLogsAdapter | undefined;
+  return {
+    readLines(query) {
+      adapter ??= new AwsLogsAdapter(logsClient());
+      return adapter.readLines(query);
     },
   };
 }

@@ -8,6 +8,7 @@ import type { AwsEc2Adapter } from '../adapters/ec2.ts';
 import type { AwsEcsAdapter } from '../adapters/ecs.ts';
 import type { AwsElbv2Adapter } from '../adapters/elbv2.ts';
 import { probeHttp } from '../adapters/http-probe.ts';
+import type { AwsLogsAdapter } from '../adapters/logs.ts';
 import type { DynamoRegistry } from '../adapters/registry.ts';
 import { type EnvSpec, parseEnvSpec } from '../core/env-spec.ts';
 import { ConfigError, isBerthError, NotFoundError, ValidationError } from '../core/errors.ts';
@@ -75,6 +76,7 @@ export interface HandlerDeps {
   readonly elbv2: AwsElbv2Adapter;
   readonly autoScaling: AwsAutoScalingAdapter;
   readonly ec2: AwsEc2Adapter;
+  readonly logs: AwsLogsAdapter;
   readonly registry: DynamoRegistry;
   readonly probe: typeof probeHttp;
   readonly now: () => Date;
@@ -109,6 +111,7 @@ export interface AdapterFactories {
   readonly elbv2?: () => AwsElbv2Adapter;
   readonly autoScaling?: () => AwsAutoScalingAdapter;
   readonly ec2?: () => AwsEc2Adapter;
+  readonly logs?: () => AwsLogsAdapter;
   readonly registry?: () => DynamoRegistry;
 }
 
@@ -138,6 +141,7 @@ export function defaultDeps(
     elbv2: adapters.elbv2 ?? missing('elbv2'),
     autoScaling: adapters.autoScaling ?? missing('autoScaling'),
     ec2: adapters.ec2 ?? missing('ec2'),
+    logs: adapters.logs ?? missing('logs'),
     registry: adapters.registry ?? missing('registry'),
     probe: () => probeHttp,
     now: () => () => new Date(),

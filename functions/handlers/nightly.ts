@@ -1,4 +1,7 @@
+import { logsClient } from '../adapters/aws/clients.ts';
+import { AwsLogsAdapter } from '../adapters/logs.ts';
 import { ValidationError } from '../core/errors.ts';
+import { decideLogGroupExpiry, LOG_GROUP_PREFIX } from '../core/logs.ts';
 import { decideNightly } from '../core/nightly.ts';
 import { type NightlyRunResult, summarizeNightly } from '../core/nightly-report.ts';
 import { loadConfig } from './config.ts';
@@ -34,6 +37,14 @@ export interface NightlyList {
 
 export interface NightlyReportResult extends NightlyReport {
   readonly notification: NotifyResult;
+  /** Kept log groups whose expiry passed, deleted by this run. */
+  readonly expiredLogGroups: readonly { readonly group: string; readonly reason: string }[];
+}
+
+/** The log groups of environments whose logs were kept after `down`. */
+export interface NightlyLogsPort {
+  listLogGroups(prefix: string): Promise<readonly { name: string; tags: Readonly<Record<string, string>> }[]>;
+  deleteLogGroup(name: string): Promise<boolean>;
 }
 
 export interface NightlyDeps {
@@ -41,6 +52,8 @@ export interface NightlyDeps {
   readonly poster?: HttpPoster;
   readonly webhookUrl?: string;
   readonly clock?: Clock;
+  /** Deletes kept log groups after their expiry (core `decideLogGroupExpiry`). */
+  readonly logs?: NightlyLogsPort;
 }
 
 /**
@@ -80,8 +93,30 @@ export const summarize = (event: NightlyReportEvent): NightlyReport =>
   summarizeNightly(event.results, event.skipped);
 
 /**
- * Builds the nightly handler: `list` decides the candidates; `report` summarises the run and
- * posts it to `BERTH_NOTIFY_WEBHOOK_URL` when configured (a failed post does not fail the run).
+ * Deletes the log groups `/berth/*` that Berth kept after `down` and whose expiry tag has passed.
+ * A failure to delete one is reported, not thrown (the rest of the nightly run goes on).
+ */
+export const deleteExpiredLogGroups = async (
+  logs: NightlyLogsPort,
+  now: Date,
+): Promise<{ group: string; reason: string }[]> => {
+  const deleted: { group: string; reason: string }[] = [];
+  for (const group of await logs.listLogGroups(LOG_GROUP_PREFIX)) {
+    const decision = decideLogGroupExpiry(group.tags, now);
+    if (decision.action !== 'delete') continue;
+    try {
+      if (await logs.deleteLogGroup(group.name)) deleted.push({ group: group.name, reason: decision.reason });
+    } catch (error) {
+      deleted.push({ group: group.name, reason: `not deleted: ${(error as Error).message}` });
+    }
+  }
+  return deleted;
+};
+
+/**
+ * Builds the nightly handler: `list` decides the candidates; `report` deletes expired kept log
+ * groups, summarises the run and posts it to `BERTH_NOTIFY_WEBHOOK_URL` when configured (a failed
+ * post does not fail the run).
  */
 export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
   let resolved: NightlyDeps | undefined;
@@ -91,12 +126,15 @@ export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
     if (action === 'list') return listCandidates(resolved, event as NightlyListEvent);
     if (action === 'report') {
       const report = summarize(event as NightlyReportEvent);
+      const expiredLogGroups = resolved.logs
+        ? await deleteExpiredLogGroups(resolved.logs, (resolved.clock ?? systemClock).now())
+        : [];
       const notification = await deliver(
         { poster: resolved.poster ?? fetchPoster },
         resolved.webhookUrl,
         formatNightlyReport(report),
       );
-      return { ...report, notification };
+      return { ...report, notification, expiredLogGroups };
     }
     throw new ValidationError('action', "must be 'list' or 'report'");
   };
@@ -105,8 +143,19 @@ export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
 /** The DynamoDB registry (`BERTH_TABLE_NAME`) and the optional `BERTH_NOTIFY_WEBHOOK_URL`. */
 export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): NightlyDeps {
   const webhookUrl = loadConfig(env).notifyWebhookUrl;
+  let logs: AwsLogsAdapter | undefined;
   return {
     registry: awsEntryPorts(env).registry,
+    logs: {
+      listLogGroups: (prefix) => {
+        logs ??= new AwsLogsAdapter(logsClient());
+        return logs.listLogGroups(prefix);
+      },
+      deleteLogGroup: (name) => {
+        logs ??= new AwsLogsAdapter(logsClient());
+        return logs.deleteLogGroup(name);
+      },
+    },
     poster: fetchPoster,
     ...(webhookUrl === undefined ? {} : { webhookUrl }),
   };

@@ -1,6 +1,6 @@
 import { defaultDeps, type LifecycleState } from './lifecycle-deps.ts';
 import { runTeardownStage, type TeardownDeps, type TeardownResult } from './teardown-stage.ts';
-import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
+import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter, logsAdapter } from './wiring.ts';
 
 /**
  * Teardown stage `service`: Scales the service to 0, waits (done: false) while tasks drain, then deletes it.
@@ -11,5 +11,11 @@ export function makeHandler(deps: TeardownDeps) {
 }
 
 export const handler = makeHandler(
-  defaultDeps([], { autoScaling: autoScalingAdapter, ec2: ec2Adapter, ecs: ecsAdapter, elbv2: elbv2Adapter }),
+  defaultDeps([], {
+    autoScaling: autoScalingAdapter,
+    ec2: ec2Adapter,
+    ecs: ecsAdapter,
+    elbv2: elbv2Adapter,
+    logs: logsAdapter,
+  }),
 );

@@ -8,8 +8,10 @@ import type { AwsAutoScalingAdapter } from '../adapters/autoscaling.ts';
 import type { AwsEc2Adapter } from '../adapters/ec2.ts';
 import type { AwsEcsAdapter } from '../adapters/ecs.ts';
 import type { AwsElbv2Adapter } from '../adapters/elbv2.ts';
+import type { AwsLogsAdapter } from '../adapters/logs.ts';
 import { type ObservedPart, observeEnvironment } from '../adapters/observe-environment.ts';
 import { DependencyPendingError, DependencyTimeoutError } from '../core/errors.ts';
+import { TAG_LOGS_EXPIRE_AT } from '../core/logs.ts';
 import {
   assertNever,
   pendingSteps,
@@ -75,21 +77,22 @@ export interface TeardownPorts {
   >;
   readonly autoScaling: Pick<AwsAutoScalingAdapter, 'unprotectInstances' | 'updateCapacity' | 'forceDelete'>;
   readonly ec2: Pick<AwsEc2Adapter, 'deleteSecurityGroup' | 'deleteLaunchTemplate'>;
+  readonly logs: Pick<AwsLogsAdapter, 'deleteLogGroup' | 'tagLogGroup'>;
 }
 
 export type TeardownDeps = Pick<
   HandlerDeps,
-  'config' | 'ecs' | 'elbv2' | 'autoScaling' | 'ec2' | 'now' | 'logger'
+  'config' | 'ecs' | 'elbv2' | 'autoScaling' | 'ec2' | 'logs' | 'now' | 'logger'
 >;
 
 /** What each stage observes. `service` observes everything: ownership is checked before the first deletion. */
 export const STAGE_PARTS: Record<TeardownStage, readonly ObservedPart[]> = {
-  service: ['network', 'load-balancer', 'cluster', 'capacity', 'service', 'task-definitions'],
+  service: ['network', 'load-balancer', 'cluster', 'capacity', 'service', 'task-definitions', 'logs'],
   capacity: ['cluster', 'capacity'],
   cluster: ['cluster', 'capacity', 'service'],
   'load-balancer': ['load-balancer'],
   network: ['network'],
-  'task-definitions': ['task-definitions'],
+  'task-definitions': ['task-definitions', 'logs'],
 };
 
 /** `<action> <resource>: <reason>`, the line a step leaves in `executed`/`remaining`. */
@@ -160,6 +163,12 @@ export async function executeTeardownStep(
     case 'deregisterTaskDefinition':
       await ports.ecs.deregisterTaskDefinition(s.arn);
       return 'continue';
+    case 'deleteLogGroup':
+      await ports.logs.deleteLogGroup(s.name);
+      return 'continue';
+    case 'keepLogGroup':
+      await ports.logs.tagLogGroup(s.arn, { [TAG_LOGS_EXPIRE_AT]: s.expiresAt });
+      return 'continue';
     default:
       return assertNever(s, 'teardown step');
   }
@@ -178,11 +187,19 @@ export async function runTeardownStage(
   return runStep(deps.logger, `teardown-${stage}`, state, async () => {
     const env = envOf(state);
     if (stage === 'network') requireConfig(deps.config.vpcId, 'BERTH_VPC_ID');
+    const parts = STAGE_PARTS[stage];
     const observed = await observeEnvironment(
-      { ecs: deps.ecs, elbv2: deps.elbv2, autoScaling: deps.autoScaling, ec2: deps.ec2 },
+      {
+        ecs: deps.ecs,
+        elbv2: deps.elbv2,
+        autoScaling: deps.autoScaling,
+        ec2: deps.ec2,
+        // Only the stages that observe the log group are wired with CloudWatch Logs.
+        ...(parts.includes('logs') ? { logs: deps.logs } : {}),
+      },
       {
         env,
-        parts: STAGE_PARTS[stage],
+        parts,
         ...(deps.config.vpcId ? { vpcId: deps.config.vpcId } : {}),
         ...(deps.config.sharedListenerArn ? { sharedListenerArn: deps.config.sharedListenerArn } : {}),
       },

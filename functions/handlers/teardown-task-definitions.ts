@@ -1,18 +1,26 @@
 import { defaultDeps, type LifecycleState } from './lifecycle-deps.ts';
 import { runTeardownStage, type TeardownDeps, type TeardownResult } from './teardown-stage.ts';
-import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
+import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter, logsAdapter } from './wiring.ts';
 
 /**
- * Teardown stage `task-definitions`: Deregisters every ACTIVE revision of the family.
+ * Teardown stage `task-definitions`: Deregisters every ACTIVE revision of the family, then deletes the
+ * log group `/berth/<env>` (or, when its logs are kept, tags it with its expiry).
  * Only resources tagged as the environment's are touched (OwnershipConflictError otherwise).
  */
 export function makeHandler(deps: TeardownDeps) {
   return async (state: LifecycleState): Promise<TeardownResult & { deregistered: number }> => {
     const result = await runTeardownStage(deps, 'task-definitions', state);
-    return { ...result, deregistered: result.executed.length };
+    const deregistered = result.executed.filter((line) => line.startsWith('delete task definition ')).length;
+    return { ...result, deregistered };
   };
 }
 
 export const handler = makeHandler(
-  defaultDeps([], { autoScaling: autoScalingAdapter, ec2: ec2Adapter, ecs: ecsAdapter, elbv2: elbv2Adapter }),
+  defaultDeps([], {
+    autoScaling: autoScalingAdapter,
+    ec2: ec2Adapter,
+    ecs: ecsAdapter,
+    elbv2: elbv2Adapter,
+    logs: logsAdapter,
+  }),
 );

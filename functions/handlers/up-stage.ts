@@ -93,6 +93,8 @@ export interface UpExecution {
   readonly resources?: LifecycleState['resources'];
   /** Extra tags on a revision registered by `redeploy` (request id, the revision it replaces). */
   readonly revisionTags?: Tags;
+  /** Where a registered revision's container logs (`awslogs` driver): the environment's log group. */
+  readonly awslogs?: { readonly group: string; readonly region: string; readonly streamPrefix: string };
 }
 
 /** What the executed steps produced or found (identifiers later steps and the stage result use). */
@@ -314,6 +316,7 @@ export async function executeUpSteps(
           ...input,
           env,
           ...(config.executionRoleArn ? { executionRoleArn: config.executionRoleArn } : {}),
+          ...(run.awslogs ? { logs: run.awslogs } : {}),
           tags,
         });
         out.taskDefinitionArn = registered.arn;
@@ -424,6 +427,7 @@ export async function runUpStage(
   stage: CreateStage,
   state: LifecycleState,
   spec: EnvSpec,
+  extra: Pick<UpExecution, 'awslogs'> = {},
 ): Promise<UpOutputs> {
   const env = spec.name;
   // Fargate has no EC2 capacity to observe (no Auto Scaling, launch template or provider calls).
@@ -444,6 +448,7 @@ export async function runUpStage(
       tags: ownershipTags(env, spec.owner),
       config: deps.config,
       ...(state.resources ? { resources: state.resources } : {}),
+      ...extra,
     },
     steps,
   );

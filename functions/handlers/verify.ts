@@ -1,8 +1,15 @@
 import { DEFAULT_DEREGISTRATION_DELAY_SECONDS } from '../adapters/elbv2.ts';
 import { observeEnvironment } from '../adapters/observe-environment.ts';
-import { type AssessHealthOptions, assessHealth, type UnhealthyCode } from '../core/assess-health.ts';
+import {
+  type AssessHealthOptions,
+  assessHealth,
+  MAX_REASON_LENGTH,
+  type UnhealthyCode,
+} from '../core/assess-health.ts';
 import type { EnvSpec } from '../core/env-spec.ts';
 import { VerifyTimeoutError } from '../core/errors.ts';
+import { logGroupName, taskStreamName, taskToQuote, withLastLines } from '../core/logs.ts';
+import { resourceNames } from '../core/names.ts';
 import { nextCheckSeconds, type PreviousCheck, type WaitingFor, waitingFor } from '../core/next-check.ts';
 import type { ObservedEnvironment, ObservedProbe } from '../core/observed.ts';
 import { verifyBudget } from '../core/verify-budget.ts';
@@ -14,7 +21,7 @@ import {
   runStep,
   specOf,
 } from './lifecycle-deps.ts';
-import { ecsAdapter, elbv2Adapter, registryAdapter } from './wiring.ts';
+import { ecsAdapter, elbv2Adapter, logsAdapter, registryAdapter } from './wiring.ts';
 
 /** Probe timeout: short, verify is polled by the state machine. */
 export const PROBE_TIMEOUT_MS = 3000;
@@ -48,7 +55,42 @@ function previousCheck(state: LifecycleState): PreviousCheck & { checks?: number
   };
 }
 
-export type VerifyDeps = Pick<HandlerDeps, 'config' | 'ecs' | 'elbv2' | 'registry' | 'probe' | 'logger'>;
+export type VerifyDeps = Pick<
+  HandlerDeps,
+  'config' | 'ecs' | 'elbv2' | 'logs' | 'registry' | 'probe' | 'logger'
+>;
+
+/** How many of a task's last lines a failure reason quotes at most (see core `withLastLines`). */
+export const QUOTED_TASK_LINES = 10;
+
+/**
+ * The reason of an Unhealthy verdict with the last lines of the task that failed (stopped, or
+ * running but never healthy) from its `awslogs` stream. Reading the logs never fails the step:
+ * without lines the reason stays as it was.
+ */
+async function quoteTaskOutput(
+  deps: VerifyDeps,
+  env: string,
+  observed: ObservedEnvironment,
+  reason: string,
+  requestedTaskDefinition: string | undefined,
+): Promise<string> {
+  const taskId = taskToQuote(observed.tasks ?? [], requestedTaskDefinition);
+  if (taskId === undefined) return reason;
+  try {
+    const stream = taskStreamName(resourceNames(env).containerName, taskId);
+    const lines = await deps.logs.lastLines(logGroupName(env), stream, QUOTED_TASK_LINES);
+    return withLastLines(
+      reason,
+      taskId,
+      lines.map((l) => l.message),
+      MAX_REASON_LENGTH,
+    );
+  } catch (err) {
+    deps.logger.warn('verify: could not read the task logs', { env, taskId, error: String(err) });
+    return reason;
+  }
+}
 
 /**
  * Where to probe: the ALB's DNS name on port 80, and the `Host` its listener must see.
@@ -170,9 +212,13 @@ export function makeHandler(deps: VerifyDeps) {
           `still waiting after ${waitedSeconds} s, past the verify deadline of ${budget.seconds} s (${budget.formula}): ${verdict.reason}`,
         );
       }
+      const reason =
+        verdict.status === 'Unhealthy'
+          ? await quoteTaskOutput(deps, env, observed, verdict.reason, requested)
+          : verdict.reason;
       const base = {
         health: verdict.status,
-        reason: verdict.reason,
+        reason,
         url: userUrl(spec, dnsName, deps.config.probeEndpoint),
         checks,
         waitedSeconds,
@@ -186,5 +232,5 @@ export function makeHandler(deps: VerifyDeps) {
 }
 
 export const handler = makeHandler(
-  defaultDeps([], { ecs: ecsAdapter, elbv2: elbv2Adapter, registry: registryAdapter }),
+  defaultDeps([], { ecs: ecsAdapter, elbv2: elbv2Adapter, logs: logsAdapter, registry: registryAdapter }),
 );

@@ -10,11 +10,13 @@ import {
   ec2Client,
   ecsClient,
   elbv2Client,
+  logsClient,
   ssmClient,
 } from '../adapters/aws/clients.ts';
 import { AwsEc2Adapter } from '../adapters/ec2.ts';
 import { AwsEcsAdapter } from '../adapters/ecs.ts';
 import { AwsElbv2Adapter } from '../adapters/elbv2.ts';
+import { AwsLogsAdapter } from '../adapters/logs.ts';
 import { DynamoRegistry } from '../adapters/registry.ts';
 import { loadConfig } from './config.ts';
 
@@ -22,6 +24,8 @@ import { loadConfig } from './config.ts';
 export const ecsAdapter = (): AwsEcsAdapter => new AwsEcsAdapter(ecsClient());
 export const elbv2Adapter = (): AwsElbv2Adapter => new AwsElbv2Adapter(elbv2Client());
 export const autoScalingAdapter = (): AwsAutoScalingAdapter => new AwsAutoScalingAdapter(autoScalingClient());
+/** CloudWatch Logs: the environment's log group and its lines. */
+export const logsAdapter = (): AwsLogsAdapter => new AwsLogsAdapter(logsClient());
 /** EC2 for security groups and observation. */
 export const ec2Adapter = (): AwsEc2Adapter => new AwsEc2Adapter(ec2Client());
 /** EC2 with SSM, for launch templates: the ECS-optimized AMI comes from its public SSM parameter. */

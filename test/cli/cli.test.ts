@@ -365,15 +365,132 @@ describe('berth ls, status, logs', () => {
     expect(stdout).toMatch(/✓ ready\s+ready\s+\+30s/);
   });
 
-  it('logs prints operations with their steps', async () => {
+  it('history prints operations with their steps (and logs --operations is its alias)', async () => {
     api.on(
       'GET',
       '/environments/demo',
       envView('succeeded', [{ step: 'creating', status: 'creating', at: '2026-01-01T12:00:02.000Z' }]),
     );
-    const { stdout } = await cli(['logs', 'demo']);
-    expect(stdout).toContain('up succeeded in 1m05s  (operation op-1, by anonymous)');
-    expect(stdout).toMatch(/creating\s+creating\s+\+2s/);
+    for (const args of [
+      ['history', 'demo'],
+      ['logs', 'demo', '--operations'],
+    ]) {
+      const { stdout } = await cli(args);
+      expect(stdout).toContain('up succeeded in 1m05s  (operation op-1, by anonymous)');
+      expect(stdout).toMatch(/creating\s+creating\s+\+2s/);
+    }
+  });
+});
+
+const logLine = (at: string, taskId: string, message: string, eventId = `${at}-${taskId}`) => ({
+  timestamp: at,
+  taskId,
+  stream: `app/app/${taskId}`,
+  message,
+  eventId,
+});
+
+describe('berth logs', () => {
+  it('prints every page of lines with time and task id, asking for the window and filters given', async () => {
+    api.on('GET', '/environments/demo/logs', (req) =>
+      req.path.includes('nextToken=p2')
+        ? {
+            status: 200,
+            body: {
+              env: 'demo',
+              group: '/berth/demo',
+              lines: [logLine('2026-01-01T12:00:03.000Z', 'b', 'GET /x 200 2ms')],
+              nextToken: null,
+            },
+          }
+        : {
+            status: 200,
+            body: {
+              env: 'demo',
+              group: '/berth/demo',
+              lines: [
+                logLine('2026-01-01T12:00:01.000Z', 'a', 'listening on port 80'),
+                logLine('2026-01-01T12:00:02.000Z', 'b', 'GET /x 200 1ms'),
+              ],
+              nextToken: 'p2',
+            },
+          },
+    );
+    const { code, stdout } = await cli([
+      'logs',
+      'demo',
+      '--since',
+      '2h',
+      '--task',
+      'b',
+      '--filter',
+      'GET /x',
+    ]);
+    expect(code).toBe(ExitCode.Ok);
+    expect(stdout).toBe(
+      [
+        '2026-01-01T12:00:01.000Z a listening on port 80',
+        '2026-01-01T12:00:02.000Z b GET /x 200 1ms',
+        '2026-01-01T12:00:03.000Z b GET /x 200 2ms',
+        '',
+      ].join('\n'),
+    );
+    expect(api.requests.map((r) => r.path)).toEqual([
+      '/environments/demo/logs?since=2h&task=b&filter=GET+%2Fx',
+      '/environments/demo/logs?since=2h&task=b&filter=GET+%2Fx&nextToken=p2',
+    ]);
+  });
+
+  it('prints JSON lines with --json', async () => {
+    const line = logLine('2026-01-01T12:00:01.000Z', 'a', 'hello');
+    api.on('GET', '/environments/demo/logs', {
+      status: 200,
+      body: { env: 'demo', group: '/berth/demo', lines: [line], nextToken: null },
+    });
+    const { stdout } = await cli(['--json', 'logs', 'demo']);
+    expect(JSON.parse(stdout)).toEqual([line]);
+  });
+
+  it('--follow polls from the newest time seen, prints only new lines, and stops on Ctrl-C', async () => {
+    const first = logLine('2026-01-01T12:00:01.000Z', 'a', 'one');
+    const second = logLine('2026-01-01T12:00:05.000Z', 'b', 'two');
+    const controller = new AbortController();
+    // Like the API: lines at or after `since` (an ISO time once following); `second` arrives later.
+    let n = 0;
+    api.on('GET', '/environments/demo/logs', (req) => {
+      n += 1;
+      if (n >= 3) controller.abort();
+      const since = new URL(req.path, api.url).searchParams.get('since') ?? '';
+      const written = n === 1 ? [first] : [first, second];
+      const lines = since.includes('T') ? written.filter((l) => l.timestamp >= since) : written;
+      return { status: 200, body: { env: 'demo', group: '/berth/demo', lines, nextToken: null } };
+    });
+    const t = testIo();
+    const code = await run(['--api', api.url, 'logs', 'demo', '--follow'], {
+      ...t.io,
+      signal: controller.signal,
+    });
+    expect(code).toBe(ExitCode.Aborted);
+    expect(t.stdout()).toBe('2026-01-01T12:00:01.000Z a one\n2026-01-01T12:00:05.000Z b two\n');
+    expect(api.requests.map((r) => decodeURIComponent(r.path))).toEqual([
+      '/environments/demo/logs?since=10m',
+      '/environments/demo/logs?since=2026-01-01T12:00:01.000Z',
+      '/environments/demo/logs?since=2026-01-01T12:00:05.000Z',
+    ]);
+  });
+
+  it.each([
+    [
+      ['--since', 'yesterday'],
+      '--since must be a duration like 30s, 10m, 2h, 1d or 1w, or an ISO time (got "yesterday")',
+    ],
+    [['--task', 'a/b'], '--task must be a task id (got "a/b")'],
+    [['--filter', ' '], '--filter must not be empty'],
+  ])('exits 2 for bad arguments %j', async (args, message) => {
+    const { code, stderr } = await cli(['logs', 'demo', ...args]);
+    expect(code).toBe(ExitCode.Usage);
+    expect(stderr).toBe(`berth: ${message}\n`);
+    expect(api.requests).toEqual([]);
   });
 });
 

@@ -48,7 +48,8 @@ export class FakeApi {
         const key = `${recorded.method} ${recorded.path}`;
         const count = (this.counts.get(key) ?? 0) + 1;
         this.counts.set(key, count);
-        const responder = this.responders.get(key);
+        // A responder for the path without its query string answers every query of it.
+        const responder = this.responders.get(key) ?? this.responders.get(key.split('?')[0] ?? key);
         const reply = responder
           ? responder(recorded, count)
           : { status: 404, body: { error: 'RouteNotFoundError', message: `no fake for ${key}` } };

@@ -40,7 +40,17 @@ import { makeHandler as createNetwork } from '../../functions/handlers/create-ne
 import { makeHandler as createService } from '../../functions/handlers/create-service.ts';
 import { makeHandler as createTaskDefinition } from '../../functions/handlers/create-task-definition.ts';
 import { makeHandler as teardownCapacity } from '../../functions/handlers/teardown-capacity.ts';
-import { awsError, config, mocks, OWNED_ECS, resetMocks, sent, testDeps, upState } from './aws-fixtures.ts';
+import {
+  awsError,
+  awslogsOf,
+  config,
+  mocks,
+  OWNED_ECS,
+  resetMocks,
+  sent,
+  testDeps,
+  upState,
+} from './aws-fixtures.ts';
 
 const TAGS = [
   { Key: 'berth:env', Value: 'demo' },
@@ -316,6 +326,7 @@ describe('Fargate up on a converged environment', () => {
             image: 'nginx:1.27',
             memoryReservation: 256,
             portMappings: [{ containerPort: 8080, hostPort: 8080 }],
+            logConfiguration: awslogsOf('demo'),
           },
         ],
       },

@@ -501,12 +501,21 @@ describe('executeTeardownStep', () => {
         deleteSecurityGroup: record('ec2.deleteSecurityGroup'),
         deleteLaunchTemplate: record('ec2.deleteLaunchTemplate'),
       },
+      logs: {
+        deleteLogGroup: record('logs.deleteLogGroup'),
+        tagLogGroup: record('logs.tagLogGroup'),
+      },
     };
     return { calls, ports };
   };
   const full = () => ({
     ...fullyCreated(),
     service: { ...fullyCreated().service!, desiredCount: 2, runningCount: 0 },
+    logGroup: {
+      name: '/berth/demo',
+      arn: 'arn:aws:logs:us-east-1:123456789012:log-group:/berth/demo',
+      tags: { 'berth:env': 'demo', 'berth:managed-by': 'berth', 'berth:logs-keep-days': '0' },
+    },
   });
 
   it("makes the same calls whatever the steps' reasons and labels say", async () => {
@@ -535,6 +544,7 @@ describe('executeTeardownStep', () => {
       'ec2.deleteSecurityGroup ["sg-inst","berth-demo-instances"]',
       'ec2.deleteSecurityGroup ["sg-alb","berth-demo-alb"]',
       'ecs.deregisterTaskDefinition ["arn:aws:ecs:us-east-1:123456789012:task-definition/berth-demo:1"]',
+      'logs.deleteLogGroup ["/berth/demo"]',
     ]);
   });
 

@@ -41,7 +41,10 @@ import { makeHandler as createService } from '../../functions/handlers/create-se
 import { makeHandler as createTaskDefinition } from '../../functions/handlers/create-task-definition.ts';
 import {
   awsError,
+  awslogsOf,
   FOREIGN,
+  logGroups,
+  logRetention,
   mocks,
   OWNED,
   OWNED_ECS,
@@ -222,11 +225,17 @@ function convergedAccount() {
           memory: 512,
           memoryReservation: 256,
           portMappings: [{ containerPort: 80, hostPort: 0 }],
+          logConfiguration: awslogsOf('demo'),
         },
       ],
     },
     tags: OWNED_ECS,
   });
+  logGroups.set('/berth/demo', {
+    ...Object.fromEntries(OWNED.map((t) => [t.Key, t.Value])),
+    'berth:logs-keep-days': '0',
+  });
+  logRetention.set('/berth/demo', 14);
   mocks.ecs.on(DescribeServicesCommand).resolves({
     services: [
       {
@@ -348,6 +357,7 @@ describe('up on a fresh account', () => {
           memory: 512,
           memoryReservation: 256,
           environment: [{ name: 'BERTH_ENV', value: 'demo' }],
+          logConfiguration: awslogsOf('demo'),
         },
       ],
       tags: ECS_TAGS,
@@ -457,7 +467,7 @@ describe('up on a converged environment', () => {
     convergedAccount();
     const result = await runUp();
     expect(result.service).toEqual({ serviceArn: 'arn:svc' });
-    const all = [mocks.ec2, mocks.elbv2, mocks.ecs, mocks.autoScaling, mocks.ssm].flatMap(sent);
+    const all = [mocks.ec2, mocks.elbv2, mocks.ecs, mocks.autoScaling, mocks.ssm, mocks.logs].flatMap(sent);
     expect(all.filter((name) => /^(Create|Register|Authorize|Update|Put|Modify)/.test(name))).toEqual([]);
   });
 });

@@ -90,9 +90,32 @@ describe('nightly report', () => {
       skipped: [{ env: 'kept', reason: 'kept (keep=true)' }],
       failed: [{ env: 'fresh', error: 'OwnershipConflictError: sg berth-fresh-alb is foreign' }],
       notification: { delivered: true },
+      expiredLogGroups: [],
     });
     expect(posts[0]?.url).toBe('http://127.0.0.1:9/hook');
     expect(posts[0]?.body.text).toBe('Nightly teardown: 1 torn down, 1 skipped, 1 failed');
+  });
+
+  it('deletes kept log groups whose expiry passed and nothing else', async () => {
+    const groups = new Map<string, Record<string, string>>([
+      ['/berth/old', { 'berth:managed-by': 'berth', 'berth:logs-expire-at': '2026-01-01T00:00:00.000Z' }],
+      ['/berth/later', { 'berth:managed-by': 'berth', 'berth:logs-expire-at': '2026-02-01T00:00:00.000Z' }],
+      ['/berth/live', { 'berth:managed-by': 'berth', 'berth:env': 'live' }],
+      ['/berth/foreign', { 'berth:logs-expire-at': '2026-01-01T00:00:00.000Z' }],
+    ]);
+    const logs = {
+      listLogGroups: async (prefix: string) =>
+        [...groups].filter(([name]) => name.startsWith(prefix)).map(([name, tags]) => ({ name, tags })),
+      deleteLogGroup: async (name: string) => groups.delete(name),
+    };
+    const result = await makeHandler({ registry: registry(), logs, clock: { now: () => NOW } })({
+      action: 'report',
+      results: [],
+    });
+    expect(result).toMatchObject({
+      expiredLogGroups: [{ group: '/berth/old', reason: 'kept logs expired at 2026-01-01T00:00:00.000Z' }],
+    });
+    expect([...groups.keys()]).toEqual(['/berth/later', '/berth/live', '/berth/foreign']);
   });
 
   it('reports without posting when no webhook is configured', async () => {

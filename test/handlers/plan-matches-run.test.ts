@@ -59,7 +59,17 @@ import { makeHandler as teardownLoadBalancer } from '../../functions/handlers/te
 import { makeHandler as teardownNetwork } from '../../functions/handlers/teardown-network.ts';
 import { describeStep } from '../../functions/handlers/teardown-stage.ts';
 import { upSettings } from '../../functions/handlers/up-stage.ts';
-import { awsError, config, mocks, OWNED, OWNED_ECS, resetMocks, testDeps, upState } from './aws-fixtures.ts';
+import {
+  awsError,
+  awslogsOf,
+  config,
+  mocks,
+  OWNED,
+  OWNED_ECS,
+  resetMocks,
+  testDeps,
+  upState,
+} from './aws-fixtures.ts';
 
 const TD_1 = 'arn:aws:ecs:us-east-1:1:task-definition/berth-demo:1';
 const TD_2 = 'arn:aws:ecs:us-east-1:1:task-definition/berth-demo:2';
@@ -276,6 +286,7 @@ describe('the dry run prints the plan the real run executes', () => {
           memory: 1024,
           memoryReservation: 256,
           portMappings: [{ containerPort: 8080, hostPort: 8080 }],
+          logConfiguration: awslogsOf('demo'),
         },
       ],
     });

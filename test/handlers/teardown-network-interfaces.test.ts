@@ -10,6 +10,7 @@ import { AwsAutoScalingAdapter } from '../../functions/adapters/autoscaling.ts';
 import { AwsEc2Adapter } from '../../functions/adapters/ec2.ts';
 import { AwsEcsAdapter } from '../../functions/adapters/ecs.ts';
 import { AwsElbv2Adapter } from '../../functions/adapters/elbv2.ts';
+import { AwsLogsAdapter } from '../../functions/adapters/logs.ts';
 import { resourceNames } from '../../functions/core/names.ts';
 import { loadConfig } from '../../functions/handlers/config.ts';
 import { silentLogger } from '../../functions/handlers/lifecycle-deps.ts';
@@ -42,6 +43,7 @@ const teardownNetwork = () =>
     elbv2: new AwsElbv2Adapter(t.clients.elbv2),
     autoScaling: new AwsAutoScalingAdapter(t.clients.autoScaling),
     ec2: new AwsEc2Adapter(t.clients.ec2),
+    logs: new AwsLogsAdapter(t.clients.logs),
     now: () => new Date('2026-11-29T20:00:00Z'),
     logger: silentLogger,
   });

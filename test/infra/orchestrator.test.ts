@@ -297,3 +297,62 @@ describe('slack secret', () => {
     ]);
   });
 });
+
+describe('workload logs permissions', () => {
+  /** logs:* actions of the policies attached to roles whose logical id starts with `rolePrefix`. */
+  const logsActionsOf = (rolePrefix: string): { actions: string[]; resources: string[] } => {
+    const actions = new Set<string>();
+    const resources: string[] = [];
+    for (const [, policy] of resourcesOf('AWS::IAM::Policy')) {
+      const roles = (policy.Properties.Roles as { Ref: string }[]).map((r) => r.Ref);
+      if (!roles.some((r) => r.startsWith(rolePrefix))) continue;
+      for (const s of policy.Properties.PolicyDocument.Statement as any[]) {
+        const logs = asList<string>(s.Action).filter((a) => a.startsWith('logs:'));
+        if (logs.length === 0) continue;
+        for (const a of logs) actions.add(a);
+        resources.push(...asList<unknown>(s.Resource).map((r) => JSON.stringify(r)));
+      }
+    }
+    return { actions: [...actions].sort(), resources };
+  };
+
+  it('lets the task execution role create streams and put events only in /berth/* groups', () => {
+    const role = resourcesOf('AWS::IAM::Role').find(([id]) => id.startsWith('TaskExecutionRole'));
+    expect(role?.[1].Properties.ManagedPolicyArns).toBeUndefined();
+    const { actions, resources } = logsActionsOf('TaskExecutionRole');
+    expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(resources).toHaveLength(1);
+    expect(resources[0]).toContain(':log-group:/berth/*:log-stream:*');
+  });
+
+  it.each([
+    [
+      'CreateTaskDefinitionFunction',
+      [
+        'logs:CreateLogGroup',
+        'logs:DescribeLogGroups',
+        'logs:ListTagsForResource',
+        'logs:PutRetentionPolicy',
+        'logs:TagResource',
+        'logs:UntagResource',
+      ],
+    ],
+    ['VerifyFunction', ['logs:GetLogEvents']],
+    ['TeardownServiceFunction', ['logs:DescribeLogGroups', 'logs:ListTagsForResource']],
+    [
+      'TeardownTaskDefinitionsFunction',
+      ['logs:DeleteLogGroup', 'logs:DescribeLogGroups', 'logs:ListTagsForResource', 'logs:TagResource'],
+    ],
+    ['NightlyFunction', ['logs:DeleteLogGroup', 'logs:DescribeLogGroups', 'logs:ListTagsForResource']],
+    ['ApiFunction', ['logs:FilterLogEvents']],
+    ['CreateServiceFunction', []],
+    ['TeardownClusterFunction', []],
+  ])('grants %s only the log actions it calls, on Berth log groups', (prefix, expected) => {
+    const { actions, resources } = logsActionsOf(prefix);
+    expect(actions).toEqual(expected);
+    for (const resource of resources) {
+      // DescribeLogGroups is authorised on log-group:*; every other resource is a /berth/ group.
+      expect(resource).toMatch(/:log-group:(\/berth\/\*|\*)/);
+    }
+  });
+});

@@ -29,9 +29,30 @@ describe('parseEnvSpec', () => {
       capacity: { instanceType: 't3.small', minSize: 1, maxSize: 2, desiredCapacity: 1 },
       networkMode: 'bridge',
       loadBalancer: { mode: 'dedicated' },
+      logs: { retentionDays: 14, keepDays: 0 },
       ttl: '24h',
       keep: false,
       keepOnFailure: false,
+    });
+  });
+
+  it('accepts a CloudWatch Logs retention value and days to keep the logs after down', () => {
+    expect(parseEnvSpec({ ...base, logs: { retentionDays: 30, keepDays: 7 } }).logs).toEqual({
+      retentionDays: 30,
+      keepDays: 7,
+    });
+  });
+
+  it('rejects a retention CloudWatch Logs does not offer and keepDays beyond a year', () => {
+    expect(validateEnvSpec({ ...base, logs: { retentionDays: 10, keepDays: 400 } })).toEqual({
+      ok: false,
+      issues: [
+        {
+          field: 'logs.retentionDays',
+          rule: 'must be one of the CloudWatch Logs retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653',
+        },
+        { field: 'logs.keepDays', rule: 'must be an integer from 0 to 365' },
+      ],
     });
   });
 

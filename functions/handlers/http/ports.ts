@@ -139,6 +139,28 @@ export interface ExecutionsPort {
   lastNightly?(): Promise<NightlyExecution | undefined>;
 }
 
+/** One line of a workload's output, as the logs route returns it. */
+export interface WorkloadLogLine {
+  /** Milliseconds since the epoch. */
+  readonly timestamp: number;
+  /** `<prefix>/<container>/<task id>`. */
+  readonly stream: string;
+  readonly message: string;
+  readonly eventId?: string;
+}
+
+/** Reads an environment's log group (CloudWatch Logs FilterLogEvents). */
+export interface LogsPort {
+  readLines(query: {
+    readonly group: string;
+    readonly streamPrefix?: string;
+    readonly startTime?: number;
+    readonly filterPattern?: string;
+    readonly nextToken?: string;
+    readonly limit?: number;
+  }): Promise<{ lines: readonly WorkloadLogLine[]; nextToken?: string }>;
+}
+
 export interface Clock {
   now(): Date;
 }

@@ -14,7 +14,8 @@ export type RouteName =
   | 'redeployEnvironment'
   | 'extendEnvironment'
   | 'planEnvironment'
-  | 'lastNightlyReport';
+  | 'lastNightlyReport'
+  | 'environmentLogs';
 
 export interface Route {
   readonly method: HttpMethod;
@@ -34,6 +35,7 @@ export const ROUTES: readonly Route[] = Object.freeze([
   { method: 'POST', path: '/environments/{name}/extend', name: 'extendEnvironment' },
   { method: 'POST', path: '/environments/{name}/plan', name: 'planEnvironment' },
   { method: 'GET', path: '/nightly/last', name: 'lastNightlyReport' },
+  { method: 'GET', path: '/environments/{name}/logs', name: 'environmentLogs' },
 ]);
 
 /** The Slack slash-command route, served by the `slack` handler (not by `api`). */
