@@ -109,6 +109,7 @@ export class AwsEc2Adapter {
   async observeSecurityGroups(
     vpcId: string,
     names: { readonly alb: string; readonly instances: string },
+    options: { readonly networkInterfaces?: boolean } = {},
   ): Promise<{ alb?: ObservedSecurityGroup; instances?: ObservedSecurityGroup }> {
     const [alb, instances] = await Promise.all([
       this.observeSecurityGroup(vpcId, names.alb),
@@ -123,7 +124,7 @@ export class AwsEc2Adapter {
             name: g.name,
             tags: g.tags,
             ...(g.ingress ? { ingress: g.ingress } : {}),
-            networkInterfaces: await this.networkInterfacesOf(g.id),
+            ...(options.networkInterfaces ? { networkInterfaces: await this.networkInterfacesOf(g.id) } : {}),
           }
         : undefined;
     const [a, i] = await Promise.all([withInterfaces(alb), withInterfaces(instances)]);

@@ -20,7 +20,12 @@ export type ObservedPart =
   /** The newest ACTIVE revision described (image, sizes, port, network mode, launch types): what `up` compares. */
   | 'latest-revision'
   /** The log group `/berth/<env>`: only when asked for (not in {@link ALL_PARTS}). */
-  | 'logs';
+  | 'logs'
+  /**
+   * The network interfaces that list each security group (with `network`): what keeps a group from
+   * being deleted. Only when asked for (the teardown's network stage; not in {@link ALL_PARTS}).
+   */
+  | 'network-interfaces';
 
 export const ALL_PARTS: readonly ObservedPart[] = [
   'network',
@@ -78,10 +83,11 @@ export async function observeEnvironment(
   };
 
   if (parts.has('network') && options.vpcId !== undefined) {
-    out.securityGroups = await need('ec2', 'network').observeSecurityGroups(options.vpcId, {
-      alb: names.albSecurityGroup,
-      instances: names.instanceSecurityGroup,
-    });
+    out.securityGroups = await need('ec2', 'network').observeSecurityGroups(
+      options.vpcId,
+      { alb: names.albSecurityGroup, instances: names.instanceSecurityGroup },
+      { networkInterfaces: parts.has('network-interfaces') },
+    );
   }
 
   if (parts.has('load-balancer') || parts.has('targets')) {

@@ -91,7 +91,7 @@ export const STAGE_PARTS: Record<TeardownStage, readonly ObservedPart[]> = {
   capacity: ['cluster', 'capacity'],
   cluster: ['cluster', 'capacity', 'service'],
   'load-balancer': ['load-balancer'],
-  network: ['network'],
+  network: ['network', 'network-interfaces'],
   'task-definitions': ['task-definitions', 'logs'],
 };
 

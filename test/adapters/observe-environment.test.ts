@@ -107,7 +107,7 @@ describe('observeEnvironment', () => {
     expect(
       calls.filter((c) => c.startsWith('observeSecurityGroups') || c.startsWith('observeListenerRule')),
     ).toEqual([
-      'observeSecurityGroups("vpc-1", {"alb":"berth-demo-alb","instances":"berth-demo-instances"})',
+      'observeSecurityGroups("vpc-1", {"alb":"berth-demo-alb","instances":"berth-demo-instances"}, {"networkInterfaces":false})',
       'observeListenerRule("arn:listener", "demo")',
     ]);
   });

@@ -14,6 +14,7 @@ import {
   CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
   DescribeLaunchTemplatesCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
 } from '@aws-sdk/client-ec2';
 import {
@@ -365,6 +366,7 @@ describe('the dry run prints the plan the real run executes', () => {
         return { SecurityGroups: [{ GroupId: `sg-${name}`, GroupName: name, Tags: OWNED }] };
       });
     mocks.ec2.on(DeleteSecurityGroupCommand).resolves({});
+    mocks.ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
     const planned = changes(await dryRun({ operation: 'down', env: 'demo' }));
     const state = { operation: 'down', env: 'demo' };
     const executed = [
