@@ -27,10 +27,7 @@ const integer = (text: string, flag: string): number => {
  * Builds the spec of `berth up` from `--file` (JSON) and flags (flags win; the positional
  * name is the environment name). No owner is sent: the API records the verified caller as the owner.
  */
-export async function buildSpec(
-  name: string,
-  options: UpOptions,
-): Promise<Record<string, unknown>> {
+export async function buildSpec(name: string, options: UpOptions): Promise<Record<string, unknown>> {
   let spec: Record<string, unknown> = {};
   if (options.file !== undefined) {
     let text: string;

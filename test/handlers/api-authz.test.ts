@@ -161,7 +161,9 @@ describe('api authorization', () => {
       apiEvent('POST', '/environments', { userArn: ANA, body: { name: 'new', image: 'nginx:1.27' } }),
       /access policy could not be read or is malformed/,
     );
-    expect(String(denials[0]?.['reason'])).toContain('policy.bindings.0.role: must be one of viewer, deployer, admin');
+    expect(String(denials[0]?.['reason'])).toContain(
+      'policy.bindings.0.role: must be one of viewer, deployer, admin',
+    );
   });
 });
 
