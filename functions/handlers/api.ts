@@ -1,9 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { lambdaClient, logsClient, ssmClient } from '../adapters/aws/clients.ts';
+import { lambdaClient, logsClient } from '../adapters/aws/clients.ts';
 import { AwsLambdaAdapter } from '../adapters/lambda.ts';
 import { AwsLogsAdapter } from '../adapters/logs.ts';
-import { AwsParameterAdapter } from '../adapters/ssm-parameter.ts';
-import { type AccessAction, type Caller, DEVELOPMENT_POLICY, ownerOf } from '../core/access-policy.ts';
+import { type AccessAction, type Caller, ownerOf } from '../core/access-policy.ts';
 import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
 import { environmentResources } from '../core/environment-resources.ts';
@@ -16,9 +15,10 @@ import { loadConfig } from './config.ts';
 import {
   anonymousDenied,
   type DenialLogger,
+  developmentPolicySource,
   enforce,
   type PolicySource,
-  policySourceFor,
+  policyFromEnv,
 } from './http/access.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
 import { MethodNotAllowedError, RouteNotFoundError } from './http/http-errors.ts';
@@ -167,7 +167,7 @@ const authorized = async (
   const record = env === undefined ? undefined : await ctx.deps.registry.getEnvironment(env);
   const owner = record === undefined || record.status === 'deleted' ? undefined : record.owner;
   await enforce(
-    ctx.deps.policy ?? developmentPolicy,
+    ctx.deps.policy ?? developmentPolicySource,
     {
       caller: ctx.caller,
       action,
@@ -179,8 +179,6 @@ const authorized = async (
   );
   return record;
 };
-
-const developmentPolicy: PolicySource = async () => DEVELOPMENT_POLICY;
 
 /**
  * The operation id: `Idempotency-Key` header, else the body's `requestId`, else API Gateway's
@@ -648,28 +646,14 @@ const consoleLogger: ErrorLogger = {
  */
 export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): ApiDeps {
   const ports = awsEntryPorts(env);
-  const local = env['BERTH_LOCAL_CALLER_IDENTITY'] === 'true';
-  let parameters: AwsParameterAdapter | undefined;
-  const { source } = policySourceFor(
-    {
-      ...(env['BERTH_POLICY_FILE'] ? { file: env['BERTH_POLICY_FILE'] } : {}),
-      ...(env['BERTH_POLICY_PARAMETER'] ? { parameter: env['BERTH_POLICY_PARAMETER'] } : {}),
-      ...(env['BERTH_API_PRINCIPALS'] ? { apiPrincipals: env['BERTH_API_PRINCIPALS'] } : {}),
-      local,
-    },
-    (name) => {
-      parameters ??= new AwsParameterAdapter(ssmClient());
-      return parameters.getParameter(name);
-    },
-  );
   return {
     registry: ports.registry,
     executions: ports.executions,
     planner: lazyPlanner(env),
     lockTtlSeconds: ports.lockTtlSeconds(),
     logs: lazyLogs(),
-    policy: source,
-    localCallers: local,
+    policy: policyFromEnv(env),
+    localCallers: env['BERTH_LOCAL_CALLER_IDENTITY'] === 'true',
   };
 }
 

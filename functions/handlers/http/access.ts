@@ -3,6 +3,8 @@
  * applies, and the one `authorize()` of `functions/core/access-policy.ts` applied before anything starts.
  */
 import { readFile } from 'node:fs/promises';
+import { ssmClient } from '../../adapters/aws/clients.ts';
+import { AwsParameterAdapter } from '../../adapters/ssm-parameter.ts';
 import {
   type AccessPolicy,
   type AccessRequest,
@@ -80,6 +82,30 @@ export function policySourceFor(
   const policy = defaultDeployedPolicy(principals);
   return { source: async () => policy, describe: 'default deployed policy' };
 }
+
+/**
+ * The policy source of a handler configured by environment variables: `BERTH_POLICY_FILE`,
+ * `BERTH_POLICY_PARAMETER` (read with SSM `GetParameter`), `BERTH_LOCAL_CALLER_IDENTITY` (the local platform),
+ * `BERTH_API_PRINCIPALS` (see {@link policySourceFor}).
+ */
+export function policyFromEnv(env: Readonly<Record<string, string | undefined>>): PolicySource {
+  let parameters: AwsParameterAdapter | undefined;
+  return policySourceFor(
+    {
+      ...(env['BERTH_POLICY_FILE'] ? { file: env['BERTH_POLICY_FILE'] } : {}),
+      ...(env['BERTH_POLICY_PARAMETER'] ? { parameter: env['BERTH_POLICY_PARAMETER'] } : {}),
+      ...(env['BERTH_API_PRINCIPALS'] ? { apiPrincipals: env['BERTH_API_PRINCIPALS'] } : {}),
+      local: env['BERTH_LOCAL_CALLER_IDENTITY'] === 'true',
+    },
+    (name) => {
+      parameters ??= new AwsParameterAdapter(ssmClient());
+      return parameters.getParameter(name);
+    },
+  ).source;
+}
+
+/** The development policy as a source: the default of handlers built without one (tests). */
+export const developmentPolicySource: PolicySource = async () => DEVELOPMENT_POLICY;
 
 /**
  * Applies the policy: returns the decision's role when allowed; otherwise logs the refusal and throws
