@@ -80,6 +80,7 @@ const ROUTES: [string, string, string, unknown?][] = [
   ['extend', 'POST', '/environments/anas/extend', { hours: 2 }],
   ['up', 'POST', '/environments/anas/plan', { operation: 'up' }],
   ['ls', 'GET', '/nightly/last'],
+  ['logs', 'GET', '/environments/anas/logs'],
 ];
 
 describe('api authorization', () => {
