@@ -108,7 +108,6 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       .addOption(new Option('--lb-mode <mode>', 'load balancer mode').choices(['dedicated', 'shared']))
       .option('--ttl <duration>', 'time to live, e.g. 8h or 2d')
       .option('--keep', 'keep through the nightly teardown')
-      .option('--owner <owner>', 'owner (default $BERTH_OWNER or $USER)')
       .option('--keep-on-failure', 'do not roll back a failed up'),
   ).action(action((ctx, name: string, options) => up(ctx, name, options)));
 

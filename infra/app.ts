@@ -35,6 +35,11 @@ export function buildApp(app: App): { app: App; network: NetworkStack; orchestra
   const nightlyTimezone = contextString(app, 'nightlyTimezone');
   const notifyWebhookUrl = contextString(app, 'notifyWebhookUrl');
   const allowedCidr = contextString(app, 'allowedCidr');
+  const apiPrincipals = contextString(app, 'apiPrincipals')
+    ?.split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+  const accessPolicyParameter = contextString(app, 'accessPolicyParameter');
   const lockTtl = contextString(app, 'lockTtlSeconds') ?? app.node.tryGetContext('lockTtlSeconds');
   const account = process.env['CDK_DEFAULT_ACCOUNT'];
   const region = process.env['CDK_DEFAULT_REGION'];
@@ -58,6 +63,8 @@ export function buildApp(app: App): { app: App; network: NetworkStack; orchestra
     ...(nightlyTimezone ? { nightlyTimezone } : {}),
     ...(notifyWebhookUrl ? { notifyWebhookUrl } : {}),
     ...(allowedCidr ? { allowedCidr } : {}),
+    ...(apiPrincipals?.length ? { apiPrincipals } : {}),
+    ...(accessPolicyParameter ? { accessPolicyParameter } : {}),
     ...(lockTtl === undefined ? {} : { lockTtlSeconds: Number(lockTtl) }),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -57,6 +57,13 @@ export interface OrchestratorStackProps extends StackProps {
   readonly allowedCidr?: string;
   /** Lock lifetime in seconds (context `lockTtlSeconds`). */
   readonly lockTtlSeconds?: number;
+  /**
+   * IAM principal patterns that are API admins when no access policy is configured (context `apiPrincipals`,
+   * comma-separated; docs/security.md). Without them and without `accessPolicyParameter`, the API refuses everyone.
+   */
+  readonly apiPrincipals?: readonly string[];
+  /** The SSM parameter holding the JSON access policy (context `accessPolicyParameter`), e.g. `/berth/access-policy`. */
+  readonly accessPolicyParameter?: string;
 }
 
 /**
@@ -225,6 +232,12 @@ export class OrchestratorStack extends Stack {
     for (const id of ['Api', 'Slack']) {
       fns[id] = make(EDGE_HANDLERS.find((e) => e.id === id) as HandlerEntry, {
         BERTH_PLAN_FUNCTION_NAME: plan.functionName,
+        ...(id === 'Api' && props.apiPrincipals?.length
+          ? { BERTH_API_PRINCIPALS: props.apiPrincipals.join(',') }
+          : {}),
+        ...(id === 'Api' && props.accessPolicyParameter
+          ? { BERTH_POLICY_PARAMETER: props.accessPolicyParameter }
+          : {}),
       });
     }
     this.functions = fns;
@@ -241,6 +254,22 @@ export class OrchestratorStack extends Stack {
       instanceRoleArn: this.instanceRole.roleArn,
       executionRoleArn: this.executionRole.roleArn,
     });
+    if (props.accessPolicyParameter) {
+      fn('Api').allow(
+        'The API reads the access policy document (docs/security.md).',
+        new PolicyStatement({
+          sid: 'ReadAccessPolicy',
+          actions: ['ssm:GetParameter'],
+          resources: [
+            this.formatArn({
+              service: 'ssm',
+              resource: 'parameter',
+              resourceName: props.accessPolicyParameter.replace(/^\//, ''),
+            }),
+          ],
+        }),
+      );
+    }
 
     // ---- state machines ----
     const substitutions: Record<string, string> = {};

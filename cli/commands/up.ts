@@ -14,7 +14,6 @@ export interface UpOptions extends MutationOptions {
   readonly lbMode?: string;
   readonly ttl?: string;
   readonly keep?: boolean;
-  readonly owner?: string;
   readonly keepOnFailure?: boolean;
 }
 
@@ -26,13 +25,9 @@ const integer = (text: string, flag: string): number => {
 
 /**
  * Builds the spec of `berth up` from `--file` (JSON) and flags (flags win; the positional
- * name is the environment name). The owner defaults to `$BERTH_OWNER` or `$USER`.
+ * name is the environment name). No owner is sent: the API records the verified caller as the owner.
  */
-export async function buildSpec(
-  name: string,
-  options: UpOptions,
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<Record<string, unknown>> {
+export async function buildSpec(name: string, options: UpOptions): Promise<Record<string, unknown>> {
   let spec: Record<string, unknown> = {};
   if (options.file !== undefined) {
     let text: string;
@@ -73,27 +68,18 @@ export async function buildSpec(
   if (options.ttl !== undefined) spec['ttl'] = options.ttl;
   if (options.keep !== undefined) spec['keep'] = options.keep;
   if (options.keepOnFailure !== undefined) spec['keepOnFailure'] = options.keepOnFailure;
-  if (options.owner !== undefined) spec['owner'] = options.owner;
-  else if (spec['owner'] === undefined) {
-    const owner = env['BERTH_OWNER'] ?? env['USER'] ?? env['USERNAME'];
-    if (owner) spec['owner'] = owner;
-  }
   return spec;
 }
 
 /** `berth up <name>`: validates the spec locally, then creates or converges the environment. */
 export async function up(ctx: CommandContext, name: string, options: UpOptions): Promise<ExitCode> {
-  const spec = await buildSpec(name, options, ctx.io.env);
-  const checked = validateEnvSpec(spec);
+  const spec = await buildSpec(name, options);
+  // The API sets the owner from the caller's identity (a body owner is ignored): validate the rest of the spec.
+  const checked = validateEnvSpec({ ...spec, owner: 'caller' });
   if (!checked.ok) {
     throw new CliError(
       ExitCode.Usage,
-      `invalid spec:\n${checked.issues
-        .map(
-          (i) =>
-            `  ${i.field}: ${i.rule}${i.field === 'owner' && i.rule === 'is required' ? ' (use --owner or set BERTH_OWNER)' : ''}`,
-        )
-        .join('\n')}`,
+      `invalid spec:\n${checked.issues.map((i) => `  ${i.field}: ${i.rule}`).join('\n')}`,
       { error: 'ValidationError', issues: checked.issues },
     );
   }

@@ -804,7 +804,6 @@ function newView(main) {
         const v = (id) => form.elements[id].value.trim();
         const spec = { name: v('new-name') };
         if (v('new-image')) spec.image = v('new-image');
-        if (v('new-owner')) spec.owner = v('new-owner');
         if (v('new-port')) spec.containerPort = numberOrText(v('new-port'));
         if (v('new-count')) spec.desiredCount = numberOrText(v('new-count'));
         if (v('new-health')) spec.healthCheck = { path: v('new-health') };
@@ -836,7 +835,6 @@ function newView(main) {
         'lowercase letters, digits and hyphens',
       ),
       field('new-image', 'Image', { required: true, placeholder: 'berth/hello:1' }),
-      field('new-owner', 'Owner', {}, 'default: the caller'),
       field('new-port', 'Container port', { inputmode: 'numeric', placeholder: '80' }),
       field('new-count', 'Desired count', { inputmode: 'numeric', placeholder: '1' }),
       field('new-health', 'Health check path', { placeholder: '/' }),

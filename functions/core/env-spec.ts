@@ -82,7 +82,7 @@ const RULES = {
   pathPrefix: "must start with '/' and contain only letters, digits and - . _ ~ / (at most 128 characters)",
   ttl: 'must be a duration like 30m, 8h or 2d between 15m and 30d',
   owner:
-    'must be 1–64 letters, digits, spaces or _ . : / = + - @ (an AWS tag value, e.g. an email or Slack user)',
+    'must be 1–256 letters, digits, spaces or _ . : / = + - @ (an AWS tag value, e.g. an IAM principal ARN or a Slack user)',
   object: 'must be an object',
   retention: `must be one of the CloudWatch Logs retention values: ${LOG_RETENTION_DAYS.join(', ')}`,
 } as const;
@@ -238,7 +238,7 @@ const BaseSchema = z.strictObject(
     owner: z
       .string({ error: RULES.owner })
       .min(1, { error: RULES.owner })
-      .max(64, { error: RULES.owner })
+      .max(256, { error: RULES.owner }) // AWS tag values hold up to 256 characters
       .regex(/^[\p{L}\p{N} _.:/=+\-@]+$/u, { error: RULES.owner }),
   },
   { error: RULES.object },

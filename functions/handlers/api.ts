@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { lambdaClient, logsClient } from '../adapters/aws/clients.ts';
 import { AwsLambdaAdapter } from '../adapters/lambda.ts';
 import { AwsLogsAdapter } from '../adapters/logs.ts';
+import { type AccessAction, type Caller, ownerOf } from '../core/access-policy.ts';
 import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
 import { environmentResources } from '../core/environment-resources.ts';
@@ -11,6 +12,14 @@ import { logGroupName, parseSince, taskIdOfStream, taskStreamName } from '../cor
 import { resourceNames } from '../core/names.ts';
 import { causeText, type NightlyRunResult, summarizeNightly } from '../core/nightly-report.ts';
 import { loadConfig } from './config.ts';
+import {
+  anonymousDenied,
+  type DenialLogger,
+  developmentPolicySource,
+  enforce,
+  type PolicySource,
+  policyFromEnv,
+} from './http/access.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
 import { MethodNotAllowedError, RouteNotFoundError } from './http/http-errors.ts';
 import {
@@ -84,6 +93,15 @@ export interface ApiDeps {
   readonly lockTtlSeconds?: number;
   /** The environments' log groups (`GET /environments/{name}/logs`). */
   readonly logs?: LogsPort;
+  /** The access policy every route applies (default: the development policy — tests and local use only). */
+  readonly policy?: PolicySource;
+  /** Where refusals are logged (default: a structured line on stderr). */
+  readonly denialLogger?: DenialLogger;
+  /**
+   * The local platform only: trust `requestContext.identity.user`, which the local API server sets to the OS
+   * user (or `BERTH_OWNER`), as a `local` caller. Deployed, only API Gateway's IAM `userArn` identifies a caller.
+   */
+  readonly localCallers?: boolean;
 }
 
 /** Largest page of `GET /environments`. */
@@ -97,7 +115,12 @@ interface Context {
   readonly params: Readonly<Record<string, string>>;
   readonly deps: ApiDeps;
   readonly clock: Clock;
+  /** The verified caller: never taken from the request body. */
+  readonly caller: Caller;
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const query = (event: APIGatewayProxyEvent): Record<string, string> => {
   const out: Record<string, string> = {};
@@ -118,10 +141,43 @@ const rejectUnknownQuery = (
   return q;
 };
 
-/** `requestedBy`: the IAM caller, or `anonymous` (local API without SigV4). */
-const requestedBy = (event: APIGatewayProxyEvent): string => {
+/**
+ * The verified caller: API Gateway's IAM identity (`requestContext.identity.userArn`), or on the local platform
+ * the OS user the local API server puts in `identity.user`. Anything else is refused (403).
+ */
+export const callerOf = (event: APIGatewayProxyEvent, localCallers: boolean): Caller => {
   const identity = event.requestContext?.identity;
-  return identity?.userArn ?? identity?.caller ?? 'anonymous';
+  const arn = identity?.userArn;
+  if (typeof arn === 'string' && arn.length > 0) return { entry: 'api', principal: arn };
+  const user = identity?.user;
+  if (localCallers && typeof user === 'string' && user.length > 0) return { entry: 'local', user };
+  throw anonymousDenied();
+};
+
+/**
+ * Authorizes the caller for an action (on an environment, with an image) before anything is started, read or
+ * written; a refusal is logged and answered 403 with the reason. Returns the environment's record, if any.
+ */
+const authorized = async (
+  ctx: Context,
+  action: AccessAction,
+  env?: string,
+  image?: string,
+): Promise<EnvironmentRecord | undefined> => {
+  const record = env === undefined ? undefined : await ctx.deps.registry.getEnvironment(env);
+  const owner = record === undefined || record.status === 'deleted' ? undefined : record.owner;
+  await enforce(
+    ctx.deps.policy ?? developmentPolicySource,
+    {
+      caller: ctx.caller,
+      action,
+      ...(env === undefined ? {} : { env }),
+      ...(owner === undefined ? {} : { envOwner: owner }),
+      ...(image === undefined ? {} : { image }),
+    },
+    ctx.deps.denialLogger,
+  );
+  return record;
 };
 
 /**
@@ -193,7 +249,7 @@ const start = async (
       clock: ctx.clock,
       ...(ctx.deps.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: ctx.deps.lockTtlSeconds }),
     },
-    { ...input, requestId: id, requestedBy: requestedBy(ctx.event) },
+    { ...input, requestId: id, requestedBy: ownerOf(ctx.caller) },
     field,
   );
   return accepted(started);
@@ -283,12 +339,13 @@ const routes: Record<RouteName, RouteHandler> = {
     rejectUnknownQuery(ctx.event, []);
     const body = jsonObjectBody(ctx.event);
     const { requestId, ...specInput } = body;
-    const caller = requestedBy(ctx.event);
-    if (specInput['owner'] === undefined && caller !== 'anonymous') {
-      // arn:aws:iam::123456789012:user/alice → alice
-      specInput['owner'] = (caller.split('/').at(-1) ?? caller).slice(0, 64);
-    }
-    const spec = parseEnvSpec(specInput);
+    // The owner is never taken from the body (docs/openapi.yaml): a body `owner` is ignored. A new environment
+    // belongs to the caller; an existing one keeps its recorded owner.
+    specInput['owner'] = ownerOf(ctx.caller);
+    const checked = parseEnvSpec(specInput);
+    const record = await authorized(ctx, 'up', checked.name, checked.image);
+    const owner = record === undefined || record.status === 'deleted' ? undefined : record.owner;
+    const spec = owner === undefined ? checked : { ...checked, owner };
     return start(ctx, { operation: 'up', env: spec.name, spec }, requestId);
   },
 
@@ -307,6 +364,7 @@ const routes: Record<RouteName, RouteHandler> = {
       limit = assertInteger(parsed, 'query.limit', 1, MAX_PAGE_SIZE);
     }
     const after = q['nextToken'] === undefined ? undefined : decodeToken(q['nextToken']);
+    await authorized(ctx, 'ls');
     const page = await ctx.deps.registry.listEnvironments({});
     const items = page.items
       .filter((r) => (status === undefined ? r.status !== 'deleted' : r.status === status))
@@ -323,7 +381,7 @@ const routes: Record<RouteName, RouteHandler> = {
   async describeEnvironment(ctx) {
     const name = nameParam(ctx);
     rejectUnknownQuery(ctx.event, []);
-    const record = await ctx.deps.registry.getEnvironment(name);
+    const record = await authorized(ctx, 'status', name);
     if (record === undefined) throw new NotFoundError(`environment "${name}" does not exist`);
     const operations = await ctx.deps.registry.listOperations(name, RECENT_OPERATIONS);
     const running = record.currentOperation?.operationId;
@@ -360,7 +418,7 @@ const routes: Record<RouteName, RouteHandler> = {
     if (nextToken !== undefined && (nextToken === '' || nextToken.length > 2048))
       throw new ValidationError('query.nextToken', 'must be a nextToken returned by a previous page');
     // Kept logs outlive their environment: a deleted environment's lines stay readable.
-    const record = await ctx.deps.registry.getEnvironment(name);
+    const record = await authorized(ctx, 'logs', name);
     if (record === undefined) throw new NotFoundError(`environment "${name}" does not exist`);
     if (ctx.deps.logs === undefined) throw new Error('the API is not wired with CloudWatch Logs');
     const group = logGroupName(name);
@@ -393,6 +451,7 @@ const routes: Record<RouteName, RouteHandler> = {
     rejectUnknownQuery(ctx.event, []);
     const body = jsonObjectBody(ctx.event, { allowEmpty: true });
     rejectUnknownKeys(body, ['requestId']);
+    await authorized(ctx, 'down', name);
     return start(ctx, { operation: 'down', env: name }, body['requestId']);
   },
 
@@ -403,6 +462,7 @@ const routes: Record<RouteName, RouteHandler> = {
     rejectUnknownKeys(body, ['desiredCount', 'requestId']);
     if (body['desiredCount'] === undefined) throw new ValidationError('desiredCount', 'is required');
     const desiredCount = assertInteger(body['desiredCount'], 'desiredCount', 0, 100);
+    await authorized(ctx, 'scale', name);
     return start(ctx, { operation: 'scale', env: name, desiredCount }, body['requestId']);
   },
 
@@ -412,6 +472,7 @@ const routes: Record<RouteName, RouteHandler> = {
     const body = jsonObjectBody(ctx.event, { allowEmpty: true });
     rejectUnknownKeys(body, ['image', 'requestId']);
     const image = body['image'] === undefined ? undefined : assertImage(body['image'], 'image');
+    await authorized(ctx, 'redeploy', name, image);
     return start(
       ctx,
       { operation: 'redeploy', env: name, ...(image === undefined ? {} : { image }) },
@@ -438,11 +499,13 @@ const routes: Record<RouteName, RouteHandler> = {
         throw new ValidationError('ttl', 'must be a whole number of hours, like 8h or 2d');
       hours = assertInteger(seconds / 3600, 'ttl', 1, MAX_EXTEND_HOURS);
     }
+    await authorized(ctx, 'extend', name);
     return start(ctx, { operation: 'extend', env: name, hours }, body['requestId']);
   },
 
   async lastNightlyReport(ctx) {
     rejectUnknownQuery(ctx.event, []);
+    await authorized(ctx, 'ls');
     const run = await ctx.deps.executions.lastNightly?.();
     if (run === undefined) throw new NotFoundError('no nightly teardown has run yet');
     const output = (run.output ?? {}) as {
@@ -480,6 +543,13 @@ const routes: Record<RouteName, RouteHandler> = {
       throw new ValidationError('operation', `must be one of ${PLANNABLE.join(', ')}`);
     }
     const op = operation as PlannableOperation;
+    const planImage =
+      op === 'up' && isObject(body['spec']) && typeof body['spec']['image'] === 'string'
+        ? body['spec']['image']
+        : op === 'redeploy' && typeof body['image'] === 'string'
+          ? body['image']
+          : undefined;
+    const planned = await authorized(ctx, op, name, planImage);
     if (op !== 'up' && body['spec'] !== undefined)
       throw new ValidationError('spec', `is only allowed for up`);
     if (op !== 'scale' && body['desiredCount'] !== undefined) {
@@ -491,12 +561,14 @@ const routes: Record<RouteName, RouteHandler> = {
     if (op === 'up') {
       let spec: unknown;
       if (body['spec'] !== undefined) {
-        const parsed = parseEnvSpec(body['spec']);
+        // As for up, the owner is the caller's (or the environment's recorded owner), never the body's.
+        const owner = planned?.status === 'deleted' ? undefined : planned?.owner;
+        const parsed = parseEnvSpec({ ...(body['spec'] as object), owner: owner ?? ownerOf(ctx.caller) });
         if (parsed.name !== name)
           throw new ValidationError('spec.name', `must equal the environment name "${name}"`);
         spec = parsed;
       } else {
-        const record = await ctx.deps.registry.getEnvironment(name);
+        const record = planned;
         if (record?.spec === undefined)
           throw new ValidationError('spec', `is required: environment "${name}" has no stored spec`);
         spec = record.spec;
@@ -554,6 +626,7 @@ export function makeHandler(deps: ApiDeps | (() => ApiDeps)) {
         params: match.params,
         deps: resolvedDeps,
         clock: resolvedDeps.clock ?? systemClock,
+        caller: callerOf(event, resolvedDeps.localCallers === true),
       };
       return await routes[match.route.name](ctx);
     } catch (error) {
@@ -579,6 +652,8 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
     planner: lazyPlanner(env),
     lockTtlSeconds: ports.lockTtlSeconds(),
     logs: lazyLogs(),
+    policy: policyFromEnv(env),
+    localCallers: env['BERTH_LOCAL_CALLER_IDENTITY'] === 'true',
   };
 }
 

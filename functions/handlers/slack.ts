@@ -2,10 +2,18 @@ import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { secretsClient } from '../adapters/aws/clients.ts';
 import { AwsSecretsAdapter } from '../adapters/secrets.ts';
+import { type AccessRequest, type Caller, ownerOf } from '../core/access-policy.ts';
 import { isBerthError, ValidationError } from '../core/errors.ts';
 import { parseSlackCommand, type SlackCommand } from '../core/slack-command.ts';
 import { SLACK_MAX_SKEW_SECONDS, verifySlackSignature } from '../core/slack-signature.ts';
 import { loadConfig } from './config.ts';
+import {
+  type DenialLogger,
+  developmentPolicySource,
+  enforce,
+  type PolicySource,
+  policyFromEnv,
+} from './http/access.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
 import { UnauthorizedError } from './http/http-errors.ts';
 import {
@@ -36,6 +44,10 @@ export interface SlackDeps {
   readonly replayCacheSize?: number;
   /** `BERTH_LOCK_TTL_SECONDS`: how long a `currentOperation` without a lock item counts as running. */
   readonly lockTtlSeconds?: number;
+  /** The access policy applied to every command but `help` (default: the development policy — tests only). */
+  readonly policy?: PolicySource;
+  /** Where refusals are logged (default: a structured line on stderr). */
+  readonly denialLogger?: DenialLogger;
 }
 
 /** Slack rejects requests whose timestamp is further than this from now (seconds). */
@@ -158,6 +170,17 @@ const VERB_DONE: Record<string, string> = {
   extend: 'Extending',
 };
 
+/** Authorizes a Slack command; a refusal (logged by `enforce`) becomes the ephemeral reply's text. */
+async function refusal(d: SlackDeps, request: AccessRequest): Promise<string | undefined> {
+  try {
+    await enforce(d.policy ?? developmentPolicySource, request, d.denialLogger);
+    return undefined;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'AccessDeniedError') return `Not allowed: ${error.message}`;
+    throw error;
+  }
+}
+
 /**
  * Builds the `POST /slack/commands` handler: verifies Slack's signature over the raw body,
  * starts the operation (idempotently) and acknowledges at once; the state machine's notify
@@ -227,17 +250,42 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
       }
       if (command.verb === 'help') return ephemeral(SLACK_HELP);
 
+      // The caller is who Slack's signed request names (team, user, channel), never anything in `text`.
+      const teamId = form.get('team_id') ?? '';
+      const userId = form.get('user_id') ?? '';
+      const channelId = form.get('channel_id') ?? '';
+      if (teamId === '' || userId === '') {
+        return ephemeral('Berth cannot tell who is asking: the request names no Slack team or user.');
+      }
+      const caller: Caller = { entry: 'slack', teamId, userId, ...(channelId ? { channelId } : {}) };
       const env = command.env;
+      const current = await d.registry.getEnvironment(env);
+      const envOwner = current === undefined || current.status === 'deleted' ? undefined : current.owner;
+      // `up` re-runs the stored spec: its image is checked like a new one.
+      const storedImage = (current?.spec as { image?: unknown } | undefined)?.image;
+      const image =
+        command.verb === 'redeploy'
+          ? command.image
+          : command.verb === 'up' && typeof storedImage === 'string'
+            ? storedImage
+            : undefined;
+      const denied = await refusal(d, {
+        caller,
+        action: command.verb,
+        env,
+        ...(envOwner === undefined ? {} : { envOwner }),
+        ...(image === undefined ? {} : { image }),
+      });
+      if (denied !== undefined) return ephemeral(denied);
+
       if (command.verb === 'status') {
-        const record = await d.registry.getEnvironment(env);
+        const record = current;
         if (record === undefined) return ephemeral(`No environment named ${code(env)}.`);
         const operations = await d.registry.listOperations(env, 1);
         return ephemeral(statusText(record), statusBlocks(record, operations));
       }
 
-      const userId = form.get('user_id') ?? '';
-      const userName = form.get('user_name') ?? '';
-      const requestedBy = `slack:${userId || userName || 'unknown'}`;
+      const requestedBy = ownerOf(caller);
       const responseUrl = form.get('response_url') ?? undefined;
       const requestId = slackRequestId(timestamp, form.get('trigger_id') ?? undefined, body);
       let input: LifecycleInput;
@@ -248,7 +296,7 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
         ...(responseUrl ? { responseUrl } : {}),
       };
       if (command.verb === 'up') {
-        const record = await d.registry.getEnvironment(env);
+        const record = current;
         if (record?.spec === undefined) {
           return ephemeral(
             `No environment named ${code(env)} with a stored spec. Create it with \`berth up\` or the API first.`,
@@ -342,6 +390,7 @@ export function defaultDeps(
     get lockTtlSeconds() {
       return ports.lockTtlSeconds();
     },
+    policy: policyFromEnv(env),
     secrets: {
       async getSlackSigningSecret() {
         const arn = loadConfig(env, ['BERTH_SLACK_SECRET_ARN']).slackSecretArn;

@@ -46,6 +46,11 @@ export interface ApiServerOptions {
   host?: string;
   /** API Gateway stage name put in `requestContext.stage`. Default `local`. */
   stage?: string;
+  /**
+   * The caller identity put in `requestContext.identity.user` (the local platform passes the OS user or
+   * `BERTH_OWNER`). The local API has no SigV4, so `userArn` stays null, as API Gateway leaves it without IAM auth.
+   */
+  callerUser?: string;
 }
 
 /** A started API server. */
@@ -120,6 +125,7 @@ export function toProxyEvent(
     sourceIp?: string;
   },
   stage = 'local',
+  callerUser?: string,
 ): ProxyEvent {
   const url = new URL(request.url, 'http://localhost');
   const path = url.pathname;
@@ -172,8 +178,8 @@ export function toProxyEvent(
         sourceIp: request.sourceIp ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? null,
         userArn: null,
-        caller: null,
-        user: null,
+        caller: callerUser ?? null,
+        user: callerUser ?? null,
         accountId: null,
         accessKey: null,
         cognitoIdentityId: null,
@@ -239,6 +245,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
           ...(req.socket.remoteAddress ? { sourceIp: req.socket.remoteAddress } : {}),
         },
         options.stage,
+        options.callerUser,
       );
       const target = targetFor(event.path);
       if (!target) {

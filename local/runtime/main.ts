@@ -1,7 +1,8 @@
 /**
  * `npm start`: runs the local platform (local cloud + Step Functions/Lambda emulator + HTTP API)
  * until Ctrl-C. Options: `--profile instant|fast|realistic`, `--factor N`, `--cloud-port`,
- * `--sfn-port`, `--api-port`, `--dashboard-port` (env `BERTH_PROFILE`, `BERTH_CLOUD_PORT`, `BERTH_SFN_PORT`,
+ * `--sfn-port`, `--api-port`, `--dashboard-port`, `--policy FILE` (env `BERTH_POLICY_FILE`; default: the development
+ * policy, everyone is admin), (env `BERTH_PROFILE`, `BERTH_CLOUD_PORT`, `BERTH_SFN_PORT`,
  * `BERTH_API_PORT`, `BERTH_DASHBOARD_PORT`).
  */
 import './polyfills.ts';
@@ -27,12 +28,13 @@ async function main(): Promise<void> {
       'sfn-port': { type: 'string' },
       'api-port': { type: 'string' },
       'dashboard-port': { type: 'string' },
+      policy: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     console.log(
-      'usage: npm start -- [--profile instant|fast|realistic] [--factor N] [--cloud-port 4566] [--sfn-port 4567] [--api-port 4568] [--dashboard-port 4569]',
+      'usage: npm start -- [--profile instant|fast|realistic] [--factor N] [--cloud-port 4566] [--sfn-port 4567] [--api-port 4568] [--dashboard-port 4569] [--policy FILE]',
     );
     return;
   }
@@ -44,8 +46,10 @@ async function main(): Promise<void> {
   if (factor !== undefined && !(Number.isFinite(factor) && factor >= 0)) {
     throw new Error(`--factor must be a non-negative number, got "${factorText}"`);
   }
+  const policyFile = values.policy ?? (process.env['BERTH_POLICY_FILE'] || undefined);
   const platform = await startPlatform({
     profile,
+    ...(policyFile === undefined ? {} : { policyFile }),
     ...(factor === undefined ? {} : { factor }),
     ports: {
       cloud: port(
@@ -69,12 +73,14 @@ async function main(): Promise<void> {
     `  HTTP API        ${urls.api}`,
     `  Step Functions  ${urls.sfn}   (Lambda Invoke on the same port)`,
     `  local cloud     ${urls.cloud}   (ECS, ELBv2, Auto Scaling, EC2, SSM, DynamoDB; control at /_berth/state)`,
+    `  caller          ${platform.access.callerUser}   (every local API request; BERTH_OWNER overrides the OS user)`,
+    `  access policy   ${platform.access.policy}`,
     '',
     'Try:',
     `  npm run berth -- --api ${urls.api} up demo --image berth/hello:1 --health-path /health`,
     `  npm run berth -- --api ${urls.api} status demo --watch`,
     `  curl -s -X POST ${urls.api}/environments -H 'content-type: application/json' \\`,
-    `       -d '{"name":"demo","image":"berth/hello:1","owner":"me","healthCheck":{"path":"/health"}}'`,
+    `       -d '{"name":"demo","image":"berth/hello:1","healthCheck":{"path":"/health"}}'`,
     `  curl -s ${urls.api}/environments/demo          # status, current step, url`,
     "  curl -s <the url from status>                  # through the environment's load balancer (the URL carries the local cloud's port)",
     `  curl -s ${urls.sfn}/_berth/executions          # running executions and their current state`,

@@ -8,6 +8,7 @@
  */
 import './polyfills.ts';
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -24,6 +25,7 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { localForwarder, type RunningDashboard, startDashboard } from '../../dashboard/server.ts';
+import { DEVELOPMENT_POLICY, parseAccessPolicy } from '../../functions/core/access-policy.ts';
 import type { FaultsPatch } from '../cloud/core/faults.ts';
 import { resolveTimeProfile, type TimeProfileName } from '../cloud/core/time-profile.ts';
 import { type RunningCloud, startCloud } from '../cloud/server.ts';
@@ -65,6 +67,13 @@ export interface PlatformOptions {
   slackSigningSecret?: string;
   /** Initial fault configuration of the local cloud. */
   faults?: FaultsPatch;
+  /**
+   * The caller identity of every local API request (default: `BERTH_OWNER`, else the OS user). The api handler
+   * records it as owner and `requestedBy` and authorizes it against the access policy.
+   */
+  callerUser?: string;
+  /** The access policy file (`--policy`; default `BERTH_POLICY_FILE`, else the development policy). */
+  policyFile?: string;
   /** Extra environment variables for the handlers (e.g. `BERTH_NOTIFY_WEBHOOK_URL`, `BERTH_LOCK_TTL_SECONDS`). */
   env?: Record<string, string>;
   /** Handler log level (`POWERTOOLS_LOG_LEVEL`): DEBUG, INFO, WARN, ERROR or SILENT. Default: unchanged (INFO). */
@@ -84,6 +93,8 @@ export interface RunningPlatform {
   stateMachines: { lifecycle: string; nightly: string };
   /** The handler configuration the platform set in `process.env`. */
   env: Readonly<Record<string, string>>;
+  /** Who local API requests come from, and the access policy they are authorized against. */
+  access: { callerUser: string; policy: string };
   /** The shared-mode ALB resources. */
   shared: { loadBalancerArn: string; listenerArn: string; securityGroupId: string; dnsName: string };
   /** Stops every server and timer and restores `process.env`. */
@@ -167,6 +178,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   setEnv(credentials);
+  const callerUser = options.callerUser ?? localCallerUser();
+  const policyFile = options.policyFile ?? (process.env['BERTH_POLICY_FILE'] || undefined);
+  const policy = loadLocalPolicy(policyFile);
 
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
@@ -345,6 +359,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         BERTH_SLACK_SECRET_ARN: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:secret:berth/slack-signing-secret`,
         BERTH_PROBE_ENDPOINT: cloud.url,
         BERTH_PLAN_FUNCTION_NAME: functionNameFor('plan'),
+        BERTH_LOCAL_CALLER_IDENTITY: 'true',
+        ...(policyFile === undefined ? {} : { BERTH_POLICY_FILE: policyFile }),
         ...(options.logLevel ? { POWERTOOLS_LOG_LEVEL: options.logLevel } : {}),
         ...(options.env ?? {}),
       };
@@ -354,12 +370,19 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         options.slackSigningSecret ??
         process.env['BERTH_SLACK_SIGNING_SECRET'] ??
         DEFAULT_SLACK_SIGNING_SECRET;
+      if (!options.handlerOverrides?.['api']) {
+        // A fresh api handler per platform, configured from this platform's environment (the module's
+        // `handler` memoizes its first configuration for the process).
+        const apiModule = await import('../../functions/handlers/api.ts');
+        registry.override('api', apiModule.makeHandler(() => apiModule.defaultDeps()) as LambdaHandler);
+      }
       if (!options.handlerOverrides?.['slack']) {
         registry.override('slack', await slackHandlerWithSecret(secret));
       }
 
       const api: RunningApiServer = await startApiServer({
         resolveHandler: (target) => registry.resolve(target),
+        callerUser,
         port: options.ports?.api ?? DEFAULT_PORTS.api,
       });
       stops.push(() => api.stop());
@@ -393,6 +416,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         handlers: registry,
         stateMachines,
         env: handlerEnv,
+        access: { callerUser, policy },
         shared: {
           loadBalancerArn: loadBalancer.LoadBalancerArn,
           listenerArn,
@@ -410,6 +434,40 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     await stopAll();
     throw error;
   }
+}
+
+/** The local caller identity: `BERTH_OWNER`, else the OS user. */
+export function localCallerUser(): string {
+  const fromEnv = process.env['BERTH_OWNER'];
+  if (fromEnv) return fromEnv;
+  try {
+    return userInfo().username || 'local';
+  } catch {
+    return process.env['USER'] || 'local';
+  }
+}
+
+/**
+ * Reads and checks the local access policy at start-up (a malformed file stops the platform with the field
+ * named), and says which policy is in force.
+ */
+export function loadLocalPolicy(file: string | undefined): string {
+  if (file === undefined) return `${DEVELOPMENT_POLICY.description ?? 'development policy'}`;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(
+      `--policy ${file}: cannot be read (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  let parsed: ReturnType<typeof parseAccessPolicy>;
+  try {
+    parsed = parseAccessPolicy(text);
+  } catch (error) {
+    throw new Error(`--policy ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return `policy file ${file}${parsed.description ? ` (${parsed.description})` : ''}`;
 }
 
 /**

@@ -111,7 +111,6 @@ describe('berth up', () => {
       ttl: '8h',
       keep: true,
       keepOnFailure: true,
-      owner: 'ana',
     });
     expect(post?.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
     expect(stdout).toContain('creating');
@@ -157,11 +156,13 @@ describe('berth up', () => {
     expect(api.requests).toHaveLength(0);
   });
 
-  it('asks for an owner when none is known', async () => {
-    const t = testIo({ env: { BERTH_OWNER: '' } });
-    const code = await run(['--api', api.url, 'up', 'demo', '--image', 'nginx:1.27'], t.io);
-    expect(code).toBe(ExitCode.Usage);
-    expect(t.stderr()).toContain('owner: is required (use --owner or set BERTH_OWNER)');
+  it('sends no owner and needs none: the API records the verified caller (was "owner: is required")', async () => {
+    api.on('POST', '/environments', ACCEPTED('up'));
+    const t = testIo({ env: { BERTH_OWNER: '', USER: '', USERNAME: '' } });
+    const code = await run(['--api', api.url, 'up', 'demo', '--image', 'nginx:1.27', '--no-wait'], t.io);
+    expect(t.stderr()).not.toContain('owner');
+    expect(code).toBe(ExitCode.Ok);
+    expect(api.requests[0]?.body).toEqual({ name: 'demo', image: 'nginx:1.27' });
   });
 
   it('prints the plan with --dry-run and starts nothing', async () => {

@@ -40,6 +40,8 @@ describe('dashboard in Chromium', () => {
       factor: 0.02,
       logLevel: 'ERROR',
       ports: { cloud: 0, sfn: 0, api: 0 },
+      // The owner is the caller's identity (never a form field): requests come from local user alice.
+      callerUser: 'alice',
     });
     dashboard = await startDashboard({
       forward: localForwarder(platform.urls.api),
@@ -62,7 +64,6 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('link', { name: 'New environment' }).click();
     await page.getByLabel('Name').fill('demo');
     await page.getByLabel('Image').fill('berth/hello:1');
-    await page.getByLabel('Owner').fill('alice');
     await page.getByLabel('Health check path').fill('/health');
     await page.getByRole('button', { name: 'Create' }).click();
 

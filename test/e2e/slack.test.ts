@@ -66,7 +66,7 @@ describe('Slack slash commands end to end', () => {
       env: 'chat',
       image: 'berth/hello:2',
       responseUrl: receiver.url,
-      requestedBy: 'slack:U0001',
+      requestedBy: 'slack:T0001/U0001',
     });
     const message = await eventually(async () =>
       receiver.messages.find((m) => JSON.stringify(m).includes('chat')),

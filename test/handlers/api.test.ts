@@ -109,7 +109,36 @@ describe('api POST /environments', () => {
   it('takes the owner from the IAM caller when the spec has none', async () => {
     const { owner: _owner, ...noOwner } = SPEC;
     await handler(apiEvent('POST', '/environments', { body: noOwner, userArn: 'arn:aws:iam::1:user/bo' }));
-    expect(executions.started[0]?.input.spec).toMatchObject({ owner: 'bo' });
+    expect(executions.started[0]?.input.spec).toMatchObject({ owner: 'arn:aws:iam::1:user/bo' });
+  });
+
+  it('records the owner from the IAM identity even when the body claims another', async () => {
+    const result = await handler(
+      apiEvent('POST', '/environments', {
+        body: { ...SPEC, owner: 'mallory' },
+        userArn: 'arn:aws:iam::1:user/bo',
+      }),
+    );
+    expect(result.statusCode).toBe(202);
+    expect(executions.started[0]?.input).toMatchObject({
+      requestedBy: 'arn:aws:iam::1:user/bo',
+      spec: { owner: 'arn:aws:iam::1:user/bo' },
+    });
+  });
+
+  it('keeps the recorded owner when another caller re-ups an existing environment', async () => {
+    registry.environments.set('demo', readyEnv('demo', { owner: 'arn:aws:iam::1:user/ana' }));
+    await handler(apiEvent('POST', '/environments', { body: SPEC, userArn: 'arn:aws:iam::1:user/admin' }));
+    expect(executions.started[0]?.input).toMatchObject({
+      requestedBy: 'arn:aws:iam::1:user/admin',
+      spec: { owner: 'arn:aws:iam::1:user/ana' },
+    });
+  });
+
+  it('refuses a request without a verified identity (403), starting nothing', async () => {
+    await expectRejected(apiEvent('POST', '/environments', { body: SPEC, userArn: null }), 403, {
+      error: 'AccessDeniedError',
+    });
   });
 
   it('rejects an invalid spec with the field and rule', async () => {

@@ -98,9 +98,12 @@ export const apiEvent = (
     stageVariables: null,
     requestContext: {
       requestId: options.requestId ?? 'gw-req-1',
-      identity: { userArn: options.userArn === undefined ? null : options.userArn },
+      identity: { userArn: options.userArn === undefined ? TEST_CALLER_ARN : options.userArn },
     } as any,
   };
 };
+
+/** The IAM identity API Gateway puts on a test request unless `userArn` says otherwise (`null`: none). */
+export const TEST_CALLER_ARN = 'arn:aws:iam::123456789012:user/ana';
 
 export const parse = (result: { body: string }) => JSON.parse(result.body) as Record<string, any>;

@@ -42,6 +42,14 @@ describe('docs/openapi.yaml', () => {
     );
   });
 
+  it('documents 403 (access policy refusal) for every API route', () => {
+    for (const route of HTTP_ROUTES) {
+      if (route.path.startsWith('/slack')) continue;
+      const op = doc.paths[route.path]?.[route.method.toLowerCase()];
+      expect(Object.keys(op?.responses ?? {}), `${route.method} ${route.path}`).toContain('403');
+    }
+  });
+
   it('resolves every $ref', () => {
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
     expect(refs.length).toBeGreaterThan(10);

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { parseAccessPolicy } from '../../functions/core/access-policy.ts';
 import { slackSignature } from '../../functions/core/slack-signature.ts';
 import { makeHandler, ReplayCache, SLACK_HELP, slackRequestId } from '../../functions/handlers/slack.ts';
 import { apiEvent, FakeExecutions, FakeRegistry, parse, readyEnv } from './entry-fakes.ts';
@@ -28,6 +29,8 @@ const form = (text: string, extra: Record<string, string> = {}) =>
   new URLSearchParams({
     command: '/berth',
     text,
+    team_id: 'T001',
+    channel_id: 'C001',
     user_id: 'U123',
     user_name: 'ana',
     response_url: 'https://hooks.example.test/commands/1',
@@ -76,7 +79,7 @@ describe('slack signature checks', () => {
     expect(executions.started[0]?.input).toMatchObject({
       operation: 'down',
       env: 'demo',
-      requestedBy: 'slack:U123',
+      requestedBy: 'slack:T001/U123',
       responseUrl: 'https://hooks.example.test/commands/1',
     });
   });
@@ -279,5 +282,81 @@ describe('slack helpers', () => {
     cache.remember('b', 601);
     cache.remember('c', 601);
     expect(cache.remember('a', 601)).toBe(true);
+  });
+});
+
+describe('slack authorization (docs/security.md)', () => {
+  const POLICY = parseAccessPolicy({
+    version: 1,
+    bindings: [
+      { role: 'deployer', slack: { teams: ['T001'], channels: ['C001'] } },
+      { role: 'viewer', slack: { teams: ['T001'] } },
+    ],
+    images: { allow: ['docker.io/library/nginx'] },
+  });
+  let denials: Record<string, unknown>[];
+
+  beforeEach(() => {
+    denials = [];
+    registry.environments.set('mine', readyEnv('mine', { owner: 'slack:T001/U123' }));
+    handler = makeHandler({
+      registry,
+      executions,
+      secrets: { getSlackSigningSecret: async () => SECRET },
+      clock: { now: () => NOW },
+      logger: { error: () => {} },
+      policy: async () => POLICY,
+      denialLogger: (entry) => denials.push(entry),
+    });
+  });
+
+  const expectRefused = async (body: string, reason: RegExp) => {
+    const result = await handler(slackEvent(body));
+    expect(result.statusCode).toBe(200);
+    const reply = parse(result);
+    expect(reply['response_type']).toBe('ephemeral');
+    expect(reply['text']).toMatch(/^Not allowed: /);
+    expect(reply['text']).toMatch(reason);
+    expect(executions.started).toHaveLength(0);
+    expect(registry.writes).toBe(0);
+    expect(denials).toHaveLength(1);
+  };
+
+  it.each([
+    ['a team', { team_id: 'T999' }],
+    ['a user of another team', { team_id: 'T999', user_id: 'U123' }],
+  ])('refuses %s outside the policy, starting nothing', async (_what, extra) => {
+    await expectRefused(form('extend mine 2', extra), /no binding of the access policy names this caller/);
+  });
+
+  it('refuses a channel outside the deployer binding (a viewer there) a mutation', async () => {
+    await expectRefused(form('extend mine 2', { channel_id: 'C999' }), /role is viewer/);
+  });
+
+  it('refuses a deployer tearing down someone else’s environment', async () => {
+    await expectRefused(
+      form('down demo'),
+      /only an admin may tear down an environment it does not own \(owner: ana\)/,
+    );
+  });
+
+  it('refuses a redeploy to an image outside the allowed patterns, listing them', async () => {
+    await expectRefused(
+      form('redeploy mine redis:7'),
+      /image redis:7 is not allowed \(allowed: docker\.io\/library\/nginx\)/,
+    );
+  });
+
+  it('lets a deployer change its own environment, recording the Slack identity', async () => {
+    const result = await handler(slackEvent(form('extend mine 2')));
+    expect(parse(result)['text']).toMatch(/^Extending `mine` by 2 h/);
+    expect(executions.started[0]?.input).toMatchObject({ requestedBy: 'slack:T001/U123' });
+  });
+
+  it('refuses a request that names no team', async () => {
+    const body = new URLSearchParams({ command: '/berth', text: 'down mine', user_id: 'U123' }).toString();
+    const result = await handler(slackEvent(body));
+    expect(parse(result)['text']).toMatch(/cannot tell who is asking/);
+    expect(executions.started).toHaveLength(0);
   });
 });

@@ -315,16 +315,16 @@ const invalidCases: [string, Record<string, unknown>, string, string][] = [
   ['a ttl without unit', { ttl: '24' }, 'ttl', 'must be a duration like 30m, 8h or 2d between 15m and 30d'],
   ['a string keep', { keep: 'yes' }, 'keep', 'must be true or false'],
   [
-    'an owner over 64 characters',
-    { owner: 'x'.repeat(65) },
+    'an owner over 256 characters (the AWS tag value limit)',
+    { owner: 'x'.repeat(257) },
     'owner',
-    'must be 1–64 letters, digits, spaces or _ . : / = + - @ (an AWS tag value, e.g. an email or Slack user)',
+    'must be 1–256 letters, digits, spaces or _ . : / = + - @ (an AWS tag value, e.g. an IAM principal ARN or a Slack user)',
   ],
   [
     'an owner with characters AWS tags refuse',
     { owner: 'Ana <ana@example.com>' },
     'owner',
-    'must be 1–64 letters, digits, spaces or _ . : / = + - @ (an AWS tag value, e.g. an email or Slack user)',
+    'must be 1–256 letters, digits, spaces or _ . : / = + - @ (an AWS tag value, e.g. an IAM principal ARN or a Slack user)',
   ],
 ];
 

@@ -6,6 +6,7 @@
 export const ERROR_STATUS: Readonly<Record<string, number>> = Object.freeze({
   ValidationError: 400,
   UnauthorizedError: 401,
+  AccessDeniedError: 403,
   NotFoundError: 404,
   RouteNotFoundError: 404,
   MethodNotAllowedError: 405,

@@ -37,3 +37,8 @@ export class MethodNotAllowedError extends Error {
 export class UnauthorizedError extends Error {
   override readonly name = 'UnauthorizedError' as const;
 }
+
+/** The access policy refuses the request (docs/security.md); the message is the decision's reason. */
+export class AccessDeniedError extends Error {
+  override readonly name = 'AccessDeniedError' as const;
+}

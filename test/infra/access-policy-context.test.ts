@@ -1,0 +1,47 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanup, type Synthesized, synthesize } from './helpers.ts';
+
+const synths: Synthesized[] = [];
+afterAll(() => {
+  for (const synth of synths) cleanup(synth);
+});
+
+describe('access policy configuration (docs/security.md, docs/deploy.md)', () => {
+  it('passes apiPrincipals and accessPolicyParameter to the api function and lets it read only that parameter', () => {
+    const synth = synthesize({
+      apiPrincipals: 'arn:aws:sts::123456789012:assumed-role/Dev/*, arn:aws:iam::123456789012:user/ops',
+      accessPolicyParameter: '/berth/access-policy',
+    });
+    synths.push(synth);
+    expect(synth.findings).toEqual([]);
+    const template = synth.orchestrator;
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Berth: REST API',
+      Environment: {
+        Variables: Match.objectLike({
+          BERTH_API_PRINCIPALS:
+            'arn:aws:sts::123456789012:assumed-role/Dev/*,arn:aws:iam::123456789012:user/ops',
+          BERTH_POLICY_PARAMETER: '/berth/access-policy',
+        }),
+      },
+    });
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy: any) => policy.Properties.PolicyDocument.Statement as any[],
+    );
+    const reads = statements.filter((s) => [s.Action].flat().includes('ssm:GetParameter'));
+    expect(reads.map((s) => s.Sid)).toContain('ReadAccessPolicy');
+    const read = reads.find((s) => s.Sid === 'ReadAccessPolicy');
+    expect(JSON.stringify(read.Resource)).toContain(':parameter/berth/access-policy');
+  });
+
+  it('sets neither variable without the context values', () => {
+    const synth = synthesize();
+    synths.push(synth);
+    const fns = Object.values(synth.orchestrator.findResources('AWS::Lambda::Function')) as any[];
+    for (const fn of fns) {
+      expect(fn.Properties.Environment?.Variables ?? {}).not.toHaveProperty('BERTH_POLICY_PARAMETER');
+      expect(fn.Properties.Environment?.Variables ?? {}).not.toHaveProperty('BERTH_API_PRINCIPALS');
+    }
+  });
+});
