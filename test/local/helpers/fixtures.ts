@@ -66,5 +66,8 @@ export async function createGroup(
       Tags: [{ Key: 'berth:env', Value: name, PropagateAtLaunch: true }],
     }),
   );
+  // DescribeAutoScalingGroups lists a new group only after a moment (eventual consistency,
+  // docs/aws-behaviours.md row 7): callers describe it right away, so wait that window out.
+  await t.settle('autoScalingGroupPropagation');
   return { ...tpl, subnets };
 }
