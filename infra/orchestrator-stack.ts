@@ -235,9 +235,7 @@ export class OrchestratorStack extends Stack {
         ...(id === 'Api' && props.apiPrincipals?.length
           ? { BERTH_API_PRINCIPALS: props.apiPrincipals.join(',') }
           : {}),
-        ...(id === 'Api' && props.accessPolicyParameter
-          ? { BERTH_POLICY_PARAMETER: props.accessPolicyParameter }
-          : {}),
+        ...(props.accessPolicyParameter ? { BERTH_POLICY_PARAMETER: props.accessPolicyParameter } : {}),
       });
     }
     this.functions = fns;
@@ -254,9 +252,9 @@ export class OrchestratorStack extends Stack {
       instanceRoleArn: this.instanceRole.roleArn,
       executionRoleArn: this.executionRole.roleArn,
     });
-    if (props.accessPolicyParameter) {
-      fn('Api').allow(
-        'The API reads the access policy document (docs/security.md).',
+    for (const id of props.accessPolicyParameter ? ['Api', 'Slack'] : []) {
+      fn(id).allow(
+        'The API and Slack handlers read the access policy document (docs/security.md).',
         new PolicyStatement({
           sid: 'ReadAccessPolicy',
           actions: ['ssm:GetParameter'],
@@ -264,7 +262,7 @@ export class OrchestratorStack extends Stack {
             this.formatArn({
               service: 'ssm',
               resource: 'parameter',
-              resourceName: props.accessPolicyParameter.replace(/^\//, ''),
+              resourceName: (props.accessPolicyParameter ?? '').replace(/^\//, ''),
             }),
           ],
         }),

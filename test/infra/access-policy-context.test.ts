@@ -33,6 +33,11 @@ describe('access policy configuration (docs/security.md, docs/deploy.md)', () =>
     expect(reads.map((s) => s.Sid)).toContain('ReadAccessPolicy');
     const read = reads.find((s) => s.Sid === 'ReadAccessPolicy');
     expect(JSON.stringify(read.Resource)).toContain(':parameter/berth/access-policy');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Berth: Slack slash commands',
+      Environment: { Variables: Match.objectLike({ BERTH_POLICY_PARAMETER: '/berth/access-policy' }) },
+    });
+    expect(reads.filter((s) => s.Sid === 'ReadAccessPolicy')).toHaveLength(2);
   });
 
   it('sets neither variable without the context values', () => {
