@@ -71,6 +71,10 @@ const LAUNCH_TEMPLATE = ec2('launch-template/*');
 // ---------------------------------------------------------------- conditions
 
 const managed: Conditions = { StringEquals: { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE } };
+/** Auto Scaling's own tag key (the Auto Scaling User Guide's examples use it for group tags). */
+const asgManaged: Conditions = {
+  StringEquals: { [`autoscaling:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE },
+};
 const requested: Conditions = { StringEquals: { [`aws:RequestTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE } };
 const createdBy = (service: string, actions: readonly string[]): Conditions => ({
   StringEquals: { [`${service}:CreateAction`]: actions },
@@ -396,6 +400,14 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       conditions: managed,
       wildcardReason: PER_ENVIRONMENT,
     },
+    {
+      // EC2 launch type: the group's capacity follows the tasks (core instancesNeeded).
+      sid: 'ResizeOwnAutoScalingGroup',
+      actions: ['autoscaling:UpdateAutoScalingGroup'],
+      resources: [ASG],
+      conditions: asgManaged,
+      wildcardReason: PER_ENVIRONMENT,
+    },
   ],
   Redeploy: [
     readSpec,
@@ -433,7 +445,7 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
         'autoscaling:UpdateAutoScalingGroup',
       ],
       resources: [ASG],
-      conditions: { StringEquals: { [`autoscaling:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE } },
+      conditions: asgManaged,
       wildcardReason: PER_ENVIRONMENT,
     },
     {

@@ -38,6 +38,8 @@ export const LIFECYCLE_STATE_MACHINE_NAME = 'berth-lifecycle';
 export const NIGHTLY_STATE_MACHINE_NAME = 'berth-nightly-teardown';
 export const DEFAULT_NIGHTLY_CRON = 'cron(0 20 * * ? *)';
 export const DEFAULT_NIGHTLY_TIMEZONE = 'UTC';
+/** API stage throttling (steady requests per second and burst), applied to every method. */
+export const API_THROTTLING = Object.freeze({ rateLimit: 20, burstLimit: 40 });
 /** Tag condition every mutating statement on environment resources carries. */
 export { MANAGED_BY_TAG, MANAGED_BY_VALUE } from './handler-permissions.ts';
 
@@ -477,6 +479,9 @@ export class OrchestratorStack extends Stack {
         dataTraceEnabled: false,
         metricsEnabled: true,
         tracingEnabled: true,
+        // Stage-wide throttling of every method (the APIG3 acknowledgement relies on it).
+        throttlingRateLimit: API_THROTTLING.rateLimit,
+        throttlingBurstLimit: API_THROTTLING.burstLimit,
       },
     });
     const validator = api.addRequestValidator('BodyValidator', {
@@ -550,8 +555,7 @@ export class OrchestratorStack extends Stack {
       },
       {
         id: 'AwsSolutions-APIG3',
-        reason:
-          'IAM-authorized internal API with per-account throttling; a WAF web ACL can be attached per deployment but is not part of the product.',
+        reason: `IAM-authorized internal API with stage throttling of every method (${API_THROTTLING.rateLimit} requests/s, burst ${API_THROTTLING.burstLimit}); a WAF web ACL can be attached per deployment but is not part of the product.`,
       },
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
