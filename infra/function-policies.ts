@@ -39,7 +39,8 @@ export function placeholderOf(value: Json): string {
 const convert = (value: Json): Json => {
   if (Array.isArray(value)) return value.map(convert);
   if (value && typeof value === 'object') {
-    if (['Ref', 'Fn::GetAtt', 'Fn::Join', 'Fn::ImportValue'].some((k) => k in value)) return placeholderOf(value);
+    if (['Ref', 'Fn::GetAtt', 'Fn::Join', 'Fn::ImportValue'].some((k) => k in value))
+      return placeholderOf(value);
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v)]));
   }
   return value;
@@ -49,8 +50,20 @@ const convert = (value: Json): Json => {
  * The policies of every catalogued function in `template` (the orchestrator stack's template), keyed by the
  * function's local name `berth-<handler file>`.
  */
-export function extractFunctionPolicies(template: { Resources?: Record<string, any> }): ExtractedPolicies {
-  const resources = Object.entries(template.Resources ?? {});
+/** The parts of a template resource the extraction reads. */
+interface TemplateResource {
+  readonly Type?: string;
+  readonly Properties?: {
+    readonly Role?: { readonly 'Fn::GetAtt'?: readonly string[] };
+    readonly Roles?: readonly Json[];
+    readonly PolicyDocument?: { readonly Statement?: readonly Json[] };
+  };
+}
+
+export function extractFunctionPolicies(template: {
+  Resources?: Record<string, unknown>;
+}): ExtractedPolicies {
+  const resources = Object.entries(template.Resources ?? {}) as Array<[string, TemplateResource]>;
   const functions: ExtractedPolicies['functions'] = {};
   for (const entry of ALL_HANDLERS) {
     const idPattern = new RegExp(`^${entry.id}Function[0-9A-F]{8}$`);
@@ -61,9 +74,10 @@ export function extractFunctionPolicies(template: { Resources?: Record<string, a
     const statements: Json[] = [];
     for (const [, r] of resources) {
       if (r.Type !== 'AWS::IAM::Policy') continue;
-      const roles: Json[] = r.Properties?.Roles ?? [];
+      const roles: readonly Json[] = r.Properties?.Roles ?? [];
       if (!roles.some((x) => x && typeof x === 'object' && !Array.isArray(x) && x['Ref'] === role)) continue;
-      for (const statement of r.Properties?.PolicyDocument?.Statement ?? []) statements.push(convert(statement));
+      for (const statement of r.Properties?.PolicyDocument?.Statement ?? [])
+        statements.push(convert(statement));
     }
     functions[`berth-${entry.file}`] = { role, statements };
   }

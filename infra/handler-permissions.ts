@@ -89,7 +89,7 @@ const PER_ENVIRONMENT =
 const BY_ID =
   "EC2 security groups and launch templates are named by generated ids in their ARNs; the berth:managed-by tag condition (aws:ResourceTag, or aws:RequestTag on create) is what limits the statement to Berth's resources.";
 const TAG_ON_CREATE =
-  'Tagging on create is authorized against the resource being created (id unknown until then); the <service>:CreateAction condition limits the tagging action to Berth\'s own create calls.';
+  "Tagging on create is authorized against the resource being created (id unknown until then); the <service>:CreateAction condition limits the tagging action to Berth's own create calls.";
 
 // ---------------------------------------------------------------- shared blocks
 
@@ -120,7 +120,11 @@ const OBSERVE = {
     'elasticloadbalancing:DescribeTags',
   ],
   cluster: ['ecs:DescribeClusters'],
-  capacity: ['ecs:DescribeCapacityProviders', 'autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeLaunchTemplates'],
+  capacity: [
+    'ecs:DescribeCapacityProviders',
+    'autoscaling:DescribeAutoScalingGroups',
+    'ec2:DescribeLaunchTemplates',
+  ],
   service: ['ecs:DescribeServices', 'ecs:ListTasks', 'ecs:DescribeTasks'],
   'task-definitions': ['ecs:ListTaskDefinitions', 'ecs:DescribeTaskDefinition'],
 } as const;
@@ -169,9 +173,14 @@ const startLifecycle: readonly Permission[] = [
     sid: 'ReadLifecycleExecutions',
     actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
     resources: ['{lifecycleExecutions}'],
-    wildcardReason: 'Executions are named per request: the pattern covers only the lifecycle state machine\'s executions.',
+    wildcardReason:
+      "Executions are named per request: the pattern covers only the lifecycle state machine's executions.",
   },
-  { sid: 'ListLifecycleExecutions', actions: ['states:ListExecutions'], resources: ['{lifecycleStateMachine}'] },
+  {
+    sid: 'ListLifecycleExecutions',
+    actions: ['states:ListExecutions'],
+    resources: ['{lifecycleStateMachine}'],
+  },
 ];
 
 // ---------------------------------------------------------------- per handler (keyed by catalog id)
@@ -323,7 +332,7 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       ],
       conditions: { ArnLike: { 'ec2:LaunchTemplate': LAUNCH_TEMPLATE } },
       wildcardReason:
-        'The network interfaces are created by the launch, the subnets and groups are per environment and the AMI is the public ECS-optimized image of the day; ec2:LaunchTemplate limits these to launches from a launch template, and LaunchFromOwnLaunchTemplate requires that template to be Berth\'s.',
+        "The network interfaces are created by the launch, the subnets and groups are per environment and the AMI is the public ECS-optimized image of the day; ec2:LaunchTemplate limits these to launches from a launch template, and LaunchFromOwnLaunchTemplate requires that template to be Berth's.",
     },
     {
       sid: 'ReadEcsOptimizedAmiParameter',
@@ -341,7 +350,11 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
     },
     passRole('{instanceRole}', 'ec2.amazonaws.com'),
     serviceLinkedRole('EcsServiceLinkedRole', 'ecs.amazonaws.com', 'AWSServiceRoleForECS'),
-    serviceLinkedRole('AutoScalingServiceLinkedRole', 'autoscaling.amazonaws.com', 'AWSServiceRoleForAutoScaling'),
+    serviceLinkedRole(
+      'AutoScalingServiceLinkedRole',
+      'autoscaling.amazonaws.com',
+      'AWSServiceRoleForAutoScaling',
+    ),
   ],
   CreateTaskDefinition: [
     readSpec,
@@ -529,7 +542,11 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   Slack: [
     apiRegistry,
     ...startLifecycle,
-    { sid: 'ReadSlackSigningSecret', actions: ['secretsmanager:GetSecretValue'], resources: ['{slackSecret}'] },
+    {
+      sid: 'ReadSlackSigningSecret',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: ['{slackSecret}'],
+    },
   ],
 };
 

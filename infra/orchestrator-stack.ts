@@ -413,7 +413,10 @@ export class OrchestratorStack extends Stack {
    * declared permission, ARN templates bound to this stack, and one cdk-nag acknowledgement per wildcard
    * resource whose reason lists the statements that need it.
    */
-  private grantDeclaredPermissions(fn: (id: string) => LifecycleFunction, refs: Readonly<Record<string, string>>): void {
+  private grantDeclaredPermissions(
+    fn: (id: string) => LifecycleFunction,
+    refs: Readonly<Record<string, string>>,
+  ): void {
     const bind = (template: string): string =>
       template.replace(/\{([a-zA-Z]+)\}/g, (whole, name: string) => {
         const value = refs[name];
@@ -448,14 +451,19 @@ export class OrchestratorStack extends Stack {
           const name = nagResourceName(this, resource);
           if (!name.includes('*')) continue;
           if (!permission.wildcardReason)
-            throw new Error(`handler-permissions: ${entry.id}.${permission.sid} has a wildcard without a reason`);
+            throw new Error(
+              `handler-permissions: ${entry.id}.${permission.sid} has a wildcard without a reason`,
+            );
           const list = reasons.get(name) ?? [];
           list.push(`${permission.sid} (${permission.actions.join(', ')}): ${permission.wildcardReason}`);
           reasons.set(name, list);
         }
       }
       for (const [name, list] of reasons) {
-        Validations.of(target).acknowledge({ id: `AwsSolutions-IAM5[Resource::${name}]`, reason: list.join(' ') });
+        Validations.of(target).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${name}]`,
+          reason: list.join(' '),
+        });
       }
     }
   }

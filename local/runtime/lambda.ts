@@ -111,10 +111,7 @@ export function functionCredentials(functionName: string): { accessKeyId: string
 export function runAsFunction<T>(functionName: string, fn: () => T): T {
   installEnvOverlay();
   const { accessKeyId, secretAccessKey } = functionCredentials(functionName);
-  return invocationEnv.run(
-    { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey },
-    fn,
-  );
+  return invocationEnv.run({ AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey }, fn);
 }
 
 /** Builds the context object a Lambda handler receives. */

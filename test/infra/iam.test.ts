@@ -134,9 +134,10 @@ describe('generated IAM', () => {
       ALL_HANDLERS.flatMap((e) => functionStatements(e.id).flatMap((s) => asList(s.Action))),
     );
     const unexplained = [...granted].filter((a) => !sent.has(a) && !(a in IMPLIED) && !(a in UNSCOPABLE));
-    expect(unexplained, 'granted actions that no adapter sends: remove them from infra/handler-permissions.ts').toEqual(
-      [],
-    );
+    expect(
+      unexplained,
+      'granted actions that no adapter sends: remove them from infra/handler-permissions.ts',
+    ).toEqual([]);
   });
 
   it('generates each function policy from its declaration, statement for statement', () => {
@@ -164,7 +165,9 @@ describe('generated IAM', () => {
   });
 
   it("conditions every ec2:RunInstances statement: Berth's templates, tagged instances and volumes", () => {
-    const running = functionStatements('CreateCluster').filter((s) => asList(s.Action).includes('ec2:RunInstances'));
+    const running = functionStatements('CreateCluster').filter((s) =>
+      asList(s.Action).includes('ec2:RunInstances'),
+    );
     expect(running.map((s) => s.Condition)).toEqual([
       { StringEquals: { 'aws:ResourceTag/berth:managed-by': 'berth' } },
       { StringEquals: { 'aws:RequestTag/berth:managed-by': 'berth' } },
@@ -195,7 +198,9 @@ describe('generated IAM', () => {
   it('acknowledges each wildcard resource with the statements that need it, never with one blanket reason', () => {
     const stack = synth.stacks.orchestrator;
     const acks = JSON.stringify(stack.node.findAll().flatMap((c) => c.node.metadata.map((m) => m.data)));
-    expect(acks).not.toContain('support no resource-level permissions.","id":"AwsSolutions-IAM5[Resource::*]');
+    expect(acks).not.toContain(
+      'support no resource-level permissions.","id":"AwsSolutions-IAM5[Resource::*]',
+    );
     expect(acks).toContain('ObserveEnvironment (');
   });
 

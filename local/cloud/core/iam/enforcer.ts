@@ -76,7 +76,12 @@ export class IamEnforcer {
       const allowed = decision.effect === 'allow';
       const key = `${principal.functionName}|${r.action}|${allowed}`;
       if (!this.#usage.has(key))
-        this.#usage.set(key, { functionName: principal.functionName, action: r.action, resource: r.resource, allowed });
+        this.#usage.set(key, {
+          functionName: principal.functionName,
+          action: r.action,
+          resource: r.resource,
+          allowed,
+        });
       if (!allowed && !denial) denial = accessDenied(service, accountId, principal, r, decision);
     }
     return this.mode === 'enforce' ? denial : undefined;
@@ -108,11 +113,20 @@ function accessDenied(
       : `because no identity-based policy allows the ${r.action} action`;
   const detail = `User: ${user} is not authorized to perform: ${r.action} on resource: ${r.resource} ${why}`;
   if (service === 'autoscaling' && r.launchTemplateId)
-    return new ServiceError('AccessDenied', `You are not authorized to use launch template: ${r.launchTemplateId}`, 403);
+    return new ServiceError(
+      'AccessDenied',
+      `You are not authorized to use launch template: ${r.launchTemplateId}`,
+      403,
+    );
   switch (service) {
     case 'ec2': {
       const encoded = Buffer.from(
-        JSON.stringify({ allowed: false, explicitDeny: decision.effect === 'explicitDeny', action: r.action, resource: r.resource }),
+        JSON.stringify({
+          allowed: false,
+          explicitDeny: decision.effect === 'explicitDeny',
+          action: r.action,
+          resource: r.resource,
+        }),
       ).toString('base64');
       return new ServiceError(
         'UnauthorizedOperation',

@@ -21,7 +21,9 @@ export interface PolicyStatement {
   readonly NotAction?: string | readonly string[];
   readonly Resource?: string | readonly string[];
   readonly NotResource?: string | readonly string[];
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | boolean | readonly (string | boolean)[]>>>>;
+  readonly Condition?: Readonly<
+    Record<string, Readonly<Record<string, string | boolean | readonly (string | boolean)[]>>>
+  >;
 }
 
 /** Values of the request context keys (`aws:ResourceTag/k`, `aws:TagKeys`, `ecs:cluster` …). */

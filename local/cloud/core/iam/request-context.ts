@@ -16,10 +16,11 @@
  *   Amazon EC2 launch template usage in Auto Scaling groups"); a denial answers `AccessDenied: You are not
  *   authorized to use launch template: <id>`.
  */
-import type { Cloud } from '../cloud.ts';
+
 import { list } from '../../protocol/params.ts';
 import { ecsBackend } from '../../services/ecs/backend.ts';
 import { elbv2Backend } from '../../services/elbv2/backend.ts';
+import type { Cloud } from '../cloud.ts';
 import type { AuthorizationRequest } from './evaluate.ts';
 
 /** One authorization the call needs; `launchTemplate` marks the implied checks of an Auto Scaling group. */
@@ -100,11 +101,20 @@ function ecsRequests(w: Where, action: string, p: Record<string, any>): Required
       // No resource-level permission: the resource is "*", the request tags are the only scope.
       const tags = ecsTags(p.tags);
       const family = String(p.family ?? '');
-      const out = [req(a, '*', requestTags(tags)), ...tagOnCreate(action, arn('task-definition', `${family}:*`), tags)];
+      const out = [
+        req(a, '*', requestTags(tags)),
+        ...tagOnCreate(action, arn('task-definition', `${family}:*`), tags),
+      ];
       if (p.executionRoleArn)
-        out.push(req('iam:PassRole', String(p.executionRoleArn), { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }));
+        out.push(
+          req('iam:PassRole', String(p.executionRoleArn), {
+            'iam:PassedToService': 'ecs-tasks.amazonaws.com',
+          }),
+        );
       if (p.taskRoleArn)
-        out.push(req('iam:PassRole', String(p.taskRoleArn), { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }));
+        out.push(
+          req('iam:PassRole', String(p.taskRoleArn), { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }),
+        );
       return out;
     }
     case 'DeregisterTaskDefinition': {
@@ -235,8 +245,10 @@ function launchTemplateChecks(w: Where, spec: any, subnetsCsv: string | undefine
   const ec2Arn = (kind: string, id: string, account = w.accountId) =>
     `arn:aws:ec2:${w.region}:${account}:${kind}/${id}`;
   const ltTags = Object.fromEntries(ec2.tags.get(lt.launchTemplateId) ?? new Map<string, string>());
-  const run = (resource: string, context: Record<string, string | readonly string[]>) =>
-    ({ ...req('ec2:RunInstances', resource, { ...onLt, ...context }), launchTemplateId: lt.launchTemplateId });
+  const run = (resource: string, context: Record<string, string | readonly string[]>) => ({
+    ...req('ec2:RunInstances', resource, { ...onLt, ...context }),
+    launchTemplateId: lt.launchTemplateId,
+  });
   const out: RequiredAuthorization[] = [
     run(ltArn, resourceTags(ltTags)),
     run(ec2Arn('instance', '*'), requestTags(specTags('instance'))),
@@ -245,7 +257,9 @@ function launchTemplateChecks(w: Where, spec: any, subnetsCsv: string | undefine
   ];
   if (data.ImageId) out.push(run(ec2Arn('image', String(data.ImageId), ''), {}));
   for (const sg of list<string>(data.SecurityGroupId ?? data.SecurityGroupIds))
-    out.push(run(ec2Arn('security-group', String(sg)), resourceTags(Object.fromEntries(ec2.tags.get(sg) ?? []))));
+    out.push(
+      run(ec2Arn('security-group', String(sg)), resourceTags(Object.fromEntries(ec2.tags.get(sg) ?? []))),
+    );
   for (const subnet of (subnetsCsv ?? '').split(',').filter(Boolean))
     out.push(run(ec2Arn('subnet', subnet.trim()), {}));
   const profile = data.IamInstanceProfile?.Arn ?? data.IamInstanceProfile?.Name;
@@ -281,7 +295,11 @@ function autoScalingRequests(w: Where, action: string, p: Record<string, any>): 
       const tags = memberTags(p.Tags);
       return [
         req(a, groupArn(name), requestTags(tags)),
-        ...launchTemplateChecks(w, p.LaunchTemplate ?? p.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification, p.VPCZoneIdentifier),
+        ...launchTemplateChecks(
+          w,
+          p.LaunchTemplate ?? p.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification,
+          p.VPCZoneIdentifier,
+        ),
       ];
     }
     case 'UpdateAutoScalingGroup':
@@ -382,7 +400,11 @@ function ssmRequests(w: Where, action: string, p: Record<string, any>): Required
   });
 }
 
-export function dynamoRequests(w: Omit<Where, 'cloud'>, action: string, p: Record<string, any>): RequiredAuthorization[] {
+export function dynamoRequests(
+  w: Omit<Where, 'cloud'>,
+  action: string,
+  p: Record<string, any>,
+): RequiredAuthorization[] {
   const a = `dynamodb:${action}`;
   const table = (name: string) => `arn:aws:dynamodb:${w.region}:${w.accountId}:table/${name}`;
   if (action === 'BatchWriteItem' || action === 'BatchGetItem')
@@ -400,7 +422,8 @@ export function requiredAuthorizations(
   params: Record<string, any>,
 ): RequiredAuthorization[] {
   const base = { 'aws:RequestedRegion': w.region };
-  const withBase = (rs: RequiredAuthorization[]) => rs.map((r) => ({ ...r, context: { ...base, ...r.context } }));
+  const withBase = (rs: RequiredAuthorization[]) =>
+    rs.map((r) => ({ ...r, context: { ...base, ...r.context } }));
   switch (service) {
     case 'ecs':
       return withBase(ecsRequests(w, action, params));
