@@ -185,3 +185,38 @@ describe('evaluate', () => {
     });
   });
 });
+
+describe('requiredAuthorizations', () => {
+  it('authorizes a call that names no resource on "*"', async () => {
+    const { Cloud } = await import('../../local/cloud/core/cloud.ts');
+    const { requiredAuthorizations } = await import('../../local/cloud/core/iam/request-context.ts');
+    const cloud = new Cloud();
+    const where = { cloud, accountId: '000000000000', region: 'us-east-1' };
+    expect(requiredAuthorizations(where, 'ecs', 'DescribeClusters', {})).toEqual([
+      { action: 'ecs:DescribeClusters', resource: '*', context: { 'aws:RequestedRegion': 'us-east-1' } },
+    ]);
+    await cloud.stop();
+  });
+
+  it('does not let tag conditions deny a call on a resource that no longer exists', async () => {
+    const { Cloud } = await import('../../local/cloud/core/cloud.ts');
+    const { requiredAuthorizations } = await import('../../local/cloud/core/iam/request-context.ts');
+    const cloud = new Cloud();
+    const where = { cloud, accountId: '000000000000', region: 'us-east-1' };
+    const gone =
+      'arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/berth-x-alb/0123456789abcdef';
+    const [required] = requiredAuthorizations(where, 'elasticloadbalancing', 'DeleteLoadBalancer', {
+      LoadBalancerArn: gone,
+    });
+    const statement: PolicyStatement = {
+      Effect: 'Allow',
+      Action: 'elasticloadbalancing:DeleteLoadBalancer',
+      Resource: 'arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/berth-*/*',
+      Condition: { StringEquals: { 'aws:ResourceTag/berth:managed-by': 'berth' } },
+    };
+    expect(required && evaluate([statement], required).effect).toBe('allow');
+    const other = { ...statement, Resource: 'arn:aws:elasticloadbalancing:*:*:loadbalancer/app/other-*/*' };
+    expect(required && evaluate([other], required).effect).toBe('implicitDeny');
+    await cloud.stop();
+  });
+});

@@ -26,6 +26,13 @@ export interface PolicyStatement {
   >;
 }
 
+/**
+ * Context key the local cloud sets (instead of resource tags) when the request names a resource that does not
+ * exist: conditions on `aws:ResourceTag/*` and `<service>:ResourceTag/*` then do not deny (see
+ * request-context.ts). Not an AWS key.
+ */
+export const RESOURCE_GONE = 'berth:local:resource-gone';
+
 /** Values of the request context keys (`aws:ResourceTag/k`, `aws:TagKeys`, `ecs:cluster` …). */
 export type RequestContextValues = Readonly<Record<string, string | readonly string[] | undefined>>;
 
@@ -133,7 +140,9 @@ function operatorMatches(
     op = op.slice(0, -'IfExists'.length);
   }
   const lower = op.toLowerCase();
+  const gone = contextValue(context, RESOURCE_GONE) !== undefined;
   return Object.entries(conditions).every(([key, raw]) => {
+    if (gone && /^[a-z0-9-]+:resourcetag\//i.test(key)) return true;
     const policyValues = list(raw).map(String);
     const values = contextValue(context, key);
     if (lower === 'null') {

@@ -21,7 +21,7 @@ import { list } from '../../protocol/params.ts';
 import { ecsBackend } from '../../services/ecs/backend.ts';
 import { elbv2Backend } from '../../services/elbv2/backend.ts';
 import type { Cloud } from '../cloud.ts';
-import type { AuthorizationRequest } from './evaluate.ts';
+import { type AuthorizationRequest, RESOURCE_GONE } from './evaluate.ts';
 
 /** One authorization the call needs; `launchTemplate` marks the implied checks of an Auto Scaling group. */
 export interface RequiredAuthorization extends AuthorizationRequest {
@@ -41,8 +41,20 @@ const tagContext = (prefixes: readonly string[], tags: Tags | undefined): Record
   for (const [k, v] of Object.entries(tags ?? {})) for (const p of prefixes) out[`${p}/${k}`] = v;
   return out;
 };
+/**
+ * `aws:ResourceTag/*` (and `<service>:ResourceTag/*`) of an existing resource; for a resource that does not
+ * exist (already deleted, or never created) the context carries {@link RESOURCE_GONE} instead, and the
+ * evaluator does not let tag conditions deny the call: the service then answers as it does for a missing
+ * resource (its not-found error, or the idempotent no-op of a delete). This is a modelling choice for a case
+ * AWS does not document; it keeps a retried delete of a resource that finished deleting a no-op.
+ */
 const resourceTags = (tags: Tags | undefined, servicePrefix?: string) =>
-  tagContext(servicePrefix ? ['aws:ResourceTag', `${servicePrefix}:ResourceTag`] : ['aws:ResourceTag'], tags);
+  tags === undefined
+    ? { [RESOURCE_GONE]: 'true' }
+    : tagContext(
+        servicePrefix ? ['aws:ResourceTag', `${servicePrefix}:ResourceTag`] : ['aws:ResourceTag'],
+        tags,
+      );
 const requestTags = (tags: Tags): Record<string, string | string[]> => ({
   ...tagContext(['aws:RequestTag'], tags),
   ...(Object.keys(tags).length > 0 ? { 'aws:TagKeys': Object.keys(tags) } : {}),
@@ -282,8 +294,9 @@ function autoScalingRequests(w: Where, action: string, p: Record<string, any>): 
   const groupArn = (name: string) =>
     be.getGroup(name)?.arn ??
     `arn:aws:autoscaling:${w.region}:${w.accountId}:autoScalingGroup:*:autoScalingGroupName/${name}`;
-  const groupTags = (name: string): Record<string, string> => {
+  const groupTags = (name: string): Record<string, string> | undefined => {
     const g = be.getGroup(name);
+    if (!g) return undefined;
     const out: Record<string, string> = {};
     for (const t of g?.tags.values() ?? []) out[t.key] = t.value;
     return out;
@@ -331,7 +344,9 @@ function ec2Requests(w: Where, action: string, p: Record<string, any>): Required
   const be = w.cloud.ec2(w.accountId, w.region);
   const a = `ec2:${action}`;
   const arn = (kind: string, id: string) => `arn:aws:ec2:${w.region}:${w.accountId}:${kind}/${id}`;
-  const tagsOf = (id: string) => Object.fromEntries(be.tags.get(id) ?? new Map<string, string>());
+  const exists = (id: string) => be.securityGroups.has(id) || be.launchTemplates.has(id) || be.vpcs.has(id);
+  const tagsOf = (id: string) =>
+    exists(id) ? Object.fromEntries(be.tags.get(id) ?? new Map<string, string>()) : undefined;
   const existing = (id: string) => resourceTags(tagsOf(id));
   const specTags = (type: string): Record<string, string> => {
     const out: Record<string, string> = {};
@@ -422,8 +437,12 @@ export function requiredAuthorizations(
   params: Record<string, any>,
 ): RequiredAuthorization[] {
   const base = { 'aws:RequestedRegion': w.region };
+  // A call naming no resource (an empty list) is still authorized, on "*".
   const withBase = (rs: RequiredAuthorization[]) =>
-    rs.map((r) => ({ ...r, context: { ...base, ...r.context } }));
+    (rs.length > 0 ? rs : [req(`${service}:${action}`, '*')]).map((r) => ({
+      ...r,
+      context: { ...base, ...r.context },
+    }));
   switch (service) {
     case 'ecs':
       return withBase(ecsRequests(w, action, params));
