@@ -18,6 +18,8 @@
  */
 
 import { list } from '../../protocol/params.ts';
+import { autoScalingBackend } from '../../services/autoscaling/backend.ts';
+import { ec2Backend } from '../../services/ec2/backend.ts';
 import { ecsBackend } from '../../services/ecs/backend.ts';
 import { elbv2Backend } from '../../services/elbv2/backend.ts';
 import type { Cloud } from '../cloud.ts';
@@ -239,7 +241,7 @@ function elbRequests(w: Where, action: string, p: Record<string, any>): Required
 
 function launchTemplateChecks(w: Where, spec: any, subnetsCsv: string | undefined): RequiredAuthorization[] {
   if (!spec || typeof spec !== 'object') return [];
-  const ec2 = w.cloud.ec2(w.accountId, w.region);
+  const ec2 = ec2Backend(w.cloud, w.accountId, w.region);
   const lt =
     (spec.LaunchTemplateId ? ec2.launchTemplates.get(String(spec.LaunchTemplateId)) : undefined) ??
     (spec.LaunchTemplateName ? ec2.findLaunchTemplateByName(String(spec.LaunchTemplateName)) : undefined);
@@ -289,7 +291,7 @@ function launchTemplateChecks(w: Where, spec: any, subnetsCsv: string | undefine
 }
 
 function autoScalingRequests(w: Where, action: string, p: Record<string, any>): RequiredAuthorization[] {
-  const be = w.cloud.autoscaling(w.accountId, w.region);
+  const be = autoScalingBackend(w.cloud, w.accountId, w.region);
   const a = `autoscaling:${action}`;
   const groupArn = (name: string) =>
     be.getGroup(name)?.arn ??
@@ -341,7 +343,7 @@ function autoScalingRequests(w: Where, action: string, p: Record<string, any>): 
 // ---------------------------------------------------------------- EC2 (EC2 Query)
 
 function ec2Requests(w: Where, action: string, p: Record<string, any>): RequiredAuthorization[] {
-  const be = w.cloud.ec2(w.accountId, w.region);
+  const be = ec2Backend(w.cloud, w.accountId, w.region);
   const a = `ec2:${action}`;
   const arn = (kind: string, id: string) => `arn:aws:ec2:${w.region}:${w.accountId}:${kind}/${id}`;
   const exists = (id: string) => be.securityGroups.has(id) || be.launchTemplates.has(id) || be.vpcs.has(id);
