@@ -189,7 +189,7 @@ describe('evaluate', () => {
 describe('requiredAuthorizations', () => {
   it('authorizes a call that names no resource on "*"', async () => {
     const { Cloud } = await import('../../local/cloud/core/cloud.ts');
-    const { requiredAuthorizations } = await import('../../local/cloud/core/iam/request-context.ts');
+    const { requiredAuthorizations } = await import('../../local/cloud/iam/request-context.ts');
     const cloud = new Cloud();
     const where = { cloud, accountId: '000000000000', region: 'us-east-1' };
     expect(requiredAuthorizations(where, 'ecs', 'DescribeClusters', {})).toEqual([
@@ -200,7 +200,7 @@ describe('requiredAuthorizations', () => {
 
   it('does not let tag conditions deny a call on a resource that no longer exists', async () => {
     const { Cloud } = await import('../../local/cloud/core/cloud.ts');
-    const { requiredAuthorizations } = await import('../../local/cloud/core/iam/request-context.ts');
+    const { requiredAuthorizations } = await import('../../local/cloud/iam/request-context.ts');
     const cloud = new Cloud();
     const where = { cloud, accountId: '000000000000', region: 'us-east-1' };
     const gone =

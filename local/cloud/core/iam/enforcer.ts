@@ -15,8 +15,7 @@
  */
 import { ServiceError } from '../service-error.ts';
 import { accessKeyIdForFunction } from './credentials.ts';
-import { type Decision, evaluate, type PolicyStatement } from './evaluate.ts';
-import type { RequiredAuthorization } from './request-context.ts';
+import { type Decision, evaluate, type PolicyStatement, type RequiredAuthorization } from './evaluate.ts';
 
 /** One function's identity: its name, the role it runs as, its policy statements (resolved). */
 export interface FunctionPrincipal {

@@ -29,7 +29,7 @@ export interface PolicyStatement {
 /**
  * Context key the local cloud sets (instead of resource tags) when the request names a resource that does not
  * exist: conditions on `aws:ResourceTag/*` and `<service>:ResourceTag/*` then do not deny (see
- * request-context.ts). Not an AWS key.
+ * local/cloud/iam/request-context.ts). Not an AWS key.
  */
 export const RESOURCE_GONE = 'berth:local:resource-gone';
 
@@ -43,6 +43,11 @@ export interface AuthorizationRequest {
   /** The resource ARN, or `*` for actions without resource-level permissions. */
   readonly resource: string;
   readonly context: RequestContextValues;
+}
+
+/** One authorization a call needs; `launchTemplateId` marks the launch checks of an Auto Scaling group. */
+export interface RequiredAuthorization extends AuthorizationRequest {
+  readonly launchTemplateId?: string;
 }
 
 export type Decision =

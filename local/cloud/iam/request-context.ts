@@ -17,18 +17,15 @@
  *   authorized to use launch template: <id>`.
  */
 
-import { list } from '../../protocol/params.ts';
-import { autoScalingBackend } from '../../services/autoscaling/backend.ts';
-import { ec2Backend } from '../../services/ec2/backend.ts';
-import { ecsBackend } from '../../services/ecs/backend.ts';
-import { elbv2Backend } from '../../services/elbv2/backend.ts';
-import type { Cloud } from '../cloud.ts';
-import { type AuthorizationRequest, RESOURCE_GONE } from './evaluate.ts';
+import type { Cloud } from '../core/cloud.ts';
+import { RESOURCE_GONE, type RequiredAuthorization } from '../core/iam/evaluate.ts';
+import { list } from '../protocol/params.ts';
+import { autoScalingBackend } from '../services/autoscaling/backend.ts';
+import { ec2Backend } from '../services/ec2/backend.ts';
+import { ecsBackend } from '../services/ecs/backend.ts';
+import { elbv2Backend } from '../services/elbv2/backend.ts';
 
-/** One authorization the call needs; `launchTemplate` marks the implied checks of an Auto Scaling group. */
-export interface RequiredAuthorization extends AuthorizationRequest {
-  readonly launchTemplateId?: string;
-}
+export type { RequiredAuthorization };
 
 interface Where {
   readonly cloud: Cloud;
