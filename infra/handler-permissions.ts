@@ -530,7 +530,11 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
     ...startLifecycle,
     { sid: 'InvokePlan', actions: ['lambda:InvokeFunction'], resources: ['{planFunction}'] },
     // GET /nightly/last reports the newest nightly run from its execution.
-    { sid: 'ListNightlyExecutions', actions: ['states:ListExecutions'], resources: ['{nightlyStateMachine}'] },
+    {
+      sid: 'ListNightlyExecutions',
+      actions: ['states:ListExecutions'],
+      resources: ['{nightlyStateMachine}'],
+    },
     {
       sid: 'ReadNightlyExecutions',
       actions: ['states:DescribeExecution'],
