@@ -116,17 +116,27 @@ const OBSERVE = {
     'elasticloadbalancing:DescribeListeners',
     'elasticloadbalancing:DescribeRules',
     'elasticloadbalancing:DescribeTargetGroups',
+    'elasticloadbalancing:DescribeTags',
+  ],
+  targets: [
+    'elasticloadbalancing:DescribeLoadBalancers',
+    'elasticloadbalancing:DescribeListeners',
+    'elasticloadbalancing:DescribeRules',
+    'elasticloadbalancing:DescribeTargetGroups',
     'elasticloadbalancing:DescribeTargetHealth',
     'elasticloadbalancing:DescribeTags',
   ],
   cluster: ['ecs:DescribeClusters'],
   capacity: [
+    'ecs:DescribeClusters',
     'ecs:DescribeCapacityProviders',
     'autoscaling:DescribeAutoScalingGroups',
     'ec2:DescribeLaunchTemplates',
   ],
-  service: ['ecs:DescribeServices', 'ecs:ListTasks', 'ecs:DescribeTasks'],
+  service: ['ecs:DescribeClusters', 'ecs:DescribeServices'],
+  tasks: ['ecs:DescribeClusters', 'ecs:DescribeServices', 'ecs:ListTasks', 'ecs:DescribeTasks'],
   'task-definitions': ['ecs:ListTaskDefinitions', 'ecs:DescribeTaskDefinition'],
+  'latest-revision': ['ecs:ListTaskDefinitions', 'ecs:DescribeTaskDefinition'],
 } as const;
 type ObservedPart = keyof typeof OBSERVE;
 const observe = (...parts: ObservedPart[]): Permission =>
@@ -191,7 +201,7 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   Extend: [registry('Extend', ['GetItem', 'UpdateItem'])],
   CreateNetwork: [
     readSpec,
-    reads('DescribeSecurityGroups', ['ec2:DescribeSecurityGroups']),
+    observe('network'),
     // The VPC is known at deploy time: no wildcard.
     { sid: 'CreateSecurityGroupInBerthVpc', actions: ['ec2:CreateSecurityGroup'], resources: ['{vpc}'] },
     {
@@ -356,14 +366,10 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       'AWSServiceRoleForAutoScaling',
     ),
   ],
-  CreateTaskDefinition: [
-    readSpec,
-    reads('DescribeTaskDefinitions', ['ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions']),
-    ...registerTaskDefinition,
-  ],
+  CreateTaskDefinition: [readSpec, observe('latest-revision'), ...registerTaskDefinition],
   CreateService: [
     readSpec,
-    reads('DescribeServices', ['ecs:DescribeServices']),
+    observe('service', 'task-definitions'),
     {
       sid: 'CreateTaggedService',
       actions: ['ecs:CreateService'],
@@ -387,22 +393,7 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       wildcardReason: PER_ENVIRONMENT,
     },
   ],
-  Verify: [
-    readSpec,
-    reads('ObserveDeployment', [
-      'ecs:DescribeClusters',
-      'ecs:DescribeServices',
-      'ecs:DescribeTasks',
-      'ecs:ListTaskDefinitions',
-      'ecs:ListTasks',
-      'elasticloadbalancing:DescribeListeners',
-      'elasticloadbalancing:DescribeLoadBalancers',
-      'elasticloadbalancing:DescribeRules',
-      'elasticloadbalancing:DescribeTags',
-      'elasticloadbalancing:DescribeTargetGroups',
-      'elasticloadbalancing:DescribeTargetHealth',
-    ]),
-  ],
+  Verify: [readSpec, observe('targets', 'cluster', 'service', 'tasks', 'task-definitions')],
   Scale: [
     readSpec,
     reads('DescribeServiceAndGroup', ['autoscaling:DescribeAutoScalingGroups', 'ecs:DescribeServices']),
@@ -524,7 +515,8 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   ],
   Notify: [],
   Nightly: [registry('ListEnvironments', ['Scan'])],
-  Plan: [observe('network', 'load-balancer', 'cluster', 'capacity', 'service', 'task-definitions')],
+  // Dry runs observe every part (observeEnvironment without `parts`).
+  Plan: [observe(...(Object.keys(OBSERVE) as ObservedPart[]))],
   Api: [
     apiRegistry,
     ...startLifecycle,

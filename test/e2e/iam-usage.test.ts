@@ -74,6 +74,7 @@ describe('IAM actions used by a full run, against the synthesized policies', () 
   }, 180_000);
 
   it('uses no action that a function is not granted', () => {
+    expect(usage.length, 'the run above failed: fix it first').toBeGreaterThan(0);
     const missing = usage
       .filter((u) => !u.allowed)
       .map(
@@ -84,6 +85,7 @@ describe('IAM actions used by a full run, against the synthesized policies', () 
   });
 
   it('grants no mutating action that the run never used', () => {
+    expect(usage.length, 'the run above failed: fix it first').toBeGreaterThan(0);
     const policies = readFunctionPolicies().functions;
     const unused: string[] = [];
     for (const entry of ALL_HANDLERS) {
