@@ -358,6 +358,14 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       conditions: requested,
       wildcardReason: PER_ENVIRONMENT,
     },
+    {
+      // A re-up converges the existing group's capacity (core planUp).
+      sid: 'ConvergeOwnAutoScalingGroup',
+      actions: ['autoscaling:UpdateAutoScalingGroup'],
+      resources: [ASG],
+      conditions: asgManaged,
+      wildcardReason: PER_ENVIRONMENT,
+    },
     passRole('{instanceRole}', 'ec2.amazonaws.com'),
     serviceLinkedRole('EcsServiceLinkedRole', 'ecs.amazonaws.com', 'AWSServiceRoleForECS'),
     serviceLinkedRole(
