@@ -11,6 +11,8 @@
  * Lambda and Secrets Manager calls go to the local runtime, which does not evaluate IAM.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnvSpec } from '../../functions/core/env-spec.ts';
+import { tasksPerInstance } from '../../functions/core/plan-scale.ts';
 import { ALL_HANDLERS } from '../../infra/handler-catalog.ts';
 import { HANDLER_PERMISSIONS, isReadOnlyAction } from '../../infra/handler-permissions.ts';
 import type { IamUsage } from '../../local/cloud/core/iam/enforcer.ts';
@@ -54,7 +56,10 @@ describe('IAM actions used by a full run, against the synthesized policies', () 
 
   it('runs every operation in dedicated, shared and Fargate modes with IAM enforced', async () => {
     await run('POST', '/environments', spec('demo'));
-    await run('POST', '/environments/demo/scale', { desiredCount: 6 });
+    // One task more than an instance holds: scale grows the Auto Scaling group before the service.
+    const grow = tasksPerInstance(parseEnvSpec(spec('demo'))) + 1;
+    expect(grow).toBeLessThanOrEqual(100);
+    await run('POST', '/environments/demo/scale', { desiredCount: grow });
     // An up after a scale converges to the spec (create-cluster resizes its group, create-service its service).
     await run('POST', '/environments', spec('demo'));
     await run('POST', '/environments/demo/redeploy', { image: 'berth/hello:2' });
