@@ -56,8 +56,9 @@ describe('IAM actions used by a full run, against the synthesized policies', () 
 
   it('runs every operation in dedicated, shared and Fargate modes with IAM enforced', async () => {
     await run('POST', '/environments', spec('demo'));
-    // One task more than an instance holds: scale grows the Auto Scaling group before the service.
-    const grow = tasksPerInstance(parseEnvSpec(spec('demo'))) + 1;
+    // One task more than the group's maximum holds: scale raises the group's maxSize before the service.
+    const parsed = parseEnvSpec(spec('demo'));
+    const grow = tasksPerInstance(parsed) * (parsed.capacity?.maxSize ?? 2) + 1;
     expect(grow).toBeLessThanOrEqual(100);
     await run('POST', '/environments/demo/scale', { desiredCount: grow });
     // An up after a scale converges to the spec (create-cluster resizes its group, create-service its service).
