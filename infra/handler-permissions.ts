@@ -67,6 +67,11 @@ const LISTENER_RULE = elb('listener-rule/app/berth-*/*/*/*');
 const ASG = arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/berth-*');
 const SECURITY_GROUP = ec2('security-group/*');
 const LAUNCH_TEMPLATE = ec2('launch-template/*');
+/** Each environment's workload log group `/berth/<env>` (functions/core/logs.ts). */
+const BERTH_LOG_GROUPS = arn('logs', 'log-group:/berth/*');
+const BERTH_LOG_STREAMS = `${BERTH_LOG_GROUPS}:log-stream:*`;
+/** logs:DescribeLogGroups is authorized on the account's `log-group:*` (Service Authorization Reference). */
+const ALL_LOG_GROUPS = arn('logs', 'log-group:*');
 
 // ---------------------------------------------------------------- conditions
 
@@ -90,6 +95,9 @@ const BY_ID =
   "EC2 security groups and launch templates are named by generated ids in their ARNs; the berth:managed-by tag condition (aws:ResourceTag, or aws:RequestTag on create) is what limits the statement to Berth's resources.";
 const TAG_ON_CREATE =
   "Tagging on create is authorized against the resource being created (id unknown until then); the <service>:CreateAction condition limits the tagging action to Berth's own create calls.";
+
+const LOGS =
+  "Scoped to Berth's log groups (/berth/<env>, one per environment, created per request); logs:DescribeLogGroups is authorized on the account's log-group:* resource and filtered by name prefix.";
 
 // ---------------------------------------------------------------- shared blocks
 
@@ -175,6 +183,14 @@ const registerTaskDefinition: readonly Permission[] = [
   },
   passRole('{executionRole}', 'ecs-tasks.amazonaws.com'),
 ];
+
+/** What `observeLogGroup` / `listLogGroups` read (functions/adapters/logs.ts): the group by prefix, then its tags. */
+const describeLogGroups: Permission = {
+  sid: 'DescribeBerthLogGroups',
+  actions: ['logs:DescribeLogGroups', 'logs:ListTagsForResource'],
+  resources: [ALL_LOG_GROUPS, BERTH_LOG_GROUPS],
+  wildcardReason: LOGS,
+};
 
 const apiRegistry = registry('Registry', ['GetItem', 'PutItem', 'Query', 'Scan', 'UpdateItem']);
 const startLifecycle: readonly Permission[] = [
@@ -374,7 +390,19 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       'AWSServiceRoleForAutoScaling',
     ),
   ],
-  CreateTaskDefinition: [readSpec, observe('latest-revision'), ...registerTaskDefinition],
+  CreateTaskDefinition: [
+    readSpec,
+    observe('latest-revision'),
+    ...registerTaskDefinition,
+    // The environment's log group comes first (ensureLogGroup): created tagged, retention set, tags converged.
+    describeLogGroups,
+    {
+      sid: 'CreateBerthLogGroup',
+      actions: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:TagResource', 'logs:UntagResource'],
+      resources: [BERTH_LOG_GROUPS],
+      wildcardReason: LOGS,
+    },
+  ],
   CreateService: [
     readSpec,
     observe('service', 'task-definitions'),
@@ -401,7 +429,17 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       wildcardReason: PER_ENVIRONMENT,
     },
   ],
-  Verify: [readSpec, observe('targets', 'cluster', 'service', 'tasks', 'task-definitions')],
+  Verify: [
+    readSpec,
+    observe('targets', 'cluster', 'service', 'tasks', 'task-definitions'),
+    // A crashed task's last lines go into the failure reason.
+    {
+      sid: 'ReadTaskLogs',
+      actions: ['logs:GetLogEvents'],
+      resources: [BERTH_LOG_STREAMS],
+      wildcardReason: LOGS,
+    },
+  ],
   Scale: [
     readSpec,
     reads('DescribeServiceAndGroup', ['autoscaling:DescribeAutoScalingGroups', 'ecs:DescribeServices']),
@@ -439,6 +477,8 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   ],
   TeardownService: [
     observe('network', 'load-balancer', 'cluster', 'capacity', 'service', 'task-definitions'),
+    // The teardown plan observes the log group too (functions/handlers/teardown-stage.ts).
+    describeLogGroups,
     {
       sid: 'DrainAndDeleteOwnService',
       actions: ['ecs:DeleteService', 'ecs:UpdateService'],
@@ -520,15 +560,40 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       conditions: managed,
       wildcardReason: PER_ENVIRONMENT,
     },
+    // The log group is deleted, or kept (tagged with its expiry) until the nightly run deletes it.
+    describeLogGroups,
+    {
+      sid: 'DeleteOrKeepBerthLogGroup',
+      actions: ['logs:DeleteLogGroup', 'logs:TagResource'],
+      resources: [BERTH_LOG_GROUPS],
+      wildcardReason: LOGS,
+    },
   ],
   Notify: [],
-  Nightly: [registry('ListEnvironments', ['Scan'])],
+  Nightly: [
+    registry('ListEnvironments', ['Scan']),
+    // Kept log groups past their expiry tag are deleted.
+    describeLogGroups,
+    {
+      sid: 'DeleteExpiredBerthLogGroups',
+      actions: ['logs:DeleteLogGroup'],
+      resources: [BERTH_LOG_GROUPS],
+      wildcardReason: LOGS,
+    },
+  ],
   // Dry runs observe every part (observeEnvironment without `parts`).
   Plan: [observe(...(Object.keys(OBSERVE) as ObservedPart[]))],
   Api: [
     apiRegistry,
     ...startLifecycle,
     { sid: 'InvokePlan', actions: ['lambda:InvokeFunction'], resources: ['{planFunction}'] },
+    // GET /environments/{name}/logs.
+    {
+      sid: 'ReadBerthLogs',
+      actions: ['logs:FilterLogEvents'],
+      resources: [BERTH_LOG_GROUPS],
+      wildcardReason: LOGS,
+    },
     // GET /nightly/last reports the newest nightly run from its execution.
     {
       sid: 'ListNightlyExecutions',

@@ -400,6 +400,54 @@ function ec2Requests(w: Where, action: string, p: Record<string, any>): Required
   }
 }
 
+// ---------------------------------------------------------------- CloudWatch Logs (JSON, lowerCamel params)
+
+/**
+ * CloudWatch Logs resource types (Service Authorization Reference, "Amazon CloudWatch Logs"):
+ * `log-group` = `arn:aws:logs:<region>:<account>:log-group:<name>` and `log-stream` =
+ * `...:log-group:<name>:log-stream:<stream>`. `DescribeLogGroups` is authorized on `log-group:*`;
+ * `GetLogEvents` and `PutLogEvents` on the stream; the group actions (`CreateLogGroup`, `DeleteLogGroup`,
+ * `PutRetentionPolicy`, `FilterLogEvents`, ...) on the group; the tagging actions on the `resourceArn` they
+ * name (a group ARN; the `:*` that Describe answers with is dropped). Tags in the request become
+ * `aws:RequestTag/*`; `aws:ResourceTag/*` of log groups is not modelled (Berth's log statements carry no tag
+ * condition).
+ */
+function logsRequests(w: Where, action: string, p: Record<string, any>): RequiredAuthorization[] {
+  const a = `logs:${action}`;
+  const groupArn = (name: string) => `arn:aws:logs:${w.region}:${w.accountId}:log-group:${name}`;
+  const named = p.logGroupIdentifier ?? p.logGroupName;
+  const group =
+    typeof named === 'string' && named !== ''
+      ? named.startsWith('arn:')
+        ? named.replace(/:\*$/, '')
+        : groupArn(named)
+      : undefined;
+  const tags = (raw: unknown): Record<string, string> =>
+    raw && typeof raw === 'object' && !Array.isArray(raw)
+      ? Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
+      : {};
+  switch (action) {
+    case 'DescribeLogGroups':
+      return [req(a, groupArn('*'))];
+    case 'TagResource':
+    case 'UntagResource':
+    case 'ListTagsForResource':
+      if (typeof p.resourceArn !== 'string' || p.resourceArn === '') return [];
+      return [
+        req(a, p.resourceArn.replace(/:\*$/, ''), action === 'TagResource' ? requestTags(tags(p.tags)) : {}),
+      ];
+    case 'GetLogEvents':
+    case 'PutLogEvents':
+      if (!group) return [];
+      return [req(a, `${group}:log-stream:${String(p.logStreamName ?? '')}`)];
+    case 'CreateLogGroup':
+      if (!group) return [];
+      return [req(a, group, requestTags(tags(p.tags)))];
+    default:
+      return group ? [req(a, group)] : [];
+  }
+}
+
 // ---------------------------------------------------------------- SSM, DynamoDB (JSON)
 
 function ssmRequests(w: Where, action: string, p: Record<string, any>): RequiredAuthorization[] {
@@ -451,6 +499,8 @@ export function requiredAuthorizations(
       return withBase(autoScalingRequests(w, action, params));
     case 'ec2':
       return withBase(ec2Requests(w, action, params));
+    case 'logs':
+      return withBase(logsRequests(w, action, params));
     case 'ssm':
       return withBase(ssmRequests(w, action, params));
     case 'dynamodb':
