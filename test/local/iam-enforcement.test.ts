@@ -1,4 +1,11 @@
 import { AutoScalingClient, CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  DeleteLogGroupCommand,
+  DescribeLogGroupsCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateLaunchTemplateCommand, CreateSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, DeleteClusterCommand, ECSClient } from '@aws-sdk/client-ecs';
@@ -35,6 +42,7 @@ function as(functionName: string) {
     autoScaling: new AutoScalingClient(config),
     ssm: new SSMClient(config),
     dynamodb: new DynamoDBClient(config),
+    logs: new CloudWatchLogsClient(config),
   };
   made.push(...Object.values(clients));
   return clients;
@@ -214,6 +222,41 @@ describe('IAM enforcement in the local cloud', () => {
         'ssm:GetParameter',
         'arn:aws:ssm:us-east-1::parameter/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id',
       ),
+    );
+  });
+
+  it('authorizes CloudWatch Logs calls on the log group (or log-group:* for DescribeLogGroups)', async () => {
+    const create = as('berth-create-task-definition');
+    const group = (name: string) => `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${name}`;
+    await create.logs.send(
+      new CreateLogGroupCommand({ logGroupName: '/berth/demo', tags: { 'berth:managed-by': 'berth' } }),
+    );
+    const described = await create.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/berth/' }));
+    expect(described.logGroups?.map((g) => g.logGroupName)).toEqual(['/berth/demo']);
+    const tags = await create.logs.send(
+      new ListTagsForResourceCommand({ resourceArn: group('/berth/demo') }),
+    );
+    expect(tags.tags).toEqual({ 'berth:managed-by': 'berth' });
+    // Outside /berth/*: denied on the group's ARN.
+    await expectAwsError(
+      create.logs.send(new CreateLogGroupCommand({ logGroupName: '/aws/lambda/other' })),
+      'AccessDeniedException',
+      denial('berth-create-task-definition', 'logs:CreateLogGroup', group('/aws/lambda/other')),
+    );
+    // create-task-definition may not delete a group; teardown-task-definitions may.
+    await expectAwsError(
+      create.logs.send(new DeleteLogGroupCommand({ logGroupName: '/berth/demo' })),
+      'AccessDeniedException',
+      denial('berth-create-task-definition', 'logs:DeleteLogGroup', group('/berth/demo')),
+    );
+    await as('berth-teardown-task-definitions').logs.send(
+      new DeleteLogGroupCommand({ logGroupName: '/berth/demo' }),
+    );
+    // verify reads streams only: DescribeLogGroups is not in its policy.
+    await expectAwsError(
+      as('berth-verify').logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/berth/' })),
+      'AccessDeniedException',
+      denial('berth-verify', 'logs:DescribeLogGroups', group('*')),
     );
   });
 
