@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -27,7 +27,8 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { LifecycleFunction, nagResourceName } from './constructs/lifecycle-function.ts';
-import { EDGE_HANDLERS, type HandlerEntry, STATE_MACHINE_HANDLERS } from './handler-catalog.ts';
+import { ALL_HANDLERS, EDGE_HANDLERS, type HandlerEntry, STATE_MACHINE_HANDLERS } from './handler-catalog.ts';
+import { type Conditions, HANDLER_PERMISSIONS } from './handler-permissions.ts';
 
 /** Path of a state machine definition, `statemachine/<name>.asl.json`. */
 export const aslFile = (name: 'lifecycle' | 'nightly-teardown'): string =>
@@ -37,9 +38,14 @@ export const LIFECYCLE_STATE_MACHINE_NAME = 'berth-lifecycle';
 export const NIGHTLY_STATE_MACHINE_NAME = 'berth-nightly-teardown';
 export const DEFAULT_NIGHTLY_CRON = 'cron(0 20 * * ? *)';
 export const DEFAULT_NIGHTLY_TIMEZONE = 'UTC';
+/** API stage throttling (steady requests per second and burst), applied to every method. */
+export const API_THROTTLING = Object.freeze({ rateLimit: 20, burstLimit: 40 });
 /** Tag condition every mutating statement on environment resources carries. */
-export const MANAGED_BY_TAG = 'berth:managed-by';
-export const MANAGED_BY_VALUE = 'berth';
+export { MANAGED_BY_TAG, MANAGED_BY_VALUE } from './handler-permissions.ts';
+
+/** Why every function's policy has `Resource: *` (the statement CDK adds for active tracing). */
+const X_RAY_WILDCARD_REASON =
+  'Tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permissions.';
 
 export interface OrchestratorStackProps extends StackProps {
   readonly vpc: IVpc;
@@ -244,13 +250,20 @@ export class OrchestratorStack extends Stack {
       if (!found) throw new Error(`no function ${id}`);
       return found;
     };
-    this.grantPermissions(fn, {
-      lifecycleArn,
-      lifecycleExecutionsArn,
-      nightlyArn,
-      nightlyExecutionsArn,
-      instanceRoleArn: this.instanceRole.roleArn,
-      executionRoleArn: this.executionRole.roleArn,
+    this.grantDeclaredPermissions(fn, {
+      partition: Aws.PARTITION,
+      region: Aws.REGION,
+      account: Aws.ACCOUNT_ID,
+      registryTable: this.table.tableArn,
+      vpc: this.formatArn({ service: 'ec2', resource: 'vpc', resourceName: props.vpc.vpcId }),
+      instanceRole: this.instanceRole.roleArn,
+      executionRole: this.executionRole.roleArn,
+      lifecycleStateMachine: lifecycleArn,
+      lifecycleExecutions: lifecycleExecutionsArn,
+      nightlyStateMachine: nightlyArn,
+      nightlyExecutions: nightlyExecutionsArn,
+      planFunction: plan.functionArn,
+      slackSecret: this.slackSecret.secretArn,
     });
     for (const id of props.accessPolicyParameter ? ['Api', 'Slack'] : []) {
       fn(id).allow(
@@ -395,510 +408,64 @@ export class OrchestratorStack extends Stack {
     new CfnOutput(this, 'SlackSecretArn', { value: this.slackSecret.secretArn });
   }
 
-  /** Least-privilege IAM for every handler; see docs/deploy.md ("Permissions"). */
-  private grantPermissions(
+  /**
+   * Each function's policy, generated from its declaration in infra/handler-permissions.ts: one statement per
+   * declared permission, ARN templates bound to this stack, and one cdk-nag acknowledgement per wildcard
+   * resource whose reason lists the statements that need it.
+   */
+  private grantDeclaredPermissions(
     fn: (id: string) => LifecycleFunction,
-    arns: {
-      lifecycleArn: string;
-      lifecycleExecutionsArn: string;
-      nightlyArn: string;
-      nightlyExecutionsArn: string;
-      instanceRoleArn: string;
-      executionRoleArn: string;
-    },
+    refs: Readonly<Record<string, string>>,
   ): void {
-    const arn = (
-      service: string,
-      resource: string,
-      resourceName?: string,
-      sep = ArnFormat.SLASH_RESOURCE_NAME,
-    ) =>
-      this.formatArn({
-        service,
-        resource,
-        ...(resourceName === undefined ? {} : { resourceName }),
-        arnFormat: sep,
+    const bind = (template: string): string =>
+      template.replace(/\{([a-zA-Z]+)\}/g, (whole, name: string) => {
+        const value = refs[name];
+        if (value === undefined) throw new Error(`handler-permissions: unknown reference ${whole}`);
+        return value;
       });
-    const ecsCluster = arn('ecs', 'cluster', 'berth-*');
-    const ecsService = arn('ecs', 'service', 'berth-*/berth-*');
-    const ecsTaskDefinition = arn('ecs', 'task-definition', 'berth-*:*');
-    const ecsCapacityProvider = arn('ecs', 'capacity-provider', 'berth-*');
-    const ecsContainerInstance = arn('ecs', 'container-instance', 'berth-*/*');
-    const elbLoadBalancer = arn('elasticloadbalancing', 'loadbalancer', 'app/berth-*/*');
-    const elbTargetGroup = arn('elasticloadbalancing', 'targetgroup', 'berth-*/*');
-    const elbListener = arn('elasticloadbalancing', 'listener', 'app/berth-*/*/*');
-    const elbListenerRule = arn('elasticloadbalancing', 'listener-rule', 'app/berth-*/*/*/*');
-    const asg = this.formatArn({
-      service: 'autoscaling',
-      resource: 'autoScalingGroup',
-      resourceName: '*:autoScalingGroupName/berth-*',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const securityGroups = arn('ec2', 'security-group', '*');
-    const launchTemplates = arn('ec2', 'launch-template', '*');
-    const vpcArn = arn('ec2', 'vpc', '*');
-    // Each environment's workload logs: the group /berth/<env> and its streams.
-    const berthLogGroups = this.formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: '/berth/*',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const berthLogStreams = `${berthLogGroups}:log-stream:*`;
-    const allLogGroups = this.formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: '*',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const managed = { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE };
-    const requested = { [`aws:RequestTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE };
-    const reasons = new Map<PolicyStatement, string>();
-    const stmt = (
-      sid: string,
-      actions: string[],
-      resources: string[],
-      conditions?: Record<string, Record<string, unknown>>,
-      reason?: string,
-    ): PolicyStatement => {
-      const statement = new PolicyStatement({
-        sid,
-        effect: Effect.ALLOW,
-        actions,
-        resources,
-        ...(conditions ? { conditions } : {}),
-      });
-      reasons.set(
-        statement,
-        reason ??
-          (resources.every((r) => r === '*')
-            ? 'Describe/List actions of ECS, ELBv2, Auto Scaling and EC2 support no resource-level permissions: they need *.'
-            : "Scoped to Berth's own resources: berth-* names where the ARN carries a name, the berth:managed-by=berth tag (aws:ResourceTag, or aws:RequestTag on create) where it carries only an id; environments are created per request, so exact ARNs are unknown at deploy time."),
-      );
-      return statement;
-    };
-    const grant = (id: string, ...statements: PolicyStatement[]): void => {
-      for (const statement of statements) fn(id).allow(reasons.get(statement) ?? '', statement);
-    };
-    const describeEcs = stmt(
-      'DescribeEcs',
-      [
-        'ecs:DescribeClusters',
-        'ecs:DescribeServices',
-        'ecs:DescribeTasks',
-        'ecs:DescribeTaskDefinition',
-        'ecs:DescribeCapacityProviders',
-        'ecs:DescribeContainerInstances',
-        'ecs:ListServices',
-        'ecs:ListTasks',
-        'ecs:ListContainerInstances',
-        'ecs:ListTaskDefinitions',
-        'ecs:ListTagsForResource',
-      ],
-      ['*'],
-    );
-    const describeElb = stmt(
-      'DescribeElb',
-      [
-        'elasticloadbalancing:DescribeLoadBalancers',
-        'elasticloadbalancing:DescribeTargetGroups',
-        'elasticloadbalancing:DescribeListeners',
-        'elasticloadbalancing:DescribeRules',
-        'elasticloadbalancing:DescribeTargetHealth',
-        'elasticloadbalancing:DescribeTags',
-        'elasticloadbalancing:DescribeLoadBalancerAttributes',
-        'elasticloadbalancing:DescribeTargetGroupAttributes',
-      ],
-      ['*'],
-    );
-    const describeAsg = stmt(
-      'DescribeAutoScaling',
-      [
-        'autoscaling:DescribeAutoScalingGroups',
-        'autoscaling:DescribeScalingActivities',
-        'autoscaling:DescribeTags',
-      ],
-      ['*'],
-    );
-    const describeEc2 = stmt(
-      'DescribeEc2',
-      [
-        'ec2:DescribeSecurityGroups',
-        'ec2:DescribeSecurityGroupRules',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DescribeLaunchTemplates',
-        'ec2:DescribeLaunchTemplateVersions',
-        'ec2:DescribeSubnets',
-        'ec2:DescribeVpcs',
-        'ec2:DescribeInstances',
-        'ec2:DescribeTags',
-      ],
-      ['*'],
-    );
-    const passRoles = (roles: string[], service: string) =>
-      stmt('PassBerthRoles', ['iam:PassRole'], roles, { StringEquals: { 'iam:PassedToService': service } });
-    const tagOnCreate = (service: string, actions: string[], resources: string[]) =>
-      stmt(`TagOnCreate${service.replace(/[^A-Za-z0-9]/g, '')}`, actions, resources, {
-        StringEquals: { [`${service}:CreateAction`]: actionsNeedingTags[service] ?? [] },
-      });
-    const actionsNeedingTags: Record<string, string[]> = {
-      ec2: ['CreateSecurityGroup', 'CreateLaunchTemplate', 'RunInstances'],
-      ecs: ['CreateCluster', 'CreateService', 'CreateCapacityProvider', 'RegisterTaskDefinition'],
-      elasticloadbalancing: ['CreateLoadBalancer', 'CreateTargetGroup', 'CreateListener', 'CreateRule'],
-    };
-
-    // Registry access: lock/record/extend/api/slack/nightly write; every other handler reads its environment.
-    for (const id of ['Lock', 'Record', 'Extend', 'Api', 'Slack', 'Nightly'])
-      fn(id).grantTable(this.table, 'readWrite');
-    for (const entry of [...STATE_MACHINE_HANDLERS, ...EDGE_HANDLERS]) {
-      if (!['Lock', 'Record', 'Extend', 'Api', 'Slack', 'Nightly', 'Notify'].includes(entry.id)) {
-        fn(entry.id).grantTable(this.table, 'read');
-      }
-    }
-
-    grant(
-      'CreateNetwork',
-      describeEc2,
-      stmt('CreateSecurityGroupInVpc', ['ec2:CreateSecurityGroup'], [vpcArn]),
-      stmt('CreateTaggedSecurityGroup', ['ec2:CreateSecurityGroup'], [securityGroups], {
-        StringEquals: requested,
-      }),
-      tagOnCreate('ec2', ['ec2:CreateTags'], [securityGroups]),
-      stmt(
-        'ManageOwnSecurityGroupRules',
-        [
-          'ec2:AuthorizeSecurityGroupIngress',
-          'ec2:AuthorizeSecurityGroupEgress',
-          'ec2:RevokeSecurityGroupEgress',
-        ],
-        [securityGroups],
-        { StringEquals: managed },
-      ),
-    );
-    grant(
-      'CreateLoadBalancer',
-      describeElb,
-      describeEc2,
-      stmt(
-        'CreateTaggedLoadBalancing',
-        [
-          'elasticloadbalancing:CreateLoadBalancer',
-          'elasticloadbalancing:CreateTargetGroup',
-          'elasticloadbalancing:CreateListener',
-          'elasticloadbalancing:CreateRule',
-        ],
-        [elbLoadBalancer, elbTargetGroup, elbListener, elbListenerRule],
-        { StringEquals: requested },
-      ),
-      tagOnCreate(
-        'elasticloadbalancing',
-        ['elasticloadbalancing:AddTags'],
-        [elbLoadBalancer, elbTargetGroup, elbListener, elbListenerRule],
-      ),
-      stmt(
-        'ConfigureOwnLoadBalancing',
-        [
-          'elasticloadbalancing:ModifyTargetGroupAttributes',
-          'elasticloadbalancing:ModifyLoadBalancerAttributes',
-          'elasticloadbalancing:ModifyListener',
-          'elasticloadbalancing:ModifyRule',
-        ],
-        [elbLoadBalancer, elbTargetGroup, elbListener, elbListenerRule],
-        { StringEquals: managed },
-      ),
-    );
-    grant(
-      'CreateCluster',
-      describeEcs,
-      describeAsg,
-      describeEc2,
-      stmt(
-        'CreateTaggedCluster',
-        ['ecs:CreateCluster', 'ecs:CreateCapacityProvider'],
-        [ecsCluster, ecsCapacityProvider],
-        {
-          StringEquals: requested,
-        },
-      ),
-      tagOnCreate('ecs', ['ecs:TagResource'], [ecsCluster, ecsCapacityProvider]),
-      stmt('AttachCapacityProvider', ['ecs:PutClusterCapacityProviders'], [ecsCluster], {
-        StringEquals: managed,
-      }),
-      stmt(
-        'CreateTaggedLaunchTemplate',
-        ['ec2:CreateLaunchTemplate', 'ec2:CreateLaunchTemplateVersion'],
-        [launchTemplates],
-        { StringEquals: requested },
-      ),
-      tagOnCreate(
-        'ec2',
-        ['ec2:CreateTags'],
-        [launchTemplates, arn('ec2', 'instance', '*'), arn('ec2', 'volume', '*')],
-      ),
-      stmt(
-        'LaunchInstancesFromBerthTemplates',
-        ['ec2:RunInstances'],
-        [
-          launchTemplates,
-          arn('ec2', 'instance', '*'),
-          arn('ec2', 'volume', '*'),
-          arn('ec2', 'network-interface', '*'),
-          arn('ec2', 'subnet', '*'),
-          securityGroups,
-          this.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' }),
-        ],
-        undefined,
-        'Auto Scaling launches instances from Berth launch templates: the instances, volumes and ENIs do not exist yet (ids unknown), the AMI is the public ECS-optimized image that changes with each release, the subnets and groups are per environment.',
-      ),
-      stmt('CreateTaggedAutoScalingGroup', ['autoscaling:CreateAutoScalingGroup'], [asg], {
-        StringEquals: requested,
-      }),
-      stmt(
-        'TagOwnAutoScalingGroup',
-        ['autoscaling:CreateOrUpdateTags', 'autoscaling:UpdateAutoScalingGroup'],
-        [asg],
-        {
-          StringEquals: { [`autoscaling:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE },
-        },
-      ),
-      stmt(
-        'ReadEcsOptimizedAmi',
-        ['ssm:GetParameter', 'ssm:GetParameters'],
-        [
-          this.formatArn({
-            service: 'ssm',
-            account: '',
-            resource: 'parameter',
-            resourceName: 'aws/service/ecs/*',
-          }),
-        ],
-        undefined,
-        'The public ECS-optimized AMI parameters live under /aws/service/ecs/ (path chosen per OS and architecture).',
-      ),
-      passRoles([arns.instanceRoleArn], 'ec2.amazonaws.com'),
-      stmt(
-        'AutoScalingServiceLinkedRole',
-        ['iam:CreateServiceLinkedRole'],
-        [
-          this.formatArn({
-            service: 'iam',
-            region: '',
-            resource: 'role',
-            resourceName: 'aws-service-role/*.amazonaws.com/*',
-          }),
-        ],
-        { StringEquals: { 'iam:AWSServiceName': ['autoscaling.amazonaws.com', 'ecs.amazonaws.com'] } },
-        'Creates the Auto Scaling/ECS service-linked roles on first use in a fresh account; limited by iam:AWSServiceName.',
-      ),
-    );
-    const registerTaskDefinition = [
-      stmt(
-        'RegisterTaggedTaskDefinition',
-        ['ecs:RegisterTaskDefinition'],
-        ['*'],
-        { StringEquals: requested },
-        'ecs:RegisterTaskDefinition supports no resource-level permissions; it is limited to requests tagged berth:managed-by=berth.',
-      ),
-      tagOnCreate(
-        'ecs',
-        ['ecs:TagResource'],
-        [ecsTaskDefinition, ecsService, ecsCluster, ecsCapacityProvider],
-      ),
-      passRoles([arns.executionRoleArn], 'ecs-tasks.amazonaws.com'),
-    ];
-    const logsReason =
-      "Scoped to Berth's log groups (/berth/<env>); logs:DescribeLogGroups is authorised on the account's log-group:* resource and filtered by name prefix.";
-    const describeLogGroups = stmt(
-      'DescribeBerthLogGroups',
-      ['logs:DescribeLogGroups', 'logs:ListTagsForResource'],
-      [allLogGroups, berthLogGroups],
-      undefined,
-      logsReason,
-    );
-    grant(
-      'CreateTaskDefinition',
-      describeEcs,
-      ...registerTaskDefinition,
-      describeLogGroups,
-      stmt(
-        'CreateBerthLogGroup',
-        ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:TagResource', 'logs:UntagResource'],
-        [berthLogGroups],
-        undefined,
-        logsReason,
-      ),
-    );
-    grant(
-      'CreateService',
-      describeEcs,
-      describeElb,
-      stmt('CreateTaggedService', ['ecs:CreateService'], [ecsService], { StringEquals: requested }),
-      tagOnCreate('ecs', ['ecs:TagResource'], [ecsService]),
-    );
-    grant(
-      'Verify',
-      describeEcs,
-      describeElb,
-      describeAsg,
-      stmt('ReadTaskLogs', ['logs:GetLogEvents'], [berthLogStreams], undefined, logsReason),
-    );
-    grant('Plan', describeEcs, describeElb, describeAsg, describeEc2);
-    grant(
-      'Scale',
-      describeEcs,
-      describeAsg,
-      stmt('UpdateOwnService', ['ecs:UpdateService'], [ecsService], { StringEquals: managed }),
-      stmt('ResizeOwnAutoScalingGroup', ['autoscaling:UpdateAutoScalingGroup'], [asg], {
-        StringEquals: { [`autoscaling:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE },
-      }),
-    );
-    grant(
-      'Redeploy',
-      describeEcs,
-      ...registerTaskDefinition,
-      stmt('UpdateOwnService', ['ecs:UpdateService'], [ecsService], { StringEquals: managed }),
-    );
-    grant(
-      'TeardownService',
-      describeEcs,
-      describeElb,
-      describeAsg,
-      describeEc2,
-      stmt('StopOwnTasks', ['ecs:StopTask'], [arn('ecs', 'task', 'berth-*/*')]),
-      describeLogGroups,
-      stmt('DrainAndDeleteOwnService', ['ecs:UpdateService', 'ecs:DeleteService'], [ecsService], {
-        StringEquals: managed,
-      }),
-    );
-    grant(
-      'TeardownCapacity',
-      describeEcs,
-      describeElb,
-      describeAsg,
-      describeEc2,
-      stmt(
-        'DrainAndDeleteOwnAutoScalingGroup',
-        [
-          'autoscaling:UpdateAutoScalingGroup',
-          'autoscaling:SetInstanceProtection',
-          'autoscaling:DeleteAutoScalingGroup',
-        ],
-        [asg],
-        { StringEquals: { [`autoscaling:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE } },
-      ),
-      stmt(
-        'DetachAndDeleteOwnCapacityProvider',
-        ['ecs:PutClusterCapacityProviders', 'ecs:DeleteCapacityProvider'],
-        [ecsCluster, ecsCapacityProvider],
-        { StringEquals: managed },
-      ),
-      stmt('DeleteOwnLaunchTemplate', ['ec2:DeleteLaunchTemplate'], [launchTemplates], {
-        StringEquals: managed,
-      }),
-    );
-    grant(
-      'TeardownCluster',
-      describeEcs,
-      describeElb,
-      describeAsg,
-      describeEc2,
-      stmt(
-        'DeleteOwnCluster',
-        ['ecs:DeleteCluster', 'ecs:PutClusterCapacityProviders', 'ecs:DeregisterContainerInstance'],
-        [ecsCluster, ecsContainerInstance],
-        { StringEquals: managed },
-      ),
-    );
-    grant(
-      'TeardownLoadBalancer',
-      describeEcs,
-      describeElb,
-      describeAsg,
-      describeEc2,
-      stmt(
-        'DeleteOwnLoadBalancing',
-        [
-          'elasticloadbalancing:DeleteRule',
-          'elasticloadbalancing:DeleteListener',
-          'elasticloadbalancing:DeleteLoadBalancer',
-          'elasticloadbalancing:DeleteTargetGroup',
-        ],
-        [elbLoadBalancer, elbTargetGroup, elbListener, elbListenerRule],
-        { StringEquals: managed },
-      ),
-    );
-    grant(
-      'TeardownNetwork',
-      describeEcs,
-      describeElb,
-      describeAsg,
-      describeEc2,
-      stmt(
-        'DeleteOwnSecurityGroups',
-        ['ec2:DeleteSecurityGroup', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
-        [securityGroups],
-        { StringEquals: managed },
-      ),
-    );
-    grant(
-      'TeardownTaskDefinitions',
-      describeEcs,
-      describeElb,
-      describeAsg,
-      describeEc2,
-      stmt(
-        'DeregisterTaskDefinitions',
-        ['ecs:DeregisterTaskDefinition', 'ecs:DeleteTaskDefinitions'],
-        ['*'],
-        undefined,
-        'ecs:DeregisterTaskDefinition and ecs:DeleteTaskDefinitions support no resource-level permissions (the handler only touches berth-<env> families it observed with its tags).',
-      ),
-      describeLogGroups,
-      stmt(
-        'DeleteOrKeepBerthLogGroup',
-        ['logs:DeleteLogGroup', 'logs:TagResource'],
-        [berthLogGroups],
-        undefined,
-        logsReason,
-      ),
-    );
-    grant('Api', stmt('ReadBerthLogs', ['logs:FilterLogEvents'], [berthLogGroups], undefined, logsReason));
-    grant(
-      'Nightly',
-      describeLogGroups,
-      stmt('DeleteExpiredBerthLogGroups', ['logs:DeleteLogGroup'], [berthLogGroups], undefined, logsReason),
-    );
-    for (const id of ['Api', 'Slack']) {
-      grant(
-        id,
-        stmt('StartLifecycle', ['states:StartExecution'], [arns.lifecycleArn]),
-        stmt(
-          'ReadLifecycleExecutions',
-          ['states:DescribeExecution', 'states:GetExecutionHistory'],
-          [arns.lifecycleExecutionsArn],
-        ),
-        stmt('ListLifecycleExecutions', ['states:ListExecutions'], [arns.lifecycleArn]),
-      );
-      if (id === 'Api') {
-        grant(
-          id,
-          stmt('ListNightlyExecutions', ['states:ListExecutions'], [arns.nightlyArn]),
-          stmt(
-            'ReadNightlyExecutions',
-            ['states:DescribeExecution'],
-            [arns.nightlyExecutionsArn],
-            undefined,
-            'GET /nightly/last describes the newest nightly execution; its name changes every night, so the execution ARN ends in *.',
+    const bindConditions = (conditions: Conditions): Record<string, Record<string, unknown>> =>
+      Object.fromEntries(
+        Object.entries(conditions).map(([operator, keys]) => [
+          operator,
+          Object.fromEntries(
+            Object.entries(keys).map(([key, value]) => [
+              key,
+              typeof value === 'string' ? bind(value) : value.map(bind),
+            ]),
           ),
-        );
+        ]),
+      );
+    for (const entry of ALL_HANDLERS) {
+      const target = fn(entry.id);
+      const reasons = new Map<string, string[]>([['*', [X_RAY_WILDCARD_REASON]]]);
+      for (const permission of HANDLER_PERMISSIONS[entry.id] ?? []) {
+        const statement = new PolicyStatement({
+          sid: permission.sid,
+          effect: Effect.ALLOW,
+          actions: [...permission.actions],
+          resources: permission.resources.map(bind),
+          ...(permission.conditions ? { conditions: bindConditions(permission.conditions) } : {}),
+        });
+        target.addToRolePolicy(statement);
+        for (const resource of statement.resources) {
+          const name = nagResourceName(this, resource);
+          if (!name.includes('*')) continue;
+          if (!permission.wildcardReason)
+            throw new Error(
+              `handler-permissions: ${entry.id}.${permission.sid} has a wildcard without a reason`,
+            );
+          const list = reasons.get(name) ?? [];
+          list.push(`${permission.sid} (${permission.actions.join(', ')}): ${permission.wildcardReason}`);
+          reasons.set(name, list);
+        }
       }
-      fn('Plan').grantInvoke(fn(id));
-      Validations.of(fn(id)).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, fn('Plan').functionArn)}:*]`,
-        reason: 'grantInvoke also allows the version/alias qualifiers (:*) of the plan function.',
-      });
+      for (const [name, list] of reasons) {
+        Validations.of(target).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${name}]`,
+          reason: list.join(' '),
+        });
+      }
     }
-    this.slackSecret.grantRead(fn('Slack'));
   }
 
   private createApi(apiFn: LifecycleFunction, slackFn: LifecycleFunction): RestApi {
@@ -920,6 +487,9 @@ export class OrchestratorStack extends Stack {
         dataTraceEnabled: false,
         metricsEnabled: true,
         tracingEnabled: true,
+        // Stage-wide throttling of every method (the APIG3 acknowledgement relies on it).
+        throttlingRateLimit: API_THROTTLING.rateLimit,
+        throttlingBurstLimit: API_THROTTLING.burstLimit,
       },
     });
     const validator = api.addRequestValidator('BodyValidator', {
@@ -993,8 +563,7 @@ export class OrchestratorStack extends Stack {
       },
       {
         id: 'AwsSolutions-APIG3',
-        reason:
-          'IAM-authorized internal API with per-account throttling; a WAF web ACL can be attached per deployment but is not part of the product.',
+        reason: `IAM-authorized internal API with stage throttling of every method (${API_THROTTLING.rateLimit} requests/s, burst ${API_THROTTLING.burstLimit}); a WAF web ACL can be attached per deployment but is not part of the product.`,
       },
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',

@@ -108,11 +108,6 @@ export class LifecycleFunction extends NodejsFunction {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: "AWSLambdaBasicExecutionRole is the AWS-maintained minimum for writing this function's logs.",
     });
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level permissions.',
-    });
   }
 
   /** Grants read or read-write access to the registry table. */

@@ -1,12 +1,15 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { Cloud } from './core/cloud.ts';
 import type { FaultsPatch } from './core/faults.ts';
+import { type FunctionPrincipal, IamEnforcer, type IamMode } from './core/iam/enforcer.ts';
 import { requestId as newRequestId } from './core/ids.ts';
 import { ServiceError } from './core/service-error.ts';
 import type { TimeProfileName } from './core/time-profile.ts';
 import type { RequestContext, ServiceDefinition, ServiceFactory } from './core/types.ts';
+import { requiredAuthorizations } from './iam/request-context.ts';
 import { EC2_XMLNS, renderEc2Error, renderEc2Result } from './protocol/ec2-query.ts';
 import { jsonAction, jsonContentType, renderJsonError, renderJsonResult } from './protocol/json.ts';
 import { renderQueryError, renderQueryResult } from './protocol/query.ts';
@@ -23,12 +26,19 @@ export interface StartCloudOptions {
   faults?: FaultsPatch;
   /** Service factories (default: every service of `services/index.ts`). */
   services?: readonly ServiceFactory[];
+  /**
+   * IAM for requests signed with a local function's credentials (docs/architecture.md, "IAM"): `enforce`
+   * denies what the function's policy does not allow, `record` only records, `off` (default) skips both.
+   */
+  iam?: { mode: IamMode; principals: readonly FunctionPrincipal[] };
 }
 
 export interface RunningCloud {
   url: string;
   port: number;
   cloud: Cloud;
+  /** IAM evaluation of function principals (mode, principals, recorded usage). */
+  iam: IamEnforcer;
   stop(): Promise<void>;
 }
 
@@ -44,6 +54,8 @@ interface Caller {
   signingName: string | undefined;
   region: string;
   accountId: string;
+  /** The SigV4 access key id (identifies a local function's principal). */
+  accessKeyId?: string;
 }
 
 /** Reads the SigV4 credential scope: `Credential=<key>/<date>/<region>/<service>/aws4_request`. */
@@ -55,6 +67,7 @@ export function parseCaller(authorization: string | undefined): Caller {
     signingName: m[3],
     region: m[2] as string,
     accountId: /^\d{12}$/.test(key) ? key : DEFAULT_ACCOUNT,
+    accessKeyId: key,
   };
 }
 
@@ -101,11 +114,13 @@ const THROTTLE_CODES = new Set(['ThrottlingException', 'Throttling', 'RequestLim
 /** Routes requests of one cloud: ALB routes, control endpoints, DynamoDB, then the AWS services. */
 export class CloudRouter {
   readonly cloud: Cloud;
+  readonly iam: IamEnforcer;
   readonly #services = new Map<string, ServiceDefinition>();
   readonly #dynamo: EmbeddedDynamoDb;
 
-  constructor(cloud: Cloud, factories: readonly ServiceFactory[]) {
+  constructor(cloud: Cloud, factories: readonly ServiceFactory[], iam: IamEnforcer = new IamEnforcer()) {
     this.cloud = cloud;
+    this.iam = iam;
     for (const f of factories) {
       const def = f(cloud);
       this.#services.set(def.signingName, def);
@@ -147,6 +162,35 @@ export class CloudRouter {
         req.resume();
         this.#recordFault('dynamodb', action, fault);
         this.#sendError(res, 'json', fault, newRequestId(), '', '1.0');
+        return;
+      }
+      if (this.iam.mode !== 'off' && this.iam.principalOf(caller.accessKeyId)) {
+        // Read the body to know the table, then hand dynalite a replay of the request.
+        const body = await readBody(req);
+        let params: Record<string, any> = {};
+        try {
+          params = body.trim() === '' ? {} : (JSON.parse(body) as Record<string, any>);
+        } catch {
+          // dynalite answers the malformed body itself
+        }
+        const required = requiredAuthorizations(
+          { cloud: this.cloud, accountId: caller.accountId, region: caller.region },
+          'dynamodb',
+          action,
+          params,
+        );
+        const denied = this.iam.authorize(caller.accessKeyId, caller.accountId, 'dynamodb', required);
+        if (denied) {
+          this.cloud.metrics.error('dynamodb', action, denied.status);
+          this.#sendError(res, 'json', denied, newRequestId(), '', '1.0');
+          return;
+        }
+        const replay = Object.assign(Readable.from([Buffer.from(body, 'utf8')]), {
+          headers: req.headers,
+          method: req.method,
+          url: req.url,
+        });
+        this.#dynamo.handle(replay as unknown as IncomingMessage, res);
         return;
       }
       this.#dynamo.handle(req, res);
@@ -235,6 +279,29 @@ export class CloudRouter {
       this.#recordFault(service, action, fault);
       this.#sendError(res, def.protocol, fault, requestId, xmlns, def.jsonVersion);
       return;
+    }
+    if (this.iam.mode !== 'off' && this.iam.principalOf(caller.accessKeyId)) {
+      let denied: ServiceError | undefined;
+      try {
+        const required = requiredAuthorizations(
+          { cloud: this.cloud, accountId: caller.accountId, region: caller.region },
+          service,
+          action,
+          params,
+        );
+        denied = this.iam.authorize(caller.accessKeyId, caller.accountId, service, required);
+      } catch (err) {
+        denied = new ServiceError(
+          'InternalFailure',
+          `IAM evaluation failed in the local cloud: ${err instanceof Error ? err.message : String(err)}`,
+          500,
+        );
+      }
+      if (denied) {
+        this.#recordFault(service, action, denied);
+        this.#sendError(res, def.protocol, denied, requestId, xmlns, def.jsonVersion);
+        return;
+      }
     }
     const ctx: RequestContext = {
       service,
@@ -350,6 +417,9 @@ export class CloudRouter {
       case 'GET /_berth/metrics':
         sendJson(res, 200, this.cloud.metrics.snapshot());
         return;
+      case 'GET /_berth/iam':
+        sendJson(res, 200, { mode: this.iam.mode, usage: this.iam.usage() });
+        return;
       default:
         sendJson(res, 404, {
           error: `no control endpoint ${method} ${path}`,
@@ -359,6 +429,7 @@ export class CloudRouter {
             'POST /_berth/reset',
             'GET|POST /_berth/faults',
             'GET /_berth/metrics',
+            'GET /_berth/iam',
           ],
         });
     }
@@ -379,7 +450,8 @@ export async function startCloud(options: StartCloudOptions = {}): Promise<Runni
   if (options.factor !== undefined) cloudOptions.factor = options.factor;
   if (options.faults !== undefined) cloudOptions.faults = options.faults;
   const cloud = new Cloud(cloudOptions);
-  const router = new CloudRouter(cloud, options.services ?? serviceFactories);
+  const iam = new IamEnforcer(options.iam?.principals ?? [], options.iam?.mode ?? 'off');
+  const router = new CloudRouter(cloud, options.services ?? serviceFactories, iam);
   const server: Server = createServer((req, res) => router.handle(req, res));
   server.keepAliveTimeout = 5_000;
   const sockets = new Set<Socket>();
@@ -401,6 +473,7 @@ export async function startCloud(options: StartCloudOptions = {}): Promise<Runni
     url: `http://${host}:${port}`,
     port,
     cloud,
+    iam,
     stop() {
       stopped ??= (async () => {
         await cloud.stop();

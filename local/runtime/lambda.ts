@@ -2,9 +2,11 @@
  * Runs Berth's Lambda handlers in-process, as the local runtime's "Lambda service": the Step
  * Functions emulator's Task states and the Lambda `Invoke` endpoint both come through here.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { accessKeyIdForFunction, secretKeyForFunction } from '../cloud/core/iam/credentials.ts';
 
 /** A Lambda handler as the handler modules export it (`export const handler`). */
 export type LambdaHandler = (event: any, context: LambdaContextShape) => unknown;
@@ -58,6 +60,58 @@ export function handlerFileForFunction(nameOrArn: string): string | undefined {
   if (!name?.startsWith('berth-')) return undefined;
   const file = name.slice('berth-'.length);
   return /^[a-z][a-z0-9-]*$/.test(file) ? file : undefined;
+}
+
+/**
+ * The environment variables one invocation sees on top of `process.env`. On AWS every function runs in
+ * its own sandbox whose environment carries its execution role's credentials; here all handlers share one
+ * process, so `process.env` is wrapped once and answers the invoking function's own credentials inside
+ * that invocation's async context (the AWS SDK reads `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` from the
+ * environment when a client first signs a request, and each handler module builds its own clients).
+ */
+const invocationEnv = new AsyncLocalStorage<Readonly<Record<string, string>>>();
+let envOverlayInstalled = false;
+
+function installEnvOverlay(): void {
+  if (envOverlayInstalled) return;
+  envOverlayInstalled = true;
+  const base = process.env;
+  process.env = new Proxy(base, {
+    get(target, key) {
+      if (typeof key === 'string') {
+        const overlay = invocationEnv.getStore();
+        if (overlay && Object.hasOwn(overlay, key)) return overlay[key];
+      }
+      return target[key as string];
+    },
+    // Writes go to the real environment object (which accepts only plain data properties).
+    set(target, key, value) {
+      if (typeof key === 'string') target[key] = value;
+      return true;
+    },
+    deleteProperty(target, key) {
+      if (typeof key === 'string') delete target[key];
+      return true;
+    },
+  });
+}
+
+/** The credentials a local function signs its AWS calls with (see local/cloud/core/iam/credentials.ts). */
+export function functionCredentials(functionName: string): { accessKeyId: string; secretAccessKey: string } {
+  return {
+    accessKeyId: accessKeyIdForFunction(functionName),
+    secretAccessKey: secretKeyForFunction(functionName),
+  };
+}
+
+/**
+ * Runs `fn` as the function `functionName`: AWS SDK clients first used inside it sign with that function's
+ * own credentials, so the local cloud evaluates the function's own IAM policy.
+ */
+export function runAsFunction<T>(functionName: string, fn: () => T): T {
+  installEnvOverlay();
+  const { accessKeyId, secretAccessKey } = functionCredentials(functionName);
+  return invocationEnv.run({ AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey }, fn);
 }
 
 /** Builds the context object a Lambda handler receives. */
@@ -127,15 +181,20 @@ export class HandlerRegistry {
     this.cache.set(handlerFile, Promise.resolve(handler));
   }
 
-  /** The handler for a file; rejects with a `ResourceNotFoundException`-named error when it does not exist. */
-  resolve(handlerFile: string): Promise<LambdaHandler> {
+  /**
+   * The handler for a file, running as its function (its own credentials, see {@link runAsFunction});
+   * rejects with a `ResourceNotFoundException`-named error when it does not exist.
+   */
+  async resolve(handlerFile: string): Promise<LambdaHandler> {
     let pending = this.cache.get(handlerFile);
     if (!pending) {
       pending = this.load(handlerFile);
       this.cache.set(handlerFile, pending);
       pending.catch(() => this.cache.delete(handlerFile));
     }
-    return pending;
+    const handler = await pending;
+    const functionName = functionNameFor(handlerFile);
+    return (event, context) => runAsFunction(functionName, () => handler(event, context));
   }
 
   private async load(handlerFile: string): Promise<LambdaHandler> {

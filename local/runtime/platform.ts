@@ -27,6 +27,8 @@ import {
 import { localForwarder, type RunningDashboard, startDashboard } from '../../dashboard/server.ts';
 import { DEVELOPMENT_POLICY, parseAccessPolicy } from '../../functions/core/access-policy.ts';
 import type { FaultsPatch } from '../cloud/core/faults.ts';
+import type { FunctionPrincipal, IamMode } from '../cloud/core/iam/enforcer.ts';
+import { functionPrincipals, readFunctionPolicies } from '../cloud/core/iam/function-policies.ts';
 import { resolveTimeProfile, type TimeProfileName } from '../cloud/core/time-profile.ts';
 import { type RunningCloud, startCloud } from '../cloud/server.ts';
 import { type RunningApiServer, startApiServer } from './api-server.ts';
@@ -80,6 +82,48 @@ export interface PlatformOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Replace handlers by file name (tests). */
   handlerOverrides?: Record<string, LambdaHandler>;
+  /**
+   * IAM of the functions' calls to the local cloud (docs/architecture.md, "IAM"): `enforce` (default, or
+   * `BERTH_IAM`) denies what a function's policy from the synthesized template does not allow; `record`
+   * evaluates and records without denying; `off` skips IAM.
+   */
+  iam?: IamMode;
+}
+
+/** Names and ARNs the local platform gives the resources the functions' policies reference. */
+export const LOCAL_RESOURCES = Object.freeze({
+  instanceProfileArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:instance-profile/berth-ecs-instance`,
+  instanceRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/berth-ecs-instance`,
+  executionRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/berth-task-execution`,
+  slackSecretArn: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:secret:berth/slack-signing-secret`,
+});
+
+/**
+ * The function principals of the local platform: each function's policy from the synthesized template
+ * (local/cloud/core/iam/function-policies.json), its references bound to the local resources.
+ */
+export function localFunctionPrincipals(vpcId: string): FunctionPrincipal[] {
+  return functionPrincipals(readFunctionPolicies(), {
+    partition: 'aws',
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+    references: {
+      Registry: `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:table/${REGISTRY_TABLE}`,
+      EcsInstanceRole: LOCAL_RESOURCES.instanceRoleArn,
+      EcsInstanceProfile: LOCAL_RESOURCES.instanceProfileArn,
+      TaskExecutionRole: LOCAL_RESOURCES.executionRoleArn,
+      PlanFunction: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${functionNameFor('plan')}`,
+      SlackSigningSecret: LOCAL_RESOURCES.slackSecretArn,
+      // The network stack's VPC id, exported to the orchestrator stack.
+      'berth-network:ExportsOutputRefVpc': vpcId,
+    },
+  });
+}
+
+function iamModeOf(value: string | undefined): IamMode | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'enforce' || value === 'record' || value === 'off') return value;
+  throw new Error(`BERTH_IAM must be enforce, record or off (got ${JSON.stringify(value)})`);
 }
 
 /** A running platform. */
@@ -196,9 +240,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
   };
 
   try {
+    const iamMode = options.iam ?? iamModeOf(process.env['BERTH_IAM']) ?? 'enforce';
     const cloud = await startCloud({
       port: options.ports?.cloud ?? DEFAULT_PORTS.cloud,
       profile,
+      iam: { mode: iamMode, principals: [] },
       ...(options.factor === undefined ? {} : { factor: options.factor }),
       ...(options.faults ? { faults: options.faults } : {}),
     });
@@ -243,6 +289,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? [];
       const vpcId = subnets[0]?.VpcId;
       if (!vpcId) throw new Error('the local cloud has no default VPC subnets');
+      if (iamMode !== 'off') cloud.iam.setPrincipals(localFunctionPrincipals(vpcId));
       const typeOf = (s: (typeof subnets)[number]): string =>
         s.Tags?.find((t) => t.Key === 'berth:subnet-type')?.Value ??
         (s.MapPublicIpOnLaunch ? 'public' : 'private');
@@ -349,14 +396,14 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         BERTH_VPC_ID: vpcId,
         BERTH_PUBLIC_SUBNETS: publicSubnets.join(','),
         BERTH_PRIVATE_SUBNETS: privateSubnets.join(','),
-        BERTH_INSTANCE_PROFILE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:instance-profile/berth-ecs-instance`,
-        BERTH_EXECUTION_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/berth-task-execution`,
+        BERTH_INSTANCE_PROFILE_ARN: LOCAL_RESOURCES.instanceProfileArn,
+        BERTH_EXECUTION_ROLE_ARN: LOCAL_RESOURCES.executionRoleArn,
         BERTH_ALLOWED_CIDR: '0.0.0.0/0',
         BERTH_SHARED_LISTENER_ARN: listenerArn,
         BERTH_SHARED_ALB_SECURITY_GROUP_ID: securityGroupId,
         BERTH_LIFECYCLE_STATE_MACHINE_ARN: stateMachines.lifecycle,
         BERTH_NIGHTLY_STATE_MACHINE_ARN: stateMachines.nightly,
-        BERTH_SLACK_SECRET_ARN: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:secret:berth/slack-signing-secret`,
+        BERTH_SLACK_SECRET_ARN: LOCAL_RESOURCES.slackSecretArn,
         BERTH_PROBE_ENDPOINT: cloud.url,
         BERTH_PLAN_FUNCTION_NAME: functionNameFor('plan'),
         BERTH_LOCAL_CALLER_IDENTITY: 'true',

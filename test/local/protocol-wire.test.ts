@@ -87,6 +87,7 @@ describe('routing', () => {
       signingName: 'ecs',
       region: 'eu-west-1',
       accountId: '000000000000',
+      accessKeyId: 'test',
     });
     expect(
       parseCaller('AWS4-HMAC-SHA256 Credential=111122223333/20261125/us-east-1/ec2/aws4_request').accountId,

@@ -6,6 +6,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Cloud } from '../../../local/cloud/core/cloud.ts';
+import type { IamEnforcer } from '../../../local/cloud/core/iam/enforcer.ts';
 import type { DelayName } from '../../../local/cloud/core/time-profile.ts';
 import type { StartCloudOptions } from '../../../local/cloud/server.ts';
 import { startCloud } from '../../../local/cloud/server.ts';
@@ -23,6 +24,8 @@ export interface TestCloudClients {
 export interface TestCloud {
   url: string;
   cloud: Cloud;
+  /** IAM of function principals (off unless `iam` is given). */
+  iam: IamEnforcer;
   clients: TestCloudClients;
   /** Reads a control endpoint (`/_berth/...`) as JSON. */
   control(path: string, init?: { method?: string; body?: unknown }): Promise<any>;
@@ -64,6 +67,7 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
   return {
     url: running.url,
     cloud: running.cloud,
+    iam: running.iam,
     clients,
     async control(path, init = {}) {
       const res = await fetch(`${running.url}${path}`, {
