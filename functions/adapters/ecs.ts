@@ -31,6 +31,7 @@ import {
   DependencyPendingError,
   NotFoundError,
   ResourceNotReadyError,
+  TransientAwsError,
 } from '../core/errors.ts';
 import type {
   ObservedCapacityProvider,
@@ -52,6 +53,10 @@ const CLUSTER_SCOPED_PROVIDERS_ATTACHED = /Cluster Scoped Capacity Providers are
 const PROVIDER_NOT_ACTIVE = /is not in an ACTIVE state/i;
 /** CreateCapacityProvider in a new account, before the ECS service-linked role propagated (containers-roadmap #631). */
 const SERVICE_LINKED_ROLE_MISSING = /Service Linked Role does not exist/i;
+/** CreateCapacityProvider for a name that exists (ClientException). */
+const PROVIDER_EXISTS = /capacity provider already exists/i;
+/** CreateService for a name that exists (InvalidParameterException). */
+const SERVICE_EXISTS = /Creation of service was not idempotent/i;
 
 export type EcsNetworkMode = 'bridge' | 'awsvpc' | 'host';
 
@@ -346,6 +351,15 @@ export class AwsEcsAdapter {
       if (hasAwsCode(err, [], SERVICE_LINKED_ROLE_MISSING)) {
         throw new ResourceNotReadyError(
           `ecs.CreateCapacityProvider ${input.name}: the ECS service-linked role of this account is not usable yet`,
+          { cause: err },
+        );
+      }
+      // Core planned a create because DescribeCapacityProviders answered MISSING, yet the provider
+      // exists: created moments ago (by an earlier attempt of this step) and not described yet — ECS
+      // is eventually consistent. The retry observes it once ECS is consistent.
+      if (hasAwsCode(err, [], PROVIDER_EXISTS)) {
+        throw new TransientAwsError(
+          `ecs.CreateCapacityProvider ${input.name}: exists but DescribeCapacityProviders answers MISSING (eventual consistency); will retry`,
           { cause: err },
         );
       }
@@ -683,6 +697,15 @@ export class AwsEcsAdapter {
       if (!out.service) throw new AwsRequestError('MissingService', `CreateService ${input.name}`);
       return toObservedService(out.service);
     } catch (err) {
+      // Core planned a create because DescribeServices answered MISSING, yet the service exists:
+      // created moments ago (an earlier attempt of this step) and not described yet — ECS is
+      // eventually consistent (terraform-provider-aws PR #3387). The retry observes it.
+      if (hasAwsCode(err, [], SERVICE_EXISTS)) {
+        throw new TransientAwsError(
+          `ecs.CreateService ${input.name}: exists but DescribeServices answers MISSING (eventual consistency); will retry`,
+          { cause: err },
+        );
+      }
       throw mapAwsError(err, `ecs.CreateService ${input.name}`);
     }
   }

@@ -35,8 +35,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
     throw new Error(`invalid profile: ${profile} (expected instant, fast or realistic)`);
   const factorText = values.factor ?? env.BERTH_CLOUD_FACTOR;
   const factor = factorText === undefined ? undefined : Number(factorText);
-  if (factor !== undefined && (!Number.isFinite(factor) || factor < 0))
-    throw new Error(`invalid factor: ${factorText}`);
+  if (factor !== undefined && (!Number.isFinite(factor) || factor <= 0))
+    throw new Error(`invalid factor: ${factorText} (expected a positive number)`);
 
   const running = await startCloud({ port, host, profile, ...(factor === undefined ? {} : { factor }) });
   const shownProfile = factor === undefined ? profile : `${profile}, factor ${factor}`;

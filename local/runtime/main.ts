@@ -43,8 +43,8 @@ async function main(): Promise<void> {
     throw new Error(`--profile must be instant, fast or realistic, got "${profile}"`);
   const factorText = values.factor ?? process.env['BERTH_FACTOR'];
   const factor = factorText === undefined ? undefined : Number(factorText);
-  if (factor !== undefined && !(Number.isFinite(factor) && factor >= 0)) {
-    throw new Error(`--factor must be a non-negative number, got "${factorText}"`);
+  if (factor !== undefined && !(Number.isFinite(factor) && factor > 0)) {
+    throw new Error(`--factor must be a positive number, got "${factorText}"`);
   }
   const policyFile = values.policy ?? (process.env['BERTH_POLICY_FILE'] || undefined);
   const platform = await startPlatform({

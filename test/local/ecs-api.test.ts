@@ -79,6 +79,8 @@ describe('clusters', () => {
     await ecs().send(
       new CreateClusterCommand({ clusterName: 'c-desc', tags: [{ key: 'berth:env', value: 'pr-1' }] }),
     );
+    // A new cluster is MISSING from DescribeClusters for a moment (eventual consistency).
+    await tc.settle('ecsResourcePropagation');
     const out = await ecs().send(
       new DescribeClustersCommand({ clusters: ['c-desc', 'c-missing'], include: ['TAGS'] }),
     );
@@ -489,6 +491,8 @@ describe('services', () => {
       new ListServicesCommand({ cluster: 'svc-list', maxResults: 2, nextToken: first.nextToken }),
     );
     expect([...(first.serviceArns ?? []), ...(rest.serviceArns ?? [])]).toHaveLength(3);
+    // New services are MISSING from DescribeServices for a moment (eventual consistency).
+    await tc.settle('ecsResourcePropagation');
     const described = await ecs().send(
       new DescribeServicesCommand({ cluster: 'svc-list', services: ['b', 'zzz'], include: ['TAGS'] }),
     );

@@ -20,9 +20,14 @@ export class Clock {
     return new Date(this.#now());
   }
 
-  /** Real milliseconds for an AWS-like duration. */
+  /**
+   * Real milliseconds for an AWS-like duration: scaled by the profile factor, and at least 1 ms for
+   * any positive duration, so that no modeled delay or window of inconsistency vanishes in a fast
+   * profile (issue 9: "never zero").
+   */
   ms(awsMs: number): number {
-    return Math.max(0, Math.round(awsMs * this.#profile.factor));
+    if (!(awsMs > 0)) return 0;
+    return Math.max(1, Math.round(awsMs * this.#profile.factor));
   }
 
   /** Real milliseconds for one of the named base delays. */

@@ -35,6 +35,18 @@ export const BASE_DELAYS = {
    * "autoscaling/group: Handle eventual consistency").
    */
   autoScalingGroupPropagation: 3_000,
+  /**
+   * ECS eventual consistency: for this long after `CreateCluster`, `CreateCapacityProvider` or
+   * `CreateService`, the describe calls naming the new resource (`DescribeClusters`,
+   * `DescribeCapacityProviders`, `DescribeServices`) answer it as a `failures` entry with reason
+   * `MISSING` instead of describing it (ECS API reference: "The Amazon ECS API follows an eventual
+   * consistency model … the result of an API command you run that affects your Amazon ECS resources
+   * might not be immediately visible to all subsequent commands you run"; terraform-provider-aws
+   * PR #11701 "ECS cluster … missing" right after CreateCluster, PR #3387 and issue #24565 for
+   * DescribeServices right after CreateService; reproio/ecs_deploy issue #60, the services-stable
+   * waiter failing on MISSING for a new service).
+   */
+  ecsResourcePropagation: 5_000,
   /** An `awsvpc` task's interface is detached when the task stops and deleted about a minute later. */
   taskNetworkInterfaceRelease: 60_000,
   /**
@@ -79,11 +91,12 @@ export function isTimeProfileName(name: string): name is TimeProfileName {
 
 /**
  * Builds a profile. `factor` overrides the profile's default (for `realistic`, it is
- * the given factor, default 1).
+ * the given factor, default 1). The factor must be positive: every modeled delay and window of
+ * inconsistency exists in every profile, scaled, never zero (issue 9).
  */
 export function resolveTimeProfile(name: TimeProfileName = 'instant', factor?: number): TimeProfile {
-  if (factor !== undefined && (!Number.isFinite(factor) || factor < 0)) {
-    throw new RangeError(`time factor must be a non-negative number, got ${factor}`);
+  if (factor !== undefined && (!Number.isFinite(factor) || factor <= 0)) {
+    throw new RangeError(`time factor must be a positive number, got ${factor}`);
   }
   return { name, factor: factor ?? DEFAULT_FACTORS[name] };
 }

@@ -119,6 +119,35 @@ export class EcsBackend implements SchedulerHost {
     return value.startsWith('arn:') ? (value.split('/').pop() ?? value) : value;
   }
 
+  // ---------- eventual consistency
+
+  /** Real time (ms) from which each new cluster, capacity provider or service (by ARN) is described. */
+  readonly #describableAt = new Map<string, number>();
+
+  /**
+   * ECS eventual consistency: a resource created moments ago is not described yet — DescribeClusters,
+   * DescribeCapacityProviders and DescribeServices answer it as a `failures` entry with reason `MISSING`
+   * for the scaled `ecsResourcePropagation` window (ECS API reference, "eventual consistency model";
+   * terraform-provider-aws PRs #11701 and #3387). Deterministic, so tests can meet it on purpose.
+   */
+  markCreated(arn: string): void {
+    this.#describableAt.set(
+      arn,
+      this.cloud.clock.now().getTime() + this.cloud.clock.delay('ecsResourcePropagation'),
+    );
+  }
+
+  /** False while the resource with this ARN is inside its window of eventual consistency. */
+  describable(arn: string): boolean {
+    const at = this.#describableAt.get(arn);
+    if (at === undefined) return true;
+    if (this.cloud.clock.now().getTime() >= at) {
+      this.#describableAt.delete(arn);
+      return true;
+    }
+    return false;
+  }
+
   // ---------- service-linked role
 
   /**
@@ -169,6 +198,7 @@ export class EcsBackend implements SchedulerHost {
     for (const cp of cluster.capacityProviders) this.attach(cluster, cp);
     this.clusters.set(name, cluster);
     this.tags.set(cluster.arn, { ...(input.tags ?? {}) });
+    this.markCreated(cluster.arn);
     return cluster;
   }
 
@@ -407,6 +437,7 @@ export class EcsBackend implements SchedulerHost {
     };
     this.capacityProviders.set(name, cp);
     this.tags.set(cp.arn, { ...(input.tags ?? {}) });
+    this.markCreated(cp.arn);
     this.cloud.clock.timer(BASE_DELAYS.capacityProviderActivation, () => {
       if (cp.status !== 'PROVISIONING') return;
       cp.status = 'ACTIVE';
@@ -841,6 +872,7 @@ export class EcsBackend implements SchedulerHost {
     service.deployments.push(this.newDeployment(service, td.arn));
     this.services.set(`${cluster.name}/${name}`, service);
     this.tags.set(service.arn, input.tags);
+    this.markCreated(service.arn);
     this.scheduler.kick();
     return service;
   }

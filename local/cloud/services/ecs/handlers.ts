@@ -382,7 +382,8 @@ export function ecsService(cloud: Cloud): ServiceDefinition {
         const failures: unknown[] = [];
         for (const ref of refs) {
           const c = be.clusters.get(EcsBackend.nameOf(ref));
-          if (c) clusters.push(renderCluster(be, c, p));
+          // A cluster created moments ago is MISSING for a while (eventual consistency).
+          if (c && be.describable(c.arn)) clusters.push(renderCluster(be, c, p));
           else
             failures.push({
               arn: ref.startsWith('arn:') ? ref : `arn:aws:ecs:${be.region}:${be.accountId}:cluster/${ref}`,
@@ -443,12 +444,13 @@ export function ecsService(cloud: Cloud): ServiceDefinition {
         const all = [builtIn('FARGATE'), builtIn('FARGATE_SPOT'), ...be.capacityProviders.values()];
         const refs: string[] = Array.isArray(p.capacityProviders) ? p.capacityProviders.map(String) : [];
         const failures: unknown[] = [];
-        let chosen = all;
+        let chosen = all.filter((cp) => be.describable(cp.arn));
         if (refs.length > 0) {
           chosen = [];
           for (const ref of refs) {
             const cp = all.find((c) => c.name === EcsBackend.nameOf(ref) || c.arn === ref);
-            if (cp) chosen.push(cp);
+            // A provider created moments ago is MISSING for a while (eventual consistency).
+            if (cp && be.describable(cp.arn)) chosen.push(cp);
             else failures.push({ arn: ref, reason: 'MISSING' });
           }
         }
@@ -573,7 +575,8 @@ export function ecsService(cloud: Cloud): ServiceDefinition {
         const failures: unknown[] = [];
         for (const ref of refs) {
           const s = be.findService(c.name, ref);
-          if (s) services.push(renderService(be, s, includes(p, 'TAGS')));
+          // A service created moments ago is MISSING for a while (eventual consistency).
+          if (s && be.describable(s.arn)) services.push(renderService(be, s, includes(p, 'TAGS')));
           else
             failures.push({
               arn: ref.startsWith('arn:')
