@@ -123,6 +123,8 @@ describe('ECS service replacing a task whose target fails ELB health checks', ()
     const service = [...backend.services.values()].find((s) => s.clusterName === 'evcap');
     if (!service) throw new Error('service evcap/idle not in the backend');
     for (let i = 0; i < 150; i++) backend.addServiceEvent(service, `(service idle) test event ${i}.`);
+    // A new service is MISSING from DescribeServices for a moment (ECS eventual consistency).
+    await tc.settle('ecsResourcePropagation');
 
     const described = await describeService('evcap', 'idle');
 
