@@ -118,10 +118,15 @@ async function follow(sfn: SFNClient, executionArn: string, label: string): Prom
         currentTask = name;
         entered.set(name, event.timestamp?.getTime() ?? Date.now());
       }
-      if (event.type === 'TaskFailed') {
-        pendingError = event.taskFailedEventDetails?.error ?? 'failed';
+      // A Task on a Lambda function ARN records LambdaFunction* events, a service integration Task* events.
+      if (event.type === 'TaskFailed' || event.type === 'LambdaFunctionFailed') {
+        pendingError =
+          event.taskFailedEventDetails?.error ?? event.lambdaFunctionFailedEventDetails?.error ?? 'failed';
       }
-      if (event.type === 'TaskScheduled' && pendingError !== undefined) {
+      if (
+        (event.type === 'TaskScheduled' || event.type === 'LambdaFunctionScheduled') &&
+        pendingError !== undefined
+      ) {
         line(event, currentTask, cyan(`retrying after ${pendingError}`));
         pendingError = undefined;
       }

@@ -41,7 +41,7 @@ import {
   LOCAL_REGION,
 } from './lambda.ts';
 import { type RunningRuntimeServer, startRuntimeServer } from './runtime-server.ts';
-import { StepFunctionsEmulator } from './step-functions.ts';
+import { StepFunctionsEmulator } from './step-functions/emulator.ts';
 
 /** Default ports of `npm start` (docs/architecture.md, "The local platform"). */
 export const DEFAULT_PORTS = Object.freeze({ cloud: 4566, sfn: 4567, api: 4568, dashboard: 4569 });

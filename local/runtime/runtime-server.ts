@@ -12,12 +12,9 @@ import {
   toInvocationError,
 } from './lambda.ts';
 import { listen } from './listen.ts';
-import {
-  type ExecutionStatus,
-  handleStepFunctionsOperation,
-  SfnServiceError,
-  type StepFunctionsEmulator,
-} from './step-functions.ts';
+import type { StepFunctionsEmulator } from './step-functions/emulator.ts';
+import { type ExecutionStatus, SfnServiceError } from './step-functions/execution.ts';
+import { handleStepFunctionsOperation } from './step-functions/wire.ts';
 
 /** A started runtime endpoint. */
 export interface RunningRuntimeServer {

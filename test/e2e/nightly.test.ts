@@ -1,6 +1,6 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionRecord } from '../../local/runtime/step-functions.ts';
+import type { ExecutionRecord } from '../../local/runtime/step-functions/emulator.ts';
 import { type E2EPlatform, eventually, spec, startE2EPlatform, startReceiver } from './helpers/platform.ts';
 
 /**

@@ -3,7 +3,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HandlerRegistry } from '../../local/runtime/lambda.ts';
 import { type RunningRuntimeServer, startRuntimeServer } from '../../local/runtime/runtime-server.ts';
-import { StepFunctionsEmulator } from '../../local/runtime/step-functions.ts';
+import { StepFunctionsEmulator } from '../../local/runtime/step-functions/emulator.ts';
 
 describe('Lambda Invoke on the runtime port', () => {
   let server: RunningRuntimeServer;

@@ -1,7 +1,7 @@
 import '../../local/runtime/polyfills.ts';
 import { describe, expect, it } from 'vitest';
 import type { AslDefinition } from '../../local/runtime/asl.ts';
-import { StepFunctionsEmulator } from '../../local/runtime/step-functions.ts';
+import { StepFunctionsEmulator } from '../../local/runtime/step-functions/emulator.ts';
 
 /** Waits twice, each time for the seconds the state holds when it reaches the Wait (SecondsPath). */
 const definition: AslDefinition = {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AslDefinition } from '../../local/runtime/asl.ts';
 import { HandlerRegistry, type LambdaHandler } from '../../local/runtime/lambda.ts';
 import { type RunningRuntimeServer, startRuntimeServer } from '../../local/runtime/runtime-server.ts';
-import { StepFunctionsEmulator } from '../../local/runtime/step-functions.ts';
+import { StepFunctionsEmulator } from '../../local/runtime/step-functions/emulator.ts';
 
 /** A `${Name}` substitution reference, as the ASL files write them. */
 const sub = (name: string): string => `$${'{'}${name}}`;
@@ -250,9 +250,11 @@ describe('Step Functions emulator', () => {
     const types = history.events!.map((e) => e.type);
     expect(types[0]).toBe('ExecutionStarted');
     expect(types.at(-1)).toBe('ExecutionSucceeded');
-    const failed = history.events!.find((e) => e.type === 'TaskFailed');
-    expect(failed?.taskFailedEventDetails?.error).toBe('ThrottlingError');
-    expect(JSON.parse(failed!.taskFailedEventDetails!.cause!)).toMatchObject({
+    // A Task whose Resource is a Lambda function ARN records LambdaFunction* events, not Task* ones.
+    expect(types).not.toContain('TaskFailed');
+    const failed = history.events!.find((e) => e.type === 'LambdaFunctionFailed');
+    expect(failed?.lambdaFunctionFailedEventDetails?.error).toBe('ThrottlingError');
+    expect(JSON.parse(failed!.lambdaFunctionFailedEventDetails!.cause!)).toMatchObject({
       errorType: 'ThrottlingError',
       errorMessage: 'Rate exceeded',
     });
@@ -261,6 +263,35 @@ describe('Step Functions emulator', () => {
       .map((e) => e.stateEnteredEventDetails?.name);
     expect(entered).toEqual(expect.arrayContaining(['Lock', 'CreateNetwork', 'CreateCluster']));
     expect(history.events!.every((e) => e.timestamp instanceof Date)).toBe(true);
+  });
+
+  it("records a Lambda task's own result as LambdaFunctionSucceeded output, not the state's output", async () => {
+    const started = await client.send(
+      new StartExecutionCommand({ stateMachineArn: childArn, name: 'result-1', input: '{"env":"calm"}' }),
+    );
+    expect(await waitClosed(started.executionArn!)).toBe('SUCCEEDED');
+    const { events } = await client.send(
+      new GetExecutionHistoryCommand({ executionArn: started.executionArn }),
+    );
+    const lockAt = events!.findIndex((e) => e.stateEnteredEventDetails?.name === 'Lock');
+    expect(events!.slice(lockAt, lockAt + 5).map((e) => e.type)).toEqual([
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
+      'TaskStateExited',
+    ]);
+    expect(events![lockAt + 1]?.lambdaFunctionScheduledEventDetails?.resource).toBe(
+      'arn:aws:lambda:us-east-1:000000000000:function:berth-lock',
+    );
+    // The function returned { token }; ResultPath put it at $.lock of the state's output.
+    expect(JSON.parse(events![lockAt + 3]!.lambdaFunctionSucceededEventDetails!.output!)).toEqual({
+      token: 't-1',
+    });
+    expect(JSON.parse(events![lockAt + 4]!.stateExitedEventDetails!.output!)).toEqual({
+      env: 'calm',
+      lock: { token: 't-1' },
+    });
   });
 
   it('catches a handler error by its name inside a Parallel branch', async () => {
@@ -334,6 +365,25 @@ describe('Step Functions emulator', () => {
       }),
     );
     expect(childRun.status).toBe('SUCCEEDED');
+  });
+
+  it('records a startExecution.sync:2 task as TaskSucceeded with the child description, and no success for a caught one', async () => {
+    const parentArn = 'arn:aws:states:us-east-1:000000000000:execution:berth-parent:night';
+    const { events } = await client.send(new GetExecutionHistoryCommand({ executionArn: parentArn }));
+    const succeeded = events!.filter((e) => e.type === 'TaskSucceeded');
+    expect(succeeded).toHaveLength(1);
+    expect(succeeded[0]?.taskSucceededEventDetails).toMatchObject({
+      resourceType: 'states',
+      resource: 'startExecution.sync:2',
+    });
+    // The task's result is the DescribeExecution-like description, before the ResultSelector.
+    expect(JSON.parse(succeeded[0]!.taskSucceededEventDetails!.output!)).toMatchObject({
+      ExecutionArn: 'arn:aws:states:us-east-1:000000000000:execution:berth-child:night-one',
+      Status: 'SUCCEEDED',
+      Output: { env: 'one', lock: { token: 't-1' } },
+    });
+    const failed = events!.filter((e) => e.type === 'TaskFailed');
+    expect(failed.map((e) => e.taskFailedEventDetails?.error)).toEqual(['States.TaskFailed']);
   });
 
   it('shows a running execution and the state it is in at /_berth/executions', async () => {

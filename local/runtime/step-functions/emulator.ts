@@ -1,9 +1,9 @@
 /**
- * A Step Functions emulator: runs the ASL files with aws-local-stepfunctions, Task states bound
- * to in-process handlers, and answers the AWS JSON 1.0 API (`X-Amz-Target: AWSStepFunctions.<Op>`)
- * so `@aws-sdk/client-sfn` and the AWS CLI work against it with only the endpoint changed.
+ * A Step Functions emulator: hosts state machines (ASL with `${…}` substitutions) and runs their executions
+ * with aws-local-stepfunctions, Task states bound to in-process handlers and `startExecution` integrations
+ * to child executions. The history is built by `history.ts`, the JSON 1.0 API answered by `wire.ts`.
  */
-import './polyfills.ts';
+import '../polyfills.ts';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
@@ -13,44 +13,16 @@ import {
   collectRetryStates,
   collectTaskBindings,
   collectWaitStates,
-  selectPath,
   substitute,
   type TaskBinding,
-} from './asl.ts';
-import { functionArnFor, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './lambda.ts';
+} from '../asl.ts';
+import { functionArnFor, LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../lambda.ts';
+import { type ExecutionRecord, type ExecutionStatus, SfnServiceError } from './execution.ts';
+import { ExecutionHistory, type TaskResource } from './history.ts';
+import { trackStateInputs, waitOverridesFor } from './waits.ts';
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
-
-/** One event of an execution's history, in the API's shape (timestamps as Dates). */
-export interface HistoryEvent {
-  id: number;
-  previousEventId: number;
-  timestamp: Date;
-  type: string;
-  [details: string]: unknown;
-}
-
-/** An execution kept in memory. */
-export interface ExecutionRecord {
-  executionArn: string;
-  stateMachineArn: string;
-  name: string;
-  input: string;
-  status: ExecutionStatus;
-  startDate: Date;
-  stopDate?: Date;
-  output?: string;
-  error?: string;
-  cause?: string;
-  events: HistoryEvent[];
-  /** States entered and not yet exited (several while a Parallel or Map runs). */
-  activeStates: string[];
-  /** The last state entered. */
-  currentState?: string;
-  parentExecutionArn?: string;
-  /** Resolves when the execution has closed. */
-  done: Promise<void>;
-}
+export type { ExecutionRecord, ExecutionStatus, HistoryEvent } from './execution.ts';
+export { SfnServiceError } from './execution.ts';
 
 /** A state machine to host: its name, its ASL (with `${…}` substitutions) and its ARN variable. */
 export interface StateMachineSource {
@@ -80,18 +52,6 @@ export interface StepFunctionsOptions {
   maxExecutions?: number;
   region?: string;
   accountId?: string;
-}
-
-/** An error of the Step Functions API, rendered as `{ __type, message }` with status 400. */
-export class SfnServiceError extends Error {
-  override readonly name = 'SfnServiceError' as const;
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
 }
 
 interface HostedMachine {
@@ -334,32 +294,20 @@ export class StepFunctionsEmulator {
     }
   }
 
-  private push(
-    record: ExecutionRecord,
-    type: string,
-    details: Record<string, unknown> = {},
-    at?: number,
-  ): void {
-    const id = record.events.length + 1;
-    const event: HistoryEvent = {
-      id,
-      previousEventId: id - 1,
-      timestamp: new Date(at ?? Date.now()),
-      type,
-      ...details,
-    };
-    record.events.push(event);
-    this.events.emit('event', record, event);
-  }
-
+  /**
+   * The Task states' local handlers: each runs the bound handler (or child execution) and hands what it
+   * returned to the history, whose succeeded event carries the task's result.
+   */
   private overridesFor(
     machine: HostedMachine,
     record: ExecutionRecord,
+    history: ExecutionHistory,
   ): Record<string, (input: any) => Promise<any>> {
     const handlers: Record<string, (input: any) => Promise<any>> = {};
     for (const binding of machine.bindings.values()) {
+      let run: (input: any) => Promise<unknown>;
       if (binding.kind === 'lambda') {
-        handlers[binding.stateName] =
+        run =
           binding.style === 'direct'
             ? (input) => this.options.invokeLambda(binding.handlerFile, input)
             : async (input: { Payload?: unknown }) => ({
@@ -368,8 +316,13 @@ export class StepFunctionsEmulator {
                 StatusCode: 200,
               });
       } else {
-        handlers[binding.stateName] = (input) => this.runChild(binding.mode, input, record);
+        run = (input) => this.runChild(binding.mode, input, record);
       }
+      handlers[binding.stateName] = async (input) => {
+        const output = await run(input);
+        history.taskReturned(binding.stateName, output);
+        return output;
+      };
     }
     return handlers;
   }
@@ -434,35 +387,26 @@ export class StepFunctionsEmulator {
     throw failure;
   }
 
-  /**
-   * One execution's Wait overrides: the fixed ones, plus a getter per `SecondsPath` Wait that scales the
-   * seconds the path selects in the input the execution entered it with (see {@link trackStateInputs}).
-   */
-  private waitOverridesFor(machine: HostedMachine): Record<string, number> {
-    const waitMs = this.options.waitMs;
-    if (machine.dynamicWaits.size === 0 || !waitMs) return machine.waitOverrides;
-    const overrides = new StateInputWaits(machine.waitOverrides);
-    for (const [stateName, secondsPath] of machine.dynamicWaits) {
-      Object.defineProperty(overrides, stateName, {
-        enumerable: true,
-        get: () => {
-          const seconds = selectPath(overrides.inputs.get(stateName), secondsPath);
-          return waitMs(stateName, typeof seconds === 'number' ? seconds : undefined);
-        },
-      });
-    }
-    return overrides as unknown as Record<string, number>;
-  }
-
   private async run(machine: HostedMachine, record: ExecutionRecord, input: unknown): Promise<void> {
     const handle: RunningHandle = { abort: () => {}, children: new Set() };
     this.running.set(record.executionArn, handle);
     const started = record.startDate.getTime();
+    const history = new ExecutionHistory(record, {
+      region: this.region,
+      accountId: this.accountId,
+      emitter: this.events,
+      resourceOf: (stateName) => resourceOf(machine.bindings.get(stateName)),
+      stopRequested: () => handle.stopRequested ?? {},
+    });
     try {
       const execution = machine.machine.run(input as never, {
         overrides: {
-          taskResourceLocalHandlers: this.overridesFor(machine, record),
-          waitTimeOverrides: this.waitOverridesFor(machine),
+          taskResourceLocalHandlers: this.overridesFor(machine, record, history),
+          waitTimeOverrides: waitOverridesFor(
+            machine.waitOverrides,
+            machine.dynamicWaits,
+            this.options.waitMs,
+          ),
           retryIntervalOverrides: machine.retryOverrides,
         },
         context: {
@@ -476,7 +420,7 @@ export class StepFunctionsEmulator {
         },
       });
       handle.abort = execution.abort;
-      const consume = this.consumeEvents(machine, record, execution.eventLogs, started);
+      const consume = history.consume(execution.eventLogs, started);
       let output: unknown;
       let failure: unknown;
       try {
@@ -513,211 +457,12 @@ export class StepFunctionsEmulator {
       record.status = 'FAILED';
       record.error = 'States.Runtime';
       record.cause = error instanceof Error ? error.message : String(error);
-      this.push(record, 'ExecutionFailed', {
+      history.push('ExecutionFailed', {
         executionFailedEventDetails: { error: record.error, cause: record.cause },
       });
     } finally {
       this.running.delete(record.executionArn);
       this.events.emit('closed', record);
-    }
-  }
-
-  private async consumeEvents(
-    machine: HostedMachine,
-    record: ExecutionRecord,
-    events: AsyncGenerator<any>,
-    started: number,
-  ): Promise<void> {
-    const resourceOf = (stateName: string): { resourceType: string; resource: string } => {
-      const binding = machine.bindings.get(stateName);
-      if (binding?.kind === 'lambda')
-        return { resourceType: 'lambda', resource: functionArnFor(binding.handlerFile) };
-      if (binding?.kind === 'start-execution') {
-        return {
-          resourceType: 'states',
-          resource:
-            binding.mode === 'async'
-              ? 'startExecution'
-              : `startExecution.${binding.mode === 'sync2' ? 'sync:2' : 'sync'}`,
-        };
-      }
-      return { resourceType: 'unknown', resource: 'unknown' };
-    };
-    const json = (value: unknown): string => JSON.stringify(value ?? null);
-    const stringCause = (cause: unknown): string => (typeof cause === 'string' ? cause : json(cause));
-    for await (const event of events) {
-      const at: number = event.timestamp ?? Date.now();
-      const state = event.state as
-        | { name: string; type: string; input: unknown; output?: unknown }
-        | undefined;
-      switch (event.type) {
-        case 'ExecutionStarted':
-          this.push(
-            record,
-            'ExecutionStarted',
-            {
-              executionStartedEventDetails: {
-                input: json(event.input),
-                inputDetails: { truncated: false },
-                roleArn: `arn:aws:iam::${this.accountId}:role/berth-local-states`,
-              },
-            },
-            Math.min(at, started),
-          );
-          break;
-        case 'StateEntered': {
-          if (!state) break;
-          record.activeStates.push(state.name);
-          record.currentState = state.name;
-          this.push(
-            record,
-            `${state.type}StateEntered`,
-            {
-              stateEnteredEventDetails: {
-                name: state.name,
-                input: json(state.input),
-                inputDetails: { truncated: false },
-              },
-            },
-            at,
-          );
-          if (state.type === 'Task') {
-            const resource = resourceOf(state.name);
-            this.push(
-              record,
-              'TaskScheduled',
-              {
-                taskScheduledEventDetails: {
-                  ...resource,
-                  region: this.region,
-                  parameters: json(state.input),
-                },
-              },
-              at,
-            );
-            this.push(record, 'TaskStarted', { taskStartedEventDetails: resource }, at);
-          }
-          break;
-        }
-        case 'StateExited': {
-          if (!state) break;
-          const index = record.activeStates.lastIndexOf(state.name);
-          if (index >= 0) record.activeStates.splice(index, 1);
-          if (state.type === 'Task') {
-            this.push(
-              record,
-              'TaskSucceeded',
-              {
-                taskSucceededEventDetails: { ...resourceOf(state.name), output: json(state.output) },
-              },
-              at,
-            );
-          }
-          this.push(
-            record,
-            `${state.type}StateExited`,
-            {
-              stateExitedEventDetails: {
-                name: state.name,
-                output: json(state.output),
-                outputDetails: { truncated: false },
-              },
-            },
-            at,
-          );
-          break;
-        }
-        case 'StateFailed': {
-          if (!state) break;
-          if (state.type === 'Task') {
-            this.push(
-              record,
-              'TaskFailed',
-              {
-                taskFailedEventDetails: {
-                  ...resourceOf(state.name),
-                  error: event.Error,
-                  cause: stringCause(event.Cause),
-                },
-              },
-              at,
-            );
-          }
-          break;
-        }
-        case 'StateRetried': {
-          if (state?.type !== 'Task') break;
-          const resource = resourceOf(state.name);
-          this.push(
-            record,
-            'TaskScheduled',
-            {
-              taskScheduledEventDetails: { ...resource, region: this.region, parameters: json(state.input) },
-            },
-            at,
-          );
-          this.push(record, 'TaskStarted', { taskStartedEventDetails: resource }, at);
-          break;
-        }
-        case 'StateCaught': {
-          if (!state) break;
-          const index = record.activeStates.lastIndexOf(state.name);
-          if (index >= 0) record.activeStates.splice(index, 1);
-          break;
-        }
-        case 'MapIterationStarted':
-        case 'MapIterationSucceeded':
-        case 'MapIterationFailed': {
-          const key = `${event.type[0].toLowerCase()}${event.type.slice(1)}EventDetails`;
-          const details: Record<string, unknown> = { name: event.parentState?.name, index: event.index };
-          if (event.type === 'MapIterationFailed') {
-            details['error'] = event.Error;
-            details['cause'] = stringCause(event.Cause);
-          }
-          this.push(record, event.type, { [key]: details }, at);
-          break;
-        }
-        case 'ExecutionSucceeded':
-          this.push(
-            record,
-            'ExecutionSucceeded',
-            {
-              executionSucceededEventDetails: {
-                output: json(event.output),
-                outputDetails: { truncated: false },
-              },
-            },
-            at,
-          );
-          break;
-        case 'ExecutionFailed':
-          this.push(
-            record,
-            'ExecutionFailed',
-            {
-              executionFailedEventDetails: { error: event.Error, cause: stringCause(event.Cause) },
-            },
-            at,
-          );
-          break;
-        case 'ExecutionAborted': {
-          const stop = this.running.get(record.executionArn)?.stopRequested ?? {};
-          this.push(record, 'ExecutionAborted', { executionAbortedEventDetails: { ...stop } }, at);
-          break;
-        }
-        case 'ExecutionTimeout':
-          this.push(
-            record,
-            'ExecutionTimedOut',
-            {
-              executionTimedOutEventDetails: { error: 'States.Timeout' },
-            },
-            at,
-          );
-          break;
-        default:
-          break;
-      }
     }
   }
 
@@ -790,184 +535,19 @@ export class StepFunctionsEmulator {
   }
 }
 
-type Json = Record<string, unknown>;
-
-const toEpochSeconds = (date: Date | undefined): number | undefined =>
-  date === undefined ? undefined : date.getTime() / 1000;
-
-function summary(record: ExecutionRecord): Json {
-  return {
-    executionArn: record.executionArn,
-    stateMachineArn: record.stateMachineArn,
-    name: record.name,
-    status: record.status,
-    startDate: toEpochSeconds(record.startDate),
-    stopDate: toEpochSeconds(record.stopDate),
-  };
-}
-
-function page<T>(items: T[], params: Json): { items: T[]; nextToken?: string } {
-  const max =
-    typeof params['maxResults'] === 'number' && params['maxResults'] > 0 ? params['maxResults'] : 1000;
-  const start = typeof params['nextToken'] === 'string' ? Number.parseInt(params['nextToken'], 10) || 0 : 0;
-  const slice = items.slice(start, start + max);
-  return start + max < items.length ? { items: slice, nextToken: String(start + max) } : { items: slice };
-}
-
-function serializeEvent(event: HistoryEvent, includeData: boolean): Json {
-  const out: Json = { ...event, timestamp: toEpochSeconds(event.timestamp) };
-  if (!includeData) {
-    for (const [key, value] of Object.entries(out)) {
-      if (key.endsWith('EventDetails') && value && typeof value === 'object') {
-        const copy: Json = { ...(value as Json) };
-        delete copy['input'];
-        delete copy['output'];
-        out[key] = copy;
-      }
-    }
+/** How a bound Task's resource appears in the history (a Lambda ARN, or a service integration). */
+function resourceOf(binding: TaskBinding | undefined): TaskResource | undefined {
+  if (binding?.kind === 'lambda') {
+    return binding.style === 'direct'
+      ? { kind: 'lambda-function', functionArn: functionArnFor(binding.handlerFile) }
+      : { kind: 'integration', resourceType: 'lambda', resource: 'invoke' };
   }
-  return out;
-}
-
-/**
- * Answers one AWS JSON 1.0 Step Functions operation (`op` from `X-Amz-Target: AWSStepFunctions.<op>`).
- * Returns the JSON body; throws {@link SfnServiceError} for API errors.
- */
-export function handleStepFunctionsOperation(sfn: StepFunctionsEmulator, op: string, params: Json): Json {
-  switch (op) {
-    case 'StartExecution': {
-      const started = sfn.startExecution({
-        stateMachineArn: String(params['stateMachineArn'] ?? ''),
-        ...(typeof params['name'] === 'string' ? { name: params['name'] } : {}),
-        ...(typeof params['input'] === 'string' ? { input: params['input'] } : {}),
-      });
-      return { executionArn: started.executionArn, startDate: toEpochSeconds(started.startDate) };
-    }
-    case 'DescribeExecution': {
-      const record = sfn.getExecution(String(params['executionArn'] ?? ''));
-      const out: Json = {
-        ...summary(record),
-        input: record.input,
-        inputDetails: { included: true },
-        redriveCount: 0,
-        redriveStatus: 'NOT_REDRIVABLE',
-      };
-      if (record.output !== undefined) {
-        out['output'] = record.output;
-        out['outputDetails'] = { included: true };
-      }
-      if (record.error !== undefined) out['error'] = record.error;
-      if (record.cause !== undefined) out['cause'] = record.cause;
-      if (record.parentExecutionArn) out['parentExecutionArn'] = record.parentExecutionArn;
-      return out;
-    }
-    case 'ListExecutions': {
-      const statusFilter = typeof params['statusFilter'] === 'string' ? params['statusFilter'] : undefined;
-      const validStatuses = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
-      if (statusFilter !== undefined && !validStatuses.includes(statusFilter)) {
-        throw new SfnServiceError(
-          'ValidationException',
-          `statusFilter must be one of ${validStatuses.join(', ')}`,
-        );
-      }
-      const records = sfn.listExecutions({
-        ...(typeof params['stateMachineArn'] === 'string'
-          ? { stateMachineArn: params['stateMachineArn'] }
-          : {}),
-        ...(statusFilter ? { statusFilter: statusFilter as ExecutionStatus } : {}),
-      });
-      const { items, nextToken } = page(records.map(summary), params);
-      return nextToken ? { executions: items, nextToken } : { executions: items };
-    }
-    case 'GetExecutionHistory': {
-      const record = sfn.getExecution(String(params['executionArn'] ?? ''));
-      const includeData = params['includeExecutionData'] !== false;
-      const ordered = params['reverseOrder'] === true ? [...record.events].reverse() : [...record.events];
-      const { items, nextToken } = page(
-        ordered.map((e) => serializeEvent(e, includeData)),
-        params,
-      );
-      return nextToken ? { events: items, nextToken } : { events: items };
-    }
-    case 'StopExecution': {
-      const { stopDate } = sfn.stopExecution(
-        String(params['executionArn'] ?? ''),
-        typeof params['error'] === 'string' ? params['error'] : undefined,
-        typeof params['cause'] === 'string' ? params['cause'] : undefined,
-      );
-      return { stopDate: toEpochSeconds(stopDate) };
-    }
-    case 'ListStateMachines': {
-      const machines = sfn.listStateMachines().map((m) => ({
-        stateMachineArn: m.stateMachineArn,
-        name: m.name,
-        type: 'STANDARD',
-        creationDate: toEpochSeconds(m.creationDate),
-      }));
-      const { items, nextToken } = page(machines, params);
-      return nextToken ? { stateMachines: items, nextToken } : { stateMachines: items };
-    }
-    case 'DescribeStateMachine': {
-      const machine = sfn.describeStateMachine(String(params['stateMachineArn'] ?? ''));
-      return {
-        stateMachineArn: machine.stateMachineArn,
-        name: machine.name,
-        status: 'ACTIVE',
-        definition: machine.definition,
-        roleArn: 'arn:aws:iam::000000000000:role/berth-local-states',
-        type: 'STANDARD',
-        creationDate: toEpochSeconds(machine.creationDate),
-      };
-    }
-    default:
-      throw new SfnServiceError('UnknownOperationException', `Unknown operation ${op}`);
+  if (binding?.kind === 'start-execution') {
+    const resource =
+      binding.mode === 'async'
+        ? 'startExecution'
+        : `startExecution.${binding.mode === 'sync2' ? 'sync:2' : 'sync'}`;
+    return { kind: 'integration', resourceType: 'states', resource };
   }
-}
-
-/** An execution's Wait overrides that also remember the input each state was last entered with. */
-class StateInputWaits {
-  readonly inputs = new Map<string, unknown>();
-  constructor(fixed: Readonly<Record<string, number>>) {
-    Object.assign(this, fixed);
-  }
-}
-
-interface EventLoggerLike {
-  dispatchStateEnteredEvent(stateName: string, stateType: string, input: unknown): void;
-}
-interface ExecuteOptions {
-  eventLogger?: EventLoggerLike;
-  runOptions?: { overrides?: { waitTimeOverrides?: unknown } };
-}
-
-/**
- * aws-local-stepfunctions 3.0.0 waits a `SecondsPath` Wait for the selected number of real seconds, or for a
- * fixed override per state name. The local platform scales time by its profile, so a Wait whose length
- * depends on the execution's data (`SecondsPath`, as Step Functions evaluates it) needs that data: this
- * records the input of every state entered, from the run's event logger, which the library calls
- * synchronously just before it runs the state (`StateMachine.execute`, private in 3.0.0: the runtime pins
- * that version, and test/runtime/step-functions.test.ts fails if the hook stops working).
- */
-function trackStateInputs(machine: StateMachine): void {
-  const inner = machine as unknown as {
-    execute: (input: unknown, options: ExecuteOptions, cleanup: () => void) => Promise<unknown>;
-  };
-  if (typeof inner.execute !== 'function') {
-    throw new Error(
-      'aws-local-stepfunctions: StateMachine.execute not found; SecondsPath waits cannot be scaled',
-    );
-  }
-  const execute = inner.execute.bind(machine);
-  inner.execute = (input, options, cleanup) => {
-    const waits = options.runOptions?.overrides?.waitTimeOverrides;
-    const logger = options.eventLogger;
-    if (waits instanceof StateInputWaits && logger) {
-      const dispatch = logger.dispatchStateEnteredEvent.bind(logger);
-      logger.dispatchStateEnteredEvent = (stateName, stateType, stateInput) => {
-        waits.inputs.set(stateName, stateInput);
-        dispatch(stateName, stateType, stateInput);
-      };
-    }
-    return execute(input, options, cleanup);
-  };
+  return undefined;
 }
