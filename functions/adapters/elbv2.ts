@@ -401,7 +401,14 @@ export class AwsElbv2Adapter {
     if (rules.length === 0) return undefined;
     const tags = await this.tagsOf(rules.map((r) => r.arn));
     const mine = rules.find((r) => isOwnedBy(tags.get(r.arn), env));
-    return mine ? { arn: mine.arn, priority: mine.priority, tags: tags.get(mine.arn) ?? {} } : undefined;
+    return mine
+      ? {
+          arn: mine.arn,
+          priority: mine.priority,
+          tags: tags.get(mine.arn) ?? {},
+          rulesOnListener: rules.length,
+        }
+      : undefined;
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { RecordedUsage } from '../core/environment-cost.ts';
 import { NotFoundError, OperationInProgressError } from '../core/errors.ts';
 import type { EnvironmentStatus } from '../core/status.ts';
 import { awsErrorCode, mapAwsError } from './map-aws-error.ts';
@@ -44,6 +45,8 @@ export interface EnvironmentRecord {
   readonly updatedAt: string;
   readonly currentOperation?: CurrentOperation;
   readonly lastFailure?: LastFailure;
+  /** What it runs, since when, and the cost accrued before (docs/cost.md). */
+  readonly usage?: RecordedUsage;
 }
 
 export interface LockRecord {
@@ -100,6 +103,8 @@ export interface StatusUpdate {
   readonly lastFailure?: LastFailure | null;
   readonly expiresAt?: string;
   readonly keep?: boolean;
+  /** Replaces `usage` (what it runs, for its cost). */
+  readonly usage?: RecordedUsage;
 }
 
 export interface AcquireLockInput {
@@ -232,6 +237,11 @@ export class DynamoRegistry {
       sets.push('#keep = :keep');
       names['#keep'] = 'keep';
       values[':keep'] = update.keep;
+    }
+    if (update.usage !== undefined) {
+      sets.push('#usage = :usage');
+      names['#usage'] = 'usage';
+      values[':usage'] = update.usage;
     }
     if (update.lastFailure === null) removes.push('lastFailure');
     else if (update.lastFailure !== undefined) {

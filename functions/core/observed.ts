@@ -69,6 +69,8 @@ export interface ObservedListenerRule {
   readonly arn: string;
   readonly priority: string;
   readonly tags: Tags;
+  /** Non-default rules on the listener, this one included (the environments sharing its load balancer). */
+  readonly rulesOnListener?: number;
 }
 
 export interface ObservedCluster {

@@ -40,6 +40,7 @@ import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.t
 import { matchRoute, type RouteName } from './http/routes.ts';
 import { assertRequestId, type StartedOperation, startOperation } from './http/start-operation.ts';
 import { assertEnvName, assertImage, assertInteger } from './http/validate.ts';
+import { costOfRecord, defaultPricing, type Pricing } from './pricing.ts';
 
 export type {
   EnvironmentRecord,
@@ -102,6 +103,8 @@ export interface ApiDeps {
    * user (or `BERTH_OWNER`), as a `local` caller. Deployed, only API Gateway's IAM `userArn` identifies a caller.
    */
   readonly localCallers?: boolean;
+  /** Prices for each environment's `cost` (default: `BERTH_PRICES_FILE` or the table shipped with Berth). */
+  readonly pricing?: Pricing;
 }
 
 /** Largest page of `GET /environments`. */
@@ -255,7 +258,7 @@ const start = async (
   return accepted(started);
 };
 
-const summary = (record: EnvironmentRecord) => ({
+const summary = (ctx: Context, record: EnvironmentRecord) => ({
   name: record.name,
   status: record.status,
   url: record.url ?? null,
@@ -263,6 +266,7 @@ const summary = (record: EnvironmentRecord) => ({
   expiresAt: record.expiresAt ?? null,
   keep: record.keep ?? false,
   currentOperation: record.currentOperation ?? null,
+  cost: costOfRecord(record, ctx.deps.pricing ?? defaultPricing(), ctx.clock.now()),
 });
 
 /**
@@ -373,7 +377,7 @@ const routes: Record<RouteName, RouteHandler> = {
     const shown = items.slice(0, limit);
     const last = shown.at(-1);
     return jsonResponse(200, {
-      environments: shown.map(summary),
+      environments: shown.map((record) => summary(ctx, record)),
       nextToken: items.length > limit && last !== undefined ? encodeToken(last.name) : null,
     });
   },
@@ -387,7 +391,7 @@ const routes: Record<RouteName, RouteHandler> = {
     const running = record.currentOperation?.operationId;
     const progress = await runningProgress(ctx, record.currentOperation?.executionArn);
     return jsonResponse(200, {
-      ...summary(record),
+      ...summary(ctx, record),
       spec: record.spec ?? null,
       createdAt: record.createdAt ?? null,
       updatedAt: record.updatedAt ?? null,

@@ -1,9 +1,11 @@
 import type { StatusUpdate } from '../adapters/registry.ts';
 import { expiresAt } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
+import { accrueUsage, type ObservedUsage } from '../core/environment-cost.ts';
 import { ValidationError } from '../core/errors.ts';
 import { ENVIRONMENT_STATUSES, type EnvironmentStatus, FINAL_STATUSES } from '../core/status.ts';
 import { defaultDeps, type HandlerDeps, runStep } from './lifecycle-deps.ts';
+import { defaultPricing, type Pricing } from './pricing.ts';
 import { registryAdapter } from './wiring.ts';
 
 /** Input of the record handler (ASL `Record*` Parameters). */
@@ -24,6 +26,8 @@ export interface RecordEvent {
   /** `redeploy`: the deployed revision (noted in the step). */
   readonly taskDefinitionArn?: string;
   readonly failure?: { readonly step?: string; readonly error?: string; readonly cause?: string };
+  /** The verify loop's last (Healthy) result: its `usage` is what the environment runs now. */
+  readonly verified?: { readonly usage?: ObservedUsage };
 }
 
 export interface RecordResult {
@@ -32,7 +36,18 @@ export interface RecordResult {
   readonly updatedAt: string;
 }
 
-export type RecordDeps = Pick<HandlerDeps, 'registry' | 'now' | 'logger'>;
+export type RecordDeps = Pick<HandlerDeps, 'registry' | 'now' | 'logger'> & {
+  /** Prices for the cost accrued between observations (default: `BERTH_PRICES_FILE` or the shipped table). */
+  readonly pricing?: Pricing;
+};
+
+/** Statuses that change what an environment runs without a new observation (a pause keeps only its ALB). */
+const USAGE_CHANGING_STATUSES: ReadonlySet<string> = new Set(['deleted', 'paused']);
+
+const observedUsageOf = (event: RecordEvent): ObservedUsage | undefined => {
+  const usage = event.verified?.usage;
+  return usage !== undefined && usage !== null && Array.isArray(usage.instances) ? usage : undefined;
+};
 
 /** Cause strings from Step Functions are often JSON (`{"errorMessage": …}`): keep the message. */
 function reasonOf(cause: string | undefined): string {
@@ -49,7 +64,9 @@ function reasonOf(cause: string | undefined): string {
 /**
  * Writes the registry side of a lifecycle step: the environment's status, current operation and
  * step, resources, URL, spec (on `up`) and last failure; the operation item (created on its first
- * record, a step appended on each, finished on ready/deleted/failed).
+ * record, a step appended on each, finished on ready/deleted/failed); and its `usage` (docs/cost.md): what verify
+ * observed it running at the end of up/scale/redeploy, or what is left once deleted or paused, with the cost of the
+ * previous period added to `accruedUsd`.
  */
 export function makeHandler(deps: RecordDeps) {
   return async (event: RecordEvent): Promise<RecordResult> =>
@@ -99,8 +116,11 @@ export function makeHandler(deps: RecordDeps) {
         const spec = parseEnvSpec(event.spec);
         update.expiresAt = expiresAt(now, spec.ttl);
         update.keep = spec.keep;
+        // A deleted environment brought up again starts a new cost history.
+        const { usage: previousUsage, ...kept } = existing ?? {};
         await deps.registry.putEnvironment({
-          ...(existing ?? {}),
+          ...kept,
+          ...(previousUsage === undefined || existing?.status === 'deleted' ? {} : { usage: previousUsage }),
           name: event.env,
           status: event.status,
           spec,
@@ -118,6 +138,18 @@ export function makeHandler(deps: RecordDeps) {
         });
       }
       if (event.resources !== undefined) update.resources = event.resources;
+      const observedUsage = observedUsageOf(event);
+      if (observedUsage !== undefined || USAGE_CHANGING_STATUSES.has(event.status)) {
+        const pricing = deps.pricing ?? defaultPricing();
+        const usage = accrueUsage(
+          existing?.usage,
+          observedUsage === undefined ? undefined : { region: pricing.region, ...observedUsage },
+          event.status,
+          pricing.prices,
+          now,
+        );
+        if (usage !== undefined) update.usage = usage;
+      }
       if (event.url !== undefined) update.url = event.url;
       if (event.failure) {
         update.lastFailure = {

@@ -7,6 +7,7 @@ import {
   type UnhealthyCode,
 } from '../core/assess-health.ts';
 import type { EnvSpec } from '../core/env-spec.ts';
+import { type ObservedUsage, usageFromObserved } from '../core/environment-cost.ts';
 import { VerifyTimeoutError } from '../core/errors.ts';
 import { logGroupName, taskStreamName, taskToQuote, withLastLines } from '../core/logs.ts';
 import { resourceNames } from '../core/names.ts';
@@ -40,6 +41,8 @@ export interface VerifyResult {
   /** Pending: what the environment waits for, and the seconds the state machine waits before the next check. */
   readonly waitingFor?: WaitingFor;
   readonly waitSeconds?: number;
+  /** Healthy: what the environment runs (instances, tasks, load balancer), stored by `record` for its cost. */
+  readonly usage?: ObservedUsage;
 }
 
 /** The previous check of this verify loop: the state machine keeps the last result at `$.verify`. */
@@ -156,7 +159,8 @@ export function userUrl(spec: EnvSpec, dnsName: string, frontDoor?: string): str
  * The deadline is core `verifyBudget` (the spec's health-check settings and AWS's provisioning
  * times): still Pending once the loop has waited that long, it throws `VerifyTimeoutError` naming
  * what it still waits for.
- * @returns `{ health, reason, url, checks, waitedSeconds, deadlineSeconds, code?, waitingFor?, waitSeconds? }`
+ * A Healthy result carries `usage`: what the environment runs, as observed here (core `usageFromObserved`).
+ * @returns `{ health, reason, url, checks, waitedSeconds, deadlineSeconds, code?, waitingFor?, waitSeconds?, usage? }`
  * @throws VerifyTimeoutError past the deadline while Pending
  */
 export function makeHandler(deps: VerifyDeps) {
@@ -225,7 +229,7 @@ export function makeHandler(deps: VerifyDeps) {
         deadlineSeconds: budget.seconds,
       };
       if (verdict.status === 'Unhealthy') return { ...base, code: verdict.code };
-      if (verdict.status === 'Healthy') return base;
+      if (verdict.status === 'Healthy') return { ...base, usage: usageFromObserved(observed, spec) };
       const waiting = waitingFor(observed, spec, options);
       return { ...base, waitingFor: waiting, waitSeconds: nextCheckSeconds(waiting, spec, previous) };
     });

@@ -193,7 +193,7 @@ const up = (polling: Polling): Step =>
     record('RecordReady', {
       status: 'ready',
       step: 'up',
-      fields: { 'resources.$': '$.resources', 'url.$': '$.verify.url' },
+      fields: { 'resources.$': '$.resources', 'url.$': '$.verify.url', 'verified.$': '$.verify' },
       onError: failed,
     }),
   );
@@ -217,7 +217,11 @@ const scale = (polling: Polling): Step =>
     record('RecordScaled', {
       status: 'ready',
       step: 'scale',
-      fields: { 'desiredCount.$': '$.desiredCount', 'url.$': '$.verify.url' },
+      fields: {
+        'desiredCount.$': '$.desiredCount',
+        'url.$': '$.verify.url',
+        'verified.$': '$.verify',
+      },
       onError: failed,
     }),
   );
@@ -230,7 +234,11 @@ const redeploy = (polling: Polling): Step =>
     record('RecordRedeployed', {
       status: 'ready',
       step: 'redeploy',
-      fields: { 'taskDefinitionArn.$': '$.redeploy.taskDefinitionArn', 'url.$': '$.verify.url' },
+      fields: {
+        'taskDefinitionArn.$': '$.redeploy.taskDefinitionArn',
+        'url.$': '$.verify.url',
+        'verified.$': '$.verify',
+      },
       onError: failed,
     }),
   );

@@ -101,6 +101,8 @@ describe('AwsElbv2Adapter shared listener rules', () => {
     });
     const rule = await adapter.observeListenerRule('arn:listener', 'demo');
     expect(rule?.arn).toBe('arn:mine');
+    // Both non-default rules share the listener's load balancer (the cost estimate divides its hourly charge).
+    expect(rule?.rulesOnListener).toBe(2);
     expect(elbv2).not.toHaveReceivedCommand(CreateRuleCommand);
   });
 });

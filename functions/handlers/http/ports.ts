@@ -1,3 +1,4 @@
+import type { RecordedUsage } from '../../core/environment-cost.ts';
 import type { OperationName } from '../../core/operation.ts';
 
 /**
@@ -40,6 +41,8 @@ export interface EnvironmentRecord {
   readonly updatedAt?: string;
   readonly currentOperation?: CurrentOperation;
   readonly lastFailure?: LastFailure;
+  /** What it runs, since when, and the cost accrued before (docs/cost.md). */
+  readonly usage?: RecordedUsage;
 }
 
 /** One step of an operation as the record handler writes it. */

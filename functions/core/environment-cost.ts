@@ -1,0 +1,148 @@
+import { type CostLine, type CostResources, estimateCost, type PriceTable } from './cost.ts';
+import type { EnvSpec } from './env-spec.ts';
+import type { ObservedEnvironment } from './observed.ts';
+
+/**
+ * An environment's cost from what it actually runs (docs/cost.md). `verify` observes the running resources when the
+ * environment is healthy ({@link usageFromObserved}); the `record` handler stores them with the time they were seen
+ * and the cost accrued so far ({@link accrueUsage}); the entry points price the stored usage at read time
+ * ({@link environmentCost}) with the current price table.
+ */
+
+/** What `verify` observed an environment running (without the region, which the deployment knows). */
+export type ObservedUsage = Omit<CostResources, 'region' | 'stateTransitions' | 'requestsPerHour'>;
+
+/** The registry's `usage` attribute of an environment. */
+export interface RecordedUsage {
+  /** What it ran from `observedAt` on (nothing once deleted; no instances or tasks while paused). */
+  readonly resources: CostResources;
+  /** ISO time the resources were observed (or changed by an operation's end: paused, deleted). */
+  readonly observedAt: string;
+  /** USD accrued before `observedAt`, from the earlier observations, priced when each period ended. */
+  readonly accruedUsd: number;
+}
+
+/**
+ * What the environment runs, from `verify`'s observation at a Healthy verdict: EC2 instances are the cluster's
+ * registered container instances (of the launch template's type, the spec's `capacity.instanceType`), Fargate tasks
+ * the service's running tasks at the task size, and the load balancer the dedicated ALB or the environment's rule on
+ * the shared listener (sharing the ALB with the other rules on that listener).
+ *
+ * @example usageFromObserved(observed, spec) // { instances: [{ type: 't3.small', count: 1 }], loadBalancer: { mode: 'dedicated' } }
+ */
+export function usageFromObserved(observed: ObservedEnvironment, spec: EnvSpec): ObservedUsage {
+  const fargate = spec.launchType === 'FARGATE';
+  const instances =
+    fargate || spec.capacity === undefined
+      ? []
+      : [
+          {
+            type: spec.capacity.instanceType,
+            count: observed.cluster?.registeredContainerInstances ?? 0,
+          },
+        ];
+  const running = observed.service?.runningCount ?? 0;
+  const loadBalancer: CostResources['loadBalancer'] =
+    spec.loadBalancer.mode === 'shared'
+      ? observed.listenerRule === undefined
+        ? undefined
+        : { mode: 'shared', environments: Math.max(1, observed.listenerRule.rulesOnListener ?? 1) }
+      : observed.loadBalancer === undefined
+        ? undefined
+        : { mode: 'dedicated' };
+  return {
+    instances,
+    ...(fargate ? { fargateTasks: { count: running, cpuUnits: spec.cpu, memoryMiB: spec.memory } } : {}),
+    ...(loadBalancer === undefined ? {} : { loadBalancer }),
+  };
+}
+
+/** What an environment still runs once an operation leaves it in `status` (a pause keeps only the load balancer). */
+export function usageForStatus(resources: CostResources, status: string): CostResources {
+  if (status === 'deleted') return { region: resources.region, instances: [] };
+  if (status === 'paused') {
+    const { fargateTasks: _tasks, ...rest } = resources;
+    return { ...rest, instances: [] };
+  }
+  return resources;
+}
+
+/**
+ * The usage to store after an operation: the cost of the previous period is added to `accruedUsd` (priced now with
+ * `prices`), and the new resources start at `now`. Without new resources, the previous ones carry over, reduced to
+ * what `status` leaves running (paused: the load balancer; deleted: nothing).
+ *
+ * @example accrueUsage(previous, { region: 'us-east-1', ...observed }, 'ready', SHIPPED_PRICES, now)
+ */
+export function accrueUsage(
+  previous: RecordedUsage | undefined,
+  resources: CostResources | undefined,
+  status: string,
+  prices: PriceTable,
+  now: Date,
+): RecordedUsage | undefined {
+  const base = resources ?? previous?.resources;
+  if (base === undefined) return undefined;
+  let accruedUsd = previous?.accruedUsd ?? 0;
+  if (previous !== undefined) {
+    const since = new Date(previous.observedAt);
+    const period = estimateCost(
+      { ...previous.resources, stateTransitions: 0 },
+      prices,
+      Number.isNaN(since.getTime()) ? now : since,
+      now,
+    );
+    if (period.known) accruedUsd += period.sinceCreatedUsd;
+  }
+  return {
+    resources: usageForStatus(base, status),
+    observedAt: now.toISOString(),
+    accruedUsd: Math.round(accruedUsd * 1e6) / 1e6,
+  };
+}
+
+/** The `cost` of an environment in the API, the CLI, Slack and the nightly report. */
+export type EnvironmentCost =
+  | {
+      readonly hourlyUsd: number;
+      /** Accrued since the first observation, plus the current hourly cost since `observedAt`. */
+      readonly sinceCreatedUsd: number;
+      readonly currency: 'USD';
+      readonly lines: readonly CostLine[];
+      readonly observedAt: string;
+      readonly region: string;
+      readonly pricesAsOf: string;
+      readonly source: string;
+    }
+  | { readonly hourlyUsd: null; readonly sinceCreatedUsd: number | null; readonly reason: string };
+
+/**
+ * Prices an environment's recorded usage at `now`; `undefined` when nothing was observed yet (an `up` that has
+ * not become healthy).
+ *
+ * @example environmentCost(record.usage, SHIPPED_PRICES, now)?.hourlyUsd // 0.046
+ */
+export function environmentCost(
+  usage: RecordedUsage | undefined,
+  prices: PriceTable,
+  now: Date,
+): EnvironmentCost | undefined {
+  if (usage === undefined || usage === null || typeof usage !== 'object') return undefined;
+  const since = new Date(usage.observedAt);
+  const estimate = estimateCost(usage.resources, prices, Number.isNaN(since.getTime()) ? now : since, now);
+  if (!estimate.known) {
+    return { hourlyUsd: null, sinceCreatedUsd: round6(usage.accruedUsd), reason: estimate.reason };
+  }
+  return {
+    hourlyUsd: estimate.hourlyUsd,
+    sinceCreatedUsd: round6(usage.accruedUsd + estimate.sinceCreatedUsd),
+    currency: 'USD',
+    lines: estimate.lines,
+    observedAt: usage.observedAt,
+    region: estimate.region,
+    pricesAsOf: estimate.pricesAsOf,
+    source: estimate.source,
+  };
+}
+
+const round6 = (value: number): number => Math.round(value * 1e6) / 1e6;

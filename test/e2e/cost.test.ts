@@ -1,0 +1,96 @@
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type E2EPlatform, spec, startE2EPlatform } from './helpers/platform.ts';
+
+/**
+ * The cost of sample environments end to end: up through the API on the local platform, verify observes what runs,
+ * record stores it, and the API prices it — against figures computed by hand from the shipped us-east-1 table
+ * (functions/core/cost.ts): t3.small $0.0208/h, gp3 $0.08/GB-month (730 h), ALB $0.0225/h, Fargate x86_64
+ * $0.04048 per vCPU-hour and $0.004445 per GB-hour.
+ */
+describe('environment cost through the API', () => {
+  let e2e: E2EPlatform;
+  const startedAt = Date.now();
+
+  beforeAll(async () => {
+    e2e = await startE2EPlatform();
+    const [ec2, fargate] = await Promise.all([
+      e2e.api(
+        'POST',
+        '/environments',
+        spec('priced', { capacity: { minSize: 1, maxSize: 1, desiredCapacity: 1 } }),
+      ),
+      e2e.api(
+        'POST',
+        '/environments',
+        spec('fgpriced', { launchType: 'FARGATE', cpu: 512, memory: 1024, desiredCount: 2 }),
+      ),
+    ]);
+    expect(ec2.status, ec2.text).toBe(202);
+    expect(fargate.status, fargate.text).toBe(202);
+    const done = await Promise.all([
+      e2e.waitForExecution(ec2.body.executionArn),
+      e2e.waitForExecution(fargate.body.executionArn),
+    ]);
+    for (const execution of done) expect(execution.status, execution.cause).toBe('SUCCEEDED');
+  });
+
+  afterAll(async () => {
+    await e2e?.stop();
+  });
+
+  it('prices a dedicated EC2 environment from its observed instances and load balancer', async () => {
+    // What runs: one instance (the group is pinned to 1, so managed scaling cannot add a second).
+    const groups = await e2e.clients.autoScaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['berth-priced-asg'] }),
+    );
+    const inService = groups.AutoScalingGroups?.[0]?.Instances?.filter(
+      (i) => i.LifecycleState === 'InService',
+    );
+    expect(inService).toHaveLength(1);
+    const described = await e2e.api('GET', '/environments/priced');
+    expect(described.status, described.text).toBe(200);
+    // 1 × t3.small + 1 × 30 GiB gp3 + 1 ALB = 0.0208 + 30 × 0.08 / 730 + 0.0225 = 0.046587671… → 0.046588
+    expect(described.body.cost).toMatchObject({
+      hourlyUsd: 0.046588,
+      currency: 'USD',
+      region: 'us-east-1',
+      pricesAsOf: '2026-11-01',
+      lines: [
+        { item: '1 × t3.small', hourlyUsd: 0.0208 },
+        { item: '1 × 30 GiB gp3', hourlyUsd: 0.003288 },
+        { item: 'Application Load Balancer', hourlyUsd: 0.0225 },
+      ],
+    });
+    const hours = (Date.now() - startedAt) / 3_600_000;
+    expect(described.body.cost.sinceCreatedUsd).toBeGreaterThan(0);
+    expect(described.body.cost.sinceCreatedUsd).toBeLessThanOrEqual(0.046588 * hours + 1e-6);
+  });
+
+  it('prices a Fargate environment from its running tasks and their size', async () => {
+    const listed = await e2e.api('GET', '/environments');
+    const fargate = listed.body.environments.find((e: { name: string }) => e.name === 'fgpriced');
+    // 2 tasks × (0.5 vCPU × 0.04048 + 1 GB × 0.004445) + ALB 0.0225 = 0.04937 + 0.0225 = 0.07187
+    expect(fargate.cost).toMatchObject({
+      hourlyUsd: 0.07187,
+      lines: [
+        { item: '2 × Fargate 0.5 vCPU / 1 GB', hourlyUsd: 0.04937 },
+        { item: 'Application Load Balancer', hourlyUsd: 0.0225 },
+      ],
+    });
+  });
+
+  it('costs nothing per hour once torn down, and keeps what it cost', async () => {
+    const down = await e2e.api('DELETE', '/environments/priced');
+    expect(down.status, down.text).toBe(202);
+    expect((await e2e.waitForExecution(down.body.executionArn)).status).toBe('SUCCEEDED');
+    const described = await e2e.api('GET', '/environments/priced');
+    expect(described.body.status).toBe('deleted');
+    expect(described.body.cost).toMatchObject({ hourlyUsd: 0, lines: [] });
+    const hours = (Date.now() - startedAt) / 3_600_000;
+    expect(described.body.cost.sinceCreatedUsd).toBeGreaterThan(0);
+    expect(described.body.cost.sinceCreatedUsd).toBeLessThanOrEqual(0.046588 * hours + 1e-6);
+    const later = await e2e.api('GET', '/environments/priced');
+    expect(later.body.cost.sinceCreatedUsd).toBe(described.body.cost.sinceCreatedUsd);
+  });
+});
