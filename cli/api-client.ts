@@ -65,6 +65,17 @@ export interface EnvironmentSummary {
   readonly expiresAt: string | null;
   readonly keep: boolean;
   readonly currentOperation: { operationId: string; operation: string; step?: string } | null;
+  /** Estimated cost (docs/cost.md); null until the environment was first seen running. */
+  readonly cost?: CostView | null;
+}
+
+/** `cost` of an environment in the API. */
+export interface CostView {
+  readonly hourlyUsd: number | null;
+  readonly sinceCreatedUsd: number | null;
+  readonly lines?: readonly { readonly item: string; readonly hourlyUsd: number }[];
+  readonly pricesAsOf?: string;
+  readonly reason?: string;
 }
 
 export interface EnvironmentView extends EnvironmentSummary {

@@ -539,22 +539,27 @@ export class OrchestratorStack extends Stack {
     one.addResource('plan').addMethod('POST', integration, { requestValidator: validator });
     api.root.addResource('nightly').addResource('last').addMethod('GET', integration);
     one.addResource('logs').addMethod('GET', integration);
-    const slackMethod = api.root
-      .addResource('slack')
-      .addResource('commands')
-      .addMethod('POST', new LambdaIntegration(slackFn), { authorizationType: AuthorizationType.NONE });
-    Validations.of(slackMethod).acknowledge(
-      {
-        id: 'AwsSolutions-APIG4',
-        reason:
-          'Slack cannot sign requests with SigV4; the slack handler verifies the Slack signature (HMAC-SHA256, 5-minute window) with the secret from Secrets Manager.',
-      },
-      {
-        id: 'AwsSolutions-COG4',
-        reason:
-          'Slack cannot present Cognito tokens; requests are authenticated by the Slack signing secret.',
-      },
+    const slack = api.root.addResource('slack');
+    const slackIntegration = new LambdaIntegration(slackFn);
+    const slackMethods = ['commands', 'interactions'].map((path) =>
+      slack
+        .addResource(path)
+        .addMethod('POST', slackIntegration, { authorizationType: AuthorizationType.NONE }),
     );
+    for (const slackMethod of slackMethods) {
+      Validations.of(slackMethod).acknowledge(
+        {
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'Slack cannot sign requests with SigV4; the slack handler verifies the Slack signature (HMAC-SHA256, 5-minute window) with the secret from Secrets Manager.',
+        },
+        {
+          id: 'AwsSolutions-COG4',
+          reason:
+            'Slack cannot present Cognito tokens; requests are authenticated by the Slack signing secret.',
+        },
+      );
+    }
     Validations.of(api).acknowledge(
       {
         id: 'AwsSolutions-COG4',

@@ -1,3 +1,5 @@
+import { formatUsd } from '../../functions/core/cost.ts';
+import type { CostView } from '../api-client.ts';
 import type { CommandContext } from '../context.ts';
 import { printJson } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -12,6 +14,10 @@ export const table = (header: readonly string[], rows: readonly (readonly string
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 };
+
+/** `$0.0466/h`, or `—` when the API has no estimate. */
+export const hourlyText = (cost: CostView | null | undefined): string =>
+  typeof cost?.hourlyUsd === 'number' ? formatUsd(cost.hourlyUsd, true) : '—';
 
 /** `berth ls [--status s]`. */
 export async function ls(ctx: CommandContext, options: { status?: string }): Promise<ExitCode> {
@@ -30,8 +36,9 @@ export async function ls(ctx: CommandContext, options: { status?: string }): Pro
     e.owner ?? '—',
     e.expiresAt ?? '—',
     e.keep ? 'yes' : 'no',
+    hourlyText(e.cost),
     e.url ?? '—',
   ]);
-  ctx.io.stdout(`${table(['NAME', 'STATUS', 'OWNER', 'EXPIRES', 'KEEP', 'URL'], rows)}\n`);
+  ctx.io.stdout(`${table(['NAME', 'STATUS', 'OWNER', 'EXPIRES', 'KEEP', 'COST', 'URL'], rows)}\n`);
   return ExitCode.Ok;
 }

@@ -1,8 +1,20 @@
-import type { EnvironmentView } from '../api-client.ts';
+import { formatUsd } from '../../functions/core/cost.ts';
+import type { CostView, EnvironmentView } from '../api-client.ts';
 import type { CommandContext } from '../context.ts';
 import { printJson } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { StepPrinter } from '../progress.ts';
+
+/** `$0.0466/h ($1.12 since created; prices of 2026-11-01)` and one indented line per priced item. */
+export const costLines = (cost: CostView | null | undefined): string[] => {
+  if (cost === undefined || cost === null) return [];
+  if (cost.hourlyUsd === null) return [`  cost:     unknown — ${cost.reason ?? 'no estimate'}`];
+  const since = cost.sinceCreatedUsd === null ? '' : `${formatUsd(cost.sinceCreatedUsd)} since created; `;
+  return [
+    `  cost:     ${formatUsd(cost.hourlyUsd, true)} (${since}prices of ${cost.pricesAsOf ?? '?'})`,
+    ...(cost.lines ?? []).map((line) => `            ${line.item}: ${formatUsd(line.hourlyUsd, true)}`),
+  ];
+};
 
 /** The human description of one environment. */
 export const formatEnvironment = (env: EnvironmentView): string => {
@@ -11,6 +23,7 @@ export const formatEnvironment = (env: EnvironmentView): string => {
     `  url:      ${env.url ?? '—'}`,
     `  owner:    ${env.owner ?? '—'}`,
     `  expires:  ${env.expiresAt ?? '—'}${env.keep ? ' (kept)' : ''}`,
+    ...costLines(env.cost),
   ];
   const current = env.currentOperation;
   if (current) {

@@ -14,7 +14,8 @@ const text = (max: number) => {
 
 /**
  * Input of the lifecycle state machine. `up` needs `spec` (whose `name` must equal `env`),
- * `scale` needs `desiredCount`, `extend` needs `hours`; `redeploy` takes an optional `image`.
+ * `scale` needs `desiredCount`, `extend` needs `hours` (or `keep: true`, which sets the keep flag); `redeploy` takes
+ * an optional `image`; `slackMessage: 'replace'` makes the result replace the Slack message that started it.
  */
 export const OperationInputSchema = z
   .strictObject(
@@ -42,6 +43,8 @@ export const OperationInputSchema = z
         .regex(/^https?:\/\/\S+$/, { error: 'must be an http(s) URL' })
         .optional(),
       dryRun: z.boolean({ error: 'must be true or false' }).optional(),
+      keep: z.boolean({ error: 'must be true or false' }).optional(),
+      slackMessage: z.literal('replace', { error: "must be 'replace'" }).optional(),
     },
     { error: 'must be an object' },
   )
@@ -57,7 +60,7 @@ export const OperationInputSchema = z
     };
     if (input.operation === 'up') need('spec');
     if (input.operation === 'scale') need('desiredCount');
-    if (input.operation === 'extend') need('hours');
+    if (input.operation === 'extend' && input.keep !== true) need('hours');
     if (input.spec !== undefined && input.spec.name !== input.env) {
       ctx.addIssue({ code: 'custom', path: ['spec', 'name'], message: `must equal env (${input.env})` });
     }

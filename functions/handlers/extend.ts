@@ -7,15 +7,20 @@ export type ExtendDeps = Pick<HandlerDeps, 'registry' | 'now' | 'logger'>;
 
 /**
  * Pushes the environment's expiry forward by `hours` (from the later of now and the current
- * expiry) in the registry.
- * @returns `{ expiresAt }` (ISO)
+ * expiry) in the registry; with `keep: true` (Slack's Keep button) sets the keep flag instead — in the
+ * record and its stored spec, so a later `up` keeps it too — and moves the expiry only when `hours` is given.
+ * @returns `{ expiresAt, keep? }` (ISO)
  */
 export function makeHandler(deps: ExtendDeps) {
-  return async (state: LifecycleState): Promise<{ expiresAt: string }> =>
+  return async (state: LifecycleState): Promise<{ expiresAt: string | null; keep?: true }> =>
     runStep(deps.logger, 'extend', state, async () => {
       const env = envOf(state);
+      const keep = state['keep'] === true;
       const hours = state.hours;
-      if (typeof hours !== 'number' || !Number.isFinite(hours) || hours <= 0 || hours > MAX_EXTEND_HOURS) {
+      if (
+        !(keep && hours === undefined) &&
+        (typeof hours !== 'number' || !Number.isFinite(hours) || hours <= 0 || hours > MAX_EXTEND_HOURS)
+      ) {
         throw new ValidationError(
           'hours',
           `must be a number of hours greater than 0 and at most ${MAX_EXTEND_HOURS}`,
@@ -24,12 +29,22 @@ export function makeHandler(deps: ExtendDeps) {
       const record = await deps.registry.getEnvironment(env);
       if (!record || record.status === 'deleted')
         throw new NotFoundError(`environment "${env}" does not exist`);
-      const now = deps.now().getTime();
-      const current = record.expiresAt ? Date.parse(record.expiresAt) : Number.NaN;
-      const base = Number.isNaN(current) ? now : Math.max(now, current);
-      const expiresAt = new Date(base + Math.round(hours * 3600) * 1000).toISOString();
-      await deps.registry.updateStatus(env, { status: record.status, expiresAt });
-      return { expiresAt };
+      let expiresAt = record.expiresAt ?? null;
+      if (typeof hours === 'number') {
+        const now = deps.now().getTime();
+        const current = record.expiresAt ? Date.parse(record.expiresAt) : Number.NaN;
+        const base = Number.isNaN(current) ? now : Math.max(now, current);
+        expiresAt = new Date(base + Math.round(hours * 3600) * 1000).toISOString();
+      }
+      if (keep && record.spec !== undefined && record.spec !== null && typeof record.spec === 'object') {
+        await deps.registry.putEnvironment({ ...record, spec: { ...(record.spec as object), keep: true } });
+      }
+      await deps.registry.updateStatus(env, {
+        status: record.status,
+        ...(expiresAt === null || typeof hours !== 'number' ? {} : { expiresAt }),
+        ...(keep ? { keep: true } : {}),
+      });
+      return { expiresAt, ...(keep ? { keep: true as const } : {}) };
     });
 }
 

@@ -13,6 +13,10 @@ export interface NotifyEvent {
   readonly responseUrl?: string;
   readonly requestedBy?: string;
   readonly executionArn?: string;
+  /** `replace`: the result replaces the Slack message whose button started the operation. */
+  readonly slackMessage?: 'replace';
+  /** `extend`: whether it set the keep flag (Slack's Keep button). */
+  readonly keep?: boolean;
 }
 
 /** What the lifecycle state machine's Notify states send: `{ outcome, executionArn, state: $ }`. */
@@ -68,6 +72,7 @@ export const toNotifyEvent = (input: NotifyEvent | StateMachineNotifyEvent): Not
   const step = asString(error?.['step']) ?? asString(state['step']);
   const responseUrl = asString(state['responseUrl']);
   const requestedBy = asString(state['requestedBy']);
+  const replace = state['slackMessage'] === 'replace';
   return {
     operation: asString(state['operation']) ?? 'operation',
     env: asString(state['env']) ?? 'unknown',
@@ -85,6 +90,8 @@ export const toNotifyEvent = (input: NotifyEvent | StateMachineNotifyEvent): Not
     ...(responseUrl === undefined ? {} : { responseUrl }),
     ...(requestedBy === undefined ? {} : { requestedBy }),
     ...(input.executionArn === undefined ? {} : { executionArn: input.executionArn }),
+    ...(replace ? { slackMessage: 'replace' as const } : {}),
+    ...(state['keep'] === true ? { keep: true } : {}),
   };
 };
 
@@ -98,7 +105,7 @@ const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
  * // ':white_check_mark: up of demo succeeded — http://x'
  */
 export const formatNotification = (event: NotifyEvent) => {
-  const subject = `${event.operation} of ${event.env}`;
+  const subject = event.keep ? `keep of ${event.env}` : `${event.operation} of ${event.env}`;
   const reason = causeText(event.error?.Cause);
   let text: string;
   switch (event.status) {
@@ -127,7 +134,15 @@ export const formatNotification = (event: NotifyEvent) => {
     blocks.push({ type: 'context', elements: [mrkdwn(`Execution \`${event.executionArn}\``)] });
   }
   const inChannel = event.status === 'succeeded' || event.status === 'failed';
-  return { response_type: inChannel ? 'in_channel' : 'ephemeral', replace_original: false, text, blocks };
+  // A button's operation reports in the message it started from (Slack's `replace_original`): one message per
+  // operation, within response_url's 5 posts — the click's progress, then this result.
+  const replace = event.slackMessage === 'replace' && event.status !== 'busy';
+  return {
+    response_type: inChannel || replace ? 'in_channel' : 'ephemeral',
+    replace_original: replace,
+    text,
+    blocks,
+  };
 };
 
 /**

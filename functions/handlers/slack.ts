@@ -4,6 +4,7 @@ import { secretsClient } from '../adapters/aws/clients.ts';
 import { AwsSecretsAdapter } from '../adapters/secrets.ts';
 import { type AccessRequest, type Caller, ownerOf } from '../core/access-policy.ts';
 import { isBerthError, ValidationError } from '../core/errors.ts';
+import { logGroupName, logsConsoleUrl } from '../core/logs.ts';
 import { parseSlackCommand, type SlackCommand } from '../core/slack-command.ts';
 import { SLACK_MAX_SKEW_SECONDS, verifySlackSignature } from '../core/slack-signature.ts';
 import { loadConfig } from './config.ts';
@@ -16,18 +17,23 @@ import {
 } from './http/access.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
 import { UnauthorizedError } from './http/http-errors.ts';
+import type { HttpPoster } from './http/http-poster.ts';
 import {
   type Clock,
   type EnvironmentRecord,
   type ExecutionsPort,
   type LifecycleInput,
-  type OperationRecord,
   type RegistryPort,
   systemClock,
 } from './http/ports.ts';
 import { header, rawBodyBytes } from './http/request.ts';
 import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.ts';
 import { startOperation } from './http/start-operation.ts';
+import { costOfRecord, defaultPricing, type Pricing } from './pricing.ts';
+import { isInteractionsRequest, makeInteractionsHandler } from './slack-interactions.ts';
+import { statusBlocks } from './slack-messages.ts';
+
+export { statusBlocks } from './slack-messages.ts';
 
 /** Provides Slack's signing secret (Secrets Manager in AWS; the local runtime injects its own). */
 export interface SecretPort {
@@ -48,6 +54,12 @@ export interface SlackDeps {
   readonly policy?: PolicySource;
   /** Where refusals are logged (default: a structured line on stderr). */
   readonly denialLogger?: DenialLogger;
+  /** Prices for `status`'s cost (default: `BERTH_PRICES_FILE` or the shipped table). */
+  readonly pricing?: Pricing;
+  /** The link to an environment's logs in `status` (none when absent). */
+  readonly logsUrl?: (env: string) => string;
+  /** Posts to an interaction's `response_url` (default: `fetch`). */
+  readonly poster?: HttpPoster;
 }
 
 /** Slack rejects requests whose timestamp is further than this from now (seconds). */
@@ -110,56 +122,6 @@ export const slackRequestId = (timestamp: string, triggerId: string | undefined,
 
 const code = (text: string): string => `\`${text}\``;
 
-/** Block Kit for `/berth status <env>`. */
-export const statusBlocks = (
-  record: EnvironmentRecord,
-  operations: readonly OperationRecord[],
-): unknown[] => {
-  const fields = [
-    `*Status*\n${record.status}`,
-    `*URL*\n${record.url ?? '—'}`,
-    `*Expires*\n${record.expiresAt ?? '—'}${record.keep ? ' (kept)' : ''}`,
-    `*Owner*\n${record.owner ?? '—'}`,
-  ];
-  const blocks: unknown[] = [
-    { type: 'header', text: { type: 'plain_text', text: `Environment ${record.name}` } },
-    { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text })) },
-  ];
-  const current = record.currentOperation;
-  if (current !== undefined) {
-    blocks.push({
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: `*Running:* ${current.operation} (${code(current.operationId)})${current.step ? ` — step ${code(current.step)}` : ''}`,
-      },
-    });
-  }
-  const failure = record.lastFailure;
-  if (failure !== undefined) {
-    blocks.push({
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: `*Last failure:* ${failure.operation ?? 'operation'}${failure.step ? ` at step ${code(failure.step)}` : ''}: ${failure.reason ?? failure.error ?? 'unknown'}${failure.at ? ` (${failure.at})` : ''}`,
-      },
-    });
-  }
-  const last = operations[0];
-  if (last !== undefined) {
-    blocks.push({
-      type: 'context',
-      elements: [
-        {
-          type: 'mrkdwn',
-          text: `Last operation: ${last.operation} ${last.status} (started ${last.startedAt})`,
-        },
-      ],
-    });
-  }
-  return blocks;
-};
-
 const statusText = (record: EnvironmentRecord): string =>
   `${record.name}: ${record.status}${record.url ? ` — ${record.url}` : ''}`;
 
@@ -198,7 +160,14 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
     return resolved;
   };
 
+  const interactions = makeInteractionsHandler(getDeps, () => {
+    getDeps();
+    return replays as ReplayCache;
+  });
+
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    // Slack's interactivity Request URL (buttons) is served by the same function: same secret, same policy.
+    if (isInteractionsRequest(event)) return interactions(event);
     const gatewayRequestId = event.requestContext?.requestId ?? 'unknown';
     let logger: ErrorLogger = consoleLogger;
     try {
@@ -282,7 +251,13 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
         const record = current;
         if (record === undefined) return ephemeral(`No environment named ${code(env)}.`);
         const operations = await d.registry.listOperations(env, 1);
-        return ephemeral(statusText(record), statusBlocks(record, operations));
+        return ephemeral(
+          statusText(record),
+          statusBlocks(record, operations, {
+            cost: costOfRecord(record, d.pricing ?? defaultPricing(), clock.now()),
+            ...(d.logsUrl === undefined ? {} : { logsUrl: d.logsUrl(env) }),
+          }),
+        );
       }
 
       const requestedBy = ownerOf(caller);
@@ -391,6 +366,7 @@ export function defaultDeps(
       return ports.lockTtlSeconds();
     },
     policy: policyFromEnv(env),
+    logsUrl: logsLink(env),
     secrets: {
       async getSlackSigningSecret() {
         const arn = loadConfig(env, ['BERTH_SLACK_SECRET_ARN']).slackSecretArn;
@@ -401,5 +377,20 @@ export function defaultDeps(
     ...overrides,
   };
 }
+
+/**
+ * Where `status` links an environment's logs: the local API's `GET /environments/{name}/logs` when `BERTH_API_URL`
+ * names it (the local platform), else the CloudWatch console page of its log group `/berth/<env>`.
+ *
+ * @example logsLink({ AWS_REGION: 'eu-west-1' })('demo') // 'https://eu-west-1.console…#logsV2:log-groups/log-group/$252Fberth$252Fdemo'
+ */
+export const logsLink =
+  (env: Readonly<Record<string, string | undefined>>) =>
+  (name: string): string => {
+    const api = env['BERTH_API_URL']?.trim();
+    if (api) return `${api.replace(/\/+$/, '')}/environments/${encodeURIComponent(name)}/logs`;
+    const region = env['AWS_REGION']?.trim() || env['AWS_DEFAULT_REGION']?.trim() || 'us-east-1';
+    return logsConsoleUrl(region, logGroupName(name));
+  };
 
 export const handler = makeHandler(() => defaultDeps());

@@ -102,6 +102,7 @@ export function matchResource(path: string): {
 /** The handler a path belongs to, or undefined when API Gateway would have no such resource. */
 export function targetFor(path: string): ApiTarget | undefined {
   if (path === '/slack/commands' || path === '/slack/commands/') return 'slack';
+  if (path === '/slack/interactions' || path === '/slack/interactions/') return 'slack';
   if (path === '/environments' || path.startsWith('/environments/')) return 'api';
   if (path === '/nightly/last') return 'api';
   return undefined;

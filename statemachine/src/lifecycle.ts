@@ -86,7 +86,10 @@ const input = (polling: Polling): Step =>
         ),
         when(is.and(is.string('$.operation', 'up'), is.absent('$.spec')), 'InvalidSpec'),
         when(is.and(is.string('$.operation', 'scale'), is.absent('$.desiredCount')), 'InvalidDesiredCount'),
-        when(is.and(is.string('$.operation', 'extend'), is.absent('$.hours')), 'InvalidHours'),
+        when(
+          is.and(is.string('$.operation', 'extend'), is.absent('$.hours'), is.absent('$.keep')),
+          'InvalidHours',
+        ),
       ],
       [
         fail('InvalidOperation', {
@@ -102,7 +105,10 @@ const input = (polling: Polling): Step =>
           error: 'ValidationError',
           cause: 'desiredCount: required for operation scale',
         }),
-        fail('InvalidHours', { error: 'ValidationError', cause: 'hours: required for operation extend' }),
+        fail('InvalidHours', {
+          error: 'ValidationError',
+          cause: 'hours: required for operation extend (unless keep is true)',
+        }),
       ],
       'Rejects input the later Parameters would not resolve, before anything is locked or changed.',
     ),

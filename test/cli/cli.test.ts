@@ -312,6 +312,7 @@ describe('berth ls, status, logs', () => {
             expiresAt: null,
             keep: true,
             currentOperation: null,
+            cost: { hourlyUsd: 0.046588, sinceCreatedUsd: 1.2 },
           },
         ],
         nextToken: 'Yg',
@@ -336,9 +337,9 @@ describe('berth ls, status, logs', () => {
     });
     const { code, stdout } = await cli(['ls']);
     expect(code).toBe(ExitCode.Ok);
-    expect(stdout.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+OWNER\s+EXPIRES\s+KEEP\s+URL$/);
-    expect(stdout).toMatch(/\na\s+ready\s+ana/);
-    expect(stdout).toMatch(/\nb\s+failed/);
+    expect(stdout.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+OWNER\s+EXPIRES\s+KEEP\s+COST\s+URL$/);
+    expect(stdout).toMatch(/\na\s+ready\s+ana\s+—\s+yes\s+\$0\.0466\/h/);
+    expect(stdout).toMatch(/\nb\s+failed\s+—\s+—\s+no\s+—/);
   });
 
   it('ls --json prints the list', async () => {
@@ -353,6 +354,28 @@ describe('berth ls, status, logs', () => {
     expect(code).toBe(ExitCode.Ok);
     expect(stdout).toContain('demo: failed');
     expect(stdout).toContain('last failure: up at VerifyUp: Target.ResponseCodeMismatch');
+  });
+
+  it('status prints the estimated cost and its lines', async () => {
+    api.on('GET', '/environments/demo', {
+      status: 200,
+      body: {
+        ...envView('succeeded', []).body,
+        cost: {
+          hourlyUsd: 0.046588,
+          sinceCreatedUsd: 2.5,
+          pricesAsOf: '2026-11-01',
+          lines: [
+            { item: '1 × t3.small', hourlyUsd: 0.0208 },
+            { item: 'Application Load Balancer', hourlyUsd: 0.0225 },
+          ],
+        },
+      },
+    });
+    const { stdout } = await cli(['status', 'demo']);
+    expect(stdout).toContain('  cost:     $0.0466/h ($2.50 since created; prices of 2026-11-01)');
+    expect(stdout).toContain('1 × t3.small: $0.0208/h');
+    expect(stdout).toContain('Application Load Balancer: $0.0225/h');
   });
 
   it('status --watch prints steps until nothing runs', async () => {

@@ -96,6 +96,13 @@ describe('dashboard in Chromium', () => {
       .poll(() => page.locator('.resources li').allTextContents(), POLL)
       .toEqual(expect.arrayContaining(['target group berth-demo-tg', 'ECS service berth-demo']));
     await expect(page.locator('.resources a').count()).resolves.toBe(0);
+    // Its estimated cost, as the API prices what verify saw running.
+    const { body } = await api('GET', '/environments/demo');
+    expect(body.cost.hourlyUsd).toBeGreaterThan(0.04);
+    const costShown = `$${(body.cost.hourlyUsd as number).toFixed(3)}/h`;
+    await expect
+      .poll(() => page.locator('dt:text-is("Cost / hour") + dd').textContent(), POLL)
+      .toBe(costShown);
     await page.screenshot({ path: artifact('environment-ready.png'), fullPage: true });
   });
 
@@ -105,6 +112,9 @@ describe('dashboard in Chromium', () => {
     await row.waitFor();
     await expect.poll(() => row.locator('.badge').first().textContent(), POLL).toBe('ready');
     await expect.poll(() => row.locator('td[data-label="Owner"]').textContent(), POLL).toBe('alice');
+    await expect
+      .poll(() => row.locator('td[data-label="Cost"]').textContent(), POLL)
+      .toMatch(/^\$0\.0\d\d\/h$/);
     await row.locator('.last-op .badge').waitFor();
     await expect.poll(() => row.locator('.last-op').textContent(), POLL).toMatch(/^up succeeded/);
     await page.screenshot({ path: artifact('environments.png') });

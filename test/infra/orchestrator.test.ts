@@ -161,10 +161,11 @@ describe('api', () => {
     expect(routes.sort()).toEqual(HTTP_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
   });
 
-  it('requires IAM (SigV4) authorization on every route except the Slack command', () => {
+  it('requires IAM (SigV4) authorization on every route except the Slack command and interactions', () => {
+    const slack = new Set(['/slack/commands', '/slack/interactions']);
     for (const [, method] of methods()) {
       const path = pathOf(method.Properties.ResourceId.Ref);
-      expect(method.Properties.AuthorizationType, path).toBe(path === '/slack/commands' ? 'NONE' : 'AWS_IAM');
+      expect(method.Properties.AuthorizationType, path).toBe(slack.has(path) ? 'NONE' : 'AWS_IAM');
     }
   });
 

@@ -118,6 +118,10 @@ export interface LifecycleInput {
   readonly requestId: string;
   readonly requestedBy: string;
   readonly responseUrl?: string;
+  /** `extend` only: set the keep flag (the Slack Keep button); `hours` may then be left out. */
+  readonly keep?: boolean;
+  /** `replace`: results replace the Slack message whose button started the operation (`replace_original`). */
+  readonly slackMessage?: 'replace';
 }
 
 /** The newest execution of the nightly teardown state machine. */

@@ -41,10 +41,14 @@ export const ROUTES: readonly Route[] = Object.freeze([
 /** The Slack slash-command route, served by the `slack` handler (not by `api`). */
 export const SLACK_ROUTE = Object.freeze({ method: 'POST', path: '/slack/commands' } as const);
 
-/** Every (method, path) the API Gateway exposes: the api routes plus the Slack route. */
+/** Slack's interactivity Request URL (buttons), served by the `slack` handler too. */
+export const SLACK_INTERACTIONS_ROUTE = Object.freeze({ method: 'POST', path: '/slack/interactions' } as const);
+
+/** Every (method, path) the API Gateway exposes: the api routes plus the Slack routes. */
 export const HTTP_ROUTES: readonly { readonly method: HttpMethod; readonly path: string }[] = Object.freeze([
   ...ROUTES.map(({ method, path }) => ({ method, path })),
   SLACK_ROUTE,
+  SLACK_INTERACTIONS_ROUTE,
 ]);
 
 export type RouteMatch =
