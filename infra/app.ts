@@ -14,6 +14,7 @@ export interface BerthContext {
   notifyWebhookUrl?: string;
   allowedCidr?: string;
   lockTtlSeconds?: number;
+  expiryWarningHours?: number;
 }
 
 const contextString = (app: App, key: string): string | undefined => {
@@ -41,6 +42,7 @@ export function buildApp(app: App): { app: App; network: NetworkStack; orchestra
     .filter((p) => p.length > 0);
   const accessPolicyParameter = contextString(app, 'accessPolicyParameter');
   const lockTtl = contextString(app, 'lockTtlSeconds') ?? app.node.tryGetContext('lockTtlSeconds');
+  const warnHours = contextString(app, 'expiryWarningHours') ?? app.node.tryGetContext('expiryWarningHours');
   const account = process.env['CDK_DEFAULT_ACCOUNT'];
   const region = process.env['CDK_DEFAULT_REGION'];
   // Importing a VPC by id needs a concrete account and region (VPC lookup).
@@ -65,6 +67,7 @@ export function buildApp(app: App): { app: App; network: NetworkStack; orchestra
     ...(allowedCidr ? { allowedCidr } : {}),
     ...(apiPrincipals?.length ? { apiPrincipals } : {}),
     ...(accessPolicyParameter ? { accessPolicyParameter } : {}),
+    ...(warnHours === undefined ? {} : { expiryWarningHours: Number(warnHours) }),
     ...(lockTtl === undefined ? {} : { lockTtlSeconds: Number(lockTtl) }),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -55,6 +55,11 @@ export const EDGE_HANDLERS: readonly HandlerEntry[] = [
   { id: 'Api', file: 'api', description: 'REST API' },
   { id: 'Slack', file: 'slack', description: 'Slack slash commands' },
   { id: 'Plan', file: 'plan', description: 'Dry runs: observes and plans without changing anything' },
+  {
+    id: 'ExpiryWarnings',
+    file: 'expiry-warnings',
+    description: 'Scheduled: warns in Slack before environments expire (Extend / Keep buttons)',
+  },
 ];
 
 export const ALL_HANDLERS: readonly HandlerEntry[] = [...STATE_MACHINE_HANDLERS, ...EDGE_HANDLERS];

@@ -215,6 +215,8 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   Lock: [registry('Lock', ['PutItem', 'GetItem', 'DeleteItem'])],
   Record: [registry('Record', ['GetItem', 'PutItem', 'UpdateItem'])],
   Extend: [registry('Extend', ['GetItem', 'UpdateItem'])],
+  // Lists the environments, notes each warned expiry (a conditional UpdateItem).
+  ExpiryWarnings: [registry('ExpiryWarnings', ['Scan', 'UpdateItem'])],
   CreateNetwork: [
     readSpec,
     observe('network'),

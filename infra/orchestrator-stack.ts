@@ -70,7 +70,12 @@ export interface OrchestratorStackProps extends StackProps {
   readonly apiPrincipals?: readonly string[];
   /** The SSM parameter holding the JSON access policy (context `accessPolicyParameter`), e.g. `/berth/access-policy`. */
   readonly accessPolicyParameter?: string;
+  /** Hours before expiry the Slack expiry warning is posted (context `expiryWarningHours`, default 2). */
+  readonly expiryWarningHours?: number;
 }
+
+/** How often the expiry check runs (EventBridge Scheduler rate expression). */
+export const EXPIRY_CHECK_RATE = 'rate(15 minutes)';
 
 /**
  * Berth's control plane: the registry table, one Lambda per handler with least-privilege IAM, the
@@ -244,6 +249,12 @@ export class OrchestratorStack extends Stack {
         ...(props.accessPolicyParameter ? { BERTH_POLICY_PARAMETER: props.accessPolicyParameter } : {}),
       });
     }
+    fns['ExpiryWarnings'] = make(
+      EDGE_HANDLERS.find((e) => e.id === 'ExpiryWarnings') as HandlerEntry,
+      props.expiryWarningHours === undefined
+        ? {}
+        : { BERTH_EXPIRY_WARNING_HOURS: String(props.expiryWarningHours) },
+    );
     this.functions = fns;
     const fn = (id: string): LifecycleFunction => {
       const found = fns[id];
@@ -398,6 +409,33 @@ export class OrchestratorStack extends Stack {
         roleArn: schedulerRole.roleArn,
         input: JSON.stringify({ dryRun: false }),
         retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+      },
+    });
+
+    // ---- expiry warnings: a scheduled check posts Slack warnings before environments expire ----
+    const expiryRole = new Role(this, 'ExpiryCheckScheduleRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: 'Lets EventBridge Scheduler invoke the expiry check',
+    });
+    // The function itself only (grantInvoke would add its versions, `<arn>:*`).
+    expiryRole.addToPolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [fn('ExpiryWarnings').functionArn],
+      }),
+    );
+    new CfnSchedule(this, 'ExpiryCheckSchedule', {
+      description: 'Berth expiry warnings (Slack) before environments expire',
+      scheduleExpression: EXPIRY_CHECK_RATE,
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      target: {
+        arn: fn('ExpiryWarnings').functionArn,
+        roleArn: expiryRole.roleArn,
+        input: '{}',
+        retryPolicy: { maximumRetryAttempts: 1, maximumEventAgeInSeconds: 600 },
       },
     });
 

@@ -47,6 +47,8 @@ export interface EnvironmentRecord {
   readonly lastFailure?: LastFailure;
   /** What it runs, since when, and the cost accrued before (docs/cost.md). */
   readonly usage?: RecordedUsage;
+  /** The expiry last warned about in Slack, and when (docs/slack.md). */
+  readonly expiryWarning?: { readonly expiresAt: string; readonly at: string };
 }
 
 export interface LockRecord {
@@ -260,6 +262,50 @@ export class DynamoRegistry {
         }),
       ),
     );
+  }
+
+  /**
+   * Sets the keep flag of an environment, and of its stored spec when it has one (so a later `up` from the stored
+   * spec keeps it too). One UpdateItem.
+   */
+  async setKeep(name: string, options: { readonly inSpec: boolean }): Promise<void> {
+    await this.call(`UpdateItem keep ${name}`, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: envKey(name),
+          UpdateExpression: options.inSpec
+            ? 'SET #keep = :keep, #spec.#keep = :keep, updatedAt = :now'
+            : 'SET #keep = :keep, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#keep': 'keep', ...(options.inSpec ? { '#spec': 'spec' } : {}) },
+          ExpressionAttributeValues: { ':keep': true, ':now': this.now().toISOString() },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Notes that the expiry `expiresAt` was warned about, only while it is still the environment's expiry (an extend
+   * in between wins: the new expiry gets its own warning). Returns false when the expiry has changed or the
+   * environment is gone.
+   */
+  async markExpiryWarned(name: string, expiresAt: string, at: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: envKey(name),
+          UpdateExpression: 'SET expiryWarning = :warning',
+          ConditionExpression: 'attribute_exists(pk) AND expiresAt = :expiresAt',
+          ExpressionAttributeValues: { ':warning': { expiresAt, at }, ':expiresAt': expiresAt },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw mapAwsError(err, `dynamodb.UpdateItem expiryWarning ${name}`);
+    }
   }
 
   /**

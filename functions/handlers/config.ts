@@ -23,6 +23,8 @@ export interface Config {
   readonly probeEndpoint?: string;
   readonly lockTtlSeconds: number;
   readonly planFunctionName?: string;
+  /** Hours before expiry the expiry warning is posted (docs/slack.md). */
+  readonly expiryWarningHours?: number;
 }
 
 /** Environment variable → config field. */
@@ -44,6 +46,7 @@ export const CONFIG_VARIABLES = {
   BERTH_PROBE_ENDPOINT: 'probeEndpoint',
   BERTH_LOCK_TTL_SECONDS: 'lockTtlSeconds',
   BERTH_PLAN_FUNCTION_NAME: 'planFunctionName',
+  BERTH_EXPIRY_WARNING_HOURS: 'expiryWarningHours',
 } as const satisfies Record<string, keyof Config>;
 
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -142,6 +145,16 @@ export function loadConfig<V extends ConfigVariable = never>(
   }
   set('BERTH_LOCK_TTL_SECONDS', ttl);
   set('BERTH_PLAN_FUNCTION_NAME', read('BERTH_PLAN_FUNCTION_NAME'));
+  const warnText = read('BERTH_EXPIRY_WARNING_HOURS');
+  if (warnText !== undefined) {
+    const hours = Number(warnText);
+    if (!/^\d+(\.\d+)?$/.test(warnText) || !(hours > 0 && hours <= 168)) {
+      throw new ConfigError(
+        `BERTH_EXPIRY_WARNING_HOURS must be a number of hours greater than 0 and at most 168 (got "${warnText}")`,
+      );
+    }
+    set('BERTH_EXPIRY_WARNING_HOURS', hours);
+  }
   return Object.freeze(config) as unknown as Readonly<ConfigWith<V>>;
 }
 

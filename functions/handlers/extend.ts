@@ -36,14 +36,13 @@ export function makeHandler(deps: ExtendDeps) {
         const base = Number.isNaN(current) ? now : Math.max(now, current);
         expiresAt = new Date(base + Math.round(hours * 3600) * 1000).toISOString();
       }
-      if (keep && record.spec !== undefined && record.spec !== null && typeof record.spec === 'object') {
-        await deps.registry.putEnvironment({ ...record, spec: { ...(record.spec as object), keep: true } });
+      if (keep) {
+        const inSpec = record.spec !== undefined && record.spec !== null && typeof record.spec === 'object';
+        await deps.registry.setKeep(env, { inSpec });
       }
-      await deps.registry.updateStatus(env, {
-        status: record.status,
-        ...(expiresAt === null || typeof hours !== 'number' ? {} : { expiresAt }),
-        ...(keep ? { keep: true } : {}),
-      });
+      if (typeof hours === 'number' && expiresAt !== null) {
+        await deps.registry.updateStatus(env, { status: record.status, expiresAt });
+      }
       return { expiresAt, ...(keep ? { keep: true as const } : {}) };
     });
 }

@@ -41,6 +41,7 @@ import {
   LOCAL_REGION,
 } from './lambda.ts';
 import { type RunningRuntimeServer, startRuntimeServer } from './runtime-server.ts';
+import { LocalScheduler } from './scheduler.ts';
 import { StepFunctionsEmulator } from './step-functions/emulator.ts';
 
 /** Default ports of `npm start` (docs/architecture.md, "The local platform"). */
@@ -88,6 +89,11 @@ export interface PlatformOptions {
    * evaluates and records without denying; `off` skips IAM.
    */
   iam?: IamMode;
+  /**
+   * Seconds between runs of the expiry check (Slack expiry warnings, `expiry-warnings`): what EventBridge Scheduler
+   * runs every 15 minutes when deployed. Default 60; 0 runs it only when asked (`platform.scheduler.run`).
+   */
+  expiryCheckSeconds?: number;
 }
 
 /** Names and ARNs the local platform gives the resources the functions' policies reference. */
@@ -141,6 +147,8 @@ export interface RunningPlatform {
   access: { callerUser: string; policy: string };
   /** The shared-mode ALB resources. */
   shared: { loadBalancerArn: string; listenerArn: string; securityGroupId: string; dnsName: string };
+  /** The local runtime's scheduler (the deployed EventBridge schedules): `run('expiry-warnings')` runs a check now. */
+  scheduler: LocalScheduler;
   /** Stops every server and timer and restores `process.env`. */
   stop(): Promise<void>;
 }
@@ -433,6 +441,22 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         port: options.ports?.api ?? DEFAULT_PORTS.api,
       });
       stops.push(() => api.stop());
+      // Where Slack `status` links an environment's logs locally: the API's logs route.
+      process.env['BERTH_API_URL'] = api.url;
+      handlerEnv['BERTH_API_URL'] = api.url;
+
+      const scheduler = new LocalScheduler(
+        [
+          {
+            name: 'expiry-warnings',
+            everyMs: Math.max(0, options.expiryCheckSeconds ?? 60) * 1000,
+            run: () => registry.invoke('expiry-warnings', {}),
+          },
+        ],
+        (name, error) => console.error(`scheduled ${name} failed: ${String(error)}`),
+      );
+      scheduler.start();
+      stops.push(() => scheduler.stop());
 
       let dashboard: RunningDashboard | undefined;
       if (options.ports?.dashboard !== undefined) {
@@ -463,6 +487,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         handlers: registry,
         stateMachines,
         env: handlerEnv,
+        scheduler,
         access: { callerUser, policy },
         shared: {
           loadBalancerArn: loadBalancer.LoadBalancerArn,

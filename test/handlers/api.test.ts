@@ -297,8 +297,41 @@ describe('api GET /environments', () => {
       expiresAt: '2026-01-02T00:00:00.000Z',
       keep: true,
       currentOperation: null,
+      // Never seen running (no usage recorded): no estimate.
+      cost: null,
     });
     expect(body['nextToken']).toBeNull();
+  });
+
+  it('prices what an environment was seen running since then', async () => {
+    registry.environments.set(
+      'priced',
+      readyEnv('priced', {
+        usage: {
+          resources: {
+            region: 'us-east-1',
+            instances: [{ type: 't3.small', count: 2 }],
+            loadBalancer: { mode: 'shared', environments: 4 },
+          },
+          observedAt: '2026-01-01T10:00:00.000Z',
+          accruedUsd: 0.5,
+        },
+      }),
+    );
+    const body = parse(await handler(apiEvent('GET', '/environments/priced')));
+    // 2 × 0.0208 + 2 × 30 × 0.08 / 730 + 0.0225 / 4 = 0.0416 + 0.0065753… + 0.005625 = 0.0538003… per hour;
+    // seen at 10:00, now 12:00: 0.5 accrued before + 2 h × 0.0538003… = 0.6076007 → 0.607601
+    expect(body['cost']).toMatchObject({
+      hourlyUsd: 0.0538,
+      sinceCreatedUsd: 0.607601,
+      currency: 'USD',
+      observedAt: '2026-01-01T10:00:00.000Z',
+      lines: [
+        { item: '2 × t3.small', hourlyUsd: 0.0416 },
+        { item: '2 × 30 GiB gp3', hourlyUsd: 0.006575 },
+        { item: '1/4 of the shared Application Load Balancer', hourlyUsd: 0.005625 },
+      ],
+    });
   });
 
   it('filters by status', async () => {

@@ -132,7 +132,15 @@ describe('verify handler', () => {
       ],
     });
     mocks.ecs.on(DescribeClustersCommand).resolves({
-      clusters: [{ clusterArn: 'arn:cluster', clusterName: 'berth-demo', status: 'ACTIVE', tags: OWNED_ECS }],
+      clusters: [
+        {
+          clusterArn: 'arn:cluster',
+          clusterName: 'berth-demo',
+          status: 'ACTIVE',
+          registeredContainerInstancesCount: 2,
+          tags: OWNED_ECS,
+        },
+      ],
     });
     mocks.ecs.on(DescribeServicesCommand).resolves({
       services: [
@@ -187,6 +195,8 @@ describe('verify handler', () => {
       checks: 1,
       waitedSeconds: 0,
       deadlineSeconds: 1985,
+      // What it runs, for its cost: the cluster's registered instances and the dedicated ALB.
+      usage: { instances: [{ type: 't3.small', count: 2 }], loadBalancer: { mode: 'dedicated' } },
     });
   });
 

@@ -164,6 +164,27 @@ describe('notify formatting', () => {
     );
   });
 
+  it("replaces the message of a Slack button's operation with its result", () => {
+    const event = toNotifyEvent({
+      outcome: 'succeeded',
+      state: {
+        operation: 'extend',
+        env: 'demo',
+        keep: true,
+        slackMessage: 'replace',
+        responseUrl: 'https://x',
+      },
+    });
+    expect(formatNotification(event)).toMatchObject({
+      replace_original: true,
+      response_type: 'in_channel',
+      text: ':white_check_mark: keep of demo succeeded',
+    });
+    // Without the flag a result is a new message, as for slash commands.
+    const plain = toNotifyEvent({ outcome: 'succeeded', state: { operation: 'extend', env: 'demo' } });
+    expect(formatNotification(plain)).toMatchObject({ replace_original: false });
+  });
+
   it('takes the URL from the verify result', () => {
     expect(
       toNotifyEvent({

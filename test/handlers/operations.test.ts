@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DynamoRegistry } from '../../functions/adapters/registry.ts';
+import { SHIPPED_PRICES } from '../../functions/core/cost.ts';
 import { makeHandler as extendHandler } from '../../functions/handlers/extend.ts';
 import { makeHandler as recordHandler } from '../../functions/handlers/record.ts';
 import { makeHandler as redeployHandler } from '../../functions/handlers/redeploy.ts';
@@ -274,7 +275,78 @@ describe('record handler', () => {
   });
 });
 
+describe('record handler: usage for cost', () => {
+  const observed = { instances: [{ type: 't3.small', count: 1 }], loadBalancer: { mode: 'dedicated' } };
+  const running = {
+    name: 'demo',
+    status: 'scaling',
+    currentOperation: { operationId: 'req-1', operation: 'scale', startedAt: '2026-11-25T11:00:00.000Z' },
+    usage: {
+      resources: { region: 'us-east-1', ...observed },
+      observedAt: '2026-11-25T10:00:00.000Z',
+      accruedUsd: 0.1,
+    },
+  };
+
+  it("stores verify's observation and adds the previous period's cost", async () => {
+    const { registry, calls } = fakeRegistry(running);
+    const three = { instances: [{ type: 't3.small', count: 3 }], loadBalancer: { mode: 'dedicated' } };
+    await recordHandler({
+      ...testDeps({ registry }),
+      pricing: { region: 'us-east-1', prices: SHIPPED_PRICES },
+    })({
+      env: 'demo',
+      operation: 'scale',
+      requestId: 'req-1',
+      status: 'ready',
+      step: 'scale',
+      verified: { usage: three } as never,
+    });
+    const update = calls.find((c) => c[0] === 'updateStatus')?.[2] as { usage: any };
+    expect(update.usage.resources).toEqual({ region: 'us-east-1', ...three });
+    expect(update.usage.observedAt).toBe('2026-11-25T12:00:00.000Z');
+    // 0.1 before + 2 h at 1 × t3.small, its volume and the ALB (0.0465876… per hour)
+    expect(update.usage.accruedUsd).toBeCloseTo(0.1 + 2 * (0.0208 + (30 * 0.08) / 730 + 0.0225), 6);
+  });
+
+  it('keeps nothing running once deleted, and leaves usage alone on other steps', async () => {
+    const { registry, calls } = fakeRegistry(running);
+    const deps = { ...testDeps({ registry }), pricing: { region: 'us-east-1', prices: SHIPPED_PRICES } };
+    const base = { env: 'demo', operation: 'down', requestId: 'req-1' };
+    await recordHandler(deps)({ ...base, status: 'tearing-down', step: 'down' });
+    expect(calls.find((c) => c[0] === 'updateStatus')?.[2]).not.toHaveProperty('usage');
+    await recordHandler(deps)({ ...base, status: 'deleted', step: 'down' });
+    const deleted = calls.filter((c) => c[0] === 'updateStatus').at(-1)?.[2] as { usage: any };
+    expect(deleted.usage.resources).toEqual({ region: 'us-east-1', instances: [] });
+    expect(deleted.usage.accruedUsd).toBeGreaterThan(0.1);
+  });
+});
+
 describe('extend handler', () => {
+  it('sets the keep flag (record and stored spec) without moving the expiry for the Keep button', async () => {
+    const { registry, calls } = fakeRegistry({
+      name: 'demo',
+      status: 'ready',
+      expiresAt: '2026-11-25T20:00:00.000Z',
+      spec: { name: 'demo', image: 'nginx:1', keep: false },
+    });
+    const result = await extendHandler(testDeps({ registry }))({
+      operation: 'extend',
+      env: 'demo',
+      keep: true,
+    });
+    expect(result).toEqual({ expiresAt: '2026-11-25T20:00:00.000Z', keep: true });
+    expect(calls.map((c) => c[0])).toEqual(['getEnvironment', 'setKeep']);
+    expect(calls.at(-1)).toEqual(['setKeep', 'demo', { inSpec: true }]);
+  });
+
+  it('still requires hours without keep', async () => {
+    const { registry } = fakeRegistry({ name: 'demo', status: 'ready' });
+    await expect(extendHandler(testDeps({ registry }))({ operation: 'extend', env: 'demo' })).rejects.toThrow(
+      'hours: must be a number of hours greater than 0 and at most 720',
+    );
+  });
+
   it('extends from the later of now and the current expiry', async () => {
     const { registry, calls } = fakeRegistry({
       name: 'demo',

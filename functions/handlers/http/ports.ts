@@ -43,6 +43,8 @@ export interface EnvironmentRecord {
   readonly lastFailure?: LastFailure;
   /** What it runs, since when, and the cost accrued before (docs/cost.md). */
   readonly usage?: RecordedUsage;
+  /** The expiry last warned about in Slack, and when (docs/slack.md). */
+  readonly expiryWarning?: { readonly expiresAt: string; readonly at: string };
 }
 
 /** One step of an operation as the record handler writes it. */

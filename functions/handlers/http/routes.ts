@@ -42,7 +42,10 @@ export const ROUTES: readonly Route[] = Object.freeze([
 export const SLACK_ROUTE = Object.freeze({ method: 'POST', path: '/slack/commands' } as const);
 
 /** Slack's interactivity Request URL (buttons), served by the `slack` handler too. */
-export const SLACK_INTERACTIONS_ROUTE = Object.freeze({ method: 'POST', path: '/slack/interactions' } as const);
+export const SLACK_INTERACTIONS_ROUTE = Object.freeze({
+  method: 'POST',
+  path: '/slack/interactions',
+} as const);
 
 /** Every (method, path) the API Gateway exposes: the api routes plus the Slack routes. */
 export const HTTP_ROUTES: readonly { readonly method: HttpMethod; readonly path: string }[] = Object.freeze([
