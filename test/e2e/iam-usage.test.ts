@@ -29,6 +29,8 @@ const NOT_EXERCISED: Record<string, string> = {
   Nightly:
     'reads the registry (dynamodb:Scan) and deletes expired log groups (test/handlers/nightly.test.ts)',
   Notify: 'posts to Slack or a webhook; no AWS call',
+  ExpiryWarnings:
+    'scheduled, not part of an operation: scans the registry and notes each warned expiry (dynamodb:UpdateItem), with IAM enforced in test/e2e/slack-interactions.test.ts',
 };
 
 /** Granted mutating actions a healthy run cannot reach, each with the code path that needs it. */
