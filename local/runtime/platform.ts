@@ -386,6 +386,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       const runtime: RunningRuntimeServer = await startRuntimeServer({
         sfn,
         handlers: registry,
+        // The functions' Step Functions and Lambda calls are checked like their calls to the local cloud.
+        iam: cloud.iam,
         port: options.ports?.sfn ?? DEFAULT_PORTS.sfn,
       });
       stops.push(async () => {

@@ -5,6 +5,9 @@
 import './polyfills.ts';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IamEnforcer } from '../cloud/core/iam/enforcer.ts';
+import { lambdaInvokeRequests, stepFunctionsRequests } from '../cloud/iam/runtime-requests.ts';
+import { parseCaller } from '../cloud/server.ts';
 import {
   type HandlerInvocationError,
   type HandlerRegistry,
@@ -57,7 +60,28 @@ async function handleInvoke(
   req: IncomingMessage,
   body: Buffer,
   res: ServerResponse,
+  iam: IamEnforcer | undefined,
 ): Promise<void> {
+  if (iam) {
+    // Lambda authorizes Invoke as lambda:InvokeFunction on the function; a denial is HTTP 403
+    // AccessDeniedException (Lambda API reference, Invoke errors).
+    const caller = parseCaller(req.headers.authorization);
+    const denied = iam.authorize(
+      caller.accessKeyId,
+      caller.accountId,
+      'lambda',
+      lambdaInvokeRequests(caller, functionName),
+    );
+    if (denied) {
+      sendJson(
+        res,
+        denied.status,
+        { Type: 'User', message: denied.message, __type: denied.code },
+        { 'x-amzn-errortype': denied.code, 'content-type': 'application/json' },
+      );
+      return;
+    }
+  }
   const handlerFile = handlerFileForFunction(functionName);
   const notFound = (message: string): void =>
     sendJson(
@@ -141,6 +165,11 @@ export async function startRuntimeServer(options: {
   handlers: HandlerRegistry;
   port?: number;
   host?: string;
+  /**
+   * IAM of the calls signed with a local function's key (the local cloud's enforcer: same mode, same
+   * policies, same usage record). Absent: no check.
+   */
+  iam?: IamEnforcer;
 }): Promise<RunningRuntimeServer> {
   const host = options.host ?? '127.0.0.1';
   const server = createServer((req, res) => {
@@ -149,7 +178,7 @@ export async function startRuntimeServer(options: {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const invoke = INVOKE_PATH.exec(url.pathname);
       if (req.method === 'POST' && invoke?.[1]) {
-        await handleInvoke(options.handlers, invoke[1], req, body, res);
+        await handleInvoke(options.handlers, invoke[1], req, body, res, options.iam);
         return;
       }
       const target = String(req.headers['x-amz-target'] ?? '');
@@ -161,12 +190,23 @@ export async function startRuntimeServer(options: {
           sendJson(res, 400, { __type: 'SerializationException', message: 'Request body is not valid JSON' });
           return;
         }
-        try {
-          sendJson(
-            res,
-            200,
-            handleStepFunctionsOperation(options.sfn, target.slice('AWSStepFunctions.'.length), params),
+        const operation = target.slice('AWSStepFunctions.'.length);
+        if (options.iam) {
+          // Step Functions answers a denied call with HTTP 400 AccessDeniedException.
+          const caller = parseCaller(req.headers.authorization);
+          const denied = options.iam.authorize(
+            caller.accessKeyId,
+            caller.accountId,
+            'states',
+            stepFunctionsRequests(caller, operation, params),
           );
+          if (denied) {
+            sendJson(res, denied.status, { __type: denied.code, message: denied.message });
+            return;
+          }
+        }
+        try {
+          sendJson(res, 200, handleStepFunctionsOperation(options.sfn, operation, params));
         } catch (error) {
           if (error instanceof SfnServiceError) {
             sendJson(res, error.status, { __type: error.code, message: error.message });

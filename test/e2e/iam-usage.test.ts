@@ -7,8 +7,9 @@
  * add to or remove from infra/handler-permissions.ts.
  *
  * Scope: the actions of the services the local cloud serves (ECS, ELBv2, Auto Scaling, EC2, SSM, DynamoDB,
- * CloudWatch Logs, and the iam:PassRole / ec2:RunInstances / tag-on-create checks it derives from them). Step
- * Functions, Lambda and Secrets Manager calls go to the local runtime, which does not evaluate IAM. The
+ * CloudWatch Logs, and the iam:PassRole / ec2:RunInstances / tag-on-create checks it derives from them), and
+ * the Step Functions and Lambda calls the local runtime serves (it evaluates them with the same enforcer).
+ * Secrets Manager is not served locally (the local platform hands the Slack function its signing secret). The
  * "granted but never used" check leaves CloudWatch Logs out: its mutating grants include paths a healthy run
  * does not take (tag convergence of an existing group, the nightly expiry).
  */
@@ -21,7 +22,7 @@ import type { IamUsage } from '../../local/cloud/core/iam/enforcer.ts';
 import { readFunctionPolicies } from '../../local/cloud/core/iam/function-policies.ts';
 import { type E2EPlatform, spec, startE2EPlatform } from './helpers/platform.ts';
 
-const SERVED = /^(ecs|elasticloadbalancing|autoscaling|ec2|ssm|dynamodb):|^iam:PassRole$/;
+const SERVED = /^(ecs|elasticloadbalancing|autoscaling|ec2|ssm|dynamodb|states|lambda):|^iam:PassRole$/;
 
 /** Handlers this run does not invoke, and why that is acceptable. */
 const NOT_EXERCISED: Record<string, string> = {
@@ -83,6 +84,10 @@ describe('IAM actions used by a full run, against the synthesized policies', () 
     await run('DELETE', '/environments/fg');
     usage = e2e.platform.cloud.iam.usage();
     expect(usage.length).toBeGreaterThan(0);
+    // The local runtime evaluates the functions' Step Functions and Lambda calls too.
+    expect(usage.filter((u) => u.allowed).map((u) => `${idOf(u.functionName)} ${u.action}`)).toEqual(
+      expect.arrayContaining(['Api states:StartExecution', 'Api lambda:InvokeFunction']),
+    );
   }, 180_000);
 
   it('uses no action that a function is not granted', () => {

@@ -4,7 +4,8 @@
  * with any other key (the tests', the AWS CLI's) come from an unrestricted admin principal.
  *
  * Denials answer each service's own error (IAM User Guide, "Troubleshoot access denied error messages"):
- * - JSON services (ECS, SSM, DynamoDB): HTTP 400 `AccessDeniedException`;
+ * - JSON services (ECS, SSM, DynamoDB, CloudWatch Logs, Step Functions): HTTP 400 `AccessDeniedException`;
+ * - Lambda (REST-JSON): HTTP 403 `AccessDeniedException`;
  * - ELBv2 and Auto Scaling (Query): HTTP 403 `AccessDenied`;
  * - EC2: HTTP 403 `UnauthorizedOperation`, "You are not authorized to perform this operation." with an
  *   encoded authorization failure message (EC2 API Reference, "Error codes");
@@ -136,6 +137,8 @@ function accessDenied(
     case 'elasticloadbalancing':
     case 'autoscaling':
       return new ServiceError('AccessDenied', detail, 403);
+    case 'lambda':
+      return new ServiceError('AccessDeniedException', detail, 403);
     default:
       return new ServiceError('AccessDeniedException', detail, 400);
   }
