@@ -9,6 +9,11 @@ import {
   type IpPermission,
 } from '@aws-sdk/client-ec2';
 import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
+import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
@@ -19,7 +24,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ec2Backend } from '../../local/cloud/services/ec2/backend.ts';
-import { publicSubnets, until } from './dataplane-fixtures.ts';
+import { albWithTargetGroup, publicSubnets, taskGroup, until } from './dataplane-fixtures.ts';
 import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
 import { expectAwsError } from './helpers/errors.ts';
 
@@ -342,6 +347,69 @@ describe('security groups enforced in the data plane (instant profile)', () => {
     expect(await get(open.dnsName)).toBe(200);
     await until(async () => (await closed.health())?.State === 'unhealthy');
     expect(await closed.health()).toEqual({
+      State: 'unhealthy',
+      Reason: 'Target.Timeout',
+      Description: 'Request timed out',
+    });
+  });
+
+  /** A Fargate service of one awsvpc task behind its own ALB; the task's interface is in `tasksGroup`. */
+  async function albToFargateTask(name: string, admitAlb: boolean) {
+    await t.clients.ecs.send(
+      new CreateClusterCommand({
+        clusterName: name,
+        capacityProviders: ['FARGATE'],
+        defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+      }),
+    );
+    const alb = await albWithTargetGroup(t, `${name}-alb`, { targetType: 'ip' });
+    const tasksGroup = await taskGroup(
+      t,
+      `${name}-tasks`,
+      alb.vpcId,
+      admitAlb ? { sourceGroupId: alb.securityGroupId, port: 8080 } : undefined,
+    );
+    const { subnetIds } = await publicSubnets(t);
+    const td = await t.clients.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: `${name}-web`,
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [{ name: 'web', image: 'nginx:1', portMappings: [{ containerPort: 8080 }] }],
+      }),
+    );
+    await t.clients.ecs.send(
+      new CreateServiceCommand({
+        cluster: name,
+        serviceName: 'web',
+        taskDefinition: td.taskDefinition?.taskDefinitionArn,
+        desiredCount: 1,
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { subnets: subnetIds, securityGroups: [tasksGroup] } },
+        loadBalancers: [{ targetGroupArn: alb.targetGroupArn, containerName: 'web', containerPort: 8080 }],
+      }),
+    );
+    const health = async () =>
+      (await t.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: alb.targetGroupArn })))
+        .TargetHealthDescriptions?.[0]?.TargetHealth;
+    return { dnsName: alb.dnsName, health };
+  }
+
+  test("an awsvpc task admits the ALB only through its interface's group rule: without it, health checks time out", async () => {
+    const [open, closed] = await Promise.all([
+      albToFargateTask('fg-open', true),
+      albToFargateTask('fg-closed', false),
+    ]);
+    await until(async () => (await open.health())?.State === 'healthy');
+    expect(await get(open.dnsName)).toBe(200);
+    // (ECS then replaces the unhealthy task: catch the verdict while it is reported.)
+    const verdict = await until(async () => {
+      const h = await closed.health();
+      return h?.State === 'unhealthy' ? h : undefined;
+    });
+    expect(verdict).toEqual({
       State: 'unhealthy',
       Reason: 'Target.Timeout',
       Description: 'Request timed out',

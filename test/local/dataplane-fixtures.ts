@@ -185,7 +185,15 @@ export async function albWithTargetGroup(
     intervalSeconds?: number;
     healthyThreshold?: number;
   } = {},
-): Promise<{ loadBalancerArn: string; dnsName: string; targetGroupArn: string; listenerArn: string }> {
+): Promise<{
+  loadBalancerArn: string;
+  dnsName: string;
+  targetGroupArn: string;
+  listenerArn: string;
+  /** The ALB's security group. */
+  securityGroupId: string;
+  vpcId: string;
+}> {
   const { vpcId, subnetIds } = await publicSubnets(tc);
   const sg = await tc.clients.ec2.send(
     new CreateSecurityGroupCommand({ GroupName: `${name}-alb`, Description: 'ALB', VpcId: vpcId }),
@@ -244,5 +252,43 @@ export async function albWithTargetGroup(
     dnsName: lb.LoadBalancers?.[0]?.DNSName ?? '',
     targetGroupArn,
     listenerArn: listener.Listeners?.[0]?.ListenerArn ?? '',
+    securityGroupId: sg.GroupId ?? '',
+    vpcId,
   };
+}
+
+/**
+ * A security group that admits TCP `port` from `sourceGroupId` only (or, with no source, nothing): the
+ * group of `awsvpc` tasks behind an ALB. Waits out the new group's propagation (EC2 eventual consistency).
+ */
+export async function taskGroup(
+  tc: TestCloud,
+  name: string,
+  vpcId: string,
+  admit?: { sourceGroupId: string; port: number },
+): Promise<string> {
+  const sg = await tc.clients.ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: name, Description: 'awsvpc tasks', VpcId: vpcId }),
+  );
+  const groupId = sg.GroupId ?? '';
+  if (admit) {
+    await until(() =>
+      tc.clients.ec2
+        .send(
+          new AuthorizeSecurityGroupIngressCommand({
+            GroupId: groupId,
+            IpPermissions: [
+              {
+                IpProtocol: 'tcp',
+                FromPort: admit.port,
+                ToPort: admit.port,
+                UserIdGroupPairs: [{ GroupId: admit.sourceGroupId }],
+              },
+            ],
+          }),
+        )
+        .then(() => true),
+    );
+  }
+  return groupId;
 }

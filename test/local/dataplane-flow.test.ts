@@ -13,7 +13,7 @@ import {
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autoScalingBackend } from '../../local/cloud/services/autoscaling/backend.ts';
-import { albWithTargetGroup, clusterWithHosts, httpGet, until } from './dataplane-fixtures.ts';
+import { albWithTargetGroup, clusterWithHosts, httpGet, taskGroup, until } from './dataplane-fixtures.ts';
 import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
 
 let tc: TestCloud;
@@ -332,6 +332,11 @@ describe('placement', () => {
       }),
     );
     const alb = await albWithTargetGroup(tc, 'fg-alb', { targetType: 'ip' });
+    // The tasks' interfaces admit the ALB's group on the container port (security groups are enforced).
+    const tasksGroup = await taskGroup(tc, 'fg-tasks', alb.vpcId, {
+      sourceGroupId: alb.securityGroupId,
+      port: 8080,
+    });
     const td = await tc.clients.ecs.send(
       new RegisterTaskDefinitionCommand({
         family: 'fg-web',
@@ -349,7 +354,13 @@ describe('placement', () => {
         taskDefinition: td.taskDefinition?.taskDefinitionArn,
         desiredCount: 2,
         launchType: 'FARGATE',
-        networkConfiguration: { awsvpcConfiguration: { subnets: subnetIds, assignPublicIp: 'ENABLED' } },
+        networkConfiguration: {
+          awsvpcConfiguration: {
+            subnets: subnetIds,
+            securityGroups: [tasksGroup],
+            assignPublicIp: 'ENABLED',
+          },
+        },
         loadBalancers: [{ targetGroupArn: alb.targetGroupArn, containerName: 'web', containerPort: 8080 }],
       }),
     );

@@ -877,6 +877,12 @@ export class ServiceScheduler {
       const binding = container?.networkBindings.find((b) => b.containerPort === ref.containerPort);
       if (!binding) continue;
       const id = task.networkMode === 'awsvpc' ? '127.0.0.1' : (task.ec2InstanceId ?? '127.0.0.1');
+      // An awsvpc task stands for `<its interface's IP>:<container port>`: its interface's groups apply.
+      if (task.networkMode === 'awsvpc')
+        elb.localIpEndpoints.set(`${id}:${binding.hostPort}`, {
+          interfaceOwner: task.arn,
+          port: binding.containerPort,
+        });
       try {
         elb.registerTargets(ref.targetGroupArn, [
           { id, port: binding.hostPort, availabilityZone: task.availabilityZone },

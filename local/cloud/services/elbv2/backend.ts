@@ -856,21 +856,43 @@ export class Elbv2Backend {
   }
 
   /**
-   * Can the target group's load balancers reach an instance target on `port`? An instance's groups
-   * must admit one of the load balancer's groups (or an address of its interfaces) on that port;
-   * otherwise health checks time out (Target.Timeout). `ip` targets are not checked.
+   * Local stand-ins of `ip` targets, keyed `<id>:<port>`. In a VPC an `awsvpc` task is the `ip` target
+   * `<its interface's private IP>:<container port>`; locally it listens on `127.0.0.1:<host port>`, so the
+   * ECS scheduler records which network interface (by owner: the task ARN) and which container port stand
+   * behind each local endpoint it registers, and {@link reachesTarget} applies that interface's groups.
+   */
+  readonly localIpEndpoints = new Map<string, { readonly interfaceOwner: string; readonly port: number }>();
+
+  /**
+   * Can the target group's load balancers reach a target on `port`? The target's security groups — an
+   * instance's, or for an `ip` target of an `awsvpc` task its network interface's (the service's
+   * `awsvpcConfiguration.securityGroups`), on the container port — must admit one of the load balancer's
+   * groups (or an address of its interfaces); otherwise health checks time out (Target.Timeout), as in a
+   * VPC (ELB User Guide, "Security groups for your Application Load Balancer"; ECS Developer Guide,
+   * awsvpc network mode: the task's interface carries the service's security groups). An `ip` target no
+   * local task stands behind has no groups to apply.
    */
   reachesTarget(targetGroupArn: string, targetId: string, port: number): boolean {
-    if (!targetId.startsWith('i-')) return true;
     const ec2 = ec2Backend(this.cloud, this.accountId, this.region);
-    const instance = ec2.instances.get(targetId);
-    if (!instance) return true; // not an instance of this EC2 (RegisterTargets does not check): no groups to apply
+    let groupIds: readonly string[];
+    let checkedPort = port;
+    if (targetId.startsWith('i-')) {
+      const instance = ec2.instances.get(targetId);
+      if (!instance) return true; // not an instance of this EC2 (RegisterTargets does not check): no groups to apply
+      groupIds = instance.securityGroupIds;
+    } else {
+      const endpoint = this.localIpEndpoints.get(`${targetId}:${port}`);
+      const eni = endpoint ? ec2.networkInterfaces.ownedBy(endpoint.interfaceOwner)[0] : undefined;
+      if (!endpoint || !eni) return true;
+      groupIds = eni.groupIds;
+      checkedPort = endpoint.port;
+    }
     return this.loadBalancerArnsOf(targetGroupArn).some((lbArn) => {
       const lb = this.loadBalancers.get(lbArn);
       if (!lb) return false;
       const addresses = ec2.networkInterfaces.ownedBy(lbArn).map((eni) => eni.privateIpAddress);
       return [undefined, ...addresses].some((address) =>
-        ec2.ingressAllows(instance.securityGroupIds, port, {
+        ec2.ingressAllows(groupIds, checkedPort, {
           groupIds: lb.securityGroups,
           ...(address === undefined ? {} : { address }),
         }),
