@@ -13,7 +13,7 @@ import type { AslDefinition } from '../../local/runtime/asl.ts';
 import { HandlerRegistry, LOCAL_ACCOUNT_ID } from '../../local/runtime/lambda.ts';
 import { localFunctionPrincipals } from '../../local/runtime/platform.ts';
 import { type RunningRuntimeServer, startRuntimeServer } from '../../local/runtime/runtime-server.ts';
-import { StepFunctionsEmulator } from '../../local/runtime/step-functions.ts';
+import { StepFunctionsEmulator } from '../../local/runtime/step-functions/emulator.ts';
 
 /**
  * IAM on the local runtime's endpoint (docs/architecture.md, "IAM"): Step Functions and Lambda calls signed
