@@ -19,6 +19,7 @@ const TITLES: Record<ServiceDefinition['signingName'], string> = {
   elasticloadbalancing: 'ELBv2',
   dynamodb: 'DynamoDB',
   logs: 'CloudWatch Logs',
+  secretsmanager: 'Secrets Manager',
 };
 
 const PROTOCOLS: Record<ServiceDefinition['protocol'], string> = {

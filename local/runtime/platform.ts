@@ -24,6 +24,7 @@ import {
   CreateLoadBalancerCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { localForwarder, type RunningDashboard, startDashboard } from '../../dashboard/server.ts';
 import { DEVELOPMENT_POLICY, parseAccessPolicy } from '../../functions/core/access-policy.ts';
 import type { FaultsPatch } from '../cloud/core/faults.ts';
@@ -101,14 +102,24 @@ export const LOCAL_RESOURCES = Object.freeze({
   instanceProfileArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:instance-profile/berth-ecs-instance`,
   instanceRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/berth-ecs-instance`,
   executionRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/berth-task-execution`,
+  /**
+   * The Slack signing secret's partial ARN (no random suffix). The platform creates the secret in the local
+   * cloud at start; its full ARN (with the suffix) is what the functions get and their policies are bound to.
+   */
   slackSecretArn: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:secret:berth/slack-signing-secret`,
 });
+
+/** The name of the Slack signing secret the local platform stores in the local cloud's Secrets Manager. */
+export const SLACK_SECRET_NAME = 'berth/slack-signing-secret';
 
 /**
  * The function principals of the local platform: each function's policy from the synthesized template
  * (local/cloud/core/iam/function-policies.json), its references bound to the local resources.
  */
-export function localFunctionPrincipals(vpcId: string): FunctionPrincipal[] {
+export function localFunctionPrincipals(
+  vpcId: string,
+  resources: { readonly slackSecretArn?: string } = {},
+): FunctionPrincipal[] {
   return functionPrincipals(readFunctionPolicies(), {
     partition: 'aws',
     region: LOCAL_REGION,
@@ -119,7 +130,7 @@ export function localFunctionPrincipals(vpcId: string): FunctionPrincipal[] {
       EcsInstanceProfile: LOCAL_RESOURCES.instanceProfileArn,
       TaskExecutionRole: LOCAL_RESOURCES.executionRoleArn,
       PlanFunction: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${functionNameFor('plan')}`,
-      SlackSigningSecret: LOCAL_RESOURCES.slackSecretArn,
+      SlackSigningSecret: resources.slackSecretArn ?? LOCAL_RESOURCES.slackSecretArn,
       // The network stack's VPC id, exported to the orchestrator stack.
       'berth-network:ExportsOutputRefVpc': vpcId,
     },
@@ -297,7 +308,24 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? [];
       const vpcId = subnets[0]?.VpcId;
       if (!vpcId) throw new Error('the local cloud has no default VPC subnets');
-      if (iamMode !== 'off') cloud.iam.setPrincipals(localFunctionPrincipals(vpcId));
+      // The Slack signing secret lives in the local cloud's Secrets Manager, as on AWS: the slack function
+      // reads it with GetSecretValue, checked against its policy like every other call.
+      const secret =
+        options.slackSigningSecret ??
+        process.env['BERTH_SLACK_SIGNING_SECRET'] ??
+        DEFAULT_SLACK_SIGNING_SECRET;
+      const secretsClient = new SecretsManagerClient(clientConfig);
+      const slackSecretArn = (
+        await secretsClient.send(
+          new CreateSecretCommand({
+            Name: SLACK_SECRET_NAME,
+            SecretString: secret,
+            Tags: [{ Key: 'berth:managed-by', Value: 'berth' }],
+          }),
+        )
+      ).ARN as string;
+      secretsClient.destroy();
+      if (iamMode !== 'off') cloud.iam.setPrincipals(localFunctionPrincipals(vpcId, { slackSecretArn }));
       const typeOf = (s: (typeof subnets)[number]): string =>
         s.Tags?.find((t) => t.Key === 'berth:subnet-type')?.Value ??
         (s.MapPublicIpOnLaunch ? 'public' : 'private');
@@ -413,7 +441,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         BERTH_SHARED_ALB_SECURITY_GROUP_ID: securityGroupId,
         BERTH_LIFECYCLE_STATE_MACHINE_ARN: stateMachines.lifecycle,
         BERTH_NIGHTLY_STATE_MACHINE_ARN: stateMachines.nightly,
-        BERTH_SLACK_SECRET_ARN: LOCAL_RESOURCES.slackSecretArn,
+        BERTH_SLACK_SECRET_ARN: slackSecretArn,
         BERTH_PROBE_ENDPOINT: cloud.url,
         BERTH_PLAN_FUNCTION_NAME: functionNameFor('plan'),
         BERTH_LOCAL_CALLER_IDENTITY: 'true',
@@ -423,10 +451,6 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       };
       setEnv(handlerEnv);
 
-      const secret =
-        options.slackSigningSecret ??
-        process.env['BERTH_SLACK_SIGNING_SECRET'] ??
-        DEFAULT_SLACK_SIGNING_SECRET;
       if (!options.handlerOverrides?.['api']) {
         // A fresh api handler per platform, configured from this platform's environment (the module's
         // `handler` memoizes its first configuration for the process).
@@ -434,7 +458,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         registry.override('api', apiModule.makeHandler(() => apiModule.defaultDeps()) as LambdaHandler);
       }
       if (!options.handlerOverrides?.['slack']) {
-        registry.override('slack', await slackHandlerWithSecret(secret));
+        // A fresh slack handler per platform (the module's `handler` memoizes its first configuration).
+        const slackModule = await import('../../functions/handlers/slack.ts');
+        registry.override('slack', slackModule.makeHandler(() => slackModule.defaultDeps()) as LambdaHandler);
       }
 
       const api: RunningApiServer = await startApiServer({
@@ -542,16 +568,6 @@ export function loadLocalPolicy(file: string | undefined): string {
     throw new Error(`--policy ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
   return `policy file ${file}${parsed.description ? ` (${parsed.description})` : ''}`;
-}
-
-/**
- * The slack handler with its SecretPort bound to a given signing secret (the local platform has
- * no Secrets Manager). Imported lazily, after the handler configuration is in `process.env`.
- */
-async function slackHandlerWithSecret(secret: string): Promise<LambdaHandler> {
-  const slack = await import('../../functions/handlers/slack.ts');
-  const secrets = { getSlackSigningSecret: async (): Promise<string> => secret };
-  return slack.makeHandler(() => ({ ...slack.defaultDeps(), secrets })) as LambdaHandler;
 }
 
 /**

@@ -7,9 +7,9 @@
  * add to or remove from infra/handler-permissions.ts.
  *
  * Scope: the actions of the services the local cloud serves (ECS, ELBv2, Auto Scaling, EC2, SSM, DynamoDB,
- * CloudWatch Logs, and the iam:PassRole / ec2:RunInstances / tag-on-create checks it derives from them), and
- * the Step Functions and Lambda calls the local runtime serves (it evaluates them with the same enforcer).
- * Secrets Manager is not served locally (the local platform hands the Slack function its signing secret). The
+ * CloudWatch Logs, Secrets Manager, and the iam:PassRole / ec2:RunInstances / tag-on-create checks it derives
+ * from them), and the Step Functions and Lambda calls the local runtime serves (it evaluates them with the same
+ * enforcer; the slack function's GetSecretValue is exercised by test/e2e/slack.test.ts). The
  * "granted but never used" check leaves CloudWatch Logs out: its mutating grants include paths a healthy run
  * does not take (tag convergence of an existing group, the nightly expiry).
  */
@@ -22,7 +22,8 @@ import type { IamUsage } from '../../local/cloud/core/iam/enforcer.ts';
 import { readFunctionPolicies } from '../../local/cloud/core/iam/function-policies.ts';
 import { type E2EPlatform, spec, startE2EPlatform } from './helpers/platform.ts';
 
-const SERVED = /^(ecs|elasticloadbalancing|autoscaling|ec2|ssm|dynamodb|states|lambda):|^iam:PassRole$/;
+const SERVED =
+  /^(ecs|elasticloadbalancing|autoscaling|ec2|ssm|dynamodb|states|lambda|secretsmanager):|^iam:PassRole$/;
 
 /** Handlers this run does not invoke, and why that is acceptable. */
 const NOT_EXERCISED: Record<string, string> = {

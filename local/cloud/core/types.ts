@@ -15,7 +15,15 @@ export type ActionHandler = (params: any, ctx: RequestContext) => unknown | Prom
 
 /** One emulated AWS service: how it is reached and the operations it answers. */
 export interface ServiceDefinition {
-  signingName: 'ecs' | 'elasticloadbalancing' | 'autoscaling' | 'ec2' | 'ssm' | 'logs' | 'dynamodb';
+  signingName:
+    | 'ecs'
+    | 'elasticloadbalancing'
+    | 'autoscaling'
+    | 'ec2'
+    | 'ssm'
+    | 'logs'
+    | 'dynamodb'
+    | 'secretsmanager';
   protocol: 'json' | 'query' | 'ec2';
   /** JSON protocol only: 'AmazonEC2ContainerServiceV20141113', 'AmazonSSM', 'Logs_20140328'. */
   jsonTargetPrefix?: string;

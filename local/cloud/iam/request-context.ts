@@ -24,6 +24,7 @@ import { autoScalingBackend } from '../services/autoscaling/backend.ts';
 import { ec2Backend } from '../services/ec2/backend.ts';
 import { ecsBackend } from '../services/ecs/backend.ts';
 import { elbv2Backend } from '../services/elbv2/backend.ts';
+import { secretsManagerBackend } from '../services/secretsmanager/backend.ts';
 
 export type { RequiredAuthorization };
 
@@ -462,6 +463,27 @@ function ssmRequests(w: Where, action: string, p: Record<string, any>): Required
   });
 }
 
+/**
+ * Secrets Manager: every action acts on the `Secret` resource type — the secret's full ARN (its name and
+ * random suffix), with `aws:ResourceTag/*` and `secretsmanager:ResourceTag/*` of its tags; CreateSecret on
+ * `secret:<name>-??????` with its request tags (Secrets Manager User Guide, "Authentication and access
+ * control").
+ */
+function secretsRequests(w: Where, action: string, p: Record<string, any>): RequiredAuthorization[] {
+  const a = `secretsmanager:${action}`;
+  const base = `arn:aws:secretsmanager:${w.region}:${w.accountId}:secret:`;
+  if (action === 'CreateSecret') {
+    const tags: Record<string, string> = {};
+    for (const t of list<any>(p.Tags)) tags[String(t?.Key ?? '')] = String(t?.Value ?? '');
+    return [req(a, `${base}${String(p.Name ?? '')}-??????`, requestTags(tags))];
+  }
+  const id = String(p.SecretId ?? '');
+  if (!id) return [req(a, '*')];
+  const secret = secretsManagerBackend(w.cloud, w.accountId, w.region).find(id);
+  if (!secret) return [req(a, id.startsWith('arn:') ? id : `${base}${id}`, resourceTags(undefined))];
+  return [req(a, secret.arn, resourceTags(secret.tags, 'secretsmanager'))];
+}
+
 export function dynamoRequests(
   w: Omit<Where, 'cloud'>,
   action: string,
@@ -505,6 +527,8 @@ export function requiredAuthorizations(
       return withBase(ssmRequests(w, action, params));
     case 'dynamodb':
       return withBase(dynamoRequests(w, action, params));
+    case 'secretsmanager':
+      return withBase(secretsRequests(w, action, params));
     default:
       return withBase([req(`${service}:${action}`, '*')]);
   }

@@ -4,6 +4,7 @@ import { ec2Service } from './ec2/handlers.ts';
 import { ecsService } from './ecs/handlers.ts';
 import { elbv2Service } from './elbv2/handlers.ts';
 import { logsService } from './logs/handlers.ts';
+import { secretsManagerService } from './secretsmanager/handlers.ts';
 import { ssmService } from './ssm/handlers.ts';
 
 /**
@@ -16,4 +17,5 @@ export const serviceFactories: readonly ServiceFactory[] = [
   ecsService,
   elbv2Service,
   logsService,
+  secretsManagerService,
 ];
