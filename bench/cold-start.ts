@@ -1,17 +1,32 @@
 /**
- * Lambda cold start: bundles each handler as the CDK `LifecycleFunction` does (esbuild, minified ESM,
- * node target, the createRequire banner, SDK bundled), reports the minified size, the module
- * initialisation time in a fresh `node` process (median of N), and the @aws-sdk clients in each
- * bundle (from esbuild's metafile).
+ * Lambda cold start: bundles every handler of the stack's catalog (infra/handler-catalog.ts) as the CDK
+ * `LifecycleFunction` does (infra/bundling.ts: esbuild, minified ESM, node24, banner, SDK bundled, credential
+ * alias), reports the minified size, the module initialisation time in a fresh `node` process (median of N) and
+ * the @aws-sdk clients in each bundle against those its IAM declaration calls (infra/handler-permissions.ts).
  *
- *   npx tsx bench/cold-start.ts [--runs 5] [--only api,slack]
+ * Side by side: the same handlers are bundled from a baseline commit (`--baseline <git ref>`, default the commit
+ * before the cold-start work; `--baseline none` to skip), extracted with `git archive` into a temporary directory
+ * that uses this checkout's node_modules; init samples of the two bundles alternate.
+ *
+ *   npx tsx bench/cold-start.ts [--runs 5] [--only api,slack] [--baseline a6c40fb]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { BUNDLE_OPTIONS, bundledClients, clientsAllowedBy } from '../infra/bundling.ts';
+import { ALL_HANDLERS } from '../infra/handler-catalog.ts';
+import { HANDLER_PERMISSIONS } from '../infra/handler-permissions.ts';
 import {
   type BenchResult,
   finishResult,
@@ -24,110 +39,59 @@ import {
 } from './lib/report.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const HANDLERS_DIR = path.join(REPO_ROOT, 'functions/handlers');
 
-/** The banner `infra/constructs/lifecycle-function.ts` gives every ESM bundle. */
-const BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
-/** `BERTH_RUNTIME` is Node.js 24 in the CDK construct; esbuild gets the same target. */
-const TARGET = 'node24';
+/** The last commit on main before the bundle work of issue 14 (the figures the targets were set against). */
+export const DEFAULT_BASELINE = 'a6c40fb';
 
 const KIB = 1024;
-const TARGETS: Record<string, { initMs: number; sizeKiB: number }> = {
-  api: { initMs: 150, sizeKiB: 400 },
-  slack: { initMs: 150, sizeKiB: 400 },
-};
-/**
- * Clients the entry-point handlers need (docs/architecture.md: the api handler invokes `plan`
- * through Lambda so that its bundle stays free of ECS/ELBv2/EC2; slack reads its secret from
- * Secrets Manager).
- */
-const ALLOWED_CLIENTS: Record<string, readonly string[]> = {
-  api: ['dynamodb', 'sfn', 'lambda'],
-  slack: ['dynamodb', 'sfn', 'lambda', 'secrets-manager'],
-  nightly: ['dynamodb', 'sfn'],
-  notify: ['dynamodb'],
-  lock: ['dynamodb'],
-  record: ['dynamodb'],
-  extend: ['dynamodb'],
-  'create-network': ['dynamodb', 'ec2'],
-  'create-load-balancer': ['dynamodb', 'ec2', 'elastic-load-balancing-v2'],
-  'create-cluster': ['dynamodb', 'ec2', 'ssm', 'auto-scaling', 'ecs'],
-  'create-task-definition': ['dynamodb', 'ecs'],
-  'create-service': ['dynamodb', 'ecs', 'elastic-load-balancing-v2'],
-  verify: ['dynamodb', 'ecs', 'elastic-load-balancing-v2'],
-  scale: ['dynamodb', 'ecs', 'auto-scaling'],
-  redeploy: ['dynamodb', 'ecs'],
-  plan: ['dynamodb', 'ecs', 'elastic-load-balancing-v2', 'auto-scaling', 'ec2', 'ssm'],
-  'teardown-service': ['dynamodb', 'ecs'],
-  'teardown-capacity': ['dynamodb', 'ecs', 'auto-scaling', 'ec2'],
-  'teardown-cluster': ['dynamodb', 'ecs'],
-  'teardown-load-balancer': ['dynamodb', 'elastic-load-balancing-v2'],
-  'teardown-network': ['dynamodb', 'ec2'],
-  'teardown-task-definitions': ['dynamodb', 'ecs'],
-};
+/** Issue 14's targets. */
+const EDGE_TARGET = { initMs: 100, sizeKiB: 300 };
+const EDGE_HANDLERS = ['api', 'slack'];
+const OTHER_MAX_KIB = 500;
 
-/** Handler files: every `functions/handlers/*.ts` that exports `handler`. */
-export function handlerFiles(): string[] {
-  return readdirSync(HANDLERS_DIR)
-    .filter((f) => f.endsWith('.ts'))
-    .filter((f) => /export const handler\b/.test(readFileSync(path.join(HANDLERS_DIR, f), 'utf8')))
-    .map((f) => f.replace(/\.ts$/, ''))
-    .sort();
+/**
+ * The options a checkout bundles with: its own `infra/bundling.ts` when it has one, otherwise the settings its
+ * `LifecycleFunction` used before that file existed (the same, without the credential alias).
+ */
+async function bundleOptionsOf(root: string): Promise<BuildOptions> {
+  if (root === REPO_ROOT) return { ...BUNDLE_OPTIONS };
+  const file = path.join(root, 'infra/bundling.ts');
+  if (existsSync(file)) {
+    const mod = (await import(pathToFileURL(file).href)) as { BUNDLE_OPTIONS: BuildOptions };
+    return { ...mod.BUNDLE_OPTIONS };
+  }
+  const { alias: _alias, ...legacy } = BUNDLE_OPTIONS;
+  return { ...legacy };
 }
 
 interface BundleInfo {
-  handler: string;
   file: string;
   bytes: number;
-  clients: Map<string, Set<string>>;
+  clients: string[];
 }
 
-const CLIENT_RE = /node_modules\/@aws-sdk\/client-([a-z0-9-]+)\//;
-
-/** Bundled @aws-sdk clients → the Berth modules (under functions/) that import them. */
-function clientsOf(meta: Metafile): Map<string, Set<string>> {
-  const output = Object.values(meta.outputs)[0];
-  const live = new Set(
-    Object.entries(output?.inputs ?? {})
-      .filter(([, v]) => v.bytesInOutput > 0)
-      .map(([k]) => k),
-  );
-  const clients = new Map<string, Set<string>>();
-  for (const file of live) {
-    const m = CLIENT_RE.exec(file);
-    if (m) clients.set(m[1] as string, clients.get(m[1] as string) ?? new Set());
-  }
-  for (const [file, input] of Object.entries(meta.inputs)) {
-    if (!file.startsWith('functions/')) continue;
-    for (const imp of input.imports) {
-      const m = CLIENT_RE.exec(imp.path);
-      if (m && clients.has(m[1] as string))
-        clients.get(m[1] as string)?.add(file.replace(/^functions\//, ''));
-    }
-  }
-  return clients;
-}
-
-async function bundle(handler: string, outDir: string): Promise<BundleInfo> {
+async function bundle(
+  root: string,
+  handler: string,
+  outDir: string,
+  options: BuildOptions,
+): Promise<BundleInfo> {
   const outfile = path.join(outDir, handler, 'index.mjs');
   mkdirSync(path.dirname(outfile), { recursive: true });
   const result = await build({
-    entryPoints: [path.join(HANDLERS_DIR, `${handler}.ts`)],
-    absWorkingDir: REPO_ROOT,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: TARGET,
-    minify: true,
-    sourcemap: false,
-    mainFields: ['module', 'main'],
-    banner: { js: BANNER },
+    ...options,
+    entryPoints: [path.join(root, 'functions/handlers', `${handler}.ts`)],
+    absWorkingDir: root,
     outfile,
     metafile: true,
     logLevel: 'silent',
   });
-  const bytes = readFileSync(outfile).byteLength;
-  return { handler, file: outfile, bytes, clients: clientsOf(result.metafile) };
+  const output = Object.values((result.metafile as Metafile).outputs)[0];
+  return {
+    file: outfile,
+    bytes: readFileSync(outfile).byteLength,
+    clients: output ? bundledClients(output) : [],
+  };
 }
 
 /** Environment a handler module may read at import (dummy values; nothing is called). */
@@ -158,116 +122,170 @@ const IMPORT_ENV: Record<string, string> = {
  * runtime's, not the function's).
  */
 function initMs(file: string): number {
-  const script = `const t=performance.now();await import(${JSON.stringify(`file://${file}`)});const h=(await import(${JSON.stringify(`file://${file}`)})).handler;if(typeof h!=='function')throw new Error('no handler export');process.stdout.write(String(performance.now()-t));`;
+  const url = JSON.stringify(pathToFileURL(file).href);
+  const script = `const t=performance.now();const m=await import(${url});if(typeof m.handler!=='function')throw new Error('no handler export');process.stdout.write(String(performance.now()-t));`;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     env: { PATH: process.env['PATH'] ?? '', ...IMPORT_ENV },
     encoding: 'utf8',
     timeout: 30_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   return Number(out.trim());
 }
 
-/** Runs the benchmark. Flags: `--runs N` (default 7), `--only a,b`. */
+const firstLine = (error: unknown): string =>
+  String(error instanceof Error ? error.message : error)
+    .split('\n')
+    .filter((l) => /Error|error/.test(l))
+    .slice(0, 1)
+    .join(' ')
+    .slice(0, 160);
+
+/** Extracts `ref`'s sources into a temporary directory that resolves packages from this checkout. */
+function extractBaseline(ref: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-bench-baseline-'));
+  const tar = execFileSync('git', ['archive', '--format=tar', ref, 'functions', 'infra', 'package.json'], {
+    cwd: REPO_ROOT,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  execFileSync('tar', ['-x', '-C', dir], { input: tar });
+  symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+interface Measured {
+  info?: BundleInfo;
+  samples: number[];
+  error?: string;
+}
+
+const kibOf = (m: Measured | undefined): number => (m?.info ? m.info.bytes / KIB : Number.NaN);
+const initOf = (m: Measured | undefined): number =>
+  m && m.samples.length > 0 && !m.error ? median(m.samples) : Number.NaN;
+const beside = (before: number, after: number, digits: number): string =>
+  Number.isFinite(before) ? `${fmt(before, digits)} → ${fmt(after, digits)}` : fmt(after, digits);
+
+/** Runs the benchmark. Flags: `--runs N` (default 5), `--only a,b`, `--baseline <ref>|none`. */
 export async function coldStart(argv: string[]): Promise<BenchResult> {
   const runs = Math.max(5, numberFlag(argv, 'runs', 5));
   const only = flag(argv, 'only')?.split(',');
+  const baselineRef = flag(argv, 'baseline') ?? DEFAULT_BASELINE;
+  const withBaseline = baselineRef !== 'none';
   const result = startResult(
     'cold-start',
     '4. Lambda cold start (bundle size, module initialisation, SDK clients)',
-    `npm run bench -- --only cold-start  (npx tsx bench/cold-start.ts --runs ${runs})`,
+    `npm run bench -- --only cold-start  (npx tsx bench/cold-start.ts --runs ${runs} --baseline ${baselineRef})`,
   );
   const outDir = mkdtempSync(path.join(tmpdir(), 'berth-bench-bundles-'));
   writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}');
+  const baseRoot = withBaseline ? extractBaseline(baselineRef) : undefined;
   try {
-    const handlers = handlerFiles().filter((h) => !only || only.includes(h));
+    const handlers = ALL_HANDLERS.filter((h) => !only || only.includes(h.file));
+    const options = await bundleOptionsOf(REPO_ROOT);
+    const baseOptions = baseRoot ? await bundleOptionsOf(baseRoot) : undefined;
     const rows: string[][] = [];
-    let withExtra = 0;
-    for (const handler of handlers) {
-      let info: BundleInfo;
+    let flagged = 0;
+    let oversize = 0;
+    for (const entry of handlers) {
+      const now: Measured = { samples: [] };
+      const before: Measured | undefined = baseRoot ? { samples: [] } : undefined;
       try {
-        info = await bundle(handler, outDir);
+        now.info = await bundle(REPO_ROOT, entry.file, path.join(outDir, 'now'), options);
       } catch (error) {
-        rows.push([handler, 'bundle failed', '', '', String(error).split('\n')[0] ?? '', '', '']);
-        result.figures.push({ metric: `${handler}: bundle`, value: 'failed', pass: false });
-        continue;
+        now.error = `bundle failed: ${firstLine(error)}`;
       }
-      const samples: number[] = [];
-      let initError: string | undefined;
-      for (let i = 0; i < runs; i++) {
-        try {
-          samples.push(initMs(info.file));
-        } catch (error) {
-          initError = String(error instanceof Error ? error.message : error)
-            .split('\n')
-            .slice(0, 3)
-            .join(' ');
-          break;
+      if (before && baseRoot && baseOptions) {
+        if (!existsSync(path.join(baseRoot, 'functions/handlers', `${entry.file}.ts`))) {
+          before.error = 'absent at baseline';
+        } else {
+          try {
+            before.info = await bundle(baseRoot, entry.file, path.join(outDir, 'before'), baseOptions);
+          } catch (error) {
+            before.error = `bundle failed: ${firstLine(error)}`;
+          }
         }
       }
-      const kib = info.bytes / KIB;
-      const init = samples.length > 0 ? median(samples) : Number.NaN;
-      const clients = [...info.clients.keys()].sort();
-      const allowed = ALLOWED_CLIENTS[handler];
-      const extra = allowed ? clients.filter((c) => !allowed.includes(c)) : [];
-      if (extra.length > 0) withExtra++;
+      // Alternate the two bundles' samples so that load changes hit both alike.
+      for (let i = 0; i < runs; i++) {
+        for (const m of [before, now]) {
+          if (!m?.info || m.error) continue;
+          try {
+            m.samples.push(initMs(m.info.file));
+          } catch (error) {
+            m.error = `init failed: ${firstLine(error)}`;
+          }
+        }
+      }
+      const allowed = clientsAllowedBy(HANDLER_PERMISSIONS[entry.id] ?? []);
+      const clients = now.info?.clients ?? [];
+      const extra = clients.filter((c) => !allowed.includes(c));
+      if (extra.length > 0) flagged++;
+      const kib = kibOf(now);
+      const init = initOf(now);
+      const isEdge = EDGE_HANDLERS.includes(entry.file);
+      if (!isEdge && !(kib <= OTHER_MAX_KIB)) oversize++;
       rows.push([
-        handler,
-        fmt(kib, 1),
-        initError ? `failed: ${initError}` : fmt(init, 1),
-        samples.map((s) => fmt(s, 0)).join(' '),
-        clients.join(', '),
-        [...new Set(clients.flatMap((c) => [...(info.clients.get(c) ?? [])]))].sort().join(', '),
-        allowed ? (extra.length === 0 ? 'yes' : `**no**: ${extra.join(', ')}`) : '',
+        entry.file,
+        beside(kibOf(before), kib, 1),
+        now.error ?? beside(initOf(before), init, 1),
+        now.samples.map((s) => fmt(s, 0)).join(' '),
+        before?.error ?? (before?.info?.clients.join(', ') || (before ? 'none' : '')),
+        clients.join(', ') || 'none',
+        extra.length === 0 ? 'yes' : `**no**: ${extra.join(', ')}`,
       ]);
-      const target = TARGETS[handler];
-      if (target) {
+      if (isEdge) {
         result.figures.push({
-          metric: `${handler}: minified bundle`,
-          value: `${fmt(kib, 1)} KiB`,
-          target: `≤ ${target.sizeKiB} KiB`,
-          pass: kib <= target.sizeKiB,
+          metric: `${entry.file}: minified bundle`,
+          value: `${beside(kibOf(before), kib, 1)} KiB`,
+          target: `≤ ${EDGE_TARGET.sizeKiB} KiB`,
+          pass: kib <= EDGE_TARGET.sizeKiB,
         });
         result.figures.push({
-          metric: `${handler}: module init (median of ${samples.length})`,
-          value: initError ? `failed: ${initError}` : `${fmt(init, 1)} ms`,
-          target: `≤ ${target.initMs} ms`,
-          pass: !initError && init <= target.initMs,
-        });
-        result.figures.push({
-          metric: `${handler}: bundled @aws-sdk clients`,
-          value: clients.join(', ') || 'none',
-          target: `only ${allowed?.join(', ')}`,
-          pass: extra.length === 0,
+          metric: `${entry.file}: module init (median of ${runs})`,
+          value: now.error ?? `${beside(initOf(before), init, 1)} ms`,
+          target: `≤ ${EDGE_TARGET.initMs} ms`,
+          pass: !now.error && init <= EDGE_TARGET.initMs,
         });
       }
     }
     result.figures.push({
-      metric: 'handlers bundling @aws-sdk clients their step does not need',
-      value: `${withExtra} of ${handlers.length}`,
+      metric: `other handlers over ${OTHER_MAX_KIB} KiB`,
+      value: `${oversize} of ${handlers.filter((h) => !EDGE_HANDLERS.includes(h.file)).length}`,
       target: '0',
-      pass: withExtra === 0,
+      pass: oversize === 0,
+    });
+    result.figures.push({
+      metric: 'handlers bundling @aws-sdk clients their IAM declaration does not call',
+      value: `${flagged} of ${handlers.length}`,
+      target: '0',
+      pass: flagged === 0,
     });
     result.tables = [
       {
-        title: `Every handler (esbuild ${TARGET}, ESM, minified, banner; init = median of ${runs} fresh processes, ms)`,
+        title: `Every handler of the catalog (esbuild ${String(options.target)}, ESM, minified, banner; before → after; init = median of ${runs} fresh processes, ms)`,
         header: [
           'handler',
           'KiB',
           'init ms (median)',
-          'samples ms',
-          '@aws-sdk clients (imported by)',
-          'only its own clients',
+          'samples ms (after)',
+          '@aws-sdk clients before',
+          '@aws-sdk clients after',
+          'only what its IAM calls',
         ],
         rows,
       },
     ];
     result.notes.push(
+      withBaseline
+        ? `"before" = the handlers of commit \`${baselineRef}\` bundled with that commit's settings, in the same run, init samples alternating with "after" (the working tree).`
+        : 'No baseline in this run (`--baseline none`).',
       'Init time = `import()` of the bundle in a fresh `node` process, measured inside it (Node start-up excluded); this machine runs Node 20, Lambda runs Node 24 on ARM64, so absolute times differ from AWS — compare bundles with each other.',
-      `Handlers found: ${handlers.length} files under functions/handlers/ that export \`handler\`.`,
-      '"Only the clients its step needs": the expected set per handler is this benchmark\'s reading of docs/architecture.md (which AWS service each step calls; DynamoDB allowed everywhere for the registry). A client outside it is dead weight in that bundle.',
+      `Handlers: the ${ALL_HANDLERS.length} entries of infra/handler-catalog.ts (what the stack deploys).`,
+      '"Only what its IAM calls": a client is expected when the handler\'s declaration in infra/handler-permissions.ts names an action of its service (test/infra/handler-bundles.test.ts fails otherwise).',
     );
   } finally {
     rmSync(outDir, { recursive: true, force: true });
+    if (baseRoot) rmSync(baseRoot, { recursive: true, force: true });
   }
   return finishResult(result);
 }

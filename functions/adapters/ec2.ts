@@ -12,7 +12,6 @@ import {
   type IpPermission,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { AwsRequestError, TransientAwsError } from '../core/errors.ts';
 import type {
   ObservedIngress,
@@ -71,17 +70,26 @@ const toObservedGroup = (g: SecurityGroup): ObservedSecurityGroup => ({
   ingress: toIngress(g.IpPermissions),
 });
 
+/** Reads one SSM parameter's value (functions/adapters/ssm-parameter.ts `AwsParameterAdapter`). */
+export interface AmiParameterPort {
+  getParameter(name: string): Promise<string>;
+}
+
 /**
  * EC2 side of an environment: per-role security groups and the launch template.
  *
  * @example
- * const ec2 = new AwsEc2Adapter(clients.ec2, clients.ssm);
+ * const ec2 = new AwsEc2Adapter(clients.ec2, new AwsParameterAdapter(clients.ssm));
  * const id = await ec2.createSecurityGroup({ env: 'demo', vpcId, name: 'berth-demo-alb', description, tags });
  */
 export class AwsEc2Adapter {
+  /**
+   * @param parameters reads the public ECS-optimized AMI parameter (`AwsParameterAdapter` over SSM); only
+   *   `createLaunchTemplate` needs it, so the handlers that create no launch template bundle no SSM client.
+   */
   constructor(
     private readonly ec2: EC2Client,
-    private readonly ssm?: SSMClient,
+    private readonly parameters?: AmiParameterPort,
   ) {}
 
   /** The security group of `name` in `vpcId`, or `undefined`. */
@@ -277,15 +285,8 @@ export class AwsEc2Adapter {
 
   /** The ECS-optimized AMI id from its public SSM parameter. */
   async resolveAmi(parameter: string): Promise<string> {
-    if (!this.ssm) throw new AwsRequestError('NoSsmClient', 'AwsEc2Adapter needs an SSM client');
-    try {
-      const out = await this.ssm.send(new GetParameterCommand({ Name: parameter }));
-      const value = out.Parameter?.Value;
-      if (!value) throw new AwsRequestError('EmptyParameter', `SSM parameter ${parameter} is empty`);
-      return value;
-    } catch (err) {
-      throw mapAwsError(err, `ssm.GetParameter ${parameter}`);
-    }
+    if (!this.parameters) throw new AwsRequestError('NoSsmClient', 'AwsEc2Adapter needs an SSM client');
+    return this.parameters.getParameter(parameter);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type SpecIssue, toSpecIssues } from './env-spec.ts';
 import { ValidationError } from './errors.ts';
 

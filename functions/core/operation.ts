@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EnvNameSchema, EnvSpecSchema, ImageSchema, type SpecIssue, toSpecIssues } from './env-spec.ts';
 import { ValidationError } from './errors.ts';
 import { MAX_EXTEND_HOURS } from './limits.ts';

@@ -9,7 +9,8 @@ import {
   specOf,
 } from './lifecycle-deps.ts';
 import { runUpStage, type UpStageDeps } from './up-stage.ts';
-import { autoScalingAdapter, ec2WithAmiAdapter, ecsAdapter, registryAdapter } from './wiring.ts';
+import { autoScalingAdapter, ec2WithAmiAdapter, ecsAdapter } from './wiring.ts';
+import { registryAdapter } from './wiring-registry.ts';
 
 /** The up-stage dependencies (`ecs`; for EC2 also `ec2` with SSM and `autoScaling`) and the registry. */
 export type CreateClusterDeps = UpStageDeps & Pick<HandlerDeps, 'registry'>;

@@ -9,7 +9,8 @@ import {
   specOf,
 } from './lifecycle-deps.ts';
 import { runUpStage, type UpStageDeps } from './up-stage.ts';
-import { ec2Adapter, elbv2Adapter, registryAdapter } from './wiring.ts';
+import { ec2Adapter, elbv2Adapter } from './wiring.ts';
+import { registryAdapter } from './wiring-registry.ts';
 
 /** The up-stage dependencies (`elbv2`, and `ec2` for the ALB group when the state lacks it) and the registry. */
 export type CreateLoadBalancerDeps = UpStageDeps & Pick<HandlerDeps, 'elbv2' | 'registry'>;

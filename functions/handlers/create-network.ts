@@ -9,7 +9,8 @@ import {
   specOf,
 } from './lifecycle-deps.ts';
 import { runUpStage, type UpStageDeps } from './up-stage.ts';
-import { ec2Adapter, registryAdapter } from './wiring.ts';
+import { ec2Adapter } from './wiring.ts';
+import { registryAdapter } from './wiring-registry.ts';
 
 /** The up-stage dependencies (only `ec2` is called in this stage) and the registry for the spec. */
 export type CreateNetworkDeps = UpStageDeps & Pick<HandlerDeps, 'registry'>;

@@ -9,7 +9,8 @@ import {
   specOf,
 } from './lifecycle-deps.ts';
 import { runUpStage, type UpStageDeps } from './up-stage.ts';
-import { ecsAdapter, registryAdapter } from './wiring.ts';
+import { ecsAdapter } from './wiring.ts';
+import { registryAdapter } from './wiring-registry.ts';
 
 /** The up-stage dependencies (only `ecs` is called in this stage) and the registry. */
 export type CreateServiceDeps = UpStageDeps & Pick<HandlerDeps, 'registry'>;

@@ -11,7 +11,8 @@ import {
   type TaskDefinitionResult,
 } from './lifecycle-deps.ts';
 import { runUpStage, type UpStageDeps } from './up-stage.ts';
-import { ecsAdapter, logsAdapter, registryAdapter } from './wiring.ts';
+import { ecsAdapter, logsAdapter } from './wiring.ts';
+import { registryAdapter } from './wiring-registry.ts';
 
 /** The up-stage dependencies (`ecs` in this stage), CloudWatch Logs and the registry. */
 export type CreateTaskDefinitionDeps = UpStageDeps & Pick<HandlerDeps, 'registry' | 'logs'>;

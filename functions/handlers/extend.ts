@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { MAX_EXTEND_HOURS } from '../core/limits.ts';
 import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep } from './lifecycle-deps.ts';
-import { registryAdapter } from './wiring.ts';
+import { registryAdapter } from './wiring-registry.ts';
 
 export type ExtendDeps = Pick<HandlerDeps, 'registry' | 'now' | 'logger'>;
 

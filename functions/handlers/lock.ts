@@ -1,7 +1,7 @@
 import type { LockRecord } from '../adapters/registry.ts';
 import { ValidationError } from '../core/errors.ts';
 import { defaultDeps, type HandlerDeps, runStep } from './lifecycle-deps.ts';
-import { registryAdapter } from './wiring.ts';
+import { registryAdapter } from './wiring-registry.ts';
 
 /** Input of the lock handler (ASL `LockAcquire` / `LockRelease*` Parameters). */
 export interface LockEvent {

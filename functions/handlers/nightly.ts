@@ -5,7 +5,7 @@ import { decideLogGroupExpiry, LOG_GROUP_PREFIX } from '../core/logs.ts';
 import { decideNightly } from '../core/nightly.ts';
 import { type NightlyRunResult, summarizeNightly } from '../core/nightly-report.ts';
 import { loadConfig } from './config.ts';
-import { awsEntryPorts } from './http/aws-deps.ts';
+import { awsRegistryPort } from './http/aws-deps.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 import type { Clock, RegistryPort } from './http/ports.ts';
 import { systemClock } from './http/ports.ts';
@@ -145,7 +145,7 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
   const webhookUrl = loadConfig(env).notifyWebhookUrl;
   let logs: AwsLogsAdapter | undefined;
   return {
-    registry: awsEntryPorts(env).registry,
+    registry: awsRegistryPort(env),
     logs: {
       listLogGroups: (prefix) => {
         logs ??= new AwsLogsAdapter(logsClient());

@@ -6,7 +6,7 @@ import { ValidationError } from '../core/errors.ts';
 import { ENVIRONMENT_STATUSES, type EnvironmentStatus, FINAL_STATUSES } from '../core/status.ts';
 import { defaultDeps, type HandlerDeps, runStep } from './lifecycle-deps.ts';
 import { defaultPricing, type Pricing } from './pricing.ts';
-import { registryAdapter } from './wiring.ts';
+import { registryAdapter } from './wiring-registry.ts';
 
 /** Input of the record handler (ASL `Record*` Parameters). */
 export interface RecordEvent {

@@ -17,7 +17,8 @@ import { executeUpSteps, logExecuted, wiredPorts } from './up-stage.ts';
 /** A redeploy plan needs no deployment setting (it copies the running revision). */
 const NO_SETTINGS = loadConfig({});
 
-import { ecsAdapter, registryAdapter } from './wiring.ts';
+import { ecsAdapter } from './wiring.ts';
+import { registryAdapter } from './wiring-registry.ts';
 
 export interface RedeployResult {
   /** The new revision; verify compares the PRIMARY deployment against it to detect a rollback. */

@@ -12,7 +12,8 @@ import {
   specOf,
 } from './lifecycle-deps.ts';
 import { executeUpSteps, logExecuted, type UpStageDeps, wiredPorts } from './up-stage.ts';
-import { autoScalingAdapter, ecsAdapter, registryAdapter } from './wiring.ts';
+import { autoScalingAdapter, ecsAdapter } from './wiring.ts';
+import { registryAdapter } from './wiring-registry.ts';
 
 export interface ScaleResult {
   readonly desiredCount: number;

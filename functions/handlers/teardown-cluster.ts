@@ -1,6 +1,6 @@
 import { defaultDeps, type LifecycleState } from './lifecycle-deps.ts';
 import { runTeardownStage, type TeardownDeps, type TeardownResult } from './teardown-stage.ts';
-import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
+import { autoScalingAdapter, ec2Adapter, ecsAdapter } from './wiring.ts';
 
 /**
  * Teardown stage `cluster`: Deletes the cluster (DependencyPendingError while container instances or services remain).
@@ -11,5 +11,5 @@ export function makeHandler(deps: TeardownDeps) {
 }
 
 export const handler = makeHandler(
-  defaultDeps([], { autoScaling: autoScalingAdapter, ec2: ec2Adapter, ecs: ecsAdapter, elbv2: elbv2Adapter }),
+  defaultDeps([], { autoScaling: autoScalingAdapter, ec2: ec2Adapter, ecs: ecsAdapter }),
 );

@@ -1,6 +1,6 @@
 import { defaultDeps, type LifecycleState } from './lifecycle-deps.ts';
 import { runTeardownStage, type TeardownDeps, type TeardownResult } from './teardown-stage.ts';
-import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
+import { elbv2Adapter } from './wiring.ts';
 
 /**
  * Teardown stage `load-balancer`: Deletes the shared listener rule or the dedicated listener, the ALB (done: false until it is gone), then the target group.
@@ -10,6 +10,4 @@ export function makeHandler(deps: TeardownDeps) {
   return (state: LifecycleState): Promise<TeardownResult> => runTeardownStage(deps, 'load-balancer', state);
 }
 
-export const handler = makeHandler(
-  defaultDeps([], { autoScaling: autoScalingAdapter, ec2: ec2Adapter, ecs: ecsAdapter, elbv2: elbv2Adapter }),
-);
+export const handler = makeHandler(defaultDeps([], { elbv2: elbv2Adapter }));

@@ -1,6 +1,6 @@
 import { defaultDeps, type LifecycleState } from './lifecycle-deps.ts';
 import { runTeardownStage, type TeardownDeps, type TeardownResult } from './teardown-stage.ts';
-import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
+import { ec2Adapter } from './wiring.ts';
 
 /**
  * Teardown stage `network`: Deletes the instances security group, then the ALB group (DependencyPendingError while ENIs are attached).
@@ -10,6 +10,4 @@ export function makeHandler(deps: TeardownDeps) {
   return (state: LifecycleState): Promise<TeardownResult> => runTeardownStage(deps, 'network', state);
 }
 
-export const handler = makeHandler(
-  defaultDeps([], { autoScaling: autoScalingAdapter, ec2: ec2Adapter, ecs: ecsAdapter, elbv2: elbv2Adapter }),
-);
+export const handler = makeHandler(defaultDeps([], { ec2: ec2Adapter }));

@@ -189,11 +189,20 @@ export async function runTeardownStage(
     if (stage === 'network') requireConfig(deps.config.vpcId, 'BERTH_VPC_ID');
     const parts = STAGE_PARTS[stage];
     const observed = await observeEnvironment(
+      // Read on use: each teardown handler is wired with the adapters of its own stage's parts only.
       {
-        ecs: deps.ecs,
-        elbv2: deps.elbv2,
-        autoScaling: deps.autoScaling,
-        ec2: deps.ec2,
+        get ecs() {
+          return deps.ecs;
+        },
+        get elbv2() {
+          return deps.elbv2;
+        },
+        get autoScaling() {
+          return deps.autoScaling;
+        },
+        get ec2() {
+          return deps.ec2;
+        },
         // Only the stages that observe the log group are wired with CloudWatch Logs.
         ...(parts.includes('logs') ? { logs: deps.logs } : {}),
       },

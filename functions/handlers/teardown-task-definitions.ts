@@ -1,6 +1,6 @@
 import { defaultDeps, type LifecycleState } from './lifecycle-deps.ts';
 import { runTeardownStage, type TeardownDeps, type TeardownResult } from './teardown-stage.ts';
-import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter, logsAdapter } from './wiring.ts';
+import { ecsAdapter, logsAdapter } from './wiring.ts';
 
 /**
  * Teardown stage `task-definitions`: Deregisters every ACTIVE revision of the family, then deletes the
@@ -15,12 +15,4 @@ export function makeHandler(deps: TeardownDeps) {
   };
 }
 
-export const handler = makeHandler(
-  defaultDeps([], {
-    autoScaling: autoScalingAdapter,
-    ec2: ec2Adapter,
-    ecs: ecsAdapter,
-    elbv2: elbv2Adapter,
-    logs: logsAdapter,
-  }),
-);
+export const handler = makeHandler(defaultDeps([], { ecs: ecsAdapter, logs: logsAdapter }));

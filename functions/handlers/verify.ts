@@ -22,7 +22,8 @@ import {
   runStep,
   specOf,
 } from './lifecycle-deps.ts';
-import { ecsAdapter, elbv2Adapter, logsAdapter, registryAdapter } from './wiring.ts';
+import { ecsAdapter, elbv2Adapter, logsAdapter } from './wiring.ts';
+import { registryAdapter } from './wiring-registry.ts';
 
 /** Probe timeout: short, verify is polled by the state machine. */
 export const PROBE_TIMEOUT_MS = 3000;

@@ -1,12 +1,13 @@
 /**
  * Production adapter factories, one per AWS service family. Each is a separate export so a handler's
  * bundle contains only the SDK clients of the factories it names (esbuild drops the others): a
- * handler passes exactly what its step calls to `defaultDeps(required, adapters)`.
+ * handler passes exactly what its step calls to `defaultDeps(required, adapters)`. The registry's
+ * factory lives in `wiring-registry.ts`: its DynamoDB document client cannot be tree-shaken, so only
+ * the handlers that read or write the registry import it (test/infra/handler-bundles.test.ts checks).
  */
 import { AwsAutoScalingAdapter } from '../adapters/autoscaling.ts';
 import {
   autoScalingClient,
-  dynamoDocumentClient,
   ec2Client,
   ecsClient,
   elbv2Client,
@@ -17,8 +18,7 @@ import { AwsEc2Adapter } from '../adapters/ec2.ts';
 import { AwsEcsAdapter } from '../adapters/ecs.ts';
 import { AwsElbv2Adapter } from '../adapters/elbv2.ts';
 import { AwsLogsAdapter } from '../adapters/logs.ts';
-import { DynamoRegistry } from '../adapters/registry.ts';
-import { loadConfig } from './config.ts';
+import { AwsParameterAdapter } from '../adapters/ssm-parameter.ts';
 
 /** @example makeHandler(defaultDeps([], { ecs: ecsAdapter })) */
 export const ecsAdapter = (): AwsEcsAdapter => new AwsEcsAdapter(ecsClient());
@@ -29,7 +29,5 @@ export const logsAdapter = (): AwsLogsAdapter => new AwsLogsAdapter(logsClient()
 /** EC2 for security groups and observation. */
 export const ec2Adapter = (): AwsEc2Adapter => new AwsEc2Adapter(ec2Client());
 /** EC2 with SSM, for launch templates: the ECS-optimized AMI comes from its public SSM parameter. */
-export const ec2WithAmiAdapter = (): AwsEc2Adapter => new AwsEc2Adapter(ec2Client(), ssmClient());
-/** The registry table named by `BERTH_TABLE_NAME`. */
-export const registryAdapter = (): DynamoRegistry =>
-  new DynamoRegistry(dynamoDocumentClient(), loadConfig(process.env, ['BERTH_TABLE_NAME']).tableName);
+export const ec2WithAmiAdapter = (): AwsEc2Adapter =>
+  new AwsEc2Adapter(ec2Client(), new AwsParameterAdapter(ssmClient()));

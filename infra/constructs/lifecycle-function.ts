@@ -6,13 +6,19 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import {
+  BUNDLE_ALIASES,
+  BUNDLE_MAIN_FIELDS,
+  BUNDLE_TARGET,
+  ESM_REQUIRE_BANNER,
+  handlerEntryPath,
+} from '../bundling.ts';
 
 /** The repository root (infra/constructs/ is two levels down). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Path of a handler entry file, `functions/handlers/<file>.ts`. */
-export const handlerEntry = (file: string): string =>
-  fileURLToPath(new URL(`../../functions/handlers/${file}.ts`, import.meta.url));
+export const handlerEntry = handlerEntryPath;
 
 const ABSENT_HANDLER = fileURLToPath(new URL('./absent-handler.ts', import.meta.url));
 
@@ -26,12 +32,7 @@ const resolveEntry = (scope: Construct, file: string): string => {
   return ABSENT_HANDLER;
 };
 
-/**
- * ESM bundles that include the AWS SDK call `require` for Node built-ins; esbuild's ESM output has no
- * `require`, so the banner defines one.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+export { ESM_REQUIRE_BANNER };
 
 /** The Lambda runtime every Berth function uses: the newest Node.js LTS aws-cdk-lib 2.276 offers. */
 export const BERTH_RUNTIME = Runtime.NODEJS_24_X;
@@ -95,11 +96,16 @@ export class LifecycleFunction extends NodejsFunction {
         format: OutputFormat.ESM,
         minify: true,
         sourceMap: false,
-        target: 'node24',
-        mainFields: ['module', 'main'],
+        target: BUNDLE_TARGET,
+        mainFields: [...BUNDLE_MAIN_FIELDS],
         banner: ESM_REQUIRE_BANNER,
-        // Bundle the SDK too: the function runs the versions pinned in package-lock.json.
+        // Bundle the SDK too: the function runs the versions pinned in package-lock.json, and starts faster
+        // than with the runtime's unbundled SDK (docs/decisions/0005-bundle-the-sdk.md).
         externalModules: [],
+        // The environment credential provider in place of the SDK's whole default chain (infra/bundling.ts).
+        esbuildArgs: {
+          '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`),
+        },
       },
       ...props.overrides,
     });

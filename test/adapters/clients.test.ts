@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DescribeClustersCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients, ecsClient } from '../../functions/adapters/aws/clients.ts';
+import { createAwsClients } from '../../functions/adapters/aws/all-clients.ts';
+import { ecsClient } from '../../functions/adapters/aws/clients.ts';
 
 let server: Server;
 let url: string;

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { dynamoDocumentClient } from '../../functions/adapters/aws/clients.ts';
+import { dynamoDocumentClient } from '../../functions/adapters/aws/dynamodb-document.ts';
 import { DynamoRegistry } from '../../functions/adapters/registry.ts';
 
 const doc = dynamoDocumentClient({ region: 'us-east-1', maxAttempts: 1 });

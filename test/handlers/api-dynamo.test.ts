@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoDocumentClient } from '../../functions/adapters/aws/clients.ts';
+import { dynamoDocumentClient } from '../../functions/adapters/aws/dynamodb-document.ts';
 import { DynamoRegistry } from '../../functions/adapters/registry.ts';
 import { makeHandler } from '../../functions/handlers/api.ts';
 import { registryPort } from '../../functions/handlers/http/aws-deps.ts';

@@ -29,6 +29,7 @@ import { AwsEc2Adapter } from '../../functions/adapters/ec2.ts';
 import { AwsEcsAdapter } from '../../functions/adapters/ecs.ts';
 import { AwsElbv2Adapter } from '../../functions/adapters/elbv2.ts';
 import { AwsLogsAdapter } from '../../functions/adapters/logs.ts';
+import { AwsParameterAdapter } from '../../functions/adapters/ssm-parameter.ts';
 import { loadConfig } from '../../functions/handlers/config.ts';
 import { type HandlerDeps, silentLogger } from '../../functions/handlers/lifecycle-deps.ts';
 
@@ -141,7 +142,7 @@ export function testDeps(overrides: Partial<HandlerDeps> = {}): HandlerDeps {
     ecs: new AwsEcsAdapter(ecsClient(opts)),
     elbv2: new AwsElbv2Adapter(elbv2Client(opts)),
     autoScaling: new AwsAutoScalingAdapter(autoScalingClient(opts)),
-    ec2: new AwsEc2Adapter(ec2Client(opts), ssmClient(opts)),
+    ec2: new AwsEc2Adapter(ec2Client(opts), new AwsParameterAdapter(ssmClient(opts))),
     logs: new AwsLogsAdapter(logsClient(opts)),
     registry: undefined as never,
     probe: async ({ url }) => ({ url, status: 200, body: 'ok' }),

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsAutoScalingAdapter } from '../../functions/adapters/autoscaling.ts';
 import { AwsEc2Adapter } from '../../functions/adapters/ec2.ts';
 import { AwsEcsAdapter } from '../../functions/adapters/ecs.ts';
+import { AwsParameterAdapter } from '../../functions/adapters/ssm-parameter.ts';
 import { loadConfig } from '../../functions/handlers/config.ts';
 import { makeHandler as createCluster } from '../../functions/handlers/create-cluster.ts';
 import { silentLogger } from '../../functions/handlers/lifecycle-deps.ts';
@@ -53,7 +54,7 @@ async function up(env: string, instanceType: string, amiParameter?: string) {
   const handler = createCluster({
     config,
     ecs: new AwsEcsAdapter(t.clients.ecs),
-    ec2: new AwsEc2Adapter(t.clients.ec2, t.clients.ssm),
+    ec2: new AwsEc2Adapter(t.clients.ec2, new AwsParameterAdapter(t.clients.ssm)),
     autoScaling: new AwsAutoScalingAdapter(t.clients.autoScaling),
     registry: undefined as never,
     logger: silentLogger,

@@ -1,5 +1,8 @@
 /**
- * The one place Berth constructs AWS SDK clients.
+ * The one place Berth constructs AWS SDK service clients (the DynamoDB document client is built in
+ * `dynamodb-document.ts`, next to this file: `@aws-sdk/lib-dynamodb` has module-level side effects, so a
+ * bundle that imports it keeps the DynamoDB client even when unused; keeping it out of this module keeps
+ * it out of the handlers that never touch the registry).
  *
  * Configuration comes from the SDK's standard sources (region from `AWS_REGION`, credentials from the
  * default chain, endpoints from `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`), so the same code
@@ -14,7 +17,6 @@
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -22,7 +24,6 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** Options shared by every client factory. */
 export interface AwsClientOptions {
@@ -72,55 +73,3 @@ export const secretsClient = (options: AwsClientOptions = {}): SecretsManagerCli
   new SecretsManagerClient(baseConfig(options));
 export const lambdaClient = (options: AwsClientOptions = {}): LambdaClient =>
   new LambdaClient(baseConfig(options));
-/** A DynamoDB document client (native JS values, `undefined` attributes removed). */
-export const dynamoDocumentClient = (options: AwsClientOptions = {}): DynamoDBDocumentClient =>
-  DynamoDBDocumentClient.from(new DynamoDBClient(baseConfig(options)), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
-
-/** Every client Berth uses; each is constructed on first access only. */
-export interface AwsClients {
-  readonly ecs: ECSClient;
-  readonly elbv2: ElasticLoadBalancingV2Client;
-  readonly autoScaling: AutoScalingClient;
-  readonly ec2: EC2Client;
-  readonly ssm: SSMClient;
-  readonly dynamodb: DynamoDBDocumentClient;
-  readonly sfn: SFNClient;
-  readonly secrets: SecretsManagerClient;
-  readonly lambda: LambdaClient;
-}
-
-/**
- * Returns a lazy bag of clients: a client is constructed the first time its property is read, so a
- * handler that only touches `ecs` never builds the others.
- *
- * @example
- * const clients = createAwsClients({ maxAttempts: 3 });
- * await clients.ecs.send(new DescribeClustersCommand({ clusters: ['berth-demo'] }));
- */
-export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
-  const factories: { [K in keyof AwsClients]: () => AwsClients[K] } = {
-    ecs: () => ecsClient(options),
-    elbv2: () => elbv2Client(options),
-    autoScaling: () => autoScalingClient(options),
-    ec2: () => ec2Client(options),
-    ssm: () => ssmClient(options),
-    dynamodb: () => dynamoDocumentClient(options),
-    sfn: () => sfnClient(options),
-    secrets: () => secretsClient(options),
-    lambda: () => lambdaClient(options),
-  };
-  const cache: Partial<Record<keyof AwsClients, unknown>> = {};
-  const clients = {} as AwsClients;
-  for (const key of Object.keys(factories) as (keyof AwsClients)[]) {
-    Object.defineProperty(clients, key, {
-      enumerable: true,
-      get() {
-        if (!(key in cache)) cache[key] = factories[key]();
-        return cache[key];
-      },
-    });
-  }
-  return clients;
-}

@@ -3,7 +3,8 @@
  * Everything is built lazily on first use: importing a handler touches no environment variable
  * and no network.
  */
-import { dynamoDocumentClient, sfnClient } from '../../adapters/aws/clients.ts';
+import { sfnClient } from '../../adapters/aws/clients.ts';
+import { dynamoDocumentClient } from '../../adapters/aws/dynamodb-document.ts';
 import { DynamoRegistry } from '../../adapters/registry.ts';
 import { AwsSfnAdapter } from '../../adapters/sfn.ts';
 import { loadConfig } from '../config.ts';
@@ -99,20 +100,39 @@ export function executionsPort(
   };
 }
 
-/** Registry and lifecycle executions from the handler configuration (lazy). */
-export function awsEntryPorts(env: Readonly<Record<string, string | undefined>> = process.env): {
-  registry: RegistryPort;
-  executions: ExecutionsPort;
-  lockTtlSeconds: () => number;
-} {
+/**
+ * The registry port from the handler configuration (lazy: the client and `BERTH_TABLE_NAME` are read on first
+ * use). Apart from {@link awsEntryPorts} so that a handler needing only the registry bundles no Step Functions
+ * client.
+ */
+export function awsRegistryPort(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): RegistryPort {
   let registry: RegistryPort | undefined;
-  let executions: ExecutionsPort | undefined;
   const getRegistry = (): RegistryPort => {
     registry ??= registryPort(
       new DynamoRegistry(dynamoDocumentClient(), loadConfig(env, ['BERTH_TABLE_NAME']).tableName),
     );
     return registry;
   };
+  return {
+    getEnvironment: (n) => getRegistry().getEnvironment(n),
+    listEnvironments: (q) => getRegistry().listEnvironments(q),
+    listOperations: (n, l) => getRegistry().listOperations(n, l),
+    getLock: (n) => getRegistry().getLock(n),
+    getRequest: (r) => getRegistry().getRequest(r),
+    putRequest: (r) => getRegistry().putRequest(r),
+  };
+}
+
+/** Registry and lifecycle executions from the handler configuration (lazy). */
+export function awsEntryPorts(env: Readonly<Record<string, string | undefined>> = process.env): {
+  registry: RegistryPort;
+  executions: ExecutionsPort;
+  lockTtlSeconds: () => number;
+} {
+  const registry = awsRegistryPort(env);
+  let executions: ExecutionsPort | undefined;
   const getExecutions = (): ExecutionsPort => {
     if (executions === undefined) {
       const config = loadConfig(env, ['BERTH_LIFECYCLE_STATE_MACHINE_ARN']);
@@ -125,14 +145,7 @@ export function awsEntryPorts(env: Readonly<Record<string, string | undefined>> 
     return executions;
   };
   return {
-    registry: {
-      getEnvironment: (n) => getRegistry().getEnvironment(n),
-      listEnvironments: (q) => getRegistry().listEnvironments(q),
-      listOperations: (n, l) => getRegistry().listOperations(n, l),
-      getLock: (n) => getRegistry().getLock(n),
-      getRequest: (r) => getRegistry().getRequest(r),
-      putRequest: (r) => getRegistry().putRequest(r),
-    },
+    registry,
     executions: {
       startExecution: (r) => getExecutions().startExecution(r),
       progress: (arn) => getExecutions().progress?.(arn) ?? Promise.resolve([]),

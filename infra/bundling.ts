@@ -1,0 +1,127 @@
+/**
+ * How a Berth Lambda is bundled, declared once: the CDK construct (infra/constructs/lifecycle-function.ts), the
+ * cold-start benchmark (bench/cold-start.ts) and the bundle test (test/infra/handler-bundles.test.ts) all read
+ * these settings, so what is measured and tested is what is deployed.
+ *
+ * Also: which AWS SDK client package serves each IAM service prefix, and the check that a handler's bundle holds
+ * only the clients of the services its IAM declaration (infra/handler-permissions.ts) lets it call.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Permission } from './handler-permissions.ts';
+
+/**
+ * ESM bundles that include the AWS SDK call `require` for Node built-ins; esbuild's ESM output has no
+ * `require`, so the banner defines one.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/** esbuild target matching the Lambda runtime (Node.js 24, `BERTH_RUNTIME`). */
+export const BUNDLE_TARGET = 'node24';
+
+/** Prefer the ES module build of a package (tree-shakable) over its CommonJS one. */
+export const BUNDLE_MAIN_FIELDS: readonly string[] = ['module', 'main'];
+
+/**
+ * Module substitutions applied to every bundle (esbuild `alias`).
+ *
+ * `@aws-sdk/credential-provider-node` is the SDK's default credential chain (environment, SSO, shared
+ * ini files, web identity, process, container and instance metadata, with the STS/SSO clients it needs):
+ * every client's runtime config imports it, so esbuild cannot drop it. A Lambda function receives its
+ * execution role's credentials in `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`
+ * (Lambda Developer Guide, "Defined runtime environment variables"), and the local platform gives each
+ * function its credentials the same way (local/runtime/lambda.ts), so the bundles get the environment
+ * provider alone (functions/adapters/aws/lambda-credentials.ts).
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': fileURLToPath(
+    new URL('../functions/adapters/aws/lambda-credentials.ts', import.meta.url),
+  ),
+};
+
+/** Path of a handler entry file, `functions/handlers/<file>.ts`. */
+export const handlerEntryPath = (file: string): string =>
+  fileURLToPath(new URL(`../functions/handlers/${file}.ts`, import.meta.url));
+
+/** The esbuild options of a Lambda bundle (the JS API's names), for the benchmark and the tests. */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: BUNDLE_TARGET,
+  minify: true,
+  sourcemap: false,
+  mainFields: [...BUNDLE_MAIN_FIELDS],
+  banner: { js: ESM_REQUIRE_BANNER },
+  alias: { ...BUNDLE_ALIASES },
+} as const;
+
+/**
+ * The AWS SDK v3 client package (`@aws-sdk/client-<name>`) that calls each IAM service prefix. `iam` is absent on
+ * purpose: Berth's only IAM action is `iam:PassRole` (and `iam:CreateServiceLinkedRole`, done by AWS on first use),
+ * which AWS authorizes inside another service's call; no Berth code calls IAM.
+ */
+export const CLIENT_OF_SERVICE: Readonly<Record<string, string>> = {
+  autoscaling: 'auto-scaling',
+  dynamodb: 'dynamodb',
+  ec2: 'ec2',
+  ecs: 'ecs',
+  elasticloadbalancing: 'elastic-load-balancing-v2',
+  lambda: 'lambda',
+  logs: 'cloudwatch-logs',
+  secretsmanager: 'secrets-manager',
+  ssm: 'ssm',
+  states: 'sfn',
+};
+
+/** IAM service prefixes authorized inside another service's call: no client is needed for them. */
+const NO_CLIENT_SERVICES: ReadonlySet<string> = new Set(['iam']);
+
+/**
+ * The client packages a handler may bundle: one per service its permissions name.
+ *
+ * @throws Error when a permission names a service with no known client (extend {@link CLIENT_OF_SERVICE}).
+ * @example clientsAllowedBy(HANDLER_PERMISSIONS['Api']) // ['cloudwatch-logs', 'dynamodb', 'lambda', 'sfn', …]
+ */
+export function clientsAllowedBy(permissions: readonly Permission[]): string[] {
+  const clients = new Set<string>();
+  for (const permission of permissions) {
+    for (const action of permission.actions) {
+      const service = action.split(':')[0] ?? '';
+      if (NO_CLIENT_SERVICES.has(service)) continue;
+      const client = CLIENT_OF_SERVICE[service];
+      if (client === undefined) {
+        throw new Error(`no AWS SDK client is known for the IAM service "${service}" (action ${action})`);
+      }
+      clients.add(client);
+    }
+  }
+  return [...clients].sort();
+}
+
+/** The parts of an esbuild metafile output the check reads. */
+export interface BundleOutput {
+  readonly inputs: Readonly<Record<string, { readonly bytesInOutput: number }>>;
+}
+
+const CLIENT_PATH = /(?:^|\/)node_modules\/@aws-sdk\/client-([a-z0-9-]+)\//;
+
+/**
+ * The `@aws-sdk/client-*` packages whose code is in a bundle (an input with bytes in the output; esbuild lists
+ * tree-shaken inputs with 0 bytes).
+ */
+export function bundledClients(output: BundleOutput): string[] {
+  const clients = new Set<string>();
+  for (const [file, input] of Object.entries(output.inputs)) {
+    if (input.bytesInOutput === 0) continue;
+    const match = CLIENT_PATH.exec(file);
+    if (match?.[1] !== undefined) clients.add(match[1]);
+  }
+  return [...clients].sort();
+}
+
+/** Clients in the bundle that the handler's permissions do not call (empty when the bundle is lean). */
+export function unexpectedClients(output: BundleOutput, permissions: readonly Permission[]): string[] {
+  const allowed = new Set(clientsAllowedBy(permissions));
+  return bundledClients(output).filter((c) => !allowed.has(c));
+}
