@@ -7,6 +7,7 @@
  * only the clients of the services its IAM declaration (infra/handler-permissions.ts) lets it call.
  */
 import { fileURLToPath } from 'node:url';
+import type { BuildOptions } from 'esbuild';
 import type { Permission } from './handler-permissions.ts';
 
 /**
@@ -44,7 +45,7 @@ export const handlerEntryPath = (file: string): string =>
   fileURLToPath(new URL(`../functions/handlers/${file}.ts`, import.meta.url));
 
 /** The esbuild options of a Lambda bundle (the JS API's names), for the benchmark and the tests. */
-export const BUNDLE_OPTIONS = {
+export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -54,7 +55,7 @@ export const BUNDLE_OPTIONS = {
   mainFields: [...BUNDLE_MAIN_FIELDS],
   banner: { js: ESM_REQUIRE_BANNER },
   alias: { ...BUNDLE_ALIASES },
-} as const;
+};
 
 /**
  * The AWS SDK v3 client package (`@aws-sdk/client-<name>`) that calls each IAM service prefix. `iam` is absent on

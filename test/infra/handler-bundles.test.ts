@@ -40,6 +40,7 @@ async function bundleMeta(entryPoints: Record<string, string>): Promise<Metafile
     metafile: true,
     logLevel: 'silent',
   });
+  if (result.metafile === undefined) throw new Error('esbuild returned no metafile');
   return result.metafile;
 }
 
