@@ -6,8 +6,9 @@
  * Also: which AWS SDK client package serves each IAM service prefix, and the check that a handler's bundle holds
  * only the clients of the services its IAM declaration (infra/handler-permissions.ts) lets it call.
  */
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Plugin } from 'esbuild';
 import type { Permission } from './handler-permissions.ts';
 
 /**
@@ -44,6 +45,51 @@ export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
 export const handlerEntryPath = (file: string): string =>
   fileURLToPath(new URL(`../functions/handlers/${file}.ts`, import.meta.url));
 
+/** A client's generated schema module (one per client since SDK 3.9xx; `schemas_<n>.js`). */
+const SCHEMA_MODULE = /[\\/]@aws-sdk[\\/]client-[a-z0-9-]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/;
+/** `const _xN = "xmlName";` — the module's string constants. */
+const STRING_CONSTANT = /^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm;
+/** `[_xN]:` — a computed object key naming one of those constants. */
+const COMPUTED_KEY = /\[(_\w+)\]:/g;
+
+/**
+ * Rewrites computed keys over string constants (`{ [_h]: … }`, `const _h = "http"`) as the equal literal keys
+ * (`{ "http": … }`) in one schema module's source. Same object, same behaviour; returns the source and how many
+ * keys it rewrote.
+ */
+export function literalSchemaKeys(source: string): { source: string; rewritten: number } {
+  const constants = new Map<string, string>();
+  for (const m of source.matchAll(STRING_CONSTANT)) constants.set(m[1] as string, m[2] as string);
+  let rewritten = 0;
+  const out = source.replace(COMPUTED_KEY, (key, name: string) => {
+    const literal = constants.get(name);
+    if (literal === undefined) return key;
+    rewritten++;
+    return `${literal}:`;
+  });
+  return { source: out, rewritten };
+}
+
+/**
+ * Lets esbuild drop the schemas of the operations a bundle never sends. Each SDK client declares the schema of
+ * every operation and structure of its service in one module, with trait objects written as computed keys over
+ * module constants (`{ [_xN]: "groupName" }`); esbuild cannot prove a computed key free of side effects, so it
+ * keeps every declaration — `@aws-sdk/client-ec2` alone adds ~540 KiB to a bundle that sends three commands
+ * (reported upstream: aws/aws-sdk-js-v3 issue 7607, "Increased bundle size on latest versions"). With the keys
+ * written as the literals they equal, only the schemas a command reaches stay. The error schemas stay too: the
+ * module registers each one with its service's `TypeRegistry` (a call, so kept), which is how responses are
+ * matched to exception classes; operation and structure schemas are reached only through the commands.
+ */
+export const sdkSchemaTreeShaking: Plugin = {
+  name: 'berth-sdk-schema-tree-shaking',
+  setup(build) {
+    build.onLoad({ filter: SCHEMA_MODULE }, async (args) => ({
+      contents: literalSchemaKeys(await readFile(args.path, 'utf8')).source,
+      loader: 'js',
+    }));
+  },
+};
+
 /** The esbuild options of a Lambda bundle (the JS API's names), for the benchmark and the tests. */
 export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {
   bundle: true,
@@ -55,6 +101,7 @@ export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {
   mainFields: [...BUNDLE_MAIN_FIELDS],
   banner: { js: ESM_REQUIRE_BANNER },
   alias: { ...BUNDLE_ALIASES },
+  plugins: [sdkSchemaTreeShaking],
 };
 
 /**

@@ -1,18 +1,19 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AssetHashType, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { Grant, IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  Architecture,
+  Code,
+  type FunctionProps,
+  Function as LambdaFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import {
-  BUNDLE_ALIASES,
-  BUNDLE_MAIN_FIELDS,
-  BUNDLE_TARGET,
-  ESM_REQUIRE_BANNER,
-  handlerEntryPath,
-} from '../bundling.ts';
+import { ESM_REQUIRE_BANNER, handlerEntryPath } from '../bundling.ts';
 
 /** The repository root (infra/constructs/ is two levels down). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,20 +55,49 @@ export interface LifecycleFunctionProps {
   readonly memorySize?: number;
   /** @default one month */
   readonly logRetention?: RetentionDays;
-  /** Extra `NodejsFunction` props (rarely needed). */
-  readonly overrides?: Partial<NodejsFunctionProps>;
+  /** Extra `Function` props (rarely needed). */
+  readonly overrides?: Partial<FunctionProps>;
+}
+
+/** The script that bundles one handler (run by {@link handlerCode} in a child process). */
+const BUNDLE_SCRIPT = fileURLToPath(new URL('../bundle-handler.ts', import.meta.url));
+
+/**
+ * The handler's code asset: `index.mjs` bundled on this machine by `infra/bundle-handler.ts` with the settings of
+ * `infra/bundling.ts` (minified ESM for Node.js 24, the SDK bundled so the versions pinned in package-lock.json
+ * run, the environment credential provider, unused SDK schemas dropped). The bundler is this repository's esbuild,
+ * run in a child process (its plugins need the asynchronous API; CDK's local bundling hook is synchronous); no
+ * Docker image is ever pulled. The asset hash is the bundle's.
+ */
+export function handlerCode(entry: string): Code {
+  return Code.fromAsset(REPO_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Required by the type; never used: local bundling either succeeds or throws.
+      image: BERTH_RUNTIME.bundlingImage,
+      local: {
+        tryBundle(outputDir: string): boolean {
+          execFileSync(process.execPath, ['--import', 'tsx', BUNDLE_SCRIPT, entry, outputDir], {
+            cwd: REPO_ROOT,
+            stdio: ['ignore', 'inherit', 'inherit'],
+          });
+          return true;
+        },
+      },
+    },
+  });
 }
 
 /**
  * A Berth Lambda with the house defaults: ARM64, {@link BERTH_RUNTIME}, a minified ESM bundle (SDK
- * included, so the pinned versions run), no source maps, its own log group with retention, active
- * tracing. Grant helpers keep IAM next to the function that needs it.
+ * included, so the pinned versions run; see {@link handlerCode}), no source maps, its own log group with
+ * retention, active tracing. Grant helpers keep IAM next to the function that needs it.
  *
  * @example
  * const verify = new LifecycleFunction(this, 'Verify', { handlerFile: 'verify', environment: env });
  * verify.grantTable(table, 'read');
  */
-export class LifecycleFunction extends NodejsFunction {
+export class LifecycleFunction extends LambdaFunction {
   /** The function's log group (retention set, destroyed with the stack). */
   readonly functionLogGroup: LogGroup;
 
@@ -77,10 +107,8 @@ export class LifecycleFunction extends NodejsFunction {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     super(scope, id, {
-      entry: resolveEntry(scope, props.handlerFile),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      code: handlerCode(resolveEntry(scope, props.handlerFile)),
+      handler: 'index.handler',
       runtime: BERTH_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
@@ -91,21 +119,6 @@ export class LifecycleFunction extends NodejsFunction {
       environment: {
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: false,
-        target: BUNDLE_TARGET,
-        mainFields: [...BUNDLE_MAIN_FIELDS],
-        banner: ESM_REQUIRE_BANNER,
-        // Bundle the SDK too: the function runs the versions pinned in package-lock.json, and starts faster
-        // than with the runtime's unbundled SDK (docs/decisions/0005-bundle-the-sdk.md).
-        externalModules: [],
-        // The environment credential provider in place of the SDK's whole default chain (infra/bundling.ts).
-        esbuildArgs: {
-          '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`),
-        },
       },
       ...props.overrides,
     });

@@ -42,6 +42,8 @@ describe('cdk synth', () => {
         bundle.startsWith('import { createRequire }') || bundle.includes('createRequire(import.meta.url)'),
       ).toBe(true);
       expect(files.some((f) => f.endsWith('.map'))).toBe(false);
+      // infra/bundling.ts: the environment credential provider only (no web-identity, SSO or ini chain).
+      expect(bundle).not.toContain('AWS_WEB_IDENTITY_TOKEN_FILE');
       expect(statSync(join(asset, 'index.mjs')).size).toBeGreaterThan(0);
     }
   }, 600_000);

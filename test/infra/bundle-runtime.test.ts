@@ -1,0 +1,103 @@
+/**
+ * A program bundled with the Lambda settings (infra/bundling.ts: the SDK schema tree shaking and the environment
+ * credential provider) still speaks to AWS: in a separate `node` process it sends requests over the three wire
+ * protocols Berth uses (EC2 query, JSON 1.1, query/XML) to the local cloud, reads the replies, and gets modeled
+ * exceptions back as their SDK classes (`instanceof` the client's exception class: what the error schemas the bundle keeps are for).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_OPTIONS, literalSchemaKeys } from '../../infra/bundling.ts';
+import { type RunningCloud, startCloud } from '../../local/cloud/server.ts';
+
+const run = promisify(execFile);
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const dir = mkdtempSync(path.join(tmpdir(), 'berth-bundle-runtime-'));
+let cloud: RunningCloud;
+
+beforeAll(async () => {
+  cloud = await startCloud({ port: 0 });
+});
+afterAll(async () => {
+  await cloud.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const PROGRAM = `
+import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { ClusterNotFoundException, CreateClusterCommand, DeleteServiceCommand, DescribeClustersCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client, TargetGroupNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
+const out = {};
+const ec2 = new EC2Client({ maxAttempts: 1 });
+const { GroupId } = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'bundle-check', Description: 'bundle check' }));
+const described = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [GroupId] }));
+out.group = described.SecurityGroups?.map((g) => ({ id: g.GroupId === GroupId, name: g.GroupName }));
+const ecs = new ECSClient({ maxAttempts: 1 });
+await ecs.send(new CreateClusterCommand({ clusterName: 'bundle-check', tags: [{ key: 'k', value: 'v' }] }));
+const clusters = await ecs.send(new DescribeClustersCommand({ clusters: ['bundle-check'], include: ['TAGS'] }));
+out.cluster = clusters.clusters?.map((c) => ({ name: c.clusterName, status: c.status, tags: c.tags }));
+const errorOf = async (p, modeled) => { try { await p; return 'no error'; } catch (e) { return { name: e.name, modeled: e instanceof modeled, fault: e.$fault }; } };
+out.ecsError = await errorOf(ecs.send(new DeleteServiceCommand({ cluster: 'bundle-absent', service: 'x' })), ClusterNotFoundException);
+const elb = new ElasticLoadBalancingV2Client({ maxAttempts: 1 });
+out.elbError = await errorOf(elb.send(new DescribeTargetGroupsCommand({ Names: ['bundle-absent'] })), TargetGroupNotFoundException);
+process.stdout.write(JSON.stringify(out));
+`;
+
+describe('a bundle built with the Lambda settings', () => {
+  it('rewrites computed schema keys into the literals they equal, nothing else', () => {
+    const source = [
+      'const _h = "http";',
+      'const _xN = "xmlName";',
+      'export var A$ = [9, n0, _A, { [_h]: ["POST", "/", 200] }, 0, () => B$];',
+      'export var B$ = [3, n0, _B, { [_xN]: "b" }, [_C], [0]];',
+      'const x = { [other]: 1 };',
+    ].join('\n');
+    const { source: out, rewritten } = literalSchemaKeys(source);
+    expect(rewritten).toBe(2);
+    expect(out).toContain('{ "http": ["POST", "/", 200] }');
+    expect(out).toContain('{ "xmlName": "b" }');
+    expect(out).toContain('{ [other]: 1 }');
+  });
+
+  it('sends EC2, ECS and ELBv2 requests and reads their replies and modeled errors', async () => {
+    const entry = path.join(dir, 'program.mjs');
+    writeFileSync(entry, PROGRAM);
+    const outfile = path.join(dir, 'out', 'index.mjs');
+    const result = await build({
+      ...BUNDLE_OPTIONS,
+      entryPoints: [entry],
+      absWorkingDir: REPO_ROOT,
+      nodePaths: [path.join(REPO_ROOT, 'node_modules')],
+      outfile,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    // The schema tree shaking took effect: most of the EC2 client's schema module is gone.
+    const inputs = Object.entries(Object.values(result.metafile?.outputs ?? {})[0]?.inputs ?? {});
+    const ec2Schemas = inputs.find(([file]) => /client-ec2\/dist-es\/schemas\/schemas_0\.js$/.test(file));
+    expect(ec2Schemas?.[1].bytesInOutput).toBeLessThan(100 * 1024);
+
+    const { stdout } = await run(process.execPath, [outfile], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_REGION: 'us-east-1',
+        AWS_ENDPOINT_URL: cloud.url,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+      timeout: 30_000,
+    });
+    expect(JSON.parse(stdout)).toEqual({
+      group: [{ id: true, name: 'bundle-check' }],
+      cluster: [{ name: 'bundle-check', status: 'ACTIVE', tags: [{ key: 'k', value: 'v' }] }],
+      ecsError: { name: 'ClusterNotFoundException', modeled: true, fault: 'client' },
+      elbError: { name: 'TargetGroupNotFoundException', modeled: true, fault: 'client' },
+    });
+  }, 60_000);
+});
