@@ -8,7 +8,11 @@
  * before the cold-start work; `--baseline none` to skip), extracted with `git archive` into a temporary directory
  * that uses this checkout's node_modules; init samples of the two bundles alternate.
  *
- *   npx tsx bench/cold-start.ts [--runs 5] [--only api,slack] [--baseline a6c40fb]
+ * `--external-sdk` compares instead the deployed bundles ("before") with the same handlers bundled with the AWS SDK
+ * left out (`@aws-sdk/*`, `@smithy/*` external, loaded from node_modules at import as from the Lambda runtime's
+ * copy): the trade-off of docs/decisions/0005-bundle-the-sdk.md.
+ *
+ *   npx tsx bench/cold-start.ts [--runs 5] [--only api,slack] [--baseline a6c40fb] [--external-sdk]
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -169,19 +173,25 @@ const beside = (before: number, after: number, digits: number): string =>
 export async function coldStart(argv: string[]): Promise<BenchResult> {
   const runs = Math.max(5, numberFlag(argv, 'runs', 5));
   const only = flag(argv, 'only')?.split(',');
-  const baselineRef = flag(argv, 'baseline') ?? DEFAULT_BASELINE;
-  const withBaseline = baselineRef !== 'none';
+  const externalSdk = argv.includes('--external-sdk');
+  const baselineRef = externalSdk ? 'HEAD (SDK bundled)' : (flag(argv, 'baseline') ?? DEFAULT_BASELINE);
+  const withBaseline = externalSdk || baselineRef !== 'none';
   const result = startResult(
     'cold-start',
     '4. Lambda cold start (bundle size, module initialisation, SDK clients)',
-    `npm run bench -- --only cold-start  (npx tsx bench/cold-start.ts --runs ${runs} --baseline ${baselineRef})`,
+    `npm run bench -- --only cold-start  (npx tsx bench/cold-start.ts --runs ${runs} ${externalSdk ? '--external-sdk' : `--baseline ${baselineRef}`})`,
   );
-  const outDir = mkdtempSync(path.join(tmpdir(), 'berth-bench-bundles-'));
+  // External packages resolve from this checkout's node_modules when the bundles sit inside it.
+  const outDir = externalSdk
+    ? mkdtempSync(path.join(REPO_ROOT, 'node_modules', '.berth-bench-'))
+    : mkdtempSync(path.join(tmpdir(), 'berth-bench-bundles-'));
   writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}');
-  const baseRoot = withBaseline ? extractBaseline(baselineRef) : undefined;
+  const baseRoot = externalSdk ? REPO_ROOT : withBaseline ? extractBaseline(baselineRef) : undefined;
   try {
     const handlers = ALL_HANDLERS.filter((h) => !only || only.includes(h.file));
-    const options = await bundleOptionsOf(REPO_ROOT);
+    const options: BuildOptions = externalSdk
+      ? { ...BUNDLE_OPTIONS, external: ['@aws-sdk/*', '@smithy/*', '@aws-crypto/*'], plugins: [] }
+      : await bundleOptionsOf(REPO_ROOT);
     const baseOptions = baseRoot ? await bundleOptionsOf(baseRoot) : undefined;
     const rows: string[][] = [];
     let flagged = 0;
@@ -276,16 +286,18 @@ export async function coldStart(argv: string[]): Promise<BenchResult> {
       },
     ];
     result.notes.push(
-      withBaseline
-        ? `"before" = the handlers of commit \`${baselineRef}\` bundled with that commit's settings, in the same run, init samples alternating with "after" (the working tree).`
-        : 'No baseline in this run (`--baseline none`).',
+      externalSdk
+        ? '"before" = the deployed bundles (SDK bundled); "after" = the same handlers with `@aws-sdk/*`, `@smithy/*` and `@aws-crypto/*` external, loaded from node_modules at import; init samples alternate.'
+        : withBaseline
+          ? `"before" = the handlers of commit \`${baselineRef}\` bundled with that commit's settings, in the same run, init samples alternating with "after" (the working tree).`
+          : 'No baseline in this run (`--baseline none`).',
       'Init time = `import()` of the bundle in a fresh `node` process, measured inside it (Node start-up excluded); this machine runs Node 20, Lambda runs Node 24 on ARM64, so absolute times differ from AWS — compare bundles with each other.',
       `Handlers: the ${ALL_HANDLERS.length} entries of infra/handler-catalog.ts (what the stack deploys).`,
       '"Only what its IAM calls": a client is expected when the handler\'s declaration in infra/handler-permissions.ts names an action of its service (test/infra/handler-bundles.test.ts fails otherwise).',
     );
   } finally {
     rmSync(outDir, { recursive: true, force: true });
-    if (baseRoot) rmSync(baseRoot, { recursive: true, force: true });
+    if (baseRoot && baseRoot !== REPO_ROOT) rmSync(baseRoot, { recursive: true, force: true });
   }
   return finishResult(result);
 }

@@ -74,7 +74,7 @@ export function literalSchemaKeys(source: string): { source: string; rewritten: 
  * Lets esbuild drop the schemas of the operations a bundle never sends. Each SDK client declares the schema of
  * every operation and structure of its service in one module, with trait objects written as computed keys over
  * module constants (`{ [_xN]: "groupName" }`); esbuild cannot prove a computed key free of side effects, so it
- * keeps every declaration — `@aws-sdk/client-ec2` alone adds ~540 KiB to a bundle that sends three commands
+ * keeps every declaration — `@aws-sdk/client-ec2` alone adds ~540 KiB to a bundle that sends a handful of commands
  * (reported upstream: aws/aws-sdk-js-v3 issue 7607, "Increased bundle size on latest versions"). With the keys
  * written as the literals they equal, only the schemas a command reaches stay. The error schemas stay too: the
  * module registers each one with its service's `TypeRegistry` (a call, so kept), which is how responses are

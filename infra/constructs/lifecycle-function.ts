@@ -67,7 +67,7 @@ const BUNDLE_SCRIPT = fileURLToPath(new URL('../bundle-handler.ts', import.meta.
  * `infra/bundling.ts` (minified ESM for Node.js 24, the SDK bundled so the versions pinned in package-lock.json
  * run, the environment credential provider, unused SDK schemas dropped). The bundler is this repository's esbuild,
  * run in a child process (its plugins need the asynchronous API; CDK's local bundling hook is synchronous); no
- * Docker image is ever pulled. The asset hash is the bundle's.
+ * Docker image is ever pulled. The asset hash is the bundle's. Why the SDK is bundled: docs/decisions/0005-bundle-the-sdk.md.
  */
 export function handlerCode(entry: string): Code {
   return Code.fromAsset(REPO_ROOT, {
