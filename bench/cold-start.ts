@@ -15,15 +15,7 @@
  *   npx tsx bench/cold-start.ts [--runs 5] [--only api,slack] [--baseline a6c40fb] [--external-sdk]
  */
 import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,6 +23,7 @@ import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { BUNDLE_OPTIONS, bundledClients, clientsAllowedBy } from '../infra/bundling.ts';
 import { ALL_HANDLERS } from '../infra/handler-catalog.ts';
 import { HANDLER_PERMISSIONS } from '../infra/handler-permissions.ts';
+import { type Baseline, DEFAULT_BASELINE, extractBaseline } from './lib/baseline.ts';
 import {
   type BenchResult,
   finishResult,
@@ -43,9 +36,6 @@ import {
 } from './lib/report.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The last commit on main before the bundle work of issue 14 (the figures the targets were set against). */
-export const DEFAULT_BASELINE = 'a6c40fb';
 
 const KIB = 1024;
 /** Issue 14's targets. */
@@ -145,18 +135,6 @@ const firstLine = (error: unknown): string =>
     .join(' ')
     .slice(0, 160);
 
-/** Extracts `ref`'s sources into a temporary directory that resolves packages from this checkout. */
-function extractBaseline(ref: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'berth-bench-baseline-'));
-  const tar = execFileSync('git', ['archive', '--format=tar', ref, 'functions', 'infra', 'package.json'], {
-    cwd: REPO_ROOT,
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  execFileSync('tar', ['-x', '-C', dir], { input: tar });
-  symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  return dir;
-}
-
 interface Measured {
   info?: BundleInfo;
   samples: number[];
@@ -186,7 +164,9 @@ export async function coldStart(argv: string[]): Promise<BenchResult> {
     ? mkdtempSync(path.join(REPO_ROOT, 'node_modules', '.berth-bench-'))
     : mkdtempSync(path.join(tmpdir(), 'berth-bench-bundles-'));
   writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}');
-  const baseRoot = externalSdk ? REPO_ROOT : withBaseline ? extractBaseline(baselineRef) : undefined;
+  const baseline: Baseline | undefined =
+    !externalSdk && withBaseline ? extractBaseline(baselineRef) : undefined;
+  const baseRoot = externalSdk ? REPO_ROOT : baseline?.root;
   try {
     const handlers = ALL_HANDLERS.filter((h) => !only || only.includes(h.file));
     const options: BuildOptions = externalSdk
@@ -297,7 +277,7 @@ export async function coldStart(argv: string[]): Promise<BenchResult> {
     );
   } finally {
     rmSync(outDir, { recursive: true, force: true });
-    if (baseRoot && baseRoot !== REPO_ROOT) rmSync(baseRoot, { recursive: true, force: true });
+    baseline?.remove();
   }
   return finishResult(result);
 }
