@@ -1,23 +1,32 @@
 /**
  * API latency: p50/p99 of `POST /environments` → `202` with the execution started, 50 concurrent
  * clients, a bounded number of requests, through the real local API (api handler, registry in the
- * local cloud's DynamoDB, StartExecution on the local Step Functions).
+ * local cloud's DynamoDB, StartExecution on the local Step Functions), and the AWS calls one request
+ * costs (the local cloud's request counters, `/_berth/metrics`, read around each round).
+ *
+ * Side by side: the api handler of a baseline commit (`--baseline <ref>`, default the commit before issue 14's
+ * work; `--baseline none` to skip) and the working tree's serve alternating rounds on the same platform, each
+ * round with fresh environment names.
  *
  * So that 50 clients × N environments do not turn into N real `up`s competing for the same two
  * cores, the `lock` task is replaced by one that answers `OperationInProgressError`: each started
- * execution runs SetDefaults → … → LockAcquire → NotifyBusy → Succeed. The API path measured is
+ * execution runs SetDefaults → … → LockAcquire → NotifyBusy → Succeed, none of which calls the local
+ * cloud, so the cloud's counters during a round are the API's calls. The API path measured is
  * unchanged.
  *
- *   npx tsx bench/api-latency.ts [--requests 400] [--concurrency 50]
+ *   npx tsx bench/api-latency.ts [--requests 400] [--concurrency 50] [--baseline a6c40fb]
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import type { LambdaHandler } from '../local/runtime/lambda.ts';
+import { type Baseline, DEFAULT_BASELINE, extractBaseline } from './lib/baseline.ts';
 import { load } from './lib/http-load.ts';
-import { benchSpec, startBenchPlatform } from './lib/platform.ts';
+import { type BenchPlatform, benchSpec, startBenchPlatform } from './lib/platform.ts';
 import {
   type BenchResult,
   finishResult,
+  flag,
   fmt,
   numberFlag,
   percentile,
@@ -25,15 +34,86 @@ import {
   startResult,
 } from './lib/report.ts';
 
+interface ApiModule {
+  makeHandler(deps: () => unknown): LambdaHandler;
+  defaultDeps(): unknown;
+}
+
+/** An api handler built from `root`'s functions/handlers/api.ts, configured from the platform's environment. */
+async function apiHandlerOf(root: string): Promise<LambdaHandler> {
+  const mod = (await import(pathToFileURL(path.join(root, 'functions/handlers/api.ts')).href)) as ApiModule;
+  return mod.makeHandler(() => mod.defaultDeps());
+}
+
+type Counters = Record<string, { requests: number }>;
+
+/** The local cloud's request counters (`service:action` → requests). */
+async function counters(bp: BenchPlatform): Promise<Counters> {
+  const m = (await bp.control('/_berth/metrics')) as { actions?: Counters };
+  return m.actions ?? {};
+}
+
+/** Requests per action between two snapshots. */
+function delta(before: Counters, after: Counters): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [key, value] of Object.entries(after)) {
+    const n = value.requests - (before[key]?.requests ?? 0);
+    if (n > 0) out.set(key, n);
+  }
+  return out;
+}
+
+interface Variant {
+  readonly label: string;
+  readonly handler: LambdaHandler;
+  latencies: number[];
+  requests: number;
+  errors: number;
+  statuses: Record<string, number>;
+  durationMs: number;
+  arns: string[];
+  calls: Map<string, number>;
+}
+
+const newVariant = (label: string, handler: LambdaHandler): Variant => ({
+  label,
+  handler,
+  latencies: [],
+  requests: 0,
+  errors: 0,
+  statuses: {},
+  durationMs: 0,
+  arns: [],
+  calls: new Map(),
+});
+
+/** `dynamodb:GetItem 3, …` per request, with StartExecution (served by the Step Functions port) counted per 202. */
+function perRequest(v: Variant): { total: number; text: string } {
+  const parts = [...v.calls.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => [k, n / v.requests] as const);
+  const started = v.arns.length / v.requests;
+  const total = parts.reduce((sum, [, n]) => sum + n, 0) + started;
+  const text = [
+    ...parts.map(([k, n]) => `${k} ${fmt(n, 2)}`),
+    `states:StartExecution ${fmt(started, 2)}`,
+  ].join(', ');
+  return { total, text };
+}
+
 /** Runs the benchmark. */
 export async function apiLatency(argv: string[]): Promise<BenchResult> {
   const total = numberFlag(argv, 'requests', 400);
   const concurrency = numberFlag(argv, 'concurrency', 50);
+  const rounds = 2;
+  const baselineRef = flag(argv, 'baseline') ?? DEFAULT_BASELINE;
   const result = startResult(
     'api-latency',
     '5. API latency (create request → 202, execution started)',
-    `npm run bench -- --only api-latency  (npx tsx bench/api-latency.ts --requests ${total} --concurrency ${concurrency})`,
+    `npm run bench -- --only api-latency  (npx tsx bench/api-latency.ts --requests ${total} --concurrency ${concurrency} --baseline ${baselineRef})`,
   );
+  const baseline: Baseline | undefined = baselineRef === 'none' ? undefined : extractBaseline(baselineRef);
+  let active: LambdaHandler | undefined;
   const bp = await startBenchPlatform({
     profile: 'instant',
     handlerOverrides: {
@@ -42,59 +122,116 @@ export async function apiLatency(argv: string[]): Promise<BenchResult> {
         error.name = 'OperationInProgressError';
         throw error;
       },
+      api: (event, context) => {
+        if (active === undefined) throw new Error('benchmark: no api handler selected');
+        return active(event, context);
+      },
     },
   });
   try {
+    const variants: Variant[] = [];
+    if (baseline) variants.push(newVariant(`before (${baselineRef})`, await apiHandlerOf(baseline.root)));
+    const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+    variants.push(newVariant('after (working tree)', await apiHandlerOf(repoRoot)));
     const port = Number(new URL(bp.platform.urls.api).port);
-    const arns: string[] = [];
-    const make = (i: number) => ({
-      port,
-      path: '/environments',
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(benchSpec(`lat-${String(i).padStart(5, '0')}`)),
-    });
-    await load(20, 5, (i) => make(100_000 + i)); // warm-up (handler import, table)
-    const run = await load(total, concurrency, make, (status, body) => {
-      if (status !== 202) return false;
-      const arn = (JSON.parse(body) as { executionArn?: string }).executionArn;
-      if (arn) arns.push(arn);
-      return typeof arn === 'string';
-    });
-    let started = 0;
-    for (const executionArn of arns) {
-      const d = await bp.sfn.send(new DescribeExecutionCommand({ executionArn }));
-      if (d.executionArn === executionArn) started++;
+    let serial = 0;
+    const make = () => {
+      const i = serial++;
+      return {
+        port,
+        path: '/environments',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(benchSpec(`lat-${String(i).padStart(5, '0')}`)),
+      };
+    };
+    for (const v of variants) {
+      active = v.handler;
+      await load(20, 5, make); // warm-up (handler import, clients, table)
     }
-    const single = await load(
-      Math.min(50, total),
-      1,
-      (i) => make(200_000 + i),
-      (status) => status === 202,
-    );
-    const p50 = percentile(run.latenciesMs, 50);
-    const p99 = percentile(run.latenciesMs, 99);
+    const perRound = Math.ceil(total / rounds);
+    for (let round = 0; round < rounds; round++) {
+      for (const v of variants) {
+        active = v.handler;
+        const before = await counters(bp);
+        const run = await load(perRound, concurrency, make, (status, body) => {
+          if (status !== 202) return false;
+          const arn = (JSON.parse(body) as { executionArn?: string }).executionArn;
+          if (arn) v.arns.push(arn);
+          return typeof arn === 'string';
+        });
+        for (const [k, n] of delta(before, await counters(bp))) v.calls.set(k, (v.calls.get(k) ?? 0) + n);
+        v.latencies.push(...run.latenciesMs);
+        v.requests += run.requests;
+        v.errors += run.errors;
+        v.durationMs += run.wallMs;
+        for (const [s, n] of Object.entries(run.statuses)) v.statuses[s] = (v.statuses[s] ?? 0) + n;
+      }
+    }
+    const rows: string[][] = [];
+    for (const v of variants) {
+      let started = 0;
+      for (const executionArn of v.arns) {
+        const d = await bp.sfn.send(new DescribeExecutionCommand({ executionArn }));
+        if (d.executionArn === executionArn) started++;
+      }
+      active = v.handler;
+      const single = await load(50, 1, make, (status) => status === 202);
+      const calls = perRequest(v);
+      rows.push([
+        v.label,
+        `${fmt(percentile(v.latencies, 50), 1)} ms`,
+        `${fmt(percentile(v.latencies, 99), 1)} ms`,
+        `${fmt(Math.max(...v.latencies), 1)} ms`,
+        `${fmt((v.requests / v.durationMs) * 1000, 1)} /s`,
+        `${fmt(percentile(single.latenciesMs, 50), 1)} / ${fmt(percentile(single.latenciesMs, 99), 1)} ms`,
+        fmt(calls.total, 2),
+        calls.text,
+        `${started} of ${v.requests} (${JSON.stringify(v.statuses)})`,
+      ]);
+    }
+    const after = variants.at(-1) as Variant;
+    const first = variants[0] as Variant;
+    const beside = (f: (v: Variant) => string): string =>
+      variants.length > 1 ? `${f(first)} → ${f(after)}` : f(after);
     result.figures.push(
-      { metric: `p50 (${total} requests, ${concurrency} concurrent clients)`, value: `${fmt(p50, 1)} ms` },
-      { metric: 'p99', value: `${fmt(p99, 1)} ms` },
-      { metric: 'max', value: `${fmt(Math.max(...run.latenciesMs), 1)} ms` },
-      { metric: 'throughput', value: `${fmt(run.perSecond, 1)} requests/s` },
       {
-        metric: `for comparison: one client, ${single.requests} requests in a row (p50 / p99)`,
-        value: `${fmt(percentile(single.latenciesMs, 50), 1)} ms / ${fmt(percentile(single.latenciesMs, 99), 1)} ms (${single.errors} errors)`,
+        metric: `p50 (${after.requests} requests, ${concurrency} concurrent clients)`,
+        value: beside((v) => `${fmt(percentile(v.latencies, 50), 1)} ms`),
       },
+      { metric: 'p99', value: beside((v) => `${fmt(percentile(v.latencies, 99), 1)} ms`) },
+      { metric: 'AWS calls per create request', value: beside((v) => fmt(perRequest(v).total, 2)) },
       {
-        metric: '202 with an execution that DescribeExecution finds',
-        value: `${started} of ${total} (statuses ${JSON.stringify(run.statuses)})`,
-        target: `${total} of ${total}`,
-        pass: started === total && run.errors === 0,
+        metric: '202 with an execution that DescribeExecution finds (after)',
+        value: `${after.arns.length} of ${after.requests} (statuses ${JSON.stringify(after.statuses)})`,
+        target: `${after.requests} of ${after.requests}`,
+        pass: after.arns.length === after.requests && after.errors === 0,
       },
     );
+    result.tables = [
+      {
+        title: `Before → after, ${rounds} alternating rounds each (${perRound} requests per round, ${concurrency} clients)`,
+        header: [
+          'api handler',
+          'p50',
+          'p99',
+          'max',
+          'throughput',
+          'one client, 50 in a row (p50 / p99)',
+          'AWS calls per request',
+          'calls per request, by action',
+          'executions started',
+        ],
+        rows,
+      },
+    ];
   } finally {
     await bp.stop();
+    baseline?.remove();
   }
   result.notes.push(
-    'Each request creates a distinct environment (`lat-NNNNN`), so every one writes the registry (request item + environment/operation) and starts a lifecycle execution; latency is measured at the client, connection reuse per client (keep-alive).',
+    'Each request creates a distinct environment (`lat-NNNNN`), so every one authorizes, checks idempotency and the lock, starts a lifecycle execution and records the request; latency is measured at the client, connection reuse per client (keep-alive).',
+    'Calls per request: the local cloud counts every request it serves (`GET /_berth/metrics`), read before and after each round; the executions started make no cloud call (lock task replaced, see the module comment), and StartExecution is counted from the 202s (it is served by the local Step Functions endpoint).',
     'The local API runs the api handler in-process on the same 2 cores as the client, the local cloud (DynamoDB) and the Step Functions emulator.',
   );
   return finishResult(result);

@@ -120,6 +120,8 @@ interface Context {
   readonly clock: Clock;
   /** The verified caller: never taken from the request body. */
   readonly caller: Caller;
+  /** The environment's record as {@link authorized} read it for this request (read once per request). */
+  environment?: { readonly name: string; readonly record: EnvironmentRecord | undefined };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -168,6 +170,7 @@ const authorized = async (
   image?: string,
 ): Promise<EnvironmentRecord | undefined> => {
   const record = env === undefined ? undefined : await ctx.deps.registry.getEnvironment(env);
+  if (env !== undefined) ctx.environment = { name: env, record };
   const owner = record === undefined || record.status === 'deleted' ? undefined : record.owner;
   await enforce(
     ctx.deps.policy ?? developmentPolicySource,
@@ -251,6 +254,7 @@ const start = async (
       executions: ctx.deps.executions,
       clock: ctx.clock,
       ...(ctx.deps.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: ctx.deps.lockTtlSeconds }),
+      ...(ctx.environment?.name === input.env ? { environment: { record: ctx.environment.record } } : {}),
     },
     { ...input, requestId: id, requestedBy: ownerOf(ctx.caller) },
     field,

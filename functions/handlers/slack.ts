@@ -294,6 +294,8 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
             executions: d.executions,
             clock,
             ...(d.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: d.lockTtlSeconds }),
+            // Read above to authorize: not read again.
+            environment: { record: current },
           },
           input,
           'requestId',

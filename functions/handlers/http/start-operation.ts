@@ -1,7 +1,14 @@
 import { NotFoundError, OperationInProgressError, ValidationError } from '../../core/errors.ts';
 import { DEFAULT_LOCK_TTL_SECONDS } from '../../core/limits.ts';
 import { executionName } from '../../core/names.ts';
-import type { Clock, EnvironmentRecord, ExecutionsPort, LifecycleInput, RegistryPort } from './ports.ts';
+import type {
+  Clock,
+  EnvironmentRecord,
+  ExecutionsPort,
+  LifecycleInput,
+  LockRecord,
+  RegistryPort,
+} from './ports.ts';
 
 /** Request ids become part of execution names: keep them to Step Functions' safe characters. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -12,6 +19,11 @@ export interface StartOperationDeps {
   readonly clock: Clock;
   /** How long a `currentOperation` without a lock item still counts as running (seconds). */
   readonly lockTtlSeconds?: number;
+  /**
+   * The environment's record as this request already read it (the API and Slack read it to authorize): not
+   * read again. Absent: read here.
+   */
+  readonly environment?: { readonly record: EnvironmentRecord | undefined };
 }
 
 export interface StartedOperation {
@@ -57,15 +69,19 @@ export const findReplay = async (
   };
 };
 
-/** Throws `OperationInProgressError` when another operation holds the environment. */
+/**
+ * Throws `OperationInProgressError` when another operation holds the environment. `lockRead` is the lock item's
+ * read when the caller started it already (default: read now).
+ */
 export const assertNotBusy = async (
   deps: StartOperationDeps,
   env: string,
   requestId: string,
   record: EnvironmentRecord | undefined,
+  lockRead: Promise<LockRecord | undefined> = deps.registry.getLock(env),
 ): Promise<void> => {
   const nowSeconds = Math.floor(deps.clock.now().getTime() / 1000);
-  const lock = await deps.registry.getLock(env);
+  const lock = await lockRead;
   if (lock !== undefined && lock.expiresAt > nowSeconds && lock.operationId !== requestId) {
     throw new OperationInProgressError(
       `environment "${env}" is busy: ${lock.operation ?? 'an operation'} ${lock.operationId} is running`,
@@ -96,10 +112,20 @@ export const startOperation = async (
   input: LifecycleInput,
   idField = 'Idempotency-Key',
 ): Promise<StartedOperation> => {
+  // The three reads are independent: issue them together (one round trip of latency instead of three), then
+  // decide in the order the rules are written. A replay wastes two reads; replays are rare.
+  const environmentRead =
+    deps.environment === undefined
+      ? deps.registry.getEnvironment(input.env)
+      : Promise.resolve(deps.environment.record);
+  const lockRead = deps.registry.getLock(input.env);
+  // Their failures surface when awaited below; a replay or a refusal before that leaves them unobserved.
+  environmentRead.catch(() => undefined);
+  lockRead.catch(() => undefined);
   const replay = await findReplay(deps.registry, input, idField);
   if (replay !== undefined) return replay;
 
-  const record = await deps.registry.getEnvironment(input.env);
+  const record = await environmentRead;
   if (input.operation !== 'up' && (record === undefined || record.status === 'deleted')) {
     throw new NotFoundError(
       record === undefined
@@ -107,7 +133,7 @@ export const startOperation = async (
         : `environment "${input.env}" was deleted`,
     );
   }
-  await assertNotBusy(deps, input.env, input.requestId, record);
+  await assertNotBusy(deps, input.env, input.requestId, record, lockRead);
 
   const name = executionName(input.operation, input.env, input.requestId);
   const { executionArn } = await deps.executions.startExecution({ name, input });
