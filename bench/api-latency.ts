@@ -72,6 +72,8 @@ interface Variant {
   statuses: Record<string, number>;
   durationMs: number;
   arns: string[];
+  /** 202s whose execution DescribeExecution found. */
+  started: number;
   calls: Map<string, number>;
 }
 
@@ -84,6 +86,7 @@ const newVariant = (label: string, handler: LambdaHandler): Variant => ({
   statuses: {},
   durationMs: 0,
   arns: [],
+  started: 0,
   calls: new Map(),
 });
 
@@ -154,13 +157,20 @@ export async function apiLatency(argv: string[]): Promise<BenchResult> {
       for (const v of variants) {
         active = v.handler;
         const before = await counters(bp);
+        const arns: string[] = [];
         const run = await load(perRound, concurrency, make, (status, body) => {
           if (status !== 202) return false;
           const arn = (JSON.parse(body) as { executionArn?: string }).executionArn;
-          if (arn) v.arns.push(arn);
+          if (arn) arns.push(arn);
           return typeof arn === 'string';
         });
         for (const [k, n] of delta(before, await counters(bp))) v.calls.set(k, (v.calls.get(k) ?? 0) + n);
+        v.arns.push(...arns);
+        // Checked at once: the local Step Functions keeps the newest 500 executions.
+        for (const executionArn of arns) {
+          const d = await bp.sfn.send(new DescribeExecutionCommand({ executionArn }));
+          if (d.executionArn === executionArn) v.started++;
+        }
         v.latencies.push(...run.latenciesMs);
         v.requests += run.requests;
         v.errors += run.errors;
@@ -170,11 +180,6 @@ export async function apiLatency(argv: string[]): Promise<BenchResult> {
     }
     const rows: string[][] = [];
     for (const v of variants) {
-      let started = 0;
-      for (const executionArn of v.arns) {
-        const d = await bp.sfn.send(new DescribeExecutionCommand({ executionArn }));
-        if (d.executionArn === executionArn) started++;
-      }
       active = v.handler;
       const single = await load(50, 1, make, (status) => status === 202);
       const calls = perRequest(v);
@@ -187,7 +192,7 @@ export async function apiLatency(argv: string[]): Promise<BenchResult> {
         `${fmt(percentile(single.latenciesMs, 50), 1)} / ${fmt(percentile(single.latenciesMs, 99), 1)} ms`,
         fmt(calls.total, 2),
         calls.text,
-        `${started} of ${v.requests} (${JSON.stringify(v.statuses)})`,
+        `${v.started} of ${v.requests} (${JSON.stringify(v.statuses)})`,
       ]);
     }
     const after = variants.at(-1) as Variant;
@@ -203,9 +208,9 @@ export async function apiLatency(argv: string[]): Promise<BenchResult> {
       { metric: 'AWS calls per create request', value: beside((v) => fmt(perRequest(v).total, 2)) },
       {
         metric: '202 with an execution that DescribeExecution finds (after)',
-        value: `${after.arns.length} of ${after.requests} (statuses ${JSON.stringify(after.statuses)})`,
+        value: `${after.started} of ${after.requests} (statuses ${JSON.stringify(after.statuses)})`,
         target: `${after.requests} of ${after.requests}`,
-        pass: after.arns.length === after.requests && after.errors === 0,
+        pass: after.started === after.requests && after.errors === 0,
       },
     );
     result.tables = [
