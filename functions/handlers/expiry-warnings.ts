@@ -6,7 +6,7 @@ import { type LogPort, defaultDeps as lifecycleDefaults } from './lifecycle-deps
 import { deliver } from './notify.ts';
 import { costOfRecord, defaultPricing, type Pricing } from './pricing.ts';
 import { expiryWarning } from './slack-messages.ts';
-import { registryAdapter } from './wiring.ts';
+import { registryAdapter } from './wiring-registry.ts';
 
 export interface ExpiryWarningsDeps {
   readonly registry: Pick<DynamoRegistry, 'listEnvironments' | 'markExpiryWarned'>;
