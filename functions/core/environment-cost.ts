@@ -20,6 +20,8 @@ export interface RecordedUsage {
   readonly observedAt: string;
   /** USD accrued before `observedAt`, from the earlier observations, priced when each period ended. */
   readonly accruedUsd: number;
+  /** What ran before an operation stopped it (a teardown or a pause): what the nightly report's savings compare. */
+  readonly before?: CostResources;
 }
 
 /**
@@ -56,6 +58,14 @@ export function usageFromObserved(observed: ObservedEnvironment, spec: EnvSpec):
     ...(loadBalancer === undefined ? {} : { loadBalancer }),
   };
 }
+
+/** Statuses an operation leaves an environment in with less running (nothing, or only its load balancer). */
+const USAGE_STOPPING_STATUSES: ReadonlySet<string> = new Set(['deleted', 'paused']);
+
+const isEmpty = (resources: CostResources): boolean =>
+  resources.instances.every((group) => group.count <= 0) &&
+  (resources.fargateTasks?.count ?? 0) <= 0 &&
+  resources.loadBalancer === undefined;
 
 /** What an environment still runs once an operation leaves it in `status` (a pause keeps only the load balancer). */
 export function usageForStatus(resources: CostResources, status: string): CostResources {
@@ -94,10 +104,12 @@ export function accrueUsage(
     );
     if (period.known) accruedUsd += period.sinceCreatedUsd;
   }
+  const stopped = resources === undefined && USAGE_STOPPING_STATUSES.has(status);
   return {
     resources: usageForStatus(base, status),
     observedAt: now.toISOString(),
     accruedUsd: Math.round(accruedUsd * 1e6) / 1e6,
+    ...(stopped ? { before: previous?.before !== undefined && isEmpty(base) ? previous.before : base } : {}),
   };
 }
 

@@ -25,6 +25,8 @@ export interface Config {
   readonly planFunctionName?: string;
   /** Hours before expiry the expiry warning is posted (docs/slack.md). */
   readonly expiryWarningHours?: number;
+  /** Hours the nightly report counts a night's savings over (docs/cost.md). */
+  readonly nightHours?: number;
 }
 
 /** Environment variable → config field. */
@@ -47,6 +49,7 @@ export const CONFIG_VARIABLES = {
   BERTH_LOCK_TTL_SECONDS: 'lockTtlSeconds',
   BERTH_PLAN_FUNCTION_NAME: 'planFunctionName',
   BERTH_EXPIRY_WARNING_HOURS: 'expiryWarningHours',
+  BERTH_NIGHT_HOURS: 'nightHours',
 } as const satisfies Record<string, keyof Config>;
 
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -154,6 +157,16 @@ export function loadConfig<V extends ConfigVariable = never>(
       );
     }
     set('BERTH_EXPIRY_WARNING_HOURS', hours);
+  }
+  const nightText = read('BERTH_NIGHT_HOURS');
+  if (nightText !== undefined) {
+    const hours = Number(nightText);
+    if (!/^\d+(\.\d+)?$/.test(nightText) || !(hours > 0 && hours <= 24)) {
+      throw new ConfigError(
+        `BERTH_NIGHT_HOURS must be a number of hours greater than 0 and at most 24 (got "${nightText}")`,
+      );
+    }
+    set('BERTH_NIGHT_HOURS', hours);
   }
   return Object.freeze(config) as unknown as Readonly<ConfigWith<V>>;
 }

@@ -2,6 +2,7 @@ import { logsClient } from '../adapters/aws/clients.ts';
 import { AwsLogsAdapter } from '../adapters/logs.ts';
 import { ValidationError } from '../core/errors.ts';
 import { decideLogGroupExpiry, LOG_GROUP_PREFIX } from '../core/logs.ts';
+import { DEFAULT_NIGHT_HOURS, type NightSavings, nightSavings } from '../core/night-savings.ts';
 import { decideNightly } from '../core/nightly.ts';
 import { type NightlyRunResult, summarizeNightly } from '../core/nightly-report.ts';
 import { loadConfig } from './config.ts';
@@ -10,6 +11,7 @@ import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 import type { Clock, RegistryPort } from './http/ports.ts';
 import { systemClock } from './http/ports.ts';
 import { deliver, formatNightlyReport, type NightlyReport, type NotifyResult } from './notify.ts';
+import { defaultPricing, type Pricing } from './pricing.ts';
 
 export interface NightlyListEvent {
   readonly action: 'list';
@@ -39,6 +41,8 @@ export interface NightlyReportResult extends NightlyReport {
   readonly notification: NotifyResult;
   /** Kept log groups whose expiry passed, deleted by this run. */
   readonly expiredLogGroups: readonly { readonly group: string; readonly reason: string }[];
+  /** What the night's teardowns (and pauses) save (docs/cost.md). */
+  readonly savings?: NightSavings;
 }
 
 /** The log groups of environments whose logs were kept after `down`. */
@@ -54,6 +58,10 @@ export interface NightlyDeps {
   readonly clock?: Clock;
   /** Deletes kept log groups after their expiry (core `decideLogGroupExpiry`). */
   readonly logs?: NightlyLogsPort;
+  /** Prices for the report's savings (default: `BERTH_PRICES_FILE` or the shipped table). */
+  readonly pricing?: Pricing;
+  /** Hours a night's savings count (`BERTH_NIGHT_HOURS`, default 12: from the 20:00 run to 08:00). */
+  readonly nightHours?: number;
 }
 
 /**
@@ -86,6 +94,32 @@ export const listCandidates = async (deps: NightlyDeps, event: NightlyListEvent)
     });
   }
   return { candidates, skipped, dryRun: event.dryRun ?? false };
+};
+
+/**
+ * What the environments the night stopped save: each one's recorded usage before the teardown (or pause) against
+ * what it runs now, over `nightHours`. Savings are a nicety: when the registry cannot be read, the report goes
+ * without them.
+ */
+export const savingsOf = async (
+  deps: NightlyDeps,
+  stopped: readonly { readonly env: string; readonly action: string }[],
+): Promise<NightSavings | undefined> => {
+  if (stopped.length === 0) return undefined;
+  try {
+    const { items } = await deps.registry.listEnvironments({});
+    const byName = new Map(items.map((r) => [r.name, r]));
+    return nightSavings(
+      stopped.map((s) => {
+        const usage = byName.get(s.env)?.usage;
+        return { ...s, ...(usage === undefined ? {} : { usage }) };
+      }),
+      (deps.pricing ?? defaultPricing()).prices,
+      deps.nightHours ?? DEFAULT_NIGHT_HOURS,
+    );
+  } catch {
+    return undefined;
+  }
 };
 
 /** Splits the Map results into torn down and failed. */
@@ -129,12 +163,17 @@ export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
       const expiredLogGroups = resolved.logs
         ? await deleteExpiredLogGroups(resolved.logs, (resolved.clock ?? systemClock).now())
         : [];
+      const paused = (report as { paused?: readonly { env: string }[] }).paused ?? [];
+      const savings = await savingsOf(resolved, [
+        ...report.tornDown.map((t) => ({ env: t.env, action: 'down' })),
+        ...paused.map((p) => ({ env: p.env, action: 'pause' })),
+      ]);
       const notification = await deliver(
         { poster: resolved.poster ?? fetchPoster },
         resolved.webhookUrl,
-        formatNightlyReport(report),
+        formatNightlyReport(report, savings),
       );
-      return { ...report, notification, expiredLogGroups };
+      return { ...report, notification, expiredLogGroups, ...(savings === undefined ? {} : { savings }) };
     }
     throw new ValidationError('action', "must be 'list' or 'report'");
   };
@@ -142,7 +181,8 @@ export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
 
 /** The DynamoDB registry (`BERTH_TABLE_NAME`) and the optional `BERTH_NOTIFY_WEBHOOK_URL`. */
 export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): NightlyDeps {
-  const webhookUrl = loadConfig(env).notifyWebhookUrl;
+  const config = loadConfig(env);
+  const webhookUrl = config.notifyWebhookUrl;
   let logs: AwsLogsAdapter | undefined;
   return {
     registry: awsRegistryPort(env),
@@ -158,6 +198,7 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
     },
     poster: fetchPoster,
     ...(webhookUrl === undefined ? {} : { webhookUrl }),
+    ...(config.nightHours === undefined ? {} : { nightHours: config.nightHours }),
   };
 }
 

@@ -1,3 +1,5 @@
+import { formatUsd } from '../core/cost.ts';
+import type { NightSavings } from '../core/night-savings.ts';
 import { causeText, type NightlyReport } from '../core/nightly-report.ts';
 import { loadConfig } from './config.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
@@ -151,8 +153,12 @@ export const formatNotification = (event: NotifyEvent) => {
  * @example formatNightlyReport({ tornDown: [{ env: 'a' }], skipped: [], failed: [] }).text
  * // 'Nightly teardown: 1 torn down, 0 skipped, 0 failed'
  */
-export const formatNightlyReport = (report: NightlyReport) => {
-  const text = `Nightly teardown: ${report.tornDown.length} torn down, ${report.skipped.length} skipped, ${report.failed.length} failed`;
+export const formatNightlyReport = (report: NightlyReport, savings?: NightSavings) => {
+  const saved =
+    savings === undefined || savings.environments.length === 0
+      ? ''
+      : `; saves ${formatUsd(savings.hourlyUsd, true)} (${formatUsd(savings.nightUsd)} over ${savings.hours} h)`;
+  const text = `Nightly teardown: ${report.tornDown.length} torn down, ${report.skipped.length} skipped, ${report.failed.length} failed${saved}`;
   const list = (items: readonly string[]) => (items.length === 0 ? '—' : items.join('\n'));
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Berth nightly teardown' } },
@@ -166,6 +172,18 @@ export const formatNightlyReport = (report: NightlyReport) => {
       text: mrkdwn(`*Failed*\n${list(report.failed.map((f) => `• ${f.env} — ${f.error}`))}`),
     },
   ];
+  if (savings !== undefined) {
+    const lines = savings.environments.map(
+      (e) => `• ${e.env} (${e.action}) — ${formatUsd(e.hourlyUsd, true)}`,
+    );
+    const unknown = savings.unknown.map((u) => `• ${u.env} — unknown: ${u.reason}`);
+    blocks.push({
+      type: 'section',
+      text: mrkdwn(
+        `*Saves* ${formatUsd(savings.hourlyUsd, true)} — ${formatUsd(savings.nightUsd)} over the next ${savings.hours} h\n${list([...lines, ...unknown])}`,
+      ),
+    });
+  }
   return { text, blocks };
 };
 

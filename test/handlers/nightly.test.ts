@@ -91,9 +91,59 @@ describe('nightly report', () => {
       failed: [{ env: 'fresh', error: 'OwnershipConflictError: sg berth-fresh-alb is foreign' }],
       notification: { delivered: true },
       expiredLogGroups: [],
+      // The torn-down environment was never seen running (no recorded usage): its saving is unknown.
+      savings: {
+        hourlyUsd: 0,
+        nightUsd: 0,
+        hours: 12,
+        environments: [],
+        unknown: [{ env: 'expired', reason: 'never seen running' }],
+      },
     });
     expect(posts[0]?.url).toBe('http://127.0.0.1:9/hook');
     expect(posts[0]?.body.text).toBe('Nightly teardown: 1 torn down, 1 skipped, 1 failed');
+  });
+
+  it("says what the night's teardowns save, from what each environment ran before", async () => {
+    const r = registry();
+    const ran = {
+      region: 'us-east-1',
+      instances: [{ type: 't3.small', count: 2 }],
+      loadBalancer: { mode: 'dedicated' as const },
+    };
+    r.environments.set(
+      'expired',
+      readyEnv('expired', {
+        status: 'deleted',
+        usage: {
+          resources: { region: 'us-east-1', instances: [] },
+          before: ran,
+          observedAt: '2026-01-02T02:00:00.000Z',
+          accruedUsd: 1,
+        },
+      }),
+    );
+    const { poster, posts } = recordingPoster();
+    const result = await makeHandler({
+      registry: r,
+      poster,
+      webhookUrl: 'http://127.0.0.1:9/hook',
+      nightHours: 10,
+    })({ action: 'report', results: [{ env: 'expired', status: 'Succeeded' }] });
+    // 2 × 0.0208 + 2 × 30 × 0.08 / 730 + 0.0225 = 0.070675 per hour; × 10 h
+    expect(result).toMatchObject({
+      savings: {
+        hourlyUsd: 0.070675,
+        nightUsd: 0.70675,
+        hours: 10,
+        environments: [{ env: 'expired', action: 'down', hourlyUsd: 0.070675 }],
+        unknown: [],
+      },
+    });
+    expect(posts[0]?.body.text).toBe(
+      'Nightly teardown: 1 torn down, 0 skipped, 0 failed; saves $0.0707/h ($0.7067 over 10 h)',
+    );
+    expect(JSON.stringify(posts[0]?.body.blocks)).toContain('• expired (down) — $0.0707/h');
   });
 
   it('deletes kept log groups whose expiry passed and nothing else', async () => {
