@@ -454,6 +454,51 @@ function consoleUrl(resource, region) {
   }
 }
 
+/** How often the environment view re-reads the workload's last log lines. */
+const LOGS_EVERY_MS = 3000;
+/** Log lines the environment view shows. */
+const LOG_LINES = 20;
+
+/**
+ * Where the environment's logs are read in full: the CloudWatch console page of its log group when the API is
+ * deployed, else the API's own logs route.
+ */
+function logsLink(name) {
+  const group = `/berth/${name}`;
+  if (config.consoleRegion) return consoleUrl({ type: 'logGroup', name: group }, config.consoleRegion);
+  return `${config.api.replace(/\/+$/, '')}/environments/${encodeURIComponent(name)}/logs`;
+}
+
+/** The last lines of the workload's logs (`GET /environments/{name}/logs`, last hour), with the link. */
+async function logsView(name) {
+  const link = h(
+    'a',
+    { href: logsLink(name), target: '_blank', rel: 'noopener', id: 'logs-link' },
+    'All logs',
+  );
+  let lines;
+  try {
+    const page = await api('GET', `${envPath(name)}/logs?since=1h&limit=1000`);
+    lines = Array.isArray(page.lines) ? page.lines.slice(-LOG_LINES) : [];
+  } catch (e) {
+    return h('div', {}, h('p', { class: 'muted' }, `No logs: ${e.message}`), link);
+  }
+  if (lines.length === 0)
+    return h('div', {}, h('p', { class: 'muted' }, 'No log lines in the last hour.'), link);
+  return h(
+    'div',
+    {},
+    h(
+      'pre',
+      { class: 'log-lines', id: 'log-lines' },
+      lines
+        .map((l) => `${new Date(l.timestamp).toLocaleTimeString()} ${l.taskId.slice(0, 8)} ${l.message}\n`)
+        .join(''),
+    ),
+    link,
+  );
+}
+
 function resourcesView(env) {
   const resources = Array.isArray(env.resources) ? env.resources : [];
   if (resources.length === 0)
@@ -593,6 +638,8 @@ function detailView(main, name) {
   const spec = h('div', { id: 'spec' });
   const resources = h('div', { id: 'resources' });
   const history = h('div', { id: 'history' });
+  const logs = h('div', { id: 'logs' });
+  let logsReadAt = 0;
   const operationTitle = h('h2', {}, 'Operation');
   const seenSteps = new Map(); // operationId → steps seen while it ran
   // Announces status changes to screen readers (the timeline itself is not a live region: it redraws often).
@@ -741,6 +788,10 @@ function detailView(main, name) {
       env = await api('GET', envPath(name));
       error.className = 'message';
       error.textContent = '';
+      if (Date.now() - logsReadAt > LOGS_EVERY_MS) {
+        logsReadAt = Date.now();
+        logs.replaceChildren(await logsView(name));
+      }
     } catch (e) {
       say(
         error,
@@ -770,6 +821,7 @@ function detailView(main, name) {
       h('section', { 'aria-label': 'Actions', class: 'actions' }, extend, scale, redeploy, down),
     ),
     h('section', {}, h('h2', {}, 'History'), history),
+    h('section', { 'aria-labelledby': 'h-logs' }, h('h2', { id: 'h-logs' }, 'Logs'), logs),
     h(
       'div',
       { class: 'grid' },

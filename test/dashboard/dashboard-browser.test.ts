@@ -103,6 +103,14 @@ describe('dashboard in Chromium', () => {
     await expect
       .poll(() => page.locator('dt:text-is("Cost / hour") + dd').textContent(), POLL)
       .toBe(costShown);
+    // The workload's last log lines (GET /environments/demo/logs) and where to read them all (the API's logs route
+    // locally; the CloudWatch console page of /berth/demo when deployed).
+    await expect
+      .poll(() => page.locator('#log-lines').textContent(), POLL)
+      .toMatch(/\(berth\/hello:1\) listening on port 80/);
+    await expect(page.locator('#logs-link').getAttribute('href')).resolves.toBe(
+      `${platform.urls.api}/environments/demo/logs`,
+    );
     await page.screenshot({ path: artifact('environment-ready.png'), fullPage: true });
   });
 
