@@ -9,6 +9,7 @@ import { extend } from './commands/extend.ts';
 import { history } from './commands/history.ts';
 import { logs } from './commands/logs.ts';
 import { ls } from './commands/ls.ts';
+import { pricesRefresh } from './commands/prices.ts';
 import { redeploy } from './commands/redeploy.ts';
 import { scale } from './commands/scale.ts';
 import { status } from './commands/status.ts';
@@ -184,6 +185,24 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
         },
         options,
       );
+    });
+
+  program
+    .command('prices')
+    .description('price table of the cost estimates (docs/cost.md)')
+    .command('refresh')
+    .description(
+      'read on-demand prices from the AWS Price List Query API and write the table (BERTH_PRICES_FILE)',
+    )
+    .option('--region <region>', 'the region to price (default $AWS_REGION or us-east-1)')
+    .option('--out <file>', 'the table to write (other regions in it are kept)', 'prices.json')
+    .option(
+      '--api-region <region>',
+      'where the Price List Query API answers: us-east-1, eu-central-1 or ap-south-1',
+    )
+    .option('--endpoint <url>', 'Price List Query API endpoint override')
+    .action(async (options) => {
+      code = await pricesRefresh(io, loadCredentials(), options);
     });
 
   try {

@@ -50,13 +50,19 @@ export const regionOf = (url: string, fallback: string | undefined): string => {
  */
 export const signRequest = async (
   request: HttpRequestToSign,
-  options: { credentials: Credentials | CredentialProvider; region: string; now?: Date },
+  options: {
+    credentials: Credentials | CredentialProvider;
+    region: string;
+    now?: Date;
+    /** The signing name (default `execute-api`, API Gateway; `pricing` for the Price List Query API). */
+    service?: string;
+  },
 ): Promise<Record<string, string>> => {
   const url = new URL(request.url);
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) query[key] = value;
   const signer = new SignatureV4({
-    service: 'execute-api',
+    service: options.service ?? 'execute-api',
     region: options.region,
     credentials: options.credentials,
     sha256: Sha256,
