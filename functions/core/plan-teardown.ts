@@ -240,6 +240,22 @@ export function planTeardown(
     }
   }
 
+  if (attachedHere && !capacityProviderPresent(observed)) {
+    // ECS is eventually consistent: right after CreateCapacityProvider, DescribeCapacityProviders can answer
+    // the provider as MISSING while the cluster already lists it (ECS API reference, "eventual consistency";
+    // terraform-provider-aws PR #11701). An attached provider exists (ECS refuses to delete it), so wait
+    // until it is described rather than tear down around it and leave it behind.
+    steps.push(
+      step(
+        'capacity',
+        'wait',
+        labels.capacityProvider(names.capacityProvider),
+        'attached to the cluster but not described yet (ECS eventual consistency)',
+        WAIT,
+      ),
+    );
+  }
+
   // cluster
   if (cluster) {
     const left = cluster.registeredContainerInstances;

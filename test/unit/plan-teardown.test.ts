@@ -138,6 +138,22 @@ describe('planTeardown', () => {
     ]);
   });
 
+  it('waits for a provider the cluster lists but DescribeCapacityProviders does not describe yet (eventual consistency)', () => {
+    const { capacityProvider: _missing, ...justCreated } = fullyCreated();
+    expect(
+      planTeardown(justCreated, ENV, NOW)
+        .filter((step) => step.stage === 'capacity')
+        .map((step) => `${step.action} ${step.resource}: ${step.reason}`)
+        .at(-1),
+    ).toBe(
+      'wait capacity provider berth-demo-cp: attached to the cluster but not described yet (ECS eventual consistency)',
+    );
+    // Once described, the provider is deleted as usual (after its detachment).
+    expect(summary(fullyCreated()).filter((line) => line.startsWith('capacity'))).toContain(
+      'capacity delete capacity provider berth-demo-cp',
+    );
+  });
+
   it('waits while the provider is DELETE_IN_PROGRESS and deletes again after DELETE_FAILED, with the reason', () => {
     const full = fullyCreated();
     const provider = full.capacityProvider!;
