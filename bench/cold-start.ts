@@ -20,7 +20,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { BUNDLE_OPTIONS, bundledClients, clientsAllowedBy } from '../infra/bundling.ts';
+import {
+  BUNDLE_OPTIONS,
+  bundledClients,
+  clientsAllowedBy,
+  GRANTED_BESIDE_DECLARATION,
+} from '../infra/bundling.ts';
 import { ALL_HANDLERS } from '../infra/handler-catalog.ts';
 import { HANDLER_PERMISSIONS } from '../infra/handler-permissions.ts';
 import { type Baseline, DEFAULT_BASELINE, extractBaseline } from './lib/baseline.ts';
@@ -45,7 +50,7 @@ const OTHER_MAX_KIB = 500;
 
 /**
  * The options a checkout bundles with: its own `infra/bundling.ts` when it has one, otherwise the settings its
- * `LifecycleFunction` used before that file existed (the same, without the credential alias).
+ * `LifecycleFunction` used before that file existed (the same, without the credential alias and the schema plugin).
  */
 async function bundleOptionsOf(root: string): Promise<BuildOptions> {
   if (root === REPO_ROOT) return { ...BUNDLE_OPTIONS };
@@ -54,7 +59,7 @@ async function bundleOptionsOf(root: string): Promise<BuildOptions> {
     const mod = (await import(pathToFileURL(file).href)) as { BUNDLE_OPTIONS: BuildOptions };
     return { ...mod.BUNDLE_OPTIONS };
   }
-  const { alias: _alias, ...legacy } = BUNDLE_OPTIONS;
+  const { alias: _alias, plugins: _plugins, ...legacy } = BUNDLE_OPTIONS;
   return { ...legacy };
 }
 
@@ -206,7 +211,10 @@ export async function coldStart(argv: string[]): Promise<BenchResult> {
           }
         }
       }
-      const allowed = clientsAllowedBy(HANDLER_PERMISSIONS[entry.id] ?? []);
+      const allowed = clientsAllowedBy([
+        ...(HANDLER_PERMISSIONS[entry.id] ?? []),
+        ...(GRANTED_BESIDE_DECLARATION[entry.id] ?? []),
+      ]);
       const clients = now.info?.clients ?? [];
       const extra = clients.filter((c) => !allowed.includes(c));
       if (extra.length > 0) flagged++;

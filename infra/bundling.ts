@@ -147,6 +147,17 @@ export function clientsAllowedBy(permissions: readonly Permission[]): string[] {
   return [...clients].sort();
 }
 
+/**
+ * Services a handler may call through a grant the stack adds beside its declaration: the API and Slack read the
+ * access policy from SSM when the `accessPolicyParameter` context is given (infra/orchestrator-stack.ts,
+ * `ReadAccessPolicy`). Redundant once that grant is declared in infra/handler-permissions.ts;
+ * test/infra/handler-bundles.test.ts checks the stack does make it.
+ */
+export const GRANTED_BESIDE_DECLARATION: Readonly<Record<string, readonly Permission[]>> = {
+  Api: [{ sid: 'ReadAccessPolicy', actions: ['ssm:GetParameter'], resources: ['*'] }],
+  Slack: [{ sid: 'ReadAccessPolicy', actions: ['ssm:GetParameter'], resources: ['*'] }],
+};
+
 /** The parts of an esbuild metafile output the check reads. */
 export interface BundleOutput {
   readonly inputs: Readonly<Record<string, { readonly bytesInOutput: number }>>;

@@ -15,6 +15,7 @@ import {
   type BundleOutput,
   bundledClients,
   clientsAllowedBy,
+  GRANTED_BESIDE_DECLARATION,
   handlerEntryPath,
   unexpectedClients,
 } from '../../infra/bundling.ts';
@@ -107,17 +108,6 @@ describe('the checker', () => {
     expect(unexpectedClients(outputOf(meta, 'good-lock'), lock)).toEqual([]);
   }, 60_000);
 });
-
-/**
- * Services a handler may call through a grant the stack adds beside the declaration: the API and Slack read the
- * access policy from SSM when the `accessPolicyParameter` context is given (infra/orchestrator-stack.ts,
- * `ReadAccessPolicy`). Redundant once that grant is declared in infra/handler-permissions.ts; the last test of this
- * file checks the stack does make it.
- */
-const GRANTED_BESIDE_DECLARATION: Readonly<Record<string, readonly Permission[]>> = {
-  Api: [{ sid: 'ReadAccessPolicy', actions: ['ssm:GetParameter'], resources: ['*'] }],
-  Slack: [{ sid: 'ReadAccessPolicy', actions: ['ssm:GetParameter'], resources: ['*'] }],
-};
 
 describe('every handler in the catalog', () => {
   let meta: Metafile;
