@@ -9,88 +9,32 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { RecordedUsage } from '../core/environment-cost.ts';
 import { NotFoundError, OperationInProgressError } from '../core/errors.ts';
+import {
+  type CurrentOperation,
+  type EnvironmentRecord,
+  type LastFailure,
+  type LockRecord,
+  type OperationRecord,
+  type OperationStep,
+  parseEnvironmentRecord,
+  parseLockRecord,
+  parseOperationRecord,
+  parseRequestRecord,
+  type RequestRecord,
+} from '../core/records.ts';
 import type { EnvironmentStatus } from '../core/status.ts';
 import { awsErrorCode, mapAwsError } from './map-aws-error.ts';
 
+export type {
+  CurrentOperation,
+  EnvironmentRecord,
+  LastFailure,
+  LockRecord,
+  OperationRecord,
+  OperationStep,
+  RequestRecord,
+} from '../core/records.ts';
 export type { EnvironmentStatus } from '../core/status.ts';
-
-export interface CurrentOperation {
-  readonly operationId: string;
-  readonly operation: string;
-  readonly executionArn?: string;
-  readonly step?: string;
-  readonly startedAt: string;
-}
-
-export interface LastFailure {
-  readonly operation: string;
-  readonly step?: string;
-  readonly error: string;
-  readonly reason: string;
-  readonly at: string;
-}
-
-/** The `sk=META` item of one environment. */
-export interface EnvironmentRecord {
-  readonly name: string;
-  readonly status: EnvironmentStatus;
-  readonly spec?: unknown;
-  readonly resources?: Readonly<Record<string, unknown>>;
-  readonly url?: string;
-  readonly owner?: string;
-  readonly keep?: boolean;
-  /** ISO timestamp. */
-  readonly expiresAt?: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly currentOperation?: CurrentOperation;
-  readonly lastFailure?: LastFailure;
-  /** What it runs, since when, and the cost accrued before (docs/cost.md). */
-  readonly usage?: RecordedUsage;
-  /** The expiry last warned about in Slack, and when (docs/slack.md). */
-  readonly expiryWarning?: { readonly expiresAt: string; readonly at: string };
-}
-
-export interface LockRecord {
-  readonly token: string;
-  readonly operationId: string;
-  readonly operation: string;
-  /** Epoch seconds. */
-  readonly expiresAt: number;
-}
-
-export interface OperationStep {
-  readonly step: string;
-  readonly status: string;
-  readonly at: string;
-  readonly detail?: string;
-}
-
-/** The `sk=OP#<startedAt>#<operationId>` item. */
-export interface OperationRecord {
-  readonly env: string;
-  readonly operationId: string;
-  readonly operation: string;
-  readonly requestId: string;
-  readonly requestedBy: string;
-  readonly executionArn?: string;
-  readonly status: string;
-  readonly steps: readonly OperationStep[];
-  readonly startedAt: string;
-  readonly finishedAt?: string;
-  readonly error?: string;
-}
-
-/** The idempotency record `pk=REQ#<requestId>`. */
-export interface RequestRecord {
-  readonly requestId: string;
-  readonly operationId: string;
-  readonly executionArn?: string;
-  readonly env: string;
-  readonly operation: string;
-  /** Epoch seconds (DynamoDB TTL). */
-  readonly ttl: number;
-}
 
 export interface StatusUpdate {
   readonly status: EnvironmentStatus;
@@ -158,7 +102,7 @@ export class DynamoRegistry {
     const out = await this.call(`GetItem ${name}`, () =>
       this.doc.send(new GetCommand({ TableName: this.tableName, Key: envKey(name), ConsistentRead: true })),
     );
-    return strip(out.Item) as EnvironmentRecord | undefined;
+    return out.Item === undefined ? undefined : parseEnvironmentRecord(strip(out.Item));
   }
 
   /** Every environment (Scan with `sk = META`, all pages). */
@@ -176,7 +120,7 @@ export class DynamoRegistry {
           }),
         ),
       );
-      for (const item of page.Items ?? []) items.push(strip(item) as EnvironmentRecord);
+      for (const item of page.Items ?? []) items.push(parseEnvironmentRecord(strip(item)));
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
     return items;
@@ -348,7 +292,7 @@ export class DynamoRegistry {
     const out = await this.call(`GetItem lock ${name}`, () =>
       this.doc.send(new GetCommand({ TableName: this.tableName, Key: lockKey(name), ConsistentRead: true })),
     );
-    return strip(out.Item) as LockRecord | undefined;
+    return out.Item === undefined ? undefined : parseLockRecord(strip(out.Item));
   }
 
   /** Deletes the lock only if `token` still holds it; `{ released: false }` when it does not. */
@@ -451,7 +395,7 @@ export class DynamoRegistry {
           }),
         ),
       );
-      for (const item of page.Items ?? []) items.push(strip(item) as OperationRecord);
+      for (const item of page.Items ?? []) items.push(parseOperationRecord(strip(item)));
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
     return items;
@@ -492,7 +436,7 @@ export class DynamoRegistry {
         new GetCommand({ TableName: this.tableName, Key: reqKey(requestId), ConsistentRead: true }),
       ),
     );
-    return strip(out.Item) as RequestRecord | undefined;
+    return out.Item === undefined ? undefined : parseRequestRecord(strip(out.Item));
   }
 
   /** Adds executionArn to a request record once the execution has started. */

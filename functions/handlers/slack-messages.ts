@@ -46,7 +46,7 @@ export function actionButtons(
       ? []
       : [['keep', button('berth_keep', 'Keep', env)] as [SlackButtonAction, Record<string, unknown>]]),
     ['redeploy', button('berth_redeploy', 'Redeploy', env)],
-    ...(record.status === 'paused'
+    ...((record.status as string) === 'paused' // a status the pause operation adds to ENVIRONMENT_STATUSES
       ? supported('resume')
         ? [['resume', button('berth_resume', 'Resume', env)] as [SlackButtonAction, Record<string, unknown>]]
         : []

@@ -101,14 +101,40 @@ describe('DynamoRegistry locks', () => {
 });
 
 describe('DynamoRegistry environments and requests', () => {
+  const T0 = '2026-01-01T00:00:00.000Z';
+
+  it('checks an item read back against core/records.ts and names the field it breaks', async () => {
+    ddb.on(GetCommand).resolves({
+      Item: { pk: 'ENV#a', sk: 'META', name: 'a', status: 'sleeping', createdAt: T0, updatedAt: T0 },
+    });
+    await expect(registry.getEnvironment('a')).rejects.toThrow(
+      /^registry item environment\.status: Invalid option: expected one of "creating"\|/,
+    );
+  });
+
+  it('keeps attributes of an item that records.ts does not list', async () => {
+    ddb.on(GetCommand).resolves({
+      Item: { pk: 'ENV#a', sk: 'META', name: 'a', status: 'ready', createdAt: T0, updatedAt: T0, extra: 1 },
+    });
+    await expect(registry.getEnvironment('a')).resolves.toEqual({
+      name: 'a',
+      status: 'ready',
+      createdAt: T0,
+      updatedAt: T0,
+      extra: 1,
+    });
+  });
+
   it('lists environments across scan pages', async () => {
     ddb
       .on(ScanCommand)
       .resolvesOnce({
-        Items: [{ pk: 'ENV#a', sk: 'META', name: 'a', status: 'ready' }],
+        Items: [{ pk: 'ENV#a', sk: 'META', name: 'a', status: 'ready', createdAt: T0, updatedAt: T0 }],
         LastEvaluatedKey: { pk: 'ENV#a', sk: 'META' },
       })
-      .resolvesOnce({ Items: [{ pk: 'ENV#b', sk: 'META', name: 'b', status: 'failed' }] });
+      .resolvesOnce({
+        Items: [{ pk: 'ENV#b', sk: 'META', name: 'b', status: 'failed', createdAt: T0, updatedAt: T0 }],
+      });
     const list = await registry.listEnvironments();
     expect(list.map((e) => e.name)).toEqual(['a', 'b']);
     expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 2);

@@ -110,8 +110,11 @@ function runningScale(registry: FakeRegistry): void {
   );
   registry.operations.set('demo', [
     {
+      env: 'demo',
       operationId: 'op-2',
       operation: 'scale',
+      requestId: 'op-2',
+      requestedBy: 'ana',
       status: 'running',
       startedAt: at(0).toISOString(),
       steps: [{ step: 'RecordScaling', status: 'scaling', at: at(1).toISOString() }],

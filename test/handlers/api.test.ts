@@ -99,7 +99,12 @@ describe('api POST /environments', () => {
     const event = apiEvent('POST', '/environments', { body: SPEC, headers: { 'idempotency-key': 'same' } });
     const first = await handler(event);
     registry.environments.set('demo', readyEnv('demo', { status: 'creating' }));
-    registry.locks.set('demo', { operationId: 'same', operation: 'up', expiresAt: NOW_S + 600 });
+    registry.locks.set('demo', {
+      token: 'lock-same',
+      operationId: 'same',
+      operation: 'up',
+      expiresAt: NOW_S + 600,
+    });
     const second = await handler(event);
     expect(second.statusCode).toBe(202);
     expect(second.body).toBe(first.body);
@@ -246,7 +251,12 @@ describe('api POST /environments', () => {
 
   it('answers 409 when another operation holds the lock', async () => {
     registry.environments.set('demo', readyEnv('demo'));
-    registry.locks.set('demo', { operationId: 'op-9', operation: 'scale', expiresAt: NOW_S + 60 });
+    registry.locks.set('demo', {
+      token: 'lock-op-9',
+      operationId: 'op-9',
+      operation: 'scale',
+      expiresAt: NOW_S + 60,
+    });
     await expectRejected(apiEvent('POST', '/environments', { body: SPEC }), 409, {
       error: 'OperationInProgressError',
       message: 'environment "demo" is busy: scale op-9 is running',
@@ -254,7 +264,12 @@ describe('api POST /environments', () => {
   });
 
   it('ignores an expired lock', async () => {
-    registry.locks.set('demo', { operationId: 'op-9', operation: 'scale', expiresAt: NOW_S - 1 });
+    registry.locks.set('demo', {
+      token: 'lock-op-9',
+      operationId: 'op-9',
+      operation: 'scale',
+      expiresAt: NOW_S - 1,
+    });
     const result = await handler(apiEvent('POST', '/environments', { body: SPEC }));
     expect(result.statusCode).toBe(202);
   });
@@ -390,8 +405,11 @@ describe('api GET /environments/{name}', () => {
     );
     registry.operations.set('demo', [
       {
+        env: 'demo',
         operationId: 'op-2',
         operation: 'scale',
+        requestId: 'op-2',
+        requestedBy: 'ana',
         status: 'running',
         startedAt: '2026-01-01T11:00:00.000Z',
         steps: [{ step: 'scale', status: 'succeeded', at: '2026-01-01T11:00:05.000Z' }],
@@ -512,7 +530,12 @@ describe('api mutations on an existing environment', () => {
   });
 
   it('answers 409 for a mutation while another operation holds the lock', async () => {
-    registry.locks.set('demo', { operationId: 'op-1', operation: 'up', expiresAt: NOW_S + 60 });
+    registry.locks.set('demo', {
+      token: 'lock-op-1',
+      operationId: 'op-1',
+      operation: 'up',
+      expiresAt: NOW_S + 60,
+    });
     await expectRejected(apiEvent('POST', '/environments/demo/scale', { body: { desiredCount: 2 } }), 409, {
       error: 'OperationInProgressError',
       message: 'environment "demo" is busy: up op-1 is running',

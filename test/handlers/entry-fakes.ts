@@ -7,7 +7,7 @@ import type {
   LockRecord,
   OperationRecord,
   RegistryPort,
-  RequestRecord,
+  StartedRequest,
 } from '../../functions/handlers/http/ports.ts';
 
 /** An in-memory registry that counts writes. */
@@ -15,7 +15,7 @@ export class FakeRegistry implements RegistryPort {
   readonly environments = new Map<string, EnvironmentRecord>();
   readonly locks = new Map<string, LockRecord>();
   readonly operations = new Map<string, OperationRecord[]>();
-  readonly requests = new Map<string, RequestRecord>();
+  readonly requests = new Map<string, StartedRequest>();
   writes = 0;
 
   async getEnvironment(name: string) {
@@ -33,7 +33,7 @@ export class FakeRegistry implements RegistryPort {
   async getRequest(requestId: string) {
     return this.requests.get(requestId);
   }
-  async putRequest(record: RequestRecord) {
+  async putRequest(record: StartedRequest) {
     this.writes += 1;
     const existing = this.requests.get(record.requestId);
     if (existing) return existing;

@@ -164,7 +164,12 @@ describe('POST /slack/interactions', () => {
   });
 
   it('answers a busy environment ephemerally without touching the message', async () => {
-    registry.locks.set('demo', { operationId: 'other', operation: 'scale', expiresAt: Number(TS) + 600 });
+    registry.locks.set('demo', {
+      token: 'lock-other',
+      operationId: 'other',
+      operation: 'scale',
+      expiresAt: Number(TS) + 600,
+    });
     await handler(interactionEvent(click('berth_redeploy')));
     expect(executions.started).toHaveLength(0);
     expect(posts[0]?.body).toMatchObject({ replace_original: false, response_type: 'ephemeral' });

@@ -198,7 +198,12 @@ describe('slack commands', () => {
   });
 
   it('answers a busy environment without starting', async () => {
-    registry.locks.set('demo', { operationId: 'op-1', operation: 'up', expiresAt: Number(TS) + 60 });
+    registry.locks.set('demo', {
+      token: 'lock-op-1',
+      operationId: 'op-1',
+      operation: 'up',
+      expiresAt: Number(TS) + 60,
+    });
     const body = parse(await handler(slackEvent(form('down demo'))));
     expect(body['text']).toBe('Cannot down `demo`: environment "demo" is busy: up op-1 is running');
     expect(executions.started).toHaveLength(0);

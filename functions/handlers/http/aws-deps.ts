@@ -13,7 +13,7 @@ import type {
   NightlyExecution,
   OperationStep,
   RegistryPort,
-  RequestRecord,
+  StartedRequest,
 } from './ports.ts';
 
 /** How long idempotency records live (DynamoDB TTL). */
@@ -36,7 +36,7 @@ export function registryPort(registry: DynamoRegistry, now: () => Date = () => n
       if (record?.executionArn === undefined) return undefined;
       return { ...record, executionArn: record.executionArn };
     },
-    async putRequest(record: RequestRecord) {
+    async putRequest(record: StartedRequest) {
       const ttl = Math.floor(now().getTime() / 1000) + REQUEST_TTL_SECONDS;
       const { created, record: stored } = await registry.putRequest({ ...record, ttl });
       if (created) return record;

@@ -1,5 +1,12 @@
 import type { RecordedUsage } from '../../core/environment-cost.ts';
 import type { OperationName } from '../../core/operation.ts';
+import type {
+  EnvironmentRecord,
+  LockRecord,
+  OperationRecord,
+  OperationStep,
+  RequestRecord,
+} from '../../core/records.ts';
 
 /**
  * The small ports the entry-point handlers (api, slack, nightly) need from the registry and
@@ -9,82 +16,19 @@ import type { OperationName } from '../../core/operation.ts';
 
 /** Operations a caller can start. */
 export { OPERATIONS, type OperationName } from '../../core/operation.ts';
-
+/** The registry's items: one declaration in core (`functions/core/records.ts`), shared with the DynamoDB adapter. */
+export type {
+  CurrentOperation,
+  EnvironmentRecord,
+  LastFailure,
+  LockRecord,
+  OperationRecord,
+  OperationStep,
+} from '../../core/records.ts';
 export { ENVIRONMENT_STATUSES, type EnvironmentStatus } from '../../core/status.ts';
 
-export interface CurrentOperation {
-  readonly operationId: string;
-  readonly operation: string;
-  readonly executionArn?: string;
-  readonly step?: string;
-  readonly startedAt?: string;
-}
-
-export interface LastFailure {
-  readonly operation?: string;
-  readonly step?: string;
-  readonly error?: string;
-  readonly reason?: string;
-  readonly at?: string;
-}
-
-/** The registry's environment item (docs/architecture.md, "Registry"). */
-export interface EnvironmentRecord {
-  readonly name: string;
-  readonly status: string;
-  readonly spec?: unknown;
-  readonly url?: string;
-  readonly owner?: string;
-  readonly keep?: boolean;
-  readonly expiresAt?: string;
-  readonly createdAt?: string;
-  readonly updatedAt?: string;
-  readonly currentOperation?: CurrentOperation;
-  readonly lastFailure?: LastFailure;
-  /** What it runs, since when, and the cost accrued before (docs/cost.md). */
-  readonly usage?: RecordedUsage;
-  /** The expiry last warned about in Slack, and when (docs/slack.md). */
-  readonly expiryWarning?: { readonly expiresAt: string; readonly at: string };
-}
-
-/** One step of an operation as the record handler writes it. */
-export interface OperationStep {
-  readonly step: string;
-  /** e.g. started | succeeded | failed | pending */
-  readonly status: string;
-  /** ISO time of this status. */
-  readonly at: string;
-  readonly detail?: string;
-}
-
-export interface OperationRecord {
-  readonly operationId: string;
-  readonly operation: string;
-  readonly requestId?: string;
-  readonly requestedBy?: string;
-  readonly executionArn?: string;
-  readonly status: string;
-  readonly steps?: readonly OperationStep[];
-  readonly startedAt: string;
-  readonly finishedAt?: string;
-  readonly error?: unknown;
-}
-
-export interface LockRecord {
-  readonly operationId: string;
-  readonly operation?: string;
-  /** Epoch seconds. */
-  readonly expiresAt: number;
-}
-
-/** The idempotency record of one request (`pk=REQ#<requestId>`). */
-export interface RequestRecord {
-  readonly requestId: string;
-  readonly operationId: string;
-  readonly executionArn: string;
-  readonly env: string;
-  readonly operation: string;
-}
+/** The idempotency record of one request once its execution has started (`pk=REQ#<requestId>`, without its TTL). */
+export type StartedRequest = Omit<RequestRecord, 'ttl' | 'executionArn'> & { readonly executionArn: string };
 
 export interface ListEnvironmentsQuery {
   readonly status?: string;
@@ -104,9 +48,9 @@ export interface RegistryPort {
   /** Most recent first. */
   listOperations(name: string, limit: number): Promise<readonly OperationRecord[]>;
   getLock(name: string): Promise<LockRecord | undefined>;
-  getRequest(requestId: string): Promise<RequestRecord | undefined>;
+  getRequest(requestId: string): Promise<StartedRequest | undefined>;
   /** Stores the record unless one exists; returns whichever record is stored. */
-  putRequest(record: RequestRecord): Promise<RequestRecord>;
+  putRequest(record: StartedRequest): Promise<StartedRequest>;
 }
 
 /** The lifecycle state machine's input (docs/architecture.md). */

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import type { RecordedUsage } from './environment-cost.ts';
+import { ENVIRONMENT_STATUSES } from './status.ts';
+
+/**
+ * The registry's items (docs/architecture.md, "Registry"), declared once: the DynamoDB adapter
+ * (`functions/adapters/registry.ts`) stores and reads them, the entry points' ports
+ * (`functions/handlers/http/ports.ts`) hand them to the api, slack and nightly handlers.
+ * Each type is inferred from its schema; {@link parseEnvironmentRecord} and friends check an item
+ * read back from the table, so a malformed item fails with the field it breaks instead of
+ * surfacing later as `undefined`.
+ */
+
+const isoTime = z.string().min(1);
+
+/** The operation an environment is running (`currentOperation` of its item). */
+export const CurrentOperationSchema = z.object({
+  operationId: z.string(),
+  operation: z.string(),
+  executionArn: z.string().exactOptional(),
+  step: z.string().exactOptional(),
+  startedAt: isoTime,
+});
+export type CurrentOperation = Readonly<z.infer<typeof CurrentOperationSchema>>;
+
+/** Why the last operation failed (`lastFailure` of an environment item). */
+export const LastFailureSchema = z.object({
+  operation: z.string(),
+  step: z.string().exactOptional(),
+  error: z.string(),
+  reason: z.string(),
+  at: isoTime,
+});
+export type LastFailure = Readonly<z.infer<typeof LastFailureSchema>>;
+
+/** The `sk=META` item of one environment. */
+export const EnvironmentRecordSchema = z.object({
+  name: z.string(),
+  status: z.enum(ENVIRONMENT_STATUSES),
+  spec: z.unknown().exactOptional(),
+  resources: z.record(z.string(), z.unknown()).readonly().exactOptional(),
+  url: z.string().exactOptional(),
+  owner: z.string().exactOptional(),
+  keep: z.boolean().exactOptional(),
+  /** ISO timestamp. */
+  expiresAt: isoTime.exactOptional(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  currentOperation: CurrentOperationSchema.readonly().exactOptional(),
+  lastFailure: LastFailureSchema.readonly().exactOptional(),
+  /** What it runs, since when, and the cost accrued before (docs/cost.md; `environment-cost.ts` computes it). */
+  usage: z
+    .custom<RecordedUsage>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as { observedAt?: unknown }).observedAt === 'string' &&
+        typeof (value as { accruedUsd?: unknown }).accruedUsd === 'number',
+      { error: 'must be { resources, observedAt, accruedUsd }' },
+    )
+    .exactOptional(),
+  /** The expiry last warned about in Slack, and when (docs/slack.md). */
+  expiryWarning: z.object({ expiresAt: isoTime, at: isoTime }).readonly().exactOptional(),
+});
+export type EnvironmentRecord = Readonly<z.infer<typeof EnvironmentRecordSchema>>;
+
+/** The `sk=LOCK` item: held by `token` until `expiresAt` (epoch seconds). */
+export const LockRecordSchema = z.object({
+  token: z.string(),
+  operationId: z.string(),
+  operation: z.string(),
+  /** Epoch seconds. */
+  expiresAt: z.number(),
+});
+export type LockRecord = Readonly<z.infer<typeof LockRecordSchema>>;
+
+/** One step of an operation as the record handler writes it (`status`: started, ok, failed, pending…). */
+export const OperationStepSchema = z.object({
+  step: z.string(),
+  status: z.string(),
+  /** ISO time of this status. */
+  at: isoTime,
+  detail: z.string().exactOptional(),
+});
+export type OperationStep = Readonly<z.infer<typeof OperationStepSchema>>;
+
+/** The `sk=OP#<startedAt>#<operationId>` item. */
+export const OperationRecordSchema = z.object({
+  env: z.string(),
+  operationId: z.string(),
+  operation: z.string(),
+  requestId: z.string(),
+  requestedBy: z.string(),
+  executionArn: z.string().exactOptional(),
+  status: z.string(),
+  steps: z.array(OperationStepSchema.readonly()).readonly(),
+  startedAt: isoTime,
+  finishedAt: isoTime.exactOptional(),
+  error: z.string().exactOptional(),
+});
+export type OperationRecord = Readonly<z.infer<typeof OperationRecordSchema>>;
+
+/** The idempotency item `pk=REQ#<requestId>`; `executionArn` is set once the execution has started. */
+export const RequestRecordSchema = z.object({
+  requestId: z.string(),
+  operationId: z.string(),
+  executionArn: z.string().exactOptional(),
+  env: z.string(),
+  operation: z.string(),
+  /** Epoch seconds (DynamoDB TTL). */
+  ttl: z.number(),
+});
+export type RequestRecord = Readonly<z.infer<typeof RequestRecordSchema>>;
+
+/** Thrown when a registry item does not have its documented shape. */
+export class MalformedRecordError extends Error {
+  override readonly name = 'MalformedRecordError';
+}
+
+// The item itself is returned once it checks out, so attributes this module does not list yet survive a read.
+const parser =
+  <S extends z.ZodType>(schema: S, what: string) =>
+  (item: unknown): z.infer<S> => {
+    const result = schema.safeParse(item);
+    if (result.success) return item as z.infer<S>;
+    const [issue] = result.error.issues;
+    const field = issue === undefined || issue.path.length === 0 ? what : `${what}.${issue.path.join('.')}`;
+    throw new MalformedRecordError(`registry item ${field}: ${issue?.message ?? 'is malformed'}`);
+  };
+
+/**
+ * Checks an environment item read from the registry.
+ *
+ * @throws MalformedRecordError naming the field (`registry item environment.status: Invalid option…`)
+ * @example parseEnvironmentRecord({ name: 'demo', status: 'ready', createdAt: 't', updatedAt: 't' }).status // 'ready'
+ */
+export const parseEnvironmentRecord: (item: unknown) => EnvironmentRecord = parser(
+  EnvironmentRecordSchema,
+  'environment',
+);
+/** Checks a lock item read from the registry. */
+export const parseLockRecord: (item: unknown) => LockRecord = parser(LockRecordSchema, 'lock');
+/** Checks an operation item read from the registry. */
+export const parseOperationRecord: (item: unknown) => OperationRecord = parser(
+  OperationRecordSchema,
+  'operation',
+);
+/** Checks an idempotency item read from the registry. */
+export const parseRequestRecord: (item: unknown) => RequestRecord = parser(RequestRecordSchema, 'request');
