@@ -1,3 +1,4 @@
+import { ValidationError } from '../functions/core/errors.ts';
 /** `berth` exit codes (documented in docs/cli.md). */
 export enum ExitCode {
   /** Success. */
@@ -35,4 +36,19 @@ export const exitCodeForStatus = (status: number): ExitCode => {
   if (status === 409) return ExitCode.Conflict;
   if (status === 401 || status === 403) return ExitCode.Unreachable;
   return ExitCode.OperationFailed;
+};
+
+/**
+ * Runs a core check of an argument (`checkOperationField`) and turns its `ValidationError` into a usage error
+ * that quotes the argument as typed: `count must be an integer from 0 to 100 (got "three")`.
+ */
+export const usageChecked = <T>(check: () => T, typed: string): T => {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new CliError(ExitCode.Usage, `${error.field} ${error.rule} (got "${typed}")`);
+    }
+    throw error;
+  }
 };

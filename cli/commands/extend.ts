@@ -1,7 +1,8 @@
 import { parseDuration } from '../../functions/core/duration.ts';
+import { checkOperationField } from '../../functions/core/operation.ts';
 import type { CommandContext, MutationOptions } from '../context.ts';
 import { printJson } from '../context.ts';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { CliError, ExitCode, usageChecked } from '../exit-codes.ts';
 
 /**
  * `berth extend <name> <duration>` (`8h`, `2d`, or a number of hours). Extending is quick and
@@ -21,6 +22,7 @@ export async function extend(
   } catch {
     throw new CliError(ExitCode.Usage, `duration must be whole hours like 8h, 2d or 12 (got "${duration}")`);
   }
+  usageChecked(() => checkOperationField('hours', hours, 'duration'), duration);
   if (options.dryRun) {
     const env = await ctx.api.describe(name);
     const from = env.expiresAt ? Date.parse(env.expiresAt) : ctx.io.now().getTime();

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { parseDuration } from './duration.ts';
 import { ValidationError } from './errors.ts';
+import { MAX_DESIRED_COUNT } from './limits.ts';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS, MAX_LOG_KEEP_DAYS } from './logs.ts';
 
 /** One problem with a spec: the dotted field path and the rule it breaks. */
@@ -226,7 +227,7 @@ const BaseSchema = z.strictObject(
     cpu: int(128, 16384, 'must be an integer number of CPU units from 128 to 16384').default(256),
     memory: int(128, 122880, 'must be an integer number of MiB from 128 to 122880').default(512),
     memoryReservation: int(6, 122880, 'must be an integer number of MiB from 6 to 122880').default(256),
-    desiredCount: int(0, 100).default(1),
+    desiredCount: int(0, MAX_DESIRED_COUNT).default(1),
     launchType: z.enum(['EC2', 'FARGATE'], { error: RULES.launchType }).default('EC2'),
     capacity: CapacitySchema.optional(),
     networkMode: z.enum(['bridge', 'awsvpc', 'host'], { error: RULES.networkMode }).optional(),

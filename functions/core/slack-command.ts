@@ -1,6 +1,5 @@
-import { EnvNameSchema, ImageSchema } from './env-spec.ts';
 import { ValidationError } from './errors.ts';
-import { MAX_EXTEND_HOURS } from './limits.ts';
+import { checkOperationField } from './operation.ts';
 
 /** A parsed `/berth …` slash command. */
 export type SlackCommand =
@@ -26,11 +25,19 @@ function fail(field: string, rule: string, verb?: string): never {
   throw new ValidationError(field, `${rule}; ${usage}`);
 }
 
+/** Checks an argument with the operation input's rule for `name` (core/operation.ts), adding the usage. */
+function argument<F extends 'env' | 'image' | 'hours'>(verb: string, name: F, value: unknown) {
+  try {
+    return checkOperationField(name, value);
+  } catch (error) {
+    if (error instanceof ValidationError) fail(name, error.rule, verb);
+    throw error;
+  }
+}
+
 function envArgument(verb: string, value: string | undefined): string {
   if (value === undefined) fail('env', 'is required', verb);
-  const parsed = EnvNameSchema.safeParse(value);
-  if (!parsed.success) fail('env', parsed.error.issues[0]?.message ?? 'is invalid', verb);
-  return value;
+  return argument(verb, 'env', value);
 }
 
 function noMore(verb: string, extra: readonly string[]): void {
@@ -66,19 +73,14 @@ export function parseSlackCommand(text: string): SlackCommand {
       const image = args[1];
       noMore(verb, args.slice(2));
       if (image === undefined) return { verb, env };
-      const parsed = ImageSchema.safeParse(image);
-      if (!parsed.success) fail('image', parsed.error.issues[0]?.message ?? 'is invalid', verb);
-      return { verb, env, image };
+      return { verb, env, image: argument(verb, 'image', image) };
     }
     case 'extend': {
       const env = envArgument(verb, args[0]);
       const hoursText = args[1];
       noMore(verb, args.slice(2));
       if (hoursText === undefined) fail('hours', 'is required', verb);
-      const hours = /^\d+$/.test(hoursText) ? Number(hoursText) : Number.NaN;
-      if (!(hours >= 1 && hours <= MAX_EXTEND_HOURS)) {
-        fail('hours', `must be a whole number of hours from 1 to ${MAX_EXTEND_HOURS}`, verb);
-      }
+      const hours = argument(verb, 'hours', /^\d+$/.test(hoursText) ? Number(hoursText) : Number.NaN);
       return { verb, env, hours };
     }
     default:

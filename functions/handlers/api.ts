@@ -7,10 +7,15 @@ import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
 import { environmentResources } from '../core/environment-resources.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
-import { MAX_EXTEND_HOURS } from '../core/limits.ts';
 import { logGroupName, parseSince, taskIdOfStream, taskStreamName } from '../core/logs.ts';
 import { resourceNames } from '../core/names.ts';
 import { causeText, type NightlyRunResult, summarizeNightly } from '../core/nightly-report.ts';
+import {
+  checkOperationField,
+  PLANNABLE_OPERATIONS,
+  type PlannableOperation,
+  type PlanRequest,
+} from '../core/operation.ts';
 import { loadConfig } from './config.ts';
 import {
   anonymousDenied,
@@ -39,9 +44,11 @@ import { header, jsonObjectBody, rawBody, rejectUnknownKeys } from './http/reque
 import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.ts';
 import { matchRoute, type RouteName } from './http/routes.ts';
 import { assertRequestId, type StartedOperation, startOperation } from './http/start-operation.ts';
-import { assertEnvName, assertImage, assertInteger } from './http/validate.ts';
+import { assertInteger } from './http/validate.ts';
 import { costOfRecord, defaultPricing, type Pricing } from './pricing.ts';
 
+/** Operations the plan route can preview, and the plan Lambda's input (core's `PlanRequestSchema`). */
+export type { PlannableOperation, PlanRequest } from '../core/operation.ts';
 export type {
   EnvironmentRecord,
   ExecutionsPort,
@@ -49,19 +56,6 @@ export type {
   OperationRecord,
   RegistryPort,
 } from './http/ports.ts';
-
-/** Operations the plan route can preview. */
-export type PlannableOperation = 'up' | 'down' | 'scale' | 'redeploy';
-const PLANNABLE: readonly PlannableOperation[] = ['up', 'down', 'scale', 'redeploy'];
-
-/** The plan Lambda's input (functions/handlers/plan.ts). */
-export interface PlanRequest {
-  readonly operation: PlannableOperation;
-  readonly env: string;
-  readonly spec?: unknown;
-  readonly desiredCount?: number;
-  readonly image?: string;
-}
 
 /** Runs a dry run (in AWS: Lambda Invoke of `BERTH_PLAN_FUNCTION_NAME`). */
 export interface PlannerPort {
@@ -232,7 +226,7 @@ const accepted = (started: StartedOperation): APIGatewayProxyResult => {
   );
 };
 
-const nameParam = (ctx: Context): string => assertEnvName(ctx.params['name'], 'name');
+const nameParam = (ctx: Context): string => checkOperationField('env', ctx.params['name'], 'name');
 
 /** Loads an environment that exists and is not deleted, or throws `NotFoundError`. */
 const existing = async (ctx: Context, name: string): Promise<EnvironmentRecord> => {
@@ -469,7 +463,7 @@ const routes: Record<RouteName, RouteHandler> = {
     const body = jsonObjectBody(ctx.event);
     rejectUnknownKeys(body, ['desiredCount', 'requestId']);
     if (body['desiredCount'] === undefined) throw new ValidationError('desiredCount', 'is required');
-    const desiredCount = assertInteger(body['desiredCount'], 'desiredCount', 0, 100);
+    const desiredCount = checkOperationField('desiredCount', body['desiredCount']);
     await authorized(ctx, 'scale', name);
     return start(ctx, { operation: 'scale', env: name, desiredCount }, body['requestId']);
   },
@@ -479,7 +473,7 @@ const routes: Record<RouteName, RouteHandler> = {
     rejectUnknownQuery(ctx.event, []);
     const body = jsonObjectBody(ctx.event, { allowEmpty: true });
     rejectUnknownKeys(body, ['image', 'requestId']);
-    const image = body['image'] === undefined ? undefined : assertImage(body['image'], 'image');
+    const image = body['image'] === undefined ? undefined : checkOperationField('image', body['image']);
     await authorized(ctx, 'redeploy', name, image);
     return start(
       ctx,
@@ -498,14 +492,14 @@ const routes: Record<RouteName, RouteHandler> = {
     }
     let hours: number;
     if (body['hours'] !== undefined) {
-      hours = assertInteger(body['hours'], 'hours', 1, MAX_EXTEND_HOURS);
+      hours = checkOperationField('hours', body['hours']);
     } else {
       if (typeof body['ttl'] !== 'string')
         throw new ValidationError('ttl', 'must be a duration like 8h or 2d');
       const seconds = parseDuration(body['ttl'], 'ttl');
       if (seconds % 3600 !== 0)
         throw new ValidationError('ttl', 'must be a whole number of hours, like 8h or 2d');
-      hours = assertInteger(seconds / 3600, 'ttl', 1, MAX_EXTEND_HOURS);
+      hours = checkOperationField('hours', seconds / 3600, 'ttl');
     }
     await authorized(ctx, 'extend', name);
     return start(ctx, { operation: 'extend', env: name, hours }, body['requestId']);
@@ -547,8 +541,8 @@ const routes: Record<RouteName, RouteHandler> = {
     const body = jsonObjectBody(ctx.event);
     rejectUnknownKeys(body, ['operation', 'spec', 'desiredCount', 'image']);
     const operation = body['operation'];
-    if (typeof operation !== 'string' || !(PLANNABLE as readonly string[]).includes(operation)) {
-      throw new ValidationError('operation', `must be one of ${PLANNABLE.join(', ')}`);
+    if (typeof operation !== 'string' || !(PLANNABLE_OPERATIONS as readonly string[]).includes(operation)) {
+      throw new ValidationError('operation', `must be one of ${PLANNABLE_OPERATIONS.join(', ')}`);
     }
     const op = operation as PlannableOperation;
     const planImage =
@@ -587,9 +581,11 @@ const routes: Record<RouteName, RouteHandler> = {
         throw new ValidationError('desiredCount', 'is required');
       }
       const desiredCount =
-        op === 'scale' ? assertInteger(body['desiredCount'], 'desiredCount', 0, 100) : undefined;
+        op === 'scale' ? checkOperationField('desiredCount', body['desiredCount']) : undefined;
       const image =
-        op === 'redeploy' && body['image'] !== undefined ? assertImage(body['image'], 'image') : undefined;
+        op === 'redeploy' && body['image'] !== undefined
+          ? checkOperationField('image', body['image'])
+          : undefined;
       const record = await existing(ctx, name);
       request = {
         operation: op,

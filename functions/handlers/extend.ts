@@ -1,5 +1,5 @@
-import { NotFoundError, ValidationError } from '../core/errors.ts';
-import { MAX_EXTEND_HOURS } from '../core/limits.ts';
+import { NotFoundError } from '../core/errors.ts';
+import { checkOperationField } from '../core/operation.ts';
 import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep } from './lifecycle-deps.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
@@ -16,16 +16,8 @@ export function makeHandler(deps: ExtendDeps) {
     runStep(deps.logger, 'extend', state, async () => {
       const env = envOf(state);
       const keep = state['keep'] === true;
-      const hours = state.hours;
-      if (
-        !(keep && hours === undefined) &&
-        (typeof hours !== 'number' || !Number.isFinite(hours) || hours <= 0 || hours > MAX_EXTEND_HOURS)
-      ) {
-        throw new ValidationError(
-          'hours',
-          `must be a number of hours greater than 0 and at most ${MAX_EXTEND_HOURS}`,
-        );
-      }
+      // Core's rule for hours (the operation input's); only Keep may come without them.
+      const hours = keep && state.hours === undefined ? undefined : checkOperationField('hours', state.hours);
       const record = await deps.registry.getEnvironment(env);
       if (!record || record.status === 'deleted')
         throw new NotFoundError(`environment "${env}" does not exist`);
@@ -34,7 +26,7 @@ export function makeHandler(deps: ExtendDeps) {
         const now = deps.now().getTime();
         const current = record.expiresAt ? Date.parse(record.expiresAt) : Number.NaN;
         const base = Number.isNaN(current) ? now : Math.max(now, current);
-        expiresAt = new Date(base + Math.round(hours * 3600) * 1000).toISOString();
+        expiresAt = new Date(base + hours * 3_600_000).toISOString();
       }
       if (keep) {
         const inSpec = record.spec !== undefined && record.spec !== null && typeof record.spec === 'object';

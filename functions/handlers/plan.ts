@@ -1,26 +1,19 @@
 import { observeEnvironment } from '../adapters/observe-environment.ts';
-import { type EnvSpec, parseEnvSpec } from '../core/env-spec.ts';
-import { ValidationError } from '../core/errors.ts';
+import type { EnvSpec } from '../core/env-spec.ts';
 import type { ObservedEnvironment } from '../core/observed.ts';
+import { type PlanRequest, parsePlanRequest } from '../core/operation.ts';
 import type { PlanStep } from '../core/plan.ts';
 import { planRedeploy } from '../core/plan-redeploy.ts';
 import { planScale } from '../core/plan-scale.ts';
 import { planTeardown } from '../core/plan-teardown.ts';
 import { planUp, type UpSettings } from '../core/plan-up.ts';
 import { loadConfig } from './config.ts';
-import { assertEnvName, assertImage, assertInteger } from './http/validate.ts';
 import { defaultDeps as runtimeDeps } from './lifecycle-deps.ts';
 import { upSettings } from './up-stage.ts';
 import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
 
-/** The plan Lambda's input (the api handler's `PlanRequest`). */
-export interface PlanEvent {
-  readonly operation: 'up' | 'down' | 'scale' | 'redeploy';
-  readonly env: string;
-  readonly spec?: unknown;
-  readonly desiredCount?: number;
-  readonly image?: string;
-}
+/** The plan Lambda's input (the api handler's `PlanRequest`; checked with core's `parsePlanRequest`). */
+export type PlanEvent = PlanRequest;
 
 /** Reads what exists of one environment in AWS (never changes anything). */
 export interface ObserverPort {
@@ -34,16 +27,6 @@ export interface PlanDeps {
   readonly settings?: UpSettings;
 }
 
-const OPERATIONS = ['up', 'down', 'scale', 'redeploy'] as const;
-
-const requireSpec = (event: PlanEvent): EnvSpec => {
-  if (event.spec === undefined) throw new ValidationError('spec', `is required to plan ${event.operation}`);
-  const spec = parseEnvSpec(event.spec);
-  if (spec.name !== event.env)
-    throw new ValidationError('spec.name', `must equal the environment name "${event.env}"`);
-  return spec;
-};
-
 /**
  * Builds the plan handler: observes the environment and returns the steps an operation would
  * take, changing nothing (`--dry-run`, `POST /environments/{name}/plan`).
@@ -54,14 +37,11 @@ export function makeHandler(deps: PlanDeps | (() => PlanDeps)) {
   let resolved: PlanDeps | undefined;
   return async (event: PlanEvent): Promise<{ steps: PlanStep[] }> => {
     resolved ??= typeof deps === 'function' ? deps() : deps;
-    const env = assertEnvName(event?.env, 'env');
-    const operation = event.operation;
-    if (!(OPERATIONS as readonly string[]).includes(operation)) {
-      throw new ValidationError('operation', `must be one of ${OPERATIONS.join(', ')}`);
-    }
-    switch (operation) {
+    const request = parsePlanRequest(event);
+    const { env } = request;
+    switch (request.operation) {
       case 'up': {
-        const spec = requireSpec(event);
+        const spec = request.spec as EnvSpec;
         return {
           steps: planUp(
             await resolved.observer.observe(env, spec),
@@ -79,15 +59,14 @@ export function makeHandler(deps: PlanDeps | (() => PlanDeps)) {
           ),
         };
       case 'scale': {
-        const spec = requireSpec(event);
-        if (event.desiredCount === undefined) throw new ValidationError('desiredCount', 'is required');
-        const desiredCount = assertInteger(event.desiredCount, 'desiredCount', 0, 100);
+        // parsePlanRequest requires the spec for every operation but down, and desiredCount for scale.
+        const spec = request.spec as EnvSpec;
+        const desiredCount = request.desiredCount as number;
         return { steps: planScale(await resolved.observer.observe(env, spec), spec, desiredCount) };
       }
       case 'redeploy': {
-        const spec = requireSpec(event);
-        const image = event.image === undefined ? undefined : assertImage(event.image, 'image');
-        return { steps: planRedeploy(await resolved.observer.observe(env, spec), image) };
+        const spec = request.spec as EnvSpec;
+        return { steps: planRedeploy(await resolved.observer.observe(env, spec), request.image) };
       }
     }
   };

@@ -1,6 +1,6 @@
-import { ValidationError } from '../core/errors.ts';
 import { resourceNames } from '../core/names.ts';
 import type { ObservedEnvironment } from '../core/observed.ts';
+import { checkOperationField } from '../core/operation.ts';
 import { planScale } from '../core/plan-scale.ts';
 import { ownershipTags } from '../core/tags.ts';
 import {
@@ -34,15 +34,7 @@ export function makeHandler(deps: ScaleDeps) {
   return async (state: LifecycleState): Promise<ScaleResult> =>
     runStep(deps.logger, 'scale', state, async () => {
       const env = envOf(state);
-      const desiredCount = state.desiredCount;
-      if (
-        typeof desiredCount !== 'number' ||
-        !Number.isInteger(desiredCount) ||
-        desiredCount < 0 ||
-        desiredCount > 100
-      ) {
-        throw new ValidationError('desiredCount', 'must be an integer from 0 to 100');
-      }
+      const desiredCount = checkOperationField('desiredCount', state.desiredCount);
       const spec = await specOf(state, () => deps.registry);
       // Observe what scale changes: the service and, on EC2, the Auto Scaling group.
       const names = resourceNames(env);

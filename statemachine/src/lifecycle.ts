@@ -3,6 +3,7 @@
  * under its lock. `npm run asl` writes it to `statemachine/lifecycle.asl.json`; statemachine/README.md
  * describes its input, output, states and errors.
  */
+import { OPERATIONS, REQUIRED_INPUT } from '../../functions/core/operation.ts';
 import { choice, END, is, join, type Machine, machine, pass, type Step, sequence, when } from './asl.ts';
 import {
   catchInto,
@@ -47,9 +48,20 @@ export const DEFAULT_TIMING: Readonly<Record<Polling, Readonly<Record<string, nu
   },
 };
 
-const OPERATIONS = ['up', 'down', 'scale', 'redeploy', 'extend'] as const;
-
 // --- input: defaults, then validation before anything is locked --------------------------------------------
+
+/**
+ * The fields each operation needs, from core's operation input (`REQUIRED_INPUT`), so this check and the entry
+ * points' `parseOperationInput` cannot disagree; one `Invalid<Field>` state per field.
+ */
+const REQUIRED = OPERATIONS.flatMap((operation) =>
+  REQUIRED_INPUT[operation].map(({ field, unless }) => ({
+    operation,
+    field,
+    unless,
+    state: `Invalid${field[0]?.toUpperCase()}${field.slice(1)}`,
+  })),
+);
 
 const mergeTiming = pass('MergeTiming', {
   Comment: 'Fields given in input.timing override the defaults one by one.',
@@ -84,11 +96,15 @@ const input = (polling: Polling): Step =>
           is.or(is.absent('$.env'), is.absent('$.requestId'), is.absent('$.requestedBy')),
           'InvalidRequiredFields',
         ),
-        when(is.and(is.string('$.operation', 'up'), is.absent('$.spec')), 'InvalidSpec'),
-        when(is.and(is.string('$.operation', 'scale'), is.absent('$.desiredCount')), 'InvalidDesiredCount'),
-        when(
-          is.and(is.string('$.operation', 'extend'), is.absent('$.hours'), is.absent('$.keep')),
-          'InvalidHours',
+        ...REQUIRED.map(({ operation, field, unless, state }) =>
+          when(
+            is.and(
+              is.string('$.operation', operation),
+              is.absent(`$.${field}`),
+              ...(unless === undefined ? [] : [is.absent(`$.${unless}`)]),
+            ),
+            state,
+          ),
         ),
       ],
       [
@@ -100,15 +116,12 @@ const input = (polling: Polling): Step =>
           error: 'ValidationError',
           cause: 'env, requestId, requestedBy: required',
         }),
-        fail('InvalidSpec', { error: 'ValidationError', cause: 'spec: required for operation up' }),
-        fail('InvalidDesiredCount', {
-          error: 'ValidationError',
-          cause: 'desiredCount: required for operation scale',
-        }),
-        fail('InvalidHours', {
-          error: 'ValidationError',
-          cause: 'hours: required for operation extend (unless keep is true)',
-        }),
+        ...REQUIRED.map(({ operation, field, unless, state }) =>
+          fail(state, {
+            error: 'ValidationError',
+            cause: `${field}: required for operation ${operation}${unless === undefined ? '' : ` (unless ${unless} is true)`}`,
+          }),
+        ),
       ],
       'Rejects input the later Parameters would not resolve, before anything is locked or changed.',
     ),

@@ -254,7 +254,7 @@ describe('berth scale, redeploy, extend', () => {
   it('scale rejects a non-number locally', async () => {
     const { code, stderr } = await cli(['scale', 'demo', 'three']);
     expect(code).toBe(ExitCode.Usage);
-    expect(stderr).toContain('count must be a whole number from 0 to 100 (got "three")');
+    expect(stderr).toContain('count must be an integer from 0 to 100 (got "three")');
   });
 
   it('scale exits 4 when another operation is running', async () => {
@@ -295,6 +295,13 @@ describe('berth scale, redeploy, extend', () => {
     const { code, stderr } = await cli(['extend', 'demo', '90m']);
     expect(code).toBe(ExitCode.Usage);
     expect(stderr).toContain('duration must be whole hours like 8h, 2d or 12 (got "90m")');
+  });
+
+  it('extend rejects more hours than the operation input allows, before calling the API', async () => {
+    const { code, stderr } = await cli(['extend', 'demo', '31d']);
+    expect(code).toBe(ExitCode.Usage);
+    expect(stderr).toContain('duration must be an integer from 1 to 720 (got "31d")');
+    expect(api.requests).toEqual([]);
   });
 });
 

@@ -162,9 +162,7 @@ describe('slack commands', () => {
 
   it('explains a bad argument with the usage', async () => {
     const body = parse(await handler(slackEvent(form('extend demo lots'))));
-    expect(body['text']).toBe(
-      'hours: must be a whole number of hours from 1 to 720; usage: /berth extend <env> <hours>',
-    );
+    expect(body['text']).toBe('hours: must be an integer from 1 to 720; usage: /berth extend <env> <hours>');
     expect(executions.started).toHaveLength(0);
   });
 

@@ -26,15 +26,11 @@ describe('parseSlackCommand', () => {
       'env: must be a DNS label of 2–20 lowercase letters, digits or hyphens; usage: /berth down <env>',
     ],
     ['extend demo', 'hours', 'hours: is required; usage: /berth extend <env> <hours>'],
-    [
-      'extend demo 0',
-      'hours',
-      'hours: must be a whole number of hours from 1 to 720; usage: /berth extend <env> <hours>',
-    ],
+    ['extend demo 0', 'hours', 'hours: must be an integer from 1 to 720; usage: /berth extend <env> <hours>'],
     [
       'extend demo 2.5',
       'hours',
-      'hours: must be a whole number of hours from 1 to 720; usage: /berth extend <env> <hours>',
+      'hours: must be an integer from 1 to 720; usage: /berth extend <env> <hours>',
     ],
     [
       'redeploy demo NGINX',

@@ -1,5 +1,4 @@
-import type { RecordedUsage } from '../../core/environment-cost.ts';
-import type { OperationName } from '../../core/operation.ts';
+import type { OperationInput } from '../../core/operation.ts';
 import type {
   EnvironmentRecord,
   LockRecord,
@@ -53,22 +52,11 @@ export interface RegistryPort {
   putRequest(record: StartedRequest): Promise<StartedRequest>;
 }
 
-/** The lifecycle state machine's input (docs/architecture.md). */
-export interface LifecycleInput {
-  readonly operation: OperationName;
-  readonly env: string;
-  readonly spec?: unknown;
-  readonly desiredCount?: number;
-  readonly image?: string;
-  readonly hours?: number;
-  readonly requestId: string;
-  readonly requestedBy: string;
-  readonly responseUrl?: string;
-  /** `extend` only: set the keep flag (the Slack Keep button); `hours` may then be left out. */
-  readonly keep?: boolean;
-  /** `replace`: results replace the Slack message whose button started the operation (`replace_original`). */
-  readonly slackMessage?: 'replace';
-}
+/**
+ * The lifecycle state machine's input as an entry point builds it: core's operation input
+ * (`functions/core/operation.ts`), with the spec not parsed yet (a stored spec is passed as read).
+ */
+export type LifecycleInput = Omit<OperationInput, 'spec'> & { readonly spec?: unknown };
 
 /** The newest execution of the nightly teardown state machine. */
 export interface NightlyExecution {

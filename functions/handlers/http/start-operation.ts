@@ -1,6 +1,7 @@
 import { NotFoundError, OperationInProgressError, ValidationError } from '../../core/errors.ts';
 import { DEFAULT_LOCK_TTL_SECONDS } from '../../core/limits.ts';
 import { executionName } from '../../core/names.ts';
+import { checkRequestId, parseOperationInput } from '../../core/operation.ts';
 import type {
   Clock,
   EnvironmentRecord,
@@ -9,9 +10,6 @@ import type {
   LockRecord,
   RegistryPort,
 } from './ports.ts';
-
-/** Request ids become part of execution names: keep them to Step Functions' safe characters. */
-export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface StartOperationDeps {
   readonly registry: RegistryPort;
@@ -35,16 +33,8 @@ export interface StartedOperation {
   readonly replayed: boolean;
 }
 
-/**
- * Checks a request id (from `Idempotency-Key`, a body's `requestId`, or a derived id).
- * Throws `ValidationError(field, rule)`.
- */
-export const assertRequestId = (value: unknown, field: string): string => {
-  if (typeof value !== 'string' || !REQUEST_ID_PATTERN.test(value)) {
-    throw new ValidationError(field, 'must be 1-64 characters of letters, digits, "-" or "_"');
-  }
-  return value;
-};
+/** Checks a request id (core's rule, `checkRequestId`). Throws `ValidationError(field, rule)`. */
+export const assertRequestId = checkRequestId;
 
 /** Returns the request record for this id when it belongs to the same (env, operation). */
 export const findReplay = async (
@@ -100,8 +90,10 @@ export const assertNotBusy = async (
 };
 
 /**
- * Starts a lifecycle execution for an already validated request, idempotently:
- * a known request id returns the stored operation and starts nothing; otherwise the
+ * Starts a lifecycle execution, idempotently. The input is checked against core's operation input schema
+ * (`parseOperationInput`: what the state machine accepts) before anything is read, so the API and Slack cannot
+ * start an execution the schema would refuse; the parsed input (spec defaults applied) is what is started.
+ * A known request id returns the stored operation and starts nothing; otherwise the
  * environment must exist (except for `up`) and be free, the execution is started under the
  * deterministic name `executionName(operation, env, requestId)`, then the request is recorded.
  *
@@ -109,9 +101,10 @@ export const assertNotBusy = async (
  */
 export const startOperation = async (
   deps: StartOperationDeps,
-  input: LifecycleInput,
+  requested: LifecycleInput,
   idField = 'Idempotency-Key',
 ): Promise<StartedOperation> => {
+  const input = parseOperationInput(requested);
   // The three reads are independent: issue them together (one round trip of latency instead of three), then
   // decide in the order the rules are written. A replay wastes two reads; replays are rare.
   const environmentRead =
