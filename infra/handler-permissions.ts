@@ -396,7 +396,8 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
     readSpec,
     observe('latest-revision'),
     ...registerTaskDefinition,
-    // The environment's log group comes first (ensureLogGroup): created tagged, retention set, tags converged.
+    // The environment's log group comes first (core planUp's createLogGroup/updateLogGroup steps): observed,
+    // created tagged with its retention, or converged.
     describeLogGroups,
     {
       sid: 'CreateBerthLogGroup',
@@ -584,7 +585,8 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
     },
   ],
   // Dry runs observe every part (observeEnvironment without `parts`).
-  Plan: [observe(...(Object.keys(OBSERVE) as ObservedPart[]))],
+  // The dry run observes everything the real run does, the log group included (up and down plan its step).
+  Plan: [observe(...(Object.keys(OBSERVE) as ObservedPart[])), describeLogGroups],
   Api: [
     apiRegistry,
     ...startLifecycle,

@@ -32,8 +32,6 @@ export interface LogGroupInput {
   readonly retentionInDays: number;
   /** The environment's ownership tags plus the log-keeping tags. */
   readonly tags: Tags;
-  /** Tag keys to remove from an existing group (e.g. a stale expiry). */
-  readonly removeTags?: readonly string[];
 }
 
 export interface LogQuery {
@@ -75,45 +73,58 @@ export class AwsLogsAdapter {
   }
 
   /**
-   * Describe-or-create the group, then set its retention and tags. An existing group must carry
-   * the environment's tags (a foreign one is an OwnershipConflictError, never adopted).
+   * Creates the group with its tags and retention (core `planUp` decided it does not exist). A group
+   * created meanwhile by someone else (`ResourceAlreadyExistsException`) is taken only if it carries the
+   * environment's tags (a foreign one is an OwnershipConflictError, never adopted). The group is described once
+   * afterwards: its ARN (the `awslogs` region) is only known from AWS.
    */
-  async ensureLogGroup(input: LogGroupInput): Promise<ObservedLogGroup> {
-    let group = await this.observeLogGroup(input.name);
+  async createLogGroup(input: LogGroupInput): Promise<ObservedLogGroup> {
     try {
-      if (group) {
-        assertOwned(`log group ${input.name}`, group.tags, input.env);
-      } else {
-        try {
-          await this.client.send(
-            new CreateLogGroupCommand({ logGroupName: input.name, tags: { ...input.tags } }),
-          );
-        } catch (err) {
-          // Created concurrently: the ownership check below decides.
-          if (!hasAwsCode(err, ['ResourceAlreadyExistsException'])) throw err;
-        }
-        group = await this.observeLogGroup(input.name);
-        if (!group) throw new Error(`log group ${input.name} not visible after CreateLogGroup`);
-        assertOwned(`log group ${input.name}`, group.tags, input.env);
+      try {
+        await this.client.send(
+          new CreateLogGroupCommand({ logGroupName: input.name, tags: { ...input.tags } }),
+        );
+      } catch (err) {
+        if (!hasAwsCode(err, ['ResourceAlreadyExistsException'])) throw err;
       }
+      const group = await this.observeLogGroup(input.name);
+      if (!group) throw new Error(`log group ${input.name} not visible after CreateLogGroup`);
+      assertOwned(`log group ${input.name}`, group.tags, input.env);
       if (group.retentionInDays !== input.retentionInDays) {
         await this.client.send(
           new PutRetentionPolicyCommand({ logGroupName: input.name, retentionInDays: input.retentionInDays }),
         );
       }
-      const current = group;
-      const stale = (input.removeTags ?? []).filter((k) => k in current.tags);
-      if (stale.length > 0) {
-        await this.client.send(new UntagResourceCommand({ resourceArn: current.arn, tagKeys: [...stale] }));
-      }
-      const changed = Object.entries(input.tags).some(([k, v]) => current.tags[k] !== v);
-      if (changed)
-        await this.client.send(new TagResourceCommand({ resourceArn: current.arn, tags: { ...input.tags } }));
-      const tags: Record<string, string> = { ...current.tags, ...input.tags };
-      for (const k of stale) delete tags[k];
-      return { ...current, tags, retentionInDays: input.retentionInDays };
+      return { ...group, retentionInDays: input.retentionInDays };
     } catch (err) {
       throw mapAwsError(err, `logs.CreateLogGroup ${input.name}`);
+    }
+  }
+
+  /** Converges an observed (owned) group: retention, tags to set, tag keys to remove — only what is given. */
+  async updateLogGroup(input: {
+    readonly arn: string;
+    readonly name: string;
+    readonly retentionInDays?: number;
+    readonly tags?: Tags;
+    readonly removeTags?: readonly string[];
+  }): Promise<void> {
+    try {
+      if (input.retentionInDays !== undefined) {
+        await this.client.send(
+          new PutRetentionPolicyCommand({ logGroupName: input.name, retentionInDays: input.retentionInDays }),
+        );
+      }
+      if (input.removeTags !== undefined && input.removeTags.length > 0) {
+        await this.client.send(
+          new UntagResourceCommand({ resourceArn: input.arn, tagKeys: [...input.removeTags] }),
+        );
+      }
+      if (input.tags !== undefined && Object.keys(input.tags).length > 0) {
+        await this.client.send(new TagResourceCommand({ resourceArn: input.arn, tags: { ...input.tags } }));
+      }
+    } catch (err) {
+      throw mapAwsError(err, `logs.UpdateLogGroup ${input.name}`);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { EnvSpec } from './env-spec.ts';
-import { logGroupName } from './logs.ts';
+import { logGroupName, logGroupTags, TAG_LOGS_EXPIRE_AT } from './logs.ts';
 import { resourceNames } from './names.ts';
 import type {
   ObservedAutoScalingGroup,
@@ -17,6 +17,7 @@ import {
   latestRevision,
   servicePresent,
 } from './resources.ts';
+import { ownershipTags } from './tags.ts';
 
 /** Bridge/host-mode dynamic host ports on the ECS-optimized AMI. */
 export const EPHEMERAL_PORTS = { from: 32768, to: 65535 } as const;
@@ -69,6 +70,50 @@ const step = <S extends UpStage>(
   todo: UpAction,
 ) => typedStep(stage, action, resource, reason, todo) as UpStep & { readonly stage: S };
 const NOOP = { kind: 'noop' } as const;
+
+/**
+ * The environment's log group `/berth/<env>`: created with the spec's retention and the environment's tags
+ * plus how long to keep it after `down`; an existing one converged (retention, tags, and an expiry left by an
+ * earlier `down` removed: this `up` takes the group back), else kept. Ownership was checked with the rest.
+ */
+function logGroupStep(observed: ObservedEnvironment, spec: EnvSpec): UpStep {
+  const name = logGroupName(spec.name);
+  const label = labels.logGroup(name);
+  const tags = { ...ownershipTags(spec.name, spec.owner), ...logGroupTags(spec.logs.keepDays) };
+  const retentionInDays = spec.logs.retentionDays;
+  const group = observed.logGroup;
+  if (group === undefined) {
+    return step('task-definition', 'create', label, `retention ${retentionInDays} days`, {
+      kind: 'createLogGroup',
+      name,
+      retentionInDays,
+      tags,
+    });
+  }
+  const drift: string[] = [];
+  const retentionChanged = group.retentionInDays !== retentionInDays;
+  if (retentionChanged)
+    drift.push(`retention ${group.retentionInDays ?? 'never expire'} → ${retentionInDays} days`);
+  const tagsChanged = Object.entries(tags).some(([key, value]) => group.tags[key] !== value);
+  if (tagsChanged) drift.push('tags');
+  const expiry = group.tags[TAG_LOGS_EXPIRE_AT];
+  if (expiry !== undefined) drift.push(`taken back from its expiry ${expiry}`);
+  if (drift.length === 0) {
+    return step('task-definition', 'keep', label, 'matches the spec', {
+      kind: 'useLogGroup',
+      arn: group.arn,
+      name,
+    });
+  }
+  return step('task-definition', 'update', label, drift.join(', '), {
+    kind: 'updateLogGroup',
+    arn: group.arn,
+    name,
+    ...(retentionChanged ? { retentionInDays } : {}),
+    ...(tagsChanged ? { tags } : {}),
+    ...(expiry !== undefined ? { removeTags: [TAG_LOGS_EXPIRE_AT] } : {}),
+  });
+}
 
 /** Whether `ingress` already holds `rule` (a rule whose source group is not known yet never does). */
 function holds(
@@ -399,7 +444,8 @@ export function planUp(observed: ObservedEnvironment, spec: EnvSpec, settings: U
     steps.push(step('cluster', 'skip', 'EC2 capacity', 'FARGATE needs no instances', NOOP));
   }
 
-  // task-definition
+  // task-definition: first the log group its container logs to (issue 15), then the revision
+  steps.push(logGroupStep(observed, spec));
   const latest = latestRevision(observed);
   const register = {
     kind: 'registerTaskDefinition',

@@ -169,6 +169,24 @@ export type UpAction =
       readonly deleting: boolean;
     }
   | { readonly kind: 'attachCapacityProvider'; readonly cluster: string; readonly name: string }
+  /** The environment's log group, created before the task definition that logs there (tags include ownership). */
+  | {
+      readonly kind: 'createLogGroup';
+      readonly name: string;
+      readonly retentionInDays: number;
+      readonly tags: Readonly<Record<string, string>>;
+    }
+  /** An existing (owned) log group converged: only the fields given change. */
+  | {
+      readonly kind: 'updateLogGroup';
+      readonly arn: string;
+      readonly name: string;
+      readonly retentionInDays?: number;
+      readonly tags?: Readonly<Record<string, string>>;
+      /** e.g. the expiry tag of a group an earlier `down` kept: a new `up` takes it back. */
+      readonly removeTags?: readonly string[];
+    }
+  | { readonly kind: 'useLogGroup'; readonly arn: string; readonly name: string }
   | {
       readonly kind: 'registerTaskDefinition';
       readonly family: string;

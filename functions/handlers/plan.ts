@@ -1,4 +1,4 @@
-import { observeEnvironment } from '../adapters/observe-environment.ts';
+import { ALL_PARTS, type ObserveAdapters, observeEnvironment } from '../adapters/observe-environment.ts';
 import type { EnvSpec } from '../core/env-spec.ts';
 import type { ObservedEnvironment } from '../core/observed.ts';
 import { type PlanRequest, parsePlanRequest } from '../core/operation.ts';
@@ -7,10 +7,10 @@ import { planRedeploy } from '../core/plan-redeploy.ts';
 import { planScale } from '../core/plan-scale.ts';
 import { planTeardown } from '../core/plan-teardown.ts';
 import { planUp, type UpSettings } from '../core/plan-up.ts';
-import { loadConfig } from './config.ts';
+import { type Config, loadConfig } from './config.ts';
 import { defaultDeps as runtimeDeps } from './lifecycle-deps.ts';
 import { upSettings } from './up-stage.ts';
-import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
+import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter, logsAdapter } from './wiring.ts';
 
 /** The plan Lambda's input (the api handler's `PlanRequest`; checked with core's `parsePlanRequest`). */
 export type PlanEvent = PlanRequest;
@@ -72,6 +72,25 @@ export function makeHandler(deps: PlanDeps | (() => PlanDeps)) {
   };
 }
 
+/**
+ * The dry run's observer: every part the real run's handlers observe, the log group included (up and down plan
+ * its step), with the function's VPC (security groups) and shared listener (shared mode).
+ */
+export function planObserver(
+  adapters: Required<ObserveAdapters>,
+  config: Pick<Config, 'vpcId' | 'sharedListenerArn'>,
+): ObserverPort {
+  return {
+    observe: (env) =>
+      observeEnvironment(adapters, {
+        env,
+        parts: [...ALL_PARTS, 'logs'],
+        ...(config.vpcId === undefined ? {} : { vpcId: config.vpcId }),
+        ...(config.sharedListenerArn === undefined ? {} : { sharedListenerArn: config.sharedListenerArn }),
+      }),
+  };
+}
+
 /** Observes with the AWS adapters (`BERTH_VPC_ID` for security groups, `BERTH_SHARED_LISTENER_ARN` in shared mode). */
 export function defaultDeps(): PlanDeps {
   const deps = runtimeDeps([], {
@@ -79,23 +98,21 @@ export function defaultDeps(): PlanDeps {
     elbv2: elbv2Adapter,
     autoScaling: autoScalingAdapter,
     ec2: ec2Adapter,
+    logs: logsAdapter,
   });
+  let observer: ObserverPort | undefined;
   return {
     get settings() {
       return upSettings(deps.config);
     },
     observer: {
-      observe: (env) =>
-        observeEnvironment(
-          { ecs: deps.ecs, elbv2: deps.elbv2, autoScaling: deps.autoScaling, ec2: deps.ec2 },
-          {
-            env,
-            ...(deps.config.vpcId === undefined ? {} : { vpcId: deps.config.vpcId }),
-            ...(deps.config.sharedListenerArn === undefined
-              ? {}
-              : { sharedListenerArn: deps.config.sharedListenerArn }),
-          },
-        ),
+      observe: (env, spec) => {
+        observer ??= planObserver(
+          { ecs: deps.ecs, elbv2: deps.elbv2, autoScaling: deps.autoScaling, ec2: deps.ec2, logs: deps.logs },
+          deps.config,
+        );
+        return observer.observe(env, spec);
+      },
     },
   };
 }

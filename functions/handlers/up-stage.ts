@@ -7,6 +7,7 @@ import type { AwsAutoScalingAdapter } from '../adapters/autoscaling.ts';
 import type { AwsEc2Adapter } from '../adapters/ec2.ts';
 import type { AwsEcsAdapter } from '../adapters/ecs.ts';
 import type { AwsElbv2Adapter } from '../adapters/elbv2.ts';
+import type { AwsLogsAdapter } from '../adapters/logs.ts';
 import { type ObservedPart, observeEnvironment } from '../adapters/observe-environment.ts';
 import type { EnvSpec } from '../core/env-spec.ts';
 import {
@@ -16,6 +17,7 @@ import {
   ValidationError,
 } from '../core/errors.ts';
 import { amiParameterFor } from '../core/instance-architecture.ts';
+import { logStreamPrefix } from '../core/logs.ts';
 import { resourceNames } from '../core/names.ts';
 import type { ObservedEnvironment, Tags } from '../core/observed.ts';
 import {
@@ -55,6 +57,7 @@ export interface UpPorts {
     AwsEc2Adapter,
     'createSecurityGroup' | 'authorizeIngress' | 'createLaunchTemplate' | 'observeSecurityGroup'
   >;
+  readonly logs: Pick<AwsLogsAdapter, 'createLogGroup' | 'updateLogGroup'>;
 }
 
 /**
@@ -82,6 +85,9 @@ export function wiredPorts(deps: Partial<UpPorts>): UpPorts {
     get ec2() {
       return deps.ec2 ?? notWired('ec2');
     },
+    get logs() {
+      return deps.logs ?? notWired('logs');
+    },
   };
 }
 
@@ -93,8 +99,6 @@ export interface UpExecution {
   readonly resources?: LifecycleState['resources'];
   /** Extra tags on a revision registered by `redeploy` (request id, the revision it replaces). */
   readonly revisionTags?: Tags;
-  /** Where a registered revision's container logs (`awslogs` driver): the environment's log group. */
-  readonly awslogs?: { readonly group: string; readonly region: string; readonly streamPrefix: string };
 }
 
 /** What the executed steps produced or found (identifiers later steps and the stage result use). */
@@ -107,6 +111,8 @@ export interface UpOutputs {
   listenerArn?: string;
   clusterArn?: string;
   autoScalingGroupArn?: string;
+  /** The environment's log group (a registered revision's container logs there through `awslogs`). */
+  logGroup?: { name: string; arn: string };
   taskDefinitionArn?: string;
   taskDefinitionImage?: string;
   serviceArn?: string;
@@ -303,6 +309,29 @@ export async function executeUpSteps(
       case 'replaceCapacityProvider':
         await replaceCapacityProvider(ports, s);
         break;
+      case 'createLogGroup': {
+        const group = await ports.logs.createLogGroup({
+          env,
+          name: s.name,
+          retentionInDays: s.retentionInDays,
+          tags: s.tags,
+        });
+        out.logGroup = { name: group.name, arn: group.arn };
+        break;
+      }
+      case 'updateLogGroup':
+        await ports.logs.updateLogGroup({
+          arn: s.arn,
+          name: s.name,
+          ...(s.retentionInDays !== undefined ? { retentionInDays: s.retentionInDays } : {}),
+          ...(s.tags !== undefined ? { tags: s.tags } : {}),
+          ...(s.removeTags !== undefined ? { removeTags: s.removeTags } : {}),
+        });
+        out.logGroup = { name: s.name, arn: s.arn };
+        break;
+      case 'useLogGroup':
+        out.logGroup = { name: s.name, arn: s.arn };
+        break;
       case 'registerTaskDefinition': {
         const {
           kind: _kind,
@@ -316,7 +345,16 @@ export async function executeUpSteps(
           ...input,
           env,
           ...(config.executionRoleArn ? { executionRoleArn: config.executionRoleArn } : {}),
-          ...(run.awslogs ? { logs: run.awslogs } : {}),
+          ...(out.logGroup
+            ? {
+                logs: {
+                  group: out.logGroup.name,
+                  // arn:aws:logs:<region>:<account>:log-group:<name>
+                  region: out.logGroup.arn.split(':')[3] ?? '',
+                  streamPrefix: logStreamPrefix(s.containerName),
+                },
+              }
+            : {}),
           tags,
         });
         out.taskDefinitionArn = registered.arn;
@@ -401,13 +439,13 @@ export const UP_STAGE_PARTS: Record<CreateStage, readonly ObservedPart[]> = {
   network: ['network'],
   'load-balancer': ['load-balancer'],
   cluster: ['cluster', 'capacity'],
-  'task-definition': ['latest-revision'],
+  'task-definition': ['logs', 'latest-revision'],
   service: ['service', 'task-definitions'],
 };
 
 /** A create handler's dependencies: configuration, logger, and the adapters its stage calls. */
 export type UpStageDeps = Pick<HandlerDeps, 'config' | 'logger'> &
-  Partial<Pick<HandlerDeps, 'ecs' | 'elbv2' | 'autoScaling' | 'ec2'>>;
+  Partial<Pick<HandlerDeps, 'ecs' | 'elbv2' | 'autoScaling' | 'ec2' | 'logs'>>;
 
 /** The settings `planUp` decides with, from a function's configuration. */
 export const upSettings = (config: Readonly<Config>) => ({
@@ -427,7 +465,6 @@ export async function runUpStage(
   stage: CreateStage,
   state: LifecycleState,
   spec: EnvSpec,
-  extra: Pick<UpExecution, 'awslogs'> = {},
 ): Promise<UpOutputs> {
   const env = spec.name;
   // Fargate has no EC2 capacity to observe (no Auto Scaling, launch template or provider calls).
@@ -448,7 +485,6 @@ export async function runUpStage(
       tags: ownershipTags(env, spec.owner),
       config: deps.config,
       ...(state.resources ? { resources: state.resources } : {}),
-      ...extra,
     },
     steps,
   );

@@ -45,7 +45,6 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { observeEnvironment } from '../../functions/adapters/observe-environment.ts';
 import { type PlanStep, pendingSteps, stageSteps } from '../../functions/core/plan.ts';
 import { makeHandler as createCluster } from '../../functions/handlers/create-cluster.ts';
 import { makeHandler as createLoadBalancer } from '../../functions/handlers/create-load-balancer.ts';
@@ -53,17 +52,20 @@ import { makeHandler as createNetwork } from '../../functions/handlers/create-ne
 import { makeHandler as createService } from '../../functions/handlers/create-service.ts';
 import { makeHandler as createTaskDefinition } from '../../functions/handlers/create-task-definition.ts';
 import type { LogPort } from '../../functions/handlers/lifecycle-deps.ts';
-import { type PlanEvent, makeHandler as planHandler } from '../../functions/handlers/plan.ts';
+import { type PlanEvent, makeHandler as planHandler, planObserver } from '../../functions/handlers/plan.ts';
 import { makeHandler as redeploy } from '../../functions/handlers/redeploy.ts';
 import { makeHandler as scale } from '../../functions/handlers/scale.ts';
 import { makeHandler as teardownLoadBalancer } from '../../functions/handlers/teardown-load-balancer.ts';
 import { makeHandler as teardownNetwork } from '../../functions/handlers/teardown-network.ts';
 import { describeStep } from '../../functions/handlers/teardown-stage.ts';
+import { makeHandler as teardownTaskDefinitions } from '../../functions/handlers/teardown-task-definitions.ts';
 import { upSettings } from '../../functions/handlers/up-stage.ts';
 import {
   awsError,
   awslogsOf,
   config,
+  logGroups,
+  logRetention,
   mocks,
   OWNED,
   OWNED_ECS,
@@ -104,11 +106,11 @@ function recorder(): LogPort & { executed: string[] } {
   };
 }
 
-/** The dry run over the same (mocked) account the real handlers see. */
+/** The dry run over the same (mocked) account the real handlers see, with the plan Lambda's own observer. */
 async function dryRun(event: PlanEvent): Promise<PlanStep[]> {
   const deps = testDeps();
   const { steps } = await planHandler({
-    observer: { observe: (env) => observeEnvironment(deps, { env, vpcId: 'vpc-1' }) },
+    observer: planObserver(deps, config),
     settings: upSettings(config),
     now: () => new Date(0),
   })(event);
@@ -192,6 +194,16 @@ function freshAccount() {
 }
 let created: { asg: boolean };
 
+/** The container of revision 1 (the default spec's). */
+const REVISION_CONTAINER = {
+  name: 'app',
+  image: 'nginx:1.27',
+  cpu: 256,
+  memory: 512,
+  memoryReservation: 256,
+  portMappings: [{ containerPort: 80, hostPort: 0 }],
+};
+
 /** The service runs revision 1 of the spec with one task on one instance. */
 function running(revision: Record<string, unknown> = {}) {
   mocks.ecs.on(DescribeServicesCommand).resolves({
@@ -227,16 +239,7 @@ function running(revision: Record<string, unknown> = {}) {
       status: 'ACTIVE',
       networkMode: 'bridge',
       requiresCompatibilities: ['EC2'],
-      containerDefinitions: [
-        {
-          name: 'app',
-          image: 'nginx:1.27',
-          cpu: 256,
-          memory: 512,
-          memoryReservation: 256,
-          portMappings: [{ containerPort: 80, hostPort: 0 }],
-        },
-      ],
+      containerDefinitions: [REVISION_CONTAINER],
       ...revision,
     },
     tags: OWNED_ECS,
@@ -273,6 +276,47 @@ describe('the dry run prints the plan the real run executes', () => {
     expect(logger.executed).toEqual(planned);
   });
 
+  it('up on a fresh account creates the log group before the task definition, in the dry run as in the real run', async () => {
+    freshAccount();
+    const planned = changes(
+      stageSteps(await dryRun({ operation: 'up', env: 'demo', spec: upState.spec }), 'task-definition'),
+    );
+    const logger = recorder();
+    await createTaskDefinition(testDeps({ logger }))(upState);
+
+    expect(planned).toEqual([
+      'create log group /berth/demo: retention 14 days',
+      'create task definition berth-demo: image nginx:1.27',
+    ]);
+    expect(logger.executed).toEqual(planned);
+    expect(logGroups.get('/berth/demo')).toMatchObject({ 'berth:env': 'demo', 'berth:logs-keep-days': '0' });
+  });
+
+  it('up of an environment whose logs an earlier down kept takes the group back, as the dry run says', async () => {
+    freshAccount();
+    running({ containerDefinitions: [{ ...REVISION_CONTAINER, logConfiguration: awslogsOf('demo') }] });
+    logGroups.set('/berth/demo', {
+      'berth:env': 'demo',
+      'berth:managed-by': 'berth',
+      'berth:owner': 'ana',
+      'berth:logs-keep-days': '0',
+      'berth:logs-expire-at': '2026-12-01T00:00:00.000Z',
+    });
+    logRetention.set('/berth/demo', 30);
+    const planned = changes(
+      stageSteps(await dryRun({ operation: 'up', env: 'demo', spec: upState.spec }), 'task-definition'),
+    );
+    const logger = recorder();
+    await createTaskDefinition(testDeps({ logger }))(upState);
+
+    expect(planned).toEqual([
+      'update log group /berth/demo: retention 30 → 14 days, taken back from its expiry 2026-12-01T00:00:00.000Z',
+    ]);
+    expect(logger.executed).toEqual(planned);
+    expect(logGroups.get('/berth/demo')).not.toHaveProperty('berth:logs-expire-at');
+    expect(logRetention.get('/berth/demo')).toBe(14);
+  });
+
   it('up after an EC2 → Fargate launch-type change registers a Fargate revision, and the dry run says so', async () => {
     freshAccount();
     // The newest revision matches the Fargate spec in image, sizes, port and mode but is EC2-only.
@@ -305,6 +349,7 @@ describe('the dry run prints the plan the real run executes', () => {
 
     const revisionStep = stageSteps(planned, 'task-definition');
     expect(revisionStep).toMatchObject([
+      { kind: 'createLogGroup', action: 'create', resource: 'log group /berth/demo' },
       { kind: 'registerTaskDefinition', action: 'update', reason: 'new revision: launch type EC2 → FARGATE' },
     ]);
     expect(logger.executed).toEqual(changes(revisionStep));
@@ -376,5 +421,31 @@ describe('the dry run prints the plan the real run executes', () => {
 
     expect(planned).toHaveLength(3);
     expect(executed).toEqual(planned);
+  });
+
+  it('down deletes the log group last, or keeps it tagged with its expiry, as the dry run says', async () => {
+    for (const keepDays of ['0', '3']) {
+      resetMocks();
+      freshAccount();
+      logGroups.set('/berth/demo', {
+        'berth:env': 'demo',
+        'berth:managed-by': 'berth',
+        'berth:owner': 'ana',
+        'berth:logs-keep-days': keepDays,
+      });
+      const planned = changes(
+        stageSteps(await dryRun({ operation: 'down', env: 'demo' }), 'task-definitions'),
+      );
+      const state = { operation: 'down', env: 'demo' };
+      const { executed } = await teardownTaskDefinitions(testDeps({ now: () => new Date(0) }))(state);
+
+      expect(planned).toEqual([
+        keepDays === '0'
+          ? 'delete log group /berth/demo: the workload logs go with the environment'
+          : 'update log group /berth/demo: keep the logs 3 days: tag expiry 1970-01-04T00:00:00.000Z',
+      ]);
+      expect(executed).toEqual(planned);
+      expect(logGroups.has('/berth/demo')).toBe(keepDays !== '0');
+    }
   });
 });

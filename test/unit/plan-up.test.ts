@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OwnershipConflictError } from '../../functions/core/errors.ts';
-import type { ObservedEnvironment } from '../../functions/core/observed.ts';
+import type { ObservedEnvironment, ObservedLogGroup } from '../../functions/core/observed.ts';
 import { planUp } from '../../functions/core/plan-up.ts';
 import {
   ENV,
@@ -14,6 +14,23 @@ import {
 } from './observed-fixtures.ts';
 
 const SETTINGS = { allowedCidr: '0.0.0.0/0' };
+const GROUP_ARN = 'arn:aws:logs:us-east-1:123456789012:log-group:/berth/demo';
+/** The environment's log group as the default spec wants it (14 days, logs not kept after down). */
+const withLogGroup = (
+  observed: ObservedEnvironment,
+  group: Partial<ObservedLogGroup> = {},
+): ObservedEnvironment => ({
+  ...observed,
+  logGroup: {
+    name: '/berth/demo',
+    arn: GROUP_ARN,
+    tags: { ...TAGS, 'berth:logs-keep-days': '0' },
+    retentionInDays: 14,
+    ...group,
+  },
+});
+const logGroupStep = (observed: ObservedEnvironment, overrides: Record<string, unknown> = {}) =>
+  planUp(observed, spec(overrides), SETTINGS).find((step) => step.resource === 'log group /berth/demo');
 const summary = (observed: ObservedEnvironment, overrides: Record<string, unknown> = {}) =>
   planUp(observed, spec(overrides), SETTINGS).map((step) => `${step.stage} ${step.action} ${step.resource}`);
 
@@ -29,6 +46,7 @@ describe('planUp', () => {
       'cluster create launch template berth-demo-lt',
       'cluster create Auto Scaling group berth-demo-asg',
       'cluster create capacity provider berth-demo-cp',
+      'task-definition create log group /berth/demo',
       'task-definition create task definition berth-demo',
       'service create ECS service berth-demo',
       'verify wait environment demo',
@@ -36,7 +54,7 @@ describe('planUp', () => {
   });
 
   it('keeps everything of a fully created matching environment', () => {
-    const steps = planUp(fullyCreated(), spec(), SETTINGS);
+    const steps = planUp(withLogGroup(fullyCreated()), spec(), SETTINGS);
     expect(steps.filter((step) => step.action !== 'keep').map((step) => step.stage)).toEqual(['verify']);
   });
 
@@ -48,6 +66,7 @@ describe('planUp', () => {
       'load-balancer create listener rule on the shared listener',
       'cluster create ECS cluster berth-demo',
       'cluster skip EC2 capacity',
+      'task-definition create log group /berth/demo',
       'task-definition create task definition berth-demo',
       'service create ECS service berth-demo',
       'verify wait environment demo',
@@ -62,7 +81,7 @@ describe('planUp', () => {
   });
 
   it('creates only what is missing in a partially created environment', () => {
-    const full = fullyCreated();
+    const full = withLogGroup(fullyCreated());
     const { service: _service, taskDefinitions: _definitions, ...rest } = full;
     const partial: ObservedEnvironment = {
       ...rest,
@@ -161,5 +180,60 @@ describe('planUp', () => {
       cluster: { ...fullyCreated().cluster!, tags: { ...TAGS, 'berth:owner': 'bob' } },
     });
     expect(() => planUp(observed, spec(), SETTINGS)).not.toThrow();
+  });
+
+  describe('the log group step (before the task definition that logs there)', () => {
+    it('creates the group with the spec retention and the environment tags plus how long to keep it', () => {
+      expect(logGroupStep(nothing(), { logs: { retentionDays: 7, keepDays: 3 } })).toEqual({
+        stage: 'task-definition',
+        action: 'create',
+        resource: 'log group /berth/demo',
+        reason: 'retention 7 days',
+        kind: 'createLogGroup',
+        name: '/berth/demo',
+        retentionInDays: 7,
+        tags: { ...TAGS, 'berth:logs-keep-days': '3' },
+      });
+    });
+
+    it('keeps a group that matches the spec', () => {
+      expect(logGroupStep(withLogGroup(nothing()))).toMatchObject({
+        action: 'keep',
+        kind: 'useLogGroup',
+        arn: GROUP_ARN,
+      });
+    });
+
+    it('converges retention and takes back a group an earlier down kept (its expiry tag removed)', () => {
+      const kept = withLogGroup(nothing(), {
+        retentionInDays: 30,
+        tags: { ...TAGS, 'berth:logs-keep-days': '0', 'berth:logs-expire-at': '2026-12-01T00:00:00.000Z' },
+      });
+      expect(logGroupStep(kept)).toEqual({
+        stage: 'task-definition',
+        action: 'update',
+        resource: 'log group /berth/demo',
+        reason: 'retention 30 → 14 days, taken back from its expiry 2026-12-01T00:00:00.000Z',
+        kind: 'updateLogGroup',
+        arn: GROUP_ARN,
+        name: '/berth/demo',
+        retentionInDays: 14,
+        removeTags: ['berth:logs-expire-at'],
+      });
+    });
+
+    it('updates the keep-days tag when the spec changes it', () => {
+      expect(logGroupStep(withLogGroup(nothing()), { logs: { keepDays: 5 } })).toMatchObject({
+        action: 'update',
+        reason: 'tags',
+        tags: { ...TAGS, 'berth:logs-keep-days': '5' },
+      });
+    });
+
+    it('refuses a same-named group with foreign tags before anything is planned', () => {
+      expect(() => planUp(withLogGroup(nothing(), { tags: FOREIGN }), spec(), SETTINGS)).toThrow(
+        expect.objectContaining({ name: 'OwnershipConflictError', resource: 'log group /berth/demo' }),
+      );
+    });
   });
 });
