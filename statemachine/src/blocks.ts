@@ -22,6 +22,7 @@ import {
   type State,
   type States,
   type Step,
+  sequence,
   single,
   substitution,
   transition,
@@ -386,3 +387,10 @@ export const teardownStage =
       ),
     };
   };
+
+/**
+ * A teardown chain: its stages in order, each state named `<fn><suffix>` (`TeardownServiceDown`,
+ * `TeardownServiceRollback`), so `down` and the rollback of a failed `up` are one shape.
+ */
+export const teardownChain = (stages: readonly TeardownStage[], suffix: string, onError: OnError): Step =>
+  sequence(...stages.map((stage) => teardownStage(stage, suffix, onError)));

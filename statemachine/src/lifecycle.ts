@@ -24,7 +24,7 @@ import {
   record,
   succeed,
   type TeardownStage,
-  teardownStage,
+  teardownChain,
   verifyLoop,
 } from './blocks.ts';
 
@@ -162,9 +162,9 @@ const TEARDOWN: readonly TeardownStage[] = [
   { fn: 'TeardownTaskDefinitions', result: 'taskDefinitions' },
 ];
 
-/** The teardown chain, states suffixed `Down` or `Rollback`. */
-const teardown = (suffix: string, onError = failed): Step =>
-  sequence(...TEARDOWN.map((stage) => teardownStage(stage, suffix, onError)));
+/** The teardown chain, states suffixed `Down` (down) or `Rollback` (a failed up): one shape, two uses. */
+const teardown = (suffix: 'Down' | 'Rollback', onError = failed): Step =>
+  teardownChain(TEARDOWN, suffix, onError);
 
 // --- the operations ------------------------------------------------------------------------------------------
 
@@ -223,44 +223,57 @@ const down = sequence(
   record('RecordDeleted', { status: 'deleted', step: 'down', onError: failed }),
 );
 
-const scale = (polling: Polling): Step =>
+/**
+ * A change to a running environment: record its status, run its one handler, verify, record it ready.
+ * `scale` and `redeploy` (and the operations to come) are this shape with their own names and fields.
+ */
+const verifiedChange = (
+  polling: Polling,
+  change: {
+    /** Handler and verify-loop suffix: `Scale` → `Scale`, `VerifyScale…`. */
+    fn: string;
+    step: string;
+    status: string;
+    record: { readonly started: `Record${string}`; readonly done: `Record${string}` };
+    startedFields?: Record<string, string>;
+    doneFields: Record<string, string>;
+  },
+): Step =>
   sequence(
-    record('RecordScaling', {
-      status: 'scaling',
-      step: 'scale',
-      fields: { 'desiredCount.$': '$.desiredCount' },
+    record(change.record.started, {
+      status: change.status,
+      step: change.step,
+      ...(change.startedFields ? { fields: change.startedFields } : {}),
       onError: failed,
     }),
-    lambda('Scale', { fn: 'Scale', resultPath: '$.scale', onError: failed }),
-    verifyLoop('Scale', FAILED, polling),
-    record('RecordScaled', {
+    lambda(change.fn, { fn: change.fn, resultPath: `$.${change.step}`, onError: failed }),
+    verifyLoop(change.fn, FAILED, polling),
+    record(change.record.done, {
       status: 'ready',
-      step: 'scale',
-      fields: {
-        'desiredCount.$': '$.desiredCount',
-        'url.$': '$.verify.url',
-        'verified.$': '$.verify',
-      },
+      step: change.step,
+      fields: { ...change.doneFields, 'url.$': '$.verify.url', 'verified.$': '$.verify' },
       onError: failed,
     }),
   );
 
+const scale = (polling: Polling): Step =>
+  verifiedChange(polling, {
+    fn: 'Scale',
+    step: 'scale',
+    status: 'scaling',
+    record: { started: 'RecordScaling', done: 'RecordScaled' },
+    startedFields: { 'desiredCount.$': '$.desiredCount' },
+    doneFields: { 'desiredCount.$': '$.desiredCount' },
+  });
+
 const redeploy = (polling: Polling): Step =>
-  sequence(
-    record('RecordRedeploying', { status: 'redeploying', step: 'redeploy', onError: failed }),
-    lambda('Redeploy', { fn: 'Redeploy', resultPath: '$.redeploy', onError: failed }),
-    verifyLoop('Redeploy', FAILED, polling),
-    record('RecordRedeployed', {
-      status: 'ready',
-      step: 'redeploy',
-      fields: {
-        'taskDefinitionArn.$': '$.redeploy.taskDefinitionArn',
-        'url.$': '$.verify.url',
-        'verified.$': '$.verify',
-      },
-      onError: failed,
-    }),
-  );
+  verifiedChange(polling, {
+    fn: 'Redeploy',
+    step: 'redeploy',
+    status: 'redeploying',
+    record: { started: 'RecordRedeploying', done: 'RecordRedeployed' },
+    doneFields: { 'taskDefinitionArn.$': '$.redeploy.taskDefinitionArn' },
+  });
 
 const extend = lambda('Extend', { fn: 'Extend', resultPath: '$.extend', onError: failed });
 
