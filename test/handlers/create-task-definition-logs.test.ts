@@ -15,13 +15,15 @@ import {
   logRetention,
   mocks,
   OWNED_ECS,
+  REVISION_1_CONTAINER,
   resetMocks,
   sent,
+  TD_1,
   testDeps,
   upState,
 } from './aws-fixtures.ts';
 
-const TD = 'arn:aws:ecs:us-east-1:1:task-definition/berth-demo:1';
+const TD = TD_1;
 const OWNED_TAGS = { 'berth:env': 'demo', 'berth:managed-by': 'berth', 'berth:owner': 'ana' };
 
 function noRevisions() {
@@ -102,16 +104,7 @@ describe('create-task-definition and the log group', () => {
         revision: 1,
         status: 'ACTIVE',
         networkMode: 'bridge',
-        containerDefinitions: [
-          {
-            name: 'app',
-            image: 'nginx:1.27',
-            cpu: 256,
-            memory: 512,
-            memoryReservation: 256,
-            portMappings: [{ containerPort: 80, hostPort: 0 }],
-          },
-        ],
+        containerDefinitions: [REVISION_1_CONTAINER],
       },
       tags: OWNED_ECS,
     });

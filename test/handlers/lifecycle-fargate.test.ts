@@ -1,21 +1,14 @@
-import {
-  CreateAutoScalingGroupCommand,
-  DescribeAutoScalingGroupsCommand,
-} from '@aws-sdk/client-auto-scaling';
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import {
   AuthorizeSecurityGroupIngressCommand,
-  CreateLaunchTemplateCommand,
   CreateSecurityGroupCommand,
   DescribeLaunchTemplatesCommand,
-  DescribeSecurityGroupsCommand,
 } from '@aws-sdk/client-ec2';
 import {
-  CreateCapacityProviderCommand,
   CreateClusterCommand,
   CreateServiceCommand,
   DescribeCapacityProvidersCommand,
   DescribeClustersCommand,
-  DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ListTaskDefinitionsCommand,
   PutClusterCapacityProvidersCommand,
@@ -29,10 +22,7 @@ import {
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeRulesCommand,
-  DescribeTargetGroupsCommand,
-  ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler as createCluster } from '../../functions/handlers/create-cluster.ts';
 import { makeHandler as createLoadBalancer } from '../../functions/handlers/create-load-balancer.ts';
@@ -44,6 +34,8 @@ import {
   awsError,
   awslogsOf,
   config,
+  createHandlers,
+  freshAccount,
   mocks,
   OWNED_ECS,
   resetMocks,
@@ -80,21 +72,12 @@ const sharedDeps = () =>
     config: { ...config, sharedListenerArn: SHARED_LISTENER, sharedAlbSecurityGroupId: SHARED_SG },
   });
 
-/** Nothing exists yet (every create answers; the EC2-capacity commands answer too, to prove they go unsent). */
-function freshAccount() {
-  mocks.ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
-  mocks.ec2.on(CreateSecurityGroupCommand).callsFake((input: { GroupName: string }) => ({
-    GroupId: input.GroupName === 'berth-demo-alb' ? 'sg-alb' : 'sg-inst',
-  }));
-  mocks.ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({});
-  mocks.ec2
-    .on(DescribeLaunchTemplatesCommand)
-    .rejects(awsError('InvalidLaunchTemplateName.NotFoundException'));
-  mocks.ec2.on(CreateLaunchTemplateCommand).resolves({ LaunchTemplate: { LaunchTemplateId: 'lt-1' } });
-  mocks.ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'ami-0ecs' } });
-  mocks.elbv2.on(DescribeTargetGroupsCommand).rejects(awsError('TargetGroupNotFound'));
-  mocks.elbv2.on(CreateTargetGroupCommand).resolves({ TargetGroups: [{ TargetGroupArn: 'arn:tg' }] });
-  mocks.elbv2.on(ModifyTargetGroupAttributesCommand).resolves({});
+/**
+ * Nothing exists yet ({@link freshAccount}: every create answers, the EC2-capacity commands too, to prove they go
+ * unsent), and the shared listener of shared mode is there.
+ */
+function freshFargateAccount() {
+  freshAccount();
   mocks.elbv2.on(DescribeLoadBalancersCommand).callsFake((input: { LoadBalancerArns?: string[] }) => {
     if (input.LoadBalancerArns?.[0] === SHARED_LB) {
       return {
@@ -110,16 +93,6 @@ function freshAccount() {
     }
     throw awsError('LoadBalancerNotFound');
   });
-  mocks.elbv2.on(CreateLoadBalancerCommand).resolves({
-    LoadBalancers: [
-      {
-        LoadBalancerArn: 'arn:lb',
-        LoadBalancerName: 'berth-demo-alb',
-        DNSName: 'berth-demo-alb-1.us-east-1.elb.amazonaws.com',
-        State: { Code: 'provisioning' },
-      },
-    ],
-  });
   mocks.elbv2
     .on(DescribeListenersCommand)
     .callsFake((input: { ListenerArns?: string[] }) =>
@@ -127,50 +100,13 @@ function freshAccount() {
         ? { Listeners: [{ ListenerArn: SHARED_LISTENER, LoadBalancerArn: SHARED_LB, Port: 80 }] }
         : { Listeners: [] },
     );
-  mocks.elbv2.on(CreateListenerCommand).resolves({ Listeners: [{ ListenerArn: 'arn:listener' }] });
   mocks.elbv2.on(DescribeRulesCommand).resolves({
     Rules: [{ RuleArn: `${SHARED_LISTENER}/default`, IsDefault: true, Priority: 'default' }],
   });
   mocks.elbv2.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: 'arn:rule' }] });
-  mocks.ecs.on(DescribeClustersCommand).resolves({ clusters: [], failures: [{ reason: 'MISSING' }] });
-  mocks.ecs.on(CreateClusterCommand).resolves({
-    cluster: {
-      clusterArn: 'arn:cluster',
-      clusterName: 'berth-demo',
-      status: 'ACTIVE',
-      capacityProviders: ['FARGATE'],
-    },
-  });
-  mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
-  mocks.autoScaling.on(CreateAutoScalingGroupCommand).resolves({});
-  mocks.ecs.on(DescribeCapacityProvidersCommand).resolves({ capacityProviders: [] });
-  mocks.ecs.on(CreateCapacityProviderCommand).resolves({ capacityProvider: { name: 'berth-demo-cp' } });
-  mocks.ecs.on(PutClusterCapacityProvidersCommand).resolves({});
-  mocks.ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [] });
-  mocks.ecs.on(RegisterTaskDefinitionCommand).resolves({
-    taskDefinition: { taskDefinitionArn: TD_ARN, family: 'berth-demo', revision: 1 },
-  });
-  mocks.ecs.on(DescribeServicesCommand).resolves({ services: [] });
-  mocks.ecs.on(CreateServiceCommand).resolves({
-    service: { serviceArn: 'arn:svc', serviceName: 'berth-demo', status: 'ACTIVE' },
-  });
 }
 
-async function runUp(state: typeof fargateState) {
-  const deps = testDeps();
-  const network = await createNetwork(deps)(state);
-  const withNetwork = { ...state, resources: { network } };
-  const [loadBalancer, cluster, taskDefinition] = await Promise.all([
-    createLoadBalancer(deps)(withNetwork),
-    createCluster(deps)(withNetwork),
-    createTaskDefinition(deps)(withNetwork),
-  ]);
-  const service = await createService(deps)({
-    ...state,
-    resources: { network, loadBalancer, cluster, taskDefinition },
-  });
-  return { network, loadBalancer, cluster, taskDefinition, service };
-}
+const runUp = (state: typeof fargateState) => createHandlers(testDeps()).up(state);
 
 const allSent = () => [mocks.ec2, mocks.elbv2, mocks.ecs, mocks.autoScaling, mocks.ssm].flatMap(sent);
 
@@ -178,7 +114,7 @@ beforeEach(() => resetMocks());
 
 describe('Fargate up on a fresh account', () => {
   it('returns the documented results without Auto Scaling group or capacity provider names', async () => {
-    freshAccount();
+    freshFargateAccount();
     const result = await runUp(fargateState);
     expect(result).toEqual({
       network: NETWORK,
@@ -196,7 +132,7 @@ describe('Fargate up on a fresh account', () => {
   });
 
   it('lets the ALB group reach the container port on the tasks group', async () => {
-    freshAccount();
+    freshFargateAccount();
     await createNetwork(testDeps())(fargateState);
     expect(mocks.ec2).toHaveReceivedNthCommandWith(AuthorizeSecurityGroupIngressCommand, 2, {
       GroupId: 'sg-inst',
@@ -212,7 +148,7 @@ describe('Fargate up on a fresh account', () => {
   });
 
   it('registers an ip target group on the container port', async () => {
-    freshAccount();
+    freshFargateAccount();
     await createLoadBalancer(testDeps())({ ...fargateState, resources: { network: NETWORK } });
     expect(mocks.elbv2).toHaveReceivedCommandWith(CreateTargetGroupCommand, {
       Name: 'berth-demo-tg',
@@ -222,7 +158,7 @@ describe('Fargate up on a fresh account', () => {
   });
 
   it('creates the cluster with the FARGATE provider and no Auto Scaling, launch template or capacity provider', async () => {
-    freshAccount();
+    freshFargateAccount();
     const cluster = await createCluster(testDeps())({ ...fargateState, resources: { network: NETWORK } });
     expect(cluster).toEqual({ clusterArn: 'arn:cluster' });
     expect(mocks.ecs).toHaveReceivedCommandWith(CreateClusterCommand, {
@@ -238,7 +174,7 @@ describe('Fargate up on a fresh account', () => {
   });
 
   it('registers an awsvpc FARGATE task definition with task-level sizes and host port = container port', async () => {
-    freshAccount();
+    freshFargateAccount();
     await createTaskDefinition(testDeps())(fargateState);
     const input = mocks.ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
     expect(input).toMatchObject({
@@ -261,7 +197,7 @@ describe('Fargate up on a fresh account', () => {
   });
 
   it('creates the service on FARGATE in the private subnets with the tasks group and no capacity provider strategy', async () => {
-    freshAccount();
+    freshFargateAccount();
     await runUp(fargateState);
     const input = mocks.ecs.commandCalls(CreateServiceCommand)[0]?.args[0].input;
     expect(input).toMatchObject({
@@ -282,7 +218,7 @@ describe('Fargate up on a fresh account', () => {
   });
 
   it('sends no Auto Scaling, launch template, SSM or capacity provider command during the whole up', async () => {
-    freshAccount();
+    freshFargateAccount();
     await runUp(fargateState);
     expect(sent(mocks.autoScaling)).toEqual([]);
     expect(sent(mocks.ssm)).toEqual([]);
@@ -290,7 +226,7 @@ describe('Fargate up on a fresh account', () => {
   });
 
   it('refuses to create the service without the tasks security group', async () => {
-    freshAccount();
+    freshFargateAccount();
     const state = {
       ...fargateState,
       resources: {
@@ -308,7 +244,7 @@ describe('Fargate up on a fresh account', () => {
 
 describe('Fargate up on a converged environment', () => {
   it('keeps the matching Fargate revision instead of registering a new one', async () => {
-    freshAccount();
+    freshFargateAccount();
     mocks.ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [TD_ARN] });
     mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({
       taskDefinition: {
@@ -337,7 +273,7 @@ describe('Fargate up on a converged environment', () => {
     expect(mocks.ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
   });
   it('registers a FARGATE revision when the matching newest revision is EC2-only', async () => {
-    freshAccount();
+    freshFargateAccount();
     mocks.ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [TD_ARN] });
     mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({
       taskDefinition: {
@@ -374,7 +310,7 @@ describe('shared mode create-load-balancer', () => {
   const sharedState = { ...upState, spec: { ...upState.spec, loadBalancer: { mode: 'shared' } } };
 
   it('adds a tagged host-header rule on the shared listener and creates no ALB or listener', async () => {
-    freshAccount();
+    freshFargateAccount();
     const result = await createLoadBalancer(sharedDeps())(sharedState);
     expect(result).toEqual({
       targetGroupArn: 'arn:tg',
@@ -394,7 +330,7 @@ describe('shared mode create-load-balancer', () => {
   });
 
   it('uses an ip target group for a Fargate environment on the shared listener', async () => {
-    freshAccount();
+    freshFargateAccount();
     const state = { ...upState, spec: { ...fargateSpec, loadBalancer: { mode: 'shared' } } };
     await createLoadBalancer(sharedDeps())(state);
     expect(mocks.elbv2).toHaveReceivedCommandWith(CreateTargetGroupCommand, {
@@ -408,7 +344,7 @@ describe('shared mode create-load-balancer', () => {
   });
 
   it('lets the shared ALB group reach the Fargate container port and creates no ALB group', async () => {
-    freshAccount();
+    freshFargateAccount();
     const state = { ...upState, spec: { ...fargateSpec, loadBalancer: { mode: 'shared' } } };
     const network = await createNetwork(sharedDeps())(state);
     expect(network).toEqual({ albSecurityGroupId: SHARED_SG, instanceSecurityGroupId: 'sg-inst' });
@@ -430,7 +366,7 @@ describe('shared mode create-load-balancer', () => {
   });
 
   it('fails with ConfigError naming BERTH_SHARED_LISTENER_ARN when it is not configured', async () => {
-    freshAccount();
+    freshFargateAccount();
     const error = await createLoadBalancer(testDeps())(sharedState).catch((e: unknown) => e);
     expect(error).toMatchObject({
       name: 'ConfigError',

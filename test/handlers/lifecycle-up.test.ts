@@ -30,19 +30,19 @@ import {
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
-  ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler as createCluster } from '../../functions/handlers/create-cluster.ts';
 import { makeHandler as createLoadBalancer } from '../../functions/handlers/create-load-balancer.ts';
 import { makeHandler as createNetwork } from '../../functions/handlers/create-network.ts';
-import { makeHandler as createService } from '../../functions/handlers/create-service.ts';
-import { makeHandler as createTaskDefinition } from '../../functions/handlers/create-task-definition.ts';
 import {
   awsError,
   awslogsOf,
+  createHandlers,
   FOREIGN,
+  freshAccount,
+  GROUP,
   logGroups,
   logRetention,
   mocks,
@@ -54,88 +54,8 @@ import {
   upState,
 } from './aws-fixtures.ts';
 
-const TAGS = [
-  { Key: 'berth:env', Value: 'demo' },
-  { Key: 'berth:managed-by', Value: 'berth' },
-  { Key: 'berth:owner', Value: 'ana' },
-];
-const ECS_TAGS = TAGS.map((t) => ({ key: t.Key, value: t.Value }));
-const ASG = {
-  AutoScalingGroupName: 'berth-demo-asg',
-  AutoScalingGroupARN: 'arn:asg',
-  MinSize: 1,
-  MaxSize: 2,
-  DesiredCapacity: 1,
-  Instances: [],
-  Tags: OWNED.map((t) => ({ ...t, ResourceId: 'berth-demo-asg', PropagateAtLaunch: true })),
-  CreatedTime: new Date(),
-  DefaultCooldown: 300,
-  AvailabilityZones: [],
-  HealthCheckType: 'EC2',
-};
-
-/** Nothing exists yet. */
-function freshAccount() {
-  mocks.ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
-  mocks.ec2.on(CreateSecurityGroupCommand).callsFake((input: { GroupName: string }) => ({
-    GroupId: input.GroupName === 'berth-demo-alb' ? 'sg-alb' : 'sg-inst',
-  }));
-  mocks.ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({});
-  mocks.ec2
-    .on(DescribeLaunchTemplatesCommand)
-    .rejects(awsError('InvalidLaunchTemplateName.NotFoundException'));
-  mocks.ec2
-    .on(CreateLaunchTemplateCommand)
-    .resolves({ LaunchTemplate: { LaunchTemplateId: 'lt-1', LaunchTemplateName: 'berth-demo-lt' } });
-  mocks.ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'ami-0ecs' } });
-  mocks.elbv2.on(DescribeTargetGroupsCommand).rejects(awsError('TargetGroupNotFound'));
-  mocks.elbv2.on(CreateTargetGroupCommand).resolves({ TargetGroups: [{ TargetGroupArn: 'arn:tg' }] });
-  mocks.elbv2.on(ModifyTargetGroupAttributesCommand).resolves({});
-  mocks.elbv2.on(DescribeLoadBalancersCommand).rejects(awsError('LoadBalancerNotFound'));
-  mocks.elbv2.on(CreateLoadBalancerCommand).resolves({
-    LoadBalancers: [
-      {
-        LoadBalancerArn: 'arn:lb',
-        LoadBalancerName: 'berth-demo-alb',
-        DNSName: 'berth-demo-alb-1.us-east-1.elb.amazonaws.com',
-        State: { Code: 'provisioning' },
-      },
-    ],
-  });
-  mocks.elbv2.on(DescribeListenersCommand).resolves({ Listeners: [] });
-  mocks.elbv2.on(CreateListenerCommand).resolves({ Listeners: [{ ListenerArn: 'arn:listener' }] });
-  mocks.ecs.on(DescribeClustersCommand).resolves({ clusters: [], failures: [{ reason: 'MISSING' }] });
-  mocks.ecs.on(CreateClusterCommand).resolves({
-    cluster: {
-      clusterArn: 'arn:cluster',
-      clusterName: 'berth-demo',
-      status: 'ACTIVE',
-      capacityProviders: [],
-    },
-  });
-  mocks.autoScaling
-    .on(DescribeAutoScalingGroupsCommand)
-    .resolvesOnce({ AutoScalingGroups: [] })
-    .resolves({ AutoScalingGroups: [ASG] });
-  mocks.autoScaling.on(CreateAutoScalingGroupCommand).resolves({});
-  mocks.ecs.on(DescribeCapacityProvidersCommand).resolves({ capacityProviders: [] });
-  mocks.ecs
-    .on(CreateCapacityProviderCommand)
-    .resolves({ capacityProvider: { name: 'berth-demo-cp', status: 'ACTIVE' } });
-  mocks.ecs.on(PutClusterCapacityProvidersCommand).resolves({});
-  mocks.ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [] });
-  mocks.ecs.on(RegisterTaskDefinitionCommand).resolves({
-    taskDefinition: {
-      taskDefinitionArn: 'arn:aws:ecs:us-east-1:1:task-definition/berth-demo:1',
-      family: 'berth-demo',
-      revision: 1,
-    },
-  });
-  mocks.ecs.on(DescribeServicesCommand).resolves({ services: [] });
-  mocks.ecs.on(CreateServiceCommand).resolves({
-    service: { serviceArn: 'arn:svc', serviceName: 'berth-demo', status: 'ACTIVE' },
-  });
-}
+const TAGS = OWNED;
+const ECS_TAGS = OWNED_ECS;
 
 /** Everything exists, owned by env demo and matching the default spec. */
 function convergedAccount() {
@@ -202,7 +122,7 @@ function convergedAccount() {
       },
     ],
   });
-  mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [ASG] });
+  mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [GROUP] });
   mocks.ecs.on(DescribeCapacityProvidersCommand).resolves({
     capacityProviders: [
       { name: 'berth-demo-cp', capacityProviderArn: 'arn:cp', status: 'ACTIVE', tags: OWNED_ECS },
@@ -250,21 +170,7 @@ function convergedAccount() {
   });
 }
 
-async function runUp() {
-  const deps = testDeps();
-  const network = await createNetwork(deps)(upState);
-  const withNetwork = { ...upState, resources: { network } };
-  const [loadBalancer, cluster, taskDefinition] = await Promise.all([
-    createLoadBalancer(deps)(withNetwork),
-    createCluster(deps)(withNetwork),
-    createTaskDefinition(deps)(withNetwork),
-  ]);
-  const service = await createService(deps)({
-    ...upState,
-    resources: { network, loadBalancer, cluster, taskDefinition },
-  });
-  return { network, loadBalancer, cluster, taskDefinition, service };
-}
+const runUp = () => createHandlers(testDeps()).up(upState);
 
 beforeEach(() => resetMocks());
 

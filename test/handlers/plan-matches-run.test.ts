@@ -4,52 +4,29 @@
  * the real run executed are exactly the dry run's pending steps.
  */
 import {
-  CreateAutoScalingGroupCommand,
   DescribeAutoScalingGroupsCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateLaunchTemplateCommand,
-  CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
-  DescribeLaunchTemplatesCommand,
   DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
 } from '@aws-sdk/client-ec2';
 import {
-  CreateCapacityProviderCommand,
-  CreateClusterCommand,
-  CreateServiceCommand,
-  DescribeCapacityProvidersCommand,
   DescribeClustersCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ListTaskDefinitionsCommand,
-  ListTasksCommand,
-  PutClusterCapacityProvidersCommand,
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
   DeleteTargetGroupCommand,
-  DescribeListenersCommand,
-  DescribeLoadBalancersCommand,
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand,
-  ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type PlanStep, pendingSteps, stageSteps } from '../../functions/core/plan.ts';
-import { makeHandler as createCluster } from '../../functions/handlers/create-cluster.ts';
-import { makeHandler as createLoadBalancer } from '../../functions/handlers/create-load-balancer.ts';
-import { makeHandler as createNetwork } from '../../functions/handlers/create-network.ts';
-import { makeHandler as createService } from '../../functions/handlers/create-service.ts';
 import { makeHandler as createTaskDefinition } from '../../functions/handlers/create-task-definition.ts';
 import type { LogPort } from '../../functions/handlers/lifecycle-deps.ts';
 import { type PlanEvent, makeHandler as planHandler, planObserver } from '../../functions/handlers/plan.ts';
@@ -61,35 +38,24 @@ import { describeStep } from '../../functions/handlers/teardown-stage.ts';
 import { makeHandler as teardownTaskDefinitions } from '../../functions/handlers/teardown-task-definitions.ts';
 import { upSettings } from '../../functions/handlers/up-stage.ts';
 import {
-  awsError,
   awslogsOf,
   config,
+  createHandlers,
+  freshAccount,
+  GROUP,
   logGroups,
   logRetention,
   mocks,
   OWNED,
   OWNED_ECS,
+  REVISION_1_CONTAINER,
   resetMocks,
+  TD_1,
   testDeps,
   upState,
 } from './aws-fixtures.ts';
 
-const TD_1 = 'arn:aws:ecs:us-east-1:1:task-definition/berth-demo:1';
 const TD_2 = 'arn:aws:ecs:us-east-1:1:task-definition/berth-demo:2';
-
-const GROUP = {
-  AutoScalingGroupName: 'berth-demo-asg',
-  AutoScalingGroupARN: 'arn:asg',
-  MinSize: 1,
-  MaxSize: 2,
-  DesiredCapacity: 1,
-  Instances: [],
-  Tags: OWNED,
-  DefaultCooldown: 300,
-  AvailabilityZones: [],
-  HealthCheckType: 'EC2',
-  CreatedTime: new Date(0),
-};
 
 /** A logger that keeps what the executors report. */
 function recorder(): LogPort & { executed: string[] } {
@@ -121,88 +87,6 @@ const changes = (steps: readonly PlanStep[]) =>
   pendingSteps(steps)
     .filter((s) => s.kind !== 'verify' && s.kind !== 'wait')
     .map(describeStep);
-
-/** Nothing of the environment exists. */
-function freshAccount() {
-  mocks.ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
-  mocks.ec2.on(CreateSecurityGroupCommand).callsFake((input: { GroupName: string }) => ({
-    GroupId: input.GroupName === 'berth-demo-alb' ? 'sg-alb' : 'sg-inst',
-  }));
-  mocks.ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({});
-  mocks.ec2
-    .on(DescribeLaunchTemplatesCommand)
-    .rejects(awsError('InvalidLaunchTemplateName.NotFoundException'));
-  mocks.ec2.on(CreateLaunchTemplateCommand).resolves({ LaunchTemplate: { LaunchTemplateId: 'lt-1' } });
-  mocks.ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'ami-0ecs' } });
-  mocks.elbv2.on(DescribeTargetGroupsCommand).rejects(awsError('TargetGroupNotFound'));
-  mocks.elbv2.on(CreateTargetGroupCommand).resolves({ TargetGroups: [{ TargetGroupArn: 'arn:tg' }] });
-  mocks.elbv2.on(ModifyTargetGroupAttributesCommand).resolves({});
-  mocks.elbv2.on(DescribeLoadBalancersCommand).rejects(awsError('LoadBalancerNotFound'));
-  mocks.elbv2.on(CreateLoadBalancerCommand).resolves({
-    LoadBalancers: [
-      {
-        LoadBalancerArn: 'arn:lb',
-        LoadBalancerName: 'berth-demo-alb',
-        DNSName: 'lb.elb',
-        State: { Code: 'provisioning' },
-      },
-    ],
-  });
-  mocks.elbv2.on(DescribeListenersCommand).resolves({ Listeners: [] });
-  mocks.elbv2.on(CreateListenerCommand).resolves({ Listeners: [{ ListenerArn: 'arn:listener' }] });
-  mocks.ecs.on(DescribeClustersCommand).resolves({ clusters: [], failures: [{ reason: 'MISSING' }] });
-  mocks.ecs.on(CreateClusterCommand).resolves({
-    cluster: {
-      clusterArn: 'arn:cluster',
-      clusterName: 'berth-demo',
-      status: 'ACTIVE',
-      capacityProviders: [],
-    },
-  });
-  mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake(() => ({
-    AutoScalingGroups: created.asg
-      ? [
-          {
-            AutoScalingGroupName: 'berth-demo-asg',
-            AutoScalingGroupARN: 'arn:asg',
-            MinSize: 1,
-            MaxSize: 2,
-            DesiredCapacity: 1,
-            Instances: [],
-            Tags: OWNED,
-          },
-        ]
-      : [],
-  }));
-  mocks.autoScaling.on(CreateAutoScalingGroupCommand).callsFake(() => {
-    created.asg = true;
-    return {};
-  });
-  mocks.ecs.on(DescribeCapacityProvidersCommand).resolves({ capacityProviders: [] });
-  mocks.ecs.on(CreateCapacityProviderCommand).resolves({ capacityProvider: { name: 'berth-demo-cp' } });
-  mocks.ecs.on(PutClusterCapacityProvidersCommand).resolves({});
-  mocks.ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [] });
-  mocks.ecs.on(RegisterTaskDefinitionCommand).resolves({
-    taskDefinition: { taskDefinitionArn: TD_1, family: 'berth-demo', revision: 1 },
-  });
-  mocks.ecs.on(DescribeServicesCommand).resolves({ services: [] });
-  mocks.ecs.on(ListTasksCommand).resolves({ taskArns: [] });
-  mocks.elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
-  mocks.ecs.on(CreateServiceCommand).resolves({
-    service: { serviceArn: 'arn:svc', serviceName: 'berth-demo', status: 'ACTIVE' },
-  });
-}
-let created: { asg: boolean };
-
-/** The container of revision 1 (the default spec's). */
-const REVISION_CONTAINER = {
-  name: 'app',
-  image: 'nginx:1.27',
-  cpu: 256,
-  memory: 512,
-  memoryReservation: 256,
-  portMappings: [{ containerPort: 80, hostPort: 0 }],
-};
 
 /** The service runs revision 1 of the spec with one task on one instance. */
 function running(revision: Record<string, unknown> = {}) {
@@ -239,7 +123,7 @@ function running(revision: Record<string, unknown> = {}) {
       status: 'ACTIVE',
       networkMode: 'bridge',
       requiresCompatibilities: ['EC2'],
-      containerDefinitions: [REVISION_CONTAINER],
+      containerDefinitions: [REVISION_1_CONTAINER],
       ...revision,
     },
     tags: OWNED_ECS,
@@ -254,23 +138,21 @@ function running(revision: Record<string, unknown> = {}) {
   mocks.autoScaling.on(UpdateAutoScalingGroupCommand).resolves({});
 }
 
-beforeEach(() => {
-  resetMocks();
-  created = { asg: false };
-});
+beforeEach(() => resetMocks());
 
 describe('the dry run prints the plan the real run executes', () => {
   it('up on a fresh account', async () => {
     freshAccount();
     const planned = changes(await dryRun({ operation: 'up', env: 'demo', spec: upState.spec }));
     const logger = recorder();
-    const deps = testDeps({ logger });
-    const network = await createNetwork(deps)(upState);
+    // One stage after the other (not up()'s parallel branch), so the executed lines come in plan order.
+    const run = createHandlers(testDeps({ logger }));
+    const network = await run.createNetwork(upState);
     const withNetwork = { ...upState, resources: { network } };
-    const loadBalancer = await createLoadBalancer(deps)(withNetwork);
-    await createCluster(deps)(withNetwork);
-    const taskDefinition = await createTaskDefinition(deps)(withNetwork);
-    await createService(deps)({ ...upState, resources: { network, loadBalancer, taskDefinition } });
+    const loadBalancer = await run.createLoadBalancer(withNetwork);
+    await run.createCluster(withNetwork);
+    const taskDefinition = await run.createTaskDefinition(withNetwork);
+    await run.createService({ ...upState, resources: { network, loadBalancer, taskDefinition } });
 
     expect(planned.length).toBeGreaterThan(8);
     expect(logger.executed).toEqual(planned);
@@ -294,7 +176,7 @@ describe('the dry run prints the plan the real run executes', () => {
 
   it('up of an environment whose logs an earlier down kept takes the group back, as the dry run says', async () => {
     freshAccount();
-    running({ containerDefinitions: [{ ...REVISION_CONTAINER, logConfiguration: awslogsOf('demo') }] });
+    running({ containerDefinitions: [{ ...REVISION_1_CONTAINER, logConfiguration: awslogsOf('demo') }] });
     logGroups.set('/berth/demo', {
       'berth:env': 'demo',
       'berth:managed-by': 'berth',
