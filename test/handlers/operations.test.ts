@@ -343,7 +343,7 @@ describe('extend handler', () => {
   it('still requires hours without keep', async () => {
     const { registry } = fakeRegistry({ name: 'demo', status: 'ready' });
     await expect(extendHandler(testDeps({ registry }))({ operation: 'extend', env: 'demo' })).rejects.toThrow(
-      'hours: must be a number of hours greater than 0 and at most 720',
+      'hours: must be an integer from 1 to 720',
     );
   });
 
