@@ -88,6 +88,7 @@ describe('one API request, its registry reads', () => {
     const registry = new CountingRegistry();
     registry.environments.set('demo', readyEnv('demo'));
     registry.locks.set('demo', {
+      token: 'lock-other',
       operationId: 'other',
       operation: 'up',
       expiresAt: NOW.getTime() / 1000 + 600,
