@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RecordedUsage } from './environment-cost.ts';
 import { ENVIRONMENT_STATUSES } from './status.ts';
 
