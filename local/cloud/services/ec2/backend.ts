@@ -772,6 +772,44 @@ export class Ec2Backend {
     return lt.versions.find((x) => x.versionNumber === v);
   }
 
+  /** Resolves a version like {@link resolveVersion}, or InvalidLaunchTemplateId.VersionNotFound. */
+  requireVersion(lt: LaunchTemplate, version: string | undefined): LaunchTemplateVersion {
+    const v = this.resolveVersion(lt, version);
+    if (!v) {
+      throw new ServiceError(
+        'InvalidLaunchTemplateId.VersionNotFound',
+        `Could not find launch template version ${version} for launch template ${lt.launchTemplateId}.`,
+      );
+    }
+    return v;
+  }
+
+  /** The group's ingress or egress rule with this id, or InvalidSecurityGroupRuleId.NotFound. */
+  requireRule(sg: SecurityGroup, direction: 'ingress' | 'egress', ruleId: string): SgRule {
+    const rule = sg[direction].find((r) => r.ruleId === ruleId);
+    if (!rule) {
+      throw new ServiceError(
+        'InvalidSecurityGroupRuleId.NotFound',
+        `The security group rule ID '${ruleId}' does not exist`,
+      );
+    }
+    return rule;
+  }
+
+  /** The network interfaces with these ids (all of them when none), or InvalidNetworkInterfaceID.NotFound. */
+  requireNetworkInterfaces(ids: readonly string[]): NetworkInterface[] {
+    const enis = this.networkInterfaces.list();
+    for (const id of ids) {
+      if (!enis.some((e) => e.networkInterfaceId === id)) {
+        throw new ServiceError(
+          'InvalidNetworkInterfaceID.NotFound',
+          `The networkInterface ID '${id}' does not exist`,
+        );
+      }
+    }
+    return enis.filter((e) => ids.length === 0 || ids.includes(e.networkInterfaceId));
+  }
+
   /** Creates a launch template with version 1. */
   createLaunchTemplate(
     name: string,
@@ -821,13 +859,7 @@ export class Ec2Backend {
   ): LaunchTemplateVersion {
     let base: Record<string, any> = {};
     if (sourceVersion !== undefined) {
-      const source = this.resolveVersion(lt, sourceVersion);
-      if (!source) {
-        throw new ServiceError(
-          'InvalidLaunchTemplateId.VersionNotFound',
-          `Could not find launch template version ${sourceVersion} for launch template ${lt.launchTemplateId}.`,
-        );
-      }
+      const source = this.requireVersion(lt, sourceVersion);
       base = source.data;
     }
     const merged = { ...base, ...data };

@@ -352,7 +352,7 @@ export const ec2Service: ServiceFactory = (cloud) => {
         const ruleIds = list<string>(params.SecurityGroupRuleId);
         const rules =
           ruleIds.length > 0
-            ? ruleIds.map((id) => findRule(sg.ingress, id))
+            ? ruleIds.map((id) => ec2.requireRule(sg, 'ingress', id))
             : ec2.rulesFrom(readPermissions(params));
         ec2.revoke(sg, 'ingress', rules);
         return { return: true };
@@ -364,7 +364,7 @@ export const ec2Service: ServiceFactory = (cloud) => {
         const ruleIds = list<string>(params.SecurityGroupRuleId);
         const rules =
           ruleIds.length > 0
-            ? ruleIds.map((id) => findRule(sg.egress, id))
+            ? ruleIds.map((id) => ec2.requireRule(sg, 'egress', id))
             : ec2.rulesFrom(readPermissions(params));
         ec2.revoke(sg, 'egress', rules);
         return { return: true };
@@ -497,16 +497,7 @@ export const ec2Service: ServiceFactory = (cloud) => {
         const wanted = list<string>(params.LaunchTemplateVersion);
         let versions: LaunchTemplateVersion[];
         if (wanted.length > 0) {
-          versions = wanted.map((w) => {
-            const v = ec2.resolveVersion(lt, w);
-            if (!v) {
-              throw new ServiceError(
-                'InvalidLaunchTemplateId.VersionNotFound',
-                `Could not find launch template version ${w} for launch template ${lt.launchTemplateId}.`,
-              );
-            }
-            return v;
-          });
+          versions = wanted.map((w) => ec2.requireVersion(lt, w));
         } else {
           const min = int(params.MinVersion) ?? 1;
           const max = int(params.MaxVersion) ?? Number.MAX_SAFE_INTEGER;
@@ -566,18 +557,8 @@ export const ec2Service: ServiceFactory = (cloud) => {
 
       DescribeNetworkInterfaces(params, ctx) {
         const ec2 = ec2Of(ctx);
-        const enis = ec2.networkInterfaces.list();
-        const ids = list<string>(params.NetworkInterfaceId);
-        for (const id of ids) {
-          if (!enis.some((e) => e.networkInterfaceId === id)) {
-            throw new ServiceError(
-              'InvalidNetworkInterfaceID.NotFound',
-              `The networkInterface ID '${id}' does not exist`,
-            );
-          }
-        }
         const filtered = applyFilters(
-          enis.filter((e) => ids.length === 0 || ids.includes(e.networkInterfaceId)),
+          ec2.requireNetworkInterfaces(list<string>(params.NetworkInterfaceId)),
           readFilters(params.Filter),
           {
             'group-id': (e) => e.groupIds,
@@ -603,16 +584,6 @@ export const ec2Service: ServiceFactory = (cloud) => {
     },
   };
 };
-
-function findRule(rules: SgRule[], id: string): SgRule {
-  const r = rules.find((x) => x.ruleId === id);
-  if (!r)
-    throw new ServiceError(
-      'InvalidSecurityGroupRuleId.NotFound',
-      `The security group rule ID '${id}' does not exist`,
-    );
-  return r;
-}
 
 /** One interface as DescribeNetworkInterfaces renders it. */
 function renderInterface(ec2: Ec2Backend, eni: NetworkInterface): Record<string, unknown> {
