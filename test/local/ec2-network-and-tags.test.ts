@@ -3,10 +3,12 @@ import {
   CreateTagsCommand,
   DeleteTagsCommand,
   DescribeAvailabilityZonesCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeSubnetsCommand,
   DescribeTagsCommand,
   DescribeVpcsCommand,
   type EC2Client,
+  RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
@@ -180,6 +182,29 @@ describe('tags', () => {
       ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tags })),
       'TagLimitExceeded',
       'The maximum number of Tags for a resource has been reached.',
+    );
+  });
+});
+
+describe('state checks of the EC2 backend', () => {
+  test('DescribeNetworkInterfaces names an unknown interface id', async () => {
+    await expectAwsError(
+      ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ['eni-0000000000000000a'] })),
+      'InvalidNetworkInterfaceID.NotFound',
+      "The networkInterface ID 'eni-0000000000000000a' does not exist",
+    );
+  });
+
+  test('RevokeSecurityGroupIngress names an unknown rule id', async () => {
+    const { GroupId } = await ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: 'revoke-unknown-rule', Description: 'test' }),
+    );
+    await expectAwsError(
+      ec2.send(
+        new RevokeSecurityGroupIngressCommand({ GroupId, SecurityGroupRuleIds: ['sgr-0000000000000000a'] }),
+      ),
+      'InvalidSecurityGroupRuleId.NotFound',
+      "The security group rule ID 'sgr-0000000000000000a' does not exist",
     );
   });
 });
