@@ -171,22 +171,6 @@ export function collectRetryStates(
   return found;
 }
 
-/** Every `${Name}` substitution variable the definition uses. */
-export function collectSubstitutions(definition: AslDefinition): string[] {
-  const found = new Set<string>();
-  const visit = (value: unknown): void => {
-    if (typeof value === 'string') {
-      for (const match of value.matchAll(/\$\{([A-Za-z0-9]+)\}/g)) if (match[1]) found.add(match[1]);
-    } else if (Array.isArray(value)) {
-      for (const item of value) visit(item);
-    } else if (value && typeof value === 'object') {
-      for (const item of Object.values(value)) visit(item);
-    }
-  };
-  visit(definition);
-  return [...found].sort();
-}
-
 /**
  * Replaces `${Name}` in every string of the definition, as CDK's `definitionSubstitutions` do.
  * Unknown variables are left as they are.

@@ -24,33 +24,6 @@ export function uuid(): string {
   return randomUUID();
 }
 
-export const ecsArn = {
-  cluster: (region: string, account: string, name: string) =>
-    `arn:aws:ecs:${region}:${account}:cluster/${name}`,
-  service: (region: string, account: string, cluster: string, name: string) =>
-    `arn:aws:ecs:${region}:${account}:service/${cluster}/${name}`,
-  task: (region: string, account: string, cluster: string, id: string = hex(32)) =>
-    `arn:aws:ecs:${region}:${account}:task/${cluster}/${id}`,
-  taskDefinition: (region: string, account: string, family: string, revision: number) =>
-    `arn:aws:ecs:${region}:${account}:task-definition/${family}:${revision}`,
-  containerInstance: (region: string, account: string, cluster: string, id: string = hex(32)) =>
-    `arn:aws:ecs:${region}:${account}:container-instance/${cluster}/${id}`,
-  capacityProvider: (region: string, account: string, name: string) =>
-    `arn:aws:ecs:${region}:${account}:capacity-provider/${name}`,
-};
-
-export const elbv2Arn = {
-  loadBalancer: (region: string, account: string, name: string, id: string = hex(16)) =>
-    `arn:aws:elasticloadbalancing:${region}:${account}:loadbalancer/app/${name}/${id}`,
-  targetGroup: (region: string, account: string, name: string, id: string = hex(16)) =>
-    `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/${name}/${id}`,
-  /** `lbArn` is the load balancer's ARN; the listener id is appended. */
-  listener: (lbArn: string, id: string = hex(16)) => `${lbArn.replace(':loadbalancer/', ':listener/')}/${id}`,
-  /** `listenerArn` is the listener's ARN; the rule id is appended. */
-  listenerRule: (listenerArn: string, id: string = hex(16)) =>
-    `${listenerArn.replace(':listener/', ':listener-rule/')}/${id}`,
-};
-
 /** `arn:aws:autoscaling:<region>:<account>:autoScalingGroup:<uuid>:autoScalingGroupName/<name>`. */
 export function autoScalingGroupArn(
   region: string,

@@ -19,8 +19,3 @@ export class ServiceError extends Error {
     return this.status >= 500 ? 'Receiver' : 'Sender';
   }
 }
-
-/** True when `err` is a {@link ServiceError}. */
-export function isServiceError(err: unknown): err is ServiceError {
-  return err instanceof ServiceError;
-}

@@ -58,9 +58,3 @@ export function cidrOverlaps(a: Cidr, b: Cidr): boolean {
 export function usableAddresses(c: Cidr): number {
   return Math.max(0, cidrSize(c) - 5);
 }
-
-/** The `index`-th usable host address of a block (skipping the four reserved at its start). */
-export function hostAddress(c: Cidr, index: number): string {
-  const usable = Math.max(1, usableAddresses(c));
-  return formatIp(c.base + 4 + (index % usable));
-}
