@@ -401,7 +401,7 @@ export class CloudRouter {
         sendJson(res, 200, { reset: true });
         return;
       case 'GET /_berth/faults':
-        sendJson(res, 200, this.cloud.faults.config);
+        sendJson(res, 200, { ...this.cloud.faults.config, injected: this.cloud.faults.injected() });
         return;
       case 'POST /_berth/faults': {
         let patch: FaultsPatch;

@@ -217,11 +217,24 @@ describe('randomized lifecycles under injected faults', () => {
             return list;
           }),
         );
+        const injected = e2e.platform.cloud.cloud.faults.injected();
         e2e.platform.cloud.cloud.faults.reset();
         oneShot.armed = false;
         const log = names.map((n, i) => `${n}: ${JSON.stringify(outcomes[i])}`).join('\n');
 
         // The fault must have bitten where it was aimed.
+        if (fault === 'throttling') {
+          // Berth's calls were throttled (and, by the invariants below, retried to a consistent end).
+          // (each service's own code: ThrottlingException, Throttling, RequestLimitExceeded).
+          expect(
+            Object.keys(injected).length,
+            `${log}\ninjected: ${JSON.stringify(injected)}`,
+          ).toBeGreaterThan(0);
+        }
+        if (fault === 'random-5xx') {
+          const total = Object.values(injected).reduce((sum, n) => sum + n, 0);
+          expect(total, `${log}\ninjected: ${JSON.stringify(injected)}`).toBeGreaterThan(0);
+        }
         if (fault === 'crash' || fault === 'unhealthy' || fault === 'capacity') {
           expect(outcomes[0]?.[0]?.status, log).toBe('FAILED');
         }

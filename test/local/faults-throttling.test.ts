@@ -139,6 +139,15 @@ describe('random faults', () => {
     expect(a).toContain('ok');
   });
 
+  test('counts the faults it injects, by code and action, until reset', () => {
+    const faults = new Faults({ random: { seed: 42, throttleRate: 0.5, serverErrorRate: 0 } });
+    const answers = Array.from({ length: 30 }, () => faults.check('ecs', 'ListClusters')?.code ?? 'ok');
+    const throttled = answers.filter((code) => code === 'ThrottlingException').length;
+    expect(faults.injected()).toEqual({ 'ThrottlingException ecs:ListClusters': throttled });
+    faults.reset();
+    expect(faults.injected()).toEqual({});
+  });
+
   test('the PRNG is uniform enough for rates to mean what they say', () => {
     const next = seededRandom(3);
     const n = 10_000;

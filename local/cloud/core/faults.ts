@@ -113,6 +113,7 @@ export class Faults {
   #config: FaultsConfig = defaultFaults();
   #buckets = new Map<string, TokenBucket>();
   #random: () => number = seededRandom(1);
+  #injected = new Map<string, number>();
   readonly #now: () => number;
 
   constructor(initial?: FaultsPatch, now: () => number = () => performance.now()) {
@@ -143,8 +144,17 @@ export class Faults {
     return this.config;
   }
 
-  /** Back to no faults. */
+  /**
+   * How many faults were injected since the last reset, by `<code> <service>:<action>`
+   * (`ThrottlingException ecs:CreateService: 3`): what a fault-injection test asserts to know its fault fired.
+   */
+  injected(): Record<string, number> {
+    return Object.fromEntries(this.#injected);
+  }
+
+  /** Back to no faults (and no injected count). */
   reset(): void {
+    this.#injected.clear();
     this.#config = defaultFaults();
     this.#buckets.clear();
     this.#random = seededRandom(this.#config.random.seed);
@@ -165,6 +175,15 @@ export class Faults {
     accountId = '000000000000',
     region = 'us-east-1',
   ): ServiceError | undefined {
+    const fault = this.#decide(service, action, accountId, region);
+    if (fault) {
+      const key = `${fault.code} ${service}:${action}`;
+      this.#injected.set(key, (this.#injected.get(key) ?? 0) + 1);
+    }
+    return fault;
+  }
+
+  #decide(service: string, action: string, accountId: string, region: string): ServiceError | undefined {
     const limit = this.#limitFor(service, action);
     if (limit) {
       const key = `${accountId}/${region}/${service}:${action}`;
