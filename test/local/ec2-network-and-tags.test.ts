@@ -199,6 +199,8 @@ describe('state checks of the EC2 backend', () => {
     const { GroupId } = await ec2.send(
       new CreateSecurityGroupCommand({ GroupName: 'revoke-unknown-rule', Description: 'test' }),
     );
+    // EC2 is eventually consistent: a new group's id is usable once it has propagated.
+    await t.settle('securityGroupPropagation');
     await expectAwsError(
       ec2.send(
         new RevokeSecurityGroupIngressCommand({ GroupId, SecurityGroupRuleIds: ['sgr-0000000000000000a'] }),
