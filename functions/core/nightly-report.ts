@@ -34,14 +34,27 @@ export const causeText = (cause: string | undefined): string | undefined => {
   return cause;
 };
 
+/** Why an environment's last operation failed, as the registry records it (`lastFailure`). */
+export interface RecordedFailure {
+  readonly operation?: string | undefined;
+  readonly step?: string | undefined;
+  readonly error?: string | undefined;
+  readonly reason?: string | undefined;
+}
+
 /**
- * Splits the nightly Map's results into torn down and failed (with the error and its cause).
+ * Splits the nightly Map's results into torn down and failed (with the error and its cause). The Map keeps
+ * only a failed environment's error name (its results must fit Step Functions' 256 KiB state); the reason
+ * then comes from `failures`, the registry's `lastFailure` of that environment's `down`.
  *
  * @example summarizeNightly([{ env: 'a', status: 'Succeeded' }], []) // { tornDown: [{ env: 'a' }], skipped: [], failed: [] }
+ * @example summarizeNightly([{ env: 'b', status: 'Failed', error: 'States.TaskFailed' }], [], new Map([['b', { operation: 'down', step: 'teardown-cluster', error: 'TransientAwsError', reason: 'boom' }]]))
+ * // { …, failed: [{ env: 'b', error: 'States.TaskFailed: teardown-cluster: TransientAwsError: boom' }] }
  */
 export function summarizeNightly(
   results: readonly NightlyRunResult[] | undefined,
   skipped: readonly { readonly env: string; readonly reason: string }[] | undefined,
+  failures?: ReadonlyMap<string, RecordedFailure>,
 ): NightlyReport {
   const tornDown: { env: string; executionArn?: string }[] = [];
   const failed: { env: string; error: string }[] = [];
@@ -52,7 +65,12 @@ export function summarizeNightly(
         ...(result.executionArn ? { executionArn: result.executionArn } : {}),
       });
     } else {
-      const reason = causeText(result.cause);
+      const recorded = failures?.get(result.env);
+      const reason =
+        causeText(result.cause) ??
+        (recorded?.operation === 'down' && recorded.reason
+          ? [recorded.step, recorded.error, recorded.reason].filter(Boolean).join(': ')
+          : undefined);
       const name = result.error ?? result.status ?? 'Failed';
       failed.push({ env: result.env, error: reason ? `${name}: ${reason}` : name });
     }

@@ -9,7 +9,12 @@ import { environmentResources } from '../core/environment-resources.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { logGroupName, parseSince, taskIdOfStream, taskStreamName } from '../core/logs.ts';
 import { resourceNames } from '../core/names.ts';
-import { causeText, type NightlyRunResult, summarizeNightly } from '../core/nightly-report.ts';
+import {
+  causeText,
+  type NightlyRunResult,
+  type RecordedFailure,
+  summarizeNightly,
+} from '../core/nightly-report.ts';
 import {
   checkOperationField,
   PLANNABLE_OPERATIONS,
@@ -518,6 +523,18 @@ const routes: Record<RouteName, RouteHandler> = {
     };
     const list = <T>(value: unknown): T[] => (Array.isArray(value) ? (value as T[]) : []);
     const finished = run.status === 'SUCCEEDED';
+    // The nightly Map keeps a failed environment's error name only; its reason is the registry's lastFailure
+    // (looked up for the first 50 failures: a page of the report, not a scan per request).
+    const failures = new Map<string, RecordedFailure>();
+    if (finished) {
+      const unexplained = list<NightlyRunResult>(output.results)
+        .filter((r) => r.status !== 'Succeeded' && r.cause === undefined)
+        .slice(0, 50);
+      for (const result of unexplained) {
+        const failure = (await ctx.deps.registry.getEnvironment(result.env))?.lastFailure;
+        if (failure) failures.set(result.env, failure);
+      }
+    }
     return jsonResponse(200, {
       executionArn: run.executionArn,
       status: run.status,
@@ -529,6 +546,7 @@ const routes: Record<RouteName, RouteHandler> = {
         ? summarizeNightly(
             list<NightlyRunResult>(output.results),
             list<{ env: string; reason: string }>(output.skipped),
+            failures,
           )
         : { tornDown: [], skipped: [], failed: [] }),
       error: run.error === undefined ? null : `${run.error}${run.cause ? `: ${causeText(run.cause)}` : ''}`,

@@ -4,7 +4,7 @@ import { ValidationError } from '../core/errors.ts';
 import { decideLogGroupExpiry, LOG_GROUP_PREFIX } from '../core/logs.ts';
 import { DEFAULT_NIGHT_HOURS, type NightSavings, nightSavings } from '../core/night-savings.ts';
 import { decideNightly } from '../core/nightly.ts';
-import { type NightlyRunResult, summarizeNightly } from '../core/nightly-report.ts';
+import { type NightlyRunResult, type RecordedFailure, summarizeNightly } from '../core/nightly-report.ts';
 import { loadConfig } from './config.ts';
 import { awsRegistryPort } from './http/aws-deps.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
@@ -122,9 +122,29 @@ export const savingsOf = async (
   }
 };
 
-/** Splits the Map results into torn down and failed. */
-export const summarize = (event: NightlyReportEvent): NightlyReport =>
-  summarizeNightly(event.results, event.skipped);
+/** Splits the Map results into torn down and failed (reasons of failures from `failures`). */
+export const summarize = (
+  event: NightlyReportEvent,
+  failures?: ReadonlyMap<string, RecordedFailure>,
+): NightlyReport => summarizeNightly(event.results, event.skipped, failures);
+
+/**
+ * The registry's `lastFailure` of each environment whose result has no cause (the Map keeps only the error
+ * name of a failed `down`); undefined when no result needs one.
+ */
+export const recordedFailures = async (
+  registry: Pick<RegistryPort, 'listEnvironments'>,
+  results: readonly NightlyRunResult[] | undefined,
+): Promise<ReadonlyMap<string, RecordedFailure> | undefined> => {
+  const wanted = new Set(
+    (results ?? []).filter((r) => r.status !== 'Succeeded' && r.cause === undefined).map((r) => r.env),
+  );
+  if (wanted.size === 0) return undefined;
+  const { items } = await registry.listEnvironments({});
+  return new Map(
+    items.filter((i) => wanted.has(i.name) && i.lastFailure).map((i) => [i.name, i.lastFailure ?? {}]),
+  );
+};
 
 /**
  * Deletes the log groups `/berth/*` that Berth kept after `down` and whose expiry tag has passed.
@@ -159,7 +179,11 @@ export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
     const action = (event as { action?: unknown }).action ?? 'list';
     if (action === 'list') return listCandidates(resolved, event as NightlyListEvent);
     if (action === 'report') {
-      const report = summarize(event as NightlyReportEvent);
+      const results = (event as NightlyReportEvent).results;
+      const report = summarize(
+        event as NightlyReportEvent,
+        await recordedFailures(resolved.registry, results),
+      );
       const expiredLogGroups = resolved.logs
         ? await deleteExpiredLogGroups(resolved.logs, (resolved.clock ?? systemClock).now())
         : [];

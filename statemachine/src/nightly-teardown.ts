@@ -69,13 +69,12 @@ const downEach = (() => {
           'executionArn.$': '$.down.executionArn',
         },
       })(END).states,
+      // The error's name only: the cause of a failed child is its whole DescribeExecution description
+      // (input, error, Lambda stack trace), kilobytes each, and the Map's results live in the state, which
+      // Step Functions caps at 256 KiB. The reason is in the registry (`lastFailure`, written by the child's
+      // own failure path); the report reads it there.
       ...pass('DownFailed', {
-        Parameters: {
-          'env.$': '$.env',
-          status: 'Failed',
-          'error.$': '$.error.Error',
-          'cause.$': '$.error.Cause',
-        },
+        Parameters: { 'env.$': '$.env', status: 'Failed', 'error.$': '$.error.Error' },
       })(END).states,
     },
   };
@@ -121,6 +120,9 @@ export const nightlyTeardown = (): Machine =>
         comment:
           'Posts the report (torn down, skipped and why, failed); a failed post does not fail the run.',
         parameters: { action: 'report', ...REPORT, 'results.$': '$.results' },
+        // Only whether it was delivered: the report's lists repeat the results, and the state must stay
+        // within Step Functions' 256 KiB (the whole report is the task's result in the history).
+        resultSelector: { 'notification.$': '$.notification' },
         resultPath: '$.report',
         onError: ignoreError('$.reportError'),
       }),

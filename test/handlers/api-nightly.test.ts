@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/handlers/api.ts';
 import type { NightlyExecution } from '../../functions/handlers/http/ports.ts';
-import { apiEvent, FakeExecutions, FakeRegistry, parse } from './entry-fakes.ts';
+import { apiEvent, FakeExecutions, FakeRegistry, parse, readyEnv } from './entry-fakes.ts';
 
-const handlerWith = (last: NightlyExecution | undefined) => {
+const handlerWith = (last: NightlyExecution | undefined, registry = new FakeRegistry()) => {
   const executions = Object.assign(new FakeExecutions(), { lastNightly: async () => last });
   return makeHandler({
-    registry: new FakeRegistry(),
+    registry,
     executions,
     planner: { plan: async () => ({ steps: [] }) },
     logger: { error: () => {} },
@@ -16,6 +16,42 @@ const handlerWith = (last: NightlyExecution | undefined) => {
 const ARN = 'arn:aws:states:us-east-1:000000000000:execution:berth-nightly-teardown:nightly-2026-01-01';
 
 describe('api GET /nightly/last', () => {
+  it("reads a failure's reason from the registry when the run's result has only the error name", async () => {
+    const registry = new FakeRegistry();
+    registry.environments.set(
+      'b',
+      readyEnv('b', {
+        status: 'failed',
+        lastFailure: {
+          operation: 'down',
+          step: 'teardown-cluster',
+          error: 'TransientAwsError',
+          reason: 'boom',
+        },
+      }),
+    );
+    const handler = handlerWith(
+      {
+        executionArn: ARN,
+        status: 'SUCCEEDED',
+        startedAt: '2026-01-01T02:00:00.000Z',
+        output: {
+          dryRun: false,
+          candidates: [{ env: 'b' }],
+          skipped: [],
+          results: [{ env: 'b', status: 'Failed', error: 'States.TaskFailed' }],
+        },
+      },
+      registry,
+    );
+
+    const result = await handler(apiEvent('GET', '/nightly/last'));
+
+    expect(parse(result).failed).toEqual([
+      { env: 'b', error: 'States.TaskFailed: teardown-cluster: TransientAwsError: boom' },
+    ]);
+  });
+
   it('summarises the newest nightly run: torn down, skipped and failed with the reason', async () => {
     const handler = handlerWith({
       executionArn: ARN,

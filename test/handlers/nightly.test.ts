@@ -146,6 +146,29 @@ describe('nightly report', () => {
     expect(JSON.stringify(posts[0]?.body.blocks)).toContain('• expired (down) — $0.0707/h');
   });
 
+  it("gives a failure without a cause the reason the registry recorded for that environment's down", async () => {
+    const r = registry();
+    const failure = { operation: 'down', step: 'teardown-cluster', error: 'TransientAwsError', at: 'x' };
+    r.environments.set('fresh', readyEnv('fresh', { lastFailure: { ...failure, reason: 'internal error' } }));
+    r.environments.set(
+      'expired',
+      readyEnv('expired', { lastFailure: { ...failure, operation: 'up', reason: 'an older up' } }),
+    );
+
+    const result = await makeHandler({ registry: r })({
+      action: 'report',
+      results: [
+        { env: 'fresh', status: 'Failed', error: 'States.TaskFailed' },
+        { env: 'expired', status: 'Failed', error: 'States.TaskFailed' },
+      ],
+    });
+
+    expect((result as { failed: unknown }).failed).toEqual([
+      { env: 'fresh', error: 'States.TaskFailed: teardown-cluster: TransientAwsError: internal error' },
+      { env: 'expired', error: 'States.TaskFailed' },
+    ]);
+  });
+
   it('deletes kept log groups whose expiry passed and nothing else', async () => {
     const groups = new Map<string, Record<string, string>>([
       ['/berth/old', { 'berth:managed-by': 'berth', 'berth:logs-expire-at': '2026-01-01T00:00:00.000Z' }],
