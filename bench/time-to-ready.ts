@@ -1,9 +1,10 @@
 /**
- * Time to ready vs the critical path: `up` of one environment in `dedicated` mode through the real
- * platform on the `realistic` profile scaled by `--factor`, as a ratio to the critical path the
- * profile implies; the same environment created by a naive serial runbook (plain SDK calls, each
- * step complete before the next) as a ratio to Berth; and `shared` ÷ `dedicated`. Rounds alternate
- * the three so that they share the machine's noise.
+ * Time to ready vs the critical path: `up` of one environment — dedicated ALB with EC2, dedicated ALB
+ * with Fargate, shared ALB with EC2 — through the real platform on the `realistic` profile scaled by
+ * `--factor`, as a ratio to the critical path the profile implies for that mode, with the adaptive
+ * polling (now) and the fixed 15 s polling (before) side by side; the same environment created in the
+ * serial manual order (plain SDK calls, each step complete before the next) as a ratio to Berth.
+ * Rounds alternate the runs so that they share the machine's noise.
  *
  *   npx tsx bench/time-to-ready.ts [--factor 0.02] [--rounds 3]
  */
@@ -33,24 +34,35 @@ import {
 /** Health check of the benchmark's spec: the EnvSpec defaults (AWS's target-group defaults). */
 const HEALTH = { intervalSeconds: 30, healthyThreshold: 5, timeoutSeconds: 5 };
 
-/** Critical path (ms) the profile implies for one dedicated environment. */
-export function criticalPathMs(factor: number): {
-  totalMs: number;
-  sharedMs: number;
-  formula: string;
-} {
-  const alb = BASE_DELAYS.albProvisioning;
+/** What a benchmark run brings up: a dedicated ALB with EC2 or Fargate, or a path rule on the shared ALB (EC2). */
+export type Mode = 'dedicated-ec2' | 'dedicated-fargate' | 'shared-ec2';
+const MODES: readonly Mode[] = ['dedicated-ec2', 'dedicated-fargate', 'shared-ec2'];
+
+/**
+ * Critical path (ms) the profile implies for one environment of `mode`: the longer of the ALB's provisioning
+ * (none for the shared ALB, already active) and the compute path (an instance boots and registers, the image
+ * is pulled, the container starts; a Fargate task's interface is provisioned first), then the health checks
+ * (healthyThreshold × interval: they start only once the ALB is active).
+ */
+export function criticalPathMs(factor: number, mode: Mode): { totalMs: number; formula: string } {
+  const alb = mode === 'shared-ec2' ? 0 : BASE_DELAYS.albProvisioning;
   const compute =
-    BASE_DELAYS.instanceBoot +
-    BASE_DELAYS.containerInstanceRegistration +
-    BASE_DELAYS.imagePull +
-    BASE_DELAYS.taskStart;
+    mode === 'dedicated-fargate'
+      ? BASE_DELAYS.taskStart + BASE_DELAYS.imagePull + BASE_DELAYS.taskStart
+      : BASE_DELAYS.instanceBoot +
+        BASE_DELAYS.containerInstanceRegistration +
+        BASE_DELAYS.imagePull +
+        BASE_DELAYS.taskStart;
+  const computeText =
+    mode === 'dedicated-fargate'
+      ? `interface ${BASE_DELAYS.taskStart / 1000} + pull ${BASE_DELAYS.imagePull / 1000} + start ${BASE_DELAYS.taskStart / 1000} = ${compute / 1000} s`
+      : `boot ${BASE_DELAYS.instanceBoot / 1000} + registration ${BASE_DELAYS.containerInstanceRegistration / 1000} + pull ${BASE_DELAYS.imagePull / 1000} + start ${BASE_DELAYS.taskStart / 1000} = ${compute / 1000} s`;
   const health = HEALTH.healthyThreshold * HEALTH.intervalSeconds * 1000;
   const total = (Math.max(alb, compute) + health) * factor;
+  const first = mode === 'shared-ec2' ? `(${computeText}` : `(max(ALB ${alb / 1000} s, ${computeText})`;
   return {
     totalMs: total,
-    sharedMs: (compute + health) * factor,
-    formula: `(max(ALB ${alb / 1000} s, boot ${BASE_DELAYS.instanceBoot / 1000} + registration ${BASE_DELAYS.containerInstanceRegistration / 1000} + pull ${BASE_DELAYS.imagePull / 1000} + start ${BASE_DELAYS.taskStart / 1000} = ${compute / 1000} s) + ${HEALTH.healthyThreshold} × ${HEALTH.intervalSeconds} s) × ${factor} = ${fmt(total / 1000, 2)} s`,
+    formula: `${first} + ${HEALTH.healthyThreshold} × ${HEALTH.intervalSeconds} s) × ${factor} = ${fmt(total / 1000, 2)} s`,
   };
 }
 
@@ -75,6 +87,42 @@ function timeline(events: readonly HistoryEvent[]): string {
   return parts.map(([k, v]) => `${k} ${v}`).join(', ');
 }
 
+/**
+ * Each verify check: when (s from the start), and what it waited for and for how long next (AWS seconds),
+ * read from the verify task's result in the history (`LambdaFunctionSucceeded`).
+ */
+export function verifyChecks(events: readonly HistoryEvent[]): string {
+  const t0 = events[0]?.timestamp?.getTime() ?? 0;
+  let current = '';
+  const checks: string[] = [];
+  for (const e of events) {
+    if (e.type === 'TaskStateEntered') current = e.stateEnteredEventDetails?.name ?? '';
+    if (e.type !== 'LambdaFunctionSucceeded' || current !== 'VerifyUp') continue;
+    try {
+      const out = JSON.parse(e.lambdaFunctionSucceededEventDetails?.output ?? '{}') as {
+        health?: string;
+        waitingFor?: string;
+        waitSeconds?: number;
+      };
+      const when = fmt(((e.timestamp?.getTime() ?? t0) - t0) / 1000, 2);
+      checks.push(
+        out.health === 'Pending'
+          ? `${when} ${out.waitingFor ?? '?'}→${out.waitSeconds ?? '?'}`
+          : `${when} ${out.health ?? '?'}`,
+      );
+    } catch {
+      checks.push('?');
+    }
+  }
+  return checks.join(', ');
+}
+
+const ABBREVIATION: Record<Mode, string> = {
+  'dedicated-ec2': 'd',
+  'dedicated-fargate': 'g',
+  'shared-ec2': 's',
+};
+
 /** Runs the benchmark. */
 export async function timeToReady(argv: string[]): Promise<BenchResult> {
   const factor = numberFlag(argv, 'factor', 0.02);
@@ -84,23 +132,26 @@ export async function timeToReady(argv: string[]): Promise<BenchResult> {
     '1. Time to ready vs the critical path',
     `npm run bench -- --only time-to-ready  (npx tsx bench/time-to-ready.ts --factor ${factor} --rounds ${rounds})`,
   );
-  const critical = criticalPathMs(factor);
   const pollMs = scaledWaitMs(factor, 15);
-  const dedicated: number[] = [];
-  const fixed: number[] = [];
-  const shared: number[] = [];
-  const naive: number[] = [];
+  const times = new Map<string, number[]>();
+  const push = (key: string, ms: number): void => {
+    times.set(key, [...(times.get(key) ?? []), ms]);
+  };
   const rows: string[][] = [];
   const berthUp = async (
     bp: BenchPlatform,
     name: string,
-    mode: 'dedicated' | 'shared',
+    mode: Mode,
   ): Promise<{ ms: number; detail: string }> => {
     const t0 = performance.now();
     const res = await bp.api(
       'POST',
       '/environments',
-      benchSpec(name, { loadBalancer: mode === 'shared' ? { mode, pathPrefix: `/${name}` } : { mode } }),
+      benchSpec(name, {
+        loadBalancer:
+          mode === 'shared-ec2' ? { mode: 'shared', pathPrefix: `/${name}` } : { mode: 'dedicated' },
+        ...(mode === 'dedicated-fargate' ? { launchType: 'FARGATE', networkMode: 'awsvpc' } : {}),
+      }),
     );
     if (res.status !== 202)
       throw new Error(`POST /environments ${name}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -109,91 +160,105 @@ export async function timeToReady(argv: string[]): Promise<BenchResult> {
     if (done.status !== 'SUCCEEDED')
       throw new Error(`up ${name}: ${done.status} ${done.error} ${done.cause}`);
     const events = await bp.history(res.body.executionArn);
-    const polls = events.filter(
-      (e) => e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === 'VerifyUp',
-    ).length;
-    return { ms, detail: `${transitions(events)} transitions, ${polls} verify calls; ${timeline(events)}` };
+    return {
+      ms,
+      detail: `${transitions(events)} transitions; ${timeline(events)}; checks: ${verifyChecks(events)}`,
+    };
   };
   const bp = await startBenchPlatform({ profile: 'realistic', factor });
   const clients = cloudClients(bp.platform.urls.cloud);
+  let priority = 40_000;
   try {
     for (let r = 1; r <= rounds; r++) {
-      // The fixed 15 s policy (before), then the adaptive one (now), on the same platform.
-      useLifecyclePolling(bp, 'fixed');
-      const f = await berthUp(bp, `ttr-f${r}`, 'dedicated');
-      fixed.push(f.ms);
-      useLifecyclePolling(bp, 'adaptive');
-      const d = await berthUp(bp, `ttr-d${r}`, 'dedicated');
-      dedicated.push(d.ms);
-      const s = await berthUp(bp, `ttr-s${r}`, 'shared');
-      shared.push(s.ms);
-      const steps: string[] = [];
-      const t0 = performance.now();
-      await createManually(clients, {
-        name: `ttr-m${r}`,
-        pollMs,
-        healthCheck: HEALTH,
-        timeoutMs: 120_000,
-        onStep: (step) => steps.push(`${step} ${fmt((performance.now() - t0) / 1000, 2)}`),
-      });
-      naive.push(performance.now() - t0);
-      rows.push([
-        String(r),
-        `${fmt(d.ms / 1000, 2)} (${d.detail})`,
-        `${fmt(f.ms / 1000, 2)} (${f.detail})`,
-        `${fmt(s.ms / 1000, 2)} (${s.detail})`,
-        fmt((naive.at(-1) as number) / 1000, 2),
-        steps.join('; '),
-      ]);
+      for (const mode of MODES) {
+        const abbreviation = ABBREVIATION[mode];
+        // The fixed 15 s policy (before adaptive polling), then the adaptive one (now), on the same platform.
+        useLifecyclePolling(bp, 'fixed');
+        const f = await berthUp(bp, `ttr-${abbreviation}f${r}`, mode);
+        push(`${mode} fixed`, f.ms);
+        useLifecyclePolling(bp, 'adaptive');
+        const a = await berthUp(bp, `ttr-${abbreviation}a${r}`, mode);
+        push(`${mode} adaptive`, a.ms);
+        const steps: string[] = [];
+        const t0 = performance.now();
+        await createManually(clients, {
+          name: `ttr-${abbreviation}m${r}`,
+          pollMs,
+          healthCheck: HEALTH,
+          timeoutMs: 120_000,
+          launch: mode === 'dedicated-fargate' ? 'fargate' : 'ec2',
+          ...(mode === 'shared-ec2'
+            ? {
+                shared: {
+                  listenerArn: bp.platform.shared.listenerArn,
+                  albSecurityGroupId: bp.platform.shared.securityGroupId,
+                  dnsName: bp.platform.shared.dnsName,
+                  priority: priority++,
+                },
+              }
+            : {}),
+          onStep: (step) => steps.push(`${step} ${fmt((performance.now() - t0) / 1000, 2)}`),
+        });
+        push(`${mode} naive`, performance.now() - t0);
+        rows.push([
+          String(r),
+          mode,
+          `${fmt(a.ms / 1000, 2)} (${a.detail})`,
+          `${fmt(f.ms / 1000, 2)} (${f.detail})`,
+          `${fmt((times.get(`${mode} naive`)?.at(-1) ?? 0) / 1000, 2)} (${steps.join('; ')})`,
+        ]);
+      }
     }
   } finally {
     clients.destroy();
     await bp.stop();
   }
-  const berth = median(dedicated);
-  const ratio = berth / critical.totalMs;
-  result.figures.push(
-    { metric: 'critical path implied by the profile', value: critical.formula },
-    { metric: `Berth up, dedicated (median of ${rounds})`, value: `${fmt(berth / 1000, 2)} s` },
-    {
-      metric: 'Berth dedicated ÷ critical path',
-      value: fmt(ratio, 3),
-      target: '≤ 1.05',
-      pass: ratio <= 1.05,
-    },
-    {
-      metric: `Berth up, dedicated, fixed 15 s polling (before; median of ${rounds})`,
-      value: `${fmt(median(fixed) / 1000, 2)} s, ÷ critical path ${fmt(median(fixed) / critical.totalMs, 3)}`,
-    },
-    { metric: `naive serial runbook (median of ${rounds})`, value: `${fmt(median(naive) / 1000, 2)} s` },
-    { metric: 'naive serial ÷ Berth dedicated', value: fmt(median(naive) / berth, 2) },
-    { metric: `Berth up, shared (median of ${rounds})`, value: `${fmt(median(shared) / 1000, 2)} s` },
-    { metric: 'shared ÷ dedicated', value: fmt(median(shared) / berth, 2) },
-    {
-      metric: 'shared ÷ its own critical path (shared ALB already active: compute path + health checks)',
-      value: fmt(median(shared) / critical.sharedMs, 3),
-    },
-  );
+  const med = (key: string): number => median(times.get(key) ?? []);
+  for (const mode of MODES) {
+    const critical = criticalPathMs(factor, mode);
+    const berth = med(`${mode} adaptive`);
+    const ratio = berth / critical.totalMs;
+    result.figures.push(
+      { metric: `${mode}: critical path implied by the profile`, value: critical.formula },
+      {
+        metric: `${mode}: Berth up, adaptive polling (now; median of ${rounds}) ÷ critical path`,
+        value: `${fmt(berth / 1000, 2)} s, ${fmt(ratio, 3)}`,
+        target: '≤ 1.05',
+        pass: ratio <= 1.05,
+      },
+      {
+        metric: `${mode}: Berth up, fixed 15 s polling (before; median of ${rounds}) ÷ critical path`,
+        value: `${fmt(med(`${mode} fixed`) / 1000, 2)} s, ${fmt(med(`${mode} fixed`) / critical.totalMs, 3)}`,
+      },
+      {
+        metric: `${mode}: serial manual order (median of ${rounds}) ÷ Berth`,
+        value: `${fmt(med(`${mode} naive`) / 1000, 2)} s, ${fmt(med(`${mode} naive`) / berth, 2)}`,
+      },
+    );
+  }
+  result.figures.push({
+    metric: 'shared ÷ dedicated (EC2, adaptive)',
+    value: fmt(med('shared-ec2 adaptive') / med('dedicated-ec2 adaptive'), 2),
+  });
   result.tables = [
     {
-      title: 'Rounds (seconds; the naive column lists when each runbook step completed)',
+      title:
+        'Rounds (seconds; checks = each verify call: when, and what it waited for → the next wait in AWS seconds; the manual column lists when each runbook step completed)',
       header: [
         'round',
-        'Berth dedicated (adaptive polling)',
-        'Berth dedicated (fixed 15 s polling)',
-        'Berth shared',
-        'naive serial',
-        'naive steps (s)',
+        'mode',
+        'Berth (adaptive polling)',
+        'Berth (fixed 15 s polling)',
+        'serial manual order',
       ],
       rows,
     },
   ];
   result.notes.push(
-    `Profile \`realistic\` × ${factor}: ALB provisioning ${BASE_DELAYS.albProvisioning / 1000} s, instance boot ${BASE_DELAYS.instanceBoot / 1000} s, registration ${BASE_DELAYS.containerInstanceRegistration / 1000} s, image pull ${BASE_DELAYS.imagePull / 1000} s, task start ${BASE_DELAYS.taskStart / 1000} s (AWS-like seconds, scaled). Health check = the EnvSpec defaults, ${HEALTH.intervalSeconds} s × ${HEALTH.healthyThreshold} healthy checks.`,
-    `State machine waits: adaptive polling waits what each verify check asks for (core \`nextCheckSeconds\`: a provisioning ALB first after 170 s, then 10, 20, 40, 60 s; once it is active, healthyThreshold × interval of health checks, then 10 s steps); fixed polling waits 15 s each time. The local runtime scales every Wait by the factor (15 s → ${pollMs} ms), SecondsPath waits included. Retry intervals are scaled the same way (\`scaledRetryMs\`).`,
-    `Naive serial runbook: SGs → cluster + launch template + ASG, wait InService and registered → capacity provider → target group → ALB, wait active → listener → task definition → service → wait until the target is healthy; every wait polls every ${pollMs} ms (a CLI waiter's 15 s, scaled), as \`aws … wait\` would.`,
-    'Berth time = from POST /environments to the execution closing SUCCEEDED (polled every 5 ms), i.e. including the API, the lock, registry writes and verification through the ALB.',
-    'ALB health checks start only once the ALB is active (issue 9 item 9; before, the local cloud checked targets while the ALB provisioned, so max(ALB, compute + health) flattered Berth); the first check follows within one interval of activation, then the healthy threshold counts checks one interval apart.',
+    `Profile \`realistic\` × ${factor}: ALB provisioning ${BASE_DELAYS.albProvisioning / 1000} s, instance boot ${BASE_DELAYS.instanceBoot / 1000} s, registration ${BASE_DELAYS.containerInstanceRegistration / 1000} s, image pull ${BASE_DELAYS.imagePull / 1000} s, task start ${BASE_DELAYS.taskStart / 1000} s, a Fargate task's interface ${BASE_DELAYS.taskStart / 1000} s (AWS-like seconds, scaled). Health check = the EnvSpec defaults, ${HEALTH.intervalSeconds} s × ${HEALTH.healthyThreshold} healthy checks; ALB health checks start only once the ALB is active (the first within one interval of activation), and the shared ALB is active from the start.`,
+    `State machine waits: adaptive polling waits what each verify check asks for (core \`nextCheckSeconds\`, the \`checks\` column); fixed polling waits 15 s each time. The local runtime scales every Wait by the factor (15 s → ${pollMs} ms), SecondsPath waits included. Retry intervals are scaled the same way (\`scaledRetryMs\`).`,
+    `Serial manual order: security groups → cluster (+ launch template + ASG, wait InService and registered → capacity provider; Fargate: none) → target group → ALB, wait active → listener (shared: a path rule on the shared listener) → task definition → service → wait until the target is healthy; every wait polls every ${pollMs} ms (a CLI waiter's 15 s, scaled), as \`aws … wait\` would.`,
+    "Berth time = from POST /environments to the execution closing SUCCEEDED (polled every 5 ms), i.e. including the API, the lock, registry writes and verification through the ALB. Rounds run the modes in turn, fixed then adaptive then manual, so they share the machine's noise.",
   );
   return finishResult(result);
 }

@@ -2,8 +2,10 @@
  * Creates one ECS environment by hand, the way a person follows the manual runbook: each step
  * waits until the previous one is complete (security groups → cluster + launch template + ASG,
  * wait InService → capacity provider → target group → ALB, wait active → listener → task
- * definition → service → wait until the targets are healthy). Plain SDK calls against the local
- * cloud; used by the time-to-ready (naive serial baseline) and local-cloud (ALB proxy) benchmarks.
+ * definition → service → wait until the targets are healthy). Fargate skips the instances (an
+ * `awsvpc` task with its own security group, an `ip` target group); shared mode skips the ALB and
+ * adds a path rule to the shared listener instead. Plain SDK calls against the local cloud; used by
+ * the time-to-ready (naive serial baseline) and local-cloud (ALB proxy) benchmarks.
  */
 import {
   AutoScalingClient,
@@ -30,6 +32,7 @@ import {
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
+  CreateRuleCommand,
   CreateTargetGroupCommand,
   DescribeLoadBalancersCommand,
   DescribeTargetHealthCommand,
@@ -98,6 +101,10 @@ export interface ManualEnvOptions {
   timeoutMs?: number;
   /** Called with each step name when it completes (for step timings). */
   onStep?: (step: string) => void;
+  /** `ec2` (default): a dedicated ALB and an Auto Scaling group; `fargate`: a dedicated ALB and Fargate. */
+  launch?: 'ec2' | 'fargate';
+  /** Shared mode: a path rule on this existing listener (its ALB active, its group `albSecurityGroupId`). */
+  shared?: { listenerArn: string; albSecurityGroupId: string; dnsName: string; priority: number };
 }
 
 /** What {@link createManually} created. */
@@ -126,9 +133,6 @@ export async function createManually(clients: CloudClients, options: ManualEnvOp
   const instanceSubnets = privateIds.length > 0 ? privateIds : publicIds;
 
   // 1. security groups
-  const albSg = await clients.ec2.send(
-    new CreateSecurityGroupCommand({ GroupName: `${name}-alb`, Description: 'ALB', VpcId: vpcId }),
-  );
   // EC2 eventual consistency: confirm each new group with Describe before using its id.
   const visible = (groupId: string | undefined) =>
     waitFor('security group visible', pollMs, timeoutMs, () =>
@@ -137,15 +141,27 @@ export async function createManually(clients: CloudClients, options: ManualEnvOp
         .then(() => true)
         .catch(() => false),
     );
-  await visible(albSg.GroupId);
-  await clients.ec2.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId: albSg.GroupId,
-      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
-    }),
-  );
+  let albGroupId = options.shared?.albSecurityGroupId ?? '';
+  if (!options.shared) {
+    const albSg = await clients.ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: `${name}-alb`, Description: 'ALB', VpcId: vpcId }),
+    );
+    await visible(albSg.GroupId);
+    await clients.ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: albSg.GroupId,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      }),
+    );
+    albGroupId = albSg.GroupId ?? '';
+  }
+  const fargate = options.launch === 'fargate';
   const hostSg = await clients.ec2.send(
-    new CreateSecurityGroupCommand({ GroupName: `${name}-instances`, Description: 'hosts', VpcId: vpcId }),
+    new CreateSecurityGroupCommand({
+      GroupName: `${name}-${fargate ? 'tasks' : 'instances'}`,
+      Description: fargate ? 'tasks' : 'hosts',
+      VpcId: vpcId,
+    }),
   );
   await visible(hostSg.GroupId);
   await clients.ec2.send(
@@ -154,75 +170,80 @@ export async function createManually(clients: CloudClients, options: ManualEnvOp
       IpPermissions: [
         {
           IpProtocol: 'tcp',
-          FromPort: 32768,
-          ToPort: 65535,
-          UserIdGroupPairs: [{ GroupId: albSg.GroupId }],
+          FromPort: fargate ? 80 : 32768,
+          ToPort: fargate ? 80 : 65535,
+          UserIdGroupPairs: [{ GroupId: albGroupId }],
         },
       ],
     }),
   );
   step('security groups');
 
-  // 2. cluster + launch template + ASG, wait InService and registered
+  // 2. cluster (+ launch template + ASG, wait InService and registered, capacity provider)
   await clients.ecs.send(new CreateClusterCommand({ clusterName: name }));
-  const userData = Buffer.from(`#!/bin/bash\necho ECS_CLUSTER=${name} >> /etc/ecs/ecs.config\n`).toString(
-    'base64',
-  );
-  await clients.ec2.send(
-    new CreateLaunchTemplateCommand({
-      LaunchTemplateName: `${name}-lt`,
-      LaunchTemplateData: {
-        ImageId: 'ami-0123456789abcdef0',
-        InstanceType: 't3.small',
-        SecurityGroupIds: [hostSg.GroupId ?? ''],
-        IamInstanceProfile: { Arn: ASG_INSTANCE_PROFILE },
-        UserData: userData,
-      },
-    }),
-  );
-  const asgName = `${name}-asg`;
-  await clients.autoScaling.send(
-    new CreateAutoScalingGroupCommand({
-      AutoScalingGroupName: asgName,
-      LaunchTemplate: { LaunchTemplateName: `${name}-lt`, Version: '$Latest' },
-      MinSize: 0,
-      MaxSize: 2,
-      DesiredCapacity: 1,
-      VPCZoneIdentifier: instanceSubnets.join(','),
-      NewInstancesProtectedFromScaleIn: true,
-    }),
-  );
-  const group = await waitFor('ASG InService', pollMs, timeoutMs, async () => {
-    const out = await clients.autoScaling.send(
-      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asgName] }),
-    );
-    const g = out.AutoScalingGroups?.[0];
-    return g?.Instances?.some((i) => i.LifecycleState === 'InService') ? g : undefined;
-  });
-  await waitFor('container instance registered', pollMs, timeoutMs, async () => {
-    const out = await clients.ecs.send(new ListContainerInstancesCommand({ cluster: name }));
-    return (out.containerInstanceArns ?? []).length > 0;
-  });
-  step('cluster + ASG InService');
   const capacityProvider = `${name}-cp`;
-  await clients.ecs.send(
-    new CreateCapacityProviderCommand({
-      name: capacityProvider,
-      autoScalingGroupProvider: {
-        autoScalingGroupArn: group.AutoScalingGroupARN ?? '',
-        managedScaling: { status: 'ENABLED', targetCapacity: 100 },
-        managedTerminationProtection: 'ENABLED',
-      },
-    }),
-  );
-  await clients.ecs.send(
-    new PutClusterCapacityProvidersCommand({
-      cluster: name,
-      capacityProviders: [capacityProvider],
-      defaultCapacityProviderStrategy: [{ capacityProvider, weight: 1, base: 0 }],
-    }),
-  );
-  step('capacity provider');
+  if (!fargate) {
+    // the instances: launch template + ASG, wait InService and registered
+    const userData = Buffer.from(`#!/bin/bash\necho ECS_CLUSTER=${name} >> /etc/ecs/ecs.config\n`).toString(
+      'base64',
+    );
+    await clients.ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: `${name}-lt`,
+        LaunchTemplateData: {
+          ImageId: 'ami-0123456789abcdef0',
+          InstanceType: 't3.small',
+          SecurityGroupIds: [hostSg.GroupId ?? ''],
+          IamInstanceProfile: { Arn: ASG_INSTANCE_PROFILE },
+          UserData: userData,
+        },
+      }),
+    );
+    const asgName = `${name}-asg`;
+    await clients.autoScaling.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: asgName,
+        LaunchTemplate: { LaunchTemplateName: `${name}-lt`, Version: '$Latest' },
+        MinSize: 0,
+        MaxSize: 2,
+        DesiredCapacity: 1,
+        VPCZoneIdentifier: instanceSubnets.join(','),
+        NewInstancesProtectedFromScaleIn: true,
+      }),
+    );
+    const group = await waitFor('ASG InService', pollMs, timeoutMs, async () => {
+      const out = await clients.autoScaling.send(
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asgName] }),
+      );
+      const g = out.AutoScalingGroups?.[0];
+      return g?.Instances?.some((i) => i.LifecycleState === 'InService') ? g : undefined;
+    });
+    await waitFor('container instance registered', pollMs, timeoutMs, async () => {
+      const out = await clients.ecs.send(new ListContainerInstancesCommand({ cluster: name }));
+      return (out.containerInstanceArns ?? []).length > 0;
+    });
+    step('cluster + ASG InService');
+    await clients.ecs.send(
+      new CreateCapacityProviderCommand({
+        name: capacityProvider,
+        autoScalingGroupProvider: {
+          autoScalingGroupArn: group.AutoScalingGroupARN ?? '',
+          managedScaling: { status: 'ENABLED', targetCapacity: 100 },
+          managedTerminationProtection: 'ENABLED',
+        },
+      }),
+    );
+    await clients.ecs.send(
+      new PutClusterCapacityProvidersCommand({
+        cluster: name,
+        capacityProviders: [capacityProvider],
+        defaultCapacityProviderStrategy: [{ capacityProvider, weight: 1, base: 0 }],
+      }),
+    );
+    step('capacity provider');
+  } else {
+    step('cluster');
+  }
 
   // 3. target group
   const tg = await clients.elbv2.send(
@@ -231,7 +252,7 @@ export async function createManually(clients: CloudClients, options: ManualEnvOp
       Protocol: 'HTTP',
       Port: 80,
       VpcId: vpcId,
-      TargetType: 'instance',
+      TargetType: fargate ? 'ip' : 'instance',
       HealthCheckPath: '/health',
       HealthCheckIntervalSeconds: options.healthCheck.intervalSeconds,
       HealthCheckTimeoutSeconds: options.healthCheck.timeoutSeconds,
@@ -242,39 +263,55 @@ export async function createManually(clients: CloudClients, options: ManualEnvOp
   const targetGroupArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
   step('target group');
 
-  // 4. ALB, wait active, listener
-  const lb = await clients.elbv2.send(
-    new CreateLoadBalancerCommand({
-      Name: `${name}-alb`.slice(0, 32),
-      Subnets: publicIds,
-      SecurityGroups: [albSg.GroupId ?? ''],
-      Scheme: 'internet-facing',
-      Type: 'application',
-    }),
-  );
-  const loadBalancerArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
-  await waitFor('ALB active', pollMs, timeoutMs, async () => {
-    const out = await clients.elbv2.send(
-      new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancerArn] }),
+  // 4. ALB, wait active, listener (shared: a path rule on the shared listener)
+  let dnsName = options.shared?.dnsName ?? '';
+  let loadBalancerArn = '';
+  if (options.shared) {
+    await clients.elbv2.send(
+      new CreateRuleCommand({
+        ListenerArn: options.shared.listenerArn,
+        Priority: options.shared.priority,
+        Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: [`/${name}`, `/${name}/*`] } }],
+        Actions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
+      }),
     );
-    return out.LoadBalancers?.[0]?.State?.Code === 'active';
-  });
-  await clients.elbv2.send(
-    new CreateListenerCommand({
-      LoadBalancerArn: loadBalancerArn,
-      Protocol: 'HTTP',
-      Port: 80,
-      DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
-    }),
-  );
-  step('ALB active + listener');
+    step('listener rule');
+  } else {
+    const lb = await clients.elbv2.send(
+      new CreateLoadBalancerCommand({
+        Name: `${name}-alb`.slice(0, 32),
+        Subnets: publicIds,
+        SecurityGroups: [albGroupId],
+        Scheme: 'internet-facing',
+        Type: 'application',
+      }),
+    );
+    loadBalancerArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+    dnsName = lb.LoadBalancers?.[0]?.DNSName ?? '';
+    await waitFor('ALB active', pollMs, timeoutMs, async () => {
+      const out = await clients.elbv2.send(
+        new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancerArn] }),
+      );
+      return out.LoadBalancers?.[0]?.State?.Code === 'active';
+    });
+    await clients.elbv2.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: loadBalancerArn,
+        Protocol: 'HTTP',
+        Port: 80,
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
+      }),
+    );
+    step('ALB active + listener');
+  }
 
   // 5. task definition
   const td = await clients.ecs.send(
     new RegisterTaskDefinitionCommand({
       family: name,
-      networkMode: 'bridge',
-      requiresCompatibilities: ['EC2'],
+      networkMode: fargate ? 'awsvpc' : 'bridge',
+      requiresCompatibilities: [fargate ? 'FARGATE' : 'EC2'],
+      ...(fargate ? { cpu: '256', memory: '512' } : {}),
       containerDefinitions: [
         {
           name: 'web',
@@ -283,7 +320,7 @@ export async function createManually(clients: CloudClients, options: ManualEnvOp
           memory: 512,
           memoryReservation: 256,
           cpu: 256,
-          portMappings: [{ containerPort: 80, hostPort: 0, protocol: 'tcp' }],
+          portMappings: [{ containerPort: 80, hostPort: fargate ? 80 : 0, protocol: 'tcp' }],
         },
       ],
     }),
@@ -298,7 +335,18 @@ export async function createManually(clients: CloudClients, options: ManualEnvOp
       serviceName: name,
       taskDefinition: td.taskDefinition?.taskDefinitionArn,
       desiredCount: desired,
-      capacityProviderStrategy: [{ capacityProvider, weight: 1, base: 0 }],
+      ...(fargate
+        ? {
+            launchType: 'FARGATE' as const,
+            networkConfiguration: {
+              awsvpcConfiguration: {
+                subnets: instanceSubnets,
+                securityGroups: [hostSg.GroupId ?? ''],
+                assignPublicIp: 'DISABLED' as const,
+              },
+            },
+          }
+        : { capacityProviderStrategy: [{ capacityProvider, weight: 1, base: 0 }] }),
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
       loadBalancers: [{ targetGroupArn, containerName: 'web', containerPort: 80 }],
       healthCheckGracePeriodSeconds: 60,
@@ -312,7 +360,7 @@ export async function createManually(clients: CloudClients, options: ManualEnvOp
   });
   step('targets healthy');
   return {
-    dnsName: lb.LoadBalancers?.[0]?.DNSName ?? '',
+    dnsName,
     loadBalancerArn,
     targetGroupArn,
     cluster: name,

@@ -231,6 +231,7 @@ const toObservedTask = (t: Task): ObservedTask => ({
   arn: t.taskArn ?? '',
   lastStatus: t.lastStatus ?? '',
   taskDefinitionArn: t.taskDefinitionArn ?? '',
+  ...(t.startedAt ? { startedAt: t.startedAt.toISOString() } : {}),
   ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
   ...(t.stopCode ? { stopCode: t.stopCode } : {}),
 });

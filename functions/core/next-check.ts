@@ -36,8 +36,10 @@ export interface CheckPolicy {
  *   35 s, then 15, 30, 60 s.
  * - `health-checks`: a target needs `healthyThreshold` consecutive passing checks `intervalSeconds` apart
  *   (ELBv2 "Health checks for your target groups"), so it cannot be healthy sooner than their product after
- *   the checks start (once the ALB is active): that long after the ALB is first seen active, then 10 s
- *   (the checks started before that sighting), doubling up to one interval.
+ *   the checks start (once the ALB is active and the target registered): that long after the ALB is first
+ *   seen active; what remains of it when the checks are known to have started earlier (the ALB was already
+ *   active when the newest task reached RUNNING: {@link healthChecksStartedSecondsAgo}); then 10 s,
+ *   doubling up to one interval.
  * - `deployment`: ECS completes a rollout shortly after the new tasks are healthy: 15 s, then 30, 60 s.
  * - `probe`: the listener answers as soon as targets are healthy: 5 s, then 10, 20, 40 s.
  */
@@ -95,11 +97,84 @@ export function waitingFor(
 export interface PreviousCheck {
   readonly waitingFor?: string;
   readonly waitSeconds?: number;
+  /** 0 when that wait was the first one for `waitingFor`, then 1, 2, … as it backed off. */
+  readonly waitStep?: number;
+}
+
+/** The next check: seconds to wait, and how many waits for the same thing came before ({@link PreviousCheck}). */
+export interface NextCheck {
+  readonly seconds: number;
+  readonly step: number;
 }
 
 /**
- * Seconds before the next check: the policy's `first` when this is the first check waiting for it, else
- * the previous wait backed off (`next`, doubling, up to `max`).
+ * A first health-check wait sized from the checks' start ends this long after the last needed check is due, so
+ * that the check has been answered; and it is never shorter than {@link SHORTEST_HEALTH_WAIT_SECONDS}.
+ */
+const HEALTHY_AFTER_MARGIN_SECONDS = 3;
+const SHORTEST_HEALTH_WAIT_SECONDS = 5;
+
+/**
+ * How long ago the ALB's health checks of the environment's current targets started, when it can be known:
+ * a target is checked from its registration (when its task reaches RUNNING) if the load balancer is already
+ * active then; the checks of an ALB that turned active since the previous check started at an unknown moment
+ * of that wait (undefined, as without a running task's start time).
+ *
+ * @example healthChecksStartedSecondsAgo(observed, spec, { waitingFor: 'tasks', waitSeconds: 15 }, now) // 12
+ */
+export function healthChecksStartedSecondsAgo(
+  observed: ObservedEnvironment,
+  spec: EnvSpec,
+  previous: PreviousCheck | undefined,
+  now: Date,
+): number | undefined {
+  const albActiveBefore = spec.loadBalancer.mode === 'shared' || previous?.waitingFor !== 'load-balancer';
+  if (!albActiveBefore) return undefined;
+  const started = (observed.tasks ?? [])
+    .filter((t) => t.lastStatus === 'RUNNING' && t.startedAt !== undefined)
+    .map((t) => Date.parse(t.startedAt ?? ''))
+    .filter(Number.isFinite);
+  if (started.length === 0) return undefined;
+  return Math.max(0, (now.getTime() - Math.max(...started)) / 1000);
+}
+
+/**
+ * The next check: the policy's `first` when this is the first check waiting for it, else the previous wait
+ * backed off (`next`, doubling, up to `max`). A first wait for `health-checks` whose checks are known to have
+ * started `checksStartedSecondsAgo` ago waits only for what remains of healthyThreshold × interval.
+ *
+ * @example
+ * nextCheck('load-balancer', spec)                                                       // { seconds: 170, step: 0 }
+ * nextCheck('load-balancer', spec, { waitingFor: 'load-balancer', waitSeconds: 170, waitStep: 0 }) // { seconds: 10, step: 1 }
+ * nextCheck('health-checks', spec, { waitingFor: 'tasks', waitSeconds: 15 }, { checksStartedSecondsAgo: 12 }) // { seconds: 141, step: 0 }
+ */
+export function nextCheck(
+  waiting: WaitingFor,
+  spec: EnvSpec,
+  previous?: PreviousCheck,
+  timing: { readonly checksStartedSecondsAgo?: number | undefined } = {},
+): NextCheck {
+  const policy = checkPolicy(waiting, spec);
+  if (previous?.waitingFor !== waiting || previous.waitSeconds === undefined) {
+    const since = timing.checksStartedSecondsAgo;
+    if (waiting === 'health-checks' && since !== undefined) {
+      const remaining = policy.first - since + HEALTHY_AFTER_MARGIN_SECONDS;
+      return {
+        seconds: Math.min(policy.first, Math.max(SHORTEST_HEALTH_WAIT_SECONDS, Math.ceil(remaining))),
+        step: 0,
+      };
+    }
+    return { seconds: policy.first, step: 0 };
+  }
+  // Without a step (a result of an older verify), a wait equal to `first` was the first one: with these
+  // policies a backed-off wait never equals a `first` that differs from `next` (the table test walks each).
+  const step = (previous.waitStep ?? (previous.waitSeconds === policy.first ? 0 : 1)) + 1;
+  if (step === 1 && policy.first !== policy.next) return { seconds: policy.next, step };
+  return { seconds: Math.min(policy.max, Math.max(policy.next, previous.waitSeconds * 2)), step };
+}
+
+/**
+ * Seconds before the next check ({@link nextCheck}).
  *
  * @example
  * nextCheckSeconds('load-balancer', spec)                                            // 170
@@ -107,10 +182,5 @@ export interface PreviousCheck {
  * nextCheckSeconds('health-checks', spec, { waitingFor: 'load-balancer', waitSeconds: 15 })  // 150 (30 s × 5)
  */
 export function nextCheckSeconds(waiting: WaitingFor, spec: EnvSpec, previous?: PreviousCheck): number {
-  const policy = checkPolicy(waiting, spec);
-  if (previous?.waitingFor !== waiting || previous.waitSeconds === undefined) return policy.first;
-  // The previous wait was this condition's first one: continue with `next` (with these policies a
-  // backed-off wait never equals a `first` that differs from `next`; the table test walks each sequence).
-  if (previous.waitSeconds === policy.first && policy.first !== policy.next) return policy.next;
-  return Math.min(policy.max, Math.max(policy.next, previous.waitSeconds * 2));
+  return nextCheck(waiting, spec, previous).seconds;
 }

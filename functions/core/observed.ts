@@ -172,6 +172,8 @@ export interface ObservedTask {
   /** PROVISIONING | PENDING | RUNNING | DEPROVISIONING | STOPPED */
   readonly lastStatus: string;
   readonly taskDefinitionArn: string;
+  /** ISO time the task reached RUNNING (its targets are registered then). */
+  readonly startedAt?: string;
   readonly stoppedReason?: string;
   readonly stopCode?: string;
 }

@@ -11,7 +11,13 @@ import { type ObservedUsage, usageFromObserved } from '../core/environment-cost.
 import { VerifyTimeoutError } from '../core/errors.ts';
 import { logGroupName, taskStreamName, taskToQuote, withLastLines } from '../core/logs.ts';
 import { resourceNames } from '../core/names.ts';
-import { nextCheckSeconds, type PreviousCheck, type WaitingFor, waitingFor } from '../core/next-check.ts';
+import {
+  healthChecksStartedSecondsAgo,
+  nextCheck,
+  type PreviousCheck,
+  type WaitingFor,
+  waitingFor,
+} from '../core/next-check.ts';
 import type { ObservedEnvironment, ObservedProbe } from '../core/observed.ts';
 import { verifyBudget } from '../core/verify-budget.ts';
 import {
@@ -44,16 +50,25 @@ export interface VerifyResult {
   readonly waitSeconds?: number;
   /** Healthy: what the environment runs (instances, tasks, load balancer), stored by `record` for its cost. */
   readonly usage?: ObservedUsage;
+  /** Pending: 0 for the first wait for `waitingFor`, then 1, 2, … as the waits back off. */
+  readonly waitStep?: number;
 }
 
 /** The previous check of this verify loop: the state machine keeps the last result at `$.verify`. */
 function previousCheck(state: LifecycleState): PreviousCheck & { checks?: number; waitedSeconds?: number } {
   const last = state['verify'];
   if (last === null || typeof last !== 'object') return {};
-  const { waitingFor: waiting, waitSeconds, checks, waitedSeconds } = last as Record<string, unknown>;
+  const {
+    waitingFor: waiting,
+    waitSeconds,
+    waitStep,
+    checks,
+    waitedSeconds,
+  } = last as Record<string, unknown>;
   return {
     ...(typeof waiting === 'string' ? { waitingFor: waiting } : {}),
     ...(typeof waitSeconds === 'number' ? { waitSeconds } : {}),
+    ...(typeof waitStep === 'number' ? { waitStep } : {}),
     ...(typeof checks === 'number' ? { checks } : {}),
     ...(typeof waitedSeconds === 'number' ? { waitedSeconds } : {}),
   };
@@ -61,7 +76,7 @@ function previousCheck(state: LifecycleState): PreviousCheck & { checks?: number
 
 export type VerifyDeps = Pick<
   HandlerDeps,
-  'config' | 'ecs' | 'elbv2' | 'logs' | 'registry' | 'probe' | 'logger'
+  'config' | 'ecs' | 'elbv2' | 'logs' | 'registry' | 'probe' | 'logger' | 'now'
 >;
 
 /** How many of a task's last lines a failure reason quotes at most (see core `withLastLines`). */
@@ -232,7 +247,10 @@ export function makeHandler(deps: VerifyDeps) {
       if (verdict.status === 'Unhealthy') return { ...base, code: verdict.code };
       if (verdict.status === 'Healthy') return { ...base, usage: usageFromObserved(observed, spec) };
       const waiting = waitingFor(observed, spec, options);
-      return { ...base, waitingFor: waiting, waitSeconds: nextCheckSeconds(waiting, spec, previous) };
+      const next = nextCheck(waiting, spec, previous, {
+        checksStartedSecondsAgo: healthChecksStartedSecondsAgo(observed, spec, previous, deps.now()),
+      });
+      return { ...base, waitingFor: waiting, waitSeconds: next.seconds, waitStep: next.step };
     });
 }
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnvSpec } from '../../functions/core/env-spec.ts';
-import { nextCheckSeconds, type WaitingFor, waitingFor } from '../../functions/core/next-check.ts';
+import {
+  healthChecksStartedSecondsAgo,
+  nextCheck,
+  nextCheckSeconds,
+  type WaitingFor,
+  waitingFor,
+} from '../../functions/core/next-check.ts';
 import type { ObservedEnvironment } from '../../functions/core/observed.ts';
 
 const spec = parseEnvSpec({ name: 'demo', image: 'nginx:1.27', owner: 'alice' });
@@ -43,6 +49,85 @@ describe('nextCheckSeconds', () => {
     expect(nextCheckSeconds('health-checks', spec, { waitingFor: 'load-balancer', waitSeconds: 60 })).toBe(
       150,
     );
+  });
+});
+
+describe('nextCheck', () => {
+  it('waits only for what remains of healthyThreshold × interval once the checks are known to run', () => {
+    // 5 × 30 s = 150 s; the task has been running (and checked) for 20 s: 130 s remain, plus a 3 s margin.
+    expect(
+      nextCheck(
+        'health-checks',
+        spec,
+        { waitingFor: 'tasks', waitSeconds: 15 },
+        { checksStartedSecondsAgo: 20 },
+      ),
+    ).toEqual({
+      seconds: 133,
+      step: 0,
+    });
+  });
+
+  it('never waits less than 5 s nor more than the whole threshold for the first health-check wait', () => {
+    expect(nextCheck('health-checks', spec, undefined, { checksStartedSecondsAgo: 400 }).seconds).toBe(5);
+    expect(nextCheck('health-checks', spec, undefined, { checksStartedSecondsAgo: 0 }).seconds).toBe(150);
+  });
+
+  it('backs off from a shortened first health-check wait as from a full one', () => {
+    const first = nextCheck('health-checks', spec, undefined, { checksStartedSecondsAgo: 60 });
+    const second = nextCheck('health-checks', spec, {
+      waitingFor: 'health-checks',
+      waitSeconds: first.seconds,
+      waitStep: first.step,
+    });
+    const third = nextCheck('health-checks', spec, {
+      waitingFor: 'health-checks',
+      waitSeconds: second.seconds,
+      waitStep: second.step,
+    });
+
+    expect([first, second, third]).toEqual([
+      { seconds: 93, step: 0 },
+      { seconds: 10, step: 1 },
+      { seconds: 20, step: 2 },
+    ]);
+  });
+});
+
+describe('healthChecksStartedSecondsAgo', () => {
+  const now = new Date('2026-01-01T00:10:00.000Z');
+  const running = (startedAt: string) => ({
+    arn: 't',
+    lastStatus: 'RUNNING',
+    taskDefinitionArn: 'td',
+    startedAt,
+  });
+  const observed = {
+    tasks: [
+      running('2026-01-01T00:09:00.000Z'),
+      running('2026-01-01T00:09:40.000Z'),
+      { arn: 's', lastStatus: 'STOPPED', taskDefinitionArn: 'td', startedAt: '2026-01-01T00:09:55.000Z' },
+    ],
+  } as unknown as ObservedEnvironment;
+  const shared = parseEnvSpec({
+    name: 'demo',
+    image: 'nginx:1.27',
+    owner: 'alice',
+    loadBalancer: { mode: 'shared', pathPrefix: '/demo' },
+  });
+
+  it('counts from the newest running task when the ALB was already active (shared, or seen active before)', () => {
+    expect(healthChecksStartedSecondsAgo(observed, shared, undefined, now)).toBe(20);
+    expect(healthChecksStartedSecondsAgo(observed, spec, { waitingFor: 'tasks', waitSeconds: 15 }, now)).toBe(
+      20,
+    );
+  });
+
+  it('knows nothing when the dedicated ALB turned active during the last wait, or no task runs', () => {
+    expect(
+      healthChecksStartedSecondsAgo(observed, spec, { waitingFor: 'load-balancer', waitSeconds: 10 }, now),
+    ).toBeUndefined();
+    expect(healthChecksStartedSecondsAgo({} as ObservedEnvironment, shared, undefined, now)).toBeUndefined();
   });
 });
 
