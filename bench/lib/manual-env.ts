@@ -24,6 +24,7 @@ import {
   CreateCapacityProviderCommand,
   CreateClusterCommand,
   CreateServiceCommand,
+  DescribeCapacityProvidersCommand,
   ECSClient,
   ListContainerInstancesCommand,
   PutClusterCapacityProvidersCommand,
@@ -233,6 +234,14 @@ export async function createManually(clients: CloudClients, options: ManualEnvOp
         },
       }),
     );
+    // A new capacity provider is not usable at once (PutClusterCapacityProviders answers
+    // InvalidParameterException until it is ACTIVE): wait for it, as a person would.
+    await waitFor('capacity provider ACTIVE', pollMs, timeoutMs, async () => {
+      const out = await clients.ecs.send(
+        new DescribeCapacityProvidersCommand({ capacityProviders: [capacityProvider] }),
+      );
+      return out.capacityProviders?.[0]?.status === 'ACTIVE';
+    });
     await clients.ecs.send(
       new PutClusterCapacityProvidersCommand({
         cluster: name,

@@ -250,6 +250,7 @@ export class AwsElbv2Adapter {
       name: lb.LoadBalancerName ?? '',
       dnsName: lb.DNSName ?? '',
       state: lb.State?.Code ?? 'provisioning',
+      ...(lb.CreatedTime ? { createdTime: lb.CreatedTime.toISOString() } : {}),
       tags,
     };
   }

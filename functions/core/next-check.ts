@@ -26,9 +26,9 @@ export interface CheckPolicy {
 /**
  * The checks of a Pending environment, sized to what it waits for (AWS seconds):
  * - `load-balancer`: a new ALB is `provisioning` for minutes (the SDK's `LoadBalancerAvailable` waiter polls
- *   every 15 s for up to 10 min); it typically becomes active about 3 minutes after CreateLoadBalancer, and
- *   the first verify comes seconds after it was created: first check after 170 s, when it can plausibly be
- *   active, then 10, 20, 40, 60 s (activation is imminent at first, then the wait backs off).
+ *   every 15 s for up to 10 min); it typically becomes active about 3 minutes after CreateLoadBalancer: first
+ *   check 170 s after it was created (its `CreatedTime`; from the check when that is unknown), when it can
+ *   plausibly be active, then 10, 20, 40, 60 s (activation is imminent at first, then the wait backs off).
  * - `instances`: an EC2 environment's tasks wait for the Auto Scaling group's instances to boot and register
  *   with the cluster (about a minute for an ECS-optimized AMI): 60 s, then 10, 20, 30 s.
  * - `tasks`: image pull and container start take seconds to tens of seconds: 15 s, then 10, 20, 30 s.
@@ -109,10 +109,30 @@ export interface NextCheck {
 
 /**
  * A first health-check wait sized from the checks' start ends this long after the last needed check is due, so
- * that the check has been answered; and it is never shorter than {@link SHORTEST_HEALTH_WAIT_SECONDS}.
+ * that the check has been answered; and a first wait sized from a start is never shorter than
+ * {@link SHORTEST_FIRST_WAIT_SECONDS}.
  */
 const HEALTHY_AFTER_MARGIN_SECONDS = 3;
-const SHORTEST_HEALTH_WAIT_SECONDS = 5;
+const SHORTEST_FIRST_WAIT_SECONDS = 5;
+
+/**
+ * How long ago what a first wait is sized from started: the ALB's creation for `load-balancer`, the health
+ * checks for `health-checks` ({@link healthChecksStartedSecondsAgo}); undefined when unknown or for the others.
+ *
+ * @example startedSecondsAgo('load-balancer', observed, spec, undefined, now) // 12 (CreateLoadBalancer 12 s ago)
+ */
+export function startedSecondsAgo(
+  waiting: WaitingFor,
+  observed: ObservedEnvironment,
+  spec: EnvSpec,
+  previous: PreviousCheck | undefined,
+  now: Date,
+): number | undefined {
+  if (waiting === 'health-checks') return healthChecksStartedSecondsAgo(observed, spec, previous, now);
+  if (waiting !== 'load-balancer') return undefined;
+  const created = Date.parse(observed.loadBalancer?.createdTime ?? '');
+  return Number.isFinite(created) ? Math.max(0, (now.getTime() - created) / 1000) : undefined;
+}
 
 /**
  * How long ago the ALB's health checks of the environment's current targets started, when it can be known:
@@ -140,29 +160,29 @@ export function healthChecksStartedSecondsAgo(
 
 /**
  * The next check: the policy's `first` when this is the first check waiting for it, else the previous wait
- * backed off (`next`, doubling, up to `max`). A first wait for `health-checks` whose checks are known to have
- * started `checksStartedSecondsAgo` ago waits only for what remains of healthyThreshold × interval.
+ * backed off (`next`, doubling, up to `max`). A first wait for the ALB or the health checks whose start is
+ * known (`startedSecondsAgo`: the ALB's creation, the checks' start) waits only for what remains of `first`
+ * (plus a few seconds for health checks, so that the last needed one has been answered), at least 5 s.
  *
  * @example
  * nextCheck('load-balancer', spec)                                                       // { seconds: 170, step: 0 }
  * nextCheck('load-balancer', spec, { waitingFor: 'load-balancer', waitSeconds: 170, waitStep: 0 }) // { seconds: 10, step: 1 }
- * nextCheck('health-checks', spec, { waitingFor: 'tasks', waitSeconds: 15 }, { checksStartedSecondsAgo: 12 }) // { seconds: 141, step: 0 }
+ * nextCheck('health-checks', spec, { waitingFor: 'tasks', waitSeconds: 15 }, { startedSecondsAgo: 12 }) // { seconds: 141, step: 0 }
+ * nextCheck('load-balancer', spec, undefined, { startedSecondsAgo: 20 })               // { seconds: 150, step: 0 }
  */
 export function nextCheck(
   waiting: WaitingFor,
   spec: EnvSpec,
   previous?: PreviousCheck,
-  timing: { readonly checksStartedSecondsAgo?: number | undefined } = {},
+  timing: { readonly startedSecondsAgo?: number | undefined } = {},
 ): NextCheck {
   const policy = checkPolicy(waiting, spec);
   if (previous?.waitingFor !== waiting || previous.waitSeconds === undefined) {
-    const since = timing.checksStartedSecondsAgo;
-    if (waiting === 'health-checks' && since !== undefined) {
-      const remaining = policy.first - since + HEALTHY_AFTER_MARGIN_SECONDS;
-      return {
-        seconds: Math.min(policy.first, Math.max(SHORTEST_HEALTH_WAIT_SECONDS, Math.ceil(remaining))),
-        step: 0,
-      };
+    const since = timing.startedSecondsAgo;
+    if ((waiting === 'health-checks' || waiting === 'load-balancer') && since !== undefined) {
+      const margin = waiting === 'health-checks' ? HEALTHY_AFTER_MARGIN_SECONDS : 0;
+      const remaining = Math.ceil(policy.first - since + margin);
+      return { seconds: Math.min(policy.first, Math.max(SHORTEST_FIRST_WAIT_SECONDS, remaining)), step: 0 };
     }
     return { seconds: policy.first, step: 0 };
   }

@@ -57,6 +57,8 @@ export interface ObservedLoadBalancer {
   readonly dnsName: string;
   /** provisioning | active | active_impaired | failed */
   readonly state: string;
+  /** ISO time of CreateLoadBalancer (DescribeLoadBalancers `CreatedTime`). */
+  readonly createdTime?: string;
   readonly tags: Tags;
 }
 

@@ -12,9 +12,9 @@ import { VerifyTimeoutError } from '../core/errors.ts';
 import { logGroupName, taskStreamName, taskToQuote, withLastLines } from '../core/logs.ts';
 import { resourceNames } from '../core/names.ts';
 import {
-  healthChecksStartedSecondsAgo,
   nextCheck,
   type PreviousCheck,
+  startedSecondsAgo,
   type WaitingFor,
   waitingFor,
 } from '../core/next-check.ts';
@@ -248,7 +248,7 @@ export function makeHandler(deps: VerifyDeps) {
       if (verdict.status === 'Healthy') return { ...base, usage: usageFromObserved(observed, spec) };
       const waiting = waitingFor(observed, spec, options);
       const next = nextCheck(waiting, spec, previous, {
-        checksStartedSecondsAgo: healthChecksStartedSecondsAgo(observed, spec, previous, deps.now()),
+        startedSecondsAgo: startedSecondsAgo(waiting, observed, spec, previous, deps.now()),
       });
       return { ...base, waitingFor: waiting, waitSeconds: next.seconds, waitStep: next.step };
     });

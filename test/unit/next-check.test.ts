@@ -4,6 +4,7 @@ import {
   healthChecksStartedSecondsAgo,
   nextCheck,
   nextCheckSeconds,
+  startedSecondsAgo,
   type WaitingFor,
   waitingFor,
 } from '../../functions/core/next-check.ts';
@@ -56,25 +57,32 @@ describe('nextCheck', () => {
   it('waits only for what remains of healthyThreshold × interval once the checks are known to run', () => {
     // 5 × 30 s = 150 s; the task has been running (and checked) for 20 s: 130 s remain, plus a 3 s margin.
     expect(
-      nextCheck(
-        'health-checks',
-        spec,
-        { waitingFor: 'tasks', waitSeconds: 15 },
-        { checksStartedSecondsAgo: 20 },
-      ),
+      nextCheck('health-checks', spec, { waitingFor: 'tasks', waitSeconds: 15 }, { startedSecondsAgo: 20 }),
     ).toEqual({
       seconds: 133,
       step: 0,
     });
   });
 
+  it('waits for the ALB from its creation time: what remains of 170 s, at least 5 s', () => {
+    expect(nextCheck('load-balancer', spec, undefined, { startedSecondsAgo: 20 })).toEqual({
+      seconds: 150,
+      step: 0,
+    });
+    expect(nextCheck('load-balancer', spec, undefined, { startedSecondsAgo: 300 }).seconds).toBe(5);
+    expect(
+      nextCheck('load-balancer', spec, { waitingFor: 'load-balancer', waitSeconds: 150, waitStep: 0 })
+        .seconds,
+    ).toBe(10);
+  });
+
   it('never waits less than 5 s nor more than the whole threshold for the first health-check wait', () => {
-    expect(nextCheck('health-checks', spec, undefined, { checksStartedSecondsAgo: 400 }).seconds).toBe(5);
-    expect(nextCheck('health-checks', spec, undefined, { checksStartedSecondsAgo: 0 }).seconds).toBe(150);
+    expect(nextCheck('health-checks', spec, undefined, { startedSecondsAgo: 400 }).seconds).toBe(5);
+    expect(nextCheck('health-checks', spec, undefined, { startedSecondsAgo: 0 }).seconds).toBe(150);
   });
 
   it('backs off from a shortened first health-check wait as from a full one', () => {
-    const first = nextCheck('health-checks', spec, undefined, { checksStartedSecondsAgo: 60 });
+    const first = nextCheck('health-checks', spec, undefined, { startedSecondsAgo: 60 });
     const second = nextCheck('health-checks', spec, {
       waitingFor: 'health-checks',
       waitSeconds: first.seconds,
@@ -91,6 +99,18 @@ describe('nextCheck', () => {
       { seconds: 10, step: 1 },
       { seconds: 20, step: 2 },
     ]);
+  });
+});
+
+describe('startedSecondsAgo', () => {
+  it("reads the ALB's creation time while waiting for it, and nothing for a wait with no known start", () => {
+    const now = new Date('2026-01-01T00:10:00.000Z');
+    const observed = {
+      loadBalancer: { state: 'provisioning', createdTime: '2026-01-01T00:09:30.000Z' },
+    } as unknown as ObservedEnvironment;
+
+    expect(startedSecondsAgo('load-balancer', observed, spec, undefined, now)).toBe(30);
+    expect(startedSecondsAgo('instances', observed, spec, undefined, now)).toBeUndefined();
   });
 });
 
