@@ -23,7 +23,15 @@ import { ECS_RATE_LIMITS } from '../local/cloud/core/faults.ts';
 import { findTaggedInState } from '../local/runtime/leftovers.ts';
 import { LIFECYCLE_MACHINE, scaledRetryMs } from '../local/runtime/platform.ts';
 import { benchSpec, startBenchPlatform } from './lib/platform.ts';
-import { type BenchResult, finishResult, fmt, numberFlag, runAsScript, startResult } from './lib/report.ts';
+import {
+  type BenchResult,
+  finishResult,
+  fmt,
+  numberFlag,
+  previousFigures,
+  runAsScript,
+  startResult,
+} from './lib/report.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -397,6 +405,8 @@ export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
         rows: bound.rows,
       },
     ];
+    const previous = previousFigures('fleet-teardown', REPO_ROOT);
+    if (previous) result.tables.push(previous);
   } finally {
     await bp.stop();
   }

@@ -18,7 +18,17 @@ import {
   transitions,
   useLifecyclePolling,
 } from './lib/platform.ts';
-import { type BenchResult, finishResult, fmt, numberFlag, runAsScript, startResult } from './lib/report.ts';
+import {
+  type BenchResult,
+  finishResult,
+  fmt,
+  numberFlag,
+  previousFigures,
+  runAsScript,
+  startResult,
+} from './lib/report.ts';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const PRICE_PER_TRANSITION = 0.025 / 1000;
 
@@ -192,6 +202,8 @@ export async function sfnCost(argv: string[]): Promise<BenchResult> {
       rows,
     },
   ];
+  const previous = previousFigures('sfn-cost', REPO_ROOT);
+  if (previous) result.tables.push(previous);
   result.notes.push(
     `Adaptive polling: each verify check says what the environment waits for and how long to wait before the next one (core \`nextCheckSeconds\`: a provisioning ALB first after 170 s, then 10, 20, 40, 60 s; once it is active, healthyThreshold × interval of health checks, then 10 s steps; tasks 15 s…); the teardown waits are 35 s (drain: the 30 s deregistration delay; capacity; ALB deletion). Fixed: every Wait 15 s. The local runtime scales every Wait by the profile factor (× ${factor}), SecondsPath waits included, so the number of polls is the one AWS would bill.`,
     'A verify poll costs 3 transitions with adaptive polling (VerifyWait, Verify, VerifyHealth) and 5 with fixed (VerifyWait, VerifyCount, VerifyDeadline, Verify, VerifyHealth); a teardown poll 3 (Wait, Teardown…, …Done).',

@@ -27,9 +27,12 @@ import {
   fmt,
   median,
   numberFlag,
+  previousFigures,
   runAsScript,
   startResult,
 } from './lib/report.ts';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Health check of the benchmark's spec: the EnvSpec defaults (AWS's target-group defaults). */
 const HEALTH = { intervalSeconds: 30, healthyThreshold: 5, timeoutSeconds: 5 };
@@ -254,6 +257,8 @@ export async function timeToReady(argv: string[]): Promise<BenchResult> {
       rows,
     },
   ];
+  const previous = previousFigures('time-to-ready', REPO_ROOT);
+  if (previous) result.tables.push(previous);
   result.notes.push(
     `Profile \`realistic\` × ${factor}: ALB provisioning ${BASE_DELAYS.albProvisioning / 1000} s, instance boot ${BASE_DELAYS.instanceBoot / 1000} s, registration ${BASE_DELAYS.containerInstanceRegistration / 1000} s, image pull ${BASE_DELAYS.imagePull / 1000} s, task start ${BASE_DELAYS.taskStart / 1000} s, a Fargate task's interface ${BASE_DELAYS.taskStart / 1000} s (AWS-like seconds, scaled). Health check = the EnvSpec defaults, ${HEALTH.intervalSeconds} s × ${HEALTH.healthyThreshold} healthy checks; ALB health checks start only once the ALB is active (the first within one interval of activation), and the shared ALB is active from the start.`,
     `State machine waits: adaptive polling waits what each verify check asks for (core \`nextCheckSeconds\`, the \`checks\` column); fixed polling waits 15 s each time. The local runtime scales every Wait by the factor (15 s → ${pollMs} ms), SecondsPath waits included. Retry intervals are scaled the same way (\`scaledRetryMs\`).`,

@@ -2,6 +2,8 @@
  * Result shape shared by every benchmark, plus the statistics and rendering helpers `bench/run.ts`
  * uses to write `docs/benchmarks.md`.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
 /** One measured figure. `target` and `pass` are set when the brief gives a target. */
@@ -10,6 +12,13 @@ export interface Figure {
   value: string;
   target?: string;
   pass?: boolean;
+}
+
+/** A table printed after a benchmark's figures. */
+export interface BenchTable {
+  title: string;
+  header: string[];
+  rows: string[][];
 }
 
 /** What one benchmark returns. */
@@ -25,7 +34,7 @@ export interface BenchResult {
   loadBefore: number[];
   figures: Figure[];
   /** Optional extra tables (e.g. per-handler rows). */
-  tables?: Array<{ title: string; header: string[]; rows: string[][] }>;
+  tables?: BenchTable[];
   notes: string[];
   /** Set when the benchmark could not run to completion: why. */
   error?: string;
@@ -148,4 +157,43 @@ export async function runAsScript(bench: (argv: string[]) => Promise<BenchResult
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   }
+}
+
+/**
+ * The figures of a benchmark's section as last committed (`git show HEAD:docs/benchmarks.md`, else the file),
+ * as a table to print beside the new ones: "the previous figure beside the new one". Undefined when the
+ * section has no figures yet.
+ */
+export function previousFigures(name: string, repoRoot: string): BenchTable | undefined {
+  let text: string;
+  try {
+    text = execFileSync('git', ['show', 'HEAD:docs/benchmarks.md'], { cwd: repoRoot, encoding: 'utf8' });
+  } catch {
+    try {
+      text = readFileSync(`${repoRoot}/docs/benchmarks.md`, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+  const section = new RegExp(`<!-- bench:${name} -->\\n([\\s\\S]*?)<!-- /bench:${name} -->`).exec(text)?.[1];
+  if (!section) return undefined;
+  const date = /^- date: ([^,\n]+)/m.exec(section)?.[1] ?? 'unknown date';
+  const command = /^- command: `([^`]*)`/m.exec(section)?.[1] ?? '';
+  const rows: string[][] = [];
+  const lines = section.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('| figure | value |'));
+  if (start < 0) return undefined;
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    const cells = line
+      .slice(1, -1)
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim().replace(/\\\|/g, '|'));
+    rows.push(cells.slice(0, 4));
+  }
+  return {
+    title: `Previous figures (run of ${date}: ${command || 'command unknown'})`,
+    header: ['figure', 'value', 'target', 'met'],
+    rows,
+  };
 }
