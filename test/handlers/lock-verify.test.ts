@@ -1,6 +1,7 @@
 import {
   DescribeClustersCommand,
   DescribeServicesCommand,
+  DescribeTasksCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
 } from '@aws-sdk/client-ecs';
@@ -359,5 +360,55 @@ describe('verify handler', () => {
       waitSeconds: 150,
       checks: 2,
     });
+  });
+  it("sizes the first ALB wait from the load balancer's CreatedTime", async () => {
+    healthyEnvironment();
+    mocks.elbv2.on(DescribeLoadBalancersCommand).resolves({
+      LoadBalancers: [
+        {
+          LoadBalancerArn: 'arn:lb',
+          LoadBalancerName: 'berth-demo-alb',
+          DNSName: dns,
+          State: { Code: 'provisioning' },
+          // testDeps' clock reads 12:00:00: created 40 s before this first check.
+          CreatedTime: new Date('2026-11-25T11:59:20Z'),
+        },
+      ],
+    });
+
+    const result = await verifyHandler(testDeps())(upState);
+
+    expect(result).toMatchObject({ waitingFor: 'load-balancer', waitSeconds: 130, waitStep: 0 });
+  });
+
+  it("sizes the first health-check wait from the newest running task's start when the ALB was already active", async () => {
+    healthyEnvironment();
+    mocks.elbv2.on(DescribeTargetHealthCommand).resolves({
+      TargetHealthDescriptions: [
+        {
+          Target: { Id: 'i-1', Port: 32768 },
+          TargetHealth: { State: 'initial', Reason: 'Elb.InitialHealthChecking' },
+        },
+      ],
+    });
+    mocks.ecs.on(ListTasksCommand).resolves({ taskArns: ['arn:task/1'] });
+    mocks.ecs.on(DescribeTasksCommand).resolves({
+      tasks: [
+        {
+          taskArn: 'arn:task/1',
+          lastStatus: 'RUNNING',
+          taskDefinitionArn: td,
+          startedAt: new Date('2026-11-25T11:59:00Z'),
+        },
+      ],
+    });
+
+    const result = await verifyHandler(testDeps())({
+      ...upState,
+      verify: { health: 'Pending', waitingFor: 'tasks', waitSeconds: 15, checks: 2 },
+    });
+
+    // 5 × 30 s of checks, 60 s of them done since the task started, plus 3 s for the last answer.
+    expect(result).toMatchObject({ waitingFor: 'health-checks', waitSeconds: 93, waitStep: 0 });
   });
 });
