@@ -19,6 +19,7 @@ import {
 import { functionArnFor, LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../lambda.ts';
 import { type ExecutionRecord, type ExecutionStatus, SfnServiceError } from './execution.ts';
 import { ExecutionHistory, type TaskResource } from './history.ts';
+import { checkPayload, enforcePayloadQuota } from './quotas.ts';
 import { trackStateInputs, waitOverridesFor } from './waits.ts';
 
 export type { ExecutionRecord, ExecutionStatus, HistoryEvent } from './execution.ts';
@@ -180,6 +181,7 @@ export class StepFunctionsEmulator {
       },
     });
     if (dynamicWaits.size > 0) trackStateInputs(machine);
+    enforcePayloadQuota(machine);
     const arn = this.arnOf(source.name);
     this.machines.set(arn, {
       name: source.name,
@@ -319,7 +321,9 @@ export class StepFunctionsEmulator {
         run = (input) => this.runChild(binding.mode, input, record);
       }
       handlers[binding.stateName] = async (input) => {
+        checkPayload(`input of state ${binding.stateName} after Parameters`, input);
         const output = await run(input);
+        checkPayload(`result of task ${binding.stateName}`, output);
         history.taskReturned(binding.stateName, output);
         return output;
       };
