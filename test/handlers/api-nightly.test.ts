@@ -27,6 +27,7 @@ describe('api GET /nightly/last', () => {
           step: 'teardown-cluster',
           error: 'TransientAwsError',
           reason: 'boom',
+          at: '2026-01-01T02:05:00.000Z',
         },
       }),
     );
