@@ -28,6 +28,13 @@ export const TEARDOWN_STAGES = [
 export type TeardownStage = (typeof TEARDOWN_STAGES)[number];
 
 const WAIT = { kind: 'wait' } as const;
+
+/**
+ * How long (AWS seconds) teardown waits for a cluster its capacity resources show was created but
+ * `DescribeClusters` answers `MISSING`: ECS's propagation takes seconds; a cluster still missing after
+ * this is taken as really gone (AWS forgets an INACTIVE cluster after a while), so the rest goes on.
+ */
+export const CLUSTER_PROPAGATION_WAIT_SECONDS = 120;
 const NOOP = { kind: 'noop' } as const;
 const step = (
   stage: TeardownStage,
@@ -75,6 +82,29 @@ export function instancesToUnprotect(group: ObservedAutoScalingGroup): string[] 
     .map((instance) => instance.id);
 }
 
+/**
+ * The capacity resource `up` created after the cluster and teardown has not started on (the launch
+ * template; the provider unless being deleted; the group unless being deleted or scaled to 0), as a
+ * label, or undefined: what shows the environment's cluster was created.
+ */
+export function clusterCreatedEvidence(observed: ObservedEnvironment): string | undefined {
+  if (observed.launchTemplate) return labels.launchTemplate(observed.launchTemplate.name);
+  const provider = observed.capacityProvider;
+  if (
+    provider &&
+    capacityProviderPresent(observed) &&
+    provider.updateStatus !== 'DELETE_IN_PROGRESS' &&
+    provider.updateStatus !== 'DELETE_FAILED'
+  ) {
+    return labels.capacityProvider(provider.name);
+  }
+  const group = observed.autoScalingGroup;
+  if (group && !group.status && (group.desiredCapacity > 0 || group.minSize > 0)) {
+    return labels.autoScalingGroup(group.name);
+  }
+  return undefined;
+}
+
 /** Attachments of `capacityProvider` on the cluster that AWS has not finished deleting. */
 export function pendingAttachments(cluster: ObservedCluster | undefined, capacityProvider: string): number {
   return (cluster?.attachments ?? []).filter(
@@ -106,6 +136,26 @@ export function planTeardown(
   assertAllOwned({ ...observed, env });
   const names = resourceNames(env);
   const steps: (TeardownStep & { readonly stage: TeardownStage })[] = [];
+
+  // cluster not described yet.
+  // ECS is eventually consistent: right after CreateCluster, DescribeClusters can answer the new cluster
+  // as a MISSING failure (ECS API reference, "eventual consistency"; terraform-provider-aws PR #11701).
+  // `up` creates the cluster before its launch template, Auto Scaling group and capacity provider, and
+  // teardown deletes those before the cluster, so when any of them exists the cluster was created: wait
+  // (bounded) until it is described, or the service and cluster would be left behind. An INACTIVE
+  // cluster is described, so this is only the MISSING case.
+  const evidence = observed.cluster === undefined ? clusterCreatedEvidence(observed) : undefined;
+  if (evidence !== undefined) {
+    steps.push(
+      step(
+        'service',
+        'wait',
+        labels.cluster(names.cluster),
+        `${evidence} exists but DescribeClusters does not describe the cluster yet (ECS eventual consistency)`,
+        { kind: 'wait', boundSeconds: CLUSTER_PROPAGATION_WAIT_SECONDS },
+      ),
+    );
+  }
 
   // service
   if (servicePresent(observed) && observed.service) {

@@ -18,6 +18,12 @@ export interface StepDescription {
 /** A step that only pauses its stage until AWS has finished something (the state machine Waits, then observes again). */
 export interface WaitStep {
   readonly kind: 'wait';
+  /**
+   * When set, the stage waits at this step at most this long (AWS seconds, counted by the stage's
+   * `waitedSeconds`), then goes on past it: for a wait on evidence that may be stale, where giving up
+   * must not block the rest of the teardown.
+   */
+  readonly boundSeconds?: number;
 }
 
 /** A step that changes nothing (`keep`, `skip`): it is in the plan so the dry run can say why. */

@@ -30,7 +30,7 @@ export interface TeardownResult {
   readonly remaining: readonly string[];
   /** Steps executed by this invocation. */
   readonly executed: readonly string[];
-  /** AWS seconds this stage has waited so far (bounded stages only; see {@link STAGE_WAIT_BOUNDS}). */
+  /** AWS seconds this stage has waited so far (bounded stages and bounded waits only; see {@link STAGE_WAIT_BOUNDS}). */
   readonly waitedSeconds?: number;
 }
 
@@ -215,10 +215,21 @@ export async function runTeardownStage(
     );
     const steps = pendingSteps(stageSteps(planTeardown(observed, env, deps.now()), stage));
     const bound = STAGE_WAIT_BOUNDS[stage];
-    const waited = bound === undefined ? undefined : waitedBefore(state, stage);
+    const waited = waitedBefore(state, stage);
     const executed: string[] = [];
     for (const [index, s] of steps.entries()) {
-      if (s.kind === 'wait' && bound !== undefined && waited !== undefined && waited >= bound) {
+      // A wait with its own bound gives up by going on past it (its evidence may be stale).
+      if (s.kind === 'wait' && s.boundSeconds !== undefined && waited >= s.boundSeconds) {
+        deps.logger.warn('teardown wait bound reached; going on', {
+          stage,
+          resource: s.resource,
+          reason: s.reason,
+          waitedSeconds: waited,
+          boundSeconds: s.boundSeconds,
+        });
+        continue;
+      }
+      if (s.kind === 'wait' && bound !== undefined && waited >= bound) {
         throw new DependencyTimeoutError(
           `teardown-${stage}: ${s.resource} still waited for after ${waited} s (bound ${bound} s): ${s.reason}`,
         );
@@ -227,11 +238,12 @@ export async function runTeardownStage(
       if (s.kind !== 'wait') executed.push(describeStep(s));
       if (outcome === 'wait') {
         const remaining = steps.slice(s.kind === 'wait' ? index : index + 1).map(describeStep);
+        const counted = bound !== undefined || (s.kind === 'wait' && s.boundSeconds !== undefined);
         return {
           done: false,
           remaining: remaining.length > 0 ? remaining : [describeStep(s)],
           executed,
-          ...(waited === undefined ? {} : { waitedSeconds: waited }),
+          ...(counted ? { waitedSeconds: waited } : {}),
         };
       }
     }

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { OwnershipConflictError } from '../../functions/core/errors.ts';
 import type { ObservedEnvironment } from '../../functions/core/observed.ts';
-import { planTeardown, TEARDOWN_STAGES } from '../../functions/core/plan-teardown.ts';
+import {
+  CLUSTER_PROPAGATION_WAIT_SECONDS,
+  clusterCreatedEvidence,
+  planTeardown,
+  TEARDOWN_STAGES,
+} from '../../functions/core/plan-teardown.ts';
 import { ENV, FOREIGN, fullyCreated, nothing, TAGS, TD_ARN, withObserved } from './observed-fixtures.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -152,6 +157,50 @@ describe('planTeardown', () => {
     expect(summary(fullyCreated()).filter((line) => line.startsWith('capacity'))).toContain(
       'capacity delete capacity provider berth-demo-cp',
     );
+  });
+
+  it('waits (bounded) for a cluster its capacity resources show was created but DescribeClusters answers MISSING (eventual consistency)', () => {
+    // Observation cannot describe the service of a cluster it does not see: both are absent.
+    const { cluster: _missing, service: _unseen, ...justCreated } = fullyCreated();
+    const waits = planTeardown(justCreated, ENV, NOW).filter((step) => step.stage === 'service');
+    expect(waits).toEqual([
+      {
+        kind: 'wait',
+        boundSeconds: CLUSTER_PROPAGATION_WAIT_SECONDS,
+        stage: 'service',
+        action: 'wait',
+        resource: 'ECS cluster berth-demo',
+        reason:
+          'launch template berth-demo-lt exists but DescribeClusters does not describe the cluster yet (ECS eventual consistency)',
+      },
+    ]);
+    // The provider or the group alone is evidence too; a group being deleted or scaled to 0 is not.
+    const { launchTemplate: _lt, ...withoutTemplate } = justCreated;
+    expect(clusterCreatedEvidence(withoutTemplate)).toBe('capacity provider berth-demo-cp');
+    const { capacityProvider: _cp, ...groupOnly } = withoutTemplate;
+    expect(clusterCreatedEvidence(groupOnly)).toBe(`Auto Scaling group ${groupOnly.autoScalingGroup!.name}`);
+    const group = groupOnly.autoScalingGroup!;
+    expect(
+      clusterCreatedEvidence({ ...groupOnly, autoScalingGroup: { ...group, status: 'Delete in progress' } }),
+    ).toBe(undefined);
+    expect(
+      clusterCreatedEvidence({
+        ...groupOnly,
+        autoScalingGroup: { ...group, minSize: 0, desiredCapacity: 0 },
+      }),
+    ).toBe(undefined);
+    // Once described (or described INACTIVE: really deleted), no wait.
+    expect(
+      planTeardown(fullyCreated(), ENV, NOW).some(
+        (step) => step.stage === 'service' && step.resource === 'ECS cluster berth-demo',
+      ),
+    ).toBe(false);
+    const inactive = { ...justCreated, cluster: { ...fullyCreated().cluster!, status: 'INACTIVE' } };
+    expect(
+      planTeardown(inactive, ENV, NOW).some(
+        (step) => step.stage === 'service' && step.resource === 'ECS cluster berth-demo',
+      ),
+    ).toBe(false);
   });
 
   it('waits while the provider is DELETE_IN_PROGRESS and deletes again after DELETE_FAILED, with the reason', () => {
