@@ -32,6 +32,8 @@ export const STATE_MACHINE_HANDLERS: readonly HandlerEntry[] = [
   task('Scale', 'scale', 'Sets the desired count (and ASG capacity)'),
   task('Redeploy', 'redeploy', 'Registers a new revision and updates the service'),
   task('Extend', 'extend', 'Pushes the environment expiry forward'),
+  task('Pause', 'pause', 'Remembers the counts, scales the service and the ASG to zero; keeps the ALB'),
+  task('Resume', 'resume', 'Restores the remembered counts of a paused environment'),
   task('TeardownService', 'teardown-service', 'Scales the service to zero and deletes it'),
   task(
     'TeardownCapacity',

@@ -462,6 +462,45 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       wildcardReason: PER_ENVIRONMENT,
     },
   ],
+  Pause: [
+    // The spec and the counts a previous pause remembered; the counts are stored once (conditional update).
+    registry('RememberPausedCounts', ['GetItem', 'UpdateItem']),
+    reads('DescribeServiceAndGroup', ['autoscaling:DescribeAutoScalingGroups', 'ecs:DescribeServices']),
+    {
+      sid: 'ScaleOwnServiceToZero',
+      actions: ['ecs:UpdateService'],
+      resources: [SERVICE],
+      conditions: managed,
+      wildcardReason: PER_ENVIRONMENT,
+    },
+    {
+      // Scale-in protection off (instances idle once the tasks drained), then min/max/desired 0.
+      sid: 'EmptyOwnAutoScalingGroup',
+      actions: ['autoscaling:SetInstanceProtection', 'autoscaling:UpdateAutoScalingGroup'],
+      resources: [ASG],
+      conditions: asgManaged,
+      wildcardReason: PER_ENVIRONMENT,
+    },
+  ],
+  Resume: [
+    readSpec,
+    reads('DescribeServiceAndGroup', ['autoscaling:DescribeAutoScalingGroups', 'ecs:DescribeServices']),
+    {
+      sid: 'RestoreOwnServiceCount',
+      actions: ['ecs:UpdateService'],
+      resources: [SERVICE],
+      conditions: managed,
+      wildcardReason: PER_ENVIRONMENT,
+    },
+    {
+      // EC2 launch type: the group's remembered min/max/desired.
+      sid: 'RestoreOwnAutoScalingGroup',
+      actions: ['autoscaling:UpdateAutoScalingGroup'],
+      resources: [ASG],
+      conditions: asgManaged,
+      wildcardReason: PER_ENVIRONMENT,
+    },
+  ],
   Redeploy: [
     readSpec,
     reads('DescribeServiceAndRevisions', [

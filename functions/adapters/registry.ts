@@ -22,6 +22,7 @@ import {
   parseRequestRecord,
   type RequestRecord,
 } from '../core/records.ts';
+import type { PausedCounts } from '../core/plan.ts';
 import type { EnvironmentStatus } from '../core/status.ts';
 import { awsErrorCode, mapAwsError } from './map-aws-error.ts';
 
@@ -51,6 +52,8 @@ export interface StatusUpdate {
   readonly keep?: boolean;
   /** Replaces `usage` (what it runs, for its cost). */
   readonly usage?: RecordedUsage;
+  /** `null` removes the counts `pause` remembered. */
+  readonly paused?: null;
 }
 
 export interface AcquireLockInput {
@@ -189,6 +192,7 @@ export class DynamoRegistry {
       names['#usage'] = 'usage';
       values[':usage'] = update.usage;
     }
+    if (update.paused === null) removes.push('paused');
     if (update.lastFailure === null) removes.push('lastFailure');
     else if (update.lastFailure !== undefined) {
       sets.push('lastFailure = :failure');
@@ -249,6 +253,31 @@ export class DynamoRegistry {
     } catch (err) {
       if (isConditionFailure(err)) return false;
       throw mapAwsError(err, `dynamodb.UpdateItem expiryWarning ${name}`);
+    }
+  }
+
+  /**
+   * Stores the counts `pause` remembers (the environment's `paused` attribute), only when none are stored:
+   * a pause retried after scaling to 0 must not overwrite the counts with its own zeros.
+   * @returns the stored counts (the earlier ones when some were there)
+   */
+  async rememberPause(name: string, counts: PausedCounts): Promise<PausedCounts> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: envKey(name),
+          UpdateExpression: 'SET paused = :paused',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(paused)',
+          ExpressionAttributeValues: { ':paused': counts },
+        }),
+      );
+      return counts;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw mapAwsError(err, `dynamodb.UpdateItem ${name} (paused)`);
+      const stored = (await this.getEnvironment(name))?.paused;
+      if (stored === undefined) throw new NotFoundError(`environment "${name}" is not in the registry`);
+      return stored;
     }
   }
 

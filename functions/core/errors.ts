@@ -22,6 +22,7 @@ export type BerthErrorName =
   | 'NotFoundError'
   | 'OwnershipConflictError'
   | 'OperationInProgressError'
+  | 'InvalidStateError'
   | 'ThrottlingError'
   | 'TransientAwsError'
   | 'DependencyPendingError'
@@ -70,6 +71,15 @@ export class OwnershipConflictError extends BerthError {
 
 export class OperationInProgressError extends BerthError {
   override readonly name = 'OperationInProgressError' as const;
+  readonly retryable = false;
+}
+
+/**
+ * The environment is not in a state the operation applies to: `resume` of an environment that is not
+ * paused, `scale`/`redeploy` of a paused one. Final: nothing was changed.
+ */
+export class InvalidStateError extends BerthError {
+  override readonly name = 'InvalidStateError' as const;
   readonly retryable = false;
 }
 
@@ -166,6 +176,8 @@ export function restoreError(name: string, message: string): BerthError | undefi
       return new NotFoundError(message);
     case 'OperationInProgressError':
       return new OperationInProgressError(message);
+    case 'InvalidStateError':
+      return new InvalidStateError(message);
     case 'ThrottlingError':
       return new ThrottlingError(message);
     case 'TransientAwsError':

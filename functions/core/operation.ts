@@ -13,7 +13,7 @@ import { MAX_DESIRED_COUNT, MAX_EXTEND_HOURS } from './limits.ts';
  */
 
 /** The operations of the lifecycle state machine. */
-export const OPERATIONS = ['up', 'down', 'scale', 'redeploy', 'extend'] as const;
+export const OPERATIONS = ['up', 'down', 'scale', 'redeploy', 'extend', 'pause', 'resume'] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 
 type Need = 'spec' | 'desiredCount' | 'hours';
@@ -31,6 +31,8 @@ export const REQUIRED_INPUT: Readonly<Record<OperationName, readonly RequiredFie
   scale: [{ field: 'desiredCount' }],
   redeploy: [],
   extend: [{ field: 'hours', unless: 'keep' }],
+  pause: [],
+  resume: [],
 };
 
 const integerFrom = (min: number, max: number) => {

@@ -244,8 +244,39 @@ export type UpAction =
 /** One step of `planUp`, `planScale` or `planRedeploy`. */
 export type UpStep = StepDescription & UpAction;
 
+/**
+ * What `pause` can do, one member per call it makes: remember the counts in the registry, scale the
+ * service to 0, remove scale-in protection, bring the Auto Scaling group to 0. Nothing is deleted:
+ * the load balancer, target group, cluster and task definition stay, so the URL does too.
+ */
+export type PauseAction =
+  | { readonly kind: 'rememberCounts'; readonly counts: PausedCounts }
+  | { readonly kind: 'scaleServiceToZero'; readonly cluster: string; readonly service: string }
+  | { readonly kind: 'unprotectInstances'; readonly group: string; readonly instanceIds: readonly string[] }
+  | { readonly kind: 'scaleGroupToZero'; readonly group: string }
+  | WaitStep
+  | NoopStep;
+
+/** One step of `planPause`. */
+export type PauseStep = StepDescription & PauseAction;
+
+/**
+ * What `pause` remembers in the registry (the environment's `paused` attribute) and `resume` restores
+ * exactly: the service's desired count and, on EC2, the Auto Scaling group's bounds and desired capacity.
+ */
+export interface PausedCounts {
+  /** ISO time the counts were taken. */
+  readonly at: string;
+  readonly desiredCount: number;
+  readonly autoScalingGroup?: {
+    readonly minSize: number;
+    readonly maxSize: number;
+    readonly desiredCapacity: number;
+  };
+}
+
 /** Any plan step; the dry run prints them with {@link formatPlan}. */
-export type PlanStep = TeardownStep | UpStep;
+export type PlanStep = TeardownStep | UpStep | PauseStep;
 
 /** Builds a {@link StepDescription}. */
 export const step = (

@@ -61,6 +61,18 @@ export const EnvironmentRecordSchema = z.object({
     .exactOptional(),
   /** The expiry last warned about in Slack, and when (docs/slack.md). */
   expiryWarning: z.object({ expiresAt: isoTime, at: isoTime }).readonly().exactOptional(),
+  /** What `pause` remembered and `resume` restores (core `PausedCounts`; removed once ready or deleted). */
+  paused: z
+    .object({
+      at: isoTime,
+      desiredCount: z.number(),
+      autoScalingGroup: z
+        .object({ minSize: z.number(), maxSize: z.number(), desiredCapacity: z.number() })
+        .readonly()
+        .exactOptional(),
+    })
+    .readonly()
+    .exactOptional(),
 });
 export type EnvironmentRecord = Readonly<z.infer<typeof EnvironmentRecordSchema>>;
 

@@ -137,6 +137,10 @@ export function makeHandler(deps: RecordDeps) {
           updatedAt: at,
         });
       }
+      // Ready (resumed, or converged by up) or deleted: the counts a pause remembered no longer apply.
+      if ((event.status === 'ready' || event.status === 'deleted') && existing?.paused !== undefined) {
+        update.paused = null;
+      }
       if (event.resources !== undefined) update.resources = event.resources;
       const observedUsage = observedUsageOf(event);
       if (observedUsage !== undefined || USAGE_CHANGING_STATUSES.has(event.status)) {

@@ -47,6 +47,7 @@ interface Transition {
   readonly End?: true;
 }
 interface Io {
+  readonly InputPath?: Path;
   readonly Parameters?: Payload;
   readonly ResultSelector?: Payload;
   readonly ResultPath?: Path;

@@ -394,3 +394,30 @@ export const teardownStage =
  */
 export const teardownChain = (stages: readonly TeardownStage[], suffix: string, onError: OnError): Step =>
   sequence(...stages.map((stage) => teardownStage(stage, suffix, onError)));
+
+/**
+ * A Task (`<fn><suffix>`) called again after a Wait of `pollEvery` while its result says `done: false` (the
+ * handler never sleeps): `pause` polls the drain of the tasks and the termination of the instances so.
+ */
+export const pollUntilDone =
+  (options: { fn: string; suffix?: string; resultPath: Path; pollEvery: Path; onError: OnError }): Step =>
+  (next) => {
+    const suffix = options.suffix ?? '';
+    const name = `${options.fn}${suffix}`;
+    if (next === END) throw new Error(`${name}: a polled task needs a next state`);
+    const done = `${options.fn}Done${suffix}`;
+    const pause = `${options.fn}Wait${suffix}`;
+    return {
+      start: name,
+      states: join(
+        lambda(name, {
+          fn: options.fn,
+          resultPath: options.resultPath,
+          retry: [RETRY_DEPENDENCY_PENDING, RETRY_TRANSIENT],
+          onError: options.onError,
+        })(done),
+        choice(done, [when(is.boolean(`${options.resultPath}.done`, true), next)], pause),
+        wait(pause, { SecondsPath: options.pollEvery })(name),
+      ),
+    };
+  };

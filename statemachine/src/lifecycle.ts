@@ -1,5 +1,6 @@
 /**
- * The lifecycle state machine: one operation (`up`, `down`, `scale`, `redeploy`, `extend`) on one environment,
+ * The lifecycle state machine: one operation (`up`, `down`, `scale`, `redeploy`, `extend`, `pause`, `resume`) on
+ * one environment,
  * under its lock. `npm run asl` writes it to `statemachine/lifecycle.asl.json`; statemachine/README.md
  * describes its input, output, states and errors.
  */
@@ -18,6 +19,7 @@ import {
   notify,
   type Polling,
   parallel,
+  pollUntilDone,
   propagate,
   RETRY_RESOURCE_NOT_READY,
   RETRY_TRANSIENT,
@@ -275,6 +277,40 @@ const redeploy = (polling: Polling): Step =>
     doneFields: { 'taskDefinitionArn.$': '$.redeploy.taskDefinitionArn' },
   });
 
+/**
+ * `pause`: remember the counts, service → 0, tasks drained, Auto Scaling group → 0, instances gone (the
+ * `Pause` handler, polled); nothing is deleted, so the URL stays.
+ */
+const pause = sequence(
+  record('RecordPausing', { status: 'pausing', step: 'pause', onError: failed }),
+  pollUntilDone({
+    fn: 'Pause',
+    resultPath: '$.pause',
+    pollEvery: '$.timing.drainIntervalSeconds',
+    onError: failed,
+  }),
+  record('RecordPaused', { status: 'paused', step: 'pause', onError: failed }),
+);
+
+/** `resume`: restore the remembered counts (the `Resume` handler), then verify as `up` does. */
+const resume = (polling: Polling): Step =>
+  sequence(
+    record('RecordResuming', { status: 'resuming', step: 'resume', onError: failed }),
+    lambda('Resume', { fn: 'Resume', resultPath: '$.resume', onError: failed }),
+    pass('ResumeCount', {
+      Comment: 'The verify loop waits for the restored desired count.',
+      InputPath: '$.resume.desiredCount',
+      ResultPath: '$.desiredCount',
+    }),
+    verifyLoop('Resume', FAILED, polling),
+    record('RecordResumed', {
+      status: 'ready',
+      step: 'resume',
+      fields: { 'url.$': '$.verify.url' },
+      onError: failed,
+    }),
+  );
+
 const extend = lambda('Extend', { fn: 'Extend', resultPath: '$.extend', onError: failed });
 
 const succeeded = sequence(
@@ -324,6 +360,8 @@ export const lifecycle = ({ polling = 'adaptive' }: { polling?: Polling } = {}):
     scale: scale(polling)('LockReleaseOnSuccess'),
     redeploy: redeploy(polling)('LockReleaseOnSuccess'),
     extend: extend('LockReleaseOnSuccess'),
+    pause: pause('LockReleaseOnSuccess'),
+    resume: resume(polling)('LockReleaseOnSuccess'),
   };
   const rollingBack = rollback('LockReleaseOnFailure');
   const recordFailed = recordFailure('RecordFailed', 'failed', 'failed')('LockReleaseOnFailure');
@@ -335,7 +373,7 @@ export const lifecycle = ({ polling = 'adaptive' }: { polling?: Polling } = {}):
         busy(END),
         choice(
           'RouteOperation',
-          (['up', 'down', 'scale', 'redeploy'] as const).map((op) =>
+          (['up', 'down', 'scale', 'redeploy', 'pause', 'resume'] as const).map((op) =>
             when(is.string('$.operation', op), operations[op].start),
           ),
           operations.extend.start,
@@ -361,7 +399,7 @@ export const lifecycle = ({ polling = 'adaptive' }: { polling?: Polling } = {}):
     },
     {
       comment:
-        'Berth lifecycle: up, down, scale, redeploy, extend of one ephemeral ECS environment, under a per-environment lock. See statemachine/README.md.',
+        'Berth lifecycle: up, down, scale, redeploy, extend, pause, resume of one ephemeral ECS environment, under a per-environment lock. See statemachine/README.md.',
       timeoutSeconds: 7200,
     },
   );

@@ -11,6 +11,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = Object.freeze({
   RouteNotFoundError: 404,
   MethodNotAllowedError: 405,
   OperationInProgressError: 409,
+  InvalidStateError: 409,
   OwnershipConflictError: 409,
   PayloadTooLargeError: 413,
   ThrottlingError: 503,

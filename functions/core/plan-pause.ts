@@ -1,0 +1,288 @@
+import type { EnvSpec } from './env-spec.ts';
+import { InvalidStateError, NotFoundError } from './errors.ts';
+import { resourceNames } from './names.ts';
+import type { ObservedEnvironment } from './observed.ts';
+import {
+  type PauseAction,
+  type PausedCounts,
+  type PauseStep,
+  type PlanAction,
+  typedStep,
+  type UpAction,
+  type UpStep,
+} from './plan.ts';
+import { instancesToUnprotect } from './plan-teardown.ts';
+import { assertAllOwned, labels, servicePresent } from './resources.ts';
+
+/** Stages of `pause`, in order: the counts are remembered before anything is scaled. */
+export const PAUSE_STAGES = ['registry', 'service', 'capacity'] as const;
+export type PauseStage = (typeof PAUSE_STAGES)[number];
+
+const WAIT = { kind: 'wait' } as const;
+const NOOP = { kind: 'noop' } as const;
+const pauseStep = (
+  stage: PauseStage,
+  action: PlanAction,
+  resource: string,
+  reason: string,
+  todo: PauseAction,
+): PauseStep & { readonly stage: PauseStage } => typedStep(stage, action, resource, reason, todo);
+const upStep = (
+  stage: string,
+  action: PlanAction,
+  resource: string,
+  reason: string,
+  todo: UpAction,
+): UpStep => typedStep(stage, action, resource, reason, todo);
+
+const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** `desired 2`, `min 1, max 3, desired 2`: how remembered counts read in a plan. */
+export function describeCounts(counts: PausedCounts): string {
+  const group = counts.autoScalingGroup;
+  const service = `service desired count ${counts.desiredCount}`;
+  return group === undefined
+    ? service
+    : `${service}; Auto Scaling group min ${group.minSize}, max ${group.maxSize}, desired ${group.desiredCapacity}`;
+}
+
+/** Instances of a group that still count (anything not `Terminated`). */
+const liveInstances = (observed: ObservedEnvironment): number =>
+  (observed.autoScalingGroup?.instances ?? []).filter((i) => i.lifecycleState !== 'Terminated').length;
+
+/**
+ * The counts `pause` remembers, read from what is observed: the service's desired count and, on EC2, the
+ * Auto Scaling group's min/max/desired.
+ */
+export function countsOf(observed: ObservedEnvironment, spec: EnvSpec, at: Date): PausedCounts {
+  const group = spec.launchType === 'EC2' ? observed.autoScalingGroup : undefined;
+  return {
+    at: at.toISOString(),
+    desiredCount: observed.service?.desiredCount ?? spec.desiredCount,
+    ...(group === undefined
+      ? {}
+      : {
+          autoScalingGroup: {
+            minSize: group.minSize,
+            maxSize: group.maxSize,
+            desiredCapacity: group.desiredCapacity,
+          },
+        }),
+  };
+}
+
+/**
+ * Plans `pause`: remember the counts (once: a remembered pause is never overwritten by the zeros it set),
+ * service desired → 0, wait for its tasks to drain; on EC2, then remove scale-in protection from the
+ * InService/Standby instances (the capacity provider's managed termination protection set it; Auto Scaling
+ * would not terminate them otherwise), bring the group to min 0 / max 0 / desired 0 (max 0 keeps managed
+ * scaling from launching anything while paused) and wait until its instances have terminated. Fargate:
+ * the service only. Nothing is deleted: the load balancer, target group, listener or rule, cluster and
+ * task definition stay, so the URL stays.
+ *
+ * @param remembered the counts a previous (partial) pause stored, if any
+ * @throws NotFoundError when the service (or, on EC2, the Auto Scaling group) does not exist
+ * @throws OwnershipConflictError when a present resource is not the environment's
+ * @example planPause(observed, spec, undefined, now).map((s) => s.kind)
+ * // ['rememberCounts', 'scaleServiceToZero', 'wait', 'unprotectInstances', 'scaleGroupToZero', 'wait']
+ */
+export function planPause(
+  observed: ObservedEnvironment,
+  spec: EnvSpec,
+  remembered: PausedCounts | undefined,
+  now: Date,
+): (PauseStep & { readonly stage: PauseStage })[] {
+  assertAllOwned(observed);
+  const names = resourceNames(spec.name);
+  if (!servicePresent(observed) || observed.service === undefined) {
+    throw new NotFoundError(`${labels.service(names.service)} does not exist; nothing to pause`);
+  }
+  const group = observed.autoScalingGroup;
+  if (spec.launchType === 'EC2' && group === undefined) {
+    throw new NotFoundError(
+      `${labels.autoScalingGroup(names.autoScalingGroup)} does not exist; nothing to pause`,
+    );
+  }
+  const steps: (PauseStep & { readonly stage: PauseStage })[] = [];
+  const registry = `environment ${spec.name} (registry)`;
+  if (remembered === undefined) {
+    const counts = countsOf(observed, spec, now);
+    steps.push(
+      pauseStep('registry', 'update', registry, `remember ${describeCounts(counts)}`, {
+        kind: 'rememberCounts',
+        counts,
+      }),
+    );
+  } else {
+    steps.push(
+      pauseStep(
+        'registry',
+        'keep',
+        registry,
+        `remembered at ${remembered.at}: ${describeCounts(remembered)}`,
+        NOOP,
+      ),
+    );
+  }
+
+  const service = observed.service;
+  const serviceLabel = labels.service(service.name);
+  steps.push(
+    service.desiredCount > 0
+      ? pauseStep('service', 'update', serviceLabel, `desired count ${service.desiredCount} → 0`, {
+          kind: 'scaleServiceToZero',
+          cluster: names.cluster,
+          service: service.name,
+        })
+      : pauseStep('service', 'skip', serviceLabel, 'desired count already 0', NOOP),
+  );
+  const tasks = service.runningCount + service.pendingCount;
+  steps.push(
+    tasks > 0
+      ? pauseStep(
+          'service',
+          'wait',
+          serviceLabel,
+          `${plural(service.runningCount, 'running task')}${service.pendingCount > 0 ? ` and ${service.pendingCount} pending` : ''} to drain`,
+          WAIT,
+        )
+      : pauseStep('service', 'skip', serviceLabel, 'no tasks left to drain', NOOP),
+  );
+
+  if (spec.launchType !== 'EC2' || group === undefined) return steps;
+  const groupLabel = labels.autoScalingGroup(group.name);
+  const protectedIds = instancesToUnprotect(group);
+  if (protectedIds.length > 0) {
+    steps.push(
+      pauseStep(
+        'capacity',
+        'update',
+        groupLabel,
+        `remove scale-in protection from ${plural(protectedIds.length, 'instance')} (${protectedIds.join(', ')}): they run no task now`,
+        { kind: 'unprotectInstances', group: group.name, instanceIds: protectedIds },
+      ),
+    );
+  }
+  steps.push(
+    group.minSize > 0 || group.maxSize > 0 || group.desiredCapacity > 0
+      ? pauseStep(
+          'capacity',
+          'update',
+          groupLabel,
+          `min ${group.minSize} → 0, max ${group.maxSize} → 0, desired ${group.desiredCapacity} → 0`,
+          { kind: 'scaleGroupToZero', group: group.name },
+        )
+      : pauseStep('capacity', 'skip', groupLabel, 'already at 0', NOOP),
+  );
+  const live = liveInstances(observed);
+  steps.push(
+    live > 0
+      ? pauseStep('capacity', 'wait', groupLabel, `${plural(live, 'instance')} to terminate`, WAIT)
+      : pauseStep('capacity', 'skip', groupLabel, 'no instances left', NOOP),
+  );
+  return steps;
+}
+
+/**
+ * Plans `resume`: restore exactly what `pause` remembered — on EC2 the Auto Scaling group's min, max and
+ * desired capacity first (the capacity provider's managed scaling takes over from there), then the
+ * service's desired count — and verify as `up` does. Nothing is created: the load balancer and target
+ * group were kept.
+ *
+ * @throws InvalidStateError when nothing is remembered (the environment is not paused)
+ * @throws NotFoundError when the service (or, on EC2, the Auto Scaling group) does not exist
+ * @throws OwnershipConflictError when a present resource is not the environment's
+ * @example planResume(observed, spec, counts).map((s) => s.kind) // ['updateAutoScalingGroup', 'updateService', 'verify']
+ */
+export function planResume(
+  observed: ObservedEnvironment,
+  spec: EnvSpec,
+  remembered: PausedCounts | undefined,
+): UpStep[] {
+  if (remembered === undefined) {
+    throw new InvalidStateError(`environment "${spec.name}" is not paused: there are no counts to restore`);
+  }
+  assertAllOwned(observed);
+  const names = resourceNames(spec.name);
+  if (!servicePresent(observed) || observed.service === undefined) {
+    throw new NotFoundError(`${labels.service(names.service)} does not exist; run up instead`);
+  }
+  const steps: UpStep[] = [];
+  const wanted = remembered.autoScalingGroup;
+  if (spec.launchType === 'EC2' && wanted !== undefined) {
+    const group = observed.autoScalingGroup;
+    if (group === undefined) {
+      throw new NotFoundError(
+        `${labels.autoScalingGroup(names.autoScalingGroup)} does not exist; run up instead`,
+      );
+    }
+    const label = labels.autoScalingGroup(group.name);
+    const same =
+      group.minSize === wanted.minSize &&
+      group.maxSize === wanted.maxSize &&
+      group.desiredCapacity === wanted.desiredCapacity;
+    steps.push(
+      same
+        ? upStep(
+            'capacity',
+            'keep',
+            label,
+            `already min ${wanted.minSize}, max ${wanted.maxSize}, desired ${wanted.desiredCapacity}`,
+            {
+              kind: 'useAutoScalingGroup',
+              arn: group.arn,
+            },
+          )
+        : upStep(
+            'capacity',
+            'update',
+            label,
+            `restore min ${group.minSize} → ${wanted.minSize}, max ${group.maxSize} → ${wanted.maxSize}, desired ${group.desiredCapacity} → ${wanted.desiredCapacity}`,
+            {
+              kind: 'updateAutoScalingGroup',
+              name: group.name,
+              arn: group.arn,
+              minSize: wanted.minSize,
+              maxSize: wanted.maxSize,
+              desiredCapacity: wanted.desiredCapacity,
+            },
+          ),
+    );
+  }
+  const service = observed.service;
+  steps.push(
+    service.desiredCount === remembered.desiredCount
+      ? upStep(
+          'service',
+          'keep',
+          labels.service(service.name),
+          `desired count already ${remembered.desiredCount}`,
+          {
+            kind: 'useService',
+            arn: service.arn,
+          },
+        )
+      : upStep(
+          'service',
+          'update',
+          labels.service(service.name),
+          `restore desired count ${service.desiredCount} → ${remembered.desiredCount}`,
+          {
+            kind: 'updateService',
+            cluster: names.cluster,
+            service: service.name,
+            desiredCount: remembered.desiredCount,
+          },
+        ),
+  );
+  steps.push(
+    upStep(
+      'verify',
+      'wait',
+      `environment ${spec.name}`,
+      `${plural(remembered.desiredCount, 'task')} running and healthy targets`,
+      { kind: 'verify' },
+    ),
+  );
+  return steps;
+}
