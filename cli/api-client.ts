@@ -201,6 +201,10 @@ export function createApiClient(options: ApiClientOptions) {
       request<Accepted>('DELETE', env(name), undefined, idempotent(requestId)),
     scale: (name: string, desiredCount: number, requestId?: string) =>
       request<Accepted>('POST', `${env(name)}/scale`, { desiredCount }, idempotent(requestId)),
+    pause: (name: string, requestId?: string) =>
+      request<Accepted>('POST', `${env(name)}/pause`, {}, idempotent(requestId)),
+    resume: (name: string, requestId?: string) =>
+      request<Accepted>('POST', `${env(name)}/resume`, {}, idempotent(requestId)),
     redeploy: (name: string, image: string | undefined, requestId?: string) =>
       request<Accepted>(
         'POST',

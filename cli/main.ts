@@ -10,7 +10,9 @@ import { history } from './commands/history.ts';
 import { logs } from './commands/logs.ts';
 import { ls } from './commands/ls.ts';
 import { pricesRefresh } from './commands/prices.ts';
+import { pause } from './commands/pause.ts';
 import { redeploy } from './commands/redeploy.ts';
+import { resume } from './commands/resume.ts';
 import { scale } from './commands/scale.ts';
 import { status } from './commands/status.ts';
 import { up } from './commands/up.ts';
@@ -123,6 +125,20 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
   mutationOptions(
     program.command('scale').description('set the desired task count').argument('<name>').argument('<count>'),
   ).action(action((ctx, name: string, count: string, options) => scale(ctx, name, count, options)));
+
+  mutationOptions(
+    program
+      .command('pause')
+      .description('sleep: remember the counts, scale to zero, keep the load balancer and URL')
+      .argument('<name>'),
+  ).action(action((ctx, name: string, options) => pause(ctx, name, options)));
+
+  mutationOptions(
+    program
+      .command('resume')
+      .description('wake a paused environment: restore its counts, then verify')
+      .argument('<name>'),
+  ).action(action((ctx, name: string, options) => resume(ctx, name, options)));
 
   mutationOptions(
     program

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { RecordedUsage } from '../core/environment-cost.ts';
 import { NotFoundError, OperationInProgressError } from '../core/errors.ts';
+import type { PausedCounts } from '../core/plan.ts';
 import {
   type CurrentOperation,
   type EnvironmentRecord,
@@ -22,7 +23,6 @@ import {
   parseRequestRecord,
   type RequestRecord,
 } from '../core/records.ts';
-import type { PausedCounts } from '../core/plan.ts';
 import type { EnvironmentStatus } from '../core/status.ts';
 import { awsErrorCode, mapAwsError } from './map-aws-error.ts';
 

@@ -172,7 +172,7 @@ export function parseOperationInput(input: unknown): OperationInput {
 }
 
 /** The operations a dry run can preview. */
-export const PLANNABLE_OPERATIONS = ['up', 'down', 'scale', 'redeploy'] as const;
+export const PLANNABLE_OPERATIONS = ['up', 'down', 'scale', 'redeploy', 'pause', 'resume'] as const;
 export type PlannableOperation = (typeof PLANNABLE_OPERATIONS)[number];
 
 /**
@@ -187,6 +187,8 @@ export const PlanRequestSchema = z
       spec: EnvSpecSchema.optional(),
       desiredCount: DesiredCountSchema.optional(),
       image: ImageSchema.optional(),
+      /** pause/resume: the counts a pause remembered (the registry's `paused`; core `parsePausedCounts`). */
+      paused: z.unknown().optional(),
     },
     { error: 'must be an object' },
   )

@@ -1,5 +1,5 @@
 import type { EnvSpec } from './env-spec.ts';
-import { InvalidStateError, NotFoundError } from './errors.ts';
+import { InvalidStateError, NotFoundError, ValidationError } from './errors.ts';
 import { resourceNames } from './names.ts';
 import type { ObservedEnvironment } from './observed.ts';
 import {
@@ -44,6 +44,45 @@ export function describeCounts(counts: PausedCounts): string {
   return group === undefined
     ? service
     : `${service}; Auto Scaling group min ${group.minSize}, max ${group.maxSize}, desired ${group.desiredCapacity}`;
+}
+
+const count = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0;
+
+/**
+ * Reads the counts stored in the registry (`paused`), or `undefined` when there are none.
+ *
+ * @throws ValidationError (`paused`) when something is stored that is not counts
+ */
+export function parsePausedCounts(value: unknown): PausedCounts | undefined {
+  if (value === undefined || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const group = v['autoScalingGroup'] as Record<string, unknown> | undefined;
+  const groupOk =
+    group === undefined ||
+    (typeof group === 'object' &&
+      count(group['minSize']) &&
+      count(group['maxSize']) &&
+      count(group['desiredCapacity']));
+  if (typeof value !== 'object' || typeof v['at'] !== 'string' || !count(v['desiredCount']) || !groupOk) {
+    throw new ValidationError(
+      'paused',
+      'must be the counts a pause remembered ({ at, desiredCount, autoScalingGroup? })',
+    );
+  }
+  return {
+    at: v['at'],
+    desiredCount: v['desiredCount'],
+    ...(group === undefined
+      ? {}
+      : {
+          autoScalingGroup: {
+            minSize: group['minSize'] as number,
+            maxSize: group['maxSize'] as number,
+            desiredCapacity: group['desiredCapacity'] as number,
+          },
+        }),
+  };
 }
 
 /** Instances of a group that still count (anything not `Terminated`). */

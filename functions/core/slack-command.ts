@@ -4,7 +4,7 @@ import { checkOperationField } from './operation.ts';
 /** A parsed `/berth …` slash command. */
 export type SlackCommand =
   | { verb: 'redeploy'; env: string; image?: string }
-  | { verb: 'status' | 'up' | 'down'; env: string }
+  | { verb: 'status' | 'up' | 'down' | 'pause' | 'resume'; env: string }
   | { verb: 'extend'; env: string; hours: number }
   | { verb: 'help' };
 
@@ -13,6 +13,8 @@ const USAGE: Record<string, string> = {
   status: '/berth status <env>',
   up: '/berth up <env>',
   down: '/berth down <env>',
+  pause: '/berth pause <env>',
+  resume: '/berth resume <env>',
   extend: '/berth extend <env> <hours>',
   help: '/berth help',
 };
@@ -46,7 +48,7 @@ function noMore(verb: string, extra: readonly string[]): void {
 
 /**
  * Parses the text of a `/berth` slash command (`redeploy <env> [image]`, `status <env>`,
- * `up <env>`, `down <env>`, `extend <env> <hours>`, `help`). Empty text is `help`.
+ * `up <env>`, `down <env>`, `pause <env>`, `resume <env>`, `extend <env> <hours>`, `help`). Empty text is `help`.
  *
  * @throws ValidationError naming the argument (`verb`, `env`, `image`, `hours`, `arguments`) with the usage
  * @example parseSlackCommand('extend demo 4') // { verb: 'extend', env: 'demo', hours: 4 }
@@ -63,7 +65,9 @@ export function parseSlackCommand(text: string): SlackCommand {
       return { verb: 'help' };
     case 'status':
     case 'up':
-    case 'down': {
+    case 'down':
+    case 'pause':
+    case 'resume': {
       const env = envArgument(verb, args[0]);
       noMore(verb, args.slice(1));
       return { verb, env };

@@ -48,7 +48,12 @@ import {
 import { header, jsonObjectBody, rawBody, rejectUnknownKeys } from './http/request.ts';
 import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.ts';
 import { matchRoute, type RouteName } from './http/routes.ts';
-import { assertRequestId, type StartedOperation, startOperation } from './http/start-operation.ts';
+import {
+  assertApplies,
+  assertRequestId,
+  type StartedOperation,
+  startOperation,
+} from './http/start-operation.ts';
 import { assertInteger } from './http/validate.ts';
 import { costOfRecord, defaultPricing, type Pricing } from './pricing.ts';
 
@@ -510,6 +515,24 @@ const routes: Record<RouteName, RouteHandler> = {
     return start(ctx, { operation: 'extend', env: name, hours }, body['requestId']);
   },
 
+  async pauseEnvironment(ctx) {
+    const name = nameParam(ctx);
+    rejectUnknownQuery(ctx.event, []);
+    const body = jsonObjectBody(ctx.event, { allowEmpty: true });
+    rejectUnknownKeys(body, ['requestId']);
+    await authorized(ctx, 'pause', name);
+    return start(ctx, { operation: 'pause', env: name }, body['requestId']);
+  },
+
+  async resumeEnvironment(ctx) {
+    const name = nameParam(ctx);
+    rejectUnknownQuery(ctx.event, []);
+    const body = jsonObjectBody(ctx.event, { allowEmpty: true });
+    rejectUnknownKeys(body, ['requestId']);
+    await authorized(ctx, 'resume', name);
+    return start(ctx, { operation: 'resume', env: name }, body['requestId']);
+  },
+
   async lastNightlyReport(ctx) {
     rejectUnknownQuery(ctx.event, []);
     await authorized(ctx, 'ls');
@@ -605,10 +628,14 @@ const routes: Record<RouteName, RouteHandler> = {
           ? checkOperationField('image', body['image'])
           : undefined;
       const record = await existing(ctx, name);
+      if (op === 'pause' || op === 'resume') assertApplies(op, record);
       request = {
         operation: op,
         env: name,
         ...(record.spec === undefined ? {} : { spec: record.spec }),
+        ...((op === 'pause' || op === 'resume') && record.paused !== undefined
+          ? { paused: record.paused }
+          : {}),
         ...(desiredCount === undefined ? {} : { desiredCount }),
         ...(image === undefined ? {} : { image }),
       };

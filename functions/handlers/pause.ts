@@ -14,7 +14,8 @@ import {
   specOf,
 } from './lifecycle-deps.ts';
 import { describeStep } from './teardown-stage.ts';
-import { autoScalingAdapter, ecsAdapter, registryAdapter } from './wiring.ts';
+import { autoScalingAdapter, ecsAdapter } from './wiring.ts';
+import { registryAdapter } from './wiring-registry.ts';
 
 export interface PauseResult {
   readonly done: boolean;

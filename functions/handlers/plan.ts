@@ -3,6 +3,7 @@ import type { EnvSpec } from '../core/env-spec.ts';
 import type { ObservedEnvironment } from '../core/observed.ts';
 import { type PlanRequest, parsePlanRequest } from '../core/operation.ts';
 import type { PlanStep } from '../core/plan.ts';
+import { parsePausedCounts, planPause, planResume } from '../core/plan-pause.ts';
 import { planRedeploy } from '../core/plan-redeploy.ts';
 import { planScale } from '../core/plan-scale.ts';
 import { planTeardown } from '../core/plan-teardown.ts';
@@ -67,6 +68,17 @@ export function makeHandler(deps: PlanDeps | (() => PlanDeps)) {
       case 'redeploy': {
         const spec = request.spec as EnvSpec;
         return { steps: planRedeploy(await resolved.observer.observe(env, spec), request.image) };
+      }
+      case 'pause': {
+        const spec = request.spec as EnvSpec;
+        const now = (resolved.now ?? (() => new Date()))();
+        const observed = await resolved.observer.observe(env, spec);
+        return { steps: planPause(observed, spec, parsePausedCounts(request.paused), now) };
+      }
+      case 'resume': {
+        const spec = request.spec as EnvSpec;
+        const observed = await resolved.observer.observe(env, spec);
+        return { steps: planResume(observed, spec, parsePausedCounts(request.paused)) };
       }
     }
   };

@@ -10,7 +10,8 @@ import {
 } from './lifecycle-deps.ts';
 import { observeForPause } from './pause.ts';
 import { executeUpSteps, logExecuted, type UpStageDeps, wiredPorts } from './up-stage.ts';
-import { autoScalingAdapter, ecsAdapter, registryAdapter } from './wiring.ts';
+import { autoScalingAdapter, ecsAdapter } from './wiring.ts';
+import { registryAdapter } from './wiring-registry.ts';
 
 export interface ResumeResult {
   /** The restored desired count (the verify loop waits for that many tasks). */

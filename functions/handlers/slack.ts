@@ -70,6 +70,8 @@ export const SLACK_HELP = [
   '*Berth* — ephemeral ECS environments',
   '`/berth up <env>` — re-run up with the stored spec',
   '`/berth down <env>` — tear the environment down',
+  '`/berth pause <env>` — sleep: scale to zero, keep the load balancer and URL',
+  '`/berth resume <env>` — wake a paused environment (restores its counts)',
   '`/berth redeploy <env> [image]` — deploy a new image (or re-pull the current one)',
   '`/berth extend <env> <hours>` — push the expiry forward',
   '`/berth status <env>` — status, URL, expiry, current step, last failure',
@@ -130,6 +132,8 @@ const VERB_DONE: Record<string, string> = {
   down: 'Tearing down',
   redeploy: 'Redeploying',
   extend: 'Extending',
+  pause: 'Pausing',
+  resume: 'Resuming',
 };
 
 /** Authorizes a Slack command; a refusal (logged by `enforce`) becomes the ephemeral reply's text. */
@@ -282,6 +286,8 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
         input = { ...base, operation: 'down' };
       } else if (command.verb === 'redeploy') {
         input = { ...base, operation: 'redeploy', ...(command.image ? { image: command.image } : {}) };
+      } else if (command.verb === 'pause' || command.verb === 'resume') {
+        input = { ...base, operation: command.verb };
       } else if (command.verb === 'extend') {
         input = { ...base, operation: 'extend', hours: command.hours };
       } else {
@@ -307,7 +313,9 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
       } catch (error) {
         if (
           isBerthError(error) &&
-          ['NotFoundError', 'OperationInProgressError', 'ValidationError'].includes(error.name)
+          ['NotFoundError', 'OperationInProgressError', 'ValidationError', 'InvalidStateError'].includes(
+            error.name,
+          )
         ) {
           return ephemeral(`Cannot ${input.operation} ${code(env)}: ${error.message}`);
         }

@@ -13,6 +13,8 @@ export type RouteName =
   | 'scaleEnvironment'
   | 'redeployEnvironment'
   | 'extendEnvironment'
+  | 'pauseEnvironment'
+  | 'resumeEnvironment'
   | 'planEnvironment'
   | 'lastNightlyReport'
   | 'environmentLogs';
@@ -33,6 +35,8 @@ export const ROUTES: readonly Route[] = Object.freeze([
   { method: 'POST', path: '/environments/{name}/scale', name: 'scaleEnvironment' },
   { method: 'POST', path: '/environments/{name}/redeploy', name: 'redeployEnvironment' },
   { method: 'POST', path: '/environments/{name}/extend', name: 'extendEnvironment' },
+  { method: 'POST', path: '/environments/{name}/pause', name: 'pauseEnvironment' },
+  { method: 'POST', path: '/environments/{name}/resume', name: 'resumeEnvironment' },
   { method: 'POST', path: '/environments/{name}/plan', name: 'planEnvironment' },
   { method: 'GET', path: '/nightly/last', name: 'lastNightlyReport' },
   { method: 'GET', path: '/environments/{name}/logs', name: 'environmentLogs' },

@@ -1,4 +1,9 @@
-import { NotFoundError, OperationInProgressError, ValidationError } from '../../core/errors.ts';
+import {
+  InvalidStateError,
+  NotFoundError,
+  OperationInProgressError,
+  ValidationError,
+} from '../../core/errors.ts';
 import { DEFAULT_LOCK_TTL_SECONDS } from '../../core/limits.ts';
 import { executionName } from '../../core/names.ts';
 import { checkRequestId, parseOperationInput } from '../../core/operation.ts';
@@ -90,6 +95,29 @@ export const assertNotBusy = async (
 };
 
 /**
+ * Throws `InvalidStateError` when the operation does not apply to the environment's state: `resume` needs
+ * counts a `pause` remembered; a paused environment is not paused again, and `up`, `scale`, `redeploy` wait
+ * for `resume` (its Auto Scaling group is at max 0: no task could be placed).
+ */
+export const assertApplies = (operation: string, record: EnvironmentRecord): void => {
+  if (record.status === 'deleted') return;
+  const paused = record.status === 'paused';
+  if (operation === 'resume' && record.paused === undefined) {
+    throw new InvalidStateError(
+      `environment "${record.name}" is not paused (status ${record.status}); nothing to resume`,
+    );
+  }
+  if (operation === 'pause' && paused) {
+    throw new InvalidStateError(`environment "${record.name}" is already paused`);
+  }
+  if ((operation === 'up' || operation === 'scale' || operation === 'redeploy') && paused) {
+    throw new InvalidStateError(
+      `environment "${record.name}" is paused; resume it first (berth resume ${record.name})`,
+    );
+  }
+};
+
+/**
  * Starts a lifecycle execution, idempotently. The input is checked against core's operation input schema
  * (`parseOperationInput`: what the state machine accepts) before anything is read, so the API and Slack cannot
  * start an execution the schema would refuse; the parsed input (spec defaults applied) is what is started.
@@ -126,6 +154,7 @@ export const startOperation = async (
         : `environment "${input.env}" was deleted`,
     );
   }
+  if (record !== undefined) assertApplies(input.operation, record);
   await assertNotBusy(deps, input.env, input.requestId, record, lockRead);
 
   const name = executionName(input.operation, input.env, input.requestId);
