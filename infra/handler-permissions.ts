@@ -484,7 +484,11 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   ],
   Resume: [
     readSpec,
-    reads('DescribeServiceAndGroup', ['autoscaling:DescribeAutoScalingGroups', 'ecs:DescribeServices']),
+    reads('DescribeServiceClusterAndGroup', [
+      'autoscaling:DescribeAutoScalingGroups',
+      'ecs:DescribeClusters',
+      'ecs:DescribeServices',
+    ]),
     {
       sid: 'RestoreOwnServiceCount',
       actions: ['ecs:UpdateService'],

@@ -7,12 +7,17 @@ import {
   type PausedCounts,
   type PauseStep,
   type PlanAction,
+  type StepDescription,
   typedStep,
   type UpAction,
   type UpStep,
+  type WaitStep,
 } from './plan.ts';
 import { instancesToUnprotect } from './plan-teardown.ts';
 import { assertAllOwned, labels, servicePresent } from './resources.ts';
+
+/** One step of `planResume`: an `up` step, or a wait for the restored instances to register. */
+export type ResumeStep = UpStep | (StepDescription & WaitStep);
 
 /** Stages of `pause`, in order: the counts are remembered before anything is scaled. */
 export const PAUSE_STAGES = ['registry', 'service', 'capacity'] as const;
@@ -224,20 +229,21 @@ export function planPause(
 
 /**
  * Plans `resume`: restore exactly what `pause` remembered — on EC2 the Auto Scaling group's min, max and
- * desired capacity first (the capacity provider's managed scaling takes over from there), then the
+ * desired capacity first, then wait until that many instances have registered with the cluster (tasks that
+ * could not be placed meanwhile would make the capacity provider's managed scaling launch more), then the
  * service's desired count — and verify as `up` does. Nothing is created: the load balancer and target
  * group were kept.
  *
  * @throws InvalidStateError when nothing is remembered (the environment is not paused)
  * @throws NotFoundError when the service (or, on EC2, the Auto Scaling group) does not exist
  * @throws OwnershipConflictError when a present resource is not the environment's
- * @example planResume(observed, spec, counts).map((s) => s.kind) // ['updateAutoScalingGroup', 'updateService', 'verify']
+ * @example planResume(observed, spec, counts).map((s) => s.kind) // ['updateAutoScalingGroup', 'wait', 'updateService', 'verify']
  */
 export function planResume(
   observed: ObservedEnvironment,
   spec: EnvSpec,
   remembered: PausedCounts | undefined,
-): UpStep[] {
+): ResumeStep[] {
   if (remembered === undefined) {
     throw new InvalidStateError(`environment "${spec.name}" is not paused: there are no counts to restore`);
   }
@@ -246,7 +252,7 @@ export function planResume(
   if (!servicePresent(observed) || observed.service === undefined) {
     throw new NotFoundError(`${labels.service(names.service)} does not exist; run up instead`);
   }
-  const steps: UpStep[] = [];
+  const steps: ResumeStep[] = [];
   const wanted = remembered.autoScalingGroup;
   if (spec.launchType === 'EC2' && wanted !== undefined) {
     const group = observed.autoScalingGroup;
@@ -289,6 +295,25 @@ export function planResume(
     );
   }
   const service = observed.service;
+  // The service comes back once the restored instances have registered: tasks that cannot be placed
+  // meanwhile would make the capacity provider's managed scaling launch more instances than remembered.
+  const registered = observed.cluster?.registeredContainerInstances ?? 0;
+  if (
+    spec.launchType === 'EC2' &&
+    wanted !== undefined &&
+    service.desiredCount !== remembered.desiredCount &&
+    registered < wanted.desiredCapacity
+  ) {
+    steps.push(
+      typedStep(
+        'capacity',
+        'wait',
+        labels.cluster(names.cluster),
+        `${registered} of ${plural(wanted.desiredCapacity, 'instance')} registered`,
+        WAIT,
+      ),
+    );
+  }
   steps.push(
     service.desiredCount === remembered.desiredCount
       ? upStep(

@@ -33,7 +33,7 @@ export interface PausePorts {
 }
 
 export type PauseDeps = Pick<HandlerDeps, 'config' | 'now' | 'logger'> & {
-  readonly ecs: Pick<AwsEcsAdapter, 'updateService' | 'observeService'>;
+  readonly ecs: Pick<AwsEcsAdapter, 'updateService' | 'observeService' | 'observeCluster'>;
   readonly autoScaling: Pick<AwsAutoScalingAdapter, 'unprotectInstances' | 'updateCapacity' | 'observeGroup'>;
   readonly registry: Pick<DynamoRegistry, 'rememberPause' | 'getEnvironment'>;
 };
@@ -69,22 +69,32 @@ export async function executePauseStep(
   }
 }
 
-/** What pause observes: the service and, on EC2, the Auto Scaling group (with its instances). */
+/**
+ * What pause and resume observe: the service and, on EC2, the Auto Scaling group (with its instances) and,
+ * with `cluster` (resume), the cluster (its registered instances).
+ */
 export async function observeForPause(
-  deps: Pick<PauseDeps, 'ecs' | 'autoScaling'>,
+  deps: {
+    readonly ecs: Pick<AwsEcsAdapter, 'observeService' | 'observeCluster'>;
+    readonly autoScaling: Pick<AwsAutoScalingAdapter, 'observeGroup'>;
+  },
   env: string,
   launchType: 'EC2' | 'FARGATE',
+  options: { readonly cluster?: boolean } = {},
 ): Promise<ObservedEnvironment> {
   const names = resourceNames(env);
-  const [service, group] = await Promise.all([
+  const ec2 = launchType === 'EC2';
+  const [service, group, cluster] = await Promise.all([
     deps.ecs.observeService(names.cluster, names.service),
-    launchType === 'EC2' ? deps.autoScaling.observeGroup(names.autoScalingGroup) : undefined,
+    ec2 ? deps.autoScaling.observeGroup(names.autoScalingGroup) : undefined,
+    ec2 && options.cluster === true ? deps.ecs.observeCluster(names.cluster) : undefined,
   ]);
   return {
     env,
     securityGroups: {},
     ...(service ? { service } : {}),
     ...(group ? { autoScalingGroup: group } : {}),
+    ...(cluster ? { cluster } : {}),
   };
 }
 

@@ -1,3 +1,5 @@
+import { DependencyTimeoutError } from '../core/errors.ts';
+import { pendingSteps, type UpStep } from '../core/plan.ts';
 import { planResume } from '../core/plan-pause.ts';
 import { ownershipTags } from '../core/tags.ts';
 import {
@@ -9,47 +11,81 @@ import {
   specOf,
 } from './lifecycle-deps.ts';
 import { observeForPause } from './pause.ts';
+import { describeStep } from './teardown-stage.ts';
 import { executeUpSteps, logExecuted, type UpStageDeps, wiredPorts } from './up-stage.ts';
 import { autoScalingAdapter, ecsAdapter } from './wiring.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
 export interface ResumeResult {
+  readonly done: boolean;
+  /** `<action> <resource>: <reason>` of the steps left. */
+  readonly remaining: readonly string[];
+  /** Steps executed by this invocation. */
+  readonly executed: readonly string[];
   /** The restored desired count (the verify loop waits for that many tasks). */
   readonly desiredCount: number;
-  /** EC2: the restored Auto Scaling group bounds. */
-  readonly minSize?: number;
-  readonly maxSize?: number;
-  readonly desiredCapacity?: number;
+  /** AWS seconds this resume has waited for instances so far. */
+  readonly waitedSeconds: number;
 }
+
+/**
+ * How long resume waits (AWS seconds) for the restored instances to register before it gives up with
+ * `DependencyTimeoutError`: an instance boots and registers in a few minutes; 15 is well past that.
+ */
+export const RESUME_WAIT_BOUND_SECONDS = 15 * 60;
 
 export type ResumeDeps = UpStageDeps & Pick<HandlerDeps, 'ecs' | 'autoScaling' | 'registry'>;
 
+/** AWS seconds waited before this call: the previous result's, plus one poll interval when it was not done. */
+function waitedBefore(state: LifecycleState): number {
+  const previous = state['resume'] as Partial<ResumeResult> | undefined;
+  if (previous === undefined || previous.done !== false) return 0;
+  const timing = state['timing'] as { drainIntervalSeconds?: unknown } | undefined;
+  const interval = typeof timing?.drainIntervalSeconds === 'number' ? timing.drainIntervalSeconds : 35;
+  return (previous.waitedSeconds ?? 0) + interval;
+}
+
 /**
- * `resume`: observe the service and the Auto Scaling group, core `planResume` (restore exactly what
- * `pause` remembered: the group's min/max/desired first, then the service's desired count), execute.
- * The state machine then verifies as `up` does. Nothing is created.
- * @returns `{ desiredCount, minSize?, maxSize?, desiredCapacity? }`
+ * `resume`: observe the service, the cluster and the Auto Scaling group, core `planResume` (restore exactly
+ * what `pause` remembered: the group's min/max/desired, then — once that many instances registered — the
+ * service's desired count), execute up to the first wait. Called again after a Wait until `done`; the
+ * state machine then verifies as `up` does. Nothing is created.
+ * @returns `{ done, remaining, executed, desiredCount, waitedSeconds }`
  * @throws InvalidStateError when the environment has no remembered counts (not paused)
+ * @throws DependencyTimeoutError when the instances have not registered after {@link RESUME_WAIT_BOUND_SECONDS}
  */
 export function makeHandler(deps: ResumeDeps) {
   return async (state: LifecycleState): Promise<ResumeResult> =>
     runStep(deps.logger, 'resume', state, async () => {
       const env = envOf(state);
       const spec = await specOf(state, () => deps.registry);
-      const record = await deps.registry.getEnvironment(env);
-      const remembered = record?.paused;
-      const observed = await observeForPause(deps, env, spec.launchType);
-      const steps = planResume(observed, spec, remembered);
+      const remembered = (await deps.registry.getEnvironment(env))?.paused;
+      const observed = await observeForPause(deps, env, spec.launchType, { cluster: true });
+      const steps = pendingSteps(planResume(observed, spec, remembered));
+      const desiredCount = remembered?.desiredCount ?? spec.desiredCount;
+      const waitedSeconds = waitedBefore(state);
+      const waitAt = steps.findIndex((s) => s.kind === 'wait');
+      const now = (waitAt === -1 ? steps : steps.slice(0, waitAt)) as UpStep[];
       const out = await executeUpSteps(
         wiredPorts(deps),
         { env, tags: ownershipTags(env, spec.owner), config: deps.config },
-        steps,
+        now,
       );
-      logExecuted(deps.logger, 'resume', steps, out);
-      const group = remembered?.autoScalingGroup;
+      logExecuted(deps.logger, 'resume', now, out);
+      const executed = now.filter((s) => s.kind !== 'verify').map(describeStep);
+      if (waitAt === -1) return { done: true, remaining: [], executed, desiredCount, waitedSeconds };
+      const waiting = steps[waitAt];
+      if (waiting !== undefined && waitedSeconds >= RESUME_WAIT_BOUND_SECONDS) {
+        throw new DependencyTimeoutError(
+          `resume: ${waiting.resource} still waited for after ${waitedSeconds} s (bound ${RESUME_WAIT_BOUND_SECONDS} s): ${waiting.reason}`,
+        );
+      }
       return {
-        desiredCount: remembered?.desiredCount ?? spec.desiredCount,
-        ...(group === undefined ? {} : group),
+        done: false,
+        remaining: steps.slice(waitAt).map(describeStep),
+        executed,
+        desiredCount,
+        waitedSeconds,
       };
     });
 }

@@ -292,11 +292,19 @@ const pause = sequence(
   record('RecordPaused', { status: 'paused', step: 'pause', onError: failed }),
 );
 
-/** `resume`: restore the remembered counts (the `Resume` handler), then verify as `up` does. */
+/**
+ * `resume`: restore the remembered counts (the `Resume` handler, polled while the restored instances
+ * register), then verify as `up` does.
+ */
 const resume = (polling: Polling): Step =>
   sequence(
     record('RecordResuming', { status: 'resuming', step: 'resume', onError: failed }),
-    lambda('Resume', { fn: 'Resume', resultPath: '$.resume', onError: failed }),
+    pollUntilDone({
+      fn: 'Resume',
+      resultPath: '$.resume',
+      pollEvery: '$.timing.drainIntervalSeconds',
+      onError: failed,
+    }),
     pass('ResumeCount', {
       Comment: 'The verify loop waits for the restored desired count.',
       InputPath: '$.resume.desiredCount',
