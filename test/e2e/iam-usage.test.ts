@@ -2,7 +2,7 @@
  * Which AWS actions each function really uses, against what its synthesized policy grants
  * (docs/architecture.md, "IAM"). One platform with IAM enforced runs up / scale / redeploy / re-up / extend /
  * dry run / down in dedicated EC2 mode, then shared mode and Fargate; the local cloud records every
- * (function, action) pair it evaluated. The test fails when a function used an action its policy does not
+ * (function, action) pair it evaluated. Pause and resume run in dedicated EC2 mode. The test fails when a function used an action its policy does not
  * allow, or is granted a mutating action it never used — each message names the handler and the action to
  * add to or remove from infra/handler-permissions.ts.
  *
@@ -73,6 +73,9 @@ describe('IAM actions used by a full run, against the synthesized policies', () 
     await run('POST', '/environments/demo/redeploy', { image: 'berth/hello:2' });
     // A re-up with the spec's image converges the redeployed service (create-service calls UpdateService).
     await run('POST', '/environments', spec('demo'));
+    // Sleep and wake: the counts remembered, service and group to 0, then restored.
+    await run('POST', '/environments/demo/pause');
+    await run('POST', '/environments/demo/resume');
     const extended = await e2e.api('POST', '/environments/demo/extend', { hours: 2 });
     expect(extended.status, extended.text).toBeLessThan(300);
     const planned = await e2e.api('POST', '/environments/demo/plan', { operation: 'down' });
