@@ -574,6 +574,8 @@ export class OrchestratorStack extends Stack {
     one.addResource('scale').addMethod('POST', integration, withBody(scaleModel, validator));
     one.addResource('redeploy').addMethod('POST', integration, { requestValidator: validator });
     one.addResource('extend').addMethod('POST', integration, withBody(extendModel, validator));
+    one.addResource('pause').addMethod('POST', integration, { requestValidator: validator });
+    one.addResource('resume').addMethod('POST', integration, { requestValidator: validator });
     one.addResource('plan').addMethod('POST', integration, { requestValidator: validator });
     api.root.addResource('nightly').addResource('last').addMethod('GET', integration);
     one.addResource('logs').addMethod('GET', integration);

@@ -574,7 +574,7 @@ describe('api POST /environments/{name}/plan', () => {
   });
 
   it.each([
-    [{ operation: 'explode' }, 'operation', 'must be one of up, down, scale, redeploy'],
+    [{ operation: 'explode' }, 'operation', 'must be one of up, down, scale, redeploy, pause, resume'],
     [
       { operation: 'up', spec: { ...SPEC, name: 'other' } },
       'spec.name',

@@ -111,7 +111,7 @@ describe('plan', () => {
       makeHandler({ observer: obs })({ operation: 'extend' as never, env: 'demo' }),
     ).rejects.toMatchObject({
       name: 'ValidationError',
-      message: 'operation: must be one of up, down, scale, redeploy',
+      message: 'operation: must be one of up, down, scale, redeploy, pause, resume',
     });
     expect(obs.calls).toEqual([]);
   });

@@ -182,6 +182,8 @@ export const happyHandlers = (): Record<string, FakeHandler> => ({
   Scale: (input) => ({ desiredCount: input.desiredCount }),
   Redeploy: () => ({ taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/berth-demo:2' }),
   Extend: () => ({ expiresAt: '2026-11-26T20:00:00.000Z' }),
+  Pause: () => ({ done: true, remaining: [], executed: [] }),
+  Resume: () => ({ done: true, remaining: [], executed: [], desiredCount: 2, waitedSeconds: 0 }),
   TeardownService: () => ({ done: true, remaining: 0 }),
   TeardownCapacity: () => ({ done: true, remaining: 0 }),
   TeardownCluster: () => ({ done: true }),

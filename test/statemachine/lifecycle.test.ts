@@ -350,7 +350,7 @@ describe('lifecycle up', () => {
 
     expect(run.error).toEqual({
       name: 'ValidationError',
-      message: 'operation: must be one of up, down, scale, redeploy, extend',
+      message: 'operation: must be one of up, down, scale, redeploy, extend, pause, resume',
     });
     expect(run.calls).toEqual([]);
   });
@@ -496,6 +496,81 @@ describe('lifecycle scale, redeploy and extend', () => {
       'NotifySuccess',
     ]);
     expect(run.calls.find((c) => c.state === 'Scale')?.input.desiredCount).toBe(3);
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('pauses, polling while the tasks drain, and records paused without tearing anything down', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      { operation: 'pause', env: 'demo', requestId: 'req-p', requestedBy: 'alice' },
+      handlersWith({
+        Pause: (_input, call) =>
+          call.count < 3
+            ? { done: false, remaining: ['wait ECS service berth-demo: 2 running tasks to drain'], executed: [] }
+            : { done: true, remaining: [], executed: [] },
+      }),
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.order).toEqual([
+      'LockAcquire',
+      'RecordPausing',
+      'Pause',
+      'Pause',
+      'Pause',
+      'RecordPaused',
+      'LockReleaseOnSuccess',
+      'NotifySuccess',
+    ]);
+    expect(recorded(run.calls).map((r) => r.status)).toEqual(['pausing', 'paused']);
+    expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
+  });
+
+  it('resumes, waits for the instances, verifies the restored count and records ready', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      { operation: 'resume', env: 'demo', requestId: 'req-r', requestedBy: 'alice' },
+      handlersWith({
+        Resume: (_input, call) => ({
+          done: call.count > 1,
+          remaining: [],
+          executed: [],
+          desiredCount: 3,
+          waitedSeconds: 0,
+        }),
+      }),
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.order).toEqual([
+      'LockAcquire',
+      'RecordResuming',
+      'Resume',
+      'Resume',
+      'VerifyResume',
+      'RecordResumed',
+      'LockReleaseOnSuccess',
+      'NotifySuccess',
+    ]);
+    // The verify loop checks the restored desired count.
+    expect(run.calls.find((c) => c.state === 'VerifyResume')?.input.desiredCount).toBe(3);
+    expect(recorded(run.calls).map((r) => r.status)).toEqual(['resuming', 'ready']);
+  });
+
+  it('records a failed resume (no rollback) and releases the lock', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      { operation: 'resume', env: 'demo', requestId: 'req-rf', requestedBy: 'alice' },
+      handlersWith({
+        Resume: () => {
+          throw handlerError('InvalidStateError', 'environment "demo" is not paused: there are no counts to restore');
+        },
+      }),
+    );
+
+    expect(run.error?.name).toBe('InvalidStateError');
+    expect(teardownCalls(run.calls)).toEqual([]);
+    expect(recorded(run.calls).at(-1)).toMatchObject({ status: 'failed' });
     expect(lockCalls(run.calls)).toEqual(['acquire', 'release']);
   });
 
