@@ -5,6 +5,7 @@
  */
 import {
   DescribeAutoScalingGroupsCommand,
+  SetInstanceProtectionCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
@@ -26,11 +27,14 @@ import {
   DescribeTargetGroupsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { PausedCounts } from '../../functions/core/plan.ts';
 import { type PlanStep, pendingSteps, stageSteps } from '../../functions/core/plan.ts';
 import { makeHandler as createTaskDefinition } from '../../functions/handlers/create-task-definition.ts';
 import type { LogPort } from '../../functions/handlers/lifecycle-deps.ts';
+import { makeHandler as pause } from '../../functions/handlers/pause.ts';
 import { type PlanEvent, makeHandler as planHandler, planObserver } from '../../functions/handlers/plan.ts';
 import { makeHandler as redeploy } from '../../functions/handlers/redeploy.ts';
+import { makeHandler as resume } from '../../functions/handlers/resume.ts';
 import { makeHandler as scale } from '../../functions/handlers/scale.ts';
 import { makeHandler as teardownLoadBalancer } from '../../functions/handlers/teardown-load-balancer.ts';
 import { makeHandler as teardownNetwork } from '../../functions/handlers/teardown-network.ts';
@@ -329,5 +333,125 @@ describe('the dry run prints the plan the real run executes', () => {
       expect(executed).toEqual(planned);
       expect(logGroups.has('/berth/demo')).toBe(keepDays !== '0');
     }
+  });
+
+  /** The registry side of pause/resume: the counts a pause remembered. */
+  function registryWith(paused?: PausedCounts) {
+    let stored = paused;
+    return {
+      getEnvironment: async () => ({
+        name: 'demo',
+        status: 'ready' as const,
+        createdAt: '',
+        updatedAt: '',
+        ...(stored === undefined ? {} : { paused: stored }),
+      }),
+      rememberPause: async (_env: string, counts: PausedCounts) => {
+        stored ??= counts;
+        return stored;
+      },
+    };
+  }
+
+  const groupWith = (
+    sizes: { MinSize: number; MaxSize: number; DesiredCapacity: number },
+    instances: unknown[],
+  ) =>
+    mocks.autoScaling
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolves({ AutoScalingGroups: [{ ...GROUP, ...sizes, Instances: instances as never }] });
+
+  const serviceAt = (desiredCount: number, runningCount: number) =>
+    mocks.ecs.on(DescribeServicesCommand).resolves({
+      services: [
+        {
+          serviceArn: 'arn:svc',
+          serviceName: 'berth-demo',
+          status: 'ACTIVE',
+          desiredCount,
+          runningCount,
+          pendingCount: 0,
+          taskDefinition: TD_1,
+          deployments: [],
+          tags: OWNED_ECS,
+        },
+      ],
+    });
+
+  it('pause, polled until the tasks drained and the instances are gone', async () => {
+    freshAccount();
+    running();
+    const instance = {
+      InstanceId: 'i-1',
+      LifecycleState: 'InService',
+      ProtectedFromScaleIn: true,
+      AvailabilityZone: 'us-east-1a',
+      HealthStatus: 'Healthy',
+    };
+    serviceAt(1, 1);
+    groupWith({ MinSize: 1, MaxSize: 2, DesiredCapacity: 1 }, [instance]);
+    mocks.autoScaling.on(SetInstanceProtectionCommand).resolves({});
+    const planned = changes(await dryRun({ operation: 'pause', env: 'demo', spec: upState.spec }));
+    const registry = registryWith();
+    const handler = pause({ ...testDeps(), registry: registry as never });
+    const state = { operation: 'pause', env: 'demo', spec: upState.spec };
+
+    const first = await handler(state); // remembers, scales the service to 0, waits for the drain
+    serviceAt(0, 0);
+    const second = await handler(state); // unprotects, group to 0, waits for the instance
+    groupWith({ MinSize: 0, MaxSize: 0, DesiredCapacity: 0 }, [
+      { ...instance, LifecycleState: 'Terminated' },
+    ]);
+    const third = await handler(state);
+
+    expect(planned).toEqual([
+      'update environment demo (registry): remember service desired count 1; Auto Scaling group min 1, max 2, desired 1',
+      'update ECS service berth-demo: desired count 1 → 0',
+      'update Auto Scaling group berth-demo-asg: remove scale-in protection from 1 instance (i-1): they run no task now',
+      'update Auto Scaling group berth-demo-asg: min 1 → 0, max 2 → 0, desired 1 → 0',
+    ]);
+    expect([first.done, second.done, third.done]).toEqual([false, false, true]);
+    expect([...first.executed, ...second.executed, ...third.executed]).toEqual(planned);
+  });
+
+  it('resume, polled until the restored instances registered', async () => {
+    freshAccount();
+    running();
+    const counts: PausedCounts = {
+      at: '2026-11-25T11:00:00.000Z',
+      desiredCount: 1,
+      autoScalingGroup: { minSize: 1, maxSize: 2, desiredCapacity: 1 },
+    };
+    serviceAt(0, 0);
+    groupWith({ MinSize: 0, MaxSize: 0, DesiredCapacity: 0 }, []);
+    const planned = changes(
+      await dryRun({ operation: 'resume', env: 'demo', spec: upState.spec, paused: counts }),
+    );
+    const handler = resume({ ...testDeps(), registry: registryWith(counts) as never });
+    const state = { operation: 'resume', env: 'demo', spec: upState.spec };
+
+    const first = await handler(state); // restores the group, waits for its instance to register
+    groupWith({ MinSize: 1, MaxSize: 2, DesiredCapacity: 1 }, []);
+    mocks.ecs.on(DescribeClustersCommand).resolves({
+      clusters: [
+        {
+          clusterArn: 'arn:cluster',
+          clusterName: 'berth-demo',
+          status: 'ACTIVE',
+          tags: OWNED_ECS,
+          registeredContainerInstancesCount: 1,
+          capacityProviders: ['berth-demo-cp'],
+        },
+      ],
+    });
+    const second = await handler({ ...state, resume: first });
+
+    expect(planned).toEqual([
+      'update Auto Scaling group berth-demo-asg: restore min 0 → 1, max 0 → 2, desired 0 → 1',
+      'update ECS service berth-demo: restore desired count 0 → 1',
+    ]);
+    expect([first.done, second.done]).toEqual([false, true]);
+    expect([...first.executed, ...second.executed]).toEqual(planned);
+    expect(second).toMatchObject({ desiredCount: 1, waitedSeconds: 35 });
   });
 });
