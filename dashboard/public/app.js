@@ -9,6 +9,9 @@ const STATUSES = [
   'redeploying',
   'tearing-down',
   'rolling-back',
+  'pausing',
+  'paused',
+  'resuming',
   'failed',
   'deleted',
 ];
@@ -677,6 +680,29 @@ function detailView(main, name) {
       return accepted(await api('POST', `${envPath(name)}/redeploy`, image ? { image } : {}));
     },
   );
+  // Sleep and wake (POST …/pause, …/resume): one of the two is shown, by the environment's status.
+  const pause = actionForm(
+    'pause',
+    'Pause',
+    h(
+      'p',
+      { class: 'hint', id: 'pause-hint' },
+      'Scales the service and its instances to zero; the load balancer and URL stay.',
+    ),
+    'Pause',
+    async () => accepted(await api('POST', `${envPath(name)}/pause`, {})),
+  );
+  const resume = actionForm(
+    'resume',
+    'Resume',
+    h(
+      'p',
+      { class: 'hint', id: 'resume-hint' },
+      'Restores the counts remembered by the pause, then verifies.',
+    ),
+    'Resume',
+    async () => accepted(await api('POST', `${envPath(name)}/resume`, {})),
+  );
   const down = actionForm(
     'down',
     'Tear down',
@@ -699,6 +725,9 @@ function detailView(main, name) {
 
   const render = () => {
     const running = env.currentOperation;
+    const sleeping = env.status === 'paused' || (env.paused !== undefined && env.paused !== null);
+    pause.hidden = sleeping || env.status === 'deleted';
+    resume.hidden = !sleeping || env.status === 'deleted';
     if (announced !== undefined && announced !== env.status)
       announce.textContent = `${name} is ${env.status}`;
     announced = env.status;
@@ -818,7 +847,16 @@ function detailView(main, name) {
         h('section', { class: 'op-section' }, operationTitle, operation),
         failure,
       ),
-      h('section', { 'aria-label': 'Actions', class: 'actions' }, extend, scale, redeploy, down),
+      h(
+        'section',
+        { 'aria-label': 'Actions', class: 'actions' },
+        extend,
+        scale,
+        redeploy,
+        pause,
+        resume,
+        down,
+      ),
     ),
     h('section', {}, h('h2', {}, 'History'), history),
     h('section', { 'aria-labelledby': 'h-logs' }, h('h2', { id: 'h-logs' }, 'Logs'), logs),

@@ -404,6 +404,7 @@ const routes: Record<RouteName, RouteHandler> = {
       createdAt: record.createdAt ?? null,
       updatedAt: record.updatedAt ?? null,
       lastFailure: record.lastFailure ?? null,
+      paused: record.paused ?? null,
       resources: resourcesOf(record),
       operations: operations
         .slice(0, RECENT_OPERATIONS)

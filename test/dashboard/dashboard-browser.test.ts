@@ -8,7 +8,7 @@ import { artifact, launchChromium } from './browser.ts';
 /**
  * The dashboard in a real Chromium against the whole local platform: the form creates an environment
  * through the API, the page follows its steps live until `ready`, its URL link reaches the workload,
- * extend moves the expiry, a wrong typed name refuses the teardown, the right one removes it from the
+ * extend moves the expiry, pause and resume swap their buttons, a wrong typed name refuses the teardown, the right one removes it from the
  * table, and bad input shows the API's own message.
  *
  * The time factor is a little slower than `instant` (0.02: a 3.6 s ALB, 0.3 s verify waits) so that
@@ -213,6 +213,27 @@ describe('dashboard in Chromium', () => {
     const after = (await api('GET', '/environments/demo')).body;
     expect(after.status).toBe('ready');
     expect(after.operations.length).toBe(operationsBefore);
+  });
+
+  it('pauses it and resumes it from the page (one of the two buttons, by status)', async () => {
+    await page.goto(`${dashboard.url}#/env/demo`);
+    await page.locator('#env-status .badge-ready').waitFor();
+    expect(await page.locator('#resume-form').isHidden()).toBe(true);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect
+      .poll(() => page.locator('#pause-message').textContent(), POLL)
+      .toMatch(/^pause of demo accepted: operation /);
+    await page.locator('#env-status .badge-paused').waitFor({ timeout: 20_000 });
+    expect((await api('GET', '/environments/demo')).body.status).toBe('paused');
+    await page.locator('#resume-form').waitFor();
+    expect(await page.locator('#pause-form').isHidden()).toBe(true);
+
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect
+      .poll(() => page.locator('#resume-message').textContent(), POLL)
+      .toMatch(/^resume of demo accepted: operation /);
+    await page.locator('#env-status .badge-ready').waitFor({ timeout: 20_000 });
+    expect((await api('GET', '/environments/demo')).body).toMatchObject({ status: 'ready', paused: null });
   });
 
   it("shows the last nightly run's report", async () => {

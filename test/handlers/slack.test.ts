@@ -177,6 +177,20 @@ describe('slack commands', () => {
     expect(executions.started[0]?.input).toMatchObject({ operation: 'extend', hours: 4 });
   });
 
+  it('pauses an environment', async () => {
+    const body = parse(await handler(slackEvent(form('pause demo'))));
+    expect(body['text']).toMatch(/^Pausing `demo` — operation/);
+    expect(executions.started[0]?.input).toMatchObject({ operation: 'pause', env: 'demo' });
+  });
+
+  it('answers resume of an environment that is not paused with the reason, starting nothing', async () => {
+    const body = parse(await handler(slackEvent(form('resume demo'))));
+    expect(body['text']).toBe(
+      'Cannot resume `demo`: environment "demo" is not paused (status ready); nothing to resume',
+    );
+    expect(executions.started).toHaveLength(0);
+  });
+
   it('re-runs up with the stored spec', async () => {
     await handler(slackEvent(form('up demo')));
     expect(executions.started[0]?.input).toMatchObject({ operation: 'up', spec: { image: 'nginx:1.27' } });

@@ -506,7 +506,11 @@ describe('lifecycle scale, redeploy and extend', () => {
       handlersWith({
         Pause: (_input, call) =>
           call.count < 3
-            ? { done: false, remaining: ['wait ECS service berth-demo: 2 running tasks to drain'], executed: [] }
+            ? {
+                done: false,
+                remaining: ['wait ECS service berth-demo: 2 running tasks to drain'],
+                executed: [],
+              }
             : { done: true, remaining: [], executed: [] },
       }),
     );
@@ -563,7 +567,10 @@ describe('lifecycle scale, redeploy and extend', () => {
       { operation: 'resume', env: 'demo', requestId: 'req-rf', requestedBy: 'alice' },
       handlersWith({
         Resume: () => {
-          throw handlerError('InvalidStateError', 'environment "demo" is not paused: there are no counts to restore');
+          throw handlerError(
+            'InvalidStateError',
+            'environment "demo" is not paused: there are no counts to restore',
+          );
         },
       }),
     );

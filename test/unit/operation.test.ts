@@ -44,7 +44,10 @@ describe('parseOperationInput', () => {
       { operation: 'up', env: 'demo', spec: { ...spec, cpu: 1 } },
       'spec.cpu: must be an integer number of CPU units from 128 to 16384',
     ],
-    [{ operation: 'destroy', env: 'demo' }, 'operation: must be one of up, down, scale, redeploy, extend, pause, resume'],
+    [
+      { operation: 'destroy', env: 'demo' },
+      'operation: must be one of up, down, scale, redeploy, extend, pause, resume',
+    ],
     [{ operation: 'scale', env: 'demo', desiredCount: -1 }, 'desiredCount: must be an integer from 0 to 100'],
     [{ operation: 'down', env: 'demo', responseUrl: 'ftp://x' }, 'responseUrl: must be an http(s) URL'],
     [{ operation: 'down', env: 'demo', force: true }, 'force: is not a known field'],

@@ -10,6 +10,8 @@ describe('parseSlackCommand', () => {
     ['status demo', { verb: 'status', env: 'demo' }],
     ['up demo', { verb: 'up', env: 'demo' }],
     ['down demo', { verb: 'down', env: 'demo' }],
+    ['pause demo', { verb: 'pause', env: 'demo' }],
+    ['resume demo', { verb: 'resume', env: 'demo' }],
     ['extend demo 4', { verb: 'extend', env: 'demo', hours: 4 }],
     ['help', { verb: 'help' }],
     ['', { verb: 'help' }],
