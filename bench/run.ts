@@ -25,6 +25,7 @@ export const BENCHMARKS: ReadonlyArray<{ name: string; file: string; budgetMs: n
   { name: 'time-to-ready', file: 'time-to-ready.ts', budgetMs: 300_000 },
   { name: 'fleet-teardown', file: 'fleet-teardown.ts', budgetMs: 2_400_000 },
   { name: 'night-savings', file: 'night-savings.ts', budgetMs: 180_000 },
+  { name: 'pause-resume', file: 'pause-resume.ts', budgetMs: 420_000 },
 ];
 
 function runOne(

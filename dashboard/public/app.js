@@ -1005,6 +1005,7 @@ function nightlyView(main) {
       report.dryRun
         ? list('Would tear down', report.candidates, (i) => `${i.env}${i.reason ? `: ${i.reason}` : ''}`)
         : list('Torn down', report.tornDown, (i) => i.env),
+      report.paused?.length ? list('Paused', report.paused, (i) => i.env) : null,
       list('Skipped', report.skipped, (i) => `${i.env}: ${i.reason}`),
       list('Failed', report.failed, (i) => `${i.env}: ${i.error}`),
     );

@@ -82,6 +82,7 @@ const RULES = {
   host: 'must be a hostname (lowercase labels separated by dots, at most 253 characters)',
   pathPrefix: "must start with '/' and contain only letters, digits and - . _ ~ / (at most 128 characters)",
   ttl: 'must be a duration like 30m, 8h or 2d between 15m and 30d',
+  nightly: "must be one of 'destroy', 'pause', 'keep'",
   owner:
     'must be 1–256 letters, digits, spaces or _ . : / = + - @ (an AWS tag value, e.g. an IAM principal ARN or a Slack user)',
   object: 'must be an object',
@@ -235,6 +236,11 @@ const BaseSchema = z.strictObject(
     logs: LogsSchema.prefault({}),
     ttl: z.string({ error: RULES.ttl }).refine(validTtl, { error: RULES.ttl }).default('24h'),
     keep: z.boolean({ error: RULES.boolean }).default(false),
+    /**
+     * What the nightly job does with the environment: `destroy` (absent: the default) takes it down when
+     * expired or not kept; `pause` pauses it instead until it expires (then destroys it); `keep` leaves it.
+     */
+    nightly: z.enum(['destroy', 'pause', 'keep'], { error: RULES.nightly }).optional(),
     keepOnFailure: z.boolean({ error: RULES.boolean }).default(false),
     owner: z
       .string({ error: RULES.owner })

@@ -1,6 +1,8 @@
 /** One environment's outcome in the nightly Map (its `down` child execution). */
 export interface NightlyRunResult {
   readonly env: string;
+  /** The lifecycle operation the nightly run started: `down` (absent in older runs) or `pause`. */
+  readonly operation?: string;
   readonly status?: string;
   readonly executionArn?: string;
   readonly error?: string;
@@ -10,6 +12,8 @@ export interface NightlyRunResult {
 /** What a nightly run did: torn down, skipped and why, failed and why. */
 export interface NightlyReport {
   readonly tornDown: readonly { readonly env: string; readonly executionArn?: string }[];
+  /** Paused instead of torn down (their `nightly: pause` policy); present when any was. */
+  readonly paused?: readonly { readonly env: string; readonly executionArn?: string }[];
   readonly skipped: readonly { readonly env: string; readonly reason: string }[];
   readonly failed: readonly { readonly env: string; readonly error: string }[];
 }
@@ -43,7 +47,7 @@ export interface RecordedFailure {
 }
 
 /**
- * Splits the nightly Map's results into torn down and failed (with the error and its cause). The Map keeps
+ * Splits the nightly Map's results into torn down, paused (when any) and failed (with the error and its cause). The Map keeps
  * only a failed environment's error name (its results must fit Step Functions' 256 KiB state); the reason
  * then comes from `failures`, the registry's `lastFailure` of that environment's `down`.
  *
@@ -57,10 +61,11 @@ export function summarizeNightly(
   failures?: ReadonlyMap<string, RecordedFailure>,
 ): NightlyReport {
   const tornDown: { env: string; executionArn?: string }[] = [];
+  const paused: { env: string; executionArn?: string }[] = [];
   const failed: { env: string; error: string }[] = [];
   for (const result of results ?? []) {
     if (result.status === 'Succeeded' && result.error === undefined) {
-      tornDown.push({
+      (result.operation === 'pause' ? paused : tornDown).push({
         env: result.env,
         ...(result.executionArn ? { executionArn: result.executionArn } : {}),
       });
@@ -75,5 +80,10 @@ export function summarizeNightly(
       failed.push({ env: result.env, error: reason ? `${name}: ${reason}` : name });
     }
   }
-  return { tornDown, skipped: [...(skipped ?? [])], failed };
+  return {
+    tornDown,
+    ...(paused.length > 0 ? { paused } : {}),
+    skipped: [...(skipped ?? [])],
+    failed,
+  };
 }

@@ -3,7 +3,7 @@ import { AwsLogsAdapter } from '../adapters/logs.ts';
 import { ValidationError } from '../core/errors.ts';
 import { decideLogGroupExpiry, LOG_GROUP_PREFIX } from '../core/logs.ts';
 import { DEFAULT_NIGHT_HOURS, type NightSavings, nightSavings } from '../core/night-savings.ts';
-import { decideNightly } from '../core/nightly.ts';
+import { decideNightly, type NightlyPolicy } from '../core/nightly.ts';
 import { type NightlyRunResult, type RecordedFailure, summarizeNightly } from '../core/nightly-report.ts';
 import { loadConfig } from './config.ts';
 import { awsRegistryPort } from './http/aws-deps.ts';
@@ -32,7 +32,8 @@ export interface NightlyReportEvent {
 export type NightlyEvent = NightlyListEvent | NightlyReportEvent;
 
 export interface NightlyList {
-  readonly candidates: { env: string; reason: string }[];
+  /** `operation`: the lifecycle operation the nightly Map runs for it (`down`, or `pause` per its policy). */
+  readonly candidates: { env: string; reason: string; operation: 'down' | 'pause' }[];
   readonly skipped: { env: string; reason: string }[];
   readonly dryRun: boolean;
 }
@@ -64,6 +65,12 @@ export interface NightlyDeps {
   readonly nightHours?: number;
 }
 
+/** The spec's `nightly` policy, when the stored spec has a valid one. */
+const nightlyPolicyOf = (spec: unknown): { nightly?: NightlyPolicy } => {
+  const value = (spec as { nightly?: unknown } | undefined)?.nightly;
+  return value === 'destroy' || value === 'pause' || value === 'keep' ? { nightly: value } : {};
+};
+
 /**
  * Lists the environments the nightly teardown takes down (core `decideNightly`), sorted by name.
  *
@@ -76,7 +83,7 @@ export const listCandidates = async (deps: NightlyDeps, event: NightlyListEvent)
     if (Number.isNaN(now.getTime())) throw new ValidationError('now', 'must be an ISO date-time');
   }
   const { items } = await deps.registry.listEnvironments({});
-  const candidates: { env: string; reason: string }[] = [];
+  const candidates: { env: string; reason: string; operation: 'down' | 'pause' }[] = [];
   const skipped: { env: string; reason: string }[] = [];
   for (const record of [...items].sort((a, b) => a.name.localeCompare(b.name))) {
     const decision = decideNightly(
@@ -85,13 +92,18 @@ export const listCandidates = async (deps: NightlyDeps, event: NightlyListEvent)
         keep: record.keep ?? false,
         expiresAt: record.expiresAt ?? '',
         status: record.status,
+        ...nightlyPolicyOf(record.spec),
       },
       now,
     );
-    (decision.action === 'teardown' ? candidates : skipped).push({
-      env: record.name,
-      reason: decision.reason,
-    });
+    if (decision.action === 'skip') skipped.push({ env: record.name, reason: decision.reason });
+    else {
+      candidates.push({
+        env: record.name,
+        reason: decision.reason,
+        operation: decision.action === 'pause' ? 'pause' : 'down',
+      });
+    }
   }
   return { candidates, skipped, dryRun: event.dryRun ?? false };
 };

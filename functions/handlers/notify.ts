@@ -158,11 +158,15 @@ export const formatNightlyReport = (report: NightlyReport, savings?: NightSaving
     savings === undefined || savings.environments.length === 0
       ? ''
       : `; saves ${formatUsd(savings.hourlyUsd, true)} (${formatUsd(savings.nightUsd)} over ${savings.hours} h)`;
-  const text = `Nightly teardown: ${report.tornDown.length} torn down, ${report.skipped.length} skipped, ${report.failed.length} failed${saved}`;
+  const paused = report.paused ?? [];
+  const text = `Nightly teardown: ${report.tornDown.length} torn down, ${paused.length > 0 ? `${paused.length} paused, ` : ''}${report.skipped.length} skipped, ${report.failed.length} failed${saved}`;
   const list = (items: readonly string[]) => (items.length === 0 ? '—' : items.join('\n'));
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Berth nightly teardown' } },
     { type: 'section', text: mrkdwn(`*Torn down*\n${list(report.tornDown.map((t) => `• ${t.env}`))}`) },
+    ...(paused.length > 0
+      ? [{ type: 'section', text: mrkdwn(`*Paused*\n${list(paused.map((t) => `• ${t.env}`))}`) }]
+      : []),
     {
       type: 'section',
       text: mrkdwn(`*Skipped*\n${list(report.skipped.map((s) => `• ${s.env} — ${s.reason}`))}`),

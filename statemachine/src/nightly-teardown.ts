@@ -1,6 +1,6 @@
 /**
- * The nightly teardown state machine: lists the environments to tear down, runs lifecycle `down` for each
- * within a concurrency limit, reports. `npm run asl` writes it to `statemachine/nightly-teardown.asl.json`.
+ * The nightly teardown state machine: lists the environments to tear down (or pause, per their `nightly`
+ * policy), runs lifecycle `down` (or `pause`) for each within a concurrency limit, reports. `npm run asl` writes it to `statemachine/nightly-teardown.asl.json`.
  */
 import {
   catchAll,
@@ -23,7 +23,7 @@ import { fork, ignoreError, lambda, propagate, succeed } from './blocks.ts';
 const CHILD_NAME = "States.Format('nightly-{}-{}', $.env, $.runName)";
 
 /**
- * Starts lifecycle `down` and waits for it (`.sync:2`: the output is JSON). Retries the Step Functions
+ * Starts the candidate's lifecycle operation (`down`, or `pause` per its nightly policy) and waits for it (`.sync:2`: the output is JSON). Retries the Step Functions
  * service errors a StartExecution can answer with when busy.
  */
 const startDown: Step = stateStep('StartDown', (next) => ({
@@ -33,7 +33,7 @@ const startDown: Step = stateStep('StartDown', (next) => ({
     StateMachineArn: substitution('LifecycleStateMachineArn'),
     'Name.$': CHILD_NAME,
     Input: {
-      operation: 'down',
+      'operation.$': '$.operation',
       'env.$': '$.env',
       'requestId.$': CHILD_NAME,
       requestedBy: 'nightly',
@@ -65,6 +65,7 @@ const downEach = (() => {
       ...pass('DownDone', {
         Parameters: {
           'env.$': '$.env',
+          'operation.$': '$.operation',
           'status.$': '$.down.status',
           'executionArn.$': '$.down.executionArn',
         },
@@ -74,7 +75,12 @@ const downEach = (() => {
       // Step Functions caps at 256 KiB. The reason is in the registry (`lastFailure`, written by the child's
       // own failure path); the report reads it there.
       ...pass('DownFailed', {
-        Parameters: { 'env.$': '$.env', status: 'Failed', 'error.$': '$.error.Error' },
+        Parameters: {
+          'env.$': '$.env',
+          'operation.$': '$.operation',
+          status: 'Failed',
+          'error.$': '$.error.Error',
+        },
       })(END).states,
     },
   };
@@ -83,7 +89,12 @@ const downEach = (() => {
     Comment: 'One lifecycle down per candidate, MaxConcurrency at a time (ECS API rate limits: see README).',
     ItemsPath: '$.list.candidates',
     MaxConcurrencyPath: '$.maxConcurrency',
-    ItemSelector: { 'env.$': '$$.Map.Item.Value.env', 'runName.$': '$$.Execution.Name' },
+    ItemSelector: {
+      'env.$': '$$.Map.Item.Value.env',
+      // `down`, or `pause` for an environment whose nightly policy is pause (the Nightly list says which).
+      'operation.$': '$$.Map.Item.Value.operation',
+      'runName.$': '$$.Execution.Name',
+    },
     ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, ...machine(processor) },
     ResultPath: '$.results',
     ...transition(next),

@@ -4,8 +4,9 @@ import type { ExecutionRecord } from '../../local/runtime/step-functions/emulato
 import { type E2EPlatform, eventually, spec, startE2EPlatform, startReceiver } from './helpers/platform.ts';
 
 /**
- * Four environments: `keeper` (kept, not expired), `stale` (kept, expired by the run's `now`: still skipped,
- * since `keep` always wins), `gone` (not kept) and `flaky` (not kept; ECS DeleteCluster answers 500 while its teardown runs).
+ * Five environments: `keeper` (kept, not expired), `stale` (kept, expired by the run's `now`: still skipped,
+ * since `keep` always wins), `gone` (not kept), `flaky` (not kept; ECS DeleteCluster answers 500 while its
+ * teardown runs) and `sleepy` (not kept, `nightly: pause`, not expired: paused instead of torn down).
  */
 describe('nightly teardown', () => {
   let e2e: E2EPlatform;
@@ -21,6 +22,7 @@ describe('nightly teardown', () => {
       spec('stale', { keep: true, ttl: '1h' }),
       spec('gone', { keep: false }),
       spec('flaky', { keep: false }),
+      spec('sleepy', { keep: false, nightly: 'pause' }),
     ];
     const started = await Promise.all(specs.map((s) => e2e.api('POST', '/environments', s)));
     for (const response of started) {
@@ -87,6 +89,17 @@ describe('nightly teardown', () => {
     expect((await e2e.api('GET', '/environments/stale')).body.status).toBe('ready');
   });
 
+  it('pauses an environment whose nightly policy is pause: nothing deleted, its URL kept', async () => {
+    expect(byEnv['sleepy']).toMatchObject({ status: 'Succeeded', operation: 'pause' });
+    const candidate = output.list?.candidates?.find((c: any) => c.env === 'sleepy');
+    expect(candidate ?? { operation: 'pause' }).toMatchObject({ operation: 'pause' });
+    const described = await e2e.api('GET', '/environments/sleepy');
+    expect(described.body).toMatchObject({ status: 'paused', paused: { desiredCount: 1 } });
+    expect(described.body.url).toMatch(/^http:\/\/berth-sleepy-alb-/);
+    const state = await e2e.control('/_berth/state');
+    expect(JSON.stringify(state)).toContain('berth-sleepy-alb');
+  });
+
   it('reports a failing teardown with its error and still runs the others', async () => {
     // The Map result keeps the error's name; the reason is the registry's lastFailure (see GET /nightly/last).
     expect(byEnv['flaky']).toEqual({ env: 'flaky', status: 'Failed', error: 'States.TaskFailed' });
@@ -112,6 +125,7 @@ describe('nightly teardown', () => {
       status: 'SUCCEEDED',
       dryRun: false,
       tornDown: [{ env: 'gone' }],
+      paused: [{ env: 'sleepy' }],
       failed: [{ env: 'flaky' }],
       error: null,
     });
@@ -122,7 +136,7 @@ describe('nightly teardown', () => {
   });
 
   it('takes the remaining environments down cleanly once the fault is gone', async () => {
-    for (const env of ['flaky', 'keeper', 'stale']) {
+    for (const env of ['flaky', 'keeper', 'stale', 'sleepy']) {
       const record = await e2e.api('GET', `/environments/${env}`);
       if (record.body.status === 'deleted') continue;
       const down = await e2e.api('DELETE', `/environments/${env}`);
@@ -130,6 +144,6 @@ describe('nightly teardown', () => {
       const execution = await e2e.waitForExecution(down.body.executionArn);
       expect(execution.status, execution.cause).toBe('SUCCEEDED');
     }
-    for (const env of ['keeper', 'stale', 'gone', 'flaky']) await e2e.assertNothingLeft(env);
+    for (const env of ['keeper', 'stale', 'gone', 'flaky', 'sleepy']) await e2e.assertNothingLeft(env);
   });
 });

@@ -11,6 +11,8 @@ const registry = () => {
   r.environments.set('expired', readyEnv('expired', { expiresAt: '2026-01-01T00:00:00.000Z' }));
   r.environments.set('fresh', readyEnv('fresh', { expiresAt: '2026-01-03T00:00:00.000Z' }));
   r.environments.set('gone', readyEnv('gone', { status: 'deleted' }));
+  const sleepy = readyEnv('sleepy', { expiresAt: '2026-01-03T00:00:00.000Z' });
+  r.environments.set('sleepy', { ...sleepy, spec: { ...(sleepy.spec as object), nightly: 'pause' } });
   return r;
 };
 
@@ -30,8 +32,14 @@ describe('nightly list', () => {
     const result = await makeHandler({ registry: registry(), clock: { now: () => NOW } })({ action: 'list' });
     expect(result).toEqual({
       candidates: [
-        { env: 'expired', reason: 'expired at 2026-01-01T00:00:00.000Z' },
-        { env: 'fresh', reason: 'not kept (would expire at 2026-01-03T00:00:00.000Z)' },
+        { env: 'expired', reason: 'expired at 2026-01-01T00:00:00.000Z', operation: 'down' },
+        {
+          env: 'fresh',
+          reason: 'not kept (would expire at 2026-01-03T00:00:00.000Z)',
+          operation: 'down',
+        },
+        // Its spec's nightly policy is pause: paused instead of torn down.
+        { env: 'sleepy', reason: 'nightly: pause (expires at 2026-01-03T00:00:00.000Z)', operation: 'pause' },
       ],
       skipped: [
         { env: 'gone', reason: 'already deleted' },

@@ -16,7 +16,14 @@ const run = (scenario: Scenario, input: Record<string, unknown> = {}) =>
       ...happyHandlers(),
       Nightly: (payload, call) => {
         if (payload.action === 'list') {
-          return { candidates: scenario.candidates.map((env) => ({ env })), skipped: scenario.skipped ?? [] };
+          return {
+            // An env named sleepy-* has the nightly policy pause; the others are torn down.
+            candidates: scenario.candidates.map((env) => ({
+              env,
+              operation: env.startsWith('sleepy') ? 'pause' : 'down',
+            })),
+            skipped: scenario.skipped ?? [],
+          };
         }
         return scenario.report
           ? scenario.report(payload, call)
@@ -68,25 +75,57 @@ describe('nightly teardown', () => {
       },
     });
     const expectedResults = [
-      { env: 'expired-a', status: 'Succeeded', executionArn: 'arn:exec:nightly-expired-a-nightly-run-1' },
+      {
+        env: 'expired-a',
+        operation: 'down',
+        status: 'Succeeded',
+        executionArn: 'arn:exec:nightly-expired-a-nightly-run-1',
+      },
       // The error's name only: a failed child's cause (its whole description) would grow the state by
       // kilobytes per environment; the report reads the reason from the registry.
-      { env: 'broken-b', status: 'Failed', error: 'States.TaskFailed' },
-      { env: 'stale-c', status: 'Succeeded', executionArn: 'arn:exec:nightly-stale-c-nightly-run-1' },
+      { env: 'broken-b', operation: 'down', status: 'Failed', error: 'States.TaskFailed' },
+      {
+        env: 'stale-c',
+        operation: 'down',
+        status: 'Succeeded',
+        executionArn: 'arn:exec:nightly-stale-c-nightly-run-1',
+      },
     ];
     const report = result.calls.find((c) => c.state === 'NightlyReport');
     expect(report?.input).toEqual({
       action: 'report',
-      candidates: [{ env: 'expired-a' }, { env: 'broken-b' }, { env: 'stale-c' }],
+      candidates: [
+        { env: 'expired-a', operation: 'down' },
+        { env: 'broken-b', operation: 'down' },
+        { env: 'stale-c', operation: 'down' },
+      ],
       skipped: [{ env: 'kept-d', reason: 'keep flag set' }],
       results: expectedResults,
     });
     expect(result.output).toEqual({
       dryRun: false,
-      candidates: [{ env: 'expired-a' }, { env: 'broken-b' }, { env: 'stale-c' }],
+      candidates: [
+        { env: 'expired-a', operation: 'down' },
+        { env: 'broken-b', operation: 'down' },
+        { env: 'stale-c', operation: 'down' },
+      ],
       skipped: [{ env: 'kept-d', reason: 'keep flag set' }],
       results: expectedResults,
     });
+  });
+
+  it('runs lifecycle pause for a candidate whose nightly policy is pause', async () => {
+    const result = await run({ candidates: ['expired-a', 'sleepy-b'] });
+
+    const starts = result.calls.filter((c) => c.state === 'StartDown').map((c) => c.input.Input);
+    expect(starts.find((s) => s.env === 'sleepy-b')).toMatchObject({
+      operation: 'pause',
+      requestedBy: 'nightly',
+    });
+    expect(starts.find((s) => s.env === 'expired-a')).toMatchObject({ operation: 'down' });
+    expect(result.output.results).toContainEqual(
+      expect.objectContaining({ env: 'sleepy-b', operation: 'pause', status: 'Succeeded' }),
+    );
   });
 
   it('reports an environment whose lock is busy with the OperationInProgress status', async () => {
@@ -100,7 +139,12 @@ describe('nightly teardown', () => {
     });
 
     expect(result.output.results).toEqual([
-      { env: 'busy-a', status: 'OperationInProgress', executionArn: 'arn:exec:nightly-busy-a-nightly-run-1' },
+      {
+        env: 'busy-a',
+        operation: 'down',
+        status: 'OperationInProgress',
+        executionArn: 'arn:exec:nightly-busy-a-nightly-run-1',
+      },
     ]);
   });
 
@@ -112,7 +156,7 @@ describe('nightly teardown', () => {
 
     expect(result.output).toEqual({
       dryRun: true,
-      candidates: [{ env: 'expired-a' }],
+      candidates: [{ env: 'expired-a', operation: 'down' }],
       skipped: [{ env: 'kept-d', reason: 'keep flag set' }],
     });
     expect(result.order).toEqual(['Nightly']);
@@ -180,7 +224,12 @@ describe('nightly teardown', () => {
 
     expect(result.error).toBeUndefined();
     expect(result.output.results).toEqual([
-      { env: 'expired-a', status: 'Succeeded', executionArn: 'arn:exec:nightly-expired-a-nightly-run-1' },
+      {
+        env: 'expired-a',
+        operation: 'down',
+        status: 'Succeeded',
+        executionArn: 'arn:exec:nightly-expired-a-nightly-run-1',
+      },
     ]);
   });
 });

@@ -28,6 +28,36 @@ describe('decideNightly', () => {
     ],
     ['a deleted environment', { keep: false, expiresAt: PAST, status: 'deleted' }, 'skip', 'already deleted'],
     [
+      'an unexpired environment whose nightly policy is pause',
+      { keep: false, expiresAt: FUTURE, status: 'ready', nightly: 'pause' as const },
+      'pause',
+      `nightly: pause (expires at ${FUTURE})`,
+    ],
+    [
+      'an expired environment whose nightly policy is pause (its time is up)',
+      { keep: false, expiresAt: PAST, status: 'paused', nightly: 'pause' as const },
+      'teardown',
+      `expired at ${PAST}`,
+    ],
+    [
+      'a paused environment whose nightly policy is pause',
+      { keep: false, expiresAt: FUTURE, status: 'paused', nightly: 'pause' as const },
+      'skip',
+      'already paused (nightly: pause)',
+    ],
+    [
+      'an environment whose nightly policy is keep, past its expiry',
+      { keep: false, expiresAt: PAST, status: 'ready', nightly: 'keep' as const },
+      'skip',
+      `kept (nightly: keep) although expired at ${PAST}`,
+    ],
+    [
+      'a paused environment whose nightly policy is destroy (the default)',
+      { keep: false, expiresAt: FUTURE, status: 'paused' },
+      'teardown',
+      `not kept (would expire at ${FUTURE})`,
+    ],
+    [
       'an environment being torn down',
       { keep: false, expiresAt: PAST, status: 'tearing-down' },
       'skip',
