@@ -246,10 +246,12 @@ describe('status buttons', () => {
     expect(text).toContain('*Cost*\\n$0.0466/h · $0.0932 since created');
     expect(text).toContain('<http://127.0.0.1:4568/environments/demo/logs|demo logs>');
     const actions = blocks.find((b) => b.type === 'actions');
+    // The lifecycle has pause and resume: a ready environment offers Pause.
     expect(actions.elements.map((e: any) => e.action_id)).toEqual([
       'berth_extend',
       'berth_keep',
       'berth_redeploy',
+      'berth_pause',
       'berth_down',
     ]);
     const down = actions.elements.find((e: any) => e.action_id === 'berth_down');
@@ -259,5 +261,28 @@ describe('status buttons', () => {
       confirm: { confirm: { text: 'Tear down' } },
     });
     expect(executions.started).toHaveLength(0);
+  });
+
+  it('offers Resume instead of Pause on a paused environment', async () => {
+    registry.environments.set(
+      'demo',
+      readyEnv('demo', {
+        status: 'paused',
+        paused: { at: '2026-01-01T10:00:00.000Z', desiredCount: 1 },
+      }),
+    );
+    const body = command('status demo');
+    const result = parse(
+      await handler(
+        apiEvent('POST', '/slack/commands', {
+          rawBody: body,
+          headers: { 'X-Slack-Request-Timestamp': TS, 'X-Slack-Signature': slackSignature(SECRET, TS, body) },
+        }),
+      ),
+    );
+    const actions = (result['blocks'] as any[]).find((b) => b.type === 'actions');
+    const ids = actions.elements.map((e: any) => e.action_id);
+    expect(ids).toContain('berth_resume');
+    expect(ids).not.toContain('berth_pause');
   });
 });
