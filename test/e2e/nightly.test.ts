@@ -102,7 +102,12 @@ describe('nightly teardown', () => {
 
   it('reports a failing teardown with its error and still runs the others', async () => {
     // The Map result keeps the error's name; the reason is the registry's lastFailure (see GET /nightly/last).
-    expect(byEnv['flaky']).toEqual({ env: 'flaky', status: 'Failed', error: 'States.TaskFailed' });
+    expect(byEnv['flaky']).toEqual({
+      env: 'flaky',
+      operation: 'down',
+      status: 'Failed',
+      error: 'States.TaskFailed',
+    });
     const record = await e2e.api('GET', '/environments/flaky');
     expect(record.body.lastFailure).toMatchObject({ operation: 'down', error: 'TransientAwsError' });
     expect(byEnv['gone']?.status).toBe('Succeeded');
