@@ -26,7 +26,11 @@ describe('nightly teardown within the 256 KiB payload quota', () => {
       ],
       invokeLambda: async (_file, event) =>
         (event as { action?: string }).action === 'list'
-          ? { candidates: envs.map((env) => ({ env, reason: 'expired' })), skipped: [], dryRun: false }
+          ? {
+              candidates: envs.map((env) => ({ env, reason: 'expired', operation: 'down' })),
+              skipped: [],
+              dryRun: false,
+            }
           : { tornDown: [], skipped: [], failed: [], notification: { delivered: false } },
       retryMs: () => 1,
       maxExecutions: 1000,
@@ -45,6 +49,11 @@ describe('nightly teardown within the 256 KiB payload quota', () => {
     expect(run.status, run.cause).toBe('SUCCEEDED');
     const output = JSON.parse(run.output ?? '{}') as { results: unknown[] };
     expect(output.results).toHaveLength(150);
-    expect(output.results[0]).toEqual({ env: 'env-000', status: 'Failed', error: 'States.TaskFailed' });
+    expect(output.results[0]).toEqual({
+      env: 'env-000',
+      operation: 'down',
+      status: 'Failed',
+      error: 'States.TaskFailed',
+    });
   }, 60_000);
 });
