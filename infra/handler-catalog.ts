@@ -62,6 +62,11 @@ export const EDGE_HANDLERS: readonly HandlerEntry[] = [
     file: 'expiry-warnings',
     description: 'Scheduled: warns in Slack before environments expire (Extend / Keep buttons)',
   },
+  {
+    id: 'Wake',
+    file: 'wake',
+    description: 'Wake on request: the waking page of a paused environment; starts resume',
+  },
 ];
 
 export const ALL_HANDLERS: readonly HandlerEntry[] = [...STATE_MACHINE_HANDLERS, ...EDGE_HANDLERS];

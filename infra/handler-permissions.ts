@@ -466,6 +466,35 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
     // The spec and the counts a previous pause remembered; the counts are stored once (conditional update).
     registry('RememberPausedCounts', ['GetItem', 'UpdateItem']),
     reads('DescribeServiceAndGroup', ['autoscaling:DescribeAutoScalingGroups', 'ecs:DescribeServices']),
+    // Wake on request: the target groups, the listener or rule and where they forward.
+    observe('load-balancer', 'targets'),
+    {
+      sid: 'CreateTaggedWakeTargetGroup',
+      actions: ['elasticloadbalancing:CreateTargetGroup'],
+      resources: [TARGET_GROUP],
+      conditions: requested,
+      wildcardReason: PER_ENVIRONMENT,
+    },
+    {
+      sid: 'TagWakeTargetGroupOnCreate',
+      actions: ['elasticloadbalancing:AddTags'],
+      resources: [TARGET_GROUP],
+      conditions: createdBy('elasticloadbalancing', ['CreateTargetGroup']),
+      wildcardReason: TAG_ON_CREATE,
+    },
+    {
+      // The wake function as the waking page's target; the route (listener default action or rule action)
+      // forwarded to it.
+      sid: 'RouteOwnTrafficToWakePage',
+      actions: [
+        'elasticloadbalancing:ModifyListener',
+        'elasticloadbalancing:ModifyRule',
+        'elasticloadbalancing:RegisterTargets',
+      ],
+      resources: [TARGET_GROUP, LISTENER, LISTENER_RULE],
+      conditions: managed,
+      wildcardReason: PER_ENVIRONMENT,
+    },
     {
       sid: 'ScaleOwnServiceToZero',
       actions: ['ecs:UpdateService'],
@@ -489,6 +518,15 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       'ecs:DescribeClusters',
       'ecs:DescribeServices',
     ]),
+    // Wake on request: target health, then the route back to the environment's target group.
+    observe('load-balancer', 'targets'),
+    {
+      sid: 'RouteOwnTrafficBack',
+      actions: ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule'],
+      resources: [LISTENER, LISTENER_RULE],
+      conditions: managed,
+      wildcardReason: PER_ENVIRONMENT,
+    },
     {
       sid: 'RestoreOwnServiceCount',
       actions: ['ecs:UpdateService'],
@@ -655,6 +693,8 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
         'GET /nightly/last describes the newest nightly execution; its name changes every night, so the execution ARN ends in *.',
     },
   ],
+  // The waking page: reads the environment, records the request and starts resume (once per pause).
+  Wake: [registry('Registry', ['GetItem', 'PutItem', 'UpdateItem']), ...startLifecycle],
   Slack: [
     apiRegistry,
     ...startLifecycle,

@@ -237,8 +237,37 @@ export class OrchestratorStack extends Stack {
         environment: { ...environment, ...extra },
       });
     const fns: Record<string, LifecycleFunction> = {};
-    for (const entry of STATE_MACHINE_HANDLERS) fns[entry.id] = make(entry);
-    const plan = make(EDGE_HANDLERS.find((e) => e.id === 'Plan') as HandlerEntry);
+    // Wake on request: the function a paused environment's load balancer invokes. Pause registers it by
+    // ARN; the ARN is built from its name (not a reference) so that pause → wake → lifecycle is no cycle.
+    const wakeName = `${Aws.STACK_NAME}-wake`;
+    const wakeArn = this.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: wakeName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const wake = new LifecycleFunction(this, 'WakeFunction', {
+      handlerFile: 'wake',
+      description: `Berth: ${(EDGE_HANDLERS.find((e) => e.id === 'Wake') as HandlerEntry).description}`,
+      environment,
+      overrides: { functionName: wakeName },
+    });
+    // Elastic Load Balancing invokes it for Berth's wake target groups only (ELB User Guide, "Lambda
+    // functions as targets": the permission must exist before RegisterTargets).
+    wake.addPermission('InvokedByWakeTargetGroups', {
+      principal: new ServicePrincipal('elasticloadbalancing.amazonaws.com'),
+      sourceArn: this.formatArn({
+        service: 'elasticloadbalancing',
+        resource: 'targetgroup',
+        resourceName: 'berth-*-wake/*',
+      }),
+    });
+    fns['Wake'] = wake;
+    const wakeEnv = { BERTH_WAKE_FUNCTION_ARN: wakeArn };
+    for (const entry of STATE_MACHINE_HANDLERS) {
+      fns[entry.id] = make(entry, entry.id === 'Pause' || entry.id === 'Resume' ? wakeEnv : {});
+    }
+    const plan = make(EDGE_HANDLERS.find((e) => e.id === 'Plan') as HandlerEntry, wakeEnv);
     fns['Plan'] = plan;
     for (const id of ['Api', 'Slack']) {
       fns[id] = make(EDGE_HANDLERS.find((e) => e.id === id) as HandlerEntry, {

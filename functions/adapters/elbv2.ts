@@ -1,4 +1,5 @@
 import {
+  type Action,
   CreateListenerCommand,
   CreateLoadBalancerCommand,
   CreateRuleCommand,
@@ -15,7 +16,10 @@ import {
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
   type LoadBalancer,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
   ModifyTargetGroupAttributesCommand,
+  RegisterTargetsCommand,
   type RuleCondition,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -231,6 +235,88 @@ export class AwsElbv2Adapter {
   }
 
   /**
+   * Creates the environment's wake target group (`TargetType: lambda`, health checks off, tagged) and
+   * registers the wake function as its target. The load balancer must be allowed to invoke the function
+   * (its resource policy, granted by the stack for `berth-*-wake` target groups) before RegisterTargets.
+   */
+  async createLambdaTargetGroup(input: {
+    readonly name: string;
+    readonly functionArn: string;
+    readonly tags: Tags;
+  }): Promise<ObservedTargetGroup> {
+    let arn: string;
+    try {
+      const out = await this.client.send(
+        new CreateTargetGroupCommand({
+          Name: input.name,
+          TargetType: 'lambda',
+          HealthCheckEnabled: false,
+          Tags: toAwsTags(input.tags),
+        }),
+      );
+      const created = out.TargetGroups?.[0]?.TargetGroupArn;
+      if (!created) throw new AwsRequestError('MissingArn', `CreateTargetGroup ${input.name}`);
+      arn = created;
+    } catch (err) {
+      throw mapAwsError(err, `elbv2.CreateTargetGroup ${input.name}`);
+    }
+    await this.registerLambdaTarget(arn, input.functionArn);
+    return { arn, name: input.name, tags: input.tags, loadBalancerArns: [], targets: [] };
+  }
+
+  /** Registers a Lambda function as the target of a `lambda` target group (idempotent). */
+  async registerLambdaTarget(targetGroupArn: string, functionArn: string): Promise<void> {
+    try {
+      await this.client.send(
+        new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [{ Id: functionArn }] }),
+      );
+    } catch (err) {
+      throw mapAwsError(err, `elbv2.RegisterTargets ${targetGroupArn}`);
+    }
+  }
+
+  /**
+   * Points a listener's default action (dedicated mode) or a rule's action (shared mode: only the action,
+   * never its conditions or priority) at one target group.
+   */
+  async forwardTo(
+    at: { readonly listenerArn: string } | { readonly ruleArn: string },
+    targetGroupArn: string,
+    keepAttached?: string,
+  ): Promise<void> {
+    // `keepAttached` stays in the forward with weight 0: associated with the load balancer (ECS refuses to
+    // update a service whose target group has none) but sent no traffic.
+    const actions =
+      keepAttached === undefined
+        ? [{ Type: 'forward' as const, TargetGroupArn: targetGroupArn }]
+        : [
+            {
+              Type: 'forward' as const,
+              ForwardConfig: {
+                TargetGroups: [
+                  { TargetGroupArn: targetGroupArn, Weight: 1 },
+                  { TargetGroupArn: keepAttached, Weight: 0 },
+                ],
+              },
+            },
+          ];
+    try {
+      if ('listenerArn' in at) {
+        await this.client.send(
+          new ModifyListenerCommand({ ListenerArn: at.listenerArn, DefaultActions: actions }),
+        );
+      } else {
+        await this.client.send(new ModifyRuleCommand({ RuleArn: at.ruleArn, Actions: actions }));
+      }
+    } catch (err) {
+      throw mapAwsError(
+        err,
+        'listenerArn' in at ? `elbv2.ModifyListener ${at.listenerArn}` : `elbv2.ModifyRule ${at.ruleArn}`,
+      );
+    }
+  }
+
+  /**
    * Deletes a target group observed as the environment's (`name` only labels errors); gone → `false`.
    * @throws DependencyPendingError while in use.
    */
@@ -339,7 +425,9 @@ export class AwsElbv2Adapter {
     try {
       const out = await this.client.send(new DescribeListenersCommand({ LoadBalancerArn: loadBalancerArn }));
       const l = out.Listeners?.find((x) => x.Port === port);
-      return l?.ListenerArn ? { arn: l.ListenerArn, port: l.Port ?? port } : undefined;
+      return l?.ListenerArn
+        ? { arn: l.ListenerArn, port: l.Port ?? port, forwardsTo: forwardTargets(l.DefaultActions) }
+        : undefined;
     } catch (err) {
       if (hasAwsCode(err, [...LB_GONE, ...LISTENER_GONE])) return undefined;
       throw mapAwsError(err, `elbv2.DescribeListeners ${loadBalancerArn}`);
@@ -383,7 +471,7 @@ export class AwsElbv2Adapter {
 
   /** The env's (tagged) rule on the shared listener, or `undefined`. */
   async observeListenerRule(listenerArn: string, env: string): Promise<ObservedListenerRule | undefined> {
-    const rules: { arn: string; priority: string }[] = [];
+    const rules: { arn: string; priority: string; forwardsTo: string[] }[] = [];
     let marker: string | undefined;
     do {
       try {
@@ -391,7 +479,8 @@ export class AwsElbv2Adapter {
           new DescribeRulesCommand({ ListenerArn: listenerArn, ...(marker ? { Marker: marker } : {}) }),
         );
         for (const r of out.Rules ?? []) {
-          if (r.RuleArn && !r.IsDefault) rules.push({ arn: r.RuleArn, priority: r.Priority ?? '' });
+          if (r.RuleArn && !r.IsDefault)
+            rules.push({ arn: r.RuleArn, priority: r.Priority ?? '', forwardsTo: forwardTargets(r.Actions) });
         }
         marker = out.NextMarker;
       } catch (err) {
@@ -408,6 +497,7 @@ export class AwsElbv2Adapter {
           priority: mine.priority,
           tags: tags.get(mine.arn) ?? {},
           rulesOnListener: rules.length,
+          forwardsTo: mine.forwardsTo,
         }
       : undefined;
   }
@@ -457,4 +547,15 @@ export class AwsElbv2Adapter {
       throw mapAwsError(err, `elbv2.DeleteRule ${ruleArn}`);
     }
   }
+}
+
+/** The target groups a listener's or rule's forward action sends to. */
+function forwardTargets(actions: readonly Action[] | undefined): string[] {
+  const forward = (actions ?? []).find((a) => a.Type === 'forward');
+  if (forward === undefined) return [];
+  if (forward.TargetGroupArn) return [forward.TargetGroupArn];
+  // Weight-0 groups stay associated but get no traffic.
+  return (forward.ForwardConfig?.TargetGroups ?? []).flatMap((t) =>
+    t.TargetGroupArn && (t.Weight ?? 1) > 0 ? [t.TargetGroupArn] : [],
+  );
 }

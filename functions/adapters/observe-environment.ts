@@ -94,6 +94,10 @@ export async function observeEnvironment(
     const lb = need('elbv2', 'load-balancer');
     const tg = await lb.observeTargetGroup(names.targetGroup, { withTargets: parts.has('targets') });
     if (tg) out.targetGroup = tg;
+    if (parts.has('load-balancer')) {
+      const wake = await lb.observeTargetGroup(names.wakeTargetGroup, { withTargets: false });
+      if (wake) out.wakeTargetGroup = wake;
+    }
     if (options.sharedListenerArn !== undefined) {
       const rule = await lb.observeListenerRule(options.sharedListenerArn, options.env);
       if (rule) out.listenerRule = rule;

@@ -9,6 +9,7 @@ export const NAME_LIMITS = {
   service: 255,
   taskFamily: 255,
   targetGroup: 32,
+  wakeTargetGroup: 32,
   loadBalancer: 32,
   autoScalingGroup: 255,
   launchTemplate: 128,
@@ -24,6 +25,8 @@ export interface ResourceNames {
   readonly service: string;
   readonly taskFamily: string;
   readonly targetGroup: string;
+  /** The `lambda` target group serving the waking page while paused. */
+  readonly wakeTargetGroup: string;
   readonly loadBalancer: string;
   readonly autoScalingGroup: string;
   readonly launchTemplate: string;
@@ -47,6 +50,7 @@ export function resourceNames(env: string): ResourceNames {
     service: base,
     taskFamily: base,
     targetGroup: `${base}-tg`,
+    wakeTargetGroup: `${base}-wake`,
     loadBalancer: `${base}-alb`,
     autoScalingGroup: `${base}-asg`,
     launchTemplate: `${base}-lt`,

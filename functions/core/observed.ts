@@ -65,6 +65,8 @@ export interface ObservedLoadBalancer {
 export interface ObservedListener {
   readonly arn: string;
   readonly port: number;
+  /** The target groups its default action forwards to (when the adapter reads them). */
+  readonly forwardsTo?: readonly string[];
 }
 
 export interface ObservedListenerRule {
@@ -73,6 +75,8 @@ export interface ObservedListenerRule {
   readonly tags: Tags;
   /** Non-default rules on the listener, this one included (the environments sharing its load balancer). */
   readonly rulesOnListener?: number;
+  /** The target groups its action forwards to (when the adapter reads them). */
+  readonly forwardsTo?: readonly string[];
 }
 
 export interface ObservedCluster {
@@ -229,6 +233,8 @@ export interface ObservedEnvironment {
     readonly instances?: ObservedSecurityGroup;
   };
   readonly targetGroup?: ObservedTargetGroup;
+  /** The `lambda` target group that serves the waking page while the environment is paused. */
+  readonly wakeTargetGroup?: ObservedTargetGroup;
   readonly loadBalancer?: ObservedLoadBalancer;
   readonly listener?: ObservedListener;
   readonly listenerRule?: ObservedListenerRule;

@@ -3,6 +3,7 @@ import { InvalidStateError, NotFoundError, ValidationError } from './errors.ts';
 import { resourceNames } from './names.ts';
 import type { ObservedEnvironment } from './observed.ts';
 import {
+  type ForwardAction,
   type PauseAction,
   type PausedCounts,
   type PauseStep,
@@ -17,10 +18,10 @@ import { instancesToUnprotect } from './plan-teardown.ts';
 import { assertAllOwned, labels, servicePresent } from './resources.ts';
 
 /** One step of `planResume`: an `up` step, or a wait for the restored instances to register. */
-export type ResumeStep = UpStep | (StepDescription & WaitStep);
+export type ResumeStep = UpStep | (StepDescription & WaitStep) | (StepDescription & ForwardAction);
 
 /** Stages of `pause`, in order: the counts are remembered before anything is scaled. */
-export const PAUSE_STAGES = ['registry', 'service', 'capacity'] as const;
+export const PAUSE_STAGES = ['registry', 'load-balancer', 'service', 'capacity'] as const;
 export type PauseStage = (typeof PAUSE_STAGES)[number];
 
 const WAIT = { kind: 'wait' } as const;
@@ -115,6 +116,85 @@ export function countsOf(observed: ObservedEnvironment, spec: EnvSpec, at: Date)
   };
 }
 
+/** How `pause` is deployed: with wake on request, the function the paused environment's load balancer invokes. */
+export interface PauseOptions {
+  readonly wakeFunctionArn?: string;
+}
+
+/** The environment's route: its rule on the shared listener, or its dedicated listener. */
+function routeOf(observed: ObservedEnvironment, spec: EnvSpec) {
+  const names = resourceNames(spec.name);
+  if (spec.loadBalancer.mode === 'shared') {
+    const rule = observed.listenerRule;
+    return rule
+      ? { at: { ruleArn: rule.arn }, label: labels.listenerRule(rule.priority), forwardsTo: rule.forwardsTo }
+      : undefined;
+  }
+  const listener = observed.listener;
+  return listener
+    ? {
+        at: { listenerArn: listener.arn },
+        label: labels.listener(listener.port, observed.loadBalancer?.name ?? names.loadBalancer),
+        forwardsTo: listener.forwardsTo,
+      }
+    : undefined;
+}
+
+/**
+ * Wake on request, while paused: the waking page's `lambda` target group (created once, the wake function
+ * registered) and the environment's route forwarding to it. Before the service scales in, so a request
+ * never meets an empty target group.
+ */
+function wakeSteps(
+  observed: ObservedEnvironment,
+  spec: EnvSpec,
+  functionArn: string,
+): (PauseStep & { readonly stage: PauseStage })[] {
+  const names = resourceNames(spec.name);
+  const route = routeOf(observed, spec);
+  if (route === undefined) {
+    throw new NotFoundError(
+      `the ${spec.loadBalancer.mode === 'shared' ? 'listener rule' : 'listener'} of environment "${spec.name}" does not exist; run up first`,
+    );
+  }
+  const steps: (PauseStep & { readonly stage: PauseStage })[] = [];
+  const wake = observed.wakeTargetGroup;
+  if (wake === undefined) {
+    steps.push(
+      pauseStep(
+        'load-balancer',
+        'create',
+        labels.targetGroup(names.wakeTargetGroup),
+        'the waking page (Lambda target) while paused',
+        {
+          kind: 'createWakeTargetGroup',
+          name: names.wakeTargetGroup,
+          functionArn,
+        },
+      ),
+    );
+  }
+  if (wake !== undefined && (route.forwardsTo ?? []).includes(wake.arn)) {
+    steps.push(pauseStep('load-balancer', 'keep', route.label, 'already forwards to the waking page', NOOP));
+  } else {
+    steps.push(
+      pauseStep(
+        'load-balancer',
+        'update',
+        route.label,
+        `forward to ${names.wakeTargetGroup}: a request wakes the environment`,
+        {
+          kind: 'forwardTo',
+          ...route.at,
+          targetGroupArn: wake?.arn ?? 'wake',
+          ...(observed.targetGroup === undefined ? {} : { keepAttached: observed.targetGroup.arn }),
+        },
+      ),
+    );
+  }
+  return steps;
+}
+
 /**
  * Plans `pause`: remember the counts (once: a remembered pause is never overwritten by the zeros it set),
  * service desired → 0, wait for its tasks to drain; on EC2, then remove scale-in protection from the
@@ -135,6 +215,7 @@ export function planPause(
   spec: EnvSpec,
   remembered: PausedCounts | undefined,
   now: Date,
+  options: PauseOptions = {},
 ): (PauseStep & { readonly stage: PauseStage })[] {
   assertAllOwned(observed);
   const names = resourceNames(spec.name);
@@ -168,6 +249,9 @@ export function planPause(
       ),
     );
   }
+
+  if (options.wakeFunctionArn !== undefined)
+    steps.push(...wakeSteps(observed, spec, options.wakeFunctionArn));
 
   const service = observed.service;
   const serviceLabel = labels.service(service.name);
@@ -339,6 +423,37 @@ export function planResume(
           },
         ),
   );
+  // Wake on request: the route goes back to the environment's target group once its targets are healthy
+  // (until then the waking page keeps answering).
+  const route = routeOf(observed, spec);
+  const own = observed.targetGroup;
+  if (
+    route !== undefined &&
+    own !== undefined &&
+    route.forwardsTo !== undefined &&
+    !route.forwardsTo.includes(own.arn)
+  ) {
+    const healthy = own.targets.filter((t) => t.state === 'healthy').length;
+    const restoringService = service.desiredCount !== remembered.desiredCount;
+    if (restoringService || healthy < remembered.desiredCount) {
+      steps.push(
+        typedStep(
+          'load-balancer',
+          'wait',
+          labels.targetGroup(own.name),
+          `${healthy} of ${plural(remembered.desiredCount, 'target')} healthy before the route leaves the waking page`,
+          WAIT,
+        ),
+      );
+    }
+    steps.push(
+      typedStep('load-balancer', 'update', route.label, `forward to ${own.name} again`, {
+        kind: 'forwardTo',
+        ...route.at,
+        targetGroupArn: own.arn,
+      }),
+    );
+  }
   steps.push(
     upStep(
       'verify',

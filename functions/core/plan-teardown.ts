@@ -378,6 +378,16 @@ export function planTeardown(
       ),
     );
   }
+  if (observed.wakeTargetGroup) {
+    const { arn, name } = observed.wakeTargetGroup;
+    steps.push(
+      step('load-balancer', 'delete', labels.targetGroup(name), 'waking page of the paused environment', {
+        kind: 'deleteTargetGroup',
+        arn,
+        name,
+      }),
+    );
+  }
 
   // network: a group goes only once no network interface lists it (instances group first: its rule
   // references the ALB group). An ALB's interfaces outlive it by minutes (terraform-provider-aws

@@ -251,11 +251,28 @@ export type UpStep = StepDescription & UpAction;
  */
 export type PauseAction =
   | { readonly kind: 'rememberCounts'; readonly counts: PausedCounts }
+  /** Wake on request: the `lambda` target group of the waking page, with the wake function registered. */
+  | { readonly kind: 'createWakeTargetGroup'; readonly name: string; readonly functionArn: string }
+  | ForwardAction
   | { readonly kind: 'scaleServiceToZero'; readonly cluster: string; readonly service: string }
   | { readonly kind: 'unprotectInstances'; readonly group: string; readonly instanceIds: readonly string[] }
   | { readonly kind: 'scaleGroupToZero'; readonly group: string }
   | WaitStep
   | NoopStep;
+
+/**
+ * Points the environment's route — its dedicated listener's default action, or its rule on the shared
+ * listener (the action only) — at one target group: the waking page's (`'wake'`: the one an earlier step
+ * of the same plan created, or `wakeTargetGroupArn`) while paused, the environment's own on resume.
+ */
+export interface ForwardAction {
+  readonly kind: 'forwardTo';
+  readonly listenerArn?: string;
+  readonly ruleArn?: string;
+  readonly targetGroupArn: string;
+  /** Kept in the forward with weight 0: still associated with the load balancer (ECS needs that), no traffic. */
+  readonly keepAttached?: string;
+}
 
 /** One step of `planPause`. */
 export type PauseStep = StepDescription & PauseAction;

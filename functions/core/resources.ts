@@ -29,6 +29,12 @@ export function taggedResources(observed: ObservedEnvironment): { label: string;
   if (observed.targetGroup) {
     found.push({ label: labels.targetGroup(observed.targetGroup.name), tags: observed.targetGroup.tags });
   }
+  if (observed.wakeTargetGroup) {
+    found.push({
+      label: labels.targetGroup(observed.wakeTargetGroup.name),
+      tags: observed.wakeTargetGroup.tags,
+    });
+  }
   if (observed.loadBalancer) {
     found.push({ label: labels.loadBalancer(observed.loadBalancer.name), tags: observed.loadBalancer.tags });
   }

@@ -27,6 +27,8 @@ export interface Config {
   readonly expiryWarningHours?: number;
   /** Hours the nightly report counts a night's savings over (docs/cost.md). */
   readonly nightHours?: number;
+  /** Wake on request: the function the paused environment's load balancer invokes (`BERTH_WAKE_FUNCTION_ARN`). */
+  readonly wakeFunctionArn?: string;
 }
 
 /** Environment variable → config field. */
@@ -50,6 +52,7 @@ export const CONFIG_VARIABLES = {
   BERTH_PLAN_FUNCTION_NAME: 'planFunctionName',
   BERTH_EXPIRY_WARNING_HOURS: 'expiryWarningHours',
   BERTH_NIGHT_HOURS: 'nightHours',
+  BERTH_WAKE_FUNCTION_ARN: 'wakeFunctionArn',
 } as const satisfies Record<string, keyof Config>;
 
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -137,6 +140,7 @@ export function loadConfig<V extends ConfigVariable = never>(
   set('BERTH_LIFECYCLE_STATE_MACHINE_ARN', read('BERTH_LIFECYCLE_STATE_MACHINE_ARN'));
   set('BERTH_NIGHTLY_STATE_MACHINE_ARN', read('BERTH_NIGHTLY_STATE_MACHINE_ARN'));
   set('BERTH_SLACK_SECRET_ARN', read('BERTH_SLACK_SECRET_ARN'));
+  set('BERTH_WAKE_FUNCTION_ARN', read('BERTH_WAKE_FUNCTION_ARN'));
   for (const v of ['BERTH_NOTIFY_WEBHOOK_URL', 'BERTH_PROBE_ENDPOINT'] as const) {
     const value = read(v);
     set(v, value === undefined ? undefined : url(v, value));

@@ -1,10 +1,14 @@
 import type { AwsAutoScalingAdapter } from '../adapters/autoscaling.ts';
 import type { AwsEcsAdapter } from '../adapters/ecs.ts';
+import type { AwsElbv2Adapter } from '../adapters/elbv2.ts';
+import { observeEnvironment } from '../adapters/observe-environment.ts';
 import type { DynamoRegistry } from '../adapters/registry.ts';
+import { ConfigError } from '../core/errors.ts';
 import { resourceNames } from '../core/names.ts';
-import type { ObservedEnvironment } from '../core/observed.ts';
+import type { ObservedEnvironment, Tags } from '../core/observed.ts';
 import { assertNever, type PauseStep, pendingSteps } from '../core/plan.ts';
 import { planPause } from '../core/plan-pause.ts';
+import { ownershipTags } from '../core/tags.ts';
 import {
   defaultDeps,
   envOf,
@@ -14,7 +18,7 @@ import {
   specOf,
 } from './lifecycle-deps.ts';
 import { describeStep } from './teardown-stage.ts';
-import { autoScalingAdapter, ecsAdapter } from './wiring.ts';
+import { autoScalingAdapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
 export interface PauseResult {
@@ -30,9 +34,12 @@ export interface PausePorts {
   readonly ecs: Pick<AwsEcsAdapter, 'updateService'>;
   readonly autoScaling: Pick<AwsAutoScalingAdapter, 'unprotectInstances' | 'updateCapacity'>;
   readonly registry: Pick<DynamoRegistry, 'rememberPause'>;
+  /** Wake on request only. */
+  readonly elbv2?: Pick<AwsElbv2Adapter, 'createLambdaTargetGroup' | 'forwardTo'>;
 }
 
 export type PauseDeps = Pick<HandlerDeps, 'config' | 'now' | 'logger'> & {
+  readonly elbv2?: AwsElbv2Adapter;
   readonly ecs: Pick<AwsEcsAdapter, 'updateService' | 'observeService' | 'observeCluster'>;
   readonly autoScaling: Pick<AwsAutoScalingAdapter, 'unprotectInstances' | 'updateCapacity' | 'observeGroup'>;
   readonly registry: Pick<DynamoRegistry, 'rememberPause' | 'getEnvironment'>;
@@ -44,10 +51,31 @@ export type PauseDeps = Pick<HandlerDeps, 'config' | 'now' | 'logger'> & {
  */
 export async function executePauseStep(
   ports: PausePorts,
-  env: string,
+  run: { readonly env: string; readonly tags: Tags; wakeTargetGroupArn?: string },
   s: PauseStep,
 ): Promise<'continue' | 'wait'> {
+  const env = run.env;
+  const elbv2 = (): NonNullable<PausePorts['elbv2']> => {
+    if (ports.elbv2 === undefined) throw new ConfigError('pause: wake on request needs the elbv2 adapter');
+    return ports.elbv2;
+  };
   switch (s.kind) {
+    case 'createWakeTargetGroup':
+      run.wakeTargetGroupArn = (
+        await elbv2().createLambdaTargetGroup({ name: s.name, functionArn: s.functionArn, tags: run.tags })
+      ).arn;
+      return 'continue';
+    case 'forwardTo': {
+      const target = s.targetGroupArn === 'wake' ? run.wakeTargetGroupArn : s.targetGroupArn;
+      if (target === undefined)
+        throw new ConfigError('pause: forwardTo the waking page before it was created');
+      await elbv2().forwardTo(
+        s.ruleArn !== undefined ? { ruleArn: s.ruleArn } : { listenerArn: s.listenerArn ?? '' },
+        target,
+        s.keepAttached,
+      );
+      return 'continue';
+    }
     case 'noop':
       return 'continue';
     case 'wait':
@@ -77,19 +105,34 @@ export async function observeForPause(
   deps: {
     readonly ecs: Pick<AwsEcsAdapter, 'observeService' | 'observeCluster'>;
     readonly autoScaling: Pick<AwsAutoScalingAdapter, 'observeGroup'>;
+    readonly elbv2?: AwsElbv2Adapter | undefined;
   },
   env: string,
   launchType: 'EC2' | 'FARGATE',
-  options: { readonly cluster?: boolean } = {},
+  options: { readonly cluster?: boolean; readonly sharedListenerArn?: string | undefined } = {},
 ): Promise<ObservedEnvironment> {
   const names = resourceNames(env);
   const ec2 = launchType === 'EC2';
-  const [service, group, cluster] = await Promise.all([
+  const [service, group, cluster, balancing] = await Promise.all([
     deps.ecs.observeService(names.cluster, names.service),
     ec2 ? deps.autoScaling.observeGroup(names.autoScalingGroup) : undefined,
     ec2 && options.cluster === true ? deps.ecs.observeCluster(names.cluster) : undefined,
+    // Wake on request: the target groups (with target health), the listener or rule and where they forward.
+    deps.elbv2 === undefined
+      ? undefined
+      : observeEnvironment(
+          { elbv2: deps.elbv2 },
+          {
+            env,
+            parts: ['load-balancer', 'targets'],
+            ...(options.sharedListenerArn === undefined
+              ? {}
+              : { sharedListenerArn: options.sharedListenerArn }),
+          },
+        ),
   ]);
   return {
+    ...(balancing ?? {}),
     env,
     securityGroups: {},
     ...(service ? { service } : {}),
@@ -110,11 +153,25 @@ export function makeHandler(deps: PauseDeps) {
       const env = envOf(state);
       const spec = await specOf(state, () => deps.registry);
       const record = await deps.registry.getEnvironment(env);
-      const observed = await observeForPause(deps, env, spec.launchType);
-      const steps = pendingSteps(planPause(observed, spec, record?.paused, deps.now()));
+      const wakeFunctionArn = deps.config.wakeFunctionArn;
+      const elbv2 = wakeFunctionArn === undefined ? undefined : deps.elbv2;
+      const observed = await observeForPause(
+        { ecs: deps.ecs, autoScaling: deps.autoScaling, elbv2 },
+        env,
+        spec.launchType,
+        {
+          sharedListenerArn: deps.config.sharedListenerArn,
+        },
+      );
+      const steps = pendingSteps(
+        planPause(observed, spec, record?.paused, deps.now(), {
+          ...(wakeFunctionArn === undefined ? {} : { wakeFunctionArn }),
+        }),
+      );
       const executed: string[] = [];
+      const run = { env, tags: ownershipTags(env, spec.owner) };
       for (const [index, s] of steps.entries()) {
-        const outcome = await executePauseStep(deps, env, s);
+        const outcome = await executePauseStep(deps, run, s);
         if (s.kind !== 'wait') executed.push(describeStep(s));
         if (outcome === 'wait') {
           return { done: false, remaining: steps.slice(index).map(describeStep), executed };
@@ -128,6 +185,7 @@ export const handler = makeHandler(
   defaultDeps(['BERTH_TABLE_NAME'], {
     autoScaling: autoScalingAdapter,
     ecs: ecsAdapter,
+    elbv2: elbv2Adapter,
     registry: registryAdapter,
   }),
 );

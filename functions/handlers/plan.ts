@@ -26,6 +26,8 @@ export interface PlanDeps {
   readonly now?: () => Date;
   /** What `up` decides with (allowed CIDR, shared ALB group); the functions' defaults when absent. */
   readonly settings?: UpSettings;
+  /** Wake on request (`BERTH_WAKE_FUNCTION_ARN`): pause routes the environment to its waking page. */
+  readonly wakeFunctionArn?: string | undefined;
 }
 
 /**
@@ -73,7 +75,12 @@ export function makeHandler(deps: PlanDeps | (() => PlanDeps)) {
         const spec = request.spec as EnvSpec;
         const now = (resolved.now ?? (() => new Date()))();
         const observed = await resolved.observer.observe(env, spec);
-        return { steps: planPause(observed, spec, parsePausedCounts(request.paused), now) };
+        const wake = resolved.wakeFunctionArn;
+        return {
+          steps: planPause(observed, spec, parsePausedCounts(request.paused), now, {
+            ...(wake === undefined ? {} : { wakeFunctionArn: wake }),
+          }),
+        };
       }
       case 'resume': {
         const spec = request.spec as EnvSpec;
@@ -116,6 +123,9 @@ export function defaultDeps(): PlanDeps {
   return {
     get settings() {
       return upSettings(deps.config);
+    },
+    get wakeFunctionArn() {
+      return deps.config.wakeFunctionArn;
     },
     observer: {
       observe: (env, spec) => {

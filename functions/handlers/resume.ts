@@ -13,7 +13,7 @@ import {
 import { observeForPause } from './pause.ts';
 import { describeStep } from './teardown-stage.ts';
 import { executeUpSteps, logExecuted, type UpStageDeps, wiredPorts } from './up-stage.ts';
-import { autoScalingAdapter, ecsAdapter } from './wiring.ts';
+import { autoScalingAdapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
 export interface ResumeResult {
@@ -34,7 +34,7 @@ export interface ResumeResult {
  */
 export const RESUME_WAIT_BOUND_SECONDS = 15 * 60;
 
-export type ResumeDeps = UpStageDeps & Pick<HandlerDeps, 'ecs' | 'autoScaling' | 'registry'>;
+export type ResumeDeps = UpStageDeps & Pick<HandlerDeps, 'ecs' | 'autoScaling' | 'elbv2' | 'registry'>;
 
 /** AWS seconds waited before this call: the previous result's, plus one poll interval when it was not done. */
 function waitedBefore(state: LifecycleState): number {
@@ -60,19 +60,38 @@ export function makeHandler(deps: ResumeDeps) {
       const env = envOf(state);
       const spec = await specOf(state, () => deps.registry);
       const remembered = (await deps.registry.getEnvironment(env))?.paused;
-      const observed = await observeForPause(deps, env, spec.launchType, { cluster: true });
+      const observed = await observeForPause(
+        {
+          ecs: deps.ecs,
+          autoScaling: deps.autoScaling,
+          elbv2: deps.config.wakeFunctionArn === undefined ? undefined : deps.elbv2,
+        },
+        env,
+        spec.launchType,
+        { cluster: true, sharedListenerArn: deps.config.sharedListenerArn },
+      );
       const steps = pendingSteps(planResume(observed, spec, remembered));
       const desiredCount = remembered?.desiredCount ?? spec.desiredCount;
       const waitedSeconds = waitedBefore(state);
       const waitAt = steps.findIndex((s) => s.kind === 'wait');
-      const now = (waitAt === -1 ? steps : steps.slice(0, waitAt)) as UpStep[];
+      const due = waitAt === -1 ? steps : steps.slice(0, waitAt);
+      // The route back to the environment's target group (wake on request) goes last, after the counts.
+      const counts = due.filter((s): s is UpStep => s.kind !== 'forwardTo' && s.kind !== 'wait');
       const out = await executeUpSteps(
         wiredPorts(deps),
         { env, tags: ownershipTags(env, spec.owner), config: deps.config },
-        now,
+        counts,
       );
-      logExecuted(deps.logger, 'resume', now, out);
-      const executed = now.filter((s) => s.kind !== 'verify').map(describeStep);
+      for (const s of due) {
+        if (s.kind !== 'forwardTo') continue;
+        await deps.elbv2.forwardTo(
+          s.ruleArn !== undefined ? { ruleArn: s.ruleArn } : { listenerArn: s.listenerArn ?? '' },
+          s.targetGroupArn,
+        );
+        out.executed.push(describeStep(s));
+      }
+      logExecuted(deps.logger, 'resume', counts, out);
+      const executed = due.filter((s) => s.kind !== 'verify' && s.kind !== 'wait').map(describeStep);
       if (waitAt === -1) return { done: true, remaining: [], executed, desiredCount, waitedSeconds };
       const waiting = steps[waitAt];
       if (waiting !== undefined && waitedSeconds >= RESUME_WAIT_BOUND_SECONDS) {
@@ -94,6 +113,7 @@ export const handler = makeHandler(
   defaultDeps(['BERTH_TABLE_NAME'], {
     autoScaling: autoScalingAdapter,
     ecs: ecsAdapter,
+    elbv2: elbv2Adapter,
     registry: registryAdapter,
   }),
 );

@@ -35,8 +35,10 @@ import { type RunningCloud, startCloud } from '../cloud/server.ts';
 import { type RunningApiServer, startApiServer } from './api-server.ts';
 import type { AslDefinition } from './asl.ts';
 import {
+  functionArnFor,
   functionNameFor,
   HandlerRegistry,
+  handlerFileForFunction,
   type LambdaHandler,
   LOCAL_ACCOUNT_ID,
   LOCAL_REGION,
@@ -392,6 +394,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       if (!listenerArn) throw new Error('the local cloud did not create the shared listener');
 
       const registry = new HandlerRegistry(options.handlerOverrides ?? {});
+      // The ALBs' Lambda targets (wake on request) invoke the runtime's functions, as ELB invokes Lambda.
+      cloud.cloud.lambdaInvoker = (functionArn, event) => {
+        const file = handlerFileForFunction(functionArn);
+        if (file === undefined) return Promise.reject(new Error(`Function not found: ${functionArn}`));
+        return registry.invoke(file, event);
+      };
       let emulator: StepFunctionsEmulator | undefined;
       const sfn = new StepFunctionsEmulator({
         machines: [
@@ -444,6 +452,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         BERTH_SLACK_SECRET_ARN: slackSecretArn,
         BERTH_PROBE_ENDPOINT: cloud.url,
         BERTH_PLAN_FUNCTION_NAME: functionNameFor('plan'),
+        BERTH_WAKE_FUNCTION_ARN: functionArnFor('wake'),
         BERTH_LOCAL_CALLER_IDENTITY: 'true',
         ...(policyFile === undefined ? {} : { BERTH_POLICY_FILE: policyFile }),
         ...(options.logLevel ? { POWERTOOLS_LOG_LEVEL: options.logLevel } : {}),

@@ -78,6 +78,8 @@ describe('pause and resume an EC2 environment', () => {
     const kinds = plan.body.steps.map((s: { kind: string }) => s.kind);
     expect(kinds).toEqual([
       'rememberCounts',
+      'createWakeTargetGroup',
+      'forwardTo',
       'scaleServiceToZero',
       'wait',
       'unprotectInstances',
@@ -117,8 +119,23 @@ describe('pause and resume an EC2 environment', () => {
     }
   });
 
+  it('answers the waking page at the same URL while paused', async () => {
+    const page = await e2e.throughAlb(url, '/');
+    expect(page.status).toBe(503);
+    expect(page.headers.get('retry-after')).toBe('5');
+    expect(String(page.body)).toContain('nap is waking up');
+    expect(String(page.body)).toContain('<meta http-equiv="refresh" content="5">');
+  });
+
   it('resumes: the remembered counts restored, nothing recreated, the same URL answers', async () => {
-    const resumed = await e2e.api('POST', '/environments/nap/resume');
+    // The waking page already started a resume (one per pause): this request joins it or is refused.
+    const wakeResume = (await e2e.api('GET', '/environments/nap')).body.operations.find(
+      (op: { operation: string; requestedBy: string }) =>
+        op.operation === 'resume' && op.requestedBy === 'wake',
+    );
+    const resumed = wakeResume
+      ? { status: 202, text: '', body: { executionArn: wakeResume.executionArn } }
+      : await e2e.api('POST', '/environments/nap/resume');
     expect(resumed.status, resumed.text).toBe(202);
     const execution = await e2e.waitForExecution(resumed.body.executionArn);
     expect(execution.status, execution.cause).toBe('SUCCEEDED');
@@ -181,5 +198,42 @@ describe('pause and resume a Fargate environment', () => {
     const deleted = await e2e.api('DELETE', '/environments/nimbus');
     expect((await e2e.waitForExecution(deleted.body.executionArn)).status).toBe('SUCCEEDED');
     await e2e.assertNothingLeft('nimbus');
+  });
+});
+
+describe('wake on request through the local ALB', () => {
+  it('answers the waking page, resumes by itself, then serves the workload at the same URL', async () => {
+    const started = await e2e.api('POST', '/environments', spec('doze'));
+    expect((await e2e.waitForExecution(started.body.executionArn)).status).toBe('SUCCEEDED');
+    const url = (await e2e.api('GET', '/environments/doze')).body.url;
+    const paused = await e2e.api('POST', '/environments/doze/pause');
+    expect((await e2e.waitForExecution(paused.body.executionArn)).status).toBe('SUCCEEDED');
+
+    const first = await e2e.throughAlb(url, '/');
+    expect(first.status).toBe(503);
+    expect(first.headers.get('retry-after')).toBe('5');
+    expect(String(first.body)).toContain('doze is waking up');
+
+    // No other action: the page's own refresh (here: polling the same URL) reaches the workload again.
+    const deadline = Date.now() + 60_000;
+    let answer = first;
+    while (answer.status !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      answer = await e2e.throughAlb(url, '/');
+    }
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ env: 'doze' });
+    const described = (await e2e.api('GET', '/environments/doze')).body;
+    const resume = described.operations.find((op: { operation: string }) => op.operation === 'resume');
+    expect(resume).toMatchObject({ requestedBy: 'wake' });
+    await e2e.waitForExecution(resume.executionArn);
+    expect((await e2e.api('GET', '/environments/doze')).body).toMatchObject({
+      status: 'ready',
+      paused: null,
+    });
+
+    const deleted = await e2e.api('DELETE', '/environments/doze');
+    expect((await e2e.waitForExecution(deleted.body.executionArn)).status).toBe('SUCCEEDED');
+    await e2e.assertNothingLeft('doze');
   });
 });

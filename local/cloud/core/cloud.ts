@@ -55,6 +55,11 @@ export class Cloud {
   readonly bus = new EventEmitter();
   readonly faults: Faults;
   readonly metrics = new Metrics();
+  /**
+   * The Lambda service the ALBs invoke for `lambda` target groups (the local runtime attaches its own; the
+   * cloud itself runs no function code). Resolves to the function's result, rejects when it failed.
+   */
+  lambdaInvoker?: (functionArn: string, event: unknown) => Promise<unknown>;
   readonly #initialFaults: FaultsPatch | undefined;
   readonly #backends = new Map<string, unknown>();
   readonly #routes: HttpRoute[] = [];

@@ -24,7 +24,14 @@ const DROPPED_HOLD_MS = 30_000;
 /** What a listener decides for a request: forward to a target group's healthy targets, or answer directly. */
 export type ProxyDecision =
   | { kind: 'forward'; targetGroupArn: string; targets: TrackedTarget[] }
+  | { kind: 'lambda'; targetGroupArn: string; functionArn?: string }
   | { kind: 'fixed'; status: number; contentType: string; body: string };
+
+/** Invokes a Lambda target with the ALB's event; resolves to the function's result. */
+export type LambdaInvoke = (functionArn: string, event: unknown) => Promise<unknown>;
+
+/** The largest request body the ALB passes to a Lambda function (1 MB, ELB User Guide). */
+const LAMBDA_MAX_BODY = 1024 * 1024;
 
 /** Resolves a request (host + path) to a decision; the ELBv2 backend supplies it. */
 export type ProxyRouter = (host: string, path: string) => ProxyDecision;
@@ -51,6 +58,7 @@ export class AlbListenerProxy {
   constructor(
     private readonly route: ProxyRouter,
     private readonly admit: (sourceAddress: string) => boolean = () => true,
+    private readonly invokeLambda?: LambdaInvoke,
   ) {}
 
   /** Starts listening on 127.0.0.1 (port 0 = a free port). */
@@ -101,6 +109,10 @@ export class AlbListenerProxy {
       res.end(decision.body);
       return;
     }
+    if (decision.kind === 'lambda') {
+      this.toLambda(req, res, decision);
+      return;
+    }
     const { targets, targetGroupArn } = decision;
     if (targets.length === 0) {
       req.resume();
@@ -147,6 +159,92 @@ export class AlbListenerProxy {
       res.end(AWS_502);
     });
     req.pipe(upstream);
+  }
+
+  /**
+   * A request for a `lambda` target group, as AWS does it (ELB User Guide, "Lambda functions as targets"):
+   * the load balancer invokes the function with `{ requestContext: { elb: { targetGroupArn } }, httpMethod,
+   * path, queryStringParameters, headers, body, isBase64Encoded }` (header names lower-cased; a text body
+   * as is, anything else base64) and answers with its `{ statusCode, statusDescription?, headers?, body?,
+   * isBase64Encoded? }`. No registered function, a failed invocation or a malformed response → 502.
+   */
+  private toLambda(
+    req: IncomingMessage,
+    res: ServerResponse,
+    decision: { targetGroupArn: string; functionArn?: string },
+  ): void {
+    const fail = (status: number, page: string): void => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(status, {
+        'content-type': 'text/html',
+        'content-length': Buffer.byteLength(page),
+        server: 'awselb/2.0',
+      });
+      res.end(page);
+    };
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= LAMBDA_MAX_BODY) chunks.push(c);
+    });
+    req.on('end', (): void => {
+      if (decision.functionArn === undefined || this.invokeLambda === undefined) {
+        fail(502, AWS_502);
+        return;
+      }
+      const raw = Buffer.concat(chunks);
+      const url = new URL(req.url ?? '/', 'http://alb.invalid');
+      const headers: Record<string, string> = {};
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (key === LOAD_BALANCER_HEADER || key === SOURCE_ADDRESS_HEADER || value === undefined) continue;
+        headers[key] = Array.isArray(value) ? value.join(',') : value;
+      }
+      headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
+      headers['x-forwarded-proto'] = 'http';
+      headers['x-forwarded-port'] = '80';
+      const text = /^(text\/|application\/(json|x-www-form-urlencoded|xml))/.test(
+        headers['content-type'] ?? 'text/plain',
+      );
+      const event = {
+        requestContext: { elb: { targetGroupArn: decision.targetGroupArn } },
+        httpMethod: req.method ?? 'GET',
+        path: url.pathname,
+        queryStringParameters: Object.fromEntries(url.searchParams),
+        headers,
+        body: text ? raw.toString('utf8') : raw.toString('base64'),
+        isBase64Encoded: !text && raw.length > 0,
+      };
+      this.invokeLambda(decision.functionArn, event).then(
+        (result): void => {
+          const out = result as {
+            statusCode?: unknown;
+            statusDescription?: unknown;
+            headers?: Record<string, unknown>;
+            body?: unknown;
+            isBase64Encoded?: unknown;
+          } | null;
+          const status = Number(out?.statusCode);
+          if (!Number.isInteger(status) || status < 100 || status > 599) {
+            fail(502, AWS_502);
+            return;
+          }
+          const body =
+            typeof out?.body === 'string'
+              ? Buffer.from(out.body, out.isBase64Encoded === true ? 'base64' : 'utf8')
+              : Buffer.alloc(0);
+          const outHeaders: Record<string, string> = { server: 'awselb/2.0' };
+          for (const [k, v] of Object.entries(out?.headers ?? {})) outHeaders[k.toLowerCase()] = String(v);
+          outHeaders['content-length'] = String(body.length);
+          res.writeHead(status, outHeaders);
+          res.end(body);
+        },
+        () => fail(502, AWS_502),
+      );
+    });
   }
 
   /** Closes the listening socket and open connections. */

@@ -44,6 +44,8 @@ export interface TargetGroup {
   healthCheck: HealthCheckSettings;
   attributes: Record<string, string>;
   tracker: TargetHealthTracker;
+  /** `lambda` target groups: the registered function ARNs (the load balancer invokes the first). */
+  lambdaTargets: string[];
 }
 
 /** A listener or rule action (`forward` or `fixed-response`). */
@@ -374,7 +376,8 @@ export class Elbv2Backend {
     checkRange(input.timeoutSeconds, 'healthCheckTimeoutSeconds', 2, 120);
     checkRange(input.healthyThreshold, 'healthyThresholdCount', 2, 10);
     checkRange(input.unhealthyThreshold, 'unhealthyThresholdCount', 2, 10);
-    const interval = input.intervalSeconds ?? 30;
+    // Lambda target groups default to a 35 s interval and a 30 s timeout (CreateTargetGroup, ELBv2 API reference).
+    const interval = input.intervalSeconds ?? (targetType === 'lambda' ? 35 : 30);
     const timeout = input.timeoutSeconds ?? (targetType === 'lambda' ? 30 : 5);
     if (timeout >= interval) throw validation('Health check interval must be greater than the timeout.');
     const path = input.healthCheckPath ?? '/';
@@ -419,6 +422,7 @@ export class Elbv2Backend {
       healthCheck,
       attributes: { ...DEFAULT_TG_ATTRIBUTES },
       tracker: undefined as unknown as TargetHealthTracker,
+      lambdaTargets: [],
     };
     tg.tracker = new TargetHealthTracker(
       this.cloud.clock,
@@ -531,6 +535,19 @@ export class Elbv2Backend {
 
   registerTargets(arn: string, targets: { id: string; port?: number; availabilityZone?: string }[]): void {
     const tg = this.getTargetGroup(arn);
+    if (tg.targetType === 'lambda') {
+      // A Lambda target is the function's ARN, without a port; the load balancer invokes it directly
+      // (ELB User Guide, "Lambda functions as targets").
+      for (const t of targets) {
+        if (!LAMBDA_ARN.test(t.id))
+          throw new ServiceError(
+            'InvalidTarget',
+            `The following targets are not valid Lambda functions: '${t.id}'`,
+          );
+        if (!tg.lambdaTargets.includes(t.id)) tg.lambdaTargets.push(t.id);
+      }
+      return;
+    }
     for (const t of targets) {
       if (tg.targetType === 'instance' && !t.id.startsWith('i-'))
         throw new ServiceError('InvalidTarget', `The following targets are not valid instances: '${t.id}'`);
@@ -553,6 +570,10 @@ export class Elbv2Backend {
   /** Starts draining targets; `onDrained` runs per target once its deregistration delay is over. */
   deregisterTargets(arn: string, targets: { id: string; port?: number }[], onDrained?: () => void): void {
     const tg = this.getTargetGroup(arn);
+    if (tg.targetType === 'lambda') {
+      tg.lambdaTargets = tg.lambdaTargets.filter((id) => !targets.some((t) => t.id === id));
+      return;
+    }
     for (const t of targets) {
       const port = t.port ?? tg.port ?? 0;
       const drained = tg.tracker.deregister(t.id, port, this.deregistrationDelayMs(tg), onDrained);
@@ -568,6 +589,25 @@ export class Elbv2Backend {
     targets: { id: string; port?: number }[],
   ): { target: { id: string; port: number; availabilityZone?: string }; health: TargetHealthView }[] {
     const tg = this.getTargetGroup(arn);
+    if (tg.targetType === 'lambda') {
+      // Health checks of a Lambda target group are off unless enabled: AWS reports the function
+      // `unavailable` with `Target.HealthCheckDisabled`.
+      const asked = targets.length > 0 ? targets.map((t) => t.id) : tg.lambdaTargets;
+      return asked.map((id) => ({
+        target: { id, port: 0 },
+        health: tg.lambdaTargets.includes(id)
+          ? {
+              state: 'unavailable',
+              reason: 'Target.HealthCheckDisabled',
+              description: 'Health checks are disabled',
+            }
+          : {
+              state: 'unused',
+              reason: TARGET_REASONS.notRegistered[0],
+              description: TARGET_REASONS.notRegistered[1],
+            },
+      }));
+    }
     const asked = targets.length > 0 ? targets : tg.tracker.list();
     return asked.map((t) => {
       const port = t.port ?? tg.port ?? 0;
@@ -655,6 +695,12 @@ export class Elbv2Backend {
     listener.proxy = new AlbListenerProxy(
       (host, path) => this.route(listener, host, path),
       (source) => this.admitsClient(listener, source),
+      (functionArn, event) => {
+        const invoke = this.cloud.lambdaInvoker;
+        if (invoke === undefined)
+          return Promise.reject(new Error('no Lambda service is attached to this cloud'));
+        return invoke(functionArn, event);
+      },
     );
     listener.ready = listener.proxy.start(0);
     listener.ready.catch(() => undefined);
@@ -913,7 +959,12 @@ export class Elbv2Backend {
         body: action.fixedResponse.messageBody ?? '',
       };
     }
-    const tgArns = actionTargetGroups(action);
+    const tgArns = routedTargetGroups(action);
+    const lambdaGroup = tgArns.length === 1 ? this.targetGroups.get(tgArns[0] as string) : undefined;
+    if (lambdaGroup?.targetType === 'lambda') {
+      const functionArn = lambdaGroup.lambdaTargets[0];
+      return { kind: 'lambda', targetGroupArn: lambdaGroup.arn, ...(functionArn ? { functionArn } : {}) };
+    }
     const targets = tgArns.flatMap((a) => this.targetGroups.get(a)?.tracker.healthyTargets() ?? []);
     return { kind: 'forward', targetGroupArn: tgArns.join(','), targets };
   }
@@ -955,7 +1006,22 @@ export class Elbv2Backend {
   }
 }
 
-/** Target group ARNs an action forwards to. */
+/** A Lambda function ARN (optionally qualified by a version or alias), as RegisterTargets accepts it. */
+const LAMBDA_ARN =
+  /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$/;
+
+/**
+ * Target groups an action sends requests to: a weighted forward skips its weight-0 groups (they stay
+ * associated with the load balancer but get no traffic: ELB User Guide, "Listener rules", weighted target
+ * groups).
+ */
+export function routedTargetGroups(action: Action): string[] {
+  if (action.type !== 'forward') return [];
+  if (action.targetGroupArn) return [action.targetGroupArn];
+  return (action.forwardTargetGroups ?? []).filter((t) => t.weight > 0).map((t) => t.targetGroupArn);
+}
+
+/** Target group ARNs an action forwards to (weight 0 included: they stay associated with the load balancer). */
 export function actionTargetGroups(action: Action): string[] {
   if (action.type !== 'forward') return [];
   if (action.targetGroupArn) return [action.targetGroupArn];
