@@ -2,7 +2,7 @@
  * Which AWS actions each function really uses, against what its synthesized policy grants
  * (docs/architecture.md, "IAM"). One platform with IAM enforced runs up / scale / redeploy / re-up / extend /
  * dry run / down in dedicated EC2 mode, then shared mode and Fargate; the local cloud records every
- * (function, action) pair it evaluated. Pause and resume run in dedicated EC2 mode. The test fails when a function used an action its policy does not
+ * (function, action) pair it evaluated. Pause, wake on request and resume run in dedicated EC2 mode, pause and resume in shared mode. The test fails when a function used an action its policy does not
  * allow, or is granted a mutating action it never used — each message names the handler and the action to
  * add to or remove from infra/handler-permissions.ts.
  *
@@ -39,6 +39,8 @@ const NOT_EXERCISED: Record<string, string> = {
 const NOT_REACHED: Record<string, string> = {
   'Api dynamodb:UpdateItem':
     'setRequestExecution (functions/handlers/http/aws-deps.ts) repairs a request record left without its execution by a crash between PutItem and StartExecution',
+  'Wake dynamodb:UpdateItem':
+    'the same startOperation path as Api: setRequestExecution repairs a request record left without its execution',
 };
 
 const FARGATE = { launchType: 'FARGATE', cpu: 256, memory: 512, memoryReservation: 256 };
@@ -75,6 +77,16 @@ describe('IAM actions used by a full run, against the synthesized policies', () 
     await run('POST', '/environments', spec('demo'));
     // Sleep and wake: the counts remembered, service and group to 0, then restored.
     await run('POST', '/environments/demo/pause');
+    // Wake on request: a request through the paused environment's load balancer reaches the wake function,
+    // which starts the resume; the workload answers again once it is done.
+    const url = (await e2e.api('GET', '/environments/demo')).body.url;
+    expect((await e2e.throughAlb(url, '/')).status).toBe(503);
+    const woken = Date.now() + 60_000;
+    while ((await e2e.api('GET', '/environments/demo')).body.status !== 'ready' && Date.now() < woken) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await e2e.throughAlb(url, '/')).status).toBe(200);
+    await run('POST', '/environments/demo/pause');
     await run('POST', '/environments/demo/resume');
     const extended = await e2e.api('POST', '/environments/demo/extend', { hours: 2 });
     expect(extended.status, extended.text).toBeLessThan(300);
@@ -82,6 +94,9 @@ describe('IAM actions used by a full run, against the synthesized policies', () 
     expect(planned.status, planned.text).toBe(200);
     await run('DELETE', '/environments/demo');
     await run('POST', '/environments', spec('tidal', { loadBalancer: { mode: 'shared' } }));
+    // Shared mode: pause and resume change the rule's action (ModifyRule).
+    await run('POST', '/environments/tidal/pause');
+    await run('POST', '/environments/tidal/resume');
     await run('DELETE', '/environments/tidal');
     await run('POST', '/environments', spec('fg', FARGATE));
     await run('POST', '/environments/fg/scale', { desiredCount: 2 });
