@@ -158,3 +158,81 @@ describe('parsePausedCounts', () => {
     );
   });
 });
+
+describe('wake on request', () => {
+  const WAKE = 'arn:aws:lambda:us-east-1:000000000000:function:berth-wake';
+
+  it('pause creates the waking page target group and forwards the listener to it, keeping its own attached', () => {
+    const full = fullyCreated();
+    const observed = withObserved({ listener: { arn: 'arn:listener', port: 80, forwardsTo: ['arn:tg'] } });
+    const steps = planPause(observed, spec(), undefined, NOW, { wakeFunctionArn: WAKE });
+
+    expect(kinds(steps).slice(0, 3)).toEqual(['rememberCounts', 'createWakeTargetGroup', 'forwardTo']);
+    expect(steps[1]).toMatchObject({ name: 'berth-demo-wake', functionArn: WAKE });
+    expect(steps[2]).toMatchObject({
+      listenerArn: 'arn:listener',
+      targetGroupArn: 'wake',
+      keepAttached: full.targetGroup?.arn,
+    });
+  });
+
+  it('pause changes only the action of a shared-mode rule', () => {
+    const observed = withObserved({
+      listenerRule: {
+        arn: 'arn:rule',
+        priority: '10',
+        tags: fullyCreated().targetGroup?.tags ?? {},
+        forwardsTo: [],
+      },
+      wakeTargetGroup: {
+        arn: 'arn:wake',
+        name: 'berth-demo-wake',
+        tags: fullyCreated().targetGroup?.tags ?? {},
+        loadBalancerArns: [],
+        targets: [],
+      },
+    });
+    delete (observed as { listener?: unknown }).listener;
+    const steps = planPause(observed, spec({ loadBalancer: { mode: 'shared' } }), undefined, NOW, {
+      wakeFunctionArn: WAKE,
+    });
+
+    expect(steps.find((s) => s.kind === 'forwardTo')).toMatchObject({
+      ruleArn: 'arn:rule',
+      targetGroupArn: 'arn:wake',
+    });
+    expect(steps.some((s) => s.kind === 'createWakeTargetGroup')).toBe(false);
+  });
+
+  it('resume waits for healthy targets before the route leaves the waking page', () => {
+    const base = paused();
+    const observed: ObservedEnvironment = {
+      ...base,
+      listener: { arn: 'arn:listener', port: 80, forwardsTo: ['arn:wake'] },
+      cluster: {
+        ...(base.cluster as NonNullable<ObservedEnvironment['cluster']>),
+        registeredContainerInstances: 1,
+      },
+      autoScalingGroup: {
+        ...(base.autoScalingGroup as NonNullable<ObservedEnvironment['autoScalingGroup']>),
+        minSize: 1,
+        maxSize: 2,
+        desiredCapacity: 1,
+      },
+      service: { ...(base.service as NonNullable<ObservedEnvironment['service']>), desiredCount: 1 },
+      targetGroup: { ...(base.targetGroup as NonNullable<ObservedEnvironment['targetGroup']>), targets: [] },
+    };
+
+    expect(kinds(planResume(observed, spec(), COUNTS))).toEqual(['wait', 'forwardTo', 'verify']);
+    const healthy = {
+      ...observed,
+      targetGroup: {
+        ...(observed.targetGroup as NonNullable<ObservedEnvironment['targetGroup']>),
+        targets: [{ id: 'i-1', port: 32768, state: 'healthy' }],
+      },
+    };
+    const steps = planResume(healthy, spec(), COUNTS);
+    expect(kinds(steps)).toEqual(['forwardTo', 'verify']);
+    expect(steps[2]).toMatchObject({ listenerArn: 'arn:listener', targetGroupArn: 'arn:tg' });
+  });
+});
