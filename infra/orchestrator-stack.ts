@@ -237,7 +237,12 @@ export class OrchestratorStack extends Stack {
         environment: { ...environment, ...extra },
       });
     const fns: Record<string, LifecycleFunction> = {};
-    for (const entry of STATE_MACHINE_HANDLERS) fns[entry.id] = make(entry);
+    const policyParameter: Record<string, string> = props.accessPolicyParameter
+      ? { BERTH_POLICY_PARAMETER: props.accessPolicyParameter }
+      : {};
+    // The nightly job authorizes each teardown with the access policy, as the API and Slack do.
+    for (const entry of STATE_MACHINE_HANDLERS)
+      fns[entry.id] = make(entry, entry.id === 'Nightly' ? policyParameter : {});
     const plan = make(EDGE_HANDLERS.find((e) => e.id === 'Plan') as HandlerEntry);
     fns['Plan'] = plan;
     for (const id of ['Api', 'Slack']) {
@@ -246,7 +251,7 @@ export class OrchestratorStack extends Stack {
         ...(id === 'Api' && props.apiPrincipals?.length
           ? { BERTH_API_PRINCIPALS: props.apiPrincipals.join(',') }
           : {}),
-        ...(props.accessPolicyParameter ? { BERTH_POLICY_PARAMETER: props.accessPolicyParameter } : {}),
+        ...policyParameter,
       });
     }
     fns['ExpiryWarnings'] = make(
@@ -275,24 +280,16 @@ export class OrchestratorStack extends Stack {
       nightlyExecutions: nightlyExecutionsArn,
       planFunction: plan.functionArn,
       slackSecret: this.slackSecret.secretArn,
-    });
-    for (const id of props.accessPolicyParameter ? ['Api', 'Slack'] : []) {
-      fn(id).allow(
-        'The API and Slack handlers read the access policy document (docs/security.md).',
-        new PolicyStatement({
-          sid: 'ReadAccessPolicy',
-          actions: ['ssm:GetParameter'],
-          resources: [
-            this.formatArn({
+      ...(props.accessPolicyParameter
+        ? {
+            accessPolicyParameter: this.formatArn({
               service: 'ssm',
               resource: 'parameter',
-              resourceName: (props.accessPolicyParameter ?? '').replace(/^\//, ''),
+              resourceName: props.accessPolicyParameter.replace(/^\//, ''),
             }),
-          ],
-        }),
-      );
-    }
-
+          }
+        : {}),
+    });
     // ---- state machines ----
     const substitutions: Record<string, string> = {};
     for (const entry of STATE_MACHINE_HANDLERS) {
@@ -477,6 +474,7 @@ export class OrchestratorStack extends Stack {
       const target = fn(entry.id);
       const reasons = new Map<string, string[]>([['*', [X_RAY_WILDCARD_REASON]]]);
       for (const permission of HANDLER_PERMISSIONS[entry.id] ?? []) {
+        if (permission.onlyWith !== undefined && refs[permission.onlyWith] === undefined) continue;
         const statement = new PolicyStatement({
           sid: permission.sid,
           effect: Effect.ALLOW,

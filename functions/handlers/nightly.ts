@@ -1,11 +1,18 @@
 import { logsClient } from '../adapters/aws/clients.ts';
 import { AwsLogsAdapter } from '../adapters/logs.ts';
+import { type AccessPolicy, authorize } from '../core/access-policy.ts';
 import { ValidationError } from '../core/errors.ts';
 import { decideLogGroupExpiry, LOG_GROUP_PREFIX } from '../core/logs.ts';
 import { DEFAULT_NIGHT_HOURS, type NightSavings, nightSavings } from '../core/night-savings.ts';
 import { decideNightly } from '../core/nightly.ts';
 import { type NightlyRunResult, type RecordedFailure, summarizeNightly } from '../core/nightly-report.ts';
 import { loadConfig } from './config.ts';
+import {
+  type DenialLogger,
+  developmentPolicySource,
+  type PolicySource,
+  policyFromEnv,
+} from './http/access.ts';
 import { awsRegistryPort } from './http/aws-deps.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 import type { Clock, RegistryPort } from './http/ports.ts';
@@ -62,7 +69,17 @@ export interface NightlyDeps {
   readonly pricing?: Pricing;
   /** Hours a night's savings count (`BERTH_NIGHT_HOURS`, default 12: from the 20:00 run to 08:00). */
   readonly nightHours?: number;
+  /**
+   * The access policy (docs/security.md): each candidate is authorized as the `nightly` caller before it is
+   * handed to the teardown; a refused one is reported as skipped, not touched. Default: the development policy.
+   */
+  readonly policy?: PolicySource;
+  /** Where refusals are logged (default: a structured line on stderr). */
+  readonly denialLogger?: DenialLogger;
 }
+
+const consoleDenial: DenialLogger = (entry) =>
+  console.warn(JSON.stringify({ level: 'WARN', message: 'access denied', ...entry }));
 
 /**
  * Lists the environments the nightly teardown takes down (core `decideNightly`), sorted by name.
@@ -78,6 +95,15 @@ export const listCandidates = async (deps: NightlyDeps, event: NightlyListEvent)
   const { items } = await deps.registry.listEnvironments({});
   const candidates: { env: string; reason: string }[] = [];
   const skipped: { env: string; reason: string }[] = [];
+  const log = deps.denialLogger ?? consoleDenial;
+  // Read once per run; a policy that cannot be read refuses every teardown (fail closed), each one reported.
+  let policy: AccessPolicy | undefined;
+  let policyError: string | undefined;
+  try {
+    policy = await (deps.policy ?? developmentPolicySource)();
+  } catch (error) {
+    policyError = error instanceof Error ? error.message : String(error);
+  }
   for (const record of [...items].sort((a, b) => a.name.localeCompare(b.name))) {
     const decision = decideNightly(
       {
@@ -88,10 +114,25 @@ export const listCandidates = async (deps: NightlyDeps, event: NightlyListEvent)
       },
       now,
     );
-    (decision.action === 'teardown' ? candidates : skipped).push({
-      env: record.name,
-      reason: decision.reason,
-    });
+    if (decision.action !== 'teardown') {
+      skipped.push({ env: record.name, reason: decision.reason });
+      continue;
+    }
+    const refusal =
+      policy === undefined
+        ? `the nightly job may not down environment '${record.name}': the access policy could not be read or is malformed (fail closed)`
+        : refusalOf(policy, record.name, record.owner);
+    if (refusal !== undefined) {
+      log({
+        caller: 'the nightly job',
+        action: 'down',
+        env: record.name,
+        reason: policyError === undefined ? refusal : `policy unavailable: ${policyError}`,
+      });
+      skipped.push({ env: record.name, reason: `refused by the access policy: ${refusal}` });
+      continue;
+    }
+    candidates.push({ env: record.name, reason: decision.reason });
   }
   return { candidates, skipped, dryRun: event.dryRun ?? false };
 };
@@ -120,6 +161,17 @@ export const savingsOf = async (
   } catch {
     return undefined;
   }
+};
+
+/** The access policy's answer for the nightly job tearing an environment down: the refusal, if any. */
+const refusalOf = (policy: AccessPolicy, env: string, owner: string | undefined): string | undefined => {
+  const decision = authorize(policy, {
+    caller: { entry: 'nightly' },
+    action: 'down',
+    env,
+    ...(owner === undefined ? {} : { envOwner: owner }),
+  });
+  return decision.allowed ? undefined : decision.reason;
 };
 
 /** Splits the Map results into torn down and failed (reasons of failures from `failures`). */
@@ -203,7 +255,10 @@ export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
   };
 }
 
-/** The DynamoDB registry (`BERTH_TABLE_NAME`) and the optional `BERTH_NOTIFY_WEBHOOK_URL`. */
+/**
+ * The DynamoDB registry (`BERTH_TABLE_NAME`), the optional `BERTH_NOTIFY_WEBHOOK_URL`, and the access policy
+ * (`BERTH_POLICY_FILE` / `BERTH_POLICY_PARAMETER`, as the API reads it).
+ */
 export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): NightlyDeps {
   const config = loadConfig(env);
   const webhookUrl = config.notifyWebhookUrl;
@@ -221,6 +276,7 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
       },
     },
     poster: fetchPoster,
+    policy: policyFromEnv(env),
     ...(webhookUrl === undefined ? {} : { webhookUrl }),
     ...(config.nightHours === undefined ? {} : { nightHours: config.nightHours }),
   };
