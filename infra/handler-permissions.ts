@@ -230,7 +230,8 @@ const startLifecycle: readonly Permission[] = [
 export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>> = {
   Lock: [registry('Lock', ['PutItem', 'GetItem', 'DeleteItem'])],
   Record: [registry('Record', ['GetItem', 'PutItem', 'UpdateItem'])],
-  Extend: [registry('Extend', ['GetItem', 'UpdateItem'])],
+  // The new expiry, and the operation's history item (extend has no Record states).
+  Extend: [registry('Extend', ['GetItem', 'UpdateItem', 'PutItem'])],
   // Lists the environments, notes each warned expiry (a conditional UpdateItem).
   ExpiryWarnings: [registry('ExpiryWarnings', ['Scan', 'UpdateItem'])],
   CreateNetwork: [

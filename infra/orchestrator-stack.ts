@@ -575,6 +575,7 @@ export class OrchestratorStack extends Stack {
     one.addResource('plan').addMethod('POST', integration, { requestValidator: validator });
     api.root.addResource('nightly').addResource('last').addMethod('GET', integration);
     one.addResource('logs').addMethod('GET', integration);
+    one.addResource('operations').addMethod('GET', integration);
     const slack = api.root.addResource('slack');
     const slackIntegration = new LambdaIntegration(slackFn);
     const slackMethods = ['commands', 'interactions'].map((path) =>

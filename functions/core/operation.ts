@@ -75,6 +75,9 @@ export function checkOperationField<F extends FieldName>(
 export const ENTRY_POINTS = ['api', 'slack', 'cli-local', 'nightly', 'schedule', 'wake'] as const;
 export type EntryPoint = (typeof ENTRY_POINTS)[number];
 
+export const isEntryPoint = (value: unknown): value is EntryPoint =>
+  typeof value === 'string' && (ENTRY_POINTS as readonly string[]).includes(value);
+
 const text = (max: number) => {
   const rule = `must be a non-empty string of at most ${max} characters`;
   return z.string({ error: rule }).min(1, { error: rule }).max(max, { error: rule });

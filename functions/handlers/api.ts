@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { lambdaClient, logsClient } from '../adapters/aws/clients.ts';
 import { AwsLambdaAdapter } from '../adapters/lambda.ts';
 import { AwsLogsAdapter } from '../adapters/logs.ts';
-import { type AccessAction, type Caller, ownerOf } from '../core/access-policy.ts';
+import { type AccessAction, type Caller, entryOf, ownerOf } from '../core/access-policy.ts';
 import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
 import { environmentResources } from '../core/environment-resources.ts';
@@ -111,6 +111,11 @@ export const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 50;
 /** Operations shown by `GET /environments/{name}`. */
 export const RECENT_OPERATIONS = 10;
+/** Default and largest page of `GET /environments/{name}/operations`. */
+const DEFAULT_HISTORY_PAGE = 20;
+export const MAX_HISTORY_PAGE = 100;
+/** The history route reads at most this many operations of one environment (newest first). */
+export const MAX_HISTORY = 1000;
 
 interface Context {
   readonly event: APIGatewayProxyEvent;
@@ -243,7 +248,7 @@ const existing = async (ctx: Context, name: string): Promise<EnvironmentRecord> 
 
 const start = async (
   ctx: Context,
-  input: Omit<LifecycleInput, 'requestId' | 'requestedBy'>,
+  input: Omit<LifecycleInput, 'requestId' | 'requestedBy' | 'entry'>,
   bodyRequestId: unknown,
 ) => {
   const { id, field } = resolveRequestId(ctx.event, bodyRequestId);
@@ -255,7 +260,7 @@ const start = async (
       ...(ctx.deps.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: ctx.deps.lockTtlSeconds }),
       ...(ctx.environment?.name === input.env ? { environment: { record: ctx.environment.record } } : {}),
     },
-    { ...input, requestId: id, requestedBy: ownerOf(ctx.caller) },
+    { ...input, requestId: id, requestedBy: ownerOf(ctx.caller), entry: entryOf(ctx.caller) },
     field,
   );
   return accepted(started);
@@ -315,6 +320,7 @@ const operationView = (op: OperationRecord) => ({
   operation: op.operation,
   status: op.status,
   requestedBy: op.requestedBy ?? null,
+  entry: op.entry ?? null,
   executionArn: op.executionArn ?? null,
   startedAt: op.startedAt,
   finishedAt: op.finishedAt ?? null,
@@ -329,6 +335,15 @@ const decodeToken = (token: string): string => {
     throw new ValidationError('query.nextToken', 'must be a nextToken returned by a previous page');
   }
   return name;
+};
+
+/** The history route's token: the last shown operation's `startedAt#operationId`. */
+const decodeOperationToken = (token: string): string => {
+  const key = Buffer.from(token, 'base64url').toString('utf8');
+  if (token.length === 0 || token.length > 512 || encodeToken(key) !== token || !key.includes('#')) {
+    throw new ValidationError('query.nextToken', 'must be a nextToken returned by a previous page');
+  }
+  return key;
 };
 
 /** Default and largest page of `GET /environments/{name}/logs`. */
@@ -450,6 +465,32 @@ const routes: Record<RouteName, RouteHandler> = {
         ...(line.eventId === undefined ? {} : { eventId: line.eventId }),
       })),
       nextToken: page.nextToken ?? null,
+    });
+  },
+
+  async environmentOperations(ctx) {
+    const name = nameParam(ctx);
+    const q = rejectUnknownQuery(ctx.event, ['limit', 'nextToken']);
+    let limit = DEFAULT_HISTORY_PAGE;
+    if (q['limit'] !== undefined) {
+      const parsed = /^\d{1,3}$/.test(q['limit']) ? Number(q['limit']) : Number.NaN;
+      limit = assertInteger(parsed, 'query.limit', 1, MAX_HISTORY_PAGE);
+    }
+    const after = q['nextToken'] === undefined ? undefined : decodeOperationToken(q['nextToken']);
+    // Authorized like status; a deleted environment's history stays readable.
+    const record = await authorized(ctx, 'history', name);
+    if (record === undefined) throw new NotFoundError(`environment "${name}" does not exist`);
+    const all = await ctx.deps.registry.listOperations(name, MAX_HISTORY);
+    // Newest first, by (startedAt, operationId) — the registry's sort key order.
+    const key = (op: OperationRecord) => `${op.startedAt}#${op.operationId}`;
+    const ordered = [...all].sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0));
+    const rest = after === undefined ? ordered : ordered.filter((op) => key(op) < after);
+    const shown = rest.slice(0, limit);
+    const last = shown.at(-1);
+    return jsonResponse(200, {
+      env: name,
+      operations: shown.map(operationView),
+      nextToken: rest.length > limit && last !== undefined ? encodeToken(key(last)) : null,
     });
   },
 

@@ -268,6 +268,7 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
         env,
         requestId,
         requestedBy,
+        entry: 'slack' as const,
         ...(responseUrl ? { responseUrl } : {}),
       };
       if (command.verb === 'up') {

@@ -81,6 +81,7 @@ const ROUTES: [string, string, string, unknown?][] = [
   ['up', 'POST', '/environments/anas/plan', { operation: 'up' }],
   ['ls', 'GET', '/nightly/last'],
   ['logs', 'GET', '/environments/anas/logs'],
+  ['history', 'GET', '/environments/anas/operations'],
 ];
 
 describe('api authorization', () => {
