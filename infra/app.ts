@@ -53,6 +53,7 @@ export function buildApp(app: App): { app: App; network: NetworkStack; orchestra
     description: 'Berth shared network: VPC, security groups by role, shared ALB',
     ...(vpcId ? { vpcId } : {}),
     ...(adminCidr ? { adminCidr } : {}),
+    ...(allowedCidr ? { allowedCidr } : {}),
   });
   const orchestrator = new OrchestratorStack(app, 'berth-orchestrator', {
     ...env,

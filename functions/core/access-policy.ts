@@ -210,6 +210,8 @@ export interface AccessRequest {
   readonly envOwner?: string;
   /** The image an `up` or `redeploy` would run. */
   readonly image?: string;
+  /** A wildcard host (`*.example.com`) an `up` would claim on the shared ALB: admin-only. */
+  readonly wildcardHost?: string;
 }
 
 export type AccessDecision =
@@ -253,6 +255,12 @@ export function authorize(policy: AccessPolicy, request: AccessRequest): AccessD
   if (best === undefined) {
     const top = bindings.reduce((a, b) => (ROLE_RANK[b.role] > ROLE_RANK[a.role] ? b : a)).role;
     return { allowed: false, reason: `${subject}: ${refusal(top, action, request)}` };
+  }
+  if (request.wildcardHost !== undefined && best.role !== 'admin') {
+    return {
+      allowed: false,
+      reason: `${subject}: the wildcard host ${request.wildcardHost} is admin-only on the shared load balancer (it would catch other environments' hosts)`,
+    };
   }
   if ((action === 'up' || action === 'redeploy') && request.image !== undefined) {
     const image = checkImage(policy, request.image);

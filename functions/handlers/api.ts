@@ -6,7 +6,7 @@ import { type AccessAction, type Caller, entryOf, ownerOf } from '../core/access
 import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
 import { environmentResources } from '../core/environment-resources.ts';
-import { NotFoundError, ValidationError } from '../core/errors.ts';
+import { NotFoundError, RouteConflictError, ValidationError } from '../core/errors.ts';
 import { logGroupName, parseSince, taskIdOfStream, taskStreamName } from '../core/logs.ts';
 import { resourceNames } from '../core/names.ts';
 import {
@@ -21,6 +21,7 @@ import {
   type PlannableOperation,
   type PlanRequest,
 } from '../core/operation.ts';
+import { describeRoute, isWildcardHost, routeOfLoadBalancer, sameRoute } from '../core/shared-route.ts';
 import { loadConfig } from './config.ts';
 import {
   anonymousDenied,
@@ -172,6 +173,7 @@ const authorized = async (
   action: AccessAction,
   env?: string,
   image?: string,
+  wildcardHost?: string,
 ): Promise<EnvironmentRecord | undefined> => {
   const record = env === undefined ? undefined : await ctx.deps.registry.getEnvironment(env);
   if (env !== undefined) ctx.environment = { name: env, record };
@@ -184,10 +186,45 @@ const authorized = async (
       ...(env === undefined ? {} : { env }),
       ...(owner === undefined ? {} : { envOwner: owner }),
       ...(image === undefined ? {} : { image }),
+      ...(wildcardHost === undefined ? {} : { wildcardHost }),
     },
     ctx.deps.denialLogger,
   );
   return record;
+};
+
+/**
+ * Two environments never claim the same host/path on the shared ALB: a shared-mode `up` whose route another
+ * (not deleted) environment's spec claims is refused with 409 `RouteConflictError` naming it and its owner,
+ * before anything starts. The create step checks again against the listener's rules (the source of truth).
+ */
+const assertRouteFree = async (
+  ctx: Context,
+  name: string,
+  lb: {
+    readonly mode?: string;
+    readonly host?: string | undefined;
+    readonly pathPrefix?: string | undefined;
+  },
+): Promise<void> => {
+  const route = routeOfLoadBalancer(lb);
+  if (route === undefined) return;
+  const { items } = await ctx.deps.registry.listEnvironments({});
+  for (const other of items) {
+    if (other.name === name || other.status === 'deleted') continue;
+    const otherLb = (other.spec as { loadBalancer?: Record<string, unknown> } | undefined)?.loadBalancer;
+    if (otherLb === undefined || otherLb === null || typeof otherLb !== 'object') continue;
+    const otherRoute = routeOfLoadBalancer({
+      ...(typeof otherLb['mode'] === 'string' ? { mode: otherLb['mode'] } : {}),
+      ...(typeof otherLb['host'] === 'string' ? { host: otherLb['host'] } : {}),
+      ...(typeof otherLb['pathPrefix'] === 'string' ? { pathPrefix: otherLb['pathPrefix'] } : {}),
+    });
+    if (otherRoute !== undefined && sameRoute(route, otherRoute)) {
+      throw new RouteConflictError(
+        `the shared load balancer's ${describeRoute(route)} is already claimed by environment "${other.name}" (owner: ${other.owner ?? 'unknown'})`,
+      );
+    }
+  }
 };
 
 /**
@@ -365,9 +402,17 @@ const routes: Record<RouteName, RouteHandler> = {
     // belongs to the caller; an existing one keeps its recorded owner.
     specInput['owner'] = ownerOf(ctx.caller);
     const checked = parseEnvSpec(specInput);
-    const record = await authorized(ctx, 'up', checked.name, checked.image);
+    const host = checked.loadBalancer.mode === 'shared' ? checked.loadBalancer.host : undefined;
+    const record = await authorized(
+      ctx,
+      'up',
+      checked.name,
+      checked.image,
+      isWildcardHost(host) ? host : undefined,
+    );
     const owner = record === undefined || record.status === 'deleted' ? undefined : record.owner;
     const spec = owner === undefined ? checked : { ...checked, owner };
+    await assertRouteFree(ctx, spec.name, spec.loadBalancer);
     return start(ctx, { operation: 'up', env: spec.name, spec }, requestId);
   },
 

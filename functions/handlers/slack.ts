@@ -5,6 +5,7 @@ import { AwsSecretsAdapter } from '../adapters/secrets.ts';
 import { type AccessRequest, type Caller, ownerOf } from '../core/access-policy.ts';
 import { isBerthError, ValidationError } from '../core/errors.ts';
 import { logGroupName, logsConsoleUrl } from '../core/logs.ts';
+import { isWildcardHost } from '../core/shared-route.ts';
 import { parseSlackCommand, type SlackCommand } from '../core/slack-command.ts';
 import { SLACK_MAX_SKEW_SECONDS, verifySlackSignature } from '../core/slack-signature.ts';
 import { loadConfig } from './config.ts';
@@ -238,12 +239,23 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
           : command.verb === 'up' && typeof storedImage === 'string'
             ? storedImage
             : undefined;
+      // …and a wildcard host it claims on the shared ALB is admin-only, as through the API.
+      const storedLb = (current?.spec as { loadBalancer?: { mode?: unknown; host?: unknown } } | undefined)
+        ?.loadBalancer;
+      const wildcardHost =
+        command.verb === 'up' &&
+        storedLb?.mode === 'shared' &&
+        typeof storedLb.host === 'string' &&
+        isWildcardHost(storedLb.host)
+          ? storedLb.host
+          : undefined;
       const denied = await refusal(d, {
         caller,
         action: command.verb,
         env,
         ...(envOwner === undefined ? {} : { envOwner }),
         ...(image === undefined ? {} : { image }),
+        ...(wildcardHost === undefined ? {} : { wildcardHost }),
       });
       if (denied !== undefined) return ephemeral(denied);
 

@@ -354,7 +354,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
             IpProtocol: 'tcp',
             FromPort: port,
             ToPort: port,
-            IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+            // The shared ALB honours the allowed CIDR like each dedicated one (BERTH_ALLOWED_CIDR).
+            IpRanges: [{ CidrIp: options.env?.['BERTH_ALLOWED_CIDR'] ?? '0.0.0.0/0' }],
           })),
         }),
       );

@@ -272,6 +272,17 @@ describe('authorize', () => {
     ).toThrow('policy.nightly.environments');
   });
 
+  it('lets only an admin claim a wildcard host on the shared load balancer', () => {
+    const request = { action: 'up' as const, env: 'new', wildcardHost: '*.example.com' };
+    const refused = authorize(policy, { caller: api(ANA), ...request });
+    expect(refused.allowed).toBe(false);
+    expect(refused.allowed ? '' : refused.reason).toContain(
+      'the wildcard host *.example.com is admin-only on the shared load balancer',
+    );
+    expect(authorize(policy, { caller: api(ANA), action: 'up', env: 'new' }).allowed).toBe(true);
+    expect(authorize(DEVELOPMENT_POLICY, { caller: api(ANA), ...request }).allowed).toBe(true);
+  });
+
   it("names the entry point each caller's operations are recorded under", () => {
     expect(entryOf(api(ANA))).toBe('api');
     expect(entryOf(slack('U1'))).toBe('slack');

@@ -12,6 +12,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = Object.freeze({
   MethodNotAllowedError: 405,
   OperationInProgressError: 409,
   OwnershipConflictError: 409,
+  RouteConflictError: 409,
   PayloadTooLargeError: 413,
   ThrottlingError: 503,
   TransientAwsError: 503,
