@@ -5,6 +5,11 @@ import { AwsSecretsAdapter } from '../adapters/secrets.ts';
 import { type AccessRequest, type Caller, ownerOf } from '../core/access-policy.ts';
 import { isBerthError, ValidationError } from '../core/errors.ts';
 import { logGroupName, logsConsoleUrl } from '../core/logs.ts';
+import {
+  parseResponseUrlOrigins,
+  responseUrlAllowed,
+  SLACK_RESPONSE_URL_ORIGINS,
+} from '../core/response-url.ts';
 import { isWildcardHost } from '../core/shared-route.ts';
 import { parseSlackCommand, type SlackCommand } from '../core/slack-command.ts';
 import { SLACK_MAX_SKEW_SECONDS, verifySlackSignature } from '../core/slack-signature.ts';
@@ -39,7 +44,15 @@ export { statusBlocks } from './slack-messages.ts';
 /** Provides Slack's signing secret (Secrets Manager in AWS; the local runtime injects its own). */
 export interface SecretPort {
   getSlackSigningSecret(): Promise<string>;
+  /**
+   * Reads the secret again past any cache (after a rotation). Called at most once per signature mismatch and
+   * at most every {@link SECRET_REFRESH_INTERVAL_MS}, so forged requests cannot hammer Secrets Manager.
+   */
+  refreshSlackSigningSecret?(): Promise<string>;
 }
+
+/** Least time between two re-reads of the signing secret on signature mismatches. */
+export const SECRET_REFRESH_INTERVAL_MS = 30_000;
 
 export interface SlackDeps {
   readonly registry: RegistryPort;
@@ -61,6 +74,11 @@ export interface SlackDeps {
   readonly logsUrl?: (env: string) => string;
   /** Posts to an interaction's `response_url` (default: `fetch`). */
   readonly poster?: HttpPoster;
+  /**
+   * Origins a `response_url` may point to (`BERTH_SLACK_RESPONSE_URL_ORIGINS`; default Slack's hooks host over
+   * HTTPS). A command with another `response_url` is refused and starts nothing.
+   */
+  readonly responseUrlOrigins?: readonly string[];
 }
 
 /** Slack rejects requests whose timestamp is further than this from now (seconds). */
@@ -155,6 +173,7 @@ async function refusal(d: SlackDeps, request: AccessRequest): Promise<string | u
 export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
   let resolved: SlackDeps | undefined;
   let replays: ReplayCache | undefined;
+  let lastRefreshMs = Number.NEGATIVE_INFINITY;
   const getDeps = (): SlackDeps => {
     resolved ??= typeof deps === 'function' ? deps() : deps;
     replays ??= new ReplayCache(resolved.replayCacheSize);
@@ -184,13 +203,21 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
       }
       const nowSeconds = Math.floor(clock.now().getTime() / 1000);
       const signingSecret = await d.secrets.getSlackSigningSecret();
-      const verdict = verifySlackSignature({
-        signingSecret,
-        timestamp,
-        rawBody: bytes,
-        signature,
-        nowSeconds,
-      });
+      const verify = (secret: string) =>
+        verifySlackSignature({ signingSecret: secret, timestamp, rawBody: bytes, signature, nowSeconds });
+      let verdict = verify(signingSecret);
+      // A rotated secret: the cached one no longer matches. Read it again once (rate-limited) and re-check.
+      const nowMs = clock.now().getTime();
+      if (
+        !verdict.ok &&
+        verdict.reason === 'mismatch' &&
+        d.secrets.refreshSlackSigningSecret !== undefined &&
+        nowMs - lastRefreshMs >= SECRET_REFRESH_INTERVAL_MS
+      ) {
+        lastRefreshMs = nowMs;
+        const fresh = await d.secrets.refreshSlackSigningSecret();
+        if (fresh !== signingSecret) verdict = verify(fresh);
+      }
       if (!verdict.ok) {
         throw new UnauthorizedError(
           verdict.reason === 'stale'
@@ -274,6 +301,12 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
 
       const requestedBy = ownerOf(caller);
       const responseUrl = form.get('response_url') ?? undefined;
+      const origins = d.responseUrlOrigins ?? SLACK_RESPONSE_URL_ORIGINS;
+      if (responseUrl && !responseUrlAllowed(responseUrl, origins)) {
+        return ephemeral(
+          `Berth only answers through Slack's response URLs (${origins.join(', ')}): this request's response_url is not one, so nothing was started.`,
+        );
+      }
       const requestId = slackRequestId(timestamp, form.get('trigger_id') ?? undefined, body);
       let input: LifecycleInput;
       const base = {
@@ -382,11 +415,17 @@ export function defaultDeps(
     },
     policy: policyFromEnv(env),
     logsUrl: logsLink(env),
+    responseUrlOrigins: parseResponseUrlOrigins(env['BERTH_SLACK_RESPONSE_URL_ORIGINS']),
     secrets: {
       async getSlackSigningSecret() {
         const arn = loadConfig(env, ['BERTH_SLACK_SECRET_ARN']).slackSecretArn;
         secrets ??= new AwsSecretsAdapter(secretsClient());
         return signingSecretOf(await secrets.getSecretString(arn));
+      },
+      async refreshSlackSigningSecret() {
+        const arn = loadConfig(env, ['BERTH_SLACK_SECRET_ARN']).slackSecretArn;
+        secrets ??= new AwsSecretsAdapter(secretsClient());
+        return signingSecretOf(await secrets.getSecretString(arn, { fresh: true }));
       },
     },
     ...overrides,
