@@ -309,7 +309,9 @@ export class OrchestratorStack extends Stack {
           removalPolicy: RemovalPolicy.DESTROY,
         }),
         level: LogLevel.ALL,
-        includeExecutionData: true,
+        // Execution data (inputs, outputs: environment specs with their env values, Slack response URLs) stays
+        // out of CloudWatch Logs; it remains in the execution history, behind states:GetExecutionHistory.
+        includeExecutionData: false,
       },
       tracingEnabled: true,
     });
@@ -332,7 +334,9 @@ export class OrchestratorStack extends Stack {
           removalPolicy: RemovalPolicy.DESTROY,
         }),
         level: LogLevel.ALL,
-        includeExecutionData: true,
+        // Execution data (inputs, outputs: environment specs with their env values, Slack response URLs) stays
+        // out of CloudWatch Logs; it remains in the execution history, behind states:GetExecutionHistory.
+        includeExecutionData: false,
       },
       tracingEnabled: true,
     });

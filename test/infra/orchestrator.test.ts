@@ -110,7 +110,7 @@ describe('functions', () => {
 });
 
 describe('state machines', () => {
-  it('logs ALL events with execution data and traces both standard state machines', () => {
+  it('logs ALL events without execution data (no env values or secrets in the logs) and traces both standard state machines', () => {
     const machines = resourcesOf('AWS::StepFunctions::StateMachine');
     expect(machines.map(([, m]) => m.Properties.StateMachineName).sort()).toEqual([
       'berth-lifecycle',
@@ -120,7 +120,7 @@ describe('state machines', () => {
       expect(machine.Properties.StateMachineType).toBe('STANDARD');
       expect(machine.Properties.LoggingConfiguration).toMatchObject({
         Level: 'ALL',
-        IncludeExecutionData: true,
+        IncludeExecutionData: false,
       });
       expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
     }
