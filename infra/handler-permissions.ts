@@ -9,7 +9,8 @@
  *
  * Resource strings are ARN templates: `{partition}`, `{region}`, `{account}` and the references
  * `{registryTable}`, `{vpc}`, `{instanceRole}`, `{executionRole}`, `{lifecycleStateMachine}`,
- * `{lifecycleExecutions}`, `{nightlyStateMachine}`, `{nightlyExecutions}`, `{planFunction}`, `{slackSecret}` are
+ * `{lifecycleExecutions}`, `{nightlyStateMachine}`, `{nightlyExecutions}`, `{planFunction}`, `{slackSecret}`,
+ * `{notifyWebhookSecret}` are
  * bound by the stack; `{accessPolicyParameter}` only when that CDK context is given (statements with `onlyWith`).
  *
  * Facts the declaration relies on (Service Authorization Reference and the services' guides):
@@ -105,6 +106,13 @@ const LOGS =
   "Scoped to Berth's log groups (/berth/<env>, one per environment, created per request); logs:DescribeLogGroups is authorized on the account's log-group:* resource and filtered by name prefix.";
 
 // ---------------------------------------------------------------- shared blocks
+
+/** The notification webhook URL, kept in Secrets Manager (docs/security.md). */
+const readNotifyWebhook: Permission = {
+  sid: 'ReadNotifyWebhook',
+  actions: ['secretsmanager:GetSecretValue'],
+  resources: ['{notifyWebhookSecret}'],
+};
 
 /**
  * The access policy document (docs/security.md), read by every entry point that authorizes: the API, Slack and
@@ -589,11 +597,14 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       wildcardReason: LOGS,
     },
   ],
-  Notify: [],
+  // The webhook URL for notifications without a Slack response_url.
+  Notify: [readNotifyWebhook],
   Nightly: [
     registry('ListEnvironments', ['Scan']),
     // Each teardown is authorized as the nightly caller first.
     readAccessPolicy,
+    // The report's webhook URL.
+    readNotifyWebhook,
     // Kept log groups past their expiry tag are deleted.
     describeLogGroups,
     {

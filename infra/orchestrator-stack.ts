@@ -57,8 +57,6 @@ export interface OrchestratorStackProps extends StackProps {
   readonly nightlyCron?: string;
   /** IANA time zone of the schedule (context `nightlyTimezone`). */
   readonly nightlyTimezone?: string;
-  /** Webhook for notifications without a Slack `response_url` (context `notifyWebhookUrl`). */
-  readonly notifyWebhookUrl?: string;
   /** CIDR allowed to reach per-environment ALBs (context `allowedCidr`). */
   readonly allowedCidr?: string;
   /** Lock lifetime in seconds (context `lockTtlSeconds`). */
@@ -93,6 +91,8 @@ export class OrchestratorStack extends Stack {
   readonly nightlySubstitutions: Readonly<Record<string, string>>;
   readonly api: RestApi;
   readonly slackSecret: Secret;
+  /** The notification webhook URL (output `NotifyWebhookSecretArn`; set it with put-secret-value). */
+  readonly notifyWebhookSecret: Secret;
   readonly instanceRole: Role;
   readonly executionRole: Role;
 
@@ -182,6 +182,18 @@ export class OrchestratorStack extends Stack {
       description: 'Slack signing secret for /slack/commands; placeholder until set with put-secret-value',
       generateSecretString: { excludePunctuation: true, passwordLength: 32 },
     });
+    // The notification webhook URL (a bearer credential for the channel) lives here, not in the template or a
+    // Lambda environment variable: the generated placeholder means "no webhook" until an operator sets the URL.
+    this.notifyWebhookSecret = new Secret(this, 'NotifyWebhookSecret', {
+      description:
+        'Webhook URL for Berth notifications without a Slack response_url; placeholder (no webhook) until set with put-secret-value',
+      generateSecretString: { excludePunctuation: true, passwordLength: 32 },
+    });
+    Validations.of(this.notifyWebhookSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The webhook URL is issued by the chat service; it is replaced there and copied here, AWS cannot rotate it.',
+    });
     Validations.of(this.slackSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
@@ -228,7 +240,6 @@ export class OrchestratorStack extends Stack {
       BERTH_NIGHTLY_STATE_MACHINE_ARN: nightlyArn,
       BERTH_SLACK_SECRET_ARN: this.slackSecret.secretArn,
       BERTH_LOCK_TTL_SECONDS: String(props.lockTtlSeconds ?? 7200),
-      ...(props.notifyWebhookUrl ? { BERTH_NOTIFY_WEBHOOK_URL: props.notifyWebhookUrl } : {}),
     };
     const make = (entry: HandlerEntry, extra: Record<string, string> = {}): LifecycleFunction =>
       new LifecycleFunction(this, `${entry.id}Function`, {
@@ -241,8 +252,12 @@ export class OrchestratorStack extends Stack {
       ? { BERTH_POLICY_PARAMETER: props.accessPolicyParameter }
       : {};
     // The nightly job authorizes each teardown with the access policy, as the API and Slack do.
+    const webhook = { BERTH_NOTIFY_WEBHOOK_SECRET_ARN: this.notifyWebhookSecret.secretArn };
     for (const entry of STATE_MACHINE_HANDLERS)
-      fns[entry.id] = make(entry, entry.id === 'Nightly' ? policyParameter : {});
+      fns[entry.id] = make(
+        entry,
+        entry.id === 'Nightly' ? { ...policyParameter, ...webhook } : entry.id === 'Notify' ? webhook : {},
+      );
     const plan = make(EDGE_HANDLERS.find((e) => e.id === 'Plan') as HandlerEntry);
     fns['Plan'] = plan;
     for (const id of ['Api', 'Slack']) {
@@ -280,6 +295,7 @@ export class OrchestratorStack extends Stack {
       nightlyExecutions: nightlyExecutionsArn,
       planFunction: plan.functionArn,
       slackSecret: this.slackSecret.secretArn,
+      notifyWebhookSecret: this.notifyWebhookSecret.secretArn,
       ...(props.accessPolicyParameter
         ? {
             accessPolicyParameter: this.formatArn({
@@ -445,6 +461,7 @@ export class OrchestratorStack extends Stack {
     new CfnOutput(this, 'LifecycleStateMachineArn', { value: this.lifecycleStateMachine.stateMachineArn });
     new CfnOutput(this, 'NightlyStateMachineArn', { value: this.nightlyStateMachine.stateMachineArn });
     new CfnOutput(this, 'SlackSecretArn', { value: this.slackSecret.secretArn });
+    new CfnOutput(this, 'NotifyWebhookSecretArn', { value: this.notifyWebhookSecret.secretArn });
   }
 
   /**

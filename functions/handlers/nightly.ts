@@ -17,6 +17,7 @@ import { awsRegistryPort } from './http/aws-deps.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 import type { Clock, RegistryPort } from './http/ports.ts';
 import { systemClock } from './http/ports.ts';
+import { type WebhookSource, webhookFromEnv } from './http/webhook.ts';
 import { deliver, formatNightlyReport, type NightlyReport, type NotifyResult } from './notify.ts';
 import { defaultPricing, type Pricing } from './pricing.ts';
 
@@ -61,7 +62,8 @@ export interface NightlyLogsPort {
 export interface NightlyDeps {
   readonly registry: Pick<RegistryPort, 'listEnvironments'>;
   readonly poster?: HttpPoster;
-  readonly webhookUrl?: string;
+  /** The report's webhook: a URL, or a source read when the report is posted (see `webhookFromEnv`). */
+  readonly webhookUrl?: string | WebhookSource;
   readonly clock?: Clock;
   /** Deletes kept log groups after their expiry (core `decideLogGroupExpiry`). */
   readonly logs?: NightlyLogsPort;
@@ -246,7 +248,7 @@ export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
       ]);
       const notification = await deliver(
         { poster: resolved.poster ?? fetchPoster },
-        resolved.webhookUrl,
+        typeof resolved.webhookUrl === 'function' ? await resolved.webhookUrl() : resolved.webhookUrl,
         formatNightlyReport(report, savings),
       );
       return { ...report, notification, expiredLogGroups, ...(savings === undefined ? {} : { savings }) };
@@ -261,7 +263,6 @@ export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
  */
 export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): NightlyDeps {
   const config = loadConfig(env);
-  const webhookUrl = config.notifyWebhookUrl;
   let logs: AwsLogsAdapter | undefined;
   return {
     registry: awsRegistryPort(env),
@@ -277,7 +278,7 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
     },
     poster: fetchPoster,
     policy: policyFromEnv(env),
-    ...(webhookUrl === undefined ? {} : { webhookUrl }),
+    webhookUrl: webhookFromEnv(env),
     ...(config.nightHours === undefined ? {} : { nightHours: config.nightHours }),
   };
 }
