@@ -241,7 +241,7 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   // The new expiry, and the operation's history item (extend has no Record states).
   Extend: [registry('Extend', ['GetItem', 'UpdateItem', 'PutItem'])],
   // Lists the environments, notes each warned expiry (a conditional UpdateItem).
-  ExpiryWarnings: [registry('ExpiryWarnings', ['Scan', 'UpdateItem'])],
+  ExpiryWarnings: [registry('ExpiryWarnings', ['Scan', 'UpdateItem']), readNotifyWebhook],
   CreateNetwork: [
     readSpec,
     observe('network'),

@@ -269,12 +269,12 @@ export class OrchestratorStack extends Stack {
         ...policyParameter,
       });
     }
-    fns['ExpiryWarnings'] = make(
-      EDGE_HANDLERS.find((e) => e.id === 'ExpiryWarnings') as HandlerEntry,
-      props.expiryWarningHours === undefined
+    fns['ExpiryWarnings'] = make(EDGE_HANDLERS.find((e) => e.id === 'ExpiryWarnings') as HandlerEntry, {
+      ...webhook,
+      ...(props.expiryWarningHours === undefined
         ? {}
-        : { BERTH_EXPIRY_WARNING_HOURS: String(props.expiryWarningHours) },
-    );
+        : { BERTH_EXPIRY_WARNING_HOURS: String(props.expiryWarningHours) }),
+    });
     this.functions = fns;
     const fn = (id: string): LifecycleFunction => {
       const found = fns[id];

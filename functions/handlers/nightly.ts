@@ -223,7 +223,7 @@ export const deleteExpiredLogGroups = async (
 
 /**
  * Builds the nightly handler: `list` decides the candidates; `report` deletes expired kept log
- * groups, summarises the run and posts it to `BERTH_NOTIFY_WEBHOOK_URL` when configured (a failed
+ * groups, summarises the run and posts it to the notify webhook when one is configured (a failed
  * post does not fail the run).
  */
 export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
@@ -258,7 +258,8 @@ export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
 }
 
 /**
- * The DynamoDB registry (`BERTH_TABLE_NAME`), the optional `BERTH_NOTIFY_WEBHOOK_URL`, and the access policy
+ * The DynamoDB registry (`BERTH_TABLE_NAME`), the webhook (`BERTH_NOTIFY_WEBHOOK_SECRET_ARN`, or
+ * `BERTH_NOTIFY_WEBHOOK_URL` locally), and the access policy
  * (`BERTH_POLICY_FILE` / `BERTH_POLICY_PARAMETER`, as the API reads it).
  */
 export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): NightlyDeps {

@@ -267,12 +267,13 @@ describe('IAM', () => {
 });
 
 describe('slack secret', () => {
-  it('keeps the signing secret and the webhook URL in Secrets Manager; only slack, notify and nightly read one each', () => {
+  it('keeps the signing secret and the webhook URL in Secrets Manager; only slack, notify, nightly and the expiry check read one each', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     const policies = resourcesOf('AWS::IAM::Policy').filter(([, p]) =>
       JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
     );
     expect(policies.map(([id]) => id).sort()).toEqual([
+      expect.stringMatching(/^ExpiryWarningsFunctionServiceRoleDefaultPolicy/),
       expect.stringMatching(/^NightlyFunctionServiceRoleDefaultPolicy/),
       expect.stringMatching(/^NotifyFunctionServiceRoleDefaultPolicy/),
       expect.stringMatching(/^SlackFunctionServiceRoleDefaultPolicy/),
@@ -283,11 +284,12 @@ describe('slack secret', () => {
     expect(readers.map((s) => s.Sid).sort()).toEqual([
       'ReadNotifyWebhook',
       'ReadNotifyWebhook',
+      'ReadNotifyWebhook',
       'ReadSlackSigningSecret',
     ]);
   });
 
-  it('puts no webhook URL in the template or a Lambda environment: notify and nightly get the secret ARN', () => {
+  it('puts no webhook URL in the template or a Lambda environment: notify, nightly and the expiry check get the secret ARN', () => {
     const withSecret: string[] = [];
     for (const [, fn] of resourcesOf('AWS::Lambda::Function')) {
       const vars = fn.Properties.Environment?.Variables ?? {};
@@ -297,6 +299,7 @@ describe('slack secret', () => {
     expect(withSecret.sort()).toEqual([
       'Berth: Lists teardown candidates and reports the nightly run',
       'Berth: Posts the outcome to Slack or the configured webhook',
+      'Berth: Scheduled: warns in Slack before environments expire (Extend / Keep buttons)',
     ]);
   });
 });
