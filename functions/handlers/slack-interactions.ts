@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type AccessAction, type Caller, ownerOf } from '../core/access-policy.ts';
-import { isBerthError } from '../core/errors.ts';
+import { isBerthError, ValidationError } from '../core/errors.ts';
 import { OPERATIONS } from '../core/operation.ts';
+import { responseUrlAllowed, SLACK_RESPONSE_URL_ORIGINS } from '../core/response-url.ts';
 import {
   EXTEND_BUTTON_HOURS,
   interactionRequestId,
@@ -39,7 +40,7 @@ export const isInteractionsRequest = (event: APIGatewayProxyEvent): boolean =>
 /** The lifecycle input a button starts (`keep` is an `extend` that sets the keep flag). */
 function inputFor(
   action: SlackButtonAction,
-  base: Pick<LifecycleInput, 'env' | 'requestId' | 'requestedBy' | 'responseUrl' | 'slackMessage'>,
+  base: Pick<LifecycleInput, 'env' | 'requestId' | 'requestedBy' | 'entry' | 'responseUrl' | 'slackMessage'>,
 ): LifecycleInput | undefined {
   switch (action) {
     case 'extend':
@@ -109,6 +110,11 @@ export function makeInteractionsHandler(getDeps: () => InteractionDeps, getRepla
       }
 
       const interaction = parseSlackInteraction(new URLSearchParams(bytes.toString('utf8')).get('payload'));
+      // Berth posts to the click's response_url: only Slack's own (configured) origins, as for the commands.
+      const origins = d.responseUrlOrigins ?? SLACK_RESPONSE_URL_ORIGINS;
+      if (interaction.responseUrl !== undefined && !responseUrlAllowed(interaction.responseUrl, origins)) {
+        throw new ValidationError('payload.response_url', `must be a URL on ${origins.join(', ')}`);
+      }
       const reply = async (message: unknown): Promise<void> => {
         if (interaction.responseUrl === undefined) return;
         try {
@@ -177,6 +183,7 @@ async function act(
     env,
     requestId: interactionRequestId(interaction),
     requestedBy,
+    entry: 'slack' as const,
     ...(interaction.responseUrl
       ? { responseUrl: interaction.responseUrl, slackMessage: 'replace' as const }
       : {}),
