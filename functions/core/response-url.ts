@@ -8,8 +8,8 @@
 export const SLACK_RESPONSE_URL_ORIGINS: readonly string[] = Object.freeze(['https://hooks.slack.com']);
 
 /**
- * Parses `BERTH_SLACK_RESPONSE_URL_ORIGINS`-style text: comma-separated origins `scheme://host[:port]`
- * (no port: any port of that host and scheme). Empty or absent → the default.
+ * Parses `BERTH_SLACK_RESPONSE_URL_ORIGINS`-style text: comma-separated origins `scheme://host[:port]` (no port:
+ * the scheme's default port; `:*`: any port, for loopback receivers). Empty or absent → the default.
  */
 export function parseResponseUrlOrigins(text: string | undefined): readonly string[] {
   const list = (text ?? '')
@@ -20,8 +20,8 @@ export function parseResponseUrlOrigins(text: string | undefined): readonly stri
 }
 
 /**
- * Whether `url` is an allowed response URL: its scheme and host (and port, when the origin names one) equal one
- * of `origins`; no user info. Anything unparsable is refused.
+ * Whether `url` is an allowed response URL: its scheme, host and port equal one of `origins` (an origin ending in
+ * `:*` admits any port); no user info. Anything unparsable is refused.
  *
  * @example responseUrlAllowed('https://hooks.slack.com/commands/T1/1/x', SLACK_RESPONSE_URL_ORIGINS) // true
  * @example responseUrlAllowed('https://hooks.slack.com.example.net/x', SLACK_RESPONSE_URL_ORIGINS) // false
@@ -35,16 +35,17 @@ export function responseUrlAllowed(url: string, origins: readonly string[]): boo
   }
   if (parsed.username !== '' || parsed.password !== '') return false;
   return origins.some((origin) => {
+    const anyPort = origin.endsWith(':*');
     let allowed: URL;
     try {
-      allowed = new URL(origin);
+      allowed = new URL(anyPort ? origin.slice(0, -2) : origin);
     } catch {
       return false;
     }
     return (
       allowed.protocol === parsed.protocol &&
       allowed.hostname.toLowerCase() === parsed.hostname.toLowerCase() &&
-      (allowed.port === '' || allowed.port === parsed.port)
+      (anyPort || allowed.port === parsed.port)
     );
   });
 }

@@ -447,7 +447,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         BERTH_PLAN_FUNCTION_NAME: functionNameFor('plan'),
         BERTH_LOCAL_CALLER_IDENTITY: 'true',
         // Slack's hooks host, and the loopback receivers the local platform and its tests use.
-        BERTH_SLACK_RESPONSE_URL_ORIGINS: 'https://hooks.slack.com,http://127.0.0.1,http://localhost',
+        BERTH_SLACK_RESPONSE_URL_ORIGINS: 'https://hooks.slack.com,http://127.0.0.1:*,http://localhost:*',
         ...(policyFile === undefined ? {} : { BERTH_POLICY_FILE: policyFile }),
         ...(options.logLevel ? { POWERTOOLS_LOG_LEVEL: options.logLevel } : {}),
         ...(options.env ?? {}),

@@ -388,7 +388,7 @@ describe('slack response_url and signing-secret rotation', () => {
       secrets: { getSlackSigningSecret: async () => SECRET },
       clock: { now: () => NOW },
       logger: { error: () => {} },
-      responseUrlOrigins: ['https://hooks.slack.com', 'http://127.0.0.1'],
+      responseUrlOrigins: ['https://hooks.slack.com', 'http://127.0.0.1:*'],
     });
     const result = await local(slackEvent(form('down demo', { response_url: 'http://127.0.0.1:4599/x' })));
     expect(parse(result)['text']).not.toMatch(/only answers through/);
