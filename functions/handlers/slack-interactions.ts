@@ -10,13 +10,14 @@ import {
   type SlackButtonAction,
   type SlackInteraction,
 } from '../core/slack-interaction.ts';
-import { SLACK_MAX_SKEW_SECONDS, verifySlackSignature } from '../core/slack-signature.ts';
+import { SLACK_MAX_SKEW_SECONDS } from '../core/slack-signature.ts';
 import { developmentPolicySource, enforce } from './http/access.ts';
 import { UnauthorizedError } from './http/http-errors.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 import { type Clock, type LifecycleInput, systemClock } from './http/ports.ts';
 import { header, rawBodyBytes } from './http/request.ts';
 import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.ts';
+import { type SignatureVerifier, signatureVerifier } from './http/slack-signing.ts';
 import { startOperation } from './http/start-operation.ts';
 import type { ReplayCache, SlackDeps } from './slack.ts';
 import { ephemeralReply, progressMessage } from './slack-messages.ts';
@@ -75,7 +76,11 @@ function inputFor(
  *
  * @example const handle = makeInteractionsHandler(() => deps, replays); await handle(event)
  */
-export function makeInteractionsHandler(getDeps: () => InteractionDeps, getReplays: () => ReplayCache) {
+export function makeInteractionsHandler(
+  getDeps: () => InteractionDeps,
+  getReplays: () => ReplayCache,
+  verifySignature: SignatureVerifier = signatureVerifier(),
+) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const gatewayRequestId = event.requestContext?.requestId ?? 'unknown';
     let logger: ErrorLogger = consoleLogger;
@@ -89,14 +94,10 @@ export function makeInteractionsHandler(getDeps: () => InteractionDeps, getRepla
       if (timestamp === undefined || signature === undefined) {
         throw new UnauthorizedError('missing Slack signature headers');
       }
-      const nowSeconds = Math.floor(clock.now().getTime() / 1000);
-      const verdict = verifySlackSignature({
-        signingSecret: await d.secrets.getSlackSigningSecret(),
-        timestamp,
-        rawBody: bytes,
-        signature,
-        nowSeconds,
-      });
+      const nowMs = clock.now().getTime();
+      const nowSeconds = Math.floor(nowMs / 1000);
+      // The same verifier as the commands: a rotated signing secret is re-read once (rate-limited).
+      const verdict = await verifySignature(d, { timestamp, signature, rawBody: bytes, nowMs });
       if (!verdict.ok) {
         throw new UnauthorizedError(
           verdict.reason === 'stale'

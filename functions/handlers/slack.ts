@@ -12,7 +12,7 @@ import {
 } from '../core/response-url.ts';
 import { isWildcardHost } from '../core/shared-route.ts';
 import { parseSlackCommand, type SlackCommand } from '../core/slack-command.ts';
-import { SLACK_MAX_SKEW_SECONDS, verifySlackSignature } from '../core/slack-signature.ts';
+import { SLACK_MAX_SKEW_SECONDS } from '../core/slack-signature.ts';
 import { loadConfig } from './config.ts';
 import {
   type DenialLogger,
@@ -34,6 +34,7 @@ import {
 } from './http/ports.ts';
 import { header, rawBodyBytes } from './http/request.ts';
 import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.ts';
+import { signatureVerifier } from './http/slack-signing.ts';
 import { startOperation } from './http/start-operation.ts';
 import { costOfRecord, defaultPricing, type Pricing } from './pricing.ts';
 import { isInteractionsRequest, makeInteractionsHandler } from './slack-interactions.ts';
@@ -51,8 +52,11 @@ export interface SecretPort {
   refreshSlackSigningSecret?(): Promise<string>;
 }
 
-/** Least time between two re-reads of the signing secret on signature mismatches. */
-export const SECRET_REFRESH_INTERVAL_MS = 30_000;
+export {
+  SECRET_REFRESH_INTERVAL_MS,
+  type SignatureVerifier,
+  signatureVerifier,
+} from './http/slack-signing.ts';
 
 export interface SlackDeps {
   readonly registry: RegistryPort;
@@ -173,17 +177,21 @@ async function refusal(d: SlackDeps, request: AccessRequest): Promise<string | u
 export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
   let resolved: SlackDeps | undefined;
   let replays: ReplayCache | undefined;
-  let lastRefreshMs = Number.NEGATIVE_INFINITY;
+  const verifySignature = signatureVerifier();
   const getDeps = (): SlackDeps => {
     resolved ??= typeof deps === 'function' ? deps() : deps;
     replays ??= new ReplayCache(resolved.replayCacheSize);
     return resolved;
   };
 
-  const interactions = makeInteractionsHandler(getDeps, () => {
-    getDeps();
-    return replays as ReplayCache;
-  });
+  const interactions = makeInteractionsHandler(
+    getDeps,
+    () => {
+      getDeps();
+      return replays as ReplayCache;
+    },
+    verifySignature,
+  );
 
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     // Slack's interactivity Request URL (buttons) is served by the same function: same secret, same policy.
@@ -201,23 +209,10 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
       if (timestamp === undefined || signature === undefined) {
         throw new UnauthorizedError('missing Slack signature headers');
       }
-      const nowSeconds = Math.floor(clock.now().getTime() / 1000);
-      const signingSecret = await d.secrets.getSlackSigningSecret();
-      const verify = (secret: string) =>
-        verifySlackSignature({ signingSecret: secret, timestamp, rawBody: bytes, signature, nowSeconds });
-      let verdict = verify(signingSecret);
-      // A rotated secret: the cached one no longer matches. Read it again once (rate-limited) and re-check.
       const nowMs = clock.now().getTime();
-      if (
-        !verdict.ok &&
-        verdict.reason === 'mismatch' &&
-        d.secrets.refreshSlackSigningSecret !== undefined &&
-        nowMs - lastRefreshMs >= SECRET_REFRESH_INTERVAL_MS
-      ) {
-        lastRefreshMs = nowMs;
-        const fresh = await d.secrets.refreshSlackSigningSecret();
-        if (fresh !== signingSecret) verdict = verify(fresh);
-      }
+      const nowSeconds = Math.floor(nowMs / 1000);
+      // A rotated secret no longer matches the cached one: the verifier re-reads it once (rate-limited).
+      const verdict = await verifySignature(d, { timestamp, signature, rawBody: bytes, nowMs });
       if (!verdict.ok) {
         throw new UnauthorizedError(
           verdict.reason === 'stale'

@@ -125,6 +125,23 @@ describe('POST /slack/interactions', () => {
     expect(posts).toHaveLength(0);
   });
 
+  it('accepts a click signed with a rotated secret: the cached one is re-read once', async () => {
+    let reads = 0;
+    const rotated = build({
+      secrets: {
+        getSlackSigningSecret: async () => 'old-secret',
+        refreshSlackSigningSecret: async () => {
+          reads += 1;
+          return SECRET;
+        },
+      },
+    });
+    const result = await rotated(interactionEvent(click('berth_extend')));
+    expect(result.statusCode).toBe(200);
+    expect(reads).toBe(1);
+    expect(executions.started).toHaveLength(1);
+  });
+
   it('refuses a forged signature with 401 and does nothing', async () => {
     const body = click('berth_down');
     const result = await handler(interactionEvent(body, { signature: slackSignature('wrong', TS, body) }));
