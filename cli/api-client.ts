@@ -51,6 +51,8 @@ export interface OperationView {
   readonly operation: string;
   readonly status: string;
   readonly requestedBy: string | null;
+  /** Through which entry point (api, slack, cli-local, nightly, schedule, wake); null on older records. */
+  readonly entry?: string | null;
   readonly startedAt: string;
   readonly finishedAt: string | null;
   readonly steps: readonly OperationStepView[];
@@ -197,6 +199,16 @@ export function createApiClient(options: ApiClientOptions) {
       return all;
     },
     describe: (name: string) => request<EnvironmentView>('GET', env(name)),
+    /** One page of the operation history, newest first (`GET /environments/{name}/operations`). */
+    operations: (name: string, query: { limit?: number; nextToken?: string } = {}) => {
+      const q = new URLSearchParams();
+      for (const [key, value] of Object.entries(query)) if (value !== undefined) q.set(key, String(value));
+      const qs = q.toString();
+      return request<{ env: string; operations: OperationView[]; nextToken: string | null }>(
+        'GET',
+        `${env(name)}/operations${qs === '' ? '' : `?${qs}`}`,
+      );
+    },
     down: (name: string, requestId?: string) =>
       request<Accepted>('DELETE', env(name), undefined, idempotent(requestId)),
     scale: (name: string, desiredCount: number, requestId?: string) =>

@@ -183,9 +183,10 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
 
   program
     .command('history')
-    .description('operation history with steps')
+    .description('operation history: who asked, through which entry point, when, and the steps')
     .argument('<name>')
-    .action(action((ctx, name: string) => history(ctx, name)));
+    .option('--limit <n>', 'how many of the newest operations to show', '20')
+    .action(action((ctx, name: string, options) => history(ctx, name, options)));
 
   program
     .command('dashboard')

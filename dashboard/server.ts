@@ -84,7 +84,7 @@ const STATIC: Readonly<Record<string, { file: string; type: string }>> = {
 
 /** The API paths the page may reach; anything else is refused before it leaves the machine. */
 const FORWARDED_PATH =
-  /^\/(?:environments(?:\/[^/]+(?:\/(?:scale|redeploy|extend|pause|resume|plan|logs))?)?|nightly\/last)$/;
+  /^\/(?:environments(?:\/[^/]+(?:\/(?:scale|redeploy|extend|pause|resume|plan|logs|operations))?)?|nightly\/last)$/;
 const FORWARDED_METHODS = new Set(['GET', 'POST', 'DELETE']);
 const MAX_BODY_BYTES = 256 * 1024;
 

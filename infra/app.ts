@@ -11,7 +11,6 @@ export interface BerthContext {
   adminCidr?: string;
   nightlyCron?: string;
   nightlyTimezone?: string;
-  notifyWebhookUrl?: string;
   allowedCidr?: string;
   lockTtlSeconds?: number;
   expiryWarningHours?: number;
@@ -34,7 +33,11 @@ export function buildApp(app: App): { app: App; network: NetworkStack; orchestra
   const adminCidr = contextString(app, 'adminCidr');
   const nightlyCron = contextString(app, 'nightlyCron');
   const nightlyTimezone = contextString(app, 'nightlyTimezone');
-  const notifyWebhookUrl = contextString(app, 'notifyWebhookUrl');
+  if (contextString(app, 'notifyWebhookUrl') !== undefined) {
+    throw new Error(
+      'context notifyWebhookUrl is no longer accepted (it would put the URL in the template): deploy, then store the URL in the secret named by the NotifyWebhookSecretArn output (aws secretsmanager put-secret-value)',
+    );
+  }
   const allowedCidr = contextString(app, 'allowedCidr');
   const apiPrincipals = contextString(app, 'apiPrincipals')
     ?.split(',')
@@ -53,6 +56,7 @@ export function buildApp(app: App): { app: App; network: NetworkStack; orchestra
     description: 'Berth shared network: VPC, security groups by role, shared ALB',
     ...(vpcId ? { vpcId } : {}),
     ...(adminCidr ? { adminCidr } : {}),
+    ...(allowedCidr ? { allowedCidr } : {}),
   });
   const orchestrator = new OrchestratorStack(app, 'berth-orchestrator', {
     ...env,
@@ -63,7 +67,6 @@ export function buildApp(app: App): { app: App; network: NetworkStack; orchestra
     sharedListenerArn: network.sharedListener.listenerArn,
     ...(nightlyCron ? { nightlyCron } : {}),
     ...(nightlyTimezone ? { nightlyTimezone } : {}),
-    ...(notifyWebhookUrl ? { notifyWebhookUrl } : {}),
     ...(allowedCidr ? { allowedCidr } : {}),
     ...(apiPrincipals?.length ? { apiPrincipals } : {}),
     ...(accessPolicyParameter ? { accessPolicyParameter } : {}),

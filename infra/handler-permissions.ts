@@ -9,8 +9,9 @@
  *
  * Resource strings are ARN templates: `{partition}`, `{region}`, `{account}` and the references
  * `{registryTable}`, `{vpc}`, `{instanceRole}`, `{executionRole}`, `{lifecycleStateMachine}`,
- * `{lifecycleExecutions}`, `{nightlyStateMachine}`, `{nightlyExecutions}`, `{planFunction}`, `{slackSecret}` are
- * bound by the stack.
+ * `{lifecycleExecutions}`, `{nightlyStateMachine}`, `{nightlyExecutions}`, `{planFunction}`, `{slackSecret}`,
+ * `{notifyWebhookSecret}` are
+ * bound by the stack; `{accessPolicyParameter}` only when that CDK context is given (statements with `onlyWith`).
  *
  * Facts the declaration relies on (Service Authorization Reference and the services' guides):
  * - the Describe and List actions of ECS, ELBv2, Auto Scaling and EC2 and `ecs:RegisterTaskDefinition` support no
@@ -46,6 +47,11 @@ export interface Permission {
    * service-linked role on first use): the usage test does not expect to see it, and says so.
    */
   readonly notObservedLocally?: string;
+  /**
+   * The reference (without braces) of an optional deploy-time setting: the statement is emitted only when the
+   * stack binds it (e.g. `accessPolicyParameter`, given by the CDK context of the same name).
+   */
+  readonly onlyWith?: string;
 }
 
 // ---------------------------------------------------------------- ARN templates
@@ -100,6 +106,24 @@ const LOGS =
   "Scoped to Berth's log groups (/berth/<env>, one per environment, created per request); logs:DescribeLogGroups is authorized on the account's log-group:* resource and filtered by name prefix.";
 
 // ---------------------------------------------------------------- shared blocks
+
+/** The notification webhook URL, kept in Secrets Manager (docs/security.md). */
+const readNotifyWebhook: Permission = {
+  sid: 'ReadNotifyWebhook',
+  actions: ['secretsmanager:GetSecretValue'],
+  resources: ['{notifyWebhookSecret}'],
+};
+
+/**
+ * The access policy document (docs/security.md), read by every entry point that authorizes: the API, Slack and
+ * the nightly job. Only with the CDK context `accessPolicyParameter`.
+ */
+const readAccessPolicy: Permission = {
+  sid: 'ReadAccessPolicy',
+  actions: ['ssm:GetParameter'],
+  resources: ['{accessPolicyParameter}'],
+  onlyWith: 'accessPolicyParameter',
+};
 
 /** Registry table actions (`{registryTable}`); one statement per handler with exactly what it calls. */
 const registry = (sid: string, actions: readonly string[]): Permission => ({
@@ -214,9 +238,10 @@ const startLifecycle: readonly Permission[] = [
 export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>> = {
   Lock: [registry('Lock', ['PutItem', 'GetItem', 'DeleteItem'])],
   Record: [registry('Record', ['GetItem', 'PutItem', 'UpdateItem'])],
-  Extend: [registry('Extend', ['GetItem', 'UpdateItem'])],
+  // The new expiry, and the operation's history item (extend has no Record states).
+  Extend: [registry('Extend', ['GetItem', 'UpdateItem', 'PutItem'])],
   // Lists the environments, notes each warned expiry (a conditional UpdateItem).
-  ExpiryWarnings: [registry('ExpiryWarnings', ['Scan', 'UpdateItem'])],
+  ExpiryWarnings: [registry('ExpiryWarnings', ['Scan', 'UpdateItem']), readNotifyWebhook],
   CreateNetwork: [
     readSpec,
     observe('network'),
@@ -653,9 +678,14 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       wildcardReason: LOGS,
     },
   ],
-  Notify: [],
+  // The webhook URL for notifications without a Slack response_url.
+  Notify: [readNotifyWebhook],
   Nightly: [
     registry('ListEnvironments', ['Scan']),
+    // Each teardown is authorized as the nightly caller first.
+    readAccessPolicy,
+    // The report's webhook URL.
+    readNotifyWebhook,
     // Kept log groups past their expiry tag are deleted.
     describeLogGroups,
     {
@@ -672,6 +702,7 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
     apiRegistry,
     ...startLifecycle,
     { sid: 'InvokePlan', actions: ['lambda:InvokeFunction'], resources: ['{planFunction}'] },
+    readAccessPolicy,
     // GET /environments/{name}/logs.
     {
       sid: 'ReadBerthLogs',
@@ -703,6 +734,7 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       actions: ['secretsmanager:GetSecretValue'],
       resources: ['{slackSecret}'],
     },
+    readAccessPolicy,
   ],
 };
 

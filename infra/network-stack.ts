@@ -22,6 +22,11 @@ export interface NetworkStackProps extends StackProps {
   readonly vpcId?: string;
   /** Allow SSH (22) from this CIDR on the `admin` group (context `adminCidr`); off by default. */
   readonly adminCidr?: string;
+  /**
+   * Who may reach the load balancers (context `allowedCidr`, default `0.0.0.0/0`): the shared ALB's group admits
+   * only this CIDR, as each dedicated ALB's group does (BERTH_ALLOWED_CIDR).
+   */
+  readonly allowedCidr?: string;
 }
 
 /**
@@ -61,19 +66,25 @@ export class NetworkStack extends Stack {
       this.vpc = created as unknown as IVpc;
     }
 
+    const allowedCidr = props.allowedCidr ?? '0.0.0.0/0';
+    const open = allowedCidr === '0.0.0.0/0';
+    const from = open ? 'the internet' : allowedCidr;
     this.albSecurityGroup = new SecurityGroup(this, 'AlbSecurityGroup', {
       vpc: this.vpc,
       securityGroupName: 'berth-shared-alb',
-      description: 'Berth load balancers: HTTP/HTTPS from the internet',
+      description: `Berth load balancers: HTTP/HTTPS from ${from}`,
       allowAllOutbound: true,
     });
-    this.albSecurityGroup.addIngressRule(Peer.anyIpv4(), Port.tcp(80), 'HTTP from the internet');
-    this.albSecurityGroup.addIngressRule(Peer.anyIpv4(), Port.tcp(443), 'HTTPS from the internet');
-    Validations.of(this.albSecurityGroup).acknowledge({
-      id: 'AwsSolutions-EC23',
-      reason:
-        'Public load balancers for web environments: 80/443 from anywhere is the purpose of this group.',
-    });
+    const peer = open ? Peer.anyIpv4() : Peer.ipv4(allowedCidr);
+    this.albSecurityGroup.addIngressRule(peer, Port.tcp(80), `HTTP from ${from}`);
+    this.albSecurityGroup.addIngressRule(peer, Port.tcp(443), `HTTPS from ${from}`);
+    if (open) {
+      Validations.of(this.albSecurityGroup).acknowledge({
+        id: 'AwsSolutions-EC23',
+        reason:
+          'Public load balancers for web environments: 80/443 from anywhere is the purpose of this group (narrow it with the allowedCidr context).',
+      });
+    }
 
     this.instanceSecurityGroup = new SecurityGroup(this, 'InstanceSecurityGroup', {
       vpc: this.vpc,

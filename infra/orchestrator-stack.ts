@@ -57,8 +57,6 @@ export interface OrchestratorStackProps extends StackProps {
   readonly nightlyCron?: string;
   /** IANA time zone of the schedule (context `nightlyTimezone`). */
   readonly nightlyTimezone?: string;
-  /** Webhook for notifications without a Slack `response_url` (context `notifyWebhookUrl`). */
-  readonly notifyWebhookUrl?: string;
   /** CIDR allowed to reach per-environment ALBs (context `allowedCidr`). */
   readonly allowedCidr?: string;
   /** Lock lifetime in seconds (context `lockTtlSeconds`). */
@@ -93,6 +91,8 @@ export class OrchestratorStack extends Stack {
   readonly nightlySubstitutions: Readonly<Record<string, string>>;
   readonly api: RestApi;
   readonly slackSecret: Secret;
+  /** The notification webhook URL (output `NotifyWebhookSecretArn`; set it with put-secret-value). */
+  readonly notifyWebhookSecret: Secret;
   readonly instanceRole: Role;
   readonly executionRole: Role;
 
@@ -182,6 +182,18 @@ export class OrchestratorStack extends Stack {
       description: 'Slack signing secret for /slack/commands; placeholder until set with put-secret-value',
       generateSecretString: { excludePunctuation: true, passwordLength: 32 },
     });
+    // The notification webhook URL (a bearer credential for the channel) lives here, not in the template or a
+    // Lambda environment variable: the generated placeholder means "no webhook" until an operator sets the URL.
+    this.notifyWebhookSecret = new Secret(this, 'NotifyWebhookSecret', {
+      description:
+        'Webhook URL for Berth notifications without a Slack response_url; placeholder (no webhook) until set with put-secret-value',
+      generateSecretString: { excludePunctuation: true, passwordLength: 32 },
+    });
+    Validations.of(this.notifyWebhookSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The webhook URL is issued by the chat service; it is replaced there and copied here, AWS cannot rotate it.',
+    });
     Validations.of(this.slackSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
@@ -228,7 +240,6 @@ export class OrchestratorStack extends Stack {
       BERTH_NIGHTLY_STATE_MACHINE_ARN: nightlyArn,
       BERTH_SLACK_SECRET_ARN: this.slackSecret.secretArn,
       BERTH_LOCK_TTL_SECONDS: String(props.lockTtlSeconds ?? 7200),
-      ...(props.notifyWebhookUrl ? { BERTH_NOTIFY_WEBHOOK_URL: props.notifyWebhookUrl } : {}),
     };
     const make = (entry: HandlerEntry, extra: Record<string, string> = {}): LifecycleFunction =>
       new LifecycleFunction(this, `${entry.id}Function`, {
@@ -264,9 +275,18 @@ export class OrchestratorStack extends Stack {
     });
     fns['Wake'] = wake;
     const wakeEnv = { BERTH_WAKE_FUNCTION_ARN: wakeArn };
-    for (const entry of STATE_MACHINE_HANDLERS) {
-      fns[entry.id] = make(entry, entry.id === 'Pause' || entry.id === 'Resume' ? wakeEnv : {});
-    }
+    const policyParameter: Record<string, string> = props.accessPolicyParameter
+      ? { BERTH_POLICY_PARAMETER: props.accessPolicyParameter }
+      : {};
+    // The nightly job authorizes each teardown and pause with the access policy, as the API and Slack do.
+    const webhook = { BERTH_NOTIFY_WEBHOOK_SECRET_ARN: this.notifyWebhookSecret.secretArn };
+    const extraOf = (id: string): Record<string, string> => {
+      if (id === 'Nightly') return { ...policyParameter, ...webhook };
+      if (id === 'Notify') return webhook;
+      if (id === 'Pause' || id === 'Resume') return wakeEnv;
+      return {};
+    };
+    for (const entry of STATE_MACHINE_HANDLERS) fns[entry.id] = make(entry, extraOf(entry.id));
     const plan = make(EDGE_HANDLERS.find((e) => e.id === 'Plan') as HandlerEntry, wakeEnv);
     fns['Plan'] = plan;
     for (const id of ['Api', 'Slack']) {
@@ -275,15 +295,15 @@ export class OrchestratorStack extends Stack {
         ...(id === 'Api' && props.apiPrincipals?.length
           ? { BERTH_API_PRINCIPALS: props.apiPrincipals.join(',') }
           : {}),
-        ...(props.accessPolicyParameter ? { BERTH_POLICY_PARAMETER: props.accessPolicyParameter } : {}),
+        ...policyParameter,
       });
     }
-    fns['ExpiryWarnings'] = make(
-      EDGE_HANDLERS.find((e) => e.id === 'ExpiryWarnings') as HandlerEntry,
-      props.expiryWarningHours === undefined
+    fns['ExpiryWarnings'] = make(EDGE_HANDLERS.find((e) => e.id === 'ExpiryWarnings') as HandlerEntry, {
+      ...webhook,
+      ...(props.expiryWarningHours === undefined
         ? {}
-        : { BERTH_EXPIRY_WARNING_HOURS: String(props.expiryWarningHours) },
-    );
+        : { BERTH_EXPIRY_WARNING_HOURS: String(props.expiryWarningHours) }),
+    });
     this.functions = fns;
     const fn = (id: string): LifecycleFunction => {
       const found = fns[id];
@@ -304,24 +324,17 @@ export class OrchestratorStack extends Stack {
       nightlyExecutions: nightlyExecutionsArn,
       planFunction: plan.functionArn,
       slackSecret: this.slackSecret.secretArn,
-    });
-    for (const id of props.accessPolicyParameter ? ['Api', 'Slack'] : []) {
-      fn(id).allow(
-        'The API and Slack handlers read the access policy document (docs/security.md).',
-        new PolicyStatement({
-          sid: 'ReadAccessPolicy',
-          actions: ['ssm:GetParameter'],
-          resources: [
-            this.formatArn({
+      notifyWebhookSecret: this.notifyWebhookSecret.secretArn,
+      ...(props.accessPolicyParameter
+        ? {
+            accessPolicyParameter: this.formatArn({
               service: 'ssm',
               resource: 'parameter',
-              resourceName: (props.accessPolicyParameter ?? '').replace(/^\//, ''),
+              resourceName: props.accessPolicyParameter.replace(/^\//, ''),
             }),
-          ],
-        }),
-      );
-    }
-
+          }
+        : {}),
+    });
     // ---- state machines ----
     const substitutions: Record<string, string> = {};
     for (const entry of STATE_MACHINE_HANDLERS) {
@@ -341,7 +354,9 @@ export class OrchestratorStack extends Stack {
           removalPolicy: RemovalPolicy.DESTROY,
         }),
         level: LogLevel.ALL,
-        includeExecutionData: true,
+        // Execution data (inputs, outputs: environment specs with their env values, Slack response URLs) stays
+        // out of CloudWatch Logs; it remains in the execution history, behind states:GetExecutionHistory.
+        includeExecutionData: false,
       },
       tracingEnabled: true,
     });
@@ -364,7 +379,9 @@ export class OrchestratorStack extends Stack {
           removalPolicy: RemovalPolicy.DESTROY,
         }),
         level: LogLevel.ALL,
-        includeExecutionData: true,
+        // Execution data (inputs, outputs: environment specs with their env values, Slack response URLs) stays
+        // out of CloudWatch Logs; it remains in the execution history, behind states:GetExecutionHistory.
+        includeExecutionData: false,
       },
       tracingEnabled: true,
     });
@@ -473,6 +490,7 @@ export class OrchestratorStack extends Stack {
     new CfnOutput(this, 'LifecycleStateMachineArn', { value: this.lifecycleStateMachine.stateMachineArn });
     new CfnOutput(this, 'NightlyStateMachineArn', { value: this.nightlyStateMachine.stateMachineArn });
     new CfnOutput(this, 'SlackSecretArn', { value: this.slackSecret.secretArn });
+    new CfnOutput(this, 'NotifyWebhookSecretArn', { value: this.notifyWebhookSecret.secretArn });
   }
 
   /**
@@ -506,6 +524,7 @@ export class OrchestratorStack extends Stack {
       const target = fn(entry.id);
       const reasons = new Map<string, string[]>([['*', [X_RAY_WILDCARD_REASON]]]);
       for (const permission of HANDLER_PERMISSIONS[entry.id] ?? []) {
+        if (permission.onlyWith !== undefined && refs[permission.onlyWith] === undefined) continue;
         const statement = new PolicyStatement({
           sid: permission.sid,
           effect: Effect.ALLOW,
@@ -608,6 +627,7 @@ export class OrchestratorStack extends Stack {
     one.addResource('plan').addMethod('POST', integration, { requestValidator: validator });
     api.root.addResource('nightly').addResource('last').addMethod('GET', integration);
     one.addResource('logs').addMethod('GET', integration);
+    one.addResource('operations').addMethod('GET', integration);
     const slack = api.root.addResource('slack');
     const slackIntegration = new LambdaIntegration(slackFn);
     const slackMethods = ['commands', 'interactions'].map((path) =>

@@ -557,7 +557,12 @@ function historyView(operations) {
             { 'data-operation': op.operationId },
             h('th', { scope: 'row' }, op.operation),
             h('td', { 'data-label': 'Result' }, badge(op.status)),
-            h('td', { 'data-label': 'Requested by' }, op.requestedBy ?? '—'),
+            h(
+              'td',
+              { 'data-label': 'Requested by' },
+              op.requestedBy ?? '—',
+              op.entry ? h('span', { class: 'muted' }, ` via ${op.entry}`) : null,
+            ),
             h('td', { 'data-label': 'Started' }, time(op.startedAt)),
             h(
               'td',
@@ -649,6 +654,7 @@ function detailView(main, name) {
   const announce = h('p', { class: 'visually-hidden', role: 'status', id: 'status-announcement' });
   let announced;
   let env;
+  let operations;
 
   const extend = actionForm(
     'extend',
@@ -804,7 +810,7 @@ function detailView(main, name) {
     );
     spec.replaceChildren(specView(env.spec));
     resources.replaceChildren(resourcesView(env));
-    history.replaceChildren(historyView(env.operations));
+    history.replaceChildren(historyView(operations ?? env.operations));
     const gone = env.status === 'deleted';
     for (const form of [extend, scale, redeploy, down]) form.hidden = gone;
     if (!scale.elements['scale-count'].value && typeof env.spec?.desiredCount === 'number') {
@@ -815,6 +821,12 @@ function detailView(main, name) {
   const poll = polling(async () => {
     try {
       env = await api('GET', envPath(name));
+      // The history view reads the operation history route (who asked, through which entry point, when).
+      try {
+        operations = (await api('GET', `${envPath(name)}/operations?limit=20`)).operations;
+      } catch {
+        operations = env.operations;
+      }
       error.className = 'message';
       error.textContent = '';
       if (Date.now() - logsReadAt > LOGS_EVERY_MS) {

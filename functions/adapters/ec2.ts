@@ -291,7 +291,7 @@ export class AwsEc2Adapter {
 
   /**
    * Creates the launch template (ECS-optimized AMI, instance profile, instance group,
-   * user data joining the cluster, IMDSv2 required).
+   * user data joining the cluster, IMDSv2 required with hop limit 1).
    * @throws OwnershipConflictError when a same-named template lacks this env's tags.
    */
   async createLaunchTemplate(input: LaunchTemplateInput): Promise<ObservedLaunchTemplate> {
@@ -307,7 +307,9 @@ export class AwsEc2Adapter {
             IamInstanceProfile: { Arn: input.instanceProfileArn },
             SecurityGroupIds: [...input.securityGroupIds],
             UserData: ecsUserData(input.clusterName),
-            MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
+            // IMDSv2 only, and a hop limit of 1: a bridge-mode container is one hop further than the instance,
+            // so it cannot read the instance role's credentials (docs/security.md).
+            MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' },
             TagSpecifications: [
               { ResourceType: 'instance', Tags: toAwsTags({ ...input.tags, Name: input.name }) },
               { ResourceType: 'volume', Tags: toAwsTags(input.tags) },

@@ -23,8 +23,7 @@ import {
   type RuleCondition,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { AwsRequestError, ValidationError } from '../core/errors.ts';
-import { listenerRulePriority } from '../core/names.ts';
+import { AwsRequestError, RouteConflictError, ValidationError } from '../core/errors.ts';
 import type {
   ObservedListener,
   ObservedListenerRule,
@@ -34,7 +33,16 @@ import type {
   Tags,
 } from '../core/observed.ts';
 import type { TargetGroupHealthCheck } from '../core/plan.ts';
-import { fromAwsTags, isOwnedBy, toAwsTags } from '../core/tags.ts';
+import { describeRoute, lowestFreePriority } from '../core/shared-route.ts';
+import {
+  fromAwsTags,
+  isOwnedBy,
+  MANAGED_BY_BERTH,
+  TAG_ENV,
+  TAG_MANAGED_BY,
+  TAG_OWNER,
+  toAwsTags,
+} from '../core/tags.ts';
 import { awsErrorCode, hasAwsCode, mapAwsError } from './map-aws-error.ts';
 
 const TG_GONE = ['TargetGroupNotFound', 'TargetGroupNotFoundException'];
@@ -74,7 +82,7 @@ export interface ListenerRuleInput {
 
 /** Deregistration delay used unless given: environments are ephemeral, drain fast. */
 export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 30;
-/** Priorities tried for a shared listener rule before giving up. */
+/** Creates of a shared listener rule tried (each after re-reading the rules) before giving up. */
 export const MAX_PRIORITY_ATTEMPTS = 10;
 
 /** The listener rule conditions for a shared-mode environment. */
@@ -92,6 +100,25 @@ export function ruleConditions(input: {
     conditions.push({ Field: 'path-pattern', PathPatternConfig: { Values: values } });
   }
   return conditions;
+}
+
+/**
+ * A comparable form of rule conditions: the host-header and path-pattern values (lower-cased hosts, sorted),
+ * whichever way the rule spells them (`HostHeaderConfig` or the older `Values`). Other condition fields make a
+ * rule match a narrower set of requests: they are part of the key, so such a rule never equals Berth's.
+ */
+export function conditionsKey(conditions: readonly RuleCondition[]): string {
+  const parts = conditions.map((c) => {
+    const field = c.Field ?? '';
+    const values =
+      field === 'host-header'
+        ? (c.HostHeaderConfig?.Values ?? c.Values ?? []).map((v) => v.toLowerCase())
+        : field === 'path-pattern'
+          ? (c.PathPatternConfig?.Values ?? c.Values ?? [])
+          : [JSON.stringify(c)];
+    return `${field}=${[...values].sort().join(',')}`;
+  });
+  return parts.sort().join(';');
 }
 
 /**
@@ -503,17 +530,41 @@ export class AwsElbv2Adapter {
   }
 
   /**
-   * Creates the env's rule on the shared listener (host-header/path-pattern conditions,
-   * priority derived from the env name; on `PriorityInUse` the next derived priority is tried).
+   * Creates the env's rule on the shared listener (host-header/path-pattern conditions). The listener's rules
+   * and their tags are the source of truth: a rule of another environment (or one Berth does not manage) that
+   * matches the same host/path is a `RouteConflictError` naming its holder; the priority is the lowest free
+   * one, and a `PriorityInUse` answer (a concurrent create took it) re-reads the rules and tries again.
    */
   async createListenerRule(input: ListenerRuleInput): Promise<ObservedListenerRule> {
     const conditions = ruleConditions(input);
     if (conditions.length === 0) {
       throw new ValidationError('loadBalancer.host', 'shared mode needs a host or a pathPrefix');
     }
+    const wanted = conditionsKey(conditions);
+    const route = describeRoute({
+      ...(input.host !== undefined ? { host: input.host } : {}),
+      ...(input.pathPrefix !== undefined ? { pathPrefix: input.pathPrefix } : {}),
+    });
     let lastError: unknown;
     for (let attempt = 0; attempt < MAX_PRIORITY_ATTEMPTS; attempt++) {
-      const priority = listenerRulePriority(input.env, attempt);
+      const rules = await this.listenerRules(input.listenerArn);
+      const tags = rules.length === 0 ? new Map<string, Tags>() : await this.tagsOf(rules.map((r) => r.arn));
+      const holder = rules.find(
+        (r) => conditionsKey(r.conditions) === wanted && !isOwnedBy(tags.get(r.arn), input.env),
+      );
+      if (holder !== undefined) {
+        const held = tags.get(holder.arn) ?? {};
+        const env = held[TAG_ENV];
+        throw new RouteConflictError(
+          env !== undefined && held[TAG_MANAGED_BY] === MANAGED_BY_BERTH
+            ? `the shared load balancer's ${route} is already claimed by environment "${env}" (owner: ${held[TAG_OWNER] ?? 'unknown'})`
+            : `the shared load balancer's ${route} is already claimed by a listener rule Berth does not manage (${holder.arn}, priority ${holder.priority})`,
+        );
+      }
+      const priority = lowestFreePriority(rules.map((r) => r.priority));
+      if (priority === undefined) {
+        throw new AwsRequestError('TooManyRules', `elbv2.CreateRule ${input.env}: no free rule priority`);
+      }
       try {
         const out = await this.client.send(
           new CreateRuleCommand({
@@ -535,6 +586,29 @@ export class AwsElbv2Adapter {
       }
     }
     throw mapAwsError(lastError, `elbv2.CreateRule ${input.env} (no free priority)`);
+  }
+
+  /** The listener's non-default rules with their priorities and conditions (every page). */
+  private async listenerRules(
+    listenerArn: string,
+  ): Promise<{ arn: string; priority: string; conditions: readonly RuleCondition[] }[]> {
+    const rules: { arn: string; priority: string; conditions: readonly RuleCondition[] }[] = [];
+    let marker: string | undefined;
+    do {
+      try {
+        const out = await this.client.send(
+          new DescribeRulesCommand({ ListenerArn: listenerArn, ...(marker ? { Marker: marker } : {}) }),
+        );
+        for (const r of out.Rules ?? []) {
+          if (r.RuleArn && !r.IsDefault)
+            rules.push({ arn: r.RuleArn, priority: r.Priority ?? '', conditions: r.Conditions ?? [] });
+        }
+        marker = out.NextMarker;
+      } catch (err) {
+        throw mapAwsError(err, `elbv2.DescribeRules ${listenerArn}`);
+      }
+    } while (marker);
+    return rules;
   }
 
   /** Deletes the environment's (observed, tagged) rule on the shared listener; gone → `false`. */

@@ -19,10 +19,13 @@ export class AwsSecretsAdapter {
     private readonly nowMs: () => number = Date.now,
   ) {}
 
-  /** The secret's string value (cached). @throws NotFoundError when the secret has no string. */
-  async getSecretString(arn: string): Promise<string> {
+  /**
+   * The secret's string value (cached; `fresh` reads it again and refreshes the cache, e.g. after a rotation).
+   * @throws NotFoundError when the secret has no string.
+   */
+  async getSecretString(arn: string, options: { fresh?: boolean } = {}): Promise<string> {
     const hit = this.cache.get(arn);
-    if (hit && hit.expires > this.nowMs()) return hit.value;
+    if (!options.fresh && hit && hit.expires > this.nowMs()) return hit.value;
     let value: string | undefined;
     try {
       const out = await this.client.send(new GetSecretValueCommand({ SecretId: arn }));

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { type SpecIssue, toSpecIssues } from './env-spec.ts';
 import { ValidationError } from './errors.ts';
+import type { EntryPoint } from './operation.ts';
 
 /**
  * Who may do what (docs/security.md): one policy for every entry point. Roles are fixed — `viewer` reads,
@@ -96,6 +97,15 @@ export const ImagePolicySchema = z.strictObject(
   { error: 'must be an object' },
 );
 
+/** What the nightly job may act on (it only tears down and pauses); default: every environment. */
+export const NightlyPolicySchema = z.strictObject(
+  {
+    /** Environment name patterns the nightly job may tear down or pause; others are reported, not touched. */
+    environments: globs,
+  },
+  { error: 'must be an object with environments' },
+);
+
 export const AccessPolicySchema = z.strictObject(
   {
     version: z.literal(1, { error: 'must be 1' }),
@@ -108,6 +118,7 @@ export const AccessPolicySchema = z.strictObject(
       .array(BindingSchema, { error: 'must be a list of bindings' })
       .max(1000, { error: 'must hold at most 1000 bindings' }),
     images: ImagePolicySchema,
+    nightly: NightlyPolicySchema.optional(),
   },
   { error: 'must be an object' },
 );
@@ -162,6 +173,20 @@ export function ownerOf(caller: Caller): string {
   }
 }
 
+/** The entry point an operation asked for by this caller is recorded under (operation history). */
+export function entryOf(caller: Caller): EntryPoint {
+  switch (caller.entry) {
+    case 'api':
+      return 'api';
+    case 'slack':
+      return 'slack';
+    case 'nightly':
+      return 'nightly';
+    case 'local':
+      return 'cli-local';
+  }
+}
+
 /** A readable name of the caller for denials and logs. */
 export function describeCaller(caller: Caller): string {
   switch (caller.entry) {
@@ -185,6 +210,8 @@ export interface AccessRequest {
   readonly envOwner?: string;
   /** The image an `up` or `redeploy` would run. */
   readonly image?: string;
+  /** A wildcard host (`*.example.com`) an `up` would claim on the shared ALB: admin-only. */
+  readonly wildcardHost?: string;
 }
 
 export type AccessDecision =
@@ -201,9 +228,17 @@ export function authorize(policy: AccessPolicy, request: AccessRequest): AccessD
   const { caller, action, env } = request;
   const subject = `${describeCaller(caller)} may not ${action}${env ? ` environment '${env}'` : ''}`;
   if (caller.entry === 'nightly') {
-    return NIGHTLY_ACTIONS.has(action)
-      ? { allowed: true, role: 'nightly', reason: 'the nightly job tears down and pauses' }
-      : { allowed: false, reason: `${subject}: the nightly job only lists, tears down and pauses` };
+    if (!NIGHTLY_ACTIONS.has(action)) {
+      return { allowed: false, reason: `${subject}: the nightly job only lists, tears down and pauses` };
+    }
+    const scope = policy.nightly?.environments;
+    if (env !== undefined && scope !== undefined && !scope.some((pattern) => globMatch(pattern, env))) {
+      return {
+        allowed: false,
+        reason: `${subject}: the access policy limits the nightly job to environments ${scope.join(', ')}`,
+      };
+    }
+    return { allowed: true, role: 'nightly', reason: 'the nightly job tears down and pauses' };
   }
   const bindings = policy.bindings.filter((binding) => matchesCaller(binding, caller));
   if (bindings.length === 0) {
@@ -220,6 +255,12 @@ export function authorize(policy: AccessPolicy, request: AccessRequest): AccessD
   if (best === undefined) {
     const top = bindings.reduce((a, b) => (ROLE_RANK[b.role] > ROLE_RANK[a.role] ? b : a)).role;
     return { allowed: false, reason: `${subject}: ${refusal(top, action, request)}` };
+  }
+  if (request.wildcardHost !== undefined && best.role !== 'admin') {
+    return {
+      allowed: false,
+      reason: `${subject}: the wildcard host ${request.wildcardHost} is admin-only on the shared load balancer (it would catch other environments' hosts)`,
+    };
   }
   if ((action === 'up' || action === 'redeploy') && request.image !== undefined) {
     const image = checkImage(policy, request.image);

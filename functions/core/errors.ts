@@ -21,6 +21,7 @@ export type BerthErrorName =
   | 'ValidationError'
   | 'NotFoundError'
   | 'OwnershipConflictError'
+  | 'RouteConflictError'
   | 'OperationInProgressError'
   | 'InvalidStateError'
   | 'ThrottlingError'
@@ -67,6 +68,15 @@ export class OwnershipConflictError extends BerthError {
       options,
     );
   }
+}
+
+/**
+ * The shared ALB's host/path is already claimed by another environment (or by a rule Berth does not manage):
+ * two environments never share a route. The message names the holder and its owner.
+ */
+export class RouteConflictError extends BerthError {
+  override readonly name = 'RouteConflictError' as const;
+  readonly retryable = false;
 }
 
 export class OperationInProgressError extends BerthError {

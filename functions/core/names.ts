@@ -63,21 +63,6 @@ export function resourceNames(env: string): ResourceNames {
 
 const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** Highest ALB listener rule priority. */
-export const MAX_LISTENER_RULE_PRIORITY = 50_000;
-
-/**
- * The shared-listener rule priority of `env`: a hash of the name mapped to 1–50000.
- * Two environments may collide; the adapter then retries with `attempt` 1, 2, … which
- * yields other deterministic priorities.
- *
- * @example listenerRulePriority('demo') === listenerRulePriority('demo') // true
- */
-export function listenerRulePriority(env: string, attempt = 0): number {
-  const digest = sha256Hex(attempt === 0 ? env : `${env}#${attempt}`);
-  return (Number.parseInt(digest.slice(0, 12), 16) % MAX_LISTENER_RULE_PRIORITY) + 1;
-}
-
 /** Step Functions execution names: at most 80 characters. */
 export const MAX_EXECUTION_NAME_LENGTH = 80;
 const SAFE = /^[A-Za-z0-9_-]+$/;

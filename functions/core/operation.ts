@@ -70,6 +70,16 @@ export function checkOperationField<F extends FieldName>(
   return result.data as z.output<(typeof FIELDS)[F]>;
 }
 
+/**
+ * Through which entry point an operation was asked for (recorded on the operation, shown by `berth history`):
+ * the HTTP API in AWS, Slack, the local platform's CLI/API, the nightly job, a schedule, a wake-up request.
+ */
+export const ENTRY_POINTS = ['api', 'slack', 'cli-local', 'nightly', 'schedule', 'wake'] as const;
+export type EntryPoint = (typeof ENTRY_POINTS)[number];
+
+export const isEntryPoint = (value: unknown): value is EntryPoint =>
+  typeof value === 'string' && (ENTRY_POINTS as readonly string[]).includes(value);
+
 const text = (max: number) => {
   const rule = `must be a non-empty string of at most ${max} characters`;
   return z.string({ error: rule }).min(1, { error: rule }).max(max, { error: rule });
@@ -135,6 +145,8 @@ export const OperationInputSchema = z
       hours: ExtendHoursSchema.optional(),
       requestId: RequestIdSchema,
       requestedBy: text(256),
+      /** The entry point that asked (absent in inputs from before it was recorded). */
+      entry: z.enum(ENTRY_POINTS, { error: `must be one of ${ENTRY_POINTS.join(', ')}` }).optional(),
       responseUrl: z
         .string({ error: 'must be an http(s) URL' })
         .regex(/^https?:\/\/\S+$/, { error: 'must be an http(s) URL' })

@@ -103,6 +103,8 @@ export const OperationRecordSchema = z.object({
   operation: z.string(),
   requestId: z.string(),
   requestedBy: z.string(),
+  /** The entry point that asked (api, slack, cli-local, nightly, schedule, wake); absent on older records. */
+  entry: z.string().exactOptional(),
   executionArn: z.string().exactOptional(),
   status: z.string(),
   steps: z.array(OperationStepSchema.readonly()).readonly(),

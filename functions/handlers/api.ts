@@ -2,11 +2,11 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { lambdaClient, logsClient } from '../adapters/aws/clients.ts';
 import { AwsLambdaAdapter } from '../adapters/lambda.ts';
 import { AwsLogsAdapter } from '../adapters/logs.ts';
-import { type AccessAction, type Caller, ownerOf } from '../core/access-policy.ts';
+import { type AccessAction, type Caller, entryOf, ownerOf } from '../core/access-policy.ts';
 import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
 import { environmentResources } from '../core/environment-resources.ts';
-import { NotFoundError, ValidationError } from '../core/errors.ts';
+import { NotFoundError, RouteConflictError, ValidationError } from '../core/errors.ts';
 import { logGroupName, parseSince, taskIdOfStream, taskStreamName } from '../core/logs.ts';
 import { resourceNames } from '../core/names.ts';
 import {
@@ -21,6 +21,7 @@ import {
   type PlannableOperation,
   type PlanRequest,
 } from '../core/operation.ts';
+import { describeRoute, isWildcardHost, routeOfLoadBalancer, sameRoute } from '../core/shared-route.ts';
 import { loadConfig } from './config.ts';
 import {
   anonymousDenied,
@@ -116,6 +117,11 @@ export const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 50;
 /** Operations shown by `GET /environments/{name}`. */
 export const RECENT_OPERATIONS = 10;
+/** Default and largest page of `GET /environments/{name}/operations`. */
+const DEFAULT_HISTORY_PAGE = 20;
+export const MAX_HISTORY_PAGE = 100;
+/** The history route reads at most this many operations of one environment (newest first). */
+export const MAX_HISTORY = 1000;
 
 interface Context {
   readonly event: APIGatewayProxyEvent;
@@ -172,6 +178,7 @@ const authorized = async (
   action: AccessAction,
   env?: string,
   image?: string,
+  wildcardHost?: string,
 ): Promise<EnvironmentRecord | undefined> => {
   const record = env === undefined ? undefined : await ctx.deps.registry.getEnvironment(env);
   if (env !== undefined) ctx.environment = { name: env, record };
@@ -184,10 +191,45 @@ const authorized = async (
       ...(env === undefined ? {} : { env }),
       ...(owner === undefined ? {} : { envOwner: owner }),
       ...(image === undefined ? {} : { image }),
+      ...(wildcardHost === undefined ? {} : { wildcardHost }),
     },
     ctx.deps.denialLogger,
   );
   return record;
+};
+
+/**
+ * Two environments never claim the same host/path on the shared ALB: a shared-mode `up` whose route another
+ * (not deleted) environment's spec claims is refused with 409 `RouteConflictError` naming it and its owner,
+ * before anything starts. The create step checks again against the listener's rules (the source of truth).
+ */
+const assertRouteFree = async (
+  ctx: Context,
+  name: string,
+  lb: {
+    readonly mode?: string;
+    readonly host?: string | undefined;
+    readonly pathPrefix?: string | undefined;
+  },
+): Promise<void> => {
+  const route = routeOfLoadBalancer(lb);
+  if (route === undefined) return;
+  const { items } = await ctx.deps.registry.listEnvironments({});
+  for (const other of items) {
+    if (other.name === name || other.status === 'deleted') continue;
+    const otherLb = (other.spec as { loadBalancer?: Record<string, unknown> } | undefined)?.loadBalancer;
+    if (otherLb === undefined || otherLb === null || typeof otherLb !== 'object') continue;
+    const otherRoute = routeOfLoadBalancer({
+      ...(typeof otherLb['mode'] === 'string' ? { mode: otherLb['mode'] } : {}),
+      ...(typeof otherLb['host'] === 'string' ? { host: otherLb['host'] } : {}),
+      ...(typeof otherLb['pathPrefix'] === 'string' ? { pathPrefix: otherLb['pathPrefix'] } : {}),
+    });
+    if (otherRoute !== undefined && sameRoute(route, otherRoute)) {
+      throw new RouteConflictError(
+        `the shared load balancer's ${describeRoute(route)} is already claimed by environment "${other.name}" (owner: ${other.owner ?? 'unknown'})`,
+      );
+    }
+  }
 };
 
 /**
@@ -248,7 +290,7 @@ const existing = async (ctx: Context, name: string): Promise<EnvironmentRecord> 
 
 const start = async (
   ctx: Context,
-  input: Omit<LifecycleInput, 'requestId' | 'requestedBy'>,
+  input: Omit<LifecycleInput, 'requestId' | 'requestedBy' | 'entry'>,
   bodyRequestId: unknown,
 ) => {
   const { id, field } = resolveRequestId(ctx.event, bodyRequestId);
@@ -260,7 +302,7 @@ const start = async (
       ...(ctx.deps.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: ctx.deps.lockTtlSeconds }),
       ...(ctx.environment?.name === input.env ? { environment: { record: ctx.environment.record } } : {}),
     },
-    { ...input, requestId: id, requestedBy: ownerOf(ctx.caller) },
+    { ...input, requestId: id, requestedBy: ownerOf(ctx.caller), entry: entryOf(ctx.caller) },
     field,
   );
   return accepted(started);
@@ -320,6 +362,7 @@ const operationView = (op: OperationRecord) => ({
   operation: op.operation,
   status: op.status,
   requestedBy: op.requestedBy ?? null,
+  entry: op.entry ?? null,
   executionArn: op.executionArn ?? null,
   startedAt: op.startedAt,
   finishedAt: op.finishedAt ?? null,
@@ -334,6 +377,15 @@ const decodeToken = (token: string): string => {
     throw new ValidationError('query.nextToken', 'must be a nextToken returned by a previous page');
   }
   return name;
+};
+
+/** The history route's token: the last shown operation's `startedAt#operationId`. */
+const decodeOperationToken = (token: string): string => {
+  const key = Buffer.from(token, 'base64url').toString('utf8');
+  if (token.length === 0 || token.length > 512 || encodeToken(key) !== token || !key.includes('#')) {
+    throw new ValidationError('query.nextToken', 'must be a nextToken returned by a previous page');
+  }
+  return key;
 };
 
 /** Default and largest page of `GET /environments/{name}/logs`. */
@@ -355,9 +407,17 @@ const routes: Record<RouteName, RouteHandler> = {
     // belongs to the caller; an existing one keeps its recorded owner.
     specInput['owner'] = ownerOf(ctx.caller);
     const checked = parseEnvSpec(specInput);
-    const record = await authorized(ctx, 'up', checked.name, checked.image);
+    const host = checked.loadBalancer.mode === 'shared' ? checked.loadBalancer.host : undefined;
+    const record = await authorized(
+      ctx,
+      'up',
+      checked.name,
+      checked.image,
+      isWildcardHost(host) ? host : undefined,
+    );
     const owner = record === undefined || record.status === 'deleted' ? undefined : record.owner;
     const spec = owner === undefined ? checked : { ...checked, owner };
+    await assertRouteFree(ctx, spec.name, spec.loadBalancer);
     return start(ctx, { operation: 'up', env: spec.name, spec }, requestId);
   },
 
@@ -456,6 +516,32 @@ const routes: Record<RouteName, RouteHandler> = {
         ...(line.eventId === undefined ? {} : { eventId: line.eventId }),
       })),
       nextToken: page.nextToken ?? null,
+    });
+  },
+
+  async environmentOperations(ctx) {
+    const name = nameParam(ctx);
+    const q = rejectUnknownQuery(ctx.event, ['limit', 'nextToken']);
+    let limit = DEFAULT_HISTORY_PAGE;
+    if (q['limit'] !== undefined) {
+      const parsed = /^\d{1,3}$/.test(q['limit']) ? Number(q['limit']) : Number.NaN;
+      limit = assertInteger(parsed, 'query.limit', 1, MAX_HISTORY_PAGE);
+    }
+    const after = q['nextToken'] === undefined ? undefined : decodeOperationToken(q['nextToken']);
+    // Authorized like status; a deleted environment's history stays readable.
+    const record = await authorized(ctx, 'history', name);
+    if (record === undefined) throw new NotFoundError(`environment "${name}" does not exist`);
+    const all = await ctx.deps.registry.listOperations(name, MAX_HISTORY);
+    // Newest first, by (startedAt, operationId) — the registry's sort key order.
+    const key = (op: OperationRecord) => `${op.startedAt}#${op.operationId}`;
+    const ordered = [...all].sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0));
+    const rest = after === undefined ? ordered : ordered.filter((op) => key(op) < after);
+    const shown = rest.slice(0, limit);
+    const last = shown.at(-1);
+    return jsonResponse(200, {
+      env: name,
+      operations: shown.map(operationView),
+      nextToken: rest.length > limit && last !== undefined ? encodeToken(key(last)) : null,
     });
   },
 

@@ -2,6 +2,7 @@ import type { DynamoRegistry, EnvironmentRecord } from '../adapters/registry.ts'
 import { DEFAULT_EXPIRY_WARNING_HOURS, dueWarnings, ownerMention } from '../core/expiry-warning.ts';
 import { loadConfig } from './config.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
+import { type WebhookSource, webhookFromEnv } from './http/webhook.ts';
 import { type LogPort, defaultDeps as lifecycleDefaults } from './lifecycle-deps.ts';
 import { deliver } from './notify.ts';
 import { costOfRecord, defaultPricing, type Pricing } from './pricing.ts';
@@ -11,8 +12,11 @@ import { registryAdapter } from './wiring-registry.ts';
 export interface ExpiryWarningsDeps {
   readonly registry: Pick<DynamoRegistry, 'listEnvironments' | 'markExpiryWarned'>;
   readonly poster: HttpPoster;
-  /** `BERTH_NOTIFY_WEBHOOK_URL`: the Slack channel the warnings go to. */
-  readonly webhookUrl?: string;
+  /**
+   * The Slack channel the warnings go to: a URL, or a source read per run (deployed: the Secrets Manager secret
+   * `BERTH_NOTIFY_WEBHOOK_SECRET_ARN`; locally `BERTH_NOTIFY_WEBHOOK_URL` — see `webhookFromEnv`).
+   */
+  readonly webhookUrl?: string | WebhookSource;
   /** `BERTH_EXPIRY_WARNING_HOURS` (default 2). */
   readonly warnHours?: number;
   readonly now: () => Date;
@@ -43,6 +47,8 @@ export function makeHandler(deps: ExpiryWarningsDeps | (() => ExpiryWarningsDeps
     const records = await d.registry.listEnvironments();
     const byName = new Map<string, EnvironmentRecord>(records.map((r) => [r.name, r]));
     const due = dueWarnings(records, now, d.warnHours ?? DEFAULT_EXPIRY_WARNING_HOURS);
+    const webhookUrl =
+      due.length === 0 ? undefined : typeof d.webhookUrl === 'function' ? await d.webhookUrl() : d.webhookUrl;
     const warned: { env: string; expiresAt: string; delivered: boolean; reason?: string }[] = [];
     for (const warning of due) {
       const record = byName.get(warning.env) as EnvironmentRecord;
@@ -56,7 +62,7 @@ export function makeHandler(deps: ExpiryWarningsDeps | (() => ExpiryWarningsDeps
         ...message,
         text: mention?.startsWith('<@') ? `${mention} ${message.text}` : message.text,
       };
-      const result = await deliver({ poster: d.poster }, d.webhookUrl, body);
+      const result = await deliver({ poster: d.poster }, webhookUrl, body);
       if (result.delivered)
         await d.registry.markExpiryWarned(warning.env, warning.expiresAt, now.toISOString());
       else d.logger.warn('expiry warning not delivered', { env: warning.env, reason: result.reason });
@@ -81,7 +87,7 @@ export function defaultDeps(
   return {
     registry: base.registry,
     poster: fetchPoster,
-    ...(config.notifyWebhookUrl === undefined ? {} : { webhookUrl: config.notifyWebhookUrl }),
+    webhookUrl: webhookFromEnv(env),
     ...(config.expiryWarningHours === undefined ? {} : { warnHours: config.expiryWarningHours }),
     now: () => new Date(),
     logger: base.logger,

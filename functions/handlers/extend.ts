@@ -1,5 +1,5 @@
 import { NotFoundError } from '../core/errors.ts';
-import { checkOperationField } from '../core/operation.ts';
+import { checkOperationField, isEntryPoint } from '../core/operation.ts';
 import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep } from './lifecycle-deps.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
@@ -9,6 +9,7 @@ export type ExtendDeps = Pick<HandlerDeps, 'registry' | 'now' | 'logger'>;
  * Pushes the environment's expiry forward by `hours` (from the later of now and the current
  * expiry) in the registry; with `keep: true` (Slack's Keep button) sets the keep flag instead — in the
  * record and its stored spec, so a later `up` keeps it too — and moves the expiry only when `hours` is given.
+ * Records the operation in the environment's history (extend has no Record states).
  * @returns `{ expiresAt, keep? }` (ISO)
  */
 export function makeHandler(deps: ExtendDeps) {
@@ -34,6 +35,32 @@ export function makeHandler(deps: ExtendDeps) {
       }
       if (typeof hours === 'number' && expiresAt !== null) {
         await deps.registry.updateStatus(env, { status: record.status, expiresAt });
+      }
+      // extend has no Record states: its operation (who asked, through which entry point, when) is written here.
+      if (typeof state.requestId === 'string' && state.requestId.length > 0) {
+        const at = deps.now().toISOString();
+        await deps.registry.recordOperation({
+          env,
+          operationId: state.requestId,
+          operation: 'extend',
+          requestId: state.requestId,
+          requestedBy: typeof state.requestedBy === 'string' ? state.requestedBy : 'unknown',
+          ...(isEntryPoint(state['entry']) ? { entry: state['entry'] } : {}),
+          status: 'succeeded',
+          steps: [
+            {
+              step: 'Extend',
+              status: 'succeeded',
+              at,
+              detail: [
+                ...(typeof hours === 'number' && expiresAt !== null ? [`expires at ${expiresAt}`] : []),
+                ...(keep ? ['kept'] : []),
+              ].join(', '),
+            },
+          ],
+          startedAt: at,
+          finishedAt: at,
+        });
       }
       return { expiresAt, ...(keep ? { keep: true as const } : {}) };
     });

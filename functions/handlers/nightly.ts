@@ -1,15 +1,23 @@
 import { logsClient } from '../adapters/aws/clients.ts';
 import { AwsLogsAdapter } from '../adapters/logs.ts';
+import { type AccessPolicy, authorize } from '../core/access-policy.ts';
 import { ValidationError } from '../core/errors.ts';
 import { decideLogGroupExpiry, LOG_GROUP_PREFIX } from '../core/logs.ts';
 import { DEFAULT_NIGHT_HOURS, type NightSavings, nightSavings } from '../core/night-savings.ts';
 import { decideNightly, type NightlyPolicy } from '../core/nightly.ts';
 import { type NightlyRunResult, type RecordedFailure, summarizeNightly } from '../core/nightly-report.ts';
 import { loadConfig } from './config.ts';
+import {
+  type DenialLogger,
+  developmentPolicySource,
+  type PolicySource,
+  policyFromEnv,
+} from './http/access.ts';
 import { awsRegistryPort } from './http/aws-deps.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 import type { Clock, RegistryPort } from './http/ports.ts';
 import { systemClock } from './http/ports.ts';
+import { type WebhookSource, webhookFromEnv } from './http/webhook.ts';
 import { deliver, formatNightlyReport, type NightlyReport, type NotifyResult } from './notify.ts';
 import { defaultPricing, type Pricing } from './pricing.ts';
 
@@ -55,7 +63,8 @@ export interface NightlyLogsPort {
 export interface NightlyDeps {
   readonly registry: Pick<RegistryPort, 'listEnvironments'>;
   readonly poster?: HttpPoster;
-  readonly webhookUrl?: string;
+  /** The report's webhook: a URL, or a source read when the report is posted (see `webhookFromEnv`). */
+  readonly webhookUrl?: string | WebhookSource;
   readonly clock?: Clock;
   /** Deletes kept log groups after their expiry (core `decideLogGroupExpiry`). */
   readonly logs?: NightlyLogsPort;
@@ -63,7 +72,17 @@ export interface NightlyDeps {
   readonly pricing?: Pricing;
   /** Hours a night's savings count (`BERTH_NIGHT_HOURS`, default 12: from the 20:00 run to 08:00). */
   readonly nightHours?: number;
+  /**
+   * The access policy (docs/security.md): each candidate is authorized as the `nightly` caller before it is
+   * handed to the teardown; a refused one is reported as skipped, not touched. Default: the development policy.
+   */
+  readonly policy?: PolicySource;
+  /** Where refusals are logged (default: a structured line on stderr). */
+  readonly denialLogger?: DenialLogger;
 }
+
+const consoleDenial: DenialLogger = (entry) =>
+  console.warn(JSON.stringify({ level: 'WARN', message: 'access denied', ...entry }));
 
 /** The spec's `nightly` policy, when the stored spec has a valid one. */
 const nightlyPolicyOf = (spec: unknown): { nightly?: NightlyPolicy } => {
@@ -85,6 +104,15 @@ export const listCandidates = async (deps: NightlyDeps, event: NightlyListEvent)
   const { items } = await deps.registry.listEnvironments({});
   const candidates: { env: string; reason: string; operation: 'down' | 'pause' }[] = [];
   const skipped: { env: string; reason: string }[] = [];
+  const log = deps.denialLogger ?? consoleDenial;
+  // Read once per run; a policy that cannot be read refuses every teardown (fail closed), each one reported.
+  let policy: AccessPolicy | undefined;
+  let policyError: string | undefined;
+  try {
+    policy = await (deps.policy ?? developmentPolicySource)();
+  } catch (error) {
+    policyError = error instanceof Error ? error.message : String(error);
+  }
   for (const record of [...items].sort((a, b) => a.name.localeCompare(b.name))) {
     const decision = decideNightly(
       {
@@ -96,14 +124,26 @@ export const listCandidates = async (deps: NightlyDeps, event: NightlyListEvent)
       },
       now,
     );
-    if (decision.action === 'skip') skipped.push({ env: record.name, reason: decision.reason });
-    else {
-      candidates.push({
-        env: record.name,
-        reason: decision.reason,
-        operation: decision.action === 'pause' ? 'pause' : 'down',
-      });
+    if (decision.action === 'skip') {
+      skipped.push({ env: record.name, reason: decision.reason });
+      continue;
     }
+    const operation = decision.action === 'pause' ? 'pause' : 'down';
+    const refusal =
+      policy === undefined
+        ? `the nightly job may not ${operation} environment '${record.name}': the access policy could not be read or is malformed (fail closed)`
+        : refusalOf(policy, operation, record.name, record.owner);
+    if (refusal !== undefined) {
+      log({
+        caller: 'the nightly job',
+        action: operation,
+        env: record.name,
+        reason: policyError === undefined ? refusal : `policy unavailable: ${policyError}`,
+      });
+      skipped.push({ env: record.name, reason: `refused by the access policy: ${refusal}` });
+      continue;
+    }
+    candidates.push({ env: record.name, reason: decision.reason, operation });
   }
   return { candidates, skipped, dryRun: event.dryRun ?? false };
 };
@@ -132,6 +172,22 @@ export const savingsOf = async (
   } catch {
     return undefined;
   }
+};
+
+/** The access policy's answer for the nightly job tearing an environment down: the refusal, if any. */
+const refusalOf = (
+  policy: AccessPolicy,
+  action: 'down' | 'pause',
+  env: string,
+  owner: string | undefined,
+): string | undefined => {
+  const decision = authorize(policy, {
+    caller: { entry: 'nightly' },
+    action,
+    env,
+    ...(owner === undefined ? {} : { envOwner: owner }),
+  });
+  return decision.allowed ? undefined : decision.reason;
 };
 
 /** Splits the Map results into torn down and failed (reasons of failures from `failures`). */
@@ -181,7 +237,7 @@ export const deleteExpiredLogGroups = async (
 
 /**
  * Builds the nightly handler: `list` decides the candidates; `report` deletes expired kept log
- * groups, summarises the run and posts it to `BERTH_NOTIFY_WEBHOOK_URL` when configured (a failed
+ * groups, summarises the run and posts it to the notify webhook when one is configured (a failed
  * post does not fail the run).
  */
 export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
@@ -206,7 +262,7 @@ export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
       ]);
       const notification = await deliver(
         { poster: resolved.poster ?? fetchPoster },
-        resolved.webhookUrl,
+        typeof resolved.webhookUrl === 'function' ? await resolved.webhookUrl() : resolved.webhookUrl,
         formatNightlyReport(report, savings),
       );
       return { ...report, notification, expiredLogGroups, ...(savings === undefined ? {} : { savings }) };
@@ -215,10 +271,13 @@ export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
   };
 }
 
-/** The DynamoDB registry (`BERTH_TABLE_NAME`) and the optional `BERTH_NOTIFY_WEBHOOK_URL`. */
+/**
+ * The DynamoDB registry (`BERTH_TABLE_NAME`), the webhook (`BERTH_NOTIFY_WEBHOOK_SECRET_ARN`, or
+ * `BERTH_NOTIFY_WEBHOOK_URL` locally), and the access policy
+ * (`BERTH_POLICY_FILE` / `BERTH_POLICY_PARAMETER`, as the API reads it).
+ */
 export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): NightlyDeps {
   const config = loadConfig(env);
-  const webhookUrl = config.notifyWebhookUrl;
   let logs: AwsLogsAdapter | undefined;
   return {
     registry: awsRegistryPort(env),
@@ -233,7 +292,8 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
       },
     },
     poster: fetchPoster,
-    ...(webhookUrl === undefined ? {} : { webhookUrl }),
+    policy: policyFromEnv(env),
+    webhookUrl: webhookFromEnv(env),
     ...(config.nightHours === undefined ? {} : { nightHours: config.nightHours }),
   };
 }

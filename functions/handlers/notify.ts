@@ -3,6 +3,7 @@ import type { NightSavings } from '../core/night-savings.ts';
 import { causeText, type NightlyReport } from '../core/nightly-report.ts';
 import { loadConfig } from './config.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
+import { type WebhookSource, webhookFromEnv } from './http/webhook.ts';
 
 /** The flat notification input (docs and the Slack handler's `responseUrl`). */
 export interface NotifyEvent {
@@ -43,8 +44,11 @@ export interface NotifyResult {
 
 export interface NotifyDeps {
   readonly poster: HttpPoster;
-  /** `BERTH_NOTIFY_WEBHOOK_URL`; used when the event has no `responseUrl`. */
-  readonly webhookUrl?: string;
+  /**
+   * The webhook used when the event has no `responseUrl`: a URL, or a source read per notification (deployed:
+   * the Secrets Manager secret `BERTH_NOTIFY_WEBHOOK_SECRET_ARN`; see `webhookFromEnv`).
+   */
+  readonly webhookUrl?: string | WebhookSource;
   readonly timeoutMs?: number;
   readonly logger?: { warn(message: string, details: Record<string, unknown>): void };
 }
@@ -231,20 +235,21 @@ export function makeHandler(deps: NotifyDeps | (() => NotifyDeps)) {
   return async (input: NotifyInput): Promise<NotifyResult> => {
     resolved ??= typeof deps === 'function' ? deps() : deps;
     const d = resolved;
+    const webhook = async () => (typeof d.webhookUrl === 'function' ? d.webhookUrl() : d.webhookUrl);
     if ('action' in input && input.action === 'report') {
-      return deliver(d, d.webhookUrl, formatNightlyReport(input));
+      return deliver(d, await webhook(), formatNightlyReport(input));
     }
     const event = toNotifyEvent(input as NotifyEvent | StateMachineNotifyEvent);
-    return deliver(d, event.responseUrl ?? d.webhookUrl, formatNotification(event));
+    return deliver(d, event.responseUrl ?? (await webhook()), formatNotification(event));
   };
 }
 
-/** Reads `BERTH_NOTIFY_WEBHOOK_URL` (optional) and posts with `fetch`. */
+/** The webhook from `BERTH_NOTIFY_WEBHOOK_SECRET_ARN` (or `BERTH_NOTIFY_WEBHOOK_URL` locally); posts with `fetch`. */
 export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): NotifyDeps {
-  const webhookUrl = loadConfig(env).notifyWebhookUrl;
+  loadConfig(env);
   return {
     poster: fetchPoster,
-    ...(webhookUrl ? { webhookUrl } : {}),
+    webhookUrl: webhookFromEnv(env),
     logger: {
       warn: (message, details) => console.warn(JSON.stringify({ level: 'WARN', message, ...details })),
     },

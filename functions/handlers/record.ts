@@ -3,6 +3,7 @@ import { expiresAt } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
 import { accrueUsage, type ObservedUsage } from '../core/environment-cost.ts';
 import { ValidationError } from '../core/errors.ts';
+import { isEntryPoint } from '../core/operation.ts';
 import { ENVIRONMENT_STATUSES, type EnvironmentStatus, FINAL_STATUSES } from '../core/status.ts';
 import { defaultDeps, type HandlerDeps, runStep } from './lifecycle-deps.ts';
 import { defaultPricing, type Pricing } from './pricing.ts';
@@ -14,6 +15,8 @@ export interface RecordEvent {
   readonly operation: string;
   readonly requestId: string;
   readonly requestedBy?: string;
+  /** The entry point that asked (`unknown` when the input named none). */
+  readonly entry?: string;
   readonly executionArn?: string;
   readonly status: EnvironmentStatus;
   readonly step?: string;
@@ -92,6 +95,7 @@ export function makeHandler(deps: RecordDeps) {
           operation: event.operation,
           requestId: event.requestId,
           requestedBy: event.requestedBy ?? 'unknown',
+          ...(isEntryPoint(event.entry) ? { entry: event.entry } : {}),
           ...(event.executionArn ? { executionArn: event.executionArn } : {}),
           status: 'running',
           steps: [],

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type AccessAction, type Caller, ownerOf } from '../core/access-policy.ts';
-import { isBerthError } from '../core/errors.ts';
+import { isBerthError, ValidationError } from '../core/errors.ts';
 import { OPERATIONS } from '../core/operation.ts';
+import { responseUrlAllowed, SLACK_RESPONSE_URL_ORIGINS } from '../core/response-url.ts';
 import {
   EXTEND_BUTTON_HOURS,
   interactionRequestId,
@@ -9,13 +10,14 @@ import {
   type SlackButtonAction,
   type SlackInteraction,
 } from '../core/slack-interaction.ts';
-import { SLACK_MAX_SKEW_SECONDS, verifySlackSignature } from '../core/slack-signature.ts';
+import { SLACK_MAX_SKEW_SECONDS } from '../core/slack-signature.ts';
 import { developmentPolicySource, enforce } from './http/access.ts';
 import { UnauthorizedError } from './http/http-errors.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 import { type Clock, type LifecycleInput, systemClock } from './http/ports.ts';
 import { header, rawBodyBytes } from './http/request.ts';
 import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.ts';
+import { type SignatureVerifier, signatureVerifier } from './http/slack-signing.ts';
 import { startOperation } from './http/start-operation.ts';
 import type { ReplayCache, SlackDeps } from './slack.ts';
 import { ephemeralReply, progressMessage } from './slack-messages.ts';
@@ -39,7 +41,7 @@ export const isInteractionsRequest = (event: APIGatewayProxyEvent): boolean =>
 /** The lifecycle input a button starts (`keep` is an `extend` that sets the keep flag). */
 function inputFor(
   action: SlackButtonAction,
-  base: Pick<LifecycleInput, 'env' | 'requestId' | 'requestedBy' | 'responseUrl' | 'slackMessage'>,
+  base: Pick<LifecycleInput, 'env' | 'requestId' | 'requestedBy' | 'entry' | 'responseUrl' | 'slackMessage'>,
 ): LifecycleInput | undefined {
   switch (action) {
     case 'extend':
@@ -74,7 +76,11 @@ function inputFor(
  *
  * @example const handle = makeInteractionsHandler(() => deps, replays); await handle(event)
  */
-export function makeInteractionsHandler(getDeps: () => InteractionDeps, getReplays: () => ReplayCache) {
+export function makeInteractionsHandler(
+  getDeps: () => InteractionDeps,
+  getReplays: () => ReplayCache,
+  verifySignature: SignatureVerifier = signatureVerifier(),
+) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const gatewayRequestId = event.requestContext?.requestId ?? 'unknown';
     let logger: ErrorLogger = consoleLogger;
@@ -88,14 +94,10 @@ export function makeInteractionsHandler(getDeps: () => InteractionDeps, getRepla
       if (timestamp === undefined || signature === undefined) {
         throw new UnauthorizedError('missing Slack signature headers');
       }
-      const nowSeconds = Math.floor(clock.now().getTime() / 1000);
-      const verdict = verifySlackSignature({
-        signingSecret: await d.secrets.getSlackSigningSecret(),
-        timestamp,
-        rawBody: bytes,
-        signature,
-        nowSeconds,
-      });
+      const nowMs = clock.now().getTime();
+      const nowSeconds = Math.floor(nowMs / 1000);
+      // The same verifier as the commands: a rotated signing secret is re-read once (rate-limited).
+      const verdict = await verifySignature(d, { timestamp, signature, rawBody: bytes, nowMs });
       if (!verdict.ok) {
         throw new UnauthorizedError(
           verdict.reason === 'stale'
@@ -109,6 +111,11 @@ export function makeInteractionsHandler(getDeps: () => InteractionDeps, getRepla
       }
 
       const interaction = parseSlackInteraction(new URLSearchParams(bytes.toString('utf8')).get('payload'));
+      // Berth posts to the click's response_url: only Slack's own (configured) origins, as for the commands.
+      const origins = d.responseUrlOrigins ?? SLACK_RESPONSE_URL_ORIGINS;
+      if (interaction.responseUrl !== undefined && !responseUrlAllowed(interaction.responseUrl, origins)) {
+        throw new ValidationError('payload.response_url', `must be a URL on ${origins.join(', ')}`);
+      }
       const reply = async (message: unknown): Promise<void> => {
         if (interaction.responseUrl === undefined) return;
         try {
@@ -177,6 +184,7 @@ async function act(
     env,
     requestId: interactionRequestId(interaction),
     requestedBy,
+    entry: 'slack' as const,
     ...(interaction.responseUrl
       ? { responseUrl: interaction.responseUrl, slackMessage: 'replace' as const }
       : {}),

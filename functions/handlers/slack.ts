@@ -5,8 +5,14 @@ import { AwsSecretsAdapter } from '../adapters/secrets.ts';
 import { type AccessRequest, type Caller, ownerOf } from '../core/access-policy.ts';
 import { isBerthError, ValidationError } from '../core/errors.ts';
 import { logGroupName, logsConsoleUrl } from '../core/logs.ts';
+import {
+  parseResponseUrlOrigins,
+  responseUrlAllowed,
+  SLACK_RESPONSE_URL_ORIGINS,
+} from '../core/response-url.ts';
+import { isWildcardHost } from '../core/shared-route.ts';
 import { parseSlackCommand, type SlackCommand } from '../core/slack-command.ts';
-import { SLACK_MAX_SKEW_SECONDS, verifySlackSignature } from '../core/slack-signature.ts';
+import { SLACK_MAX_SKEW_SECONDS } from '../core/slack-signature.ts';
 import { loadConfig } from './config.ts';
 import {
   type DenialLogger,
@@ -28,6 +34,7 @@ import {
 } from './http/ports.ts';
 import { header, rawBodyBytes } from './http/request.ts';
 import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.ts';
+import { signatureVerifier } from './http/slack-signing.ts';
 import { startOperation } from './http/start-operation.ts';
 import { costOfRecord, defaultPricing, type Pricing } from './pricing.ts';
 import { isInteractionsRequest, makeInteractionsHandler } from './slack-interactions.ts';
@@ -38,7 +45,18 @@ export { statusBlocks } from './slack-messages.ts';
 /** Provides Slack's signing secret (Secrets Manager in AWS; the local runtime injects its own). */
 export interface SecretPort {
   getSlackSigningSecret(): Promise<string>;
+  /**
+   * Reads the secret again past any cache (after a rotation). Called at most once per signature mismatch and
+   * at most every {@link SECRET_REFRESH_INTERVAL_MS}, so forged requests cannot hammer Secrets Manager.
+   */
+  refreshSlackSigningSecret?(): Promise<string>;
 }
+
+export {
+  SECRET_REFRESH_INTERVAL_MS,
+  type SignatureVerifier,
+  signatureVerifier,
+} from './http/slack-signing.ts';
 
 export interface SlackDeps {
   readonly registry: RegistryPort;
@@ -60,6 +78,11 @@ export interface SlackDeps {
   readonly logsUrl?: (env: string) => string;
   /** Posts to an interaction's `response_url` (default: `fetch`). */
   readonly poster?: HttpPoster;
+  /**
+   * Origins a `response_url` may point to (`BERTH_SLACK_RESPONSE_URL_ORIGINS`; default Slack's hooks host over
+   * HTTPS). A command with another `response_url` is refused and starts nothing.
+   */
+  readonly responseUrlOrigins?: readonly string[];
 }
 
 /** Slack rejects requests whose timestamp is further than this from now (seconds). */
@@ -158,16 +181,21 @@ async function refusal(d: SlackDeps, request: AccessRequest): Promise<string | u
 export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
   let resolved: SlackDeps | undefined;
   let replays: ReplayCache | undefined;
+  const verifySignature = signatureVerifier();
   const getDeps = (): SlackDeps => {
     resolved ??= typeof deps === 'function' ? deps() : deps;
     replays ??= new ReplayCache(resolved.replayCacheSize);
     return resolved;
   };
 
-  const interactions = makeInteractionsHandler(getDeps, () => {
-    getDeps();
-    return replays as ReplayCache;
-  });
+  const interactions = makeInteractionsHandler(
+    getDeps,
+    () => {
+      getDeps();
+      return replays as ReplayCache;
+    },
+    verifySignature,
+  );
 
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     // Slack's interactivity Request URL (buttons) is served by the same function: same secret, same policy.
@@ -185,15 +213,10 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
       if (timestamp === undefined || signature === undefined) {
         throw new UnauthorizedError('missing Slack signature headers');
       }
-      const nowSeconds = Math.floor(clock.now().getTime() / 1000);
-      const signingSecret = await d.secrets.getSlackSigningSecret();
-      const verdict = verifySlackSignature({
-        signingSecret,
-        timestamp,
-        rawBody: bytes,
-        signature,
-        nowSeconds,
-      });
+      const nowMs = clock.now().getTime();
+      const nowSeconds = Math.floor(nowMs / 1000);
+      // A rotated secret no longer matches the cached one: the verifier re-reads it once (rate-limited).
+      const verdict = await verifySignature(d, { timestamp, signature, rawBody: bytes, nowMs });
       if (!verdict.ok) {
         throw new UnauthorizedError(
           verdict.reason === 'stale'
@@ -242,12 +265,23 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
           : command.verb === 'up' && typeof storedImage === 'string'
             ? storedImage
             : undefined;
+      // …and a wildcard host it claims on the shared ALB is admin-only, as through the API.
+      const storedLb = (current?.spec as { loadBalancer?: { mode?: unknown; host?: unknown } } | undefined)
+        ?.loadBalancer;
+      const wildcardHost =
+        command.verb === 'up' &&
+        storedLb?.mode === 'shared' &&
+        typeof storedLb.host === 'string' &&
+        isWildcardHost(storedLb.host)
+          ? storedLb.host
+          : undefined;
       const denied = await refusal(d, {
         caller,
         action: command.verb,
         env,
         ...(envOwner === undefined ? {} : { envOwner }),
         ...(image === undefined ? {} : { image }),
+        ...(wildcardHost === undefined ? {} : { wildcardHost }),
       });
       if (denied !== undefined) return ephemeral(denied);
 
@@ -266,12 +300,19 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
 
       const requestedBy = ownerOf(caller);
       const responseUrl = form.get('response_url') ?? undefined;
+      const origins = d.responseUrlOrigins ?? SLACK_RESPONSE_URL_ORIGINS;
+      if (responseUrl && !responseUrlAllowed(responseUrl, origins)) {
+        return ephemeral(
+          `Berth only answers through Slack's response URLs (${origins.join(', ')}): this request's response_url is not one, so nothing was started.`,
+        );
+      }
       const requestId = slackRequestId(timestamp, form.get('trigger_id') ?? undefined, body);
       let input: LifecycleInput;
       const base = {
         env,
         requestId,
         requestedBy,
+        entry: 'slack' as const,
         ...(responseUrl ? { responseUrl } : {}),
       };
       if (command.verb === 'up') {
@@ -377,11 +418,17 @@ export function defaultDeps(
     },
     policy: policyFromEnv(env),
     logsUrl: logsLink(env),
+    responseUrlOrigins: parseResponseUrlOrigins(env['BERTH_SLACK_RESPONSE_URL_ORIGINS']),
     secrets: {
       async getSlackSigningSecret() {
         const arn = loadConfig(env, ['BERTH_SLACK_SECRET_ARN']).slackSecretArn;
         secrets ??= new AwsSecretsAdapter(secretsClient());
         return signingSecretOf(await secrets.getSecretString(arn));
+      },
+      async refreshSlackSigningSecret() {
+        const arn = loadConfig(env, ['BERTH_SLACK_SECRET_ARN']).slackSecretArn;
+        secrets ??= new AwsSecretsAdapter(secretsClient());
+        return signingSecretOf(await secrets.getSecretString(arn, { fresh: true }));
       },
     },
     ...overrides,

@@ -138,10 +138,10 @@ export function probeTarget(spec: EnvSpec, dnsName: string): { url: string; host
  * ALB's group admits HTTP only from `BERTH_ALLOWED_CIDR`; the verify Lambda runs outside the VPC, on
  * an AWS address no narrowed CIDR can be expected to hold, so unless the CIDR is `0.0.0.0/0` its
  * probe would be dropped and time out (docs/decisions/0004-verify-restricted-alb.md). The shared
- * ALB's group is the platform's, not narrowed by Berth.
+ * ALB's group admits the same CIDR (the network stack's `allowedCidr`), so the same holds in shared mode.
  */
-export function unreachableBecause(spec: EnvSpec, allowedCidr: string): string | undefined {
-  if (spec.loadBalancer.mode !== 'dedicated' || allowedCidr === '0.0.0.0/0') return undefined;
+export function unreachableBecause(_spec: EnvSpec, allowedCidr: string): string | undefined {
+  if (allowedCidr === '0.0.0.0/0') return undefined;
   return `the load balancer admits HTTP only from ${allowedCidr} (BERTH_ALLOWED_CIDR), and the verifier runs outside the VPC`;
 }
 

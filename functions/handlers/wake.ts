@@ -99,7 +99,7 @@ export function makeHandler(deps: WakeDeps | (() => WakeDeps)) {
           clock: resolved.clock ?? systemClock,
           ...(resolved.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: resolved.lockTtlSeconds }),
         },
-        { operation: 'resume', env, requestId, requestedBy: 'wake' },
+        { operation: 'resume', env, requestId, requestedBy: 'wake', entry: 'wake' },
         'requestId',
       );
     } catch (error) {

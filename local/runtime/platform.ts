@@ -356,7 +356,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
             IpProtocol: 'tcp',
             FromPort: port,
             ToPort: port,
-            IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+            // The shared ALB honours the allowed CIDR like each dedicated one (BERTH_ALLOWED_CIDR).
+            IpRanges: [{ CidrIp: options.env?.['BERTH_ALLOWED_CIDR'] ?? '0.0.0.0/0' }],
           })),
         }),
       );
@@ -454,6 +455,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         BERTH_PLAN_FUNCTION_NAME: functionNameFor('plan'),
         BERTH_WAKE_FUNCTION_ARN: functionArnFor('wake'),
         BERTH_LOCAL_CALLER_IDENTITY: 'true',
+        // Slack's hooks host, and the loopback receivers the local platform and its tests use.
+        BERTH_SLACK_RESPONSE_URL_ORIGINS: 'https://hooks.slack.com,http://127.0.0.1:*,http://localhost:*',
         ...(policyFile === undefined ? {} : { BERTH_POLICY_FILE: policyFile }),
         ...(options.logLevel ? { POWERTOOLS_LOG_LEVEL: options.logLevel } : {}),
         ...(options.env ?? {}),

@@ -209,6 +209,8 @@ const OPERATION_FIELDS: Payload = {
   'operation.$': '$.operation',
   'requestId.$': '$.requestId',
   'requestedBy.$': '$.requestedBy',
+  // Through which entry point (api, slack, cli-local, nightly, …); SetDefaults supplies one when absent.
+  'entry.$': '$.entry',
   'executionArn.$': '$$.Execution.Id',
 };
 

@@ -76,7 +76,7 @@ const input = (polling: Polling): Step =>
     pass('SetDefaults', {
       Comment: 'Default values for optional input fields (timing in seconds).',
       Parameters: {
-        defaults: { keepOnFailure: false, timing: DEFAULT_TIMING[polling] },
+        defaults: { keepOnFailure: false, entry: 'unknown', timing: DEFAULT_TIMING[polling] },
         resolved: {},
         'input.$': '$',
       },

@@ -37,6 +37,7 @@ const startDown: Step = stateStep('StartDown', (next) => ({
       'env.$': '$.env',
       'requestId.$': CHILD_NAME,
       requestedBy: 'nightly',
+      entry: 'nightly',
       'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',
     },
   },

@@ -66,6 +66,7 @@ describe('observeEnvironment', () => {
     expect(observed).toEqual({ env: 'demo', securityGroups: {} });
     expect(calls).toEqual([
       'observeTargetGroup("berth-demo-tg", {"withTargets":false})',
+      'observeTargetGroup("berth-demo-wake", {"withTargets":false})', // the wake target group a pause routes to
       'observeLoadBalancer("berth-demo-alb")',
     ]);
   });

@@ -396,20 +396,60 @@ describe('berth ls, status, logs', () => {
     expect(stdout).toMatch(/✓ ready\s+ready\s+\+30s/);
   });
 
-  it('history prints operations with their steps (and logs --operations is its alias)', async () => {
-    api.on(
-      'GET',
-      '/environments/demo',
-      envView('succeeded', [{ step: 'creating', status: 'creating', at: '2026-01-01T12:00:02.000Z' }]),
-    );
+  it('history prints who asked, through which entry point and when, with steps (logs --operations is its alias)', async () => {
+    const view = envView('succeeded', [
+      { step: 'creating', status: 'creating', at: '2026-01-01T12:00:02.000Z' },
+    ]).body.operations[0];
+    api.on('GET', '/environments/demo/operations', {
+      status: 200,
+      body: {
+        env: 'demo',
+        operations: [
+          {
+            ...view,
+            operationId: 'op-2',
+            operation: 'down',
+            requestedBy: 'berth:nightly',
+            entry: 'nightly',
+            steps: [],
+          },
+          { ...view, requestedBy: 'ana', entry: 'cli-local' },
+        ],
+        nextToken: null,
+      },
+    });
     for (const args of [
       ['history', 'demo'],
       ['logs', 'demo', '--operations'],
     ]) {
       const { stdout } = await cli(args);
-      expect(stdout).toContain('up succeeded in 1m05s  (operation op-1, by anonymous)');
+      const lines = stdout.split('\n');
+      expect(lines[0]).toBe(
+        '2026-01-01T12:00:00.000Z  up succeeded in 1m05s  by ana via cli-local  (operation op-1)',
+      );
       expect(stdout).toMatch(/creating\s+creating\s+\+2s/);
+      expect(stdout).toContain('down succeeded in 1m05s  by berth:nightly via nightly  (operation op-2)');
     }
+    const asked = api.requests.filter((r) => r.path.startsWith('/environments/demo/operations'));
+    expect(asked.map((r) => r.path)).toEqual([
+      '/environments/demo/operations?limit=20',
+      '/environments/demo/operations?limit=20',
+    ]);
+  });
+
+  it('history --limit reads every page it needs', async () => {
+    const view = envView('succeeded', []).body.operations[0];
+    api.on('GET', '/environments/demo/operations', (req) => ({
+      status: 200,
+      body: req.path.includes('nextToken=t2')
+        ? { env: 'demo', operations: [{ ...view, operationId: 'old' }], nextToken: 't3' }
+        : { env: 'demo', operations: [{ ...view, operationId: 'new' }], nextToken: 't2' },
+    }));
+    const { stdout, code } = await cli(['history', 'demo', '--limit', '2']);
+    expect(code).toBe(ExitCode.Ok);
+    expect(stdout.indexOf('(operation old)')).toBeLessThan(stdout.indexOf('(operation new)'));
+    const bad = await cli(['history', 'demo', '--limit', '0']);
+    expect(bad.code).toBe(ExitCode.Usage);
   });
 });
 

@@ -171,6 +171,10 @@ describe('dashboard in Chromium', () => {
     const after = Date.parse((await expiry.getAttribute('datetime')) ?? '');
     expect(after - before).toBe(48 * 3600 * 1000);
     await expect.poll(() => expiry.textContent(), POLL).toMatch(/^in 2d 2[23]h$/);
+    // The history (GET /environments/demo/operations) says who asked and through which entry point.
+    await expect
+      .poll(() => page.locator('table.history tbody tr').first().textContent(), POLL)
+      .toMatch(/^extend.*via cli-local/);
   });
 
   it("shows the API's own message for invalid input", async () => {

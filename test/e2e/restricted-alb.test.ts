@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type E2EPlatform, spec, startE2EPlatform } from './helpers/platform.ts';
 
@@ -43,11 +44,54 @@ describe('an environment whose ALB admits only a narrowed CIDR', () => {
     expect(await get()).toBe('TimeoutError');
   });
 
-  it('tears down and leaves nothing behind', async () => {
-    const deleted = await e2e.api('DELETE', '/environments/narrow');
-    expect(deleted.status, deleted.text).toBe(202);
-    const execution = await e2e.waitForExecution(deleted.body.executionArn);
+  it('narrows the shared ALB the same way: a shared-mode environment answers inside the CIDR only', async () => {
+    const started = await e2e.api(
+      'POST',
+      '/environments',
+      spec('cove', { loadBalancer: { mode: 'shared' } }),
+    );
+    expect(started.status, started.text).toBe(202);
+    const execution = await e2e.waitForExecution(started.body.executionArn);
     expect(execution.status, execution.cause).toBe('SUCCEEDED');
-    await e2e.assertNothingLeft('narrow');
+    // node:http (fetch does not send a caller's Host header): Host names the environment on the shared ALB.
+    const viaShared = (source?: string) =>
+      new Promise<number | string>((resolve) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: e2e.platform.ports.cloud,
+            path: '/',
+            agent: false,
+            timeout: 1500,
+            headers: {
+              host: 'cove.berth.internal',
+              'x-berth-load-balancer': e2e.platform.shared.dnsName,
+              ...(source ? { 'x-berth-source-ip': source } : {}),
+            },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('timeout', () => {
+          req.destroy();
+          resolve('TimeoutError');
+        });
+        req.on('error', (err) => resolve(err.name));
+        req.end();
+      });
+    expect(await viaShared('203.0.113.41')).toBe(200);
+    expect(await viaShared()).toBe('TimeoutError');
+  });
+
+  it('tears down and leaves nothing behind', async () => {
+    for (const name of ['narrow', 'cove']) {
+      const deleted = await e2e.api('DELETE', `/environments/${name}`);
+      expect(deleted.status, deleted.text).toBe(202);
+      const execution = await e2e.waitForExecution(deleted.body.executionArn);
+      expect(execution.status, execution.cause).toBe('SUCCEEDED');
+      await e2e.assertNothingLeft(name);
+    }
   });
 });

@@ -1,9 +1,12 @@
 import { request } from 'node:http';
 import {
+  CreateRuleCommand,
+  DeleteRuleCommand,
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeRulesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type E2EPlatform, spec, startE2EPlatform } from './helpers/platform.ts';
 
@@ -83,6 +86,57 @@ describe('shared load-balancer mode through the HTTP API', () => {
     });
     const other = await throughSharedAlb(e2e, 'reef.berth.internal');
     expect(other).toEqual({ status: 404, body: 'no Berth environment here' });
+  });
+
+  it('answers 409 naming the owner when another environment claims the same host, starting nothing', async () => {
+    const before = await e2e.clients.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: e2e.platform.stateMachines.lifecycle }),
+    );
+    const clash = await e2e.api(
+      'POST',
+      '/environments',
+      spec('reef', { loadBalancer: { mode: 'shared', host: 'tidal.berth.internal' } }),
+    );
+    expect(clash.status, clash.text).toBe(409);
+    expect(clash.body.error).toBe('RouteConflictError');
+    expect(clash.body.message).toMatch(
+      /^the shared load balancer's host tidal\.berth\.internal is already claimed by environment "tidal" \(owner: .+\)$/,
+    );
+    const after = await e2e.clients.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: e2e.platform.stateMachines.lifecycle }),
+    );
+    expect(after.executions?.length).toBe(before.executions?.length);
+    expect((await e2e.api('GET', '/environments/reef')).status).toBe(404);
+  });
+
+  it('checks the listener rules in the create step: a host held by a rule Berth does not manage fails up with RouteConflictError', async () => {
+    const { shared } = e2e.platform;
+    const rules = await e2e.clients.elbv2.send(new DescribeRulesCommand({ ListenerArn: shared.listenerArn }));
+    // tidal's rule took the lowest free priority.
+    expect(rules.Rules?.filter((r) => !r.IsDefault).map((r) => r.Priority)).toEqual(['1']);
+    const foreign = await e2e.clients.elbv2.send(
+      new CreateRuleCommand({
+        ListenerArn: shared.listenerArn,
+        Priority: 2,
+        Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['legacy.example.com'] } }],
+        Actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '200' } }],
+      }),
+    );
+    try {
+      const up = await e2e.api(
+        'POST',
+        '/environments',
+        spec('reef', { loadBalancer: { mode: 'shared', host: 'legacy.example.com' } }),
+      );
+      expect(up.status, up.text).toBe(202);
+      const execution = await e2e.waitForExecution(up.body.executionArn);
+      expect(execution.status).toBe('FAILED');
+      expect(execution.error).toBe('RouteConflictError');
+      expect(execution.cause).toContain('a listener rule Berth does not manage');
+      await e2e.assertNothingLeft('reef');
+    } finally {
+      await e2e.clients.elbv2.send(new DeleteRuleCommand({ RuleArn: foreign.Rules![0]!.RuleArn! }));
+    }
   });
 
   it('tears the environment down, leaving nothing tagged for it and the shared ALB in place', async () => {

@@ -75,6 +75,16 @@ describe('Slack slash commands end to end', () => {
     const described = await e2e.api('GET', '/environments/chat');
     const answer = await e2e.throughAlb(described.body.url, '/');
     expect(answer.body).toMatchObject({ image: 'berth/hello:2' });
+    // The history records who asked and through which entry point (GET /environments/{name}/operations).
+    const history = await e2e.api('GET', '/environments/chat/operations');
+    expect(history.status, history.text).toBe(200);
+    expect(history.body.operations[0]).toMatchObject({
+      operation: 'redeploy',
+      status: 'succeeded',
+      requestedBy: 'slack:T0001/U0001',
+      entry: 'slack',
+    });
+    expect(history.body.operations.at(-1)).toMatchObject({ operation: 'up', entry: 'cli-local' });
   });
 
   it('rejects a forged signature and starts nothing', async () => {

@@ -81,6 +81,7 @@ const ROUTES: [string, string, string, unknown?][] = [
   ['up', 'POST', '/environments/anas/plan', { operation: 'up' }],
   ['ls', 'GET', '/nightly/last'],
   ['logs', 'GET', '/environments/anas/logs'],
+  ['history', 'GET', '/environments/anas/operations'],
 ];
 
 describe('api authorization', () => {
@@ -125,6 +126,74 @@ describe('api authorization', () => {
       }),
       /image evil\.example\/miner:1 is not allowed \(allowed: docker\.io\/library\/nginx, 123456789012\.dkr\.ecr\.\*\.amazonaws\.com\/team-\*\)/,
     );
+  });
+
+  it('refuses a wildcard host on the shared load balancer to a deployer (admin-only)', async () => {
+    await expectDenied(
+      apiEvent('POST', '/environments', {
+        userArn: ANA,
+        body: { name: 'wild', image: 'nginx:1.27', loadBalancer: { mode: 'shared', host: '*.example.com' } },
+      }),
+      /the wildcard host \*\.example\.com is admin-only/,
+    );
+  });
+
+  it('answers 409 naming the holder when a shared-mode host is already claimed, starting nothing', async () => {
+    registry.environments.set(
+      'shop',
+      readyEnv('shop', {
+        owner: BO,
+        spec: {
+          name: 'shop',
+          image: 'nginx:1.27',
+          loadBalancer: { mode: 'shared', host: 'shop.example.com' },
+        },
+      }),
+    );
+    const result = await handler(
+      apiEvent('POST', '/environments', {
+        userArn: ANA,
+        body: {
+          name: 'copycat',
+          image: 'nginx:1.27',
+          loadBalancer: { mode: 'shared', host: 'shop.example.com' },
+        },
+      }),
+    );
+    expect(result.statusCode).toBe(409);
+    expect(parse(result)).toEqual({
+      error: 'RouteConflictError',
+      message: `the shared load balancer's host shop.example.com is already claimed by environment "shop" (owner: ${BO})`,
+    });
+    expect(executions.started).toHaveLength(0);
+    expect(registry.writes).toBe(0);
+    // Another path on the same host, or the holder re-running its own up, is not a conflict.
+    const other = await handler(
+      apiEvent('POST', '/environments', {
+        userArn: ANA,
+        body: {
+          name: 'copycat',
+          image: 'nginx:1.27',
+          loadBalancer: { mode: 'shared', host: 'shop.example.com', pathPrefix: '/api' },
+        },
+      }),
+    );
+    expect(other.statusCode).toBe(202);
+  });
+
+  it('records the owner from the identity even when the body claims another', async () => {
+    const result = await handler(
+      apiEvent('POST', '/environments', {
+        userArn: ANA,
+        body: { name: 'mine', image: 'nginx:1.27', owner: BO },
+      }),
+    );
+    expect(result.statusCode).toBe(202);
+    expect(executions.started[0]?.input).toMatchObject({
+      requestedBy: ANA,
+      entry: 'api',
+      spec: { owner: ANA },
+    });
   });
 
   it('refuses a redeploy to an image outside the allowed patterns', async () => {

@@ -231,8 +231,10 @@ function install() {
     return {};
   });
 
-  mocks.elbv2.on(DescribeTargetGroupsCommand).callsFake(() => {
-    if (!w().targetGroup) throw awsError('TargetGroupNotFound');
+  mocks.elbv2.on(DescribeTargetGroupsCommand).callsFake((input: { Names?: string[] }) => {
+    // By name, as AWS answers: any name but the environment's target group is not found (e.g. its wake group).
+    if (!w().targetGroup || (input.Names ?? []).some((n) => n !== 'berth-demo-tg'))
+      throw awsError('TargetGroupNotFound');
     return {
       TargetGroups: [
         {
@@ -459,6 +461,7 @@ describe('down across the teardown handlers', () => {
     expect(sent(mocks.elbv2)).toEqual([
       'DescribeTargetGroups',
       'DescribeTags',
+      'DescribeTargetGroups', // the wake target group (pause), not found: nothing to delete
       'DescribeLoadBalancers',
       'DescribeTags',
       'DescribeListeners',

@@ -302,6 +302,12 @@ describe('up on a fresh account', () => {
       Arn: 'arn:aws:iam::123456789012:instance-profile/ecsInstanceRole',
     });
     expect(lt?.LaunchTemplateData?.SecurityGroupIds).toEqual(['sg-inst']);
+    // IMDSv2 with hop limit 1: containers in bridge mode cannot reach the instance role's credentials.
+    expect(lt?.LaunchTemplateData?.MetadataOptions).toEqual({
+      HttpTokens: 'required',
+      HttpPutResponseHopLimit: 1,
+      HttpEndpoint: 'enabled',
+    });
     expect(Buffer.from(lt?.LaunchTemplateData?.UserData ?? '', 'base64').toString()).toContain(
       'ECS_CLUSTER=berth-demo',
     );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseAccessPolicy } from '../../functions/core/access-policy.ts';
 import type { HttpPoster } from '../../functions/handlers/http/http-poster.ts';
 import { makeHandler } from '../../functions/handlers/nightly.ts';
 import { FakeRegistry, readyEnv } from './entry-fakes.ts';
@@ -47,6 +48,60 @@ describe('nightly list', () => {
       ],
       dryRun: false,
     });
+  });
+
+  it('authorizes each teardown with the access policy: a refused environment is reported, not handed on', async () => {
+    const denials: Record<string, unknown>[] = [];
+    const policy = parseAccessPolicy({
+      version: 1,
+      bindings: [],
+      images: { allow: ['*'] },
+      nightly: { environments: ['exp*'] },
+    });
+    const result = await makeHandler({
+      registry: registry(),
+      clock: { now: () => NOW },
+      policy: async () => policy,
+      denialLogger: (entry) => denials.push(entry),
+    })({ action: 'list' });
+    const refusal =
+      "the nightly job may not down environment 'fresh': the access policy limits the nightly job to environments exp*";
+    const pauseRefusal =
+      "the nightly job may not pause environment 'sleepy': the access policy limits the nightly job to environments exp*";
+    expect(result).toMatchObject({
+      candidates: [{ env: 'expired', reason: 'expired at 2026-01-01T00:00:00.000Z' }],
+      skipped: [
+        { env: 'fresh', reason: `refused by the access policy: ${refusal}` },
+        { env: 'gone', reason: 'already deleted' },
+        { env: 'kept', reason: 'kept (keep=true) although expired at 2026-01-02T00:00:00.000Z' },
+        // Its nightly policy is pause: the pause is authorized like a teardown, and refused here.
+        { env: 'sleepy', reason: `refused by the access policy: ${pauseRefusal}` },
+      ],
+    });
+    expect(denials).toEqual([
+      { caller: 'the nightly job', action: 'down', env: 'fresh', reason: refusal },
+      { caller: 'the nightly job', action: 'pause', env: 'sleepy', reason: pauseRefusal },
+    ]);
+  });
+
+  it('refuses every teardown when the access policy cannot be read (fail closed)', async () => {
+    const denials: Record<string, unknown>[] = [];
+    const result = (await makeHandler({
+      registry: registry(),
+      clock: { now: () => NOW },
+      policy: async () => parseAccessPolicy('{"version": 2}'),
+      denialLogger: (entry) => denials.push(entry),
+    })({ action: 'list' })) as { candidates: unknown[]; skipped: { env: string; reason: string }[] };
+    expect(result.candidates).toEqual([]);
+    expect(result.skipped.map((s) => s.env)).toEqual(['expired', 'fresh', 'gone', 'kept', 'sleepy']);
+    expect(result.skipped[0]?.reason).toMatch(
+      /refused by the access policy: .*could not be read or is malformed/,
+    );
+    expect(denials.map((d) => d['reason'])).toEqual([
+      'policy unavailable: policy.version: must be 1',
+      'policy unavailable: policy.version: must be 1',
+      'policy unavailable: policy.version: must be 1',
+    ]);
   });
 
   it('passes dryRun through and decides against the given time', async () => {

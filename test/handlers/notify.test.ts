@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fetchPoster } from '../../functions/handlers/http/http-poster.ts';
+import { webhookFromEnv, webhookOfSecret } from '../../functions/handlers/http/webhook.ts';
 import {
   causeText,
   formatNightlyReport,
@@ -203,5 +204,38 @@ describe('notify formatting', () => {
     expect(JSON.stringify(formatNightlyReport({ tornDown: [], skipped: [], failed: [] }).blocks)).toContain(
       '*Torn down*\\n—',
     );
+  });
+});
+
+describe('notify webhook from Secrets Manager', () => {
+  it('reads the webhook when it notifies (a source, as the secret-backed one is)', async () => {
+    let reads = 0;
+    const fromSecret = makeHandler({
+      poster: fetchPoster,
+      webhookUrl: async () => {
+        reads += 1;
+        return `${base}/webhook`;
+      },
+      timeoutMs: 300,
+    });
+    const result = await fromSecret({ operation: 'down', env: 'demo', status: 'succeeded' });
+    expect(result).toEqual({ delivered: true });
+    expect(reads).toBe(1);
+    expect(received.map((r) => r.path)).toEqual(['/webhook']);
+  });
+
+  it('takes only an https URL from the secret: the generated placeholder means no webhook', () => {
+    expect(webhookOfSecret(' https://hooks.slack.com/services/T/B/x \n')).toBe(
+      'https://hooks.slack.com/services/T/B/x',
+    );
+    expect(webhookOfSecret('Zk3XxPlaceholderFromCloudFormation0')).toBeUndefined();
+    expect(webhookOfSecret('http://hooks.example.test/x')).toBeUndefined();
+  });
+
+  it('uses BERTH_NOTIFY_WEBHOOK_URL only where no secret is configured (local platform, tests)', async () => {
+    expect(await webhookFromEnv({ BERTH_NOTIFY_WEBHOOK_URL: 'http://127.0.0.1:9/x' })()).toBe(
+      'http://127.0.0.1:9/x',
+    );
+    expect(await webhookFromEnv({})()).toBeUndefined();
   });
 });

@@ -240,6 +240,30 @@ describe('record handler', () => {
     expect(put).toMatchObject({ owner: 'ana', keep: false, expiresAt: '2026-11-26T12:00:00.000Z' });
   });
 
+  it('records who asked and through which entry point on the operation (unknown entry points left out)', async () => {
+    const first = fakeRegistry(undefined);
+    await recordHandler(testDeps({ registry: first.registry }))({
+      ...upState,
+      requestedBy: 'slack:T1/U1',
+      entry: 'slack',
+      status: 'creating',
+      step: 'up',
+    });
+    expect(first.calls.find((c) => c[0] === 'recordOperation')?.[1]).toMatchObject({
+      requestedBy: 'slack:T1/U1',
+      entry: 'slack',
+      startedAt: '2026-11-25T12:00:00.000Z',
+    });
+    const second = fakeRegistry(undefined);
+    await recordHandler(testDeps({ registry: second.registry }))({
+      ...upState,
+      entry: 'unknown',
+      status: 'creating',
+      step: 'up',
+    });
+    expect(second.calls.find((c) => c[0] === 'recordOperation')?.[1]).not.toHaveProperty('entry');
+  });
+
   it('records a failure with the Lambda error message as reason and finishes the operation', async () => {
     const { registry, calls } = fakeRegistry({
       name: 'demo',
@@ -363,6 +387,44 @@ describe('extend handler', () => {
       'updateStatus',
       'demo',
       { status: 'ready', expiresAt: '2026-11-26T04:00:00.000Z' },
+    ]);
+  });
+
+  it('records the operation with who asked, through which entry point and when', async () => {
+    const { registry, calls } = fakeRegistry({
+      name: 'demo',
+      status: 'ready',
+      expiresAt: '2026-11-25T20:00:00.000Z',
+    });
+    await extendHandler(testDeps({ registry }))({
+      operation: 'extend',
+      env: 'demo',
+      hours: 8,
+      requestId: 'req-9',
+      requestedBy: 'slack:T1/U1',
+      entry: 'slack',
+    });
+    expect(calls.at(-1)).toEqual([
+      'recordOperation',
+      {
+        env: 'demo',
+        operationId: 'req-9',
+        operation: 'extend',
+        requestId: 'req-9',
+        requestedBy: 'slack:T1/U1',
+        entry: 'slack',
+        status: 'succeeded',
+        steps: [
+          {
+            step: 'Extend',
+            status: 'succeeded',
+            at: '2026-11-25T12:00:00.000Z',
+            detail: 'expires at 2026-11-26T04:00:00.000Z',
+          },
+        ],
+        startedAt: '2026-11-25T12:00:00.000Z',
+        finishedAt: '2026-11-25T12:00:00.000Z',
+      },
     ]);
   });
 });

@@ -42,6 +42,7 @@ import { describeStep } from '../../functions/handlers/teardown-stage.ts';
 import { makeHandler as teardownTaskDefinitions } from '../../functions/handlers/teardown-task-definitions.ts';
 import { upSettings } from '../../functions/handlers/up-stage.ts';
 import {
+  awsError,
   awslogsOf,
   config,
   createHandlers,
@@ -283,8 +284,12 @@ describe('the dry run prints the plan the real run executes', () => {
   it('down', async () => {
     // What is left after an interrupted teardown: the target group and both security groups.
     freshAccount();
-    mocks.elbv2.on(DescribeTargetGroupsCommand).resolves({
-      TargetGroups: [{ TargetGroupArn: 'arn:tg', TargetGroupName: 'berth-demo-tg', LoadBalancerArns: [] }],
+    // By name, as AWS answers: only the environment's target group is left (no wake group).
+    mocks.elbv2.on(DescribeTargetGroupsCommand).callsFake((input: { Names?: string[] }) => {
+      if ((input.Names ?? []).some((n) => n !== 'berth-demo-tg')) throw awsError('TargetGroupNotFound');
+      return {
+        TargetGroups: [{ TargetGroupArn: 'arn:tg', TargetGroupName: 'berth-demo-tg', LoadBalancerArns: [] }],
+      };
     });
     mocks.elbv2
       .on(DescribeTagsCommand)

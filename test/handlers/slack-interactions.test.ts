@@ -8,7 +8,7 @@ import { apiEvent, FakeExecutions, FakeRegistry, parse, readyEnv } from './entry
 const SECRET = 'test-signing-secret';
 const NOW = new Date('2026-01-01T12:00:00.000Z');
 const TS = String(NOW.getTime() / 1000);
-const RESPONSE_URL = 'https://hooks.example.test/actions/T001/1/abc';
+const RESPONSE_URL = 'https://hooks.slack.com/actions/T001/1/abc';
 
 let registry: FakeRegistry;
 let executions: FakeExecutions;
@@ -89,6 +89,7 @@ describe('POST /slack/interactions', () => {
       env: 'demo',
       hours: 8,
       requestedBy: 'slack:T001/U123',
+      entry: 'slack',
       responseUrl: RESPONSE_URL,
       slackMessage: 'replace',
     });
@@ -109,6 +110,36 @@ describe('POST /slack/interactions', () => {
     await handler(interactionEvent(click(actionId)));
     expect(executions.started[0]?.input).toMatchObject({ env: 'demo', ...expected });
     expect(executions.started[0]?.input).not.toHaveProperty('hours');
+  });
+
+  it("refuses a click whose response_url is not on Slack's hooks host (400), posting and starting nothing", async () => {
+    const result = await handler(
+      interactionEvent(click('berth_extend', 'demo', { response_url: 'https://hooks.example.test/x' })),
+    );
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toMatchObject({
+      error: 'ValidationError',
+      field: 'payload.response_url',
+    });
+    expect(executions.started).toHaveLength(0);
+    expect(posts).toHaveLength(0);
+  });
+
+  it('accepts a click signed with a rotated secret: the cached one is re-read once', async () => {
+    let reads = 0;
+    const rotated = build({
+      secrets: {
+        getSlackSigningSecret: async () => 'old-secret',
+        refreshSlackSigningSecret: async () => {
+          reads += 1;
+          return SECRET;
+        },
+      },
+    });
+    const result = await rotated(interactionEvent(click('berth_extend')));
+    expect(result.statusCode).toBe(200);
+    expect(reads).toBe(1);
+    expect(executions.started).toHaveLength(1);
   });
 
   it('refuses a forged signature with 401 and does nothing', async () => {

@@ -33,7 +33,7 @@ const form = (text: string, extra: Record<string, string> = {}) =>
     channel_id: 'C001',
     user_id: 'U123',
     user_name: 'ana',
-    response_url: 'https://hooks.example.test/commands/1',
+    response_url: 'https://hooks.slack.com/commands/1',
     trigger_id: `trig-${text}`,
     ...extra,
   }).toString();
@@ -80,7 +80,7 @@ describe('slack signature checks', () => {
       operation: 'down',
       env: 'demo',
       requestedBy: 'slack:T001/U123',
-      responseUrl: 'https://hooks.example.test/commands/1',
+      responseUrl: 'https://hooks.slack.com/commands/1',
     });
   });
 
@@ -375,5 +375,73 @@ describe('slack authorization (docs/security.md)', () => {
     const result = await handler(slackEvent(body));
     expect(parse(result)['text']).toMatch(/cannot tell who is asking/);
     expect(executions.started).toHaveLength(0);
+  });
+});
+
+describe('slack response_url and signing-secret rotation', () => {
+  it.each([
+    'https://hooks.example.test/commands/1',
+    'http://hooks.slack.com/commands/1',
+    'https://hooks.slack.com.evil.example/commands/1',
+    'https://user:pw@hooks.slack.com/commands/1',
+    'not a url',
+  ])('refuses response_url %s and starts nothing', async (responseUrl) => {
+    const result = await handler(slackEvent(form('down demo', { response_url: responseUrl })));
+    expect(result.statusCode).toBe(200);
+    expect(parse(result)['text']).toMatch(
+      /only answers through Slack's response URLs \(https:\/\/hooks\.slack\.com\)/,
+    );
+    expect(executions.started).toHaveLength(0);
+    expect(registry.writes).toBe(0);
+  });
+
+  it('accepts the origins it is configured with (the local platform: loopback receivers)', async () => {
+    const local = makeHandler({
+      registry,
+      executions,
+      secrets: { getSlackSigningSecret: async () => SECRET },
+      clock: { now: () => NOW },
+      logger: { error: () => {} },
+      responseUrlOrigins: ['https://hooks.slack.com', 'http://127.0.0.1:*'],
+    });
+    const result = await local(slackEvent(form('down demo', { response_url: 'http://127.0.0.1:4599/x' })));
+    expect(parse(result)['text']).not.toMatch(/only answers through/);
+    expect(executions.started[0]?.input).toMatchObject({ responseUrl: 'http://127.0.0.1:4599/x' });
+  });
+
+  it('survives a rotation of the signing secret: re-reads it once on a mismatch, at most every 30 s', async () => {
+    const ROTATED = 'rotated-signing-secret';
+    let reads = 0;
+    let now = NOW;
+    const rotating = makeHandler({
+      registry,
+      executions,
+      // The cache still holds the old secret; a fresh read returns the rotated one.
+      secrets: {
+        getSlackSigningSecret: async () => SECRET,
+        refreshSlackSigningSecret: async () => {
+          reads += 1;
+          return ROTATED;
+        },
+      },
+      clock: { now: () => now },
+      logger: { error: () => {} },
+    });
+    const body = form('down demo');
+    const signedWith = (secret: string, text = body) =>
+      slackEvent(text, { signature: slackSignature(secret, TS, text) });
+    const ok = await rotating(signedWith(ROTATED));
+    expect(ok.statusCode).toBe(200);
+    expect(executions.started).toHaveLength(1);
+    expect(reads).toBe(1);
+    // A forged request soon after does not read the secret again.
+    const forged = await rotating(signedWith('forged', form('down demo', { trigger_id: 'x2' })));
+    expect(forged.statusCode).toBe(401);
+    expect(reads).toBe(1);
+    now = new Date(NOW.getTime() + 10_000);
+    const forgedAgain = await rotating(signedWith('forged', form('down demo', { trigger_id: 'x3' })));
+    expect(forgedAgain.statusCode).toBe(401);
+    expect(reads).toBe(1);
+    expect(executions.started).toHaveLength(1);
   });
 });

@@ -8,7 +8,7 @@ afterAll(() => {
 });
 
 describe('access policy configuration (docs/security.md, docs/deploy.md)', () => {
-  it('passes apiPrincipals and accessPolicyParameter to the api function and lets it read only that parameter', () => {
+  it('passes apiPrincipals and accessPolicyParameter to the api function and lets api, slack and nightly read only that parameter', () => {
     const synth = synthesize({
       apiPrincipals: 'arn:aws:sts::123456789012:assumed-role/Dev/*, arn:aws:iam::123456789012:user/ops',
       accessPolicyParameter: '/berth/access-policy',
@@ -37,12 +37,21 @@ describe('access policy configuration (docs/security.md, docs/deploy.md)', () =>
       Description: 'Berth: Slack slash commands',
       Environment: { Variables: Match.objectLike({ BERTH_POLICY_PARAMETER: '/berth/access-policy' }) },
     });
-    expect(reads.filter((s) => s.Sid === 'ReadAccessPolicy')).toHaveLength(2);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Berth: Lists teardown candidates and reports the nightly run',
+      Environment: { Variables: Match.objectLike({ BERTH_POLICY_PARAMETER: '/berth/access-policy' }) },
+    });
+    // api, slack and nightly: declared once in infra/handler-permissions.ts, emitted only with the context.
+    expect(reads.filter((s) => s.Sid === 'ReadAccessPolicy')).toHaveLength(3);
   });
 
-  it('sets neither variable without the context values', () => {
+  it('sets neither variable without the context values, and grants no ssm:GetParameter of a policy', () => {
     const synth = synthesize();
     synths.push(synth);
+    const sids = Object.values(synth.orchestrator.findResources('AWS::IAM::Policy')).flatMap((policy: any) =>
+      (policy.Properties.PolicyDocument.Statement as any[]).map((s) => s.Sid),
+    );
+    expect(sids).not.toContain('ReadAccessPolicy');
     const fns = Object.values(synth.orchestrator.findResources('AWS::Lambda::Function')) as any[];
     for (const fn of fns) {
       expect(fn.Properties.Environment?.Variables ?? {}).not.toHaveProperty('BERTH_POLICY_PARAMETER');

@@ -35,7 +35,17 @@ import { DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client, TargetGroupN
 const out = {};
 const ec2 = new EC2Client({ maxAttempts: 1 });
 const { GroupId } = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'bundle-check', Description: 'bundle check' }));
-const described = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [GroupId] }));
+// EC2 is eventually consistent: a just-created group can answer InvalidGroup.NotFound for a moment (as the
+// local cloud models), so the program asks again, as a real client must.
+const describeGroup = async (tries) => {
+  try { return await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [GroupId] })); }
+  catch (e) {
+    if (e.name !== 'InvalidGroup.NotFound' || tries <= 1) throw e;
+    await new Promise((r) => setTimeout(r, 200));
+    return describeGroup(tries - 1);
+  }
+};
+const described = await describeGroup(50);
 out.group = described.SecurityGroups?.map((g) => ({ id: g.GroupId === GroupId, name: g.GroupName }));
 const ecs = new ECSClient({ maxAttempts: 1 });
 // The create's own reply (the local cloud, like ECS, may not describe a just-created cluster yet).

@@ -10,14 +10,17 @@ describe('cdk-nag AwsSolutions', () => {
     expect(synth.findings).toEqual([]);
   });
 
-  it('reports no unacknowledged findings with the optional admin group and a webhook', () => {
-    const synth = synthesize({
-      adminCidr: '203.0.113.0/24',
-      notifyWebhookUrl: 'https://hooks.example.test/x',
-    });
+  it('reports no unacknowledged findings with the optional admin group', () => {
+    const synth = synthesize({ adminCidr: '203.0.113.0/24' });
     cleanup(synth);
 
     expect(synth.findings).toEqual([]);
+  });
+
+  it('refuses a webhook URL in the context: it lives in Secrets Manager, never in the template', () => {
+    expect(() => synthesize({ notifyWebhookUrl: 'https://hooks.example.test/x' })).toThrow(
+      /notifyWebhookUrl is no longer accepted.*NotifyWebhookSecretArn/,
+    );
   });
 
   it('reports an unacknowledged finding added to the app', () => {

@@ -40,6 +40,25 @@ describe('network stack', () => {
     });
   });
 
+  it('narrows the shared alb group to allowedCidr, like the dedicated ones', () => {
+    const narrowed = synthesize({ allowedCidr: '203.0.113.0/24' });
+    try {
+      expect(narrowed.findings).toEqual([]);
+      narrowed.network.hasResourceProperties('AWS::EC2::SecurityGroup', {
+        GroupName: 'berth-shared-alb',
+        SecurityGroupIngress: [
+          Match.objectLike({ CidrIp: '203.0.113.0/24', FromPort: 80, ToPort: 80 }),
+          Match.objectLike({ CidrIp: '203.0.113.0/24', FromPort: 443, ToPort: 443 }),
+        ],
+      });
+      narrowed.orchestrator.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ BERTH_ALLOWED_CIDR: '203.0.113.0/24' }) },
+      });
+    } finally {
+      cleanup(narrowed);
+    }
+  });
+
   it('opens the instances group to the ephemeral port range from the alb group only', () => {
     const instances = template.findResources('AWS::EC2::SecurityGroup')[
       groupId('berth-shared-instances')

@@ -110,7 +110,7 @@ describe('functions', () => {
 });
 
 describe('state machines', () => {
-  it('logs ALL events with execution data and traces both standard state machines', () => {
+  it('logs ALL events without execution data (no env values or secrets in the logs) and traces both standard state machines', () => {
     const machines = resourcesOf('AWS::StepFunctions::StateMachine');
     expect(machines.map(([, m]) => m.Properties.StateMachineName).sort()).toEqual([
       'berth-lifecycle',
@@ -120,7 +120,7 @@ describe('state machines', () => {
       expect(machine.Properties.StateMachineType).toBe('STANDARD');
       expect(machine.Properties.LoggingConfiguration).toMatchObject({
         Level: 'ALL',
-        IncludeExecutionData: true,
+        IncludeExecutionData: false,
       });
       expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
     }
@@ -267,17 +267,39 @@ describe('IAM', () => {
 });
 
 describe('slack secret', () => {
-  it('keeps the signing secret in Secrets Manager and lets only the slack function read it', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    const readers = statements().filter((s) =>
-      asList<string>(s.Action).includes('secretsmanager:GetSecretValue'),
-    );
-    expect(readers).toHaveLength(1);
+  it('keeps the signing secret and the webhook URL in Secrets Manager; only slack, notify, nightly and the expiry check read one each', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     const policies = resourcesOf('AWS::IAM::Policy').filter(([, p]) =>
       JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
     );
-    expect(policies.map(([id]) => id)).toEqual([
+    expect(policies.map(([id]) => id).sort()).toEqual([
+      expect.stringMatching(/^ExpiryWarningsFunctionServiceRoleDefaultPolicy/),
+      expect.stringMatching(/^NightlyFunctionServiceRoleDefaultPolicy/),
+      expect.stringMatching(/^NotifyFunctionServiceRoleDefaultPolicy/),
       expect.stringMatching(/^SlackFunctionServiceRoleDefaultPolicy/),
+    ]);
+    const readers = statements().filter((s) =>
+      asList<string>(s.Action).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(readers.map((s) => s.Sid).sort()).toEqual([
+      'ReadNotifyWebhook',
+      'ReadNotifyWebhook',
+      'ReadNotifyWebhook',
+      'ReadSlackSigningSecret',
+    ]);
+  });
+
+  it('puts no webhook URL in the template or a Lambda environment: notify, nightly and the expiry check get the secret ARN', () => {
+    const withSecret: string[] = [];
+    for (const [, fn] of resourcesOf('AWS::Lambda::Function')) {
+      const vars = fn.Properties.Environment?.Variables ?? {};
+      expect(vars).not.toHaveProperty('BERTH_NOTIFY_WEBHOOK_URL');
+      if ('BERTH_NOTIFY_WEBHOOK_SECRET_ARN' in vars) withSecret.push(fn.Properties.Description);
+    }
+    expect(withSecret.sort()).toEqual([
+      'Berth: Lists teardown candidates and reports the nightly run',
+      'Berth: Posts the outcome to Slack or the configured webhook',
+      'Berth: Scheduled: warns in Slack before environments expire (Extend / Keep buttons)',
     ]);
   });
 });

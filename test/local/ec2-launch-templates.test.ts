@@ -25,7 +25,7 @@ async function create(name: string): Promise<string> {
         InstanceType: 't3.small',
         UserData: userData,
         IamInstanceProfile: { Arn: 'arn:aws:iam::000000000000:instance-profile/berth' },
-        MetadataOptions: { HttpTokens: 'required' },
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' },
         TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }] }],
       },
       TagSpecifications: [{ ResourceType: 'launch-template', Tags: [{ Key: 'berth:env', Value: 'demo' }] }],
@@ -155,7 +155,7 @@ describe('DescribeLaunchTemplateVersions', () => {
       InstanceType: 't3.small',
       UserData: userData,
       IamInstanceProfile: { Arn: 'arn:aws:iam::000000000000:instance-profile/berth' },
-      MetadataOptions: { HttpTokens: 'required' },
+      MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' },
       TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'versions-lt' }] }],
     });
   });

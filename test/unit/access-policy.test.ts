@@ -9,6 +9,7 @@ import {
   checkImage,
   DEVELOPMENT_POLICY,
   defaultDeployedPolicy,
+  entryOf,
   globMatch,
   ownerOf,
   parseAccessPolicy,
@@ -247,6 +248,46 @@ describe('authorize', () => {
     expect(
       authorize(policy, { caller: nightly, action: 'redeploy', env: 'demo', envOwner: ANA }).allowed,
     ).toBe(false);
+  });
+
+  it("limits the nightly job to the policy's nightly environments, naming them in the refusal", () => {
+    const scoped = parseAccessPolicy({
+      version: 1,
+      bindings: [],
+      images: { allow: ['*'] },
+      nightly: { environments: ['qa-*', 'tmp-?'] },
+    });
+    const nightly: Caller = { entry: 'nightly' };
+    expect(authorize(scoped, { caller: nightly, action: 'down', env: 'qa-1' }).allowed).toBe(true);
+    expect(authorize(scoped, { caller: nightly, action: 'pause', env: 'tmp-a' }).allowed).toBe(true);
+    expect(authorize(scoped, { caller: nightly, action: 'ls' }).allowed).toBe(true);
+    const refused = authorize(scoped, { caller: nightly, action: 'down', env: 'prod-api' });
+    expect(refused).toEqual({
+      allowed: false,
+      reason:
+        "the nightly job may not down environment 'prod-api': the access policy limits the nightly job to environments qa-*, tmp-?",
+    });
+    expect(() =>
+      parseAccessPolicy({ version: 1, bindings: [], images: { allow: ['*'] }, nightly: {} }),
+    ).toThrow('policy.nightly.environments');
+  });
+
+  it('lets only an admin claim a wildcard host on the shared load balancer', () => {
+    const request = { action: 'up' as const, env: 'new', wildcardHost: '*.example.com' };
+    const refused = authorize(policy, { caller: api(ANA), ...request });
+    expect(refused.allowed).toBe(false);
+    expect(refused.allowed ? '' : refused.reason).toContain(
+      'the wildcard host *.example.com is admin-only on the shared load balancer',
+    );
+    expect(authorize(policy, { caller: api(ANA), action: 'up', env: 'new' }).allowed).toBe(true);
+    expect(authorize(DEVELOPMENT_POLICY, { caller: api(ANA), ...request }).allowed).toBe(true);
+  });
+
+  it("names the entry point each caller's operations are recorded under", () => {
+    expect(entryOf(api(ANA))).toBe('api');
+    expect(entryOf(slack('U1'))).toBe('slack');
+    expect(entryOf({ entry: 'local', user: 'ana' })).toBe('cli-local');
+    expect(entryOf({ entry: 'nightly' })).toBe('nightly');
   });
 
   it('decides every (role, action, ownership) combination as the role table says', () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   executionName,
-  listenerRulePriority,
   MAX_EXECUTION_NAME_LENGTH,
   NAME_LIMITS,
   resourceNames,
@@ -16,6 +15,7 @@ describe('resourceNames', () => {
       service: 'berth-demo',
       taskFamily: 'berth-demo',
       targetGroup: 'berth-demo-tg',
+      wakeTargetGroup: 'berth-demo-wake',
       loadBalancer: 'berth-demo-alb',
       autoScalingGroup: 'berth-demo-asg',
       launchTemplate: 'berth-demo-lt',
@@ -41,32 +41,6 @@ describe('resourceNames', () => {
       expect(name.length).toBeLessThanOrEqual(32);
       expect(name).toMatch(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/);
     }
-  });
-});
-
-describe('listenerRulePriority', () => {
-  it('is deterministic', () => {
-    expect(listenerRulePriority('demo')).toBe(listenerRulePriority('demo'));
-  });
-
-  it('stays within 1–50000 for many names', () => {
-    for (let index = 0; index < 500; index += 1) {
-      const priority = listenerRulePriority(`env-${index}`);
-      expect(priority).toBeGreaterThanOrEqual(1);
-      expect(priority).toBeLessThanOrEqual(50_000);
-      expect(Number.isInteger(priority)).toBe(true);
-    }
-  });
-
-  it('gives another priority on a retry attempt', () => {
-    expect(listenerRulePriority('demo', 1)).not.toBe(listenerRulePriority('demo'));
-  });
-
-  it('spreads different names over different priorities', () => {
-    const priorities = new Set(
-      Array.from({ length: 100 }, (_, index) => listenerRulePriority(`env-${index}`)),
-    );
-    expect(priorities.size).toBeGreaterThan(95);
   });
 });
 

@@ -13,6 +13,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = Object.freeze({
   OperationInProgressError: 409,
   InvalidStateError: 409,
   OwnershipConflictError: 409,
+  RouteConflictError: 409,
   PayloadTooLargeError: 413,
   ThrottlingError: 503,
   TransientAwsError: 503,

@@ -21,8 +21,9 @@ export interface ErrorLogger {
 
 /**
  * Turns a thrown value into the error response of the status table. Client errors carry
- * `{ error, message }` plus `field`/`rule` for validation errors and `allowed` for 405;
- * anything else is a 500 `{ error: 'InternalError', requestId }` with no message or stack.
+ * `{ error, message }` plus `field`/`rule` for validation errors and `allowed` for 405; a 503 carries its
+ * error name and a fixed message (never the AWS error text); anything else is a 500
+ * `{ error: 'InternalError', requestId }` with no message or stack.
  */
 export const errorResponse = (
   error: unknown,
@@ -30,6 +31,19 @@ export const errorResponse = (
   logger?: ErrorLogger,
 ): APIGatewayProxyResult => {
   const mapped = statusForError(error);
+  if (mapped.status >= 500 && mapped.exposeDetails && error instanceof Error) {
+    // A 5xx (throttled, transient, not ready) is the server's state: its message can quote an AWS error
+    // (codes, ARNs, account ids), so it is logged, and the client gets the error name and a fixed message.
+    logger?.error('service unavailable', {
+      requestId,
+      error: { name: error.name, message: error.message },
+    });
+    return jsonResponse(mapped.status, {
+      error: mapped.error,
+      message: 'Berth or an AWS service it uses is busy or not ready: retry in a few seconds',
+      requestId,
+    });
+  }
   if (!mapped.exposeDetails || !(error instanceof Error)) {
     logger?.error('unexpected error', {
       requestId,

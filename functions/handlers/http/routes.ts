@@ -17,7 +17,8 @@ export type RouteName =
   | 'resumeEnvironment'
   | 'planEnvironment'
   | 'lastNightlyReport'
-  | 'environmentLogs';
+  | 'environmentLogs'
+  | 'environmentOperations';
 
 export interface Route {
   readonly method: HttpMethod;
@@ -40,6 +41,7 @@ export const ROUTES: readonly Route[] = Object.freeze([
   { method: 'POST', path: '/environments/{name}/plan', name: 'planEnvironment' },
   { method: 'GET', path: '/nightly/last', name: 'lastNightlyReport' },
   { method: 'GET', path: '/environments/{name}/logs', name: 'environmentLogs' },
+  { method: 'GET', path: '/environments/{name}/operations', name: 'environmentOperations' },
 ]);
 
 /** The Slack slash-command route, served by the `slack` handler (not by `api`). */

@@ -785,6 +785,8 @@ export class Elbv2Backend {
         );
       if (c.values.length === 0) throw validation(`A value must be specified for condition '${c.field}'`);
     }
+    // AWS answers a taken priority with PriorityInUse, HTTP 400, "Priority '<n>' is currently in use"
+    // (ELBv2 API Reference, CreateRule / SetRulePriorities errors; hashicorp/terraform#24239 quotes the message).
     if (listener.rules.some((r) => r.priority === input.priority))
       throw new ServiceError('PriorityInUse', `Priority '${input.priority}' is currently in use`);
     this.checkActions(input.actions, listener.loadBalancerArn);
