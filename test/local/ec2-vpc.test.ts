@@ -616,9 +616,13 @@ describe('ECS-optimized images and architectures', () => {
     expect(failed.StatusMessage).toBe(
       "The architecture 'x86_64' of the specified instance type does not match the architecture 'arm64' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again. You can use 'describe-instance-types' or 'describe-images' to discover the architecture of the instance type or AMI. Launching EC2 instance failed.",
     );
-    const groups = await t.clients.autoScaling.send(
-      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['arch-switch'] }),
-    );
-    expect(groups.AutoScalingGroups?.[0]?.Instances).toEqual([]);
+    // Auto Scaling lists a just-created group only after its propagation window (modeled): ask until it does.
+    const listed = await waitFor(async () => {
+      const out = await t.clients.autoScaling.send(
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['arch-switch'] }),
+      );
+      return out.AutoScalingGroups?.[0];
+    });
+    expect(listed.Instances).toEqual([]);
   });
 });
