@@ -62,9 +62,14 @@ describe('environment cost through the API', () => {
         { item: 'Application Load Balancer', hourlyUsd: 0.0225 },
       ],
     });
+    // The accrued cost counts from the observation (rounded to 1e-6 USD, ≈ 40 ms at this rate): read it again
+    // once some time has passed since then, so the amount is measurably above zero.
+    const observedAt = Date.parse(described.body.cost.observedAt);
+    await new Promise((r) => setTimeout(r, Math.max(0, observedAt + 250 - Date.now())));
+    const later = await e2e.api('GET', '/environments/priced');
     const hours = (Date.now() - startedAt) / 3_600_000;
-    expect(described.body.cost.sinceCreatedUsd).toBeGreaterThan(0);
-    expect(described.body.cost.sinceCreatedUsd).toBeLessThanOrEqual(0.046588 * hours + 1e-6);
+    expect(later.body.cost.sinceCreatedUsd).toBeGreaterThan(0);
+    expect(later.body.cost.sinceCreatedUsd).toBeLessThanOrEqual(0.046588 * hours + 1e-6);
   });
 
   it('prices a Fargate environment from its running tasks and their size', async () => {
