@@ -10,14 +10,12 @@ import {
   type SlackButtonAction,
   type SlackInteraction,
 } from '../core/slack-interaction.ts';
-import { SLACK_MAX_SKEW_SECONDS } from '../core/slack-signature.ts';
 import { developmentPolicySource, enforce } from './http/access.ts';
 import { UnauthorizedError } from './http/http-errors.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 import { type Clock, type LifecycleInput, systemClock } from './http/ports.ts';
-import { header, rawBodyBytes } from './http/request.ts';
 import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.ts';
-import { type SignatureVerifier, signatureVerifier } from './http/slack-signing.ts';
+import { authenticateSlackRequest, type SignatureVerifier, signatureVerifier } from './http/slack-signing.ts';
 import { startOperation } from './http/start-operation.ts';
 import type { ReplayCache, SlackDeps } from './slack.ts';
 import { ephemeralReply, progressMessage } from './slack-messages.ts';
@@ -88,27 +86,15 @@ export function makeInteractionsHandler(
       const d = getDeps();
       logger = d.logger ?? consoleLogger;
       const clock: Clock = d.clock ?? systemClock;
-      const bytes = rawBodyBytes(event);
-      const timestamp = header(event, 'x-slack-request-timestamp');
-      const signature = header(event, 'x-slack-signature');
-      if (timestamp === undefined || signature === undefined) {
-        throw new UnauthorizedError('missing Slack signature headers');
-      }
       const nowMs = clock.now().getTime();
-      const nowSeconds = Math.floor(nowMs / 1000);
-      // The same verifier as the commands: a rotated signing secret is re-read once (rate-limited).
-      const verdict = await verifySignature(d, { timestamp, signature, rawBody: bytes, nowMs });
-      if (!verdict.ok) {
-        throw new UnauthorizedError(
-          verdict.reason === 'stale'
-            ? `stale Slack request: timestamp is more than ${SLACK_MAX_SKEW_SECONDS} s from now`
-            : 'invalid Slack signature',
-        );
-      }
-      const isRetry = header(event, 'x-slack-retry-num') !== undefined;
-      if (!getReplays().remember(`${timestamp}:${signature}`, nowSeconds) && !isRetry) {
-        throw new UnauthorizedError('replayed Slack request');
-      }
+      // The same authentication as the commands: a rotated signing secret is re-read once (rate-limited).
+      const { rawBody: bytes } = await authenticateSlackRequest(
+        event,
+        d,
+        verifySignature,
+        getReplays(),
+        nowMs,
+      );
 
       const interaction = parseSlackInteraction(new URLSearchParams(bytes.toString('utf8')).get('payload'));
       // Berth posts to the click's response_url: only Slack's own (configured) origins, as for the commands.

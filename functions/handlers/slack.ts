@@ -32,9 +32,8 @@ import {
   type RegistryPort,
   systemClock,
 } from './http/ports.ts';
-import { header, rawBodyBytes } from './http/request.ts';
 import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.ts';
-import { signatureVerifier } from './http/slack-signing.ts';
+import { authenticateSlackRequest, signatureVerifier } from './http/slack-signing.ts';
 import { startOperation } from './http/start-operation.ts';
 import { costOfRecord, defaultPricing, type Pricing } from './pricing.ts';
 import { isInteractionsRequest, makeInteractionsHandler } from './slack-interactions.ts';
@@ -206,28 +205,16 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
       const d = getDeps();
       logger = d.logger ?? consoleLogger;
       const clock = d.clock ?? systemClock;
-      const bytes = rawBodyBytes(event);
-      const body = bytes.toString('utf8');
-      const timestamp = header(event, 'x-slack-request-timestamp');
-      const signature = header(event, 'x-slack-signature');
-      if (timestamp === undefined || signature === undefined) {
-        throw new UnauthorizedError('missing Slack signature headers');
-      }
       const nowMs = clock.now().getTime();
-      const nowSeconds = Math.floor(nowMs / 1000);
       // A rotated secret no longer matches the cached one: the verifier re-reads it once (rate-limited).
-      const verdict = await verifySignature(d, { timestamp, signature, rawBody: bytes, nowMs });
-      if (!verdict.ok) {
-        throw new UnauthorizedError(
-          verdict.reason === 'stale'
-            ? `stale Slack request: timestamp is more than ${SLACK_MAX_AGE_SECONDS} s from now`
-            : 'invalid Slack signature',
-        );
-      }
-      const isRetry = header(event, 'x-slack-retry-num') !== undefined;
-      if (!(replays as ReplayCache).remember(`${timestamp}:${signature}`, nowSeconds) && !isRetry) {
-        throw new UnauthorizedError('replayed Slack request');
-      }
+      const { rawBody, timestamp } = await authenticateSlackRequest(
+        event,
+        d,
+        verifySignature,
+        replays as ReplayCache,
+        nowMs,
+      );
+      const body = rawBody.toString('utf8');
 
       const form = new URLSearchParams(body);
       const text = form.get('text') ?? '';
