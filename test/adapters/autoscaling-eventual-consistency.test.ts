@@ -5,8 +5,8 @@ import {
 import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsAutoScalingAdapter } from '../../functions/adapters/autoscaling.ts';
-import { publicSubnets } from '../local/dataplane-fixtures.ts';
 import { startTestCloud, type TestCloud } from '../local/helpers/cloud.ts';
+import { publicSubnets } from '../local/helpers/dataplane-fixtures.ts';
 
 /**
  * Issue 9 item 7, Auto Scaling: DescribeAutoScalingGroups can miss a group created moments ago

@@ -12,8 +12,8 @@ import { loadConfig } from '../../functions/handlers/config.ts';
 import { silentLogger } from '../../functions/handlers/lifecycle-deps.ts';
 import { makeHandler } from '../../functions/handlers/teardown-service.ts';
 import type { TeardownResult } from '../../functions/handlers/teardown-stage.ts';
-import { until } from '../local/dataplane-fixtures.ts';
 import { startTestCloud, type TestCloud } from '../local/helpers/cloud.ts';
+import { until } from '../local/helpers/dataplane-fixtures.ts';
 
 /**
  * Issue 9 item 7, ECS: right after CreateCluster, DescribeClusters answers the new cluster as a

@@ -12,8 +12,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsEcsAdapter } from '../../functions/adapters/ecs.ts';
 import { autoScalingBackend } from '../../local/cloud/services/autoscaling/backend.ts';
-import { albWithTargetGroup, publicSubnets, until } from '../local/dataplane-fixtures.ts';
 import { startTestCloud, type TestCloud } from '../local/helpers/cloud.ts';
+import { albWithTargetGroup, publicSubnets, until } from '../local/helpers/dataplane-fixtures.ts';
 
 /**
  * Issue 9 item 7, ECS: the ECS API is eventually consistent ("the result of an API command you run

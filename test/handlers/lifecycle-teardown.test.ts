@@ -42,7 +42,7 @@ import { makeHandler as teardownNetwork } from '../../functions/handlers/teardow
 import { makeHandler as teardownService } from '../../functions/handlers/teardown-service.ts';
 import { executeTeardownStep, type TeardownPorts } from '../../functions/handlers/teardown-stage.ts';
 import { makeHandler as teardownTaskDefinitions } from '../../functions/handlers/teardown-task-definitions.ts';
-import { fullyCreated } from '../unit/observed-fixtures.ts';
+import { fullyCreated } from '../core/observed-fixtures.ts';
 import { awsError, FOREIGN, mocks, OWNED, OWNED_ECS, resetMocks, sent, testDeps } from './aws-fixtures.ts';
 
 /** A tiny model of the account: what exists, and every mutating call in order. */

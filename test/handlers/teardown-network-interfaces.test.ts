@@ -16,8 +16,8 @@ import { loadConfig } from '../../functions/handlers/config.ts';
 import { silentLogger } from '../../functions/handlers/lifecycle-deps.ts';
 import { makeHandler } from '../../functions/handlers/teardown-network.ts';
 import type { TeardownResult } from '../../functions/handlers/teardown-stage.ts';
-import { publicSubnets, until } from '../local/dataplane-fixtures.ts';
 import { startTestCloud, type TestCloud } from '../local/helpers/cloud.ts';
+import { publicSubnets, until } from '../local/helpers/dataplane-fixtures.ts';
 
 /**
  * Issue 9 item 5: an ALB's network interfaces outlive it, so its security group stays undeletable

@@ -24,8 +24,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ec2Backend } from '../../local/cloud/services/ec2/backend.ts';
-import { albWithTargetGroup, publicSubnets, taskGroup, until } from './dataplane-fixtures.ts';
 import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
+import { albWithTargetGroup, publicSubnets, taskGroup, until } from './helpers/dataplane-fixtures.ts';
 import { expectAwsError } from './helpers/errors.ts';
 
 /**

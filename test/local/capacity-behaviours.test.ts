@@ -25,8 +25,8 @@ import {
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autoScalingBackend } from '../../local/cloud/services/autoscaling/backend.ts';
-import { clusterWithHosts, publicSubnets, until } from './dataplane-fixtures.ts';
 import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
+import { clusterWithHosts, publicSubnets, until } from './helpers/dataplane-fixtures.ts';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';

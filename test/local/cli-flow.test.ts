@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpGet, until } from './dataplane-fixtures.ts';
 import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
+import { httpGet, until } from './helpers/dataplane-fixtures.ts';
 
 const run = promisify(execFile);
 const AWS = '/usr/bin/aws';

@@ -17,8 +17,8 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
-import { expectAwsError } from './helpers/errors.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { expectAwsError } from '../helpers/errors.ts';
 
 let t: TestCloud;
 let logs: CloudWatchLogsClient;

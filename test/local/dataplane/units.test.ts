@@ -1,18 +1,18 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AlbListenerProxy } from '../../local/cloud/dataplane/alb-proxy.ts';
-import type { ClockLike } from '../../local/cloud/dataplane/clock-like.ts';
+import { AlbListenerProxy } from '../../../local/cloud/dataplane/alb-proxy.ts';
+import type { ClockLike } from '../../../local/cloud/dataplane/clock-like.ts';
 import {
   type HealthCheckSettings,
   matchesHttpCode,
   TargetHealthTracker,
-} from '../../local/cloud/dataplane/health-checker.ts';
+} from '../../../local/cloud/dataplane/health-checker.ts';
 import {
   type RunningWorkload,
   startWorkload,
   workloadFaultFor,
-} from '../../local/cloud/dataplane/workload.ts';
+} from '../../../local/cloud/dataplane/workload.ts';
 
 /** A real-time clock scaled down 1000× (30 s of AWS time = 30 ms). */
 function scaledClock(factor = 0.001): ClockLike & { cancelAll(): void } {

@@ -44,8 +44,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
-import { expectAwsError, waitFor } from './helpers/errors.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { expectAwsError, waitFor } from '../helpers/errors.ts';
 
 let t: TestCloud;
 let ec2: EC2Client;

@@ -29,8 +29,8 @@ import {
   RemoveTagsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpGet, publicSubnets, until } from './dataplane-fixtures.ts';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { httpGet, publicSubnets, until } from '../helpers/dataplane-fixtures.ts';
 
 let tc: TestCloud;
 let vpcId: string;

@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { albWithTargetGroup, clusterWithHosts, httpGet, until } from './dataplane-fixtures.ts';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { albWithTargetGroup, clusterWithHosts, httpGet, until } from '../helpers/dataplane-fixtures.ts';
 
 let tc: TestCloud;
 

@@ -15,12 +15,12 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessKeyIdForFunction } from '../../local/cloud/core/iam/credentials.ts';
-import { LOCAL_ACCOUNT_ID } from '../../local/runtime/lambda.ts';
-import { localFunctionPrincipals, REGISTRY_TABLE } from '../../local/runtime/platform.ts';
-import { publicSubnets } from './dataplane-fixtures.ts';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
-import { expectAwsError } from './helpers/errors.ts';
+import { accessKeyIdForFunction } from '../../../local/cloud/core/iam/credentials.ts';
+import { LOCAL_ACCOUNT_ID } from '../../../local/runtime/lambda.ts';
+import { localFunctionPrincipals, REGISTRY_TABLE } from '../../../local/runtime/platform.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { publicSubnets } from '../helpers/dataplane-fixtures.ts';
+import { expectAwsError } from '../helpers/errors.ts';
 
 let tc: TestCloud;
 let vpcId: string;

@@ -9,9 +9,9 @@ import {
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ec2Backend } from '../../local/cloud/services/ec2/backend.ts';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
-import { expectAwsError } from './helpers/errors.ts';
+import { ec2Backend } from '../../../local/cloud/services/ec2/backend.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { expectAwsError } from '../helpers/errors.ts';
 
 let t: TestCloud;
 let ec2: EC2Client;

@@ -7,9 +7,9 @@ import {
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ecsBackend } from '../../local/cloud/services/ecs/backend.ts';
-import { albWithTargetGroup, clusterWithHosts, until } from './dataplane-fixtures.ts';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
+import { ecsBackend } from '../../../local/cloud/services/ecs/backend.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { albWithTargetGroup, clusterWithHosts, until } from '../helpers/dataplane-fixtures.ts';
 
 let tc: TestCloud;
 

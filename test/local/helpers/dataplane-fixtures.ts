@@ -20,8 +20,8 @@ import {
   CreateTargetGroupCommand,
   ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { autoScalingBackend } from '../../local/cloud/services/autoscaling/backend.ts';
-import type { TestCloud } from './helpers/cloud.ts';
+import { autoScalingBackend } from '../../../local/cloud/services/autoscaling/backend.ts';
+import type { TestCloud } from './cloud.ts';
 
 /** Polls `fn` until it returns a truthy value (or throws after `timeoutMs`). */
 export async function until<T>(

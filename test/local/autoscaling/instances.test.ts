@@ -15,10 +15,10 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { InstanceRunningEvent, InstanceTerminatingEvent } from '../../local/cloud/core/cloud.ts';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
-import { expectAwsError, waitFor } from './helpers/errors.ts';
-import { createGroup } from './helpers/fixtures.ts';
+import type { InstanceRunningEvent, InstanceTerminatingEvent } from '../../../local/cloud/core/cloud.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { expectAwsError, waitFor } from '../helpers/errors.ts';
+import { createGroup } from '../helpers/fixtures.ts';
 
 let t: TestCloud;
 let asg: AutoScalingClient;

@@ -10,9 +10,9 @@ import {
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
-import { expectAwsError } from './helpers/errors.ts';
-import { createGroup, createHostTemplate, publicSubnets } from './helpers/fixtures.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { expectAwsError } from '../helpers/errors.ts';
+import { createGroup, createHostTemplate, publicSubnets } from '../helpers/fixtures.ts';
 
 let t: TestCloud;
 let asg: AutoScalingClient;

@@ -11,8 +11,8 @@ import {
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
-import { expectAwsError } from './helpers/errors.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { expectAwsError } from '../helpers/errors.ts';
 
 let t: TestCloud;
 let ec2: EC2Client;

@@ -31,9 +31,9 @@ import {
 } from '@aws-sdk/client-ecs';
 import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { autoScalingBackend } from '../../local/cloud/services/autoscaling/backend.ts';
-import { clusterWithHosts, publicSubnets, until } from './dataplane-fixtures.ts';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
+import { autoScalingBackend } from '../../../local/cloud/services/autoscaling/backend.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { clusterWithHosts, publicSubnets, until } from '../helpers/dataplane-fixtures.ts';
 
 let tc: TestCloud;
 

@@ -10,8 +10,8 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publicSubnets, until } from './dataplane-fixtures.ts';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { publicSubnets, until } from '../helpers/dataplane-fixtures.ts';
 
 let tc: TestCloud;
 let dnsName: string;

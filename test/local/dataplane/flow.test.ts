@@ -12,9 +12,15 @@ import {
 } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { autoScalingBackend } from '../../local/cloud/services/autoscaling/backend.ts';
-import { albWithTargetGroup, clusterWithHosts, httpGet, taskGroup, until } from './dataplane-fixtures.ts';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
+import { autoScalingBackend } from '../../../local/cloud/services/autoscaling/backend.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import {
+  albWithTargetGroup,
+  clusterWithHosts,
+  httpGet,
+  taskGroup,
+  until,
+} from '../helpers/dataplane-fixtures.ts';
 
 let tc: TestCloud;
 

@@ -7,8 +7,8 @@ import {
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
-import { waitFor } from './helpers/errors.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { waitFor } from '../helpers/errors.ts';
 
 const run = promisify(execFile);
 const AWS = '/usr/bin/aws';

@@ -10,8 +10,8 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publicSubnets } from './dataplane-fixtures.ts';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { publicSubnets } from '../helpers/dataplane-fixtures.ts';
 
 /**
  * ALB Lambda targets (ELB User Guide, "Lambda functions as targets"): the load balancer invokes the

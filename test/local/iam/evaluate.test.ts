@@ -4,7 +4,7 @@ import {
   evaluate,
   type PolicyStatement,
   UnsupportedConditionError,
-} from '../../local/cloud/core/iam/evaluate.ts';
+} from '../../../local/cloud/core/iam/evaluate.ts';
 
 const CLUSTER = 'arn:aws:ecs:us-east-1:000000000000:cluster/berth-demo';
 const request = (action: string, resource: string, context: AuthorizationRequest['context'] = {}) => ({
@@ -188,8 +188,8 @@ describe('evaluate', () => {
 
 describe('requiredAuthorizations', () => {
   it('authorizes a call that names no resource on "*"', async () => {
-    const { Cloud } = await import('../../local/cloud/core/cloud.ts');
-    const { requiredAuthorizations } = await import('../../local/cloud/iam/request-context.ts');
+    const { Cloud } = await import('../../../local/cloud/core/cloud.ts');
+    const { requiredAuthorizations } = await import('../../../local/cloud/iam/request-context.ts');
     const cloud = new Cloud();
     const where = { cloud, accountId: '000000000000', region: 'us-east-1' };
     expect(requiredAuthorizations(where, 'ecs', 'DescribeClusters', {})).toEqual([
@@ -199,8 +199,8 @@ describe('requiredAuthorizations', () => {
   });
 
   it('does not let tag conditions deny a call on a resource that no longer exists', async () => {
-    const { Cloud } = await import('../../local/cloud/core/cloud.ts');
-    const { requiredAuthorizations } = await import('../../local/cloud/iam/request-context.ts');
+    const { Cloud } = await import('../../../local/cloud/core/cloud.ts');
+    const { requiredAuthorizations } = await import('../../../local/cloud/iam/request-context.ts');
     const cloud = new Cloud();
     const where = { cloud, accountId: '000000000000', region: 'us-east-1' };
     const gone =
