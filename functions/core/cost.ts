@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { ValidationError } from './errors.ts';
+import * as z from './zod.ts';
 
 /**
  * Estimated cost of an environment from its actual resources (docs/cost.md). Prices come from a table shipped
@@ -11,15 +11,17 @@ import { ValidationError } from './errors.ts';
 
 const usd = z
   .number({ error: 'must be a price in USD' })
-  .nonnegative({ error: 'must be a price in USD (≥ 0)' });
+  .check(z.nonnegative({ error: 'must be a price in USD (≥ 0)' }));
 
 export const RegionPricesSchema = z.strictObject({
   /** When the prices were read (YYYY-MM-DD). */
   asOf: z
     .string({ error: 'must be a date' })
-    .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date (YYYY-MM-DD)' }),
+    .check(z.regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date (YYYY-MM-DD)' })),
   /** Where they were read. */
-  source: z.string({ error: 'must name the public source' }).min(1, { error: 'must name the public source' }),
+  source: z
+    .string({ error: 'must name the public source' })
+    .check(z.minLength(1, { error: 'must name the public source' })),
   /** EC2 on-demand Linux, USD per instance-hour, by instance type. */
   ec2Hourly: z.record(z.string(), usd),
   /** EBS gp3, USD per GB-month (a month is 730 hours). */
@@ -38,7 +40,7 @@ export const RegionPricesSchema = z.strictObject({
 });
 
 export const PriceTableSchema = z.record(
-  z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must be a region code such as us-east-1' }),
+  z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must be a region code such as us-east-1' })),
   RegionPricesSchema,
 );
 

@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { parseDuration } from './duration.ts';
 import { ValidationError } from './errors.ts';
 import { MAX_DESIRED_COUNT } from './limits.ts';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS, MAX_LOG_KEEP_DAYS } from './logs.ts';
+import * as z from './zod.ts';
 
 /** One problem with a spec: the dotted field path and the rule it breaks. */
 export interface SpecIssue {
@@ -91,7 +91,9 @@ const RULES = {
 
 const between = (min: number, max: number): string => `must be an integer from ${min} to ${max}`;
 const int = (min: number, max: number, rule = between(min, max)) =>
-  z.number({ error: rule }).int({ error: rule }).min(min, { error: rule }).max(max, { error: rule });
+  z
+    .number({ error: rule })
+    .check(z.int({ error: rule }), z.gte(min, { error: rule }), z.lte(max, { error: rule }));
 
 const NAME = /^[a-z][a-z0-9-]*[a-z0-9]$/;
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
@@ -126,40 +128,47 @@ function validTtl(text: string): boolean {
 }
 
 /** An environment name: a DNS label of 2–20 characters without `--`. */
-export const EnvNameSchema = z
-  .string({ error: RULES.name })
-  .min(2, { error: RULES.name })
-  .max(20, { error: RULES.name })
-  .regex(NAME, { error: RULES.name })
-  .refine((name) => !name.includes('--'), { error: RULES.nameDoubleHyphen });
+export const EnvNameSchema = z.string({ error: RULES.name }).check(
+  z.minLength(2, { error: RULES.name }),
+  z.maxLength(20, { error: RULES.name }),
+  z.regex(NAME, { error: RULES.name }),
+  z.refine((name) => !name.includes('--'), { error: RULES.nameDoubleHyphen }),
+);
 
 /** A container image reference: `repository[:tag][@digest]`, ≤ 255 characters, no whitespace. */
 export const ImageSchema = z
   .string({ error: RULES.image })
-  .min(1, { error: RULES.image })
-  .max(255, { error: RULES.image })
-  .regex(IMAGE, { error: RULES.image });
+  .check(
+    z.minLength(1, { error: RULES.image }),
+    z.maxLength(255, { error: RULES.image }),
+    z.regex(IMAGE, { error: RULES.image }),
+  );
 
 /** Health check of the target group (and the grace period of the service). */
 export const HealthCheckSchema = z.strictObject(
   {
-    path: z
-      .string({ error: RULES.healthPath })
-      .max(1024, { error: RULES.healthPath })
-      .regex(/^\/\S*$/, { error: RULES.healthPath })
-      .default('/'),
-    port: z
-      .union([z.literal('traffic-port'), int(1, 65535, RULES.healthPort)], { error: RULES.healthPort })
-      .default('traffic-port'),
-    intervalSeconds: int(5, 300).default(30),
-    timeoutSeconds: int(2, 120).default(5),
-    healthyThreshold: int(2, 10).default(5),
-    unhealthyThreshold: int(2, 10).default(2),
-    matcher: z
-      .string({ error: RULES.matcher })
-      .refine(validMatcher, { error: RULES.matcher })
-      .default('200-399'),
-    gracePeriodSeconds: int(0, 2_147_483_647).default(60),
+    path: z._default(
+      z
+        .string({ error: RULES.healthPath })
+        .check(
+          z.maxLength(1024, { error: RULES.healthPath }),
+          z.regex(/^\/\S*$/, { error: RULES.healthPath }),
+        ),
+      '/',
+    ),
+    port: z._default(
+      z.union([z.literal('traffic-port'), int(1, 65535, RULES.healthPort)], { error: RULES.healthPort }),
+      'traffic-port',
+    ),
+    intervalSeconds: z._default(int(5, 300), 30),
+    timeoutSeconds: z._default(int(2, 120), 5),
+    healthyThreshold: z._default(int(2, 10), 5),
+    unhealthyThreshold: z._default(int(2, 10), 2),
+    matcher: z._default(
+      z.string({ error: RULES.matcher }).check(z.refine(validMatcher, { error: RULES.matcher })),
+      '200-399',
+    ),
+    gracePeriodSeconds: z._default(int(0, 2_147_483_647), 60),
   },
   { error: RULES.object },
 );
@@ -171,11 +180,15 @@ export const HealthCheckSchema = z.strictObject(
  */
 export const LogsSchema = z.strictObject(
   {
-    retentionDays: z
-      .number({ error: RULES.retention })
-      .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), { error: RULES.retention })
-      .default(DEFAULT_LOG_RETENTION_DAYS),
-    keepDays: int(0, MAX_LOG_KEEP_DAYS).default(0),
+    retentionDays: z._default(
+      z
+        .number({ error: RULES.retention })
+        .check(
+          z.refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), { error: RULES.retention }),
+        ),
+      DEFAULT_LOG_RETENTION_DAYS,
+    ),
+    keepDays: z._default(int(0, MAX_LOG_KEEP_DAYS), 0),
   },
   { error: RULES.object },
 );
@@ -183,15 +196,17 @@ export const LogsSchema = z.strictObject(
 /** EC2 capacity (Auto Scaling group) of an environment. */
 export const CapacitySchema = z.strictObject(
   {
-    instanceType: z
-      .string({ error: 'must be a string' })
-      .refine((type) => Object.hasOwn(INSTANCE_TYPES, type), {
-        error: `must be one of the known instance types: ${Object.keys(INSTANCE_TYPES).join(', ')}`,
-      })
-      .default('t3.small'),
-    minSize: int(0, 10).default(1),
-    maxSize: int(1, 10).default(2),
-    desiredCapacity: int(0, 10).default(1),
+    instanceType: z._default(
+      z.string({ error: 'must be a string' }).check(
+        z.refine((type) => Object.hasOwn(INSTANCE_TYPES, type), {
+          error: `must be one of the known instance types: ${Object.keys(INSTANCE_TYPES).join(', ')}`,
+        }),
+      ),
+      't3.small',
+    ),
+    minSize: z._default(int(0, 10), 1),
+    maxSize: z._default(int(1, 10), 2),
+    desiredCapacity: z._default(int(0, 10), 1),
   },
   { error: RULES.object },
 );
@@ -204,12 +219,11 @@ export const CapacitySchema = z.strictObject(
  */
 export const LoadBalancerSchema = z.strictObject(
   {
-    mode: z.enum(['dedicated', 'shared'], { error: RULES.lbMode }).default('dedicated'),
-    host: z.string({ error: RULES.host }).regex(HOST, { error: RULES.host }).optional(),
-    pathPrefix: z
-      .string({ error: RULES.pathPrefix })
-      .regex(PATH_PREFIX, { error: RULES.pathPrefix })
-      .optional(),
+    mode: z._default(z.enum(['dedicated', 'shared'], { error: RULES.lbMode }), 'dedicated'),
+    host: z.optional(z.string({ error: RULES.host }).check(z.regex(HOST, { error: RULES.host }))),
+    pathPrefix: z.optional(
+      z.string({ error: RULES.pathPrefix }).check(z.regex(PATH_PREFIX, { error: RULES.pathPrefix })),
+    ),
   },
   { error: RULES.object },
 );
@@ -218,35 +232,37 @@ const BaseSchema = z.strictObject(
   {
     name: EnvNameSchema,
     image: ImageSchema,
-    containerPort: int(1, 65535).default(80),
-    environment: z
-      .record(z.string().regex(ENV_KEY, { error: RULES.envKey }), z.string({ error: RULES.string }), {
-        error: RULES.object,
-      })
-      .optional(),
-    healthCheck: HealthCheckSchema.prefault({}),
-    cpu: int(128, 16384, 'must be an integer number of CPU units from 128 to 16384').default(256),
-    memory: int(128, 122880, 'must be an integer number of MiB from 128 to 122880').default(512),
-    memoryReservation: int(6, 122880, 'must be an integer number of MiB from 6 to 122880').default(256),
-    desiredCount: int(0, MAX_DESIRED_COUNT).default(1),
-    launchType: z.enum(['EC2', 'FARGATE'], { error: RULES.launchType }).default('EC2'),
-    capacity: CapacitySchema.optional(),
-    networkMode: z.enum(['bridge', 'awsvpc', 'host'], { error: RULES.networkMode }).optional(),
-    loadBalancer: LoadBalancerSchema.prefault({}),
-    logs: LogsSchema.prefault({}),
-    ttl: z.string({ error: RULES.ttl }).refine(validTtl, { error: RULES.ttl }).default('24h'),
-    keep: z.boolean({ error: RULES.boolean }).default(false),
+    containerPort: z._default(int(1, 65535), 80),
+    environment: z.optional(
+      z.record(
+        z.string().check(z.regex(ENV_KEY, { error: RULES.envKey })),
+        z.string({ error: RULES.string }),
+        { error: RULES.object },
+      ),
+    ),
+    healthCheck: z.prefault(HealthCheckSchema, {}),
+    cpu: z._default(int(128, 16384, 'must be an integer number of CPU units from 128 to 16384'), 256),
+    memory: z._default(int(128, 122880, 'must be an integer number of MiB from 128 to 122880'), 512),
+    memoryReservation: z._default(int(6, 122880, 'must be an integer number of MiB from 6 to 122880'), 256),
+    desiredCount: z._default(int(0, MAX_DESIRED_COUNT), 1),
+    launchType: z._default(z.enum(['EC2', 'FARGATE'], { error: RULES.launchType }), 'EC2'),
+    capacity: z.optional(CapacitySchema),
+    networkMode: z.optional(z.enum(['bridge', 'awsvpc', 'host'], { error: RULES.networkMode })),
+    loadBalancer: z.prefault(LoadBalancerSchema, {}),
+    logs: z.prefault(LogsSchema, {}),
+    ttl: z._default(z.string({ error: RULES.ttl }).check(z.refine(validTtl, { error: RULES.ttl })), '24h'),
+    keep: z._default(z.boolean({ error: RULES.boolean }), false),
     /**
      * What the nightly job does with the environment: `destroy` (absent: the default) takes it down when
      * expired or not kept; `pause` pauses it instead until it expires (then destroys it); `keep` leaves it.
      */
-    nightly: z.enum(['destroy', 'pause', 'keep'], { error: RULES.nightly }).optional(),
-    keepOnFailure: z.boolean({ error: RULES.boolean }).default(false),
-    owner: z
-      .string({ error: RULES.owner })
-      .min(1, { error: RULES.owner })
-      .max(256, { error: RULES.owner }) // AWS tag values hold up to 256 characters
-      .regex(/^[\p{L}\p{N} _.:/=+\-@]+$/u, { error: RULES.owner }),
+    nightly: z.optional(z.enum(['destroy', 'pause', 'keep'], { error: RULES.nightly })),
+    keepOnFailure: z._default(z.boolean({ error: RULES.boolean }), false),
+    owner: z.string({ error: RULES.owner }).check(
+      z.minLength(1, { error: RULES.owner }),
+      z.maxLength(256, { error: RULES.owner }), // AWS tag values hold up to 256 characters
+      z.regex(/^[\p{L}\p{N} _.:/=+\-@]+$/u, { error: RULES.owner }),
+    ),
   },
   { error: RULES.object },
 );
@@ -367,11 +383,13 @@ export function crossFieldIssues(spec: Resolved): SpecIssue[] {
  * cross-field rules (Fargate sizes, instance fit, soft ≤ hard memory, capacity bounds…).
  * Prefer {@link parseEnvSpec}/{@link validateEnvSpec}: they turn issues into `field: rule`.
  */
-export const EnvSpecSchema = BaseSchema.transform(resolveDefaults).superRefine((spec, ctx) => {
-  for (const issue of crossFieldIssues(spec)) {
-    ctx.addIssue({ code: 'custom', path: issue.field.split('.'), message: issue.rule });
-  }
-});
+export const EnvSpecSchema = z.pipe(BaseSchema, z.transform(resolveDefaults)).check(
+  z.superRefine((spec, ctx) => {
+    for (const issue of crossFieldIssues(spec)) {
+      ctx.addIssue({ code: 'custom', path: issue.field.split('.'), message: issue.rule });
+    }
+  }),
+);
 
 /** A validated spec with every default applied. */
 export type EnvSpec = z.output<typeof EnvSpecSchema>;

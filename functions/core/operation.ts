@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { EnvNameSchema, EnvSpecSchema, ImageSchema, type SpecIssue, toSpecIssues } from './env-spec.ts';
 import { ValidationError } from './errors.ts';
 import { MAX_DESIRED_COUNT, MAX_EXTEND_HOURS } from './limits.ts';
+import * as z from './zod.ts';
 
 /**
  * The operation input, declared once: the API and Slack check each field they take with
@@ -37,7 +37,9 @@ export const REQUIRED_INPUT: Readonly<Record<OperationName, readonly RequiredFie
 
 const integerFrom = (min: number, max: number) => {
   const rule = `must be an integer from ${min} to ${max}`;
-  return z.number({ error: rule }).int({ error: rule }).min(min, { error: rule }).max(max, { error: rule });
+  return z
+    .number({ error: rule })
+    .check(z.int({ error: rule }), z.gte(min, { error: rule }), z.lte(max, { error: rule }));
 };
 
 /** `scale`'s task count. */
@@ -82,15 +84,15 @@ export const isEntryPoint = (value: unknown): value is EntryPoint =>
 
 const text = (max: number) => {
   const rule = `must be a non-empty string of at most ${max} characters`;
-  return z.string({ error: rule }).min(1, { error: rule }).max(max, { error: rule });
+  return z.string({ error: rule }).check(z.minLength(1, { error: rule }), z.maxLength(max, { error: rule }));
 };
 
 /** Request ids become part of execution names: Step Functions' safe characters only. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const REQUEST_ID_RULE = 'must be 1-64 characters of letters, digits, "-" or "_"';
-export const RequestIdSchema = z.string({ error: REQUEST_ID_RULE }).regex(REQUEST_ID_PATTERN, {
-  error: REQUEST_ID_RULE,
-});
+export const RequestIdSchema = z
+  .string({ error: REQUEST_ID_RULE })
+  .check(z.regex(REQUEST_ID_PATTERN, { error: REQUEST_ID_RULE }));
 
 /**
  * Checks a request id (from `Idempotency-Key`, a body's `requestId`, or a derived id).
@@ -114,7 +116,7 @@ const requireFields =
       spec?: { name: string } | undefined;
       keep?: boolean | undefined;
     } & Partial<Record<Need, unknown>>,
-    ctx: z.RefinementCtx,
+    ctx: z.core.$RefinementCtx,
   ) => {
     for (const { field, unless } of required(input.operation)) {
       if (input[field] === undefined && !(unless !== undefined && input[unless] === true))
@@ -139,28 +141,31 @@ export const OperationInputSchema = z
     {
       operation: z.enum(OPERATIONS, { error: `must be one of ${OPERATIONS.join(', ')}` }),
       env: EnvNameSchema,
-      spec: EnvSpecSchema.optional(),
-      desiredCount: DesiredCountSchema.optional(),
-      image: ImageSchema.optional(),
-      hours: ExtendHoursSchema.optional(),
+      spec: z.optional(EnvSpecSchema),
+      desiredCount: z.optional(DesiredCountSchema),
+      image: z.optional(ImageSchema),
+      hours: z.optional(ExtendHoursSchema),
       requestId: RequestIdSchema,
       requestedBy: text(256),
       /** The entry point that asked (absent in inputs from before it was recorded). */
-      entry: z.enum(ENTRY_POINTS, { error: `must be one of ${ENTRY_POINTS.join(', ')}` }).optional(),
-      responseUrl: z
-        .string({ error: 'must be an http(s) URL' })
-        .regex(/^https?:\/\/\S+$/, { error: 'must be an http(s) URL' })
-        .optional(),
-      dryRun: z.boolean({ error: 'must be true or false' }).optional(),
-      keep: z.boolean({ error: 'must be true or false' }).optional(),
-      slackMessage: z.literal('replace', { error: "must be 'replace'" }).optional(),
+      entry: z.optional(z.enum(ENTRY_POINTS, { error: `must be one of ${ENTRY_POINTS.join(', ')}` })),
+      responseUrl: z.optional(
+        z
+          .string({ error: 'must be an http(s) URL' })
+          .check(z.regex(/^https?:\/\/\S+$/, { error: 'must be an http(s) URL' })),
+      ),
+      dryRun: z.optional(z.boolean({ error: 'must be true or false' })),
+      keep: z.optional(z.boolean({ error: 'must be true or false' })),
+      slackMessage: z.optional(z.literal('replace', { error: "must be 'replace'" })),
     },
     { error: 'must be an object' },
   )
-  .superRefine(
-    requireFields(
-      (operation) => REQUIRED_INPUT[operation as OperationName],
-      (operation) => `is required for operation '${operation}'`,
+  .check(
+    z.superRefine(
+      requireFields(
+        (operation) => REQUIRED_INPUT[operation as OperationName],
+        (operation) => `is required for operation '${operation}'`,
+      ),
     ),
   );
 
@@ -196,21 +201,23 @@ export const PlanRequestSchema = z
     {
       operation: z.enum(PLANNABLE_OPERATIONS, { error: `must be one of ${PLANNABLE_OPERATIONS.join(', ')}` }),
       env: EnvNameSchema,
-      spec: EnvSpecSchema.optional(),
-      desiredCount: DesiredCountSchema.optional(),
-      image: ImageSchema.optional(),
+      spec: z.optional(EnvSpecSchema),
+      desiredCount: z.optional(DesiredCountSchema),
+      image: z.optional(ImageSchema),
       /** pause/resume: the counts a pause remembered (the registry's `paused`; core `parsePausedCounts`). */
-      paused: z.unknown().optional(),
+      paused: z.optional(z.unknown()),
     },
     { error: 'must be an object' },
   )
-  .superRefine(
-    requireFields(
-      (operation) => [
-        ...(operation === 'down' ? [] : [{ field: 'spec' as const }]),
-        ...REQUIRED_INPUT[operation as OperationName],
-      ],
-      (operation) => `is required to plan ${operation}`,
+  .check(
+    z.superRefine(
+      requireFields(
+        (operation) => [
+          ...(operation === 'down' ? [] : [{ field: 'spec' as const }]),
+          ...REQUIRED_INPUT[operation as OperationName],
+        ],
+        (operation) => `is required to plan ${operation}`,
+      ),
     ),
   );
 /** A checked dry-run request (the spec, when present, has its defaults applied). */

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import type { RecordedUsage } from './environment-cost.ts';
 import { ENVIRONMENT_STATUSES } from './status.ts';
+import * as z from './zod.ts';
 
 /**
  * The registry's items (docs/architecture.md, "Registry"), declared once: the DynamoDB adapter
@@ -11,14 +11,14 @@ import { ENVIRONMENT_STATUSES } from './status.ts';
  * surfacing later as `undefined`.
  */
 
-const isoTime = z.string().min(1);
+const isoTime = z.string().check(z.minLength(1));
 
 /** The operation an environment is running (`currentOperation` of its item). */
 export const CurrentOperationSchema = z.object({
   operationId: z.string(),
   operation: z.string(),
-  executionArn: z.string().exactOptional(),
-  step: z.string().exactOptional(),
+  executionArn: z.exactOptional(z.string()),
+  step: z.exactOptional(z.string()),
   startedAt: isoTime,
 });
 export type CurrentOperation = Readonly<z.infer<typeof CurrentOperationSchema>>;
@@ -26,7 +26,7 @@ export type CurrentOperation = Readonly<z.infer<typeof CurrentOperationSchema>>;
 /** Why the last operation failed (`lastFailure` of an environment item). */
 export const LastFailureSchema = z.object({
   operation: z.string(),
-  step: z.string().exactOptional(),
+  step: z.exactOptional(z.string()),
   error: z.string(),
   reason: z.string(),
   at: isoTime,
@@ -37,42 +37,42 @@ export type LastFailure = Readonly<z.infer<typeof LastFailureSchema>>;
 export const EnvironmentRecordSchema = z.object({
   name: z.string(),
   status: z.enum(ENVIRONMENT_STATUSES),
-  spec: z.unknown().exactOptional(),
-  resources: z.record(z.string(), z.unknown()).readonly().exactOptional(),
-  url: z.string().exactOptional(),
-  owner: z.string().exactOptional(),
-  keep: z.boolean().exactOptional(),
+  spec: z.exactOptional(z.unknown()),
+  resources: z.exactOptional(z.readonly(z.record(z.string(), z.unknown()))),
+  url: z.exactOptional(z.string()),
+  owner: z.exactOptional(z.string()),
+  keep: z.exactOptional(z.boolean()),
   /** ISO timestamp. */
-  expiresAt: isoTime.exactOptional(),
+  expiresAt: z.exactOptional(isoTime),
   createdAt: isoTime,
   updatedAt: isoTime,
-  currentOperation: CurrentOperationSchema.readonly().exactOptional(),
-  lastFailure: LastFailureSchema.readonly().exactOptional(),
+  currentOperation: z.exactOptional(z.readonly(CurrentOperationSchema)),
+  lastFailure: z.exactOptional(z.readonly(LastFailureSchema)),
   /** What it runs, since when, and the cost accrued before (docs/cost.md; `environment-cost.ts` computes it). */
-  usage: z
-    .custom<RecordedUsage>(
+  usage: z.exactOptional(
+    z.custom<RecordedUsage>(
       (value) =>
         typeof value === 'object' &&
         value !== null &&
         typeof (value as { observedAt?: unknown }).observedAt === 'string' &&
         typeof (value as { accruedUsd?: unknown }).accruedUsd === 'number',
       { error: 'must be { resources, observedAt, accruedUsd }' },
-    )
-    .exactOptional(),
+    ),
+  ),
   /** The expiry last warned about in Slack, and when (docs/slack.md). */
-  expiryWarning: z.object({ expiresAt: isoTime, at: isoTime }).readonly().exactOptional(),
+  expiryWarning: z.exactOptional(z.readonly(z.object({ expiresAt: isoTime, at: isoTime }))),
   /** What `pause` remembered and `resume` restores (core `PausedCounts`; removed once ready or deleted). */
-  paused: z
-    .object({
-      at: isoTime,
-      desiredCount: z.number(),
-      autoScalingGroup: z
-        .object({ minSize: z.number(), maxSize: z.number(), desiredCapacity: z.number() })
-        .readonly()
-        .exactOptional(),
-    })
-    .readonly()
-    .exactOptional(),
+  paused: z.exactOptional(
+    z.readonly(
+      z.object({
+        at: isoTime,
+        desiredCount: z.number(),
+        autoScalingGroup: z.exactOptional(
+          z.readonly(z.object({ minSize: z.number(), maxSize: z.number(), desiredCapacity: z.number() })),
+        ),
+      }),
+    ),
+  ),
 });
 export type EnvironmentRecord = Readonly<z.infer<typeof EnvironmentRecordSchema>>;
 
@@ -92,7 +92,7 @@ export const OperationStepSchema = z.object({
   status: z.string(),
   /** ISO time of this status. */
   at: isoTime,
-  detail: z.string().exactOptional(),
+  detail: z.exactOptional(z.string()),
 });
 export type OperationStep = Readonly<z.infer<typeof OperationStepSchema>>;
 
@@ -104,13 +104,13 @@ export const OperationRecordSchema = z.object({
   requestId: z.string(),
   requestedBy: z.string(),
   /** The entry point that asked (api, slack, cli-local, nightly, schedule, wake); absent on older records. */
-  entry: z.string().exactOptional(),
-  executionArn: z.string().exactOptional(),
+  entry: z.exactOptional(z.string()),
+  executionArn: z.exactOptional(z.string()),
   status: z.string(),
-  steps: z.array(OperationStepSchema.readonly()).readonly(),
+  steps: z.readonly(z.array(z.readonly(OperationStepSchema))),
   startedAt: isoTime,
-  finishedAt: isoTime.exactOptional(),
-  error: z.string().exactOptional(),
+  finishedAt: z.exactOptional(isoTime),
+  error: z.exactOptional(z.string()),
 });
 export type OperationRecord = Readonly<z.infer<typeof OperationRecordSchema>>;
 
@@ -118,7 +118,7 @@ export type OperationRecord = Readonly<z.infer<typeof OperationRecordSchema>>;
 export const RequestRecordSchema = z.object({
   requestId: z.string(),
   operationId: z.string(),
-  executionArn: z.string().exactOptional(),
+  executionArn: z.exactOptional(z.string()),
   env: z.string(),
   operation: z.string(),
   /** Epoch seconds (DynamoDB TTL). */
@@ -133,7 +133,7 @@ export class MalformedRecordError extends Error {
 
 // The item itself is returned once it checks out, so attributes this module does not list yet survive a read.
 const parser =
-  <S extends z.ZodType>(schema: S, what: string) =>
+  <S extends z.ZodMiniType>(schema: S, what: string) =>
   (item: unknown): z.infer<S> => {
     const result = schema.safeParse(item);
     if (result.success) return item as z.infer<S>;

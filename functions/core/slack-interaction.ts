@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import { EnvNameSchema } from './env-spec.ts';
 import { ValidationError } from './errors.ts';
+import * as z from './zod.ts';
 
 /**
  * Slack interactivity (docs/slack.md): a click on a Berth button arrives as a `block_actions` payload (JSON in the
@@ -38,29 +38,25 @@ export interface SlackInteraction {
   readonly actionTs: string;
 }
 
-const id = z.object({ id: z.string().min(1) }).loose();
+const id = z.looseObject({ id: z.string().check(z.minLength(1)) });
 
-const PayloadSchema = z
-  .object({
-    type: z.string(),
-    team: id.nullish(),
-    user: id,
-    channel: id.nullish(),
-    response_url: z.string().optional(),
-    trigger_id: z.string().optional(),
-    actions: z
-      .array(
-        z
-          .object({
-            action_id: z.string(),
-            value: z.string().optional(),
-            action_ts: z.string().optional(),
-          })
-          .loose(),
-      )
-      .min(1),
-  })
-  .loose();
+const PayloadSchema = z.looseObject({
+  type: z.string(),
+  team: z.nullish(id),
+  user: id,
+  channel: z.nullish(id),
+  response_url: z.optional(z.string()),
+  trigger_id: z.optional(z.string()),
+  actions: z
+    .array(
+      z.looseObject({
+        action_id: z.string(),
+        value: z.optional(z.string()),
+        action_ts: z.optional(z.string()),
+      }),
+    )
+    .check(z.minLength(1)),
+});
 
 /**
  * Parses the `payload` form field of an interaction request.
