@@ -7,6 +7,7 @@
  * only the clients of the services its IAM declaration (infra/handler-permissions.ts) lets it call.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions, Plugin } from 'esbuild';
 import type { Permission } from './handler-permissions.ts';
@@ -70,23 +71,85 @@ export function literalSchemaKeys(source: string): { source: string; rewritten: 
   return { source: out, rewritten };
 }
 
+/** `n0_registry.registerError(FooException$, FooException);` — a modeled error registered in its namespace. */
+const MODELED_ERROR_REGISTRATION = /^n\d+_registry\.registerError\(\w+\$, \w+\);$/gm;
+
 /**
- * Lets esbuild drop the schemas of the operations a bundle never sends. Each SDK client declares the schema of
- * every operation and structure of its service in one module, with trait objects written as computed keys over
- * module constants (`{ [_xN]: "groupName" }`); esbuild cannot prove a computed key free of side effects, so it
- * keeps every declaration — `@aws-sdk/client-ec2` alone adds ~540 KiB to a bundle that sends a handful of commands
- * (reported upstream: aws/aws-sdk-js-v3 issue 7607, "Increased bundle size on latest versions"). With the keys
- * written as the literals they equal, only the schemas a command reaches stay. The error schemas stay too: the
- * module registers each one with its service's `TypeRegistry` (a call, so kept), which is how responses are
- * matched to exception classes; operation and structure schemas are reached only through the commands.
+ * Removes the registration of every modeled error class from one schema module's source (the service's base
+ * exception, registered in the `_s_registry`, stays). Returns the source and how many registrations it removed.
+ */
+export function withoutModeledErrors(source: string): { source: string; removed: number } {
+  let removed = 0;
+  const out = source.replace(MODELED_ERROR_REGISTRATION, () => {
+    removed++;
+    return '';
+  });
+  return { source: out, removed };
+}
+
+/** The protocols whose error replies carry the error's shape name (`__type`, `x-amzn-errortype`). */
+const JSON_PROTOCOL = /\b(?:AwsJson1_0Protocol|AwsJson1_1Protocol|AwsRestJsonProtocol)\b/;
+const QUERY_OR_OTHER_PROTOCOL =
+  /\b(?:AwsQueryProtocol|AwsEc2QueryProtocol|AwsRestXmlProtocol|AwsSmithyRpcV2CborProtocol|SmithyRpcV2CborProtocol)\b/;
+
+/** Whether a client (its `dist-es` directory) speaks a JSON protocol, read from its shared runtime config. */
+async function speaksJson(distEs: string): Promise<boolean> {
+  try {
+    const config = await readFile(path.join(distEs, 'runtimeConfig.shared.js'), 'utf8');
+    return JSON_PROTOCOL.test(config) && !QUERY_OR_OTHER_PROTOCOL.test(config);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Lets esbuild drop the schemas of the operations a bundle never sends, and the error classes of the JSON-protocol
+ * clients.
+ *
+ * Schemas: each SDK client declares the schema of every operation and structure of its service in one module, with
+ * trait objects written as computed keys over module constants (`{ [_xN]: "groupName" }`); esbuild cannot prove a
+ * computed key free of side effects, so it keeps every declaration — `@aws-sdk/client-ec2` alone adds ~540 KiB to
+ * a bundle that sends a handful of commands (reported upstream: aws/aws-sdk-js-v3 issue 7607, "Increased bundle
+ * size on latest versions"). With the keys written as the literals they equal, only the schemas a command reaches
+ * stay.
+ *
+ * Errors: the module registers every modeled error of the service with a `TypeRegistry` (a call, so esbuild keeps
+ * every error class and schema: SSM's 141 for one `GetParameter`, ~50 KiB). Over the JSON protocols (JSON 1.0/1.1,
+ * REST-JSON) the reply names the error's shape (`__type`, `x-amzn-errortype`); an error the registry does not
+ * know is thrown as the client's base exception (`SSMServiceException`, still registered) with that `name`, the
+ * reply's `message`, `$fault` from the status code, `$metadata` and the reply's fields (`ProtocolLib
+ * .getErrorSchemaOrThrowBaseException` in `@aws-sdk/core`). Berth tells errors apart by `name` only
+ * (functions/adapters/map-aws-error.ts; test/infra/bundle-runtime.test.ts checks that no Lambda code imports an
+ * SDK exception class), so the Lambda bundles drop these registrations. The query protocols (ELBv2, Auto
+ * Scaling, EC2) keep theirs: there the wire code can differ from the shape name (`LoadBalancerNotFound` →
+ * `LoadBalancerNotFoundException`) and only the registry maps one to the other.
  */
 export const sdkSchemaTreeShaking: Plugin = {
   name: 'berth-sdk-schema-tree-shaking',
   setup(build) {
-    build.onLoad({ filter: SCHEMA_MODULE }, async (args) => ({
-      contents: literalSchemaKeys(await readFile(args.path, 'utf8')).source,
-      loader: 'js',
-    }));
+    build.onLoad({ filter: SCHEMA_MODULE }, async (args) => {
+      let { source } = literalSchemaKeys(await readFile(args.path, 'utf8'));
+      if (await speaksJson(path.dirname(path.dirname(args.path))))
+        source = withoutModeledErrors(source).source;
+      return { contents: source, loader: 'js' };
+    });
+  },
+};
+
+/** A client's `package.json`, which its runtime config imports whole to read `version` (for the user agent). */
+const CLIENT_PACKAGE_JSON = /[\\/]@aws-sdk[\\/]client-[a-z0-9-]+[\\/]package\.json$/;
+
+/**
+ * Keeps only `version` of each client's `package.json` (the runtime config's `packageInfo.version`, the
+ * user agent's client version; nothing else is read): ~2.5 KiB of scripts and dependency lists per client.
+ */
+export const sdkPackageInfo: Plugin = {
+  name: 'berth-sdk-package-info',
+  setup(build) {
+    build.onLoad({ filter: CLIENT_PACKAGE_JSON }, async (args) => {
+      const { version } = JSON.parse(await readFile(args.path, 'utf8')) as { version: string };
+      return { contents: JSON.stringify({ version }), loader: 'json' };
+    });
   },
 };
 
@@ -101,7 +164,7 @@ export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {
   mainFields: [...BUNDLE_MAIN_FIELDS],
   banner: { js: ESM_REQUIRE_BANNER },
   alias: { ...BUNDLE_ALIASES },
-  plugins: [sdkSchemaTreeShaking],
+  plugins: [sdkSchemaTreeShaking, sdkPackageInfo],
 };
 
 /**
