@@ -1,18 +1,20 @@
 /**
  * A program bundled with the Lambda settings (infra/bundling.ts: the SDK schema tree shaking and the environment
  * credential provider) still speaks to AWS: in a separate `node` process it sends requests over the three wire
- * protocols Berth uses (EC2 query, JSON 1.1, query/XML) to the local cloud, reads the replies, and gets modeled
- * exceptions back as their SDK classes (`instanceof` the client's exception class: what the error schemas the bundle keeps are for).
+ * protocols Berth uses (EC2 query, JSON 1.1, query/XML) to the local cloud, reads the replies, and gets AWS errors
+ * back by name: over the query protocol as their modeled SDK classes (the error schemas the bundle keeps), over JSON as
+ * the client's base exception with the error's name (the modeled error classes of JSON clients are left out), which
+ * is how Berth tells errors apart — no Lambda code imports an SDK exception class (checked here too).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_OPTIONS, literalSchemaKeys } from '../../infra/bundling.ts';
+import { BUNDLE_OPTIONS, literalSchemaKeys, withoutModeledErrors } from '../../infra/bundling.ts';
 import { type RunningCloud, startCloud } from '../../local/cloud/server.ts';
 
 const run = promisify(execFile);
@@ -30,8 +32,8 @@ afterAll(async () => {
 
 const PROGRAM = `
 import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { ClusterNotFoundException, CreateClusterCommand, DeleteServiceCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client, TargetGroupNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ClusterNotFoundException, CreateClusterCommand, DeleteServiceCommand, ECSClient, ECSServiceException } from '@aws-sdk/client-ecs';
+import { DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client, ElasticLoadBalancingV2ServiceException, TargetGroupNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
 const out = {};
 const ec2 = new EC2Client({ maxAttempts: 1 });
 const { GroupId } = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'bundle-check', Description: 'bundle check' }));
@@ -51,10 +53,13 @@ const ecs = new ECSClient({ maxAttempts: 1 });
 // The create's own reply (the local cloud, like ECS, may not describe a just-created cluster yet).
 const created = await ecs.send(new CreateClusterCommand({ clusterName: 'bundle-check', tags: [{ key: 'k', value: 'v' }] }));
 out.cluster = [created.cluster].map((c) => ({ name: c?.clusterName, status: c?.status, tags: c?.tags }));
-const errorOf = async (p, modeled) => { try { await p; return 'no error'; } catch (e) { return { name: e.name, modeled: e instanceof modeled, fault: e.$fault }; } };
-out.ecsError = await errorOf(ecs.send(new DeleteServiceCommand({ cluster: 'bundle-absent', service: 'x' })), ClusterNotFoundException);
+const errorOf = async (p, modeled, base) => {
+  try { await p; return 'no error'; }
+  catch (e) { return { name: e.name, modeled: e instanceof modeled, base: e instanceof base, fault: e.$fault, status: e.$metadata?.httpStatusCode, message: typeof e.message === 'string' && e.message.length > 0 }; }
+};
+out.ecsError = await errorOf(ecs.send(new DeleteServiceCommand({ cluster: 'bundle-absent', service: 'x' })), ClusterNotFoundException, ECSServiceException);
 const elb = new ElasticLoadBalancingV2Client({ maxAttempts: 1 });
-out.elbError = await errorOf(elb.send(new DescribeTargetGroupsCommand({ Names: ['bundle-absent'] })), TargetGroupNotFoundException);
+out.elbError = await errorOf(elb.send(new DescribeTargetGroupsCommand({ Names: ['bundle-absent'] })), TargetGroupNotFoundException, ElasticLoadBalancingV2ServiceException);
 process.stdout.write(JSON.stringify(out));
 `;
 
@@ -73,6 +78,59 @@ describe('a bundle built with the Lambda settings', () => {
     expect(out).toContain('{ "xmlName": "b" }');
     expect(out).toContain('{ [other]: 1 }');
   });
+
+  it('removes the registrations of modeled errors, not the base exception or anything else', () => {
+    const source = [
+      'const _s_registry = new TypeRegistry(_s);',
+      '_s_registry.registerError(SSMServiceException$, SSMServiceException);',
+      'const n0_registry = new TypeRegistry(n0);',
+      'export var ParameterNotFound$ = [-3, n0, _PNF, { "error": "client" }, [_M], [0]];',
+      'n0_registry.registerError(ParameterNotFound$, ParameterNotFound);',
+      'n1_registry.registerError(Other$, Other);',
+      'export const errorTypeRegistries = [_s_registry, n0_registry];',
+    ].join('\n');
+    const { source: out, removed } = withoutModeledErrors(source);
+    expect(removed).toBe(2);
+    expect(out).not.toMatch(/n\d_registry\.registerError/);
+    expect(out).toContain('_s_registry.registerError(SSMServiceException$, SSMServiceException);');
+    expect(out).toContain('export var ParameterNotFound$');
+    expect(out).toContain('export const errorTypeRegistries = [_s_registry, n0_registry];');
+  });
+
+  it('Lambda code imports no SDK exception class (errors are told apart by name)', async () => {
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const file = path.join(dir, name);
+        if (statSync(file).isDirectory()) walk(file);
+        else if (file.endsWith('.ts')) files.push(file);
+      }
+    };
+    walk(path.join(REPO_ROOT, 'functions'));
+    const IMPORT = /import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g;
+    const offending: string[] = [];
+    let checked = 0;
+    for (const file of files) {
+      for (const [, names = '', pkg = ''] of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+        const client = (await import(pkg)) as Record<string, unknown>;
+        for (const raw of names.split(',')) {
+          const name =
+            raw
+              .replace(/^\s*type\s+/, '')
+              .split(' as ')[0]
+              ?.trim() ?? '';
+          if (name === '') continue;
+          checked++;
+          const value = client[name];
+          if (typeof value === 'function' && value.prototype instanceof Error) {
+            offending.push(`${path.relative(REPO_ROOT, file)}: ${name}`);
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    expect(offending).toEqual([]);
+  }, 60_000);
 
   it('sends EC2, ECS and ELBv2 requests and reads their replies and modeled errors', async () => {
     const entry = path.join(dir, 'program.mjs');
@@ -106,8 +164,24 @@ describe('a bundle built with the Lambda settings', () => {
     expect(JSON.parse(stdout)).toEqual({
       group: [{ id: true, name: 'bundle-check' }],
       cluster: [{ name: 'bundle-check', status: 'ACTIVE', tags: [{ key: 'k', value: 'v' }] }],
-      ecsError: { name: 'ClusterNotFoundException', modeled: true, fault: 'client' },
-      elbError: { name: 'TargetGroupNotFoundException', modeled: true, fault: 'client' },
+      // JSON 1.1: the modeled class is left out of the bundle; the client's base exception carries the name.
+      ecsError: {
+        name: 'ClusterNotFoundException',
+        modeled: false,
+        base: true,
+        fault: 'client',
+        status: 400,
+        message: true,
+      },
+      // Query: the wire code (TargetGroupNotFound) maps to the modeled class through the registry, kept.
+      elbError: {
+        name: 'TargetGroupNotFoundException',
+        modeled: true,
+        base: true,
+        fault: 'client',
+        status: 400,
+        message: true,
+      },
     });
   }, 60_000);
 });

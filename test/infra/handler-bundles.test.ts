@@ -143,6 +143,33 @@ describe('every handler in the catalog', () => {
     }
   });
 
+  it('bundles zod mini, not zod classic (functions/core/zod.ts; ~70 KiB less per bundle)', () => {
+    let withZod = 0;
+    for (const handler of ALL_HANDLERS) {
+      const live = Object.entries(outputOf(meta, handler.file).inputs).filter(
+        ([file, input]) => input.bytesInOutput > 0 && /node_modules\/zod\//.test(file),
+      );
+      if (live.length > 0) withZod++;
+      expect(
+        live.map(([file]) => file).filter((file) => /zod\/v4\/(classic|locales\/(?!en\.js))/.test(file)),
+        handler.file,
+      ).toEqual([]);
+    }
+    expect(withZod).toBeGreaterThan(0);
+  });
+
+  it('leaves out the modeled error classes of JSON clients and all but the version of their package.json', () => {
+    const api = outputOf(meta, 'api').inputs;
+    const bytesOf = (pattern: RegExp): number =>
+      Object.entries(api)
+        .filter(([file]) => pattern.test(file))
+        .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
+    // SSM models 141 errors (~30 KiB of classes); the API sends one GetParameter.
+    expect(bytesOf(/client-ssm\/dist-es\/models\/errors\.js$/)).toBeLessThan(1024);
+    expect(bytesOf(/client-ssm\/dist-es\/models\/SSMServiceException\.js$/)).toBeGreaterThan(0);
+    expect(bytesOf(/client-ssm\/package\.json$/)).toBeLessThan(64);
+  });
+
   it('grants beside the declaration are ones the stack makes', () => {
     const { orchestrator } = synthesize({ accessPolicyParameter: '/berth/access-policy' });
     const roles = orchestrator.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
