@@ -153,6 +153,38 @@ export const sdkPackageInfo: Plugin = {
   },
 };
 
+/** `@smithy/core`'s protocol base class, which loads the event-stream support on first use. */
+const HTTP_PROTOCOL_MODULE =
+  /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]protocols[\\/]HttpProtocol\.js$/;
+const EVENT_STREAMS_IMPORT = 'await import("@smithy/core/event-streams")';
+/** What a bundle answers if a command with an event stream is ever sent (none is: see the plugin below). */
+export const NO_EVENT_STREAMS_MESSAGE =
+  'event streams are left out of the Berth Lambda bundles (infra/bundling.ts): no Berth command streams';
+
+/**
+ * Leaves the event-stream support out of the bundles. `@smithy/core`'s `HttpProtocol` loads it with a dynamic
+ * `import("@smithy/core/event-streams")` when a command's input or output is an event stream; in a single-file
+ * bundle esbuild must then keep that whole module (codec, marshallers, ~15 KiB) in every bundle, used or not. No
+ * command Berth sends has an event stream (test/infra/bundle-runtime.test.ts checks every command the Lambda code
+ * imports), so the import becomes a rejection naming this choice.
+ */
+export const sdkWithoutEventStreams: Plugin = {
+  name: 'berth-sdk-without-event-streams',
+  setup(build) {
+    build.onLoad({ filter: HTTP_PROTOCOL_MODULE }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(EVENT_STREAMS_IMPORT)) return undefined;
+      return {
+        contents: source.replace(
+          EVENT_STREAMS_IMPORT,
+          `await Promise.reject(new Error(${JSON.stringify(NO_EVENT_STREAMS_MESSAGE)}))`,
+        ),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 /** The esbuild options of a Lambda bundle (the JS API's names), for the benchmark and the tests. */
 export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {
   bundle: true,
@@ -164,7 +196,7 @@ export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {
   mainFields: [...BUNDLE_MAIN_FIELDS],
   banner: { js: ESM_REQUIRE_BANNER },
   alias: { ...BUNDLE_ALIASES },
-  plugins: [sdkSchemaTreeShaking, sdkPackageInfo],
+  plugins: [sdkSchemaTreeShaking, sdkPackageInfo, sdkWithoutEventStreams],
 };
 
 /**

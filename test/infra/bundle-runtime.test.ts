@@ -63,6 +63,28 @@ out.elbError = await errorOf(elb.send(new DescribeTargetGroupsCommand({ Names: [
 process.stdout.write(JSON.stringify(out));
 `;
 
+/** The TypeScript sources of the Lambda code (`functions/`). */
+function lambdaSources(dir = path.join(REPO_ROOT, 'functions')): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const file = path.join(dir, name);
+    if (statSync(file).isDirectory()) return lambdaSources(file);
+    return file.endsWith('.ts') ? [file] : [];
+  });
+}
+/** `import { A, type B, C as D } from '@aws-sdk/client-x'` */
+const SDK_IMPORT = /import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g;
+const importedNames = (list: string): string[] =>
+  list
+    .split(',')
+    .map(
+      (raw) =>
+        raw
+          .replace(/^\s*type\s+/, '')
+          .split(' as ')[0]
+          ?.trim() ?? '',
+    )
+    .filter((name) => name !== '');
+
 describe('a bundle built with the Lambda settings', () => {
   it('rewrites computed schema keys into the literals they equal, nothing else', () => {
     const source = [
@@ -98,28 +120,12 @@ describe('a bundle built with the Lambda settings', () => {
   });
 
   it('Lambda code imports no SDK exception class (errors are told apart by name)', async () => {
-    const files: string[] = [];
-    const walk = (dir: string): void => {
-      for (const name of readdirSync(dir)) {
-        const file = path.join(dir, name);
-        if (statSync(file).isDirectory()) walk(file);
-        else if (file.endsWith('.ts')) files.push(file);
-      }
-    };
-    walk(path.join(REPO_ROOT, 'functions'));
-    const IMPORT = /import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g;
     const offending: string[] = [];
     let checked = 0;
-    for (const file of files) {
-      for (const [, names = '', pkg = ''] of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+    for (const file of lambdaSources()) {
+      for (const [, names = '', pkg = ''] of readFileSync(file, 'utf8').matchAll(SDK_IMPORT)) {
         const client = (await import(pkg)) as Record<string, unknown>;
-        for (const raw of names.split(',')) {
-          const name =
-            raw
-              .replace(/^\s*type\s+/, '')
-              .split(' as ')[0]
-              ?.trim() ?? '';
-          if (name === '') continue;
+        for (const name of importedNames(names)) {
           checked++;
           const value = client[name];
           if (typeof value === 'function' && value.prototype instanceof Error) {
@@ -130,6 +136,28 @@ describe('a bundle built with the Lambda settings', () => {
     }
     expect(checked).toBeGreaterThan(20);
     expect(offending).toEqual([]);
+  }, 60_000);
+
+  it('Lambda code sends no command with an event stream (the bundles leave event streams out)', async () => {
+    const { NormalizedSchema } = await import('@smithy/core/schema');
+    const commands: string[] = [];
+    const streaming: string[] = [];
+    for (const file of lambdaSources()) {
+      for (const [, names = '', pkg = ''] of readFileSync(file, 'utf8').matchAll(SDK_IMPORT)) {
+        const client = (await import(pkg)) as Record<string, unknown>;
+        for (const name of importedNames(names).filter((n) => n.endsWith('Command'))) {
+          const Command = client[name] as new (input: object) => { schema: unknown[] };
+          const op = new Command({}).schema;
+          commands.push(name);
+          for (const shape of [op[4], op[5]]) {
+            if (NormalizedSchema.of(shape as never).getEventStreamMember() !== '')
+              streaming.push(`${pkg} ${name}`);
+          }
+        }
+      }
+    }
+    expect(commands.length).toBeGreaterThan(20);
+    expect(streaming).toEqual([]);
   }, 60_000);
 
   it('sends EC2, ECS and ELBv2 requests and reads their replies and modeled errors', async () => {
