@@ -1,22 +1,36 @@
+import { HANDLER_SETTINGS, type HandlerFile } from '../functions/handlers/settings.ts';
+
 /**
  * The Lambda handlers the CDK app deploys (docs/architecture.md, "Lambda handlers"): construct id, entry
- * file under `functions/handlers/`, and the ASL substitution variable that carries the function's ARN.
+ * file under `functions/handlers/`, the ASL substitution variable that carries the function's ARN, and the
+ * settings (environment variables) the function reads — declared next to the handler in
+ * `functions/handlers/settings.ts`; the stack sets exactly these on the function.
  */
 export interface HandlerEntry {
   /** Construct id and handler verb, e.g. `CreateNetwork`. */
   readonly id: string;
   /** `functions/handlers/<file>.ts` */
-  readonly file: string;
+  readonly file: HandlerFile;
   /** `${<substitution>}` in the ASL files; absent for handlers behind API Gateway only. */
   readonly substitution?: string;
   readonly description: string;
+  /** The variables it must be given and the ones it reads when set. */
+  readonly settings: (typeof HANDLER_SETTINGS)[HandlerFile];
 }
 
-const task = (id: string, file: string, description: string): HandlerEntry => ({
+const task = (id: string, file: HandlerFile, description: string): HandlerEntry => ({
   id,
   file,
   substitution: `${id}FunctionArn`,
   description,
+  settings: HANDLER_SETTINGS[file],
+});
+
+const edge = (id: string, file: HandlerFile, description: string): HandlerEntry => ({
+  id,
+  file,
+  description,
+  settings: HANDLER_SETTINGS[file],
 });
 
 /** Handlers called by the state machines, in lifecycle order. */
@@ -54,19 +68,15 @@ export const STATE_MACHINE_HANDLERS: readonly HandlerEntry[] = [
 
 /** Handlers behind API Gateway or invoked directly. */
 export const EDGE_HANDLERS: readonly HandlerEntry[] = [
-  { id: 'Api', file: 'api', description: 'REST API' },
-  { id: 'Slack', file: 'slack', description: 'Slack slash commands' },
-  { id: 'Plan', file: 'plan', description: 'Dry runs: observes and plans without changing anything' },
-  {
-    id: 'ExpiryWarnings',
-    file: 'expiry-warnings',
-    description: 'Scheduled: warns in Slack before environments expire (Extend / Keep buttons)',
-  },
-  {
-    id: 'Wake',
-    file: 'wake',
-    description: 'Wake on request: the waking page of a paused environment; starts resume',
-  },
+  edge('Api', 'api', 'REST API'),
+  edge('Slack', 'slack', 'Slack slash commands'),
+  edge('Plan', 'plan', 'Dry runs: observes and plans without changing anything'),
+  edge(
+    'ExpiryWarnings',
+    'expiry-warnings',
+    'Scheduled: warns in Slack before environments expire (Extend / Keep buttons)',
+  ),
+  edge('Wake', 'wake', 'Wake on request: the waking page of a paused environment; starts resume'),
 ];
 
 export const ALL_HANDLERS: readonly HandlerEntry[] = [...STATE_MACHINE_HANDLERS, ...EDGE_HANDLERS];

@@ -21,13 +21,15 @@ import {
   Role,
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
+import type { FunctionProps } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { ConfigVariable } from '../functions/handlers/config.ts';
 import { LifecycleFunction, nagResourceName } from './constructs/lifecycle-function.ts';
-import { ALL_HANDLERS, EDGE_HANDLERS, type HandlerEntry, STATE_MACHINE_HANDLERS } from './handler-catalog.ts';
+import { ALL_HANDLERS, type HandlerEntry, STATE_MACHINE_HANDLERS } from './handler-catalog.ts';
 import { type Conditions, HANDLER_PERMISSIONS } from './handler-permissions.ts';
 
 /** Path of a state machine definition, `statemachine/<name>.asl.json`. */
@@ -225,7 +227,10 @@ export class OrchestratorStack extends Stack {
       resourceName: `${NIGHTLY_STATE_MACHINE_NAME}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    const environment: Record<string, string> = {
+    // Every setting the stack can give a function; each function gets exactly the ones it declares
+    // (functions/handlers/settings.ts, shown in infra/handler-catalog.ts).
+    const wakeName = `${Aws.STACK_NAME}-wake`;
+    const settingValues: Partial<Record<ConfigVariable, string>> = {
       BERTH_TABLE_NAME: this.table.tableName,
       BERTH_VPC_ID: props.vpc.vpcId,
       BERTH_PUBLIC_SUBNETS: props.vpc.publicSubnets.map((s) => s.subnetId).join(','),
@@ -240,29 +245,50 @@ export class OrchestratorStack extends Stack {
       BERTH_NIGHTLY_STATE_MACHINE_ARN: nightlyArn,
       BERTH_SLACK_SECRET_ARN: this.slackSecret.secretArn,
       BERTH_LOCK_TTL_SECONDS: String(props.lockTtlSeconds ?? 7200),
+      // Wake on request: the function a paused environment's load balancer invokes. Pause registers it by
+      // ARN; the ARN is built from its name (not a reference) so that pause → wake → lifecycle is no cycle.
+      BERTH_WAKE_FUNCTION_ARN: this.formatArn({
+        service: 'lambda',
+        resource: 'function',
+        resourceName: wakeName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+      // The webhook URL itself stays in the secret (never a Lambda environment variable).
+      BERTH_NOTIFY_WEBHOOK_SECRET_ARN: this.notifyWebhookSecret.secretArn,
+      ...(props.accessPolicyParameter ? { BERTH_POLICY_PARAMETER: props.accessPolicyParameter } : {}),
+      ...(props.apiPrincipals?.length ? { BERTH_API_PRINCIPALS: props.apiPrincipals.join(',') } : {}),
+      ...(props.expiryWarningHours === undefined
+        ? {}
+        : { BERTH_EXPIRY_WARNING_HOURS: String(props.expiryWarningHours) }),
     };
-    const make = (entry: HandlerEntry, extra: Record<string, string> = {}): LifecycleFunction =>
+    const environmentOf = (entry: HandlerEntry): Record<string, string> => {
+      const environment: Record<string, string> = {};
+      for (const variable of entry.settings.required) {
+        const value = settingValues[variable];
+        if (value === undefined)
+          throw new Error(`${entry.id}: no value for its required setting ${variable}`);
+        environment[variable] = value;
+      }
+      for (const variable of entry.settings.optional) {
+        const value = settingValues[variable];
+        if (value !== undefined) environment[variable] = value;
+      }
+      return environment;
+    };
+    const entryOf = (id: string): HandlerEntry => {
+      const entry = ALL_HANDLERS.find((e) => e.id === id);
+      if (!entry) throw new Error(`no handler ${id} in the catalog`);
+      return entry;
+    };
+    const make = (entry: HandlerEntry, overrides?: Partial<FunctionProps>): LifecycleFunction =>
       new LifecycleFunction(this, `${entry.id}Function`, {
         handlerFile: entry.file,
         description: `Berth: ${entry.description}`,
-        environment: { ...environment, ...extra },
+        environment: environmentOf(entry),
+        ...(overrides ? { overrides } : {}),
       });
     const fns: Record<string, LifecycleFunction> = {};
-    // Wake on request: the function a paused environment's load balancer invokes. Pause registers it by
-    // ARN; the ARN is built from its name (not a reference) so that pause → wake → lifecycle is no cycle.
-    const wakeName = `${Aws.STACK_NAME}-wake`;
-    const wakeArn = this.formatArn({
-      service: 'lambda',
-      resource: 'function',
-      resourceName: wakeName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const wake = new LifecycleFunction(this, 'WakeFunction', {
-      handlerFile: 'wake',
-      description: `Berth: ${(EDGE_HANDLERS.find((e) => e.id === 'Wake') as HandlerEntry).description}`,
-      environment,
-      overrides: { functionName: wakeName },
-    });
+    const wake = make(entryOf('Wake'), { functionName: wakeName });
     // Elastic Load Balancing invokes it for Berth's wake target groups only (ELB User Guide, "Lambda
     // functions as targets": the permission must exist before RegisterTargets).
     wake.addPermission('InvokedByWakeTargetGroups', {
@@ -274,36 +300,11 @@ export class OrchestratorStack extends Stack {
       }),
     });
     fns['Wake'] = wake;
-    const wakeEnv = { BERTH_WAKE_FUNCTION_ARN: wakeArn };
-    const policyParameter: Record<string, string> = props.accessPolicyParameter
-      ? { BERTH_POLICY_PARAMETER: props.accessPolicyParameter }
-      : {};
-    // The nightly job authorizes each teardown and pause with the access policy, as the API and Slack do.
-    const webhook = { BERTH_NOTIFY_WEBHOOK_SECRET_ARN: this.notifyWebhookSecret.secretArn };
-    const extraOf = (id: string): Record<string, string> => {
-      if (id === 'Nightly') return { ...policyParameter, ...webhook };
-      if (id === 'Notify') return webhook;
-      if (id === 'Pause' || id === 'Resume') return wakeEnv;
-      return {};
-    };
-    for (const entry of STATE_MACHINE_HANDLERS) fns[entry.id] = make(entry, extraOf(entry.id));
-    const plan = make(EDGE_HANDLERS.find((e) => e.id === 'Plan') as HandlerEntry, wakeEnv);
+    // The API's dry runs invoke the plan function by name.
+    const plan = make(entryOf('Plan'));
     fns['Plan'] = plan;
-    for (const id of ['Api', 'Slack']) {
-      fns[id] = make(EDGE_HANDLERS.find((e) => e.id === id) as HandlerEntry, {
-        BERTH_PLAN_FUNCTION_NAME: plan.functionName,
-        ...(id === 'Api' && props.apiPrincipals?.length
-          ? { BERTH_API_PRINCIPALS: props.apiPrincipals.join(',') }
-          : {}),
-        ...policyParameter,
-      });
-    }
-    fns['ExpiryWarnings'] = make(EDGE_HANDLERS.find((e) => e.id === 'ExpiryWarnings') as HandlerEntry, {
-      ...webhook,
-      ...(props.expiryWarningHours === undefined
-        ? {}
-        : { BERTH_EXPIRY_WARNING_HOURS: String(props.expiryWarningHours) }),
-    });
+    settingValues.BERTH_PLAN_FUNCTION_NAME = plan.functionName;
+    for (const entry of ALL_HANDLERS) fns[entry.id] ??= make(entry);
     this.functions = fns;
     const fn = (id: string): LifecycleFunction => {
       const found = fns[id];

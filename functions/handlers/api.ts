@@ -22,14 +22,14 @@ import {
   type PlanRequest,
 } from '../core/operation.ts';
 import { describeRoute, isWildcardHost, routeOfLoadBalancer, sameRoute } from '../core/shared-route.ts';
-import { loadConfig } from './config.ts';
+import { loadHandlerConfig } from './config.ts';
 import {
   anonymousDenied,
   type DenialLogger,
   developmentPolicySource,
   enforce,
   type PolicySource,
-  policyFromEnv,
+  policyFromConfig,
 } from './http/access.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
 import { MethodNotAllowedError, RouteNotFoundError } from './http/http-errors.ts';
@@ -781,25 +781,25 @@ const consoleLogger: ErrorLogger = {
  * Built on the first request.
  */
 export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): ApiDeps {
-  const ports = awsEntryPorts(env);
+  const config = loadHandlerConfig('api', env);
+  const ports = awsEntryPorts(config);
   return {
     registry: ports.registry,
     executions: ports.executions,
-    planner: lazyPlanner(env),
+    planner: lazyPlanner(config.planFunctionName),
     lockTtlSeconds: ports.lockTtlSeconds(),
     logs: lazyLogs(),
-    policy: policyFromEnv(env),
-    localCallers: env['BERTH_LOCAL_CALLER_IDENTITY'] === 'true',
+    policy: policyFromConfig(config),
+    localCallers: config.localCallerIdentity === true,
   };
 }
 
 /** The plan Lambda (`BERTH_PLAN_FUNCTION_NAME`), resolved on the first dry run. */
-function lazyPlanner(env: Readonly<Record<string, string | undefined>>): PlannerPort {
+function lazyPlanner(planFunctionName: string): PlannerPort {
   let planner: PlannerPort | undefined;
   return {
     plan(request) {
       if (planner === undefined) {
-        const { planFunctionName } = loadConfig(env, ['BERTH_PLAN_FUNCTION_NAME']);
         const lambda = new AwsLambdaAdapter(lambdaClient());
         planner = lambdaPlanner((name, payload) => lambda.invokeJson(name, payload), planFunctionName);
       }

@@ -1,10 +1,14 @@
 import { ConfigError } from '../core/errors.ts';
 import { DEFAULT_LOCK_TTL_SECONDS } from '../core/limits.ts';
+import { HANDLER_SETTINGS, type HandlerFile } from './settings.ts';
 
 /** Default of `BERTH_AMI_PARAMETER`: the ECS-optimized Amazon Linux 2023 AMI. */
 export const DEFAULT_AMI_PARAMETER = '/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id';
 
-/** Handler configuration (docs/architecture.md, "Handler configuration"). */
+/**
+ * Every setting a Berth function can read (docs/architecture.md, "Handler configuration"). A function gets the
+ * fields of the variables it declares in `functions/handlers/settings.ts` only ({@link HandlerConfig}).
+ */
 export interface Config {
   readonly tableName?: string;
   readonly vpcId?: string;
@@ -20,6 +24,8 @@ export interface Config {
   readonly nightlyStateMachineArn?: string;
   readonly slackSecretArn?: string;
   readonly notifyWebhookUrl?: string;
+  /** Deployed: the Secrets Manager secret holding the notification webhook URL (docs/security.md). */
+  readonly notifyWebhookSecretArn?: string;
   readonly probeEndpoint?: string;
   readonly lockTtlSeconds: number;
   readonly planFunctionName?: string;
@@ -29,6 +35,19 @@ export interface Config {
   readonly nightHours?: number;
   /** Wake on request: the function the paused environment's load balancer invokes (`BERTH_WAKE_FUNCTION_ARN`). */
   readonly wakeFunctionArn?: string;
+  /** The access policy (docs/security.md): an SSM parameter, or a file (the local platform). */
+  readonly policyParameter?: string;
+  readonly policyFile?: string;
+  /** Admins when no policy is configured (comma-separated principals, as given). */
+  readonly apiPrincipals?: string;
+  /** The local platform only: trust the local API server's caller identity. */
+  readonly localCallerIdentity?: boolean;
+  /** The origins a Slack `response_url` may point to (comma-separated, as given; parsed by core). */
+  readonly slackResponseUrlOrigins?: string;
+  /** A refreshed price table (docs/cost.md). */
+  readonly pricesFile?: string;
+  /** The local API's URL, where Slack `status` links an environment's logs (the local platform). */
+  readonly apiUrl?: string;
 }
 
 /** Environment variable → config field. */
@@ -47,12 +66,20 @@ export const CONFIG_VARIABLES = {
   BERTH_NIGHTLY_STATE_MACHINE_ARN: 'nightlyStateMachineArn',
   BERTH_SLACK_SECRET_ARN: 'slackSecretArn',
   BERTH_NOTIFY_WEBHOOK_URL: 'notifyWebhookUrl',
+  BERTH_NOTIFY_WEBHOOK_SECRET_ARN: 'notifyWebhookSecretArn',
   BERTH_PROBE_ENDPOINT: 'probeEndpoint',
   BERTH_LOCK_TTL_SECONDS: 'lockTtlSeconds',
   BERTH_PLAN_FUNCTION_NAME: 'planFunctionName',
   BERTH_EXPIRY_WARNING_HOURS: 'expiryWarningHours',
   BERTH_NIGHT_HOURS: 'nightHours',
   BERTH_WAKE_FUNCTION_ARN: 'wakeFunctionArn',
+  BERTH_POLICY_PARAMETER: 'policyParameter',
+  BERTH_POLICY_FILE: 'policyFile',
+  BERTH_API_PRINCIPALS: 'apiPrincipals',
+  BERTH_LOCAL_CALLER_IDENTITY: 'localCallerIdentity',
+  BERTH_SLACK_RESPONSE_URL_ORIGINS: 'slackResponseUrlOrigins',
+  BERTH_PRICES_FILE: 'pricesFile',
+  BERTH_API_URL: 'apiUrl',
 } as const satisfies Record<string, keyof Config>;
 
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -63,16 +90,34 @@ export type ConfigWith<V extends ConfigVariable> = Config & {
   readonly [F in FieldOf<V>]-?: NonNullable<Config[F]>;
 };
 
+type Declaration<F extends HandlerFile> = (typeof HANDLER_SETTINGS)[F];
+type RequiredOf<F extends HandlerFile> = Declaration<F>['required'][number];
+type OptionalOf<F extends HandlerFile> = Declaration<F>['optional'][number];
+
+/**
+ * What handler `F` may read: the fields of its declared variables only (required ones always present). Reading
+ * any other field is a type error.
+ */
+export type HandlerConfig<F extends HandlerFile> = Readonly<
+  Pick<Config, FieldOf<OptionalOf<F>>> & { readonly [K in FieldOf<RequiredOf<F>>]-?: NonNullable<Config[K]> }
+>;
+
+/**
+ * The fields handler `F` may read, with the optionality of {@link Config} (what its dependencies are typed with,
+ * so that tests can pass any config): reading a field it did not declare is a type error.
+ */
+export type ConfigOf<F extends HandlerFile> = Readonly<Pick<Config, FieldOf<RequiredOf<F> | OptionalOf<F>>>>;
+
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
-function validCidr(text: string): boolean {
+function cidr(variable: string, text: string): string {
   const m = CIDR.exec(text);
-  if (!m) return false;
-  const octets = m.slice(1, 5).map(Number);
-  return octets.every((o) => o <= 255) && Number(m[5]) <= 32;
+  const valid = m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+  if (!valid) throw new ConfigError(`${variable} must be an IPv4 CIDR like 203.0.113.0/24 (got "${text}")`);
+  return text;
 }
 
-function list(variable: string, text: string): string[] {
+function list(variable: string, text: string): readonly string[] {
   const items = text
     .split(',')
     .map((s) => s.trim())
@@ -80,7 +125,7 @@ function list(variable: string, text: string): string[] {
   if (items.length === 0) {
     throw new ConfigError(`${variable} must be a comma-separated list (got "${text}")`);
   }
-  return items;
+  return Object.freeze(items);
 }
 
 function url(variable: string, text: string): string {
@@ -93,86 +138,99 @@ function url(variable: string, text: string): string {
   }
 }
 
-/**
- * Reads Berth's handler configuration from the environment: typed, frozen, failing with a
- * `ConfigError` that names the missing or invalid variable. Only the variables in `required` must
- * be set; the others are read when present (defaults: `BERTH_ALLOWED_CIDR` 0.0.0.0/0,
- * `BERTH_AMI_PARAMETER` the ECS-optimized AL2023 parameter, `BERTH_LOCK_TTL_SECONDS` 7200).
- *
- * @example
- * const config = loadConfig(process.env, ['BERTH_TABLE_NAME']);
- * config.tableName; // string
- */
-export function loadConfig<V extends ConfigVariable = never>(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-  required: readonly V[] = [],
-): Readonly<ConfigWith<V>> {
+function positiveInteger(variable: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new ConfigError(`${variable} must be a positive integer (got "${text}")`);
+  }
+  return value;
+}
+
+const hours =
+  (max: number) =>
+  (variable: string, text: string): number => {
+    const value = Number(text);
+    if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0 && value <= max)) {
+      throw new ConfigError(
+        `${variable} must be a number of hours greater than 0 and at most ${max} (got "${text}")`,
+      );
+    }
+    return value;
+  };
+
+/** How a variable's (trimmed, non-empty) text becomes its field; absent: the text as is. */
+const PARSERS: Partial<Record<ConfigVariable, (variable: string, text: string) => unknown>> = {
+  BERTH_PUBLIC_SUBNETS: list,
+  BERTH_PRIVATE_SUBNETS: list,
+  BERTH_ALLOWED_CIDR: cidr,
+  BERTH_NOTIFY_WEBHOOK_URL: url,
+  BERTH_PROBE_ENDPOINT: url,
+  BERTH_LOCK_TTL_SECONDS: positiveInteger,
+  BERTH_EXPIRY_WARNING_HOURS: hours(168),
+  BERTH_NIGHT_HOURS: hours(24),
+  BERTH_LOCAL_CALLER_IDENTITY: (_variable, text) => text === 'true',
+};
+
+/** Values of unset variables. */
+const DEFAULTS: Partial<Record<ConfigVariable, string>> = {
+  BERTH_ALLOWED_CIDR: '0.0.0.0/0',
+  BERTH_AMI_PARAMETER: DEFAULT_AMI_PARAMETER,
+  BERTH_LOCK_TTL_SECONDS: String(DEFAULT_LOCK_TTL_SECONDS),
+};
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function parse(
+  env: Env,
+  required: readonly ConfigVariable[],
+  variables: readonly ConfigVariable[],
+): Readonly<Record<string, unknown>> {
   for (const variable of required) {
     const value = env[variable];
     if (value === undefined || value.trim() === '') {
       throw new ConfigError(`missing required environment variable ${variable}`);
     }
   }
-  const read = (variable: ConfigVariable): string | undefined => {
-    const value = env[variable]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  };
   const config: Record<string, unknown> = {};
-  const set = (variable: ConfigVariable, value: unknown) => {
-    if (value !== undefined) config[CONFIG_VARIABLES[variable]] = value;
-  };
-  set('BERTH_TABLE_NAME', read('BERTH_TABLE_NAME'));
-  set('BERTH_VPC_ID', read('BERTH_VPC_ID'));
-  for (const v of ['BERTH_PUBLIC_SUBNETS', 'BERTH_PRIVATE_SUBNETS'] as const) {
-    const value = read(v);
-    set(v, value === undefined ? undefined : Object.freeze(list(v, value)));
+  for (const variable of variables) {
+    const set = env[variable]?.trim();
+    const text = set === undefined || set === '' ? DEFAULTS[variable] : set;
+    if (text === undefined) continue;
+    const parser = PARSERS[variable];
+    config[CONFIG_VARIABLES[variable]] = parser ? parser(variable, text) : text;
   }
-  set('BERTH_INSTANCE_PROFILE_ARN', read('BERTH_INSTANCE_PROFILE_ARN'));
-  set('BERTH_EXECUTION_ROLE_ARN', read('BERTH_EXECUTION_ROLE_ARN'));
-  const cidr = read('BERTH_ALLOWED_CIDR') ?? '0.0.0.0/0';
-  if (!validCidr(cidr)) {
-    throw new ConfigError(`BERTH_ALLOWED_CIDR must be an IPv4 CIDR like 203.0.113.0/24 (got "${cidr}")`);
-  }
-  set('BERTH_ALLOWED_CIDR', cidr);
-  set('BERTH_AMI_PARAMETER', read('BERTH_AMI_PARAMETER') ?? DEFAULT_AMI_PARAMETER);
-  set('BERTH_SHARED_LISTENER_ARN', read('BERTH_SHARED_LISTENER_ARN'));
-  set('BERTH_SHARED_ALB_SECURITY_GROUP_ID', read('BERTH_SHARED_ALB_SECURITY_GROUP_ID'));
-  set('BERTH_LIFECYCLE_STATE_MACHINE_ARN', read('BERTH_LIFECYCLE_STATE_MACHINE_ARN'));
-  set('BERTH_NIGHTLY_STATE_MACHINE_ARN', read('BERTH_NIGHTLY_STATE_MACHINE_ARN'));
-  set('BERTH_SLACK_SECRET_ARN', read('BERTH_SLACK_SECRET_ARN'));
-  set('BERTH_WAKE_FUNCTION_ARN', read('BERTH_WAKE_FUNCTION_ARN'));
-  for (const v of ['BERTH_NOTIFY_WEBHOOK_URL', 'BERTH_PROBE_ENDPOINT'] as const) {
-    const value = read(v);
-    set(v, value === undefined ? undefined : url(v, value));
-  }
-  const ttlText = read('BERTH_LOCK_TTL_SECONDS') ?? String(DEFAULT_LOCK_TTL_SECONDS);
-  const ttl = Number(ttlText);
-  if (!Number.isInteger(ttl) || ttl <= 0) {
-    throw new ConfigError(`BERTH_LOCK_TTL_SECONDS must be a positive integer (got "${ttlText}")`);
-  }
-  set('BERTH_LOCK_TTL_SECONDS', ttl);
-  set('BERTH_PLAN_FUNCTION_NAME', read('BERTH_PLAN_FUNCTION_NAME'));
-  const warnText = read('BERTH_EXPIRY_WARNING_HOURS');
-  if (warnText !== undefined) {
-    const hours = Number(warnText);
-    if (!/^\d+(\.\d+)?$/.test(warnText) || !(hours > 0 && hours <= 168)) {
-      throw new ConfigError(
-        `BERTH_EXPIRY_WARNING_HOURS must be a number of hours greater than 0 and at most 168 (got "${warnText}")`,
-      );
-    }
-    set('BERTH_EXPIRY_WARNING_HOURS', hours);
-  }
-  const nightText = read('BERTH_NIGHT_HOURS');
-  if (nightText !== undefined) {
-    const hours = Number(nightText);
-    if (!/^\d+(\.\d+)?$/.test(nightText) || !(hours > 0 && hours <= 24)) {
-      throw new ConfigError(
-        `BERTH_NIGHT_HOURS must be a number of hours greater than 0 and at most 24 (got "${nightText}")`,
-      );
-    }
-    set('BERTH_NIGHT_HOURS', hours);
-  }
-  return Object.freeze(config) as unknown as Readonly<ConfigWith<V>>;
+  return Object.freeze(config);
+}
+
+const ALL_VARIABLES = Object.keys(CONFIG_VARIABLES) as ConfigVariable[];
+
+/**
+ * Reads every Berth setting from `env`: typed, frozen, failing with a `ConfigError` that names the missing or
+ * invalid variable. Only the variables in `required` must be set (defaults: `BERTH_ALLOWED_CIDR` 0.0.0.0/0,
+ * `BERTH_AMI_PARAMETER` the ECS-optimized AL2023 parameter, `BERTH_LOCK_TTL_SECONDS` 7200). Handlers use
+ * {@link loadHandlerConfig}, which reads their declared variables only; this is for tests and tools.
+ *
+ * @example
+ * const config = loadConfig(process.env, ['BERTH_TABLE_NAME']);
+ * config.tableName; // string
+ */
+export function loadConfig<V extends ConfigVariable = never>(
+  env: Env = process.env,
+  required: readonly V[] = [],
+): Readonly<ConfigWith<V>> {
+  return parse(env, required, ALL_VARIABLES) as unknown as Readonly<ConfigWith<V>>;
+}
+
+/**
+ * The settings of handler `file`, parsed once from exactly the variables it declares in
+ * `functions/handlers/settings.ts`: a required one missing or any one invalid fails with a `ConfigError` naming
+ * the variable; variables it does not declare are not read, even when set.
+ *
+ * @example loadHandlerConfig('lock', process.env).lockTtlSeconds // 7200
+ */
+export function loadHandlerConfig<F extends HandlerFile>(file: F, env: Env = process.env): HandlerConfig<F> {
+  const { required, optional } = HANDLER_SETTINGS[file];
+  return parse(env, required, [...required, ...optional]) as unknown as HandlerConfig<F>;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { resourceNames } from '../core/names.ts';
+import type { ConfigOf } from './config.ts';
 import {
   type ClusterResult,
   defaultDeps,
@@ -13,7 +14,7 @@ import { autoScalingAdapter, ec2WithAmiAdapter, ecsAdapter } from './wiring.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
 /** The up-stage dependencies (`ecs`; for EC2 also `ec2` with SSM and `autoScaling`) and the registry. */
-export type CreateClusterDeps = UpStageDeps & Pick<HandlerDeps, 'registry'>;
+export type CreateClusterDeps = UpStageDeps<ConfigOf<'create-cluster'>> & Pick<HandlerDeps, 'registry'>;
 
 /**
  * Stage `cluster` of `up` (core `planUp`): converges the ECS cluster and, for EC2, its capacity:
@@ -43,7 +44,7 @@ export function makeHandler(deps: CreateClusterDeps) {
 }
 
 export const handler = makeHandler(
-  defaultDeps([], {
+  defaultDeps('create-cluster', {
     autoScaling: autoScalingAdapter,
     ec2: ec2WithAmiAdapter,
     ecs: ecsAdapter,

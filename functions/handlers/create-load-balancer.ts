@@ -1,4 +1,4 @@
-import { requireConfig } from './config.ts';
+import { type ConfigOf, requireConfig } from './config.ts';
 import {
   defaultDeps,
   envOf,
@@ -13,7 +13,8 @@ import { ec2Adapter, elbv2Adapter } from './wiring.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
 /** The up-stage dependencies (`elbv2`, and `ec2` for the ALB group when the state lacks it) and the registry. */
-export type CreateLoadBalancerDeps = UpStageDeps & Pick<HandlerDeps, 'elbv2' | 'registry'>;
+export type CreateLoadBalancerDeps = UpStageDeps<ConfigOf<'create-load-balancer'>> &
+  Pick<HandlerDeps, 'elbv2' | 'registry'>;
 
 /**
  * Stage `load-balancer` of `up` (core `planUp`): converges the target group (`instance` targets for
@@ -59,5 +60,5 @@ export function makeHandler(deps: CreateLoadBalancerDeps) {
 }
 
 export const handler = makeHandler(
-  defaultDeps(['BERTH_VPC_ID'], { ec2: ec2Adapter, elbv2: elbv2Adapter, registry: registryAdapter }),
+  defaultDeps('create-load-balancer', { ec2: ec2Adapter, elbv2: elbv2Adapter, registry: registryAdapter }),
 );

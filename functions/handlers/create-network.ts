@@ -1,4 +1,4 @@
-import { requireConfig } from './config.ts';
+import { type ConfigOf, requireConfig } from './config.ts';
 import {
   defaultDeps,
   envOf,
@@ -13,7 +13,7 @@ import { ec2Adapter } from './wiring.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
 /** The up-stage dependencies (only `ec2` is called in this stage) and the registry for the spec. */
-export type CreateNetworkDeps = UpStageDeps & Pick<HandlerDeps, 'registry'>;
+export type CreateNetworkDeps = UpStageDeps<ConfigOf<'create-network'>> & Pick<HandlerDeps, 'registry'>;
 
 /**
  * Stage `network` of `up` (core `planUp`): converges the environment's security groups:
@@ -38,5 +38,5 @@ export function makeHandler(deps: CreateNetworkDeps) {
 }
 
 export const handler = makeHandler(
-  defaultDeps(['BERTH_VPC_ID'], { ec2: ec2Adapter, registry: registryAdapter }),
+  defaultDeps('create-network', { ec2: ec2Adapter, registry: registryAdapter }),
 );

@@ -1,4 +1,5 @@
 import { ValidationError } from '../core/errors.ts';
+import type { ConfigOf } from './config.ts';
 import {
   defaultDeps,
   envOf,
@@ -13,7 +14,7 @@ import { ecsAdapter } from './wiring.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
 /** The up-stage dependencies (only `ecs` is called in this stage) and the registry. */
-export type CreateServiceDeps = UpStageDeps & Pick<HandlerDeps, 'registry'>;
+export type CreateServiceDeps = UpStageDeps<ConfigOf<'create-service'>> & Pick<HandlerDeps, 'registry'>;
 
 /**
  * Stage `service` of `up` (core `planUp`): converges the ECS service: created with the target
@@ -47,4 +48,6 @@ export function makeHandler(deps: CreateServiceDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps([], { ecs: ecsAdapter, registry: registryAdapter }));
+export const handler = makeHandler(
+  defaultDeps('create-service', { ecs: ecsAdapter, registry: registryAdapter }),
+);

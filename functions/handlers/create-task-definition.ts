@@ -1,3 +1,4 @@
+import type { ConfigOf } from './config.ts';
 import {
   defaultDeps,
   type HandlerDeps,
@@ -11,7 +12,8 @@ import { ecsAdapter, logsAdapter } from './wiring.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
 /** The up-stage dependencies (`ecs` in this stage), CloudWatch Logs and the registry. */
-export type CreateTaskDefinitionDeps = UpStageDeps & Pick<HandlerDeps, 'registry' | 'logs'>;
+export type CreateTaskDefinitionDeps = UpStageDeps<ConfigOf<'create-task-definition'>> &
+  Pick<HandlerDeps, 'registry' | 'logs'>;
 
 /**
  * Stage `task-definition` of `up` (core `planUp`): first the environment's log group `/berth/<env>` (created
@@ -36,5 +38,5 @@ export function makeHandler(deps: CreateTaskDefinitionDeps) {
 }
 
 export const handler = makeHandler(
-  defaultDeps([], { ecs: ecsAdapter, logs: logsAdapter, registry: registryAdapter }),
+  defaultDeps('create-task-definition', { ecs: ecsAdapter, logs: logsAdapter, registry: registryAdapter }),
 );

@@ -1,8 +1,7 @@
 import type { DynamoRegistry, EnvironmentRecord } from '../adapters/registry.ts';
 import { DEFAULT_EXPIRY_WARNING_HOURS, dueWarnings, ownerMention } from '../core/expiry-warning.ts';
-import { loadConfig } from './config.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
-import { type WebhookSource, webhookFromEnv } from './http/webhook.ts';
+import { type WebhookSource, webhookFromConfig } from './http/webhook.ts';
 import { type LogPort, defaultDeps as lifecycleDefaults } from './lifecycle-deps.ts';
 import { deliver } from './notify.ts';
 import { costOfRecord, defaultPricing, type Pricing } from './pricing.ts';
@@ -14,7 +13,7 @@ export interface ExpiryWarningsDeps {
   readonly poster: HttpPoster;
   /**
    * The Slack channel the warnings go to: a URL, or a source read per run (deployed: the Secrets Manager secret
-   * `BERTH_NOTIFY_WEBHOOK_SECRET_ARN`; locally `BERTH_NOTIFY_WEBHOOK_URL` — see `webhookFromEnv`).
+   * `BERTH_NOTIFY_WEBHOOK_SECRET_ARN`; locally `BERTH_NOTIFY_WEBHOOK_URL` — see `webhookFromConfig`).
    */
   readonly webhookUrl?: string | WebhookSource;
   /** `BERTH_EXPIRY_WARNING_HOURS` (default 2). */
@@ -79,15 +78,13 @@ export function makeHandler(deps: ExpiryWarningsDeps | (() => ExpiryWarningsDeps
 }
 
 /** The registry (`BERTH_TABLE_NAME`), the webhook and the warning window from the environment. */
-export function defaultDeps(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): ExpiryWarningsDeps {
-  const config = loadConfig(env, ['BERTH_TABLE_NAME']);
-  const base = lifecycleDefaults(['BERTH_TABLE_NAME'], { registry: registryAdapter });
+export function defaultDeps(): ExpiryWarningsDeps {
+  const base = lifecycleDefaults('expiry-warnings', { registry: registryAdapter });
+  const config = base.config;
   return {
     registry: base.registry,
     poster: fetchPoster,
-    webhookUrl: webhookFromEnv(env),
+    webhookUrl: webhookFromConfig(config),
     ...(config.expiryWarningHours === undefined ? {} : { warnHours: config.expiryWarningHours }),
     now: () => new Date(),
     logger: base.logger,

@@ -66,4 +66,4 @@ export function makeHandler(deps: ExtendDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps(['BERTH_TABLE_NAME'], { registry: registryAdapter }));
+export const handler = makeHandler(defaultDeps('extend', { registry: registryAdapter }));

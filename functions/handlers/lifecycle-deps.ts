@@ -12,7 +12,8 @@ import type { AwsLogsAdapter } from '../adapters/logs.ts';
 import type { DynamoRegistry } from '../adapters/registry.ts';
 import { type EnvSpec, parseEnvSpec } from '../core/env-spec.ts';
 import { ConfigError, isBerthError, NotFoundError, ValidationError } from '../core/errors.ts';
-import { type Config, type ConfigVariable, loadConfig } from './config.ts';
+import { type Config, type HandlerConfig, loadHandlerConfig } from './config.ts';
+import type { HandlerFile } from './settings.ts';
 
 /** Results the create handlers add under `$.resources` (docs/architecture.md handler table). */
 export interface NetworkResult {
@@ -69,9 +70,15 @@ export interface LogPort {
   error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
-/** Every dependency a lifecycle handler may take; each handler picks what it needs. */
-export interface HandlerDeps {
-  readonly config: Readonly<Config>;
+/** What shared code may read of a handler's config: any field, each possibly absent (not declared). */
+export type SomeConfig = Readonly<Partial<Config>>;
+
+/**
+ * Every dependency a lifecycle handler may take; each handler picks what it needs, with its own config type
+ * (`HandlerDeps<HandlerConfig<'lock'>>`: reading a setting the handler did not declare is a type error).
+ */
+export interface HandlerDeps<C extends SomeConfig = Readonly<Config>> {
+  readonly config: C;
   readonly ecs: AwsEcsAdapter;
   readonly elbv2: AwsElbv2Adapter;
   readonly autoScaling: AwsAutoScalingAdapter;
@@ -105,44 +112,48 @@ export function lazyObject<T extends object>(factories: { [K in keyof T]: () => 
   return target;
 }
 
-/** The AWS adapters a handler's step calls; see `wiring.ts` for the production factories. */
+/**
+ * The AWS adapters a handler's step calls; see `wiring.ts` for the production factories. Each is built from the
+ * handler's parsed config (the registry's table name).
+ */
 export interface AdapterFactories {
   readonly ecs?: () => AwsEcsAdapter;
   readonly elbv2?: () => AwsElbv2Adapter;
   readonly autoScaling?: () => AwsAutoScalingAdapter;
   readonly ec2?: () => AwsEc2Adapter;
   readonly logs?: () => AwsLogsAdapter;
-  readonly registry?: () => DynamoRegistry;
+  readonly registry?: (config: SomeConfig) => DynamoRegistry;
 }
 
 /**
- * Production dependencies for a handler: config (with `required` variables), the adapters its step
- * calls (built on first use; naming only those keeps the other SDK clients out of its bundle), the
- * Node HTTP probe, the system clock and a Powertools logger. Reading an adapter the handler was not
- * given fails with `ConfigError`.
+ * Production dependencies for handler `file`: its config (the variables it declares in `settings.ts`, parsed
+ * once, on first use — importing a handler reads no environment), the adapters its step calls (built on first
+ * use; naming only those keeps the other SDK clients out of its bundle), the Node HTTP probe, the system clock
+ * and a Powertools logger. Reading an adapter the handler was not given fails with `ConfigError`.
  *
- * @example export const handler = makeHandler(defaultDeps(['BERTH_VPC_ID'], { ec2: ec2Adapter }));
+ * @example export const handler = makeHandler(defaultDeps('create-network', { ec2: ec2Adapter }));
  */
-export function defaultDeps(
-  required: readonly ConfigVariable[] = [],
+export function defaultDeps<F extends HandlerFile>(
+  file: F,
   adapters: AdapterFactories = {},
-): HandlerDeps {
-  let config: Readonly<Config> | undefined;
-  const getConfig = () => {
-    config ??= loadConfig(process.env, required);
+): HandlerDeps<HandlerConfig<F>> {
+  let config: HandlerConfig<F> | undefined;
+  const getConfig = (): HandlerConfig<F> => {
+    config ??= loadHandlerConfig(file, process.env);
     return config;
   };
   const missing = (name: keyof AdapterFactories) => (): never => {
     throw new ConfigError(`this handler is not wired with the ${name} adapter`);
   };
-  return lazyObject<HandlerDeps>({
+  const registry = adapters.registry;
+  return lazyObject<HandlerDeps<HandlerConfig<F>>>({
     config: getConfig,
     ecs: adapters.ecs ?? missing('ecs'),
     elbv2: adapters.elbv2 ?? missing('elbv2'),
     autoScaling: adapters.autoScaling ?? missing('autoScaling'),
     ec2: adapters.ec2 ?? missing('ec2'),
     logs: adapters.logs ?? missing('logs'),
-    registry: adapters.registry ?? missing('registry'),
+    registry: registry ? () => registry(getConfig()) : missing('registry'),
     probe: () => probeHttp,
     now: () => () => new Date(),
     logger: () => new Logger({ serviceName: 'berth' }),

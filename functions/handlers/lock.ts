@@ -1,5 +1,6 @@
 import type { LockRecord } from '../adapters/registry.ts';
 import { ValidationError } from '../core/errors.ts';
+import type { ConfigOf } from './config.ts';
 import { defaultDeps, type HandlerDeps, runStep } from './lifecycle-deps.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
@@ -19,7 +20,7 @@ export type LockResult =
   | { readonly token: string; readonly expiresAt: number }
   | { readonly released: boolean };
 
-export type LockDeps = Pick<HandlerDeps, 'registry' | 'config' | 'now' | 'logger'>;
+export type LockDeps = Pick<HandlerDeps<ConfigOf<'lock'>>, 'registry' | 'config' | 'now' | 'logger'>;
 
 /**
  * `acquire`: takes the environment's lock (token = the execution ARN, so a retried acquire of the
@@ -51,4 +52,4 @@ export function makeHandler(deps: LockDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps(['BERTH_TABLE_NAME'], { registry: registryAdapter }));
+export const handler = makeHandler(defaultDeps('lock', { registry: registryAdapter }));

@@ -6,18 +6,18 @@ import { decideLogGroupExpiry, LOG_GROUP_PREFIX } from '../core/logs.ts';
 import { DEFAULT_NIGHT_HOURS, type NightSavings, nightSavings } from '../core/night-savings.ts';
 import { decideNightly, type NightlyPolicy } from '../core/nightly.ts';
 import { type NightlyRunResult, type RecordedFailure, summarizeNightly } from '../core/nightly-report.ts';
-import { loadConfig } from './config.ts';
+import { loadHandlerConfig } from './config.ts';
 import {
   type DenialLogger,
   developmentPolicySource,
   type PolicySource,
-  policyFromEnv,
+  policyFromConfig,
 } from './http/access.ts';
 import { awsRegistryPort } from './http/aws-deps.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 import type { Clock, RegistryPort } from './http/ports.ts';
 import { systemClock } from './http/ports.ts';
-import { type WebhookSource, webhookFromEnv } from './http/webhook.ts';
+import { type WebhookSource, webhookFromConfig } from './http/webhook.ts';
 import { deliver, formatNightlyReport, type NightlyReport, type NotifyResult } from './notify.ts';
 import { defaultPricing, type Pricing } from './pricing.ts';
 
@@ -63,7 +63,7 @@ export interface NightlyLogsPort {
 export interface NightlyDeps {
   readonly registry: Pick<RegistryPort, 'listEnvironments'>;
   readonly poster?: HttpPoster;
-  /** The report's webhook: a URL, or a source read when the report is posted (see `webhookFromEnv`). */
+  /** The report's webhook: a URL, or a source read when the report is posted (see `webhookFromConfig`). */
   readonly webhookUrl?: string | WebhookSource;
   readonly clock?: Clock;
   /** Deletes kept log groups after their expiry (core `decideLogGroupExpiry`). */
@@ -277,10 +277,10 @@ export function makeHandler(deps: NightlyDeps | (() => NightlyDeps)) {
  * (`BERTH_POLICY_FILE` / `BERTH_POLICY_PARAMETER`, as the API reads it).
  */
 export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): NightlyDeps {
-  const config = loadConfig(env);
+  const config = loadHandlerConfig('nightly', env);
   let logs: AwsLogsAdapter | undefined;
   return {
-    registry: awsRegistryPort(env),
+    registry: awsRegistryPort(config),
     logs: {
       listLogGroups: (prefix) => {
         logs ??= new AwsLogsAdapter(logsClient());
@@ -292,8 +292,8 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
       },
     },
     poster: fetchPoster,
-    policy: policyFromEnv(env),
-    webhookUrl: webhookFromEnv(env),
+    policy: policyFromConfig(config),
+    webhookUrl: webhookFromConfig(config),
     ...(config.nightHours === undefined ? {} : { nightHours: config.nightHours }),
   };
 }

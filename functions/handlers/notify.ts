@@ -1,9 +1,9 @@
 import { formatUsd } from '../core/cost.ts';
 import type { NightSavings } from '../core/night-savings.ts';
 import { causeText, type NightlyReport } from '../core/nightly-report.ts';
-import { loadConfig } from './config.ts';
+import { loadHandlerConfig } from './config.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
-import { type WebhookSource, webhookFromEnv } from './http/webhook.ts';
+import { type WebhookSource, webhookFromConfig } from './http/webhook.ts';
 
 /** The flat notification input (docs and the Slack handler's `responseUrl`). */
 export interface NotifyEvent {
@@ -46,7 +46,7 @@ export interface NotifyDeps {
   readonly poster: HttpPoster;
   /**
    * The webhook used when the event has no `responseUrl`: a URL, or a source read per notification (deployed:
-   * the Secrets Manager secret `BERTH_NOTIFY_WEBHOOK_SECRET_ARN`; see `webhookFromEnv`).
+   * the Secrets Manager secret `BERTH_NOTIFY_WEBHOOK_SECRET_ARN`; see `webhookFromConfig`).
    */
   readonly webhookUrl?: string | WebhookSource;
   readonly timeoutMs?: number;
@@ -246,10 +246,9 @@ export function makeHandler(deps: NotifyDeps | (() => NotifyDeps)) {
 
 /** The webhook from `BERTH_NOTIFY_WEBHOOK_SECRET_ARN` (or `BERTH_NOTIFY_WEBHOOK_URL` locally); posts with `fetch`. */
 export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): NotifyDeps {
-  loadConfig(env);
   return {
     poster: fetchPoster,
-    webhookUrl: webhookFromEnv(env),
+    webhookUrl: webhookFromConfig(loadHandlerConfig('notify', env)),
     logger: {
       warn: (message, details) => console.warn(JSON.stringify({ level: 'WARN', message, ...details })),
     },

@@ -9,6 +9,7 @@ import type { ObservedEnvironment, Tags } from '../core/observed.ts';
 import { assertNever, type PauseStep, pendingSteps } from '../core/plan.ts';
 import { planPause } from '../core/plan-pause.ts';
 import { ownershipTags } from '../core/tags.ts';
+import type { ConfigOf } from './config.ts';
 import {
   defaultDeps,
   envOf,
@@ -38,7 +39,7 @@ export interface PausePorts {
   readonly elbv2?: Pick<AwsElbv2Adapter, 'createLambdaTargetGroup' | 'forwardTo'>;
 }
 
-export type PauseDeps = Pick<HandlerDeps, 'config' | 'now' | 'logger'> & {
+export type PauseDeps = Pick<HandlerDeps<ConfigOf<'pause'>>, 'config' | 'now' | 'logger'> & {
   readonly elbv2?: AwsElbv2Adapter;
   readonly ecs: Pick<AwsEcsAdapter, 'updateService' | 'observeService' | 'observeCluster'>;
   readonly autoScaling: Pick<AwsAutoScalingAdapter, 'unprotectInstances' | 'updateCapacity' | 'observeGroup'>;
@@ -182,7 +183,7 @@ export function makeHandler(deps: PauseDeps) {
 }
 
 export const handler = makeHandler(
-  defaultDeps(['BERTH_TABLE_NAME'], {
+  defaultDeps('pause', {
     autoScaling: autoScalingAdapter,
     ecs: ecsAdapter,
     elbv2: elbv2Adapter,

@@ -192,4 +192,4 @@ export function makeHandler(deps: RecordDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps(['BERTH_TABLE_NAME'], { registry: registryAdapter }));
+export const handler = makeHandler(defaultDeps('record', { registry: registryAdapter }));

@@ -10,12 +10,11 @@ import {
   TAG_REQUEST_ID,
 } from '../core/plan-redeploy.ts';
 import { ownershipTags } from '../core/tags.ts';
-import { loadConfig } from './config.ts';
 import { defaultDeps, envOf, type HandlerDeps, type LifecycleState, runStep } from './lifecycle-deps.ts';
 import { executeUpSteps, logExecuted, wiredPorts } from './up-stage.ts';
 
 /** A redeploy plan needs no deployment setting (it copies the running revision). */
-const NO_SETTINGS = loadConfig({});
+const NO_SETTINGS = {};
 
 import { ecsAdapter } from './wiring.ts';
 import { registryAdapter } from './wiring-registry.ts';
@@ -100,4 +99,4 @@ export function makeHandler(deps: RedeployDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps([], { ecs: ecsAdapter, registry: registryAdapter }));
+export const handler = makeHandler(defaultDeps('redeploy', { ecs: ecsAdapter, registry: registryAdapter }));

@@ -2,6 +2,7 @@ import { DependencyTimeoutError } from '../core/errors.ts';
 import { pendingSteps, type UpStep } from '../core/plan.ts';
 import { planResume } from '../core/plan-pause.ts';
 import { ownershipTags } from '../core/tags.ts';
+import type { ConfigOf } from './config.ts';
 import {
   defaultDeps,
   envOf,
@@ -12,7 +13,7 @@ import {
 } from './lifecycle-deps.ts';
 import { observeForPause } from './pause.ts';
 import { describeStep } from './teardown-stage.ts';
-import { executeUpSteps, logExecuted, type UpStageDeps, wiredPorts } from './up-stage.ts';
+import { executeUpSteps, logExecuted, wiredPorts } from './up-stage.ts';
 import { autoScalingAdapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
@@ -34,7 +35,10 @@ export interface ResumeResult {
  */
 export const RESUME_WAIT_BOUND_SECONDS = 15 * 60;
 
-export type ResumeDeps = UpStageDeps & Pick<HandlerDeps, 'ecs' | 'autoScaling' | 'elbv2' | 'registry'>;
+export type ResumeDeps = Pick<
+  HandlerDeps<ConfigOf<'resume'>>,
+  'config' | 'logger' | 'ecs' | 'autoScaling' | 'elbv2' | 'registry'
+>;
 
 /** AWS seconds waited before this call: the previous result's, plus one poll interval when it was not done. */
 function waitedBefore(state: LifecycleState): number {
@@ -110,7 +114,7 @@ export function makeHandler(deps: ResumeDeps) {
 }
 
 export const handler = makeHandler(
-  defaultDeps(['BERTH_TABLE_NAME'], {
+  defaultDeps('resume', {
     autoScaling: autoScalingAdapter,
     ecs: ecsAdapter,
     elbv2: elbv2Adapter,

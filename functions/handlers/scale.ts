@@ -3,6 +3,7 @@ import type { ObservedEnvironment } from '../core/observed.ts';
 import { checkOperationField } from '../core/operation.ts';
 import { planScale } from '../core/plan-scale.ts';
 import { ownershipTags } from '../core/tags.ts';
+import type { ConfigOf } from './config.ts';
 import {
   defaultDeps,
   envOf,
@@ -11,7 +12,7 @@ import {
   runStep,
   specOf,
 } from './lifecycle-deps.ts';
-import { executeUpSteps, logExecuted, type UpStageDeps, wiredPorts } from './up-stage.ts';
+import { executeUpSteps, logExecuted, wiredPorts } from './up-stage.ts';
 import { autoScalingAdapter, ecsAdapter } from './wiring.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
@@ -22,7 +23,10 @@ export interface ScaleResult {
   readonly maxSize?: number;
 }
 
-export type ScaleDeps = UpStageDeps & Pick<HandlerDeps, 'ecs' | 'autoScaling' | 'registry'>;
+export type ScaleDeps = Pick<
+  HandlerDeps<ConfigOf<'scale'>>,
+  'config' | 'logger' | 'ecs' | 'autoScaling' | 'registry'
+>;
 
 /**
  * Sets the service's desired count (`desiredCount` in the state) and, for EC2, the Auto Scaling
@@ -69,7 +73,7 @@ export function makeHandler(deps: ScaleDeps) {
 }
 
 export const handler = makeHandler(
-  defaultDeps(['BERTH_TABLE_NAME'], {
+  defaultDeps('scale', {
     autoScaling: autoScalingAdapter,
     ecs: ecsAdapter,
     registry: registryAdapter,

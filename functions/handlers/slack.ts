@@ -13,13 +13,13 @@ import {
 import { isWildcardHost } from '../core/shared-route.ts';
 import { parseSlackCommand, type SlackCommand } from '../core/slack-command.ts';
 import { SLACK_MAX_SKEW_SECONDS } from '../core/slack-signature.ts';
-import { loadConfig } from './config.ts';
+import { loadHandlerConfig } from './config.ts';
 import {
   type DenialLogger,
   developmentPolicySource,
   enforce,
   type PolicySource,
-  policyFromEnv,
+  policyFromConfig,
 } from './http/access.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
 import { UnauthorizedError } from './http/http-errors.ts';
@@ -395,7 +395,9 @@ export function defaultDeps(
   overrides: Partial<SlackDeps> = {},
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): SlackDeps {
-  const ports = awsEntryPorts(env);
+  const config = loadHandlerConfig('slack', env);
+  const ports = awsEntryPorts(config);
+  const region = env['AWS_REGION']?.trim() || env['AWS_DEFAULT_REGION']?.trim() || 'us-east-1';
   let secrets: AwsSecretsAdapter | undefined;
   return {
     registry: ports.registry,
@@ -403,19 +405,17 @@ export function defaultDeps(
     get lockTtlSeconds() {
       return ports.lockTtlSeconds();
     },
-    policy: policyFromEnv(env),
-    logsUrl: logsLink(env),
-    responseUrlOrigins: parseResponseUrlOrigins(env['BERTH_SLACK_RESPONSE_URL_ORIGINS']),
+    policy: policyFromConfig(config),
+    logsUrl: logsLink(config.apiUrl, region),
+    responseUrlOrigins: parseResponseUrlOrigins(config.slackResponseUrlOrigins),
     secrets: {
       async getSlackSigningSecret() {
-        const arn = loadConfig(env, ['BERTH_SLACK_SECRET_ARN']).slackSecretArn;
         secrets ??= new AwsSecretsAdapter(secretsClient());
-        return signingSecretOf(await secrets.getSecretString(arn));
+        return signingSecretOf(await secrets.getSecretString(config.slackSecretArn));
       },
       async refreshSlackSigningSecret() {
-        const arn = loadConfig(env, ['BERTH_SLACK_SECRET_ARN']).slackSecretArn;
         secrets ??= new AwsSecretsAdapter(secretsClient());
-        return signingSecretOf(await secrets.getSecretString(arn, { fresh: true }));
+        return signingSecretOf(await secrets.getSecretString(config.slackSecretArn, { fresh: true }));
       },
     },
     ...overrides,
@@ -424,16 +424,14 @@ export function defaultDeps(
 
 /**
  * Where `status` links an environment's logs: the local API's `GET /environments/{name}/logs` when `BERTH_API_URL`
- * names it (the local platform), else the CloudWatch console page of its log group `/berth/<env>`.
+ * names it (the local platform), else the CloudWatch console page of its log group `/berth/<env>` in `region`.
  *
- * @example logsLink({ AWS_REGION: 'eu-west-1' })('demo') // 'https://eu-west-1.console…#logsV2:log-groups/log-group/$252Fberth$252Fdemo'
+ * @example logsLink(undefined, 'eu-west-1')('demo') // 'https://eu-west-1.console…#logsV2:log-groups/log-group/$252Fberth$252Fdemo'
  */
 export const logsLink =
-  (env: Readonly<Record<string, string | undefined>>) =>
+  (apiUrl: string | undefined, region: string) =>
   (name: string): string => {
-    const api = env['BERTH_API_URL']?.trim();
-    if (api) return `${api.replace(/\/+$/, '')}/environments/${encodeURIComponent(name)}/logs`;
-    const region = env['AWS_REGION']?.trim() || env['AWS_DEFAULT_REGION']?.trim() || 'us-east-1';
+    if (apiUrl) return `${apiUrl.replace(/\/+$/, '')}/environments/${encodeURIComponent(name)}/logs`;
     return logsConsoleUrl(region, logGroupName(name));
   };
 

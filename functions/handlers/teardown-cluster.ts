@@ -11,5 +11,5 @@ export function makeHandler(deps: TeardownDeps) {
 }
 
 export const handler = makeHandler(
-  defaultDeps([], { autoScaling: autoScalingAdapter, ec2: ec2Adapter, ecs: ecsAdapter }),
+  defaultDeps('teardown-cluster', { autoScaling: autoScalingAdapter, ec2: ec2Adapter, ecs: ecsAdapter }),
 );

@@ -10,4 +10,4 @@ export function makeHandler(deps: TeardownDeps) {
   return (state: LifecycleState): Promise<TeardownResult> => runTeardownStage(deps, 'load-balancer', state);
 }
 
-export const handler = makeHandler(defaultDeps([], { elbv2: elbv2Adapter }));
+export const handler = makeHandler(defaultDeps('teardown-load-balancer', { elbv2: elbv2Adapter }));

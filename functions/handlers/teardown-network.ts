@@ -10,4 +10,4 @@ export function makeHandler(deps: TeardownDeps) {
   return (state: LifecycleState): Promise<TeardownResult> => runTeardownStage(deps, 'network', state);
 }
 
-export const handler = makeHandler(defaultDeps([], { ec2: ec2Adapter }));
+export const handler = makeHandler(defaultDeps('teardown-network', { ec2: ec2Adapter }));

@@ -11,7 +11,7 @@ export function makeHandler(deps: TeardownDeps) {
 }
 
 export const handler = makeHandler(
-  defaultDeps([], {
+  defaultDeps('teardown-service', {
     autoScaling: autoScalingAdapter,
     ec2: ec2Adapter,
     ecs: ecsAdapter,

@@ -21,7 +21,7 @@ import {
 } from '../core/plan.ts';
 import { planTeardown, type TeardownStage } from '../core/plan-teardown.ts';
 import { requireConfig } from './config.ts';
-import type { HandlerDeps, LifecycleState } from './lifecycle-deps.ts';
+import type { HandlerDeps, LifecycleState, SomeConfig } from './lifecycle-deps.ts';
 import { envOf, runStep } from './lifecycle-deps.ts';
 
 export interface TeardownResult {
@@ -81,7 +81,7 @@ export interface TeardownPorts {
 }
 
 export type TeardownDeps = Pick<
-  HandlerDeps,
+  HandlerDeps<SomeConfig>,
   'config' | 'ecs' | 'elbv2' | 'autoScaling' | 'ec2' | 'logs' | 'now' | 'logger'
 >;
 

@@ -15,4 +15,6 @@ export function makeHandler(deps: TeardownDeps) {
   };
 }
 
-export const handler = makeHandler(defaultDeps([], { ecs: ecsAdapter, logs: logsAdapter }));
+export const handler = makeHandler(
+  defaultDeps('teardown-task-definitions', { ecs: ecsAdapter, logs: logsAdapter }),
+);

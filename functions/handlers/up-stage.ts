@@ -31,7 +31,7 @@ import {
 import { planUp, type UpStage } from '../core/plan-up.ts';
 import { ownershipTags } from '../core/tags.ts';
 import { type Config, requireConfig } from './config.ts';
-import type { HandlerDeps, LifecycleState, LogPort } from './lifecycle-deps.ts';
+import type { HandlerDeps, LifecycleState, LogPort, SomeConfig } from './lifecycle-deps.ts';
 import { describeStep } from './teardown-stage.ts';
 
 /** The AWS calls the up executor makes (narrow ports: fakes need only these). */
@@ -95,7 +95,8 @@ export function wiredPorts(deps: Partial<UpPorts>): UpPorts {
 export interface UpExecution {
   readonly env: string;
   readonly tags: Tags;
-  readonly config: Readonly<Config>;
+  /** The handler's settings; a step that needs one the handler did not declare fails with ConfigError. */
+  readonly config: SomeConfig;
   readonly resources?: LifecycleState['resources'];
   /** Extra tags on a revision registered by `redeploy` (request id, the revision it replaces). */
   readonly revisionTags?: Tags;
@@ -264,7 +265,10 @@ export async function executeUpSteps(
           instanceProfileArn: requireConfig(config.instanceProfileArn, 'BERTH_INSTANCE_PROFILE_ARN'),
           securityGroupIds: [await groupOf('instances')],
           // The public ECS-optimized parameter of the instance type's architecture (core decides).
-          amiParameter: amiParameterFor(config.amiParameter, s.instanceType),
+          amiParameter: amiParameterFor(
+            requireConfig(config.amiParameter, 'BERTH_AMI_PARAMETER'),
+            s.instanceType,
+          ),
           tags,
         });
         break;
@@ -443,12 +447,15 @@ export const UP_STAGE_PARTS: Record<CreateStage, readonly ObservedPart[]> = {
   service: ['service', 'task-definitions'],
 };
 
+/** The settings `planUp` decides with (every create stage plans the whole environment). */
+export type UpConfig = SomeConfig & Pick<Config, 'allowedCidr' | 'sharedAlbSecurityGroupId'>;
+
 /** A create handler's dependencies: configuration, logger, and the adapters its stage calls. */
-export type UpStageDeps = Pick<HandlerDeps, 'config' | 'logger'> &
+export type UpStageDeps<C extends UpConfig = UpConfig> = Pick<HandlerDeps<C>, 'config' | 'logger'> &
   Partial<Pick<HandlerDeps, 'ecs' | 'elbv2' | 'autoScaling' | 'ec2' | 'logs'>>;
 
 /** The settings `planUp` decides with, from a function's configuration. */
-export const upSettings = (config: Readonly<Config>) => ({
+export const upSettings = (config: Pick<Config, 'allowedCidr' | 'sharedAlbSecurityGroupId'>) => ({
   allowedCidr: config.allowedCidr,
   ...(config.sharedAlbSecurityGroupId !== undefined
     ? { sharedAlbSecurityGroupId: config.sharedAlbSecurityGroupId }

@@ -20,6 +20,7 @@ import {
 } from '../core/next-check.ts';
 import type { ObservedEnvironment, ObservedProbe } from '../core/observed.ts';
 import { verifyBudget } from '../core/verify-budget.ts';
+import type { ConfigOf } from './config.ts';
 import {
   defaultDeps,
   envOf,
@@ -75,7 +76,7 @@ function previousCheck(state: LifecycleState): PreviousCheck & { checks?: number
 }
 
 export type VerifyDeps = Pick<
-  HandlerDeps,
+  HandlerDeps<ConfigOf<'verify'>>,
   'config' | 'ecs' | 'elbv2' | 'logs' | 'registry' | 'probe' | 'logger' | 'now'
 >;
 
@@ -255,5 +256,10 @@ export function makeHandler(deps: VerifyDeps) {
 }
 
 export const handler = makeHandler(
-  defaultDeps([], { ecs: ecsAdapter, elbv2: elbv2Adapter, logs: logsAdapter, registry: registryAdapter }),
+  defaultDeps('verify', {
+    ecs: ecsAdapter,
+    elbv2: elbv2Adapter,
+    logs: logsAdapter,
+    registry: registryAdapter,
+  }),
 );

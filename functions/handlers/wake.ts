@@ -1,4 +1,5 @@
 import { isBerthError } from '../core/errors.ts';
+import { loadHandlerConfig } from './config.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
 import type { Clock, ExecutionsPort, RegistryPort } from './http/ports.ts';
 import { systemClock } from './http/ports.ts';
@@ -114,7 +115,7 @@ export function makeHandler(deps: WakeDeps | (() => WakeDeps)) {
 
 /** The DynamoDB registry (`BERTH_TABLE_NAME`) and the lifecycle state machine (`BERTH_LIFECYCLE_STATE_MACHINE_ARN`). */
 export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): WakeDeps {
-  const ports = awsEntryPorts(env);
+  const ports = awsEntryPorts(loadHandlerConfig('wake', env));
   return { registry: ports.registry, executions: ports.executions, lockTtlSeconds: ports.lockTtlSeconds() };
 }
 

@@ -5,8 +5,8 @@
  */
 import { dynamoDocumentClient } from '../adapters/aws/dynamodb-document.ts';
 import { DynamoRegistry } from '../adapters/registry.ts';
-import { loadConfig } from './config.ts';
+import { type Config, requireConfig } from './config.ts';
 
-/** The registry table named by `BERTH_TABLE_NAME`. */
-export const registryAdapter = (): DynamoRegistry =>
-  new DynamoRegistry(dynamoDocumentClient(), loadConfig(process.env, ['BERTH_TABLE_NAME']).tableName);
+/** The registry table named by the handler's `BERTH_TABLE_NAME`. */
+export const registryAdapter = (config: Pick<Config, 'tableName'>): DynamoRegistry =>
+  new DynamoRegistry(dynamoDocumentClient(), requireConfig(config.tableName, 'BERTH_TABLE_NAME'));

@@ -1,7 +1,7 @@
 /**
  * Production adapter factories, one per AWS service family. Each is a separate export so a handler's
  * bundle contains only the SDK clients of the factories it names (esbuild drops the others): a
- * handler passes exactly what its step calls to `defaultDeps(required, adapters)`. The registry's
+ * handler passes exactly what its step calls to `defaultDeps(file, adapters)`. The registry's
  * factory lives in `wiring-registry.ts`: its DynamoDB document client cannot be tree-shaken, so only
  * the handlers that read or write the registry import it (test/infra/handler-bundles.test.ts checks).
  */
@@ -20,7 +20,7 @@ import { AwsElbv2Adapter } from '../adapters/elbv2.ts';
 import { AwsLogsAdapter } from '../adapters/logs.ts';
 import { AwsParameterAdapter } from '../adapters/ssm-parameter.ts';
 
-/** @example makeHandler(defaultDeps([], { ecs: ecsAdapter })) */
+/** @example makeHandler(defaultDeps('teardown-service', { ecs: ecsAdapter })) */
 export const ecsAdapter = (): AwsEcsAdapter => new AwsEcsAdapter(ecsClient());
 export const elbv2Adapter = (): AwsElbv2Adapter => new AwsElbv2Adapter(elbv2Client());
 export const autoScalingAdapter = (): AwsAutoScalingAdapter => new AwsAutoScalingAdapter(autoScalingClient());

@@ -6,6 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { declaredSettings } from '../../functions/handlers/settings.ts';
 import { accessKeyIdForFunction, secretKeyForFunction } from '../cloud/core/iam/credentials.ts';
 
 /** A Lambda handler as the handler modules export it (`export const handler`). */
@@ -63,14 +64,28 @@ export function handlerFileForFunction(nameOrArn: string): string | undefined {
 }
 
 /**
- * The environment variables one invocation sees on top of `process.env`. On AWS every function runs in
- * its own sandbox whose environment carries its execution role's credentials; here all handlers share one
- * process, so `process.env` is wrapped once and answers the invoking function's own credentials inside
- * that invocation's async context (the AWS SDK reads `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` from the
- * environment when a client first signs a request, and each handler module builds its own clients).
+ * What one invocation sees of `process.env`. On AWS every function runs in its own sandbox whose environment
+ * carries its execution role's credentials and only the settings the stack gives it (the ones it declares in
+ * functions/handlers/settings.ts); here all handlers share one process, so `process.env` is wrapped once and,
+ * inside an invocation's async context, answers that function's own credentials and hides every `BERTH_*`
+ * variable the function does not declare (the AWS SDK reads `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` from
+ * the environment when a client first signs a request, and each handler module builds its own clients).
  */
-const invocationEnv = new AsyncLocalStorage<Readonly<Record<string, string>>>();
+interface InvocationEnv {
+  readonly overlay: Readonly<Record<string, string>>;
+  /** The `BERTH_*` variables the function may see; undefined: all of them. */
+  readonly settings?: ReadonlySet<string>;
+}
+
+const invocationEnv = new AsyncLocalStorage<InvocationEnv>();
 let envOverlayInstalled = false;
+
+/** Whether `key` is hidden from the current invocation (a Berth setting its function does not declare). */
+function hidden(key: string | symbol): boolean {
+  if (typeof key !== 'string' || !key.startsWith('BERTH_')) return false;
+  const settings = invocationEnv.getStore()?.settings;
+  return settings !== undefined && !settings.has(key);
+}
 
 function installEnvOverlay(): void {
   if (envOverlayInstalled) return;
@@ -79,10 +94,20 @@ function installEnvOverlay(): void {
   process.env = new Proxy(base, {
     get(target, key) {
       if (typeof key === 'string') {
-        const overlay = invocationEnv.getStore();
+        const overlay = invocationEnv.getStore()?.overlay;
         if (overlay && Object.hasOwn(overlay, key)) return overlay[key];
+        if (hidden(key)) return undefined;
       }
       return target[key as string];
+    },
+    has(target, key) {
+      return !hidden(key) && key in target;
+    },
+    ownKeys(target) {
+      return Reflect.ownKeys(target).filter((key) => !hidden(key));
+    },
+    getOwnPropertyDescriptor(target, key) {
+      return hidden(key) ? undefined : Reflect.getOwnPropertyDescriptor(target, key);
     },
     // Writes go to the real environment object (which accepts only plain data properties).
     set(target, key, value) {
@@ -106,12 +131,19 @@ export function functionCredentials(functionName: string): { accessKeyId: string
 
 /**
  * Runs `fn` as the function `functionName`: AWS SDK clients first used inside it sign with that function's
- * own credentials, so the local cloud evaluates the function's own IAM policy.
+ * own credentials, so the local cloud evaluates the function's own IAM policy, and of the `BERTH_*` variables it
+ * sees only `settings` (when given), as the stack would set them.
  */
-export function runAsFunction<T>(functionName: string, fn: () => T): T {
+export function runAsFunction<T>(functionName: string, fn: () => T, settings?: readonly string[]): T {
   installEnvOverlay();
   const { accessKeyId, secretAccessKey } = functionCredentials(functionName);
-  return invocationEnv.run({ AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey }, fn);
+  return invocationEnv.run(
+    {
+      overlay: { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey },
+      ...(settings ? { settings: new Set(settings) } : {}),
+    },
+    fn,
+  );
 }
 
 /** Builds the context object a Lambda handler receives. */
@@ -194,7 +226,9 @@ export class HandlerRegistry {
     }
     const handler = await pending;
     const functionName = functionNameFor(handlerFile);
-    return (event, context) => runAsFunction(functionName, () => handler(event, context));
+    // Berth's functions see only their declared settings; a handler not in the declaration sees none.
+    const settings = declaredSettings(handlerFile) ?? [];
+    return (event, context) => runAsFunction(functionName, () => handler(event, context), settings);
   }
 
   private async load(handlerFile: string): Promise<LambdaHandler> {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fetchPoster } from '../../functions/handlers/http/http-poster.ts';
-import { webhookFromEnv, webhookOfSecret } from '../../functions/handlers/http/webhook.ts';
+import { webhookFromConfig, webhookOfSecret } from '../../functions/handlers/http/webhook.ts';
 import {
   causeText,
   formatNightlyReport,
@@ -233,9 +233,9 @@ describe('notify webhook from Secrets Manager', () => {
   });
 
   it('uses BERTH_NOTIFY_WEBHOOK_URL only where no secret is configured (local platform, tests)', async () => {
-    expect(await webhookFromEnv({ BERTH_NOTIFY_WEBHOOK_URL: 'http://127.0.0.1:9/x' })()).toBe(
+    expect(await webhookFromConfig({ notifyWebhookUrl: 'http://127.0.0.1:9/x' })()).toBe(
       'http://127.0.0.1:9/x',
     );
-    expect(await webhookFromEnv({})()).toBeUndefined();
+    expect(await webhookFromConfig({})()).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanup, type Synthesized, synthesize } from './helpers.ts';
+import { ALL_HANDLERS } from '../../infra/handler-catalog.ts';
+import { berthVariablesOf, cleanup, type Synthesized, synthesize } from './helpers.ts';
 
 const synths: Synthesized[] = [];
 afterAll(() => {
@@ -43,6 +44,13 @@ describe('access policy configuration (docs/security.md, docs/deploy.md)', () =>
     });
     // api, slack and nightly: declared once in infra/handler-permissions.ts, emitted only with the context.
     expect(reads.filter((s) => s.Sid === 'ReadAccessPolicy')).toHaveLength(3);
+    // Only the functions that declare them get the context's settings (functions/handlers/settings.ts).
+    const withVariable = (variable: string) =>
+      ALL_HANDLERS.filter((entry) => berthVariablesOf(template, entry.id).includes(variable)).map(
+        (e) => e.id,
+      );
+    expect(withVariable('BERTH_POLICY_PARAMETER').sort()).toEqual(['Api', 'Nightly', 'Slack']);
+    expect(withVariable('BERTH_API_PRINCIPALS')).toEqual(['Api']);
   });
 
   it('sets neither variable without the context values, and grants no ssm:GetParameter of a policy', () => {

@@ -89,7 +89,7 @@ describe('the checker', () => {
         `import { defaultDeps } from ${JSON.stringify(path.join(HANDLERS_DIR, 'lifecycle-deps.ts'))};`,
         `import { ecsAdapter } from ${JSON.stringify(path.join(HANDLERS_DIR, 'wiring.ts'))};`,
         `import { registryAdapter } from ${JSON.stringify(path.join(HANDLERS_DIR, 'wiring-registry.ts'))};`,
-        'const deps = defaultDeps([], { registry: registryAdapter, ecs: ecsAdapter });',
+        "const deps = defaultDeps('lock', { registry: registryAdapter, ecs: ecsAdapter });",
         'export const handler = async () => deps.registry;',
       ].join('\n'),
     );
@@ -99,7 +99,7 @@ describe('the checker', () => {
       [
         `import { defaultDeps } from ${JSON.stringify(path.join(HANDLERS_DIR, 'lifecycle-deps.ts'))};`,
         `import { registryAdapter } from ${JSON.stringify(path.join(HANDLERS_DIR, 'wiring-registry.ts'))};`,
-        'const deps = defaultDeps([], { registry: registryAdapter });',
+        "const deps = defaultDeps('lock', { registry: registryAdapter });",
         'export const handler = async () => deps.registry;',
       ].join('\n'),
     );

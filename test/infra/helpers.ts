@@ -71,3 +71,15 @@ export const synthesize = (
 };
 
 export const cleanup = (synth: Synthesized): void => rmSync(synth.outdir, { recursive: true, force: true });
+
+/** The `BERTH_*` environment variables of the function of catalog entry `id` (e.g. `Lock`), sorted. */
+export const berthVariablesOf = (template: Template, id: string): string[] => {
+  const found = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([logicalId]) =>
+    new RegExp(`^${id}Function[0-9A-F]{8}$`).test(logicalId),
+  );
+  if (found.length !== 1) throw new Error(`expected one function ${id}, found ${found.length}`);
+  const variables = (found[0]?.[1] as any)?.Properties.Environment?.Variables ?? {};
+  return Object.keys(variables)
+    .filter((name) => name.startsWith('BERTH_'))
+    .sort();
+};

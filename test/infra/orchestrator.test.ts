@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_ROUTES } from '../../functions/handlers/http/routes.ts';
 import { BERTH_RUNTIME } from '../../infra/constructs/lifecycle-function.ts';
 import { ALL_HANDLERS } from '../../infra/handler-catalog.ts';
-import { cleanup, type Synthesized, synthesize } from './helpers.ts';
+import { berthVariablesOf, cleanup, type Synthesized, synthesize } from './helpers.ts';
 
 let synth: Synthesized;
 let template: Template;
@@ -81,11 +81,12 @@ describe('functions', () => {
     }
   });
 
-  it('configures the handlers with the variables of docs/architecture.md', () => {
-    const lock = resourcesOf('AWS::Lambda::Function').find(([id]) => id.startsWith('LockFunction'));
-    const variables = Object.keys(lock?.[1].Properties.Environment.Variables ?? {});
-    expect(variables).toEqual(
-      expect.arrayContaining([
+  it('gives each function exactly the settings it declares (functions/handlers/settings.ts), no other', () => {
+    const given = new Map(ALL_HANDLERS.map((entry) => [entry.id, berthVariablesOf(template, entry.id)]));
+    // What this stack (no optional context) can give at all: the platform-only settings never are.
+    const deployable = [...new Set([...given.values()].flat())].sort();
+    expect(deployable).toEqual(
+      [
         'BERTH_TABLE_NAME',
         'BERTH_VPC_ID',
         'BERTH_PUBLIC_SUBNETS',
@@ -100,8 +101,19 @@ describe('functions', () => {
         'BERTH_NIGHTLY_STATE_MACHINE_ARN',
         'BERTH_SLACK_SECRET_ARN',
         'BERTH_LOCK_TTL_SECONDS',
-      ]),
+        'BERTH_WAKE_FUNCTION_ARN',
+        'BERTH_NOTIFY_WEBHOOK_SECRET_ARN',
+        'BERTH_PLAN_FUNCTION_NAME',
+      ].sort(),
     );
+    for (const entry of ALL_HANDLERS) {
+      const declared = [...entry.settings.required, ...entry.settings.optional];
+      expect(given.get(entry.id), entry.id).toEqual(declared.filter((v) => deployable.includes(v)).sort());
+      expect(given.get(entry.id), entry.id).toEqual(expect.arrayContaining([...entry.settings.required]));
+    }
+    expect(given.get('Lock')).toEqual(['BERTH_LOCK_TTL_SECONDS', 'BERTH_TABLE_NAME']);
+    expect(given.get('TeardownCluster')).toEqual([]);
+    expect(given.get('Notify')).toEqual(['BERTH_NOTIFY_WEBHOOK_SECRET_ARN']);
     const api = resourcesOf('AWS::Lambda::Function').find(([id]) => id.startsWith('ApiFunction'));
     expect(api?.[1].Properties.Environment.Variables.BERTH_PLAN_FUNCTION_NAME).toEqual({
       Ref: expect.stringMatching(/^PlanFunction/),

@@ -1,6 +1,8 @@
 import '../../local/runtime/polyfills.ts';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES } from '../../functions/handlers/config.ts';
+import { declaredSettings, HANDLER_SETTINGS } from '../../functions/handlers/settings.ts';
 import { HandlerRegistry } from '../../local/runtime/lambda.ts';
 import { type RunningRuntimeServer, startRuntimeServer } from '../../local/runtime/runtime-server.ts';
 import { StepFunctionsEmulator } from '../../local/runtime/step-functions/emulator.ts';
@@ -89,5 +91,51 @@ describe('HandlerRegistry', () => {
     expect(JSON.parse((error as Error).message).errorMessage).toBe(
       'Function not found: berth-no-such-handler (no functions/handlers/no-such-handler.ts)',
     );
+  });
+});
+
+describe('the settings a local function sees', () => {
+  it('shows each function only the BERTH_* variables it declares, as the stack sets them', async () => {
+    const saved = { ...process.env };
+    for (const variable of Object.keys(CONFIG_VARIABLES)) process.env[variable] = `value-of-${variable}`;
+    process.env['BERTH_PROFILE'] = 'instant'; // a local-runtime variable no function declares
+    const seen = () => ({
+      keys: Object.keys(process.env)
+        .filter((key) => key.startsWith('BERTH_'))
+        .sort(),
+      vpc: process.env['BERTH_VPC_ID'] ?? null,
+      hasVpc: 'BERTH_VPC_ID' in process.env,
+      spread: Object.keys({ ...process.env }).filter((key) => key.startsWith('BERTH_')).length,
+      region: process.env['AWS_REGION'] ?? null,
+    });
+    try {
+      const files = Object.keys(HANDLER_SETTINGS);
+      const registry = new HandlerRegistry(Object.fromEntries(files.map((file) => [file, seen])));
+      for (const file of files) {
+        const declared = [...(declaredSettings(file) ?? [])].sort();
+        const result = (await registry.invoke(file, {})) as ReturnType<typeof seen>;
+        expect(result.keys, file).toEqual(declared);
+        expect(result.spread, file).toBe(declared.length);
+        const declaresVpc = declared.includes('BERTH_VPC_ID');
+        expect(result.vpc, file).toBe(declaresVpc ? 'value-of-BERTH_VPC_ID' : null);
+        expect(result.hasVpc, file).toBe(declaresVpc);
+        expect(result.region, file).toBe(process.env['AWS_REGION'] ?? null); // the SDK's own variables pass
+      }
+      expect(((await registry.invoke('lock', {})) as ReturnType<typeof seen>).keys).toEqual([
+        'BERTH_LOCK_TTL_SECONDS',
+        'BERTH_TABLE_NAME',
+      ]);
+      // A file that is not one of Berth's functions sees no Berth setting at all.
+      registry.override('not-a-berth-function', seen);
+      expect(((await registry.invoke('not-a-berth-function', {})) as ReturnType<typeof seen>).keys).toEqual(
+        [],
+      );
+      // Outside an invocation the process sees everything.
+      expect(process.env['BERTH_VPC_ID']).toBe('value-of-BERTH_VPC_ID');
+      expect(process.env['BERTH_PROFILE']).toBe('instant');
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
   });
 });

@@ -15,6 +15,7 @@ import {
   describeCaller,
   parseAccessPolicy,
 } from '../../core/access-policy.ts';
+import type { Config } from '../config.ts';
 import { AccessDeniedError } from './http-errors.ts';
 
 /** Returns the access policy in force; throws when it cannot be read or is malformed (callers fail closed). */
@@ -84,18 +85,20 @@ export function policySourceFor(
 }
 
 /**
- * The policy source of a handler configured by environment variables: `BERTH_POLICY_FILE`,
- * `BERTH_POLICY_PARAMETER` (read with SSM `GetParameter`), `BERTH_LOCAL_CALLER_IDENTITY` (the local platform),
- * `BERTH_API_PRINCIPALS` (see {@link policySourceFor}).
+ * The policy source of a handler's settings: `BERTH_POLICY_FILE`, `BERTH_POLICY_PARAMETER` (read with SSM
+ * `GetParameter`), `BERTH_LOCAL_CALLER_IDENTITY` (the local platform), `BERTH_API_PRINCIPALS` (see
+ * {@link policySourceFor}).
  */
-export function policyFromEnv(env: Readonly<Record<string, string | undefined>>): PolicySource {
+export function policyFromConfig(
+  config: Pick<Config, 'policyFile' | 'policyParameter' | 'apiPrincipals' | 'localCallerIdentity'>,
+): PolicySource {
   let parameters: AwsParameterAdapter | undefined;
   return policySourceFor(
     {
-      ...(env['BERTH_POLICY_FILE'] ? { file: env['BERTH_POLICY_FILE'] } : {}),
-      ...(env['BERTH_POLICY_PARAMETER'] ? { parameter: env['BERTH_POLICY_PARAMETER'] } : {}),
-      ...(env['BERTH_API_PRINCIPALS'] ? { apiPrincipals: env['BERTH_API_PRINCIPALS'] } : {}),
-      local: env['BERTH_LOCAL_CALLER_IDENTITY'] === 'true',
+      ...(config.policyFile ? { file: config.policyFile } : {}),
+      ...(config.policyParameter ? { parameter: config.policyParameter } : {}),
+      ...(config.apiPrincipals ? { apiPrincipals: config.apiPrincipals } : {}),
+      local: config.localCallerIdentity === true,
     },
     (name) => {
       parameters ??= new AwsParameterAdapter(ssmClient());

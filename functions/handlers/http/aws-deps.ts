@@ -7,7 +7,7 @@ import { sfnClient } from '../../adapters/aws/clients.ts';
 import { dynamoDocumentClient } from '../../adapters/aws/dynamodb-document.ts';
 import { DynamoRegistry } from '../../adapters/registry.ts';
 import { AwsSfnAdapter } from '../../adapters/sfn.ts';
-import { loadConfig } from '../config.ts';
+import { type Config, requireConfig } from '../config.ts';
 import type {
   ExecutionsPort,
   NightlyExecution,
@@ -101,17 +101,14 @@ export function executionsPort(
 }
 
 /**
- * The registry port from the handler configuration (lazy: the client and `BERTH_TABLE_NAME` are read on first
- * use). Apart from {@link awsEntryPorts} so that a handler needing only the registry bundles no Step Functions
- * client.
+ * The registry port of the handler's `BERTH_TABLE_NAME` (lazy: the client is built on first use). Apart from
+ * {@link awsEntryPorts} so that a handler needing only the registry bundles no Step Functions client.
  */
-export function awsRegistryPort(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): RegistryPort {
+export function awsRegistryPort(config: Pick<Config, 'tableName'>): RegistryPort {
   let registry: RegistryPort | undefined;
   const getRegistry = (): RegistryPort => {
     registry ??= registryPort(
-      new DynamoRegistry(dynamoDocumentClient(), loadConfig(env, ['BERTH_TABLE_NAME']).tableName),
+      new DynamoRegistry(dynamoDocumentClient(), requireConfig(config.tableName, 'BERTH_TABLE_NAME')),
     );
     return registry;
   };
@@ -125,23 +122,25 @@ export function awsRegistryPort(
   };
 }
 
-/** Registry and lifecycle executions from the handler configuration (lazy). */
-export function awsEntryPorts(env: Readonly<Record<string, string | undefined>> = process.env): {
+/** Registry and lifecycle executions from the handler configuration (clients built on first use). */
+export function awsEntryPorts(
+  config: Pick<
+    Config,
+    'tableName' | 'lifecycleStateMachineArn' | 'nightlyStateMachineArn' | 'lockTtlSeconds'
+  >,
+): {
   registry: RegistryPort;
   executions: ExecutionsPort;
   lockTtlSeconds: () => number;
 } {
-  const registry = awsRegistryPort(env);
+  const registry = awsRegistryPort(config);
   let executions: ExecutionsPort | undefined;
   const getExecutions = (): ExecutionsPort => {
-    if (executions === undefined) {
-      const config = loadConfig(env, ['BERTH_LIFECYCLE_STATE_MACHINE_ARN']);
-      executions = executionsPort(
-        new AwsSfnAdapter(sfnClient()),
-        config.lifecycleStateMachineArn,
-        config.nightlyStateMachineArn,
-      );
-    }
+    executions ??= executionsPort(
+      new AwsSfnAdapter(sfnClient()),
+      requireConfig(config.lifecycleStateMachineArn, 'BERTH_LIFECYCLE_STATE_MACHINE_ARN'),
+      config.nightlyStateMachineArn,
+    );
     return executions;
   };
   return {
@@ -151,7 +150,7 @@ export function awsEntryPorts(env: Readonly<Record<string, string | undefined>> 
       progress: (arn) => getExecutions().progress?.(arn) ?? Promise.resolve([]),
       lastNightly: () => getExecutions().lastNightly?.() ?? Promise.resolve(undefined),
     },
-    lockTtlSeconds: () => loadConfig(env).lockTtlSeconds,
+    lockTtlSeconds: () => config.lockTtlSeconds,
   };
 }
 

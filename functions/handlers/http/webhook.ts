@@ -1,5 +1,6 @@
 import { secretsClient } from '../../adapters/aws/clients.ts';
 import { AwsSecretsAdapter } from '../../adapters/secrets.ts';
+import type { Config } from '../config.ts';
 
 /** The notification webhook URL, read when needed (`undefined`: none configured). */
 export type WebhookSource = () => Promise<string | undefined>;
@@ -11,13 +12,13 @@ export type WebhookSource = () => Promise<string | undefined>;
  * tests pass the URL itself in `BERTH_NOTIFY_WEBHOOK_URL`. A secret that cannot be read means no webhook this
  * time (notifications are best effort), with a warning.
  */
-export function webhookFromEnv(
-  env: Readonly<Record<string, string | undefined>>,
+export function webhookFromConfig(
+  config: Pick<Config, 'notifyWebhookSecretArn' | 'notifyWebhookUrl'>,
   warn: (message: string, details: Record<string, unknown>) => void = (message, details) =>
     console.warn(JSON.stringify({ level: 'WARN', message, ...details })),
 ): WebhookSource {
-  const arn = env['BERTH_NOTIFY_WEBHOOK_SECRET_ARN'];
-  const direct = env['BERTH_NOTIFY_WEBHOOK_URL'];
+  const arn = config.notifyWebhookSecretArn;
+  const direct = config.notifyWebhookUrl;
   if (!arn) return async () => (direct ? direct : undefined);
   let secrets: AwsSecretsAdapter | undefined;
   return async () => {
