@@ -51,6 +51,18 @@ describe('createAwsClients', () => {
     expect(await ecsClient({ maxAttempts: 1 }).config.maxAttempts()).toBe(1);
   });
 
+  it("takes the attempts from the SDK's standard AWS_MAX_ATTEMPTS when none is given", async () => {
+    const saved = process.env['AWS_MAX_ATTEMPTS'];
+    process.env['AWS_MAX_ATTEMPTS'] = '1';
+    try {
+      expect(await ecsClient({ region: 'us-east-1' }).config.maxAttempts()).toBe(1);
+      expect(await ecsClient({ region: 'us-east-1', maxAttempts: 4 }).config.maxAttempts()).toBe(4);
+    } finally {
+      if (saved === undefined) delete process.env['AWS_MAX_ATTEMPTS'];
+      else process.env['AWS_MAX_ATTEMPTS'] = saved;
+    }
+  });
+
   it('builds each client once, on first access', () => {
     const clients = createAwsClients({ region: 'us-east-1' });
     const first = clients.ecs;

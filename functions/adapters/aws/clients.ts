@@ -9,7 +9,9 @@
  * runs against AWS, the local cloud, or LocalStack. An explicit `endpoint` option wins over the
  * environment.
  *
- * Retries: `maxAttempts` defaults to 3 with the SDK's `standard` retry mode. Berth's Step Functions
+ * Retries: the SDK's `standard` retry mode with `maxAttempts` from the SDK's own standard setting
+ * (`AWS_MAX_ATTEMPTS`, else the shared config file's `max_attempts`, else 3) unless a caller passes it — the
+ * chaos tests set `AWS_MAX_ATTEMPTS=1` so that only the state machines' `Retry` can absorb a throttle. Berth's Step Functions
  * `Retry` blocks already back off on `ThrottlingError`/`TransientAwsError` between Lambda invocations;
  * `adaptive` mode would add a client-side rate limiter whose token bucket lives only as long as one
  * warm Lambda container and can delay a call past the Lambda timeout, so the cheaper, predictable
@@ -31,28 +33,24 @@ export interface AwsClientOptions {
   readonly region?: string;
   /** Explicit endpoint for every client; wins over `AWS_ENDPOINT_URL*`. */
   readonly endpoint?: string;
-  /** Total attempts per call including the first (default 3). */
+  /** Total attempts per call including the first (default: the SDK's, `AWS_MAX_ATTEMPTS` or 3). */
   readonly maxAttempts?: number;
 }
 
-/** Default total attempts per SDK call (first try + 2 retries). */
-export const DEFAULT_MAX_ATTEMPTS = 3;
 /** Retry mode used by every client; see the module comment for why `standard`. */
 export const RETRY_MODE = 'standard';
 
 interface BaseConfig {
   region?: string;
   endpoint?: string;
-  maxAttempts: number;
+  maxAttempts?: number;
   retryMode: string;
 }
 
 /** Builds the common SDK configuration. Exported for tests. */
 export function baseConfig(options: AwsClientOptions = {}): BaseConfig {
-  const config: BaseConfig = {
-    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    retryMode: RETRY_MODE,
-  };
+  const config: BaseConfig = { retryMode: RETRY_MODE };
+  if (options.maxAttempts !== undefined) config.maxAttempts = options.maxAttempts;
   if (options.region !== undefined) config.region = options.region;
   if (options.endpoint !== undefined) config.endpoint = options.endpoint;
   return config;
