@@ -35,11 +35,17 @@ export const BUNDLE_MAIN_FIELDS: readonly string[] = ['module', 'main'];
  * (Lambda Developer Guide, "Defined runtime environment variables"), and the local platform gives each
  * function its credentials the same way (local/runtime/lambda.ts), so the bundles get the environment
  * provider alone (functions/adapters/aws/lambda-credentials.ts).
+ *
+ * `mnemonist/lru-cache` is the LRU behind `@aws-sdk/endpoint-cache`, which the DynamoDB client builds for endpoint
+ * discovery (off unless configured; Berth never turns it on); with its iterator library it is ~7.5 KiB of every
+ * registry-using bundle. functions/adapters/aws/lru-cache.ts is the same cache over a `Map`
+ * (test/adapters/lru-cache.test.ts compares the two).
  */
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': fileURLToPath(
     new URL('../functions/adapters/aws/lambda-credentials.ts', import.meta.url),
   ),
+  'mnemonist/lru-cache': fileURLToPath(new URL('../functions/adapters/aws/lru-cache.ts', import.meta.url)),
 };
 
 /** Path of a handler entry file, `functions/handlers/<file>.ts`. */
