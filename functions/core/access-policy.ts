@@ -48,86 +48,104 @@ const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 0, deployer: 1, admi
 
 /** A glob: `*` matches any run of characters, `?` one character; everything else is literal. */
 const GLOB_RULE = 'must be a non-empty pattern of at most 512 characters (use * and ? as wildcards)';
-const Glob = z
-  .string({ error: GLOB_RULE })
-  .check(z.minLength(1, { error: GLOB_RULE }), z.maxLength(512, { error: GLOB_RULE }));
-const globs = z
-  .array(Glob, { error: 'must be a list of patterns' })
-  .check(z.maxLength(200, { error: 'must hold at most 200 patterns' }));
+const Glob = () =>
+  z
+    .string({ error: GLOB_RULE })
+    .check(z.minLength(1, { error: GLOB_RULE }), z.maxLength(512, { error: GLOB_RULE }));
+const globs = () =>
+  z
+    .array(Glob(), { error: 'must be a list of patterns' })
+    .check(z.maxLength(200, { error: 'must hold at most 200 patterns' }));
 
 const SLACK_ID_RULE = 'must be Slack ids or patterns (e.g. T0123ABCD, U*, C0123ABCD)';
-const slackIds = z
-  .array(z.string({ error: SLACK_ID_RULE }).check(z.regex(/^[A-Z0-9*?]{1,32}$/, { error: SLACK_ID_RULE })), {
-    error: SLACK_ID_RULE,
-  })
-  .check(
-    z.minLength(1, { error: 'must name at least one id (leave the field out to match any)' }),
-    z.maxLength(500, { error: 'must hold at most 500 ids' }),
-  );
+const slackIds = () =>
+  z
+    .array(
+      z.string({ error: SLACK_ID_RULE }).check(z.regex(/^[A-Z0-9*?]{1,32}$/, { error: SLACK_ID_RULE })),
+      {
+        error: SLACK_ID_RULE,
+      },
+    )
+    .check(
+      z.minLength(1, { error: 'must name at least one id (leave the field out to match any)' }),
+      z.maxLength(500, { error: 'must hold at most 500 ids' }),
+    );
 
 /** One grant of a role to a set of callers, optionally on environments they do not own. */
-export const BindingSchema = z
-  .strictObject(
-    {
-      role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }),
-      /** IAM principal ARNs or patterns (API callers), e.g. `arn:aws:sts::123456789012:assumed-role/Dev/*`. */
-      principals: z.optional(globs),
-      /** Slack callers: every listed field must match; a missing field matches any. */
-      slack: z.optional(
-        z.strictObject(
-          { teams: z.optional(slackIds), users: z.optional(slackIds), channels: z.optional(slackIds) },
-          { error: 'must be an object with teams, users and/or channels' },
+export const BindingSchema = z.lazy(() =>
+  z
+    .strictObject(
+      {
+        role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }),
+        /** IAM principal ARNs or patterns (API callers), e.g. `arn:aws:sts::123456789012:assumed-role/Dev/*`. */
+        principals: z.optional(globs()),
+        /** Slack callers: every listed field must match; a missing field matches any. */
+        slack: z.optional(
+          z.strictObject(
+            {
+              teams: z.optional(slackIds()),
+              users: z.optional(slackIds()),
+              channels: z.optional(slackIds()),
+            },
+            { error: 'must be an object with teams, users and/or channels' },
+          ),
         ),
-      ),
-      /** Environment name patterns a deployer may change besides its own (an admin may change all). */
-      environments: z.optional(globs),
+        /** Environment name patterns a deployer may change besides its own (an admin may change all). */
+        environments: z.optional(globs()),
+      },
+      { error: 'must be an object' },
+    )
+    .check(
+      z.refine((binding) => binding.principals !== undefined || binding.slack !== undefined, {
+        error: 'must name principals or slack callers',
+      }),
+    ),
+);
+
+export const ImagePolicySchema = z.lazy(() =>
+  z.strictObject(
+    {
+      /**
+       * `registry/repository` patterns, e.g. `123456789012.dkr.ecr.*.amazonaws.com/team-*`, `docker.io/library/nginx`
+       * (a bare `nginx` means `docker.io/library/nginx`), or `*` for any image.
+       */
+      allow: globs().check(z.minLength(1, { error: 'must name at least one pattern' })),
+      /** Whether the `latest` tag (or no tag at all) may run. Default: false. */
+      latest: z._default(z.boolean({ error: 'must be true or false' }), false),
     },
     { error: 'must be an object' },
-  )
-  .check(
-    z.refine((binding) => binding.principals !== undefined || binding.slack !== undefined, {
-      error: 'must name principals or slack callers',
-    }),
-  );
-
-export const ImagePolicySchema = z.strictObject(
-  {
-    /**
-     * `registry/repository` patterns, e.g. `123456789012.dkr.ecr.*.amazonaws.com/team-*`, `docker.io/library/nginx`
-     * (a bare `nginx` means `docker.io/library/nginx`), or `*` for any image.
-     */
-    allow: globs.check(z.minLength(1, { error: 'must name at least one pattern' })),
-    /** Whether the `latest` tag (or no tag at all) may run. Default: false. */
-    latest: z._default(z.boolean({ error: 'must be true or false' }), false),
-  },
-  { error: 'must be an object' },
+  ),
 );
 
 /** What the nightly job may act on (it only tears down and pauses); default: every environment. */
-export const NightlyPolicySchema = z.strictObject(
-  {
-    /** Environment name patterns the nightly job may tear down or pause; others are reported, not touched. */
-    environments: globs,
-  },
-  { error: 'must be an object with environments' },
+export const NightlyPolicySchema = z.lazy(() =>
+  z.strictObject(
+    {
+      /** Environment name patterns the nightly job may tear down or pause; others are reported, not touched. */
+      environments: globs(),
+    },
+    { error: 'must be an object with environments' },
+  ),
 );
 
-export const AccessPolicySchema = z.strictObject(
-  {
-    version: z.literal(1, { error: 'must be 1' }),
-    /** Said in denials and on start-up, e.g. "development policy: everyone is admin". */
-    description: z.optional(
-      z
-        .string({ error: 'must be a string' })
-        .check(z.maxLength(500, { error: 'must be at most 500 characters' })),
-    ),
-    bindings: z
-      .array(BindingSchema, { error: 'must be a list of bindings' })
-      .check(z.maxLength(1000, { error: 'must hold at most 1000 bindings' })),
-    images: ImagePolicySchema,
-    nightly: z.optional(NightlyPolicySchema),
-  },
-  { error: 'must be an object' },
+export const AccessPolicySchema = z.lazy(() =>
+  z.strictObject(
+    {
+      version: z.literal(1, { error: 'must be 1' }),
+      /** Said in denials and on start-up, e.g. "development policy: everyone is admin". */
+      description: z.optional(
+        z
+          .string({ error: 'must be a string' })
+          .check(z.maxLength(500, { error: 'must be at most 500 characters' })),
+      ),
+      bindings: z
+        .array(BindingSchema, { error: 'must be a list of bindings' })
+        .check(z.maxLength(1000, { error: 'must hold at most 1000 bindings' })),
+      images: ImagePolicySchema,
+      nightly: z.optional(NightlyPolicySchema),
+    },
+    { error: 'must be an object' },
+  ),
 );
 
 export type AccessPolicy = z.output<typeof AccessPolicySchema>;

@@ -9,39 +9,46 @@ import * as z from './zod.ts';
  * transfer.
  */
 
-const usd = z
-  .number({ error: 'must be a price in USD' })
-  .check(z.nonnegative({ error: 'must be a price in USD (≥ 0)' }));
+const usd = () =>
+  z
+    .number({ error: 'must be a price in USD' })
+    .check(z.nonnegative({ error: 'must be a price in USD (≥ 0)' }));
 
-export const RegionPricesSchema = z.strictObject({
-  /** When the prices were read (YYYY-MM-DD). */
-  asOf: z
-    .string({ error: 'must be a date' })
-    .check(z.regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date (YYYY-MM-DD)' })),
-  /** Where they were read. */
-  source: z
-    .string({ error: 'must name the public source' })
-    .check(z.minLength(1, { error: 'must name the public source' })),
-  /** EC2 on-demand Linux, USD per instance-hour, by instance type. */
-  ec2Hourly: z.record(z.string(), usd),
-  /** EBS gp3, USD per GB-month (a month is 730 hours). */
-  ebsGp3GbMonth: usd,
-  /** Application Load Balancer, USD per ALB-hour. */
-  albHourly: usd,
-  /** Application Load Balancer, USD per LCU-hour. */
-  albLcuHourly: usd,
-  /** Fargate Linux, USD per vCPU-hour and per GB-hour, by architecture. */
-  fargate: z.strictObject({
-    x86_64: z.strictObject({ vcpuHourly: usd, gbHourly: usd }),
-    arm64: z.strictObject({ vcpuHourly: usd, gbHourly: usd }),
+export const RegionPricesSchema = z.lazy(() =>
+  z.strictObject({
+    /** When the prices were read (YYYY-MM-DD). */
+    asOf: z
+      .string({ error: 'must be a date' })
+      .check(z.regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date (YYYY-MM-DD)' })),
+    /** Where they were read. */
+    source: z
+      .string({ error: 'must name the public source' })
+      .check(z.minLength(1, { error: 'must name the public source' })),
+    /** EC2 on-demand Linux, USD per instance-hour, by instance type. */
+    ec2Hourly: z.record(z.string(), usd()),
+    /** EBS gp3, USD per GB-month (a month is 730 hours). */
+    ebsGp3GbMonth: usd(),
+    /** Application Load Balancer, USD per ALB-hour. */
+    albHourly: usd(),
+    /** Application Load Balancer, USD per LCU-hour. */
+    albLcuHourly: usd(),
+    /** Fargate Linux, USD per vCPU-hour and per GB-hour, by architecture. */
+    fargate: z.strictObject({
+      x86_64: z.strictObject({ vcpuHourly: usd(), gbHourly: usd() }),
+      arm64: z.strictObject({ vcpuHourly: usd(), gbHourly: usd() }),
+    }),
+    /** Step Functions Standard, USD per state transition. */
+    stepFunctionsTransition: usd(),
   }),
-  /** Step Functions Standard, USD per state transition. */
-  stepFunctionsTransition: usd,
-});
+);
 
-export const PriceTableSchema = z.record(
-  z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must be a region code such as us-east-1' })),
-  RegionPricesSchema,
+export const PriceTableSchema = z.lazy(() =>
+  z.record(
+    z
+      .string()
+      .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must be a region code such as us-east-1' })),
+    RegionPricesSchema,
+  ),
 );
 
 export type RegionPrices = z.output<typeof RegionPricesSchema>;

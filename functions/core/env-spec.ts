@@ -128,49 +128,55 @@ function validTtl(text: string): boolean {
 }
 
 /** An environment name: a DNS label of 2–20 characters without `--`. */
-export const EnvNameSchema = z.string({ error: RULES.name }).check(
-  z.minLength(2, { error: RULES.name }),
-  z.maxLength(20, { error: RULES.name }),
-  z.regex(NAME, { error: RULES.name }),
-  z.refine((name) => !name.includes('--'), { error: RULES.nameDoubleHyphen }),
+export const EnvNameSchema = z.lazy(() =>
+  z.string({ error: RULES.name }).check(
+    z.minLength(2, { error: RULES.name }),
+    z.maxLength(20, { error: RULES.name }),
+    z.regex(NAME, { error: RULES.name }),
+    z.refine((name) => !name.includes('--'), { error: RULES.nameDoubleHyphen }),
+  ),
 );
 
 /** A container image reference: `repository[:tag][@digest]`, ≤ 255 characters, no whitespace. */
-export const ImageSchema = z
-  .string({ error: RULES.image })
-  .check(
-    z.minLength(1, { error: RULES.image }),
-    z.maxLength(255, { error: RULES.image }),
-    z.regex(IMAGE, { error: RULES.image }),
-  );
+export const ImageSchema = z.lazy(() =>
+  z
+    .string({ error: RULES.image })
+    .check(
+      z.minLength(1, { error: RULES.image }),
+      z.maxLength(255, { error: RULES.image }),
+      z.regex(IMAGE, { error: RULES.image }),
+    ),
+);
 
 /** Health check of the target group (and the grace period of the service). */
-export const HealthCheckSchema = z.strictObject(
-  {
-    path: z._default(
-      z
-        .string({ error: RULES.healthPath })
-        .check(
-          z.maxLength(1024, { error: RULES.healthPath }),
-          z.regex(/^\/\S*$/, { error: RULES.healthPath }),
-        ),
-      '/',
-    ),
-    port: z._default(
-      z.union([z.literal('traffic-port'), int(1, 65535, RULES.healthPort)], { error: RULES.healthPort }),
-      'traffic-port',
-    ),
-    intervalSeconds: z._default(int(5, 300), 30),
-    timeoutSeconds: z._default(int(2, 120), 5),
-    healthyThreshold: z._default(int(2, 10), 5),
-    unhealthyThreshold: z._default(int(2, 10), 2),
-    matcher: z._default(
-      z.string({ error: RULES.matcher }).check(z.refine(validMatcher, { error: RULES.matcher })),
-      '200-399',
-    ),
-    gracePeriodSeconds: z._default(int(0, 2_147_483_647), 60),
-  },
-  { error: RULES.object },
+export const HealthCheckSchema = z.lazy(() =>
+  z.strictObject(
+    {
+      path: z._default(
+        z
+          .string({ error: RULES.healthPath })
+          .check(
+            z.maxLength(1024, { error: RULES.healthPath }),
+            z.regex(/^\/\S*$/, { error: RULES.healthPath }),
+          ),
+        '/',
+      ),
+      port: z._default(
+        z.union([z.literal('traffic-port'), int(1, 65535, RULES.healthPort)], { error: RULES.healthPort }),
+        'traffic-port',
+      ),
+      intervalSeconds: z._default(int(5, 300), 30),
+      timeoutSeconds: z._default(int(2, 120), 5),
+      healthyThreshold: z._default(int(2, 10), 5),
+      unhealthyThreshold: z._default(int(2, 10), 2),
+      matcher: z._default(
+        z.string({ error: RULES.matcher }).check(z.refine(validMatcher, { error: RULES.matcher })),
+        '200-399',
+      ),
+      gracePeriodSeconds: z._default(int(0, 2_147_483_647), 60),
+    },
+    { error: RULES.object },
+  ),
 );
 
 /**
@@ -178,37 +184,43 @@ export const HealthCheckSchema = z.strictObject(
  * retention value); with `keepDays` > 0 the group outlives `down` by that many days (then the
  * nightly job deletes it), otherwise `down` deletes it.
  */
-export const LogsSchema = z.strictObject(
-  {
-    retentionDays: z._default(
-      z
-        .number({ error: RULES.retention })
-        .check(
-          z.refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), { error: RULES.retention }),
-        ),
-      DEFAULT_LOG_RETENTION_DAYS,
-    ),
-    keepDays: z._default(int(0, MAX_LOG_KEEP_DAYS), 0),
-  },
-  { error: RULES.object },
+export const LogsSchema = z.lazy(() =>
+  z.strictObject(
+    {
+      retentionDays: z._default(
+        z
+          .number({ error: RULES.retention })
+          .check(
+            z.refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
+              error: RULES.retention,
+            }),
+          ),
+        DEFAULT_LOG_RETENTION_DAYS,
+      ),
+      keepDays: z._default(int(0, MAX_LOG_KEEP_DAYS), 0),
+    },
+    { error: RULES.object },
+  ),
 );
 
 /** EC2 capacity (Auto Scaling group) of an environment. */
-export const CapacitySchema = z.strictObject(
-  {
-    instanceType: z._default(
-      z.string({ error: 'must be a string' }).check(
-        z.refine((type) => Object.hasOwn(INSTANCE_TYPES, type), {
-          error: `must be one of the known instance types: ${Object.keys(INSTANCE_TYPES).join(', ')}`,
-        }),
+export const CapacitySchema = z.lazy(() =>
+  z.strictObject(
+    {
+      instanceType: z._default(
+        z.string({ error: 'must be a string' }).check(
+          z.refine((type) => Object.hasOwn(INSTANCE_TYPES, type), {
+            error: `must be one of the known instance types: ${Object.keys(INSTANCE_TYPES).join(', ')}`,
+          }),
+        ),
+        't3.small',
       ),
-      't3.small',
-    ),
-    minSize: z._default(int(0, 10), 1),
-    maxSize: z._default(int(1, 10), 2),
-    desiredCapacity: z._default(int(0, 10), 1),
-  },
-  { error: RULES.object },
+      minSize: z._default(int(0, 10), 1),
+      maxSize: z._default(int(1, 10), 2),
+      desiredCapacity: z._default(int(0, 10), 1),
+    },
+    { error: RULES.object },
+  ),
 );
 
 /**
@@ -217,54 +229,58 @@ export const CapacitySchema = z.strictObject(
  * when neither is given the rule matches the host `<name>.berth.internal` (filled in by
  * {@link parseEnvSpec}). `host`/`pathPrefix` are rejected in `dedicated` mode.
  */
-export const LoadBalancerSchema = z.strictObject(
-  {
-    mode: z._default(z.enum(['dedicated', 'shared'], { error: RULES.lbMode }), 'dedicated'),
-    host: z.optional(z.string({ error: RULES.host }).check(z.regex(HOST, { error: RULES.host }))),
-    pathPrefix: z.optional(
-      z.string({ error: RULES.pathPrefix }).check(z.regex(PATH_PREFIX, { error: RULES.pathPrefix })),
-    ),
-  },
-  { error: RULES.object },
+export const LoadBalancerSchema = z.lazy(() =>
+  z.strictObject(
+    {
+      mode: z._default(z.enum(['dedicated', 'shared'], { error: RULES.lbMode }), 'dedicated'),
+      host: z.optional(z.string({ error: RULES.host }).check(z.regex(HOST, { error: RULES.host }))),
+      pathPrefix: z.optional(
+        z.string({ error: RULES.pathPrefix }).check(z.regex(PATH_PREFIX, { error: RULES.pathPrefix })),
+      ),
+    },
+    { error: RULES.object },
+  ),
 );
 
-const BaseSchema = z.strictObject(
-  {
-    name: EnvNameSchema,
-    image: ImageSchema,
-    containerPort: z._default(int(1, 65535), 80),
-    environment: z.optional(
-      z.record(
-        z.string().check(z.regex(ENV_KEY, { error: RULES.envKey })),
-        z.string({ error: RULES.string }),
-        { error: RULES.object },
+const BaseSchema = z.lazy(() =>
+  z.strictObject(
+    {
+      name: EnvNameSchema,
+      image: ImageSchema,
+      containerPort: z._default(int(1, 65535), 80),
+      environment: z.optional(
+        z.record(
+          z.string().check(z.regex(ENV_KEY, { error: RULES.envKey })),
+          z.string({ error: RULES.string }),
+          { error: RULES.object },
+        ),
       ),
-    ),
-    healthCheck: z.prefault(HealthCheckSchema, {}),
-    cpu: z._default(int(128, 16384, 'must be an integer number of CPU units from 128 to 16384'), 256),
-    memory: z._default(int(128, 122880, 'must be an integer number of MiB from 128 to 122880'), 512),
-    memoryReservation: z._default(int(6, 122880, 'must be an integer number of MiB from 6 to 122880'), 256),
-    desiredCount: z._default(int(0, MAX_DESIRED_COUNT), 1),
-    launchType: z._default(z.enum(['EC2', 'FARGATE'], { error: RULES.launchType }), 'EC2'),
-    capacity: z.optional(CapacitySchema),
-    networkMode: z.optional(z.enum(['bridge', 'awsvpc', 'host'], { error: RULES.networkMode })),
-    loadBalancer: z.prefault(LoadBalancerSchema, {}),
-    logs: z.prefault(LogsSchema, {}),
-    ttl: z._default(z.string({ error: RULES.ttl }).check(z.refine(validTtl, { error: RULES.ttl })), '24h'),
-    keep: z._default(z.boolean({ error: RULES.boolean }), false),
-    /**
-     * What the nightly job does with the environment: `destroy` (absent: the default) takes it down when
-     * expired or not kept; `pause` pauses it instead until it expires (then destroys it); `keep` leaves it.
-     */
-    nightly: z.optional(z.enum(['destroy', 'pause', 'keep'], { error: RULES.nightly })),
-    keepOnFailure: z._default(z.boolean({ error: RULES.boolean }), false),
-    owner: z.string({ error: RULES.owner }).check(
-      z.minLength(1, { error: RULES.owner }),
-      z.maxLength(256, { error: RULES.owner }), // AWS tag values hold up to 256 characters
-      z.regex(/^[\p{L}\p{N} _.:/=+\-@]+$/u, { error: RULES.owner }),
-    ),
-  },
-  { error: RULES.object },
+      healthCheck: z.prefault(HealthCheckSchema, {}),
+      cpu: z._default(int(128, 16384, 'must be an integer number of CPU units from 128 to 16384'), 256),
+      memory: z._default(int(128, 122880, 'must be an integer number of MiB from 128 to 122880'), 512),
+      memoryReservation: z._default(int(6, 122880, 'must be an integer number of MiB from 6 to 122880'), 256),
+      desiredCount: z._default(int(0, MAX_DESIRED_COUNT), 1),
+      launchType: z._default(z.enum(['EC2', 'FARGATE'], { error: RULES.launchType }), 'EC2'),
+      capacity: z.optional(CapacitySchema),
+      networkMode: z.optional(z.enum(['bridge', 'awsvpc', 'host'], { error: RULES.networkMode })),
+      loadBalancer: z.prefault(LoadBalancerSchema, {}),
+      logs: z.prefault(LogsSchema, {}),
+      ttl: z._default(z.string({ error: RULES.ttl }).check(z.refine(validTtl, { error: RULES.ttl })), '24h'),
+      keep: z._default(z.boolean({ error: RULES.boolean }), false),
+      /**
+       * What the nightly job does with the environment: `destroy` (absent: the default) takes it down when
+       * expired or not kept; `pause` pauses it instead until it expires (then destroys it); `keep` leaves it.
+       */
+      nightly: z.optional(z.enum(['destroy', 'pause', 'keep'], { error: RULES.nightly })),
+      keepOnFailure: z._default(z.boolean({ error: RULES.boolean }), false),
+      owner: z.string({ error: RULES.owner }).check(
+        z.minLength(1, { error: RULES.owner }),
+        z.maxLength(256, { error: RULES.owner }), // AWS tag values hold up to 256 characters
+        z.regex(/^[\p{L}\p{N} _.:/=+\-@]+$/u, { error: RULES.owner }),
+      ),
+    },
+    { error: RULES.object },
+  ),
 );
 
 type BaseSpec = z.output<typeof BaseSchema>;
@@ -383,12 +399,14 @@ export function crossFieldIssues(spec: Resolved): SpecIssue[] {
  * cross-field rules (Fargate sizes, instance fit, soft ≤ hard memory, capacity bounds…).
  * Prefer {@link parseEnvSpec}/{@link validateEnvSpec}: they turn issues into `field: rule`.
  */
-export const EnvSpecSchema = z.pipe(BaseSchema, z.transform(resolveDefaults)).check(
-  z.superRefine((spec, ctx) => {
-    for (const issue of crossFieldIssues(spec)) {
-      ctx.addIssue({ code: 'custom', path: issue.field.split('.'), message: issue.rule });
-    }
-  }),
+export const EnvSpecSchema = z.lazy(() =>
+  z.pipe(BaseSchema, z.transform(resolveDefaults)).check(
+    z.superRefine((spec, ctx) => {
+      for (const issue of crossFieldIssues(spec)) {
+        ctx.addIssue({ code: 'custom', path: issue.field.split('.'), message: issue.rule });
+      }
+    }),
+  ),
 );
 
 /** A validated spec with every default applied. */

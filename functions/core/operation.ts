@@ -43,9 +43,9 @@ const integerFrom = (min: number, max: number) => {
 };
 
 /** `scale`'s task count. */
-export const DesiredCountSchema = integerFrom(0, MAX_DESIRED_COUNT);
+export const DesiredCountSchema = z.lazy(() => integerFrom(0, MAX_DESIRED_COUNT));
 /** `extend`'s hours (from the later of now and the current expiry). */
-export const ExtendHoursSchema = integerFrom(1, MAX_EXTEND_HOURS);
+export const ExtendHoursSchema = z.lazy(() => integerFrom(1, MAX_EXTEND_HOURS));
 
 const FIELDS = {
   env: EnvNameSchema,
@@ -90,9 +90,9 @@ const text = (max: number) => {
 /** Request ids become part of execution names: Step Functions' safe characters only. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const REQUEST_ID_RULE = 'must be 1-64 characters of letters, digits, "-" or "_"';
-export const RequestIdSchema = z
-  .string({ error: REQUEST_ID_RULE })
-  .check(z.regex(REQUEST_ID_PATTERN, { error: REQUEST_ID_RULE }));
+export const RequestIdSchema = z.lazy(() =>
+  z.string({ error: REQUEST_ID_RULE }).check(z.regex(REQUEST_ID_PATTERN, { error: REQUEST_ID_RULE })),
+);
 
 /**
  * Checks a request id (from `Idempotency-Key`, a body's `requestId`, or a derived id).
@@ -136,38 +136,40 @@ const requireFields =
  * `scale` needs `desiredCount`, `extend` needs `hours` (or `keep: true`, which sets the keep flag); `redeploy` takes
  * an optional `image`; `slackMessage: 'replace'` makes the result replace the Slack message that started it.
  */
-export const OperationInputSchema = z
-  .strictObject(
-    {
-      operation: z.enum(OPERATIONS, { error: `must be one of ${OPERATIONS.join(', ')}` }),
-      env: EnvNameSchema,
-      spec: z.optional(EnvSpecSchema),
-      desiredCount: z.optional(DesiredCountSchema),
-      image: z.optional(ImageSchema),
-      hours: z.optional(ExtendHoursSchema),
-      requestId: RequestIdSchema,
-      requestedBy: text(256),
-      /** The entry point that asked (absent in inputs from before it was recorded). */
-      entry: z.optional(z.enum(ENTRY_POINTS, { error: `must be one of ${ENTRY_POINTS.join(', ')}` })),
-      responseUrl: z.optional(
-        z
-          .string({ error: 'must be an http(s) URL' })
-          .check(z.regex(/^https?:\/\/\S+$/, { error: 'must be an http(s) URL' })),
-      ),
-      dryRun: z.optional(z.boolean({ error: 'must be true or false' })),
-      keep: z.optional(z.boolean({ error: 'must be true or false' })),
-      slackMessage: z.optional(z.literal('replace', { error: "must be 'replace'" })),
-    },
-    { error: 'must be an object' },
-  )
-  .check(
-    z.superRefine(
-      requireFields(
-        (operation) => REQUIRED_INPUT[operation as OperationName],
-        (operation) => `is required for operation '${operation}'`,
+export const OperationInputSchema = z.lazy(() =>
+  z
+    .strictObject(
+      {
+        operation: z.enum(OPERATIONS, { error: `must be one of ${OPERATIONS.join(', ')}` }),
+        env: EnvNameSchema,
+        spec: z.optional(EnvSpecSchema),
+        desiredCount: z.optional(DesiredCountSchema),
+        image: z.optional(ImageSchema),
+        hours: z.optional(ExtendHoursSchema),
+        requestId: RequestIdSchema,
+        requestedBy: text(256),
+        /** The entry point that asked (absent in inputs from before it was recorded). */
+        entry: z.optional(z.enum(ENTRY_POINTS, { error: `must be one of ${ENTRY_POINTS.join(', ')}` })),
+        responseUrl: z.optional(
+          z
+            .string({ error: 'must be an http(s) URL' })
+            .check(z.regex(/^https?:\/\/\S+$/, { error: 'must be an http(s) URL' })),
+        ),
+        dryRun: z.optional(z.boolean({ error: 'must be true or false' })),
+        keep: z.optional(z.boolean({ error: 'must be true or false' })),
+        slackMessage: z.optional(z.literal('replace', { error: "must be 'replace'" })),
+      },
+      { error: 'must be an object' },
+    )
+    .check(
+      z.superRefine(
+        requireFields(
+          (operation) => REQUIRED_INPUT[operation as OperationName],
+          (operation) => `is required for operation '${operation}'`,
+        ),
       ),
     ),
-  );
+);
 
 /** A validated operation input (the spec, when present, has its defaults applied). */
 export type OperationInput = z.output<typeof OperationInputSchema>;
@@ -196,30 +198,34 @@ export type PlannableOperation = (typeof PLANNABLE_OPERATIONS)[number];
  * A dry run's request (the plan Lambda's event, built by the API's plan route): the operation input's fields,
  * with the stored spec for every operation but `down`.
  */
-export const PlanRequestSchema = z
-  .strictObject(
-    {
-      operation: z.enum(PLANNABLE_OPERATIONS, { error: `must be one of ${PLANNABLE_OPERATIONS.join(', ')}` }),
-      env: EnvNameSchema,
-      spec: z.optional(EnvSpecSchema),
-      desiredCount: z.optional(DesiredCountSchema),
-      image: z.optional(ImageSchema),
-      /** pause/resume: the counts a pause remembered (the registry's `paused`; core `parsePausedCounts`). */
-      paused: z.optional(z.unknown()),
-    },
-    { error: 'must be an object' },
-  )
-  .check(
-    z.superRefine(
-      requireFields(
-        (operation) => [
-          ...(operation === 'down' ? [] : [{ field: 'spec' as const }]),
-          ...REQUIRED_INPUT[operation as OperationName],
-        ],
-        (operation) => `is required to plan ${operation}`,
+export const PlanRequestSchema = z.lazy(() =>
+  z
+    .strictObject(
+      {
+        operation: z.enum(PLANNABLE_OPERATIONS, {
+          error: `must be one of ${PLANNABLE_OPERATIONS.join(', ')}`,
+        }),
+        env: EnvNameSchema,
+        spec: z.optional(EnvSpecSchema),
+        desiredCount: z.optional(DesiredCountSchema),
+        image: z.optional(ImageSchema),
+        /** pause/resume: the counts a pause remembered (the registry's `paused`; core `parsePausedCounts`). */
+        paused: z.optional(z.unknown()),
+      },
+      { error: 'must be an object' },
+    )
+    .check(
+      z.superRefine(
+        requireFields(
+          (operation) => [
+            ...(operation === 'down' ? [] : [{ field: 'spec' as const }]),
+            ...REQUIRED_INPUT[operation as OperationName],
+          ],
+          (operation) => `is required to plan ${operation}`,
+        ),
       ),
     ),
-  );
+);
 /** A checked dry-run request (the spec, when present, has its defaults applied). */
 export type ParsedPlanRequest = z.output<typeof PlanRequestSchema>;
 /** A dry-run request as the API sends it to the plan Lambda (a stored spec is passed as read). */

@@ -11,119 +11,133 @@ import * as z from './zod.ts';
  * surfacing later as `undefined`.
  */
 
-const isoTime = z.string().check(z.minLength(1));
+const isoTime = () => z.string().check(z.minLength(1));
 
 /** The operation an environment is running (`currentOperation` of its item). */
-export const CurrentOperationSchema = z.object({
-  operationId: z.string(),
-  operation: z.string(),
-  executionArn: z.exactOptional(z.string()),
-  step: z.exactOptional(z.string()),
-  startedAt: isoTime,
-});
+export const CurrentOperationSchema = z.lazy(() =>
+  z.object({
+    operationId: z.string(),
+    operation: z.string(),
+    executionArn: z.exactOptional(z.string()),
+    step: z.exactOptional(z.string()),
+    startedAt: isoTime(),
+  }),
+);
 export type CurrentOperation = Readonly<z.infer<typeof CurrentOperationSchema>>;
 
 /** Why the last operation failed (`lastFailure` of an environment item). */
-export const LastFailureSchema = z.object({
-  operation: z.string(),
-  step: z.exactOptional(z.string()),
-  error: z.string(),
-  reason: z.string(),
-  at: isoTime,
-});
+export const LastFailureSchema = z.lazy(() =>
+  z.object({
+    operation: z.string(),
+    step: z.exactOptional(z.string()),
+    error: z.string(),
+    reason: z.string(),
+    at: isoTime(),
+  }),
+);
 export type LastFailure = Readonly<z.infer<typeof LastFailureSchema>>;
 
 /** The `sk=META` item of one environment. */
-export const EnvironmentRecordSchema = z.object({
-  name: z.string(),
-  status: z.enum(ENVIRONMENT_STATUSES),
-  spec: z.exactOptional(z.unknown()),
-  resources: z.exactOptional(z.readonly(z.record(z.string(), z.unknown()))),
-  url: z.exactOptional(z.string()),
-  owner: z.exactOptional(z.string()),
-  keep: z.exactOptional(z.boolean()),
-  /** ISO timestamp. */
-  expiresAt: z.exactOptional(isoTime),
-  createdAt: isoTime,
-  updatedAt: isoTime,
-  currentOperation: z.exactOptional(z.readonly(CurrentOperationSchema)),
-  lastFailure: z.exactOptional(z.readonly(LastFailureSchema)),
-  /** What it runs, since when, and the cost accrued before (docs/cost.md; `environment-cost.ts` computes it). */
-  usage: z.exactOptional(
-    z.custom<RecordedUsage>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as { observedAt?: unknown }).observedAt === 'string' &&
-        typeof (value as { accruedUsd?: unknown }).accruedUsd === 'number',
-      { error: 'must be { resources, observedAt, accruedUsd }' },
+export const EnvironmentRecordSchema = z.lazy(() =>
+  z.object({
+    name: z.string(),
+    status: z.enum(ENVIRONMENT_STATUSES),
+    spec: z.exactOptional(z.unknown()),
+    resources: z.exactOptional(z.readonly(z.record(z.string(), z.unknown()))),
+    url: z.exactOptional(z.string()),
+    owner: z.exactOptional(z.string()),
+    keep: z.exactOptional(z.boolean()),
+    /** ISO timestamp. */
+    expiresAt: z.exactOptional(isoTime()),
+    createdAt: isoTime(),
+    updatedAt: isoTime(),
+    currentOperation: z.exactOptional(z.readonly(CurrentOperationSchema)),
+    lastFailure: z.exactOptional(z.readonly(LastFailureSchema)),
+    /** What it runs, since when, and the cost accrued before (docs/cost.md; `environment-cost.ts` computes it). */
+    usage: z.exactOptional(
+      z.custom<RecordedUsage>(
+        (value) =>
+          typeof value === 'object' &&
+          value !== null &&
+          typeof (value as { observedAt?: unknown }).observedAt === 'string' &&
+          typeof (value as { accruedUsd?: unknown }).accruedUsd === 'number',
+        { error: 'must be { resources, observedAt, accruedUsd }' },
+      ),
     ),
-  ),
-  /** The expiry last warned about in Slack, and when (docs/slack.md). */
-  expiryWarning: z.exactOptional(z.readonly(z.object({ expiresAt: isoTime, at: isoTime }))),
-  /** What `pause` remembered and `resume` restores (core `PausedCounts`; removed once ready or deleted). */
-  paused: z.exactOptional(
-    z.readonly(
-      z.object({
-        at: isoTime,
-        desiredCount: z.number(),
-        autoScalingGroup: z.exactOptional(
-          z.readonly(z.object({ minSize: z.number(), maxSize: z.number(), desiredCapacity: z.number() })),
-        ),
-      }),
+    /** The expiry last warned about in Slack, and when (docs/slack.md). */
+    expiryWarning: z.exactOptional(z.readonly(z.object({ expiresAt: isoTime(), at: isoTime() }))),
+    /** What `pause` remembered and `resume` restores (core `PausedCounts`; removed once ready or deleted). */
+    paused: z.exactOptional(
+      z.readonly(
+        z.object({
+          at: isoTime(),
+          desiredCount: z.number(),
+          autoScalingGroup: z.exactOptional(
+            z.readonly(z.object({ minSize: z.number(), maxSize: z.number(), desiredCapacity: z.number() })),
+          ),
+        }),
+      ),
     ),
-  ),
-});
+  }),
+);
 export type EnvironmentRecord = Readonly<z.infer<typeof EnvironmentRecordSchema>>;
 
 /** The `sk=LOCK` item: held by `token` until `expiresAt` (epoch seconds). */
-export const LockRecordSchema = z.object({
-  token: z.string(),
-  operationId: z.string(),
-  operation: z.string(),
-  /** Epoch seconds. */
-  expiresAt: z.number(),
-});
+export const LockRecordSchema = z.lazy(() =>
+  z.object({
+    token: z.string(),
+    operationId: z.string(),
+    operation: z.string(),
+    /** Epoch seconds. */
+    expiresAt: z.number(),
+  }),
+);
 export type LockRecord = Readonly<z.infer<typeof LockRecordSchema>>;
 
 /** One step of an operation as the record handler writes it (`status`: started, ok, failed, pending…). */
-export const OperationStepSchema = z.object({
-  step: z.string(),
-  status: z.string(),
-  /** ISO time of this status. */
-  at: isoTime,
-  detail: z.exactOptional(z.string()),
-});
+export const OperationStepSchema = z.lazy(() =>
+  z.object({
+    step: z.string(),
+    status: z.string(),
+    /** ISO time of this status. */
+    at: isoTime(),
+    detail: z.exactOptional(z.string()),
+  }),
+);
 export type OperationStep = Readonly<z.infer<typeof OperationStepSchema>>;
 
 /** The `sk=OP#<startedAt>#<operationId>` item. */
-export const OperationRecordSchema = z.object({
-  env: z.string(),
-  operationId: z.string(),
-  operation: z.string(),
-  requestId: z.string(),
-  requestedBy: z.string(),
-  /** The entry point that asked (api, slack, cli-local, nightly, schedule, wake); absent on older records. */
-  entry: z.exactOptional(z.string()),
-  executionArn: z.exactOptional(z.string()),
-  status: z.string(),
-  steps: z.readonly(z.array(z.readonly(OperationStepSchema))),
-  startedAt: isoTime,
-  finishedAt: z.exactOptional(isoTime),
-  error: z.exactOptional(z.string()),
-});
+export const OperationRecordSchema = z.lazy(() =>
+  z.object({
+    env: z.string(),
+    operationId: z.string(),
+    operation: z.string(),
+    requestId: z.string(),
+    requestedBy: z.string(),
+    /** The entry point that asked (api, slack, cli-local, nightly, schedule, wake); absent on older records. */
+    entry: z.exactOptional(z.string()),
+    executionArn: z.exactOptional(z.string()),
+    status: z.string(),
+    steps: z.readonly(z.array(z.readonly(OperationStepSchema))),
+    startedAt: isoTime(),
+    finishedAt: z.exactOptional(isoTime()),
+    error: z.exactOptional(z.string()),
+  }),
+);
 export type OperationRecord = Readonly<z.infer<typeof OperationRecordSchema>>;
 
 /** The idempotency item `pk=REQ#<requestId>`; `executionArn` is set once the execution has started. */
-export const RequestRecordSchema = z.object({
-  requestId: z.string(),
-  operationId: z.string(),
-  executionArn: z.exactOptional(z.string()),
-  env: z.string(),
-  operation: z.string(),
-  /** Epoch seconds (DynamoDB TTL). */
-  ttl: z.number(),
-});
+export const RequestRecordSchema = z.lazy(() =>
+  z.object({
+    requestId: z.string(),
+    operationId: z.string(),
+    executionArn: z.exactOptional(z.string()),
+    env: z.string(),
+    operation: z.string(),
+    /** Epoch seconds (DynamoDB TTL). */
+    ttl: z.number(),
+  }),
+);
 export type RequestRecord = Readonly<z.infer<typeof RequestRecordSchema>>;
 
 /** Thrown when a registry item does not have its documented shape. */

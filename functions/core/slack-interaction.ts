@@ -38,25 +38,27 @@ export interface SlackInteraction {
   readonly actionTs: string;
 }
 
-const id = z.looseObject({ id: z.string().check(z.minLength(1)) });
+const id = () => z.looseObject({ id: z.string().check(z.minLength(1)) });
 
-const PayloadSchema = z.looseObject({
-  type: z.string(),
-  team: z.nullish(id),
-  user: id,
-  channel: z.nullish(id),
-  response_url: z.optional(z.string()),
-  trigger_id: z.optional(z.string()),
-  actions: z
-    .array(
-      z.looseObject({
-        action_id: z.string(),
-        value: z.optional(z.string()),
-        action_ts: z.optional(z.string()),
-      }),
-    )
-    .check(z.minLength(1)),
-});
+const PayloadSchema = z.lazy(() =>
+  z.looseObject({
+    type: z.string(),
+    team: z.nullish(id()),
+    user: id(),
+    channel: z.nullish(id()),
+    response_url: z.optional(z.string()),
+    trigger_id: z.optional(z.string()),
+    actions: z
+      .array(
+        z.looseObject({
+          action_id: z.string(),
+          value: z.optional(z.string()),
+          action_ts: z.optional(z.string()),
+        }),
+      )
+      .check(z.minLength(1)),
+  }),
+);
 
 /**
  * Parses the `payload` form field of an interaction request.
