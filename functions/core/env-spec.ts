@@ -188,13 +188,11 @@ export const LogsSchema = z.lazy(() =>
   z.strictObject(
     {
       retentionDays: z._default(
-        z
-          .number({ error: RULES.retention })
-          .check(
-            z.refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
-              error: RULES.retention,
-            }),
-          ),
+        z.number({ error: RULES.retention }).check(
+          z.refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
+            error: RULES.retention,
+          }),
+        ),
         DEFAULT_LOG_RETENTION_DAYS,
       ),
       keepDays: z._default(int(0, MAX_LOG_KEEP_DAYS), 0),
