@@ -585,7 +585,8 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
     },
   ],
   TeardownService: [
-    observe('network', 'load-balancer', 'cluster', 'capacity', 'service', 'task-definitions'),
+    // The service's tasks too: one draining from the target group (DEACTIVATING) is neither running nor pending.
+    observe('network', 'load-balancer', 'cluster', 'capacity', 'service', 'tasks', 'task-definitions'),
     // The teardown plan observes the log group too (functions/handlers/teardown-stage.ts).
     describeLogGroups,
     {

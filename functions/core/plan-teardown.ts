@@ -19,15 +19,13 @@ import {
 /** Stages of the ordered teardown, in order; each teardown handler executes one. */
 export const TEARDOWN_STAGES = [
   'service',
+  'load-balancer',
   'capacity',
   'cluster',
-  'load-balancer',
   'network',
   'task-definitions',
 ] as const;
 export type TeardownStage = (typeof TEARDOWN_STAGES)[number];
-
-const WAIT = { kind: 'wait' } as const;
 
 /**
  * How long (AWS seconds) teardown waits for a cluster its capacity resources show was created but
@@ -113,16 +111,18 @@ export function pendingAttachments(cluster: ObservedCluster | undefined, capacit
 }
 
 /**
- * Plans `down`: THE ordered teardown (DESIGN §1). Service desired → 0; wait for tasks to
- * drain; delete the service; detach the capacity provider (asynchronous: it overlaps what
- * follows); remove scale-in protection from InService/Standby instances; ASG → 0 and delete
- * (force); delete the launch template; wait until the provider's cluster attachment is gone,
- * delete the provider and wait until it is INACTIVE; delete the cluster;
- * delete the listener rule (shared) or listener (dedicated); delete the ALB and wait until
- * it is gone; delete the target group; delete the instances then the ALB security group;
- * deregister task definition revisions; last, delete the log group — or, when its tags say to keep
- * the logs N days, tag it with its expiry (`now` + N days) for the nightly job. Steps of resources
- * already gone are omitted, so a partially deleted environment yields only what remains.
+ * Plans `down`: THE ordered teardown (DESIGN §1, reordered by docs/decisions/0009-teardown-order.md).
+ * Service desired → 0; wait for tasks to drain; delete the service; delete the listener rule (shared)
+ * or listener (dedicated), the ALB (its deletion and the release of its network interfaces, minutes,
+ * overlap everything after) and the target group; detach the capacity provider (asynchronous: it
+ * overlaps what follows); remove scale-in protection from InService/Standby instances; ASG → 0 and
+ * delete (force); delete the launch template; wait until the provider's cluster attachment is gone,
+ * delete the provider and wait until it is INACTIVE; delete the cluster; delete the instances then
+ * the ALB security group once no network interface lists them; deregister task definition revisions;
+ * last, delete the log group — or, when its tags say to keep the logs N days, tag it with its expiry
+ * (`now` + N days) for the nightly job. Steps of resources already gone are omitted, so a partially
+ * deleted environment yields only what remains. Each wait says what it waits for (`until`), which
+ * sizes the state machine's Wait (core `teardownWait`).
  *
  * @throws OwnershipConflictError when any present resource lacks the environment's tags —
  *   before planning anything, so a foreign resource is never deleted
@@ -152,7 +152,7 @@ export function planTeardown(
         'wait',
         labels.cluster(names.cluster),
         `${evidence} exists but DescribeClusters does not describe the cluster yet (ECS eventual consistency)`,
-        { kind: 'wait', boundSeconds: CLUSTER_PROPAGATION_WAIT_SECONDS },
+        { kind: 'wait', until: 'cluster-propagation', boundSeconds: CLUSTER_PROPAGATION_WAIT_SECONDS },
       ),
     );
   }
@@ -162,10 +162,20 @@ export function planTeardown(
     const service = observed.service;
     const label = labels.service(service.name);
     const target = { cluster: names.cluster, service: service.name };
-    const tasks = service.runningCount + service.pendingCount;
+    // A task draining from the target group is DEACTIVATING, then STOPPING: counted neither running
+    // nor pending ("runningCount: the tasks in the RUNNING state", ECS API reference; task lifecycle,
+    // ECS developer guide), yet it still needs its target group and its capacity. The stage observes
+    // the service's tasks, and a task that has not reached STOPPED is still draining.
+    const stopping = (observed.tasks ?? []).filter(
+      (t) => t.lastStatus !== 'STOPPED' && t.lastStatus !== 'RUNNING' && t.lastStatus !== 'PENDING',
+    ).length;
+    const tasks = service.runningCount + service.pendingCount + stopping;
     if (service.status === 'DRAINING') {
       steps.push(
-        step('service', 'wait', label, `service is being deleted (${plural(tasks, 'task')} left)`, WAIT),
+        step('service', 'wait', label, `service is being deleted (${plural(tasks, 'task')} left)`, {
+          kind: 'wait',
+          until: 'service-deletion',
+        }),
       );
     } else {
       steps.push(
@@ -182,8 +192,8 @@ export function planTeardown(
               'service',
               'wait',
               label,
-              `service still has ${plural(service.runningCount, 'running task')}${service.pendingCount > 0 ? ` and ${service.pendingCount} pending` : ''}`,
-              WAIT,
+              `service still has ${plural(service.runningCount, 'running task')}${service.pendingCount > 0 ? ` and ${service.pendingCount} pending` : ''}${stopping > 0 ? ` and ${stopping} stopping` : ''}`,
+              { kind: 'wait', until: 'tasks-draining' },
             )
           : step('service', 'skip', label, 'no tasks left to drain', NOOP),
       );
@@ -191,6 +201,67 @@ export function planTeardown(
         step('service', 'delete', label, 'scaled to 0 and drained', { kind: 'deleteService', ...target }),
       );
     }
+  }
+
+  // load-balancer: right after the service, so that the longest wait of the teardown (the ALB's
+  // network interfaces outlive it by minutes) starts first and overlaps the capacity's. Deleting the
+  // ALB deletes its listeners, so its target group can go at once; the network stage waits on the
+  // interfaces that hold the security groups (the ALB's among them), not on the ALB itself.
+  if (observed.listenerRule) {
+    steps.push(
+      step(
+        'load-balancer',
+        'delete',
+        labels.listenerRule(observed.listenerRule.priority),
+        'shared mode route of this environment',
+        { kind: 'deleteListenerRule', ruleArn: observed.listenerRule.arn },
+      ),
+    );
+  }
+  if (observed.listener) {
+    const lbName = observed.loadBalancer?.name ?? names.loadBalancer;
+    steps.push(
+      step('load-balancer', 'delete', labels.listener(observed.listener.port, lbName), 'dedicated listener', {
+        kind: 'deleteListener',
+        listenerArn: observed.listener.arn,
+      }),
+    );
+  }
+  if (observed.loadBalancer) {
+    const { arn, name, state } = observed.loadBalancer;
+    const label = labels.loadBalancer(name);
+    steps.push(
+      step('load-balancer', 'delete', label, `dedicated ALB (${state})`, {
+        kind: 'deleteLoadBalancer',
+        arn,
+        name,
+      }),
+    );
+  }
+  if (observed.targetGroup) {
+    const { arn, name, loadBalancerArns } = observed.targetGroup;
+    const attached = loadBalancerArns.length;
+    steps.push(
+      step(
+        'load-balancer',
+        'delete',
+        labels.targetGroup(name),
+        attached > 0
+          ? `after its ${plural(attached, 'load balancer')} release it`
+          : 'not used by any load balancer',
+        { kind: 'deleteTargetGroup', arn, name },
+      ),
+    );
+  }
+  if (observed.wakeTargetGroup) {
+    const { arn, name } = observed.wakeTargetGroup;
+    steps.push(
+      step('load-balancer', 'delete', labels.targetGroup(name), 'waking page of the paused environment', {
+        kind: 'deleteTargetGroup',
+        arn,
+        name,
+      }),
+    );
   }
 
   // capacity: detach the provider first, so its asynchronous detachment overlaps the group's deletion
@@ -211,7 +282,12 @@ export function planTeardown(
   if (group) {
     const label = labels.autoScalingGroup(group.name);
     if (group.status !== undefined && group.status.length > 0) {
-      steps.push(step('capacity', 'wait', label, `being deleted (${group.status})`, WAIT));
+      steps.push(
+        step('capacity', 'wait', label, `being deleted (${group.status})`, {
+          kind: 'wait',
+          until: 'group-deletion',
+        }),
+      );
     } else {
       const protectedIds = instancesToUnprotect(group);
       if (protectedIds.length > 0) {
@@ -261,7 +337,12 @@ export function planTeardown(
     const provider = observed.capacityProvider;
     const label = labels.capacityProvider(provider.name);
     if (provider.updateStatus === 'DELETE_IN_PROGRESS') {
-      steps.push(step('capacity', 'wait', label, 'being deleted (DELETE_IN_PROGRESS)', WAIT));
+      steps.push(
+        step('capacity', 'wait', label, 'being deleted (DELETE_IN_PROGRESS)', {
+          kind: 'wait',
+          until: 'provider-deletion',
+        }),
+      );
     } else {
       // DeleteCapacityProvider answers DELETE_FAILED while an attachment remains (aws-nuke PR #542).
       const detaching = attachedHere ? 1 : pendingAttachments(cluster, provider.name);
@@ -301,7 +382,7 @@ export function planTeardown(
         'wait',
         labels.capacityProvider(names.capacityProvider),
         'attached to the cluster but not described yet (ECS eventual consistency)',
-        WAIT,
+        { kind: 'wait', until: 'provider-propagation' },
       ),
     );
   }
@@ -322,73 +403,6 @@ export function planTeardown(
     );
   }
 
-  // load-balancer
-  if (observed.listenerRule) {
-    steps.push(
-      step(
-        'load-balancer',
-        'delete',
-        labels.listenerRule(observed.listenerRule.priority),
-        'shared mode route of this environment',
-        { kind: 'deleteListenerRule', ruleArn: observed.listenerRule.arn },
-      ),
-    );
-  }
-  if (observed.listener) {
-    const lbName = observed.loadBalancer?.name ?? names.loadBalancer;
-    steps.push(
-      step('load-balancer', 'delete', labels.listener(observed.listener.port, lbName), 'dedicated listener', {
-        kind: 'deleteListener',
-        listenerArn: observed.listener.arn,
-      }),
-    );
-  }
-  if (observed.loadBalancer) {
-    const { arn, name, state } = observed.loadBalancer;
-    const label = labels.loadBalancer(name);
-    steps.push(
-      step('load-balancer', 'delete', label, `dedicated ALB (${state})`, {
-        kind: 'deleteLoadBalancer',
-        arn,
-        name,
-      }),
-    );
-    steps.push(
-      step(
-        'load-balancer',
-        'wait',
-        label,
-        'until the load balancer is gone (its ENIs hold the security groups)',
-        WAIT,
-      ),
-    );
-  }
-  if (observed.targetGroup) {
-    const { arn, name, loadBalancerArns } = observed.targetGroup;
-    const attached = loadBalancerArns.length;
-    steps.push(
-      step(
-        'load-balancer',
-        'delete',
-        labels.targetGroup(name),
-        attached > 0
-          ? `after its ${plural(attached, 'load balancer')} release it`
-          : 'not used by any load balancer',
-        { kind: 'deleteTargetGroup', arn, name },
-      ),
-    );
-  }
-  if (observed.wakeTargetGroup) {
-    const { arn, name } = observed.wakeTargetGroup;
-    steps.push(
-      step('load-balancer', 'delete', labels.targetGroup(name), 'waking page of the paused environment', {
-        kind: 'deleteTargetGroup',
-        arn,
-        name,
-      }),
-    );
-  }
-
   // network: a group goes only once no network interface lists it (instances group first: its rule
   // references the ALB group). An ALB's interfaces outlive it by minutes (terraform-provider-aws
   // issue #40), so the stage waits on the interfaces themselves rather than retrying blind.
@@ -398,13 +412,10 @@ export function planTeardown(
   ] as const) {
     if (sg && (sg.networkInterfaces?.length ?? 0) > 0) {
       steps.push(
-        step(
-          'network',
-          'wait',
-          label(sg.name),
-          `${sg.id} ${describeHolders(sg.networkInterfaces ?? [])}`,
-          WAIT,
-        ),
+        step('network', 'wait', label(sg.name), `${sg.id} ${describeHolders(sg.networkInterfaces ?? [])}`, {
+          kind: 'wait',
+          until: 'network-interfaces',
+        }),
       );
     } else if (sg) {
       steps.push(

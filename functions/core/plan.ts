@@ -1,3 +1,5 @@
+import type { TeardownWaitingFor } from './teardown-wait.ts';
+
 /** What a plan step does to its resource. */
 export type PlanAction = 'create' | 'update' | 'delete' | 'keep' | 'wait' | 'skip';
 
@@ -18,6 +20,8 @@ export interface StepDescription {
 /** A step that only pauses its stage until AWS has finished something (the state machine Waits, then observes again). */
 export interface WaitStep {
   readonly kind: 'wait';
+  /** What it waits for: the teardown sizes its Wait to it (core `teardownWait`). */
+  readonly until?: TeardownWaitingFor;
   /**
    * When set, the stage waits at this step at most this long (AWS seconds, counted by the stage's
    * `waitedSeconds`), then goes on past it: for a wait on evidence that may be stale, where giving up

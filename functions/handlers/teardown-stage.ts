@@ -7,7 +7,7 @@
 import type { AwsAutoScalingAdapter } from '../adapters/autoscaling.ts';
 import type { AwsEc2Adapter } from '../adapters/ec2.ts';
 import type { AwsEcsAdapter } from '../adapters/ecs.ts';
-import type { AwsElbv2Adapter } from '../adapters/elbv2.ts';
+import { type AwsElbv2Adapter, DEFAULT_DEREGISTRATION_DELAY_SECONDS } from '../adapters/elbv2.ts';
 import type { AwsLogsAdapter } from '../adapters/logs.ts';
 import { type ObservedPart, observeEnvironment } from '../adapters/observe-environment.ts';
 import { DependencyPendingError, DependencyTimeoutError } from '../core/errors.ts';
@@ -20,6 +20,7 @@ import {
   type TeardownStep,
 } from '../core/plan.ts';
 import { planTeardown, type TeardownStage } from '../core/plan-teardown.ts';
+import { type TeardownWaitingFor, teardownWait } from '../core/teardown-wait.ts';
 import { requireConfig } from './config.ts';
 import type { HandlerDeps, LifecycleState, SomeConfig } from './lifecycle-deps.ts';
 import { envOf, runStep } from './lifecycle-deps.ts';
@@ -32,6 +33,13 @@ export interface TeardownResult {
   readonly executed: readonly string[];
   /** AWS seconds this stage has waited so far (bounded stages and bounded waits only; see {@link STAGE_WAIT_BOUNDS}). */
   readonly waitedSeconds?: number;
+  /** When not done: what the stage waits for, and the AWS seconds to Wait before calling it again (core `teardownWait`). */
+  readonly waitingFor?: TeardownWaitingFor;
+  readonly waitSeconds?: number;
+  /** 0 for the first wait for `waitingFor`, then 1, 2, … as it backs off. */
+  readonly waitStep?: number;
+  /** ISO time at which this stage called DeleteLoadBalancer (the network stage sizes its wait from it). */
+  readonly loadBalancerDeletedAt?: string;
 }
 
 /**
@@ -46,18 +54,44 @@ export const STAGE_WAIT_BOUNDS: Partial<Record<TeardownStage, number>> = { netwo
 const resultKey = (stage: TeardownStage): string =>
   stage.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 
+/** The previous result of `stage` in this teardown (`$.teardown.<stage>`), if any. */
+function previousResult(state: LifecycleState, stage: TeardownStage): Partial<TeardownResult> | undefined {
+  return (state.teardown as Record<string, Partial<TeardownResult>> | undefined)?.[resultKey(stage)];
+}
+
+/**
+ * The Wait the machine made after the previous result: its `waitSeconds` (adaptive polling); with fixed
+ * polling (`timing.polling: 'fixed'`) or without one, `timing.deleteIntervalSeconds`, else 15.
+ */
+function waitAfter(state: LifecycleState, previous: Partial<TeardownResult>): number {
+  const timing = state.timing as { deleteIntervalSeconds?: unknown; polling?: unknown } | undefined;
+  if (typeof previous.waitSeconds === 'number' && timing?.polling !== 'fixed') return previous.waitSeconds;
+  return typeof timing?.deleteIntervalSeconds === 'number' ? timing.deleteIntervalSeconds : 15;
+}
+
 /**
  * AWS seconds the stage has waited before this invocation: its previous result's `waitedSeconds`
- * plus one poll interval (`timing.deleteIntervalSeconds`, default 15) when that result was not done.
+ * plus the Wait after it (its `waitSeconds`; `timing.deleteIntervalSeconds`, default 15, without one)
+ * when that result was not done.
  */
 export function waitedBefore(state: LifecycleState, stage: TeardownStage): number {
-  const previous = (state.teardown as Record<string, Partial<TeardownResult>> | undefined)?.[
-    resultKey(stage)
-  ];
+  const previous = previousResult(state, stage);
   if (previous === undefined || previous.done !== false) return 0;
-  const timing = state.timing as { deleteIntervalSeconds?: unknown } | undefined;
-  const interval = typeof timing?.deleteIntervalSeconds === 'number' ? timing.deleteIntervalSeconds : 15;
-  return (previous.waitedSeconds ?? 0) + interval;
+  return (previous.waitedSeconds ?? 0) + waitAfter(state, previous);
+}
+
+/** What a step that pauses its stage waits for: a wait's `until`; a force-deleted group; a deleted provider. */
+function waitingForAfter(s: TeardownStep): TeardownWaitingFor | undefined {
+  if (s.kind === 'wait') return s.until;
+  if (s.kind === 'deleteAutoScalingGroup') return 'group-deletion';
+  if (s.kind === 'deleteCapacityProvider') return 'provider-deletion';
+  return undefined;
+}
+
+/** AWS seconds since this teardown's load-balancer stage called DeleteLoadBalancer, when it did. */
+function loadBalancerDeletedSecondsAgo(state: LifecycleState, now: Date): number | undefined {
+  const at = Date.parse(previousResult(state, 'load-balancer')?.loadBalancerDeletedAt ?? '');
+  return Number.isFinite(at) ? Math.max(0, (now.getTime() - at) / 1000) : undefined;
 }
 
 /** The AWS calls the teardown executor makes, and nothing else (narrow ports: fakes need only these). */
@@ -85,9 +119,22 @@ export type TeardownDeps = Pick<
   'config' | 'ecs' | 'elbv2' | 'autoScaling' | 'ec2' | 'logs' | 'now' | 'logger'
 >;
 
+/** `{ [key]: value }`, or nothing when the value is undefined (exactOptionalPropertyTypes). */
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+
 /** What each stage observes. `service` observes everything: ownership is checked before the first deletion. */
 export const STAGE_PARTS: Record<TeardownStage, readonly ObservedPart[]> = {
-  service: ['network', 'load-balancer', 'cluster', 'capacity', 'service', 'task-definitions', 'logs'],
+  service: [
+    'network',
+    'load-balancer',
+    'cluster',
+    'capacity',
+    'service',
+    'tasks',
+    'task-definitions',
+    'logs',
+  ],
   capacity: ['cluster', 'capacity'],
   cluster: ['cluster', 'capacity', 'service'],
   'load-balancer': ['load-balancer'],
@@ -217,6 +264,8 @@ export async function runTeardownStage(
     const bound = STAGE_WAIT_BOUNDS[stage];
     const waited = waitedBefore(state, stage);
     const executed: string[] = [];
+    const now = deps.now();
+    let loadBalancerDeletedAt: string | undefined;
     for (const [index, s] of steps.entries()) {
       // A wait with its own bound gives up by going on past it (its evidence may be stale).
       if (s.kind === 'wait' && s.boundSeconds !== undefined && waited >= s.boundSeconds) {
@@ -236,17 +285,37 @@ export async function runTeardownStage(
       }
       const outcome = await executeTeardownStep(deps, s);
       if (s.kind !== 'wait') executed.push(describeStep(s));
+      if (s.kind === 'deleteLoadBalancer') loadBalancerDeletedAt = now.toISOString();
       if (outcome === 'wait') {
         const remaining = steps.slice(s.kind === 'wait' ? index : index + 1).map(describeStep);
         const counted = bound !== undefined || (s.kind === 'wait' && s.boundSeconds !== undefined);
+        const waitingFor = waitingForAfter(s);
+        const previous = previousResult(state, stage);
+        const next =
+          waitingFor === undefined
+            ? undefined
+            : teardownWait(waitingFor, observed, {
+                deregistrationDelaySeconds: DEFAULT_DEREGISTRATION_DELAY_SECONDS,
+                ...optional('loadBalancerDeletedSecondsAgo', loadBalancerDeletedSecondsAgo(state, now)),
+                ...(previous?.done === false ? { previous } : {}),
+              });
         return {
           done: false,
           remaining: remaining.length > 0 ? remaining : [describeStep(s)],
           executed,
           ...(counted ? { waitedSeconds: waited } : {}),
+          ...(next
+            ? { waitingFor: next.waitingFor, waitSeconds: next.seconds, waitStep: next.step }
+            : { waitSeconds: waitAfter(state, {}) }),
+          ...optional('loadBalancerDeletedAt', loadBalancerDeletedAt),
         };
       }
     }
-    return { done: true, remaining: [], executed };
+    return {
+      done: true,
+      remaining: [],
+      executed,
+      ...optional('loadBalancerDeletedAt', loadBalancerDeletedAt),
+    };
   });
 }

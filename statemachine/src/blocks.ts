@@ -359,13 +359,20 @@ export interface TeardownStage {
   readonly fn: `Teardown${string}`;
   /** Its result lands at `$.teardown.<result>`. */
   readonly result: string;
-  /** When the handler answers `{ done: false }`, wait this long (a path into `$.timing`) and call it again. */
+  /**
+   * The stage can answer `{ done: false }`: wait and call it again. Adaptive polling waits what the
+   * result asks for (`$.teardown.<result>.waitSeconds`, sized by core `teardownWait` to what the stage
+   * waits for); fixed polling waits this path into `$.timing` every time.
+   */
   readonly pollEvery?: Path;
 }
 
-/** One teardown stage (`<fn><suffix>`): retries `DependencyPendingError`, and polls until done if it waits. */
+/**
+ * One teardown stage (`<fn><suffix>`): retries `DependencyPendingError`, and polls until done if it waits
+ * (a poll costs three transitions: `<fn>Wait<suffix>`, `<fn><suffix>`, `<fn>Done<suffix>`).
+ */
 export const teardownStage =
-  (stage: TeardownStage, suffix: string, onError: OnError): Step =>
+  (stage: TeardownStage, suffix: string, onError: OnError, polling: Polling = 'adaptive'): Step =>
   (next) => {
     const name = `${stage.fn}${suffix}`;
     const result: Path = `$.teardown.${stage.result}`;
@@ -380,12 +387,13 @@ export const teardownStage =
     if (next === END) throw new Error(`${name}: a polled stage needs a next state`);
     const done = `${stage.fn}Done${suffix}`;
     const pause = `${stage.fn}Wait${suffix}`;
+    const seconds: Path = polling === 'adaptive' ? `${result}.waitSeconds` : stage.pollEvery;
     return {
       start: name,
       states: join(
         call(done),
         choice(done, [when(is.boolean(`${result}.done`, true), next)], pause),
-        wait(pause, { SecondsPath: stage.pollEvery })(name),
+        wait(pause, { SecondsPath: seconds })(name),
       ),
     };
   };
@@ -394,8 +402,12 @@ export const teardownStage =
  * A teardown chain: its stages in order, each state named `<fn><suffix>` (`TeardownServiceDown`,
  * `TeardownServiceRollback`), so `down` and the rollback of a failed `up` are one shape.
  */
-export const teardownChain = (stages: readonly TeardownStage[], suffix: string, onError: OnError): Step =>
-  sequence(...stages.map((stage) => teardownStage(stage, suffix, onError)));
+export const teardownChain = (
+  stages: readonly TeardownStage[],
+  suffix: string,
+  onError: OnError,
+  polling: Polling = 'adaptive',
+): Step => sequence(...stages.map((stage) => teardownStage(stage, suffix, onError, polling)));
 
 /**
  * A Task (`<fn><suffix>`) called again after a Wait of `pollEvery` while its result says `done: false` (the

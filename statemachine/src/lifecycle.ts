@@ -36,13 +36,15 @@ const failed = markFailedStep(FAILED);
 
 /**
  * Defaults of `timing` (seconds), each overridable on its own in the input. Adaptive polling: the verify
- * step sizes its own waits; the teardown waits are sized to what each stage waits for (tasks drain for the
- * target group's 30 s deregistration delay, instances take about 30 s to terminate, an ALB about 30 s to
- * delete), so one poll usually suffices. `fixed`: the policy before, every wait 15 s.
+ * step and the teardown stages size their own waits (`$.verify.waitSeconds`, `$.teardown.<stage>.waitSeconds`:
+ * core `nextCheck` and `teardownWait`), so one poll usually suffices; `drainIntervalSeconds` paces pause and
+ * resume. `fixed`: the policy before, every wait 15 s (`polling: 'fixed'` tells the handlers so).
  */
-export const DEFAULT_TIMING: Readonly<Record<Polling, Readonly<Record<string, number>>>> = {
+export const DEFAULT_TIMING: Readonly<Record<Polling, Readonly<Record<string, number | string>>>> = {
   adaptive: { verifyMaxAttempts: 40, drainIntervalSeconds: 35, deleteIntervalSeconds: 35 },
   fixed: {
+    // Tells the teardown stages that the Waits are these intervals, not the `waitSeconds` they ask for.
+    polling: 'fixed',
     verifyIntervalSeconds: 15,
     verifyMaxAttempts: 40,
     drainIntervalSeconds: 15,
@@ -155,18 +157,23 @@ const busy = sequence(
 
 // --- teardown: six idempotent stages, so re-running down resumes ---------------------------------------------
 
+/**
+ * The load balancer goes right after the service (docs/decisions/0009-teardown-order.md): the release of
+ * its network interfaces, minutes after it is gone, is the teardown's longest wait and now overlaps the
+ * capacity's; the network stage waits on those interfaces, so the load-balancer stage never waits.
+ */
 const TEARDOWN: readonly TeardownStage[] = [
   { fn: 'TeardownService', result: 'service', pollEvery: '$.timing.drainIntervalSeconds' },
+  { fn: 'TeardownLoadBalancer', result: 'loadBalancer' },
   { fn: 'TeardownCapacity', result: 'capacity', pollEvery: '$.timing.drainIntervalSeconds' },
   { fn: 'TeardownCluster', result: 'cluster' },
-  { fn: 'TeardownLoadBalancer', result: 'loadBalancer', pollEvery: '$.timing.deleteIntervalSeconds' },
   { fn: 'TeardownNetwork', result: 'network', pollEvery: '$.timing.deleteIntervalSeconds' },
   { fn: 'TeardownTaskDefinitions', result: 'taskDefinitions' },
 ];
 
 /** The teardown chain, states suffixed `Down` (down) or `Rollback` (a failed up): one shape, two uses. */
-const teardown = (suffix: 'Down' | 'Rollback', onError = failed): Step =>
-  teardownChain(TEARDOWN, suffix, onError);
+const teardown = (suffix: 'Down' | 'Rollback', polling: Polling, onError = failed): Step =>
+  teardownChain(TEARDOWN, suffix, onError, polling);
 
 // --- the operations ------------------------------------------------------------------------------------------
 
@@ -219,11 +226,12 @@ const up = (polling: Polling): Step =>
     }),
   );
 
-const down = sequence(
-  record('RecordTearingDown', { status: 'tearing-down', step: 'down', onError: failed }),
-  teardown('Down'),
-  record('RecordDeleted', { status: 'deleted', step: 'down', onError: failed }),
-);
+const down = (polling: Polling): Step =>
+  sequence(
+    record('RecordTearingDown', { status: 'tearing-down', step: 'down', onError: failed }),
+    teardown('Down', polling),
+    record('RecordDeleted', { status: 'deleted', step: 'down', onError: failed }),
+  );
 
 /**
  * A change to a running environment: record its status, run its one handler, verify, record it ready.
@@ -340,11 +348,12 @@ const succeeded = sequence(
 const recordFailure = (name: `Record${string}`, status: string, step: string, failure = FAILURE): Step =>
   record(name, { status, step, fields: { failure }, onError: ignoreError('$.recordError') });
 
-const rollback = sequence(
-  recordFailure('RecordRollingBack', 'rolling-back', 'rollback'),
-  teardown('Rollback', catchInto('$.rollbackError', 'RecordRollbackFailed')),
-  recordFailure('RecordRolledBack', 'failed', 'rollback'),
-);
+const rollback = (polling: Polling): Step =>
+  sequence(
+    recordFailure('RecordRollingBack', 'rolling-back', 'rollback'),
+    teardown('Rollback', polling, catchInto('$.rollbackError', 'RecordRollbackFailed')),
+    recordFailure('RecordRolledBack', 'failed', 'rollback'),
+  );
 
 const rollbackFailed = recordFailure('RecordRollbackFailed', 'failed', 'rollback', {
   ...FAILURE,
@@ -364,14 +373,14 @@ const failedEnd = sequence(lockRelease('LockReleaseOnFailure'), notify('NotifyFa
 export const lifecycle = ({ polling = 'adaptive' }: { polling?: Polling } = {}): Machine => {
   const operations = {
     up: up(polling)('LockReleaseOnSuccess'),
-    down: down('LockReleaseOnSuccess'),
+    down: down(polling)('LockReleaseOnSuccess'),
     scale: scale(polling)('LockReleaseOnSuccess'),
     redeploy: redeploy(polling)('LockReleaseOnSuccess'),
     extend: extend('LockReleaseOnSuccess'),
     pause: pause('LockReleaseOnSuccess'),
     resume: resume(polling)('LockReleaseOnSuccess'),
   };
-  const rollingBack = rollback('LockReleaseOnFailure');
+  const rollingBack = rollback(polling)('LockReleaseOnFailure');
   const recordFailed = recordFailure('RecordFailed', 'failed', 'failed')('LockReleaseOnFailure');
   return machine(
     {

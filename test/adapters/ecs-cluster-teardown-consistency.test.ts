@@ -82,6 +82,10 @@ describe('teardown right after the cluster was created (ECS eventual consistency
       ],
       executed: [],
       waitedSeconds: 0,
+      // ECS propagation takes seconds: a short wait, not a drain's.
+      waitingFor: 'cluster-propagation',
+      waitSeconds: 10,
+      waitStep: 0,
     });
 
     await t.settle('ecsResourcePropagation');

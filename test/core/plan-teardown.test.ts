@@ -41,6 +41,9 @@ describe('planTeardown', () => {
       'service update ECS service berth-demo',
       'service wait ECS service berth-demo',
       'service delete ECS service berth-demo',
+      'load-balancer delete listener :80 of berth-demo-alb',
+      'load-balancer delete load balancer berth-demo-alb',
+      'load-balancer delete target group berth-demo-tg',
       'capacity update ECS cluster berth-demo',
       'capacity update Auto Scaling group berth-demo-asg',
       'capacity update Auto Scaling group berth-demo-asg',
@@ -49,10 +52,6 @@ describe('planTeardown', () => {
       'capacity wait ECS cluster berth-demo',
       'capacity delete capacity provider berth-demo-cp',
       'cluster delete ECS cluster berth-demo',
-      'load-balancer delete listener :80 of berth-demo-alb',
-      'load-balancer delete load balancer berth-demo-alb',
-      'load-balancer wait load balancer berth-demo-alb',
-      'load-balancer delete target group berth-demo-tg',
       'network delete security group berth-demo-instances',
       'network delete security group berth-demo-alb',
       'task-definitions delete task definition berth-demo:1',
@@ -64,8 +63,11 @@ describe('planTeardown', () => {
     const steps = planTeardown(busy(), ENV, NOW).map(({ stage, action, resource, reason, ...todo }) => todo);
     expect(steps).toEqual([
       { kind: 'scaleServiceToZero', cluster: 'berth-demo', service: 'berth-demo' },
-      { kind: 'wait' },
+      { kind: 'wait', until: 'tasks-draining' },
       { kind: 'deleteService', cluster: 'berth-demo', service: 'berth-demo' },
+      { kind: 'deleteListener', listenerArn: 'arn:listener' },
+      { kind: 'deleteLoadBalancer', arn: 'arn:alb', name: 'berth-demo-alb' },
+      { kind: 'deleteTargetGroup', arn: 'arn:tg', name: 'berth-demo-tg' },
       { kind: 'detachCapacityProviders', cluster: 'berth-demo' },
       { kind: 'unprotectInstances', group: 'berth-demo-asg', instanceIds: ['i-1', 'i-2'] },
       { kind: 'scaleGroupToZero', group: 'berth-demo-asg' },
@@ -74,10 +76,6 @@ describe('planTeardown', () => {
       { kind: 'awaitDetachment', cluster: 'berth-demo', capacityProvider: 'berth-demo-cp' },
       { kind: 'deleteCapacityProvider', name: 'berth-demo-cp' },
       { kind: 'deleteCluster', cluster: 'berth-demo' },
-      { kind: 'deleteListener', listenerArn: 'arn:listener' },
-      { kind: 'deleteLoadBalancer', arn: 'arn:alb', name: 'berth-demo-alb' },
-      { kind: 'wait' },
-      { kind: 'deleteTargetGroup', arn: 'arn:tg', name: 'berth-demo-tg' },
       { kind: 'deleteSecurityGroup', groupId: 'sg-inst', name: 'berth-demo-instances' },
       { kind: 'deleteSecurityGroup', groupId: 'sg-alb', name: 'berth-demo-alb' },
       { kind: 'deregisterTaskDefinition', arn: TD_ARN(1) },
@@ -87,10 +85,13 @@ describe('planTeardown', () => {
 
   it('gives each step a specific reason', () => {
     const reasons = planTeardown(busy(), ENV, NOW).map((step) => step.reason);
-    expect(reasons.slice(0, 7)).toEqual([
+    expect(reasons.slice(0, 10)).toEqual([
       'scale to 0 (desired count 2)',
       'service still has 2 running tasks',
       'scaled to 0 and drained',
+      'dedicated listener',
+      'dedicated ALB (active)',
+      'after its 1 load balancer release it',
       'detach capacity provider berth-demo-cp',
       'remove scale-in protection from 2 instances (i-1, i-2)',
       'scale to 0 (min 1, desired 2)',
@@ -166,6 +167,7 @@ describe('planTeardown', () => {
     expect(waits).toEqual([
       {
         kind: 'wait',
+        until: 'cluster-propagation',
         boundSeconds: CLUSTER_PROPAGATION_WAIT_SECONDS,
         stage: 'service',
         action: 'wait',
@@ -272,12 +274,36 @@ describe('planTeardown', () => {
     expect(steps).toEqual([
       {
         kind: 'wait',
+        until: 'service-deletion',
         stage: 'service',
         action: 'wait',
         resource: 'ECS service berth-demo',
         reason: 'service is being deleted (1 task left)',
       },
     ]);
+  });
+
+  it('waits for tasks still draining from the target group though the service counts none running', () => {
+    const full = fullyCreated();
+    const scaledDown = { ...full.service!, desiredCount: 0, runningCount: 0, pendingCount: 0 };
+    const task = (lastStatus: string) => ({
+      arn: `arn:task/${lastStatus}`,
+      lastStatus,
+      taskDefinitionArn: TD_ARN(1),
+    });
+    const draining = planTeardown(
+      { ...nothing(), service: scaledDown, tasks: [task('DEACTIVATING'), task('STOPPED')] },
+      ENV,
+      NOW,
+    );
+    expect(draining.map((step) => `${step.action}: ${step.reason}`)).toEqual([
+      'skip: already scaled to 0',
+      'wait: service still has 0 running tasks and 1 stopping',
+      'delete: scaled to 0 and drained',
+    ]);
+    expect(draining[1]).toMatchObject({ kind: 'wait', until: 'tasks-draining' });
+    const stopped = planTeardown({ ...nothing(), service: scaledDown, tasks: [task('STOPPED')] }, ENV, NOW);
+    expect(stopped.map((step) => step.kind)).toEqual(['noop', 'noop', 'deleteService']);
   });
 
   it('waits for an Auto Scaling group being deleted', () => {

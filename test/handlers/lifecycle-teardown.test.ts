@@ -20,6 +20,7 @@ import {
   DescribeClustersCommand,
   DescribeServicesCommand,
   ListTaskDefinitionsCommand,
+  ListTasksCommand,
   PutClusterCapacityProvidersCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
@@ -34,13 +35,18 @@ import {
   DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { TeardownStep } from '../../functions/core/plan.ts';
 import { planTeardown } from '../../functions/core/plan-teardown.ts';
 import { makeHandler as teardownCapacity } from '../../functions/handlers/teardown-capacity.ts';
 import { makeHandler as teardownCluster } from '../../functions/handlers/teardown-cluster.ts';
 import { makeHandler as teardownLoadBalancer } from '../../functions/handlers/teardown-load-balancer.ts';
 import { makeHandler as teardownNetwork } from '../../functions/handlers/teardown-network.ts';
 import { makeHandler as teardownService } from '../../functions/handlers/teardown-service.ts';
-import { executeTeardownStep, type TeardownPorts } from '../../functions/handlers/teardown-stage.ts';
+import {
+  executeTeardownStep,
+  type TeardownPorts,
+  waitedBefore,
+} from '../../functions/handlers/teardown-stage.ts';
 import { makeHandler as teardownTaskDefinitions } from '../../functions/handlers/teardown-task-definitions.ts';
 import { fullyCreated } from '../core/observed-fixtures.ts';
 import { awsError, FOREIGN, mocks, OWNED, OWNED_ECS, resetMocks, sent, testDeps } from './aws-fixtures.ts';
@@ -101,6 +107,8 @@ function install() {
       ],
     };
   });
+  // The world's tasks are its service's running count: none is ever left stopping.
+  mocks.ecs.on(ListTasksCommand).resolves({ taskArns: [] });
   mocks.ecs.on(UpdateServiceCommand).callsFake((input: { desiredCount: number }) => {
     w().log.push(`UpdateService desired=${input.desiredCount}`);
     if (w().service) (w().service as { desired: number }).desired = input.desiredCount;
@@ -289,9 +297,9 @@ async function runDown(): Promise<{ stage: string; calls: number }[]> {
   const deps = testDeps();
   const stages = [
     ['service', teardownService(deps)],
+    ['load-balancer', teardownLoadBalancer(deps)],
     ['capacity', teardownCapacity(deps)],
     ['cluster', teardownCluster(deps)],
-    ['load-balancer', teardownLoadBalancer(deps)],
     ['network', teardownNetwork(deps)],
     ['task-definitions', teardownTaskDefinitions(deps)],
   ] as const;
@@ -321,6 +329,9 @@ describe('down across the teardown handlers', () => {
     expect(world.log).toEqual([
       'UpdateService desired=0',
       'DeleteService',
+      'DeleteListener',
+      'DeleteLoadBalancer',
+      'DeleteTargetGroup',
       'PutClusterCapacityProviders []',
       'SetInstanceProtection i-1 false',
       'UpdateAutoScalingGroup 0/0/0',
@@ -328,9 +339,6 @@ describe('down across the teardown handlers', () => {
       'DeleteLaunchTemplate',
       'DeleteCapacityProvider',
       'DeleteCluster',
-      'DeleteListener',
-      'DeleteLoadBalancer',
-      'DeleteTargetGroup',
       'DeleteSecurityGroup sg-inst',
       'DeleteSecurityGroup sg-alb',
       'DeregisterTaskDefinition berth-demo:1',
@@ -338,13 +346,13 @@ describe('down across the teardown handlers', () => {
     ]);
   });
 
-  it('reports done: false while tasks drain, the ASG and the capacity provider delete and the ALB goes away', async () => {
+  it('reports done: false while tasks drain and the ASG and the capacity provider delete, never for the ALB', async () => {
     const calls = await runDown();
     expect(calls).toEqual([
       { stage: 'service', calls: 3 },
+      { stage: 'load-balancer', calls: 1 },
       { stage: 'capacity', calls: 4 },
       { stage: 'cluster', calls: 1 },
-      { stage: 'load-balancer', calls: 2 },
       { stage: 'network', calls: 1 },
       { stage: 'task-definitions', calls: 1 },
     ]);
@@ -358,6 +366,10 @@ describe('down across the teardown handlers', () => {
       'wait ECS service berth-demo: service still has 2 running tasks',
       'delete ECS service berth-demo: scaled to 0 and drained',
     ]);
+    // The Wait the machine makes: the 30 s deregistration delay, the tasks' stop, a margin; then backing off.
+    expect(result).toMatchObject({ waitingFor: 'tasks-draining', waitSeconds: 40, waitStep: 0 });
+    const again = await teardownService(testDeps())({ ...state, teardown: { service: result } });
+    expect(again).toMatchObject({ done: false, waitingFor: 'tasks-draining', waitSeconds: 15, waitStep: 1 });
   });
 
   it('counts deregistered revisions', async () => {
@@ -467,7 +479,32 @@ describe('down across the teardown handlers', () => {
       'DescribeListeners',
       'DeleteListener',
       'DeleteLoadBalancer',
+      'DeleteTargetGroup', // deleting the ALB deleted its listeners: the group is free at once
     ]);
+  });
+});
+
+describe('waitedBefore', () => {
+  const notDone = { done: false, remaining: [], executed: [], waitedSeconds: 100, waitSeconds: 245 };
+
+  it('adds the Wait the stage asked for (adaptive polling)', () => {
+    const state = {
+      operation: 'down',
+      env: 'demo',
+      timing: { deleteIntervalSeconds: 35 },
+      teardown: { network: notDone },
+    };
+    expect(waitedBefore(state, 'network')).toBe(345);
+  });
+
+  it('adds the fixed interval when the machine polls at fixed intervals, whatever the stage asked for', () => {
+    const state = {
+      operation: 'down',
+      env: 'demo',
+      timing: { polling: 'fixed', deleteIntervalSeconds: 15 },
+      teardown: { network: notDone },
+    };
+    expect(waitedBefore(state, 'network')).toBe(115);
   });
 });
 
@@ -534,6 +571,9 @@ describe('executeTeardownStep', () => {
     expect(plain.calls).toEqual([
       'ecs.updateService [{"cluster":"berth-demo","service":"berth-demo","desiredCount":0}]',
       'ecs.deleteService ["berth-demo","berth-demo"]',
+      'elbv2.deleteListener ["arn:listener"]',
+      'elbv2.deleteLoadBalancer ["arn:alb","berth-demo-alb"]',
+      'elbv2.deleteTargetGroup ["arn:tg","berth-demo-tg"]',
       'ecs.detachCapacityProviders ["berth-demo"]',
       'autoScaling.unprotectInstances ["berth-demo-asg",["i-1"]]',
       'autoScaling.updateCapacity ["berth-demo-asg",{"minSize":0,"maxSize":0,"desiredCapacity":0}]',
@@ -541,9 +581,6 @@ describe('executeTeardownStep', () => {
       'ec2.deleteLaunchTemplate ["berth-demo-lt"]',
       'ecs.deleteCapacityProvider ["berth-demo-cp"]',
       'ecs.deleteCluster ["berth-demo"]',
-      'elbv2.deleteListener ["arn:listener"]',
-      'elbv2.deleteLoadBalancer ["arn:alb","berth-demo-alb"]',
-      'elbv2.deleteTargetGroup ["arn:tg","berth-demo-tg"]',
       'ec2.deleteSecurityGroup ["sg-inst","berth-demo-instances"]',
       'ec2.deleteSecurityGroup ["sg-alb","berth-demo-alb"]',
       'ecs.deregisterTaskDefinition ["arn:aws:ecs:us-east-1:123456789012:task-definition/berth-demo:1"]',
@@ -554,15 +591,23 @@ describe('executeTeardownStep', () => {
   it('pauses the stage at a wait step and after DeleteAutoScalingGroup and DeleteCapacityProvider', async () => {
     const { ports } = recorder();
     const outcomes = [];
-    for (const step of planTeardown(full(), 'demo', new Date(0))) {
+    const draining: TeardownStep = {
+      kind: 'wait',
+      until: 'tasks-draining',
+      stage: 'service',
+      action: 'wait',
+      resource: 'ECS service berth-demo',
+      reason: 'service still has 1 running task',
+    };
+    for (const step of [draining, ...planTeardown(full(), 'demo', new Date(0))]) {
       const outcome = await executeTeardownStep(ports, step).catch((err: Error) => err.name);
       outcomes.push(`${step.kind}=${outcome}`);
     }
     expect(outcomes.filter((outcome) => !outcome.endsWith('=continue'))).toEqual([
+      'wait=wait',
       'deleteAutoScalingGroup=wait',
       'awaitDetachment=DependencyPendingError',
       'deleteCapacityProvider=wait',
-      'wait=wait',
     ]);
   });
 

@@ -95,10 +95,14 @@ describe('teardown-network while the ALB interfaces linger', () => {
       ),
     );
     expect(first.waitedSeconds).toBe(0);
+    // Sized to what holds the group: an ALB's interfaces, released about 4 minutes after it is gone (+ 5 s).
+    expect(first).toMatchObject({ waitingFor: 'network-interfaces', waitSeconds: 245, waitStep: 0 });
 
-    // The state machine Waits deleteIntervalSeconds and calls again with the previous result.
+    // The state machine Waits waitSeconds and calls again with the previous result.
     const second = await teardownNetwork()({ ...state, teardown: { network: first } });
-    expect(second.waitedSeconds).toBe(15);
+    expect(second.waitedSeconds).toBe(245);
+    // Past the expectation, with no deletion time to count from: backing off.
+    expect(second).toMatchObject({ waitingFor: 'network-interfaces', waitSeconds: 15, waitStep: 1 });
 
     const last = await until(async () => {
       const result: TeardownResult = await teardownNetwork()({ ...state, teardown: { network: second } });
@@ -126,7 +130,21 @@ describe('teardown-network while the ALB interfaces linger', () => {
     });
   });
 
-  it('polls the network stage with a Wait state in both teardown chains', () => {
+  it("sizes the wait from this teardown's DeleteLoadBalancer when the load-balancer stage reports it", async () => {
+    // Last of the cloud tests: it leaves the groups held (the ones before delete theirs or only read them).
+    await groupsHeldByADeletedAlb();
+    const loadBalancer: TeardownResult = {
+      done: true,
+      remaining: [],
+      executed: [],
+      loadBalancerDeletedAt: '2026-11-29T19:59:00Z', // 60 s before the handler's now
+    };
+    const result = await teardownNetwork()({ operation: 'down', env: 'demo', teardown: { loadBalancer } });
+    // 30 s deletion + 240 s release − 60 s already past + 5 s margin.
+    expect(result).toMatchObject({ done: false, waitingFor: 'network-interfaces', waitSeconds: 215 });
+  });
+
+  it('polls the network stage with a Wait sized by its result in both teardown chains', () => {
     const asl = JSON.parse(
       readFileSync(new URL('../../statemachine/lifecycle.asl.json', import.meta.url), 'utf8'),
     ) as { States: Record<string, { Type: string; Next?: string; SecondsPath?: string }> };
@@ -134,7 +152,7 @@ describe('teardown-network while the ALB interfaces linger', () => {
       expect(asl.States[`TeardownNetwork${suffix}`]?.Next).toBe(`TeardownNetworkDone${suffix}`);
       expect(asl.States[`TeardownNetworkWait${suffix}`]).toMatchObject({
         Type: 'Wait',
-        SecondsPath: '$.timing.deleteIntervalSeconds',
+        SecondsPath: `$.teardown.network.waitSeconds`,
         Next: `TeardownNetwork${suffix}`,
       });
     }

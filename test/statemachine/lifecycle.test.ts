@@ -13,9 +13,9 @@ import {
 
 const TEARDOWN_ORDER = [
   'TeardownService',
+  'TeardownLoadBalancer',
   'TeardownCapacity',
   'TeardownCluster',
-  'TeardownLoadBalancer',
   'TeardownNetwork',
   'TeardownTaskDefinitions',
 ];
@@ -274,7 +274,7 @@ describe('lifecycle up', () => {
       name: 'AwsRequestError',
       message: 'InvalidParameterException: bad target group',
     });
-    expect(teardownCalls(run.calls)).toEqual(TEARDOWN_ORDER.slice(0, 4).map((t) => `${t}Rollback`));
+    expect(teardownCalls(run.calls)).toEqual(TEARDOWN_ORDER.slice(0, 2).map((t) => `${t}Rollback`));
     expect(recorded(run.calls).at(-1)?.failure?.cause).toBe(
       'InvalidParameterException: bad target group (rollback failed: OwnershipConflictError: berth-demo-alb is foreign)',
     );
@@ -381,8 +381,12 @@ describe('lifecycle down', () => {
       'lifecycle',
       downInput,
       handlersWith({
-        TeardownService: (_input, { count }) => ({ done: count >= 3, remaining: 3 - count }),
-        TeardownLoadBalancer: (_input, { count }) => ({ done: count >= 2, remaining: 2 - count }),
+        TeardownService: (_input, { count }) => ({ done: count >= 3, remaining: 3 - count, waitSeconds: 40 }),
+        TeardownCapacity: (_input, { count }) => ({
+          done: count >= 2,
+          remaining: 2 - count,
+          waitSeconds: 35,
+        }),
       }),
     );
 
@@ -393,10 +397,10 @@ describe('lifecycle down', () => {
       'TeardownServiceDown',
       'TeardownServiceDown',
       'TeardownServiceDown',
+      'TeardownLoadBalancerDown',
+      'TeardownCapacityDown',
       'TeardownCapacityDown',
       'TeardownClusterDown',
-      'TeardownLoadBalancerDown',
-      'TeardownLoadBalancerDown',
       'TeardownNetworkDown',
       'TeardownTaskDefinitionsDown',
       'RecordDeleted',
