@@ -261,6 +261,10 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       conditions: createdBy('ec2', ['CreateSecurityGroup']),
       wildcardReason: TAG_ON_CREATE,
     },
+  ],
+  CreateLoadBalancer: [
+    readSpec,
+    // The security groups' rules, authorized after the load balancer is requested (core planUp).
     {
       sid: 'AuthorizeOwnSecurityGroupIngress',
       actions: ['ec2:AuthorizeSecurityGroupIngress'],
@@ -268,9 +272,6 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       conditions: managed,
       wildcardReason: BY_ID,
     },
-  ],
-  CreateLoadBalancer: [
-    readSpec,
     reads('DescribeLoadBalancing', [
       'ec2:DescribeSecurityGroups',
       'elasticloadbalancing:DescribeListeners',

@@ -8,7 +8,14 @@ import type {
   ObservedIngress,
   ObservedTaskDefinition,
 } from './observed.ts';
-import { type IngressRule, type PlanAction, typedStep, type UpAction, type UpStep } from './plan.ts';
+import {
+  type IngressRule,
+  type PlanAction,
+  type SecurityGroupRole,
+  typedStep,
+  type UpAction,
+  type UpStep,
+} from './plan.ts';
 import {
   assertAllOwned,
   capacityProviderPresent,
@@ -172,40 +179,36 @@ export function planUp(observed: ObservedEnvironment, spec: EnvSpec, settings: U
   const shared = spec.loadBalancer.mode === 'shared';
   const ec2 = spec.launchType === 'EC2';
 
-  // network
+  // network: the groups first, their rules after the load balancer's creation (below). Right after
+  // CreateSecurityGroup, EC2 answers calls naming the new group InvalidGroup.NotFound for a few
+  // seconds ("Eventual consistency in the Amazon EC2 API", EC2 developer guide); authorizing the rules
+  // at once made `create-network` fail and be retried before the ALB — the slowest resource of `up` —
+  // was even requested. Nothing needs the rules before the ALB is active (health checks, the probe).
   const knownGroups: Partial<Record<string, string>> = {
     alb: shared ? settings.sharedAlbSecurityGroupId : observed.securityGroups.alb?.id,
   };
+  const rulesOf: { role: SecurityGroupRole; label: string; rules: readonly IngressRule[] }[] = [];
   const groupStep = (
-    role: 'alb' | 'instances',
+    role: SecurityGroupRole,
     name: string,
     label: string,
     description: string,
     rules: readonly IngressRule[],
     createReason: string,
   ) => {
+    rulesOf.push({ role, label, rules });
     const observedGroup = observed.securityGroups[role];
-    if (!observedGroup) {
-      return step('network', 'create', label, createReason, {
-        kind: 'createSecurityGroup',
-        role,
-        name,
-        description,
-        ingress: rules,
-      });
-    }
-    const missing = rules.filter((rule) => !holds(observedGroup.ingress ?? [], rule, knownGroups));
-    return missing.length > 0
-      ? step('network', 'update', label, `authorize ${missing.map((rule) => rule.note).join(', ')}`, {
-          kind: 'authorizeIngress',
-          role,
-          groupId: observedGroup.id,
-          rules: missing,
-        })
-      : step('network', 'keep', label, 'exists', {
+    return observedGroup
+      ? step('network', 'keep', label, 'exists', {
           kind: 'useSecurityGroup',
           role,
           groupId: observedGroup.id,
+        })
+      : step('network', 'create', label, `${createReason} (rules once the load balancer is requested)`, {
+          kind: 'createSecurityGroup',
+          role,
+          name,
+          description,
         });
   };
   const albSg = labels.albSecurityGroup(names.albSecurityGroup);
@@ -331,6 +334,23 @@ export function planUp(observed: ObservedEnvironment, spec: EnvSpec, settings: U
         }),
       );
     }
+  }
+
+  // the security groups' missing rules (all of them for a group this `up` creates)
+  for (const { role, label, rules } of rulesOf) {
+    const observedGroup = observed.securityGroups[role];
+    const missing = observedGroup
+      ? rules.filter((rule) => !holds(observedGroup.ingress ?? [], rule, knownGroups))
+      : rules;
+    if (missing.length === 0) continue;
+    steps.push(
+      step('load-balancer', 'update', label, `authorize ${missing.map((rule) => rule.note).join(', ')}`, {
+        kind: 'authorizeIngress',
+        role,
+        ...(observedGroup ? { groupId: observedGroup.id } : {}),
+        rules: missing,
+      }),
+    );
   }
 
   // cluster

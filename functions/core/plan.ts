@@ -109,20 +109,21 @@ export interface TargetGroupHealthCheck {
  * added by the executor from the function's configuration.
  */
 export type UpAction =
+  /** A new group, without rules: its `authorizeIngress` step follows in the `load-balancer` stage. */
   | {
       readonly kind: 'createSecurityGroup';
       readonly role: SecurityGroupRole;
       readonly name: string;
       readonly description: string;
-      readonly ingress: readonly IngressRule[];
     }
   | { readonly kind: 'useSecurityGroup'; readonly role: SecurityGroupRole; readonly groupId: string }
   /** Shared mode: the ALB group is the shared ALB's, from the function's configuration. */
   | { readonly kind: 'useSharedSecurityGroup'; readonly role: 'alb' }
+  /** The group's missing rules; `groupId` is absent for a group this `up` creates (the executor resolves the role). */
   | {
       readonly kind: 'authorizeIngress';
       readonly role: SecurityGroupRole;
-      readonly groupId: string;
+      readonly groupId?: string;
       readonly rules: readonly IngressRule[];
     }
   | {

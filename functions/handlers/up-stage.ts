@@ -175,7 +175,6 @@ export async function executeUpSteps(
           tags,
         });
         out.securityGroups[s.role] = id;
-        await ports.ec2.authorizeIngress(id, await resolve(s.ingress));
         break;
       }
       case 'useSecurityGroup':
@@ -187,10 +186,13 @@ export async function executeUpSteps(
           'BERTH_SHARED_ALB_SECURITY_GROUP_ID',
         );
         break;
-      case 'authorizeIngress':
-        out.securityGroups[s.role] = s.groupId;
-        await ports.ec2.authorizeIngress(s.groupId, await resolve(s.rules));
+      case 'authorizeIngress': {
+        // A group created by this `up` (in create-network) is named by its role.
+        const groupId = s.groupId ?? (await groupOf(s.role));
+        out.securityGroups[s.role] = groupId;
+        await ports.ec2.authorizeIngress(groupId, await resolve(s.rules));
         break;
+      }
       case 'createTargetGroup':
         out.targetGroupArn = (
           await ports.elbv2.createTargetGroup({
@@ -441,7 +443,8 @@ export type CreateStage = Exclude<UpStage, 'verify'>;
 /** What each create stage observes: its own resources, and what its steps refer to. */
 export const UP_STAGE_PARTS: Record<CreateStage, readonly ObservedPart[]> = {
   network: ['network'],
-  'load-balancer': ['load-balancer'],
+  // The security groups' rules are authorized in this stage, after the load balancer is requested.
+  'load-balancer': ['network', 'load-balancer'],
   cluster: ['cluster', 'capacity'],
   'task-definition': ['logs', 'latest-revision'],
   service: ['service', 'task-definitions'],

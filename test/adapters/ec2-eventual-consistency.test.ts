@@ -10,8 +10,9 @@ import { startTestCloud, type TestCloud } from '../local/helpers/cloud.ts';
 
 /**
  * Issue 9 item 7: right after CreateSecurityGroup, AuthorizeSecurityGroupIngress can answer
- * InvalidGroup.NotFound (EC2 eventual consistency). Berth reports it as the retryable
- * TransientAwsError, and the idempotent step's retry completes the rules.
+ * InvalidGroup.NotFound (EC2 eventual consistency). create-network creates the groups only;
+ * create-load-balancer authorizes their rules after requesting the ALB, reporting the window as the
+ * retryable TransientAwsError, and the idempotent step's retry completes the rules.
  */
 let t: TestCloud;
 let vpcId: string;
@@ -39,42 +40,54 @@ const state = {
 } as never;
 
 describe('create-network during EC2 eventual consistency', () => {
-  it('throws TransientAwsError for a just-created group, then completes on the retry without duplicates', async () => {
-    const first = await createNetwork()(state).catch((err: unknown) => err);
+  it('creates both groups at once, without rules, so it never meets the window', async () => {
+    const ids = await createNetwork()(state);
+    const groups = await t.clients.ec2.send(
+      new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['berth-demo-*'] }] }),
+    );
+    expect(groups.SecurityGroups?.map((g) => g.GroupId).sort()).toEqual(
+      [ids.albSecurityGroupId, ids.instanceSecurityGroupId].sort(),
+    );
+    expect(groups.SecurityGroups?.flatMap((g) => g.IpPermissions ?? [])).toEqual([]);
+  });
+
+  it('throws TransientAwsError for a rule naming a just-created group, then authorizes it without duplicates', async () => {
+    const ec2 = new AwsEc2Adapter(t.clients.ec2);
+    const tags = { 'berth:env': 'late', 'berth:managed-by': 'berth' };
+    const create = (name: string) =>
+      ec2.createSecurityGroup({ env: 'late', vpcId, name, description: name, tags });
+    const alb = await create('berth-late-alb');
+    const hosts = await create('berth-late-instances');
+    const rule = { from: 32768, to: 65535, note: 'ECS dynamic host ports from the ALB', groupId: alb };
+    const first = await ec2.authorizeIngress(hosts, [rule]).catch((err: unknown) => err);
     expect(first).toMatchObject({ name: 'TransientAwsError', retryable: true });
     expect((first as Error).message).toMatch(
       /ec2\.AuthorizeSecurityGroupIngress sg-[0-9a-f]+: InvalidGroup\.NotFound right after the group was created \(EC2 eventual consistency\)/,
     );
 
-    // The state machine's Retry runs the idempotent step again (observe, then only what is missing);
-    // each new group has its own window.
-    let ids: { albSecurityGroupId: string; instanceSecurityGroupId: string } | undefined;
-    for (let attempt = 2; attempt <= 4 && ids === undefined; attempt++) {
-      await t.settle('securityGroupPropagation');
-      ids = await createNetwork()(state).catch((err: unknown) => {
-        expect(err).toMatchObject({ name: 'TransientAwsError' });
-        return undefined;
-      });
-    }
-    if (ids === undefined) throw new Error('not converged after 4 attempts');
-
-    const groups = await t.clients.ec2.send(
-      new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['berth-demo-*'] }] }),
-    );
-    expect(groups.SecurityGroups).toHaveLength(2);
-    const alb = groups.SecurityGroups?.find((g) => g.GroupId === ids.albSecurityGroupId);
-    const hosts = groups.SecurityGroups?.find((g) => g.GroupId === ids.instanceSecurityGroupId);
-    expect(alb?.IpPermissions?.map((p) => p.FromPort).sort()).toEqual([443, 80]);
-    expect(hosts?.IpPermissions?.[0]?.UserIdGroupPairs?.[0]?.GroupId).toBe(ids.albSecurityGroupId);
+    // The state machine's Retry runs the idempotent step again once the groups are visible.
+    await t.settle('securityGroupPropagation');
+    await ec2.authorizeIngress(hosts, [rule]);
+    await ec2.authorizeIngress(hosts, [rule]); // a retry after a lost answer: InvalidPermission.Duplicate is success
+    const described = await t.clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [hosts] }));
+    expect(
+      described.SecurityGroups?.[0]?.IpPermissions?.[0]?.UserIdGroupPairs?.map((p) => p.GroupId),
+    ).toEqual([alb]);
   });
 
-  it('is retried by the CreateNetwork task of the lifecycle machine (TransientAwsError, bounded)', () => {
+  it('is retried by the CreateLoadBalancer task of the lifecycle machine, which authorizes the rules (TransientAwsError, bounded)', () => {
     const asl = readFileSync(new URL('../../statemachine/lifecycle.asl.json', import.meta.url), 'utf8');
+    type Task = { Retry?: { ErrorEquals: string[]; MaxAttempts: number }[] };
     const states = JSON.parse(asl).States as Record<
       string,
-      { Retry?: { ErrorEquals: string[]; MaxAttempts: number }[] }
+      Task & { Branches?: { States: Record<string, Task> }[] }
     >;
-    const retry = states.CreateNetwork?.Retry?.find((r) => r.ErrorEquals.includes('TransientAwsError'));
+    const branch = states.ProvisionInParallel?.Branches?.find(
+      (b) => b.States.CreateLoadBalancer !== undefined,
+    );
+    const retry = branch?.States.CreateLoadBalancer?.Retry?.find((r) =>
+      r.ErrorEquals.includes('TransientAwsError'),
+    );
     expect(retry?.MaxAttempts).toBeGreaterThanOrEqual(3);
   });
 });

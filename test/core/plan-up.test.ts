@@ -42,6 +42,8 @@ describe('planUp', () => {
       'load-balancer create target group berth-demo-tg',
       'load-balancer create load balancer berth-demo-alb',
       'load-balancer create listener :80 of berth-demo-alb',
+      'load-balancer update security group berth-demo-alb',
+      'load-balancer update security group berth-demo-instances',
       'cluster create ECS cluster berth-demo',
       'cluster create launch template berth-demo-lt',
       'cluster create Auto Scaling group berth-demo-asg',
@@ -51,6 +53,25 @@ describe('planUp', () => {
       'service create ECS service berth-demo',
       'verify wait environment demo',
     ]);
+  });
+
+  it('creates new security groups without rules and authorizes them after the load balancer is requested', () => {
+    const steps = planUp(nothing(), spec(), SETTINGS);
+    const network = steps.filter((step) => step.stage === 'network');
+    expect(network.map((step) => step.kind)).toEqual(['createSecurityGroup', 'createSecurityGroup']);
+    const balancing = steps.filter((step) => step.stage === 'load-balancer').map((step) => step.kind);
+    expect(balancing).toEqual([
+      'createTargetGroup',
+      'createLoadBalancer',
+      'createListener',
+      'authorizeIngress',
+      'authorizeIngress',
+    ]);
+    expect(steps.find((step) => step.kind === 'authorizeIngress')).toMatchObject({
+      role: 'alb',
+      reason: 'authorize HTTP, HTTPS',
+    });
+    expect(steps.find((step) => step.kind === 'authorizeIngress')).not.toHaveProperty('groupId');
   });
 
   it('keeps everything of a fully created matching environment', () => {
@@ -64,6 +85,7 @@ describe('planUp', () => {
       'network create security group berth-demo-instances',
       'load-balancer create target group berth-demo-tg',
       'load-balancer create listener rule on the shared listener',
+      'load-balancer update security group berth-demo-instances',
       'cluster create ECS cluster berth-demo',
       'cluster skip EC2 capacity',
       'task-definition create log group /berth/demo',

@@ -133,7 +133,10 @@ describe('Fargate up on a fresh account', () => {
 
   it('lets the ALB group reach the container port on the tasks group', async () => {
     freshFargateAccount();
-    await createNetwork(testDeps())(fargateState);
+    const network = await createNetwork(testDeps())(fargateState);
+    // The rules follow the load balancer's request (EC2's consistency window for new groups).
+    expect(mocks.ec2).not.toHaveReceivedCommand(AuthorizeSecurityGroupIngressCommand);
+    await createLoadBalancer(testDeps())({ ...fargateState, resources: { network } });
     expect(mocks.ec2).toHaveReceivedNthCommandWith(AuthorizeSecurityGroupIngressCommand, 2, {
       GroupId: 'sg-inst',
       IpPermissions: expect.arrayContaining([
@@ -307,7 +310,11 @@ describe('Fargate up on a converged environment', () => {
 });
 
 describe('shared mode create-load-balancer', () => {
-  const sharedState = { ...upState, spec: { ...upState.spec, loadBalancer: { mode: 'shared' } } };
+  const sharedState = {
+    ...upState,
+    spec: { ...upState.spec, loadBalancer: { mode: 'shared' } },
+    resources: { network: { albSecurityGroupId: SHARED_SG, instanceSecurityGroupId: 'sg-inst' } },
+  };
 
   it('adds a tagged host-header rule on the shared listener and creates no ALB or listener', async () => {
     freshFargateAccount();
@@ -331,7 +338,7 @@ describe('shared mode create-load-balancer', () => {
 
   it('uses an ip target group for a Fargate environment on the shared listener', async () => {
     freshFargateAccount();
-    const state = { ...upState, spec: { ...fargateSpec, loadBalancer: { mode: 'shared' } } };
+    const state = { ...sharedState, spec: { ...fargateSpec, loadBalancer: { mode: 'shared' } } };
     await createLoadBalancer(sharedDeps())(state);
     expect(mocks.elbv2).toHaveReceivedCommandWith(CreateTargetGroupCommand, {
       Name: 'berth-demo-tg',
@@ -352,6 +359,7 @@ describe('shared mode create-load-balancer', () => {
     expect(mocks.ec2).toHaveReceivedCommandWith(CreateSecurityGroupCommand, {
       GroupName: 'berth-demo-instances',
     });
+    await createLoadBalancer(sharedDeps())({ ...state, resources: { network } });
     expect(mocks.ec2).toHaveReceivedCommandWith(AuthorizeSecurityGroupIngressCommand, {
       GroupId: 'sg-inst',
       IpPermissions: expect.arrayContaining([

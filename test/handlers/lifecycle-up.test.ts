@@ -197,18 +197,22 @@ describe('up on a fresh account', () => {
     });
   });
 
-  it('creates the security groups in order with role-based ingress', async () => {
+  it('creates the security groups, and authorizes their role-based ingress once the ALB is requested', async () => {
     freshAccount();
     await runUp();
-    // observe both groups, then create each with its rules (core planned them from the observation)
-    expect(sent(mocks.ec2).slice(0, 6)).toEqual([
+    // create-network observes both groups and creates each, without rules (EC2's consistency window
+    // would refuse them); create-load-balancer observes them again and authorizes what core planned.
+    expect(sent(mocks.ec2).slice(0, 4)).toEqual([
       'DescribeSecurityGroups',
       'DescribeSecurityGroups',
       'CreateSecurityGroup',
-      'AuthorizeSecurityGroupIngress',
       'CreateSecurityGroup',
-      'AuthorizeSecurityGroupIngress',
     ]);
+    expect(sent(mocks.ec2).filter((name) => name === 'AuthorizeSecurityGroupIngress')).toHaveLength(2);
+    const requested = mocks.elbv2.commandCalls(CreateLoadBalancerCommand)[0];
+    if (requested === undefined) throw new Error('CreateLoadBalancer was not sent');
+    const authorized = mocks.ec2.commandCalls(AuthorizeSecurityGroupIngressCommand);
+    expect(authorized.map((call) => call.calledAfter(requested))).toEqual([true, true]);
     expect(mocks.ec2).toHaveReceivedNthCommandWith(CreateSecurityGroupCommand, 1, {
       GroupName: 'berth-demo-alb',
       VpcId: 'vpc-1',
