@@ -8,6 +8,7 @@
  *
  *   npx tsx bench/time-to-ready.ts [--factors 0.05,0.25] [--rounds 1]
  */
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
@@ -127,6 +128,136 @@ const ABBREVIATION: Record<Mode, string> = {
   'shared-ec2': 's',
 };
 
+/** One `up` through the API, timed from the request to the execution closing SUCCEEDED. */
+const berthUp = async (
+  bp: BenchPlatform,
+  name: string,
+  mode: Mode,
+): Promise<{ ms: number; detail: string }> => {
+  const t0 = performance.now();
+  const res = await bp.api(
+    'POST',
+    '/environments',
+    benchSpec(name, {
+      loadBalancer:
+        mode === 'shared-ec2' ? { mode: 'shared', pathPrefix: `/${name}` } : { mode: 'dedicated' },
+      ...(mode === 'dedicated-fargate' ? { launchType: 'FARGATE', networkMode: 'awsvpc' } : {}),
+    }),
+  );
+  if (res.status !== 202)
+    throw new Error(`POST /environments ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+  const done = await bp.waitExecution(res.body.executionArn, 900_000, 5);
+  const ms = performance.now() - t0;
+  if (done.status !== 'SUCCEEDED') throw new Error(`up ${name}: ${done.status} ${done.error} ${done.cause}`);
+  const events = await bp.history(res.body.executionArn);
+  return {
+    ms,
+    detail: `${transitions(events)} transitions; ${timeline(events)}; checks: ${verifyChecks(events)}`,
+  };
+};
+
+/** What one factor's runs measured: times (ms) by `<factor> <mode> <policy>`, and one table row per round and mode. */
+interface Measured {
+  readonly times: Record<string, number[]>;
+  readonly rows: string[][];
+}
+
+/**
+ * Runs every mode and policy at one factor on one platform. A process hosts one platform: the handlers'
+ * clients are built once per process, against the first local cloud they are pointed at.
+ */
+async function measureAt(factor: number, index: number, rounds: number): Promise<Measured> {
+  const times = new Map<string, number[]>();
+  const push = (key: string, ms: number): void => {
+    times.set(key, [...(times.get(key) ?? []), ms]);
+  };
+  const rows: string[][] = [];
+  const pollMs = scaledWaitMs(factor, 15);
+  const bp = await startBenchPlatform({ profile: 'realistic', factor });
+  const clients = cloudClients(bp.platform.urls.cloud);
+  let priority = 40_000 + index * 1_000;
+  const tag = String(index);
+  try {
+    for (let r = 1; r <= rounds; r++) {
+      for (const mode of MODES) {
+        const abbreviation = ABBREVIATION[mode];
+        // The fixed 15 s policy (before adaptive polling), then the adaptive one (now), on the same platform.
+        useLifecyclePolling(bp, 'fixed');
+        const f = await berthUp(bp, `ttr-${abbreviation}f${tag}${r}`, mode);
+        push(`${factor} ${mode} fixed`, f.ms);
+        useLifecyclePolling(bp, 'adaptive');
+        const a = await berthUp(bp, `ttr-${abbreviation}a${tag}${r}`, mode);
+        push(`${factor} ${mode} adaptive`, a.ms);
+        const steps: string[] = [];
+        const t0 = performance.now();
+        await createManually(clients, {
+          name: `ttr-${abbreviation}m${tag}${r}`,
+          pollMs,
+          healthCheck: HEALTH,
+          timeoutMs: 900_000,
+          launch: mode === 'dedicated-fargate' ? 'fargate' : 'ec2',
+          ...(mode === 'shared-ec2'
+            ? {
+                shared: {
+                  listenerArn: bp.platform.shared.listenerArn,
+                  albSecurityGroupId: bp.platform.shared.securityGroupId,
+                  dnsName: bp.platform.shared.dnsName,
+                  priority: priority++,
+                },
+              }
+            : {}),
+          onStep: (step) => steps.push(`${step} ${fmt((performance.now() - t0) / 1000, 2)}`),
+        });
+        push(`${factor} ${mode} naive`, performance.now() - t0);
+        rows.push([
+          `× ${factor}`,
+          String(r),
+          mode,
+          `${fmt(a.ms / 1000, 2)} (${a.detail})`,
+          `${fmt(f.ms / 1000, 2)} (${f.detail})`,
+          `${fmt((times.get(`${factor} ${mode} naive`)?.at(-1) ?? 0) / 1000, 2)} (${steps.join('; ')})`,
+        ]);
+      }
+    }
+  } finally {
+    clients.destroy();
+    await bp.stop();
+  }
+
+  return { times: Object.fromEntries(times), rows };
+}
+
+/** Prefix of the line a child process prints its {@link Measured} on. */
+const RAW = 'TTR_RAW ';
+
+/** Measures one factor in a child process (see {@link measureAt}) and reads what it printed. */
+function measureInChild(factor: number, index: number, rounds: number): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(import.meta.url),
+        '--raw',
+        String(factor),
+        String(index),
+        String(rounds),
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(RAW));
+      if (line) resolve(JSON.parse(line.slice(RAW.length)) as Measured);
+      else reject(new Error(`time-to-ready at × ${factor}: exit ${code}`));
+    });
+  });
+}
+
 /**
  * The factors to run at: `--factors 0.05,0.25` (default), or one `--factor`. A small factor keeps the run
  * short but scales only the AWS delays: Berth's own compute (Lambda invocations, API calls, the local
@@ -155,85 +286,13 @@ export async function timeToReady(argv: string[]): Promise<BenchResult> {
     times.set(key, [...(times.get(key) ?? []), ms]);
   };
   const rows: string[][] = [];
-  const berthUp = async (
-    bp: BenchPlatform,
-    name: string,
-    mode: Mode,
-  ): Promise<{ ms: number; detail: string }> => {
-    const t0 = performance.now();
-    const res = await bp.api(
-      'POST',
-      '/environments',
-      benchSpec(name, {
-        loadBalancer:
-          mode === 'shared-ec2' ? { mode: 'shared', pathPrefix: `/${name}` } : { mode: 'dedicated' },
-        ...(mode === 'dedicated-fargate' ? { launchType: 'FARGATE', networkMode: 'awsvpc' } : {}),
-      }),
-    );
-    if (res.status !== 202)
-      throw new Error(`POST /environments ${name}: ${res.status} ${JSON.stringify(res.body)}`);
-    const done = await bp.waitExecution(res.body.executionArn, 900_000, 5);
-    const ms = performance.now() - t0;
-    if (done.status !== 'SUCCEEDED')
-      throw new Error(`up ${name}: ${done.status} ${done.error} ${done.cause}`);
-    const events = await bp.history(res.body.executionArn);
-    return {
-      ms,
-      detail: `${transitions(events)} transitions; ${timeline(events)}; checks: ${verifyChecks(events)}`,
-    };
-  };
   for (const [index, factor] of factors.entries()) {
-    const pollMs = scaledWaitMs(factor, 15);
-    const bp = await startBenchPlatform({ profile: 'realistic', factor });
-    const clients = cloudClients(bp.platform.urls.cloud);
-    let priority = 40_000 + index * 1_000;
-    const tag = String(index);
-    try {
-      for (let r = 1; r <= rounds; r++) {
-        for (const mode of MODES) {
-          const abbreviation = ABBREVIATION[mode];
-          // The fixed 15 s policy (before adaptive polling), then the adaptive one (now), on the same platform.
-          useLifecyclePolling(bp, 'fixed');
-          const f = await berthUp(bp, `ttr-${abbreviation}f${tag}${r}`, mode);
-          push(`${factor} ${mode} fixed`, f.ms);
-          useLifecyclePolling(bp, 'adaptive');
-          const a = await berthUp(bp, `ttr-${abbreviation}a${tag}${r}`, mode);
-          push(`${factor} ${mode} adaptive`, a.ms);
-          const steps: string[] = [];
-          const t0 = performance.now();
-          await createManually(clients, {
-            name: `ttr-${abbreviation}m${tag}${r}`,
-            pollMs,
-            healthCheck: HEALTH,
-            timeoutMs: 900_000,
-            launch: mode === 'dedicated-fargate' ? 'fargate' : 'ec2',
-            ...(mode === 'shared-ec2'
-              ? {
-                  shared: {
-                    listenerArn: bp.platform.shared.listenerArn,
-                    albSecurityGroupId: bp.platform.shared.securityGroupId,
-                    dnsName: bp.platform.shared.dnsName,
-                    priority: priority++,
-                  },
-                }
-              : {}),
-            onStep: (step) => steps.push(`${step} ${fmt((performance.now() - t0) / 1000, 2)}`),
-          });
-          push(`${factor} ${mode} naive`, performance.now() - t0);
-          rows.push([
-            `× ${factor}`,
-            String(r),
-            mode,
-            `${fmt(a.ms / 1000, 2)} (${a.detail})`,
-            `${fmt(f.ms / 1000, 2)} (${f.detail})`,
-            `${fmt((times.get(`${factor} ${mode} naive`)?.at(-1) ?? 0) / 1000, 2)} (${steps.join('; ')})`,
-          ]);
-        }
-      }
-    } finally {
-      clients.destroy();
-      await bp.stop();
-    }
+    const measured =
+      factors.length === 1
+        ? await measureAt(factor, index, rounds)
+        : await measureInChild(factor, index, rounds);
+    for (const [key, values] of Object.entries(measured.times)) for (const ms of values) push(key, ms);
+    rows.push(...measured.rows);
   }
   const med = (key: string): number => median(times.get(key) ?? []);
   for (const factor of factors) {
@@ -294,5 +353,12 @@ export async function timeToReady(argv: string[]): Promise<BenchResult> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const raw = process.argv.indexOf('--raw');
+  if (raw >= 0) {
+    const [factor, index, rounds] = process.argv.slice(raw + 1, raw + 4).map(Number);
+    const measured = await measureAt(factor ?? 0.05, index ?? 0, rounds ?? 1);
+    process.stdout.write(`${RAW}${JSON.stringify(measured)}\n`);
+    process.exit(0);
+  }
   await runAsScript(timeToReady);
 }
