@@ -112,7 +112,7 @@ const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 function cidr(variable: string, text: string): string {
   const m = CIDR.exec(text);
-  const valid = m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+  const valid = m?.slice(1, 5).every((o) => Number(o) <= 255) && Number(m?.[5]) <= 32;
   if (!valid) throw new ConfigError(`${variable} must be an IPv4 CIDR like 203.0.113.0/24 (got "${text}")`);
   return text;
 }
