@@ -1,5 +1,6 @@
 import { parseDuration } from './duration.ts';
 import { ValidationError } from './errors.ts';
+import { IDLE_AFTER_RULE, validIdleAfter } from './idle.ts';
 import { MAX_DESIRED_COUNT } from './limits.ts';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS, MAX_LOG_KEEP_DAYS } from './logs.ts';
 import * as z from './zod.ts';
@@ -270,6 +271,13 @@ const BaseSchema = z.lazy(() =>
        * expired or not kept; `pause` pauses it instead until it expires (then destroys it); `keep` leaves it.
        */
       nightly: z.optional(z.enum(['destroy', 'pause', 'keep'], { error: RULES.nightly })),
+      /**
+       * Idle sleep: pause the environment once its load balancer saw no request for this long (`30m`, `2h`;
+       * 15m–7d), judged from the ALB's RequestCount by the scheduled idle check (core `idle.ts`). Absent: never.
+       */
+      idleAfter: z.optional(
+        z.string({ error: IDLE_AFTER_RULE }).check(z.refine(validIdleAfter, { error: IDLE_AFTER_RULE })),
+      ),
       keepOnFailure: z._default(z.boolean({ error: RULES.boolean }), false),
       owner: z.string({ error: RULES.owner }).check(
         z.minLength(1, { error: RULES.owner }),
