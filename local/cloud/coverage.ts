@@ -20,6 +20,7 @@ const TITLES: Record<ServiceDefinition['signingName'], string> = {
   dynamodb: 'DynamoDB',
   logs: 'CloudWatch Logs',
   secretsmanager: 'Secrets Manager',
+  monitoring: 'CloudWatch',
 };
 
 const PROTOCOLS: Record<ServiceDefinition['protocol'], string> = {

@@ -31,6 +31,11 @@ export interface StartCloudOptions {
    * denies what the function's policy does not allow, `record` only records, `off` (default) skips both.
    */
   iam?: { mode: IamMode; principals: readonly FunctionPrincipal[] };
+  /**
+   * The cloud's wall clock in ms (default `Date.now`): tests move it forward to let time pass (metric windows,
+   * propagation windows) without waiting.
+   */
+  now?: () => number;
 }
 
 export interface RunningCloud {
@@ -247,6 +252,7 @@ export class CloudRouter {
           requestId,
           xmlns,
           def.jsonVersion,
+          def.queryErrorCodes,
         );
         return;
       }
@@ -255,7 +261,7 @@ export class CloudRouter {
           'UnknownOperationException',
           `Unknown operation ${target ?? '(no X-Amz-Target)'}`,
         );
-        this.#sendError(res, 'json', err, requestId, xmlns, def.jsonVersion);
+        this.#sendError(res, 'json', err, requestId, xmlns, def.jsonVersion, def.queryErrorCodes);
         return;
       }
     } else {
@@ -277,7 +283,7 @@ export class CloudRouter {
     const fault = this.cloud.faults.check(service, action, caller.accountId, caller.region);
     if (fault) {
       this.#recordFault(service, action, fault);
-      this.#sendError(res, def.protocol, fault, requestId, xmlns, def.jsonVersion);
+      this.#sendError(res, def.protocol, fault, requestId, xmlns, def.jsonVersion, def.queryErrorCodes);
       return;
     }
     if (this.iam.mode !== 'off' && this.iam.principalOf(caller.accessKeyId)) {
@@ -299,7 +305,7 @@ export class CloudRouter {
       }
       if (denied) {
         this.#recordFault(service, action, denied);
-        this.#sendError(res, def.protocol, denied, requestId, xmlns, def.jsonVersion);
+        this.#sendError(res, def.protocol, denied, requestId, xmlns, def.jsonVersion, def.queryErrorCodes);
         return;
       }
     }
@@ -333,7 +339,7 @@ export class CloudRouter {
         );
       }
       this.#recordFault(service, action, se);
-      this.#sendError(res, def.protocol, se, requestId, xmlns, def.jsonVersion);
+      this.#sendError(res, def.protocol, se, requestId, xmlns, def.jsonVersion, def.queryErrorCodes);
       return;
     }
     switch (def.protocol) {
@@ -365,11 +371,15 @@ export class CloudRouter {
     requestId: string,
     xmlns: string,
     jsonVersion: '1.0' | '1.1' = '1.1',
+    queryErrorCodes?: Readonly<Record<string, string>>,
   ): void {
     switch (protocol) {
       case 'json':
         send(res, err.status, jsonContentType(jsonVersion), renderJsonError(err), {
           'x-amzn-RequestId': requestId,
+          ...(queryErrorCodes === undefined
+            ? {}
+            : { 'x-amzn-query-error': `${queryErrorCodes[err.code] ?? err.code};${err.faultType}` }),
         });
         return;
       case 'query':
@@ -449,6 +459,7 @@ export async function startCloud(options: StartCloudOptions = {}): Promise<Runni
   const cloudOptions: ConstructorParameters<typeof Cloud>[0] = { profile: options.profile ?? 'instant' };
   if (options.factor !== undefined) cloudOptions.factor = options.factor;
   if (options.faults !== undefined) cloudOptions.faults = options.faults;
+  if (options.now !== undefined) cloudOptions.now = options.now;
   const cloud = new Cloud(cloudOptions);
   const iam = new IamEnforcer(options.iam?.principals ?? [], options.iam?.mode ?? 'off');
   const router = new CloudRouter(cloud, options.services ?? serviceFactories, iam);

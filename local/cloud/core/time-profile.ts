@@ -74,6 +74,11 @@ export const BASE_DELAYS = {
    * data points (ECS developer guide, cluster auto scaling).
    */
   managedScaleIn: 900_000,
+  /**
+   * A load balancer's metrics reach CloudWatch in 60-second intervals (ELB User Guide, "CloudWatch metrics for
+   * your Application Load Balancer"): a request is readable with GetMetricData up to this long after it passed.
+   */
+  metricPublication: 60_000,
 } as const;
 
 export type DelayName = keyof typeof BASE_DELAYS;

@@ -23,11 +23,17 @@ export interface ServiceDefinition {
     | 'ssm'
     | 'logs'
     | 'dynamodb'
-    | 'secretsmanager';
+    | 'secretsmanager'
+    | 'monitoring';
   protocol: 'json' | 'query' | 'ec2';
   /** JSON protocol only: 'AmazonEC2ContainerServiceV20141113', 'AmazonSSM', 'Logs_20140328'. */
   jsonTargetPrefix?: string;
   jsonVersion?: '1.0' | '1.1';
+  /**
+   * JSON protocol of an "awsQueryCompatible" service (CloudWatch): each error shape's Query error code, sent in
+   * the `x-amzn-query-error: <Code>;<Sender|Receiver>` header (a code not listed is sent as is).
+   */
+  queryErrorCodes?: Readonly<Record<string, string>>;
   /** Query/EC2 protocols: the namespace of the response document. */
   xmlNamespace?: string;
   actions: Record<string, ActionHandler>;

@@ -33,6 +33,14 @@ export type LambdaInvoke = (functionArn: string, event: unknown) => Promise<unkn
 /** The largest request body the ALB passes to a Lambda function (1 MB, ELB User Guide). */
 const LAMBDA_MAX_BODY = 1024 * 1024;
 
+/**
+ * Told of each request the listener sends to a target (a healthy target of a forward, or a Lambda target): what
+ * the load balancer's `RequestCount` counts — requests for which it chose a target; health checks, fixed
+ * responses and requests it could not route are not counted (ELB User Guide, "CloudWatch metrics for your
+ * Application Load Balancer").
+ */
+export type RequestObserver = (targetGroupArn: string) => void;
+
 /** Resolves a request (host + path) to a decision; the ELBv2 backend supplies it. */
 export type ProxyRouter = (host: string, path: string) => ProxyDecision;
 
@@ -59,6 +67,7 @@ export class AlbListenerProxy {
     private readonly route: ProxyRouter,
     private readonly admit: (sourceAddress: string) => boolean = () => true,
     private readonly invokeLambda?: LambdaInvoke,
+    private readonly onRouted: RequestObserver = () => {},
   ) {}
 
   /** Starts listening on 127.0.0.1 (port 0 = a free port). */
@@ -110,6 +119,7 @@ export class AlbListenerProxy {
       return;
     }
     if (decision.kind === 'lambda') {
+      if (decision.functionArn !== undefined) this.onRouted(decision.targetGroupArn);
       this.toLambda(req, res, decision);
       return;
     }
@@ -124,6 +134,7 @@ export class AlbListenerProxy {
       res.end(AWS_503);
       return;
     }
+    this.onRouted(targetGroupArn);
     const n = this.counters.get(targetGroupArn) ?? 0;
     this.counters.set(targetGroupArn, n + 1);
     const target = targets[n % targets.length] as TrackedTarget;

@@ -529,6 +529,11 @@ export function requiredAuthorizations(
       return withBase(dynamoRequests(w, action, params));
     case 'secretsmanager':
       return withBase(secretsRequests(w, action, params));
+    case 'monitoring':
+      // CloudWatch's IAM prefix is `cloudwatch` (its signing name is `monitoring`); GetMetricData,
+      // GetMetricStatistics and ListMetrics support no resource-level permissions (Service Authorization
+      // Reference, "Amazon CloudWatch"): their resource is "*".
+      return withBase([req(`cloudwatch:${action}`, '*')]);
     default:
       return withBase([req(`${service}:${action}`, '*')]);
   }

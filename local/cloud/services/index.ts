@@ -1,5 +1,6 @@
 import type { ServiceFactory } from '../core/types.ts';
 import { autoScalingService } from './autoscaling/handlers.ts';
+import { cloudWatchService } from './cloudwatch/handlers.ts';
 import { ec2Service } from './ec2/handlers.ts';
 import { ecsService } from './ecs/handlers.ts';
 import { elbv2Service } from './elbv2/handlers.ts';
@@ -18,4 +19,5 @@ export const serviceFactories: readonly ServiceFactory[] = [
   elbv2Service,
   logsService,
   secretsManagerService,
+  cloudWatchService,
 ];

@@ -136,6 +136,7 @@ function accessDenied(
     }
     case 'elasticloadbalancing':
     case 'autoscaling':
+    case 'monitoring':
       return new ServiceError('AccessDenied', detail, 403);
     case 'lambda':
       return new ServiceError('AccessDeniedException', detail, 403);

@@ -11,6 +11,7 @@ import {
   type TrackedTarget,
   targetAddress,
 } from '../../dataplane/health-checker.ts';
+import { cloudWatchBackend } from '../cloudwatch/backend.ts';
 import { ec2Backend } from '../ec2/backend.ts';
 
 export type Tags = Record<string, string>;
@@ -701,6 +702,7 @@ export class Elbv2Backend {
           return Promise.reject(new Error('no Lambda service is attached to this cloud'));
         return invoke(functionArn, event);
       },
+      (targetGroupArn) => this.countRequest(lb.arn, targetGroupArn),
     );
     listener.ready = listener.proxy.start(0);
     listener.ready.catch(() => undefined);
@@ -946,6 +948,32 @@ export class Elbv2Backend {
         }),
       );
     });
+  }
+
+  /**
+   * Publishes one request to CloudWatch as the load balancer's `RequestCount` (namespace `AWS/ApplicationELB`,
+   * value 1, unit Count), under the dimensions ELB publishes it with: `LoadBalancer` (the ARN suffix
+   * `app/<name>/<id>`) and `TargetGroup` + `LoadBalancer` (`targetgroup/<name>/<id>`) — ELB User Guide,
+   * "CloudWatch metrics for your Application Load Balancer" (the AvailabilityZone dimensions are not modeled).
+   * A forward to several weighted groups counts only for the load balancer.
+   */
+  countRequest(loadBalancerArn: string, targetGroupArns: string): void {
+    const loadBalancer = /:loadbalancer\/(.+)$/.exec(loadBalancerArn)?.[1];
+    if (loadBalancer === undefined) return;
+    const metrics = cloudWatchBackend(this.cloud, this.accountId, this.region);
+    metrics.record('AWS/ApplicationELB', 'RequestCount', { LoadBalancer: loadBalancer }, 1, 'Count');
+    const targetGroup = targetGroupArns.includes(',')
+      ? undefined
+      : /:(targetgroup\/.+)$/.exec(targetGroupArns)?.[1];
+    if (targetGroup !== undefined) {
+      metrics.record(
+        'AWS/ApplicationELB',
+        'RequestCount',
+        { TargetGroup: targetGroup, LoadBalancer: loadBalancer },
+        1,
+        'Count',
+      );
+    }
   }
 
   route(listener: Listener, host: string, path: string): ProxyDecision {
