@@ -76,6 +76,11 @@ export const EDGE_HANDLERS: readonly HandlerEntry[] = [
     'expiry-warnings',
     'Scheduled: warns in Slack before environments expire (Extend / Keep buttons)',
   ),
+  edge(
+    'IdleCheck',
+    'idle-check',
+    'Scheduled: pauses environments whose load balancer saw no request for their idleAfter',
+  ),
   edge('Wake', 'wake', 'Wake on request: the waking page of a paused environment; starts resume'),
 ];
 

@@ -728,6 +728,21 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   ],
   // The waking page: reads the environment, records the request and starts resume (once per pause).
   Wake: [registry('Registry', ['GetItem', 'PutItem', 'UpdateItem']), ...startLifecycle],
+  IdleCheck: [
+    // Lists the environments; reads the lock, the record and the request id, records the request of a pause.
+    registry('Registry', ['Scan', 'GetItem', 'PutItem']),
+    // The load balancers' RequestCount.
+    {
+      sid: 'ReadRequestCounts',
+      actions: ['cloudwatch:GetMetricData'],
+      resources: ['*'],
+      wildcardReason:
+        'cloudwatch:GetMetricData supports no resource-level permissions: IAM only accepts "*" for it (Service Authorization Reference, "Amazon CloudWatch").',
+    },
+    // Each pause is authorized as the idle caller first, then started like the API starts one.
+    readAccessPolicy,
+    ...startLifecycle,
+  ],
   Slack: [
     apiRegistry,
     ...startLifecycle,

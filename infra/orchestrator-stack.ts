@@ -78,6 +78,12 @@ export interface OrchestratorStackProps extends StackProps {
 export const EXPIRY_CHECK_RATE = 'rate(15 minutes)';
 
 /**
+ * How often the idle check runs (idle sleep): ALB metrics are per minute, the shortest `idleAfter` is 15
+ * minutes, so an idle environment is paused at most 5 minutes late.
+ */
+export const IDLE_CHECK_RATE = 'rate(5 minutes)';
+
+/**
  * Berth's control plane: the registry table, one Lambda per handler with least-privilege IAM, the
  * lifecycle and nightly-teardown state machines (from `statemachine/*.asl.json`), the REST API, the
  * Slack signing secret and the nightly schedule.
@@ -483,6 +489,33 @@ export class OrchestratorStack extends Stack {
         roleArn: expiryRole.roleArn,
         input: '{}',
         retryPolicy: { maximumRetryAttempts: 1, maximumEventAgeInSeconds: 600 },
+      },
+    });
+
+    // ---- idle sleep: a scheduled check pauses environments idle for their idleAfter ----
+    const idleRole = new Role(this, 'IdleCheckScheduleRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: 'Lets EventBridge Scheduler invoke the idle check',
+    });
+    idleRole.addToPolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [fn('IdleCheck').functionArn],
+      }),
+    );
+    new CfnSchedule(this, 'IdleCheckSchedule', {
+      description:
+        'Berth idle sleep: pauses environments whose load balancer saw no request for their idleAfter',
+      scheduleExpression: IDLE_CHECK_RATE,
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      target: {
+        arn: fn('IdleCheck').functionArn,
+        roleArn: idleRole.roleArn,
+        input: '{}',
+        retryPolicy: { maximumRetryAttempts: 1, maximumEventAgeInSeconds: 300 },
       },
     });
 

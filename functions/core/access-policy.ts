@@ -43,6 +43,8 @@ const DEPLOYER_ACTIONS: ReadonlySet<AccessAction> = new Set([
 ]);
 /** What the nightly job may do: it tears down or pauses, nothing else. */
 const NIGHTLY_ACTIONS: ReadonlySet<AccessAction> = new Set(['ls', 'status', 'down', 'pause']);
+/** What the idle check may do: it pauses, nothing else. */
+const IDLE_ACTIONS: ReadonlySet<AccessAction> = new Set(['ls', 'status', 'pause']);
 
 const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 0, deployer: 1, admin: 2 };
 
@@ -179,6 +181,8 @@ export type Caller =
   | { readonly entry: 'api'; readonly principal: string }
   | { readonly entry: 'slack'; readonly teamId: string; readonly userId: string; readonly channelId?: string }
   | { readonly entry: 'nightly' }
+  /** The scheduled idle check (idle sleep: the spec's `idleAfter`). */
+  | { readonly entry: 'idle' }
   | { readonly entry: 'local'; readonly user: string };
 
 /**
@@ -193,6 +197,8 @@ export function ownerOf(caller: Caller): string {
       return `slack:${caller.teamId}/${caller.userId}`;
     case 'nightly':
       return 'berth:nightly';
+    case 'idle':
+      return 'berth:idle';
     case 'local':
       return caller.user;
   }
@@ -207,6 +213,8 @@ export function entryOf(caller: Caller): EntryPoint {
       return 'slack';
     case 'nightly':
       return 'nightly';
+    case 'idle':
+      return 'idle';
     case 'local':
       return 'cli-local';
   }
@@ -221,6 +229,8 @@ export function describeCaller(caller: Caller): string {
       return `Slack user ${caller.userId} (team ${caller.teamId}${caller.channelId ? `, channel ${caller.channelId}` : ''})`;
     case 'nightly':
       return 'the nightly job';
+    case 'idle':
+      return 'the idle check';
     case 'local':
       return `local user ${caller.user}`;
   }
@@ -240,7 +250,7 @@ export interface AccessRequest {
 }
 
 export type AccessDecision =
-  | { readonly allowed: true; readonly role: Role | 'nightly'; readonly reason: string }
+  | { readonly allowed: true; readonly role: Role | 'nightly' | 'idle'; readonly reason: string }
   | { readonly allowed: false; readonly reason: string };
 
 /**
@@ -264,6 +274,25 @@ export function authorize(policy: AccessPolicy, request: AccessRequest): AccessD
       };
     }
     return { allowed: true, role: 'nightly', reason: 'the nightly job tears down and pauses' };
+  }
+  if (caller.entry === 'idle') {
+    // The environment asked for it (its spec's idleAfter, set by a caller allowed to `up` it): the idle check
+    // only pauses, and only environments the policy lets scheduled jobs act on (the nightly scope).
+    if (!IDLE_ACTIONS.has(action)) {
+      return { allowed: false, reason: `${subject}: the idle check only lists and pauses` };
+    }
+    const scope = policy.nightly?.environments;
+    if (env !== undefined && scope !== undefined && !scope.some((pattern) => globMatch(pattern, env))) {
+      return {
+        allowed: false,
+        reason: `${subject}: the access policy limits scheduled jobs to environments ${scope.join(', ')}`,
+      };
+    }
+    return {
+      allowed: true,
+      role: 'idle',
+      reason: 'the idle check pauses environments idle for their idleAfter',
+    };
   }
   const bindings = policy.bindings.filter((binding) => matchesCaller(binding, caller));
   if (bindings.length === 0) {
@@ -344,6 +373,7 @@ function matchesCaller(binding: Binding, caller: Caller): boolean {
       );
     }
     case 'nightly':
+    case 'idle':
       return false;
   }
 }

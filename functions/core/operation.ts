@@ -76,7 +76,7 @@ export function checkOperationField<F extends FieldName>(
  * Through which entry point an operation was asked for (recorded on the operation, shown by `berth history`):
  * the HTTP API in AWS, Slack, the local platform's CLI/API, the nightly job, a schedule, a wake-up request.
  */
-export const ENTRY_POINTS = ['api', 'slack', 'cli-local', 'nightly', 'schedule', 'wake'] as const;
+export const ENTRY_POINTS = ['api', 'slack', 'cli-local', 'nightly', 'schedule', 'wake', 'idle'] as const;
 export type EntryPoint = (typeof ENTRY_POINTS)[number];
 
 export const isEntryPoint = (value: unknown): value is EntryPoint =>

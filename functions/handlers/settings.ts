@@ -100,6 +100,8 @@ export const HANDLER_SETTINGS = {
     optional: [...WEBHOOK, 'BERTH_EXPIRY_WARNING_HOURS', 'BERTH_PRICES_FILE'],
   },
   wake: { required: [...ENTRY_REQUIRED], optional: [...ENTRY_OPTIONAL] },
+  // Idle sleep: lists the registry, reads CloudWatch, authorizes each pause and starts it as the API does.
+  'idle-check': { required: [...ENTRY_REQUIRED], optional: [...ENTRY_OPTIONAL, ...POLICY] },
 } as const satisfies Record<string, Declaration>;
 
 /** A handler file under functions/handlers/ that is a Lambda. */

@@ -97,6 +97,16 @@ export interface PlatformOptions {
    * runs every 15 minutes when deployed. Default 60; 0 runs it only when asked (`platform.scheduler.run`).
    */
   expiryCheckSeconds?: number;
+  /**
+   * Seconds between runs of the idle check (idle sleep, `idle-check`): what EventBridge Scheduler runs every 5
+   * minutes when deployed. Default 300; 0 runs it only when asked (`platform.scheduler.run('idle-check')`).
+   */
+  idleCheckSeconds?: number;
+  /**
+   * The local cloud's wall clock in ms (default `Date.now`): tests move it forward to let time pass for the
+   * cloud (its metrics, its propagation windows) without waiting.
+   */
+  cloudNow?: () => number;
 }
 
 /** Names and ARNs the local platform gives the resources the functions' policies reference. */
@@ -160,7 +170,10 @@ export interface RunningPlatform {
   access: { callerUser: string; policy: string };
   /** The shared-mode ALB resources. */
   shared: { loadBalancerArn: string; listenerArn: string; securityGroupId: string; dnsName: string };
-  /** The local runtime's scheduler (the deployed EventBridge schedules): `run('expiry-warnings')` runs a check now. */
+  /**
+   * The local runtime's scheduler (the deployed EventBridge schedules): `run('expiry-warnings')` or
+   * `run('idle-check')` runs a check now.
+   */
   scheduler: LocalScheduler;
   /** Stops every server and timer and restores `process.env`. */
   stop(): Promise<void>;
@@ -268,6 +281,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       iam: { mode: iamMode, principals: [] },
       ...(options.factor === undefined ? {} : { factor: options.factor }),
       ...(options.faults ? { faults: options.faults } : {}),
+      ...(options.cloudNow === undefined ? {} : { now: options.cloudNow }),
     });
     stops.push(() => cloud.stop());
 
@@ -491,6 +505,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
             name: 'expiry-warnings',
             everyMs: Math.max(0, options.expiryCheckSeconds ?? 60) * 1000,
             run: () => registry.invoke('expiry-warnings', {}),
+          },
+          {
+            name: 'idle-check',
+            everyMs: Math.max(0, options.idleCheckSeconds ?? 300) * 1000,
+            run: () => registry.invoke('idle-check', {}),
           },
         ],
         (name, error) => console.error(`scheduled ${name} failed: ${String(error)}`),

@@ -33,6 +33,8 @@ const NOT_EXERCISED: Record<string, string> = {
   Notify: 'posts to Slack or a webhook; no AWS call',
   ExpiryWarnings:
     'scheduled, not part of an operation: scans the registry and notes each warned expiry (dynamodb:UpdateItem), with IAM enforced in test/e2e/slack-interactions.test.ts',
+  IdleCheck:
+    'scheduled, not part of an operation: reads RequestCount (cloudwatch:GetMetricData) and starts pauses (dynamodb:PutItem, states:StartExecution), with IAM enforced in test/e2e/idle.test.ts',
 };
 
 /** Granted mutating actions a healthy run cannot reach, each with the code path that needs it. */

@@ -18,6 +18,7 @@
  * `standard` mode (exponential backoff with jitter, capped attempts) is used inside one invocation.
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -65,6 +66,8 @@ export const autoScalingClient = (options: AwsClientOptions = {}): AutoScalingCl
 export const ec2Client = (options: AwsClientOptions = {}): EC2Client => new EC2Client(baseConfig(options));
 export const logsClient = (options: AwsClientOptions = {}): CloudWatchLogsClient =>
   new CloudWatchLogsClient(baseConfig(options));
+export const cloudWatchClient = (options: AwsClientOptions = {}): CloudWatchClient =>
+  new CloudWatchClient(baseConfig(options));
 export const ssmClient = (options: AwsClientOptions = {}): SSMClient => new SSMClient(baseConfig(options));
 export const sfnClient = (options: AwsClientOptions = {}): SFNClient => new SFNClient(baseConfig(options));
 export const secretsClient = (options: AwsClientOptions = {}): SecretsManagerClient =>

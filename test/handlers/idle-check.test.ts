@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import type { RequestCountQuery } from '../../functions/adapters/cloudwatch.ts';
+import { DEVELOPMENT_POLICY, parseAccessPolicy } from '../../functions/core/access-policy.ts';
+import type { RequestDatapoints } from '../../functions/core/idle.ts';
+import { makeHandler, type RequestCountsPort } from '../../functions/handlers/idle-check.ts';
+import { FakeExecutions, FakeRegistry, readyEnv } from './entry-fakes.ts';
+
+const NOW = new Date('2026-01-01T12:00:00.000Z');
+const LB =
+  'arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/berth-quiet-alb/50dc6c495c0c9188';
+const TG = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/berth-busy-tg/73e2d6bc24d8a067';
+const RULE =
+  'arn:aws:elasticloadbalancing:us-east-1:000000000000:listener-rule/app/berth-shared/9f8e7d6c5b4a3f2e/0123456789abcdef/fedcba9876543210';
+
+/** A CloudWatch fake answering per dimension value, recording what it was asked. */
+class FakeMetrics implements RequestCountsPort {
+  readonly calls: { queries: readonly RequestCountQuery[]; start: Date; end: Date }[] = [];
+  constructor(private readonly byDimension: Record<string, RequestDatapoints> = {}) {}
+  async requestCounts(queries: readonly RequestCountQuery[], start: Date, end: Date) {
+    this.calls.push({ queries, start, end });
+    const out = new Map<string, RequestDatapoints>();
+    for (const q of queries) {
+      const key = q.metric.dimensions['TargetGroup'] ?? q.metric.dimensions['LoadBalancer'] ?? '';
+      out.set(q.id, this.byDimension[key] ?? { timestamps: [], values: [] });
+    }
+    return out;
+  }
+}
+
+const idleEnv = (name: string, idleAfter: string, loadBalancer: Record<string, string>, extra = {}) =>
+  readyEnv(name, {
+    updatedAt: '2026-01-01T08:00:00.000Z',
+    spec: { name, image: 'nginx:1.27', owner: 'ana', idleAfter },
+    resources: { loadBalancer },
+    ...extra,
+  });
+
+const setup = (metrics = new FakeMetrics(), policy = DEVELOPMENT_POLICY) => {
+  const registry = new FakeRegistry();
+  const executions = new FakeExecutions();
+  const denials: Record<string, unknown>[] = [];
+  const handler = makeHandler({
+    registry,
+    executions,
+    metrics,
+    clock: { now: () => NOW },
+    policy: async () => policy,
+    denialLogger: (entry) => denials.push(entry),
+  });
+  return { registry, executions, metrics, handler, denials };
+};
+
+describe('idle-check', () => {
+  it('pauses an environment whose load balancer saw no request for idleAfter, as the API starts a pause', async () => {
+    const { registry, executions, metrics, handler } = setup();
+    registry.environments.set('quiet', idleEnv('quiet', '2h', { loadBalancerArn: LB, targetGroupArn: TG }));
+    const result = await handler({});
+    expect(result.paused).toEqual([
+      {
+        env: 'quiet',
+        reason: 'no request through its load balancer for 2h (idleAfter 2h)',
+        operationId: `idle-quiet-${NOW.getTime() / 60_000}`,
+        executionArn: expect.stringContaining(':execution:berth-lifecycle:'),
+      },
+    ]);
+    expect(executions.started).toHaveLength(1);
+    expect(executions.started[0]?.input).toMatchObject({
+      operation: 'pause',
+      env: 'quiet',
+      requestedBy: 'idle',
+      entry: 'idle',
+    });
+    expect(metrics.calls[0]).toMatchObject({
+      start: new Date('2026-01-01T10:00:00.000Z'),
+      end: NOW,
+      queries: [
+        { id: 'env0', metric: { dimensions: { LoadBalancer: 'app/berth-quiet-alb/50dc6c495c0c9188' } } },
+      ],
+    });
+  });
+
+  it('keeps an environment with requests, judging a shared-ALB one by its target group', async () => {
+    const metrics = new FakeMetrics({
+      'targetgroup/berth-busy-tg/73e2d6bc24d8a067': {
+        timestamps: [new Date('2026-01-01T11:50:00Z')],
+        values: [4],
+      },
+    });
+    const { registry, executions, handler } = setup(metrics);
+    registry.environments.set('busy', idleEnv('busy', '30m', { ruleArn: RULE, targetGroupArn: TG }));
+    const result = await handler({});
+    expect(result).toMatchObject({ checked: 1, paused: [], skipped: [] });
+    expect(result.active).toEqual([
+      {
+        env: 'busy',
+        reason:
+          '4 request(s) through its target group in the last 30m (last in the minute of 2026-01-01T11:50:00.000Z)',
+      },
+    ]);
+    expect(executions.started).toEqual([]);
+  });
+
+  it('asks CloudWatch once for every candidate, from the earliest window start', async () => {
+    const { registry, metrics, handler } = setup();
+    registry.environments.set('quiet', idleEnv('quiet', '2h', { loadBalancerArn: LB }));
+    registry.environments.set('busy', idleEnv('busy', '30m', { ruleArn: RULE, targetGroupArn: TG }));
+    registry.environments.set('plain', readyEnv('plain'));
+    const result = await handler({});
+    expect(result.checked).toBe(2);
+    expect(metrics.calls).toHaveLength(1);
+    expect(metrics.calls[0]?.start).toEqual(new Date('2026-01-01T10:00:00.000Z'));
+    expect(metrics.calls[0]?.queries.map((q) => q.id)).toEqual(['env0', 'env1']);
+  });
+
+  it('leaves environments without idleAfter out, and skips busy or unready ones without asking CloudWatch', async () => {
+    const { registry, metrics, handler } = setup();
+    registry.environments.set('plain', readyEnv('plain'));
+    registry.environments.set(
+      'napping',
+      idleEnv('napping', '2h', { loadBalancerArn: LB }, { status: 'paused' as const }),
+    );
+    registry.environments.set(
+      'working',
+      idleEnv(
+        'working',
+        '2h',
+        { loadBalancerArn: LB },
+        {
+          currentOperation: { operationId: 'r1', operation: 'scale', startedAt: '2026-01-01T11:59:00.000Z' },
+        },
+      ),
+    );
+    const result = await handler({});
+    expect(result).toEqual({
+      now: NOW.toISOString(),
+      dryRun: false,
+      checked: 2,
+      paused: [],
+      active: [],
+      skipped: [
+        { env: 'napping', reason: 'status is paused, not ready' },
+        { env: 'working', reason: 'an operation is running' },
+      ],
+    });
+    expect(metrics.calls).toEqual([]);
+  });
+
+  it('starts nothing in a dry run, and judges at the given time', async () => {
+    const { registry, executions, handler } = setup();
+    registry.environments.set('quiet', idleEnv('quiet', '2h', { loadBalancerArn: LB }));
+    const early = await handler({ now: '2026-01-01T09:00:00.000Z', dryRun: true });
+    expect(early.skipped).toEqual([{ env: 'quiet', reason: 'ready for 1h, less than idleAfter 2h' }]);
+    const result = await handler({ dryRun: true });
+    expect(result.paused).toEqual([
+      { env: 'quiet', reason: 'no request through its load balancer for 2h (idleAfter 2h)' },
+    ]);
+    expect(executions.started).toEqual([]);
+    await expect(handler({ now: 'yesterday' })).rejects.toThrow('now: must be an ISO date-time');
+  });
+
+  it('does not pause what the access policy keeps scheduled jobs away from, and logs the refusal', async () => {
+    const policy = parseAccessPolicy({
+      version: 1,
+      bindings: [],
+      images: { allow: ['*'] },
+      nightly: { environments: ['tmp-*'] },
+    });
+    const { registry, executions, handler, denials } = setup(new FakeMetrics(), policy);
+    registry.environments.set('quiet', idleEnv('quiet', '2h', { loadBalancerArn: LB }));
+    const result = await handler({});
+    expect(result.paused).toEqual([]);
+    expect(result.skipped).toEqual([
+      {
+        env: 'quiet',
+        reason:
+          "idle, but refused by the access policy: the idle check may not pause environment 'quiet': the access policy limits scheduled jobs to environments tmp-*",
+      },
+    ]);
+    expect(denials).toHaveLength(1);
+    expect(executions.started).toEqual([]);
+  });
+
+  it('reports, and does not fail on, an environment another operation took meanwhile', async () => {
+    const { registry, executions, handler } = setup();
+    registry.environments.set('quiet', idleEnv('quiet', '2h', { loadBalancerArn: LB }));
+    registry.locks.set('quiet', {
+      token: 't',
+      operationId: 'other',
+      operation: 'redeploy',
+      expiresAt: NOW.getTime() / 1000 + 600,
+    });
+    const result = await handler({});
+    expect(result.paused).toEqual([]);
+    expect(result.skipped).toEqual([
+      {
+        env: 'quiet',
+        reason: 'idle, but not paused: environment "quiet" is busy: redeploy other is running',
+      },
+    ]);
+    expect(executions.started).toEqual([]);
+  });
+});
