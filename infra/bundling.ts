@@ -212,6 +212,7 @@ export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {
  */
 export const CLIENT_OF_SERVICE: Readonly<Record<string, string>> = {
   autoscaling: 'auto-scaling',
+  cloudwatch: 'cloudwatch',
   dynamodb: 'dynamodb',
   ec2: 'ec2',
   ecs: 'ecs',

@@ -42,14 +42,19 @@ describe('access policy configuration (docs/security.md, docs/deploy.md)', () =>
       Description: 'Berth: Lists teardown candidates and reports the nightly run',
       Environment: { Variables: Match.objectLike({ BERTH_POLICY_PARAMETER: '/berth/access-policy' }) },
     });
-    // api, slack and nightly: declared once in infra/handler-permissions.ts, emitted only with the context.
-    expect(reads.filter((s) => s.Sid === 'ReadAccessPolicy')).toHaveLength(3);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Berth: Scheduled: pauses environments whose load balancer saw no request for their idleAfter',
+      Environment: { Variables: Match.objectLike({ BERTH_POLICY_PARAMETER: '/berth/access-policy' }) },
+    });
+    // api, slack, nightly and the idle check: declared once in infra/handler-permissions.ts, emitted only with
+    // the context.
+    expect(reads.filter((s) => s.Sid === 'ReadAccessPolicy')).toHaveLength(4);
     // Only the functions that declare them get the context's settings (functions/handlers/settings.ts).
     const withVariable = (variable: string) =>
       ALL_HANDLERS.filter((entry) => berthVariablesOf(template, entry.id).includes(variable)).map(
         (e) => e.id,
       );
-    expect(withVariable('BERTH_POLICY_PARAMETER').sort()).toEqual(['Api', 'Nightly', 'Slack']);
+    expect(withVariable('BERTH_POLICY_PARAMETER').sort()).toEqual(['Api', 'IdleCheck', 'Nightly', 'Slack']);
     expect(withVariable('BERTH_API_PRINCIPALS')).toEqual(['Api']);
   });
 

@@ -90,6 +90,7 @@ function adapterActions(): Set<string> {
     '@aws-sdk/client-ec2': 'ec2',
     '@aws-sdk/client-ssm': 'ssm',
     '@aws-sdk/client-cloudwatch-logs': 'logs',
+    '@aws-sdk/client-cloudwatch': 'cloudwatch',
     '@aws-sdk/client-sfn': 'states',
     '@aws-sdk/client-lambda': 'lambda',
     '@aws-sdk/client-secrets-manager': 'secretsmanager',
