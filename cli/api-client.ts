@@ -51,7 +51,7 @@ export interface OperationView {
   readonly operation: string;
   readonly status: string;
   readonly requestedBy: string | null;
-  /** Through which entry point (api, slack, cli-local, nightly, schedule, wake); null on older records. */
+  /** Through which entry point (api, slack, cli-local, nightly, schedule, wake, idle); null on older records. */
   readonly entry?: string | null;
   readonly startedAt: string;
   readonly finishedAt: string | null;

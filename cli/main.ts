@@ -111,6 +111,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       .addOption(new Option('--lb-mode <mode>', 'load balancer mode').choices(['dedicated', 'shared']))
       .option('--ttl <duration>', 'time to live, e.g. 8h or 2d')
       .option('--keep', 'keep through the nightly teardown')
+      .option('--idle-after <duration>', 'pause after this long without requests, e.g. 2h (15m–7d)')
       .option('--keep-on-failure', 'do not roll back a failed up'),
   ).action(action((ctx, name: string, options) => up(ctx, name, options)));
 

@@ -16,6 +16,12 @@ export const costLines = (cost: CostView | null | undefined): string[] => {
   ];
 };
 
+/** `  idle:     pauses after 2h without requests` when the spec sets `idleAfter` (idle sleep). */
+export const idleLines = (spec: unknown): string[] => {
+  const idleAfter = (spec as { idleAfter?: unknown } | null | undefined)?.idleAfter;
+  return typeof idleAfter === 'string' ? [`  idle:     pauses after ${idleAfter} without requests`] : [];
+};
+
 /** The human description of one environment. */
 export const formatEnvironment = (env: EnvironmentView): string => {
   const lines = [
@@ -23,6 +29,7 @@ export const formatEnvironment = (env: EnvironmentView): string => {
     `  url:      ${env.url ?? '—'}`,
     `  owner:    ${env.owner ?? '—'}`,
     `  expires:  ${env.expiresAt ?? '—'}${env.keep ? ' (kept)' : ''}`,
+    ...idleLines(env.spec),
     ...costLines(env.cost),
   ];
   const current = env.currentOperation;

@@ -14,6 +14,7 @@ export interface UpOptions extends MutationOptions {
   readonly lbMode?: string;
   readonly ttl?: string;
   readonly keep?: boolean;
+  readonly idleAfter?: string;
   readonly keepOnFailure?: boolean;
 }
 
@@ -67,6 +68,7 @@ export async function buildSpec(name: string, options: UpOptions): Promise<Recor
   }
   if (options.ttl !== undefined) spec['ttl'] = options.ttl;
   if (options.keep !== undefined) spec['keep'] = options.keep;
+  if (options.idleAfter !== undefined) spec['idleAfter'] = options.idleAfter;
   if (options.keepOnFailure !== undefined) spec['keepOnFailure'] = options.keepOnFailure;
   return spec;
 }

@@ -759,6 +759,12 @@ function detailView(main, name) {
               )
             : null,
         ),
+        h('dt', {}, 'Idle sleep'),
+        h(
+          'dd',
+          { id: 'idle-after' },
+          env.spec?.idleAfter ? `pauses after ${env.spec.idleAfter} without requests` : 'off',
+        ),
         h('dt', {}, 'Cost / hour'),
         h('dd', {}, costText(env)),
         h('dt', {}, 'Created'),

@@ -114,7 +114,7 @@ export const OperationRecordSchema = z.lazy(() =>
     operation: z.string(),
     requestId: z.string(),
     requestedBy: z.string(),
-    /** The entry point that asked (api, slack, cli-local, nightly, schedule, wake); absent on older records. */
+    /** The entry point that asked (api, slack, cli-local, nightly, schedule, wake, idle); absent on older records. */
     entry: z.exactOptional(z.string()),
     executionArn: z.exactOptional(z.string()),
     status: z.string(),

@@ -148,6 +148,17 @@ describe('berth up', () => {
     expect(stdout).toContain('up of demo failed at step VerifyUp after 1m05s: Target.ResponseCodeMismatch');
   });
 
+  it('sends --idle-after as the spec idleAfter, and refuses one under 15 minutes locally', async () => {
+    api.on('POST', '/environments', ACCEPTED('up'));
+    const ok = await cli(['up', 'demo', '--image', 'nginx:1.27', '--idle-after', '2h', '--no-wait']);
+    expect(ok.code).toBe(ExitCode.Ok);
+    expect(api.requests[0]?.body).toEqual({ name: 'demo', image: 'nginx:1.27', idleAfter: '2h' });
+    const refused = await cli(['up', 'demo', '--image', 'nginx:1.27', '--idle-after', '5m']);
+    expect(refused.code).toBe(ExitCode.Usage);
+    expect(refused.stderr).toContain('idleAfter: must be a duration like 30m, 2h or 1d between 15m and 7d');
+    expect(api.requests).toHaveLength(1);
+  });
+
   it('validates the spec locally and sends nothing', async () => {
     const { code, stderr } = await cli(['up', 'demo', '--image', 'not an image', '--count', '500']);
     expect(code).toBe(ExitCode.Usage);
@@ -383,6 +394,15 @@ describe('berth ls, status, logs', () => {
     expect(stdout).toContain('  cost:     $0.0466/h ($2.50 since created; prices of 2026-11-01)');
     expect(stdout).toContain('1 × t3.small: $0.0208/h');
     expect(stdout).toContain('Application Load Balancer: $0.0225/h');
+  });
+
+  it('status shows idle sleep when the spec sets idleAfter', async () => {
+    api.on('GET', '/environments/demo', {
+      status: 200,
+      body: { ...envView('succeeded', []).body, spec: { idleAfter: '2h' } },
+    });
+    const { stdout } = await cli(['status', 'demo']);
+    expect(stdout).toContain('  idle:     pauses after 2h without requests');
   });
 
   it('status --watch prints steps until nothing runs', async () => {

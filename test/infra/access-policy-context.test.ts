@@ -43,7 +43,8 @@ describe('access policy configuration (docs/security.md, docs/deploy.md)', () =>
       Environment: { Variables: Match.objectLike({ BERTH_POLICY_PARAMETER: '/berth/access-policy' }) },
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Description: 'Berth: Scheduled: pauses environments whose load balancer saw no request for their idleAfter',
+      Description:
+        'Berth: Scheduled: pauses environments whose load balancer saw no request for their idleAfter',
       Environment: { Variables: Match.objectLike({ BERTH_POLICY_PARAMETER: '/berth/access-policy' }) },
     });
     // api, slack, nightly and the idle check: declared once in infra/handler-permissions.ts, emitted only with
