@@ -15,9 +15,9 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publicSubnets } from './dataplane-fixtures.ts';
-import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
-import { expectAwsError } from './helpers/errors.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { publicSubnets } from '../helpers/dataplane-fixtures.ts';
+import { expectAwsError } from '../helpers/errors.ts';
 
 /**
  * CloudWatch's `AWS/ApplicationELB` `RequestCount` as the local ALBs publish it: one datum per request the load
