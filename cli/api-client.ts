@@ -224,6 +224,9 @@ export function createApiClient(options: ApiClientOptions) {
         image === undefined ? {} : { image },
         idempotent(requestId),
       ),
+    /** Changes the spec's idleAfter (`PATCH /environments/{name}`; null turns idle sleep off). */
+    update: (name: string, body: { idleAfter: string | null }) =>
+      request<{ name: string; idleAfter: string | null; updatedAt: string }>('PATCH', env(name), body),
     extend: (name: string, body: { hours: number } | { ttl: string }, requestId?: string) =>
       request<Accepted>('POST', `${env(name)}/extend`, body, idempotent(requestId)),
     logs: (

@@ -14,6 +14,7 @@ import { pricesRefresh } from './commands/prices.ts';
 import { redeploy } from './commands/redeploy.ts';
 import { resume } from './commands/resume.ts';
 import { scale } from './commands/scale.ts';
+import { set } from './commands/set.ts';
 import { status } from './commands/status.ts';
 import { up } from './commands/up.ts';
 import type { CliIo, CommandContext, GlobalOptions } from './context.ts';
@@ -157,6 +158,13 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     .option('--dry-run', 'show the new expiry and change nothing')
     .option('--request-id <id>', 'idempotency key')
     .action(action((ctx, name: string, duration: string, options) => extend(ctx, name, duration, options)));
+
+  program
+    .command('set')
+    .description("change an environment's setting without an operation (today: idle sleep)")
+    .argument('<name>')
+    .option('--idle-after <duration|off>', 'pause after this long without requests, e.g. 2h (15m–7d), or off')
+    .action(action((ctx, name: string, options) => set(ctx, name, options)));
 
   program
     .command('ls')

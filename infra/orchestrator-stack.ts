@@ -642,6 +642,11 @@ export class OrchestratorStack extends Stack {
         ttl: { type: JsonSchemaType.STRING },
       },
     });
+    const updateModel = model('UpdateEnvironment', {
+      type: JsonSchemaType.OBJECT,
+      required: ['idleAfter'],
+      properties: { idleAfter: { type: [JsonSchemaType.STRING, JsonSchemaType.NULL] } },
+    });
     const integration = new LambdaIntegration(apiFn);
     const withBody = (m: Model, v: RequestValidator) => ({
       requestValidator: v,
@@ -653,6 +658,7 @@ export class OrchestratorStack extends Stack {
     const one = environments.addResource('{name}');
     one.addMethod('GET', integration);
     one.addMethod('DELETE', integration);
+    one.addMethod('PATCH', integration, withBody(updateModel, validator));
     one.addResource('scale').addMethod('POST', integration, withBody(scaleModel, validator));
     one.addResource('redeploy').addMethod('POST', integration, { requestValidator: validator });
     one.addResource('extend').addMethod('POST', integration, withBody(extendModel, validator));

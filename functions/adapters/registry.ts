@@ -234,6 +234,38 @@ export class DynamoRegistry {
   }
 
   /**
+   * Sets the stored spec's `idleAfter` (idle sleep), or removes it with null, and moves `updatedAt` (the idle
+   * check counts an environment idle only from its last change). One conditional UpdateItem: an environment
+   * without a stored spec is `NotFoundError`.
+   */
+  async setIdleAfter(name: string, idleAfter: string | null): Promise<{ updatedAt: string }> {
+    const updatedAt = this.now().toISOString();
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: envKey(name),
+          UpdateExpression:
+            idleAfter === null
+              ? 'SET updatedAt = :now REMOVE #spec.#idleAfter'
+              : 'SET #spec.#idleAfter = :idleAfter, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(#spec)',
+          ExpressionAttributeNames: { '#spec': 'spec', '#idleAfter': 'idleAfter' },
+          ExpressionAttributeValues: {
+            ':now': updatedAt,
+            ...(idleAfter === null ? {} : { ':idleAfter': idleAfter }),
+          },
+        }),
+      );
+    } catch (err) {
+      if (awsErrorCode(err) === 'ConditionalCheckFailedException')
+        throw new NotFoundError(`environment "${name}" has no stored spec`, { cause: err });
+      throw mapAwsError(err, `dynamodb.UpdateItem idleAfter ${name}`);
+    }
+    return { updatedAt };
+  }
+
+  /**
    * Notes that the expiry `expiresAt` was warned about, only while it is still the environment's expiry (an extend
    * in between wins: the new expiry gets its own warning). Returns false when the expiry has changed or the
    * environment is gone.

@@ -7,6 +7,7 @@ import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
 import { environmentResources } from '../core/environment-resources.ts';
 import { NotFoundError, RouteConflictError, ValidationError } from '../core/errors.ts';
+import { IDLE_AFTER_RULE, parseIdleAfter } from '../core/idle.ts';
 import { logGroupName, parseSince, taskIdOfStream, taskStreamName } from '../core/logs.ts';
 import { resourceNames } from '../core/names.ts';
 import {
@@ -51,6 +52,7 @@ import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.t
 import { matchRoute, type RouteName } from './http/routes.ts';
 import {
   assertApplies,
+  assertNotBusy,
   assertRequestId,
   type StartedOperation,
   startOperation,
@@ -600,6 +602,45 @@ const routes: Record<RouteName, RouteHandler> = {
     }
     await authorized(ctx, 'extend', name);
     return start(ctx, { operation: 'extend', env: name, hours }, body['requestId']);
+  },
+
+  /**
+   * `PATCH /environments/{name}`: changes what can change without an operation — today the spec's `idleAfter`
+   * (idle sleep; `null` turns it off). Idempotent; authorized as `up` (a change of the spec); refused with 409
+   * while an operation runs (its end would write the spec it started with).
+   */
+  async updateEnvironment(ctx) {
+    const name = nameParam(ctx);
+    rejectUnknownQuery(ctx.event, []);
+    const body = jsonObjectBody(ctx.event);
+    rejectUnknownKeys(body, ['idleAfter']);
+    if (!('idleAfter' in body)) {
+      throw new ValidationError(
+        'idleAfter',
+        'is required: a duration like 2h, or null to turn idle sleep off',
+      );
+    }
+    const value = body['idleAfter'];
+    if (value !== null && typeof value !== 'string') {
+      throw new ValidationError('idleAfter', `${IDLE_AFTER_RULE}, or null to turn idle sleep off`);
+    }
+    const idleAfter = value === null ? null : value.trim();
+    if (idleAfter !== null) parseIdleAfter(idleAfter);
+    await authorized(ctx, 'up', name);
+    const record = await existing(ctx, name);
+    await assertNotBusy(
+      {
+        registry: ctx.deps.registry,
+        executions: ctx.deps.executions,
+        clock: ctx.clock,
+        ...(ctx.deps.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: ctx.deps.lockTtlSeconds }),
+      },
+      name,
+      '',
+      record,
+    );
+    const { updatedAt } = await ctx.deps.registry.setIdleAfter(name, idleAfter);
+    return jsonResponse(200, { name, idleAfter, updatedAt });
   },
 
   async pauseEnvironment(ctx) {

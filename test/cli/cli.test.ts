@@ -396,6 +396,28 @@ describe('berth ls, status, logs', () => {
     expect(stdout).toContain('Application Load Balancer: $0.0225/h');
   });
 
+  it('set --idle-after changes idleAfter with PATCH; off turns it off; a bad value is refused locally', async () => {
+    api.on('PATCH', '/environments/demo', (r) => ({
+      status: 200,
+      body: { name: 'demo', idleAfter: (r.body as { idleAfter: string | null }).idleAfter, updatedAt: 'x' },
+    }));
+    const on = await cli(['set', 'demo', '--idle-after', '2h']);
+    expect(on.code).toBe(ExitCode.Ok);
+    expect(on.stdout).toBe('demo: pauses after 2h without requests\n');
+    const off = await cli(['set', 'demo', '--idle-after', 'off']);
+    expect(off.stdout).toBe('demo: idle sleep off\n');
+    expect(api.requests.map((r) => [r.method, r.body])).toEqual([
+      ['PATCH', { idleAfter: '2h' }],
+      ['PATCH', { idleAfter: null }],
+    ]);
+    const bad = await cli(['set', 'demo', '--idle-after', '1m']);
+    expect(bad.code).toBe(ExitCode.Usage);
+    expect(bad.stderr).toContain(
+      '--idle-after must be a duration like 30m, 2h or 1d between 15m and 7d, or off',
+    );
+    expect(api.requests).toHaveLength(2);
+  });
+
   it('status shows idle sleep when the spec sets idleAfter', async () => {
     api.on('GET', '/environments/demo', {
       status: 200,

@@ -40,7 +40,7 @@ const NOT_EXERCISED: Record<string, string> = {
 /** Granted mutating actions a healthy run cannot reach, each with the code path that needs it. */
 const NOT_REACHED: Record<string, string> = {
   'Api dynamodb:UpdateItem':
-    'setRequestExecution (functions/handlers/http/aws-deps.ts) repairs a request record left without its execution by a crash between PutItem and StartExecution',
+    'setRequestExecution (functions/handlers/http/aws-deps.ts) repairs a request record left without its execution by a crash between PutItem and StartExecution; PATCH /environments/{name} (idleAfter) runs with IAM enforced in test/e2e/idle.test.ts',
   'Wake dynamodb:UpdateItem':
     'the same startOperation path as Api: setRequestExecution repairs a request record left without its execution',
 };

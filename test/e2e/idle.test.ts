@@ -40,11 +40,14 @@ describe('idle sleep', () => {
     expect(refused.text).toContain('must be a duration like 30m, 2h or 1d between 15m and 7d');
   });
 
-  it('brings up an environment with idleAfter and shows it', async () => {
-    const started = await e2e.api('POST', '/environments', spec('sleepy', { idleAfter: '15m' }));
+  it('brings up an environment with idleAfter, changes it with PATCH, and shows it', async () => {
+    const started = await e2e.api('POST', '/environments', spec('sleepy', { idleAfter: '1h' }));
     expect(started.status, started.text).toBe(202);
     const run = await e2e.waitForExecution(started.body.executionArn);
     expect(run.status, run.cause).toBe('SUCCEEDED');
+    const changed = await e2e.api('PATCH', '/environments/sleepy', { idleAfter: '15m' });
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.body).toMatchObject({ name: 'sleepy', idleAfter: '15m' });
     const described = (await e2e.api('GET', '/environments/sleepy')).body;
     expect(described).toMatchObject({ status: 'ready', spec: { idleAfter: '15m' } });
     url = described.url;

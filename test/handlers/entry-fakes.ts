@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { NotFoundError } from '../../functions/core/errors.ts';
 import type {
   EnvironmentRecord,
   ExecutionsPort,
@@ -39,6 +40,19 @@ export class FakeRegistry implements RegistryPort {
     if (existing) return existing;
     this.requests.set(record.requestId, record);
     return record;
+  }
+  async setIdleAfter(name: string, idleAfter: string | null) {
+    this.writes += 1;
+    const record = this.environments.get(name);
+    if (record?.spec === undefined) throw new NotFoundError(`environment "${name}" has no stored spec`);
+    const { idleAfter: _, ...spec } = record.spec as Record<string, unknown>;
+    const updatedAt = '2026-01-01T12:00:00.000Z';
+    this.environments.set(name, {
+      ...record,
+      spec: idleAfter === null ? spec : { ...spec, idleAfter },
+      updatedAt,
+    });
+    return { updatedAt };
   }
 }
 

@@ -46,6 +46,7 @@ export function registryPort(registry: DynamoRegistry, now: () => Date = () => n
       }
       return { ...stored, executionArn: stored.executionArn };
     },
+    setIdleAfter: (name, idleAfter) => registry.setIdleAfter(name, idleAfter),
   };
 }
 
@@ -119,6 +120,7 @@ export function awsRegistryPort(config: Pick<Config, 'tableName'>): RegistryPort
     getLock: (n) => getRegistry().getLock(n),
     getRequest: (r) => getRegistry().getRequest(r),
     putRequest: (r) => getRegistry().putRequest(r),
+    setIdleAfter: (n, i) => getRegistry().setIdleAfter(n, i),
   };
 }
 

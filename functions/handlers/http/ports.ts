@@ -50,6 +50,11 @@ export interface RegistryPort {
   getRequest(requestId: string): Promise<StartedRequest | undefined>;
   /** Stores the record unless one exists; returns whichever record is stored. */
   putRequest(record: StartedRequest): Promise<StartedRequest>;
+  /**
+   * Sets (or, with null, removes) the stored spec's `idleAfter` (idle sleep) of an existing environment; returns
+   * the record's new `updatedAt`. Throws `NotFoundError` when the environment has no stored spec.
+   */
+  setIdleAfter(name: string, idleAfter: string | null): Promise<{ updatedAt: string }>;
 }
 
 /**

@@ -10,6 +10,7 @@ export type RouteName =
   | 'listEnvironments'
   | 'describeEnvironment'
   | 'deleteEnvironment'
+  | 'updateEnvironment'
   | 'scaleEnvironment'
   | 'redeployEnvironment'
   | 'extendEnvironment'
@@ -33,6 +34,7 @@ export const ROUTES: readonly Route[] = Object.freeze([
   { method: 'GET', path: '/environments', name: 'listEnvironments' },
   { method: 'GET', path: '/environments/{name}', name: 'describeEnvironment' },
   { method: 'DELETE', path: '/environments/{name}', name: 'deleteEnvironment' },
+  { method: 'PATCH', path: '/environments/{name}', name: 'updateEnvironment' },
   { method: 'POST', path: '/environments/{name}/scale', name: 'scaleEnvironment' },
   { method: 'POST', path: '/environments/{name}/redeploy', name: 'redeployEnvironment' },
   { method: 'POST', path: '/environments/{name}/extend', name: 'extendEnvironment' },
