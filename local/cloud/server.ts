@@ -237,10 +237,19 @@ export class CloudRouter {
       this.#sendError(res, 'json', err, requestId, '', '1.1');
       return;
     }
-    const xmlns = def.xmlNamespace ?? (def.protocol === 'ec2' ? EC2_XMLNS : '');
+    // A JSON service that also answers its older Query protocol (CloudWatch: the SDK v3 speaks JSON 1.0, the AWS
+    // CLI v2 of Debian still Query): a form body with no X-Amz-Target and the service's Query version.
+    const protocol: ServiceDefinition['protocol'] =
+      def.protocol === 'json' &&
+      def.queryVersion !== undefined &&
+      target === undefined &&
+      new URLSearchParams(body).get('Version') === def.queryVersion
+        ? 'query'
+        : def.protocol;
+    const xmlns = def.xmlNamespace ?? (protocol === 'ec2' ? EC2_XMLNS : '');
     let action: string | undefined;
     let params: Record<string, any>;
-    if (def.protocol === 'json') {
+    if (protocol === 'json') {
       action = jsonAction(target, def.jsonTargetPrefix ?? '');
       try {
         params = body.trim() === '' ? {} : (JSON.parse(body) as Record<string, any>);
@@ -273,7 +282,7 @@ export class CloudRouter {
           'InvalidAction',
           `The action ${action || '(none)'} is not valid for this web service.`,
         );
-        this.#sendError(res, def.protocol, err, requestId, xmlns);
+        this.#sendError(res, protocol, err, requestId, xmlns, def.jsonVersion, def.queryErrorCodes);
         return;
       }
     }
@@ -283,7 +292,7 @@ export class CloudRouter {
     const fault = this.cloud.faults.check(service, action, caller.accountId, caller.region);
     if (fault) {
       this.#recordFault(service, action, fault);
-      this.#sendError(res, def.protocol, fault, requestId, xmlns, def.jsonVersion, def.queryErrorCodes);
+      this.#sendError(res, protocol, fault, requestId, xmlns, def.jsonVersion, def.queryErrorCodes);
       return;
     }
     if (this.iam.mode !== 'off' && this.iam.principalOf(caller.accessKeyId)) {
@@ -305,7 +314,7 @@ export class CloudRouter {
       }
       if (denied) {
         this.#recordFault(service, action, denied);
-        this.#sendError(res, def.protocol, denied, requestId, xmlns, def.jsonVersion, def.queryErrorCodes);
+        this.#sendError(res, protocol, denied, requestId, xmlns, def.jsonVersion, def.queryErrorCodes);
         return;
       }
     }
@@ -325,7 +334,7 @@ export class CloudRouter {
         err instanceof ServiceError
           ? err
           : new ServiceError(
-              def.protocol === 'json'
+              protocol === 'json'
                 ? service === 'ecs'
                   ? 'ServerException'
                   : 'InternalServerError'
@@ -339,10 +348,10 @@ export class CloudRouter {
         );
       }
       this.#recordFault(service, action, se);
-      this.#sendError(res, def.protocol, se, requestId, xmlns, def.jsonVersion, def.queryErrorCodes);
+      this.#sendError(res, protocol, se, requestId, xmlns, def.jsonVersion, def.queryErrorCodes);
       return;
     }
-    switch (def.protocol) {
+    switch (protocol) {
       case 'json':
         send(res, 200, jsonContentType(def.jsonVersion), renderJsonResult(result), {
           'x-amzn-RequestId': requestId,
@@ -382,12 +391,16 @@ export class CloudRouter {
             : { 'x-amzn-query-error': `${queryErrorCodes[err.code] ?? err.code};${err.faultType}` }),
         });
         return;
-      case 'query':
-        send(res, err.status, 'text/xml', renderQueryError(err, xmlns, requestId), {
+      case 'query': {
+        // A JSON service's error shape answers by its Query code on the Query protocol.
+        const code = queryErrorCodes?.[err.code] ?? err.code;
+        const shown = code === err.code ? err : new ServiceError(code, err.message, err.status);
+        send(res, err.status, 'text/xml', renderQueryError(shown, xmlns, requestId), {
           'x-amzn-RequestId': requestId,
-          'x-amzn-query-error': `${err.code};${err.faultType}`,
+          'x-amzn-query-error': `${code};${err.faultType}`,
         });
         return;
+      }
       case 'ec2':
         send(res, err.status, 'text/xml;charset=UTF-8', renderEc2Error(err, requestId));
         return;

@@ -34,6 +34,11 @@ export interface ServiceDefinition {
    * the `x-amzn-query-error: <Code>;<Sender|Receiver>` header (a code not listed is sent as is).
    */
   queryErrorCodes?: Readonly<Record<string, string>>;
+  /**
+   * A JSON service that also answers the AWS Query protocol of this `Version` (form body, no `X-Amz-Target`),
+   * as older clients still call it (CloudWatch `2010-08-01`: the AWS CLI v2 of Debian).
+   */
+  queryVersion?: string;
   /** Query/EC2 protocols: the namespace of the response document. */
   xmlNamespace?: string;
   actions: Record<string, ActionHandler>;

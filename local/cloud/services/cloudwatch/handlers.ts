@@ -160,7 +160,7 @@ function dataQueries(raw: unknown): DataQuery[] {
       },
       period: periodParam(stat.Period, `${at}.MetricStat.Period`),
       stat: statParam(stat.Stat, `${at}.MetricStat.Stat`),
-      returnData: q.ReturnData !== false,
+      returnData: q.ReturnData !== false && q.ReturnData !== 'false',
     };
   });
 }
@@ -195,6 +195,8 @@ export const cloudWatchService: ServiceFactory = (cloud) => {
     jsonTargetPrefix: 'GraniteServiceVersion20100801',
     jsonVersion: '1.0',
     queryErrorCodes: CLOUDWATCH_QUERY_ERROR_CODES,
+    queryVersion: '2010-08-01',
+    xmlNamespace: 'http://monitoring.amazonaws.com/doc/2010-08-01/',
     actions: {
       GetMetricData(params, ctx) {
         const queries = dataQueries(params.MetricDataQueries);
