@@ -602,11 +602,11 @@ describe('api routing and failures', () => {
   it('answers 405 with the allowed methods', async () => {
     const result = await handler(apiEvent('PUT', '/environments/demo'));
     expect(result.statusCode).toBe(405);
-    expect(result.headers?.['allow']).toBe('GET, DELETE');
+    expect(result.headers?.['allow']).toBe('GET, DELETE, PATCH');
     expect(parse(result)).toEqual({
       error: 'MethodNotAllowedError',
-      message: 'PUT is not allowed on /environments/demo; allowed: GET, DELETE',
-      allowed: ['GET', 'DELETE'],
+      message: 'PUT is not allowed on /environments/demo; allowed: GET, DELETE, PATCH',
+      allowed: ['GET', 'DELETE', 'PATCH'],
     });
   });
 

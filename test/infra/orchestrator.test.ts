@@ -181,7 +181,7 @@ describe('api', () => {
     }
   });
 
-  it('validates the bodies of create, scale and extend against models', () => {
+  it('validates the bodies of create, update, scale and extend against models', () => {
     template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
       ValidateRequestBody: true,
       ValidateRequestParameters: true,
@@ -192,12 +192,17 @@ describe('api', () => {
       .sort();
     expect(withModels).toEqual([
       '/environments',
+      '/environments/{name}',
       '/environments/{name}/extend',
       '/environments/{name}/scale',
     ]);
     template.hasResourceProperties('AWS::ApiGateway::Model', {
       Name: 'ScaleEnvironment',
       Schema: Match.objectLike({ required: ['desiredCount'] }),
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Model', {
+      Name: 'UpdateEnvironment',
+      Schema: Match.objectLike({ required: ['idleAfter'] }),
     });
   });
 
