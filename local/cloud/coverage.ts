@@ -21,6 +21,7 @@ const TITLES: Record<ServiceDefinition['signingName'], string> = {
   logs: 'CloudWatch Logs',
   secretsmanager: 'Secrets Manager',
   monitoring: 'CloudWatch',
+  'application-autoscaling': 'Application Auto Scaling',
 };
 
 const PROTOCOLS: Record<ServiceDefinition['protocol'], string> = {

@@ -24,7 +24,8 @@ export interface ServiceDefinition {
     | 'logs'
     | 'dynamodb'
     | 'secretsmanager'
-    | 'monitoring';
+    | 'monitoring'
+    | 'application-autoscaling';
   protocol: 'json' | 'query' | 'ec2';
   /** JSON protocol only: 'AmazonEC2ContainerServiceV20141113', 'AmazonSSM', 'Logs_20140328'. */
   jsonTargetPrefix?: string;

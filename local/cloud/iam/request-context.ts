@@ -20,6 +20,7 @@
 import type { Cloud } from '../core/cloud.ts';
 import { RESOURCE_GONE, type RequiredAuthorization } from '../core/iam/evaluate.ts';
 import { list } from '../protocol/params.ts';
+import { applicationAutoScalingBackend } from '../services/application-autoscaling/backend.ts';
 import { autoScalingBackend } from '../services/autoscaling/backend.ts';
 import { ec2Backend } from '../services/ec2/backend.ts';
 import { ecsBackend } from '../services/ecs/backend.ts';
@@ -484,6 +485,39 @@ function secretsRequests(w: Where, action: string, p: Record<string, any>): Requ
   return [req(a, secret.arn, resourceTags(secret.tags, 'secretsmanager'))];
 }
 
+/**
+ * Application Auto Scaling: the target actions act on the `ScalableTarget` resource type — the target's ARN
+ * (`scalable-target/<id>`, an opaque id AWS assigns at registration; `scalable-target/*` before a target
+ * exists) — with the `application-autoscaling:service-namespace` and `application-autoscaling:scalable-dimension`
+ * condition keys (Service Authorization Reference, Application Auto Scaling); the Describe actions on `*`.
+ */
+function applicationAutoScalingRequests(
+  w: Where,
+  action: string,
+  p: Record<string, any>,
+): RequiredAuthorization[] {
+  const a = `application-autoscaling:${action}`;
+  if (action.startsWith('Describe')) return [req(a, '*')];
+  const namespace = String(p.ServiceNamespace ?? '');
+  const dimension = String(p.ScalableDimension ?? '');
+  const target = applicationAutoScalingBackend(w.cloud, w.accountId, w.region).find(
+    namespace,
+    String(p.ResourceId ?? ''),
+    dimension,
+  );
+  return [
+    req(
+      a,
+      target?.scalableTargetArn ??
+        `arn:aws:application-autoscaling:${w.region}:${w.accountId}:scalable-target/*`,
+      {
+        'application-autoscaling:service-namespace': namespace,
+        'application-autoscaling:scalable-dimension': dimension,
+      },
+    ),
+  ];
+}
+
 export function dynamoRequests(
   w: Omit<Where, 'cloud'>,
   action: string,
@@ -534,6 +568,8 @@ export function requiredAuthorizations(
       // GetMetricStatistics and ListMetrics support no resource-level permissions (Service Authorization
       // Reference, "Amazon CloudWatch"): their resource is "*".
       return withBase([req(`cloudwatch:${action}`, '*')]);
+    case 'application-autoscaling':
+      return withBase(applicationAutoScalingRequests(w, action, params));
     default:
       return withBase([req(`${service}:${action}`, '*')]);
   }

@@ -1,4 +1,5 @@
 import type { ServiceFactory } from '../core/types.ts';
+import { applicationAutoScalingService } from './application-autoscaling/handlers.ts';
 import { autoScalingService } from './autoscaling/handlers.ts';
 import { cloudWatchService } from './cloudwatch/handlers.ts';
 import { ec2Service } from './ec2/handlers.ts';
@@ -20,4 +21,5 @@ export const serviceFactories: readonly ServiceFactory[] = [
   logsService,
   secretsManagerService,
   cloudWatchService,
+  applicationAutoScalingService,
 ];
