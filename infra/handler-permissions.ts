@@ -189,6 +189,37 @@ const serviceLinkedRole = (sid: string, service: string, role: string): Permissi
   notObservedLocally: `AWS creates ${role} on the first create in a fresh account; the local cloud has no IAM service.`,
 });
 
+/**
+ * The scalable target a user may have registered on an environment's ECS service (Application Auto Scaling):
+ * pause suspends its scaling, resume registers it again with the remembered bounds. Its ARN ends in an id AWS
+ * assigns (`scalable-target/<id>`) and it carries no Berth tag (Berth does not create it), so the statement is
+ * scoped by the service's condition keys to ECS services' desired counts. RegisterScalableTarget creates the
+ * ECS service-linked role of Application Auto Scaling when an account has none (User Guide, "Service-linked
+ * roles"): a target that exists already implies the role does.
+ */
+const SCALABLE_TARGET = arn('application-autoscaling', 'scalable-target/*');
+const scalableTarget = (sid: string): readonly Permission[] => [
+  reads(`Describe${sid}`, ['application-autoscaling:DescribeScalableTargets']),
+  {
+    sid: `Register${sid}`,
+    actions: ['application-autoscaling:RegisterScalableTarget'],
+    resources: [SCALABLE_TARGET],
+    conditions: {
+      StringEquals: {
+        'application-autoscaling:service-namespace': 'ecs',
+        'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+      },
+    },
+    wildcardReason:
+      'A scalable target ARN ends in an id Application Auto Scaling assigns at registration, and the target (registered by a user) has no Berth tag: the service-namespace and scalable-dimension conditions limit the statement to ECS services\' desired counts.',
+  },
+  serviceLinkedRole(
+    `${sid}ServiceLinkedRole`,
+    'ecs.application-autoscaling.amazonaws.com',
+    'AWSServiceRoleForApplicationAutoScaling_ECSService',
+  ),
+];
+
 const registerTaskDefinition: readonly Permission[] = [
   {
     sid: 'RegisterTaggedTaskDefinition',
@@ -535,7 +566,8 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       resources: [ASG],
       conditions: asgManaged,
       wildcardReason: PER_ENVIRONMENT,
-    },
+    },    // The service's scaler, if one is registered: suspended before the service goes to 0.
+    ...scalableTarget('ScalableTarget'),
   ],
   Resume: [
     readSpec,
@@ -567,7 +599,8 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       resources: [ASG],
       conditions: asgManaged,
       wildcardReason: PER_ENVIRONMENT,
-    },
+    },    // The service's scaler, if one was registered: its remembered bounds and suspended state back.
+    ...scalableTarget('ScalableTarget'),
   ],
   Redeploy: [
     readSpec,
@@ -699,7 +732,12 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   ],
   // Dry runs observe every part (observeEnvironment without `parts`).
   // The dry run observes everything the real run does, the log group included (up and down plan its step).
-  Plan: [observe(...(Object.keys(OBSERVE) as ObservedPart[])), describeLogGroups],
+  Plan: [
+    observe(...(Object.keys(OBSERVE) as ObservedPart[])),
+    describeLogGroups,
+    // The dry run of pause and resume shows the scalable target's suspension and restoration.
+    reads('DescribeScalableTarget', ['application-autoscaling:DescribeScalableTargets']),
+  ],
   Api: [
     apiRegistry,
     ...startLifecycle,

@@ -226,6 +226,25 @@ export interface ObservedLogGroup {
 }
 
 /** Everything Berth can see of one environment; a missing key means the resource does not exist. */
+/** Which scaling activities of an Application Auto Scaling target are suspended (AWS `SuspendedState`). */
+export interface ScalingSuspension {
+  readonly dynamicScalingInSuspended: boolean;
+  readonly dynamicScalingOutSuspended: boolean;
+  readonly scheduledScalingSuspended: boolean;
+}
+
+/**
+ * The service's Application Auto Scaling target (`ecs:service:DesiredCount`, resource id
+ * `service/<cluster>/<service>`), when someone registered one: its bounds and what is suspended. It has no
+ * tags of Berth's (a user registers it), so it is recognised by its resource id.
+ */
+export interface ObservedScalableTarget {
+  readonly resourceId: string;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly suspended: ScalingSuspension;
+}
+
 export interface ObservedEnvironment {
   readonly env: string;
   readonly securityGroups: {
@@ -243,6 +262,8 @@ export interface ObservedEnvironment {
   readonly autoScalingGroup?: ObservedAutoScalingGroup;
   readonly launchTemplate?: ObservedLaunchTemplate;
   readonly service?: ObservedService;
+  /** Observed by pause and resume only. */
+  readonly scalableTarget?: ObservedScalableTarget;
   readonly tasks?: readonly ObservedTask[];
   readonly taskDefinitions?: readonly ObservedTaskDefinition[];
   readonly logGroup?: ObservedLogGroup;

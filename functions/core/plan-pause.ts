@@ -1,13 +1,14 @@
 import type { EnvSpec } from './env-spec.ts';
 import { InvalidStateError, NotFoundError, ValidationError } from './errors.ts';
 import { resourceNames } from './names.ts';
-import type { ObservedEnvironment } from './observed.ts';
+import type { ObservedEnvironment, ObservedScalableTarget, ScalingSuspension } from './observed.ts';
 import {
   type ForwardAction,
   type PauseAction,
   type PausedCounts,
   type PauseStep,
   type PlanAction,
+  type RestoreScalingAction,
   type StepDescription,
   typedStep,
   type UpAction,
@@ -18,7 +19,11 @@ import { instancesToUnprotect } from './plan-teardown.ts';
 import { assertAllOwned, labels, servicePresent } from './resources.ts';
 
 /** One step of `planResume`: an `up` step, or a wait for the restored instances to register. */
-export type ResumeStep = UpStep | (StepDescription & WaitStep) | (StepDescription & ForwardAction);
+export type ResumeStep =
+  | UpStep
+  | (StepDescription & WaitStep)
+  | (StepDescription & ForwardAction)
+  | (StepDescription & RestoreScalingAction);
 
 /** Stages of `pause`, in order: the counts are remembered before anything is scaled. */
 export const PAUSE_STAGES = ['registry', 'load-balancer', 'service', 'capacity'] as const;
@@ -47,10 +52,40 @@ const plural = (count: number, word: string): string => `${count} ${word}${count
 export function describeCounts(counts: PausedCounts): string {
   const group = counts.autoScalingGroup;
   const service = `service desired count ${counts.desiredCount}`;
-  return group === undefined
-    ? service
-    : `${service}; Auto Scaling group min ${group.minSize}, max ${group.maxSize}, desired ${group.desiredCapacity}`;
+  const target = counts.scalableTarget;
+  return [
+    service,
+    ...(group === undefined
+      ? []
+      : [`Auto Scaling group min ${group.minSize}, max ${group.maxSize}, desired ${group.desiredCapacity}`]),
+    ...(target === undefined ? [] : [`scalable target ${describeTarget(target)}`]),
+  ].join('; ');
 }
+
+/** `min 1, max 3` plus what is suspended, if anything. */
+export function describeTarget(target: {
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly suspended: ScalingSuspension;
+}): string {
+  const s = target.suspended;
+  const suspended = [
+    ...(s.dynamicScalingInSuspended ? ['scale-in'] : []),
+    ...(s.dynamicScalingOutSuspended ? ['scale-out'] : []),
+    ...(s.scheduledScalingSuspended ? ['scheduled'] : []),
+  ];
+  return `min ${target.minCapacity}, max ${target.maxCapacity}${suspended.length === 0 ? '' : ` (suspended: ${suspended.join(', ')})`}`;
+}
+
+const sameSuspension = (a: ScalingSuspension, b: ScalingSuspension): boolean =>
+  a.dynamicScalingInSuspended === b.dynamicScalingInSuspended &&
+  a.dynamicScalingOutSuspended === b.dynamicScalingOutSuspended &&
+  a.scheduledScalingSuspended === b.scheduledScalingSuspended;
+
+const allSuspended = (s: ScalingSuspension): boolean =>
+  s.dynamicScalingInSuspended && s.dynamicScalingOutSuspended && s.scheduledScalingSuspended;
+
+const targetLabel = (resourceId: string) => `Application Auto Scaling target ${resourceId}`;
 
 const count = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0;
@@ -70,10 +105,27 @@ export function parsePausedCounts(value: unknown): PausedCounts | undefined {
       count(group['minSize']) &&
       count(group['maxSize']) &&
       count(group['desiredCapacity']));
-  if (typeof value !== 'object' || typeof v['at'] !== 'string' || !count(v['desiredCount']) || !groupOk) {
+  const target = v['scalableTarget'] as Record<string, unknown> | undefined;
+  const suspended = (target?.['suspended'] ?? {}) as Record<string, unknown>;
+  const targetOk =
+    target === undefined ||
+    (typeof target === 'object' &&
+      typeof target['resourceId'] === 'string' &&
+      count(target['minCapacity']) &&
+      count(target['maxCapacity']) &&
+      typeof suspended['dynamicScalingInSuspended'] === 'boolean' &&
+      typeof suspended['dynamicScalingOutSuspended'] === 'boolean' &&
+      typeof suspended['scheduledScalingSuspended'] === 'boolean');
+  if (
+    typeof value !== 'object' ||
+    typeof v['at'] !== 'string' ||
+    !count(v['desiredCount']) ||
+    !groupOk ||
+    !targetOk
+  ) {
     throw new ValidationError(
       'paused',
-      'must be the counts a pause remembered ({ at, desiredCount, autoScalingGroup? })',
+      'must be the counts a pause remembered ({ at, desiredCount, autoScalingGroup?, scalableTarget? })',
     );
   }
   return {
@@ -86,6 +138,20 @@ export function parsePausedCounts(value: unknown): PausedCounts | undefined {
             minSize: group['minSize'] as number,
             maxSize: group['maxSize'] as number,
             desiredCapacity: group['desiredCapacity'] as number,
+          },
+        }),
+    ...(target === undefined
+      ? {}
+      : {
+          scalableTarget: {
+            resourceId: target['resourceId'] as string,
+            minCapacity: target['minCapacity'] as number,
+            maxCapacity: target['maxCapacity'] as number,
+            suspended: {
+              dynamicScalingInSuspended: suspended['dynamicScalingInSuspended'] as boolean,
+              dynamicScalingOutSuspended: suspended['dynamicScalingOutSuspended'] as boolean,
+              scheduledScalingSuspended: suspended['scheduledScalingSuspended'] as boolean,
+            },
           },
         }),
   };
@@ -113,8 +179,16 @@ export function countsOf(observed: ObservedEnvironment, spec: EnvSpec, at: Date)
             desiredCapacity: group.desiredCapacity,
           },
         }),
+    ...(observed.scalableTarget === undefined ? {} : { scalableTarget: targetOf(observed.scalableTarget) }),
   };
 }
+
+const targetOf = (t: ObservedScalableTarget): NonNullable<PausedCounts['scalableTarget']> => ({
+  resourceId: t.resourceId,
+  minCapacity: t.minCapacity,
+  maxCapacity: t.maxCapacity,
+  suspended: { ...t.suspended },
+});
 
 /** How `pause` is deployed: with wake on request, the function the paused environment's load balancer invokes. */
 export interface PauseOptions {
@@ -255,8 +329,27 @@ export function planPause(
 
   const service = observed.service;
   const serviceLabel = labels.service(service.name);
+  // The service's scaler, if a user registered one: suspended before the service goes to 0, or it would bring
+  // the tasks back (its minimum) at the next scaling activity.
+  const target = observed.scalableTarget;
+  const suspending = target !== undefined && !allSuspended(target.suspended);
+  if (target !== undefined) {
+    steps.push(
+      suspending
+        ? pauseStep(
+            'service',
+            'update',
+            targetLabel(target.resourceId),
+            `suspend dynamic scale-in, scale-out and scheduled scaling (${describeTarget(target)} kept): the scaler would bring tasks back`,
+            { kind: 'suspendScaling', resourceId: target.resourceId },
+          )
+        : pauseStep('service', 'keep', targetLabel(target.resourceId), 'scaling already suspended', NOOP),
+    );
+  }
   steps.push(
-    service.desiredCount > 0
+    // Registering the suspension compares the desired count with the bounds and may raise it to the minimum:
+    // the service is set to 0 after it even when it already was.
+    service.desiredCount > 0 || suspending
       ? pauseStep('service', 'update', serviceLabel, `desired count ${service.desiredCount} → 0`, {
           kind: 'scaleServiceToZero',
           cluster: names.cluster,
@@ -398,6 +491,8 @@ export function planResume(
       ),
     );
   }
+  const wantedTarget = remembered.scalableTarget;
+  if (wantedTarget !== undefined) steps.push(restoreTargetStep(observed.scalableTarget, wantedTarget));
   steps.push(
     service.desiredCount === remembered.desiredCount
       ? upStep(
@@ -464,4 +559,39 @@ export function planResume(
     ),
   );
   return steps;
+}
+
+/**
+ * The scalable target back as it was: registered again with the remembered bounds and suspended state (before
+ * the service's desired count, which registration clamps into the bounds). A target deregistered meanwhile is
+ * not registered again: someone removed it on purpose.
+ */
+function restoreTargetStep(
+  observed: ObservedScalableTarget | undefined,
+  wanted: NonNullable<PausedCounts['scalableTarget']>,
+): ResumeStep {
+  const label = targetLabel(wanted.resourceId);
+  if (observed === undefined) {
+    return typedStep('service', 'skip', label, 'no longer registered: nothing to restore', NOOP);
+  }
+  if (
+    observed.minCapacity === wanted.minCapacity &&
+    observed.maxCapacity === wanted.maxCapacity &&
+    sameSuspension(observed.suspended, wanted.suspended)
+  ) {
+    return typedStep('service', 'keep', label, `already ${describeTarget(wanted)}`, NOOP);
+  }
+  return typedStep(
+    'service',
+    'update',
+    label,
+    `restore ${describeTarget(observed)} → ${describeTarget(wanted)}`,
+    {
+      kind: 'restoreScaling',
+      resourceId: wanted.resourceId,
+      minCapacity: wanted.minCapacity,
+      maxCapacity: wanted.maxCapacity,
+      suspended: { ...wanted.suspended },
+    },
+  );
 }

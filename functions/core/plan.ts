@@ -1,3 +1,4 @@
+import type { ScalingSuspension } from './observed.ts';
 import type { TeardownWaitingFor } from './teardown-wait.ts';
 
 /** What a plan step does to its resource. */
@@ -262,8 +263,32 @@ export type PauseAction =
   | { readonly kind: 'scaleServiceToZero'; readonly cluster: string; readonly service: string }
   | { readonly kind: 'unprotectInstances'; readonly group: string; readonly instanceIds: readonly string[] }
   | { readonly kind: 'scaleGroupToZero'; readonly group: string }
+  | SuspendScalingAction
   | WaitStep
   | NoopStep;
+
+/**
+ * Pause: suspend every scaling activity of the service's Application Auto Scaling target (dynamic scale-in and
+ * scale-out, scheduled scaling), bounds unchanged — the suspend-resume feature AWS offers for exactly this
+ * ("temporarily pause scaling activities … your scaling policies and scheduled actions can be retained").
+ */
+export interface SuspendScalingAction {
+  readonly kind: 'suspendScaling';
+  readonly resourceId: string;
+}
+
+/**
+ * Resume: register the service's Application Auto Scaling target again with exactly the remembered bounds and
+ * suspended state (before the service's desired count is restored: registration clamps the count into the
+ * bounds).
+ */
+export interface RestoreScalingAction {
+  readonly kind: 'restoreScaling';
+  readonly resourceId: string;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly suspended: ScalingSuspension;
+}
 
 /**
  * Points the environment's route — its dedicated listener's default action, or its rule on the shared
@@ -295,10 +320,17 @@ export interface PausedCounts {
     readonly maxSize: number;
     readonly desiredCapacity: number;
   };
+  /** The service's Application Auto Scaling target as it was before the pause suspended it, if it had one. */
+  readonly scalableTarget?: {
+    readonly resourceId: string;
+    readonly minCapacity: number;
+    readonly maxCapacity: number;
+    readonly suspended: ScalingSuspension;
+  };
 }
 
 /** Any plan step; the dry run prints them with {@link formatPlan}. */
-export type PlanStep = TeardownStep | UpStep | PauseStep;
+export type PlanStep = TeardownStep | UpStep | PauseStep | (StepDescription & RestoreScalingAction);
 
 /** Builds a {@link StepDescription}. */
 export const step = (

@@ -3,6 +3,7 @@
  * dependencies, the spec lookup and structured logging. Not a Lambda itself.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { AwsApplicationAutoScalingAdapter } from '../adapters/application-autoscaling.ts';
 import type { AwsAutoScalingAdapter } from '../adapters/autoscaling.ts';
 import type { AwsEc2Adapter } from '../adapters/ec2.ts';
 import type { AwsEcsAdapter } from '../adapters/ecs.ts';
@@ -85,6 +86,8 @@ export interface HandlerDeps<C extends SomeConfig = Readonly<Config>> {
   readonly ec2: AwsEc2Adapter;
   readonly logs: AwsLogsAdapter;
   readonly registry: DynamoRegistry;
+  /** Application Auto Scaling (pause and resume): absent when the handler is not wired with it. */
+  readonly scaling?: AwsApplicationAutoScalingAdapter;
   readonly probe: typeof probeHttp;
   readonly now: () => Date;
   readonly logger: LogPort;
@@ -123,6 +126,7 @@ export interface AdapterFactories {
   readonly ec2?: () => AwsEc2Adapter;
   readonly logs?: () => AwsLogsAdapter;
   readonly registry?: (config: SomeConfig) => DynamoRegistry;
+  readonly scaling?: () => AwsApplicationAutoScalingAdapter;
 }
 
 /**
@@ -154,6 +158,7 @@ export function defaultDeps<F extends HandlerFile>(
     ec2: adapters.ec2 ?? missing('ec2'),
     logs: adapters.logs ?? missing('logs'),
     registry: registry ? () => registry(getConfig()) : missing('registry'),
+    scaling: adapters.scaling ?? (() => undefined),
     probe: () => probeHttp,
     now: () => () => new Date(),
     logger: () => new Logger({ serviceName: 'berth' }),

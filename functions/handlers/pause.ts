@@ -1,3 +1,4 @@
+import type { AwsApplicationAutoScalingAdapter } from '../adapters/application-autoscaling.ts';
 import type { AwsAutoScalingAdapter } from '../adapters/autoscaling.ts';
 import type { AwsEcsAdapter } from '../adapters/ecs.ts';
 import type { AwsElbv2Adapter } from '../adapters/elbv2.ts';
@@ -19,7 +20,7 @@ import {
   specOf,
 } from './lifecycle-deps.ts';
 import { describeStep } from './teardown-stage.ts';
-import { autoScalingAdapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
+import { applicationAutoScalingAdapter, autoScalingAdapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
 export interface PauseResult {
@@ -37,6 +38,8 @@ export interface PausePorts {
   readonly registry: Pick<DynamoRegistry, 'rememberPause'>;
   /** Wake on request only. */
   readonly elbv2?: Pick<AwsElbv2Adapter, 'createLambdaTargetGroup' | 'forwardTo'>;
+  /** The service's Application Auto Scaling target, when one is registered. */
+  readonly scaling?: Pick<AwsApplicationAutoScalingAdapter, 'suspendScaling'> | undefined;
 }
 
 export type PauseDeps = Pick<HandlerDeps<ConfigOf<'pause'>>, 'config' | 'now' | 'logger'> & {
@@ -44,6 +47,9 @@ export type PauseDeps = Pick<HandlerDeps<ConfigOf<'pause'>>, 'config' | 'now' | 
   readonly ecs: Pick<AwsEcsAdapter, 'updateService' | 'observeService' | 'observeCluster'>;
   readonly autoScaling: Pick<AwsAutoScalingAdapter, 'unprotectInstances' | 'updateCapacity' | 'observeGroup'>;
   readonly registry: Pick<DynamoRegistry, 'rememberPause' | 'getEnvironment'>;
+  readonly scaling?:
+    | Pick<AwsApplicationAutoScalingAdapter, 'suspendScaling' | 'observeScalableTarget'>
+    | undefined;
 };
 
 /**
@@ -93,6 +99,13 @@ export async function executePauseStep(
     case 'scaleGroupToZero':
       await ports.autoScaling.updateCapacity(s.group, { minSize: 0, maxSize: 0, desiredCapacity: 0 });
       return 'continue';
+    case 'suspendScaling':
+      if (ports.scaling === undefined)
+        throw new ConfigError(
+          'pause: suspending the scalable target needs the Application Auto Scaling adapter',
+        );
+      await ports.scaling.suspendScaling(s.resourceId);
+      return 'continue';
     default:
       return assertNever(s, 'pause step');
   }
@@ -107,6 +120,7 @@ export async function observeForPause(
     readonly ecs: Pick<AwsEcsAdapter, 'observeService' | 'observeCluster'>;
     readonly autoScaling: Pick<AwsAutoScalingAdapter, 'observeGroup'>;
     readonly elbv2?: AwsElbv2Adapter | undefined;
+    readonly scaling?: Pick<AwsApplicationAutoScalingAdapter, 'observeScalableTarget'> | undefined;
   },
   env: string,
   launchType: 'EC2' | 'FARGATE',
@@ -114,7 +128,7 @@ export async function observeForPause(
 ): Promise<ObservedEnvironment> {
   const names = resourceNames(env);
   const ec2 = launchType === 'EC2';
-  const [service, group, cluster, balancing] = await Promise.all([
+  const [service, group, cluster, balancing, scalableTarget] = await Promise.all([
     deps.ecs.observeService(names.cluster, names.service),
     ec2 ? deps.autoScaling.observeGroup(names.autoScalingGroup) : undefined,
     ec2 && options.cluster === true ? deps.ecs.observeCluster(names.cluster) : undefined,
@@ -131,6 +145,7 @@ export async function observeForPause(
               : { sharedListenerArn: options.sharedListenerArn }),
           },
         ),
+    deps.scaling?.observeScalableTarget(names.cluster, names.service),
   ]);
   return {
     ...(balancing ?? {}),
@@ -139,6 +154,7 @@ export async function observeForPause(
     ...(service ? { service } : {}),
     ...(group ? { autoScalingGroup: group } : {}),
     ...(cluster ? { cluster } : {}),
+    ...(scalableTarget ? { scalableTarget } : {}),
   };
 }
 
@@ -157,7 +173,7 @@ export function makeHandler(deps: PauseDeps) {
       const wakeFunctionArn = deps.config.wakeFunctionArn;
       const elbv2 = wakeFunctionArn === undefined ? undefined : deps.elbv2;
       const observed = await observeForPause(
-        { ecs: deps.ecs, autoScaling: deps.autoScaling, elbv2 },
+        { ecs: deps.ecs, autoScaling: deps.autoScaling, elbv2, scaling: deps.scaling },
         env,
         spec.launchType,
         {
@@ -188,5 +204,6 @@ export const handler = makeHandler(
     ecs: ecsAdapter,
     elbv2: elbv2Adapter,
     registry: registryAdapter,
+    scaling: applicationAutoScalingAdapter,
   }),
 );

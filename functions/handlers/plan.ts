@@ -1,5 +1,7 @@
+import type { AwsApplicationAutoScalingAdapter } from '../adapters/application-autoscaling.ts';
 import { ALL_PARTS, type ObserveAdapters, observeEnvironment } from '../adapters/observe-environment.ts';
 import type { EnvSpec } from '../core/env-spec.ts';
+import { resourceNames } from '../core/names.ts';
 import type { ObservedEnvironment } from '../core/observed.ts';
 import { type PlanRequest, parsePlanRequest } from '../core/operation.ts';
 import type { PlanStep } from '../core/plan.ts';
@@ -11,7 +13,14 @@ import { planUp, type UpSettings } from '../core/plan-up.ts';
 import { type Config, loadConfig } from './config.ts';
 import { defaultDeps as runtimeDeps } from './lifecycle-deps.ts';
 import { upSettings } from './up-stage.ts';
-import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter, logsAdapter } from './wiring.ts';
+import {
+  applicationAutoScalingAdapter,
+  autoScalingAdapter,
+  ec2Adapter,
+  ecsAdapter,
+  elbv2Adapter,
+  logsAdapter,
+} from './wiring.ts';
 
 /** The plan Lambda's input (the api handler's `PlanRequest`; checked with core's `parsePlanRequest`). */
 export type PlanEvent = PlanRequest;
@@ -28,6 +37,20 @@ export interface PlanDeps {
   readonly settings?: UpSettings;
   /** Wake on request (`BERTH_WAKE_FUNCTION_ARN`): pause routes the environment to its waking page. */
   readonly wakeFunctionArn?: string | undefined;
+  /** The service's Application Auto Scaling target (pause and resume plan its suspension and restoration). */
+  readonly scaling?: Pick<AwsApplicationAutoScalingAdapter, 'observeScalableTarget'> | undefined;
+}
+
+/** What pause and resume observe besides the environment: the service's scalable target, if any. */
+async function withScalableTarget(
+  observed: ObservedEnvironment,
+  env: string,
+  scaling: PlanDeps['scaling'],
+): Promise<ObservedEnvironment> {
+  if (scaling === undefined) return observed;
+  const names = resourceNames(env);
+  const scalableTarget = await scaling.observeScalableTarget(names.cluster, names.service);
+  return scalableTarget === undefined ? observed : { ...observed, scalableTarget };
 }
 
 /**
@@ -74,7 +97,11 @@ export function makeHandler(deps: PlanDeps | (() => PlanDeps)) {
       case 'pause': {
         const spec = request.spec as EnvSpec;
         const now = (resolved.now ?? (() => new Date()))();
-        const observed = await resolved.observer.observe(env, spec);
+        const observed = await withScalableTarget(
+          await resolved.observer.observe(env, spec),
+          env,
+          resolved.scaling,
+        );
         const wake = resolved.wakeFunctionArn;
         return {
           steps: planPause(observed, spec, parsePausedCounts(request.paused), now, {
@@ -84,7 +111,11 @@ export function makeHandler(deps: PlanDeps | (() => PlanDeps)) {
       }
       case 'resume': {
         const spec = request.spec as EnvSpec;
-        const observed = await resolved.observer.observe(env, spec);
+        const observed = await withScalableTarget(
+          await resolved.observer.observe(env, spec),
+          env,
+          resolved.scaling,
+        );
         return { steps: planResume(observed, spec, parsePausedCounts(request.paused)) };
       }
     }
@@ -118,6 +149,7 @@ export function defaultDeps(): PlanDeps {
     autoScaling: autoScalingAdapter,
     ec2: ec2Adapter,
     logs: logsAdapter,
+    scaling: applicationAutoScalingAdapter,
   });
   let observer: ObserverPort | undefined;
   return {
@@ -126,6 +158,9 @@ export function defaultDeps(): PlanDeps {
     },
     get wakeFunctionArn() {
       return deps.config.wakeFunctionArn;
+    },
+    get scaling() {
+      return deps.scaling;
     },
     observer: {
       observe: (env, spec) => {

@@ -1,5 +1,6 @@
-import { DependencyTimeoutError } from '../core/errors.ts';
-import { pendingSteps, type UpStep } from '../core/plan.ts';
+import type { AwsApplicationAutoScalingAdapter } from '../adapters/application-autoscaling.ts';
+import { ConfigError, DependencyTimeoutError } from '../core/errors.ts';
+import { pendingSteps, type RestoreScalingAction, type StepDescription, type UpStep } from '../core/plan.ts';
 import { planResume } from '../core/plan-pause.ts';
 import { ownershipTags } from '../core/tags.ts';
 import type { ConfigOf } from './config.ts';
@@ -14,7 +15,7 @@ import {
 import { observeForPause } from './pause.ts';
 import { describeStep } from './teardown-stage.ts';
 import { executeUpSteps, logExecuted, wiredPorts } from './up-stage.ts';
-import { autoScalingAdapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
+import { applicationAutoScalingAdapter, autoScalingAdapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
 export interface ResumeResult {
@@ -38,7 +39,13 @@ export const RESUME_WAIT_BOUND_SECONDS = 15 * 60;
 export type ResumeDeps = Pick<
   HandlerDeps<ConfigOf<'resume'>>,
   'config' | 'logger' | 'ecs' | 'autoScaling' | 'elbv2' | 'registry'
->;
+> & {
+  readonly scaling?:
+    | Pick<AwsApplicationAutoScalingAdapter, 'observeScalableTarget' | 'restoreScaling'>
+    | undefined;
+};
+
+type RestoreStep = StepDescription & RestoreScalingAction;
 
 /** AWS seconds waited before this call: the previous result's, plus one poll interval when it was not done. */
 function waitedBefore(state: LifecycleState): number {
@@ -69,6 +76,7 @@ export function makeHandler(deps: ResumeDeps) {
           ecs: deps.ecs,
           autoScaling: deps.autoScaling,
           elbv2: deps.config.wakeFunctionArn === undefined ? undefined : deps.elbv2,
+          scaling: deps.scaling,
         },
         env,
         spec.launchType,
@@ -79,13 +87,27 @@ export function makeHandler(deps: ResumeDeps) {
       const waitedSeconds = waitedBefore(state);
       const waitAt = steps.findIndex((s) => s.kind === 'wait');
       const due = waitAt === -1 ? steps : steps.slice(0, waitAt);
-      // The route back to the environment's target group (wake on request) goes last, after the counts.
-      const counts = due.filter((s): s is UpStep => s.kind !== 'forwardTo' && s.kind !== 'wait');
-      const out = await executeUpSteps(
-        wiredPorts(deps),
-        { env, tags: ownershipTags(env, spec.owner), config: deps.config },
-        counts,
+      // The counts in plan order — the group, the scalable target's bounds, then the service (registering the
+      // bounds clamps the desired count into them) — and the route back to the environment's target group
+      // (wake on request) last.
+      const counts = due.filter(
+        (s): s is UpStep | RestoreStep => s.kind !== 'forwardTo' && s.kind !== 'wait',
       );
+      const run = { env, tags: ownershipTags(env, spec.owner), config: deps.config };
+      const out = await executeUpSteps(wiredPorts(deps), run, []);
+      for (const s of counts) {
+        if (s.kind === 'restoreScaling') {
+          if (deps.scaling === undefined)
+            throw new ConfigError(
+              'resume: restoring the scalable target needs the Application Auto Scaling adapter',
+            );
+          await deps.scaling.restoreScaling(s);
+          out.executed.push(describeStep(s));
+          continue;
+        }
+        const next = await executeUpSteps(wiredPorts(deps), run, [s]);
+        out.executed.push(...next.executed);
+      }
       for (const s of due) {
         if (s.kind !== 'forwardTo') continue;
         await deps.elbv2.forwardTo(
@@ -94,7 +116,12 @@ export function makeHandler(deps: ResumeDeps) {
         );
         out.executed.push(describeStep(s));
       }
-      logExecuted(deps.logger, 'resume', counts, out);
+      logExecuted(
+        deps.logger,
+        'resume',
+        counts.filter((s): s is UpStep => s.kind !== 'restoreScaling'),
+        out,
+      );
       const executed = due.filter((s) => s.kind !== 'verify' && s.kind !== 'wait').map(describeStep);
       if (waitAt === -1) return { done: true, remaining: [], executed, desiredCount, waitedSeconds };
       const waiting = steps[waitAt];
@@ -119,5 +146,6 @@ export const handler = makeHandler(
     ecs: ecsAdapter,
     elbv2: elbv2Adapter,
     registry: registryAdapter,
+    scaling: applicationAutoScalingAdapter,
   }),
 );

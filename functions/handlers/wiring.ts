@@ -5,8 +5,10 @@
  * factory lives in `wiring-registry.ts`: its DynamoDB document client cannot be tree-shaken, so only
  * the handlers that read or write the registry import it (test/infra/handler-bundles.test.ts checks).
  */
+import { AwsApplicationAutoScalingAdapter } from '../adapters/application-autoscaling.ts';
 import { AwsAutoScalingAdapter } from '../adapters/autoscaling.ts';
 import {
+  applicationAutoScalingClient,
   autoScalingClient,
   ec2Client,
   ecsClient,
@@ -31,3 +33,6 @@ export const ec2Adapter = (): AwsEc2Adapter => new AwsEc2Adapter(ec2Client());
 /** EC2 with SSM, for launch templates: the ECS-optimized AMI comes from its public SSM parameter. */
 export const ec2WithAmiAdapter = (): AwsEc2Adapter =>
   new AwsEc2Adapter(ec2Client(), new AwsParameterAdapter(ssmClient()));
+/** Application Auto Scaling: pause and resume (and their dry run) only. */
+export const applicationAutoScalingAdapter = (): AwsApplicationAutoScalingAdapter =>
+  new AwsApplicationAutoScalingAdapter(applicationAutoScalingClient());

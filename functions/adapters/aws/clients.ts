@@ -17,6 +17,7 @@
  * warm Lambda container and can delay a call past the Lambda timeout, so the cheaper, predictable
  * `standard` mode (exponential backoff with jitter, capped attempts) is used inside one invocation.
  */
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -74,3 +75,6 @@ export const secretsClient = (options: AwsClientOptions = {}): SecretsManagerCli
   new SecretsManagerClient(baseConfig(options));
 export const lambdaClient = (options: AwsClientOptions = {}): LambdaClient =>
   new LambdaClient(baseConfig(options));
+/** Application Auto Scaling: the scalable target a user may have registered on an environment's service. */
+export const applicationAutoScalingClient = (options: AwsClientOptions = {}): ApplicationAutoScalingClient =>
+  new ApplicationAutoScalingClient(baseConfig(options));
