@@ -211,7 +211,7 @@ const scalableTarget = (sid: string): readonly Permission[] => [
       },
     },
     wildcardReason:
-      'A scalable target ARN ends in an id Application Auto Scaling assigns at registration, and the target (registered by a user) has no Berth tag: the service-namespace and scalable-dimension conditions limit the statement to ECS services\' desired counts.',
+      "A scalable target ARN ends in an id Application Auto Scaling assigns at registration, and the target (registered by a user) has no Berth tag: the service-namespace and scalable-dimension conditions limit the statement to ECS services' desired counts.",
   },
   serviceLinkedRole(
     `${sid}ServiceLinkedRole`,
@@ -566,7 +566,7 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       resources: [ASG],
       conditions: asgManaged,
       wildcardReason: PER_ENVIRONMENT,
-    },    // The service's scaler, if one is registered: suspended before the service goes to 0.
+    }, // The service's scaler, if one is registered: suspended before the service goes to 0.
     ...scalableTarget('ScalableTarget'),
   ],
   Resume: [
@@ -599,7 +599,7 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       resources: [ASG],
       conditions: asgManaged,
       wildcardReason: PER_ENVIRONMENT,
-    },    // The service's scaler, if one was registered: its remembered bounds and suspended state back.
+    }, // The service's scaler, if one was registered: its remembered bounds and suspended state back.
     ...scalableTarget('ScalableTarget'),
   ],
   Redeploy: [
@@ -630,6 +630,8 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       conditions: managed,
       wildcardReason: PER_ENVIRONMENT,
     },
+    // The service's scaler, if a user registered one: suspended before the scale to 0.
+    ...scalableTarget('ScalableTarget'),
   ],
   TeardownCapacity: [
     observe('cluster', 'capacity'),

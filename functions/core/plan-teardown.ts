@@ -178,8 +178,30 @@ export function planTeardown(
         }),
       );
     } else {
+      // A scalable target a user registered on the service would bring tasks back (its minimum) between the
+      // scale to 0 and the delete, and DeleteService refuses a service scaled above 0: suspend its scaling
+      // first (deleting the service deregisters the target, as AWS does).
+      const scaler = observed.scalableTarget;
+      const suspending =
+        scaler !== undefined &&
+        !(
+          scaler.suspended.dynamicScalingInSuspended &&
+          scaler.suspended.dynamicScalingOutSuspended &&
+          scaler.suspended.scheduledScalingSuspended
+        );
+      if (scaler !== undefined && suspending) {
+        steps.push(
+          step(
+            'service',
+            'update',
+            `Application Auto Scaling target ${scaler.resourceId}`,
+            `suspend scaling (min ${scaler.minCapacity}): the scaler would bring tasks back before the delete`,
+            { kind: 'suspendScaling', resourceId: scaler.resourceId },
+          ),
+        );
+      }
       steps.push(
-        service.desiredCount > 0
+        service.desiredCount > 0 || suspending
           ? step('service', 'update', label, `scale to 0 (desired count ${service.desiredCount})`, {
               kind: 'scaleServiceToZero',
               ...target,

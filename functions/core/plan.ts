@@ -44,6 +44,7 @@ export interface NoopStep {
 export type TeardownAction =
   | { readonly kind: 'scaleServiceToZero'; readonly cluster: string; readonly service: string }
   | { readonly kind: 'deleteService'; readonly cluster: string; readonly service: string }
+  | SuspendScalingAction
   | { readonly kind: 'unprotectInstances'; readonly group: string; readonly instanceIds: readonly string[] }
   | { readonly kind: 'scaleGroupToZero'; readonly group: string }
   | { readonly kind: 'deleteAutoScalingGroup'; readonly group: string }

@@ -79,7 +79,7 @@ export function makeHandler(deps: PlanDeps | (() => PlanDeps)) {
       case 'down':
         return {
           steps: planTeardown(
-            await resolved.observer.observe(env),
+            await withScalableTarget(await resolved.observer.observe(env), env, resolved.scaling),
             env,
             (resolved.now ?? (() => new Date()))(),
           ),

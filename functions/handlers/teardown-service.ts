@@ -1,9 +1,17 @@
 import { defaultDeps, type LifecycleState } from './lifecycle-deps.ts';
 import { runTeardownStage, type TeardownDeps, type TeardownResult } from './teardown-stage.ts';
-import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter, logsAdapter } from './wiring.ts';
+import {
+  applicationAutoScalingAdapter,
+  autoScalingAdapter,
+  ec2Adapter,
+  ecsAdapter,
+  elbv2Adapter,
+  logsAdapter,
+} from './wiring.ts';
 
 /**
- * Teardown stage `service`: Scales the service to 0, waits (done: false) while tasks drain, then deletes it.
+ * Teardown stage `service`: Suspends the scaling of the service's Application Auto Scaling target (if a user
+ * registered one), scales the service to 0, waits (done: false) while tasks drain, then deletes it.
  * Only resources tagged as the environment's are touched (OwnershipConflictError otherwise).
  */
 export function makeHandler(deps: TeardownDeps) {
@@ -17,5 +25,6 @@ export const handler = makeHandler(
     ecs: ecsAdapter,
     elbv2: elbv2Adapter,
     logs: logsAdapter,
+    scaling: applicationAutoScalingAdapter,
   }),
 );

@@ -4,14 +4,16 @@
  * in order, report what ran and what is left. A `wait` step (or a deletion AWS completes
  * asynchronously) ends the invocation with `done: false`; the state machine Waits and calls again.
  */
+import type { AwsApplicationAutoScalingAdapter } from '../adapters/application-autoscaling.ts';
 import type { AwsAutoScalingAdapter } from '../adapters/autoscaling.ts';
 import type { AwsEc2Adapter } from '../adapters/ec2.ts';
 import type { AwsEcsAdapter } from '../adapters/ecs.ts';
 import { type AwsElbv2Adapter, DEFAULT_DEREGISTRATION_DELAY_SECONDS } from '../adapters/elbv2.ts';
 import type { AwsLogsAdapter } from '../adapters/logs.ts';
 import { type ObservedPart, observeEnvironment } from '../adapters/observe-environment.ts';
-import { DependencyPendingError, DependencyTimeoutError } from '../core/errors.ts';
+import { ConfigError, DependencyPendingError, DependencyTimeoutError } from '../core/errors.ts';
 import { TAG_LOGS_EXPIRE_AT } from '../core/logs.ts';
+import { resourceNames } from '../core/names.ts';
 import {
   assertNever,
   pendingSteps,
@@ -112,12 +114,18 @@ export interface TeardownPorts {
   readonly autoScaling: Pick<AwsAutoScalingAdapter, 'unprotectInstances' | 'updateCapacity' | 'forceDelete'>;
   readonly ec2: Pick<AwsEc2Adapter, 'deleteSecurityGroup' | 'deleteLaunchTemplate'>;
   readonly logs: Pick<AwsLogsAdapter, 'deleteLogGroup' | 'tagLogGroup'>;
+  /** The service's Application Auto Scaling target, if one is registered (stage `service`). */
+  readonly scaling?: Pick<AwsApplicationAutoScalingAdapter, 'suspendScaling'> | undefined;
 }
 
 export type TeardownDeps = Pick<
   HandlerDeps<SomeConfig>,
   'config' | 'ecs' | 'elbv2' | 'autoScaling' | 'ec2' | 'logs' | 'now' | 'logger'
->;
+> & {
+  readonly scaling?:
+    | Pick<AwsApplicationAutoScalingAdapter, 'suspendScaling' | 'observeScalableTarget'>
+    | undefined;
+};
 
 /** `{ [key]: value }`, or nothing when the value is undefined (exactOptionalPropertyTypes). */
 const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
@@ -167,6 +175,13 @@ export async function executeTeardownStep(
       return 'continue';
     case 'deleteService':
       await ports.ecs.deleteService(s.cluster, s.service);
+      return 'continue';
+    case 'suspendScaling':
+      if (ports.scaling === undefined)
+        throw new ConfigError(
+          'teardown-service: suspending the scalable target needs the Application Auto Scaling adapter',
+        );
+      await ports.scaling.suspendScaling(s.resourceId);
       return 'continue';
     case 'unprotectInstances':
       await ports.autoScaling.unprotectInstances(s.group, s.instanceIds);
@@ -260,7 +275,22 @@ export async function runTeardownStage(
         ...(deps.config.sharedListenerArn ? { sharedListenerArn: deps.config.sharedListenerArn } : {}),
       },
     );
-    const steps = pendingSteps(stageSteps(planTeardown(observed, env, deps.now()), stage));
+    // Stage `service` also reads the service's scalable target (its scaling is suspended before the scale to 0).
+    const names = resourceNames(env);
+    const scalableTarget =
+      stage === 'service' && deps.scaling !== undefined && observed.service !== undefined
+        ? await deps.scaling.observeScalableTarget(names.cluster, names.service)
+        : undefined;
+    const steps = pendingSteps(
+      stageSteps(
+        planTeardown(
+          scalableTarget === undefined ? observed : { ...observed, scalableTarget },
+          env,
+          deps.now(),
+        ),
+        stage,
+      ),
+    );
     const bound = STAGE_WAIT_BOUNDS[stage];
     const waited = waitedBefore(state, stage);
     const executed: string[] = [];
