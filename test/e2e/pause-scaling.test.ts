@@ -109,6 +109,10 @@ describe('pause and resume with Application Auto Scaling bounds', () => {
     expect(paused.status, paused.text).toBe(202);
     const run = await e2e.waitForExecution(paused.body.executionArn);
     expect(run.status, run.cause).toBe('SUCCEEDED');
+    // Several scaler periods: an unsuspended target with min 1 would have raised the desired count by now.
+    const period = e2e.platform.cloud.cloud.clock.ms(SCALER_TICK_AWS_MS);
+    await new Promise((r) => setTimeout(r, 4 * period + 100));
+    expect(await service()).toEqual({ desired: 0, running: 0, pending: 0 });
     expect(await target()).toMatchObject({
       MinCapacity: 1,
       MaxCapacity: 3,
@@ -118,10 +122,6 @@ describe('pause and resume with Application Auto Scaling bounds', () => {
         ScheduledScalingSuspended: true,
       },
     });
-    // Several scaler periods: an unsuspended target with min 1 would have raised the desired count by now.
-    const period = e2e.platform.cloud.cloud.clock.ms(SCALER_TICK_AWS_MS);
-    await new Promise((r) => setTimeout(r, 4 * period + 100));
-    expect(await service()).toEqual({ desired: 0, running: 0, pending: 0 });
     expect((await e2e.api('GET', '/environments/tide')).body.status).toBe('paused');
   });
 
