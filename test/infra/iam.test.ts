@@ -94,6 +94,7 @@ function adapterActions(): Set<string> {
     '@aws-sdk/client-sfn': 'states',
     '@aws-sdk/client-lambda': 'lambda',
     '@aws-sdk/client-secrets-manager': 'secretsmanager',
+    '@aws-sdk/client-application-auto-scaling': 'application-autoscaling',
     '@aws-sdk/lib-dynamodb': 'dynamodb',
     '@aws-sdk/client-dynamodb': 'dynamodb',
   };
