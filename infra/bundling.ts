@@ -211,6 +211,7 @@ export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {
  * which AWS authorizes inside another service's call; no Berth code calls IAM.
  */
 export const CLIENT_OF_SERVICE: Readonly<Record<string, string>> = {
+  'application-autoscaling': 'application-auto-scaling',
   autoscaling: 'auto-scaling',
   cloudwatch: 'cloudwatch',
   dynamodb: 'dynamodb',
