@@ -76,6 +76,8 @@ export interface CostView {
   readonly hourlyUsd: number | null;
   readonly sinceCreatedUsd: number | null;
   readonly lines?: readonly { readonly item: string; readonly hourlyUsd: number }[];
+  /** One-off costs in `sinceCreatedUsd` (the operations' state transitions). */
+  readonly oneOff?: readonly { readonly item: string; readonly usd: number }[];
   readonly pricesAsOf?: string;
   readonly reason?: string;
 }

@@ -268,7 +268,17 @@ const startLifecycle: readonly Permission[] = [
 
 export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>> = {
   Lock: [registry('Lock', ['PutItem', 'GetItem', 'DeleteItem'])],
-  Record: [registry('Record', ['GetItem', 'PutItem', 'UpdateItem'])],
+  Record: [
+    registry('Record', ['GetItem', 'PutItem', 'UpdateItem']),
+    // At an operation's end: its own execution's history, whose state transitions are its one-off cost.
+    {
+      sid: 'ReadOwnExecutionHistory',
+      actions: ['states:GetExecutionHistory'],
+      resources: ['{lifecycleExecutions}'],
+      wildcardReason:
+        "Executions are named per request: the pattern covers only the lifecycle state machine's executions.",
+    },
+  ],
   // The new expiry, and the operation's history item (extend has no Record states).
   Extend: [registry('Extend', ['GetItem', 'UpdateItem', 'PutItem'])],
   // Lists the environments, notes each warned expiry (a conditional UpdateItem).

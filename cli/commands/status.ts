@@ -5,7 +5,10 @@ import { printJson } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { StepPrinter } from '../progress.ts';
 
-/** `$0.0466/h ($1.12 since created; prices of 2026-11-01)` and one indented line per priced item. */
+/**
+ * `$0.0466/h ($1.12 since created; prices of 2026-11-01)`, one indented line per priced item, and the one-off items
+ * (`412 state transitions: $0.0103 (one-off)`).
+ */
 export const costLines = (cost: CostView | null | undefined): string[] => {
   if (cost === undefined || cost === null) return [];
   if (cost.hourlyUsd === null) return [`  cost:     unknown — ${cost.reason ?? 'no estimate'}`];
@@ -13,6 +16,7 @@ export const costLines = (cost: CostView | null | undefined): string[] => {
   return [
     `  cost:     ${formatUsd(cost.hourlyUsd, true)} (${since}prices of ${cost.pricesAsOf ?? '?'})`,
     ...(cost.lines ?? []).map((line) => `            ${line.item}: ${formatUsd(line.hourlyUsd, true)}`),
+    ...(cost.oneOff ?? []).map((line) => `            ${line.item}: ${formatUsd(line.usd)} (one-off)`),
   ];
 };
 

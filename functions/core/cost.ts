@@ -151,6 +151,12 @@ export interface CostLine {
   readonly hourlyUsd: number;
 }
 
+/** A cost paid once, not per hour: the state transitions of the environment's operations. */
+export interface OneOffCostLine {
+  readonly item: string;
+  readonly usd: number;
+}
+
 export type CostEstimate =
   | {
       readonly known: true;
@@ -158,6 +164,8 @@ export type CostEstimate =
       /** Hourly cost × hours since creation + the operations' state transitions. */
       readonly sinceCreatedUsd: number;
       readonly lines: readonly CostLine[];
+      /** One-off costs included in `sinceCreatedUsd` (the operations' state transitions). */
+      readonly oneOff: readonly OneOffCostLine[];
       readonly region: string;
       readonly pricesAsOf: string;
       readonly source: string;
@@ -219,12 +227,17 @@ export function estimateCost(
   }
   const hourlyUsd = lines.reduce((sum, line) => sum + line.hourlyUsd, 0);
   const hours = Math.max(0, (now.getTime() - createdAt.getTime()) / 3_600_000);
-  const transitions = (resources.stateTransitions ?? 0) * table.stepFunctionsTransition;
+  const count = resources.stateTransitions ?? 0;
+  const transitions = count * table.stepFunctionsTransition;
   return {
     known: true,
     hourlyUsd: round(hourlyUsd, 6),
     sinceCreatedUsd: round(hourlyUsd * hours + transitions, 6),
     lines: lines.map((line) => ({ ...line, hourlyUsd: round(line.hourlyUsd, 6) })),
+    oneOff:
+      count > 0
+        ? [{ item: `${count} state transition${count === 1 ? '' : 's'}`, usd: round(transitions, 6) }]
+        : [],
     region: resources.region,
     pricesAsOf: table.asOf,
     source: table.source,

@@ -1,4 +1,10 @@
-import { type CostLine, type CostResources, estimateCost, type PriceTable } from './cost.ts';
+import {
+  type CostLine,
+  type CostResources,
+  estimateCost,
+  type OneOffCostLine,
+  type PriceTable,
+} from './cost.ts';
 import type { EnvSpec } from './env-spec.ts';
 import type { ObservedEnvironment } from './observed.ts';
 
@@ -22,6 +28,18 @@ export interface RecordedUsage {
   readonly accruedUsd: number;
   /** What ran before an operation stopped it (a teardown or a pause): what the nightly report's savings compare. */
   readonly before?: CostResources;
+  /** Step Functions state transitions of the environment's finished operations so far (one-off cost). */
+  readonly stateTransitions?: number;
+  /** The execution whose transitions were added last (a retried record of it adds nothing). */
+  readonly transitionsCountedFor?: string;
+}
+
+/** The state transitions one finished operation's execution made (counted from its history by `record`). */
+export interface OperationTransitions {
+  readonly executionArn: string;
+  readonly count: number;
+  /** The region the environments run in: a first usage (an operation that observed nothing) is priced there. */
+  readonly region: string;
 }
 
 /**
@@ -90,9 +108,16 @@ export function accrueUsage(
   status: string,
   prices: PriceTable,
   now: Date,
+  transitions?: OperationTransitions,
 ): RecordedUsage | undefined {
-  const base = resources ?? previous?.resources;
+  const base =
+    resources ??
+    previous?.resources ??
+    (transitions === undefined ? undefined : { region: transitions.region, instances: [] });
   if (base === undefined) return undefined;
+  const counted = transitions !== undefined && previous?.transitionsCountedFor !== transitions.executionArn;
+  const stateTransitions = (previous?.stateTransitions ?? 0) + (counted ? transitions.count : 0);
+  const transitionsCountedFor = counted ? transitions.executionArn : previous?.transitionsCountedFor;
   let accruedUsd = previous?.accruedUsd ?? 0;
   if (previous !== undefined) {
     const since = new Date(previous.observedAt);
@@ -110,6 +135,8 @@ export function accrueUsage(
     observedAt: now.toISOString(),
     accruedUsd: Math.round(accruedUsd * 1e6) / 1e6,
     ...(stopped ? { before: previous?.before !== undefined && isEmpty(base) ? previous.before : base } : {}),
+    ...(stateTransitions > 0 ? { stateTransitions } : {}),
+    ...(transitionsCountedFor === undefined ? {} : { transitionsCountedFor }),
   };
 }
 
@@ -121,6 +148,8 @@ export type EnvironmentCost =
       readonly sinceCreatedUsd: number;
       readonly currency: 'USD';
       readonly lines: readonly CostLine[];
+      /** One-off costs in `sinceCreatedUsd`: the state transitions of the environment's operations. */
+      readonly oneOff: readonly OneOffCostLine[];
       readonly observedAt: string;
       readonly region: string;
       readonly pricesAsOf: string;
@@ -141,7 +170,12 @@ export function environmentCost(
 ): EnvironmentCost | undefined {
   if (usage === undefined || usage === null || typeof usage !== 'object') return undefined;
   const since = new Date(usage.observedAt);
-  const estimate = estimateCost(usage.resources, prices, Number.isNaN(since.getTime()) ? now : since, now);
+  const estimate = estimateCost(
+    { ...usage.resources, stateTransitions: usage.stateTransitions ?? 0 },
+    prices,
+    Number.isNaN(since.getTime()) ? now : since,
+    now,
+  );
   if (!estimate.known) {
     return { hourlyUsd: null, sinceCreatedUsd: round6(usage.accruedUsd), reason: estimate.reason };
   }
@@ -150,6 +184,7 @@ export function environmentCost(
     sinceCreatedUsd: round6(usage.accruedUsd + estimate.sinceCreatedUsd),
     currency: 'USD',
     lines: estimate.lines,
+    oneOff: estimate.oneOff,
     observedAt: usage.observedAt,
     region: estimate.region,
     pricesAsOf: estimate.pricesAsOf,

@@ -1,9 +1,12 @@
+import { sfnClient } from '../adapters/aws/clients.ts';
 import type { StatusUpdate } from '../adapters/registry.ts';
+import { AwsSfnAdapter } from '../adapters/sfn.ts';
 import { expiresAt } from '../core/duration.ts';
 import { parseEnvSpec } from '../core/env-spec.ts';
-import { accrueUsage, type ObservedUsage } from '../core/environment-cost.ts';
+import { accrueUsage, type ObservedUsage, type OperationTransitions } from '../core/environment-cost.ts';
 import { ValidationError } from '../core/errors.ts';
 import { isEntryPoint } from '../core/operation.ts';
+import { stateTransitionsOf } from '../core/state-transitions.ts';
 import { ENVIRONMENT_STATUSES, type EnvironmentStatus, FINAL_STATUSES } from '../core/status.ts';
 import { defaultDeps, type HandlerDeps, runStep } from './lifecycle-deps.ts';
 import { defaultPricing, type Pricing } from './pricing.ts';
@@ -42,7 +45,40 @@ export interface RecordResult {
 export type RecordDeps = Pick<HandlerDeps, 'registry' | 'now' | 'logger'> & {
   /** Prices for the cost accrued between observations (default: `BERTH_PRICES_FILE` or the shipped table). */
   readonly pricing?: Pricing;
+  /** Step Functions: the finished operation's execution history, whose state transitions are its one-off cost. */
+  readonly executions?: Pick<AwsSfnAdapter, 'getExecutionHistory'> | undefined;
 };
+
+/**
+ * The state transitions of the operation's own execution up to this record (the closing states after it — the lock
+ * release, the notification, the end — are not in its history yet). `undefined` when they cannot be read: the cost
+ * is an estimate, and a missing count never fails the record.
+ */
+async function transitionsOf(
+  deps: RecordDeps,
+  event: RecordEvent,
+  region: string,
+): Promise<OperationTransitions | undefined> {
+  if (deps.executions === undefined || !event.executionArn || !FINAL_STATUSES.has(event.status))
+    return undefined;
+  try {
+    const events = await deps.executions.getExecutionHistory(event.executionArn);
+    return {
+      executionArn: event.executionArn,
+      count: stateTransitionsOf(events.map((e) => e.type)),
+      region,
+    };
+  } catch (error) {
+    deps.logger.warn(
+      'record: the execution history could not be read; its state transitions are not counted',
+      {
+        executionArn: event.executionArn,
+        error: error instanceof Error ? error.message : String(error),
+      },
+    );
+    return undefined;
+  }
+}
 
 /** Statuses that change what an environment runs without a new observation (a pause keeps only its ALB). */
 const USAGE_CHANGING_STATUSES: ReadonlySet<string> = new Set(['deleted', 'paused']);
@@ -147,14 +183,25 @@ export function makeHandler(deps: RecordDeps) {
       }
       if (event.resources !== undefined) update.resources = event.resources;
       const observedUsage = observedUsageOf(event);
-      if (observedUsage !== undefined || USAGE_CHANGING_STATUSES.has(event.status)) {
-        const pricing = deps.pricing ?? defaultPricing();
+      const pricing =
+        observedUsage !== undefined || FINAL_STATUSES.has(event.status)
+          ? (deps.pricing ?? defaultPricing())
+          : undefined;
+      const transitions =
+        pricing === undefined ? undefined : await transitionsOf(deps, event, pricing.region);
+      if (
+        pricing !== undefined &&
+        (observedUsage !== undefined ||
+          USAGE_CHANGING_STATUSES.has(event.status) ||
+          transitions !== undefined)
+      ) {
         const usage = accrueUsage(
           existing?.usage,
           observedUsage === undefined ? undefined : { region: pricing.region, ...observedUsage },
           event.status,
           pricing.prices,
           now,
+          transitions,
         );
         if (usage !== undefined) update.usage = usage;
       }
@@ -192,4 +239,21 @@ export function makeHandler(deps: RecordDeps) {
     });
 }
 
-export const handler = makeHandler(defaultDeps('record', { registry: registryAdapter }));
+const deps = defaultDeps('record', { registry: registryAdapter });
+let executions: AwsSfnAdapter | undefined;
+export const handler = makeHandler({
+  get registry() {
+    return deps.registry;
+  },
+  get now() {
+    return deps.now;
+  },
+  get logger() {
+    return deps.logger;
+  },
+  // Built on first use (a final record), like the other adapters.
+  get executions() {
+    executions ??= new AwsSfnAdapter(sfnClient());
+    return executions;
+  },
+});

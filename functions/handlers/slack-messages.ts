@@ -71,12 +71,13 @@ export function actionButtons(
   return elements.length === 0 ? undefined : { type: 'actions', block_id: `berth_actions_${env}`, elements };
 }
 
-/** `$0.0466/h · $1.12 since created`, or why there is no estimate. */
+/** `$0.0466/h · $1.12 since created (412 state transitions: $0.0103)`, or why there is no estimate. */
 export const costText = (cost: EnvironmentCost | null | undefined): string => {
   if (cost === undefined || cost === null) return '—';
   if (cost.hourlyUsd === null) return `unknown (${cost.reason})`;
   const since = cost.sinceCreatedUsd === null ? '' : ` · ${formatUsd(cost.sinceCreatedUsd)} since created`;
-  return `${formatUsd(cost.hourlyUsd, true)}${since}`;
+  const oneOff = (cost.oneOff ?? []).map((line) => `${line.item}: ${formatUsd(line.usd)}`);
+  return `${formatUsd(cost.hourlyUsd, true)}${since}${oneOff.length === 0 ? '' : ` (${oneOff.join(', ')})`}`;
 };
 
 export interface StatusExtras {

@@ -1,5 +1,7 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stateTransitionsOf } from '../../functions/core/state-transitions.ts';
 import { type E2EPlatform, spec, startE2EPlatform } from './helpers/platform.ts';
 
 /**
@@ -11,6 +13,23 @@ import { type E2EPlatform, spec, startE2EPlatform } from './helpers/platform.ts'
 describe('environment cost through the API', () => {
   let e2e: E2EPlatform;
   const startedAt = Date.now();
+  let upExecutionArn = '';
+  /** The one-off cost in the API: the state transitions of the operations so far. */
+  const oneOffUsd = (cost: { oneOff?: readonly { usd: number }[] }) =>
+    (cost.oneOff ?? []).reduce((sum, line) => sum + line.usd, 0);
+  /** An execution's history events, oldest first. */
+  const historyOf = async (executionArn: string): Promise<HistoryEvent[]> => {
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await e2e.clients.sfn.send(
+        new GetExecutionHistoryCommand({ executionArn, ...(nextToken ? { nextToken } : {}) }),
+      );
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return events;
+  };
 
   beforeAll(async () => {
     e2e = await startE2EPlatform();
@@ -33,6 +52,7 @@ describe('environment cost through the API', () => {
       e2e.waitForExecution(fargate.body.executionArn),
     ]);
     for (const execution of done) expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    upExecutionArn = ec2.body.executionArn;
   });
 
   afterAll(async () => {
@@ -68,8 +88,29 @@ describe('environment cost through the API', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, observedAt + 250 - Date.now())));
     const later = await e2e.api('GET', '/environments/priced');
     const hours = (Date.now() - startedAt) / 3_600_000;
-    expect(later.body.cost.sinceCreatedUsd).toBeGreaterThan(0);
-    expect(later.body.cost.sinceCreatedUsd).toBeLessThanOrEqual(0.046588 * hours + 1e-6);
+    expect(later.body.cost.sinceCreatedUsd).toBeGreaterThan(oneOffUsd(later.body.cost));
+    expect(later.body.cost.sinceCreatedUsd).toBeLessThanOrEqual(
+      0.046588 * hours + oneOffUsd(later.body.cost) + 1e-6,
+    );
+  });
+
+  it("adds the up's state transitions once, as a one-off line, counted from its execution's history", async () => {
+    // What the record at the end of up saw: the history up to its own Task (RecordReady) being scheduled.
+    const events = await historyOf(upExecutionArn);
+    const recordEntered = events.findIndex(
+      (e) => e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === 'RecordReady',
+    );
+    expect(recordEntered).toBeGreaterThan(0);
+    const transitions = stateTransitionsOf(events.slice(0, recordEntered + 1).map((e) => e.type));
+    const all = stateTransitionsOf(events.map((e) => e.type));
+    expect(transitions).toBeGreaterThan(10);
+    const described = await e2e.api('GET', '/environments/priced');
+    // Each transition is $0.000025 (Step Functions Standard, us-east-1).
+    expect(described.body.cost.oneOff).toEqual([
+      { item: `${transitions} state transitions`, usd: Math.round(transitions * 25) / 1e6 },
+    ]);
+    // The closing states after the record (lock release, notification, end) are the only ones not counted.
+    expect(all - transitions).toBeLessThanOrEqual(4);
   });
 
   it('prices a Fargate environment from its running tasks and their size', async () => {
@@ -94,7 +135,11 @@ describe('environment cost through the API', () => {
     expect(described.body.cost).toMatchObject({ hourlyUsd: 0, lines: [] });
     const hours = (Date.now() - startedAt) / 3_600_000;
     expect(described.body.cost.sinceCreatedUsd).toBeGreaterThan(0);
-    expect(described.body.cost.sinceCreatedUsd).toBeLessThanOrEqual(0.046588 * hours + 1e-6);
+    // The down's transitions are added to the up's.
+    expect(described.body.cost.oneOff[0].item).toMatch(/^\d+ state transitions$/);
+    expect(described.body.cost.sinceCreatedUsd).toBeLessThanOrEqual(
+      0.046588 * hours + oneOffUsd(described.body.cost) + 1e-6,
+    );
     const later = await e2e.api('GET', '/environments/priced');
     expect(later.body.cost.sinceCreatedUsd).toBe(described.body.cost.sinceCreatedUsd);
   });

@@ -9,6 +9,7 @@ import {
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import type { HistoryEventType } from '@aws-sdk/client-sfn';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DynamoRegistry } from '../../functions/adapters/registry.ts';
 import { SHIPPED_PRICES } from '../../functions/core/cost.ts';
@@ -343,6 +344,69 @@ describe('record handler: usage for cost', () => {
     const deleted = calls.filter((c) => c[0] === 'updateStatus').at(-1)?.[2] as { usage: any };
     expect(deleted.usage.resources).toEqual({ region: 'us-east-1', instances: [] });
     expect(deleted.usage.accruedUsd).toBeGreaterThan(0.1);
+  });
+
+  it("adds the state transitions of the operation's execution, read from its history, at its final record", async () => {
+    const { registry, calls } = fakeRegistry(running);
+    const asked: string[] = [];
+    const history = [
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionFailed',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionSucceeded',
+      'TaskStateExited',
+      'ChoiceStateEntered',
+      'ChoiceStateExited',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+    ];
+    const deps = {
+      ...testDeps({ registry }),
+      pricing: { region: 'us-east-1', prices: SHIPPED_PRICES },
+      executions: {
+        getExecutionHistory: async (arn: string) => {
+          asked.push(arn);
+          return history.map((type, i) => ({
+            type: type as HistoryEventType,
+            id: i + 1,
+            timestamp: new Date(),
+          }));
+        },
+      },
+    };
+    const base = { env: 'demo', operation: 'scale', requestId: 'req-1', executionArn: 'arn:exec:scale' };
+    await recordHandler(deps)({ ...base, status: 'scaling', step: 'scale' });
+    expect(asked).toEqual([]);
+    await recordHandler(deps)({ ...base, status: 'ready', step: 'scale' });
+    expect(asked).toEqual(['arn:exec:scale']);
+    const update = calls.filter((c) => c[0] === 'updateStatus').at(-1)?.[2] as { usage: any };
+    // 3 states entered + 1 retry of the first task
+    expect(update.usage).toMatchObject({ stateTransitions: 4, transitionsCountedFor: 'arn:exec:scale' });
+  });
+
+  it('records without the transitions when the history cannot be read', async () => {
+    const { registry, calls } = fakeRegistry(running);
+    const deps = {
+      ...testDeps({ registry }),
+      pricing: { region: 'us-east-1', prices: SHIPPED_PRICES },
+      executions: {
+        getExecutionHistory: async () => {
+          throw new Error('AccessDeniedException');
+        },
+      },
+    };
+    const result = await recordHandler(deps)({
+      env: 'demo',
+      operation: 'scale',
+      requestId: 'req-1',
+      executionArn: 'arn:exec:scale',
+      status: 'ready',
+      step: 'scale',
+    });
+    expect(result.status).toBe('ready');
+    expect(calls.find((c) => c[0] === 'updateStatus')?.[2]).not.toHaveProperty('usage');
   });
 });
 
