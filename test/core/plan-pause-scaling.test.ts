@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ObservedEnvironment, ObservedScalableTarget } from '../../functions/core/observed.ts';
 import type { PausedCounts } from '../../functions/core/plan.ts';
 import { describeCounts, parsePausedCounts, planPause, planResume } from '../../functions/core/plan-pause.ts';
-import { fullyCreated, spec, withObserved } from '../unit/observed-fixtures.ts';
+import { fullyCreated, spec, withObserved } from './observed-fixtures.ts';
 
 const NOW = new Date('2026-11-30T02:00:00.000Z');
 const RESOURCE_ID = 'service/berth-demo/berth-demo';

@@ -17,8 +17,8 @@ import {
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCALER_TICK_AWS_MS } from '../../local/cloud/services/application-autoscaling/backend.ts';
-import { publicSubnets, until } from './dataplane-fixtures.ts';
 import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
+import { publicSubnets, until } from './helpers/dataplane-fixtures.ts';
 import { expectAwsError } from './helpers/errors.ts';
 
 /**
