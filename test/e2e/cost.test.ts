@@ -95,13 +95,18 @@ describe('environment cost through the API', () => {
   });
 
   it("adds the up's state transitions once, as a one-off line, counted from its execution's history", async () => {
-    // What the record at the end of up saw: the history up to its own Task (RecordReady) being scheduled.
+    // What the record at the end of up saw: the history up to its own Task (RecordReady) being scheduled — its
+    // LambdaFunctionScheduled included (with a retried Task earlier, that event counts in the retries).
     const events = await historyOf(upExecutionArn);
     const recordEntered = events.findIndex(
       (e) => e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === 'RecordReady',
     );
     expect(recordEntered).toBeGreaterThan(0);
-    const transitions = stateTransitionsOf(events.slice(0, recordEntered + 1).map((e) => e.type));
+    const recordScheduled = events.findIndex(
+      (e, i) => i > recordEntered && e.type === 'LambdaFunctionScheduled',
+    );
+    expect(recordScheduled).toBeGreaterThan(recordEntered);
+    const transitions = stateTransitionsOf(events.slice(0, recordScheduled + 1).map((e) => e.type));
     const all = stateTransitionsOf(events.map((e) => e.type));
     expect(transitions).toBeGreaterThan(10);
     const described = await e2e.api('GET', '/environments/priced');
