@@ -21,12 +21,14 @@ const TITLES: Record<ServiceDefinition['signingName'], string> = {
   logs: 'CloudWatch Logs',
   secretsmanager: 'Secrets Manager',
   monitoring: 'CloudWatch',
+  scheduler: 'EventBridge Scheduler',
 };
 
 const PROTOCOLS: Record<ServiceDefinition['protocol'], string> = {
   ec2: 'EC2 Query',
   query: 'Query',
   json: 'JSON',
+  'rest-json': 'REST-JSON',
 };
 
 export const INDEX_BEGIN = '<!-- operations:begin -->';
