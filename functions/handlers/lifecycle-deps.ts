@@ -10,6 +10,7 @@ import type { AwsElbv2Adapter } from '../adapters/elbv2.ts';
 import { probeHttp } from '../adapters/http-probe.ts';
 import type { AwsLogsAdapter } from '../adapters/logs.ts';
 import type { DynamoRegistry } from '../adapters/registry.ts';
+import type { AwsSchedulerAdapter } from '../adapters/scheduler.ts';
 import { type EnvSpec, parseEnvSpec } from '../core/env-spec.ts';
 import { ConfigError, isBerthError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { type Config, type HandlerConfig, loadHandlerConfig } from './config.ts';
@@ -84,6 +85,8 @@ export interface HandlerDeps<C extends SomeConfig = Readonly<Config>> {
   readonly autoScaling: AwsAutoScalingAdapter;
   readonly ec2: AwsEc2Adapter;
   readonly logs: AwsLogsAdapter;
+  /** Sleep/wake schedules: only the handlers that converge or delete them are wired with Scheduler. */
+  readonly scheduler?: AwsSchedulerAdapter;
   readonly registry: DynamoRegistry;
   readonly probe: typeof probeHttp;
   readonly now: () => Date;
@@ -123,6 +126,8 @@ export interface AdapterFactories {
   readonly ec2?: () => AwsEc2Adapter;
   readonly logs?: () => AwsLogsAdapter;
   readonly registry?: (config: SomeConfig) => DynamoRegistry;
+  /** Sleep/wake schedules in Berth's group (`BERTH_SCHEDULE_GROUP`). */
+  readonly scheduler?: (config: SomeConfig) => AwsSchedulerAdapter;
 }
 
 /**
@@ -146,6 +151,7 @@ export function defaultDeps<F extends HandlerFile>(
     throw new ConfigError(`this handler is not wired with the ${name} adapter`);
   };
   const registry = adapters.registry;
+  const scheduler = adapters.scheduler;
   return lazyObject<HandlerDeps<HandlerConfig<F>>>({
     config: getConfig,
     ecs: adapters.ecs ?? missing('ecs'),
@@ -154,6 +160,7 @@ export function defaultDeps<F extends HandlerFile>(
     ec2: adapters.ec2 ?? missing('ec2'),
     logs: adapters.logs ?? missing('logs'),
     registry: registry ? () => registry(getConfig()) : missing('registry'),
+    ...(scheduler === undefined ? {} : { scheduler: () => scheduler(getConfig()) }),
     probe: () => probeHttp,
     now: () => () => new Date(),
     logger: () => new Logger({ serviceName: 'berth' }),

@@ -11,7 +11,14 @@ import { planUp, type UpSettings } from '../core/plan-up.ts';
 import { type Config, loadConfig } from './config.ts';
 import { defaultDeps as runtimeDeps } from './lifecycle-deps.ts';
 import { upSettings } from './up-stage.ts';
-import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter, logsAdapter } from './wiring.ts';
+import {
+  autoScalingAdapter,
+  ec2Adapter,
+  ecsAdapter,
+  elbv2Adapter,
+  logsAdapter,
+  schedulerAdapter,
+} from './wiring.ts';
 
 /** The plan Lambda's input (the api handler's `PlanRequest`; checked with core's `parsePlanRequest`). */
 export type PlanEvent = PlanRequest;
@@ -96,14 +103,15 @@ export function makeHandler(deps: PlanDeps | (() => PlanDeps)) {
  * its step), with the function's VPC (security groups) and shared listener (shared mode).
  */
 export function planObserver(
-  adapters: Required<ObserveAdapters>,
+  adapters: Required<Omit<ObserveAdapters, 'scheduler'>> & Pick<ObserveAdapters, 'scheduler'>,
   config: Pick<Config, 'vpcId' | 'sharedListenerArn'>,
 ): ObserverPort {
   return {
     observe: (env) =>
       observeEnvironment(adapters, {
         env,
-        parts: [...ALL_PARTS, 'logs'],
+        // The sleep/wake schedules too, when wired with Scheduler (as the service stages are).
+        parts: [...ALL_PARTS, 'logs', ...(adapters.scheduler === undefined ? [] : (['schedules'] as const))],
         ...(config.vpcId === undefined ? {} : { vpcId: config.vpcId }),
         ...(config.sharedListenerArn === undefined ? {} : { sharedListenerArn: config.sharedListenerArn }),
       }),
@@ -118,6 +126,7 @@ export function defaultDeps(): PlanDeps {
     autoScaling: autoScalingAdapter,
     ec2: ec2Adapter,
     logs: logsAdapter,
+    scheduler: schedulerAdapter,
   });
   let observer: ObserverPort | undefined;
   return {
@@ -130,7 +139,14 @@ export function defaultDeps(): PlanDeps {
     observer: {
       observe: (env, spec) => {
         observer ??= planObserver(
-          { ecs: deps.ecs, elbv2: deps.elbv2, autoScaling: deps.autoScaling, ec2: deps.ec2, logs: deps.logs },
+          {
+            ecs: deps.ecs,
+            elbv2: deps.elbv2,
+            autoScaling: deps.autoScaling,
+            ec2: deps.ec2,
+            logs: deps.logs,
+            ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
+          },
           deps.config,
         );
         return observer.observe(env, spec);

@@ -1,9 +1,16 @@
 import { defaultDeps, type LifecycleState } from './lifecycle-deps.ts';
 import { runTeardownStage, type TeardownDeps, type TeardownResult } from './teardown-stage.ts';
-import { autoScalingAdapter, ec2Adapter, ecsAdapter, elbv2Adapter, logsAdapter } from './wiring.ts';
+import {
+  autoScalingAdapter,
+  ec2Adapter,
+  ecsAdapter,
+  elbv2Adapter,
+  logsAdapter,
+  schedulerAdapter,
+} from './wiring.ts';
 
 /**
- * Teardown stage `service`: Scales the service to 0, waits (done: false) while tasks drain, then deletes it.
+ * Teardown stage `service`: deletes the sleep/wake schedules, scales the service to 0, waits (done: false) while tasks drain, then deletes it.
  * Only resources tagged as the environment's are touched (OwnershipConflictError otherwise).
  */
 export function makeHandler(deps: TeardownDeps) {
@@ -17,5 +24,6 @@ export const handler = makeHandler(
     ecs: ecsAdapter,
     elbv2: elbv2Adapter,
     logs: logsAdapter,
+    scheduler: schedulerAdapter,
   }),
 );
