@@ -113,6 +113,8 @@ export const HANDLER_SETTINGS = {
   wake: { required: [...ENTRY_REQUIRED], optional: [...ENTRY_OPTIONAL] },
   // Idle sleep: lists the registry, reads CloudWatch, authorizes each pause and starts it as the API does.
   'idle-check': { required: [...ENTRY_REQUIRED], optional: [...ENTRY_OPTIONAL, ...POLICY] },
+  // Sleep/wake schedules: authorized with the access policy, then started as the API starts operations.
+  'scheduled-action': { required: [...ENTRY_REQUIRED], optional: [...ENTRY_OPTIONAL, ...POLICY] },
 } as const satisfies Record<string, Declaration>;
 
 /** A handler file under functions/handlers/ that is a Lambda. */
