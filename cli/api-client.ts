@@ -69,6 +69,8 @@ export interface EnvironmentSummary {
   readonly currentOperation: { operationId: string; operation: string; step?: string } | null;
   /** Estimated cost (docs/cost.md); null until the environment was first seen running. */
   readonly cost?: CostView | null;
+  /** The spec's sleep/wake schedule with the next times (null without one). */
+  readonly schedule?: ScheduleView | null;
 }
 
 /** `cost` of an environment in the API. */
@@ -78,6 +80,15 @@ export interface CostView {
   readonly lines?: readonly { readonly item: string; readonly hourlyUsd: number }[];
   readonly pricesAsOf?: string;
   readonly reason?: string;
+}
+
+/** An environment's sleep/wake schedule as the API shows it. */
+export interface ScheduleView {
+  readonly sleep?: string;
+  readonly wake?: string;
+  readonly timezone: string;
+  readonly nextSleep?: string;
+  readonly nextWake?: string;
 }
 
 export interface EnvironmentView extends EnvironmentSummary {

@@ -113,7 +113,10 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       .option('--ttl <duration>', 'time to live, e.g. 8h or 2d')
       .option('--keep', 'keep through the nightly teardown')
       .option('--idle-after <duration>', 'pause after this long without requests, e.g. 2h (15m–7d)')
-      .option('--keep-on-failure', 'do not roll back a failed up'),
+      .option('--keep-on-failure', 'do not roll back a failed up')
+      .option('--sleep <cron>', "pause on this schedule, e.g. 'cron(0 20 ? * MON-FRI *)'")
+      .option('--wake <cron>', "resume on this schedule, e.g. 'cron(0 8 ? * MON-FRI *)'")
+      .option('--timezone <zone>', 'time zone of --sleep/--wake (IANA name, default UTC), e.g. Asia/Seoul'),
   ).action(action((ctx, name: string, options) => up(ctx, name, options)));
 
   mutationOptions(
