@@ -472,7 +472,7 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
     observeSchedules,
     {
       sid: 'CreateBerthScheduleGroup',
-      actions: ['scheduler:CreateScheduleGroup', 'scheduler:TagResource'],
+      actions: ['scheduler:CreateScheduleGroup'],
       resources: ['{scheduleGroup}'],
       conditions: requested,
     },

@@ -251,7 +251,7 @@ describe('IAM', () => {
     expect(deleting[0].Condition).toEqual({ StringEquals: { 'aws:ResourceTag/berth:managed-by': 'berth' } });
   });
 
-  it('passes only the task execution role and the instance role, each to its service', () => {
+  it('passes only the task execution role, the instance role and the schedules role, each to its service', () => {
     const passing = statements().filter((s) => asList<string>(s.Action).includes('iam:PassRole'));
     expect(passing.length).toBeGreaterThan(0);
     const roles = new Set<string>();
@@ -261,6 +261,7 @@ describe('IAM', () => {
     }
     expect([...roles].map((r) => r.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
       'EcsInstanceRole',
+      'EnvironmentScheduleRole',
       'TaskExecutionRole',
     ]);
   });
