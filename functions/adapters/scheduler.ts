@@ -1,5 +1,4 @@
 import {
-  ConflictException,
   CreateScheduleCommand,
   CreateScheduleGroupCommand,
   DeleteScheduleCommand,
@@ -105,7 +104,7 @@ export class AwsSchedulerAdapter {
     try {
       await this.client.send(new CreateScheduleGroupCommand({ Name: name, Tags: toAwsTags(tags) }));
     } catch (err) {
-      if (!(err instanceof ConflictException || hasAwsCode(err, ['ConflictException'])))
+      if (!hasAwsCode(err, ['ConflictException']))
         throw mapAwsError(err, `scheduler.CreateScheduleGroup ${name}`);
       const existing = await this.#groupTags();
       if (existing?.[TAG_MANAGED_BY] !== MANAGED_BY_BERTH)
