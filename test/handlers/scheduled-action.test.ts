@@ -48,7 +48,7 @@ describe('scheduled-action', () => {
     const { registry, executions, logged, handler } = setup();
     registry.environments.set(
       'asleep',
-      readyEnv('asleep', { status: 'paused', paused: { at: NOW.toISOString() } }),
+      readyEnv('asleep', { status: 'paused', paused: { at: NOW.toISOString(), desiredCount: 1 } }),
     );
     registry.environments.set('busy', readyEnv('busy'));
     registry.locks.set('busy', {
