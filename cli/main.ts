@@ -14,6 +14,7 @@ import { pricesRefresh } from './commands/prices.ts';
 import { redeploy } from './commands/redeploy.ts';
 import { resume } from './commands/resume.ts';
 import { scale } from './commands/scale.ts';
+import { schedule } from './commands/schedule.ts';
 import { set } from './commands/set.ts';
 import { status } from './commands/status.ts';
 import { up } from './commands/up.ts';
@@ -118,6 +119,17 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       .option('--wake <cron>', "resume on this schedule, e.g. 'cron(0 8 ? * MON-FRI *)'")
       .option('--timezone <zone>', 'time zone of --sleep/--wake (IANA name, default UTC), e.g. Asia/Seoul'),
   ).action(action((ctx, name: string, options) => up(ctx, name, options)));
+
+  mutationOptions(
+    program
+      .command('schedule')
+      .description("change an environment's sleep/wake schedule (its spec's schedule, applied by up)")
+      .argument('<name>')
+      .option('--sleep <cron>', "pause on this schedule, e.g. 'cron(0 20 ? * MON-FRI *)'")
+      .option('--wake <cron>', "resume on this schedule, e.g. 'cron(0 8 ? * MON-FRI *)'")
+      .option('--timezone <zone>', 'time zone of the schedule (IANA name), e.g. Asia/Seoul')
+      .option('--clear', 'remove the schedule (its EventBridge Scheduler schedules are deleted)'),
+  ).action(action((ctx, name: string, options) => schedule(ctx, name, options)));
 
   mutationOptions(
     program

@@ -86,7 +86,16 @@ export async function buildSpec(name: string, options: UpOptions): Promise<Recor
 
 /** `berth up <name>`: validates the spec locally, then creates or converges the environment. */
 export async function up(ctx: CommandContext, name: string, options: UpOptions): Promise<ExitCode> {
-  const spec = await buildSpec(name, options);
+  return upWithSpec(ctx, name, await buildSpec(name, options), options);
+}
+
+/** Validates `spec` locally, then creates or converges the environment (or prints the plan with --dry-run). */
+export async function upWithSpec(
+  ctx: CommandContext,
+  name: string,
+  spec: Record<string, unknown>,
+  options: MutationOptions,
+): Promise<ExitCode> {
   // The API sets the owner from the caller's identity (a body owner is ignored): validate the rest of the spec.
   const checked = validateEnvSpec({ ...spec, owner: 'caller' });
   if (!checked.ok) {

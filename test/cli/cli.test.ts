@@ -245,6 +245,47 @@ describe('berth up and status with a sleep/wake schedule', () => {
     expect(api.requests.filter((r) => r.method === 'POST')).toEqual([]);
   });
 
+  it('schedule changes the schedule of the stored spec and runs up with it; --clear removes it', async () => {
+    const view = envView('succeeded', []);
+    const stored = {
+      name: 'demo',
+      image: 'nginx:1.27',
+      owner: 'ana',
+      schedule: { sleep: 'cron(0 20 ? * MON-FRI *)', timezone: 'UTC' },
+    };
+    api.on('GET', '/environments/demo', { ...view, body: { ...view.body, spec: stored } });
+    api.on('POST', '/environments', ACCEPTED('up'));
+    const changed = await cli([
+      'schedule',
+      'demo',
+      '--wake',
+      'cron(0 8 ? * MON-FRI *)',
+      '--timezone',
+      'Asia/Seoul',
+    ]);
+    expect(changed.code).toBe(ExitCode.Ok);
+    expect(api.requests.find((r) => r.method === 'POST')?.body).toEqual({
+      name: 'demo',
+      image: 'nginx:1.27',
+      schedule: {
+        sleep: 'cron(0 20 ? * MON-FRI *)',
+        wake: 'cron(0 8 ? * MON-FRI *)',
+        timezone: 'Asia/Seoul',
+      },
+    });
+    api.reset();
+    api.on('GET', '/environments/demo', { ...view, body: { ...view.body, spec: stored } });
+    api.on('POST', '/environments', ACCEPTED('up'));
+    expect((await cli(['schedule', 'demo', '--clear'])).code).toBe(ExitCode.Ok);
+    expect(api.requests.find((r) => r.method === 'POST')?.body).toEqual({
+      name: 'demo',
+      image: 'nginx:1.27',
+    });
+    const usage = await cli(['schedule', 'demo']);
+    expect(usage.code).toBe(ExitCode.Usage);
+    expect(usage.stderr).toContain('give --sleep, --wake and/or --timezone, or --clear');
+  });
+
   it('status prints the schedule with its next times', async () => {
     const view = envView('succeeded', []);
     api.on('GET', '/environments/demo', {
