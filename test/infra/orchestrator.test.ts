@@ -236,6 +236,45 @@ describe('nightly schedule', () => {
   });
 });
 
+describe('sleep/wake schedules', () => {
+  it("creates Berth's schedule group tagged berth:managed-by, and a role only Scheduler assumes to invoke scheduled-action", () => {
+    template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', {
+      Name: 'berth-environments',
+      Tags: [{ Key: 'berth:managed-by', Value: 'berth' }],
+    });
+    const [, role] =
+      resourcesOf('AWS::IAM::Role').find(([id]) => id.startsWith('EnvironmentScheduleRole')) ?? [];
+    expect(role?.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
+    const invoking = statements().filter((s) => asList<string>(s.Action).includes('lambda:InvokeFunction'));
+    const scheduleInvoke = invoking.filter((s) => JSON.stringify(s.Resource).includes('-scheduled-action'));
+    expect(scheduleInvoke).toHaveLength(1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Berth: Sleep/wake schedules'),
+    });
+  });
+
+  it('gives create-service and teardown-service the group, the target function and the role', () => {
+    for (const description of [
+      /^Berth: Creates the ECS service/,
+      /^Berth: Scales the service to zero and deletes it/,
+    ]) {
+      const fn = resourcesOf('AWS::Lambda::Function').find(([, f]) =>
+        description.test(f.Properties.Description),
+      );
+      expect(fn, String(description)).toBeDefined();
+      const variables = fn?.[1].Properties.Environment.Variables;
+      expect(variables.BERTH_SCHEDULE_GROUP).toBe('berth-environments');
+      expect(JSON.stringify(variables.BERTH_SCHEDULED_ACTION_FUNCTION_ARN)).toContain('-scheduled-action');
+      expect(JSON.stringify(variables.BERTH_SCHEDULER_ROLE_ARN)).toContain('EnvironmentScheduleRole');
+    }
+  });
+});
+
 describe('IAM', () => {
   it('uses unique statement ids within each policy', () => {
     for (const [id, policy] of resourcesOf('AWS::IAM::Policy')) {
