@@ -104,6 +104,9 @@ describe('functions', () => {
         'BERTH_WAKE_FUNCTION_ARN',
         'BERTH_NOTIFY_WEBHOOK_SECRET_ARN',
         'BERTH_PLAN_FUNCTION_NAME',
+        'BERTH_SCHEDULE_GROUP',
+        'BERTH_SCHEDULED_ACTION_FUNCTION_ARN',
+        'BERTH_SCHEDULER_ROLE_ARN',
       ].sort(),
     );
     for (const entry of ALL_HANDLERS) {
@@ -258,20 +261,21 @@ describe('sleep/wake schedules', () => {
     });
   });
 
-  it('gives create-service and teardown-service the group, the target function and the role', () => {
-    for (const description of [
-      /^Berth: Creates the ECS service/,
-      /^Berth: Scales the service to zero and deletes it/,
-    ]) {
+  it('gives create-service the group, the target function and the role, and teardown-service the group', () => {
+    const variablesOf = (description: RegExp) => {
       const fn = resourcesOf('AWS::Lambda::Function').find(([, f]) =>
         description.test(f.Properties.Description),
       );
       expect(fn, String(description)).toBeDefined();
-      const variables = fn?.[1].Properties.Environment.Variables;
-      expect(variables.BERTH_SCHEDULE_GROUP).toBe('berth-environments');
-      expect(JSON.stringify(variables.BERTH_SCHEDULED_ACTION_FUNCTION_ARN)).toContain('-scheduled-action');
-      expect(JSON.stringify(variables.BERTH_SCHEDULER_ROLE_ARN)).toContain('EnvironmentScheduleRole');
-    }
+      return fn?.[1].Properties.Environment.Variables;
+    };
+    const create = variablesOf(/^Berth: Creates the ECS service/);
+    expect(create.BERTH_SCHEDULE_GROUP).toBe('berth-environments');
+    expect(JSON.stringify(create.BERTH_SCHEDULED_ACTION_FUNCTION_ARN)).toContain('-scheduled-action');
+    expect(JSON.stringify(create.BERTH_SCHEDULER_ROLE_ARN)).toContain('EnvironmentScheduleRole');
+    const teardown = variablesOf(/^Berth: Scales the service to zero and deletes it/);
+    expect(teardown.BERTH_SCHEDULE_GROUP).toBe('berth-environments');
+    expect(teardown.BERTH_SCHEDULER_ROLE_ARN).toBeUndefined();
   });
 });
 
