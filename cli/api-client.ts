@@ -69,6 +69,8 @@ export interface EnvironmentSummary {
   readonly currentOperation: { operationId: string; operation: string; step?: string } | null;
   /** Estimated cost (docs/cost.md); null until the environment was first seen running. */
   readonly cost?: CostView | null;
+  /** The spec's sleep/wake schedule with the next times (null without one). */
+  readonly schedule?: ScheduleView | null;
 }
 
 /** `cost` of an environment in the API. */
@@ -80,6 +82,15 @@ export interface CostView {
   readonly oneOff?: readonly { readonly item: string; readonly usd: number }[];
   readonly pricesAsOf?: string;
   readonly reason?: string;
+}
+
+/** An environment's sleep/wake schedule as the API shows it. */
+export interface ScheduleView {
+  readonly sleep?: string;
+  readonly wake?: string;
+  readonly timezone: string;
+  readonly nextSleep?: string;
+  readonly nextWake?: string;
 }
 
 export interface EnvironmentView extends EnvironmentSummary {

@@ -14,6 +14,7 @@ import { pricesRefresh } from './commands/prices.ts';
 import { redeploy } from './commands/redeploy.ts';
 import { resume } from './commands/resume.ts';
 import { scale } from './commands/scale.ts';
+import { schedule } from './commands/schedule.ts';
 import { set } from './commands/set.ts';
 import { status } from './commands/status.ts';
 import { up } from './commands/up.ts';
@@ -113,8 +114,22 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       .option('--ttl <duration>', 'time to live, e.g. 8h or 2d')
       .option('--keep', 'keep through the nightly teardown')
       .option('--idle-after <duration>', 'pause after this long without requests, e.g. 2h (15m–7d)')
-      .option('--keep-on-failure', 'do not roll back a failed up'),
+      .option('--keep-on-failure', 'do not roll back a failed up')
+      .option('--sleep <cron>', "pause on this schedule, e.g. 'cron(0 20 ? * MON-FRI *)'")
+      .option('--wake <cron>', "resume on this schedule, e.g. 'cron(0 8 ? * MON-FRI *)'")
+      .option('--timezone <zone>', 'time zone of --sleep/--wake (IANA name, default UTC), e.g. Asia/Seoul'),
   ).action(action((ctx, name: string, options) => up(ctx, name, options)));
+
+  mutationOptions(
+    program
+      .command('schedule')
+      .description("change an environment's sleep/wake schedule (its spec's schedule, applied by up)")
+      .argument('<name>')
+      .option('--sleep <cron>', "pause on this schedule, e.g. 'cron(0 20 ? * MON-FRI *)'")
+      .option('--wake <cron>', "resume on this schedule, e.g. 'cron(0 8 ? * MON-FRI *)'")
+      .option('--timezone <zone>', 'time zone of the schedule (IANA name), e.g. Asia/Seoul')
+      .option('--clear', 'remove the schedule (its EventBridge Scheduler schedules are deleted)'),
+  ).action(action((ctx, name: string, options) => schedule(ctx, name, options)));
 
   mutationOptions(
     program

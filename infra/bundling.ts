@@ -220,6 +220,7 @@ export const CLIENT_OF_SERVICE: Readonly<Record<string, string>> = {
   elasticloadbalancing: 'elastic-load-balancing-v2',
   lambda: 'lambda',
   logs: 'cloudwatch-logs',
+  scheduler: 'scheduler',
   secretsmanager: 'secrets-manager',
   ssm: 'ssm',
   states: 'sfn',

@@ -82,6 +82,11 @@ export const EDGE_HANDLERS: readonly HandlerEntry[] = [
     'Scheduled: pauses environments whose load balancer saw no request for their idleAfter',
   ),
   edge('Wake', 'wake', 'Wake on request: the waking page of a paused environment; starts resume'),
+  edge(
+    'ScheduledAction',
+    'scheduled-action',
+    "Sleep/wake schedules: EventBridge Scheduler's target; starts pause or resume",
+  ),
 ];
 
 export const ALL_HANDLERS: readonly HandlerEntry[] = [...STATE_MACHINE_HANDLERS, ...EDGE_HANDLERS];

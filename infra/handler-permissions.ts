@@ -239,6 +239,17 @@ const registerTaskDefinition: readonly Permission[] = [
   passRole('{executionRole}', 'ecs-tasks.amazonaws.com'),
 ];
 
+const SCHEDULES =
+  "The sleep/wake schedules are named per environment (berth-<env>-sleep|wake, created per request) in Berth's own schedule group: the pattern covers only Berth's names in that group. Schedules are not taggable (EventBridge Scheduler tags schedule groups only), so the group and the name are the scope.";
+
+/** What `observeSchedules` reads (functions/adapters/scheduler.ts): Berth's group, its tags, the env's schedules. */
+const observeSchedules: Permission = {
+  sid: 'ObserveSchedules',
+  actions: ['scheduler:GetScheduleGroup', 'scheduler:ListTagsForResource', 'scheduler:GetSchedule'],
+  resources: ['{scheduleGroup}', '{environmentSchedules}'],
+  wildcardReason: SCHEDULES,
+};
+
 /** What `observeLogGroup` / `listLogGroups` read (functions/adapters/logs.ts): the group by prefix, then its tags. */
 const describeLogGroups: Permission = {
   sid: 'DescribeBerthLogGroups',
@@ -498,6 +509,27 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       conditions: managed,
       wildcardReason: PER_ENVIRONMENT,
     },
+    // The spec's sleep/wake schedules converge with the service (functions/handlers/up-stage.ts).
+    observeSchedules,
+    {
+      sid: 'CreateBerthScheduleGroup',
+      actions: ['scheduler:CreateScheduleGroup'],
+      resources: ['{scheduleGroup}'],
+      conditions: requested,
+    },
+    {
+      sid: 'WriteEnvironmentSchedules',
+      actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+      resources: ['{environmentSchedules}'],
+      wildcardReason: SCHEDULES,
+    },
+    {
+      // The role EventBridge Scheduler assumes to invoke the scheduled-action function.
+      sid: 'PassScheduleRole',
+      actions: ['iam:PassRole'],
+      resources: ['{environmentScheduleRole}'],
+      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    },
   ],
   Verify: [
     readSpec,
@@ -633,6 +665,14 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
     observe('network', 'load-balancer', 'cluster', 'capacity', 'service', 'tasks', 'task-definitions'),
     // The teardown plan observes the log group too (functions/handlers/teardown-stage.ts).
     describeLogGroups,
+    // The sleep/wake schedules are deleted first.
+    observeSchedules,
+    {
+      sid: 'DeleteEnvironmentSchedules',
+      actions: ['scheduler:DeleteSchedule'],
+      resources: ['{environmentSchedules}'],
+      wildcardReason: SCHEDULES,
+    },
     {
       sid: 'DrainAndDeleteOwnService',
       actions: ['ecs:DeleteService', 'ecs:UpdateService'],
@@ -747,6 +787,7 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   Plan: [
     observe(...(Object.keys(OBSERVE) as ObservedPart[])),
     describeLogGroups,
+    observeSchedules,
     // The dry run of pause and resume shows the scalable target's suspension and restoration.
     reads('DescribeScalableTarget', ['application-autoscaling:DescribeScalableTargets']),
   ],
@@ -792,6 +833,12 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
     // Each pause is authorized as the idle caller first, then started like the API starts one.
     readAccessPolicy,
     ...startLifecycle,
+  ],
+  // Sleep/wake schedules: authorizes as the `schedule` caller, records the request, starts pause or resume.
+  ScheduledAction: [
+    registry('Registry', ['GetItem', 'PutItem', 'UpdateItem']),
+    ...startLifecycle,
+    readAccessPolicy,
   ],
   Slack: [
     apiRegistry,

@@ -23,10 +23,11 @@ import {
 } from 'aws-cdk-lib/aws-iam';
 import type { FunctionProps } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
+import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { DEFAULT_SCHEDULE_GROUP } from '../functions/core/schedules.ts';
 import type { ConfigVariable } from '../functions/handlers/config.ts';
 import { LifecycleFunction, nagResourceName } from './constructs/lifecycle-function.ts';
 import { ALL_HANDLERS, type HandlerEntry, STATE_MACHINE_HANDLERS } from './handler-catalog.ts';
@@ -233,6 +234,31 @@ export class OrchestratorStack extends Stack {
       resourceName: `${NIGHTLY_STATE_MACHINE_NAME}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
+    // Sleep/wake schedules (spec `schedule`): EventBridge Scheduler schedules in Berth's schedule group (tagged,
+    // since schedules themselves are not taggable) invoke the scheduled-action function, assuming this role. The
+    // function's ARN is built from its name, as the wake function's is.
+    const scheduledActionName = `${Aws.STACK_NAME}-scheduled-action`;
+    const scheduledActionArn = this.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: scheduledActionName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const scheduleGroup = new CfnScheduleGroup(this, 'EnvironmentScheduleGroup', {
+      name: DEFAULT_SCHEDULE_GROUP,
+      tags: [{ key: 'berth:managed-by', value: 'berth' }],
+    });
+    const environmentScheduleRole = new Role(this, 'EnvironmentScheduleRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description:
+        "Lets EventBridge Scheduler invoke the scheduled-action function for environments' sleep/wake schedules",
+    });
+    // The function itself only (grantInvoke would add its versions, `<arn>:*`).
+    environmentScheduleRole.addToPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [scheduledActionArn] }),
+    );
     // Every setting the stack can give a function; each function gets exactly the ones it declares
     // (functions/handlers/settings.ts, shown in infra/handler-catalog.ts).
     const wakeName = `${Aws.STACK_NAME}-wake`;
@@ -261,6 +287,9 @@ export class OrchestratorStack extends Stack {
       }),
       // The webhook URL itself stays in the secret (never a Lambda environment variable).
       BERTH_NOTIFY_WEBHOOK_SECRET_ARN: this.notifyWebhookSecret.secretArn,
+      BERTH_SCHEDULE_GROUP: DEFAULT_SCHEDULE_GROUP,
+      BERTH_SCHEDULED_ACTION_FUNCTION_ARN: scheduledActionArn,
+      BERTH_SCHEDULER_ROLE_ARN: environmentScheduleRole.roleArn,
       ...(props.accessPolicyParameter ? { BERTH_POLICY_PARAMETER: props.accessPolicyParameter } : {}),
       ...(props.apiPrincipals?.length ? { BERTH_API_PRINCIPALS: props.apiPrincipals.join(',') } : {}),
       ...(props.expiryWarningHours === undefined
@@ -306,6 +335,7 @@ export class OrchestratorStack extends Stack {
       }),
     });
     fns['Wake'] = wake;
+    fns['ScheduledAction'] = make(entryOf('ScheduledAction'), { functionName: scheduledActionName });
     // The API's dry runs invoke the plan function by name.
     const plan = make(entryOf('Plan'));
     fns['Plan'] = plan;
@@ -330,6 +360,13 @@ export class OrchestratorStack extends Stack {
       nightlyStateMachine: nightlyArn,
       nightlyExecutions: nightlyExecutionsArn,
       planFunction: plan.functionArn,
+      scheduleGroup: scheduleGroup.attrArn,
+      environmentSchedules: this.formatArn({
+        service: 'scheduler',
+        resource: 'schedule',
+        resourceName: `${DEFAULT_SCHEDULE_GROUP}/berth-*`,
+      }),
+      environmentScheduleRole: environmentScheduleRole.roleArn,
       slackSecret: this.slackSecret.secretArn,
       notifyWebhookSecret: this.notifyWebhookSecret.secretArn,
       ...(props.accessPolicyParameter

@@ -1,5 +1,5 @@
 import { formatUsd } from '../../functions/core/cost.ts';
-import type { CostView, EnvironmentView } from '../api-client.ts';
+import type { CostView, EnvironmentView, ScheduleView } from '../api-client.ts';
 import type { CommandContext } from '../context.ts';
 import { printJson } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -26,6 +26,19 @@ export const idleLines = (spec: unknown): string[] => {
   return typeof idleAfter === 'string' ? [`  idle:     pauses after ${idleAfter} without requests`] : [];
 };
 
+/** `  sleeps:   cron(0 20 ? * MON-FRI *) Asia/Seoul (next 2026-11-30T11:00:00.000Z)`, and the same for wakes. */
+export const scheduleLines = (schedule: ScheduleView | null | undefined): string[] => {
+  if (schedule === undefined || schedule === null) return [];
+  const line = (label: string, expression: string | undefined, next: string | undefined) =>
+    expression === undefined
+      ? []
+      : [`  ${label} ${expression} ${schedule.timezone} (next ${next ?? 'never'})`];
+  return [
+    ...line('sleeps: ', schedule.sleep, schedule.nextSleep),
+    ...line('wakes:  ', schedule.wake, schedule.nextWake),
+  ];
+};
+
 /** The human description of one environment. */
 export const formatEnvironment = (env: EnvironmentView): string => {
   const lines = [
@@ -35,6 +48,7 @@ export const formatEnvironment = (env: EnvironmentView): string => {
     `  expires:  ${env.expiresAt ?? '—'}${env.keep ? ' (kept)' : ''}`,
     ...idleLines(env.spec),
     ...costLines(env.cost),
+    ...scheduleLines(env.schedule),
   ];
   const current = env.currentOperation;
   if (current) {

@@ -16,6 +16,10 @@ export interface UpOptions extends MutationOptions {
   readonly keep?: boolean;
   readonly idleAfter?: string;
   readonly keepOnFailure?: boolean;
+  /** Sleep/wake schedule: EventBridge Scheduler cron expressions and their time zone. */
+  readonly sleep?: string;
+  readonly wake?: string;
+  readonly timezone?: string;
 }
 
 const integer = (text: string, flag: string): number => {
@@ -70,12 +74,28 @@ export async function buildSpec(name: string, options: UpOptions): Promise<Recor
   if (options.keep !== undefined) spec['keep'] = options.keep;
   if (options.idleAfter !== undefined) spec['idleAfter'] = options.idleAfter;
   if (options.keepOnFailure !== undefined) spec['keepOnFailure'] = options.keepOnFailure;
+  if (options.sleep !== undefined || options.wake !== undefined || options.timezone !== undefined) {
+    const schedule = { ...((spec['schedule'] as object | undefined) ?? {}) } as Record<string, unknown>;
+    if (options.sleep !== undefined) schedule['sleep'] = options.sleep;
+    if (options.wake !== undefined) schedule['wake'] = options.wake;
+    if (options.timezone !== undefined) schedule['timezone'] = options.timezone;
+    spec['schedule'] = schedule;
+  }
   return spec;
 }
 
 /** `berth up <name>`: validates the spec locally, then creates or converges the environment. */
 export async function up(ctx: CommandContext, name: string, options: UpOptions): Promise<ExitCode> {
-  const spec = await buildSpec(name, options);
+  return upWithSpec(ctx, name, await buildSpec(name, options), options);
+}
+
+/** Validates `spec` locally, then creates or converges the environment (or prints the plan with --dry-run). */
+export async function upWithSpec(
+  ctx: CommandContext,
+  name: string,
+  spec: Record<string, unknown>,
+  options: MutationOptions,
+): Promise<ExitCode> {
   // The API sets the owner from the caller's identity (a body owner is ignored): validate the rest of the spec.
   const checked = validateEnvSpec({ ...spec, owner: 'caller' });
   if (!checked.ok) {

@@ -6,6 +6,7 @@ import type { AwsEc2Adapter } from './ec2.ts';
 import type { AwsEcsAdapter } from './ecs.ts';
 import type { AwsElbv2Adapter } from './elbv2.ts';
 import type { AwsLogsAdapter } from './logs.ts';
+import type { AwsSchedulerAdapter } from './scheduler.ts';
 
 /** Parts of an environment that can be observed separately (to keep API calls per step low). */
 export type ObservedPart =
@@ -25,7 +26,9 @@ export type ObservedPart =
    * The network interfaces that list each security group (with `network`): what keeps a group from
    * being deleted. Only when asked for (the teardown's network stage; not in {@link ALL_PARTS}).
    */
-  | 'network-interfaces';
+  | 'network-interfaces'
+  /** The sleep/wake schedules in Berth's schedule group: only when asked for (not in {@link ALL_PARTS}). */
+  | 'schedules';
 
 export const ALL_PARTS: readonly ObservedPart[] = [
   'network',
@@ -45,6 +48,7 @@ export interface ObserveAdapters {
   readonly autoScaling?: AwsAutoScalingAdapter;
   readonly ec2?: AwsEc2Adapter;
   readonly logs?: Pick<AwsLogsAdapter, 'observeLogGroup'>;
+  readonly scheduler?: Pick<AwsSchedulerAdapter, 'observeSchedules'>;
 }
 
 export interface ObserveOptions {
@@ -157,6 +161,10 @@ export async function observeEnvironment(
   if (parts.has('logs')) {
     const group = await need('logs', 'logs').observeLogGroup(logGroupName(options.env));
     if (group) out.logGroup = group;
+  }
+
+  if (parts.has('schedules')) {
+    out.schedules = await need('scheduler', 'schedules').observeSchedules(options.env);
   }
 
   if (options.probe) out.probe = options.probe;

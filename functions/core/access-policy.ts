@@ -45,6 +45,8 @@ const DEPLOYER_ACTIONS: ReadonlySet<AccessAction> = new Set([
 const NIGHTLY_ACTIONS: ReadonlySet<AccessAction> = new Set(['ls', 'status', 'down', 'pause']);
 /** What the idle check may do: it pauses, nothing else. */
 const IDLE_ACTIONS: ReadonlySet<AccessAction> = new Set(['ls', 'status', 'pause']);
+/** What an environment's sleep/wake schedule may do: pause and resume it, nothing else. */
+const SCHEDULE_ACTIONS: ReadonlySet<AccessAction> = new Set(['status', 'pause', 'resume']);
 
 const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 0, deployer: 1, admin: 2 };
 
@@ -130,6 +132,17 @@ export const NightlyPolicySchema = z.lazy(() =>
   ),
 );
 
+/** What sleep/wake schedules may act on (they only pause and resume); default: every environment. */
+export const SchedulePolicySchema = z.lazy(() =>
+  z.strictObject(
+    {
+      /** Environment name patterns whose schedules may pause or resume them; others are logged, not touched. */
+      environments: globs(),
+    },
+    { error: 'must be an object with environments' },
+  ),
+);
+
 export const AccessPolicySchema = z.lazy(() =>
   z.strictObject(
     {
@@ -145,6 +158,7 @@ export const AccessPolicySchema = z.lazy(() =>
         .check(z.maxLength(1000, { error: 'must hold at most 1000 bindings' })),
       images: ImagePolicySchema,
       nightly: z.optional(NightlyPolicySchema),
+      schedule: z.optional(SchedulePolicySchema),
     },
     { error: 'must be an object' },
   ),
@@ -183,6 +197,8 @@ export type Caller =
   | { readonly entry: 'nightly' }
   /** The scheduled idle check (idle sleep: the spec's `idleAfter`). */
   | { readonly entry: 'idle' }
+  /** An environment's own sleep/wake schedule (EventBridge Scheduler invoking `scheduled-action`). */
+  | { readonly entry: 'schedule' }
   | { readonly entry: 'local'; readonly user: string };
 
 /**
@@ -199,6 +215,8 @@ export function ownerOf(caller: Caller): string {
       return 'berth:nightly';
     case 'idle':
       return 'berth:idle';
+    case 'schedule':
+      return 'berth:schedule';
     case 'local':
       return caller.user;
   }
@@ -215,6 +233,8 @@ export function entryOf(caller: Caller): EntryPoint {
       return 'nightly';
     case 'idle':
       return 'idle';
+    case 'schedule':
+      return 'schedule';
     case 'local':
       return 'cli-local';
   }
@@ -231,6 +251,8 @@ export function describeCaller(caller: Caller): string {
       return 'the nightly job';
     case 'idle':
       return 'the idle check';
+    case 'schedule':
+      return "the environment's schedule";
     case 'local':
       return `local user ${caller.user}`;
   }
@@ -250,7 +272,7 @@ export interface AccessRequest {
 }
 
 export type AccessDecision =
-  | { readonly allowed: true; readonly role: Role | 'nightly' | 'idle'; readonly reason: string }
+  | { readonly allowed: true; readonly role: Role | 'nightly' | 'idle' | 'schedule'; readonly reason: string }
   | { readonly allowed: false; readonly reason: string };
 
 /**
@@ -293,6 +315,19 @@ export function authorize(policy: AccessPolicy, request: AccessRequest): AccessD
       role: 'idle',
       reason: 'the idle check pauses environments idle for their idleAfter',
     };
+  }
+  if (caller.entry === 'schedule') {
+    if (!SCHEDULE_ACTIONS.has(action)) {
+      return { allowed: false, reason: `${subject}: a schedule only pauses and resumes` };
+    }
+    const scope = policy.schedule?.environments;
+    if (env !== undefined && scope !== undefined && !scope.some((pattern) => globMatch(pattern, env))) {
+      return {
+        allowed: false,
+        reason: `${subject}: the access policy limits schedules to environments ${scope.join(', ')}`,
+      };
+    }
+    return { allowed: true, role: 'schedule', reason: "the environment's schedule pauses and resumes it" };
   }
   const bindings = policy.bindings.filter((binding) => matchesCaller(binding, caller));
   if (bindings.length === 0) {
@@ -374,6 +409,7 @@ function matchesCaller(binding: Binding, caller: Caller): boolean {
     }
     case 'nightly':
     case 'idle':
+    case 'schedule':
       return false;
   }
 }

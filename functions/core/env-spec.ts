@@ -3,6 +3,7 @@ import { ValidationError } from './errors.ts';
 import { IDLE_AFTER_RULE, validIdleAfter } from './idle.ts';
 import { MAX_DESIRED_COUNT } from './limits.ts';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS, MAX_LOG_KEEP_DAYS } from './logs.ts';
+import { isTimeZone, parseCronExpression } from './schedule-expression.ts';
 import * as z from './zod.ts';
 
 /** One problem with a spec: the dotted field path and the rule it breaks. */
@@ -88,6 +89,9 @@ const RULES = {
     'must be 1–256 letters, digits, spaces or _ . : / = + - @ (an AWS tag value, e.g. an IAM principal ARN or a Slack user)',
   object: 'must be an object',
   retention: `must be one of the CloudWatch Logs retention values: ${LOG_RETENTION_DAYS.join(', ')}`,
+  cron: 'must be an EventBridge Scheduler cron expression, cron(minutes hours day-of-month month day-of-week year)',
+  timezone: "must be an IANA time zone name such as 'UTC', 'Europe/Paris' or 'Asia/Seoul'",
+  scheduleEmpty: 'must give sleep, wake or both',
 } as const;
 
 const between = (min: number, max: number): string => `must be an integer from ${min} to ${max}`;
@@ -202,6 +206,35 @@ export const LogsSchema = z.lazy(() =>
   ),
 );
 
+const CronSchema = z.lazy(() =>
+  z.string({ error: RULES.cron }).check(
+    z.superRefine((text, ctx) => {
+      const parsed = parseCronExpression(text);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `${RULES.cron}; '${text}' ${parsed.reason}` });
+    }),
+  ),
+);
+
+/**
+ * Sleep/wake schedules: `sleep` pauses the environment and `wake` resumes it when their cron expression fires,
+ * evaluated in `timezone` (EventBridge Scheduler's syntax and time zones; see schedule-expression.ts).
+ */
+export const ScheduleSchema = z.lazy(() =>
+  z.strictObject(
+    {
+      sleep: z.optional(CronSchema),
+      wake: z.optional(CronSchema),
+      timezone: z._default(
+        z
+          .string({ error: RULES.timezone })
+          .check(z.refine((zone) => isTimeZone(zone), { error: RULES.timezone })),
+        'UTC',
+      ),
+    },
+    { error: RULES.object },
+  ),
+);
+
 /** EC2 capacity (Auto Scaling group) of an environment. */
 export const CapacitySchema = z.lazy(() =>
   z.strictObject(
@@ -278,6 +311,8 @@ const BaseSchema = z.lazy(() =>
       idleAfter: z.optional(
         z.string({ error: IDLE_AFTER_RULE }).check(z.refine(validIdleAfter, { error: IDLE_AFTER_RULE })),
       ),
+      /** Optional sleep/wake schedules (EventBridge Scheduler schedules when deployed). */
+      schedule: z.optional(ScheduleSchema),
       keepOnFailure: z._default(z.boolean({ error: RULES.boolean }), false),
       owner: z.string({ error: RULES.owner }).check(
         z.minLength(1, { error: RULES.owner }),
@@ -294,6 +329,7 @@ export type HealthCheckSpec = z.output<typeof HealthCheckSchema>;
 export type CapacitySpec = z.output<typeof CapacitySchema>;
 export type LoadBalancerSpec = z.output<typeof LoadBalancerSchema>;
 export type LogsSpec = z.output<typeof LogsSchema>;
+export type ScheduleSpec = z.output<typeof ScheduleSchema>;
 export type NetworkMode = 'bridge' | 'awsvpc' | 'host';
 export type LaunchType = 'EC2' | 'FARGATE';
 
@@ -389,6 +425,9 @@ export function crossFieldIssues(spec: Resolved): SpecIssue[] {
       'desiredCount',
       `must be at most capacity.maxSize (${spec.capacity.maxSize}) in 'host' network mode (one task per instance per port)`,
     );
+  }
+  if (spec.schedule !== undefined && spec.schedule.sleep === undefined && spec.schedule.wake === undefined) {
+    add('schedule', RULES.scheduleEmpty);
   }
   const lb = spec.loadBalancer;
   if (lb.mode === 'dedicated') {

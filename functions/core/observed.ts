@@ -1,3 +1,5 @@
+import type { ObservedSchedules } from './schedules.ts';
+
 /**
  * What adapters observe of an environment in AWS. Core plans and assessments take these
  * plain shapes; adapters fill them. Every resource carries its tags so ownership can be checked.
@@ -267,5 +269,7 @@ export interface ObservedEnvironment {
   readonly tasks?: readonly ObservedTask[];
   readonly taskDefinitions?: readonly ObservedTaskDefinition[];
   readonly logGroup?: ObservedLogGroup;
+  /** The environment's sleep/wake schedules (EventBridge Scheduler), when observed. */
+  readonly schedules?: ObservedSchedules;
   readonly probe?: ObservedProbe;
 }

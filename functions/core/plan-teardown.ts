@@ -157,6 +157,19 @@ export function planTeardown(
     );
   }
 
+  // schedules first: a sleep or wake must not fire on an environment being taken down
+  const schedules = observed.schedules;
+  for (const schedule of [schedules?.sleep, schedules?.wake]) {
+    if (schedules === undefined || schedule === undefined) continue;
+    steps.push(
+      step('service', 'delete', labels.schedule(schedules.group, schedule.name), 'sleep/wake schedule', {
+        kind: 'deleteSchedule',
+        group: schedules.group,
+        name: schedule.name,
+      }),
+    );
+  }
+
   // service
   if (servicePresent(observed) && observed.service) {
     const service = observed.service;

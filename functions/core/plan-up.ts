@@ -24,6 +24,13 @@ import {
   latestRevision,
   servicePresent,
 } from './resources.ts';
+import {
+  desiredSchedules,
+  type ObservedSchedule,
+  SCHEDULE_KINDS,
+  scheduleDrift,
+  scheduleGroupTags,
+} from './schedules.ts';
 import { ownershipTags } from './tags.ts';
 
 /** Bridge/host-mode dynamic host ports on the ECS-optimized AMI. */
@@ -46,6 +53,8 @@ export interface UpSettings {
   readonly allowedCidr: string;
   /** Shared mode: the shared ALB's security group, when known (to tell which ingress rules exist). */
   readonly sharedAlbSecurityGroupId?: string;
+  /** The function sleep/wake schedules invoke (`BERTH_SCHEDULED_ACTION_FUNCTION_ARN`): a schedule aiming elsewhere drifts. */
+  readonly scheduledActionFunctionArn?: string;
 }
 
 /** Differences between the newest task definition revision and the spec (empty when it matches). */
@@ -120,6 +129,74 @@ function logGroupStep(observed: ObservedEnvironment, spec: EnvSpec): UpStep {
     ...(tagsChanged ? { tags } : {}),
     ...(expiry !== undefined ? { removeTags: [TAG_LOGS_EXPIRE_AT] } : {}),
   });
+}
+
+/**
+ * The sleep/wake schedules (spec `schedule`), planned only when the stage observed them: Berth's schedule group
+ * created if missing, each schedule the spec asks for created or converged (expression, time zone, action,
+ * target), and a schedule the spec no longer asks for deleted. Ownership was checked with the rest.
+ */
+function scheduleSteps(observed: ObservedEnvironment, spec: EnvSpec, settings: UpSettings): UpStep[] {
+  const schedules = observed.schedules;
+  if (schedules === undefined) return [];
+  const group = schedules.group;
+  const desired = desiredSchedules(spec.name, spec.schedule);
+  const steps: UpStep[] = [];
+  if (desired.length > 0 && schedules.groupTags === undefined) {
+    steps.push(
+      step(
+        'service',
+        'create',
+        `schedule group ${group}`,
+        "Berth's schedule group (tagged berth:managed-by)",
+        {
+          kind: 'createScheduleGroup',
+          name: group,
+          tags: scheduleGroupTags(),
+        },
+      ),
+    );
+  }
+  for (const kind of SCHEDULE_KINDS) {
+    const want = desired.find((d) => d.kind === kind);
+    const have: ObservedSchedule | undefined = schedules[kind];
+    const name = want?.name ?? have?.name;
+    if (name === undefined) continue;
+    const label = labels.schedule(group, name);
+    if (want === undefined) {
+      steps.push(
+        step('service', 'delete', label, `the spec has no ${kind} schedule`, {
+          kind: 'deleteSchedule',
+          group,
+          name,
+        }),
+      );
+      continue;
+    }
+    const todo = {
+      group,
+      name,
+      expression: want.expression,
+      timezone: want.timezone,
+      input: want.input,
+    };
+    if (have === undefined) {
+      steps.push(
+        step('service', 'create', label, `${want.input.action} at ${want.expression} (${want.timezone})`, {
+          kind: 'createSchedule',
+          ...todo,
+        }),
+      );
+      continue;
+    }
+    const drift = scheduleDrift(have, want, settings.scheduledActionFunctionArn);
+    steps.push(
+      drift.length === 0
+        ? step('service', 'keep', label, 'matches the spec', { kind: 'useSchedule', group, name })
+        : step('service', 'update', label, drift.join(', '), { kind: 'updateSchedule', ...todo }),
+    );
+  }
+  return steps;
 }
 
 /** Whether `ingress` already holds `rule` (a rule whose source group is not known yet never does). */
@@ -564,6 +641,8 @@ export function planUp(observed: ObservedEnvironment, spec: EnvSpec, settings: U
       }),
     );
   }
+
+  steps.push(...scheduleSteps(observed, spec, settings));
 
   steps.push(
     step(

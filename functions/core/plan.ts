@@ -1,4 +1,5 @@
 import type { ScalingSuspension } from './observed.ts';
+import type { ScheduledActionEvent } from './schedules.ts';
 import type { TeardownWaitingFor } from './teardown-wait.ts';
 
 /** What a plan step does to its resource. */
@@ -65,6 +66,8 @@ export type TeardownAction =
   | { readonly kind: 'deleteSecurityGroup'; readonly groupId: string; readonly name: string }
   | { readonly kind: 'deregisterTaskDefinition'; readonly arn: string }
   | { readonly kind: 'deleteLogGroup'; readonly name: string }
+  /** A sleep/wake schedule in Berth's schedule group (gone already: ResourceNotFoundException is success). */
+  | { readonly kind: 'deleteSchedule'; readonly group: string; readonly name: string }
   | {
       readonly kind: 'keepLogGroup';
       readonly arn: string;
@@ -200,6 +203,27 @@ export type UpAction =
       readonly removeTags?: readonly string[];
     }
   | { readonly kind: 'useLogGroup'; readonly arn: string; readonly name: string }
+  /** Berth's schedule group, tagged `berth:managed-by=berth` (shared by every environment's schedules). */
+  | {
+      readonly kind: 'createScheduleGroup';
+      readonly name: string;
+      readonly tags: Readonly<Record<string, string>>;
+    }
+  /**
+   * A sleep/wake schedule: the target (the `scheduled-action` function) and the role Scheduler assumes come
+   * from the executor's configuration; `FlexibleTimeWindow` OFF, `ActionAfterCompletion` NONE.
+   */
+  | {
+      readonly kind: 'createSchedule' | 'updateSchedule';
+      readonly group: string;
+      readonly name: string;
+      readonly expression: string;
+      readonly timezone: string;
+      readonly input: ScheduledActionEvent;
+    }
+  /** A schedule the spec no longer asks for. */
+  | { readonly kind: 'deleteSchedule'; readonly group: string; readonly name: string }
+  | { readonly kind: 'useSchedule'; readonly group: string; readonly name: string }
   | {
       readonly kind: 'registerTaskDefinition';
       readonly family: string;

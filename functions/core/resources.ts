@@ -1,4 +1,5 @@
 import type { ObservedEnvironment, ObservedTaskDefinition, Tags } from './observed.ts';
+import { scheduleOwnershipTags } from './schedules.ts';
 import { assertOwned } from './tags.ts';
 
 /** Human labels of an environment's resources, used in plan steps and ownership errors. */
@@ -17,6 +18,7 @@ export const labels = {
     revision === undefined ? `task definition ${family}` : `task definition ${family}:${revision}`,
   service: (name: string) => `ECS service ${name}`,
   logGroup: (name: string) => `log group ${name}`,
+  schedule: (group: string, name: string) => `schedule ${group}/${name}`,
 } as const;
 
 /** Present resources that carry tags, with their labels (ECS clusters/services that are INACTIVE are gone). */
@@ -70,6 +72,16 @@ export function taggedResources(observed: ObservedEnvironment): { label: string;
   }
   if (observed.logGroup) {
     found.push({ label: labels.logGroup(observed.logGroup.name), tags: observed.logGroup.tags });
+  }
+  const schedules = observed.schedules;
+  if (schedules) {
+    for (const schedule of [schedules.sleep, schedules.wake]) {
+      if (schedule === undefined) continue;
+      found.push({
+        label: labels.schedule(schedules.group, schedule.name),
+        tags: scheduleOwnershipTags(schedules, schedule),
+      });
+    }
   }
   return found;
 }

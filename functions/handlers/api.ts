@@ -4,7 +4,7 @@ import { AwsLambdaAdapter } from '../adapters/lambda.ts';
 import { AwsLogsAdapter } from '../adapters/logs.ts';
 import { type AccessAction, type Caller, entryOf, ownerOf } from '../core/access-policy.ts';
 import { parseDuration } from '../core/duration.ts';
-import { parseEnvSpec } from '../core/env-spec.ts';
+import { parseEnvSpec, ScheduleSchema } from '../core/env-spec.ts';
 import { environmentResources } from '../core/environment-resources.ts';
 import { NotFoundError, RouteConflictError, ValidationError } from '../core/errors.ts';
 import { IDLE_AFTER_RULE, parseIdleAfter } from '../core/idle.ts';
@@ -22,6 +22,7 @@ import {
   type PlannableOperation,
   type PlanRequest,
 } from '../core/operation.ts';
+import { type ScheduleView, scheduleView } from '../core/schedules.ts';
 import { describeRoute, isWildcardHost, routeOfLoadBalancer, sameRoute } from '../core/shared-route.ts';
 import { loadHandlerConfig } from './config.ts';
 import {
@@ -319,7 +320,14 @@ const summary = (ctx: Context, record: EnvironmentRecord) => ({
   keep: record.keep ?? false,
   currentOperation: record.currentOperation ?? null,
   cost: costOfRecord(record, ctx.deps.pricing ?? defaultPricing(), ctx.clock.now()),
+  schedule: scheduleOfRecord(record, ctx.clock.now()),
 });
+
+/** The stored spec's sleep/wake schedule with its next times (null without one). */
+const scheduleOfRecord = (record: EnvironmentRecord, now: Date): ScheduleView | null => {
+  const parsed = ScheduleSchema.safeParse((record.spec as { schedule?: unknown } | undefined)?.schedule);
+  return parsed.success && parsed.data !== undefined ? scheduleView(parsed.data, now) : null;
+};
 
 /**
  * The Task states the running operation's execution has finished, for live progress. Progress is a

@@ -1,5 +1,6 @@
 import { ConfigError } from '../core/errors.ts';
 import { DEFAULT_LOCK_TTL_SECONDS } from '../core/limits.ts';
+import { DEFAULT_SCHEDULE_GROUP } from '../core/schedules.ts';
 import { HANDLER_SETTINGS, type HandlerFile } from './settings.ts';
 
 /** Default of `BERTH_AMI_PARAMETER`: the ECS-optimized Amazon Linux 2023 AMI. */
@@ -48,6 +49,12 @@ export interface Config {
   readonly pricesFile?: string;
   /** The local API's URL, where Slack `status` links an environment's logs (the local platform). */
   readonly apiUrl?: string;
+  /** Sleep/wake schedules: Berth's EventBridge Scheduler group (`BERTH_SCHEDULE_GROUP`, default `berth-environments`). */
+  readonly scheduleGroup?: string;
+  /** The function the schedules invoke (`BERTH_SCHEDULED_ACTION_FUNCTION_ARN`). */
+  readonly scheduledActionFunctionArn?: string;
+  /** The role EventBridge Scheduler assumes to invoke it (`BERTH_SCHEDULER_ROLE_ARN`). */
+  readonly schedulerRoleArn?: string;
 }
 
 /** Environment variable → config field. */
@@ -80,6 +87,9 @@ export const CONFIG_VARIABLES = {
   BERTH_SLACK_RESPONSE_URL_ORIGINS: 'slackResponseUrlOrigins',
   BERTH_PRICES_FILE: 'pricesFile',
   BERTH_API_URL: 'apiUrl',
+  BERTH_SCHEDULE_GROUP: 'scheduleGroup',
+  BERTH_SCHEDULED_ACTION_FUNCTION_ARN: 'scheduledActionFunctionArn',
+  BERTH_SCHEDULER_ROLE_ARN: 'schedulerRoleArn',
 } as const satisfies Record<string, keyof Config>;
 
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -176,6 +186,7 @@ const DEFAULTS: Partial<Record<ConfigVariable, string>> = {
   BERTH_ALLOWED_CIDR: '0.0.0.0/0',
   BERTH_AMI_PARAMETER: DEFAULT_AMI_PARAMETER,
   BERTH_LOCK_TTL_SECONDS: String(DEFAULT_LOCK_TTL_SECONDS),
+  BERTH_SCHEDULE_GROUP: DEFAULT_SCHEDULE_GROUP,
 };
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -10,7 +10,7 @@ import {
   specOf,
 } from './lifecycle-deps.ts';
 import { runUpStage, type UpStageDeps } from './up-stage.ts';
-import { ecsAdapter } from './wiring.ts';
+import { ecsAdapter, schedulerAdapter } from './wiring.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
 /** The up-stage dependencies (only `ecs` is called in this stage) and the registry. */
@@ -20,7 +20,8 @@ export type CreateServiceDeps = UpStageDeps<ConfigOf<'create-service'>> & Pick<H
  * Stage `service` of `up` (core `planUp`): converges the ECS service: created with the target
  * group → container mapping, circuit breaker (rollback), 100/200 %, the spec's grace period, the
  * env's capacity provider (EC2) or FARGATE with awsvpc; an existing service is updated only when
- * its revision or desired count differs. Needs `resources.loadBalancer.targetGroupArn` and
+ * its revision or desired count differs; then the sleep/wake schedules of the spec (EventBridge Scheduler) are
+ * created, converged or deleted. Needs `resources.loadBalancer.targetGroupArn` and
  * `resources.taskDefinition.taskDefinitionArn`.
  * @returns `{ serviceArn }`
  */
@@ -49,5 +50,5 @@ export function makeHandler(deps: CreateServiceDeps) {
 }
 
 export const handler = makeHandler(
-  defaultDeps('create-service', { ecs: ecsAdapter, registry: registryAdapter }),
+  defaultDeps('create-service', { ecs: ecsAdapter, registry: registryAdapter, scheduler: schedulerAdapter }),
 );

@@ -11,6 +11,7 @@ import type { AwsElbv2Adapter } from '../adapters/elbv2.ts';
 import { probeHttp } from '../adapters/http-probe.ts';
 import type { AwsLogsAdapter } from '../adapters/logs.ts';
 import type { DynamoRegistry } from '../adapters/registry.ts';
+import type { AwsSchedulerAdapter } from '../adapters/scheduler.ts';
 import { type EnvSpec, parseEnvSpec } from '../core/env-spec.ts';
 import { ConfigError, isBerthError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { type Config, type HandlerConfig, loadHandlerConfig } from './config.ts';
@@ -85,6 +86,8 @@ export interface HandlerDeps<C extends SomeConfig = Readonly<Config>> {
   readonly autoScaling: AwsAutoScalingAdapter;
   readonly ec2: AwsEc2Adapter;
   readonly logs: AwsLogsAdapter;
+  /** Sleep/wake schedules: only the handlers that converge or delete them are wired with Scheduler. */
+  readonly scheduler?: AwsSchedulerAdapter;
   readonly registry: DynamoRegistry;
   /** Application Auto Scaling (pause and resume): absent when the handler is not wired with it. */
   readonly scaling?: AwsApplicationAutoScalingAdapter;
@@ -127,6 +130,8 @@ export interface AdapterFactories {
   readonly logs?: () => AwsLogsAdapter;
   readonly registry?: (config: SomeConfig) => DynamoRegistry;
   readonly scaling?: () => AwsApplicationAutoScalingAdapter;
+  /** Sleep/wake schedules in Berth's group (`BERTH_SCHEDULE_GROUP`). */
+  readonly scheduler?: (config: SomeConfig) => AwsSchedulerAdapter;
 }
 
 /**
@@ -150,6 +155,7 @@ export function defaultDeps<F extends HandlerFile>(
     throw new ConfigError(`this handler is not wired with the ${name} adapter`);
   };
   const registry = adapters.registry;
+  const scheduler = adapters.scheduler;
   return lazyObject<HandlerDeps<HandlerConfig<F>>>({
     config: getConfig,
     ecs: adapters.ecs ?? missing('ecs'),
@@ -159,6 +165,7 @@ export function defaultDeps<F extends HandlerFile>(
     logs: adapters.logs ?? missing('logs'),
     registry: registry ? () => registry(getConfig()) : missing('registry'),
     scaling: adapters.scaling ?? (() => undefined),
+    ...(scheduler === undefined ? {} : { scheduler: () => scheduler(getConfig()) }),
     probe: () => probeHttp,
     now: () => () => new Date(),
     logger: () => new Logger({ serviceName: 'berth' }),

@@ -20,6 +20,7 @@ import {
   ecsAdapter,
   elbv2Adapter,
   logsAdapter,
+  schedulerAdapter,
 } from './wiring.ts';
 
 /** The plan Lambda's input (the api handler's `PlanRequest`; checked with core's `parsePlanRequest`). */
@@ -127,14 +128,15 @@ export function makeHandler(deps: PlanDeps | (() => PlanDeps)) {
  * its step), with the function's VPC (security groups) and shared listener (shared mode).
  */
 export function planObserver(
-  adapters: Required<ObserveAdapters>,
+  adapters: Required<Omit<ObserveAdapters, 'scheduler'>> & Pick<ObserveAdapters, 'scheduler'>,
   config: Pick<Config, 'vpcId' | 'sharedListenerArn'>,
 ): ObserverPort {
   return {
     observe: (env) =>
       observeEnvironment(adapters, {
         env,
-        parts: [...ALL_PARTS, 'logs'],
+        // The sleep/wake schedules too, when wired with Scheduler (as the service stages are).
+        parts: [...ALL_PARTS, 'logs', ...(adapters.scheduler === undefined ? [] : (['schedules'] as const))],
         ...(config.vpcId === undefined ? {} : { vpcId: config.vpcId }),
         ...(config.sharedListenerArn === undefined ? {} : { sharedListenerArn: config.sharedListenerArn }),
       }),
@@ -150,6 +152,7 @@ export function defaultDeps(): PlanDeps {
     ec2: ec2Adapter,
     logs: logsAdapter,
     scaling: applicationAutoScalingAdapter,
+    scheduler: schedulerAdapter,
   });
   let observer: ObserverPort | undefined;
   return {
@@ -165,7 +168,14 @@ export function defaultDeps(): PlanDeps {
     observer: {
       observe: (env, spec) => {
         observer ??= planObserver(
-          { ecs: deps.ecs, elbv2: deps.elbv2, autoScaling: deps.autoScaling, ec2: deps.ec2, logs: deps.logs },
+          {
+            ecs: deps.ecs,
+            elbv2: deps.elbv2,
+            autoScaling: deps.autoScaling,
+            ec2: deps.ec2,
+            logs: deps.logs,
+            ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
+          },
           deps.config,
         );
         return observer.observe(env, spec);

@@ -26,6 +26,12 @@ const WEBHOOK = ['BERTH_NOTIFY_WEBHOOK_SECRET_ARN', 'BERTH_NOTIFY_WEBHOOK_URL'] 
 /** Registry and lifecycle executions of the entry points (http/aws-deps.ts `awsEntryPorts`). */
 const ENTRY_REQUIRED = ['BERTH_TABLE_NAME', 'BERTH_LIFECYCLE_STATE_MACHINE_ARN'] as const;
 const ENTRY_OPTIONAL = ['BERTH_NIGHTLY_STATE_MACHINE_ARN', 'BERTH_LOCK_TTL_SECONDS'] as const;
+/** Sleep/wake schedules: Berth's schedule group, the function they invoke and the role Scheduler assumes. */
+const SCHEDULES = [
+  'BERTH_SCHEDULE_GROUP',
+  'BERTH_SCHEDULED_ACTION_FUNCTION_ARN',
+  'BERTH_SCHEDULER_ROLE_ARN',
+] as const;
 
 export const HANDLER_SETTINGS = {
   lock: { required: ['BERTH_TABLE_NAME'], optional: ['BERTH_LOCK_TTL_SECONDS'] },
@@ -48,7 +54,8 @@ export const HANDLER_SETTINGS = {
   'create-service': {
     // awsvpc services (Fargate) run in the private subnets with the instances' security group.
     required: ['BERTH_VPC_ID', 'BERTH_PRIVATE_SUBNETS'],
-    optional: [...UP, ...UP_SETTINGS],
+    // Then the sleep/wake schedules of the spec.
+    optional: [...UP, ...UP_SETTINGS, ...SCHEDULES],
   },
   verify: {
     required: ['BERTH_TABLE_NAME'],
@@ -66,7 +73,11 @@ export const HANDLER_SETTINGS = {
     optional: ['BERTH_WAKE_FUNCTION_ARN', 'BERTH_SHARED_LISTENER_ARN'],
   },
   // The first teardown stage observes everything (security groups, the shared listener's rule).
-  'teardown-service': { required: ['BERTH_VPC_ID'], optional: ['BERTH_SHARED_LISTENER_ARN'] },
+  // It deletes the sleep/wake schedules first (Berth's schedule group).
+  'teardown-service': {
+    required: ['BERTH_VPC_ID'],
+    optional: ['BERTH_SHARED_LISTENER_ARN', 'BERTH_SCHEDULE_GROUP'],
+  },
   'teardown-capacity': { required: [], optional: [] },
   'teardown-cluster': { required: [], optional: [] },
   'teardown-load-balancer': { required: [], optional: ['BERTH_SHARED_LISTENER_ARN'] },
@@ -93,7 +104,7 @@ export const HANDLER_SETTINGS = {
   },
   plan: {
     required: ['BERTH_VPC_ID'],
-    optional: [...UP_SETTINGS, 'BERTH_SHARED_LISTENER_ARN', 'BERTH_WAKE_FUNCTION_ARN'],
+    optional: [...UP_SETTINGS, 'BERTH_SHARED_LISTENER_ARN', 'BERTH_WAKE_FUNCTION_ARN', ...SCHEDULES],
   },
   'expiry-warnings': {
     required: ['BERTH_TABLE_NAME'],
@@ -102,6 +113,8 @@ export const HANDLER_SETTINGS = {
   wake: { required: [...ENTRY_REQUIRED], optional: [...ENTRY_OPTIONAL] },
   // Idle sleep: lists the registry, reads CloudWatch, authorizes each pause and starts it as the API does.
   'idle-check': { required: [...ENTRY_REQUIRED], optional: [...ENTRY_OPTIONAL, ...POLICY] },
+  // Sleep/wake schedules: authorized with the access policy, then started as the API starts operations.
+  'scheduled-action': { required: [...ENTRY_REQUIRED], optional: [...ENTRY_OPTIONAL, ...POLICY] },
 } as const satisfies Record<string, Declaration>;
 
 /** A handler file under functions/handlers/ that is a Lambda. */

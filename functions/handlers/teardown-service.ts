@@ -7,10 +7,11 @@ import {
   ecsAdapter,
   elbv2Adapter,
   logsAdapter,
+  schedulerAdapter,
 } from './wiring.ts';
 
 /**
- * Teardown stage `service`: Suspends the scaling of the service's Application Auto Scaling target (if a user
+ * Teardown stage `service`: deletes the sleep/wake schedules, suspends the scaling of the service's Application Auto Scaling target (if a user
  * registered one), scales the service to 0, waits (done: false) while tasks drain, then deletes it.
  * Only resources tagged as the environment's are touched (OwnershipConflictError otherwise).
  */
@@ -26,5 +27,6 @@ export const handler = makeHandler(
     elbv2: elbv2Adapter,
     logs: logsAdapter,
     scaling: applicationAutoScalingAdapter,
+    scheduler: schedulerAdapter,
   }),
 );

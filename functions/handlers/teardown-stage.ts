@@ -11,6 +11,7 @@ import type { AwsEcsAdapter } from '../adapters/ecs.ts';
 import { type AwsElbv2Adapter, DEFAULT_DEREGISTRATION_DELAY_SECONDS } from '../adapters/elbv2.ts';
 import type { AwsLogsAdapter } from '../adapters/logs.ts';
 import { type ObservedPart, observeEnvironment } from '../adapters/observe-environment.ts';
+import type { AwsSchedulerAdapter } from '../adapters/scheduler.ts';
 import { ConfigError, DependencyPendingError, DependencyTimeoutError } from '../core/errors.ts';
 import { TAG_LOGS_EXPIRE_AT } from '../core/logs.ts';
 import { resourceNames } from '../core/names.ts';
@@ -116,11 +117,13 @@ export interface TeardownPorts {
   readonly logs: Pick<AwsLogsAdapter, 'deleteLogGroup' | 'tagLogGroup'>;
   /** The service's Application Auto Scaling target, if one is registered (stage `service`). */
   readonly scaling?: Pick<AwsApplicationAutoScalingAdapter, 'suspendScaling'> | undefined;
+  /** Sleep/wake schedules (the `service` stage, when wired with Scheduler). */
+  readonly scheduler?: Pick<AwsSchedulerAdapter, 'deleteSchedule'>;
 }
 
 export type TeardownDeps = Pick<
   HandlerDeps<SomeConfig>,
-  'config' | 'ecs' | 'elbv2' | 'autoScaling' | 'ec2' | 'logs' | 'now' | 'logger'
+  'config' | 'ecs' | 'elbv2' | 'autoScaling' | 'ec2' | 'logs' | 'now' | 'logger' | 'scheduler'
 > & {
   readonly scaling?:
     | Pick<AwsApplicationAutoScalingAdapter, 'suspendScaling' | 'observeScalableTarget'>
@@ -231,6 +234,11 @@ export async function executeTeardownStep(
     case 'keepLogGroup':
       await ports.logs.tagLogGroup(s.arn, { [TAG_LOGS_EXPIRE_AT]: s.expiresAt });
       return 'continue';
+    case 'deleteSchedule':
+      if (ports.scheduler === undefined)
+        throw new ConfigError('teardown: deleting a schedule needs the scheduler adapter');
+      await ports.scheduler.deleteSchedule(s.group, s.name);
+      return 'continue';
     default:
       return assertNever(s, 'teardown step');
   }
@@ -249,7 +257,11 @@ export async function runTeardownStage(
   return runStep(deps.logger, `teardown-${stage}`, state, async () => {
     const env = envOf(state);
     if (stage === 'network') requireConfig(deps.config.vpcId, 'BERTH_VPC_ID');
-    const parts = STAGE_PARTS[stage];
+    // The `service` stage (the first) also deletes the sleep/wake schedules, when wired with Scheduler.
+    const parts: readonly ObservedPart[] =
+      stage === 'service' && deps.scheduler !== undefined
+        ? [...STAGE_PARTS[stage], 'schedules']
+        : STAGE_PARTS[stage];
     const observed = await observeEnvironment(
       // Read on use: each teardown handler is wired with the adapters of its own stage's parts only.
       {
@@ -267,6 +279,7 @@ export async function runTeardownStage(
         },
         // Only the stages that observe the log group are wired with CloudWatch Logs.
         ...(parts.includes('logs') ? { logs: deps.logs } : {}),
+        ...(parts.includes('schedules') && deps.scheduler !== undefined ? { scheduler: deps.scheduler } : {}),
       },
       {
         env,

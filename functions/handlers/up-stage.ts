@@ -9,6 +9,7 @@ import type { AwsEcsAdapter } from '../adapters/ecs.ts';
 import type { AwsElbv2Adapter } from '../adapters/elbv2.ts';
 import type { AwsLogsAdapter } from '../adapters/logs.ts';
 import { type ObservedPart, observeEnvironment } from '../adapters/observe-environment.ts';
+import type { AwsSchedulerAdapter } from '../adapters/scheduler.ts';
 import type { EnvSpec } from '../core/env-spec.ts';
 import {
   ConfigError,
@@ -58,6 +59,7 @@ export interface UpPorts {
     'createSecurityGroup' | 'authorizeIngress' | 'createLaunchTemplate' | 'observeSecurityGroup'
   >;
   readonly logs: Pick<AwsLogsAdapter, 'createLogGroup' | 'updateLogGroup'>;
+  readonly scheduler: Pick<AwsSchedulerAdapter, 'createScheduleGroup' | 'putSchedule' | 'deleteSchedule'>;
 }
 
 /**
@@ -87,6 +89,9 @@ export function wiredPorts(deps: Partial<UpPorts>): UpPorts {
     },
     get logs() {
       return deps.logs ?? notWired('logs');
+    },
+    get scheduler() {
+      return deps.scheduler ?? notWired('scheduler');
     },
   };
 }
@@ -429,6 +434,32 @@ export async function executeUpSteps(
       case 'useService':
         out.serviceArn = s.arn;
         break;
+      case 'createScheduleGroup':
+        await ports.scheduler.createScheduleGroup(s.name, s.tags);
+        break;
+      case 'createSchedule':
+      case 'updateSchedule':
+        await ports.scheduler.putSchedule(
+          {
+            group: s.group,
+            name: s.name,
+            expression: s.expression,
+            timezone: s.timezone,
+            input: s.input,
+            targetArn: requireConfig(
+              config.scheduledActionFunctionArn,
+              'BERTH_SCHEDULED_ACTION_FUNCTION_ARN',
+            ),
+            roleArn: requireConfig(config.schedulerRoleArn, 'BERTH_SCHEDULER_ROLE_ARN'),
+          },
+          s.kind === 'createSchedule' ? 'create' : 'update',
+        );
+        break;
+      case 'deleteSchedule':
+        await ports.scheduler.deleteSchedule(s.group, s.name);
+        break;
+      case 'useSchedule':
+        break;
       default:
         assertNever(s, 'up step');
     }
@@ -455,11 +486,17 @@ export type UpConfig = SomeConfig & Pick<Config, 'allowedCidr' | 'sharedAlbSecur
 
 /** A create handler's dependencies: configuration, logger, and the adapters its stage calls. */
 export type UpStageDeps<C extends UpConfig = UpConfig> = Pick<HandlerDeps<C>, 'config' | 'logger'> &
-  Partial<Pick<HandlerDeps, 'ecs' | 'elbv2' | 'autoScaling' | 'ec2' | 'logs'>>;
+  Partial<Pick<HandlerDeps, 'ecs' | 'elbv2' | 'autoScaling' | 'ec2' | 'logs' | 'scheduler'>>;
 
 /** The settings `planUp` decides with, from a function's configuration. */
-export const upSettings = (config: Pick<Config, 'allowedCidr' | 'sharedAlbSecurityGroupId'>) => ({
+export const upSettings = (
+  config: Pick<Config, 'allowedCidr' | 'sharedAlbSecurityGroupId'> &
+    Partial<Pick<Config, 'scheduledActionFunctionArn'>>,
+) => ({
   allowedCidr: config.allowedCidr,
+  ...(config.scheduledActionFunctionArn !== undefined
+    ? { scheduledActionFunctionArn: config.scheduledActionFunctionArn }
+    : {}),
   ...(config.sharedAlbSecurityGroupId !== undefined
     ? { sharedAlbSecurityGroupId: config.sharedAlbSecurityGroupId }
     : {}),
@@ -478,8 +515,13 @@ export async function runUpStage(
 ): Promise<UpOutputs> {
   const env = spec.name;
   // Fargate has no EC2 capacity to observe (no Auto Scaling, launch template or provider calls).
-  const parts =
-    stage === 'cluster' && spec.launchType === 'FARGATE' ? ['cluster' as const] : UP_STAGE_PARTS[stage];
+  const parts: readonly ObservedPart[] =
+    stage === 'cluster' && spec.launchType === 'FARGATE'
+      ? ['cluster']
+      : // The sleep/wake schedules converge with the service, where the handler is wired with Scheduler.
+        stage === 'service' && deps.scheduler !== undefined
+        ? [...UP_STAGE_PARTS[stage], 'schedules']
+        : UP_STAGE_PARTS[stage];
   // `deps` itself: its adapters are read only by the parts observed (each handler has its own clients).
   const observed: ObservedEnvironment = await observeEnvironment(deps, {
     env,

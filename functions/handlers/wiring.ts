@@ -14,13 +14,16 @@ import {
   ecsClient,
   elbv2Client,
   logsClient,
+  schedulerClient,
   ssmClient,
 } from '../adapters/aws/clients.ts';
 import { AwsEc2Adapter } from '../adapters/ec2.ts';
 import { AwsEcsAdapter } from '../adapters/ecs.ts';
 import { AwsElbv2Adapter } from '../adapters/elbv2.ts';
 import { AwsLogsAdapter } from '../adapters/logs.ts';
+import { AwsSchedulerAdapter } from '../adapters/scheduler.ts';
 import { AwsParameterAdapter } from '../adapters/ssm-parameter.ts';
+import { DEFAULT_SCHEDULE_GROUP } from '../core/schedules.ts';
 
 /** @example makeHandler(defaultDeps('teardown-service', { ecs: ecsAdapter })) */
 export const ecsAdapter = (): AwsEcsAdapter => new AwsEcsAdapter(ecsClient());
@@ -36,3 +39,6 @@ export const ec2WithAmiAdapter = (): AwsEc2Adapter =>
 /** Application Auto Scaling: pause and resume (and their dry run) only. */
 export const applicationAutoScalingAdapter = (): AwsApplicationAutoScalingAdapter =>
   new AwsApplicationAutoScalingAdapter(applicationAutoScalingClient());
+/** EventBridge Scheduler: the sleep/wake schedules, in Berth's group (`BERTH_SCHEDULE_GROUP`). */
+export const schedulerAdapter = (config: { readonly scheduleGroup?: string }): AwsSchedulerAdapter =>
+  new AwsSchedulerAdapter(schedulerClient(), config.scheduleGroup ?? DEFAULT_SCHEDULE_GROUP);

@@ -22,12 +22,14 @@ const TITLES: Record<ServiceDefinition['signingName'], string> = {
   secretsmanager: 'Secrets Manager',
   monitoring: 'CloudWatch',
   'application-autoscaling': 'Application Auto Scaling',
+  scheduler: 'EventBridge Scheduler',
 };
 
 const PROTOCOLS: Record<ServiceDefinition['protocol'], string> = {
   ec2: 'EC2 Query',
   query: 'Query',
   json: 'JSON',
+  'rest-json': 'REST-JSON',
 };
 
 export const INDEX_BEGIN = '<!-- operations:begin -->';

@@ -13,9 +13,11 @@ import { requiredAuthorizations } from './iam/request-context.ts';
 import { EC2_XMLNS, renderEc2Error, renderEc2Result } from './protocol/ec2-query.ts';
 import { jsonAction, jsonContentType, renderJsonError, renderJsonResult } from './protocol/json.ts';
 import { renderQueryError, renderQueryResult } from './protocol/query.ts';
+import { matchRestRoute, renderRestJsonError } from './protocol/rest-json.ts';
 import { parseFormParams } from './protocol/xml.ts';
 import { EmbeddedDynamoDb } from './services/dynamodb/embedded.ts';
 import { serviceFactories } from './services/index.ts';
+import { fireSchedule } from './services/scheduler/backend.ts';
 
 export interface StartCloudOptions {
   /** 0 picks a free port. Default 4566. */
@@ -202,7 +204,7 @@ export class CloudRouter {
       return;
     }
     const body = await readBody(req);
-    await this.#dispatchAws(res, caller, targetStr, body);
+    await this.#dispatchAws(res, caller, targetStr, body, req.method ?? 'GET', url);
   }
 
   #findService(caller: Caller, target: string | undefined, body: string): ServiceDefinition | undefined {
@@ -225,6 +227,8 @@ export class CloudRouter {
     caller: Caller,
     target: string | undefined,
     body: string,
+    method = 'POST',
+    url = '/',
   ): Promise<void> {
     const requestId = newRequestId();
     const def = this.#findService(caller, target, body);
@@ -249,7 +253,33 @@ export class CloudRouter {
     const xmlns = def.xmlNamespace ?? (protocol === 'ec2' ? EC2_XMLNS : '');
     let action: string | undefined;
     let params: Record<string, any>;
-    if (protocol === 'json') {
+    if (def.protocol === 'rest-json') {
+      let members: Record<string, unknown> = {};
+      try {
+        members = body.trim() === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
+      } catch {
+        this.#sendError(
+          res,
+          'rest-json',
+          new ServiceError('SerializationException', 'Malformed JSON body'),
+          requestId,
+          '',
+        );
+        return;
+      }
+      const route = matchRestRoute(def.restRoutes ?? [], method, url, members);
+      if (!route || !def.actions[route.action]) {
+        const err = new ServiceError(
+          'UnknownOperationException',
+          `No operation answers ${method} ${url.split('?')[0]}`,
+          404,
+        );
+        this.#sendError(res, 'rest-json', err, requestId, '');
+        return;
+      }
+      action = route.action;
+      params = route.params;
+    } else if (protocol === 'json') {
       action = jsonAction(target, def.jsonTargetPrefix ?? '');
       try {
         params = body.trim() === '' ? {} : (JSON.parse(body) as Record<string, any>);
@@ -334,7 +364,7 @@ export class CloudRouter {
         err instanceof ServiceError
           ? err
           : new ServiceError(
-              protocol === 'json'
+              protocol === 'json' || protocol === 'rest-json'
                 ? service === 'ecs'
                   ? 'ServerException'
                   : 'InternalServerError'
@@ -356,6 +386,9 @@ export class CloudRouter {
         send(res, 200, jsonContentType(def.jsonVersion), renderJsonResult(result), {
           'x-amzn-RequestId': requestId,
         });
+        return;
+      case 'rest-json':
+        send(res, 200, 'application/json', renderJsonResult(result), { 'x-amzn-RequestId': requestId });
         return;
       case 'query':
         send(res, 200, 'text/xml', renderQueryResult(action, result, xmlns, requestId), {
@@ -389,6 +422,12 @@ export class CloudRouter {
           ...(queryErrorCodes === undefined
             ? {}
             : { 'x-amzn-query-error': `${queryErrorCodes[err.code] ?? err.code};${err.faultType}` }),
+        });
+        return;
+      case 'rest-json':
+        send(res, err.status, 'application/json', renderRestJsonError(err), {
+          'x-amzn-RequestId': requestId,
+          'x-amzn-ErrorType': err.code,
         });
         return;
       case 'query': {
@@ -443,6 +482,29 @@ export class CloudRouter {
       case 'GET /_berth/iam':
         sendJson(res, 200, { mode: this.iam.mode, usage: this.iam.usage() });
         return;
+      case 'POST /_berth/scheduler/fire': {
+        // Fires one EventBridge Scheduler schedule now: {"name": "...", "group": "..."} (group default "default").
+        let request: { name?: unknown; group?: unknown };
+        try {
+          request = body.trim() === '' ? {} : (JSON.parse(body) as { name?: unknown; group?: unknown });
+        } catch {
+          sendJson(res, 400, { error: 'the body must be JSON: {"name": "<schedule>", "group": "<group>"}' });
+          return;
+        }
+        if (typeof request.name !== 'string' || request.name === '') {
+          sendJson(res, 400, { error: 'name is required: {"name": "<schedule>", "group": "<group>"}' });
+          return;
+        }
+        try {
+          const group = typeof request.group === 'string' && request.group !== '' ? request.group : undefined;
+          sendJson(res, 200, await fireSchedule(this.cloud, request.name, group));
+        } catch (err) {
+          sendJson(res, err instanceof ServiceError ? err.status : 500, {
+            error: String((err as Error).message),
+          });
+        }
+        return;
+      }
       default:
         sendJson(res, 404, {
           error: `no control endpoint ${method} ${path}`,
@@ -453,6 +515,7 @@ export class CloudRouter {
             'GET|POST /_berth/faults',
             'GET /_berth/metrics',
             'GET /_berth/iam',
+            'POST /_berth/scheduler/fire',
           ],
         });
     }

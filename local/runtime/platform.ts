@@ -27,6 +27,7 @@ import {
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { localForwarder, type RunningDashboard, startDashboard } from '../../dashboard/server.ts';
 import { DEVELOPMENT_POLICY, parseAccessPolicy } from '../../functions/core/access-policy.ts';
+import { DEFAULT_SCHEDULE_GROUP } from '../../functions/core/schedules.ts';
 import type { FaultsPatch } from '../cloud/core/faults.ts';
 import type { FunctionPrincipal, IamMode } from '../cloud/core/iam/enforcer.ts';
 import { functionPrincipals, readFunctionPolicies } from '../cloud/core/iam/function-policies.ts';
@@ -119,6 +120,8 @@ export const LOCAL_RESOURCES = Object.freeze({
    * cloud at start; its full ARN (with the suffix) is what the functions get and their policies are bound to.
    */
   slackSecretArn: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:secret:berth/slack-signing-secret`,
+  /** The role EventBridge Scheduler assumes to invoke the scheduled-action function (sleep/wake schedules). */
+  schedulerRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/berth-environment-schedules`,
 });
 
 /** The name of the Slack signing secret the local platform stores in the local cloud's Secrets Manager. */
@@ -143,6 +146,8 @@ export function localFunctionPrincipals(
       TaskExecutionRole: LOCAL_RESOURCES.executionRoleArn,
       PlanFunction: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${functionNameFor('plan')}`,
       SlackSigningSecret: resources.slackSecretArn ?? LOCAL_RESOURCES.slackSecretArn,
+      EnvironmentScheduleGroup: `arn:aws:scheduler:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:schedule-group/${DEFAULT_SCHEDULE_GROUP}`,
+      EnvironmentScheduleRole: LOCAL_RESOURCES.schedulerRoleArn,
       // The network stack's VPC id, exported to the orchestrator stack.
       'berth-network:ExportsOutputRefVpc': vpcId,
     },
@@ -468,6 +473,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         BERTH_PROBE_ENDPOINT: cloud.url,
         BERTH_PLAN_FUNCTION_NAME: functionNameFor('plan'),
         BERTH_WAKE_FUNCTION_ARN: functionArnFor('wake'),
+        // Sleep/wake schedules: the local cloud's EventBridge Scheduler invokes this function when they fire.
+        BERTH_SCHEDULE_GROUP: DEFAULT_SCHEDULE_GROUP,
+        BERTH_SCHEDULED_ACTION_FUNCTION_ARN: functionArnFor('scheduled-action'),
+        BERTH_SCHEDULER_ROLE_ARN: LOCAL_RESOURCES.schedulerRoleArn,
         BERTH_LOCAL_CALLER_IDENTITY: 'true',
         // Slack's hooks host, and the loopback receivers the local platform and its tests use.
         BERTH_SLACK_RESPONSE_URL_ORIGINS: 'https://hooks.slack.com,http://127.0.0.1:*,http://localhost:*',

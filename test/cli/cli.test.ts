@@ -216,6 +216,97 @@ describe('berth up', () => {
   });
 });
 
+describe('berth up and status with a sleep/wake schedule', () => {
+  it('sends --sleep, --wake and --timezone as the spec schedule, and refuses a bad expression before sending', async () => {
+    api.on('POST', '/environments', ACCEPTED('up'));
+    api.on('GET', '/environments/demo', envView('succeeded', []));
+    const sleep = 'cron(0 20 ? * MON-FRI *)';
+    const wake = 'cron(0 8 ? * MON-FRI *)';
+    const ok = await cli([
+      'up',
+      'demo',
+      '--image',
+      'nginx:1.27',
+      '--sleep',
+      sleep,
+      '--wake',
+      wake,
+      '--timezone',
+      'Asia/Seoul',
+    ]);
+    expect(ok.code).toBe(ExitCode.Ok);
+    expect(api.requests.find((r) => r.method === 'POST')?.body).toMatchObject({
+      schedule: { sleep, wake, timezone: 'Asia/Seoul' },
+    });
+    api.reset();
+    const bad = await cli(['up', 'demo', '--image', 'nginx:1.27', '--sleep', 'cron(0 20 * * MON-FRI *)']);
+    expect(bad.code).not.toBe(ExitCode.Ok);
+    expect(bad.stderr).toContain('schedule.sleep');
+    expect(api.requests.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+
+  it('schedule changes the schedule of the stored spec and runs up with it; --clear removes it', async () => {
+    const view = envView('succeeded', []);
+    const stored = {
+      name: 'demo',
+      image: 'nginx:1.27',
+      owner: 'ana',
+      schedule: { sleep: 'cron(0 20 ? * MON-FRI *)', timezone: 'UTC' },
+    };
+    api.on('GET', '/environments/demo', { ...view, body: { ...view.body, spec: stored } });
+    api.on('POST', '/environments', ACCEPTED('up'));
+    const changed = await cli([
+      'schedule',
+      'demo',
+      '--wake',
+      'cron(0 8 ? * MON-FRI *)',
+      '--timezone',
+      'Asia/Seoul',
+    ]);
+    expect(changed.code).toBe(ExitCode.Ok);
+    expect(api.requests.find((r) => r.method === 'POST')?.body).toEqual({
+      name: 'demo',
+      image: 'nginx:1.27',
+      schedule: {
+        sleep: 'cron(0 20 ? * MON-FRI *)',
+        wake: 'cron(0 8 ? * MON-FRI *)',
+        timezone: 'Asia/Seoul',
+      },
+    });
+    api.reset();
+    api.on('GET', '/environments/demo', { ...view, body: { ...view.body, spec: stored } });
+    api.on('POST', '/environments', ACCEPTED('up'));
+    expect((await cli(['schedule', 'demo', '--clear'])).code).toBe(ExitCode.Ok);
+    expect(api.requests.find((r) => r.method === 'POST')?.body).toEqual({
+      name: 'demo',
+      image: 'nginx:1.27',
+    });
+    const usage = await cli(['schedule', 'demo']);
+    expect(usage.code).toBe(ExitCode.Usage);
+    expect(usage.stderr).toContain('give --sleep, --wake and/or --timezone, or --clear');
+  });
+
+  it('status prints the schedule with its next times', async () => {
+    const view = envView('succeeded', []);
+    api.on('GET', '/environments/demo', {
+      ...view,
+      body: {
+        ...view.body,
+        schedule: {
+          sleep: 'cron(0 20 ? * MON-FRI *)',
+          timezone: 'Asia/Seoul',
+          nextSleep: '2026-11-30T11:00:00.000Z',
+        },
+      },
+    });
+    const { stdout } = await cli(['status', 'demo']);
+    expect(stdout).toContain(
+      '  sleeps:  cron(0 20 ? * MON-FRI *) Asia/Seoul (next 2026-11-30T11:00:00.000Z)',
+    );
+    expect(stdout).not.toContain('wakes:');
+  });
+});
+
 describe('berth down', () => {
   it('tears down after the name is typed', async () => {
     api.on('DELETE', '/environments/demo', ACCEPTED('down'));

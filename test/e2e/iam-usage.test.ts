@@ -23,7 +23,7 @@ import { readFunctionPolicies } from '../../local/cloud/core/iam/function-polici
 import { type E2EPlatform, spec, startE2EPlatform } from './helpers/platform.ts';
 
 const SERVED =
-  /^(ecs|elasticloadbalancing|autoscaling|ec2|ssm|dynamodb|states|lambda|secretsmanager):|^iam:PassRole$/;
+  /^(ecs|elasticloadbalancing|autoscaling|ec2|ssm|dynamodb|states|lambda|secretsmanager|scheduler):|^iam:PassRole$/;
 
 /** Handlers this run does not invoke, and why that is acceptable. */
 const NOT_EXERCISED: Record<string, string> = {
@@ -43,7 +43,12 @@ const NOT_REACHED: Record<string, string> = {
     'setRequestExecution (functions/handlers/http/aws-deps.ts) repairs a request record left without its execution by a crash between PutItem and StartExecution; PATCH /environments/{name} (idleAfter) runs with IAM enforced in test/e2e/idle.test.ts',
   'Wake dynamodb:UpdateItem':
     'the same startOperation path as Api: setRequestExecution repairs a request record left without its execution',
+  'ScheduledAction dynamodb:UpdateItem':
+    'the same startOperation path as Api: setRequestExecution repairs a request record left without its execution',
 };
+
+/** Sleep/wake schedules of the dedicated environment (EventBridge Scheduler, fired through the local cloud). */
+const SCHEDULE = { sleep: 'cron(0 20 ? * MON-FRI *)', wake: 'cron(0 8 ? * MON-FRI *)', timezone: 'UTC' };
 
 const FARGATE = { launchType: 'FARGATE', cpu: 256, memory: 512, memoryReservation: 256 };
 
@@ -66,19 +71,33 @@ describe('IAM actions used by a full run, against the synthesized policies', () 
   };
 
   it('runs every operation in dedicated, shared and Fargate modes with IAM enforced', async () => {
-    await run('POST', '/environments', spec('demo'));
+    await run('POST', '/environments', spec('demo', { schedule: SCHEDULE }));
     // One task more than the group's maximum holds: scale raises the group's maxSize before the service.
     const parsed = parseEnvSpec(spec('demo'));
     const grow = tasksPerInstance(parsed) * (parsed.capacity?.maxSize ?? 2) + 1;
     expect(grow).toBeLessThanOrEqual(100);
     await run('POST', '/environments/demo/scale', { desiredCount: grow });
     // An up after a scale converges to the spec (create-cluster resizes its group, create-service its service).
-    await run('POST', '/environments', spec('demo'));
+    await run('POST', '/environments', spec('demo', { schedule: SCHEDULE }));
     await run('POST', '/environments/demo/redeploy', { image: 'berth/hello:2' });
-    // A re-up with the spec's image converges the redeployed service (create-service calls UpdateService).
-    await run('POST', '/environments', spec('demo'));
-    // Sleep and wake: the counts remembered, service and group to 0, then restored.
-    await run('POST', '/environments/demo/pause');
+    // A re-up with the spec's image converges the redeployed service (create-service calls UpdateService), and
+    // its schedules: the sleep's time zone changed (UpdateSchedule), the wake dropped (DeleteSchedule).
+    await run(
+      'POST',
+      '/environments',
+      spec('demo', { schedule: { sleep: SCHEDULE.sleep, timezone: 'Asia/Seoul' } }),
+    );
+    // Sleep and wake: the counts remembered, service and group to 0, then restored. The sleep schedule fires
+    // (the local cloud's Scheduler invokes the scheduled-action function, which starts the pause).
+    const fired = await e2e.control('/_berth/scheduler/fire', {
+      body: { name: 'berth-demo-sleep', group: 'berth-environments' },
+    });
+    expect(fired.outcome, JSON.stringify(fired)).toBe('invoked');
+    const asleep = Date.now() + 60_000;
+    while ((await e2e.api('GET', '/environments/demo')).body.status !== 'paused' && Date.now() < asleep) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await e2e.api('GET', '/environments/demo')).body.status).toBe('paused');
     // Wake on request: a request through the paused environment's load balancer reaches the wake function,
     // which starts the resume; the workload answers again once it is done.
     const url = (await e2e.api('GET', '/environments/demo')).body.url;

@@ -314,6 +314,8 @@ describe('api GET /environments', () => {
       currentOperation: null,
       // Never seen running (no usage recorded): no estimate.
       cost: null,
+      // No sleep/wake schedule in its spec.
+      schedule: null,
     });
     expect(body['nextToken']).toBeNull();
   });

@@ -9,7 +9,7 @@ afterAll(() => {
 });
 
 describe('access policy configuration (docs/security.md, docs/deploy.md)', () => {
-  it('passes apiPrincipals and accessPolicyParameter to the api function and lets api, slack and nightly read only that parameter', () => {
+  it('passes apiPrincipals and accessPolicyParameter to the api function and lets api, slack, nightly and scheduled-action read only that parameter', () => {
     const synth = synthesize({
       apiPrincipals: 'arn:aws:sts::123456789012:assumed-role/Dev/*, arn:aws:iam::123456789012:user/ops',
       accessPolicyParameter: '/berth/access-policy',
@@ -47,15 +47,25 @@ describe('access policy configuration (docs/security.md, docs/deploy.md)', () =>
         'Berth: Scheduled: pauses environments whose load balancer saw no request for their idleAfter',
       Environment: { Variables: Match.objectLike({ BERTH_POLICY_PARAMETER: '/berth/access-policy' }) },
     });
-    // api, slack, nightly and the idle check: declared once in infra/handler-permissions.ts, emitted only with
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: "Berth: Sleep/wake schedules: EventBridge Scheduler's target; starts pause or resume",
+      Environment: { Variables: Match.objectLike({ BERTH_POLICY_PARAMETER: '/berth/access-policy' }) },
+    });
+    // api, slack, nightly, the idle check and scheduled-action: declared once in infra/handler-permissions.ts, emitted only with
     // the context.
-    expect(reads.filter((s) => s.Sid === 'ReadAccessPolicy')).toHaveLength(4);
+    expect(reads.filter((s) => s.Sid === 'ReadAccessPolicy')).toHaveLength(5);
     // Only the functions that declare them get the context's settings (functions/handlers/settings.ts).
     const withVariable = (variable: string) =>
       ALL_HANDLERS.filter((entry) => berthVariablesOf(template, entry.id).includes(variable)).map(
         (e) => e.id,
       );
-    expect(withVariable('BERTH_POLICY_PARAMETER').sort()).toEqual(['Api', 'IdleCheck', 'Nightly', 'Slack']);
+    expect(withVariable('BERTH_POLICY_PARAMETER').sort()).toEqual([
+      'Api',
+      'IdleCheck',
+      'Nightly',
+      'ScheduledAction',
+      'Slack',
+    ]);
     expect(withVariable('BERTH_API_PRINCIPALS')).toEqual(['Api']);
   });
 

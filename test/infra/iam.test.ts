@@ -77,7 +77,8 @@ const IMPLIED: Record<string, string> = {
   'ec2:CreateTags': 'TagSpecifications on CreateSecurityGroup/CreateLaunchTemplate (ec2:CreateAction)',
   'elasticloadbalancing:AddTags': 'tags on ELBv2 Create* (elasticloadbalancing:CreateAction)',
   'ec2:RunInstances': 'checked when an Auto Scaling group is created from a launch template',
-  'iam:PassRole': 'executionRoleArn of a task definition, instance profile of a launch template',
+  'iam:PassRole':
+    "executionRoleArn of a task definition, instance profile of a launch template, a schedule's target role",
   'iam:CreateServiceLinkedRole': 'ECS, Auto Scaling and ELB service-linked roles on first use',
 };
 
@@ -95,6 +96,7 @@ function adapterActions(): Set<string> {
     '@aws-sdk/client-lambda': 'lambda',
     '@aws-sdk/client-secrets-manager': 'secretsmanager',
     '@aws-sdk/client-application-auto-scaling': 'application-autoscaling',
+    '@aws-sdk/client-scheduler': 'scheduler',
     '@aws-sdk/lib-dynamodb': 'dynamodb',
     '@aws-sdk/client-dynamodb': 'dynamodb',
   };

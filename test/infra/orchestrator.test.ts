@@ -104,6 +104,9 @@ describe('functions', () => {
         'BERTH_WAKE_FUNCTION_ARN',
         'BERTH_NOTIFY_WEBHOOK_SECRET_ARN',
         'BERTH_PLAN_FUNCTION_NAME',
+        'BERTH_SCHEDULE_GROUP',
+        'BERTH_SCHEDULED_ACTION_FUNCTION_ARN',
+        'BERTH_SCHEDULER_ROLE_ARN',
       ].sort(),
     );
     for (const entry of ALL_HANDLERS) {
@@ -236,6 +239,46 @@ describe('nightly schedule', () => {
   });
 });
 
+describe('sleep/wake schedules', () => {
+  it("creates Berth's schedule group tagged berth:managed-by, and a role only Scheduler assumes to invoke scheduled-action", () => {
+    template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', {
+      Name: 'berth-environments',
+      Tags: [{ Key: 'berth:managed-by', Value: 'berth' }],
+    });
+    const [, role] =
+      resourcesOf('AWS::IAM::Role').find(([id]) => id.startsWith('EnvironmentScheduleRole')) ?? [];
+    expect(role?.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
+    const invoking = statements().filter((s) => asList<string>(s.Action).includes('lambda:InvokeFunction'));
+    const scheduleInvoke = invoking.filter((s) => JSON.stringify(s.Resource).includes('-scheduled-action'));
+    expect(scheduleInvoke).toHaveLength(1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Berth: Sleep/wake schedules'),
+    });
+  });
+
+  it('gives create-service the group, the target function and the role, and teardown-service the group', () => {
+    const variablesOf = (description: RegExp) => {
+      const fn = resourcesOf('AWS::Lambda::Function').find(([, f]) =>
+        description.test(f.Properties.Description),
+      );
+      expect(fn, String(description)).toBeDefined();
+      return fn?.[1].Properties.Environment.Variables;
+    };
+    const create = variablesOf(/^Berth: Creates the ECS service/);
+    expect(create.BERTH_SCHEDULE_GROUP).toBe('berth-environments');
+    expect(JSON.stringify(create.BERTH_SCHEDULED_ACTION_FUNCTION_ARN)).toContain('-scheduled-action');
+    expect(JSON.stringify(create.BERTH_SCHEDULER_ROLE_ARN)).toContain('EnvironmentScheduleRole');
+    const teardown = variablesOf(/^Berth: Scales the service to zero and deletes it/);
+    expect(teardown.BERTH_SCHEDULE_GROUP).toBe('berth-environments');
+    expect(teardown.BERTH_SCHEDULER_ROLE_ARN).toBeUndefined();
+  });
+});
+
 describe('IAM', () => {
   it('uses unique statement ids within each policy', () => {
     for (const [id, policy] of resourcesOf('AWS::IAM::Policy')) {
@@ -251,7 +294,7 @@ describe('IAM', () => {
     expect(deleting[0].Condition).toEqual({ StringEquals: { 'aws:ResourceTag/berth:managed-by': 'berth' } });
   });
 
-  it('passes only the task execution role and the instance role, each to its service', () => {
+  it('passes only the task execution role, the instance role and the schedules role, each to its service', () => {
     const passing = statements().filter((s) => asList<string>(s.Action).includes('iam:PassRole'));
     expect(passing.length).toBeGreaterThan(0);
     const roles = new Set<string>();
@@ -261,6 +304,7 @@ describe('IAM', () => {
     }
     expect([...roles].map((r) => r.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
       'EcsInstanceRole',
+      'EnvironmentScheduleRole',
       'TaskExecutionRole',
     ]);
   });

@@ -25,6 +25,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -71,6 +72,8 @@ export const cloudWatchClient = (options: AwsClientOptions = {}): CloudWatchClie
   new CloudWatchClient(baseConfig(options));
 export const ssmClient = (options: AwsClientOptions = {}): SSMClient => new SSMClient(baseConfig(options));
 export const sfnClient = (options: AwsClientOptions = {}): SFNClient => new SFNClient(baseConfig(options));
+export const schedulerClient = (options: AwsClientOptions = {}): SchedulerClient =>
+  new SchedulerClient(baseConfig(options));
 export const secretsClient = (options: AwsClientOptions = {}): SecretsManagerClient =>
   new SecretsManagerClient(baseConfig(options));
 export const lambdaClient = (options: AwsClientOptions = {}): LambdaClient =>

@@ -25,8 +25,9 @@ export interface ServiceDefinition {
     | 'dynamodb'
     | 'secretsmanager'
     | 'monitoring'
-    | 'application-autoscaling';
-  protocol: 'json' | 'query' | 'ec2';
+    | 'application-autoscaling'
+    | 'scheduler';
+  protocol: 'json' | 'query' | 'ec2' | 'rest-json';
   /** JSON protocol only: 'AmazonEC2ContainerServiceV20141113', 'AmazonSSM', 'Logs_20140328'. */
   jsonTargetPrefix?: string;
   jsonVersion?: '1.0' | '1.1';
@@ -42,7 +43,21 @@ export interface ServiceDefinition {
   queryVersion?: string;
   /** Query/EC2 protocols: the namespace of the response document. */
   xmlNamespace?: string;
+  /** REST-JSON protocol only: the operation each method and path template answers. */
+  restRoutes?: readonly RestRoute[];
   actions: Record<string, ActionHandler>;
+}
+
+/**
+ * One REST-JSON operation: `path` is a template (`/schedules/{Name}`) whose labels become params of the same
+ * name; `query` maps query-string names to the params they fill (`{ groupName: 'GroupName' }`); the JSON body's
+ * members are params as they are.
+ */
+export interface RestRoute {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly path: string;
+  readonly action: string;
+  readonly query?: Readonly<Record<string, string>>;
 }
 
 export type ServiceFactory = (cloud: Cloud) => ServiceDefinition;

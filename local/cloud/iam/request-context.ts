@@ -25,6 +25,7 @@ import { autoScalingBackend } from '../services/autoscaling/backend.ts';
 import { ec2Backend } from '../services/ec2/backend.ts';
 import { ecsBackend } from '../services/ecs/backend.ts';
 import { elbv2Backend } from '../services/elbv2/backend.ts';
+import { schedulerBackend } from '../services/scheduler/backend.ts';
 import { secretsManagerBackend } from '../services/secretsmanager/backend.ts';
 
 export type { RequiredAuthorization };
@@ -518,6 +519,56 @@ function applicationAutoScalingRequests(
   ];
 }
 
+/**
+ * EventBridge Scheduler (Service Authorization Reference, "Amazon EventBridge Scheduler"): resource types
+ * `schedule-group` = `arn:aws:scheduler:<region>:<account>:schedule-group/<group>` (taggable: `aws:ResourceTag/*`)
+ * and `schedule` = `...:schedule/<group>/<name>`; `ListSchedules`/`ListScheduleGroups` on `*`. Creating or
+ * updating a schedule passes its target's execution role: `iam:PassRole` on `Target.RoleArn`
+ * (`iam:PassedToService` = `scheduler.amazonaws.com`; User Guide, "Set up the execution role").
+ */
+function schedulerRequests(w: Where, action: string, p: Record<string, any>): RequiredAuthorization[] {
+  const a = `scheduler:${action}`;
+  const be = schedulerBackend(w.cloud, w.accountId, w.region);
+  const group = String(p.GroupName ?? 'default');
+  const groupTags = (name: string) => resourceTags(be.groups.get(name)?.tags);
+  const tags = (raw: unknown): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const t of list<any>(raw)) out[String(t?.Key ?? '')] = String(t?.Value ?? '');
+    return out;
+  };
+  switch (action) {
+    case 'CreateSchedule':
+    case 'UpdateSchedule': {
+      const out = [req(a, be.scheduleArn(group, String(p.Name ?? '')))];
+      const role = p.Target?.RoleArn;
+      if (typeof role === 'string' && role !== '')
+        out.push(req('iam:PassRole', role, { 'iam:PassedToService': 'scheduler.amazonaws.com' }));
+      return out;
+    }
+    case 'GetSchedule':
+    case 'DeleteSchedule':
+      return [req(a, be.scheduleArn(group, String(p.Name ?? '')))];
+    case 'CreateScheduleGroup':
+      return [req(a, be.groupArn(String(p.Name ?? '')), requestTags(tags(p.Tags)))];
+    case 'GetScheduleGroup':
+    case 'DeleteScheduleGroup':
+      return [req(a, be.groupArn(String(p.Name ?? '')), groupTags(String(p.Name ?? '')))];
+    case 'TagResource':
+    case 'UntagResource':
+    case 'ListTagsForResource': {
+      const arn = String(p.ResourceArn ?? '');
+      const name = /:schedule-group\/([^/]+)$/.exec(arn)?.[1];
+      const context = {
+        ...(name === undefined ? {} : groupTags(name)),
+        ...(action === 'TagResource' ? requestTags(tags(p.Tags)) : {}),
+      };
+      return arn === '' ? [] : [req(a, arn, context)];
+    }
+    default:
+      return [req(a, '*')];
+  }
+}
+
 export function dynamoRequests(
   w: Omit<Where, 'cloud'>,
   action: string,
@@ -570,6 +621,8 @@ export function requiredAuthorizations(
       return withBase([req(`cloudwatch:${action}`, '*')]);
     case 'application-autoscaling':
       return withBase(applicationAutoScalingRequests(w, action, params));
+    case 'scheduler':
+      return withBase(schedulerRequests(w, action, params));
     default:
       return withBase([req(`${service}:${action}`, '*')]);
   }

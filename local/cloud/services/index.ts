@@ -6,6 +6,7 @@ import { ec2Service } from './ec2/handlers.ts';
 import { ecsService } from './ecs/handlers.ts';
 import { elbv2Service } from './elbv2/handlers.ts';
 import { logsService } from './logs/handlers.ts';
+import { schedulerService } from './scheduler/handlers.ts';
 import { secretsManagerService } from './secretsmanager/handlers.ts';
 import { ssmService } from './ssm/handlers.ts';
 
@@ -22,4 +23,5 @@ export const serviceFactories: readonly ServiceFactory[] = [
   secretsManagerService,
   cloudWatchService,
   applicationAutoScalingService,
+  schedulerService,
 ];

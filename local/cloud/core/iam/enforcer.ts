@@ -5,7 +5,7 @@
  *
  * Denials answer each service's own error (IAM User Guide, "Troubleshoot access denied error messages"):
  * - JSON services (ECS, SSM, DynamoDB, CloudWatch Logs, Step Functions): HTTP 400 `AccessDeniedException`;
- * - Lambda (REST-JSON): HTTP 403 `AccessDeniedException`;
+ * - Lambda and EventBridge Scheduler (REST-JSON): HTTP 403 `AccessDeniedException`;
  * - ELBv2 and Auto Scaling (Query): HTTP 403 `AccessDenied`;
  * - EC2: HTTP 403 `UnauthorizedOperation`, "You are not authorized to perform this operation." with an
  *   encoded authorization failure message (EC2 API Reference, "Error codes");
@@ -139,6 +139,7 @@ function accessDenied(
     case 'monitoring':
       return new ServiceError('AccessDenied', detail, 403);
     case 'lambda':
+    case 'scheduler':
       return new ServiceError('AccessDeniedException', detail, 403);
     default:
       return new ServiceError('AccessDeniedException', detail, 400);
