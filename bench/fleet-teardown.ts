@@ -237,6 +237,7 @@ export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
     const t0 = performance.now();
     let next = 0;
     const createFailures: string[] = [];
+    let created = 0;
     const worker = async (): Promise<void> => {
       for (;;) {
         const i = next++;
@@ -259,6 +260,13 @@ export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
           if (done.status !== 'SUCCEEDED') createFailures.push(`${name}: ${done.status} ${done.error}`);
         } catch (error) {
           createFailures.push(`${name}: ${(error as Error).message}`);
+        }
+        created += 1;
+        // Progress on stderr (a long run should show it is moving; the bench runner keeps only the tail).
+        if (created % 25 === 0 || created === names.length) {
+          process.stderr.write(
+            `fleet-teardown: ${created}/${names.length} created (${createFailures.length} failed) after ${fmt((performance.now() - t0) / 1000, 1)} s\n`,
+          );
         }
       }
     };
