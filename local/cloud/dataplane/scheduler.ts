@@ -152,21 +152,25 @@ export class ServiceScheduler {
   /** One pass over every service. */
   reconcileAll(): void {
     this.pruneStoppedTasks();
+    // One pass groups the tasks by service: reconciling a service starts and stops only its own
+    // tasks, so the grouping holds for the whole pass (a scan per service made a fleet quadratic).
+    const byService = new Map<string, Task[]>();
+    for (const task of this.ecs.tasks.values()) {
+      if (task.serviceName === undefined) continue;
+      const key = serviceKey(task.clusterName, task.serviceName);
+      const tasks = byService.get(key);
+      if (tasks === undefined) byService.set(key, [task]);
+      else tasks.push(task);
+    }
     for (const service of this.ecs.services.values()) {
       if (service.status === 'INACTIVE') continue;
       try {
-        this.reconcileService(service);
+        this.reconcileService(service, byService.get(serviceKey(service.clusterName, service.name)) ?? []);
       } catch (err) {
         this.ecs.addServiceEvent(service, `(service ${service.name}) scheduler error: ${String(err)}`);
       }
     }
     this.managedScaleIn();
-  }
-
-  private serviceTasks(service: Service): Task[] {
-    return [...this.ecs.tasks.values()].filter(
-      (t) => t.clusterName === service.clusterName && t.serviceName === service.name,
-    );
   }
 
   /** RUNNING, and healthy in every target group the service uses. */
@@ -187,8 +191,8 @@ export class ServiceScheduler {
     return this.clock.now().getTime() - task.startedAt.getTime() >= this.clock.ms(grace);
   }
 
-  private reconcileService(service: Service): void {
-    const all = this.serviceTasks(service);
+  /** @param all the service's tasks at the start of the pass */
+  private reconcileService(service: Service, all: Task[]): void {
     if (service.status === 'DRAINING') {
       for (const t of all)
         if (t.desiredStatus === 'RUNNING')
@@ -557,12 +561,24 @@ export class ServiceScheduler {
    */
   private managedScaleIn(): void {
     const now = this.clock.now().getTime();
+    // Read once per call (after the services' pass, so tasks placed in it count): the active
+    // cluster of each capacity provider, and the instances each cluster's live tasks run on.
+    const clusterOf = new Map<string, Cluster>();
+    for (const c of this.ecs.clusters.values()) {
+      if (c.status !== 'ACTIVE') continue;
+      for (const name of c.capacityProviders) if (!clusterOf.has(name)) clusterOf.set(name, c);
+    }
+    const busyByCluster = new Map<string, Set<string>>();
+    for (const t of this.ecs.tasks.values()) {
+      if (t.lastStatus === 'STOPPED' || !t.ec2InstanceId) continue;
+      const busy = busyByCluster.get(t.clusterName);
+      if (busy === undefined) busyByCluster.set(t.clusterName, new Set([t.ec2InstanceId]));
+      else busy.add(t.ec2InstanceId);
+    }
     for (const cp of this.ecs.capacityProviders.values()) {
       if (cp.status !== 'ACTIVE' || !cp.autoScalingGroupArn || cp.managedScaling?.status !== 'ENABLED')
         continue;
-      const cluster = [...this.ecs.clusters.values()].find(
-        (c) => c.status === 'ACTIVE' && c.capacityProviders.includes(cp.name),
-      );
+      const cluster = clusterOf.get(cp.name);
       const group = this.ecs.autoScalingGroup(cp.autoScalingGroupArn);
       if (!cluster || !group || group.status !== undefined || now < cp.scalingUntil) {
         delete cp.lowSince;
@@ -571,11 +587,7 @@ export class ServiceScheduler {
       const live = [...group.instances.values()].filter(
         (i) => i.lifecycleState === 'InService' || i.lifecycleState === 'Pending',
       );
-      const busy = new Set(
-        [...this.ecs.tasks.values()]
-          .filter((t) => t.clusterName === cluster.name && t.lastStatus !== 'STOPPED' && t.ec2InstanceId)
-          .map((t) => t.ec2InstanceId as string),
-      );
+      const busy = busyByCluster.get(cluster.name) ?? new Set<string>();
       const used = live.filter((i) => busy.has(i.instanceId)).length;
       const targetCapacity = Math.max(1, Number(cp.managedScaling.targetCapacity ?? 100));
       const target = Math.max(group.minSize, Math.ceil((used * 100) / targetCapacity));
@@ -1004,6 +1016,11 @@ export class ServiceScheduler {
     this.kick();
     await this.closeWorkloads(task);
   }
+}
+
+/** The key that groups a service's tasks within one reconciliation pass. */
+function serviceKey(clusterName: string, serviceName: string): string {
+  return `${clusterName}\u0000${serviceName}`;
 }
 
 function randomHex(n: number): string {
