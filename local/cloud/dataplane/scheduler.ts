@@ -21,6 +21,8 @@ import { type ContainerLog, openContainerLog, startWorkload, workloadFaultFor } 
 const EPHEMERAL_LOW = 32768;
 const EPHEMERAL_HIGH = 65535;
 const TICK_AWS_MS = 10_000;
+/** A kicked pass waits this many times the previous pass's duration (the scheduler's CPU share ≤ 1 ÷ (1 + this)). */
+const PASS_SPACING = 3;
 
 /** Where a task goes: a container instance, Fargate, or nowhere (with the reason). */
 export type Placement =
@@ -94,6 +96,8 @@ export interface SchedulerHost {
 export class ServiceScheduler {
   private stopped = false;
   private kickQueued = false;
+  /** `performance.now()` before which a kicked pass waits (see {@link kick}). */
+  private nextPassAt = 0;
   private tickCancel: (() => void) | undefined;
   private subscribedElb: Elbv2Backend | undefined;
 
@@ -117,19 +121,34 @@ export class ServiceScheduler {
   kick(): void {
     if (this.stopped || this.kickQueued) return;
     this.kickQueued = true;
-    setImmediate(() => {
+    const run = (): void => {
       this.kickQueued = false;
       if (this.stopped) return;
-      this.reconcileAll();
-    });
+      this.pass();
+    };
+    // Kicks come with every target health change; a pass walks every service. A pass therefore
+    // waits PASS_SPACING times as long as the previous one took (≈ immediate for a few
+    // environments, tens of milliseconds for hundreds), so the scheduler keeps a bounded share
+    // of the CPU instead of re-walking a large fleet on every event-loop turn.
+    const wait = this.nextPassAt - performance.now();
+    if (wait <= 0) setImmediate(run);
+    else setTimeout(run, wait).unref?.();
     if (!this.tickCancel) this.scheduleTick();
+  }
+
+  /** One reconciliation pass, timed to space the next kicked one. */
+  private pass(): void {
+    const started = performance.now();
+    this.reconcileAll();
+    const ended = performance.now();
+    this.nextPassAt = ended + PASS_SPACING * (ended - started);
   }
 
   private scheduleTick(): void {
     this.tickCancel = this.clock.timer(TICK_AWS_MS, () => {
       this.tickCancel = undefined;
       if (this.stopped) return;
-      this.reconcileAll();
+      this.pass();
       const busy = [...this.ecs.services.values()].some((s) => s.status !== 'INACTIVE');
       if (busy) this.scheduleTick();
     });
