@@ -21,6 +21,8 @@ import { type ContainerLog, openContainerLog, startWorkload, workloadFaultFor } 
 const EPHEMERAL_LOW = 32768;
 const EPHEMERAL_HIGH = 65535;
 const TICK_AWS_MS = 10_000;
+/** A kicked pass waits this many times the previous pass's duration (the scheduler's CPU share ≤ 1 ÷ (1 + this)). */
+const PASS_SPACING = 3;
 
 /** Where a task goes: a container instance, Fargate, or nowhere (with the reason). */
 export type Placement =
@@ -94,6 +96,8 @@ export interface SchedulerHost {
 export class ServiceScheduler {
   private stopped = false;
   private kickQueued = false;
+  /** `performance.now()` before which a kicked pass waits (see {@link kick}). */
+  private nextPassAt = 0;
   private tickCancel: (() => void) | undefined;
   private subscribedElb: Elbv2Backend | undefined;
 
@@ -117,19 +121,34 @@ export class ServiceScheduler {
   kick(): void {
     if (this.stopped || this.kickQueued) return;
     this.kickQueued = true;
-    setImmediate(() => {
+    const run = (): void => {
       this.kickQueued = false;
       if (this.stopped) return;
-      this.reconcileAll();
-    });
+      this.pass();
+    };
+    // Kicks come with every target health change; a pass walks every service. A pass therefore
+    // waits PASS_SPACING times as long as the previous one took (≈ immediate for a few
+    // environments, tens of milliseconds for hundreds), so the scheduler keeps a bounded share
+    // of the CPU instead of re-walking a large fleet on every event-loop turn.
+    const wait = this.nextPassAt - performance.now();
+    if (wait <= 0) setImmediate(run);
+    else setTimeout(run, wait).unref?.();
     if (!this.tickCancel) this.scheduleTick();
+  }
+
+  /** One reconciliation pass, timed to space the next kicked one. */
+  private pass(): void {
+    const started = performance.now();
+    this.reconcileAll();
+    const ended = performance.now();
+    this.nextPassAt = ended + PASS_SPACING * (ended - started);
   }
 
   private scheduleTick(): void {
     this.tickCancel = this.clock.timer(TICK_AWS_MS, () => {
       this.tickCancel = undefined;
       if (this.stopped) return;
-      this.reconcileAll();
+      this.pass();
       const busy = [...this.ecs.services.values()].some((s) => s.status !== 'INACTIVE');
       if (busy) this.scheduleTick();
     });
@@ -152,21 +171,25 @@ export class ServiceScheduler {
   /** One pass over every service. */
   reconcileAll(): void {
     this.pruneStoppedTasks();
+    // One pass groups the tasks by service: reconciling a service starts and stops only its own
+    // tasks, so the grouping holds for the whole pass (a scan per service made a fleet quadratic).
+    const byService = new Map<string, Task[]>();
+    for (const task of this.ecs.tasks.values()) {
+      if (task.serviceName === undefined) continue;
+      const key = serviceKey(task.clusterName, task.serviceName);
+      const tasks = byService.get(key);
+      if (tasks === undefined) byService.set(key, [task]);
+      else tasks.push(task);
+    }
     for (const service of this.ecs.services.values()) {
       if (service.status === 'INACTIVE') continue;
       try {
-        this.reconcileService(service);
+        this.reconcileService(service, byService.get(serviceKey(service.clusterName, service.name)) ?? []);
       } catch (err) {
         this.ecs.addServiceEvent(service, `(service ${service.name}) scheduler error: ${String(err)}`);
       }
     }
     this.managedScaleIn();
-  }
-
-  private serviceTasks(service: Service): Task[] {
-    return [...this.ecs.tasks.values()].filter(
-      (t) => t.clusterName === service.clusterName && t.serviceName === service.name,
-    );
   }
 
   /** RUNNING, and healthy in every target group the service uses. */
@@ -187,8 +210,8 @@ export class ServiceScheduler {
     return this.clock.now().getTime() - task.startedAt.getTime() >= this.clock.ms(grace);
   }
 
-  private reconcileService(service: Service): void {
-    const all = this.serviceTasks(service);
+  /** @param all the service's tasks at the start of the pass */
+  private reconcileService(service: Service, all: Task[]): void {
     if (service.status === 'DRAINING') {
       for (const t of all)
         if (t.desiredStatus === 'RUNNING')
@@ -557,12 +580,24 @@ export class ServiceScheduler {
    */
   private managedScaleIn(): void {
     const now = this.clock.now().getTime();
+    // Read once per call (after the services' pass, so tasks placed in it count): the active
+    // cluster of each capacity provider, and the instances each cluster's live tasks run on.
+    const clusterOf = new Map<string, Cluster>();
+    for (const c of this.ecs.clusters.values()) {
+      if (c.status !== 'ACTIVE') continue;
+      for (const name of c.capacityProviders) if (!clusterOf.has(name)) clusterOf.set(name, c);
+    }
+    const busyByCluster = new Map<string, Set<string>>();
+    for (const t of this.ecs.tasks.values()) {
+      if (t.lastStatus === 'STOPPED' || !t.ec2InstanceId) continue;
+      const busy = busyByCluster.get(t.clusterName);
+      if (busy === undefined) busyByCluster.set(t.clusterName, new Set([t.ec2InstanceId]));
+      else busy.add(t.ec2InstanceId);
+    }
     for (const cp of this.ecs.capacityProviders.values()) {
       if (cp.status !== 'ACTIVE' || !cp.autoScalingGroupArn || cp.managedScaling?.status !== 'ENABLED')
         continue;
-      const cluster = [...this.ecs.clusters.values()].find(
-        (c) => c.status === 'ACTIVE' && c.capacityProviders.includes(cp.name),
-      );
+      const cluster = clusterOf.get(cp.name);
       const group = this.ecs.autoScalingGroup(cp.autoScalingGroupArn);
       if (!cluster || !group || group.status !== undefined || now < cp.scalingUntil) {
         delete cp.lowSince;
@@ -571,11 +606,7 @@ export class ServiceScheduler {
       const live = [...group.instances.values()].filter(
         (i) => i.lifecycleState === 'InService' || i.lifecycleState === 'Pending',
       );
-      const busy = new Set(
-        [...this.ecs.tasks.values()]
-          .filter((t) => t.clusterName === cluster.name && t.lastStatus !== 'STOPPED' && t.ec2InstanceId)
-          .map((t) => t.ec2InstanceId as string),
-      );
+      const busy = busyByCluster.get(cluster.name) ?? new Set<string>();
       const used = live.filter((i) => busy.has(i.instanceId)).length;
       const targetCapacity = Math.max(1, Number(cp.managedScaling.targetCapacity ?? 100));
       const target = Math.max(group.minSize, Math.ceil((used * 100) / targetCapacity));
@@ -1004,6 +1035,11 @@ export class ServiceScheduler {
     this.kick();
     await this.closeWorkloads(task);
   }
+}
+
+/** The key that groups a service's tasks within one reconciliation pass. */
+function serviceKey(clusterName: string, serviceName: string): string {
+  return `${clusterName}\u0000${serviceName}`;
 }
 
 function randomHex(n: number): string {

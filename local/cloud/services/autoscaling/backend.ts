@@ -167,7 +167,13 @@ export class AutoScalingBackend {
   getGroup(nameOrArn: string): AutoScalingGroup | undefined {
     const byName = this.groups.get(nameOrArn);
     if (byName) return byName;
-    for (const g of this.groups.values()) if (g.arn === nameOrArn) return g;
+    // An ARN ends in `autoScalingGroupName/<name>`: look the name up instead of scanning every
+    // group (the ECS scheduler asks per capacity provider on every pass).
+    const marker = nameOrArn.lastIndexOf(':autoScalingGroupName/');
+    if (marker >= 0) {
+      const named = this.groups.get(nameOrArn.slice(marker + ':autoScalingGroupName/'.length));
+      return named?.arn === nameOrArn ? named : undefined;
+    }
     return undefined;
   }
 

@@ -450,15 +450,35 @@ export class Elbv2Backend {
     return tg;
   }
 
-  /** Load balancers whose listeners or rules forward to the target group. */
+  /**
+   * Load balancers whose listeners or rules forward to the target group. Every health check and
+   * every ECS reconciliation asks this, so it reads an index of target group → load balancers,
+   * rebuilt on the first question after a listener or rule changed ({@link routingChanged}); a
+   * scan of every listener per question made a 500-environment fleet quadratic.
+   */
   loadBalancerArnsOf(targetGroupArn: string): string[] {
-    const out = new Set<string>();
-    for (const listener of this.listeners.values()) {
-      const actions = [...listener.defaultActions, ...listener.rules.flatMap((r) => r.actions)];
-      if (actions.some((a) => actionTargetGroups(a).includes(targetGroupArn)))
-        out.add(listener.loadBalancerArn);
+    if (this.routing === undefined) {
+      const index = new Map<string, Set<string>>();
+      for (const listener of this.listeners.values()) {
+        for (const action of [...listener.defaultActions, ...listener.rules.flatMap((r) => r.actions)]) {
+          for (const tg of actionTargetGroups(action)) {
+            const lbs = index.get(tg);
+            if (lbs === undefined) index.set(tg, new Set([listener.loadBalancerArn]));
+            else lbs.add(listener.loadBalancerArn);
+          }
+        }
+      }
+      this.routing = index;
     }
-    return [...out];
+    return [...(this.routing.get(targetGroupArn) ?? [])];
+  }
+
+  /** Target group → load balancers forwarding to it; undefined once a listener or rule changed. */
+  private routing: Map<string, Set<string>> | undefined;
+
+  /** Forgets the routing index: call after any change to a listener's actions or rules. */
+  private routingChanged(): void {
+    this.routing = undefined;
   }
 
   describeTargetGroups(input: { loadBalancerArn?: string; arns: string[]; names: string[] }): TargetGroup[] {
@@ -707,6 +727,7 @@ export class Elbv2Backend {
     listener.ready = listener.proxy.start(0);
     listener.ready.catch(() => undefined);
     this.listeners.set(arn, listener);
+    this.routingChanged();
     this.tags.set(arn, {});
     return listener;
   }
@@ -746,12 +767,14 @@ export class Elbv2Backend {
     if (input.defaultActions && input.defaultActions.length > 0) {
       this.checkActions(input.defaultActions, listener.loadBalancerArn);
       listener.defaultActions = input.defaultActions;
+      this.routingChanged();
     }
     return listener;
   }
 
   private removeListener(listener: Listener): void {
     this.listeners.delete(listener.arn);
+    this.routingChanged();
     this.tags.delete(listener.arn);
     for (const r of listener.rules) this.tags.delete(r.arn);
     void listener.proxy.close();
@@ -800,6 +823,7 @@ export class Elbv2Backend {
       actions: input.actions,
     };
     listener.rules.push(rule);
+    this.routingChanged();
     listener.rules.sort((a, b) => (a.priority as number) - (b.priority as number));
     this.tags.set(rule.arn, { ...(input.tags ?? {}) });
     return rule;
@@ -837,6 +861,7 @@ export class Elbv2Backend {
       this.checkActions(input.actions, listener.loadBalancerArn);
       if (rule.priority === 'default') listener.defaultActions = input.actions;
       else rule.actions = input.actions;
+      this.routingChanged();
     }
     if (input.conditions && input.conditions.length > 0) {
       if (rule.priority === 'default')
@@ -851,6 +876,7 @@ export class Elbv2Backend {
     if (rule.priority === 'default')
       throw new ServiceError('OperationNotPermitted', 'Default rules cannot be deleted');
     listener.rules = listener.rules.filter((r) => r !== rule);
+    this.routingChanged();
     this.tags.delete(arn);
   }
 
