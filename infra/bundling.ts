@@ -191,6 +191,69 @@ export const sdkWithoutEventStreams: Plugin = {
   },
 };
 
+/** A client's Node runtime config, which builds the client's event-stream marshaller. */
+const CLIENT_RUNTIME_CONFIG = /[\\/]@aws-sdk[\\/]client-[a-z0-9-]+[\\/]dist-es[\\/]runtimeConfig\.js$/;
+const EVENT_STREAM_SERDE_IMPORT = 'import { eventStreamSerdeProvider } from "@smithy/core/event-streams";';
+/**
+ * What replaces that import: a marshaller that refuses, built as eagerly as the real one (the client's
+ * `resolveEventStreamSerdeConfig` calls the provider when the client is constructed).
+ */
+const REFUSING_EVENT_STREAM_SERDE = `const eventStreamSerdeProvider = () => ({
+  serialize() { throw new Error(${JSON.stringify(NO_EVENT_STREAMS_MESSAGE)}); },
+  deserialize() { throw new Error(${JSON.stringify(NO_EVENT_STREAMS_MESSAGE)}); },
+});`;
+
+/**
+ * Also leaves out the event-stream marshaller of the clients that have event-stream operations (CloudWatch Logs'
+ * `StartLiveTail`, Lambda's `InvokeWithResponseStream`): their runtime config imports `eventStreamSerdeProvider`
+ * statically, which keeps the codec, the marshallers and a CRC-32 (~9 KiB) in every bundle with one of these
+ * clients. It becomes a marshaller that refuses with the same message; no Berth command streams.
+ */
+export const sdkWithoutEventStreamSerde: Plugin = {
+  name: 'berth-sdk-without-event-stream-serde',
+  setup(build) {
+    build.onLoad({ filter: CLIENT_RUNTIME_CONFIG }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(EVENT_STREAM_SERDE_IMPORT)) return undefined;
+      return {
+        contents: source.replace(EVENT_STREAM_SERDE_IMPORT, REFUSING_EVENT_STREAM_SERDE),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/** `@smithy/core`'s Node SHA-256, which falls back to a JavaScript SHA-256 when `node:crypto` has none. */
+const SHA256_NODE_MODULE =
+  /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]sha256[\\/]Sha256Node\.js$/;
+const SHA256_JS_IMPORT = 'import { Sha256Js } from "./Sha256Js";';
+/** What a bundle answers if `node:crypto` ever lacked SHA-256. */
+export const NO_JS_SHA256_MESSAGE =
+  'the JavaScript SHA-256 fallback is left out of the Berth Lambda bundles (infra/bundling.ts): node:crypto has SHA-256';
+
+/**
+ * Leaves out the JavaScript SHA-256 (~3.3 KiB in every bundle). The SDK signs every request with `Sha256Node`,
+ * which uses `node:crypto`'s `createHash("sha256")` and falls back to `Sha256Js` only when that throws — which it
+ * never does in Node.js (the Lambda runtimes and the local platform build Node with OpenSSL). The fallback becomes
+ * a class that refuses with a message naming this choice.
+ */
+export const sdkWithoutJsSha256: Plugin = {
+  name: 'berth-sdk-without-js-sha256',
+  setup(build) {
+    build.onLoad({ filter: SHA256_NODE_MODULE }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(SHA256_JS_IMPORT)) return undefined;
+      return {
+        contents: source.replace(
+          SHA256_JS_IMPORT,
+          `const Sha256Js = class { constructor() { throw new Error(${JSON.stringify(NO_JS_SHA256_MESSAGE)}); } };`,
+        ),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 /** The esbuild options of a Lambda bundle (the JS API's names), for the benchmark and the tests. */
 export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {
   bundle: true,
@@ -202,7 +265,13 @@ export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {
   mainFields: [...BUNDLE_MAIN_FIELDS],
   banner: { js: ESM_REQUIRE_BANNER },
   alias: { ...BUNDLE_ALIASES },
-  plugins: [sdkSchemaTreeShaking, sdkPackageInfo, sdkWithoutEventStreams],
+  plugins: [
+    sdkSchemaTreeShaking,
+    sdkPackageInfo,
+    sdkWithoutEventStreams,
+    sdkWithoutEventStreamSerde,
+    sdkWithoutJsSha256,
+  ],
 };
 
 /**

@@ -4,7 +4,8 @@
  * protocols Berth uses (EC2 query, JSON 1.1, query/XML) to the local cloud, reads the replies, and gets AWS errors
  * back by name: over the query protocol as their modeled SDK classes (the error schemas the bundle keeps), over JSON as
  * the client's base exception with the error's name (the modeled error classes of JSON clients are left out), which
- * is how Berth tells errors apart — no Lambda code imports an SDK exception class (checked here too).
+ * is how Berth tells errors apart — no Lambda code imports an SDK exception class (checked here too). A client with
+ * event-stream operations (CloudWatch Logs) works with the refusing marshaller the bundles give it.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_OPTIONS, literalSchemaKeys, withoutModeledErrors } from '../../infra/bundling.ts';
+import {
+  BUNDLE_OPTIONS,
+  literalSchemaKeys,
+  NO_EVENT_STREAMS_MESSAGE,
+  withoutModeledErrors,
+} from '../../infra/bundling.ts';
 import { type RunningCloud, startCloud } from '../../local/cloud/server.ts';
 
 const run = promisify(execFile);
@@ -31,6 +37,7 @@ afterAll(async () => {
 });
 
 const PROGRAM = `
+import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ClusterNotFoundException, CreateClusterCommand, DeleteServiceCommand, ECSClient, ECSServiceException } from '@aws-sdk/client-ecs';
 import { DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client, ElasticLoadBalancingV2ServiceException, TargetGroupNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -60,6 +67,14 @@ const errorOf = async (p, modeled, base) => {
 out.ecsError = await errorOf(ecs.send(new DeleteServiceCommand({ cluster: 'bundle-absent', service: 'x' })), ClusterNotFoundException, ECSServiceException);
 const elb = new ElasticLoadBalancingV2Client({ maxAttempts: 1 });
 out.elbError = await errorOf(elb.send(new DescribeTargetGroupsCommand({ Names: ['bundle-absent'] })), TargetGroupNotFoundException, ElasticLoadBalancingV2ServiceException);
+// CloudWatch Logs has event-stream operations: its client is built with the bundle's refusing marshaller and
+// still sends and reads JSON 1.1 requests; the marshaller refuses with a message naming the choice.
+const logs = new CloudWatchLogsClient({ maxAttempts: 1 });
+await logs.send(new CreateLogGroupCommand({ logGroupName: 'bundle-check' }));
+const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'bundle-check' }));
+out.logGroups = groups.logGroups?.map((g) => g.logGroupName);
+try { logs.config.eventStreamMarshaller.serialize({}, {}); out.eventStreams = 'served'; }
+catch (e) { out.eventStreams = e.message; }
 process.stdout.write(JSON.stringify(out));
 `;
 
@@ -210,6 +225,8 @@ describe('a bundle built with the Lambda settings', () => {
         status: 400,
         message: true,
       },
+      logGroups: ['bundle-check'],
+      eventStreams: NO_EVENT_STREAMS_MESSAGE,
     });
   }, 60_000);
 });

@@ -158,6 +158,25 @@ describe('every handler in the catalog', () => {
     expect(withZod).toBeGreaterThan(0);
   });
 
+  it('leaves out the event-stream codec and the JavaScript SHA-256 (infra/bundling.ts; no Berth command streams)', () => {
+    let withLogsOrLambda = 0;
+    for (const handler of ALL_HANDLERS) {
+      const output = outputOf(meta, handler.file);
+      if (bundledClients(output).some((c) => c === 'cloudwatch-logs' || c === 'lambda')) withLogsOrLambda++;
+      const live = Object.entries(output.inputs)
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([file]) => file.replace(/^.*node_modules\//, ''));
+      expect(
+        live.filter((file) =>
+          /event-streams\/(eventstream-codec|eventstream-serde)\/|sha256\/Sha256Js\.js$/.test(file),
+        ),
+        handler.file,
+      ).toEqual([]);
+    }
+    // The clients whose runtime config imports the marshaller are in some bundles, so the check bites.
+    expect(withLogsOrLambda).toBeGreaterThan(0);
+  });
+
   it('leaves out the modeled error classes of JSON clients and all but the version of their package.json', () => {
     const api = outputOf(meta, 'api').inputs;
     const bytesOf = (pattern: RegExp): number =>
