@@ -258,7 +258,15 @@ const describeLogGroups: Permission = {
   wildcardReason: LOGS,
 };
 
-const apiRegistry = registry('Registry', ['GetItem', 'PutItem', 'Query', 'Scan', 'UpdateItem']);
+// BatchGetItem: starting an operation reads the environment, its lock and the request id's record in one call.
+const apiRegistry = registry('Registry', [
+  'BatchGetItem',
+  'GetItem',
+  'PutItem',
+  'Query',
+  'Scan',
+  'UpdateItem',
+]);
 const startLifecycle: readonly Permission[] = [
   { sid: 'StartLifecycle', actions: ['states:StartExecution'], resources: ['{lifecycleStateMachine}'] },
   {
@@ -818,10 +826,10 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
     },
   ],
   // The waking page: reads the environment, records the request and starts resume (once per pause).
-  Wake: [registry('Registry', ['GetItem', 'PutItem', 'UpdateItem']), ...startLifecycle],
+  Wake: [registry('Registry', ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem']), ...startLifecycle],
   IdleCheck: [
     // Lists the environments; reads the lock, the record and the request id, records the request of a pause.
-    registry('Registry', ['Scan', 'GetItem', 'PutItem']),
+    registry('Registry', ['Scan', 'BatchGetItem', 'GetItem', 'PutItem']),
     // The load balancers' RequestCount.
     {
       sid: 'ReadRequestCounts',
@@ -836,7 +844,7 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   ],
   // Sleep/wake schedules: authorizes as the `schedule` caller, records the request, starts pause or resume.
   ScheduledAction: [
-    registry('Registry', ['GetItem', 'PutItem', 'UpdateItem']),
+    registry('Registry', ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem']),
     ...startLifecycle,
     readAccessPolicy,
   ],

@@ -46,6 +46,7 @@ import {
   type OperationRecord,
   type OperationStep,
   type RegistryPort,
+  type StartReads,
   systemClock,
 } from './http/ports.ts';
 import { header, jsonObjectBody, rawBody, rejectUnknownKeys } from './http/request.ts';
@@ -135,6 +136,8 @@ interface Context {
   readonly caller: Caller;
   /** The environment's record as {@link authorized} read it for this request (read once per request). */
   environment?: { readonly name: string; readonly record: EnvironmentRecord | undefined };
+  /** What {@link authorizedToStart} read for `start` together with the environment (one round trip). */
+  startReads?: { readonly env: string; readonly requestId: string; readonly reads: StartReads };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -183,7 +186,12 @@ const authorized = async (
   image?: string,
   wildcardHost?: string,
 ): Promise<EnvironmentRecord | undefined> => {
-  const record = env === undefined ? undefined : await ctx.deps.registry.getEnvironment(env);
+  const record =
+    env === undefined
+      ? undefined
+      : ctx.environment?.name === env
+        ? ctx.environment.record
+        : await ctx.deps.registry.getEnvironment(env);
   if (env !== undefined) ctx.environment = { name: env, record };
   const owner = record === undefined || record.status === 'deleted' ? undefined : record.owner;
   await enforce(
@@ -199,6 +207,34 @@ const authorized = async (
     ctx.deps.denialLogger,
   );
   return record;
+};
+
+/**
+ * {@link authorized} for an operation about to be started: when the registry can (`getStartReads`), the
+ * environment's record is read together with what `startOperation` decides on — its lock and the request id's
+ * record — in one round trip (one BatchGetItem instead of three GetItems in two rounds). An invalid request id
+ * reads nothing here: `start` refuses it after the authorization, as without the batch.
+ */
+const authorizedToStart = async (
+  ctx: Context,
+  action: AccessAction,
+  env: string,
+  bodyRequestId: unknown,
+  image?: string,
+  wildcardHost?: string,
+): Promise<EnvironmentRecord | undefined> => {
+  let requestId: string | undefined;
+  try {
+    requestId = resolveRequestId(ctx.event, bodyRequestId).id;
+  } catch {
+    requestId = undefined;
+  }
+  const reads = requestId === undefined ? undefined : await ctx.deps.registry.getStartReads?.(env, requestId);
+  if (requestId !== undefined && reads !== undefined) {
+    ctx.environment = { name: env, record: reads.environment };
+    ctx.startReads = { env, requestId, reads };
+  }
+  return authorized(ctx, action, env, image, wildcardHost);
 };
 
 /**
@@ -304,6 +340,9 @@ const start = async (
       clock: ctx.clock,
       ...(ctx.deps.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: ctx.deps.lockTtlSeconds }),
       ...(ctx.environment?.name === input.env ? { environment: { record: ctx.environment.record } } : {}),
+      ...(ctx.startReads?.env === input.env && ctx.startReads.requestId === id
+        ? { reads: ctx.startReads.reads }
+        : {}),
     },
     { ...input, requestId: id, requestedBy: ownerOf(ctx.caller), entry: entryOf(ctx.caller) },
     field,
@@ -418,10 +457,11 @@ const routes: Record<RouteName, RouteHandler> = {
     specInput['owner'] = ownerOf(ctx.caller);
     const checked = parseEnvSpec(specInput);
     const host = checked.loadBalancer.mode === 'shared' ? checked.loadBalancer.host : undefined;
-    const record = await authorized(
+    const record = await authorizedToStart(
       ctx,
       'up',
       checked.name,
+      requestId,
       checked.image,
       isWildcardHost(host) ? host : undefined,
     );
@@ -560,7 +600,7 @@ const routes: Record<RouteName, RouteHandler> = {
     rejectUnknownQuery(ctx.event, []);
     const body = jsonObjectBody(ctx.event, { allowEmpty: true });
     rejectUnknownKeys(body, ['requestId']);
-    await authorized(ctx, 'down', name);
+    await authorizedToStart(ctx, 'down', name, body['requestId']);
     return start(ctx, { operation: 'down', env: name }, body['requestId']);
   },
 
@@ -571,7 +611,7 @@ const routes: Record<RouteName, RouteHandler> = {
     rejectUnknownKeys(body, ['desiredCount', 'requestId']);
     if (body['desiredCount'] === undefined) throw new ValidationError('desiredCount', 'is required');
     const desiredCount = checkOperationField('desiredCount', body['desiredCount']);
-    await authorized(ctx, 'scale', name);
+    await authorizedToStart(ctx, 'scale', name, body['requestId']);
     return start(ctx, { operation: 'scale', env: name, desiredCount }, body['requestId']);
   },
 
@@ -581,7 +621,7 @@ const routes: Record<RouteName, RouteHandler> = {
     const body = jsonObjectBody(ctx.event, { allowEmpty: true });
     rejectUnknownKeys(body, ['image', 'requestId']);
     const image = body['image'] === undefined ? undefined : checkOperationField('image', body['image']);
-    await authorized(ctx, 'redeploy', name, image);
+    await authorizedToStart(ctx, 'redeploy', name, body['requestId'], image);
     return start(
       ctx,
       { operation: 'redeploy', env: name, ...(image === undefined ? {} : { image }) },
@@ -608,7 +648,7 @@ const routes: Record<RouteName, RouteHandler> = {
         throw new ValidationError('ttl', 'must be a whole number of hours, like 8h or 2d');
       hours = checkOperationField('hours', seconds / 3600, 'ttl');
     }
-    await authorized(ctx, 'extend', name);
+    await authorizedToStart(ctx, 'extend', name, body['requestId']);
     return start(ctx, { operation: 'extend', env: name, hours }, body['requestId']);
   },
 
@@ -656,7 +696,7 @@ const routes: Record<RouteName, RouteHandler> = {
     rejectUnknownQuery(ctx.event, []);
     const body = jsonObjectBody(ctx.event, { allowEmpty: true });
     rejectUnknownKeys(body, ['requestId']);
-    await authorized(ctx, 'pause', name);
+    await authorizedToStart(ctx, 'pause', name, body['requestId']);
     return start(ctx, { operation: 'pause', env: name }, body['requestId']);
   },
 
@@ -665,7 +705,7 @@ const routes: Record<RouteName, RouteHandler> = {
     rejectUnknownQuery(ctx.event, []);
     const body = jsonObjectBody(ctx.event, { allowEmpty: true });
     rejectUnknownKeys(body, ['requestId']);
-    await authorized(ctx, 'resume', name);
+    await authorizedToStart(ctx, 'resume', name, body['requestId']);
     return start(ctx, { operation: 'resume', env: name }, body['requestId']);
   },
 

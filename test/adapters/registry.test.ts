@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { dynamoDocumentClient } from '../../functions/adapters/aws/dynamodb-document.ts';
-import { DynamoRegistry } from '../../functions/adapters/registry.ts';
+import { BATCH_GET_ATTEMPTS, DynamoRegistry } from '../../functions/adapters/registry.ts';
 
 const doc = dynamoDocumentClient({ region: 'us-east-1', maxAttempts: 1 });
 const ddb = mockClient(doc);
@@ -171,5 +171,85 @@ describe('DynamoRegistry environments and requests', () => {
       name: 'ThrottlingError',
       message: 'dynamodb.GetItem demo: Rate exceeded',
     });
+  });
+});
+
+describe('DynamoRegistry.getStartReads', () => {
+  const ENV = {
+    pk: 'ENV#demo',
+    sk: 'META',
+    name: 'demo',
+    status: 'ready',
+    createdAt: '2026-11-25T10:00:00.000Z',
+    updatedAt: '2026-11-25T10:00:00.000Z',
+  };
+  const LOCK = {
+    pk: 'ENV#demo',
+    sk: 'LOCK',
+    token: 't',
+    operationId: 'op-0',
+    operation: 'down',
+    expiresAt: 9,
+  };
+  const REQ = {
+    pk: 'REQ#k-1',
+    sk: 'REQ',
+    requestId: 'k-1',
+    operationId: 'k-1',
+    env: 'demo',
+    operation: 'up',
+    ttl: 99,
+  };
+  const KEYS = [
+    { pk: 'ENV#demo', sk: 'META' },
+    { pk: 'ENV#demo', sk: 'LOCK' },
+    { pk: 'REQ#k-1', sk: 'REQ' },
+  ];
+
+  it('reads the environment, its lock and the request record in one consistent BatchGetItem', async () => {
+    ddb.on(BatchGetCommand).resolves({ Responses: { berth: [REQ, ENV] } });
+    const reads = await registry.getStartReads('demo', 'k-1');
+    expect(reads).toEqual({
+      environment: { name: 'demo', status: 'ready', createdAt: ENV.createdAt, updatedAt: ENV.updatedAt },
+      lock: undefined,
+      request: { requestId: 'k-1', operationId: 'k-1', env: 'demo', operation: 'up', ttl: 99 },
+    });
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(1);
+    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: { berth: { Keys: KEYS, ConsistentRead: true } },
+    });
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('asks again for the keys DynamoDB left unprocessed', async () => {
+    ddb
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: { berth: [ENV] },
+        UnprocessedKeys: { berth: { Keys: KEYS.slice(1), ConsistentRead: true } },
+      })
+      .resolvesOnce({ Responses: { berth: [LOCK, REQ] } });
+    const reads = await registry.getStartReads('demo', 'k-1');
+    expect(reads.environment?.name).toBe('demo');
+    expect(reads.lock).toEqual({ token: 't', operationId: 'op-0', operation: 'down', expiresAt: 9 });
+    expect(reads.request?.requestId).toBe('k-1');
+    const calls = ddb.commandCalls(BatchGetCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args[0].input.RequestItems).toEqual({
+      berth: { Keys: KEYS.slice(1), ConsistentRead: true },
+    });
+  });
+
+  it('gives up with a retryable TransientAwsError when keys stay unprocessed', async () => {
+    ddb.on(BatchGetCommand).resolves({
+      Responses: { berth: [] },
+      UnprocessedKeys: { berth: { Keys: KEYS, ConsistentRead: true } },
+    });
+    await expect(registry.getStartReads('demo', 'k-1')).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      retryable: true,
+      message: `dynamodb.BatchGetItem demo request k-1: 3 keys still unprocessed after ${BATCH_GET_ATTEMPTS} requests`,
+    });
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(BATCH_GET_ATTEMPTS);
   });
 });

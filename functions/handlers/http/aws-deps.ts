@@ -5,7 +5,7 @@
  */
 import { sfnClient } from '../../adapters/aws/clients.ts';
 import { dynamoDocumentClient } from '../../adapters/aws/dynamodb-document.ts';
-import { DynamoRegistry } from '../../adapters/registry.ts';
+import { DynamoRegistry, type RequestRecord } from '../../adapters/registry.ts';
 import { AwsSfnAdapter } from '../../adapters/sfn.ts';
 import { type Config, requireConfig } from '../config.ts';
 import type {
@@ -19,22 +19,31 @@ import type {
 /** How long idempotency records live (DynamoDB TTL). */
 export const REQUEST_TTL_SECONDS = 7 * 86_400;
 
+/** A request record as the port returns it: one without an execution ARN is a start that did not finish. */
+const startedRequest = (record: RequestRecord | undefined): StartedRequest | undefined => {
+  // Start again (idempotent by the execution's name).
+  if (record?.executionArn === undefined) return undefined;
+  return { ...record, executionArn: record.executionArn };
+};
+
 /**
  * The registry port over {@link DynamoRegistry}.
  *
  * @example const registry = registryPort(new DynamoRegistry(doc, 'berth-registry'));
  */
-export function registryPort(registry: DynamoRegistry, now: () => Date = () => new Date()): RegistryPort {
+export function registryPort(
+  registry: DynamoRegistry,
+  now: () => Date = () => new Date(),
+): RegistryPort & Required<Pick<RegistryPort, 'getStartReads'>> {
   return {
     getEnvironment: (name) => registry.getEnvironment(name),
     listEnvironments: async () => ({ items: await registry.listEnvironments() }),
     listOperations: async (name, limit) => (await registry.listOperations(name)).slice(0, limit),
     getLock: (name) => registry.getLock(name),
-    async getRequest(requestId) {
-      const record = await registry.getRequest(requestId);
-      // A record without an execution ARN is a start that did not finish: start again (idempotent by name).
-      if (record?.executionArn === undefined) return undefined;
-      return { ...record, executionArn: record.executionArn };
+    getRequest: async (requestId) => startedRequest(await registry.getRequest(requestId)),
+    async getStartReads(env, requestId) {
+      const { environment, lock, request } = await registry.getStartReads(env, requestId);
+      return { environment, lock, request: startedRequest(request) };
     },
     async putRequest(record: StartedRequest) {
       const ttl = Math.floor(now().getTime() / 1000) + REQUEST_TTL_SECONDS;
@@ -106,8 +115,8 @@ export function executionsPort(
  * {@link awsEntryPorts} so that a handler needing only the registry bundles no Step Functions client.
  */
 export function awsRegistryPort(config: Pick<Config, 'tableName'>): RegistryPort {
-  let registry: RegistryPort | undefined;
-  const getRegistry = (): RegistryPort => {
+  let registry: ReturnType<typeof registryPort> | undefined;
+  const getRegistry = (): ReturnType<typeof registryPort> => {
     registry ??= registryPort(
       new DynamoRegistry(dynamoDocumentClient(), requireConfig(config.tableName, 'BERTH_TABLE_NAME')),
     );
@@ -119,6 +128,7 @@ export function awsRegistryPort(config: Pick<Config, 'tableName'>): RegistryPort
     listOperations: (n, l) => getRegistry().listOperations(n, l),
     getLock: (n) => getRegistry().getLock(n),
     getRequest: (r) => getRegistry().getRequest(r),
+    getStartReads: (n, r) => getRegistry().getStartReads(n, r),
     putRequest: (r) => getRegistry().putRequest(r),
     setIdleAfter: (n, i) => getRegistry().setIdleAfter(n, i),
   };

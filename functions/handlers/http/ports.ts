@@ -29,6 +29,13 @@ export { ENVIRONMENT_STATUSES, type EnvironmentStatus } from '../../core/status.
 /** The idempotency record of one request once its execution has started (`pk=REQ#<requestId>`, without its TTL). */
 export type StartedRequest = Omit<RequestRecord, 'ttl' | 'executionArn'> & { readonly executionArn: string };
 
+/** What starting an operation reads: the environment, its lock and the request id's record (each may be absent). */
+export interface StartReads {
+  readonly environment: EnvironmentRecord | undefined;
+  readonly lock: LockRecord | undefined;
+  readonly request: StartedRequest | undefined;
+}
+
 export interface ListEnvironmentsQuery {
   readonly status?: string;
   readonly limit?: number;
@@ -48,6 +55,11 @@ export interface RegistryPort {
   listOperations(name: string, limit: number): Promise<readonly OperationRecord[]>;
   getLock(name: string): Promise<LockRecord | undefined>;
   getRequest(requestId: string): Promise<StartedRequest | undefined>;
+  /**
+   * The three reads of {@link getEnvironment}, {@link getLock} and {@link getRequest} in one round trip (the
+   * DynamoDB registry: one BatchGetItem). Optional: without it they are read one by one.
+   */
+  getStartReads?(env: string, requestId: string): Promise<StartReads>;
   /** Stores the record unless one exists; returns whichever record is stored. */
   putRequest(record: StartedRequest): Promise<StartedRequest>;
   /**

@@ -14,6 +14,8 @@ import type {
   LifecycleInput,
   LockRecord,
   RegistryPort,
+  StartedRequest,
+  StartReads,
 } from './ports.ts';
 
 export interface StartOperationDeps {
@@ -27,6 +29,11 @@ export interface StartOperationDeps {
    * read again. Absent: read here.
    */
   readonly environment?: { readonly record: EnvironmentRecord | undefined };
+  /**
+   * The environment, its lock and this request id's record as the caller already read them together
+   * (`RegistryPort.getStartReads`, for this environment and request id): nothing is read again.
+   */
+  readonly reads?: StartReads;
 }
 
 export interface StartedOperation {
@@ -41,13 +48,17 @@ export interface StartedOperation {
 /** Checks a request id (core's rule, `checkRequestId`). Throws `ValidationError(field, rule)`. */
 export const assertRequestId = checkRequestId;
 
-/** Returns the request record for this id when it belongs to the same (env, operation). */
+/**
+ * Returns the request record for this id when it belongs to the same (env, operation). `requestRead` is the
+ * record's read when the caller started it already (default: read now).
+ */
 export const findReplay = async (
   registry: RegistryPort,
   input: Pick<LifecycleInput, 'requestId' | 'env' | 'operation'>,
   field: string,
+  requestRead: Promise<StartedRequest | undefined> = registry.getRequest(input.requestId),
 ): Promise<StartedOperation | undefined> => {
-  const existing = await registry.getRequest(input.requestId);
+  const existing = await requestRead;
   if (existing === undefined) return undefined;
   if (existing.env !== input.env || existing.operation !== input.operation) {
     throw new ValidationError(
@@ -118,6 +129,46 @@ export const assertApplies = (operation: string, record: EnvironmentRecord): voi
 };
 
 /**
+ * The three reads a start decides on. They are independent: issued together (one round trip of latency), in one
+ * request when the registry can (`getStartReads`: one BatchGetItem instead of three GetItems), then decided on
+ * in the order the rules are written. A replay wastes two reads; replays are rare.
+ */
+function startReads(
+  deps: StartOperationDeps,
+  env: string,
+  requestId: string,
+): {
+  environmentRead: Promise<EnvironmentRecord | undefined>;
+  lockRead: Promise<LockRecord | undefined>;
+  requestRead: Promise<StartedRequest | undefined>;
+} {
+  const { registry, reads, environment } = deps;
+  if (reads !== undefined) {
+    return {
+      environmentRead: Promise.resolve(environment?.record ?? reads.environment),
+      lockRead: Promise.resolve(reads.lock),
+      requestRead: Promise.resolve(reads.request),
+    };
+  }
+  const batch =
+    environment === undefined && registry.getStartReads !== undefined
+      ? registry.getStartReads(env, requestId)
+      : undefined;
+  const environmentRead =
+    batch !== undefined
+      ? batch.then((r) => r.environment)
+      : environment === undefined
+        ? registry.getEnvironment(env)
+        : Promise.resolve(environment.record);
+  const lockRead = batch !== undefined ? batch.then((r) => r.lock) : registry.getLock(env);
+  const requestRead = batch !== undefined ? batch.then((r) => r.request) : registry.getRequest(requestId);
+  // Their failures surface when awaited; a replay or a refusal before that leaves them unobserved.
+  environmentRead.catch(() => undefined);
+  lockRead.catch(() => undefined);
+  return { environmentRead, lockRead, requestRead };
+}
+
+/**
  * Starts a lifecycle execution, idempotently. The input is checked against core's operation input schema
  * (`parseOperationInput`: what the state machine accepts) before anything is read, so the API and Slack cannot
  * start an execution the schema would refuse; the parsed input (spec defaults applied) is what is started.
@@ -133,17 +184,8 @@ export const startOperation = async (
   idField = 'Idempotency-Key',
 ): Promise<StartedOperation> => {
   const input = parseOperationInput(requested);
-  // The three reads are independent: issue them together (one round trip of latency instead of three), then
-  // decide in the order the rules are written. A replay wastes two reads; replays are rare.
-  const environmentRead =
-    deps.environment === undefined
-      ? deps.registry.getEnvironment(input.env)
-      : Promise.resolve(deps.environment.record);
-  const lockRead = deps.registry.getLock(input.env);
-  // Their failures surface when awaited below; a replay or a refusal before that leaves them unobserved.
-  environmentRead.catch(() => undefined);
-  lockRead.catch(() => undefined);
-  const replay = await findReplay(deps.registry, input, idField);
+  const { environmentRead, lockRead, requestRead } = startReads(deps, input.env, input.requestId);
+  const replay = await findReplay(deps.registry, input, idField, requestRead);
   if (replay !== undefined) return replay;
 
   const record = await environmentRead;
