@@ -4,9 +4,9 @@
  * local cloud's DynamoDB, StartExecution on the local Step Functions), and the AWS calls one request
  * costs (the local cloud's request counters, `/_berth/metrics`, read around each round).
  *
- * Side by side: the api handler of a baseline commit (`--baseline <ref>`, default the commit before issue 14's
- * work; `--baseline none` to skip) and the working tree's serve alternating rounds on the same platform, each
- * round with fresh environment names.
+ * Side by side: the api handlers of baseline commits (`--baseline <ref>[,<ref>…]`, oldest first; default the
+ * commit before issue 14's work; `--baseline none` to skip) and the working tree's serve alternating rounds on
+ * the same platform, each round with fresh environment names.
  *
  * So that 50 clients × N environments do not turn into N real `up`s competing for the same two
  * cores, the `lock` task is replaced by one that answers `OperationInProgressError`: each started
@@ -110,12 +110,13 @@ export async function apiLatency(argv: string[]): Promise<BenchResult> {
   const concurrency = numberFlag(argv, 'concurrency', 50);
   const rounds = 2;
   const baselineRef = flag(argv, 'baseline') ?? DEFAULT_BASELINE;
+  const baselineRefs = baselineRef === 'none' ? [] : baselineRef.split(',').map((r) => r.trim());
   const result = startResult(
     'api-latency',
     '5. API latency (create request → 202, execution started)',
     `npm run bench -- --only api-latency  (npx tsx bench/api-latency.ts --requests ${total} --concurrency ${concurrency} --baseline ${baselineRef})`,
   );
-  const baseline: Baseline | undefined = baselineRef === 'none' ? undefined : extractBaseline(baselineRef);
+  const baselines: Baseline[] = baselineRefs.map((ref) => extractBaseline(ref));
   let active: LambdaHandler | undefined;
   const bp = await startBenchPlatform({
     profile: 'instant',
@@ -133,7 +134,9 @@ export async function apiLatency(argv: string[]): Promise<BenchResult> {
   });
   try {
     const variants: Variant[] = [];
-    if (baseline) variants.push(newVariant(`before (${baselineRef})`, await apiHandlerOf(baseline.root)));
+    for (const baseline of baselines) {
+      variants.push(newVariant(`before (${baseline.ref})`, await apiHandlerOf(baseline.root)));
+    }
     const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
     variants.push(newVariant('after (working tree)', await apiHandlerOf(repoRoot)));
     const port = Number(new URL(bp.platform.urls.api).port);
@@ -196,9 +199,7 @@ export async function apiLatency(argv: string[]): Promise<BenchResult> {
       ]);
     }
     const after = variants.at(-1) as Variant;
-    const first = variants[0] as Variant;
-    const beside = (f: (v: Variant) => string): string =>
-      variants.length > 1 ? `${f(first)} → ${f(after)}` : f(after);
+    const beside = (f: (v: Variant) => string): string => variants.map(f).join(' → ');
     result.figures.push(
       {
         metric: `p50 (${after.requests} requests, ${concurrency} concurrent clients)`,
@@ -232,12 +233,13 @@ export async function apiLatency(argv: string[]): Promise<BenchResult> {
     ];
   } finally {
     await bp.stop();
-    baseline?.remove();
+    for (const baseline of baselines) baseline.remove();
   }
   result.notes.push(
     'Each request creates a distinct environment (`lat-NNNNN`), so every one authorizes, checks idempotency and the lock, starts a lifecycle execution and records the request; latency is measured at the client, connection reuse per client (keep-alive).',
     'Calls per request: the local cloud counts every request it serves (`GET /_berth/metrics`), read before and after each round; the executions started make no cloud call (lock task replaced, see the module comment), and StartExecution is counted from the 202s (it is served by the local Step Functions endpoint).',
     'The local API runs the api handler in-process on the same 2 cores as the client, the local cloud (DynamoDB) and the Step Functions emulator.',
+    `Baselines: ${DEFAULT_BASELINE} is main before issue 14's cold-start and API work (6 calls: the environment read twice); 50eed04 read the environment once, then the lock and the request record together (5 calls in 4 sequential round trips); the working tree reads all three in one BatchGetItem (3 calls: BatchGetItem, StartExecution, PutItem, in 3 round trips), pinned by test/handlers/api-aws-calls.test.ts.`,
   );
   return finishResult(result);
 }
