@@ -53,6 +53,31 @@ export const RETRY_TRANSIENT: Retrier = retryOn(TRANSIENT_ERRORS, {
   JitterStrategy: 'FULL',
 });
 
+/**
+ * The dedicated retrier for steps that call ECS actions AWS limits to 1 request/s (capacity providers,
+ * `PutClusterCapacityProviders`, `Create`/`DeleteCluster`, `Register`/`DeregisterTaskDefinition`: "Request
+ * throttling for the Amazon ECS API", a token bucket of burst 10–20 refilled at 1/s). It goes BEFORE
+ * {@link RETRY_TRANSIENT}, so a `ThrottlingError` of these steps never uses up the generic budget
+ * (docs/decisions/0010-throttling-retry.md). Sizing: with `THROTTLE_SIZING.concurrency` nightly teardowns
+ * queued on one 1/s bucket a caller's turn comes after about concurrency ÷ rate = 20 s, so the cap is that
+ * (full jitter: 10 s between attempts on average), and the attempts cover about 12 such turns (AWS: ≈ 375 s
+ * on average; the budget grows with `MaxAttempts`, the load on the bucket does not).
+ */
+export const THROTTLE_SIZING = {
+  /** The nightly Map's concurrency the retrier is sized for (the default is 10, the benchmark runs 20). */
+  concurrency: 20,
+  /** The tightest ECS sustained rate a teardown or up step meets (requests per second). */
+  perSecond: 1,
+} as const;
+
+export const RETRY_THROTTLED: Retrier = retryOn(['ThrottlingError'], {
+  IntervalSeconds: 2,
+  BackoffRate: 2,
+  MaxAttempts: 40,
+  MaxDelaySeconds: THROTTLE_SIZING.concurrency / THROTTLE_SIZING.perSecond,
+  JitterStrategy: 'FULL',
+});
+
 /** Teardown stages throw `DependencyPendingError` while something still depends on what they delete (ENIs). */
 export const RETRY_DEPENDENCY_PENDING: Retrier = retryOn(['DependencyPendingError'], {
   IntervalSeconds: 10,
@@ -368,7 +393,8 @@ export interface TeardownStage {
 }
 
 /**
- * One teardown stage (`<fn><suffix>`): retries `DependencyPendingError`, and polls until done if it waits
+ * One teardown stage (`<fn><suffix>`): retries `ThrottlingError` with {@link RETRY_THROTTLED} (the stages call
+ * the 1/s ECS actions), `DependencyPendingError`, and polls until done if it waits
  * (a poll costs three transitions: `<fn>Wait<suffix>`, `<fn><suffix>`, `<fn>Done<suffix>`).
  */
 export const teardownStage =
@@ -380,7 +406,7 @@ export const teardownStage =
       lambda(name, {
         fn: stage.fn,
         resultPath: result,
-        retry: [RETRY_DEPENDENCY_PENDING, RETRY_TRANSIENT],
+        retry: [RETRY_THROTTLED, RETRY_DEPENDENCY_PENDING, RETRY_TRANSIENT],
         onError,
       })(after);
     if (!stage.pollEvery) return call(next);

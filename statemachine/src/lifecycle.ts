@@ -22,6 +22,7 @@ import {
   pollUntilDone,
   propagate,
   RETRY_RESOURCE_NOT_READY,
+  RETRY_THROTTLED,
   RETRY_TRANSIENT,
   record,
   succeed,
@@ -198,12 +199,15 @@ const up = (polling: Polling): Step =>
         lambda('CreateCluster', {
           fn: 'CreateCluster',
           resultPath: '$.resources.cluster',
-          retry: [RETRY_RESOURCE_NOT_READY, RETRY_TRANSIENT],
+          // CreateCluster, CreateCapacityProvider and PutClusterCapacityProviders: 1/s each.
+          retry: [RETRY_THROTTLED, RETRY_RESOURCE_NOT_READY, RETRY_TRANSIENT],
           onError: propagate,
         }),
         lambda('CreateTaskDefinition', {
           fn: 'CreateTaskDefinition',
           resultPath: '$.resources.taskDefinition',
+          // RegisterTaskDefinition: 1/s.
+          retry: [RETRY_THROTTLED, RETRY_TRANSIENT],
           onError: propagate,
         }),
       ],

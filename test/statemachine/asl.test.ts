@@ -1,6 +1,7 @@
 import validator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_MACHINE_HANDLERS } from '../../infra/handler-catalog.ts';
+import { RETRY_THROTTLED } from '../../statemachine/src/blocks.ts';
 import { cleanup, type Synthesized, synthesize } from '../infra/helpers.ts';
 import { allStates, loadDefinition, type MachineFile, readAsl, substitutionVariables } from './harness.ts';
 
@@ -67,15 +68,32 @@ describe.each(FILES)('%s.asl.json', (file) => {
     for (const [name, state] of rawStates(file).filter(
       ([, s]) => s.Type === 'Task' && s.Resource.endsWith('FunctionArn}'),
     )) {
-      const retrier = (state.Retry ?? []).find((r: any) => r.ErrorEquals.includes('ThrottlingError'));
-      expect(retrier?.ErrorEquals, name).toEqual(RETRIED);
-      expect(retrier, name).toMatchObject({
-        JitterStrategy: 'FULL',
-        IntervalSeconds: expect.any(Number),
-        BackoffRate: expect.any(Number),
-        MaxAttempts: expect.any(Number),
-        MaxDelaySeconds: expect.any(Number),
-      });
+      // Each error goes to the first retrier that lists it (Step Functions' order).
+      for (const error of RETRIED) {
+        const retrier = (state.Retry ?? []).find((r: any) => r.ErrorEquals.includes(error));
+        expect(retrier, `${name}: ${error}`).toMatchObject({
+          JitterStrategy: 'FULL',
+          IntervalSeconds: expect.any(Number),
+          BackoffRate: expect.any(Number),
+          MaxAttempts: expect.any(Number),
+          MaxDelaySeconds: expect.any(Number),
+        });
+      }
+      const transient = (state.Retry ?? []).find((r: any) => r.ErrorEquals.includes('TransientAwsError'));
+      expect(transient?.ErrorEquals, name).toEqual(RETRIED);
+    }
+  });
+
+  it('retries ThrottlingError with the dedicated retrier first on every Task that calls a 1/s ECS action', () => {
+    const onePerSecond = /^(Teardown|CreateCluster$|CreateTaskDefinition$)/;
+    const tasks = rawStates(file).filter(
+      ([name, s]) => s.Type === 'Task' && s.Resource.endsWith('FunctionArn}') && onePerSecond.test(name),
+    );
+    if (file === 'lifecycle') expect(tasks.length).toBeGreaterThanOrEqual(14);
+    for (const [name, state] of tasks) {
+      const first = (state.Retry ?? []).find((r: any) => r.ErrorEquals.includes('ThrottlingError'));
+      expect(first, name).toEqual(RETRY_THROTTLED);
+      expect(state.Retry.indexOf(first), name).toBe(0);
     }
   });
 
