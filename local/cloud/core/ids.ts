@@ -34,6 +34,29 @@ export function autoScalingGroupArn(
   return `arn:aws:autoscaling:${region}:${account}:autoScalingGroup:${id}:autoScalingGroupName/${name}`;
 }
 
+/** The parts of an Auto Scaling group ARN ({@link autoScalingGroupArn}'s format). */
+export interface AutoScalingGroupArnParts {
+  region: string;
+  account: string;
+  id: string;
+  name: string;
+}
+
+const AUTO_SCALING_GROUP_ARN =
+  /^arn:aws[a-z-]*:autoscaling:([a-z0-9-]+):(\d{12}):autoScalingGroup:([0-9a-f-]+):autoScalingGroupName\/(.+)$/;
+
+/**
+ * Parses `arn:aws:autoscaling:<region>:<account>:autoScalingGroup:<uuid>:autoScalingGroupName/<name>`;
+ * undefined for anything else (a plain group name, another service's ARN). The one parser of group ARNs:
+ * the ECS backend (a capacity provider's `autoScalingGroupArn`) and the Auto Scaling backend both use it.
+ */
+export function parseAutoScalingGroupArn(value: string): AutoScalingGroupArnParts | undefined {
+  const m = AUTO_SCALING_GROUP_ARN.exec(value);
+  if (!m) return undefined;
+  const [, region, account, id, name] = m as unknown as [string, string, string, string, string];
+  return { region, account, id, name };
+}
+
 /** A private IPv4 address inside `cidr` (a /16 or /24 style base such as 10.0.1.0/24). */
 export function privateIp(cidr: string): string {
   const base = cidr.split('/')[0]?.split('.') ?? ['10', '0', '0', '0'];

@@ -1,5 +1,5 @@
 import type { Cloud } from '../../core/cloud.ts';
-import { autoScalingGroupArn, uuid } from '../../core/ids.ts';
+import { autoScalingGroupArn, parseAutoScalingGroupArn, uuid } from '../../core/ids.ts';
 import { ServiceError } from '../../core/service-error.ts';
 import { BASE_DELAYS } from '../../core/time-profile.ts';
 import { type Ec2Backend, ec2Backend, type Instance } from '../ec2/backend.ts';
@@ -169,12 +169,10 @@ export class AutoScalingBackend {
     if (byName) return byName;
     // An ARN ends in `autoScalingGroupName/<name>`: look the name up instead of scanning every
     // group (the ECS scheduler asks per capacity provider on every pass).
-    const marker = nameOrArn.lastIndexOf(':autoScalingGroupName/');
-    if (marker >= 0) {
-      const named = this.groups.get(nameOrArn.slice(marker + ':autoScalingGroupName/'.length));
-      return named?.arn === nameOrArn ? named : undefined;
-    }
-    return undefined;
+    const parsed = parseAutoScalingGroupArn(nameOrArn);
+    if (!parsed) return undefined;
+    const named = this.groups.get(parsed.name);
+    return named?.arn === nameOrArn ? named : undefined;
   }
 
   /** The group, or the AWS not-found ValidationError. */

@@ -2,6 +2,7 @@
  * The ECS data model of the local cloud: resource shapes and pure helpers shared by the ECS
  * backend (control plane) and the data-plane scheduler, so neither imports the other's module.
  */
+import { parseAutoScalingGroupArn } from '../../core/ids.ts';
 import type { RunningWorkload } from '../../dataplane/workload.ts';
 
 export type Tags = Record<string, string>;
@@ -234,8 +235,7 @@ export function circuitBreakerThreshold(desired: number): number {
 
 /** `autoScalingGroupName/<name>` part of an ASG ARN (or the value itself). */
 export function asgNameOf(arnOrName: string): string {
-  const i = arnOrName.indexOf('autoScalingGroupName/');
-  return i >= 0 ? arnOrName.slice(i + 'autoScalingGroupName/'.length) : arnOrName;
+  return parseAutoScalingGroupArn(arnOrName)?.name ?? arnOrName;
 }
 
 /** ECS `[{key, value}]` → record. */
