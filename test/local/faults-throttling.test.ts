@@ -30,6 +30,30 @@ describe('token bucket', () => {
     now += 10_000;
     expect(bucket.tokens).toBe(2);
   });
+
+  test('holds at most the burst, refills at the sustained rate and discards what overflows (AWS token bucket)', () => {
+    let now = 0;
+    const bucket = new TokenBucket(10, 1, () => now);
+    for (let i = 0; i < 10; i++) expect(bucket.take()).toBe(true);
+    expect(bucket.take()).toBe(false);
+    // Sustained: one call per second once the burst is spent.
+    let accepted = 0;
+    for (now = 0; now <= 30_000; now += 100) if (bucket.take()) accepted += 1;
+    expect(accepted).toBe(30);
+    // Idle for a minute: back to the burst (10), not 60.
+    now += 60_000;
+    expect(bucket.tokens).toBe(10);
+  });
+
+  test('a sustained rate below one per second yields a token every 1 ÷ rate seconds', () => {
+    let now = 0;
+    const bucket = new TokenBucket(1, 0.5, () => now);
+    expect(bucket.take()).toBe(true);
+    now = 1_000;
+    expect(bucket.take()).toBe(false);
+    now = 2_000;
+    expect(bucket.take()).toBe(true);
+  });
 });
 
 describe('ECS rate limits', () => {
