@@ -311,7 +311,9 @@ export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
     const after = (await bp.control('/_berth/metrics')) as Metrics;
     const d = delta(before, after);
     const bound = rateLimitBound(d);
-    const output = JSON.parse(done.output ?? '{}') as { results?: Array<{ env: string; status: string }> };
+    const output = JSON.parse(done.output ?? '{}') as {
+      results?: Array<{ env: string; status: string; error?: string }>;
+    };
     const results = output.results ?? [];
     const failed = results.filter((r) => r.status !== 'Succeeded');
     const state = await bp.control('/_berth/state');
@@ -329,7 +331,8 @@ export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
         new DescribeExecutionCommand({ executionArn: child.executionArn ?? '' }),
       );
       const message = (described.cause ?? '').replace(/.*"errorMessage":"([^"]{0,90}).*/s, '$1');
-      const cause = `${described.error ?? '?'}: ${message.replace(/arn:[^ ]+/g, '<arn>').replace(/berth-[a-z0-9-]+/g, '<name>')}`;
+      // A child still RUNNING (or ABORTED, TIMED_OUT) has no error: its status says why.
+      const cause = `${described.error ?? described.status ?? '?'}: ${message.replace(/arn:[^ ]+/g, '<arn>').replace(/berth-[a-z0-9-]+/g, '<name>')}`;
       reasons.set(cause, (reasons.get(cause) ?? 0) + 1);
     }
     let calls = 0;
@@ -362,7 +365,7 @@ export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
           failed.length
             ? `: ${failed
                 .slice(0, 5)
-                .map((f) => `${f.env} ${f.status}`)
+                .map((f) => `${f.env} ${f.status}${f.error ? ` (${f.error})` : ''}`)
                 .join('; ')}`
             : ''
         }`,

@@ -15,6 +15,7 @@ import {
   collectWaitStates,
   substitute,
   type TaskBinding,
+  walkStates,
 } from '../asl.ts';
 import { functionArnFor, LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../lambda.ts';
 import { type ExecutionRecord, type ExecutionStatus, SfnServiceError } from './execution.ts';
@@ -173,7 +174,7 @@ export class StepFunctionsEmulator {
         retryOverrides[stateName] = retriers.map((retrier) => retryMs(stateName, retrier));
       }
     }
-    const machine = new StateMachine(definition as never, {
+    const machine = new StateMachine(withAwsTaskTimeouts(definition) as never, {
       validationOptions: { checkArn: true, checkPaths: true },
       awsConfig: {
         region: this.region,
@@ -554,4 +555,29 @@ function resourceOf(binding: TaskBinding | undefined): TaskResource | undefined 
     return { kind: 'integration', resourceType: 'states', resource };
   }
   return undefined;
+}
+
+/**
+ * The longest timer Node.js keeps (2^31 − 1 ms, about 24.8 days); a longer `setTimeout` fires at once.
+ * Step Functions' own default for a Task without `TimeoutSeconds` is 99,999,999 s.
+ */
+export const NO_TASK_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/**
+ * A copy of `definition` in which every Task without `TimeoutSeconds`/`TimeoutSecondsPath` gets
+ * {@link NO_TASK_TIMEOUT_SECONDS}. AWS puts no timeout on such a Task ("By default, the Amazon States
+ * Language doesn't specify timeouts … an execution is stuck waiting for a response", Step Functions
+ * Developer Guide, "Using timeouts to avoid stuck Step Functions workflow executions"; the Task state's
+ * `TimeoutSeconds` defaults to 99999999), while aws-local-stepfunctions fails it with `States.Timeout` after
+ * 60 real seconds: a nightly `StartDown` (`.sync:2`) waiting for a `down` queued on a 1/s ECS bucket for
+ * longer than that failed although its child succeeded.
+ */
+export function withAwsTaskTimeouts(definition: AslDefinition): AslDefinition {
+  const copy = structuredClone(definition);
+  walkStates(copy, (_name, state) => {
+    const task = state as { Type?: string; TimeoutSeconds?: number; TimeoutSecondsPath?: string };
+    if (task.Type === 'Task' && task.TimeoutSeconds === undefined && task.TimeoutSecondsPath === undefined)
+      task.TimeoutSeconds = NO_TASK_TIMEOUT_SECONDS;
+  });
+  return copy;
 }
