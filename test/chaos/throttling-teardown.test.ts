@@ -12,19 +12,20 @@ import { type E2EPlatform, spec, startE2EPlatform } from '../e2e/helpers/platfor
  * Concurrent teardowns queued on one ECS action that AWS limits to 1 request/s (issue 14: a 500-environment
  * night lost 15 environments when their `DeleteCapacityProvider`/`PutClusterCapacityProviders` exhausted the
  * generic retrier). The bucket here is smaller and slower than AWS's (burst 1, one token every 5 s instead of
- * burst 10 at 1/s) so that four teardowns queue on it as twenty do on AWS's, in seconds rather than minutes:
- * the last of the four gets its turn only about 15 s after the first. The handlers make one SDK attempt
+ * burst 10 at 1/s) so that three teardowns queue on it as twenty do on AWS's, in seconds rather than minutes:
+ * the last of the three gets its turn only about 20 s after the first — longer than the old policy's seven
+ * attempts last (about 1.5 s each here, each retry 1 s: `localRetryMs`), even on a loaded machine. The handlers make one SDK attempt
  * (`AWS_MAX_ATTEMPTS=1`), so only the state machine's `Retry` can wait for the turn. With the generated
  * definition (the dedicated `ThrottlingError` retrier first on the teardown stages) every teardown succeeds and
  * leaves nothing; with the same definition minus that retrier — the old policy, where `ThrottlingError` used
  * the generic retrier (6 attempts) — the same teardowns fail and leave their resources behind.
  */
 const LIFECYCLE = join(dirname(fileURLToPath(import.meta.url)), '../../statemachine/lifecycle.asl.json');
-const TOKEN_EVERY_S = 5;
+const TOKEN_EVERY_S = 10;
 const THROTTLE = {
   throttling: { rates: { 'ecs:DeleteCapacityProvider': { burst: 1, perSecond: 1 / TOKEN_EVERY_S } } },
 };
-const N = 4;
+const N = 3;
 
 /** The definition with the dedicated throttling retrier removed: `ThrottlingError` falls to the generic one. */
 function withOldPolicy(node: unknown): unknown {
