@@ -316,6 +316,11 @@ export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
     };
     const results = output.results ?? [];
     const failed = results.filter((r) => r.status !== 'Succeeded');
+    // Every environment that was created must have a result; one whose up failed (and rolled back) still has
+    // a record, so the night lists it too.
+    const createFailed = new Set(createFailures.map((f) => f.split(':')[0]));
+    const resultEnvs = new Set(results.map((r) => r.env));
+    const missing = names.filter((n) => !createFailed.has(n) && !resultEnvs.has(n));
     const state = await bp.control('/_berth/state');
     const orphans = names.flatMap((n) => findTaggedInState(state, n));
     const kindsAfter = countByKind(state, names);
@@ -361,7 +366,7 @@ export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
       },
       {
         metric: 'failed environments',
-        value: `${failed.length} of ${results.length} results (${childFailed.length} child executions not SUCCEEDED)${
+        value: `${failed.length} of ${results.length} results (${childFailed.length} child executions not SUCCEEDED${missing.length ? `; no result for ${missing.length} created: ${missing.slice(0, 5).join(', ')}` : ''})${
           failed.length
             ? `: ${failed
                 .slice(0, 5)
@@ -370,7 +375,7 @@ export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
             : ''
         }`,
         target: '0',
-        pass: failed.length === 0 && results.length === envs - createFailures.length,
+        pass: failed.length === 0 && missing.length === 0,
       },
       {
         metric: 'why the failed ones failed',
