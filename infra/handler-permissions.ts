@@ -828,9 +828,10 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   // The waking page: reads the environment, records the request and starts resume (once per pause).
   Wake: [registry('Registry', ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem']), ...startLifecycle],
   IdleCheck: [
-    // Lists the environments; reads the lock, the record and the request id, records the request of a pause.
-    registry('Registry', ['Scan', 'BatchGetItem', 'GetItem', 'PutItem']),
-    // The load balancers' RequestCount.
+    // Lists the environments; reads the lock, the record and the request id, records the request of a pause;
+    // stores each environment's measured request rate (`traffic`, one attribute per UpdateItem).
+    registry('Registry', ['Scan', 'BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem']),
+    // The load balancers' RequestCount (idle sleep, and the request rate its capacity units are priced from).
     {
       sid: 'ReadRequestCounts',
       actions: ['cloudwatch:GetMetricData'],

@@ -8,7 +8,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { RecordedUsage } from '../core/environment-cost.ts';
+import type { RecordedTraffic, RecordedUsage } from '../core/environment-cost.ts';
 import { NotFoundError, OperationInProgressError, TransientAwsError } from '../core/errors.ts';
 import type { PausedCounts } from '../core/plan.ts';
 import {
@@ -267,6 +267,30 @@ export class DynamoRegistry {
       throw mapAwsError(err, `dynamodb.UpdateItem idleAfter ${name}`);
     }
     return { updatedAt };
+  }
+
+  /**
+   * Sets the environment's `traffic` (the request rate the idle check measured, docs/cost.md) and nothing else: one
+   * UpdateItem of that attribute alone, so it never undoes a concurrent operation's record. Conditional on the item
+   * existing: returns false (and writes nothing) for an environment no longer in the registry.
+   */
+  async setTraffic(name: string, traffic: RecordedTraffic): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: envKey(name),
+          UpdateExpression: 'SET #traffic = :traffic',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#traffic': 'traffic' },
+          ExpressionAttributeValues: { ':traffic': traffic },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw mapAwsError(err, `dynamodb.UpdateItem traffic ${name}`);
+    }
   }
 
   /**

@@ -117,8 +117,13 @@ export function parsePriceTable(document: unknown): PriceTable {
 export const HOURS_PER_MONTH = 730;
 /** Root volume of the ECS-optimized Amazon Linux 2023 AMI (gp3), unless the launch template says otherwise. */
 export const DEFAULT_ROOT_VOLUME_GIB = 30;
-/** One LCU covers 25 new connections per second (the dimension a web preview environment hits first). */
-const NEW_CONNECTIONS_PER_LCU_SECOND = 25;
+/**
+ * One LCU covers 25 new connections per second (ELB pricing, "LCU details"). An LCU has four dimensions — new
+ * connections (25/s), active connections (3,000/min), processed bytes (1 GB/h) and rule evaluations (1,000/s) — and
+ * AWS bills the largest; Berth estimates from requests only, each counted as a new connection (a request over a
+ * kept-alive connection is not one), so the LCU line is a lower bound of what the other dimensions may add.
+ */
+export const NEW_CONNECTIONS_PER_LCU_SECOND = 25;
 
 /** What an environment runs now, as observed (or as recorded at its last operation). */
 export interface CostResources {
@@ -140,7 +145,10 @@ export interface CostResources {
   readonly loadBalancer?:
     | { readonly mode: 'dedicated' }
     | { readonly mode: 'shared'; readonly environments: number };
-  /** Requests per hour through its load balancer, when known (for the capacity-unit estimate). */
+  /**
+   * Requests per hour through its load balancer (its target group's on the shared ALB), when known: the
+   * capacity-unit estimate, from the new-connections dimension only (a lower bound).
+   */
   readonly requestsPerHour?: number;
   /** State transitions of the environment's operations so far (one-off, not hourly). */
   readonly stateTransitions?: number;
@@ -223,7 +231,13 @@ export function estimateCost(
         hourlyUsd: table.albHourly / share,
       });
     }
-    if (lcu > 0) lines.push({ item: `${round(lcu, 3)} LCU`, hourlyUsd: lcu * table.albLcuHourly });
+    if (lcu > 0) {
+      const requests = Math.round(resources.requestsPerHour ?? 0).toLocaleString('en-US');
+      lines.push({
+        item: `${Number(lcu.toPrecision(2))} LCU (${requests} requests/h; new connections only, a lower bound)`,
+        hourlyUsd: lcu * table.albLcuHourly,
+      });
+    }
   }
   const hourlyUsd = lines.reduce((sum, line) => sum + line.hourlyUsd, 0);
   const hours = Math.max(0, (now.getTime() - createdAt.getTime()) / 3_600_000);

@@ -34,6 +34,78 @@ export interface RecordedUsage {
   readonly transitionsCountedFor?: string;
 }
 
+/**
+ * The registry's `traffic` attribute of an environment: the requests through its load balancer (its target group's
+ * on the shared ALB) in CloudWatch's `RequestCount`, over the window they were counted in — the last hour, or since
+ * the environment was created when it is younger. The idle check refreshes it (docs/cost.md, "Load balancer
+ * capacity units"); the cost prices its rate as capacity units.
+ */
+export interface RecordedTraffic {
+  /** `requests` ÷ the window's length in hours. */
+  readonly requestsPerHour: number;
+  readonly requests: number;
+  /** ISO start (a whole minute, as CloudWatch's one-minute periods start) and end of the window. */
+  readonly windowStart: string;
+  readonly windowEnd: string;
+}
+
+/** How far back the request rate is measured: the last hour (or since creation when younger). */
+export const TRAFFIC_WINDOW_SECONDS = 3600;
+const MINUTE_MS = 60_000;
+
+/**
+ * The window an environment's request rate is measured over at `now`: the last hour, or since `createdAt` when the
+ * environment is younger, its start rounded down to the minute (CloudWatch's periods start on whole minutes) and at
+ * least one minute long.
+ *
+ * @example trafficWindow('2026-11-30T10:20:30Z', new Date('2026-11-30T10:50:10Z')) // { start: 10:20:00, end: 10:50:10 }
+ */
+export function trafficWindow(createdAt: string | undefined, now: Date): { start: Date; end: Date } {
+  const created = createdAt === undefined ? Number.NaN : Date.parse(createdAt);
+  const hourAgo = now.getTime() - TRAFFIC_WINDOW_SECONDS * 1000;
+  const from = Number.isFinite(created) ? Math.max(hourAgo, created) : hourAgo;
+  const start = Math.floor(Math.min(from, now.getTime() - MINUTE_MS) / MINUTE_MS) * MINUTE_MS;
+  return { start: new Date(start), end: now };
+}
+
+/**
+ * The request rate over `window` from CloudWatch's per-minute `Sum`s of `RequestCount`: the datapoints of the minutes
+ * that start inside the window, over the window's length. No datapoint is no request (an ALB reports only when
+ * requests flow).
+ *
+ * @example measureTraffic({ timestamps: [t], values: [30] }, { start, end }) // { requests: 30, requestsPerHour: 1800, … } for a 1-minute window
+ */
+export function measureTraffic(
+  data: { readonly timestamps: readonly Date[]; readonly values: readonly number[] },
+  window: { readonly start: Date; readonly end: Date },
+): RecordedTraffic {
+  const from = window.start.getTime();
+  const to = window.end.getTime();
+  let requests = 0;
+  data.timestamps.forEach((at, i) => {
+    const t = at.getTime();
+    const value = data.values[i] ?? 0;
+    if (t >= from && t < to && Number.isFinite(value) && value > 0) requests += value;
+  });
+  const hours = Math.max(MINUTE_MS, to - from) / 3_600_000;
+  return {
+    requestsPerHour: Math.round((requests / hours) * 1000) / 1000,
+    requests,
+    windowStart: window.start.toISOString(),
+    windowEnd: window.end.toISOString(),
+  };
+}
+
+const isTraffic = (traffic: RecordedTraffic | undefined): traffic is RecordedTraffic =>
+  traffic !== undefined &&
+  traffic !== null &&
+  typeof traffic === 'object' &&
+  typeof traffic.requestsPerHour === 'number' &&
+  Number.isFinite(traffic.requestsPerHour);
+
+const requestRateOf = (traffic: RecordedTraffic | undefined): { requestsPerHour?: number } =>
+  isTraffic(traffic) && traffic.requestsPerHour > 0 ? { requestsPerHour: traffic.requestsPerHour } : {};
+
 /** The state transitions one finished operation's execution made (counted from its history by `record`). */
 export interface OperationTransitions {
   readonly executionArn: string;
@@ -97,8 +169,9 @@ export function usageForStatus(resources: CostResources, status: string): CostRe
 
 /**
  * The usage to store after an operation: the cost of the previous period is added to `accruedUsd` (priced now with
- * `prices`), and the new resources start at `now`. Without new resources, the previous ones carry over, reduced to
- * what `status` leaves running (paused: the load balancer; deleted: nothing).
+ * `prices`, its load balancer's capacity units at the last measured request rate `traffic`), and the new resources
+ * start at `now`. Without new resources, the previous ones carry over, reduced to what `status` leaves running
+ * (paused: the load balancer; deleted: nothing).
  *
  * @example accrueUsage(previous, { region: 'us-east-1', ...observed }, 'ready', SHIPPED_PRICES, now)
  */
@@ -109,6 +182,7 @@ export function accrueUsage(
   prices: PriceTable,
   now: Date,
   transitions?: OperationTransitions,
+  traffic?: RecordedTraffic,
 ): RecordedUsage | undefined {
   const base =
     resources ??
@@ -122,7 +196,7 @@ export function accrueUsage(
   if (previous !== undefined) {
     const since = new Date(previous.observedAt);
     const period = estimateCost(
-      { ...previous.resources, stateTransitions: 0 },
+      { ...previous.resources, ...requestRateOf(traffic), stateTransitions: 0 },
       prices,
       Number.isNaN(since.getTime()) ? now : since,
       now,
@@ -150,6 +224,8 @@ export type EnvironmentCost =
       readonly lines: readonly CostLine[];
       /** One-off costs in `sinceCreatedUsd`: the state transitions of the environment's operations. */
       readonly oneOff: readonly OneOffCostLine[];
+      /** The request rate the capacity-unit line is priced from, and the window it was measured over. */
+      readonly traffic?: RecordedTraffic;
       readonly observedAt: string;
       readonly region: string;
       readonly pricesAsOf: string;
@@ -158,20 +234,21 @@ export type EnvironmentCost =
   | { readonly hourlyUsd: null; readonly sinceCreatedUsd: number | null; readonly reason: string };
 
 /**
- * Prices an environment's recorded usage at `now`; `undefined` when nothing was observed yet (an `up` that has
- * not become healthy).
+ * Prices an environment's recorded usage at `now`, its load balancer's capacity units at the last measured request
+ * rate (`traffic`, when known); `undefined` when nothing was observed yet (an `up` that has not become healthy).
  *
- * @example environmentCost(record.usage, SHIPPED_PRICES, now)?.hourlyUsd // 0.046
+ * @example environmentCost(record.usage, SHIPPED_PRICES, now, record.traffic)?.hourlyUsd // 0.046
  */
 export function environmentCost(
   usage: RecordedUsage | undefined,
   prices: PriceTable,
   now: Date,
+  traffic?: RecordedTraffic,
 ): EnvironmentCost | undefined {
   if (usage === undefined || usage === null || typeof usage !== 'object') return undefined;
   const since = new Date(usage.observedAt);
   const estimate = estimateCost(
-    { ...usage.resources, stateTransitions: usage.stateTransitions ?? 0 },
+    { ...usage.resources, ...requestRateOf(traffic), stateTransitions: usage.stateTransitions ?? 0 },
     prices,
     Number.isNaN(since.getTime()) ? now : since,
     now,
@@ -185,6 +262,7 @@ export function environmentCost(
     currency: 'USD',
     lines: estimate.lines,
     oneOff: estimate.oneOff,
+    ...(isTraffic(traffic) ? { traffic } : {}),
     observedAt: usage.observedAt,
     region: estimate.region,
     pricesAsOf: estimate.pricesAsOf,

@@ -64,6 +64,17 @@ export const EnvironmentRecordSchema = z.lazy(() =>
         { error: 'must be { resources, observedAt, accruedUsd }' },
       ),
     ),
+    /** The requests through its load balancer over the last hour, as the idle check last counted them (docs/cost.md). */
+    traffic: z.exactOptional(
+      z.readonly(
+        z.object({
+          requestsPerHour: z.number(),
+          requests: z.number(),
+          windowStart: isoTime(),
+          windowEnd: isoTime(),
+        }),
+      ),
+    ),
     /** The expiry last warned about in Slack, and when (docs/slack.md). */
     expiryWarning: z.exactOptional(z.readonly(z.object({ expiresAt: isoTime(), at: isoTime() }))),
     /** What `pause` remembered and `resume` restores (core `PausedCounts`; removed once ready or deleted). */

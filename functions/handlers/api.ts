@@ -60,7 +60,7 @@ import {
   startOperation,
 } from './http/start-operation.ts';
 import { assertInteger } from './http/validate.ts';
-import { costOfRecord, defaultPricing, type Pricing } from './pricing.ts';
+import { costOfRecord, functionRegion, lazyPricing, type PricingSource } from './pricing.ts';
 
 /** Operations the plan route can preview, and the plan Lambda's input (core's `PlanRequestSchema`). */
 export type { PlannableOperation, PlanRequest } from '../core/operation.ts';
@@ -113,7 +113,7 @@ export interface ApiDeps {
    */
   readonly localCallers?: boolean;
   /** Prices for each environment's `cost` (default: `BERTH_PRICES_FILE` or the table shipped with Berth). */
-  readonly pricing?: Pricing;
+  readonly pricing?: PricingSource;
 }
 
 /** Largest page of `GET /environments`. */
@@ -358,7 +358,7 @@ const summary = (ctx: Context, record: EnvironmentRecord) => ({
   expiresAt: record.expiresAt ?? null,
   keep: record.keep ?? false,
   currentOperation: record.currentOperation ?? null,
-  cost: costOfRecord(record, ctx.deps.pricing ?? defaultPricing(), ctx.clock.now()),
+  cost: costOfRecord(record, ctx.deps.pricing, ctx.clock.now()),
   schedule: scheduleOfRecord(record, ctx.clock.now()),
 });
 
@@ -880,6 +880,7 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
     logs: lazyLogs(),
     policy: policyFromConfig(config),
     localCallers: config.localCallerIdentity === true,
+    pricing: lazyPricing(config, functionRegion(env)),
   };
 }
 

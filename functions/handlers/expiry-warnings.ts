@@ -4,7 +4,7 @@ import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 import { type WebhookSource, webhookFromConfig } from './http/webhook.ts';
 import { type LogPort, defaultDeps as lifecycleDefaults } from './lifecycle-deps.ts';
 import { deliver } from './notify.ts';
-import { costOfRecord, defaultPricing, type Pricing } from './pricing.ts';
+import { costOfRecord, lazyPricing, type PricingSource } from './pricing.ts';
 import { expiryWarning } from './slack-messages.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
@@ -19,7 +19,7 @@ export interface ExpiryWarningsDeps {
   /** `BERTH_EXPIRY_WARNING_HOURS` (default 2). */
   readonly warnHours?: number;
   readonly now: () => Date;
-  readonly pricing?: Pricing;
+  readonly pricing?: PricingSource;
   readonly logger: LogPort;
 }
 
@@ -51,11 +51,7 @@ export function makeHandler(deps: ExpiryWarningsDeps | (() => ExpiryWarningsDeps
     const warned: { env: string; expiresAt: string; delivered: boolean; reason?: string }[] = [];
     for (const warning of due) {
       const record = byName.get(warning.env) as EnvironmentRecord;
-      const message = expiryWarning(
-        record,
-        warning.hoursLeft,
-        costOfRecord(record, d.pricing ?? defaultPricing(), now),
-      );
+      const message = expiryWarning(record, warning.hoursLeft, costOfRecord(record, d.pricing, now));
       const mention = ownerMention(record.owner);
       const body = {
         ...message,
@@ -88,6 +84,7 @@ export function defaultDeps(): ExpiryWarningsDeps {
     ...(config.expiryWarningHours === undefined ? {} : { warnHours: config.expiryWarningHours }),
     now: () => new Date(),
     logger: base.logger,
+    pricing: lazyPricing(config),
   };
 }
 

@@ -1,12 +1,17 @@
 import { cloudWatchClient } from '../adapters/aws/clients.ts';
+import { dynamoDocumentClient } from '../adapters/aws/dynamodb-document.ts';
 import { AwsCloudWatchAdapter, type RequestCountQuery } from '../adapters/cloudwatch.ts';
+import { DynamoRegistry } from '../adapters/registry.ts';
 import { type AccessPolicy, authorize } from '../core/access-policy.ts';
+import { measureTraffic, type RecordedTraffic, trafficWindow } from '../core/environment-cost.ts';
 import { isBerthError, ValidationError } from '../core/errors.ts';
 import {
   decideIdle,
   type IdleCandidate,
   type IdleLoadBalancer,
   type RequestDatapoints,
+  type RequestMetric,
+  requestMetricOf,
   selectIdleCandidate,
 } from '../core/idle.ts';
 import { loadHandlerConfig } from './config.ts';
@@ -38,10 +43,17 @@ export interface RequestCountsPort {
   ): Promise<ReadonlyMap<string, RequestDatapoints>>;
 }
 
+/** Where the measured request rate of an environment is stored (its registry record's `traffic`). */
+export interface TrafficPort {
+  /** Sets the environment's `traffic`; false when the environment is not in the registry (nothing written). */
+  setTraffic(name: string, traffic: RecordedTraffic): Promise<boolean>;
+}
+
 export interface IdleCheckDeps {
   readonly registry: RegistryPort;
   readonly executions: ExecutionsPort;
   readonly metrics: RequestCountsPort;
+  readonly traffic: TrafficPort;
   readonly clock?: Clock;
   readonly lockTtlSeconds?: number;
   /** The access policy: each pause is authorized as the `idle` caller first. Default: the development policy. */
@@ -60,7 +72,18 @@ export interface IdleCheckResult {
   readonly active: readonly { env: string; reason: string }[];
   /** Not judged, or judged idle but not paused (refused, busy), with why. */
   readonly skipped: readonly { env: string; reason: string }[];
+  /**
+   * The request rate of every environment with a load balancer (all but deleted ones, `idleAfter` or not) over the
+   * last hour, stored on its record for its capacity-unit cost (not stored in a dry run; `error` when the write
+   * failed).
+   */
+  readonly measured: readonly MeasuredTraffic[];
 }
+
+export type MeasuredTraffic = RecordedTraffic & { readonly env: string; readonly error?: string };
+
+/** Registry writes of the measured rates in flight at once. */
+const TRAFFIC_WRITE_CONCURRENCY = 8;
 
 const consoleDenial: DenialLogger = (entry) =>
   console.warn(JSON.stringify({ level: 'WARN', message: 'access denied', ...entry }));
@@ -89,14 +112,16 @@ const loadBalancerOf = (resources: unknown): { loadBalancer?: IdleLoadBalancer }
 
 /**
  * The scheduled idle check (idle sleep; EventBridge Scheduler every 5 minutes when deployed, the local runtime's
- * scheduler locally): for each ready environment whose spec sets `idleAfter` and that has been ready at least that
- * long, reads its load balancer's `RequestCount` (its target group's on the shared ALB) over the last `idleAfter`
- * with one GetMetricData call, and pauses the environments that saw no request — authorized as the `idle` caller,
+ * scheduler locally). With one GetMetricData call (500 metrics per call) it reads the load balancer's `RequestCount`
+ * (its target group's on the shared ALB) of every environment that still has one: each one's rate over the last
+ * hour (or since it was created) is stored on its record (`traffic`), which its cost prices as capacity units
+ * (docs/cost.md). For each ready environment whose spec sets `idleAfter` and that has been ready at least that
+ * long, it judges the requests over the last `idleAfter`, and pauses the environments that saw no request — authorized as the `idle` caller,
  * started exactly as the API starts a pause (the lock, idempotent request id `idle-<env>-<minute>`, history entry
  * `idle`). A request that wakes a paused environment resumes it; the resumed environment is judged again only once
  * it has been ready for `idleAfter`.
  *
- * @returns `{ now, dryRun, checked, paused, active, skipped }`
+ * @returns `{ now, dryRun, checked, paused, active, skipped, measured }`
  */
 export function makeHandler(deps: IdleCheckDeps | (() => IdleCheckDeps)) {
   let resolved: IdleCheckDeps | undefined;
@@ -113,8 +138,19 @@ export function makeHandler(deps: IdleCheckDeps | (() => IdleCheckDeps)) {
     const candidates: IdleCandidate[] = [];
     const owners = new Map<string, string | undefined>();
     const skipped: { env: string; reason: string }[] = [];
+    /** Every environment with a load balancer, under its query id: its request rate is measured. */
+    const rated: { env: string; id: string; metric: RequestMetric; window: { start: Date; end: Date } }[] =
+      [];
+    const idOf = new Map<string, string>();
     let checked = 0;
     for (const record of [...items].sort((a, b) => a.name.localeCompare(b.name))) {
+      const { loadBalancer } = loadBalancerOf(record.resources);
+      const metric = record.status === 'deleted' ? undefined : requestMetricOf(loadBalancer);
+      if (metric !== undefined) {
+        const id = `env${rated.length}`;
+        rated.push({ env: record.name, id, metric, window: trafficWindow(record.createdAt, now) });
+        idOf.set(record.name, id);
+      }
       const selection = selectIdleCandidate(
         {
           name: record.name,
@@ -122,7 +158,7 @@ export function makeHandler(deps: IdleCheckDeps | (() => IdleCheckDeps)) {
           updatedAt: record.updatedAt,
           busy: record.currentOperation !== undefined,
           ...idleAfterOf(record.spec),
-          ...loadBalancerOf(record.resources),
+          ...(loadBalancer === undefined ? {} : { loadBalancer }),
         },
         now,
       );
@@ -136,18 +172,50 @@ export function makeHandler(deps: IdleCheckDeps | (() => IdleCheckDeps)) {
     }
     const paused: { env: string; reason: string; operationId?: string; executionArn?: string }[] = [];
     const active: { env: string; reason: string }[] = [];
-    if (candidates.length === 0) return { now: now.toISOString(), dryRun, checked, paused, active, skipped };
+    const measured: MeasuredTraffic[] = [];
+    const result = () => ({ now: now.toISOString(), dryRun, checked, paused, active, skipped, measured });
+    if (rated.length === 0) return result();
 
-    const start = new Date(Math.min(...candidates.map((c) => Date.parse(c.windowStart))));
-    const queries = candidates.map((c, i) => ({ id: `env${i}`, metric: c.metric }));
-    const counts = await d.metrics.requestCounts(queries, start, now);
+    // One query per environment, over the longest window asked (an idle candidate's `idleAfter` may reach further
+    // back than the hour its rate is measured over); each reading keeps the datapoints of its own window.
+    const start = new Date(
+      Math.min(
+        ...candidates.map((c) => Date.parse(c.windowStart)),
+        ...rated.map((r) => r.window.start.getTime()),
+      ),
+    );
+    const counts = await d.metrics.requestCounts(
+      rated.map(({ id, metric }) => ({ id, metric })),
+      start,
+      now,
+    );
+    const none: RequestDatapoints = { timestamps: [], values: [] };
+    const rates = rated.map((r) => ({ env: r.env, ...measureTraffic(counts.get(r.id) ?? none, r.window) }));
+    for (let i = 0; i < rates.length; i += TRAFFIC_WRITE_CONCURRENCY) {
+      const batch = rates.slice(i, i + TRAFFIC_WRITE_CONCURRENCY);
+      const written = await Promise.all(
+        batch.map(async ({ env, ...traffic }): Promise<MeasuredTraffic> => {
+          if (dryRun) return { env, ...traffic };
+          try {
+            await d.traffic.setTraffic(env, traffic);
+            return { env, ...traffic };
+          } catch (error) {
+            // The rate is a nicety of the cost: a failed write is reported and retried at the next run.
+            return { env, ...traffic, error: error instanceof Error ? error.message : String(error) };
+          }
+        }),
+      );
+      measured.push(...written);
+    }
+
     const idle: { candidate: IdleCandidate; reason: string }[] = [];
-    candidates.forEach((candidate, i) => {
-      const decision = decideIdle(candidate, counts.get(`env${i}`) ?? { timestamps: [], values: [] });
+    for (const candidate of candidates) {
+      const id = idOf.get(candidate.env);
+      const decision = decideIdle(candidate, (id === undefined ? undefined : counts.get(id)) ?? none);
       if (decision.action === 'keep') active.push({ env: decision.env, reason: decision.reason });
       else idle.push({ candidate, reason: decision.reason });
-    });
-    if (idle.length === 0) return { now: now.toISOString(), dryRun, checked, paused, active, skipped };
+    }
+    if (idle.length === 0) return result();
 
     // Read once per run; a policy that cannot be read refuses every pause (fail closed), each one reported.
     let policy: AccessPolicy | undefined;
@@ -209,7 +277,7 @@ export function makeHandler(deps: IdleCheckDeps | (() => IdleCheckDeps)) {
         skipped.push({ env, reason: `idle, but not paused: ${error.message}` });
       }
     }
-    return { now: now.toISOString(), dryRun, checked, paused, active, skipped };
+    return result();
   };
 }
 
@@ -221,8 +289,15 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
   const config = loadHandlerConfig('idle-check', env);
   const ports = awsEntryPorts(config);
   let cloudWatch: AwsCloudWatchAdapter | undefined;
+  let registry: DynamoRegistry | undefined;
   return {
     registry: ports.registry,
+    traffic: {
+      setTraffic: (name, traffic) => {
+        registry ??= new DynamoRegistry(dynamoDocumentClient(), config.tableName);
+        return registry.setTraffic(name, traffic);
+      },
+    },
     executions: ports.executions,
     lockTtlSeconds: ports.lockTtlSeconds(),
     metrics: {

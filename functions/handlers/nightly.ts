@@ -19,7 +19,7 @@ import type { Clock, RegistryPort } from './http/ports.ts';
 import { systemClock } from './http/ports.ts';
 import { type WebhookSource, webhookFromConfig } from './http/webhook.ts';
 import { deliver, formatNightlyReport, type NightlyReport, type NotifyResult } from './notify.ts';
-import { defaultPricing, type Pricing } from './pricing.ts';
+import { functionRegion, lazyPricing, type PricingSource, resolvePricing } from './pricing.ts';
 
 export interface NightlyListEvent {
   readonly action: 'list';
@@ -69,7 +69,7 @@ export interface NightlyDeps {
   /** Deletes kept log groups after their expiry (core `decideLogGroupExpiry`). */
   readonly logs?: NightlyLogsPort;
   /** Prices for the report's savings (default: `BERTH_PRICES_FILE` or the shipped table). */
-  readonly pricing?: Pricing;
+  readonly pricing?: PricingSource;
   /** Hours a night's savings count (`BERTH_NIGHT_HOURS`, default 12: from the 20:00 run to 08:00). */
   readonly nightHours?: number;
   /**
@@ -166,7 +166,7 @@ export const savingsOf = async (
         const usage = byName.get(s.env)?.usage;
         return { ...s, ...(usage === undefined ? {} : { usage }) };
       }),
-      (deps.pricing ?? defaultPricing()).prices,
+      resolvePricing(deps.pricing).prices,
       deps.nightHours ?? DEFAULT_NIGHT_HOURS,
     );
   } catch {
@@ -295,6 +295,7 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
     policy: policyFromConfig(config),
     webhookUrl: webhookFromConfig(config),
     ...(config.nightHours === undefined ? {} : { nightHours: config.nightHours }),
+    pricing: lazyPricing(config, functionRegion(env)),
   };
 }
 

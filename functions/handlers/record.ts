@@ -9,7 +9,7 @@ import { isEntryPoint } from '../core/operation.ts';
 import { stateTransitionsOf } from '../core/state-transitions.ts';
 import { ENVIRONMENT_STATUSES, type EnvironmentStatus, FINAL_STATUSES } from '../core/status.ts';
 import { defaultDeps, type HandlerDeps, runStep } from './lifecycle-deps.ts';
-import { defaultPricing, type Pricing } from './pricing.ts';
+import { lazyPricing, type Pricing, type PricingSource, resolvePricing } from './pricing.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
 /** Input of the record handler (ASL `Record*` Parameters). */
@@ -44,7 +44,7 @@ export interface RecordResult {
 
 export type RecordDeps = Pick<HandlerDeps, 'registry' | 'now' | 'logger'> & {
   /** Prices for the cost accrued between observations (default: `BERTH_PRICES_FILE` or the shipped table). */
-  readonly pricing?: Pricing;
+  readonly pricing?: PricingSource;
   /** Step Functions: the finished operation's execution history, whose state transitions are its one-off cost. */
   readonly executions?: Pick<AwsSfnAdapter, 'getExecutionHistory'> | undefined;
 };
@@ -156,11 +156,13 @@ export function makeHandler(deps: RecordDeps) {
         const spec = parseEnvSpec(event.spec);
         update.expiresAt = expiresAt(now, spec.ttl);
         update.keep = spec.keep;
-        // A deleted environment brought up again starts a new cost history.
-        const { usage: previousUsage, ...kept } = existing ?? {};
+        // A deleted environment brought up again starts a new cost history (and a new request count).
+        const { usage: previousUsage, traffic: previousTraffic, ...kept } = existing ?? {};
+        const again = existing?.status === 'deleted';
         await deps.registry.putEnvironment({
           ...kept,
-          ...(previousUsage === undefined || existing?.status === 'deleted' ? {} : { usage: previousUsage }),
+          ...(previousUsage === undefined || again ? {} : { usage: previousUsage }),
+          ...(previousTraffic === undefined || again ? {} : { traffic: previousTraffic }),
           name: event.env,
           status: event.status,
           spec,
@@ -185,7 +187,7 @@ export function makeHandler(deps: RecordDeps) {
       const observedUsage = observedUsageOf(event);
       const pricing =
         observedUsage !== undefined || FINAL_STATUSES.has(event.status)
-          ? (deps.pricing ?? defaultPricing())
+          ? resolvePricing(deps.pricing)
           : undefined;
       const transitions =
         pricing === undefined ? undefined : await transitionsOf(deps, event, pricing.region);
@@ -202,6 +204,7 @@ export function makeHandler(deps: RecordDeps) {
           pricing.prices,
           now,
           transitions,
+          existing?.traffic,
         );
         if (usage !== undefined) update.usage = usage;
       }
@@ -241,6 +244,7 @@ export function makeHandler(deps: RecordDeps) {
 
 const deps = defaultDeps('record', { registry: registryAdapter });
 let executions: AwsSfnAdapter | undefined;
+let pricing: (() => Pricing) | undefined;
 export const handler = makeHandler({
   get registry() {
     return deps.registry;
@@ -250,6 +254,11 @@ export const handler = makeHandler({
   },
   get logger() {
     return deps.logger;
+  },
+  // The price table of its declared BERTH_PRICES_FILE (or the shipped one), read on the first priced record.
+  pricing: () => {
+    pricing ??= lazyPricing(deps.config);
+    return pricing();
   },
   // Built on first use (a final record), like the other adapters.
   get executions() {

@@ -35,7 +35,7 @@ import {
 import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.ts';
 import { authenticateSlackRequest, signatureVerifier } from './http/slack-signing.ts';
 import { startOperation } from './http/start-operation.ts';
-import { costOfRecord, defaultPricing, type Pricing } from './pricing.ts';
+import { costOfRecord, functionRegion, lazyPricing, type PricingSource } from './pricing.ts';
 import { isInteractionsRequest, makeInteractionsHandler } from './slack-interactions.ts';
 import { statusBlocks } from './slack-messages.ts';
 
@@ -72,7 +72,7 @@ export interface SlackDeps {
   /** Where refusals are logged (default: a structured line on stderr). */
   readonly denialLogger?: DenialLogger;
   /** Prices for `status`'s cost (default: `BERTH_PRICES_FILE` or the shipped table). */
-  readonly pricing?: Pricing;
+  readonly pricing?: PricingSource;
   /** The link to an environment's logs in `status` (none when absent). */
   readonly logsUrl?: (env: string) => string;
   /** Posts to an interaction's `response_url` (default: `fetch`). */
@@ -279,7 +279,7 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
         return ephemeral(
           statusText(record),
           statusBlocks(record, operations, {
-            cost: costOfRecord(record, d.pricing ?? defaultPricing(), clock.now()),
+            cost: costOfRecord(record, d.pricing, clock.now()),
             ...(d.logsUrl === undefined ? {} : { logsUrl: d.logsUrl(env) }),
           }),
         );
@@ -397,7 +397,7 @@ export function defaultDeps(
 ): SlackDeps {
   const config = loadHandlerConfig('slack', env);
   const ports = awsEntryPorts(config);
-  const region = env['AWS_REGION']?.trim() || env['AWS_DEFAULT_REGION']?.trim() || 'us-east-1';
+  const region = functionRegion(env);
   let secrets: AwsSecretsAdapter | undefined;
   return {
     registry: ports.registry,
@@ -418,6 +418,7 @@ export function defaultDeps(
         return signingSecretOf(await secrets.getSecretString(config.slackSecretArn, { fresh: true }));
       },
     },
+    pricing: lazyPricing(config, region),
     ...overrides,
   };
 }

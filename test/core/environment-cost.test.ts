@@ -4,7 +4,10 @@ import { parseEnvSpec } from '../../functions/core/env-spec.ts';
 import {
   accrueUsage,
   environmentCost,
+  measureTraffic,
+  type RecordedTraffic,
   type RecordedUsage,
+  trafficWindow,
   usageForStatus,
   usageFromObserved,
 } from '../../functions/core/environment-cost.ts';
@@ -149,5 +152,88 @@ describe('accrueUsage and environmentCost', () => {
     });
     expect(environmentCost(undefined, SHIPPED_PRICES, t1)).toBeUndefined();
     expect(accrueUsage(undefined, undefined, 'deleted', SHIPPED_PRICES, t1)).toBeUndefined();
+  });
+});
+
+describe('the load balancer capacity units of the measured traffic', () => {
+  const t0 = new Date('2026-11-29T08:00:00Z');
+  const t1 = new Date('2026-11-29T10:00:00Z');
+  const one = {
+    region: 'us-east-1',
+    instances: [{ type: 't3.small', count: 1 }],
+    loadBalancer: { mode: 'dedicated' as const },
+  };
+  const traffic = (requestsPerHour: number): RecordedTraffic => ({
+    requestsPerHour,
+    requests: requestsPerHour,
+    windowStart: '2026-11-29T09:00:00.000Z',
+    windowEnd: t1.toISOString(),
+  });
+
+  it('prices the measured request rate as LCU, saying it is a lower bound, and shows the rate it used', () => {
+    const usage = accrueUsage(undefined, one, 'ready', SHIPPED_PRICES, t0) as RecordedUsage;
+    // 45,000 requests/h = 12.5 new connections/s = 0.5 LCU × $0.008 = $0.004/h, on top of 0.046587671…
+    const cost = environmentCost(usage, SHIPPED_PRICES, t1, traffic(45_000));
+    expect(cost).toMatchObject({
+      hourlyUsd: 0.050588,
+      lines: [
+        { item: '1 × t3.small', hourlyUsd: 0.0208 },
+        { item: '1 × 30 GiB gp3', hourlyUsd: 0.003288 },
+        { item: 'Application Load Balancer', hourlyUsd: 0.0225 },
+        { item: '0.5 LCU (45,000 requests/h; new connections only, a lower bound)', hourlyUsd: 0.004 },
+      ],
+      traffic: traffic(45_000),
+    });
+    // Two hours since the observation at the current rate.
+    expect(cost?.sinceCreatedUsd).toBeCloseTo(2 * 0.050588, 5);
+  });
+
+  it('adds no line without requests, and none once the load balancer is gone', () => {
+    const usage = accrueUsage(undefined, one, 'ready', SHIPPED_PRICES, t0) as RecordedUsage;
+    expect(environmentCost(usage, SHIPPED_PRICES, t1, traffic(0))?.hourlyUsd).toBe(0.046588);
+    const deleted = accrueUsage(usage, undefined, 'deleted', SHIPPED_PRICES, t1) as RecordedUsage;
+    expect(environmentCost(deleted, SHIPPED_PRICES, t1, traffic(45_000))).toMatchObject({
+      hourlyUsd: 0,
+      lines: [],
+    });
+  });
+
+  it("accrues the previous period's capacity units at the rate measured then", () => {
+    const usage = accrueUsage(undefined, one, 'ready', SHIPPED_PRICES, t0) as RecordedUsage;
+    const paused = accrueUsage(usage, undefined, 'paused', SHIPPED_PRICES, t1, undefined, traffic(90_000));
+    // 2 h × (0.046587671 + 1 LCU × 0.008)
+    expect(paused?.accruedUsd).toBeCloseTo(2 * (0.0208 + (30 * 0.08) / 730 + 0.0225 + 0.008), 6);
+  });
+
+  it('measures over the last hour, or since creation when younger, from a whole minute', () => {
+    const now = new Date('2026-11-29T10:30:20Z');
+    expect(trafficWindow('2026-11-29T08:00:00Z', now)).toEqual({
+      start: new Date('2026-11-29T09:30:00Z'),
+      end: now,
+    });
+    expect(trafficWindow('2026-11-29T10:20:45Z', now)).toEqual({
+      start: new Date('2026-11-29T10:20:00Z'),
+      end: now,
+    });
+    // At least one minute (one CloudWatch period), even for an environment created seconds ago.
+    expect(trafficWindow('2026-11-29T10:30:10Z', now).start).toEqual(new Date('2026-11-29T10:29:00Z'));
+    expect(trafficWindow(undefined, now).start).toEqual(new Date('2026-11-29T09:30:00Z'));
+  });
+
+  it('counts the datapoints of the minutes that start in the window, over its length', () => {
+    const window = { start: new Date('2026-11-29T10:00:00Z'), end: new Date('2026-11-29T10:20:00Z') };
+    const at = (hhmm: string) => new Date(`2026-11-29T${hhmm}:00Z`);
+    expect(
+      measureTraffic(
+        { timestamps: [at('09:59'), at('10:00'), at('10:19'), at('10:20')], values: [7, 10, 20, 9] },
+        window,
+      ),
+    ).toEqual({
+      requests: 30,
+      requestsPerHour: 90, // 30 in 20 minutes
+      windowStart: '2026-11-29T10:00:00.000Z',
+      windowEnd: '2026-11-29T10:20:00.000Z',
+    });
+    expect(measureTraffic({ timestamps: [], values: [] }, window)).toMatchObject({ requestsPerHour: 0 });
   });
 });

@@ -2,6 +2,7 @@ import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stateTransitionsOf } from '../../functions/core/state-transitions.ts';
+import type { IdleCheckResult, MeasuredTraffic } from '../../functions/handlers/idle-check.ts';
 import { type E2EPlatform, spec, startE2EPlatform } from './helpers/platform.ts';
 
 /**
@@ -14,6 +15,8 @@ describe('environment cost through the API', () => {
   let e2e: E2EPlatform;
   const startedAt = Date.now();
   let upExecutionArn = '';
+  /** The capacity units of the requests measured through the EC2 environment's ALB, per hour (USD). */
+  let lcuHourly = 0;
   /** The one-off cost in the API: the state transitions of the operations so far. */
   const oneOffUsd = (cost: { oneOff?: readonly { usd: number }[] }) =>
     (cost.oneOff ?? []).reduce((sum, line) => sum + line.usd, 0);
@@ -32,7 +35,8 @@ describe('environment cost through the API', () => {
   };
 
   beforeAll(async () => {
-    e2e = await startE2EPlatform();
+    // The idle check (which measures the request rates) runs only when a test asks.
+    e2e = await startE2EPlatform({ idleCheckSeconds: 0 });
     const [ec2, fargate] = await Promise.all([
       e2e.api(
         'POST',
@@ -131,6 +135,43 @@ describe('environment cost through the API', () => {
     });
   });
 
+  it('prices the requests through its ALB as capacity units once the idle check measured them', async () => {
+    const before = await e2e.api('GET', '/environments/priced');
+    const sent = 30;
+    for (let i = 0; i < sent; i += 1) expect((await e2e.throughAlb(before.body.url, '/')).status).toBe(200);
+    // The ALB's RequestCount reaches CloudWatch a (scaled) minute late: measure again until all of them count.
+    let measured: MeasuredTraffic | undefined;
+    const deadline = Date.now() + 30_000;
+    do {
+      const result = (await e2e.platform.handlers.invoke('idle-check', {})) as IdleCheckResult;
+      measured = result.measured.find((m) => m.env === 'priced');
+      if ((measured?.requests ?? 0) >= sent) break;
+      await new Promise((r) => setTimeout(r, 100));
+    } while (Date.now() < deadline);
+    // Verify's probes went through the same ALB, so at least the requests sent here.
+    expect(measured?.requests).toBeGreaterThanOrEqual(sent);
+    expect(measured?.error).toBeUndefined();
+    const { env: _env, ...traffic } = measured as MeasuredTraffic;
+    // Young environment: its window starts at the minute it was created, ends now.
+    const windowHours = (Date.parse(traffic.windowEnd) - Date.parse(traffic.windowStart)) / 3_600_000;
+    expect(windowHours).toBeGreaterThan(0);
+    expect(windowHours).toBeLessThanOrEqual(1);
+    expect(traffic.requestsPerHour).toBeCloseTo(traffic.requests / windowHours, 2);
+
+    const described = await e2e.api('GET', '/environments/priced');
+    expect(described.body.cost.traffic).toEqual(traffic);
+    // One LCU is 25 new connections per second = 90,000 requests per hour, at $0.008 per LCU-hour.
+    const lcu = traffic.requestsPerHour / 90_000;
+    lcuHourly = lcu * 0.008;
+    const line = described.body.cost.lines.find((l: { item: string }) => l.item.includes('LCU'));
+    expect(line).toEqual({
+      item: `${Number(lcu.toPrecision(2))} LCU (${Math.round(traffic.requestsPerHour).toLocaleString('en-US')} requests/h; new connections only, a lower bound)`,
+      hourlyUsd: Math.round(lcuHourly * 1e6) / 1e6,
+    });
+    expect(line.hourlyUsd).toBeGreaterThan(0);
+    expect(described.body.cost.hourlyUsd).toBe(Math.round((0.046587671 + lcuHourly) * 1e6) / 1e6);
+  });
+
   it('costs nothing per hour once torn down, and keeps what it cost', async () => {
     const down = await e2e.api('DELETE', '/environments/priced');
     expect(down.status, down.text).toBe(202);
@@ -143,7 +184,7 @@ describe('environment cost through the API', () => {
     // The down's transitions are added to the up's.
     expect(described.body.cost.oneOff[0].item).toMatch(/^\d+ state transitions$/);
     expect(described.body.cost.sinceCreatedUsd).toBeLessThanOrEqual(
-      0.046588 * hours + oneOffUsd(described.body.cost) + 1e-6,
+      (0.046588 + lcuHourly) * hours + oneOffUsd(described.body.cost) + 1e-6,
     );
     const later = await e2e.api('GET', '/environments/priced');
     expect(later.body.cost.sinceCreatedUsd).toBe(described.body.cost.sinceCreatedUsd);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestCountQuery } from '../../functions/adapters/cloudwatch.ts';
 import { DEVELOPMENT_POLICY, parseAccessPolicy } from '../../functions/core/access-policy.ts';
+import type { RecordedTraffic } from '../../functions/core/environment-cost.ts';
 import type { RequestDatapoints } from '../../functions/core/idle.ts';
 import { makeHandler, type RequestCountsPort } from '../../functions/handlers/idle-check.ts';
 import { FakeExecutions, FakeRegistry, readyEnv } from './entry-fakes.ts';
@@ -39,15 +40,23 @@ const setup = (metrics = new FakeMetrics(), policy = DEVELOPMENT_POLICY) => {
   const registry = new FakeRegistry();
   const executions = new FakeExecutions();
   const denials: Record<string, unknown>[] = [];
+  const stored = new Map<string, RecordedTraffic>();
   const handler = makeHandler({
     registry,
     executions,
     metrics,
+    traffic: {
+      async setTraffic(name, traffic) {
+        if (name === 'vanished') throw new Error('ProvisionedThroughputExceededException: slow down');
+        stored.set(name, traffic);
+        return true;
+      },
+    },
     clock: { now: () => NOW },
     policy: async () => policy,
     denialLogger: (entry) => denials.push(entry),
   });
-  return { registry, executions, metrics, handler, denials };
+  return { registry, executions, metrics, handler, denials, stored };
 };
 
 describe('idle-check', () => {
@@ -112,7 +121,7 @@ describe('idle-check', () => {
     expect(metrics.calls[0]?.queries.map((q) => q.id)).toEqual(['env0', 'env1']);
   });
 
-  it('leaves environments without idleAfter out, and skips busy or unready ones without asking CloudWatch', async () => {
+  it('leaves environments without idleAfter out, and skips busy or unready ones (measuring only their rate)', async () => {
     const { registry, metrics, handler } = setup();
     registry.environments.set('plain', readyEnv('plain'));
     registry.environments.set(
@@ -141,8 +150,92 @@ describe('idle-check', () => {
         { env: 'napping', reason: 'status is paused, not ready' },
         { env: 'working', reason: 'an operation is running' },
       ],
+      measured: [
+        expect.objectContaining({ env: 'napping', requests: 0 }),
+        expect.objectContaining({ env: 'working', requests: 0 }),
+      ],
     });
-    expect(metrics.calls).toEqual([]);
+    // Asked only for the request rates: over the last hour, not over their idleAfter.
+    expect(metrics.calls).toHaveLength(1);
+    expect(metrics.calls[0]?.start).toEqual(new Date('2026-01-01T11:00:00.000Z'));
+  });
+
+  it("stores every environment's request rate over the last hour (or since created), idleAfter or not", async () => {
+    const minute = (hhmm: string) => new Date(`2026-01-01T${hhmm}:00.000Z`);
+    const metrics = new FakeMetrics({
+      // A dedicated ALB: 90 requests in the window, and 40 in the minute before it (not counted).
+      'app/berth-quiet-alb/50dc6c495c0c9188': {
+        timestamps: [minute('10:59'), minute('11:00'), minute('11:30'), minute('11:59')],
+        values: [40, 30, 50, 10],
+      },
+      // A shared-ALB environment created at 11:45:30: its window starts at 11:45 (15 minutes).
+      'targetgroup/berth-busy-tg/73e2d6bc24d8a067': { timestamps: [minute('11:50')], values: [25] },
+    });
+    const { registry, handler, stored } = setup(metrics);
+    registry.environments.set(
+      'quiet',
+      readyEnv('quiet', { resources: { loadBalancer: { loadBalancerArn: LB } } }),
+    );
+    registry.environments.set(
+      'busy',
+      readyEnv('busy', {
+        createdAt: '2026-01-01T11:45:30.000Z',
+        resources: { loadBalancer: { ruleArn: RULE, targetGroupArn: TG } },
+      }),
+    );
+    registry.environments.set(
+      'gone',
+      readyEnv('gone', { status: 'deleted', resources: { loadBalancer: { loadBalancerArn: LB } } }),
+    );
+    const result = await handler({});
+    expect(result.checked).toBe(0);
+    expect(result.measured).toEqual([
+      // 25 requests in 15 minutes = 100 per hour.
+      {
+        env: 'busy',
+        requests: 25,
+        requestsPerHour: 100,
+        windowStart: '2026-01-01T11:45:00.000Z',
+        windowEnd: NOW.toISOString(),
+      },
+      // 30 + 50 + 10 in the last hour.
+      {
+        env: 'quiet',
+        requests: 90,
+        requestsPerHour: 90,
+        windowStart: '2026-01-01T11:00:00.000Z',
+        windowEnd: NOW.toISOString(),
+      },
+    ]);
+    expect(stored.get('quiet')).toEqual({
+      requests: 90,
+      requestsPerHour: 90,
+      windowStart: '2026-01-01T11:00:00.000Z',
+      windowEnd: NOW.toISOString(),
+    });
+    expect(stored.get('busy')?.requestsPerHour).toBe(100);
+    // A deleted environment has no load balancer left to pay for.
+    expect(stored.has('gone')).toBe(false);
+  });
+
+  it('stores nothing in a dry run, and reports a failed write without failing the check', async () => {
+    const { registry, handler, stored } = setup();
+    const lb = { resources: { loadBalancer: { loadBalancerArn: LB } } };
+    registry.environments.set('quiet', readyEnv('quiet', lb));
+    registry.environments.set('vanished', readyEnv('vanished', lb));
+    const dry = await handler({ dryRun: true });
+    expect(dry.measured.map((m) => m.env)).toEqual(['quiet', 'vanished']);
+    expect(stored.size).toBe(0);
+    const result = await handler({});
+    expect(result.measured).toEqual([
+      expect.objectContaining({ env: 'quiet', requestsPerHour: 0 }),
+      expect.objectContaining({
+        env: 'vanished',
+        requestsPerHour: 0,
+        error: 'ProvisionedThroughputExceededException: slow down',
+      }),
+    ]);
+    expect([...stored.keys()]).toEqual(['quiet']);
   });
 
   it('starts nothing in a dry run, and judges at the given time', async () => {
