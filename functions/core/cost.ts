@@ -157,6 +157,8 @@ export interface CostResources {
 export interface CostLine {
   readonly item: string;
   readonly hourlyUsd: number;
+  /** `capacity-units`: the load balancer's LCU estimate from the measured requests (a lower bound). */
+  readonly kind?: 'capacity-units';
 }
 
 /** A cost paid once, not per hour: the state transitions of the environment's operations. */
@@ -236,6 +238,7 @@ export function estimateCost(
       lines.push({
         item: `${Number(lcu.toPrecision(2))} LCU (${requests} requests/h; new connections only, a lower bound)`,
         hourlyUsd: lcu * table.albLcuHourly,
+        kind: 'capacity-units',
       });
     }
   }

@@ -163,8 +163,14 @@ export const savingsOf = async (
     const byName = new Map(items.map((r) => [r.name, r]));
     return nightSavings(
       stopped.map((s) => {
-        const usage = byName.get(s.env)?.usage;
-        return { ...s, ...(usage === undefined ? {} : { usage }) };
+        const record = byName.get(s.env);
+        const usage = record?.usage;
+        const traffic = record?.traffic;
+        return {
+          ...s,
+          ...(usage === undefined ? {} : { usage }),
+          ...(traffic === undefined ? {} : { traffic }),
+        };
       }),
       resolvePricing(deps.pricing).prices,
       deps.nightHours ?? DEFAULT_NIGHT_HOURS,

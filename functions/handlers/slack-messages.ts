@@ -77,7 +77,12 @@ export const costText = (cost: EnvironmentCost | null | undefined): string => {
   if (cost.hourlyUsd === null) return `unknown (${cost.reason})`;
   const since = cost.sinceCreatedUsd === null ? '' : ` · ${formatUsd(cost.sinceCreatedUsd)} since created`;
   const oneOff = (cost.oneOff ?? []).map((line) => `${line.item}: ${formatUsd(line.usd)}`);
-  return `${formatUsd(cost.hourlyUsd, true)}${since}${oneOff.length === 0 ? '' : ` (${oneOff.join(', ')})`}`;
+  // The load balancer's capacity units are the one hourly item that moves with use: named next to the total.
+  const capacity = (cost.lines ?? [])
+    .filter((line) => line.kind === 'capacity-units')
+    .map((line) => ` · incl. ${line.item}: ${formatUsd(line.hourlyUsd, true)}`)
+    .join('');
+  return `${formatUsd(cost.hourlyUsd, true)}${since}${capacity}${oneOff.length === 0 ? '' : ` (${oneOff.join(', ')})`}`;
 };
 
 export interface StatusExtras {

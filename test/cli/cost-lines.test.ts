@@ -27,3 +27,31 @@ describe('the state transitions in berth status and Slack status', () => {
     expect(costText(cost)).toBe('$0.0466/h · $0.1032 since created (400 state transitions: $0.0100)');
   });
 });
+
+describe('the capacity units of the measured requests in berth status and Slack status', () => {
+  const measured = {
+    ...cost,
+    hourlyUsd: 0.050588,
+    lines: [
+      { item: '1 × t3.small', hourlyUsd: 0.0208 },
+      {
+        item: '0.5 LCU (45,000 requests/h; new connections only, a lower bound)',
+        hourlyUsd: 0.004,
+        kind: 'capacity-units' as const,
+      },
+    ],
+    oneOff: [],
+  };
+
+  it('lists the LCU line with the others in berth status', () => {
+    expect(costLines(measured)).toContain(
+      '            0.5 LCU (45,000 requests/h; new connections only, a lower bound): $0.0040/h',
+    );
+  });
+
+  it('names it next to the total in Slack', () => {
+    expect(costText(measured)).toBe(
+      '$0.0506/h · $0.1032 since created · incl. 0.5 LCU (45,000 requests/h; new connections only, a lower bound): $0.0040/h',
+    );
+  });
+});

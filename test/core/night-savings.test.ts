@@ -36,6 +36,30 @@ describe('nightSavings', () => {
     expect(savings.unknown).toEqual([]);
   });
 
+  it('saves the capacity units of the requests measured before the night too', () => {
+    const deleted = accrueUsage(ran, undefined, 'deleted', SHIPPED_PRICES, t1) as RecordedUsage;
+    const paused = accrueUsage(ran, undefined, 'paused', SHIPPED_PRICES, t1) as RecordedUsage;
+    const traffic = {
+      requestsPerHour: 180_000, // 50 new connections per second = 2 LCU × $0.008
+      requests: 180_000,
+      windowStart: '2026-11-29T19:00:00.000Z',
+      windowEnd: t1.toISOString(),
+    };
+    const savings = nightSavings(
+      [
+        { env: 'down-one', action: 'down', usage: deleted, traffic },
+        { env: 'paused-one', action: 'pause', usage: paused, traffic },
+      ],
+      SHIPPED_PRICES,
+      12,
+    );
+    // 0.07187 + 0.016 torn down; 0.04937 + 0.016 paused (its first request would wake it)
+    expect(savings.environments).toEqual([
+      { env: 'down-one', action: 'down', hourlyUsd: 0.08787 },
+      { env: 'paused-one', action: 'pause', hourlyUsd: 0.06537 },
+    ]);
+  });
+
   it('counts an environment never seen running as unknown, not as zero', () => {
     expect(nightSavings([{ env: 'x', action: 'down' }], SHIPPED_PRICES).unknown).toEqual([
       { env: 'x', reason: 'never seen running' },

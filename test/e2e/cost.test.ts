@@ -167,6 +167,7 @@ describe('environment cost through the API', () => {
     expect(line).toEqual({
       item: `${Number(lcu.toPrecision(2))} LCU (${Math.round(traffic.requestsPerHour).toLocaleString('en-US')} requests/h; new connections only, a lower bound)`,
       hourlyUsd: Math.round(lcuHourly * 1e6) / 1e6,
+      kind: 'capacity-units',
     });
     expect(line.hourlyUsd).toBeGreaterThan(0);
     expect(described.body.cost.hourlyUsd).toBe(Math.round((0.046587671 + lcuHourly) * 1e6) / 1e6);
