@@ -85,6 +85,15 @@ export interface CostView {
 }
 
 /** An environment's sleep/wake schedule as the API shows it. */
+/** The answer of `PATCH /environments/{name}` with `schedule`. */
+export interface ScheduleChange {
+  readonly name: string;
+  readonly status: string;
+  readonly schedule: ScheduleView | null;
+  readonly steps: readonly { action: string; resource: string; reason: string }[];
+  readonly dryRun?: boolean;
+}
+
 export interface ScheduleView {
   readonly sleep?: string;
   readonly wake?: string;
@@ -240,6 +249,12 @@ export function createApiClient(options: ApiClientOptions) {
     /** Changes the spec's idleAfter (`PATCH /environments/{name}`; null turns idle sleep off). */
     update: (name: string, body: { idleAfter: string | null }) =>
       request<{ name: string; idleAfter: string | null; updatedAt: string }>('PATCH', env(name), body),
+    /**
+     * Changes the spec's sleep/wake schedule in any settled state (`PATCH /environments/{name}` with `schedule`;
+     * null removes it; `dryRun` plans it).
+     */
+    updateSchedule: (name: string, body: { schedule: unknown; dryRun?: boolean }) =>
+      request<ScheduleChange>('PATCH', env(name), body),
     extend: (name: string, body: { hours: number } | { ttl: string }, requestId?: string) =>
       request<Accepted>('POST', `${env(name)}/extend`, body, idempotent(requestId)),
     logs: (

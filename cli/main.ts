@@ -120,16 +120,18 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       .option('--timezone <zone>', 'time zone of --sleep/--wake (IANA name, default UTC), e.g. Asia/Seoul'),
   ).action(action((ctx, name: string, options) => up(ctx, name, options)));
 
-  mutationOptions(
-    program
-      .command('schedule')
-      .description("change an environment's sleep/wake schedule (its spec's schedule, applied by up)")
-      .argument('<name>')
-      .option('--sleep <cron>', "pause on this schedule, e.g. 'cron(0 20 ? * MON-FRI *)'")
-      .option('--wake <cron>', "resume on this schedule, e.g. 'cron(0 8 ? * MON-FRI *)'")
-      .option('--timezone <zone>', 'time zone of the schedule (IANA name), e.g. Asia/Seoul')
-      .option('--clear', 'remove the schedule (its EventBridge Scheduler schedules are deleted)'),
-  ).action(action((ctx, name: string, options) => schedule(ctx, name, options)));
+  program
+    .command('schedule')
+    .description(
+      "change an environment's sleep/wake schedule, running or paused, without an operation (nothing is redeployed or resumed)",
+    )
+    .argument('<name>')
+    .option('--sleep <cron>', "pause on this schedule, e.g. 'cron(0 20 ? * MON-FRI *)'")
+    .option('--wake <cron>', "resume on this schedule, e.g. 'cron(0 8 ? * MON-FRI *)'")
+    .option('--timezone <zone>', 'time zone of the schedule (IANA name), e.g. Asia/Seoul')
+    .option('--clear', 'remove the schedule (its EventBridge Scheduler schedules are deleted)')
+    .option('--dry-run', 'print the schedule steps, change nothing')
+    .action(action((ctx, name: string, options) => schedule(ctx, name, options)));
 
   mutationOptions(
     program

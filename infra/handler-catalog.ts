@@ -83,6 +83,11 @@ export const EDGE_HANDLERS: readonly HandlerEntry[] = [
   ),
   edge('Wake', 'wake', 'Wake on request: the waking page of a paused environment; starts resume'),
   edge(
+    'Schedule',
+    'schedule',
+    "Changes a settled environment's sleep/wake schedules (berth schedule) under its lock, without an operation",
+  ),
+  edge(
     'ScheduledAction',
     'scheduled-action',
     "Sleep/wake schedules: EventBridge Scheduler's target; starts pause or resume",

@@ -9,7 +9,8 @@
  *
  * Resource strings are ARN templates: `{partition}`, `{region}`, `{account}` and the references
  * `{registryTable}`, `{vpc}`, `{instanceRole}`, `{executionRole}`, `{lifecycleStateMachine}`,
- * `{lifecycleExecutions}`, `{nightlyStateMachine}`, `{nightlyExecutions}`, `{planFunction}`, `{slackSecret}`,
+ * `{lifecycleExecutions}`, `{nightlyStateMachine}`, `{nightlyExecutions}`, `{planFunction}`, `{scheduleFunction}`,
+ * `{slackSecret}`,
  * `{notifyWebhookSecret}` are
  * bound by the stack; `{accessPolicyParameter}` only when that CDK context is given (statements with `onlyWith`).
  *
@@ -803,6 +804,8 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
     apiRegistry,
     ...startLifecycle,
     { sid: 'InvokePlan', actions: ['lambda:InvokeFunction'], resources: ['{planFunction}'] },
+    // PATCH /environments/{name} with `schedule` (berth schedule) changes the schedules through this function.
+    { sid: 'InvokeSchedule', actions: ['lambda:InvokeFunction'], resources: ['{scheduleFunction}'] },
     readAccessPolicy,
     // GET /environments/{name}/logs.
     {
@@ -842,6 +845,30 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
     // Each pause is authorized as the idle caller first, then started like the API starts one.
     readAccessPolicy,
     ...startLifecycle,
+  ],
+  // berth schedule: under the environment's lock, converges its schedules and stores them in the spec.
+  Schedule: [
+    registry('Registry', ['GetItem', 'PutItem', 'DeleteItem', 'UpdateItem']),
+    observeSchedules,
+    {
+      sid: 'CreateBerthScheduleGroup',
+      actions: ['scheduler:CreateScheduleGroup'],
+      resources: ['{scheduleGroup}'],
+      conditions: requested,
+    },
+    {
+      sid: 'WriteEnvironmentSchedules',
+      actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+      resources: ['{environmentSchedules}'],
+      wildcardReason: SCHEDULES,
+    },
+    {
+      // The role EventBridge Scheduler assumes to invoke the scheduled-action function.
+      sid: 'PassScheduleRole',
+      actions: ['iam:PassRole'],
+      resources: ['{environmentScheduleRole}'],
+      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    },
   ],
   // Sleep/wake schedules: authorizes as the `schedule` caller, records the request, starts pause or resume.
   ScheduledAction: [

@@ -340,6 +340,10 @@ export class OrchestratorStack extends Stack {
     const plan = make(entryOf('Plan'));
     fns['Plan'] = plan;
     settingValues.BERTH_PLAN_FUNCTION_NAME = plan.functionName;
+    // `PATCH /environments/{name}` with `schedule` invokes the schedule function by name.
+    const scheduleFn = make(entryOf('Schedule'));
+    fns['Schedule'] = scheduleFn;
+    settingValues.BERTH_SCHEDULE_FUNCTION_NAME = scheduleFn.functionName;
     for (const entry of ALL_HANDLERS) fns[entry.id] ??= make(entry);
     this.functions = fns;
     const fn = (id: string): LifecycleFunction => {
@@ -360,6 +364,7 @@ export class OrchestratorStack extends Stack {
       nightlyStateMachine: nightlyArn,
       nightlyExecutions: nightlyExecutionsArn,
       planFunction: plan.functionArn,
+      scheduleFunction: scheduleFn.functionArn,
       scheduleGroup: scheduleGroup.attrArn,
       environmentSchedules: this.formatArn({
         service: 'scheduler',

@@ -56,6 +56,13 @@ export const formatEnvironment = (env: EnvironmentView): string => {
       `  running:  ${current.operation} ${current.operationId}${current.step ? ` — step ${current.step}` : ''}`,
     );
   }
+  // A scheduled pause or resume the access policy refused is in the history, newest first: say so here too.
+  const last = env.operations[0];
+  if (last?.status === 'refused') {
+    lines.push(
+      `  refused:  ${last.operation} by ${last.entry ?? last.requestedBy ?? '?'} at ${last.startedAt}${typeof last.error === 'string' ? `: ${last.error}` : ''}`,
+    );
+  }
   const failure = env.lastFailure;
   if (failure) {
     lines.push(

@@ -8,6 +8,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { ScheduleSpec } from '../core/env-spec.ts';
 import type { RecordedTraffic, RecordedUsage } from '../core/environment-cost.ts';
 import { NotFoundError, OperationInProgressError, TransientAwsError } from '../core/errors.ts';
 import type { PausedCounts } from '../core/plan.ts';
@@ -265,6 +266,38 @@ export class DynamoRegistry {
       if (awsErrorCode(err) === 'ConditionalCheckFailedException')
         throw new NotFoundError(`environment "${name}" has no stored spec`, { cause: err });
       throw mapAwsError(err, `dynamodb.UpdateItem idleAfter ${name}`);
+    }
+    return { updatedAt };
+  }
+
+  /**
+   * Sets the stored spec's sleep/wake `schedule`, or removes it with null, and moves `updatedAt` (`berth schedule`,
+   * functions/handlers/schedule.ts). One conditional UpdateItem: an environment without a stored spec is
+   * `NotFoundError`.
+   */
+  async setSchedule(name: string, schedule: ScheduleSpec | null): Promise<{ updatedAt: string }> {
+    const updatedAt = this.now().toISOString();
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: envKey(name),
+          UpdateExpression:
+            schedule === null
+              ? 'SET updatedAt = :now REMOVE #spec.#schedule'
+              : 'SET #spec.#schedule = :schedule, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(#spec)',
+          ExpressionAttributeNames: { '#spec': 'spec', '#schedule': 'schedule' },
+          ExpressionAttributeValues: {
+            ':now': updatedAt,
+            ...(schedule === null ? {} : { ':schedule': schedule }),
+          },
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err))
+        throw new NotFoundError(`environment "${name}" has no stored spec`, { cause: err });
+      throw mapAwsError(err, `dynamodb.UpdateItem schedule ${name}`);
     }
     return { updatedAt };
   }

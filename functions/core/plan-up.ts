@@ -136,7 +136,11 @@ function logGroupStep(observed: ObservedEnvironment, spec: EnvSpec): UpStep {
  * created if missing, each schedule the spec asks for created or converged (expression, time zone, action,
  * target), and a schedule the spec no longer asks for deleted. Ownership was checked with the rest.
  */
-function scheduleSteps(observed: ObservedEnvironment, spec: EnvSpec, settings: UpSettings): UpStep[] {
+function scheduleSteps(
+  observed: ObservedEnvironment,
+  spec: EnvSpec,
+  settings: Pick<UpSettings, 'scheduledActionFunctionArn'>,
+): UpStep[] {
   const schedules = observed.schedules;
   if (schedules === undefined) return [];
   const group = schedules.group;
@@ -237,6 +241,22 @@ export function staleProviderReason(
     return `scales Auto Scaling group ${provider.autoScalingGroupArn}, not the environment's (${group.arn})`;
   }
   return undefined;
+}
+
+/**
+ * The sleep/wake schedule steps alone, for `berth schedule` (`PATCH /environments/{name}` with `schedule`): the same
+ * steps `up` plans for the schedules, after the same ownership check, so a schedule changes in any settled state
+ * (ready, paused) without touching anything else. `observed` needs only its `schedules`.
+ *
+ * @example planSchedules({ env: 'demo', securityGroups: {}, schedules }, spec, { scheduledActionFunctionArn })
+ */
+export function planSchedules(
+  observed: ObservedEnvironment,
+  spec: EnvSpec,
+  settings: Pick<UpSettings, 'scheduledActionFunctionArn'>,
+): UpStep[] {
+  assertAllOwned(observed);
+  return scheduleSteps(observed, spec, settings);
 }
 
 /**

@@ -6,7 +6,7 @@ import { type AccessAction, type Caller, entryOf, ownerOf } from '../core/access
 import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec, ScheduleSchema } from '../core/env-spec.ts';
 import { environmentResources } from '../core/environment-resources.ts';
-import { NotFoundError, RouteConflictError, ValidationError } from '../core/errors.ts';
+import { ConfigError, NotFoundError, RouteConflictError, ValidationError } from '../core/errors.ts';
 import { IDLE_AFTER_RULE, parseIdleAfter } from '../core/idle.ts';
 import { logGroupName, parseSince, taskIdOfStream, taskStreamName } from '../core/logs.ts';
 import { resourceNames } from '../core/names.ts';
@@ -93,10 +93,17 @@ export const lambdaPlanner = (invoke: InvokeJson, functionName: string): Planner
   },
 });
 
+/** Changes a settled environment's sleep/wake schedule (in AWS: Lambda Invoke of `BERTH_SCHEDULE_FUNCTION_NAME`). */
+export interface SchedulesPort {
+  change(request: { name: string; schedule: unknown; dryRun?: boolean }): Promise<unknown>;
+}
+
 export interface ApiDeps {
   readonly registry: RegistryPort;
   readonly executions: ExecutionsPort;
   readonly planner: PlannerPort;
+  /** `PATCH /environments/{name}` with `schedule` (absent: refused as not configured). */
+  readonly schedules?: SchedulesPort;
   readonly clock?: Clock;
   readonly logger?: ErrorLogger;
   /** Seconds a `currentOperation` without a lock item still counts as running (default 7200). */
@@ -653,27 +660,48 @@ const routes: Record<RouteName, RouteHandler> = {
   },
 
   /**
-   * `PATCH /environments/{name}`: changes what can change without an operation — today the spec's `idleAfter`
-   * (idle sleep; `null` turns it off). Idempotent; authorized as `up` (a change of the spec); refused with 409
-   * while an operation runs (its end would write the spec it started with).
+   * `PATCH /environments/{name}`: changes what can change without an operation — the spec's `idleAfter` (idle
+   * sleep; `null` turns it off) and its sleep/wake `schedule` (`null` removes it; applied to EventBridge Scheduler
+   * by the schedule function under the environment's lock, in any settled state, paused included; `dryRun` plans
+   * it). Idempotent; authorized as `up` (a change of the spec); refused with 409 while an operation runs (its end
+   * would write the spec it started with).
    */
   async updateEnvironment(ctx) {
     const name = nameParam(ctx);
     rejectUnknownQuery(ctx.event, []);
     const body = jsonObjectBody(ctx.event);
-    rejectUnknownKeys(body, ['idleAfter']);
-    if (!('idleAfter' in body)) {
+    rejectUnknownKeys(body, ['idleAfter', 'schedule', 'dryRun']);
+    const hasIdle = 'idleAfter' in body;
+    const hasSchedule = 'schedule' in body;
+    if (!hasIdle && !hasSchedule) {
       throw new ValidationError(
         'idleAfter',
-        'is required: a duration like 2h, or null to turn idle sleep off',
+        'is required: a duration like 2h, or null to turn idle sleep off (or give schedule)',
       );
     }
-    const value = body['idleAfter'];
-    if (value !== null && typeof value !== 'string') {
-      throw new ValidationError('idleAfter', `${IDLE_AFTER_RULE}, or null to turn idle sleep off`);
+    const dryRun = body['dryRun'];
+    if (dryRun !== undefined && (typeof dryRun !== 'boolean' || hasIdle || !hasSchedule))
+      throw new ValidationError('dryRun', 'must be true or false, with schedule alone');
+    let idleAfter: string | null = null;
+    if (hasIdle) {
+      const value = body['idleAfter'];
+      if (value !== null && typeof value !== 'string') {
+        throw new ValidationError('idleAfter', `${IDLE_AFTER_RULE}, or null to turn idle sleep off`);
+      }
+      idleAfter = value === null ? null : value.trim();
+      if (idleAfter !== null) parseIdleAfter(idleAfter);
     }
-    const idleAfter = value === null ? null : value.trim();
-    if (idleAfter !== null) parseIdleAfter(idleAfter);
+    const schedule = body['schedule'];
+    if (hasSchedule && schedule !== null) {
+      const parsed = ScheduleSchema.safeParse(schedule);
+      if (!parsed.success) {
+        const [issue] = parsed.error.issues;
+        throw new ValidationError(
+          ['schedule', ...(issue?.path ?? []).map(String)].join('.'),
+          issue?.message ?? 'must be { sleep?, wake?, timezone? }',
+        );
+      }
+    }
     await authorized(ctx, 'up', name);
     const record = await existing(ctx, name);
     await assertNotBusy(
@@ -687,8 +715,23 @@ const routes: Record<RouteName, RouteHandler> = {
       '',
       record,
     );
-    const { updatedAt } = await ctx.deps.registry.setIdleAfter(name, idleAfter);
-    return jsonResponse(200, { name, idleAfter, updatedAt });
+    let changed: Record<string, unknown> = { name };
+    if (hasIdle) {
+      const { updatedAt } = await ctx.deps.registry.setIdleAfter(name, idleAfter);
+      changed = { ...changed, idleAfter, updatedAt };
+    }
+    if (hasSchedule) {
+      if (ctx.deps.schedules === undefined)
+        throw new ConfigError('missing required environment variable BERTH_SCHEDULE_FUNCTION_NAME');
+      const out = (await ctx.deps.schedules.change({
+        name,
+        schedule,
+        ...(dryRun === true ? { dryRun } : {}),
+      })) as { schedule?: unknown; steps?: unknown; status?: unknown };
+      changed = { ...changed, status: out.status, schedule: out.schedule ?? null, steps: out.steps ?? [] };
+      if (dryRun === true) changed = { ...changed, dryRun };
+    }
+    return jsonResponse(200, changed);
   },
 
   async pauseEnvironment(ctx) {
@@ -876,6 +919,9 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
     registry: ports.registry,
     executions: ports.executions,
     planner: lazyPlanner(config.planFunctionName),
+    ...(config.scheduleFunctionName === undefined
+      ? {}
+      : { schedules: lazySchedules(config.scheduleFunctionName) }),
     lockTtlSeconds: ports.lockTtlSeconds(),
     logs: lazyLogs(),
     policy: policyFromConfig(config),
@@ -894,6 +940,17 @@ function lazyPlanner(planFunctionName: string): PlannerPort {
         planner = lambdaPlanner((name, payload) => lambda.invokeJson(name, payload), planFunctionName);
       }
       return planner.plan(request);
+    },
+  };
+}
+
+/** The schedule Lambda (`BERTH_SCHEDULE_FUNCTION_NAME`), resolved on the first schedule change. */
+function lazySchedules(functionName: string): SchedulesPort {
+  let lambda: AwsLambdaAdapter | undefined;
+  return {
+    change(request) {
+      lambda ??= new AwsLambdaAdapter(lambdaClient());
+      return lambda.invokeJson(functionName, request);
     },
   };
 }

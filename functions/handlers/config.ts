@@ -30,6 +30,8 @@ export interface Config {
   readonly probeEndpoint?: string;
   readonly lockTtlSeconds: number;
   readonly planFunctionName?: string;
+  /** The function that changes a settled environment's schedule (`berth schedule`, `PATCH` with `schedule`). */
+  readonly scheduleFunctionName?: string;
   /** Hours before expiry the expiry warning is posted (docs/slack.md). */
   readonly expiryWarningHours?: number;
   /** Hours the nightly report counts a night's savings over (docs/cost.md). */
@@ -77,6 +79,7 @@ export const CONFIG_VARIABLES = {
   BERTH_PROBE_ENDPOINT: 'probeEndpoint',
   BERTH_LOCK_TTL_SECONDS: 'lockTtlSeconds',
   BERTH_PLAN_FUNCTION_NAME: 'planFunctionName',
+  BERTH_SCHEDULE_FUNCTION_NAME: 'scheduleFunctionName',
   BERTH_EXPIRY_WARNING_HOURS: 'expiryWarningHours',
   BERTH_NIGHT_HOURS: 'nightHours',
   BERTH_WAKE_FUNCTION_ARN: 'wakeFunctionArn',

@@ -1,3 +1,5 @@
+import { dynamoDocumentClient } from '../adapters/aws/dynamodb-document.ts';
+import { DynamoRegistry } from '../adapters/registry.ts';
 import { type AccessPolicy, authorize } from '../core/access-policy.ts';
 import { EnvNameSchema } from '../core/env-spec.ts';
 import { isBerthError, ValidationError } from '../core/errors.ts';
@@ -10,7 +12,7 @@ import {
   policyFromConfig,
 } from './http/access.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
-import type { Clock, ExecutionsPort, RegistryPort } from './http/ports.ts';
+import type { Clock, ExecutionsPort, OperationRecord, RegistryPort } from './http/ports.ts';
 import { systemClock } from './http/ports.ts';
 import { startOperation } from './http/start-operation.ts';
 
@@ -23,6 +25,11 @@ export interface ScheduledActionDeps {
   readonly policy?: PolicySource;
   /** Where refusals and skips are logged (default: a structured line on stderr). */
   readonly log?: DenialLogger;
+  /**
+   * Where a refusal by the access policy is recorded for users to see: the environment's operation history (an
+   * operation with status `refused`, shown by the API, `berth history`, `berth status` and Slack `status`).
+   */
+  readonly history?: { recordOperation(record: OperationRecord): Promise<void> };
 }
 
 /** What one invocation did: started the operation, or skipped it and why. */
@@ -62,7 +69,9 @@ const NOT_APPLICABLE = new Set(['deleted', 'tearing-down', 'rolling-back']);
  * resume exactly as the API does — the lock, the registry, entry `schedule` in the operation history. The request
  * id is derived from the environment, the action and the minute it fired, so a retried delivery of the same
  * invocation starts nothing new. When the policy refuses, the environment is gone or being torn down, already
- * in that state, or busy with another operation, it starts nothing and says why (logged).
+ * in that state, or busy with another operation, it starts nothing and says why (logged); a refusal by the policy
+ * is also recorded in the environment's history (status `refused`, entry `schedule`), where `berth history`,
+ * `berth status` and Slack `status` show it.
  *
  * @example await makeHandler(deps)({ name: 'demo', action: 'pause' }) // { started: true, operation: 'pause', … }
  */
@@ -90,7 +99,35 @@ export function makeHandler(deps: ScheduledActionDeps | (() => ScheduledActionDe
       env,
       ...(record?.owner === undefined ? {} : { envOwner: record.owner }),
     });
-    if (!decision.allowed) return skip(`refused by the access policy: ${decision.reason}`);
+    if (!decision.allowed) {
+      const reason = `refused by the access policy: ${decision.reason}`;
+      // Visible where users look, not only in the logs: a `refused` entry in the history (newest first, so at the
+      // time it happened), its id the firing's request id.
+      if (record !== undefined && record.status !== 'deleted' && d.history !== undefined) {
+        const now = (d.clock ?? systemClock).now();
+        const minute = Math.floor(now.getTime() / 60_000);
+        const at = now.toISOString();
+        const operationId = `schedule-${env}-${action}-${minute}`.slice(0, 64);
+        try {
+          await d.history.recordOperation({
+            env,
+            operationId,
+            operation: action,
+            requestId: operationId,
+            requestedBy: 'schedule',
+            entry: 'schedule',
+            status: 'refused',
+            steps: [],
+            startedAt: at,
+            finishedAt: at,
+            error: reason,
+          });
+        } catch (error) {
+          log({ message: 'refusal not recorded', env, reason: (error as Error).message });
+        }
+      }
+      return skip(reason);
+    }
     if (record === undefined || NOT_APPLICABLE.has(record.status))
       return skip(`the environment is ${record === undefined ? 'not known' : record.status}`);
     const clock = d.clock ?? systemClock;
@@ -137,8 +174,15 @@ export function defaultDeps(
 ): ScheduledActionDeps {
   const config = loadHandlerConfig('scheduled-action', env);
   const ports = awsEntryPorts(config);
+  let registry: DynamoRegistry | undefined;
   return {
     registry: ports.registry,
+    history: {
+      recordOperation: (record) => {
+        registry ??= new DynamoRegistry(dynamoDocumentClient(), config.tableName);
+        return registry.recordOperation(record);
+      },
+    },
     executions: ports.executions,
     lockTtlSeconds: ports.lockTtlSeconds(),
     policy: policyFromConfig(config),

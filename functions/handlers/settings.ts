@@ -90,7 +90,13 @@ export const HANDLER_SETTINGS = {
   },
   api: {
     required: [...ENTRY_REQUIRED, 'BERTH_PLAN_FUNCTION_NAME'],
-    optional: [...ENTRY_OPTIONAL, ...POLICY, 'BERTH_API_PRINCIPALS', 'BERTH_PRICES_FILE'],
+    optional: [
+      ...ENTRY_OPTIONAL,
+      ...POLICY,
+      'BERTH_API_PRINCIPALS',
+      'BERTH_PRICES_FILE',
+      'BERTH_SCHEDULE_FUNCTION_NAME',
+    ],
   },
   slack: {
     required: [...ENTRY_REQUIRED, 'BERTH_SLACK_SECRET_ARN'],
@@ -113,6 +119,8 @@ export const HANDLER_SETTINGS = {
   wake: { required: [...ENTRY_REQUIRED], optional: [...ENTRY_OPTIONAL] },
   // Idle sleep: lists the registry, reads CloudWatch, authorizes each pause and starts it as the API does.
   'idle-check': { required: [...ENTRY_REQUIRED], optional: [...ENTRY_OPTIONAL, ...POLICY] },
+  // `berth schedule`: converges a settled environment's schedules under its lock and stores them in the spec.
+  schedule: { required: ['BERTH_TABLE_NAME'], optional: [...SCHEDULES] },
   // Sleep/wake schedules: authorized with the access policy, then started as the API starts operations.
   'scheduled-action': { required: [...ENTRY_REQUIRED], optional: [...ENTRY_OPTIONAL, ...POLICY] },
 } as const satisfies Record<string, Declaration>;

@@ -133,7 +133,13 @@ export const statusBlocks = (
   if (last !== undefined) {
     blocks.push({
       type: 'context',
-      elements: [mrkdwn(`Last operation: ${last.operation} ${last.status} (started ${last.startedAt})`)],
+      elements: [
+        mrkdwn(
+          `Last operation: ${last.operation} ${last.status} (started ${last.startedAt})${
+            last.status === 'refused' && typeof last.error === 'string' ? `: ${last.error}` : ''
+          }`,
+        ),
+      ],
     });
   }
   if (extras.buttons !== false) {

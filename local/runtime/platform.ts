@@ -145,6 +145,7 @@ export function localFunctionPrincipals(
       EcsInstanceProfile: LOCAL_RESOURCES.instanceProfileArn,
       TaskExecutionRole: LOCAL_RESOURCES.executionRoleArn,
       PlanFunction: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${functionNameFor('plan')}`,
+      ScheduleFunction: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${functionNameFor('schedule')}`,
       SlackSigningSecret: resources.slackSecretArn ?? LOCAL_RESOURCES.slackSecretArn,
       EnvironmentScheduleGroup: `arn:aws:scheduler:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:schedule-group/${DEFAULT_SCHEDULE_GROUP}`,
       EnvironmentScheduleRole: LOCAL_RESOURCES.schedulerRoleArn,
@@ -472,6 +473,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         BERTH_SLACK_SECRET_ARN: slackSecretArn,
         BERTH_PROBE_ENDPOINT: cloud.url,
         BERTH_PLAN_FUNCTION_NAME: functionNameFor('plan'),
+        BERTH_SCHEDULE_FUNCTION_NAME: functionNameFor('schedule'),
         BERTH_WAKE_FUNCTION_ARN: functionArnFor('wake'),
         // Sleep/wake schedules: the local cloud's EventBridge Scheduler invokes this function when they fire.
         BERTH_SCHEDULE_GROUP: DEFAULT_SCHEDULE_GROUP,

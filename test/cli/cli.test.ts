@@ -245,7 +245,7 @@ describe('berth up and status with a sleep/wake schedule', () => {
     expect(api.requests.filter((r) => r.method === 'POST')).toEqual([]);
   });
 
-  it('schedule changes the schedule of the stored spec and runs up with it; --clear removes it', async () => {
+  it('schedule changes the stored schedule with PATCH, never with up; --clear removes it', async () => {
     const view = envView('succeeded', []);
     const stored = {
       name: 'demo',
@@ -253,8 +253,25 @@ describe('berth up and status with a sleep/wake schedule', () => {
       owner: 'ana',
       schedule: { sleep: 'cron(0 20 ? * MON-FRI *)', timezone: 'UTC' },
     };
+    const changedView = {
+      name: 'demo',
+      status: 'ready',
+      schedule: {
+        sleep: 'cron(0 20 ? * MON-FRI *)',
+        wake: 'cron(0 8 ? * MON-FRI *)',
+        timezone: 'Asia/Seoul',
+        nextSleep: '2026-11-30T11:00:00.000Z',
+      },
+      steps: [
+        {
+          action: 'create',
+          resource: 'schedule berth-demo-wake',
+          reason: 'resume at cron(0 8 ? * MON-FRI *)',
+        },
+      ],
+    };
     api.on('GET', '/environments/demo', { ...view, body: { ...view.body, spec: stored } });
-    api.on('POST', '/environments', ACCEPTED('up'));
+    api.on('PATCH', '/environments/demo', { status: 200, body: changedView });
     const changed = await cli([
       'schedule',
       'demo',
@@ -264,26 +281,62 @@ describe('berth up and status with a sleep/wake schedule', () => {
       'Asia/Seoul',
     ]);
     expect(changed.code).toBe(ExitCode.Ok);
-    expect(api.requests.find((r) => r.method === 'POST')?.body).toEqual({
-      name: 'demo',
-      image: 'nginx:1.27',
+    expect(api.requests.find((r) => r.method === 'PATCH')?.body).toEqual({
       schedule: {
         sleep: 'cron(0 20 ? * MON-FRI *)',
         wake: 'cron(0 8 ? * MON-FRI *)',
         timezone: 'Asia/Seoul',
       },
     });
+    expect(api.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    expect(changed.stdout).toContain('demo: schedule changed (ready; nothing else changes)');
+    expect(changed.stdout).toContain('create schedule berth-demo-wake: resume at cron(0 8 ? * MON-FRI *)');
     api.reset();
     api.on('GET', '/environments/demo', { ...view, body: { ...view.body, spec: stored } });
-    api.on('POST', '/environments', ACCEPTED('up'));
-    expect((await cli(['schedule', 'demo', '--clear'])).code).toBe(ExitCode.Ok);
-    expect(api.requests.find((r) => r.method === 'POST')?.body).toEqual({
-      name: 'demo',
-      image: 'nginx:1.27',
+    api.on('PATCH', '/environments/demo', {
+      status: 200,
+      body: { name: 'demo', status: 'ready', schedule: null, steps: [] },
     });
+    expect((await cli(['schedule', 'demo', '--clear'])).code).toBe(ExitCode.Ok);
+    expect(api.requests.find((r) => r.method === 'PATCH')?.body).toEqual({ schedule: null });
     const usage = await cli(['schedule', 'demo']);
     expect(usage.code).toBe(ExitCode.Usage);
     expect(usage.stderr).toContain('give --sleep, --wake and/or --timezone, or --clear');
+  });
+
+  it('schedule changes a paused environment, which stays paused, and checks the expression before sending', async () => {
+    const view = envView('succeeded', []);
+    const stored = { name: 'demo', image: 'nginx:1.27', owner: 'ana' };
+    api.on('GET', '/environments/demo', {
+      ...view,
+      body: { ...view.body, status: 'paused', spec: stored },
+    });
+    api.on('PATCH', '/environments/demo', {
+      status: 200,
+      body: {
+        name: 'demo',
+        status: 'paused',
+        dryRun: true,
+        schedule: { sleep: 'cron(0 19 ? * * *)', timezone: 'UTC', nextSleep: '2026-11-30T19:00:00.000Z' },
+        steps: [
+          { action: 'create', resource: 'schedule berth-demo-sleep', reason: 'pause at cron(0 19 ? * * *)' },
+        ],
+      },
+    });
+    const planned = await cli(['schedule', 'demo', '--sleep', 'cron(0 19 ? * * *)', '--dry-run']);
+    expect(planned.code).toBe(ExitCode.Ok);
+    expect(api.requests.find((r) => r.method === 'PATCH')?.body).toEqual({
+      schedule: { sleep: 'cron(0 19 ? * * *)' },
+      dryRun: true,
+    });
+    expect(planned.stdout).toContain('demo: would change its schedule (paused; nothing else changes)');
+    expect(planned.stdout).toContain('sleeps:  cron(0 19 ? * * *) UTC (next 2026-11-30T19:00:00.000Z)');
+    api.reset();
+    api.on('GET', '/environments/demo', { ...view, body: { ...view.body, status: 'paused', spec: stored } });
+    const bad = await cli(['schedule', 'demo', '--sleep', 'cron(0 20 * * MON-FRI *)']);
+    expect(bad.code).toBe(ExitCode.Usage);
+    expect(bad.stderr).toContain('schedule.sleep');
+    expect(api.requests.filter((r) => r.method === 'PATCH')).toEqual([]);
   });
 
   it('status prints the schedule with its next times', async () => {

@@ -43,6 +43,8 @@ const NOT_REACHED: Record<string, string> = {
     'setRequestExecution (functions/handlers/http/aws-deps.ts) repairs a request record left without its execution by a crash between PutItem and StartExecution; PATCH /environments/{name} (idleAfter) runs with IAM enforced in test/e2e/idle.test.ts',
   'Wake dynamodb:UpdateItem':
     'the same startOperation path as Api: setRequestExecution repairs a request record left without its execution',
+  'Schedule scheduler:CreateScheduleGroup':
+    "a schedule change on a stack whose schedule group does not exist yet (core planSchedules plans the same createScheduleGroup step as up); here demo's up created the group first",
   'ScheduledAction dynamodb:UpdateItem':
     'the same startOperation path as Api: setRequestExecution repairs a request record left without its execution',
 };
@@ -121,6 +123,12 @@ describe('IAM actions used by a full run, against the synthesized policies', () 
     await run('DELETE', '/environments/tidal');
     await run('POST', '/environments', spec('fg', FARGATE));
     await run('POST', '/environments/fg/scale', { desiredCount: 2 });
+    // berth schedule: the schedule function, under the lock, creates both schedules, then changes the sleep's
+    // time zone (UpdateSchedule) and drops the wake (DeleteSchedule), storing each in the spec (UpdateItem).
+    for (const schedule of [SCHEDULE, { sleep: SCHEDULE.sleep, timezone: 'Asia/Seoul' }]) {
+      const changed = await e2e.api('PATCH', '/environments/fg', { schedule });
+      expect(changed.status, changed.text).toBe(200);
+    }
     await run('DELETE', '/environments/fg');
     usage = e2e.platform.cloud.iam.usage();
     expect(usage.length).toBeGreaterThan(0);

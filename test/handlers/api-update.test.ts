@@ -11,6 +11,8 @@ const VIEWER = 'arn:aws:iam::123456789012:user/vic';
 let registry: FakeRegistry;
 let executions: FakeExecutions;
 let handler: ReturnType<typeof makeHandler>;
+/** What the schedule function was asked (it answers like functions/handlers/schedule.ts). */
+let scheduleCalls: { name: string; schedule: unknown; dryRun?: boolean }[];
 
 const patch = (body: unknown, userArn = ANA, name = 'demo') =>
   handler(apiEvent('PATCH', `/environments/${name}`, { body, userArn }));
@@ -18,6 +20,7 @@ const patch = (body: unknown, userArn = ANA, name = 'demo') =>
 beforeEach(() => {
   registry = new FakeRegistry();
   executions = new FakeExecutions();
+  scheduleCalls = [];
   const policy = parseAccessPolicy({
     version: 1,
     bindings: [
@@ -30,6 +33,24 @@ beforeEach(() => {
     registry,
     executions,
     planner: { plan: async () => ({ steps: [] }) },
+    schedules: {
+      async change(request) {
+        scheduleCalls.push(request);
+        return {
+          name: request.name,
+          status: 'paused',
+          schedule: request.schedule === null ? null : { ...(request.schedule as object), timezone: 'UTC' },
+          dryRun: request.dryRun === true,
+          steps: [
+            {
+              action: 'update',
+              resource: 'schedule berth-demo-sleep',
+              reason: 'cron(0 20 ? * * *) → cron(0 19 ? * * *)',
+            },
+          ],
+        };
+      },
+    },
     clock: { now: () => NOW },
     logger: { error: () => {} },
     policy: async () => policy,
@@ -63,7 +84,7 @@ describe('api PATCH /environments/{name}', () => {
       'idleAfter',
       'must be a duration like 30m, 2h or 1d between 15m and 7d, or null to turn idle sleep off',
     ],
-    [{}, 'idleAfter', 'is required: a duration like 2h, or null to turn idle sleep off'],
+    [{}, 'idleAfter', 'is required: a duration like 2h, or null to turn idle sleep off (or give schedule)'],
   ])('refuses %j with 400 naming the field', async (body, field, rule) => {
     const result = await patch(body);
     expect(result.statusCode).toBe(400);
@@ -102,5 +123,53 @@ describe('api PATCH /environments/{name}', () => {
     const result = await patch({ idleAfter: '2h' }, VIEWER);
     expect(result.statusCode).toBe(403);
     expect(registry.writes).toBe(0);
+  });
+
+  it('changes the schedule of a paused environment through the schedule function, starting nothing', async () => {
+    registry.environments.set('demo', readyEnv('demo', { owner: ANA, status: 'paused' }));
+    const result = await patch({ schedule: { sleep: 'cron(0 19 ? * * *)' } });
+    expect(result.statusCode).toBe(200);
+    expect(parse(result)).toEqual({
+      name: 'demo',
+      status: 'paused',
+      schedule: { sleep: 'cron(0 19 ? * * *)', timezone: 'UTC' },
+      steps: [
+        {
+          action: 'update',
+          resource: 'schedule berth-demo-sleep',
+          reason: 'cron(0 20 ? * * *) → cron(0 19 ? * * *)',
+        },
+      ],
+    });
+    expect(scheduleCalls).toEqual([{ name: 'demo', schedule: { sleep: 'cron(0 19 ? * * *)' } }]);
+    expect(executions.started).toEqual([]);
+    const planned = await patch({ schedule: null, dryRun: true });
+    expect(parse(planned)).toMatchObject({ schedule: null, dryRun: true });
+    expect(scheduleCalls[1]).toEqual({ name: 'demo', schedule: null, dryRun: true });
+  });
+
+  it.each([
+    [{ schedule: { sleep: 'cron(0 20 * * MON-FRI *)' } }, 'schedule.sleep'],
+    [{ schedule: { sleep: 'cron(0 20 ? * * *)', timezone: 'Mars/Olympus' } }, 'schedule.timezone'],
+    [{ schedule: 'nightly' }, 'schedule'],
+    [{ idleAfter: '2h', dryRun: true }, 'dryRun'],
+  ])('refuses %j with 400 naming the field, before asking the schedule function', async (body, field) => {
+    const result = await patch(body);
+    expect(result.statusCode).toBe(400);
+    expect(parse(result).message).toMatch(new RegExp(`^${field.replace('.', '\\.')}: `));
+    expect(scheduleCalls).toEqual([]);
+  });
+
+  it('does not change the schedule while an operation runs, nor for a viewer', async () => {
+    registry.locks.set('demo', {
+      token: 't',
+      operationId: 'op-1',
+      operation: 'pause',
+      expiresAt: NOW.getTime() / 1000 + 60,
+    });
+    expect((await patch({ schedule: { sleep: 'cron(0 19 ? * * *)' } })).statusCode).toBe(409);
+    registry.locks.clear();
+    expect((await patch({ schedule: { sleep: 'cron(0 19 ? * * *)' } }, VIEWER)).statusCode).toBe(403);
+    expect(scheduleCalls).toEqual([]);
   });
 });

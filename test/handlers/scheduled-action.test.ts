@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEVELOPMENT_POLICY, parseAccessPolicy } from '../../functions/core/access-policy.ts';
+import type { OperationRecord } from '../../functions/handlers/http/ports.ts';
 import { makeHandler, type ScheduledActionDeps } from '../../functions/handlers/scheduled-action.ts';
 import { FakeExecutions, FakeRegistry, readyEnv } from './entry-fakes.ts';
 
@@ -97,6 +98,37 @@ describe('scheduled-action', () => {
     });
     expect((await handler({ name: 'team-a', action: 'pause' })).started).toBe(true);
     expect(executions.started.map((s) => s.input.env)).toEqual(['team-a']);
+  });
+
+  it('records a refusal in the history, where users look', async () => {
+    const policy = parseAccessPolicy({ ...DEVELOPMENT_POLICY, schedule: { environments: ['team-*'] } });
+    const recorded: OperationRecord[] = [];
+    const { registry, handler } = setup({
+      policy: async () => policy,
+      history: { recordOperation: async (record) => void recorded.push(record) },
+    });
+    registry.environments.set('demo', readyEnv('demo'));
+    await handler({ name: 'demo', action: 'pause' });
+    const minute = Math.floor(NOW.getTime() / 60_000);
+    expect(recorded).toEqual([
+      {
+        env: 'demo',
+        operationId: `schedule-demo-pause-${minute}`,
+        operation: 'pause',
+        requestId: `schedule-demo-pause-${minute}`,
+        requestedBy: 'schedule',
+        entry: 'schedule',
+        status: 'refused',
+        steps: [],
+        startedAt: NOW.toISOString(),
+        finishedAt: NOW.toISOString(),
+        error:
+          "refused by the access policy: the environment's schedule may not pause environment 'demo': the access policy limits schedules to environments team-*",
+      },
+    ]);
+    // Not for an environment it does not know.
+    await handler({ name: 'ghost', action: 'pause' });
+    expect(recorded).toHaveLength(1);
   });
 
   it('fails closed when the access policy cannot be read', async () => {
