@@ -64,7 +64,7 @@ const LOCK_TTL_SECONDS = 300;
  * environment's lock (so it never overlaps an operation: busy → `OperationInProgressError`), it converges the
  * environment's EventBridge Scheduler schedules to the new schedule exactly as `up`'s service stage does (core
  * `planSchedules`: same ownership check, same steps) and stores it in the spec (`spec.schedule`). Idempotent: the
- * same schedule again changes nothing (`keep` steps). docs/decisions/0010-schedule-change-without-up.md.
+ * same schedule again changes nothing (`keep` steps). docs/decisions/0011-schedule-change-without-up.md.
  *
  * @returns `{ name, status, schedule, dryRun, steps }`
  * @throws ValidationError (`schedule.sleep`, …), NotFoundError, InvalidStateError (not settled), OperationInProgressError
