@@ -40,6 +40,7 @@ const toObserved = (g: AutoScalingGroup): ObservedAutoScalingGroup => ({
   })),
   ...(g.Status ? { status: g.Status } : {}),
   tags: fromAwsTags(g.Tags),
+  ...(g.CreatedTime ? { createdTime: g.CreatedTime.toISOString() } : {}),
 });
 
 /**

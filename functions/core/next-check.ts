@@ -21,6 +21,11 @@ export interface CheckPolicy {
   /** Seconds before the check after that; each further wait doubles, up to `max`. */
   readonly next: number;
   readonly max: number;
+  /**
+   * When the start of what is awaited is known ({@link startedSecondsAgo}): the first check this long after
+   * that start instead of `first` after this check (default `first`).
+   */
+  readonly firstAfterStart?: number;
 }
 
 /**
@@ -30,7 +35,10 @@ export interface CheckPolicy {
  *   check 170 s after it was created (its `CreatedTime`; from the check when that is unknown), when it can
  *   plausibly be active, then 10, 20, 40, 60 s (activation is imminent at first, then the wait backs off).
  * - `instances`: an EC2 environment's tasks wait for the Auto Scaling group's instances to boot and register
- *   with the cluster (about a minute for an ECS-optimized AMI): 60 s, then 10, 20, 30 s.
+ *   with the cluster (about a minute for an ECS-optimized AMI, then the agent registers): first check 65 s
+ *   after the group was created (its `CreatedTime`, as create-cluster observed it), when they can plausibly
+ *   be registered; 60 s from the check when that is unknown, or when the group is older than that (its
+ *   instances came later: a scale, a resume); then 10, 20, 30 s.
  * - `tasks`: image pull and container start take seconds to tens of seconds: 15 s, then 10, 20, 30 s.
  * - `tasks-stopping`: tasks drain for the target group's deregistration delay (Berth sets 30 s) and stop:
  *   35 s, then 15, 30, 60 s.
@@ -48,7 +56,7 @@ export function checkPolicy(waitingFor: WaitingFor, spec: EnvSpec): CheckPolicy 
     case 'load-balancer':
       return { first: 170, next: 10, max: 60 };
     case 'instances':
-      return { first: 60, next: 10, max: 30 };
+      return { first: 60, next: 10, max: 30, firstAfterStart: 65 };
     case 'tasks':
       return { first: 15, next: 10, max: 30 };
     case 'tasks-stopping':
@@ -115,8 +123,20 @@ export interface NextCheck {
 const HEALTHY_AFTER_MARGIN_SECONDS = 3;
 const SHORTEST_FIRST_WAIT_SECONDS = 5;
 
+/** What a first wait can be sized from that `observed` does not hold: what an earlier step observed. */
+export interface KnownStarts {
+  /** The Auto Scaling group's CreatedTime (ISO), as create-cluster observed it. */
+  readonly autoScalingGroupCreatedTime?: string | undefined;
+}
+
+const secondsSince = (iso: string | undefined, now: Date): number | undefined => {
+  const at = Date.parse(iso ?? '');
+  return Number.isFinite(at) ? Math.max(0, (now.getTime() - at) / 1000) : undefined;
+};
+
 /**
- * How long ago what a first wait is sized from started: the ALB's creation for `load-balancer`, the health
+ * How long ago what a first wait is sized from started: the ALB's creation for `load-balancer`, the Auto
+ * Scaling group's creation for `instances` (observed, or as create-cluster observed it: `known`), the health
  * checks for `health-checks` ({@link healthChecksStartedSecondsAgo}); undefined when unknown or for the others.
  *
  * @example startedSecondsAgo('load-balancer', observed, spec, undefined, now) // 12 (CreateLoadBalancer 12 s ago)
@@ -127,11 +147,14 @@ export function startedSecondsAgo(
   spec: EnvSpec,
   previous: PreviousCheck | undefined,
   now: Date,
+  known: KnownStarts = {},
 ): number | undefined {
   if (waiting === 'health-checks') return healthChecksStartedSecondsAgo(observed, spec, previous, now);
-  if (waiting !== 'load-balancer') return undefined;
-  const created = Date.parse(observed.loadBalancer?.createdTime ?? '');
-  return Number.isFinite(created) ? Math.max(0, (now.getTime() - created) / 1000) : undefined;
+  if (waiting === 'load-balancer') return secondsSince(observed.loadBalancer?.createdTime, now);
+  if (waiting === 'instances') {
+    return secondsSince(observed.autoScalingGroup?.createdTime ?? known.autoScalingGroupCreatedTime, now);
+  }
+  return undefined;
 }
 
 /**
@@ -160,15 +183,18 @@ export function healthChecksStartedSecondsAgo(
 
 /**
  * The next check: the policy's `first` when this is the first check waiting for it, else the previous wait
- * backed off (`next`, doubling, up to `max`). A first wait for the ALB or the health checks whose start is
- * known (`startedSecondsAgo`: the ALB's creation, the checks' start) waits only for what remains of `first`
- * (plus a few seconds for health checks, so that the last needed one has been answered), at least 5 s.
+ * backed off (`next`, doubling, up to `max`). A first wait for the ALB, the instances or the health checks
+ * whose start is known (`startedSecondsAgo`: the ALB's creation, the Auto Scaling group's creation, the
+ * checks' start) waits only for what remains of `firstAfterStart` (default `first`; plus a few seconds for
+ * health checks, so that the last needed one has been answered), at least 5 s. Instances of a group created
+ * longer ago than that were launched later (a scale, a resume): their wait is `first` from this check.
  *
  * @example
  * nextCheck('load-balancer', spec)                                                       // { seconds: 170, step: 0 }
  * nextCheck('load-balancer', spec, { waitingFor: 'load-balancer', waitSeconds: 170, waitStep: 0 }) // { seconds: 10, step: 1 }
  * nextCheck('health-checks', spec, { waitingFor: 'tasks', waitSeconds: 15 }, { startedSecondsAgo: 12 }) // { seconds: 141, step: 0 }
  * nextCheck('load-balancer', spec, undefined, { startedSecondsAgo: 20 })               // { seconds: 150, step: 0 }
+ * nextCheck('instances', spec, { waitingFor: 'tasks', waitSeconds: 15 }, { startedSecondsAgo: 20 }) // { seconds: 45, step: 0 }
  */
 export function nextCheck(
   waiting: WaitingFor,
@@ -179,10 +205,16 @@ export function nextCheck(
   const policy = checkPolicy(waiting, spec);
   if (previous?.waitingFor !== waiting || previous.waitSeconds === undefined) {
     const since = timing.startedSecondsAgo;
-    if ((waiting === 'health-checks' || waiting === 'load-balancer') && since !== undefined) {
+    const afterStart = policy.firstAfterStart ?? policy.first;
+    const sized =
+      since !== undefined &&
+      (waiting === 'health-checks' ||
+        waiting === 'load-balancer' ||
+        (waiting === 'instances' && since < afterStart));
+    if (sized) {
       const margin = waiting === 'health-checks' ? HEALTHY_AFTER_MARGIN_SECONDS : 0;
-      const remaining = Math.ceil(policy.first - since + margin);
-      return { seconds: Math.min(policy.first, Math.max(SHORTEST_FIRST_WAIT_SECONDS, remaining)), step: 0 };
+      const remaining = Math.ceil(afterStart - since + margin);
+      return { seconds: Math.min(afterStart, Math.max(SHORTEST_FIRST_WAIT_SECONDS, remaining)), step: 0 };
     }
     return { seconds: policy.first, step: 0 };
   }

@@ -135,6 +135,8 @@ export interface ObservedAutoScalingGroup {
   /** Set while AWS is deleting the group. */
   readonly status?: string;
   readonly tags: Tags;
+  /** ISO time of CreateAutoScalingGroup (DescribeAutoScalingGroups `CreatedTime`). */
+  readonly createdTime?: string;
 }
 
 export interface ObservedLaunchTemplate {

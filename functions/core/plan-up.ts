@@ -495,8 +495,13 @@ export function planUp(observed: ObservedEnvironment, spec: EnvSpec, settings: U
               minSize: capacity.minSize,
               maxSize: capacity.maxSize,
               desiredCapacity: capacity.desiredCapacity,
+              ...(group.createdTime === undefined ? {} : { createdTime: group.createdTime }),
             })
-          : step('cluster', 'keep', asg, 'capacity matches', { kind: 'useAutoScalingGroup', arn: group.arn }),
+          : step('cluster', 'keep', asg, 'capacity matches', {
+              kind: 'useAutoScalingGroup',
+              arn: group.arn,
+              ...(group.createdTime === undefined ? {} : { createdTime: group.createdTime }),
+            }),
       );
     } else {
       steps.push(

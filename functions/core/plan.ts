@@ -168,8 +168,10 @@ export type UpAction =
       readonly minSize?: number;
       readonly maxSize?: number;
       readonly desiredCapacity?: number;
+      /** The group's CreatedTime, as observed (the verify step sizes its wait for instances from it). */
+      readonly createdTime?: string;
     }
-  | { readonly kind: 'useAutoScalingGroup'; readonly arn: string }
+  | { readonly kind: 'useAutoScalingGroup'; readonly arn: string; readonly createdTime?: string }
   | { readonly kind: 'createCapacityProvider'; readonly name: string }
   /**
    * The provider scales another Auto Scaling group than the environment's (one an earlier `down`

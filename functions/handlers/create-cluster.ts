@@ -23,7 +23,8 @@ export type CreateClusterDeps = UpStageDeps<ConfigOf<'create-cluster'>> & Pick<H
  * `ECS_CLUSTER=<cluster>`), Auto Scaling group (private subnets, new instances protected from
  * scale-in; min/max/desired brought back to the spec), capacity provider (managed scaling, managed
  * termination protection) set as the cluster's default strategy.
- * @returns `{ clusterArn, autoScalingGroupName?, capacityProviderName? }`
+ * @returns `{ clusterArn, autoScalingGroupName?, capacityProviderName?, autoScalingGroupCreatedTime? }` (the
+ *   group's CreatedTime, from which verify sizes its first wait for the instances)
  */
 export function makeHandler(deps: CreateClusterDeps) {
   return async (state: LifecycleState): Promise<ClusterResult> =>
@@ -39,6 +40,9 @@ export function makeHandler(deps: CreateClusterDeps) {
         clusterArn: out.clusterArn,
         autoScalingGroupName: names.autoScalingGroup,
         capacityProviderName: names.capacityProvider,
+        ...(out.autoScalingGroupCreatedTime === undefined
+          ? {}
+          : { autoScalingGroupCreatedTime: out.autoScalingGroupCreatedTime }),
       };
     });
 }

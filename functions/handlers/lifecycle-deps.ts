@@ -34,6 +34,8 @@ export interface ClusterResult {
   readonly clusterArn: string;
   readonly autoScalingGroupName?: string;
   readonly capacityProviderName?: string;
+  /** The Auto Scaling group's CreatedTime (ISO): verify sizes its first wait for instances from it. */
+  readonly autoScalingGroupCreatedTime?: string;
 }
 export interface TaskDefinitionResult {
   readonly taskDefinitionArn: string;

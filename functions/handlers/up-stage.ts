@@ -117,6 +117,8 @@ export interface UpOutputs {
   listenerArn?: string;
   clusterArn?: string;
   autoScalingGroupArn?: string;
+  /** The group's CreatedTime (ISO), when the plan observed it or this step created it. */
+  autoScalingGroupCreatedTime?: string;
   /** The environment's log group (a registered revision's container logs there through `awslogs`). */
   logGroup?: { name: string; arn: string };
   taskDefinitionArn?: string;
@@ -279,20 +281,21 @@ export async function executeUpSteps(
           tags,
         });
         break;
-      case 'createAutoScalingGroup':
-        out.autoScalingGroupArn = (
-          await ports.autoScaling.createGroup({
-            env,
-            name: s.name,
-            launchTemplateName: s.launchTemplate,
-            subnets: requireConfig(config.privateSubnets, 'BERTH_PRIVATE_SUBNETS'),
-            minSize: s.minSize,
-            maxSize: s.maxSize,
-            desiredCapacity: s.desiredCapacity,
-            tags,
-          })
-        ).arn;
+      case 'createAutoScalingGroup': {
+        const group = await ports.autoScaling.createGroup({
+          env,
+          name: s.name,
+          launchTemplateName: s.launchTemplate,
+          subnets: requireConfig(config.privateSubnets, 'BERTH_PRIVATE_SUBNETS'),
+          minSize: s.minSize,
+          maxSize: s.maxSize,
+          desiredCapacity: s.desiredCapacity,
+          tags,
+        });
+        out.autoScalingGroupArn = group.arn;
+        if (group.createdTime !== undefined) out.autoScalingGroupCreatedTime = group.createdTime;
         break;
+      }
       case 'updateAutoScalingGroup':
         await ports.autoScaling.updateCapacity(s.name, {
           ...(s.minSize !== undefined ? { minSize: s.minSize } : {}),
@@ -300,9 +303,11 @@ export async function executeUpSteps(
           ...(s.desiredCapacity !== undefined ? { desiredCapacity: s.desiredCapacity } : {}),
         });
         out.autoScalingGroupArn = s.arn;
+        if (s.createdTime !== undefined) out.autoScalingGroupCreatedTime = s.createdTime;
         break;
       case 'useAutoScalingGroup':
         out.autoScalingGroupArn = s.arn;
+        if (s.createdTime !== undefined) out.autoScalingGroupCreatedTime = s.createdTime;
         break;
       case 'createCapacityProvider':
         await ports.ecs.createCapacityProvider({

@@ -249,7 +249,9 @@ export function makeHandler(deps: VerifyDeps) {
       if (verdict.status === 'Healthy') return { ...base, usage: usageFromObserved(observed, spec) };
       const waiting = waitingFor(observed, spec, options);
       const next = nextCheck(waiting, spec, previous, {
-        startedSecondsAgo: startedSecondsAgo(waiting, observed, spec, previous, deps.now()),
+        startedSecondsAgo: startedSecondsAgo(waiting, observed, spec, previous, deps.now(), {
+          autoScalingGroupCreatedTime: state.resources?.cluster?.autoScalingGroupCreatedTime,
+        }),
       });
       return { ...base, waitingFor: waiting, waitSeconds: next.seconds, waitStep: next.step };
     });

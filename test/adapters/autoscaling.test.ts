@@ -54,6 +54,13 @@ describe('AwsAutoScalingAdapter', () => {
     });
   });
 
+  it("observes the group's CreatedTime as an ISO time (verify sizes its wait for instances from it)", async () => {
+    asg.on(DescribeAutoScalingGroupsCommand).resolves({
+      AutoScalingGroups: [{ ...GROUP, CreatedTime: new Date('2026-11-30T05:00:00.000Z') }],
+    });
+    expect((await adapter.observeGroup('berth-demo-asg'))?.createdTime).toBe('2026-11-30T05:00:00.000Z');
+  });
+
   it('observes a missing group as undefined', async () => {
     asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
     expect(await adapter.observeGroup('berth-demo-asg')).toBeUndefined();

@@ -76,6 +76,33 @@ describe('nextCheck', () => {
     ).toBe(10);
   });
 
+  it("waits for the instances from the Auto Scaling group's creation: what remains of 65 s, at least 5 s", () => {
+    // Boot (~60 s) and registration (~5 s) count from CreateAutoScalingGroup, not from the first verify.
+    const first = nextCheck(
+      'instances',
+      spec,
+      { waitingFor: 'tasks', waitSeconds: 15 },
+      { startedSecondsAgo: 20 },
+    );
+    expect(first).toEqual({ seconds: 45, step: 0 });
+    expect(nextCheck('instances', spec, undefined, { startedSecondsAgo: 0 }).seconds).toBe(65);
+    expect(nextCheck('instances', spec, undefined, { startedSecondsAgo: 62 }).seconds).toBe(5);
+    expect(nextCheck('instances', spec, { waitingFor: 'instances', waitSeconds: 45, waitStep: 0 })).toEqual({
+      seconds: 10,
+      step: 1,
+    });
+  });
+
+  it('waits 60 s from the check for instances of a group older than that, or of unknown age', () => {
+    // A scale or a resume launches instances into a group created long before: its age says nothing.
+    expect(nextCheck('instances', spec, undefined, { startedSecondsAgo: 3600 })).toEqual({
+      seconds: 60,
+      step: 0,
+    });
+    expect(nextCheck('instances', spec, undefined, { startedSecondsAgo: 65 }).seconds).toBe(60);
+    expect(nextCheck('instances', spec).seconds).toBe(60);
+  });
+
   it('never waits less than 5 s nor more than the whole threshold for the first health-check wait', () => {
     expect(nextCheck('health-checks', spec, undefined, { startedSecondsAgo: 400 }).seconds).toBe(5);
     expect(nextCheck('health-checks', spec, undefined, { startedSecondsAgo: 0 }).seconds).toBe(150);
@@ -111,6 +138,22 @@ describe('startedSecondsAgo', () => {
 
     expect(startedSecondsAgo('load-balancer', observed, spec, undefined, now)).toBe(30);
     expect(startedSecondsAgo('instances', observed, spec, undefined, now)).toBeUndefined();
+    expect(startedSecondsAgo('tasks', observed, spec, undefined, now)).toBeUndefined();
+  });
+
+  it("reads the Auto Scaling group's creation time while waiting for instances: observed, else as create-cluster saw it", () => {
+    const now = new Date('2026-01-01T00:10:00.000Z');
+    const known = { autoScalingGroupCreatedTime: '2026-01-01T00:09:40.000Z' };
+    const observed = {
+      autoScalingGroup: { name: 'berth-demo-asg', createdTime: '2026-01-01T00:09:00.000Z' },
+    } as unknown as ObservedEnvironment;
+
+    expect(startedSecondsAgo('instances', {} as ObservedEnvironment, spec, undefined, now, known)).toBe(20);
+    expect(startedSecondsAgo('instances', observed, spec, undefined, now, known)).toBe(60);
+    expect(startedSecondsAgo('instances', {} as ObservedEnvironment, spec, undefined, now)).toBeUndefined();
+    expect(
+      startedSecondsAgo('tasks', {} as ObservedEnvironment, spec, undefined, now, known),
+    ).toBeUndefined();
   });
 });
 

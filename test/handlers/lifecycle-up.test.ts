@@ -191,6 +191,9 @@ describe('up on a fresh account', () => {
         clusterArn: 'arn:cluster',
         autoScalingGroupName: 'berth-demo-asg',
         capacityProviderName: 'berth-demo-cp',
+        // DescribeAutoScalingGroups' CreatedTime of the group just created (the fixture's): verify sizes its
+        // first wait for the instances from it.
+        autoScalingGroupCreatedTime: '1970-01-01T00:00:00.000Z',
       },
       taskDefinition: { taskDefinitionArn: 'arn:aws:ecs:us-east-1:1:task-definition/berth-demo:1' },
       service: { serviceArn: 'arn:svc' },
