@@ -11,10 +11,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { BASE_DELAYS } from '../local/cloud/core/time-profile.ts';
 import { scaledWaitMs } from '../local/runtime/platform.ts';
-import { cloudClients, createManually } from './lib/manual-env.ts';
+import { type CloudClients, cloudClients, createManually } from './lib/manual-env.ts';
 import {
   type BenchPlatform,
   benchSpec,
@@ -122,6 +124,28 @@ export function verifyChecks(events: readonly HistoryEvent[]): string {
   return checks.join(', ');
 }
 
+/**
+ * When the compute path's AWS side happened (s from the execution's start), read back from the local cloud:
+ * the Auto Scaling group's CreatedTime (EC2) and the task's startedAt (its target is registered then, and the
+ * health checks count from there). Shows how late the first check after the task's start came.
+ */
+async function computeTimeline(clients: CloudClients, name: string, t0: number): Promise<string> {
+  const at = (d: Date | undefined): string => (d ? fmt((d.getTime() - t0) / 1000, 2) : '–');
+  const groups = await clients.autoScaling.send(
+    new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`berth-${name}-asg`] }),
+  );
+  const cluster = `berth-${name}`;
+  const listed = await clients.ecs.send(new ListTasksCommand({ cluster }));
+  const tasks = listed.taskArns?.length
+    ? ((await clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: listed.taskArns }))).tasks ?? [])
+    : [];
+  const group = groups.AutoScalingGroups?.[0];
+  return [
+    ...(group ? [`ASG created ${at(group.CreatedTime)}`] : []),
+    `task running ${tasks.map((t) => at(t.startedAt)).join('/') || '–'}`,
+  ].join(', ');
+}
+
 const ABBREVIATION: Record<Mode, string> = {
   'dedicated-ec2': 'd',
   'dedicated-fargate': 'g',
@@ -131,6 +155,7 @@ const ABBREVIATION: Record<Mode, string> = {
 /** One `up` through the API, timed from the request to the execution closing SUCCEEDED. */
 const berthUp = async (
   bp: BenchPlatform,
+  clients: CloudClients,
   name: string,
   mode: Mode,
 ): Promise<{ ms: number; detail: string }> => {
@@ -150,9 +175,10 @@ const berthUp = async (
   const ms = performance.now() - t0;
   if (done.status !== 'SUCCEEDED') throw new Error(`up ${name}: ${done.status} ${done.error} ${done.cause}`);
   const events = await bp.history(res.body.executionArn);
+  const compute = await computeTimeline(clients, name, events[0]?.timestamp?.getTime() ?? 0);
   return {
     ms,
-    detail: `${transitions(events)} transitions; ${timeline(events)}; checks: ${verifyChecks(events)}`,
+    detail: `${transitions(events)} transitions; ${timeline(events)}; ${compute}; checks: ${verifyChecks(events)}`,
   };
 };
 
@@ -183,10 +209,10 @@ async function measureAt(factor: number, index: number, rounds: number): Promise
         const abbreviation = ABBREVIATION[mode];
         // The fixed 15 s policy (before adaptive polling), then the adaptive one (now), on the same platform.
         useLifecyclePolling(bp, 'fixed');
-        const f = await berthUp(bp, `ttr-${abbreviation}f${tag}${r}`, mode);
+        const f = await berthUp(bp, clients, `ttr-${abbreviation}f${tag}${r}`, mode);
         push(`${factor} ${mode} fixed`, f.ms);
         useLifecyclePolling(bp, 'adaptive');
-        const a = await berthUp(bp, `ttr-${abbreviation}a${tag}${r}`, mode);
+        const a = await berthUp(bp, clients, `ttr-${abbreviation}a${tag}${r}`, mode);
         push(`${factor} ${mode} adaptive`, a.ms);
         const steps: string[] = [];
         const t0 = performance.now();
@@ -328,7 +354,7 @@ export async function timeToReady(argv: string[]): Promise<BenchResult> {
   result.tables = [
     {
       title:
-        'Rounds (seconds; checks = each verify call: when, and what it waited for → the next wait in AWS seconds; the manual column lists when each runbook step completed)',
+        "Rounds (seconds from the execution's start; ASG created / task running = the Auto Scaling group's CreatedTime and the task's startedAt, read back from the local cloud; checks = each verify call: when, and what it waited for → the next wait in AWS seconds; the manual column lists when each runbook step completed)",
       header: [
         'factor',
         'round',
@@ -345,6 +371,7 @@ export async function timeToReady(argv: string[]): Promise<BenchResult> {
   result.notes.push(
     `Profile \`realistic\` × each factor: ALB provisioning ${BASE_DELAYS.albProvisioning / 1000} s, instance boot ${BASE_DELAYS.instanceBoot / 1000} s, registration ${BASE_DELAYS.containerInstanceRegistration / 1000} s, image pull ${BASE_DELAYS.imagePull / 1000} s, task start ${BASE_DELAYS.taskStart / 1000} s, a Fargate task's interface ${BASE_DELAYS.taskStart / 1000} s (AWS-like seconds, scaled). Health check = the EnvSpec defaults, ${HEALTH.intervalSeconds} s × ${HEALTH.healthyThreshold} healthy checks; ALB health checks start only once the ALB is active (the first within one interval of activation), and the shared ALB is active from the start.`,
     "Why two factors: the profile scales AWS's delays, not Berth's own compute. Each real second of it — the API, the lock and registry writes, every Lambda invocation of the local runtime, the local runtime's retry floors, the SDK calls — weighs 1/factor AWS seconds: 20 at × 0.05, 4 at × 0.25, 1 on AWS. It also skews what the verify step computes from timestamps (the seconds since CreateLoadBalancer are real seconds locally, AWS seconds on AWS), so the first ALB check comes later at a small factor. The larger factor is the closer picture of AWS; the critical path formula is the same at both.",
+    "Why the first check after the task's start matters here: the health-check wait counts from the task's `startedAt`, in seconds that are real seconds locally but AWS seconds in the wait, so a check that comes L real seconds after the task started costs (1 − factor) × L real seconds of time to ready (on AWS the wait absorbs it all). In shared mode that check is the end of the wait for instances: 65 s after the Auto Scaling group's CreatedTime (adaptive polling; in the previous figures below it was 60 s after the first verify).",
     'State machine waits: adaptive polling waits what each verify check asks for (core `nextCheckSeconds`, the `checks` column); fixed polling waits 15 s each time. The local runtime scales every Wait by the factor, SecondsPath waits included. Retry intervals are scaled the same way (`scaledRetryMs`).',
     "Serial manual order: security groups → cluster (+ launch template + ASG, wait InService and registered → capacity provider; Fargate: none) → target group → ALB, wait active → listener (shared: a path rule on the shared listener) → task definition → service → wait until the target is healthy; every wait polls every 15 s scaled by the factor (a CLI waiter's 15 s), as `aws … wait` would.",
     "Berth time = from POST /environments to the execution closing SUCCEEDED (polled every 5 ms), i.e. including the API, the lock, registry writes and verification through the ALB. Rounds run the modes in turn, fixed then adaptive then manual, so they share the machine's noise.",
