@@ -5,7 +5,19 @@
  * describes its input, output, states and errors.
  */
 import { OPERATIONS, REQUIRED_INPUT } from '../../functions/core/operation.ts';
-import { choice, END, is, join, type Machine, machine, pass, type Step, sequence, when } from './asl.ts';
+import {
+  choice,
+  END,
+  is,
+  join,
+  type Machine,
+  machine,
+  pass,
+  type Retrier,
+  type Step,
+  sequence,
+  when,
+} from './asl.ts';
 import {
   catchInto,
   FAILURE,
@@ -251,6 +263,8 @@ const verifiedChange = (
     record: { readonly started: `Record${string}`; readonly done: `Record${string}` };
     startedFields?: Record<string, string>;
     doneFields: Record<string, string>;
+    /** The handler's retriers (default: the generic transient one). */
+    retry?: Retrier[];
   },
 ): Step =>
   sequence(
@@ -260,7 +274,12 @@ const verifiedChange = (
       ...(change.startedFields ? { fields: change.startedFields } : {}),
       onError: failed,
     }),
-    lambda(change.fn, { fn: change.fn, resultPath: `$.${change.step}`, onError: failed }),
+    lambda(change.fn, {
+      fn: change.fn,
+      resultPath: `$.${change.step}`,
+      ...(change.retry ? { retry: change.retry } : {}),
+      onError: failed,
+    }),
     verifyLoop(change.fn, FAILED, polling),
     record(change.record.done, {
       status: 'ready',
@@ -287,6 +306,8 @@ const redeploy = (polling: Polling): Step =>
     status: 'redeploying',
     record: { started: 'RecordRedeploying', done: 'RecordRedeployed' },
     doneFields: { 'taskDefinitionArn.$': '$.redeploy.taskDefinitionArn' },
+    // RegisterTaskDefinition: 1/s.
+    retry: [RETRY_THROTTLED, RETRY_TRANSIENT],
   });
 
 /**

@@ -85,11 +85,11 @@ describe.each(FILES)('%s.asl.json', (file) => {
   });
 
   it('retries ThrottlingError with the dedicated retrier first on every Task that calls a 1/s ECS action', () => {
-    const onePerSecond = /^(Teardown|CreateCluster$|CreateTaskDefinition$)/;
+    const onePerSecond = /^(Teardown|CreateCluster$|CreateTaskDefinition$|Redeploy$)/;
     const tasks = rawStates(file).filter(
       ([name, s]) => s.Type === 'Task' && s.Resource.endsWith('FunctionArn}') && onePerSecond.test(name),
     );
-    if (file === 'lifecycle') expect(tasks.length).toBeGreaterThanOrEqual(14);
+    if (file === 'lifecycle') expect(tasks.length).toBeGreaterThanOrEqual(15);
     for (const [name, state] of tasks) {
       const first = (state.Retry ?? []).find((r: any) => r.ErrorEquals.includes('ThrottlingError'));
       expect(first, name).toEqual(RETRY_THROTTLED);
