@@ -26,7 +26,7 @@ export async function pauseResume(argv: string[]): Promise<BenchResult> {
   const rounds = Math.max(1, numberFlag(argv, 'rounds', 3));
   const result = startResult(
     'pause-resume',
-    '7. Resume ÷ fresh up',
+    '8. Resume ÷ fresh up',
     `npm run bench -- --only pause-resume  (npx tsx bench/pause-resume.ts --factor ${factor} --rounds ${rounds})`,
   );
   const ups: number[] = [];
