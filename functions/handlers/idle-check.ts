@@ -75,12 +75,18 @@ export interface IdleCheckResult {
   /**
    * The request rate of every environment with a load balancer (all but deleted ones, `idleAfter` or not) over the
    * last hour, stored on its record for its capacity-unit cost (not stored in a dry run; `error` when the write
-   * failed).
+   * failed; `unchanged` when the stored figure was the same and was not written again).
    */
   readonly measured: readonly MeasuredTraffic[];
 }
 
-export type MeasuredTraffic = RecordedTraffic & { readonly env: string; readonly error?: string };
+export type MeasuredTraffic = RecordedTraffic & {
+  readonly env: string;
+  /** The write failed (retried at the next run). */
+  readonly error?: string;
+  /** The stored figure was the same: not written again. */
+  readonly unchanged?: true;
+};
 
 /** Registry writes of the measured rates in flight at once. */
 const TRAFFIC_WRITE_CONCURRENCY = 8;
@@ -139,8 +145,13 @@ export function makeHandler(deps: IdleCheckDeps | (() => IdleCheckDeps)) {
     const owners = new Map<string, string | undefined>();
     const skipped: { env: string; reason: string }[] = [];
     /** Every environment with a load balancer, under its query id: its request rate is measured. */
-    const rated: { env: string; id: string; metric: RequestMetric; window: { start: Date; end: Date } }[] =
-      [];
+    const rated: {
+      env: string;
+      id: string;
+      metric: RequestMetric;
+      window: { start: Date; end: Date };
+      stored?: RecordedTraffic;
+    }[] = [];
     const idOf = new Map<string, string>();
     let checked = 0;
     for (const record of [...items].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -148,7 +159,13 @@ export function makeHandler(deps: IdleCheckDeps | (() => IdleCheckDeps)) {
       const metric = record.status === 'deleted' ? undefined : requestMetricOf(loadBalancer);
       if (metric !== undefined) {
         const id = `env${rated.length}`;
-        rated.push({ env: record.name, id, metric, window: trafficWindow(record.createdAt, now) });
+        rated.push({
+          env: record.name,
+          id,
+          metric,
+          window: trafficWindow(record.createdAt, now),
+          ...(record.traffic === undefined ? {} : { stored: record.traffic }),
+        });
         idOf.set(record.name, id);
       }
       const selection = selectIdleCandidate(
@@ -190,12 +207,20 @@ export function makeHandler(deps: IdleCheckDeps | (() => IdleCheckDeps)) {
       now,
     );
     const none: RequestDatapoints = { timestamps: [], values: [] };
-    const rates = rated.map((r) => ({ env: r.env, ...measureTraffic(counts.get(r.id) ?? none, r.window) }));
+    const rates = rated.map((r) => ({
+      env: r.env,
+      stored: r.stored,
+      ...measureTraffic(counts.get(r.id) ?? none, r.window),
+    }));
     for (let i = 0; i < rates.length; i += TRAFFIC_WRITE_CONCURRENCY) {
       const batch = rates.slice(i, i + TRAFFIC_WRITE_CONCURRENCY);
       const written = await Promise.all(
-        batch.map(async ({ env, ...traffic }): Promise<MeasuredTraffic> => {
+        batch.map(async ({ env, stored, ...traffic }): Promise<MeasuredTraffic> => {
           if (dryRun) return { env, ...traffic };
+          // The same figure as stored (typically no request at all): not written again, so a fleet nobody uses
+          // costs no write per run; the stored window is the one it was first measured over.
+          if (stored?.requests === traffic.requests && stored.requestsPerHour === traffic.requestsPerHour)
+            return { env, ...traffic, unchanged: true };
           try {
             await d.traffic.setTraffic(env, traffic);
             return { env, ...traffic };

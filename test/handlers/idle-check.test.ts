@@ -218,6 +218,29 @@ describe('idle-check', () => {
     expect(stored.has('gone')).toBe(false);
   });
 
+  it('does not write a figure again that the record already has (a fleet nobody uses costs no writes)', async () => {
+    const { registry, handler, stored } = setup();
+    const lb = { loadBalancer: { loadBalancerArn: LB } };
+    const zero = {
+      requests: 0,
+      requestsPerHour: 0,
+      windowStart: '2026-01-01T10:55:00.000Z',
+      windowEnd: '2026-01-01T11:55:00.000Z',
+    };
+    registry.environments.set('quiet', readyEnv('quiet', { resources: lb, traffic: zero }));
+    registry.environments.set(
+      'was-busy',
+      readyEnv('was-busy', { resources: lb, traffic: { ...zero, requests: 60, requestsPerHour: 60 } }),
+    );
+    const result = await handler({});
+    expect(result.measured).toEqual([
+      expect.objectContaining({ env: 'quiet', requests: 0, unchanged: true }),
+      expect.objectContaining({ env: 'was-busy', requests: 0, windowStart: '2026-01-01T11:00:00.000Z' }),
+    ]);
+    expect(result.measured[1]).not.toHaveProperty('unchanged');
+    expect([...stored.keys()]).toEqual(['was-busy']);
+  });
+
   it('stores nothing in a dry run, and reports a failed write without failing the check', async () => {
     const { registry, handler, stored } = setup();
     const lb = { resources: { loadBalancer: { loadBalancerArn: LB } } };
