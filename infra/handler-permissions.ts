@@ -803,17 +803,9 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   Api: [
     apiRegistry,
     ...startLifecycle,
-    { sid: 'InvokePlan', actions: ['lambda:InvokeFunction'], resources: ['{planFunction}'] },
     // PATCH /environments/{name} with `schedule` (berth schedule) changes the schedules through this function.
     { sid: 'InvokeSchedule', actions: ['lambda:InvokeFunction'], resources: ['{scheduleFunction}'] },
     readAccessPolicy,
-    // GET /environments/{name}/logs.
-    {
-      sid: 'ReadBerthLogs',
-      actions: ['logs:FilterLogEvents'],
-      resources: [BERTH_LOG_GROUPS],
-      wildcardReason: LOGS,
-    },
     // GET /nightly/last reports the newest nightly run from its execution.
     {
       sid: 'ListNightlyExecutions',
@@ -826,6 +818,19 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       resources: ['{nightlyExecutions}'],
       wildcardReason:
         'GET /nightly/last describes the newest nightly execution; its name changes every night, so the execution ARN ends in *.',
+    },
+  ],
+  // The API's dry runs and logs (functions/handlers/api-inspect.ts): the environment's record for the access policy.
+  ApiInspect: [
+    registry('Registry', ['GetItem']),
+    { sid: 'InvokePlan', actions: ['lambda:InvokeFunction'], resources: ['{planFunction}'] },
+    readAccessPolicy,
+    // GET /environments/{name}/logs.
+    {
+      sid: 'ReadBerthLogs',
+      actions: ['logs:FilterLogEvents'],
+      resources: [BERTH_LOG_GROUPS],
+      wildcardReason: LOGS,
     },
   ],
   // The waking page: reads the environment, records the request and starts resume (once per pause).

@@ -29,6 +29,7 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import type { Construct } from 'constructs';
 import { DEFAULT_SCHEDULE_GROUP } from '../functions/core/schedules.ts';
 import type { ConfigVariable } from '../functions/handlers/config.ts';
+import { type ApiFunctionFile, functionOfRoute, type RouteName } from '../functions/handlers/http/routes.ts';
 import { LifecycleFunction, nagResourceName } from './constructs/lifecycle-function.ts';
 import { ALL_HANDLERS, type HandlerEntry, STATE_MACHINE_HANDLERS } from './handler-catalog.ts';
 import { type Conditions, HANDLER_PERMISSIONS } from './handler-permissions.ts';
@@ -483,7 +484,7 @@ export class OrchestratorStack extends Stack {
         'startExecution.sync follows the lifecycle executions it starts; their names are per environment and night.',
     });
     // ---- API ----
-    this.api = this.createApi(fn('Api'), fn('Slack'));
+    this.api = this.createApi({ api: fn('Api'), 'api-inspect': fn('ApiInspect') }, fn('Slack'));
 
     // ---- nightly schedule ----
     const schedulerRole = new Role(this, 'NightlyScheduleRole', {
@@ -630,7 +631,10 @@ export class OrchestratorStack extends Stack {
     }
   }
 
-  private createApi(apiFn: LifecycleFunction, slackFn: LifecycleFunction): RestApi {
+  private createApi(
+    apiFns: Readonly<Record<ApiFunctionFile, LifecycleFunction>>,
+    slackFn: LifecycleFunction,
+  ): RestApi {
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       retention: RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -689,27 +693,33 @@ export class OrchestratorStack extends Stack {
       required: ['idleAfter'],
       properties: { idleAfter: { type: [JsonSchemaType.STRING, JsonSchemaType.NULL] } },
     });
-    const integration = new LambdaIntegration(apiFn);
+    // Each route's method integrates with the function that serves it (functionOfRoute: the dry runs and logs
+    // are the api-inspect function's, docs/decisions/0006-lambda-credentials-and-zod-mini.md, decision 10).
+    const integrations = {
+      api: new LambdaIntegration(apiFns.api),
+      'api-inspect': new LambdaIntegration(apiFns['api-inspect']),
+    } satisfies Record<ApiFunctionFile, LambdaIntegration>;
+    const to = (route: RouteName): LambdaIntegration => integrations[functionOfRoute(route)];
     const withBody = (m: Model, v: RequestValidator) => ({
       requestValidator: v,
       requestModels: { 'application/json': m },
     });
     const environments = api.root.addResource('environments');
-    environments.addMethod('POST', integration, withBody(createModel, validator));
-    environments.addMethod('GET', integration);
+    environments.addMethod('POST', to('createEnvironment'), withBody(createModel, validator));
+    environments.addMethod('GET', to('listEnvironments'));
     const one = environments.addResource('{name}');
-    one.addMethod('GET', integration);
-    one.addMethod('DELETE', integration);
-    one.addMethod('PATCH', integration, withBody(updateModel, validator));
-    one.addResource('scale').addMethod('POST', integration, withBody(scaleModel, validator));
-    one.addResource('redeploy').addMethod('POST', integration, { requestValidator: validator });
-    one.addResource('extend').addMethod('POST', integration, withBody(extendModel, validator));
-    one.addResource('pause').addMethod('POST', integration, { requestValidator: validator });
-    one.addResource('resume').addMethod('POST', integration, { requestValidator: validator });
-    one.addResource('plan').addMethod('POST', integration, { requestValidator: validator });
-    api.root.addResource('nightly').addResource('last').addMethod('GET', integration);
-    one.addResource('logs').addMethod('GET', integration);
-    one.addResource('operations').addMethod('GET', integration);
+    one.addMethod('GET', to('describeEnvironment'));
+    one.addMethod('DELETE', to('deleteEnvironment'));
+    one.addMethod('PATCH', to('updateEnvironment'), withBody(updateModel, validator));
+    one.addResource('scale').addMethod('POST', to('scaleEnvironment'), withBody(scaleModel, validator));
+    one.addResource('redeploy').addMethod('POST', to('redeployEnvironment'), { requestValidator: validator });
+    one.addResource('extend').addMethod('POST', to('extendEnvironment'), withBody(extendModel, validator));
+    one.addResource('pause').addMethod('POST', to('pauseEnvironment'), { requestValidator: validator });
+    one.addResource('resume').addMethod('POST', to('resumeEnvironment'), { requestValidator: validator });
+    one.addResource('plan').addMethod('POST', to('planEnvironment'), { requestValidator: validator });
+    api.root.addResource('nightly').addResource('last').addMethod('GET', to('lastNightlyReport'));
+    one.addResource('logs').addMethod('GET', to('environmentLogs'));
+    one.addResource('operations').addMethod('GET', to('environmentOperations'));
     const slack = api.root.addResource('slack');
     const slackIntegration = new LambdaIntegration(slackFn);
     const slackMethods = ['commands', 'interactions'].map((path) =>

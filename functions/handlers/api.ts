@@ -1,7 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { lambdaClient, logsClient } from '../adapters/aws/clients.ts';
+import { lambdaClient } from '../adapters/aws/clients.ts';
 import { AwsLambdaAdapter } from '../adapters/lambda.ts';
-import { AwsLogsAdapter } from '../adapters/logs.ts';
 import { type AccessAction, type Caller, entryOf, ownerOf } from '../core/access-policy.ts';
 import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec, ScheduleSchema } from '../core/env-spec.ts';
@@ -51,7 +50,7 @@ import {
 } from './http/ports.ts';
 import { header, jsonObjectBody, rawBody, rejectUnknownKeys } from './http/request.ts';
 import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.ts';
-import { matchRoute, type RouteName } from './http/routes.ts';
+import { functionOfRoute, matchRoute, type RouteName } from './http/routes.ts';
 import {
   assertApplies,
   assertNotBusy,
@@ -101,7 +100,8 @@ export interface SchedulesPort {
 export interface ApiDeps {
   readonly registry: RegistryPort;
   readonly executions: ExecutionsPort;
-  readonly planner: PlannerPort;
+  /** The dry runs (`POST /environments/{name}/plan`; deployed, the `api-inspect` function's). */
+  readonly planner?: PlannerPort;
   /** `PATCH /environments/{name}` with `schedule` (absent: refused as not configured). */
   readonly schedules?: SchedulesPort;
   readonly clock?: Clock;
@@ -859,10 +859,17 @@ const routes: Record<RouteName, RouteHandler> = {
         ...(image === undefined ? {} : { image }),
       };
     }
+    if (ctx.deps.planner === undefined) throw new Error('the API is not wired with the plan Lambda');
     const { steps } = await ctx.deps.planner.plan(request);
     return jsonResponse(200, { operation: op, env: name, steps });
   },
 };
+
+/** Options of {@link makeHandler}. */
+export interface HandlerOptions {
+  /** The routes this function serves (default: every route); any other answers 500 naming its function. */
+  readonly serves?: readonly RouteName[];
+}
 
 /**
  * Builds the API Gateway (REST, proxy) handler for Berth's HTTP API.
@@ -871,7 +878,7 @@ const routes: Record<RouteName, RouteHandler> = {
  * const handler = makeHandler({ registry, executions, planner });
  * const result = await handler(event); // { statusCode: 202, body: '{"operationId":…}' }
  */
-export function makeHandler(deps: ApiDeps | (() => ApiDeps)) {
+export function makeHandler(deps: ApiDeps | (() => ApiDeps), options: HandlerOptions = {}) {
   let resolved: ApiDeps | undefined;
   const getDeps = (): ApiDeps => {
     resolved ??= typeof deps === 'function' ? deps() : deps;
@@ -889,6 +896,12 @@ export function makeHandler(deps: ApiDeps | (() => ApiDeps)) {
       rawBody(event); // 413 before anything else reads the body
       const resolvedDeps = getDeps();
       logger = resolvedDeps.logger;
+      if (options.serves !== undefined && !options.serves.includes(match.route.name)) {
+        // API Gateway sends each route to its own function (functionOfRoute): this is a wiring mistake.
+        throw new Error(
+          `route ${match.route.name} is served by the ${functionOfRoute(match.route.name)} function, not this one`,
+        );
+      }
       const ctx: Context = {
         event,
         params: match.params,
@@ -908,9 +921,10 @@ const consoleLogger: ErrorLogger = {
 };
 
 /**
- * The real adapters: DynamoDB registry (`BERTH_TABLE_NAME`), Step Functions
- * (`BERTH_LIFECYCLE_STATE_MACHINE_ARN`) and the plan Lambda (`BERTH_PLAN_FUNCTION_NAME`).
- * Built on the first request.
+ * The `api` function's adapters: DynamoDB registry (`BERTH_TABLE_NAME`) and Step Functions
+ * (`BERTH_LIFECYCLE_STATE_MACHINE_ARN`), built on the first request. The dry runs and the logs are the
+ * `api-inspect` function's (functions/handlers/api-inspect.ts), so this one builds no Lambda or CloudWatch Logs
+ * client.
  */
 export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): ApiDeps {
   const config = loadHandlerConfig('api', env);
@@ -918,31 +932,20 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
   return {
     registry: ports.registry,
     executions: ports.executions,
-    planner: lazyPlanner(config.planFunctionName),
     ...(config.scheduleFunctionName === undefined
       ? {}
       : { schedules: lazySchedules(config.scheduleFunctionName) }),
     lockTtlSeconds: ports.lockTtlSeconds(),
-    logs: lazyLogs(),
     policy: policyFromConfig(config),
     localCallers: config.localCallerIdentity === true,
     pricing: lazyPricing(config, functionRegion(env)),
   };
 }
 
-/** The plan Lambda (`BERTH_PLAN_FUNCTION_NAME`), resolved on the first dry run. */
-function lazyPlanner(planFunctionName: string): PlannerPort {
-  let planner: PlannerPort | undefined;
-  return {
-    plan(request) {
-      if (planner === undefined) {
-        const lambda = new AwsLambdaAdapter(lambdaClient());
-        planner = lambdaPlanner((name, payload) => lambda.invokeJson(name, payload), planFunctionName);
-      }
-      return planner.plan(request);
-    },
-  };
-}
+/** Every route but the `api-inspect` function's (http/routes.ts `functionOfRoute`). */
+export const API_ROUTES: readonly RouteName[] = Object.freeze(
+  (Object.keys(routes) as RouteName[]).filter((name) => functionOfRoute(name) === 'api'),
+);
 
 /** The schedule Lambda (`BERTH_SCHEDULE_FUNCTION_NAME`), resolved on the first schedule change. */
 function lazySchedules(functionName: string): SchedulesPort {
@@ -955,17 +958,8 @@ function lazySchedules(functionName: string): SchedulesPort {
   };
 }
 
-/** CloudWatch Logs (honours `AWS_ENDPOINT_URL`), built on the first logs request. */
-function lazyLogs(): LogsPort {
-  let adapter: AwsLogsAdapter | undefined;
-  return {
-    readLines(query) {
-      adapter ??= new AwsLogsAdapter(logsClient());
-      return adapter.readLines(query);
-    },
-  };
-}
-
-export const handler = makeHandler(() => defaultDeps());
+// Pure: building the handler only makes a closure, so a bundle that imports makeHandler alone (api-inspect)
+// leaves this handler and its Step Functions client out.
+export const handler = /* @__PURE__ */ makeHandler(() => defaultDeps(), { serves: API_ROUTES });
 
 export type { OperationName };

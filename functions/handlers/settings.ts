@@ -89,7 +89,7 @@ export const HANDLER_SETTINGS = {
     optional: [...POLICY, ...WEBHOOK, 'BERTH_NIGHT_HOURS', 'BERTH_PRICES_FILE'],
   },
   api: {
-    required: [...ENTRY_REQUIRED, 'BERTH_PLAN_FUNCTION_NAME'],
+    required: [...ENTRY_REQUIRED],
     optional: [
       ...ENTRY_OPTIONAL,
       ...POLICY,
@@ -97,6 +97,11 @@ export const HANDLER_SETTINGS = {
       'BERTH_PRICES_FILE',
       'BERTH_SCHEDULE_FUNCTION_NAME',
     ],
+  },
+  // The API's dry runs and logs (http/routes.ts `INSPECT_ROUTES`): the record for the access policy, the plan Lambda.
+  'api-inspect': {
+    required: ['BERTH_TABLE_NAME', 'BERTH_PLAN_FUNCTION_NAME'],
+    optional: [...POLICY, 'BERTH_API_PRINCIPALS'],
   },
   slack: {
     required: [...ENTRY_REQUIRED, 'BERTH_SLACK_SECRET_ARN'],

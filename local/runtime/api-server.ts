@@ -6,7 +6,12 @@
 import './polyfills.ts';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { HTTP_ROUTES } from '../../functions/handlers/http/routes.ts';
+import {
+  type ApiFunctionFile,
+  functionOfRoute,
+  HTTP_ROUTES,
+  ROUTES,
+} from '../../functions/handlers/http/routes.ts';
 import { fakeLambdaContext, type LambdaHandler, LOCAL_ACCOUNT_ID } from './lambda.ts';
 import { listen } from './listen.ts';
 
@@ -35,8 +40,11 @@ export interface ProxyResult {
   isBase64Encoded?: boolean;
 }
 
-/** Which handler serves a request: `api` for `/environments…`, `slack` for `/slack/commands`. */
-export type ApiTarget = 'api' | 'slack';
+/**
+ * Which handler serves a request: `api` for `/environments…` and `/nightly/last`, `api-inspect` for the dry runs
+ * and logs (http/routes.ts `functionOfRoute`, as API Gateway integrates them), `slack` for `/slack/…`.
+ */
+export type ApiTarget = ApiFunctionFile | 'slack';
 
 /** Options of {@link startApiServer}. */
 export interface ApiServerOptions {
@@ -103,8 +111,12 @@ export function matchResource(path: string): {
 export function targetFor(path: string): ApiTarget | undefined {
   if (path === '/slack/commands' || path === '/slack/commands/') return 'slack';
   if (path === '/slack/interactions' || path === '/slack/interactions/') return 'slack';
-  if (path === '/environments' || path.startsWith('/environments/')) return 'api';
-  if (path === '/nightly/last') return 'api';
+  if (path === '/environments' || path.startsWith('/environments/') || path === '/nightly/last') {
+    // The resource's methods all belong to one function (the plan and logs resources have one method each).
+    const { resource } = matchResource(path);
+    const route = ROUTES.find((r) => r.path === resource);
+    return route === undefined ? 'api' : functionOfRoute(route.name);
+  }
   return undefined;
 }
 

@@ -492,7 +492,20 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         // A fresh api handler per platform, configured from this platform's environment (the module's
         // `handler` memoizes its first configuration for the process).
         const apiModule = await import('../../functions/handlers/api.ts');
-        registry.override('api', apiModule.makeHandler(() => apiModule.defaultDeps()) as LambdaHandler);
+        registry.override(
+          'api',
+          apiModule.makeHandler(() => apiModule.defaultDeps(), {
+            serves: apiModule.API_ROUTES,
+          }) as LambdaHandler,
+        );
+      }
+      if (!options.handlerOverrides?.['api-inspect']) {
+        // The same for the dry runs and logs (functions/handlers/api-inspect.ts).
+        const inspectModule = await import('../../functions/handlers/api-inspect.ts');
+        registry.override(
+          'api-inspect',
+          inspectModule.makeInspectHandler(() => inspectModule.defaultDeps()) as LambdaHandler,
+        );
       }
       if (!options.handlerOverrides?.['slack']) {
         // A fresh slack handler per platform (the module's `handler` memoizes its first configuration).

@@ -134,7 +134,7 @@ describe('IAM actions used by a full run, against the synthesized policies', () 
     expect(usage.length).toBeGreaterThan(0);
     // The local runtime evaluates the functions' Step Functions and Lambda calls too.
     expect(usage.filter((u) => u.allowed).map((u) => `${idOf(u.functionName)} ${u.action}`)).toEqual(
-      expect.arrayContaining(['Api states:StartExecution', 'Api lambda:InvokeFunction']),
+      expect.arrayContaining(['Api states:StartExecution', 'ApiInspect lambda:InvokeFunction']),
     );
   }, 180_000);
 

@@ -9,7 +9,7 @@ afterAll(() => {
 });
 
 describe('access policy configuration (docs/security.md, docs/deploy.md)', () => {
-  it('passes apiPrincipals and accessPolicyParameter to the api function and lets api, slack, nightly and scheduled-action read only that parameter', () => {
+  it('passes apiPrincipals and accessPolicyParameter to the api functions and lets api, api-inspect, slack, nightly and scheduled-action read only that parameter', () => {
     const synth = synthesize({
       apiPrincipals: 'arn:aws:sts::123456789012:assumed-role/Dev/*, arn:aws:iam::123456789012:user/ops',
       accessPolicyParameter: '/berth/access-policy',
@@ -51,9 +51,9 @@ describe('access policy configuration (docs/security.md, docs/deploy.md)', () =>
       Description: "Berth: Sleep/wake schedules: EventBridge Scheduler's target; starts pause or resume",
       Environment: { Variables: Match.objectLike({ BERTH_POLICY_PARAMETER: '/berth/access-policy' }) },
     });
-    // api, slack, nightly, the idle check and scheduled-action: declared once in infra/handler-permissions.ts, emitted only with
-    // the context.
-    expect(reads.filter((s) => s.Sid === 'ReadAccessPolicy')).toHaveLength(5);
+    // api, api-inspect, slack, nightly, the idle check and scheduled-action: declared once in
+    // infra/handler-permissions.ts, emitted only with the context.
+    expect(reads.filter((s) => s.Sid === 'ReadAccessPolicy')).toHaveLength(6);
     // Only the functions that declare them get the context's settings (functions/handlers/settings.ts).
     const withVariable = (variable: string) =>
       ALL_HANDLERS.filter((entry) => berthVariablesOf(template, entry.id).includes(variable)).map(
@@ -61,12 +61,13 @@ describe('access policy configuration (docs/security.md, docs/deploy.md)', () =>
       );
     expect(withVariable('BERTH_POLICY_PARAMETER').sort()).toEqual([
       'Api',
+      'ApiInspect',
       'IdleCheck',
       'Nightly',
       'ScheduledAction',
       'Slack',
     ]);
-    expect(withVariable('BERTH_API_PRINCIPALS')).toEqual(['Api']);
+    expect(withVariable('BERTH_API_PRINCIPALS').sort()).toEqual(['Api', 'ApiInspect']);
   });
 
   it('sets neither variable without the context values, and grants no ssm:GetParameter of a policy', () => {

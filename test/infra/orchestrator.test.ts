@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HTTP_ROUTES } from '../../functions/handlers/http/routes.ts';
+import { functionOfRoute, HTTP_ROUTES, ROUTES } from '../../functions/handlers/http/routes.ts';
 import { BERTH_RUNTIME } from '../../infra/constructs/lifecycle-function.ts';
 import { ALL_HANDLERS } from '../../infra/handler-catalog.ts';
 import { berthVariablesOf, cleanup, type Synthesized, synthesize } from './helpers.ts';
@@ -118,10 +118,14 @@ describe('functions', () => {
     expect(given.get('Lock')).toEqual(['BERTH_LOCK_TTL_SECONDS', 'BERTH_TABLE_NAME']);
     expect(given.get('TeardownCluster')).toEqual([]);
     expect(given.get('Notify')).toEqual(['BERTH_NOTIFY_WEBHOOK_SECRET_ARN']);
-    const api = resourcesOf('AWS::Lambda::Function').find(([id]) => id.startsWith('ApiFunction'));
-    expect(api?.[1].Properties.Environment.Variables.BERTH_PLAN_FUNCTION_NAME).toEqual({
+    // The dry runs invoke the plan function by name: the api-inspect function's, not the api's.
+    const variablesOf = (prefix: string) =>
+      resourcesOf('AWS::Lambda::Function').find(([id]) => id.startsWith(prefix))?.[1].Properties.Environment
+        .Variables;
+    expect(variablesOf('ApiInspectFunction').BERTH_PLAN_FUNCTION_NAME).toEqual({
       Ref: expect.stringMatching(/^PlanFunction/),
     });
+    expect(variablesOf('ApiFunction').BERTH_PLAN_FUNCTION_NAME).toBeUndefined();
   });
 });
 
@@ -175,6 +179,22 @@ describe('api', () => {
       ([, m]) => `${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId.Ref)}`,
     );
     expect(routes.sort()).toEqual(HTTP_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it('integrates each route with the function that serves it: dry runs and logs with api-inspect', () => {
+    const integrated: string[] = [];
+    for (const [, method] of methods()) {
+      const path = pathOf(method.Properties.ResourceId.Ref);
+      const route = ROUTES.find((r) => r.method === method.Properties.HttpMethod && r.path === path);
+      if (route === undefined) continue; // the Slack routes
+      const target = /"(ApiInspectFunction|ApiFunction)[0-9A-F]{8}"/.exec(
+        JSON.stringify(method.Properties.Integration.Uri),
+      )?.[1];
+      const expected = functionOfRoute(route.name) === 'api-inspect' ? 'ApiInspectFunction' : 'ApiFunction';
+      expect(target, `${route.method} ${route.path}`).toBe(expected);
+      if (target === 'ApiInspectFunction') integrated.push(route.name);
+    }
+    expect(integrated.sort()).toEqual(['environmentLogs', 'planEnvironment']);
   });
 
   it('requires IAM (SigV4) authorization on every route except the Slack command and interactions', () => {
@@ -412,7 +432,8 @@ describe('workload logs permissions', () => {
       ['logs:DeleteLogGroup', 'logs:DescribeLogGroups', 'logs:ListTagsForResource', 'logs:TagResource'],
     ],
     ['NightlyFunction', ['logs:DeleteLogGroup', 'logs:DescribeLogGroups', 'logs:ListTagsForResource']],
-    ['ApiFunction', ['logs:FilterLogEvents']],
+    ['ApiInspectFunction', ['logs:FilterLogEvents']],
+    ['ApiFunction', []],
     ['CreateServiceFunction', []],
     ['TeardownClusterFunction', []],
   ])('grants %s only the log actions it calls, on Berth log groups', (prefix, expected) => {

@@ -85,6 +85,18 @@ describe('startApiServer', () => {
     expect(last.event.headers['idempotency-key']).toBe('k-1');
   });
 
+  it('routes the dry runs and logs to the api-inspect handler, as API Gateway integrates them', async () => {
+    const plan = await fetch(`${server.url}/environments/demo/plan`, { method: 'POST', body: '{}' });
+    expect(plan.headers.get('x-handler')).toBe('api-inspect');
+    const logs = await fetch(`${server.url}/environments/demo/logs?since=5m`);
+    expect(logs.headers.get('x-handler')).toBe('api-inspect');
+    expect(seen.at(-1)?.event.queryStringParameters).toEqual({ since: '5m' });
+    const operations = await fetch(`${server.url}/environments/demo/operations`);
+    expect(operations.headers.get('x-handler')).toBe('api');
+    const nightly = await fetch(`${server.url}/nightly/last`);
+    expect(nightly.headers.get('x-handler')).toBe('api');
+  });
+
   it('routes /slack/commands to the slack handler with the raw body', async () => {
     const body = 'command=%2Fberth&text=status+demo';
     const response = await fetch(`${server.url}/slack/commands`, {
