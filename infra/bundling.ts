@@ -254,6 +254,59 @@ export const sdkWithoutJsSha256: Plugin = {
   },
 };
 
+/** `@smithy/core`'s region lookup in the EC2 instance metadata service (IMDS), the region chain's last resort. */
+const IMDS_REGION_MODULE =
+  /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]config[\\/]config-resolver[\\/]regionConfig[\\/]getInstanceMetadataRegion\.js$/;
+
+/**
+ * Leaves out the region lookup in the EC2 instance metadata service (IMDSv2 token and region requests, ~1.2 KiB).
+ * The SDK asks IMDS for the region only when neither `AWS_REGION` nor a profile names one; Lambda always sets
+ * `AWS_REGION` (Lambda Developer Guide, "Defined runtime environment variables": reserved, set by the runtime) and
+ * the local platform sets it for every function, so the lookup is never reached. It becomes what the lookup answers
+ * when IMDS does not answer (`undefined`), so a bundle run without a region still fails with the SDK's own
+ * "Region is missing".
+ */
+export const sdkWithoutImdsRegion: Plugin = {
+  name: 'berth-sdk-without-imds-region',
+  setup(build) {
+    build.onLoad({ filter: IMDS_REGION_MODULE }, () => ({
+      contents: 'export const getInstanceMetadataRegion = async () => undefined;',
+      loader: 'js',
+    }));
+  },
+};
+
+/** `@smithy/core`'s retry configuration, which builds the adaptive strategy when the retry mode is `adaptive`. */
+const RETRY_CONFIGURATIONS_MODULE =
+  /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]retry[\\/]middleware-retry[\\/]configurations\.js$/;
+const ADAPTIVE_RETRY_IMPORT = 'import { AdaptiveRetryStrategy } from "../util-retry/AdaptiveRetryStrategy";';
+/** What a bundle answers if a client were ever built with the `adaptive` retry mode. */
+export const NO_ADAPTIVE_RETRY_MESSAGE =
+  "the adaptive retry mode is left out of the Berth Lambda bundles (infra/bundling.ts): Berth's clients use 'standard'";
+
+/**
+ * Leaves out the adaptive retry strategy and its client-side rate limiter (~3 KiB). Every Berth client is built
+ * with `retryMode: 'standard'` (functions/adapters/aws/clients.ts `RETRY_MODE`, which says why), and a client's
+ * own `retryMode` wins over `AWS_RETRY_MODE` and the config file, so the SDK never builds it. It becomes a class
+ * that refuses with a message naming this choice.
+ */
+export const sdkWithoutAdaptiveRetry: Plugin = {
+  name: 'berth-sdk-without-adaptive-retry',
+  setup(build) {
+    build.onLoad({ filter: RETRY_CONFIGURATIONS_MODULE }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(ADAPTIVE_RETRY_IMPORT)) return undefined;
+      return {
+        contents: source.replace(
+          ADAPTIVE_RETRY_IMPORT,
+          `const AdaptiveRetryStrategy = class { constructor() { throw new Error(${JSON.stringify(NO_ADAPTIVE_RETRY_MESSAGE)}); } };`,
+        ),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 /** The esbuild options of a Lambda bundle (the JS API's names), for the benchmark and the tests. */
 export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {
   bundle: true,
@@ -271,6 +324,8 @@ export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {
     sdkWithoutEventStreams,
     sdkWithoutEventStreamSerde,
     sdkWithoutJsSha256,
+    sdkWithoutImdsRegion,
+    sdkWithoutAdaptiveRetry,
   ],
 };
 

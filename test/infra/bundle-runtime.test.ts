@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BUNDLE_OPTIONS,
   literalSchemaKeys,
+  NO_ADAPTIVE_RETRY_MESSAGE,
   NO_EVENT_STREAMS_MESSAGE,
   withoutModeledErrors,
 } from '../../infra/bundling.ts';
@@ -39,7 +40,7 @@ afterAll(async () => {
 const PROGRAM = `
 import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { ClusterNotFoundException, CreateClusterCommand, DeleteServiceCommand, ECSClient, ECSServiceException } from '@aws-sdk/client-ecs';
+import { ClusterNotFoundException, CreateClusterCommand, DeleteServiceCommand, ECSClient, ECSServiceException, ListClustersCommand } from '@aws-sdk/client-ecs';
 import { DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client, ElasticLoadBalancingV2ServiceException, TargetGroupNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
 const out = {};
 const ec2 = new EC2Client({ maxAttempts: 1 });
@@ -75,6 +76,14 @@ const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix
 out.logGroups = groups.logGroups?.map((g) => g.logGroupName);
 try { logs.config.eventStreamMarshaller.serialize({}, {}); out.eventStreams = 'served'; }
 catch (e) { out.eventStreams = e.message; }
+// The retry mode Berth never uses refuses; without a region the SDK says so itself (no instance metadata lookup).
+const ecsErrorMessage = async (config) => {
+  try { await new ECSClient({ maxAttempts: 1, ...config }).send(new ListClustersCommand({})); return 'sent'; }
+  catch (e) { return e.message; }
+};
+out.adaptive = await ecsErrorMessage({ retryMode: 'adaptive' });
+delete process.env.AWS_REGION;
+out.noRegion = await ecsErrorMessage({});
 process.stdout.write(JSON.stringify(out));
 `;
 
@@ -201,6 +210,9 @@ describe('a bundle built with the Lambda settings', () => {
         AWS_REGION: 'us-east-1',
         AWS_ENDPOINT_URL: cloud.url,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        // No profile can name a region either.
+        AWS_CONFIG_FILE: path.join(dir, 'no-config'),
+        AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'no-credentials'),
       },
       timeout: 30_000,
     });
@@ -227,6 +239,8 @@ describe('a bundle built with the Lambda settings', () => {
       },
       logGroups: ['bundle-check'],
       eventStreams: NO_EVENT_STREAMS_MESSAGE,
+      adaptive: NO_ADAPTIVE_RETRY_MESSAGE,
+      noRegion: 'Region is missing',
     });
   }, 60_000);
 });

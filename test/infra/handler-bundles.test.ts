@@ -177,6 +177,21 @@ describe('every handler in the catalog', () => {
     expect(withLogsOrLambda).toBeGreaterThan(0);
   });
 
+  it('leaves out the adaptive retry strategy and the instance metadata region lookup (infra/bundling.ts)', () => {
+    for (const handler of ALL_HANDLERS) {
+      const bytesOf = (pattern: RegExp): number =>
+        Object.entries(outputOf(meta, handler.file).inputs)
+          .filter(([file]) => pattern.test(file))
+          .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
+      expect(
+        bytesOf(/retry\/util-retry\/(AdaptiveRetryStrategy|DefaultRateLimiter)\.js$/),
+        handler.file,
+      ).toBe(0);
+      // What is left of the lookup is `async () => undefined` (unminified here; the lookup itself is ~2.5 KiB).
+      expect(bytesOf(/regionConfig\/getInstanceMetadataRegion\.js$/), handler.file).toBeLessThan(512);
+    }
+  });
+
   it('leaves out the modeled error classes of JSON clients and all but the version of their package.json', () => {
     const api = outputOf(meta, 'api').inputs;
     const bytesOf = (pattern: RegExp): number =>
