@@ -192,6 +192,26 @@ describe('every handler in the catalog', () => {
     }
   });
 
+  it('keeps the api and slack bundles within 300 KiB minified (issue 14; bench/cold-start.ts measures them)', async () => {
+    // Built as deployed (minified): the size a cold start loads. A feature that grows them past the bound must
+    // find the room first (docs/decisions/0006-lambda-credentials-and-zod-mini.md).
+    const result = await build({
+      ...BUNDLE_OPTIONS,
+      entryPoints: { api: handlerEntryPath('api'), slack: handlerEntryPath('slack') },
+      absWorkingDir: REPO_ROOT,
+      outdir,
+      outExtension: { '.js': '.mjs' },
+      write: false,
+      logLevel: 'silent',
+    });
+    const kib = Object.fromEntries(
+      result.outputFiles.map((file) => [path.basename(file.path, '.mjs'), file.contents.byteLength / 1024]),
+    );
+    expect(Object.keys(kib).sort()).toEqual(['api', 'slack']);
+    expect(kib['api'], 'api KiB').toBeLessThanOrEqual(300);
+    expect(kib['slack'], 'slack KiB').toBeLessThanOrEqual(300);
+  }, 60_000);
+
   it('leaves out the modeled error classes of JSON clients and all but the version of their package.json', () => {
     const api = outputOf(meta, 'api').inputs;
     const bytesOf = (pattern: RegExp): number =>
