@@ -107,14 +107,18 @@ export function matchResource(path: string): {
   return { resource: path, pathParameters: null };
 }
 
-/** The handler a path belongs to, or undefined when API Gateway would have no such resource. */
-export function targetFor(path: string): ApiTarget | undefined {
+/**
+ * The handler a request belongs to (API Gateway integrates each method of a resource with its own function), or
+ * undefined when API Gateway would have no such resource. A method the resource does not have goes to the function
+ * of its first route, which answers 405 with the allowed methods.
+ */
+export function targetFor(path: string, method = 'GET'): ApiTarget | undefined {
   if (path === '/slack/commands' || path === '/slack/commands/') return 'slack';
   if (path === '/slack/interactions' || path === '/slack/interactions/') return 'slack';
   if (path === '/environments' || path.startsWith('/environments/') || path === '/nightly/last') {
-    // The resource's methods all belong to one function (the plan and logs resources have one method each).
     const { resource } = matchResource(path);
-    const route = ROUTES.find((r) => r.path === resource);
+    const routes = ROUTES.filter((r) => r.path === resource);
+    const route = routes.find((r) => r.method === method.toUpperCase()) ?? routes[0];
     return route === undefined ? 'api' : functionOfRoute(route.name);
   }
   return undefined;
@@ -260,7 +264,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
         options.stage,
         options.callerUser,
       );
-      const target = targetFor(event.path);
+      const target = targetFor(event.path, event.httpMethod);
       if (!target) {
         // API Gateway answers an unknown resource with 403 "Missing Authentication Token".
         writeGatewayError(res, 403, 'Missing Authentication Token', event.requestContext.requestId);

@@ -47,13 +47,6 @@ describe('which function serves a route (http/routes.ts)', () => {
     }
     expect([...API_ROUTES, ...INSPECT_ROUTES].sort()).toEqual(ROUTES.map((r) => r.name).sort());
   });
-
-  it('gives all the methods of one resource to one function (the local API server routes by path)', () => {
-    for (const route of ROUTES) {
-      const siblings = ROUTES.filter((r) => r.path === route.path);
-      expect(new Set(siblings.map((r) => functionOfRoute(r.name))).size, route.path).toBe(1);
-    }
-  });
 });
 
 describe('the api-inspect handler', () => {

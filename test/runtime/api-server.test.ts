@@ -3,6 +3,7 @@ import {
   type ProxyEvent,
   type RunningApiServer,
   startApiServer,
+  targetFor,
   toProxyEvent,
 } from '../../local/runtime/api-server.ts';
 
@@ -95,6 +96,11 @@ describe('startApiServer', () => {
     expect(operations.headers.get('x-handler')).toBe('api');
     const nightly = await fetch(`${server.url}/nightly/last`);
     expect(nightly.headers.get('x-handler')).toBe('api');
+    // By method, as API Gateway integrates each method: a method the resource lacks goes to its route's function.
+    expect(targetFor('/environments/demo/logs', 'GET')).toBe('api-inspect');
+    expect(targetFor('/environments/demo/logs', 'DELETE')).toBe('api-inspect');
+    expect(targetFor('/environments/demo', 'PATCH')).toBe('api');
+    expect(targetFor('/environments/demo/unknown', 'GET')).toBe('api');
   });
 
   it('routes /slack/commands to the slack handler with the raw body', async () => {
