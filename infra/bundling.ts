@@ -307,6 +307,61 @@ export const sdkWithoutAdaptiveRetry: Plugin = {
   },
 };
 
+/** `@smithy/core`'s loader of the shared AWS `config` and `credentials` files (`~/.aws/…`, `AWS_CONFIG_FILE`). */
+const SHARED_CONFIG_FILES_MODULE =
+  /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]config[\\/]shared-ini-file-loader[\\/]loadSharedConfigFiles\.js$/;
+
+/**
+ * Leaves out the reading of the shared AWS config and credentials files (paths, home directory, INI parser,
+ * ~2.6 KiB). A Lambda function's settings come from its environment (`AWS_REGION`, the credentials, Berth's
+ * `AWS_MAX_ATTEMPTS`/`AWS_ENDPOINT_URL*` when set); no such file exists in its execution environment unless the
+ * deployment package ships one, which Berth's do not, and the stack sets no `AWS_CONFIG_FILE`. The loader then
+ * finds nothing and answers empty files, which is what it now answers at once (a profile file is ignored:
+ * test/infra/bundle-runtime.test.ts).
+ */
+export const sdkWithoutSharedConfigFiles: Plugin = {
+  name: 'berth-sdk-without-shared-config-files',
+  setup(build) {
+    build.onLoad({ filter: SHARED_CONFIG_FILES_MODULE }, () => ({
+      contents: [
+        'export { CONFIG_PREFIX_SEPARATOR } from "./constants";',
+        'export const loadSharedConfigFiles = async () => ({ configFile: {}, credentialsFile: {} });',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
+/** `@smithy/core`'s endpoint parameters, which apply S3's bucket rules when the client is S3's. */
+const ENDPOINT_INSTRUCTIONS_MODULE =
+  /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]endpoints[\\/]middleware-endpoint[\\/]adaptors[\\/]getEndpointFromInstructions\.js$/;
+const S3_CUSTOMIZATIONS_IMPORT = 'import { resolveParamsForS3 } from "../service-customizations";';
+/** What a bundle answers if an S3 client ever resolved an endpoint in it. */
+export const NO_S3_MESSAGE =
+  'S3 endpoint rules are left out of the Berth Lambda bundles (infra/bundling.ts): no Berth function calls S3';
+
+/**
+ * Leaves out S3's bucket-name endpoint rules (~0.8 KiB), applied only when the client's service is S3: no Berth
+ * function has an S3 client ({@link CLIENT_OF_SERVICE}; test/infra/handler-bundles.test.ts fails if a bundle holds
+ * a client its IAM declaration does not call). They become a rejection naming this choice.
+ */
+export const sdkWithoutS3EndpointRules: Plugin = {
+  name: 'berth-sdk-without-s3-endpoint-rules',
+  setup(build) {
+    build.onLoad({ filter: ENDPOINT_INSTRUCTIONS_MODULE }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(S3_CUSTOMIZATIONS_IMPORT)) return undefined;
+      return {
+        contents: source.replace(
+          S3_CUSTOMIZATIONS_IMPORT,
+          `const resolveParamsForS3 = async () => { throw new Error(${JSON.stringify(NO_S3_MESSAGE)}); };`,
+        ),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 /** The esbuild options of a Lambda bundle (the JS API's names), for the benchmark and the tests. */
 export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {
   bundle: true,
@@ -326,6 +381,8 @@ export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {
     sdkWithoutJsSha256,
     sdkWithoutImdsRegion,
     sdkWithoutAdaptiveRetry,
+    sdkWithoutSharedConfigFiles,
+    sdkWithoutS3EndpointRules,
   ],
 };
 

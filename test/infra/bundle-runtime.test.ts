@@ -76,7 +76,8 @@ const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix
 out.logGroups = groups.logGroups?.map((g) => g.logGroupName);
 try { logs.config.eventStreamMarshaller.serialize({}, {}); out.eventStreams = 'served'; }
 catch (e) { out.eventStreams = e.message; }
-// The retry mode Berth never uses refuses; without a region the SDK says so itself (no instance metadata lookup).
+// The retry mode Berth never uses refuses; without AWS_REGION the SDK says the region is missing (no instance
+// metadata lookup, and the profile file's region is not read).
 const ecsErrorMessage = async (config) => {
   try { await new ECSClient({ maxAttempts: 1, ...config }).send(new ListClustersCommand({})); return 'sent'; }
   catch (e) { return e.message; }
@@ -202,6 +203,8 @@ describe('a bundle built with the Lambda settings', () => {
     const ec2Schemas = inputs.find(([file]) => /client-ec2\/dist-es\/schemas\/schemas_0\.js$/.test(file));
     expect(ec2Schemas?.[1].bytesInOutput).toBeLessThan(100 * 1024);
 
+    const configFile = path.join(dir, 'aws-config');
+    writeFileSync(configFile, '[default]\nregion = eu-west-3\n');
     const { stdout } = await run(process.execPath, [outfile], {
       env: {
         PATH: process.env['PATH'] ?? '',
@@ -210,8 +213,8 @@ describe('a bundle built with the Lambda settings', () => {
         AWS_REGION: 'us-east-1',
         AWS_ENDPOINT_URL: cloud.url,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        // No profile can name a region either.
-        AWS_CONFIG_FILE: path.join(dir, 'no-config'),
+        // A profile file that names a region: the bundles do not read shared config files (Lambda has none).
+        AWS_CONFIG_FILE: configFile,
         AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'no-credentials'),
       },
       timeout: 30_000,

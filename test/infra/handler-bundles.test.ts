@@ -177,7 +177,7 @@ describe('every handler in the catalog', () => {
     expect(withLogsOrLambda).toBeGreaterThan(0);
   });
 
-  it('leaves out the adaptive retry strategy and the instance metadata region lookup (infra/bundling.ts)', () => {
+  it('leaves out the adaptive retry strategy, the instance metadata region lookup, the shared config files and S3 endpoint rules (infra/bundling.ts)', () => {
     for (const handler of ALL_HANDLERS) {
       const bytesOf = (pattern: RegExp): number =>
         Object.entries(outputOf(meta, handler.file).inputs)
@@ -187,6 +187,9 @@ describe('every handler in the catalog', () => {
         bytesOf(/retry\/util-retry\/(AdaptiveRetryStrategy|DefaultRateLimiter)\.js$/),
         handler.file,
       ).toBe(0);
+      // Nor the shared config files' reader, nor S3's endpoint rules.
+      expect(bytesOf(/shared-ini-file-loader\/(parseIni|getHomeDir|readFile)\.js$/), handler.file).toBe(0);
+      expect(bytesOf(/service-customizations\/s3\.js$/), handler.file).toBe(0);
       // What is left of the lookup is `async () => undefined` (unminified here; the lookup itself is ~2.5 KiB).
       expect(bytesOf(/regionConfig\/getInstanceMetadataRegion\.js$/), handler.file).toBeLessThan(512);
     }
