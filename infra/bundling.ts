@@ -414,7 +414,7 @@ const NO_CLIENT_SERVICES: ReadonlySet<string> = new Set(['iam']);
  * The client packages a handler may bundle: one per service its permissions name.
  *
  * @throws Error when a permission names a service with no known client (extend {@link CLIENT_OF_SERVICE}).
- * @example clientsAllowedBy(HANDLER_PERMISSIONS['ApiInspect']) // ['cloudwatch-logs', 'dynamodb', 'lambda', 'ssm']
+ * @example clientsAllowedBy(HANDLER_PERMISSIONS['ApiAux']) // ['cloudwatch-logs', 'dynamodb', 'lambda', 'ssm']
  */
 export function clientsAllowedBy(permissions: readonly Permission[]): string[] {
   const clients = new Set<string>();

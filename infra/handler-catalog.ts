@@ -69,7 +69,7 @@ export const STATE_MACHINE_HANDLERS: readonly HandlerEntry[] = [
 /** Handlers behind API Gateway or invoked directly. */
 export const EDGE_HANDLERS: readonly HandlerEntry[] = [
   edge('Api', 'api', 'REST API'),
-  edge('ApiInspect', 'api-inspect', 'REST API: dry runs and logs'),
+  edge('ApiAux', 'api-aux', 'REST API: dry runs, settings changes and logs'),
   edge('Slack', 'slack', 'Slack slash commands'),
   edge('Plan', 'plan', 'Dry runs: observes and plans without changing anything'),
   edge(

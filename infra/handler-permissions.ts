@@ -803,8 +803,6 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   Api: [
     apiRegistry,
     ...startLifecycle,
-    // PATCH /environments/{name} with `schedule` (berth schedule) changes the schedules through this function.
-    { sid: 'InvokeSchedule', actions: ['lambda:InvokeFunction'], resources: ['{scheduleFunction}'] },
     readAccessPolicy,
     // GET /nightly/last reports the newest nightly run from its execution.
     {
@@ -820,10 +818,13 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
         'GET /nightly/last describes the newest nightly execution; its name changes every night, so the execution ARN ends in *.',
     },
   ],
-  // The API's dry runs and logs (functions/handlers/api-inspect.ts): the environment's record for the access policy.
-  ApiInspect: [
-    registry('Registry', ['GetItem']),
+  // The API's dry runs, settings changes and logs (functions/handlers/api-aux.ts): the environment's record for the
+  // access policy and its lock; PATCH /environments/{name} stores idleAfter (UpdateItem).
+  ApiAux: [
+    registry('Registry', ['GetItem', 'UpdateItem']),
     { sid: 'InvokePlan', actions: ['lambda:InvokeFunction'], resources: ['{planFunction}'] },
+    // PATCH /environments/{name} with `schedule` (berth schedule) changes the schedules through this function.
+    { sid: 'InvokeSchedule', actions: ['lambda:InvokeFunction'], resources: ['{scheduleFunction}'] },
     readAccessPolicy,
     // GET /environments/{name}/logs.
     {

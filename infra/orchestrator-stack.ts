@@ -484,7 +484,7 @@ export class OrchestratorStack extends Stack {
         'startExecution.sync follows the lifecycle executions it starts; their names are per environment and night.',
     });
     // ---- API ----
-    this.api = this.createApi({ api: fn('Api'), 'api-inspect': fn('ApiInspect') }, fn('Slack'));
+    this.api = this.createApi({ api: fn('Api'), 'api-aux': fn('ApiAux') }, fn('Slack'));
 
     // ---- nightly schedule ----
     const schedulerRole = new Role(this, 'NightlyScheduleRole', {
@@ -693,11 +693,11 @@ export class OrchestratorStack extends Stack {
       required: ['idleAfter'],
       properties: { idleAfter: { type: [JsonSchemaType.STRING, JsonSchemaType.NULL] } },
     });
-    // Each route's method integrates with the function that serves it (functionOfRoute: the dry runs and logs
-    // are the api-inspect function's, docs/decisions/0006-lambda-credentials-and-zod-mini.md, decision 10).
+    // Each route's method integrates with the function that serves it (functionOfRoute: the dry runs, settings and logs
+    // are the api-aux function's, docs/decisions/0006-lambda-credentials-and-zod-mini.md, decision 10).
     const integrations = {
       api: new LambdaIntegration(apiFns.api),
-      'api-inspect': new LambdaIntegration(apiFns['api-inspect']),
+      'api-aux': new LambdaIntegration(apiFns['api-aux']),
     } satisfies Record<ApiFunctionFile, LambdaIntegration>;
     const to = (route: RouteName): LambdaIntegration => integrations[functionOfRoute(route)];
     const withBody = (m: Model, v: RequestValidator) => ({

@@ -1,6 +1,4 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { lambdaClient } from '../adapters/aws/clients.ts';
-import { AwsLambdaAdapter } from '../adapters/lambda.ts';
 import { type AccessAction, type Caller, entryOf, ownerOf } from '../core/access-policy.ts';
 import { parseDuration } from '../core/duration.ts';
 import { parseEnvSpec, ScheduleSchema } from '../core/env-spec.ts';
@@ -100,9 +98,9 @@ export interface SchedulesPort {
 export interface ApiDeps {
   readonly registry: RegistryPort;
   readonly executions: ExecutionsPort;
-  /** The dry runs (`POST /environments/{name}/plan`; deployed, the `api-inspect` function's). */
+  /** The dry runs (`POST /environments/{name}/plan`; deployed, the `api-aux` function's). */
   readonly planner?: PlannerPort;
-  /** `PATCH /environments/{name}` with `schedule` (absent: refused as not configured). */
+  /** `PATCH /environments/{name}` with `schedule` (absent: refused as not configured; deployed, `api-aux`'s). */
   readonly schedules?: SchedulesPort;
   readonly clock?: Clock;
   readonly logger?: ErrorLogger;
@@ -922,9 +920,9 @@ const consoleLogger: ErrorLogger = {
 
 /**
  * The `api` function's adapters: DynamoDB registry (`BERTH_TABLE_NAME`) and Step Functions
- * (`BERTH_LIFECYCLE_STATE_MACHINE_ARN`), built on the first request. The dry runs and the logs are the
- * `api-inspect` function's (functions/handlers/api-inspect.ts), so this one builds no Lambda or CloudWatch Logs
- * client.
+ * (`BERTH_LIFECYCLE_STATE_MACHINE_ARN`), built on the first request. The dry runs, the settings changes and the
+ * logs are the `api-aux` function's (functions/handlers/api-aux.ts), so this one builds no Lambda or CloudWatch
+ * Logs client.
  */
 export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): ApiDeps {
   const config = loadHandlerConfig('api', env);
@@ -932,9 +930,6 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
   return {
     registry: ports.registry,
     executions: ports.executions,
-    ...(config.scheduleFunctionName === undefined
-      ? {}
-      : { schedules: lazySchedules(config.scheduleFunctionName) }),
     lockTtlSeconds: ports.lockTtlSeconds(),
     policy: policyFromConfig(config),
     localCallers: config.localCallerIdentity === true,
@@ -942,23 +937,12 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
   };
 }
 
-/** Every route but the `api-inspect` function's (http/routes.ts `functionOfRoute`). */
+/** Every route but the `api-aux` function's (http/routes.ts `functionOfRoute`). */
 export const API_ROUTES: readonly RouteName[] = Object.freeze(
   (Object.keys(routes) as RouteName[]).filter((name) => functionOfRoute(name) === 'api'),
 );
 
-/** The schedule Lambda (`BERTH_SCHEDULE_FUNCTION_NAME`), resolved on the first schedule change. */
-function lazySchedules(functionName: string): SchedulesPort {
-  let lambda: AwsLambdaAdapter | undefined;
-  return {
-    change(request) {
-      lambda ??= new AwsLambdaAdapter(lambdaClient());
-      return lambda.invokeJson(functionName, request);
-    },
-  };
-}
-
-// Pure: building the handler only makes a closure, so a bundle that imports makeHandler alone (api-inspect)
+// Pure: building the handler only makes a closure, so a bundle that imports makeHandler alone (api-aux)
 // leaves this handler and its Step Functions client out.
 export const handler = /* @__PURE__ */ makeHandler(() => defaultDeps(), { serves: API_ROUTES });
 

@@ -90,18 +90,13 @@ export const HANDLER_SETTINGS = {
   },
   api: {
     required: [...ENTRY_REQUIRED],
-    optional: [
-      ...ENTRY_OPTIONAL,
-      ...POLICY,
-      'BERTH_API_PRINCIPALS',
-      'BERTH_PRICES_FILE',
-      'BERTH_SCHEDULE_FUNCTION_NAME',
-    ],
+    optional: [...ENTRY_OPTIONAL, ...POLICY, 'BERTH_API_PRINCIPALS', 'BERTH_PRICES_FILE'],
   },
-  // The API's dry runs and logs (http/routes.ts `INSPECT_ROUTES`): the record for the access policy, the plan Lambda.
-  'api-inspect': {
+  // The API's dry runs, settings changes and logs (http/routes.ts `AUX_ROUTES`): the registry (the record for the
+  // access policy, the lock, idle sleep), the plan and schedule Lambdas.
+  'api-aux': {
     required: ['BERTH_TABLE_NAME', 'BERTH_PLAN_FUNCTION_NAME'],
-    optional: [...POLICY, 'BERTH_API_PRINCIPALS'],
+    optional: [...POLICY, 'BERTH_API_PRINCIPALS', 'BERTH_LOCK_TTL_SECONDS', 'BERTH_SCHEDULE_FUNCTION_NAME'],
   },
   slack: {
     required: [...ENTRY_REQUIRED, 'BERTH_SLACK_SECRET_ARN'],

@@ -41,7 +41,7 @@ export interface ProxyResult {
 }
 
 /**
- * Which handler serves a request: `api` for `/environments…` and `/nightly/last`, `api-inspect` for the dry runs
+ * Which handler serves a request: `api` for `/environments…` and `/nightly/last`, `api-aux` for the dry runs
  * and logs (http/routes.ts `functionOfRoute`, as API Gateway integrates them), `slack` for `/slack/…`.
  */
 export type ApiTarget = ApiFunctionFile | 'slack';

@@ -499,12 +499,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
           }) as LambdaHandler,
         );
       }
-      if (!options.handlerOverrides?.['api-inspect']) {
-        // The same for the dry runs and logs (functions/handlers/api-inspect.ts).
-        const inspectModule = await import('../../functions/handlers/api-inspect.ts');
+      if (!options.handlerOverrides?.['api-aux']) {
+        // The same for the dry runs, settings changes and logs (functions/handlers/api-aux.ts).
+        const auxModule = await import('../../functions/handlers/api-aux.ts');
         registry.override(
-          'api-inspect',
-          inspectModule.makeInspectHandler(() => inspectModule.defaultDeps()) as LambdaHandler,
+          'api-aux',
+          auxModule.makeAuxHandler(() => auxModule.defaultDeps()) as LambdaHandler,
         );
       }
       if (!options.handlerOverrides?.['slack']) {

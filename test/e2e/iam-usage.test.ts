@@ -40,7 +40,9 @@ const NOT_EXERCISED: Record<string, string> = {
 /** Granted mutating actions a healthy run cannot reach, each with the code path that needs it. */
 const NOT_REACHED: Record<string, string> = {
   'Api dynamodb:UpdateItem':
-    'setRequestExecution (functions/handlers/http/aws-deps.ts) repairs a request record left without its execution by a crash between PutItem and StartExecution; PATCH /environments/{name} (idleAfter) runs with IAM enforced in test/e2e/idle.test.ts',
+    'setRequestExecution (functions/handlers/http/aws-deps.ts) repairs a request record left without its execution by a crash between PutItem and StartExecution',
+  'ApiAux dynamodb:UpdateItem':
+    'PATCH /environments/{name} (idleAfter) stores the setting; it runs with IAM enforced in test/e2e/idle.test.ts',
   'Wake dynamodb:UpdateItem':
     'the same startOperation path as Api: setRequestExecution repairs a request record left without its execution',
   'Schedule scheduler:CreateScheduleGroup':
@@ -134,7 +136,7 @@ describe('IAM actions used by a full run, against the synthesized policies', () 
     expect(usage.length).toBeGreaterThan(0);
     // The local runtime evaluates the functions' Step Functions and Lambda calls too.
     expect(usage.filter((u) => u.allowed).map((u) => `${idOf(u.functionName)} ${u.action}`)).toEqual(
-      expect.arrayContaining(['Api states:StartExecution', 'ApiInspect lambda:InvokeFunction']),
+      expect.arrayContaining(['Api states:StartExecution', 'ApiAux lambda:InvokeFunction']),
     );
   }, 180_000);
 

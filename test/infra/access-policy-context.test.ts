@@ -9,7 +9,7 @@ afterAll(() => {
 });
 
 describe('access policy configuration (docs/security.md, docs/deploy.md)', () => {
-  it('passes apiPrincipals and accessPolicyParameter to the api functions and lets api, api-inspect, slack, nightly and scheduled-action read only that parameter', () => {
+  it('passes apiPrincipals and accessPolicyParameter to the api functions and lets api, api-aux, slack, nightly and scheduled-action read only that parameter', () => {
     const synth = synthesize({
       apiPrincipals: 'arn:aws:sts::123456789012:assumed-role/Dev/*, arn:aws:iam::123456789012:user/ops',
       accessPolicyParameter: '/berth/access-policy',
@@ -51,7 +51,7 @@ describe('access policy configuration (docs/security.md, docs/deploy.md)', () =>
       Description: "Berth: Sleep/wake schedules: EventBridge Scheduler's target; starts pause or resume",
       Environment: { Variables: Match.objectLike({ BERTH_POLICY_PARAMETER: '/berth/access-policy' }) },
     });
-    // api, api-inspect, slack, nightly, the idle check and scheduled-action: declared once in
+    // api, api-aux, slack, nightly, the idle check and scheduled-action: declared once in
     // infra/handler-permissions.ts, emitted only with the context.
     expect(reads.filter((s) => s.Sid === 'ReadAccessPolicy')).toHaveLength(6);
     // Only the functions that declare them get the context's settings (functions/handlers/settings.ts).
@@ -61,13 +61,13 @@ describe('access policy configuration (docs/security.md, docs/deploy.md)', () =>
       );
     expect(withVariable('BERTH_POLICY_PARAMETER').sort()).toEqual([
       'Api',
-      'ApiInspect',
+      'ApiAux',
       'IdleCheck',
       'Nightly',
       'ScheduledAction',
       'Slack',
     ]);
-    expect(withVariable('BERTH_API_PRINCIPALS').sort()).toEqual(['Api', 'ApiInspect']);
+    expect(withVariable('BERTH_API_PRINCIPALS').sort()).toEqual(['Api', 'ApiAux']);
   });
 
   it('sets neither variable without the context values, and grants no ssm:GetParameter of a policy', () => {

@@ -118,11 +118,11 @@ describe('functions', () => {
     expect(given.get('Lock')).toEqual(['BERTH_LOCK_TTL_SECONDS', 'BERTH_TABLE_NAME']);
     expect(given.get('TeardownCluster')).toEqual([]);
     expect(given.get('Notify')).toEqual(['BERTH_NOTIFY_WEBHOOK_SECRET_ARN']);
-    // The dry runs invoke the plan function by name: the api-inspect function's, not the api's.
+    // The dry runs invoke the plan function by name: the api-aux function's, not the api's.
     const variablesOf = (prefix: string) =>
       resourcesOf('AWS::Lambda::Function').find(([id]) => id.startsWith(prefix))?.[1].Properties.Environment
         .Variables;
-    expect(variablesOf('ApiInspectFunction').BERTH_PLAN_FUNCTION_NAME).toEqual({
+    expect(variablesOf('ApiAuxFunction').BERTH_PLAN_FUNCTION_NAME).toEqual({
       Ref: expect.stringMatching(/^PlanFunction/),
     });
     expect(variablesOf('ApiFunction').BERTH_PLAN_FUNCTION_NAME).toBeUndefined();
@@ -181,20 +181,20 @@ describe('api', () => {
     expect(routes.sort()).toEqual(HTTP_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
   });
 
-  it('integrates each route with the function that serves it: dry runs and logs with api-inspect', () => {
+  it('integrates each route with the function that serves it: dry runs, settings changes and logs with api-aux', () => {
     const integrated: string[] = [];
     for (const [, method] of methods()) {
       const path = pathOf(method.Properties.ResourceId.Ref);
       const route = ROUTES.find((r) => r.method === method.Properties.HttpMethod && r.path === path);
       if (route === undefined) continue; // the Slack routes
-      const target = /"(ApiInspectFunction|ApiFunction)[0-9A-F]{8}"/.exec(
+      const target = /"(ApiAuxFunction|ApiFunction)[0-9A-F]{8}"/.exec(
         JSON.stringify(method.Properties.Integration.Uri),
       )?.[1];
-      const expected = functionOfRoute(route.name) === 'api-inspect' ? 'ApiInspectFunction' : 'ApiFunction';
+      const expected = functionOfRoute(route.name) === 'api-aux' ? 'ApiAuxFunction' : 'ApiFunction';
       expect(target, `${route.method} ${route.path}`).toBe(expected);
-      if (target === 'ApiInspectFunction') integrated.push(route.name);
+      if (target === 'ApiAuxFunction') integrated.push(route.name);
     }
-    expect(integrated.sort()).toEqual(['environmentLogs', 'planEnvironment']);
+    expect(integrated.sort()).toEqual(['environmentLogs', 'planEnvironment', 'updateEnvironment']);
   });
 
   it('requires IAM (SigV4) authorization on every route except the Slack command and interactions', () => {
@@ -432,7 +432,7 @@ describe('workload logs permissions', () => {
       ['logs:DeleteLogGroup', 'logs:DescribeLogGroups', 'logs:ListTagsForResource', 'logs:TagResource'],
     ],
     ['NightlyFunction', ['logs:DeleteLogGroup', 'logs:DescribeLogGroups', 'logs:ListTagsForResource']],
-    ['ApiInspectFunction', ['logs:FilterLogEvents']],
+    ['ApiAuxFunction', ['logs:FilterLogEvents']],
     ['ApiFunction', []],
     ['CreateServiceFunction', []],
     ['TeardownClusterFunction', []],

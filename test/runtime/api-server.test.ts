@@ -86,20 +86,22 @@ describe('startApiServer', () => {
     expect(last.event.headers['idempotency-key']).toBe('k-1');
   });
 
-  it('routes the dry runs and logs to the api-inspect handler, as API Gateway integrates them', async () => {
+  it('routes the dry runs, settings changes and logs to the api-aux handler, as API Gateway integrates them', async () => {
     const plan = await fetch(`${server.url}/environments/demo/plan`, { method: 'POST', body: '{}' });
-    expect(plan.headers.get('x-handler')).toBe('api-inspect');
+    expect(plan.headers.get('x-handler')).toBe('api-aux');
     const logs = await fetch(`${server.url}/environments/demo/logs?since=5m`);
-    expect(logs.headers.get('x-handler')).toBe('api-inspect');
+    expect(logs.headers.get('x-handler')).toBe('api-aux');
     expect(seen.at(-1)?.event.queryStringParameters).toEqual({ since: '5m' });
     const operations = await fetch(`${server.url}/environments/demo/operations`);
     expect(operations.headers.get('x-handler')).toBe('api');
     const nightly = await fetch(`${server.url}/nightly/last`);
     expect(nightly.headers.get('x-handler')).toBe('api');
     // By method, as API Gateway integrates each method: a method the resource lacks goes to its route's function.
-    expect(targetFor('/environments/demo/logs', 'GET')).toBe('api-inspect');
-    expect(targetFor('/environments/demo/logs', 'DELETE')).toBe('api-inspect');
-    expect(targetFor('/environments/demo', 'PATCH')).toBe('api');
+    expect(targetFor('/environments/demo/logs', 'GET')).toBe('api-aux');
+    expect(targetFor('/environments/demo/logs', 'DELETE')).toBe('api-aux');
+    expect(targetFor('/environments/demo', 'PATCH')).toBe('api-aux');
+    expect(targetFor('/environments/demo', 'GET')).toBe('api');
+    expect(targetFor('/environments/demo', 'DELETE')).toBe('api');
     expect(targetFor('/environments/demo/unknown', 'GET')).toBe('api');
   });
 

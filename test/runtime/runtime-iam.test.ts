@@ -88,8 +88,8 @@ describe('IAM on the local runtime (Step Functions, Lambda)', () => {
     expect(error?.message).toBe(denial('berth-verify', 'states:StartExecution', LIFECYCLE));
   });
 
-  it('lets the api-inspect function invoke the plan function, and denies it to others with AccessDeniedException (HTTP 403)', async () => {
-    const out = await as('berth-api-inspect').lambda.send(
+  it('lets the api-aux function invoke the plan function, and denies it to others with AccessDeniedException (HTTP 403)', async () => {
+    const out = await as('berth-api-aux').lambda.send(
       new InvokeCommand({ FunctionName: 'berth-plan', Payload: new TextEncoder().encode('{}') }),
     );
     expect(out.StatusCode).toBe(200);
@@ -102,7 +102,7 @@ describe('IAM on the local runtime (Step Functions, Lambda)', () => {
     expect(error?.name).toBe('AccessDeniedException');
     expect(error?.$metadata?.httpStatusCode).toBe(403);
     expect(error?.message).toBe(denial('berth-create-service', 'lambda:InvokeFunction', PLAN));
-    // The api function serves every route but the dry runs and logs: it may not invoke the plan function.
+    // The api function serves every route but the dry runs, settings changes and logs: it may not invoke the plan function.
     const api = await as('berth-api')
       .lambda.send(new InvokeCommand({ FunctionName: PLAN, Payload: new TextEncoder().encode('{}') }))
       .then(
@@ -128,7 +128,7 @@ describe('IAM on the local runtime (Step Functions, Lambda)', () => {
       expect.arrayContaining([
         'berth-api states:StartExecution true',
         'berth-api states:DescribeExecution true',
-        'berth-api-inspect lambda:InvokeFunction true',
+        'berth-api-aux lambda:InvokeFunction true',
         'berth-api lambda:InvokeFunction false',
         'berth-verify states:StartExecution false',
         'berth-create-service lambda:InvokeFunction false',

@@ -47,23 +47,29 @@ export const ROUTES: readonly Route[] = Object.freeze([
 ]);
 
 /** The Lambda functions behind the api routes (`functions/handlers/<file>.ts`). */
-export type ApiFunctionFile = 'api' | 'api-inspect';
+export type ApiFunctionFile = 'api' | 'api-aux';
 
 /**
- * The routes the `api-inspect` function serves: the dry run (it invokes the plan Lambda) and the logs (CloudWatch
- * Logs). No other route calls Lambda or CloudWatch Logs, so the `api` function, which serves every other route,
- * bundles neither client (docs/decisions/0006-lambda-credentials-and-zod-mini.md, decision 10). API Gateway integrates each method with
- * its function (infra/orchestrator-stack.ts), and so does the local API server (local/runtime/api-server.ts).
+ * The routes the auxiliary `api-aux` function serves: the dry run (it invokes the plan Lambda), the settings
+ * change (`PATCH`: idle sleep in the registry, the sleep/wake schedule through the schedule Lambda) and the logs
+ * (CloudWatch Logs). No other route calls Lambda or CloudWatch Logs, so the `api` function, which serves every
+ * other route, bundles neither client (docs/decisions/0006-lambda-credentials-and-zod-mini.md, decision 10). API
+ * Gateway integrates each method with its function (infra/orchestrator-stack.ts), and so does the local API server
+ * (local/runtime/api-server.ts).
  */
-export const INSPECT_ROUTES: readonly RouteName[] = Object.freeze(['planEnvironment', 'environmentLogs']);
+export const AUX_ROUTES: readonly RouteName[] = Object.freeze([
+  'planEnvironment',
+  'updateEnvironment',
+  'environmentLogs',
+]);
 
 /**
  * The function that serves a route.
  *
- * @example functionOfRoute('environmentLogs') // 'api-inspect'
+ * @example functionOfRoute('environmentLogs') // 'api-aux'
  */
 export const functionOfRoute = (name: RouteName): ApiFunctionFile =>
-  INSPECT_ROUTES.includes(name) ? 'api-inspect' : 'api';
+  AUX_ROUTES.includes(name) ? 'api-aux' : 'api';
 
 /** The Slack slash-command route, served by the `slack` handler (not by `api`). */
 export const SLACK_ROUTE = Object.freeze({ method: 'POST', path: '/slack/commands' } as const);

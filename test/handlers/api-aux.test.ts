@@ -1,12 +1,12 @@
 /**
- * The HTTP API is served by two functions (docs/decisions/0006-lambda-credentials-and-zod-mini.md, decision 10): `api-inspect` answers the
- * dry runs and logs, `api` every other route; each answers only its own routes, with the same handler.
+ * The HTTP API is served by two functions (docs/decisions/0006-lambda-credentials-and-zod-mini.md, decision 10): `api-aux` answers the
+ * dry runs, settings changes (PATCH) and logs, `api` every other route; each answers only its own routes, with the same handler.
  */
 import { describe, expect, it } from 'vitest';
 import { API_ROUTES, defaultDeps as apiDeps, makeHandler } from '../../functions/handlers/api.ts';
-import { defaultDeps as inspectDeps, makeInspectHandler } from '../../functions/handlers/api-inspect.ts';
+import { defaultDeps as auxDeps, makeAuxHandler } from '../../functions/handlers/api-aux.ts';
 import type { LogsPort } from '../../functions/handlers/http/ports.ts';
-import { functionOfRoute, INSPECT_ROUTES, ROUTES } from '../../functions/handlers/http/routes.ts';
+import { AUX_ROUTES, functionOfRoute, ROUTES } from '../../functions/handlers/http/routes.ts';
 import { apiEvent, FakeExecutions, FakeRegistry, parse, readyEnv } from './entry-fakes.ts';
 
 const logs: LogsPort = {
@@ -38,21 +38,21 @@ function deps() {
 }
 
 describe('which function serves a route (http/routes.ts)', () => {
-  it('gives the dry runs and logs to api-inspect and every other route to api', () => {
-    expect([...INSPECT_ROUTES].sort()).toEqual(['environmentLogs', 'planEnvironment']);
+  it('gives the dry runs, settings changes and logs to api-aux and every other route to api', () => {
+    expect([...AUX_ROUTES].sort()).toEqual(['environmentLogs', 'planEnvironment', 'updateEnvironment']);
     for (const route of ROUTES) {
       expect(functionOfRoute(route.name), route.name).toBe(
-        INSPECT_ROUTES.includes(route.name) ? 'api-inspect' : 'api',
+        AUX_ROUTES.includes(route.name) ? 'api-aux' : 'api',
       );
     }
-    expect([...API_ROUTES, ...INSPECT_ROUTES].sort()).toEqual(ROUTES.map((r) => r.name).sort());
+    expect([...API_ROUTES, ...AUX_ROUTES].sort()).toEqual(ROUTES.map((r) => r.name).sort());
   });
 });
 
-describe('the api-inspect handler', () => {
+describe('the api-aux handler', () => {
   it('answers the dry runs and the logs as the api handler did', async () => {
     const { deps: d } = deps();
-    const handler = makeInspectHandler(d);
+    const handler = makeAuxHandler(d);
     const planned = await handler(
       apiEvent('POST', '/environments/demo/plan', { body: { operation: 'down' } }),
     );
@@ -72,7 +72,7 @@ describe('the api-inspect handler', () => {
 
   it('refuses every other route with a 500 naming the api function, before reading or starting anything', async () => {
     const { deps: d, executions, errors } = deps();
-    const handler = makeInspectHandler(d);
+    const handler = makeAuxHandler(d);
     const created = await handler(apiEvent('DELETE', '/environments/demo', { requestId: 'r-1' }));
     expect(created.statusCode).toBe(500);
     expect(parse(created)).toEqual({ error: 'InternalError', requestId: 'r-1' });
@@ -81,14 +81,14 @@ describe('the api-inspect handler', () => {
   });
 
   it('still answers 404/405 for paths and methods no function serves', async () => {
-    const handler = makeInspectHandler(deps().deps);
+    const handler = makeAuxHandler(deps().deps);
     expect((await handler(apiEvent('GET', '/nope'))).statusCode).toBe(404);
     expect((await handler(apiEvent('GET', '/environments/demo/plan'))).statusCode).toBe(405);
   });
 
   it('reads the registry, the plan function and the policy settings, and starts no execution', async () => {
-    expect(() => inspectDeps({ BERTH_TABLE_NAME: 'berth' })).toThrow(/BERTH_PLAN_FUNCTION_NAME/);
-    const built = inspectDeps({ BERTH_TABLE_NAME: 'berth', BERTH_PLAN_FUNCTION_NAME: 'berth-plan' });
+    expect(() => auxDeps({ BERTH_TABLE_NAME: 'berth' })).toThrow(/BERTH_PLAN_FUNCTION_NAME/);
+    const built = auxDeps({ BERTH_TABLE_NAME: 'berth', BERTH_PLAN_FUNCTION_NAME: 'berth-plan' });
     expect(built.planner).toBeDefined();
     expect(built.logs).toBeDefined();
     await expect(built.executions.startExecution({ name: 'x', input: {} as never })).rejects.toThrow(
@@ -98,7 +98,7 @@ describe('the api-inspect handler', () => {
 });
 
 describe('the api handler', () => {
-  it('refuses the dry runs and logs with a 500 naming api-inspect', async () => {
+  it('refuses the dry runs, settings changes and logs with a 500 naming api-aux', async () => {
     const { deps: d, errors } = deps();
     const handler = makeHandler(d, { serves: API_ROUTES });
     const planned = await handler(
@@ -108,8 +108,8 @@ describe('the api handler', () => {
     const read = await handler(apiEvent('GET', '/environments/demo/logs'));
     expect(read.statusCode).toBe(500);
     expect(errors.map((e) => JSON.stringify(e.details))).toEqual([
-      expect.stringContaining('route planEnvironment is served by the api-inspect function'),
-      expect.stringContaining('route environmentLogs is served by the api-inspect function'),
+      expect.stringContaining('route planEnvironment is served by the api-aux function'),
+      expect.stringContaining('route environmentLogs is served by the api-aux function'),
     ]);
     const described = await handler(apiEvent('GET', '/environments/demo'));
     expect(described.statusCode, described.body).toBe(200);
