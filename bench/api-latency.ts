@@ -16,10 +16,11 @@
  *
  *   npx tsx bench/api-latency.ts [--requests 400] [--concurrency 50] [--baseline a6c40fb]
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import type { LambdaHandler } from '../local/runtime/lambda.ts';
+import { type LambdaHandler, runAsFunction } from '../local/runtime/lambda.ts';
 import { type Baseline, DEFAULT_BASELINE, extractBaseline } from './lib/baseline.ts';
 import { load } from './lib/http-load.ts';
 import { type BenchPlatform, benchSpec, startBenchPlatform } from './lib/platform.ts';
@@ -39,10 +40,25 @@ interface ApiModule {
   defaultDeps(): unknown;
 }
 
-/** An api handler built from `root`'s functions/handlers/api.ts, configured from the platform's environment. */
+interface SettingsModule {
+  declaredSettings?(handlerFile: string): readonly string[] | undefined;
+}
+
+/**
+ * An api handler built from `root`'s functions/handlers/api.ts, configured from the platform's environment as
+ * that tree's `api` function would be: with the `BERTH_*` settings `root` declares for it (a baseline before
+ * per-function settings sees them all). The local runtime gives the `api` override the working tree's
+ * declaration, which a baseline's api may not match (before the routes that invoke Lambda moved to api-aux, the
+ * api required `BERTH_PLAN_FUNCTION_NAME`).
+ */
 async function apiHandlerOf(root: string): Promise<LambdaHandler> {
   const mod = (await import(pathToFileURL(path.join(root, 'functions/handlers/api.ts')).href)) as ApiModule;
-  return mod.makeHandler(() => mod.defaultDeps());
+  const settingsFile = path.join(root, 'functions/handlers/settings.ts');
+  const settings = existsSync(settingsFile)
+    ? ((await import(pathToFileURL(settingsFile).href)) as SettingsModule).declaredSettings?.('api')
+    : undefined;
+  const handler = mod.makeHandler(() => mod.defaultDeps());
+  return (event, context) => runAsFunction('berth-api', () => handler(event, context), settings);
 }
 
 type Counters = Record<string, { requests: number }>;
@@ -75,6 +91,8 @@ interface Variant {
   /** 202s whose execution DescribeExecution found. */
   started: number;
   calls: Map<string, number>;
+  /** The first answer that was not a 202 with an execution, for the error when any was. */
+  firstFailure?: string;
 }
 
 const newVariant = (label: string, handler: LambdaHandler): Variant => ({
@@ -162,7 +180,10 @@ export async function apiLatency(argv: string[]): Promise<BenchResult> {
         const before = await counters(bp);
         const arns: string[] = [];
         const run = await load(perRound, concurrency, make, (status, body) => {
-          if (status !== 202) return false;
+          if (status !== 202) {
+            v.firstFailure ??= `${status} ${body.slice(0, 300)}`;
+            return false;
+          }
           const arn = (JSON.parse(body) as { executionArn?: string }).executionArn;
           if (arn) arns.push(arn);
           return typeof arn === 'string';
@@ -180,6 +201,18 @@ export async function apiLatency(argv: string[]): Promise<BenchResult> {
         v.durationMs += run.wallMs;
         for (const [s, n] of Object.entries(run.statuses)) v.statuses[s] = (v.statuses[s] ?? 0) + n;
       }
+    }
+    // A variant whose creates were refused measured its error path, not the API: no figure for it.
+    const refused = variants.filter((v) => v.started < v.requests);
+    if (refused.length > 0) {
+      throw new Error(
+        refused
+          .map(
+            (v) =>
+              `${v.label}: ${v.requests - v.started} of ${v.requests} creates not started (first: ${v.firstFailure ?? 'no 202 body'})`,
+          )
+          .join('; '),
+      );
     }
     const rows: string[][] = [];
     for (const v of variants) {
@@ -239,7 +272,7 @@ export async function apiLatency(argv: string[]): Promise<BenchResult> {
     'Each request creates a distinct environment (`lat-NNNNN`), so every one authorizes, checks idempotency and the lock, starts a lifecycle execution and records the request; latency is measured at the client, connection reuse per client (keep-alive).',
     'Calls per request: the local cloud counts every request it serves (`GET /_berth/metrics`), read before and after each round; the executions started make no cloud call (lock task replaced, see the module comment), and StartExecution is counted from the 202s (it is served by the local Step Functions endpoint).',
     'The local API runs the api handler in-process on the same 2 cores as the client, the local cloud (DynamoDB) and the Step Functions emulator.',
-    `Baselines: ${DEFAULT_BASELINE} is main before issue 14's cold-start and API work (6 calls: the environment read twice); 50eed04 read the environment once, then the lock and the request record together (5 calls in 4 sequential round trips); the working tree reads all three in one BatchGetItem (3 calls: BatchGetItem, StartExecution, PutItem, in 3 round trips), pinned by test/handlers/api-aws-calls.test.ts.`,
+    `Baselines: ${DEFAULT_BASELINE} is main before issue 14's cold-start and API work (6 calls: the environment read twice); 50eed04 read the environment once, then the lock and the request record together (5 calls in 4 sequential round trips); the working tree reads all three in one BatchGetItem (3 calls: BatchGetItem, StartExecution, PutItem, in 3 round trips), pinned by test/handlers/api-aws-calls.test.ts. Each tree's api runs with the settings that tree declares for it (functions/handlers/settings.ts; all of them before it existed), and a variant whose creates are not all started stops the benchmark instead of timing its error answers.`,
   );
   return finishResult(result);
 }
