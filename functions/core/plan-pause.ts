@@ -595,3 +595,14 @@ function restoreTargetStep(
     },
   );
 }
+
+/**
+ * What a resume's wait step waits for, in the verify loop's terms (core `nextCheck` sizes the Wait after it):
+ * the restored instances to register with the cluster (stage `capacity`), or the targets behind the waking
+ * page to turn healthy (stage `load-balancer`).
+ *
+ * @example resumeWaitingFor({ stage: 'capacity' }) // 'instances'
+ */
+export function resumeWaitingFor(step: Pick<StepDescription, 'stage'>): 'instances' | 'health-checks' {
+  return step.stage === 'capacity' ? 'instances' : 'health-checks';
+}

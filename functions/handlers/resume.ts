@@ -1,7 +1,8 @@
 import type { AwsApplicationAutoScalingAdapter } from '../adapters/application-autoscaling.ts';
 import { ConfigError, DependencyTimeoutError } from '../core/errors.ts';
+import { nextCheck } from '../core/next-check.ts';
 import { pendingSteps, type RestoreScalingAction, type StepDescription, type UpStep } from '../core/plan.ts';
-import { planResume } from '../core/plan-pause.ts';
+import { planResume, resumeWaitingFor } from '../core/plan-pause.ts';
 import { ownershipTags } from '../core/tags.ts';
 import type { ConfigOf } from './config.ts';
 import {
@@ -28,6 +29,12 @@ export interface ResumeResult {
   readonly desiredCount: number;
   /** AWS seconds this resume has waited for instances so far. */
   readonly waitedSeconds: number;
+  /** Not done: what the first step left waits for (`instances`, `health-checks`). */
+  readonly waitingFor?: string;
+  /** Not done: seconds to wait before the next call (adaptive polling), sized by core `nextCheck`. */
+  readonly waitSeconds?: number;
+  /** Not done: 0 for the first wait for `waitingFor`, then 1, 2, … as it backs off. */
+  readonly waitStep?: number;
 }
 
 /**
@@ -47,13 +54,25 @@ export type ResumeDeps = Pick<
 
 type RestoreStep = StepDescription & RestoreScalingAction;
 
-/** AWS seconds waited before this call: the previous result's, plus one poll interval when it was not done. */
-function waitedBefore(state: LifecycleState): number {
+/** The previous result of this resume when it was not done (the machine waited after it), else undefined. */
+function previousWait(state: LifecycleState): Partial<ResumeResult> | undefined {
   const previous = state['resume'] as Partial<ResumeResult> | undefined;
-  if (previous === undefined || previous.done !== false) return 0;
-  const timing = state['timing'] as { drainIntervalSeconds?: unknown } | undefined;
+  return previous?.done === false ? previous : undefined;
+}
+
+/**
+ * AWS seconds waited before this call: the previous result's, plus the Wait after it when it was not done — its
+ * `waitSeconds` (adaptive polling); with fixed polling (`timing.polling: 'fixed'`) or without one,
+ * `timing.drainIntervalSeconds` (default 35).
+ */
+function waitedBefore(state: LifecycleState): number {
+  const previous = previousWait(state);
+  if (previous === undefined) return 0;
+  const timing = state['timing'] as { drainIntervalSeconds?: unknown; polling?: unknown } | undefined;
   const interval = typeof timing?.drainIntervalSeconds === 'number' ? timing.drainIntervalSeconds : 35;
-  return (previous.waitedSeconds ?? 0) + interval;
+  const waited =
+    typeof previous.waitSeconds === 'number' && timing?.polling !== 'fixed' ? previous.waitSeconds : interval;
+  return (previous.waitedSeconds ?? 0) + waited;
 }
 
 /**
@@ -130,12 +149,31 @@ export function makeHandler(deps: ResumeDeps) {
           `resume: ${waiting.resource} still waited for after ${waitedSeconds} s (bound ${RESUME_WAIT_BOUND_SECONDS} s): ${waiting.reason}`,
         );
       }
+      // Sized to what it waits for, as verify's checks are: instances boot and register in about a minute
+      // after the group is restored; the health checks need `healthyThreshold` passes `intervalSeconds` apart
+      // after the service is restored; then the waits back off.
+      const waitingFor = resumeWaitingFor(waiting ?? { stage: 'capacity' });
+      const previous = previousWait(state);
+      const next = nextCheck(
+        waitingFor,
+        spec,
+        previous === undefined
+          ? undefined
+          : {
+              ...(previous.waitingFor !== undefined ? { waitingFor: previous.waitingFor } : {}),
+              ...(previous.waitSeconds !== undefined ? { waitSeconds: previous.waitSeconds } : {}),
+              ...(previous.waitStep !== undefined ? { waitStep: previous.waitStep } : {}),
+            },
+      );
       return {
         done: false,
         remaining: steps.slice(waitAt).map(describeStep),
         executed,
         desiredCount,
         waitedSeconds,
+        waitingFor,
+        waitSeconds: next.seconds,
+        waitStep: next.step,
       };
     });
 }

@@ -335,7 +335,8 @@ const resume = (polling: Polling): Step =>
     pollUntilDone({
       fn: 'Resume',
       resultPath: '$.resume',
-      pollEvery: '$.timing.drainIntervalSeconds',
+      // Adaptive: the Wait the handler sized to what it waits for (instances, then health checks).
+      pollEvery: polling === 'adaptive' ? '$.resume.waitSeconds' : '$.timing.drainIntervalSeconds',
       onError: failed,
     }),
     pass('ResumeCount', {

@@ -457,6 +457,17 @@ describe('the dry run prints the plan the real run executes', () => {
     ]);
     expect([first.done, second.done]).toEqual([false, true]);
     expect([...first.executed, ...second.executed]).toEqual(planned);
-    expect(second).toMatchObject({ desiredCount: 1, waitedSeconds: 35 });
+    // The Wait after the first call is sized to the instances' boot and registration (core nextCheck), and
+    // the second call counts it.
+    expect(first).toMatchObject({ waitingFor: 'instances', waitSeconds: 60, waitStep: 0 });
+    expect(second).toMatchObject({ desiredCount: 1, waitedSeconds: 60 });
+    expect(second.waitSeconds).toBeUndefined();
+    // With fixed polling the machine waited drainIntervalSeconds, whatever the result asked for.
+    const fixed = await handler({
+      ...state,
+      timing: { polling: 'fixed', drainIntervalSeconds: 15 },
+      resume: first,
+    });
+    expect(fixed.waitedSeconds).toBe(15);
   });
 });

@@ -97,6 +97,14 @@ describe.each(FILES)('%s.asl.json', (file) => {
     }
   });
 
+  it.runIf(file === 'lifecycle')(
+    'waits between resume calls what the Resume handler asks for (adaptive polling)',
+    () => {
+      const wait = rawStates(file).find(([name]) => name === 'ResumeWait')?.[1];
+      expect(wait?.SecondsPath).toBe('$.resume.waitSeconds');
+    },
+  );
+
   it('lists no error name starting with States. other than the built-ins', () => {
     const names = rawStates(file).flatMap(([, s]) =>
       [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r: any) => r.ErrorEquals as string[]),
