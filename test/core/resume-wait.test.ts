@@ -3,7 +3,7 @@ import { parseEnvSpec } from '../../functions/core/env-spec.ts';
 import { nextCheck, type PreviousCheck } from '../../functions/core/next-check.ts';
 import { resumeWaitingFor } from '../../functions/core/plan-pause.ts';
 
-const spec = parseEnvSpec({ name: 'demo', image: 'nginx:1.27' });
+const spec = parseEnvSpec({ name: 'demo', image: 'nginx:1.27', owner: 'alice' });
 
 /** The waits a resume asks for while it keeps waiting for the same thing. */
 function waits(waiting: 'instances' | 'health-checks', n: number): number[] {
