@@ -49,9 +49,10 @@ const failed = markFailedStep(FAILED);
 
 /**
  * Defaults of `timing` (seconds), each overridable on its own in the input. Adaptive polling: the verify
- * step and the teardown stages size their own waits (`$.verify.waitSeconds`, `$.teardown.<stage>.waitSeconds`:
- * core `nextCheck` and `teardownWait`), so one poll usually suffices; `drainIntervalSeconds` paces pause and
- * resume. `fixed`: the policy before, every wait 15 s (`polling: 'fixed'` tells the handlers so).
+ * step, resume and the teardown stages size their own waits (`$.verify.waitSeconds`, `$.resume.waitSeconds`,
+ * `$.teardown.<stage>.waitSeconds`: core `nextCheck` and `teardownWait`), so one poll usually suffices;
+ * `drainIntervalSeconds` paces pause. `fixed`: the policy before, every wait 15 s (`polling: 'fixed'` tells the
+ * handlers so).
  */
 export const DEFAULT_TIMING: Readonly<Record<Polling, Readonly<Record<string, number | string>>>> = {
   adaptive: { verifyMaxAttempts: 40, drainIntervalSeconds: 35, deleteIntervalSeconds: 35 },
