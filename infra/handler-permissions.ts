@@ -251,6 +251,32 @@ const observeSchedules: Permission = {
   wildcardReason: SCHEDULES,
 };
 
+/**
+ * What converging an environment's schedules writes (`up`'s service stage and `berth schedule`): Berth's
+ * schedule group (created tagged), the environment's schedules, and the role Scheduler invokes with.
+ */
+const writeSchedules: Permission[] = [
+  {
+    sid: 'CreateBerthScheduleGroup',
+    actions: ['scheduler:CreateScheduleGroup'],
+    resources: ['{scheduleGroup}'],
+    conditions: requested,
+  },
+  {
+    sid: 'WriteEnvironmentSchedules',
+    actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+    resources: ['{environmentSchedules}'],
+    wildcardReason: SCHEDULES,
+  },
+  {
+    // The role EventBridge Scheduler assumes to invoke the scheduled-action function.
+    sid: 'PassScheduleRole',
+    actions: ['iam:PassRole'],
+    resources: ['{environmentScheduleRole}'],
+    conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+  },
+];
+
 /** What `observeLogGroup` / `listLogGroups` read (functions/adapters/logs.ts): the group by prefix, then its tags. */
 const describeLogGroups: Permission = {
   sid: 'DescribeBerthLogGroups',
@@ -520,25 +546,7 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
     },
     // The spec's sleep/wake schedules converge with the service (functions/handlers/up-stage.ts).
     observeSchedules,
-    {
-      sid: 'CreateBerthScheduleGroup',
-      actions: ['scheduler:CreateScheduleGroup'],
-      resources: ['{scheduleGroup}'],
-      conditions: requested,
-    },
-    {
-      sid: 'WriteEnvironmentSchedules',
-      actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
-      resources: ['{environmentSchedules}'],
-      wildcardReason: SCHEDULES,
-    },
-    {
-      // The role EventBridge Scheduler assumes to invoke the scheduled-action function.
-      sid: 'PassScheduleRole',
-      actions: ['iam:PassRole'],
-      resources: ['{environmentScheduleRole}'],
-      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-    },
+    ...writeSchedules,
   ],
   Verify: [
     readSpec,
@@ -856,25 +864,7 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   Schedule: [
     registry('Registry', ['GetItem', 'PutItem', 'DeleteItem', 'UpdateItem']),
     observeSchedules,
-    {
-      sid: 'CreateBerthScheduleGroup',
-      actions: ['scheduler:CreateScheduleGroup'],
-      resources: ['{scheduleGroup}'],
-      conditions: requested,
-    },
-    {
-      sid: 'WriteEnvironmentSchedules',
-      actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
-      resources: ['{environmentSchedules}'],
-      wildcardReason: SCHEDULES,
-    },
-    {
-      // The role EventBridge Scheduler assumes to invoke the scheduled-action function.
-      sid: 'PassScheduleRole',
-      actions: ['iam:PassRole'],
-      resources: ['{environmentScheduleRole}'],
-      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-    },
+    ...writeSchedules,
   ],
   // Sleep/wake schedules: authorizes as the `schedule` caller, records the request, starts pause or resume.
   ScheduledAction: [

@@ -244,30 +244,7 @@ export class DynamoRegistry {
    * without a stored spec is `NotFoundError`.
    */
   async setIdleAfter(name: string, idleAfter: string | null): Promise<{ updatedAt: string }> {
-    const updatedAt = this.now().toISOString();
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: envKey(name),
-          UpdateExpression:
-            idleAfter === null
-              ? 'SET updatedAt = :now REMOVE #spec.#idleAfter'
-              : 'SET #spec.#idleAfter = :idleAfter, updatedAt = :now',
-          ConditionExpression: 'attribute_exists(#spec)',
-          ExpressionAttributeNames: { '#spec': 'spec', '#idleAfter': 'idleAfter' },
-          ExpressionAttributeValues: {
-            ':now': updatedAt,
-            ...(idleAfter === null ? {} : { ':idleAfter': idleAfter }),
-          },
-        }),
-      );
-    } catch (err) {
-      if (awsErrorCode(err) === 'ConditionalCheckFailedException')
-        throw new NotFoundError(`environment "${name}" has no stored spec`, { cause: err });
-      throw mapAwsError(err, `dynamodb.UpdateItem idleAfter ${name}`);
-    }
-    return { updatedAt };
+    return this.setSpecField(name, 'idleAfter', idleAfter);
   }
 
   /**
@@ -276,6 +253,18 @@ export class DynamoRegistry {
    * `NotFoundError`.
    */
   async setSchedule(name: string, schedule: ScheduleSpec | null): Promise<{ updatedAt: string }> {
+    return this.setSpecField(name, 'schedule', schedule);
+  }
+
+  /**
+   * Sets one field of the stored spec, or removes it with null, and moves `updatedAt`: one conditional
+   * UpdateItem; an environment without a stored spec is `NotFoundError`.
+   */
+  private async setSpecField(
+    name: string,
+    field: 'idleAfter' | 'schedule',
+    value: unknown,
+  ): Promise<{ updatedAt: string }> {
     const updatedAt = this.now().toISOString();
     try {
       await this.doc.send(
@@ -283,21 +272,18 @@ export class DynamoRegistry {
           TableName: this.tableName,
           Key: envKey(name),
           UpdateExpression:
-            schedule === null
-              ? 'SET updatedAt = :now REMOVE #spec.#schedule'
-              : 'SET #spec.#schedule = :schedule, updatedAt = :now',
+            value === null
+              ? 'SET updatedAt = :now REMOVE #spec.#field'
+              : 'SET #spec.#field = :value, updatedAt = :now',
           ConditionExpression: 'attribute_exists(#spec)',
-          ExpressionAttributeNames: { '#spec': 'spec', '#schedule': 'schedule' },
-          ExpressionAttributeValues: {
-            ':now': updatedAt,
-            ...(schedule === null ? {} : { ':schedule': schedule }),
-          },
+          ExpressionAttributeNames: { '#spec': 'spec', '#field': field },
+          ExpressionAttributeValues: { ':now': updatedAt, ...(value === null ? {} : { ':value': value }) },
         }),
       );
     } catch (err) {
       if (isConditionFailure(err))
         throw new NotFoundError(`environment "${name}" has no stored spec`, { cause: err });
-      throw mapAwsError(err, `dynamodb.UpdateItem schedule ${name}`);
+      throw mapAwsError(err, `dynamodb.UpdateItem ${field} ${name}`);
     }
     return { updatedAt };
   }

@@ -174,6 +174,23 @@ export function defaultDeps<F extends HandlerFile>(
   });
 }
 
+/**
+ * The seconds the state machine waited after a polled step's result: what the result asked for (`asked`, its
+ * `waitSeconds`: adaptive polling); with fixed polling (`timing.polling: 'fixed'`) or when it asked for nothing,
+ * the timing's `interval` (else `fallback`), the Wait's SecondsPath then.
+ */
+export function machineWaited(
+  state: LifecycleState,
+  asked: number | undefined,
+  interval: 'drainIntervalSeconds' | 'deleteIntervalSeconds',
+  fallback: number,
+): number {
+  const timing = state['timing'] as Record<string, unknown> | undefined;
+  if (typeof asked === 'number' && timing?.['polling'] !== 'fixed') return asked;
+  const seconds = timing?.[interval];
+  return typeof seconds === 'number' ? seconds : fallback;
+}
+
 /** The env name of a state, validated as present. */
 export function envOf(state: LifecycleState): string {
   if (typeof state?.env !== 'string' || state.env === '') {

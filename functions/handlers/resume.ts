@@ -10,6 +10,7 @@ import {
   envOf,
   type HandlerDeps,
   type LifecycleState,
+  machineWaited,
   runStep,
   specOf,
 } from './lifecycle-deps.ts';
@@ -68,11 +69,9 @@ function previousWait(state: LifecycleState): Partial<ResumeResult> | undefined 
 function waitedBefore(state: LifecycleState): number {
   const previous = previousWait(state);
   if (previous === undefined) return 0;
-  const timing = state['timing'] as { drainIntervalSeconds?: unknown; polling?: unknown } | undefined;
-  const interval = typeof timing?.drainIntervalSeconds === 'number' ? timing.drainIntervalSeconds : 35;
-  const waited =
-    typeof previous.waitSeconds === 'number' && timing?.polling !== 'fixed' ? previous.waitSeconds : interval;
-  return (previous.waitedSeconds ?? 0) + waited;
+  return (
+    (previous.waitedSeconds ?? 0) + machineWaited(state, previous.waitSeconds, 'drainIntervalSeconds', 35)
+  );
 }
 
 /**

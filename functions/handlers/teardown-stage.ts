@@ -26,7 +26,7 @@ import { planTeardown, type TeardownStage } from '../core/plan-teardown.ts';
 import { type TeardownWaitingFor, teardownWait } from '../core/teardown-wait.ts';
 import { requireConfig } from './config.ts';
 import type { HandlerDeps, LifecycleState, SomeConfig } from './lifecycle-deps.ts';
-import { envOf, runStep } from './lifecycle-deps.ts';
+import { envOf, machineWaited, runStep } from './lifecycle-deps.ts';
 
 export interface TeardownResult {
   readonly done: boolean;
@@ -67,9 +67,7 @@ function previousResult(state: LifecycleState, stage: TeardownStage): Partial<Te
  * polling (`timing.polling: 'fixed'`) or without one, `timing.deleteIntervalSeconds`, else 15.
  */
 function waitAfter(state: LifecycleState, previous: Partial<TeardownResult>): number {
-  const timing = state.timing as { deleteIntervalSeconds?: unknown; polling?: unknown } | undefined;
-  if (typeof previous.waitSeconds === 'number' && timing?.polling !== 'fixed') return previous.waitSeconds;
-  return typeof timing?.deleteIntervalSeconds === 'number' ? timing.deleteIntervalSeconds : 15;
+  return machineWaited(state, previous.waitSeconds, 'deleteIntervalSeconds', 15);
 }
 
 /**
