@@ -39,7 +39,7 @@ export const BUNDLE_MAIN_FIELDS: readonly string[] = ['module', 'main'];
  * `mnemonist/lru-cache` is the LRU behind `@aws-sdk/endpoint-cache`, which the DynamoDB client builds for endpoint
  * discovery (off unless configured; Berth never turns it on); with its iterator library it is ~7.5 KiB of every
  * registry-using bundle. functions/adapters/aws/lru-cache.ts is the same cache over a `Map`
- * (test/adapters/lru-cache.test.ts compares the two).
+ * (test/functions/adapters/aws/lru-cache.test.ts compares the two).
  */
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': fileURLToPath(

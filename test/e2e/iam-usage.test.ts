@@ -29,7 +29,7 @@ const SERVED =
 const NOT_EXERCISED: Record<string, string> = {
   Slack: 'same registry and Step Functions calls as Api (functions/handlers/http), signed by Slack',
   Nightly:
-    'reads the registry (dynamodb:Scan) and deletes expired log groups (test/handlers/nightly.test.ts)',
+    'reads the registry (dynamodb:Scan) and deletes expired log groups (test/functions/handlers/nightly.test.ts)',
   Notify: 'posts to Slack or a webhook; no AWS call',
   ExpiryWarnings:
     'scheduled, not part of an operation: scans the registry and notes each warned expiry (dynamodb:UpdateItem), with IAM enforced in test/e2e/slack-interactions.test.ts',

@@ -1,6 +1,6 @@
 /**
  * The HTTP API's route table. `docs/openapi.yaml` must describe exactly these (method, path)
- * pairs; `test/handlers/openapi.test.ts` holds the two together.
+ * pairs; `test/functions/handlers/http/routes-openapi.test.ts` holds the two together.
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 

@@ -50,7 +50,7 @@ interface ExecuteOptions {
  * depends on the execution's data (`SecondsPath`, as Step Functions evaluates it) needs that data: this
  * records the input of every state entered, from the run's event logger, which the library calls
  * synchronously just before it runs the state (`StateMachine.execute`, private in 3.0.0: the runtime pins
- * that version, and test/runtime/step-functions.test.ts fails if the hook stops working).
+ * that version, and test/local/runtime/step-functions/emulator.test.ts fails if the hook stops working).
  */
 export function trackStateInputs(machine: StateMachine): void {
   const inner = machine as unknown as {
