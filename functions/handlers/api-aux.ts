@@ -84,4 +84,5 @@ function lazyLogs(): LogsPort {
 /** The handler of the dry runs, settings changes and logs; any other route answers 500 naming the `api` function. */
 export const makeAuxHandler = (deps: ApiDeps | (() => ApiDeps)) => makeHandler(deps, { serves: AUX_ROUTES });
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeAuxHandler(() => defaultDeps());

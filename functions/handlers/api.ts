@@ -944,6 +944,7 @@ export const API_ROUTES: readonly RouteName[] = Object.freeze(
 
 // Pure: building the handler only makes a closure, so a bundle that imports makeHandler alone (api-aux)
 // leaves this handler and its Step Functions client out.
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = /* @__PURE__ */ makeHandler(() => defaultDeps(), { serves: API_ROUTES });
 
 export type { OperationName };

@@ -47,6 +47,7 @@ export function makeHandler(deps: CreateClusterDeps) {
     });
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(
   defaultDeps('create-cluster', {
     autoScaling: autoScalingAdapter,

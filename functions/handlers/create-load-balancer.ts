@@ -59,6 +59,7 @@ export function makeHandler(deps: CreateLoadBalancerDeps) {
     });
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(
   defaultDeps('create-load-balancer', { ec2: ec2Adapter, elbv2: elbv2Adapter, registry: registryAdapter }),
 );

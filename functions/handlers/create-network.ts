@@ -37,6 +37,7 @@ export function makeHandler(deps: CreateNetworkDeps) {
     });
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(
   defaultDeps('create-network', { ec2: ec2Adapter, registry: registryAdapter }),
 );

@@ -49,6 +49,7 @@ export function makeHandler(deps: CreateServiceDeps) {
     });
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(
   defaultDeps('create-service', { ecs: ecsAdapter, registry: registryAdapter, scheduler: schedulerAdapter }),
 );

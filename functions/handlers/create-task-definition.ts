@@ -37,6 +37,7 @@ export function makeHandler(deps: CreateTaskDefinitionDeps) {
     });
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(
   defaultDeps('create-task-definition', { ecs: ecsAdapter, logs: logsAdapter, registry: registryAdapter }),
 );

@@ -88,4 +88,5 @@ export function defaultDeps(): ExpiryWarningsDeps {
   };
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(() => defaultDeps());

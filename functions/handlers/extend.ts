@@ -66,4 +66,5 @@ export function makeHandler(deps: ExtendDeps) {
     });
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(defaultDeps('extend', { registry: registryAdapter }));

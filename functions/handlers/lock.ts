@@ -52,4 +52,5 @@ export function makeHandler(deps: LockDeps) {
     });
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(defaultDeps('lock', { registry: registryAdapter }));

@@ -255,4 +255,5 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
   };
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(() => defaultDeps());

@@ -198,6 +198,7 @@ export function makeHandler(deps: PauseDeps) {
     });
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(
   defaultDeps('pause', {
     autoScaling: autoScalingAdapter,

@@ -184,4 +184,5 @@ export function defaultDeps(): PlanDeps {
   };
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(() => defaultDeps());

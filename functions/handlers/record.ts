@@ -245,6 +245,7 @@ export function makeHandler(deps: RecordDeps) {
 const deps = defaultDeps('record', { registry: registryAdapter });
 let executions: AwsSfnAdapter | undefined;
 let pricing: (() => Pricing) | undefined;
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler({
   get registry() {
     return deps.registry;

@@ -99,4 +99,5 @@ export function makeHandler(deps: RedeployDeps) {
     });
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(defaultDeps('redeploy', { ecs: ecsAdapter, registry: registryAdapter }));

@@ -177,6 +177,7 @@ export function makeHandler(deps: ResumeDeps) {
     });
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(
   defaultDeps('resume', {
     autoScaling: autoScalingAdapter,

@@ -72,6 +72,7 @@ export function makeHandler(deps: ScaleDeps) {
     });
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(
   defaultDeps('scale', {
     autoScaling: autoScalingAdapter,

@@ -149,6 +149,7 @@ export function makeHandler(deps: ScheduleDeps) {
 }
 
 const deps = defaultDeps('schedule', { registry: registryAdapter, scheduler: schedulerAdapter });
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler({
   get registry() {
     return deps.registry;

@@ -436,4 +436,5 @@ export const logsLink =
     return logsConsoleUrl(region, logGroupName(name));
   };
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(() => defaultDeps());

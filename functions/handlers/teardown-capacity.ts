@@ -10,6 +10,7 @@ export function makeHandler(deps: TeardownDeps) {
   return (state: LifecycleState): Promise<TeardownResult> => runTeardownStage(deps, 'capacity', state);
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(
   defaultDeps('teardown-capacity', { autoScaling: autoScalingAdapter, ec2: ec2Adapter, ecs: ecsAdapter }),
 );

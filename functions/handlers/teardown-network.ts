@@ -10,4 +10,5 @@ export function makeHandler(deps: TeardownDeps) {
   return (state: LifecycleState): Promise<TeardownResult> => runTeardownStage(deps, 'network', state);
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(defaultDeps('teardown-network', { ec2: ec2Adapter }));

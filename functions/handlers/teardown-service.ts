@@ -19,6 +19,7 @@ export function makeHandler(deps: TeardownDeps) {
   return (state: LifecycleState): Promise<TeardownResult> => runTeardownStage(deps, 'service', state);
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(
   defaultDeps('teardown-service', {
     autoScaling: autoScalingAdapter,

@@ -15,6 +15,7 @@ export function makeHandler(deps: TeardownDeps) {
   };
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(
   defaultDeps('teardown-task-definitions', { ecs: ecsAdapter, logs: logsAdapter }),
 );

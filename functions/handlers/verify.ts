@@ -257,6 +257,7 @@ export function makeHandler(deps: VerifyDeps) {
     });
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(
   defaultDeps('verify', {
     ecs: ecsAdapter,

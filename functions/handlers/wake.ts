@@ -119,4 +119,5 @@ export function defaultDeps(env: Readonly<Record<string, string | undefined>> = 
   return { registry: ports.registry, executions: ports.executions, lockTtlSeconds: ports.lockTtlSeconds() };
 }
 
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = makeHandler(() => defaultDeps());
