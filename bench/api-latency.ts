@@ -123,7 +123,7 @@ function perRequest(v: Variant): { total: number; text: string } {
 }
 
 /** Runs the benchmark. */
-export async function apiLatency(argv: string[]): Promise<BenchResult> {
+async function apiLatency(argv: string[]): Promise<BenchResult> {
   const total = numberFlag(argv, 'requests', 400);
   const concurrency = numberFlag(argv, 'concurrency', 50);
   const rounds = 2;

@@ -159,7 +159,7 @@ const beside = (before: number, after: number, digits: number): string =>
   Number.isFinite(before) ? `${fmt(before, digits)} → ${fmt(after, digits)}` : fmt(after, digits);
 
 /** Runs the benchmark. Flags: `--runs N` (default 5), `--only a,b`, `--baseline <ref>|none`. */
-export async function coldStart(argv: string[]): Promise<BenchResult> {
+async function coldStart(argv: string[]): Promise<BenchResult> {
   const runs = Math.max(5, numberFlag(argv, 'runs', 5));
   const only = flag(argv, 'only')?.split(',');
   const externalSdk = argv.includes('--external-sdk');

@@ -106,7 +106,7 @@ function delta(before: Metrics, after: Metrics): Metrics {
  * refill r/s), so n accepted calls of that action need at least max(0, n − B) / r seconds; the
  * actions share no bucket, so the fleet needs at least the largest of these.
  */
-export function rateLimitBound(d: Metrics): { seconds: number; action: string; rows: string[][] } {
+function rateLimitBound(d: Metrics): { seconds: number; action: string; rows: string[][] } {
   let seconds = 0;
   let action = 'none';
   const rows: string[][] = [];
@@ -138,7 +138,7 @@ export function rateLimitBound(d: Metrics): { seconds: number; action: string; r
  * provider detached and deleted, cluster deleted, task definition deregistered). Describe and list calls are
  * left out: how many of those a teardown needs depends on how long it waits, not on the fleet.
  */
-export const TEARDOWN_ACTIONS = [
+const TEARDOWN_ACTIONS = [
   'UpdateService',
   'DeleteService',
   'PutClusterCapacityProviders',
@@ -152,7 +152,7 @@ export const TEARDOWN_ACTIONS = [
  * teardown action, and an action with burst B and sustained rate r accepts n calls in no less than
  * max(0, n − B) ÷ r seconds; the actions have separate buckets, so the fleet needs the largest of these.
  */
-export function fleetBound(envs: number): { seconds: number; action: string; formula: string } {
+function fleetBound(envs: number): { seconds: number; action: string; formula: string } {
   let best = { seconds: 0, action: 'none', formula: '' };
   for (const action of TEARDOWN_ACTIONS) {
     const limit = ECS_RATE_LIMITS[action] ?? { burst: 50, perSecond: 20 };
@@ -173,7 +173,7 @@ const PAYLOAD_LIMIT_BYTES = 262_144;
 const HISTORY_LIMIT_EVENTS = 25_000;
 
 /** The biggest input/output/parameters string in an execution history, and where it was. */
-export function biggestPayload(events: readonly HistoryEvent[]): { bytes: number; where: string } {
+function biggestPayload(events: readonly HistoryEvent[]): { bytes: number; where: string } {
   let best = { bytes: 0, where: 'none' };
   let state = '';
   for (const event of events) {
@@ -224,7 +224,7 @@ function rssSampler(): { stop: () => { peakMiB: number; lastMiB: number } } {
 }
 
 /** Runs the benchmark. */
-export async function fleetTeardown(argv: string[]): Promise<BenchResult> {
+async function fleetTeardown(argv: string[]): Promise<BenchResult> {
   const envs = numberFlag(argv, 'envs', 500);
   const createConcurrency = numberFlag(argv, 'create-concurrency', 12);
   const maxConcurrency = numberFlag(argv, 'max-concurrency', 20);

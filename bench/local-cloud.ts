@@ -95,7 +95,7 @@ const summary = (r: LoadResult): string =>
   `${fmt(r.perSecond, 0)} req/s (p50 ${fmt(percentile(r.latenciesMs, 50), 1)} ms, p99 ${fmt(percentile(r.latenciesMs, 99), 1)} ms, ${r.errors} errors)`;
 
 /** Runs the benchmark. */
-export async function localCloud(argv: string[]): Promise<BenchResult> {
+async function localCloud(argv: string[]): Promise<BenchResult> {
   const total = numberFlag(argv, 'requests', 2000);
   const concurrency = numberFlag(argv, 'concurrency', 20);
   const envCount = numberFlag(argv, 'envs', 200);

@@ -88,7 +88,7 @@ const FLEET: ReadonlyArray<{
 ];
 
 /** Runs the benchmark. */
-export async function nightSavingsBench(argv: string[]): Promise<BenchResult> {
+async function nightSavingsBench(argv: string[]): Promise<BenchResult> {
   const nightHours = numberFlag(argv, 'night-hours', 12);
   const result = startResult(
     'night-savings',

@@ -21,7 +21,7 @@ import {
 } from './lib/report.ts';
 
 /** Runs the benchmark. */
-export async function pauseResume(argv: string[]): Promise<BenchResult> {
+async function pauseResume(argv: string[]): Promise<BenchResult> {
   const factor = numberFlag(argv, 'factor', 0.02);
   const rounds = Math.max(1, numberFlag(argv, 'rounds', 3));
   const result = startResult(

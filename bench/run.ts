@@ -17,7 +17,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const DOC = path.join(REPO_ROOT, 'docs/benchmarks.md');
 
 /** Benchmarks in the order they run, with a time budget each (ms; the process is killed after it). */
-export const BENCHMARKS: ReadonlyArray<{ name: string; file: string; budgetMs: number }> = [
+const BENCHMARKS: ReadonlyArray<{ name: string; file: string; budgetMs: number }> = [
   { name: 'cold-start', file: 'cold-start.ts', budgetMs: 600_000 },
   { name: 'local-cloud', file: 'local-cloud.ts', budgetMs: 120_000 },
   { name: 'api-latency', file: 'api-latency.ts', budgetMs: 240_000 },

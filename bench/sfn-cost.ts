@@ -61,7 +61,7 @@ async function measure(bp: BenchPlatform, executionArn: string): Promise<Measure
 }
 
 /** Runs the benchmark. */
-export async function sfnCost(argv: string[]): Promise<BenchResult> {
+async function sfnCost(argv: string[]): Promise<BenchResult> {
   const factor = numberFlag(argv, 'factor', 0.04);
   const nightlyEnvs = Math.max(1, numberFlag(argv, 'nightly-envs', 3));
   const result = startResult(

@@ -42,7 +42,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const HEALTH = { intervalSeconds: 30, healthyThreshold: 5, timeoutSeconds: 5 };
 
 /** What a benchmark run brings up: a dedicated ALB with EC2 or Fargate, or a path rule on the shared ALB (EC2). */
-export type Mode = 'dedicated-ec2' | 'dedicated-fargate' | 'shared-ec2';
+type Mode = 'dedicated-ec2' | 'dedicated-fargate' | 'shared-ec2';
 const MODES: readonly Mode[] = ['dedicated-ec2', 'dedicated-fargate', 'shared-ec2'];
 
 /**
@@ -51,7 +51,7 @@ const MODES: readonly Mode[] = ['dedicated-ec2', 'dedicated-fargate', 'shared-ec
  * is pulled, the container starts; a Fargate task's interface is provisioned first), then the health checks
  * (healthyThreshold × interval: they start only once the ALB is active).
  */
-export function criticalPathMs(factor: number, mode: Mode): { totalMs: number; formula: string } {
+function criticalPathMs(factor: number, mode: Mode): { totalMs: number; formula: string } {
   const alb = mode === 'shared-ec2' ? 0 : BASE_DELAYS.albProvisioning;
   const compute =
     mode === 'dedicated-fargate'
@@ -98,7 +98,7 @@ function timeline(events: readonly HistoryEvent[]): string {
  * Each verify check: when (s from the start), and what it waited for and for how long next (AWS seconds),
  * read from the verify task's result in the history (`LambdaFunctionSucceeded`).
  */
-export function verifyChecks(events: readonly HistoryEvent[]): string {
+function verifyChecks(events: readonly HistoryEvent[]): string {
   const t0 = events[0]?.timestamp?.getTime() ?? 0;
   let current = '';
   const checks: string[] = [];
@@ -289,7 +289,7 @@ function measureInChild(factor: number, index: number, rounds: number): Promise<
  * short but scales only the AWS delays: Berth's own compute (Lambda invocations, API calls, the local
  * runtime's transitions) is not scaled, so each real second of it weighs 1/factor AWS seconds.
  */
-export function factorsOf(argv: readonly string[]): number[] {
+function factorsOf(argv: readonly string[]): number[] {
   const list = flag(argv, 'factors') ?? flag(argv, 'factor') ?? '0.05,0.25';
   const factors = list.split(',').map((f) => Number(f.trim()));
   if (factors.length === 0 || factors.some((f) => !(Number.isFinite(f) && f > 0))) {
@@ -299,7 +299,7 @@ export function factorsOf(argv: readonly string[]): number[] {
 }
 
 /** Runs the benchmark. */
-export async function timeToReady(argv: string[]): Promise<BenchResult> {
+async function timeToReady(argv: string[]): Promise<BenchResult> {
   const factors = factorsOf(argv);
   const rounds = Math.max(1, numberFlag(argv, 'rounds', 1));
   const result = startResult(

@@ -39,7 +39,7 @@ export interface Accepted {
   readonly statusUrl: string;
 }
 
-export interface OperationStepView {
+interface OperationStepView {
   readonly step: string;
   readonly status: string;
   readonly at: string;

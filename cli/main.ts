@@ -23,7 +23,7 @@ import { CliError, ExitCode } from './exit-codes.ts';
 import { isLoopback } from './sign.ts';
 
 /** The real terminal. */
-export function processIo(): CliIo {
+function processIo(): CliIo {
   let lines: AsyncIterator<string> | undefined;
   return {
     stdout: (text) => process.stdout.write(text),

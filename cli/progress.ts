@@ -5,7 +5,7 @@ import { type CommandContext, type MutationOptions, printJson } from './context.
 import { CliError, ExitCode } from './exit-codes.ts';
 
 /** Default time `berth` waits for an operation (mutations wait unless `--no-wait`). */
-export const DEFAULT_WAIT_TIMEOUT = '45m';
+const DEFAULT_WAIT_TIMEOUT = '45m';
 
 /** `12s`, `1m05s`. */
 export const formatElapsed = (ms: number): string => {
@@ -25,7 +25,7 @@ export const formatStep = (step: OperationView['steps'][number], startedAt: stri
 };
 
 /** Whether `next` continues a run of `previous`: the verify loop's polls, or a step repeating its status. */
-export const continuesRun = (
+const continuesRun = (
   previous: { step: string; status: string },
   next: { step: string; status: string },
 ): boolean => previous.step === next.step && (/^Verify/.test(next.step) || previous.status === next.status);
@@ -76,7 +76,7 @@ export class StepPrinter {
 }
 
 /** The final line of an operation. */
-export const formatSummary = (env: EnvironmentView, op: OperationView, now: Date): string => {
+const formatSummary = (env: EnvironmentView, op: OperationView, now: Date): string => {
   const took = formatElapsed(
     (op.finishedAt ? Date.parse(op.finishedAt) : now.getTime()) - Date.parse(op.startedAt),
   );
@@ -95,7 +95,7 @@ export const formatSummary = (env: EnvironmentView, op: OperationView, now: Date
  * as it appears. Returns the exit code (0 succeeded, 1 failed); throws `CliError` for a
  * conflict (another operation holds the environment) or a timeout.
  */
-export async function waitForOperation(
+async function waitForOperation(
   ctx: CommandContext,
   accepted: Accepted,
   options: { timeout?: string } = {},

@@ -33,7 +33,7 @@ export interface ForwardRequest {
 }
 
 /** The API's answer. */
-export interface ForwardResponse {
+interface ForwardResponse {
   readonly status: number;
   readonly contentType: string;
   readonly body: string;
@@ -43,7 +43,7 @@ export interface ForwardResponse {
 export type Forwarder = (request: ForwardRequest) => Promise<ForwardResponse>;
 
 /** What the page shows about where it is connected (`GET /config.json`). */
-export interface DashboardInfo {
+interface DashboardInfo {
   /** The API the calls go to, for display. */
   readonly api: string;
   /** AWS region for console links when the API is deployed; `null` locally (no console). */
@@ -151,7 +151,7 @@ const sameToken = (given: string | undefined, token: string): boolean => {
  * Why a request may not pass, or undefined. `hosts` are the `Host` values the server answers to
  * (`127.0.0.1:4569`, `localhost:4569`).
  */
-export function rejection(
+function rejection(
   req: { method: string; headers: IncomingMessage['headers'] },
   hosts: ReadonlySet<string>,
   token: string,

@@ -5,17 +5,6 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { NetworkStack } from './network-stack.ts';
 import { OrchestratorStack } from './orchestrator-stack.ts';
 
-/** Context parameters of the CDK app (`-c key=value`); docs/deploy.md lists them. */
-export interface BerthContext {
-  vpcId?: string;
-  adminCidr?: string;
-  nightlyCron?: string;
-  nightlyTimezone?: string;
-  allowedCidr?: string;
-  lockTtlSeconds?: number;
-  expiryWarningHours?: number;
-}
-
 const contextString = (app: App, key: string): string | undefined => {
   const value: unknown = app.node.tryGetContext(key);
   return typeof value === 'string' && value.length > 0 ? value : undefined;

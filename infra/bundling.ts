@@ -16,14 +16,14 @@ import type { Permission } from './handler-permissions.ts';
  * ESM bundles that include the AWS SDK call `require` for Node built-ins; esbuild's ESM output has no
  * `require`, so the banner defines one.
  */
-export const ESM_REQUIRE_BANNER =
+const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 /** esbuild target matching the Lambda runtime (Node.js 24, `BERTH_RUNTIME`). */
-export const BUNDLE_TARGET = 'node24';
+const BUNDLE_TARGET = 'node24';
 
 /** Prefer the ES module build of a package (tree-shakable) over its CommonJS one. */
-export const BUNDLE_MAIN_FIELDS: readonly string[] = ['module', 'main'];
+const BUNDLE_MAIN_FIELDS: readonly string[] = ['module', 'main'];
 
 /**
  * Module substitutions applied to every bundle (esbuild `alias`).
@@ -41,7 +41,7 @@ export const BUNDLE_MAIN_FIELDS: readonly string[] = ['module', 'main'];
  * registry-using bundle. functions/adapters/aws/lru-cache.ts is the same cache over a `Map`
  * (test/functions/adapters/aws/lru-cache.test.ts compares the two).
  */
-export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': fileURLToPath(
     new URL('../functions/adapters/aws/lambda-credentials.ts', import.meta.url),
   ),
@@ -130,7 +130,7 @@ async function speaksJson(distEs: string): Promise<boolean> {
  * Scaling, EC2) keep theirs: there the wire code can differ from the shape name (`LoadBalancerNotFound` →
  * `LoadBalancerNotFoundException`) and only the registry maps one to the other.
  */
-export const sdkSchemaTreeShaking: Plugin = {
+const sdkSchemaTreeShaking: Plugin = {
   name: 'berth-sdk-schema-tree-shaking',
   setup(build) {
     build.onLoad({ filter: SCHEMA_MODULE }, async (args) => {
@@ -149,7 +149,7 @@ const CLIENT_PACKAGE_JSON = /[\\/]@aws-sdk[\\/]client-[a-z0-9-]+[\\/]package\.js
  * Keeps only `version` of each client's `package.json` (the runtime config's `packageInfo.version`, the
  * user agent's client version; nothing else is read): ~2.5 KiB of scripts and dependency lists per client.
  */
-export const sdkPackageInfo: Plugin = {
+const sdkPackageInfo: Plugin = {
   name: 'berth-sdk-package-info',
   setup(build) {
     build.onLoad({ filter: CLIENT_PACKAGE_JSON }, async (args) => {
@@ -174,7 +174,7 @@ export const NO_EVENT_STREAMS_MESSAGE =
  * command Berth sends has an event stream (test/infra/bundle-runtime.test.ts checks every command the Lambda code
  * imports), so the import becomes a rejection naming this choice.
  */
-export const sdkWithoutEventStreams: Plugin = {
+const sdkWithoutEventStreams: Plugin = {
   name: 'berth-sdk-without-event-streams',
   setup(build) {
     build.onLoad({ filter: HTTP_PROTOCOL_MODULE }, async (args) => {
@@ -209,7 +209,7 @@ const REFUSING_EVENT_STREAM_SERDE = `const eventStreamSerdeProvider = () => ({
  * statically, which keeps the codec, the marshallers and a CRC-32 (~9 KiB) in every bundle with one of these
  * clients. It becomes a marshaller that refuses with the same message; no Berth command streams.
  */
-export const sdkWithoutEventStreamSerde: Plugin = {
+const sdkWithoutEventStreamSerde: Plugin = {
   name: 'berth-sdk-without-event-stream-serde',
   setup(build) {
     build.onLoad({ filter: CLIENT_RUNTIME_CONFIG }, async (args) => {
@@ -228,7 +228,7 @@ const SHA256_NODE_MODULE =
   /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]sha256[\\/]Sha256Node\.js$/;
 const SHA256_JS_IMPORT = 'import { Sha256Js } from "./Sha256Js";';
 /** What a bundle answers if `node:crypto` ever lacked SHA-256. */
-export const NO_JS_SHA256_MESSAGE =
+const NO_JS_SHA256_MESSAGE =
   'the JavaScript SHA-256 fallback is left out of the Berth Lambda bundles (infra/bundling.ts): node:crypto has SHA-256';
 
 /**
@@ -237,7 +237,7 @@ export const NO_JS_SHA256_MESSAGE =
  * never does in Node.js (the Lambda runtimes and the local platform build Node with OpenSSL). The fallback becomes
  * a class that refuses with a message naming this choice.
  */
-export const sdkWithoutJsSha256: Plugin = {
+const sdkWithoutJsSha256: Plugin = {
   name: 'berth-sdk-without-js-sha256',
   setup(build) {
     build.onLoad({ filter: SHA256_NODE_MODULE }, async (args) => {
@@ -266,7 +266,7 @@ const IMDS_REGION_MODULE =
  * when IMDS does not answer (`undefined`), so a bundle run without a region still fails with the SDK's own
  * "Region is missing".
  */
-export const sdkWithoutImdsRegion: Plugin = {
+const sdkWithoutImdsRegion: Plugin = {
   name: 'berth-sdk-without-imds-region',
   setup(build) {
     build.onLoad({ filter: IMDS_REGION_MODULE }, () => ({
@@ -290,7 +290,7 @@ export const NO_ADAPTIVE_RETRY_MESSAGE =
  * own `retryMode` wins over `AWS_RETRY_MODE` and the config file, so the SDK never builds it. It becomes a class
  * that refuses with a message naming this choice.
  */
-export const sdkWithoutAdaptiveRetry: Plugin = {
+const sdkWithoutAdaptiveRetry: Plugin = {
   name: 'berth-sdk-without-adaptive-retry',
   setup(build) {
     build.onLoad({ filter: RETRY_CONFIGURATIONS_MODULE }, async (args) => {
@@ -319,7 +319,7 @@ const SHARED_CONFIG_FILES_MODULE =
  * finds nothing and answers empty files, which is what it now answers at once (a profile file is ignored:
  * test/infra/bundle-runtime.test.ts).
  */
-export const sdkWithoutSharedConfigFiles: Plugin = {
+const sdkWithoutSharedConfigFiles: Plugin = {
   name: 'berth-sdk-without-shared-config-files',
   setup(build) {
     build.onLoad({ filter: SHARED_CONFIG_FILES_MODULE }, () => ({
@@ -337,7 +337,7 @@ const ENDPOINT_INSTRUCTIONS_MODULE =
   /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]endpoints[\\/]middleware-endpoint[\\/]adaptors[\\/]getEndpointFromInstructions\.js$/;
 const S3_CUSTOMIZATIONS_IMPORT = 'import { resolveParamsForS3 } from "../service-customizations";';
 /** What a bundle answers if an S3 client ever resolved an endpoint in it. */
-export const NO_S3_MESSAGE =
+const NO_S3_MESSAGE =
   'S3 endpoint rules are left out of the Berth Lambda bundles (infra/bundling.ts): no Berth function calls S3';
 
 /**
@@ -345,7 +345,7 @@ export const NO_S3_MESSAGE =
  * function has an S3 client ({@link CLIENT_OF_SERVICE}; test/infra/handler-bundles.test.ts fails if a bundle holds
  * a client its IAM declaration does not call). They become a rejection naming this choice.
  */
-export const sdkWithoutS3EndpointRules: Plugin = {
+const sdkWithoutS3EndpointRules: Plugin = {
   name: 'berth-sdk-without-s3-endpoint-rules',
   setup(build) {
     build.onLoad({ filter: ENDPOINT_INSTRUCTIONS_MODULE }, async (args) => {
@@ -391,7 +391,7 @@ export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {
  * purpose: Berth's only IAM action is `iam:PassRole` (and `iam:CreateServiceLinkedRole`, done by AWS on first use),
  * which AWS authorizes inside another service's call; no Berth code calls IAM.
  */
-export const CLIENT_OF_SERVICE: Readonly<Record<string, string>> = {
+const CLIENT_OF_SERVICE: Readonly<Record<string, string>> = {
   'application-autoscaling': 'application-auto-scaling',
   autoscaling: 'auto-scaling',
   cloudwatch: 'cloudwatch',

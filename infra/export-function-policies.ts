@@ -10,7 +10,7 @@ import { App } from 'aws-cdk-lib';
 import { buildApp } from './app.ts';
 import { extractFunctionPolicies } from './function-policies.ts';
 
-export const FUNCTION_POLICIES_PATH = fileURLToPath(
+const FUNCTION_POLICIES_PATH = fileURLToPath(
   new URL('../local/cloud/core/iam/function-policies.json', import.meta.url),
 );
 

@@ -67,7 +67,7 @@ export const STATE_MACHINE_HANDLERS: readonly HandlerEntry[] = [
 ];
 
 /** Handlers behind API Gateway or invoked directly. */
-export const EDGE_HANDLERS: readonly HandlerEntry[] = [
+const EDGE_HANDLERS: readonly HandlerEntry[] = [
   edge('Api', 'api', 'REST API'),
   edge('ApiAux', 'api-aux', 'REST API: dry runs, settings changes and logs'),
   edge('Slack', 'slack', 'Slack slash commands'),

@@ -25,8 +25,8 @@
  *   the caller's `iam:CreateServiceLinkedRole` permission (`iam:AWSServiceName` names the service).
  */
 
-export const MANAGED_BY_TAG = 'berth:managed-by';
-export const MANAGED_BY_VALUE = 'berth';
+const MANAGED_BY_TAG = 'berth:managed-by';
+const MANAGED_BY_VALUE = 'berth';
 
 /** IAM condition block, as in a policy document. */
 export type Conditions = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
@@ -888,9 +888,4 @@ export const HANDLER_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
 export function isReadOnlyAction(action: string): boolean {
   const name = action.split(':')[1] ?? '';
   return /^(Describe|List|Get|Query|Scan|BatchGet)/.test(name);
-}
-
-/** Mutating actions (by name) that no statement may grant on `*` without a condition. */
-export function isMutatingAction(action: string): boolean {
-  return !isReadOnlyAction(action) && !/^(xray:PutTraceSegments|xray:PutTelemetryRecords)$/.test(action);
 }

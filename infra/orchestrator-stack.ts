@@ -35,17 +35,16 @@ import { ALL_HANDLERS, type HandlerEntry, STATE_MACHINE_HANDLERS } from './handl
 import { type Conditions, HANDLER_PERMISSIONS } from './handler-permissions.ts';
 
 /** Path of a state machine definition, `statemachine/<name>.asl.json`. */
-export const aslFile = (name: 'lifecycle' | 'nightly-teardown'): string =>
+const aslFile = (name: 'lifecycle' | 'nightly-teardown'): string =>
   fileURLToPath(new URL(`../statemachine/${name}.asl.json`, import.meta.url));
 
-export const LIFECYCLE_STATE_MACHINE_NAME = 'berth-lifecycle';
-export const NIGHTLY_STATE_MACHINE_NAME = 'berth-nightly-teardown';
-export const DEFAULT_NIGHTLY_CRON = 'cron(0 20 * * ? *)';
-export const DEFAULT_NIGHTLY_TIMEZONE = 'UTC';
+const LIFECYCLE_STATE_MACHINE_NAME = 'berth-lifecycle';
+const NIGHTLY_STATE_MACHINE_NAME = 'berth-nightly-teardown';
+const DEFAULT_NIGHTLY_CRON = 'cron(0 20 * * ? *)';
+const DEFAULT_NIGHTLY_TIMEZONE = 'UTC';
 /** API stage throttling (steady requests per second and burst), applied to every method. */
 export const API_THROTTLING = Object.freeze({ rateLimit: 20, burstLimit: 40 });
 /** Tag condition every mutating statement on environment resources carries. */
-export { MANAGED_BY_TAG, MANAGED_BY_VALUE } from './handler-permissions.ts';
 
 /** Why every function's policy has `Resource: *` (the statement CDK adds for active tracing). */
 const X_RAY_WILDCARD_REASON =
@@ -77,13 +76,13 @@ export interface OrchestratorStackProps extends StackProps {
 }
 
 /** How often the expiry check runs (EventBridge Scheduler rate expression). */
-export const EXPIRY_CHECK_RATE = 'rate(15 minutes)';
+const EXPIRY_CHECK_RATE = 'rate(15 minutes)';
 
 /**
  * How often the idle check runs (idle sleep): ALB metrics are per minute, the shortest `idleAfter` is 15
  * minutes, so an idle environment is paused at most 5 minutes late.
  */
-export const IDLE_CHECK_RATE = 'rate(5 minutes)';
+const IDLE_CHECK_RATE = 'rate(5 minutes)';
 
 /**
  * Berth's control plane: the registry table, one Lambda per handler with least-privilege IAM, the

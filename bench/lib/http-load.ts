@@ -24,7 +24,7 @@ export interface LoadResult {
 }
 
 /** Sends one request and resolves with the status and the body. */
-export function send(
+function send(
   req: LoadRequest,
   agent?: Agent,
 ): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {

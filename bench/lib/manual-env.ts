@@ -72,10 +72,10 @@ export function cloudClients(endpoint: string, maxAttempts = 3): CloudClients {
 }
 
 /** Waits `ms` milliseconds. */
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` every `intervalMs` (first check at once) until it returns a truthy value. */
-export async function waitFor<T>(
+async function waitFor<T>(
   what: string,
   intervalMs: number,
   timeoutMs: number,

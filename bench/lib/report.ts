@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
 /** One measured figure. `target` and `pass` are set when the brief gives a target. */
-export interface Figure {
+interface Figure {
   metric: string;
   value: string;
   target?: string;
@@ -122,7 +122,7 @@ export function renderResult(result: BenchResult): string {
 }
 
 /** Prints a result as the last line of stdout (`BENCH_RESULT <json>`), for `bench/run.ts`. */
-export function emitResult(result: BenchResult): void {
+function emitResult(result: BenchResult): void {
   process.stdout.write(`\nBENCH_RESULT ${JSON.stringify(result)}\n`);
 }
 

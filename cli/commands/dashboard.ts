@@ -18,7 +18,7 @@ export interface DashboardOptions {
  *
  * @example const forward = signedForwarder('https://abc.execute-api.eu-west-1.amazonaws.com/prod', credentials, 'eu-west-1');
  */
-export function signedForwarder(
+function signedForwarder(
   baseUrl: string,
   credentials: CredentialProvider,
   region: string,

@@ -10,7 +10,7 @@ export interface HistoryOptions {
 }
 
 /** Default number of operations `berth history` shows; the API's page is at most 100. */
-export const DEFAULT_HISTORY = 20;
+const DEFAULT_HISTORY = 20;
 const MAX_HISTORY = 1000;
 const PAGE = 100;
 

@@ -17,8 +17,7 @@ const SINCE = /^(\d{1,6}[smhdw]|\d{4}-\d{2}-\d{2}\S*)$/;
 const TASK_ID = /^[0-9a-f]{32}$|^[A-Za-z0-9-]{1,64}$/;
 
 /** One line as printed: `<time> <task id> <message>`. */
-export const formatLogLine = (line: LogLineView): string =>
-  `${line.timestamp} ${line.taskId} ${line.message}`;
+const formatLogLine = (line: LogLineView): string => `${line.timestamp} ${line.taskId} ${line.message}`;
 
 /**
  * `berth logs <name> [--follow] [--since 10m] [--task ID] [--filter TEXT]`: the workload's lines

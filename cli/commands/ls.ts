@@ -5,7 +5,7 @@ import { printJson } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
 
 /** Renders rows as left-aligned columns. */
-export const table = (header: readonly string[], rows: readonly (readonly string[])[]): string => {
+const table = (header: readonly string[], rows: readonly (readonly string[])[]): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells
@@ -16,7 +16,7 @@ export const table = (header: readonly string[], rows: readonly (readonly string
 };
 
 /** `$0.0466/h`, or `—` when the API has no estimate. */
-export const hourlyText = (cost: CostView | null | undefined): string =>
+const hourlyText = (cost: CostView | null | undefined): string =>
   typeof cost?.hourlyUsd === 'number' ? formatUsd(cost.hourlyUsd, true) : '—';
 
 /** `berth ls [--status s]`. */

@@ -21,7 +21,7 @@ export const costLines = (cost: CostView | null | undefined): string[] => {
 };
 
 /** `  idle:     pauses after 2h without requests` when the spec sets `idleAfter` (idle sleep). */
-export const idleLines = (spec: unknown): string[] => {
+const idleLines = (spec: unknown): string[] => {
   const idleAfter = (spec as { idleAfter?: unknown } | null | undefined)?.idleAfter;
   return typeof idleAfter === 'string' ? [`  idle:     pauses after ${idleAfter} without requests`] : [];
 };

@@ -32,7 +32,7 @@ const integer = (text: string, flag: string): number => {
  * Builds the spec of `berth up` from `--file` (JSON) and flags (flags win; the positional
  * name is the environment name). No owner is sent: the API records the verified caller as the owner.
  */
-export async function buildSpec(name: string, options: UpOptions): Promise<Record<string, unknown>> {
+async function buildSpec(name: string, options: UpOptions): Promise<Record<string, unknown>> {
   let spec: Record<string, unknown> = {};
   if (options.file !== undefined) {
     let text: string;
@@ -90,7 +90,7 @@ export async function up(ctx: CommandContext, name: string, options: UpOptions):
 }
 
 /** Validates `spec` locally, then creates or converges the environment (or prints the plan with --dry-run). */
-export async function upWithSpec(
+async function upWithSpec(
   ctx: CommandContext,
   name: string,
   spec: Record<string, unknown>,

@@ -11,15 +11,14 @@ const NAMESPACE = 'ecs';
 const DIMENSION = 'ecs:service:DesiredCount';
 
 /** Every scaling activity suspended: what pause registers (bounds unchanged). */
-export const ALL_SUSPENDED: ScalingSuspension = {
+const ALL_SUSPENDED: ScalingSuspension = {
   dynamicScalingInSuspended: true,
   dynamicScalingOutSuspended: true,
   scheduledScalingSuspended: true,
 };
 
 /** The Application Auto Scaling resource id of an ECS service. */
-export const serviceResourceId = (cluster: string, service: string): string =>
-  `service/${cluster}/${service}`;
+const serviceResourceId = (cluster: string, service: string): string => `service/${cluster}/${service}`;
 
 const mapError = (err: unknown, context: string) =>
   // Two updates of one target at once: AWS answers ConcurrentUpdateException; asking again succeeds.

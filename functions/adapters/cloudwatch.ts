@@ -14,7 +14,7 @@ export interface RequestCountQuery {
 }
 
 /** GetMetricData takes at most 500 queries per call (CloudWatch API Reference). */
-export const MAX_QUERIES_PER_CALL = 500;
+const MAX_QUERIES_PER_CALL = 500;
 
 /** CloudWatch metrics for Berth: the load balancers' `RequestCount` (idle sleep). */
 export class AwsCloudWatchAdapter {

@@ -45,7 +45,7 @@ export interface LaunchTemplateInput {
 }
 
 /** The user data that joins an instance to `cluster` (base64, as EC2 wants it). */
-export function ecsUserData(cluster: string): string {
+function ecsUserData(cluster: string): string {
   const script = `#!/bin/bash\ncat >> /etc/ecs/ecs.config <<'BERTH'\nECS_CLUSTER=${cluster}\nECS_ENABLE_CONTAINER_METADATA=true\nBERTH\n`;
   return Buffer.from(script, 'utf8').toString('base64');
 }

@@ -58,7 +58,7 @@ const PROVIDER_EXISTS = /capacity provider already exists/i;
 /** CreateService for a name that exists (InvalidParameterException). */
 const SERVICE_EXISTS = /Creation of service was not idempotent/i;
 
-export type EcsNetworkMode = 'bridge' | 'awsvpc' | 'host';
+type EcsNetworkMode = 'bridge' | 'awsvpc' | 'host';
 
 export interface ClusterInput {
   readonly env: string;

@@ -83,13 +83,10 @@ export interface ListenerRuleInput {
 /** Deregistration delay used unless given: environments are ephemeral, drain fast. */
 export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 30;
 /** Creates of a shared listener rule tried (each after re-reading the rules) before giving up. */
-export const MAX_PRIORITY_ATTEMPTS = 10;
+const MAX_PRIORITY_ATTEMPTS = 10;
 
 /** The listener rule conditions for a shared-mode environment. */
-export function ruleConditions(input: {
-  readonly host?: string;
-  readonly pathPrefix?: string;
-}): RuleCondition[] {
+function ruleConditions(input: { readonly host?: string; readonly pathPrefix?: string }): RuleCondition[] {
   const conditions: RuleCondition[] = [];
   if (input.host !== undefined) {
     conditions.push({ Field: 'host-header', HostHeaderConfig: { Values: [input.host] } });
@@ -107,7 +104,7 @@ export function ruleConditions(input: {
  * whichever way the rule spells them (`HostHeaderConfig` or the older `Values`). Other condition fields make a
  * rule match a narrower set of requests: they are part of the key, so such a rule never equals Berth's.
  */
-export function conditionsKey(conditions: readonly RuleCondition[]): string {
+function conditionsKey(conditions: readonly RuleCondition[]): string {
   const parts = conditions.map((c) => {
     const field = c.Field ?? '';
     const values =

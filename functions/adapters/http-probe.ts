@@ -6,7 +6,7 @@ import type { ObservedProbe } from '../core/observed.ts';
  * port): the cloud routes the request to that ALB's port-80 listener and leaves `Host` to the
  * listener rules. AWS never sees it (probes only send it with {@link ProbeInput.connectTo}).
  */
-export const LOAD_BALANCER_HEADER = 'x-berth-load-balancer';
+const LOAD_BALANCER_HEADER = 'x-berth-load-balancer';
 
 export interface ProbeInput {
   /** The ALB URL, e.g. `http://berth-demo-alb-1.us-east-1.elb.amazonaws.com:80/health`. */

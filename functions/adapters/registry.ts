@@ -29,15 +29,12 @@ import type { EnvironmentStatus } from '../core/status.ts';
 import { awsErrorCode, mapAwsError } from './map-aws-error.ts';
 
 export type {
-  CurrentOperation,
   EnvironmentRecord,
-  LastFailure,
   LockRecord,
   OperationRecord,
   OperationStep,
   RequestRecord,
 } from '../core/records.ts';
-export type { EnvironmentStatus } from '../core/status.ts';
 
 export interface StatusUpdate {
   readonly status: EnvironmentStatus;

@@ -34,7 +34,7 @@ export interface AssessHealthOptions {
 }
 
 /** Stopped-task reasons that mean the workload cannot start, not a transient placement issue. */
-export const TASK_FAILURE_PATTERNS: readonly RegExp[] = [
+const TASK_FAILURE_PATTERNS: readonly RegExp[] = [
   /CannotPullContainerError/i,
   /CannotStartContainerError/i,
   /CannotInspectContainerError/i,

@@ -50,7 +50,7 @@ export interface RecordedTraffic {
 }
 
 /** How far back the request rate is measured: the last hour (or since creation when younger). */
-export const TRAFFIC_WINDOW_SECONDS = 3600;
+const TRAFFIC_WINDOW_SECONDS = 3600;
 const MINUTE_MS = 60_000;
 
 /**

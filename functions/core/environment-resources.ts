@@ -1,7 +1,7 @@
 import { resourceNames } from './names.ts';
 
 /** Kinds of AWS resources an environment owns. */
-export type EnvironmentResourceType =
+type EnvironmentResourceType =
   | 'securityGroup'
   | 'targetGroup'
   | 'loadBalancer'

@@ -132,12 +132,12 @@ export class InsufficientCapacityError extends BerthError {
   readonly retryable = false;
 }
 
-export class UnhealthyError extends BerthError {
+class UnhealthyError extends BerthError {
   override readonly name = 'UnhealthyError' as const;
   readonly retryable = false;
 }
 
-export class DeploymentRolledBackError extends BerthError {
+class DeploymentRolledBackError extends BerthError {
   override readonly name = 'DeploymentRolledBackError' as const;
   readonly retryable = false;
 }

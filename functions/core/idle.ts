@@ -10,9 +10,9 @@ import { ValidationError } from './errors.ts';
  */
 
 /** The shortest `idleAfter`: ALB metrics are per minute and reach CloudWatch minutes late. */
-export const MIN_IDLE_AFTER_SECONDS = 15 * 60;
+const MIN_IDLE_AFTER_SECONDS = 15 * 60;
 /** The longest `idleAfter`: one-minute datapoints are kept 15 days; a week is plenty for an ephemeral environment. */
-export const MAX_IDLE_AFTER_SECONDS = 7 * 86_400;
+const MAX_IDLE_AFTER_SECONDS = 7 * 86_400;
 /** The metric's period (seconds): ALB metrics are published per minute. */
 export const IDLE_METRIC_PERIOD_SECONDS = 60;
 

@@ -7,7 +7,7 @@ import { ValidationError } from './errors.ts';
  */
 
 /** Tag holding how many days the group outlives its environment (absent or 0: deleted on `down`). */
-export const TAG_LOGS_KEEP_DAYS = 'berth:logs-keep-days';
+const TAG_LOGS_KEEP_DAYS = 'berth:logs-keep-days';
 /** Tag set on `down` when the group is kept: the ISO time after which the nightly job deletes it. */
 export const TAG_LOGS_EXPIRE_AT = 'berth:logs-expire-at';
 
@@ -99,9 +99,9 @@ export function parseSince(text: string, now: Date, field = 'since'): number {
 }
 
 /** What a failure reason quotes of a stopped task's stream: at most this many lines… */
-export const QUOTED_LINES = 10;
+const QUOTED_LINES = 10;
 /** …each cut to this many characters. */
-export const QUOTED_LINE_CHARS = 300;
+const QUOTED_LINE_CHARS = 300;
 
 /**
  * The last lines of a task's output as quoted in a failure reason: at most {@link QUOTED_LINES}

@@ -15,7 +15,7 @@ export type WaitingFor =
   | 'probe';
 
 /** How long to wait before the next check while waiting for one thing: first, then backing off. */
-export interface CheckPolicy {
+interface CheckPolicy {
   /** Seconds before the first check after this was first seen. */
   readonly first: number;
   /** Seconds before the check after that; each further wait doubles, up to `max`. */
@@ -51,7 +51,7 @@ export interface CheckPolicy {
  * - `deployment`: ECS completes a rollout shortly after the new tasks are healthy: 15 s, then 30, 60 s.
  * - `probe`: the listener answers as soon as targets are healthy: 5 s, then 10, 20, 40 s.
  */
-export function checkPolicy(waitingFor: WaitingFor, spec: EnvSpec): CheckPolicy {
+function checkPolicy(waitingFor: WaitingFor, spec: EnvSpec): CheckPolicy {
   switch (waitingFor) {
     case 'load-balancer':
       return { first: 170, next: 10, max: 60 };

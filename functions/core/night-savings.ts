@@ -10,7 +10,7 @@ import type { RecordedTraffic, RecordedUsage } from './environment-cost.ts';
 /** Default hours a night's savings count: from the default 20:00 nightly run to 08:00. */
 export const DEFAULT_NIGHT_HOURS = 12;
 
-export interface EnvironmentSaving {
+interface EnvironmentSaving {
   readonly env: string;
   /** `down` or `pause`. */
   readonly action: string;

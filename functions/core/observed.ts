@@ -99,7 +99,7 @@ export interface ObservedCluster {
   readonly attachments?: readonly ObservedClusterAttachment[];
 }
 
-export interface ObservedClusterAttachment {
+interface ObservedClusterAttachment {
   readonly capacityProvider: string;
   /** PRECREATED | CREATED | DELETING | … */
   readonly status: string;
@@ -118,7 +118,7 @@ export interface ObservedCapacityProvider {
   readonly tags: Tags;
 }
 
-export interface ObservedInstance {
+interface ObservedInstance {
   readonly id: string;
   /** Pending | InService | Terminating | Terminated | … */
   readonly lifecycleState: string;

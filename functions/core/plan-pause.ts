@@ -26,7 +26,7 @@ export type ResumeStep =
   | (StepDescription & RestoreScalingAction);
 
 /** Stages of `pause`, in order: the counts are remembered before anything is scaled. */
-export const PAUSE_STAGES = ['registry', 'load-balancer', 'service', 'capacity'] as const;
+const PAUSE_STAGES = ['registry', 'load-balancer', 'service', 'capacity'] as const;
 export type PauseStage = (typeof PAUSE_STAGES)[number];
 
 const WAIT = { kind: 'wait' } as const;
@@ -63,7 +63,7 @@ export function describeCounts(counts: PausedCounts): string {
 }
 
 /** `min 1, max 3` plus what is suspended, if anything. */
-export function describeTarget(target: {
+function describeTarget(target: {
   readonly minCapacity: number;
   readonly maxCapacity: number;
   readonly suspended: ScalingSuspension;
@@ -165,7 +165,7 @@ const liveInstances = (observed: ObservedEnvironment): number =>
  * The counts `pause` remembers, read from what is observed: the service's desired count and, on EC2, the
  * Auto Scaling group's min/max/desired.
  */
-export function countsOf(observed: ObservedEnvironment, spec: EnvSpec, at: Date): PausedCounts {
+function countsOf(observed: ObservedEnvironment, spec: EnvSpec, at: Date): PausedCounts {
   const group = spec.launchType === 'EC2' ? observed.autoScalingGroup : undefined;
   return {
     at: at.toISOString(),

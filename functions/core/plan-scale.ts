@@ -9,7 +9,7 @@ const step = (stage: string, action: PlanAction, resource: string, reason: strin
   typedStep(stage, action, resource, reason, todo);
 
 /** Most instances an environment's Auto Scaling group may have. */
-export const MAX_INSTANCES = 10;
+const MAX_INSTANCES = 10;
 
 /**
  * How many tasks of `spec` fit on one instance: one in `host` mode (the port is taken),
@@ -52,7 +52,7 @@ export function instancesNeeded(spec: EnvSpec, desiredCount: number): number {
  * @throws ValidationError when more than {@link MAX_INSTANCES} would be needed
  * @example scaleCapacityChange(spec, { maxSize: 2 }, 6) // { needed: 3, maxSize: 3 } (2 tasks per instance)
  */
-export function scaleCapacityChange(
+function scaleCapacityChange(
   spec: EnvSpec,
   group: { readonly maxSize: number },
   desiredCount: number,

@@ -46,7 +46,7 @@ const step = (
  * What still holds a security group, for the wait reason and a timeout:
  * `still used by 2 network interfaces: eni-1 (ELB app/berth-demo-alb/50dc6c495c0c9188, available), eni-2 (instance i-0abc, in-use)`.
  */
-export function describeHolders(interfaces: readonly ObservedNetworkInterface[], shown = 3): string {
+function describeHolders(interfaces: readonly ObservedNetworkInterface[], shown = 3): string {
   const what = (eni: ObservedNetworkInterface): string => {
     const owner =
       eni.instanceId !== undefined
@@ -104,7 +104,7 @@ export function clusterCreatedEvidence(observed: ObservedEnvironment): string | 
 }
 
 /** Attachments of `capacityProvider` on the cluster that AWS has not finished deleting. */
-export function pendingAttachments(cluster: ObservedCluster | undefined, capacityProvider: string): number {
+function pendingAttachments(cluster: ObservedCluster | undefined, capacityProvider: string): number {
   return (cluster?.attachments ?? []).filter(
     (attachment) => attachment.capacityProvider === capacityProvider && attachment.status !== 'DELETED',
   ).length;

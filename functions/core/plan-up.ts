@@ -34,17 +34,10 @@ import {
 import { ownershipTags } from './tags.ts';
 
 /** Bridge/host-mode dynamic host ports on the ECS-optimized AMI. */
-export const EPHEMERAL_PORTS = { from: 32768, to: 65535 } as const;
+const EPHEMERAL_PORTS = { from: 32768, to: 65535 } as const;
 
 /** Stages of `up`, in order; each create handler executes one (verify is the verify loop). */
-export const UP_STAGES = [
-  'network',
-  'load-balancer',
-  'cluster',
-  'task-definition',
-  'service',
-  'verify',
-] as const;
+const UP_STAGES = ['network', 'load-balancer', 'cluster', 'task-definition', 'service', 'verify'] as const;
 export type UpStage = (typeof UP_STAGES)[number];
 
 /** Deployment settings that change what `up` decides (the rest — VPC, subnets, roles — only where it happens). */
@@ -58,7 +51,7 @@ export interface UpSettings {
 }
 
 /** Differences between the newest task definition revision and the spec (empty when it matches). */
-export function taskDefinitionDrift(revision: ObservedTaskDefinition, spec: EnvSpec): string[] {
+function taskDefinitionDrift(revision: ObservedTaskDefinition, spec: EnvSpec): string[] {
   const drift: string[] = [];
   const compare = (what: string, observed: string | number | undefined, wanted: string | number) => {
     if (observed !== undefined && observed !== wanted) drift.push(`${what} ${observed} → ${wanted}`);
@@ -227,7 +220,7 @@ function holds(
  * deleted, or it scales an Auto Scaling group that is gone or was replaced (a new group of the same
  * name has a new ARN). AWS leaves such a provider ACTIVE when its deletion answered DELETE_FAILED.
  */
-export function staleProviderReason(
+function staleProviderReason(
   provider: ObservedCapacityProvider,
   group: ObservedAutoScalingGroup | undefined,
 ): string | undefined {

@@ -33,7 +33,7 @@ export interface WaitStep {
 }
 
 /** A step that changes nothing (`keep`, `skip`): it is in the plan so the dry run can say why. */
-export interface NoopStep {
+interface NoopStep {
   readonly kind: 'noop';
 }
 
@@ -299,7 +299,7 @@ export type PauseAction =
  * scale-out, scheduled scaling), bounds unchanged — the suspend-resume feature AWS offers for exactly this
  * ("temporarily pause scaling activities … your scaling policies and scheduled actions can be retained").
  */
-export interface SuspendScalingAction {
+interface SuspendScalingAction {
   readonly kind: 'suspendScaling';
   readonly resourceId: string;
 }

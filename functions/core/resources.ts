@@ -22,7 +22,7 @@ export const labels = {
 } as const;
 
 /** Present resources that carry tags, with their labels (ECS clusters/services that are INACTIVE are gone). */
-export function taggedResources(observed: ObservedEnvironment): { label: string; tags: Tags }[] {
+function taggedResources(observed: ObservedEnvironment): { label: string; tags: Tags }[] {
   const found: { label: string; tags: Tags }[] = [];
   const { securityGroups: sg } = observed;
   if (sg.alb) found.push({ label: labels.albSecurityGroup(sg.alb.name), tags: sg.alb.tags });

@@ -37,14 +37,14 @@ export interface CronExpression {
 }
 
 /** The day-of-month field. */
-export type DayOfMonthRule =
+type DayOfMonthRule =
   | { readonly kind: 'any' }
   | { readonly kind: 'days'; readonly days: ReadonlySet<number> }
   | { readonly kind: 'last' }
   | { readonly kind: 'nearestWeekday'; readonly day: number };
 
 /** The day-of-week field (1 = Sunday … 7 = Saturday). */
-export type DayOfWeekRule =
+type DayOfWeekRule =
   | { readonly kind: 'any' }
   | { readonly kind: 'days'; readonly days: ReadonlySet<number> }
   | { readonly kind: 'lastOfMonth'; readonly day: number }

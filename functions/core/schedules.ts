@@ -18,7 +18,7 @@ export type ScheduleKind = 'sleep' | 'wake';
 export const SCHEDULE_KINDS: readonly ScheduleKind[] = ['sleep', 'wake'];
 
 /** The operation a schedule starts. */
-export const SCHEDULE_ACTIONS: Readonly<Record<ScheduleKind, 'pause' | 'resume'>> = {
+const SCHEDULE_ACTIONS: Readonly<Record<ScheduleKind, 'pause' | 'resume'>> = {
   sleep: 'pause',
   wake: 'resume',
 };

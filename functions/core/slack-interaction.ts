@@ -9,7 +9,7 @@ import * as z from './zod.ts';
  */
 
 /** What a button does, by its `action_id`. */
-export const SLACK_ACTIONS = {
+const SLACK_ACTIONS = {
   berth_extend: 'extend',
   berth_keep: 'keep',
   berth_redeploy: 'redeploy',

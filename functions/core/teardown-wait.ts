@@ -34,16 +34,16 @@ export const ALB_DELETION_SECONDS = 30;
 export const ALB_INTERFACE_RELEASE_SECONDS = 240;
 
 /** An `awsvpc` task's interface is detached when its task stops and deleted about a minute later. */
-export const TASK_INTERFACE_RELEASE_SECONDS = 60;
+const TASK_INTERFACE_RELEASE_SECONDS = 60;
 
 /**
  * AWS seconds from a terminate request to an EC2 instance being `terminated` (shutting-down, then
  * terminated: typically well under a minute for an ECS-optimized instance with nothing to drain).
  */
-export const INSTANCE_TERMINATION_SECONDS = 30;
+const INSTANCE_TERMINATION_SECONDS = 30;
 
 /** DeleteCapacityProvider: DELETE_IN_PROGRESS, INACTIVE some seconds later. */
-export const PROVIDER_DELETION_SECONDS = 15;
+const PROVIDER_DELETION_SECONDS = 15;
 
 /** ECS eventual consistency: a just-created resource is described within seconds. */
 const ECS_PROPAGATION_SECONDS = 5;
@@ -60,7 +60,7 @@ const FIRST_BACKOFF_SECONDS = 15;
 const LONGEST_BACKOFF_SECONDS = 120;
 
 /** The previous result of the same stage in the same teardown, as the stage reported it. */
-export interface PreviousTeardownWait {
+interface PreviousTeardownWait {
   readonly waitingFor?: string;
   readonly waitSeconds?: number;
   /** 0 for the first wait for `waitingFor`, then 1, 2, … */

@@ -5,7 +5,7 @@ import type { EnvSpec } from './env-spec.ts';
  * public source, not a typical value: verification that gives up before AWS could have finished
  * rolls back a healthy environment.
  */
-export const AWS_DURATIONS = {
+const AWS_DURATIONS = {
   /**
    * A new ALB is `provisioning` for minutes before `active`. The SDK's `LoadBalancerAvailable`
    * waiter allows 40 × 15 s = 10 min; users report up to 30 min in some regions, so the budget
@@ -28,7 +28,7 @@ export const AWS_DURATIONS = {
 } as const;
 
 /** One part of the budget: a step verification may be waiting on, and the seconds allowed for it. */
-export interface VerifyBudgetPart {
+interface VerifyBudgetPart {
   readonly step: string;
   readonly seconds: number;
 }

@@ -39,7 +39,6 @@ import {
   type ExecutionsPort,
   type LifecycleInput,
   type LogsPort,
-  type OperationName,
   type OperationRecord,
   type OperationStep,
   type RegistryPort,
@@ -60,14 +59,7 @@ import { assertInteger } from './http/validate.ts';
 import { costOfRecord, functionRegion, lazyPricing, type PricingSource } from './pricing.ts';
 
 /** Operations the plan route can preview, and the plan Lambda's input (core's `PlanRequestSchema`). */
-export type { PlannableOperation, PlanRequest } from '../core/operation.ts';
-export type {
-  EnvironmentRecord,
-  ExecutionsPort,
-  LifecycleInput,
-  OperationRecord,
-  RegistryPort,
-} from './http/ports.ts';
+export type { PlanRequest } from '../core/operation.ts';
 
 /** Runs a dry run (in AWS: Lambda Invoke of `BERTH_PLAN_FUNCTION_NAME`). */
 export interface PlannerPort {
@@ -122,15 +114,15 @@ export interface ApiDeps {
 }
 
 /** Largest page of `GET /environments`. */
-export const MAX_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 50;
 /** Operations shown by `GET /environments/{name}`. */
-export const RECENT_OPERATIONS = 10;
+const RECENT_OPERATIONS = 10;
 /** Default and largest page of `GET /environments/{name}/operations`. */
 const DEFAULT_HISTORY_PAGE = 20;
-export const MAX_HISTORY_PAGE = 100;
+const MAX_HISTORY_PAGE = 100;
 /** The history route reads at most this many operations of one environment (newest first). */
-export const MAX_HISTORY = 1000;
+const MAX_HISTORY = 1000;
 
 interface Context {
   readonly event: APIGatewayProxyEvent;
@@ -171,7 +163,7 @@ const rejectUnknownQuery = (
  * The verified caller: API Gateway's IAM identity (`requestContext.identity.userArn`), or on the local platform
  * the OS user the local API server puts in `identity.user`. Anything else is refused (403).
  */
-export const callerOf = (event: APIGatewayProxyEvent, localCallers: boolean): Caller => {
+const callerOf = (event: APIGatewayProxyEvent, localCallers: boolean): Caller => {
   const identity = event.requestContext?.identity;
   const arn = identity?.userArn;
   if (typeof arn === 'string' && arn.length > 0) return { entry: 'api', principal: arn };
@@ -946,5 +938,3 @@ export const API_ROUTES: readonly RouteName[] = Object.freeze(
 // leaves this handler and its Step Functions client out.
 /** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = /* @__PURE__ */ makeHandler(() => defaultDeps(), { serves: API_ROUTES });
-
-export type { OperationName };

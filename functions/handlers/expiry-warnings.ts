@@ -8,7 +8,7 @@ import { costOfRecord, lazyPricing, type PricingSource } from './pricing.ts';
 import { expiryWarning } from './slack-messages.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
-export interface ExpiryWarningsDeps {
+interface ExpiryWarningsDeps {
   readonly registry: Pick<DynamoRegistry, 'listEnvironments' | 'markExpiryWarned'>;
   readonly poster: HttpPoster;
   /**
@@ -23,7 +23,7 @@ export interface ExpiryWarningsDeps {
   readonly logger: LogPort;
 }
 
-export interface ExpiryWarningsResult {
+interface ExpiryWarningsResult {
   readonly checked: number;
   readonly warned: readonly { env: string; expiresAt: string; delivered: boolean; reason?: string }[];
 }
@@ -37,7 +37,7 @@ export interface ExpiryWarningsResult {
  *
  * @returns `{ checked, warned: [{ env, expiresAt, delivered, reason? }] }`
  */
-export function makeHandler(deps: ExpiryWarningsDeps | (() => ExpiryWarningsDeps)) {
+function makeHandler(deps: ExpiryWarningsDeps | (() => ExpiryWarningsDeps)) {
   let resolved: ExpiryWarningsDeps | undefined;
   return async (): Promise<ExpiryWarningsResult> => {
     resolved ??= typeof deps === 'function' ? deps() : deps;
@@ -74,7 +74,7 @@ export function makeHandler(deps: ExpiryWarningsDeps | (() => ExpiryWarningsDeps
 }
 
 /** The registry (`BERTH_TABLE_NAME`), the webhook and the warning window from the environment. */
-export function defaultDeps(): ExpiryWarningsDeps {
+function defaultDeps(): ExpiryWarningsDeps {
   const base = lifecycleDefaults('expiry-warnings', { registry: registryAdapter });
   const config = base.config;
   return {

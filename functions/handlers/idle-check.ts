@@ -44,7 +44,7 @@ export interface RequestCountsPort {
 }
 
 /** Where the measured request rate of an environment is stored (its registry record's `traffic`). */
-export interface TrafficPort {
+interface TrafficPort {
   /** Sets the environment's `traffic`; false when the environment is not in the registry (nothing written). */
   setTraffic(name: string, traffic: RecordedTraffic): Promise<boolean>;
 }
@@ -310,7 +310,7 @@ export function makeHandler(deps: IdleCheckDeps | (() => IdleCheckDeps)) {
  * The DynamoDB registry (`BERTH_TABLE_NAME`), the lifecycle state machine (`BERTH_LIFECYCLE_STATE_MACHINE_ARN`),
  * CloudWatch, and the access policy (`BERTH_POLICY_FILE` / `BERTH_POLICY_PARAMETER`, as the API reads it).
  */
-export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): IdleCheckDeps {
+function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): IdleCheckDeps {
   const config = loadHandlerConfig('idle-check', env);
   const ports = awsEntryPorts(config);
   let cloudWatch: AwsCloudWatchAdapter | undefined;

@@ -105,7 +105,7 @@ export const silentLogger: LogPort = { info() {}, warn() {}, error() {} };
  * An object whose properties are built on first read and then kept (defaultDeps must not touch
  * the environment or the network at import time).
  */
-export function lazyObject<T extends object>(factories: { [K in keyof T]: () => T[K] }): T {
+function lazyObject<T extends object>(factories: { [K in keyof T]: () => T[K] }): T {
   const cache = new Map<PropertyKey, unknown>();
   const target = {} as T;
   for (const key of Object.keys(factories) as (keyof T & string)[]) {

@@ -21,16 +21,14 @@ import { type WebhookSource, webhookFromConfig } from './http/webhook.ts';
 import { deliver, formatNightlyReport, type NightlyReport, type NotifyResult } from './notify.ts';
 import { functionRegion, lazyPricing, type PricingSource, resolvePricing } from './pricing.ts';
 
-export interface NightlyListEvent {
+interface NightlyListEvent {
   readonly action: 'list';
   readonly dryRun?: boolean;
   /** ISO time to decide against (tests, what-if runs); default now. */
   readonly now?: string;
 }
 
-export type { NightlyRunResult };
-
-export interface NightlyReportEvent {
+interface NightlyReportEvent {
   readonly action: 'report';
   readonly results?: readonly NightlyRunResult[];
   readonly skipped?: readonly { readonly env: string; readonly reason: string }[];
@@ -95,7 +93,7 @@ const nightlyPolicyOf = (spec: unknown): { nightly?: NightlyPolicy } => {
  *
  * @example await listCandidates(deps, { action: 'list' }) // { candidates: [{ env: 'a', reason: … }], skipped: […], dryRun: false }
  */
-export const listCandidates = async (deps: NightlyDeps, event: NightlyListEvent): Promise<NightlyList> => {
+const listCandidates = async (deps: NightlyDeps, event: NightlyListEvent): Promise<NightlyList> => {
   let now = (deps.clock ?? systemClock).now();
   if (event.now !== undefined) {
     now = new Date(event.now);
@@ -153,7 +151,7 @@ export const listCandidates = async (deps: NightlyDeps, event: NightlyListEvent)
  * what it runs now, over `nightHours`. Savings are a nicety: when the registry cannot be read, the report goes
  * without them.
  */
-export const savingsOf = async (
+const savingsOf = async (
   deps: NightlyDeps,
   stopped: readonly { readonly env: string; readonly action: string }[],
 ): Promise<NightSavings | undefined> => {
@@ -197,7 +195,7 @@ const refusalOf = (
 };
 
 /** Splits the Map results into torn down and failed (reasons of failures from `failures`). */
-export const summarize = (
+const summarize = (
   event: NightlyReportEvent,
   failures?: ReadonlyMap<string, RecordedFailure>,
 ): NightlyReport => summarizeNightly(event.results, event.skipped, failures);
@@ -206,7 +204,7 @@ export const summarize = (
  * The registry's `lastFailure` of each environment whose result has no cause (the Map keeps only the error
  * name of a failed `down`); undefined when no result needs one.
  */
-export const recordedFailures = async (
+const recordedFailures = async (
   registry: Pick<RegistryPort, 'listEnvironments'>,
   results: readonly NightlyRunResult[] | undefined,
 ): Promise<ReadonlyMap<string, RecordedFailure> | undefined> => {

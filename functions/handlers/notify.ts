@@ -31,7 +31,7 @@ export interface StateMachineNotifyEvent {
 
 export type { NightlyReport };
 
-export interface ReportEvent extends NightlyReport {
+interface ReportEvent extends NightlyReport {
   readonly action: 'report';
 }
 
@@ -54,7 +54,7 @@ export interface NotifyDeps {
 }
 
 /** Slack answers within seconds; a slow receiver must not hold the state machine. */
-export const NOTIFY_TIMEOUT_MS = 3000;
+const NOTIFY_TIMEOUT_MS = 3000;
 
 const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
@@ -245,7 +245,7 @@ export function makeHandler(deps: NotifyDeps | (() => NotifyDeps)) {
 }
 
 /** The webhook from `BERTH_NOTIFY_WEBHOOK_SECRET_ARN` (or `BERTH_NOTIFY_WEBHOOK_URL` locally); posts with `fetch`. */
-export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): NotifyDeps {
+function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): NotifyDeps {
   return {
     poster: fetchPoster,
     webhookUrl: webhookFromConfig(loadHandlerConfig('notify', env)),

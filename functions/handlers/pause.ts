@@ -32,7 +32,7 @@ export interface PauseResult {
 }
 
 /** The calls the pause executor makes, and nothing else (narrow ports: fakes need only these). */
-export interface PausePorts {
+interface PausePorts {
   readonly ecs: Pick<AwsEcsAdapter, 'updateService'>;
   readonly autoScaling: Pick<AwsAutoScalingAdapter, 'unprotectInstances' | 'updateCapacity'>;
   readonly registry: Pick<DynamoRegistry, 'rememberPause'>;
@@ -56,7 +56,7 @@ export type PauseDeps = Pick<HandlerDeps<ConfigOf<'pause'>>, 'config' | 'now' | 
  * Executes one typed pause step with at most one call. Returns `'wait'` at a `wait` step (tasks draining,
  * instances terminating): the state machine Waits and calls the handler again. Matching is exhaustive.
  */
-export async function executePauseStep(
+async function executePauseStep(
   ports: PausePorts,
   run: { readonly env: string; readonly tags: Tags; wakeTargetGroupArn?: string },
   s: PauseStep,

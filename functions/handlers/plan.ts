@@ -144,7 +144,7 @@ export function planObserver(
 }
 
 /** Observes with the AWS adapters (`BERTH_VPC_ID` for security groups, `BERTH_SHARED_LISTENER_ARN` in shared mode). */
-export function defaultDeps(): PlanDeps {
+function defaultDeps(): PlanDeps {
   const deps = runtimeDeps('plan', {
     ecs: ecsAdapter,
     elbv2: elbv2Adapter,

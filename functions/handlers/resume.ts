@@ -42,7 +42,7 @@ export interface ResumeResult {
  * How long resume waits (AWS seconds) for the restored instances to register before it gives up with
  * `DependencyTimeoutError`: an instance boots and registers in a few minutes; 15 is well past that.
  */
-export const RESUME_WAIT_BOUND_SECONDS = 15 * 60;
+const RESUME_WAIT_BOUND_SECONDS = 15 * 60;
 
 export type ResumeDeps = Pick<
   HandlerDeps<ConfigOf<'resume'>>,

@@ -51,7 +51,7 @@ export type ScheduledActionResult =
 const consoleLog: DenialLogger = (entry) => console.warn(JSON.stringify({ level: 'WARN', ...entry }));
 
 /** Checks the schedule's input (`{ name, action }`), naming the bad field. */
-export function parseScheduledAction(event: unknown): ScheduledActionEvent {
+function parseScheduledAction(event: unknown): ScheduledActionEvent {
   const e = (event ?? {}) as { name?: unknown; action?: unknown };
   const name = EnvNameSchema.safeParse(e.name);
   if (!name.success) throw new ValidationError('name', name.error.issues[0]?.message ?? 'is required');
@@ -169,9 +169,7 @@ export function makeHandler(deps: ScheduledActionDeps | (() => ScheduledActionDe
  * The registry (`BERTH_TABLE_NAME`), the lifecycle state machine (`BERTH_LIFECYCLE_STATE_MACHINE_ARN`) and the
  * access policy (`BERTH_POLICY_FILE` / `BERTH_POLICY_PARAMETER`, as the API reads it).
  */
-export function defaultDeps(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): ScheduledActionDeps {
+function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): ScheduledActionDeps {
   const config = loadHandlerConfig('scheduled-action', env);
   const ports = awsEntryPorts(config);
   let registry: DynamoRegistry | undefined;

@@ -30,7 +30,7 @@ export interface InteractionDeps extends SlackDeps {
 const POST_TIMEOUT_MS = 2000;
 
 /** The request path of Slack's interactivity Request URL. */
-export const INTERACTIONS_PATH = '/slack/interactions';
+const INTERACTIONS_PATH = '/slack/interactions';
 
 /** Whether an API Gateway event is for {@link INTERACTIONS_PATH}. */
 export const isInteractionsRequest = (event: APIGatewayProxyEvent): boolean =>

@@ -34,7 +34,7 @@ const button = (actionId: SlackActionId, text: string, env: string, extra: Recor
  *
  * @example actionButtons(record).elements.map((b) => b.action_id) // ['berth_extend', 'berth_keep', 'berth_redeploy', 'berth_down']
  */
-export function actionButtons(
+function actionButtons(
   record: Pick<EnvironmentRecord, 'name' | 'status' | 'keep'>,
   only?: readonly SlackButtonAction[],
 ): { type: 'actions'; block_id: string; elements: Record<string, unknown>[] } | undefined {

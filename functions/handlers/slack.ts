@@ -39,10 +39,8 @@ import { costOfRecord, functionRegion, lazyPricing, type PricingSource } from '.
 import { isInteractionsRequest, makeInteractionsHandler } from './slack-interactions.ts';
 import { statusBlocks } from './slack-messages.ts';
 
-export { statusBlocks } from './slack-messages.ts';
-
 /** Provides Slack's signing secret (Secrets Manager in AWS; the local runtime injects its own). */
-export interface SecretPort {
+interface SecretPort {
   getSlackSigningSecret(): Promise<string>;
   /**
    * Reads the secret again past any cache (after a rotation). Called at most once per signature mismatch and
@@ -50,12 +48,6 @@ export interface SecretPort {
    */
   refreshSlackSigningSecret?(): Promise<string>;
 }
-
-export {
-  SECRET_REFRESH_INTERVAL_MS,
-  type SignatureVerifier,
-  signatureVerifier,
-} from './http/slack-signing.ts';
 
 export interface SlackDeps {
   readonly registry: RegistryPort;
@@ -85,7 +77,7 @@ export interface SlackDeps {
 }
 
 /** Slack rejects requests whose timestamp is further than this from now (seconds). */
-export const SLACK_MAX_AGE_SECONDS = SLACK_MAX_SKEW_SECONDS;
+const SLACK_MAX_AGE_SECONDS = SLACK_MAX_SKEW_SECONDS;
 
 /** The help text of `/berth help` (and of unknown commands). */
 export const SLACK_HELP = [
@@ -373,7 +365,7 @@ const consoleLogger: ErrorLogger = {
 /**
  * Reads a signing secret stored either as the plain secret or as JSON `{ "signingSecret": … }`.
  */
-export const signingSecretOf = (secretString: string): string => {
+const signingSecretOf = (secretString: string): string => {
   const trimmed = secretString.trim();
   if (trimmed.startsWith('{')) {
     try {
@@ -429,7 +421,7 @@ export function defaultDeps(
  *
  * @example logsLink(undefined, 'eu-west-1')('demo') // 'https://eu-west-1.console…#logsV2:log-groups/log-group/$252Fberth$252Fdemo'
  */
-export const logsLink =
+const logsLink =
   (apiUrl: string | undefined, region: string) =>
   (name: string): string => {
     if (apiUrl) return `${apiUrl.replace(/\/+$/, '')}/environments/${encodeURIComponent(name)}/logs`;

@@ -51,7 +51,7 @@ export interface TeardownResult {
  * raised its wait for them to 20 minutes (alantech/iasql PR #654). Other stages wait unbounded
  * (the machine's own timeout applies).
  */
-export const STAGE_WAIT_BOUNDS: Partial<Record<TeardownStage, number>> = { network: 20 * 60 };
+const STAGE_WAIT_BOUNDS: Partial<Record<TeardownStage, number>> = { network: 20 * 60 };
 
 /** `$.teardown.<key>` of a stage's result (`load-balancer` → `loadBalancer`). */
 const resultKey = (stage: TeardownStage): string =>
@@ -133,7 +133,7 @@ const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
 /** What each stage observes. `service` observes everything: ownership is checked before the first deletion. */
-export const STAGE_PARTS: Record<TeardownStage, readonly ObservedPart[]> = {
+const STAGE_PARTS: Record<TeardownStage, readonly ObservedPart[]> = {
   service: [
     'network',
     'load-balancer',

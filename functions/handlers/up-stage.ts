@@ -477,7 +477,7 @@ export async function executeUpSteps(
 export type CreateStage = Exclude<UpStage, 'verify'>;
 
 /** What each create stage observes: its own resources, and what its steps refer to. */
-export const UP_STAGE_PARTS: Record<CreateStage, readonly ObservedPart[]> = {
+const UP_STAGE_PARTS: Record<CreateStage, readonly ObservedPart[]> = {
   network: ['network'],
   // The security groups' rules are authorized in this stage, after the load balancer is requested.
   'load-balancer': ['network', 'load-balancer'],
@@ -487,7 +487,7 @@ export const UP_STAGE_PARTS: Record<CreateStage, readonly ObservedPart[]> = {
 };
 
 /** The settings `planUp` decides with (every create stage plans the whole environment). */
-export type UpConfig = SomeConfig & Pick<Config, 'allowedCidr' | 'sharedAlbSecurityGroupId'>;
+type UpConfig = SomeConfig & Pick<Config, 'allowedCidr' | 'sharedAlbSecurityGroupId'>;
 
 /** A create handler's dependencies: configuration, logger, and the adapters its stage calls. */
 export type UpStageDeps<C extends UpConfig = UpConfig> = Pick<HandlerDeps<C>, 'config' | 'logger'> &

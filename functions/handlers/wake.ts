@@ -6,7 +6,7 @@ import { systemClock } from './http/ports.ts';
 import { startOperation } from './http/start-operation.ts';
 
 /** The event an Application Load Balancer sends its Lambda target (ELB User Guide, "Lambda functions as targets"). */
-export interface AlbEvent {
+interface AlbEvent {
   readonly requestContext?: { readonly elb?: { readonly targetGroupArn?: string } };
   readonly httpMethod?: string;
   readonly path?: string;
@@ -14,7 +14,7 @@ export interface AlbEvent {
 }
 
 /** What the load balancer turns into the HTTP answer. */
-export interface AlbResult {
+interface AlbResult {
   readonly statusCode: number;
   readonly statusDescription: string;
   readonly headers: Readonly<Record<string, string>>;
@@ -22,7 +22,7 @@ export interface AlbResult {
   readonly isBase64Encoded: false;
 }
 
-export interface WakeDeps {
+interface WakeDeps {
   readonly registry: RegistryPort;
   readonly executions: ExecutionsPort;
   readonly clock?: Clock;
@@ -30,10 +30,10 @@ export interface WakeDeps {
 }
 
 /** Seconds a browser waits before asking again (`Retry-After`, and the page's own refresh). */
-export const RETRY_AFTER_SECONDS = 5;
+const RETRY_AFTER_SECONDS = 5;
 
 /** `arn:…:targetgroup/berth-<env>-wake/<id>` → `<env>`; anything else → undefined. */
-export function envOfWakeTargetGroup(arn: string | undefined): string | undefined {
+function envOfWakeTargetGroup(arn: string | undefined): string | undefined {
   const name = /:targetgroup\/([^/]+)\//.exec(arn ?? '')?.[1];
   const env = /^berth-([a-z][a-z0-9-]*[a-z0-9])-wake$/.exec(name ?? '')?.[1];
   return env;
@@ -42,7 +42,7 @@ export function envOfWakeTargetGroup(arn: string | undefined): string | undefine
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The small waking-up page: 503 with `Retry-After`, refreshing itself. */
-export function wakingPage(env: string, message: string): AlbResult {
+function wakingPage(env: string, message: string): AlbResult {
   const body = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="${RETRY_AFTER_SECONDS}">
 <title>${escapeHtml(env)} is waking up</title></head>
@@ -75,7 +75,7 @@ export function wakingPage(env: string, message: string): AlbResult {
  * @example await makeHandler(deps)({ requestContext: { elb: { targetGroupArn: 'arn:…:targetgroup/berth-demo-wake/1' } } })
  * // { statusCode: 503, headers: { 'retry-after': '5', … }, body: '<!doctype html>…' }
  */
-export function makeHandler(deps: WakeDeps | (() => WakeDeps)) {
+function makeHandler(deps: WakeDeps | (() => WakeDeps)) {
   let resolved: WakeDeps | undefined;
   return async (event: AlbEvent): Promise<AlbResult> => {
     resolved ??= typeof deps === 'function' ? deps() : deps;
@@ -114,7 +114,7 @@ export function makeHandler(deps: WakeDeps | (() => WakeDeps)) {
 }
 
 /** The DynamoDB registry (`BERTH_TABLE_NAME`) and the lifecycle state machine (`BERTH_LIFECYCLE_STATE_MACHINE_ARN`). */
-export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): WakeDeps {
+function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): WakeDeps {
   const ports = awsEntryPorts(loadHandlerConfig('wake', env));
   return { registry: ports.registry, executions: ports.executions, lockTtlSeconds: ports.lockTtlSeconds() };
 }

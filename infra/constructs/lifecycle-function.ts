@@ -13,13 +13,13 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { ESM_REQUIRE_BANNER, handlerEntryPath } from '../bundling.ts';
+import { handlerEntryPath } from '../bundling.ts';
 
 /** The repository root (infra/constructs/ is two levels down). */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Path of a handler entry file, `functions/handlers/<file>.ts`. */
-export const handlerEntry = handlerEntryPath;
+const handlerEntry = handlerEntryPath;
 
 const ABSENT_HANDLER = fileURLToPath(new URL('./absent-handler.ts', import.meta.url));
 
@@ -32,8 +32,6 @@ const resolveEntry = (scope: Construct, file: string): string => {
   if (existsSync(entry) || Stack.of(scope).bundlingRequired) return entry;
   return ABSENT_HANDLER;
 };
-
-export { ESM_REQUIRE_BANNER };
 
 /** The Lambda runtime every Berth function uses: the newest Node.js LTS aws-cdk-lib 2.276 offers. */
 export const BERTH_RUNTIME = Runtime.NODEJS_24_X;
@@ -69,7 +67,7 @@ const BUNDLE_SCRIPT = fileURLToPath(new URL('../bundle-handler.ts', import.meta.
  * run in a child process (its plugins need the asynchronous API; CDK's local bundling hook is synchronous); no
  * Docker image is ever pulled. The asset hash is the bundle's. Why the SDK is bundled: docs/decisions/0005-bundle-the-sdk.md.
  */
-export function handlerCode(entry: string): Code {
+function handlerCode(entry: string): Code {
   return Code.fromAsset(REPO_ROOT, {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
@@ -177,7 +175,7 @@ export const nagResourceName = (scope: Construct, resource: string): string => {
 };
 
 /** Acknowledges AwsSolutions-IAM5 for each wildcard resource of `statement` on `scope`, with `reason`. */
-export const acknowledgeWildcards = (scope: Construct, statement: PolicyStatement, reason: string): void => {
+const acknowledgeWildcards = (scope: Construct, statement: PolicyStatement, reason: string): void => {
   for (const resource of statement.resources) {
     const name = nagResourceName(scope, resource);
     if (name.includes('*'))

@@ -49,7 +49,7 @@ export function operationTable(): Array<{ service: string; protocol: string; ope
 }
 
 /** The generated index (markdown, between the markers). */
-export function renderOperationIndex(): string {
+function renderOperationIndex(): string {
   const table = operationTable();
   const total = table.reduce((n, s) => n + s.operations.length, 0);
   const lines = [

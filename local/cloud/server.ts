@@ -119,7 +119,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 const THROTTLE_CODES = new Set(['ThrottlingException', 'Throttling', 'RequestLimitExceeded']);
 
 /** Routes requests of one cloud: ALB routes, control endpoints, DynamoDB, then the AWS services. */
-export class CloudRouter {
+class CloudRouter {
   readonly cloud: Cloud;
   readonly iam: IamEnforcer;
   readonly #services = new Map<string, ServiceDefinition>();

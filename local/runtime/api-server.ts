@@ -32,7 +32,7 @@ export interface ProxyEvent {
 }
 
 /** What a proxy handler returns. */
-export interface ProxyResult {
+interface ProxyResult {
   statusCode: number;
   headers?: Record<string, string | number | boolean>;
   multiValueHeaders?: Record<string, Array<string | number | boolean>>;
@@ -81,7 +81,7 @@ function segments(path: string): string[] {
  *
  * @example matchResource('/environments/demo/scale') // { resource: '/environments/{name}/scale', pathParameters: { name: 'demo' } }
  */
-export function matchResource(path: string): {
+function matchResource(path: string): {
   resource: string;
   pathParameters: Record<string, string> | null;
 } {

@@ -29,10 +29,7 @@ export interface LambdaContextShape {
 }
 
 /** Where the handler modules live: `<repo>/functions/handlers`. */
-export const HANDLERS_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../functions/handlers',
-);
+const HANDLERS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../functions/handlers');
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -122,7 +119,7 @@ function installEnvOverlay(): void {
 }
 
 /** The credentials a local function signs its AWS calls with (see local/cloud/core/iam/credentials.ts). */
-export function functionCredentials(functionName: string): { accessKeyId: string; secretAccessKey: string } {
+function functionCredentials(functionName: string): { accessKeyId: string; secretAccessKey: string } {
   return {
     accessKeyId: accessKeyIdForFunction(functionName),
     secretAccessKey: secretKeyForFunction(functionName),

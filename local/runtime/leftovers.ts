@@ -28,7 +28,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 
 /** The describe clients {@link findLeftovers} uses. */
-export interface LeftoverClients {
+interface LeftoverClients {
   ecs: ECSClient;
   elbv2: ElasticLoadBalancingV2Client;
   ec2: EC2Client;
@@ -41,7 +41,7 @@ const isEnvTagged = (
 ): boolean => (tags ?? []).some((t) => t.Key === 'berth:env' && t.Value === env);
 
 /** Lists, through real describe calls, every live resource tagged (or named) for the environment. */
-export async function findLeftovers(clients: LeftoverClients, env: string): Promise<string[]> {
+async function findLeftovers(clients: LeftoverClients, env: string): Promise<string[]> {
   const left: string[] = [];
   const prefix = `berth-${env}`;
   const clusters = (await clients.ecs.send(new ListClustersCommand({}))).clusterArns ?? [];

@@ -52,10 +52,10 @@ import { StepFunctionsEmulator } from './step-functions/emulator.ts';
 export const DEFAULT_PORTS = Object.freeze({ cloud: 4566, sfn: 4567, api: 4568, dashboard: 4569 });
 
 export const LIFECYCLE_MACHINE = 'berth-lifecycle';
-export const NIGHTLY_MACHINE = 'berth-nightly-teardown';
+const NIGHTLY_MACHINE = 'berth-nightly-teardown';
 export const REGISTRY_TABLE = 'berth-registry';
-export const SHARED_ALB_NAME = 'berth-shared-alb';
-export const DEFAULT_SLACK_SIGNING_SECRET = 'berth-local-slack-signing-secret';
+const SHARED_ALB_NAME = 'berth-shared-alb';
+const DEFAULT_SLACK_SIGNING_SECRET = 'berth-local-slack-signing-secret';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -111,7 +111,7 @@ export interface PlatformOptions {
 }
 
 /** Names and ARNs the local platform gives the resources the functions' policies reference. */
-export const LOCAL_RESOURCES = Object.freeze({
+const LOCAL_RESOURCES = Object.freeze({
   instanceProfileArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:instance-profile/berth-ecs-instance`,
   instanceRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/berth-ecs-instance`,
   executionRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/berth-task-execution`,
@@ -125,7 +125,7 @@ export const LOCAL_RESOURCES = Object.freeze({
 });
 
 /** The name of the Slack signing secret the local platform stores in the local cloud's Secrets Manager. */
-export const SLACK_SECRET_NAME = 'berth/slack-signing-secret';
+const SLACK_SECRET_NAME = 'berth/slack-signing-secret';
 
 /**
  * The function principals of the local platform: each function's policy from the synthesized template
@@ -231,7 +231,7 @@ export function localRetryMs(
 }
 
 /** The shortest real wait before retrying a throttled step locally (see {@link localRetryMs}). */
-export const THROTTLING_RETRY_FLOOR_MS = 1_000;
+const THROTTLING_RETRY_FLOOR_MS = 1_000;
 
 /**
  * Starts the local platform: local cloud, registry table, shared ALB, handler configuration,
@@ -592,7 +592,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
 }
 
 /** The local caller identity: `BERTH_OWNER`, else the OS user. */
-export function localCallerUser(): string {
+function localCallerUser(): string {
   const fromEnv = process.env['BERTH_OWNER'];
   if (fromEnv) return fromEnv;
   try {
@@ -606,7 +606,7 @@ export function localCallerUser(): string {
  * Reads and checks the local access policy at start-up (a malformed file stops the platform with the field
  * named), and says which policy is in force.
  */
-export function loadLocalPolicy(file: string | undefined): string {
+function loadLocalPolicy(file: string | undefined): string {
   if (file === undefined) return `${DEVELOPMENT_POLICY.description ?? 'development policy'}`;
   let text: string;
   try {

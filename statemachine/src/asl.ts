@@ -54,7 +54,7 @@ interface Io {
   readonly OutputPath?: Path;
 }
 
-export interface TaskState extends Base, Transition, Io {
+interface TaskState extends Base, Transition, Io {
   readonly Type: 'Task';
   readonly Resource: string;
   readonly Retry?: readonly Retrier[];
@@ -64,7 +64,7 @@ export interface PassState extends Base, Transition, Io {
   readonly Type: 'Pass';
   readonly Result?: Json;
 }
-export interface ChoiceState extends Base {
+interface ChoiceState extends Base {
   readonly Type: 'Choice';
   readonly Choices: readonly ChoiceRule[];
   readonly Default?: string;
@@ -74,13 +74,13 @@ export interface WaitState extends Base, Transition {
   readonly Seconds?: number;
   readonly SecondsPath?: Path;
 }
-export interface ParallelState extends Base, Transition, Io {
+interface ParallelState extends Base, Transition, Io {
   readonly Type: 'Parallel';
   readonly Branches: readonly Machine[];
   readonly Retry?: readonly Retrier[];
   readonly Catch?: readonly Catcher[];
 }
-export interface MapState extends Base, Transition, Io {
+interface MapState extends Base, Transition, Io {
   readonly Type: 'Map';
   readonly ItemsPath?: Path;
   readonly MaxConcurrencyPath?: Path;
@@ -89,11 +89,11 @@ export interface MapState extends Base, Transition, Io {
   readonly Retry?: readonly Retrier[];
   readonly Catch?: readonly Catcher[];
 }
-export interface SucceedState extends Base {
+interface SucceedState extends Base {
   readonly Type: 'Succeed';
   readonly OutputPath?: Path;
 }
-export interface FailState extends Base {
+interface FailState extends Base {
   readonly Type: 'Fail';
   readonly Error?: string;
   readonly Cause?: string;

@@ -35,7 +35,7 @@ import {
  * Lambda service errors Step Functions recommends retrying ("Handle transient Lambda service exceptions" in
  * the Step Functions developer guide).
  */
-export const TRANSIENT_ERRORS = [
+const TRANSIENT_ERRORS = [
   'ThrottlingError',
   'TransientAwsError',
   'Lambda.ServiceException',
@@ -63,7 +63,7 @@ export const RETRY_TRANSIENT: Retrier = retryOn(TRANSIENT_ERRORS, {
  * (full jitter: 10 s between attempts on average), and the attempts cover about 12 such turns (AWS: ≈ 375 s
  * on average; the budget grows with `MaxAttempts`, the load on the bucket does not).
  */
-export const THROTTLE_SIZING = {
+const THROTTLE_SIZING = {
   /** The nightly Map's concurrency the retrier is sized for (the default is 10, the benchmark runs 20). */
   concurrency: 20,
   /** The tightest ECS sustained rate a teardown or up step meets (requests per second). */
@@ -79,7 +79,7 @@ export const RETRY_THROTTLED: Retrier = retryOn(['ThrottlingError'], {
 });
 
 /** Teardown stages throw `DependencyPendingError` while something still depends on what they delete (ENIs). */
-export const RETRY_DEPENDENCY_PENDING: Retrier = retryOn(['DependencyPendingError'], {
+const RETRY_DEPENDENCY_PENDING: Retrier = retryOn(['DependencyPendingError'], {
   IntervalSeconds: 10,
   BackoffRate: 1.5,
   MaxAttempts: 12,
@@ -397,7 +397,7 @@ export interface TeardownStage {
  * the 1/s ECS actions), `DependencyPendingError`, and polls until done if it waits
  * (a poll costs three transitions: `<fn>Wait<suffix>`, `<fn><suffix>`, `<fn>Done<suffix>`).
  */
-export const teardownStage =
+const teardownStage =
   (stage: TeardownStage, suffix: string, onError: OnError, polling: Polling = 'adaptive'): Step =>
   (next) => {
     const name = `${stage.fn}${suffix}`;

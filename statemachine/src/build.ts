@@ -20,8 +20,7 @@ export const MACHINES: Readonly<Record<'lifecycle' | 'nightly-teardown', () => M
 
 export type MachineName = keyof typeof MACHINES;
 
-export const aslFile = (name: MachineName): string =>
-  fileURLToPath(new URL(`../${name}.asl.json`, import.meta.url));
+const aslFile = (name: MachineName): string => fileURLToPath(new URL(`../${name}.asl.json`, import.meta.url));
 
 /** The ASL text the source generates for one machine. */
 export const generate = (name: MachineName): string => render(MACHINES[name]());

@@ -54,7 +54,7 @@ const failed = markFailedStep(FAILED);
  * `drainIntervalSeconds` paces pause. `fixed`: the policy before, every wait 15 s (`polling: 'fixed'` tells the
  * handlers so).
  */
-export const DEFAULT_TIMING: Readonly<Record<Polling, Readonly<Record<string, number | string>>>> = {
+const DEFAULT_TIMING: Readonly<Record<Polling, Readonly<Record<string, number | string>>>> = {
   adaptive: { verifyMaxAttempts: 40, drainIntervalSeconds: 35, deleteIntervalSeconds: 35 },
   fixed: {
     // Tells the teardown stages that the Waits are these intervals, not the `waitSeconds` they ask for.

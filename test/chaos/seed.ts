@@ -2,7 +2,7 @@
  * The chaos tests' seed: `BERTH_CHAOS_SEED` or a fixed default, so that a run is reproducible
  * (`BERTH_CHAOS_SEED=<seed> npx vitest run test/chaos`). Failures print it.
  */
-export const DEFAULT_CHAOS_SEED = 20261125;
+const DEFAULT_CHAOS_SEED = 20261125;
 
 /** The seed for this run. */
 export function chaosSeed(): number {

@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install -y chromium`); `BERTH_CHROMIUM` overrides the path. */
-export const CHROMIUM = process.env['BERTH_CHROMIUM'] ?? '/usr/bin/chromium';
+const CHROMIUM = process.env['BERTH_CHROMIUM'] ?? '/usr/bin/chromium';
 
 /** Where the browser tests write their screenshots (git-ignored). */
-export const ARTIFACTS = path.resolve(
+const ARTIFACTS = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../test-artifacts/dashboard',
 );

@@ -5,14 +5,14 @@ import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
 /** Fake values for every substitution variable the ASL files use (the CDK stack provides the real ones). */
-export const FAKE_ACCOUNT = '123456789012';
-export const fakeFunctionArn = (handler: string): string =>
+const FAKE_ACCOUNT = '123456789012';
+const fakeFunctionArn = (handler: string): string =>
   `arn:aws:lambda:us-east-1:${FAKE_ACCOUNT}:function:berth-test-${handler}`;
-export const FAKE_LIFECYCLE_ARN = `arn:aws:states:us-east-1:${FAKE_ACCOUNT}:stateMachine:berth-test-lifecycle`;
+const FAKE_LIFECYCLE_ARN = `arn:aws:states:us-east-1:${FAKE_ACCOUNT}:stateMachine:berth-test-lifecycle`;
 
 export type MachineFile = 'lifecycle' | 'nightly-teardown';
 
-export const aslPath = (file: MachineFile): string =>
+const aslPath = (file: MachineFile): string =>
   fileURLToPath(new URL(`../../statemachine/${file}.asl.json`, import.meta.url));
 
 /** The ASL text exactly as committed. */
@@ -195,7 +195,7 @@ export const happyHandlers = (): Record<string, FakeHandler> => ({
     input.action === 'list' ? { candidates: [], skipped: [] } : { posted: true, summary: 'nothing to do' },
 });
 
-export const SPEC = { name: 'demo', image: 'nginx:1.27', owner: 'alice' };
+const SPEC = { name: 'demo', image: 'nginx:1.27', owner: 'alice' };
 
 export const upInput = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   operation: 'up',

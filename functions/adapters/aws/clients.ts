@@ -41,7 +41,7 @@ export interface AwsClientOptions {
 }
 
 /** Retry mode used by every client; see the module comment for why `standard`. */
-export const RETRY_MODE = 'standard';
+const RETRY_MODE = 'standard';
 
 interface BaseConfig {
   region?: string;

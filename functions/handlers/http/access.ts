@@ -9,7 +9,6 @@ import {
   type AccessPolicy,
   type AccessRequest,
   authorize,
-  type Caller,
   DEVELOPMENT_POLICY,
   defaultDeployedPolicy,
   describeCaller,
@@ -28,7 +27,7 @@ const consoleDenial: DenialLogger = (entry) =>
   console.warn(JSON.stringify({ level: 'WARN', message: 'access denied', ...entry }));
 
 /** Seconds a policy read from a file or SSM is reused before it is read again. */
-export const POLICY_TTL_MS = 60_000;
+const POLICY_TTL_MS = 60_000;
 
 /**
  * A policy source that re-reads `read()` at most every `ttlMs`; a failed read is not cached (the next request
@@ -49,7 +48,7 @@ export function cachedPolicy(
 }
 
 /** Reads a policy file (the local platform's `--policy FILE` / `BERTH_POLICY_FILE`). */
-export const policyFile =
+const policyFile =
   (file: string): (() => Promise<string>) =>
   () =>
     readFile(file, 'utf8');
@@ -147,5 +146,3 @@ export function anonymousDenied(): AccessDeniedError {
     'the request carries no verified identity (the API requires AWS IAM authorization: sign requests with SigV4)',
   );
 }
-
-export type { Caller };

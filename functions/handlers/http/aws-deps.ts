@@ -17,7 +17,7 @@ import type {
 } from './ports.ts';
 
 /** How long idempotency records live (DynamoDB TTL). */
-export const REQUEST_TTL_SECONDS = 7 * 86_400;
+const REQUEST_TTL_SECONDS = 7 * 86_400;
 
 /** A request record as the port returns it: one without an execution ARN is a start that did not finish. */
 const startedRequest = (record: RequestRecord | undefined): StartedRequest | undefined => {
@@ -60,7 +60,7 @@ export function registryPort(
 }
 
 /** The nightly machine's newest execution, with its output once it has succeeded. */
-export async function lastNightlyExecution(
+async function lastNightlyExecution(
   sfn: AwsSfnAdapter,
   nightlyStateMachineArn: string,
 ): Promise<NightlyExecution | undefined> {

@@ -3,7 +3,7 @@
  * Anything not listed (including `ConfigError` and `AwsRequestError`) is a server fault:
  * 500 `InternalError`, without details.
  */
-export const ERROR_STATUS: Readonly<Record<string, number>> = Object.freeze({
+const ERROR_STATUS: Readonly<Record<string, number>> = Object.freeze({
   ValidationError: 400,
   UnauthorizedError: 401,
   AccessDeniedError: 403,

@@ -13,18 +13,14 @@ import type {
  * pass in-memory fakes.
  */
 
-/** Operations a caller can start. */
-export { OPERATIONS, type OperationName } from '../../core/operation.ts';
 /** The registry's items: one declaration in core (`functions/core/records.ts`), shared with the DynamoDB adapter. */
 export type {
-  CurrentOperation,
   EnvironmentRecord,
-  LastFailure,
   LockRecord,
   OperationRecord,
   OperationStep,
 } from '../../core/records.ts';
-export { ENVIRONMENT_STATUSES, type EnvironmentStatus } from '../../core/status.ts';
+export { ENVIRONMENT_STATUSES } from '../../core/status.ts';
 
 /** The idempotency record of one request once its execution has started (`pk=REQ#<requestId>`, without its TTL). */
 export type StartedRequest = Omit<RequestRecord, 'ttl' | 'executionArn'> & { readonly executionArn: string };
@@ -36,7 +32,7 @@ export interface StartReads {
   readonly request: StartedRequest | undefined;
 }
 
-export interface ListEnvironmentsQuery {
+interface ListEnvironmentsQuery {
   readonly status?: string;
   readonly limit?: number;
   readonly nextToken?: string;
@@ -98,7 +94,7 @@ export interface ExecutionsPort {
 }
 
 /** One line of a workload's output, as the logs route returns it. */
-export interface WorkloadLogLine {
+interface WorkloadLogLine {
   /** Milliseconds since the epoch. */
   readonly timestamp: number;
   /** `<prefix>/<container>/<task id>`. */

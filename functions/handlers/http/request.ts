@@ -3,7 +3,7 @@ import { ValidationError } from '../../core/errors.ts';
 import { PayloadTooLargeError } from './http-errors.ts';
 
 /** The largest request body the API accepts (decoded bytes). */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** Case-insensitive header lookup (API Gateway keeps the client's casing). */
 export const header = (event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined => {

@@ -72,10 +72,10 @@ export const functionOfRoute = (name: RouteName): ApiFunctionFile =>
   AUX_ROUTES.includes(name) ? 'api-aux' : 'api';
 
 /** The Slack slash-command route, served by the `slack` handler (not by `api`). */
-export const SLACK_ROUTE = Object.freeze({ method: 'POST', path: '/slack/commands' } as const);
+const SLACK_ROUTE = Object.freeze({ method: 'POST', path: '/slack/commands' } as const);
 
 /** Slack's interactivity Request URL (buttons), served by the `slack` handler too. */
-export const SLACK_INTERACTIONS_ROUTE = Object.freeze({
+const SLACK_INTERACTIONS_ROUTE = Object.freeze({
   method: 'POST',
   path: '/slack/interactions',
 } as const);

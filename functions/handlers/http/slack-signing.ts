@@ -9,7 +9,7 @@ import { UnauthorizedError } from './http-errors.ts';
 import { header, rawBodyBytes } from './request.ts';
 
 /** Least time between two re-reads of the signing secret on signature mismatches. */
-export const SECRET_REFRESH_INTERVAL_MS = 30_000;
+const SECRET_REFRESH_INTERVAL_MS = 30_000;
 
 /** Checks a signed Slack request (see {@link signatureVerifier}). */
 export type SignatureVerifier = (

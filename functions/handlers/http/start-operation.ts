@@ -52,7 +52,7 @@ export const assertRequestId = checkRequestId;
  * Returns the request record for this id when it belongs to the same (env, operation). `requestRead` is the
  * record's read when the caller started it already (default: read now).
  */
-export const findReplay = async (
+const findReplay = async (
   registry: RegistryPort,
   input: Pick<LifecycleInput, 'requestId' | 'env' | 'operation'>,
   field: string,

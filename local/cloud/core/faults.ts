@@ -52,10 +52,10 @@ export const ECS_RATE_LIMITS: Record<string, RateLimit> = {
   DescribeTasks: { burst: 100, perSecond: 20 },
   ListTasks: { burst: 100, perSecond: 20 },
 };
-export const ECS_DEFAULT_RATE_LIMIT: RateLimit = { burst: 50, perSecond: 20 };
+const ECS_DEFAULT_RATE_LIMIT: RateLimit = { burst: 50, perSecond: 20 };
 
 /** The default configuration: no faults. */
-export function defaultFaults(): FaultsConfig {
+function defaultFaults(): FaultsConfig {
   return {
     throttling: { ecsRateLimits: false, rates: {} },
     random: { seed: 1, throttleRate: 0, serverErrorRate: 0 },
@@ -77,7 +77,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** The throttling error each service answers with (HTTP 400, classified as throttling by the SDK). */
-export function throttlingError(service: string): ServiceError {
+function throttlingError(service: string): ServiceError {
   switch (service) {
     case 'ec2':
       return new ServiceError('RequestLimitExceeded', 'Request limit exceeded.', 400);
@@ -90,7 +90,7 @@ export function throttlingError(service: string): ServiceError {
 }
 
 /** The 5xx error each protocol answers with for an injected server fault. */
-export function serverError(service: string): ServiceError {
+function serverError(service: string): ServiceError {
   if (service === 'ecs' || service === 'ssm' || service === 'dynamodb') {
     return new ServiceError(
       service === 'ecs' ? 'ServerException' : 'InternalServerError',

@@ -13,10 +13,10 @@ export const LOAD_BALANCER_HEADER = 'x-berth-load-balancer';
  * connects from loopback; without this header it counts as {@link DEFAULT_CLIENT_ADDRESS}, an
  * address on the internet (the verify Lambda, outside any VPC, is such a client). Not forwarded.
  */
-export const SOURCE_ADDRESS_HEADER = 'x-berth-source-ip';
+const SOURCE_ADDRESS_HEADER = 'x-berth-source-ip';
 
 /** Where a local client comes from unless it says otherwise: 198.51.100.10 (documentation range, RFC 5737). */
-export const DEFAULT_CLIENT_ADDRESS = '198.51.100.10';
+const DEFAULT_CLIENT_ADDRESS = '198.51.100.10';
 
 /** How long a dropped connection is held before the proxy closes it (real ms; clients time out first). */
 const DROPPED_HOLD_MS = 30_000;

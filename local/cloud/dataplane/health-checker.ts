@@ -16,7 +16,7 @@ export interface HealthCheckSettings {
 }
 
 /** ELBv2 target health states. */
-export type TargetState = 'initial' | 'healthy' | 'unhealthy' | 'unused' | 'draining' | 'unavailable';
+type TargetState = 'initial' | 'healthy' | 'unhealthy' | 'unused' | 'draining' | 'unavailable';
 
 /** One target's health as DescribeTargetHealth reports it. */
 export interface TargetHealthView {

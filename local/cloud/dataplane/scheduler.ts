@@ -46,19 +46,19 @@ export interface LaunchSpec {
 }
 
 /** Memory a task needs on an instance: task-level memory, else per container `memory` or `memoryReservation`. */
-export function taskMemory(td: TaskDefinition): number {
+function taskMemory(td: TaskDefinition): number {
   if (td.memory !== undefined) return Number(td.memory);
   return td.containerDefinitions.reduce((sum, c) => sum + (c.memory ?? c.memoryReservation ?? 0), 0);
 }
 
 /** CPU units a task needs: task-level cpu, else the sum of container cpu. */
-export function taskCpu(td: TaskDefinition): number {
+function taskCpu(td: TaskDefinition): number {
   if (td.cpu !== undefined) return Number(td.cpu);
   return td.containerDefinitions.reduce((sum, c) => sum + (c.cpu ?? 0), 0);
 }
 
 /** Fixed host ports a task needs on its instance (bridge with a hostPort, or host mode). */
-export function fixedHostPorts(td: TaskDefinition): number[] {
+function fixedHostPorts(td: TaskDefinition): number[] {
   if (td.networkMode === 'awsvpc' || td.networkMode === 'none') return [];
   return td.containerDefinitions.flatMap((c) =>
     c.portMappings

@@ -8,7 +8,7 @@ import { LogsBackend } from '../services/logs/backend.ts';
 export type WorkloadFault = 'none' | 'crash' | 'unhealthy' | 'http-500';
 
 /** Identity a workload reports in its JSON answers. */
-export interface WorkloadInfo {
+interface WorkloadInfo {
   env?: string;
   cluster: string;
   service?: string;

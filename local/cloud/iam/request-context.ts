@@ -569,7 +569,7 @@ function schedulerRequests(w: Where, action: string, p: Record<string, any>): Re
   }
 }
 
-export function dynamoRequests(
+function dynamoRequests(
   w: Omit<Where, 'cloud'>,
   action: string,
   p: Record<string, any>,

@@ -47,7 +47,7 @@ export function stepFunctionsRequests(
 }
 
 /** The function ARN a Lambda `FunctionName` (name, partial ARN or ARN, optionally qualified) names. */
-export function lambdaFunctionArn(w: Where, functionName: string): string {
+function lambdaFunctionArn(w: Where, functionName: string): string {
   const decoded = decodeURIComponent(functionName);
   const full = /^arn:aws[a-z-]*:lambda:([^:]+):(\d{12}):function:([^:]+)/.exec(decoded);
   if (full) return `arn:aws:lambda:${full[1]}:${full[2]}:function:${full[3]}`;

@@ -23,8 +23,7 @@ import { ExecutionHistory, type TaskResource } from './history.ts';
 import { checkPayload, enforcePayloadQuota } from './quotas.ts';
 import { trackStateInputs, waitOverridesFor } from './waits.ts';
 
-export type { ExecutionRecord, ExecutionStatus, HistoryEvent } from './execution.ts';
-export { SfnServiceError } from './execution.ts';
+export type { ExecutionRecord, ExecutionStatus } from './execution.ts';
 
 /** A state machine to host: its name, its ASL (with `${…}` substitutions) and its ARN variable. */
 export interface StateMachineSource {
@@ -35,7 +34,7 @@ export interface StateMachineSource {
 }
 
 /** What the emulator calls to run a Lambda-backed Task (throws an Error whose `name` is the error). */
-export type InvokeLambda = (handlerFile: string, event: unknown) => Promise<unknown>;
+type InvokeLambda = (handlerFile: string, event: unknown) => Promise<unknown>;
 
 /** Options of {@link StepFunctionsEmulator}. */
 export interface StepFunctionsOptions {

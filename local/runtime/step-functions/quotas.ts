@@ -7,17 +7,16 @@
 import type { StateMachine } from 'aws-local-stepfunctions';
 
 /** 256 KiB. */
-export const PAYLOAD_LIMIT_BYTES = 262_144;
+const PAYLOAD_LIMIT_BYTES = 262_144;
 
 /** The bytes of `value` as JSON text, as Step Functions counts them. */
-export const payloadBytes = (value: unknown): number =>
-  Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
+const payloadBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
 
 /**
  * `States.DataLimitExceeded`: not retried, not caught (aws-local-stepfunctions reads `isRetryable` and
  * `isCatchable` of the errors it handles).
  */
-export class DataLimitExceededError extends Error {
+class DataLimitExceededError extends Error {
   override readonly name = 'States.DataLimitExceeded';
   readonly isRetryable = false;
   readonly isCatchable = false;

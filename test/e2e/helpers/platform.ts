@@ -22,7 +22,7 @@ import {
 
 export const SLACK_SECRET = 'e2e-slack-signing-secret';
 
-export interface ApiResponse {
+interface ApiResponse {
   status: number;
   headers: Headers;
   body: any;

@@ -118,6 +118,6 @@ export const apiEvent = (
 };
 
 /** The IAM identity API Gateway puts on a test request unless `userArn` says otherwise (`null`: none). */
-export const TEST_CALLER_ARN = 'arn:aws:iam::123456789012:user/ana';
+const TEST_CALLER_ARN = 'arn:aws:iam::123456789012:user/ana';
 
 export const parse = (result: { body: string }) => JSON.parse(result.body) as Record<string, any>;

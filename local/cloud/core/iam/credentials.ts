@@ -24,12 +24,3 @@ export function accessKeyIdForFunction(functionName: string): string {
 export function secretKeyForFunction(functionName: string): string {
   return createHash('sha256').update(`berth-local-secret:${functionName}`).digest('base64').slice(0, 40);
 }
-
-/** The environment a local function's AWS SDK reads its credentials from. */
-export function functionCredentialsEnv(functionName: string): Record<string, string> {
-  return {
-    AWS_ACCESS_KEY_ID: accessKeyIdForFunction(functionName),
-    AWS_SECRET_ACCESS_KEY: secretKeyForFunction(functionName),
-    AWS_LAMBDA_FUNCTION_NAME: functionName,
-  };
-}

@@ -34,7 +34,7 @@ export interface PolicyStatement {
 export const RESOURCE_GONE = 'berth:local:resource-gone';
 
 /** Values of the request context keys (`aws:ResourceTag/k`, `aws:TagKeys`, `ecs:cluster` …). */
-export type RequestContextValues = Readonly<Record<string, string | readonly string[] | undefined>>;
+type RequestContextValues = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 /** One authorization question: may the principal do `action` on `resource` with `context`? */
 export interface AuthorizationRequest {
@@ -61,7 +61,7 @@ const list = <T>(value: T | readonly T[] | undefined): readonly T[] =>
 const globCache = new Map<string, RegExp>();
 
 /** `*` = any run of characters, `?` = one character; everything else literal. */
-export function globMatches(pattern: string, value: string, ignoreCase = false): boolean {
+function globMatches(pattern: string, value: string, ignoreCase = false): boolean {
   const key = `${ignoreCase ? 'i' : 's'}:${pattern}`;
   let re = globCache.get(key);
   if (!re) {
@@ -90,7 +90,7 @@ function resourceMatches(statement: PolicyStatement, resource: string): boolean 
   return false;
 }
 
-export function arnMatches(pattern: string, resource: string): boolean {
+function arnMatches(pattern: string, resource: string): boolean {
   if (pattern === '*') return true;
   if (resource === '*') return false;
   return globMatches(pattern, resource);

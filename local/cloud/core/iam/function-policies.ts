@@ -13,9 +13,9 @@ import { readFileSync } from 'node:fs';
 import type { FunctionPrincipal } from './enforcer.ts';
 import type { PolicyStatement } from './evaluate.ts';
 
-export const FUNCTION_POLICIES_FILE = new URL('./function-policies.json', import.meta.url);
+const FUNCTION_POLICIES_FILE = new URL('./function-policies.json', import.meta.url);
 
-export interface FunctionPolicyEntry {
+interface FunctionPolicyEntry {
   /** Logical id of the function's execution role in the template. */
   readonly role: string;
   readonly statements: readonly PolicyStatement[];
@@ -43,7 +43,7 @@ export function readFunctionPolicies(file: URL | string = FUNCTION_POLICIES_FILE
 }
 
 /** Substitutes the placeholders of one string. */
-export function bindPlaceholders(value: string, bindings: PolicyBindings): string {
+function bindPlaceholders(value: string, bindings: PolicyBindings): string {
   return value.replace(/\$\{([^}]+)\}/g, (whole, ref: string) => {
     if (ref === 'AWS::Partition') return bindings.partition;
     if (ref === 'AWS::Region') return bindings.region;

@@ -67,7 +67,7 @@ const key = (namespace: string, resourceId: string, dimension: string) =>
   `${namespace}|${resourceId}|${dimension}`;
 
 /** `ObjectNotFoundException` as AWS words it (seen in terraform and CLI output). */
-export const targetNotFound = (namespace: string, resourceId: string, dimension: string): ServiceError =>
+const targetNotFound = (namespace: string, resourceId: string, dimension: string): ServiceError =>
   new ServiceError(
     'ObjectNotFoundException',
     `No scalable target registered for service namespace: ${namespace}, resource ID: ${resourceId}, scalable dimension: ${dimension}`,

@@ -4,13 +4,7 @@ import { ServiceError } from '../../core/service-error.ts';
 import { BASE_DELAYS } from '../../core/time-profile.ts';
 import { type Ec2Backend, ec2Backend, type Instance } from '../ec2/backend.ts';
 
-export type LifecycleState =
-  | 'Pending'
-  | 'InService'
-  | 'EnteringStandby'
-  | 'Standby'
-  | 'Terminating'
-  | 'Terminated';
+type LifecycleState = 'Pending' | 'InService' | 'EnteringStandby' | 'Standby' | 'Terminating' | 'Terminated';
 
 export interface AsgInstance {
   instanceId: string;
@@ -94,7 +88,7 @@ const PROTECTABLE_STATES: ReadonlySet<LifecycleState> = new Set<LifecycleState>(
 ]);
 
 /** `Desired capacity:5 must be between the specified min size:0 and max size:2` and friends. */
-export function validateBounds(min: number, max: number, desired: number | undefined): void {
+function validateBounds(min: number, max: number, desired: number | undefined): void {
   if (min < 0) {
     throw new ServiceError(
       'ValidationError',
@@ -122,7 +116,7 @@ export function validateBounds(min: number, max: number, desired: number | undef
 }
 
 /** `AutoScalingGroup name not found - …`. */
-export function groupNotFound(name: string): ServiceError {
+function groupNotFound(name: string): ServiceError {
   return new ServiceError(
     'ValidationError',
     `AutoScalingGroup name not found - AutoScalingGroup ${name} not found`,

@@ -24,7 +24,7 @@ import {
  */
 
 /** Query error code of each error shape (the model's `awsQueryError` trait). */
-export const CLOUDWATCH_QUERY_ERROR_CODES: Readonly<Record<string, string>> = {
+const CLOUDWATCH_QUERY_ERROR_CODES: Readonly<Record<string, string>> = {
   InvalidParameterValueException: 'InvalidParameterValue',
   MissingRequiredParameterException: 'MissingParameter',
   InvalidParameterCombinationException: 'InvalidParameterCombination',

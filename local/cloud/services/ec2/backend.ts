@@ -7,7 +7,7 @@ import { type Architecture, ecsOptimizedImages, type Image, instanceTypeArchitec
 import { type NetworkInterface, NetworkInterfaceStore } from './network-interfaces.ts';
 import { type Subnet, type Vpc, VpcNetwork } from './vpc.ts';
 
-export type { InternetGateway, Route, RouteTable, RouteTableAssociation, Subnet, Vpc } from './vpc.ts';
+export type { Subnet, Vpc } from './vpc.ts';
 
 /** One flattened security group rule (one protocol/port range and one peer). */
 export interface SgRule {
@@ -1143,7 +1143,7 @@ function publicIp(): string {
 }
 
 /** True when the IPv4 `address` lies in `cidr` (`0.0.0.0/0` contains every address). */
-export function cidrContains(cidr: string, address: string): boolean {
+function cidrContains(cidr: string, address: string): boolean {
   const [base, bitsText] = cidr.split('/');
   const toInt = (ip: string): number | undefined => {
     const parts = ip.split('.').map(Number);

@@ -30,12 +30,12 @@ export function formatCidr(c: Cidr): string {
 }
 
 /** Dotted-quad text of an unsigned 32-bit address. */
-export function formatIp(n: number): string {
+function formatIp(n: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
 }
 
 /** Number of addresses in the block. */
-export function cidrSize(c: Cidr): number {
+function cidrSize(c: Cidr): number {
   return 2 ** (32 - c.prefix);
 }
 

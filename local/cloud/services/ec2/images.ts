@@ -18,7 +18,7 @@ export interface Image {
 }
 
 /** A stable fake AMI id per region and image family (`ami-` + 17 hex). */
-export function fakeAmiId(region: string, family: string): string {
+function fakeAmiId(region: string, family: string): string {
   return `ami-${createHash('sha256').update(`${region}/${family}`).digest('hex').slice(0, 17)}`;
 }
 
@@ -26,7 +26,7 @@ export function fakeAmiId(region: string, family: string): string {
  * Account that publishes the ECS-optimized AMIs (`aws ec2 describe-images --owners amazon
  * --filters Name=name,Values=al2023-ami-ecs-*` lists it as the owner, alias `amazon`).
  */
-export const ECS_AMI_OWNER = '591542846629';
+const ECS_AMI_OWNER = '591542846629';
 
 const FAMILIES: ReadonlyArray<{ family: string; name: string; architecture: Architecture }> = [
   {

@@ -82,7 +82,7 @@ const DIRECTIONS: Record<string, string> = {
  * The zones of a region: `<region>a|b|c` with zone ids `<use1>-az1…3`. (On AWS the name → id
  * mapping differs per account; here it is fixed.)
  */
-export function availabilityZones(region: string): AvailabilityZone[] {
+function availabilityZones(region: string): AvailabilityZone[] {
   const [geo = 'xx', direction = '', number = '1'] = region.split('-');
   const short = `${geo}${DIRECTIONS[direction] ?? direction.slice(0, 1)}${number}`;
   return ['a', 'b', 'c'].map((letter, i) => ({

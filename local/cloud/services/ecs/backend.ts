@@ -50,7 +50,7 @@ function range(from: number, to: number, step: number): number[] {
 }
 
 /** `"1 vCPU"` → 1024, `"256"` → 256. */
-export function parseCpu(value: string | undefined): number | undefined {
+function parseCpu(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const m = /^\s*([\d.]+)\s*vcpu\s*$/i.exec(value);
   if (m) return Math.round(Number(m[1]) * 1024);
@@ -59,7 +59,7 @@ export function parseCpu(value: string | undefined): number | undefined {
 }
 
 /** `"2 GB"` → 2048, `"512"` → 512. */
-export function parseMemory(value: string | undefined): number | undefined {
+function parseMemory(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const m = /^\s*([\d.]+)\s*gb\s*$/i.exec(value);
   if (m) return Math.round(Number(m[1]) * 1024);

@@ -136,7 +136,7 @@ export interface Deployment {
   rolloutStateReason: string;
 }
 
-export interface ServiceEvent {
+interface ServiceEvent {
   id: string;
   createdAt: Date;
   message: string;

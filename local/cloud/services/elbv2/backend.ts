@@ -103,7 +103,7 @@ export interface CreateTargetGroupInput {
   tags?: Tags;
 }
 
-export const ELBV2_NOT_FOUND = {
+const ELBV2_NOT_FOUND = {
   loadBalancer: () => new ServiceError('LoadBalancerNotFound', 'One or more load balancers not found'),
   targetGroup: () => new ServiceError('TargetGroupNotFound', 'One or more target groups not found'),
   listener: () => new ServiceError('ListenerNotFound', 'One or more listeners not found'),
@@ -141,7 +141,7 @@ function checkRange(value: number | undefined, field: string, min: number, max: 
 }
 
 /** Glob match as ELBv2 conditions use it (`*` any run, `?` one character), case-insensitive. */
-export function globMatch(pattern: string, value: string, caseSensitive = false): boolean {
+function globMatch(pattern: string, value: string, caseSensitive = false): boolean {
   const re = new RegExp(
     `^${pattern
       .split('')
@@ -1071,14 +1071,14 @@ const LAMBDA_ARN =
  * associated with the load balancer but get no traffic: ELB User Guide, "Listener rules", weighted target
  * groups).
  */
-export function routedTargetGroups(action: Action): string[] {
+function routedTargetGroups(action: Action): string[] {
   if (action.type !== 'forward') return [];
   if (action.targetGroupArn) return [action.targetGroupArn];
   return (action.forwardTargetGroups ?? []).filter((t) => t.weight > 0).map((t) => t.targetGroupArn);
 }
 
 /** Target group ARNs an action forwards to (weight 0 included: they stay associated with the load balancer). */
-export function actionTargetGroups(action: Action): string[] {
+function actionTargetGroups(action: Action): string[] {
   if (action.type !== 'forward') return [];
   if (action.targetGroupArn) return [action.targetGroupArn];
   return (action.forwardTargetGroups ?? []).map((t) => t.targetGroupArn);

@@ -9,15 +9,15 @@ import { compileFilterPattern } from './filter-pattern.ts';
  */
 
 /** The retention values PutRetentionPolicy accepts (API Reference, PutRetentionPolicy › retentionInDays). */
-export const RETENTION_DAYS = [
+const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** PutLogEvents limits: 10,000 events, 1,048,576 bytes counting 26 bytes per event. */
-export const MAX_BATCH_EVENTS = 10_000;
-export const MAX_BATCH_BYTES = 1_048_576;
+const MAX_BATCH_EVENTS = 10_000;
+const MAX_BATCH_BYTES = 1_048_576;
 const EVENT_OVERHEAD = 26;
 /** GetLogEvents / FilterLogEvents answer at most 10,000 events (and 1 MB). */
 const MAX_PAGE_EVENTS = 10_000;
@@ -26,7 +26,7 @@ const MAX_PAGE_BYTES = 1_048_576;
  * Events kept per stream in memory; older ones are dropped first. A local simplification standing
  * in for retention (health checks under the `instant` profile log many lines a second).
  */
-export const MAX_STREAM_EVENTS = 20_000;
+const MAX_STREAM_EVENTS = 20_000;
 
 export interface LogEvent {
   timestamp: number;
@@ -80,7 +80,7 @@ export function validateGroupName(name: unknown, field = 'logGroupName'): string
 }
 
 /** Validates a log stream name (1–512 characters, no `:` or `*`). */
-export function validateStreamName(name: unknown): string {
+function validateStreamName(name: unknown): string {
   if (typeof name !== 'string' || name === '') {
     throw invalid(
       "1 validation error detected: Value null at 'logStreamName' failed to satisfy constraint: Member must not be null",

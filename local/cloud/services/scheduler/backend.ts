@@ -32,7 +32,7 @@ export interface ScheduleGroup {
   tags: Record<string, string>;
 }
 
-export interface ScheduleTarget {
+interface ScheduleTarget {
   Arn: string;
   RoleArn: string;
   Input?: string;

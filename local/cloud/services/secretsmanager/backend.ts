@@ -34,7 +34,7 @@ export function secretsManagerBackend(
 const SUFFIX_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 /** AWS's answer for a secret id that names no secret (GetSecretValue, DescribeSecret, PutSecretValue …). */
-export const secretNotFound = (): ServiceError =>
+const secretNotFound = (): ServiceError =>
   new ServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
 
 /**

@@ -11,7 +11,7 @@ import type { DelayName } from '../../../../local/cloud/core/time-profile.ts';
 import type { StartCloudOptions } from '../../../../local/cloud/server.ts';
 import { startCloud } from '../../../../local/cloud/server.ts';
 
-export interface TestCloudClients {
+interface TestCloudClients {
   ecs: ECSClient;
   elbv2: ElasticLoadBalancingV2Client;
   autoScaling: AutoScalingClient;
