@@ -125,7 +125,7 @@ async function speaksJson(distEs: string): Promise<boolean> {
  * know is thrown as the client's base exception (`SSMServiceException`, still registered) with that `name`, the
  * reply's `message`, `$fault` from the status code, `$metadata` and the reply's fields (`ProtocolLib
  * .getErrorSchemaOrThrowBaseException` in `@aws-sdk/core`). Berth tells errors apart by `name` only
- * (functions/adapters/map-aws-error.ts; test/infra/bundle-runtime.test.ts checks that no Lambda code imports an
+ * (functions/adapters/map-aws-error.ts; test/infra/bundling-runtime.test.ts checks that no Lambda code imports an
  * SDK exception class), so the Lambda bundles drop these registrations. The query protocols (ELBv2, Auto
  * Scaling, EC2) keep theirs: there the wire code can differ from the shape name (`LoadBalancerNotFound` →
  * `LoadBalancerNotFoundException`) and only the registry maps one to the other.
@@ -171,7 +171,7 @@ export const NO_EVENT_STREAMS_MESSAGE =
  * Leaves the event-stream support out of the bundles. `@smithy/core`'s `HttpProtocol` loads it with a dynamic
  * `import("@smithy/core/event-streams")` when a command's input or output is an event stream; in a single-file
  * bundle esbuild must then keep that whole module (codec, marshallers, ~15 KiB) in every bundle, used or not. No
- * command Berth sends has an event stream (test/infra/bundle-runtime.test.ts checks every command the Lambda code
+ * command Berth sends has an event stream (test/infra/bundling-runtime.test.ts checks every command the Lambda code
  * imports), so the import becomes a rejection naming this choice.
  */
 const sdkWithoutEventStreams: Plugin = {
@@ -317,7 +317,7 @@ const SHARED_CONFIG_FILES_MODULE =
  * `AWS_MAX_ATTEMPTS`/`AWS_ENDPOINT_URL*` when set); no such file exists in its execution environment unless the
  * deployment package ships one, which Berth's do not, and the stack sets no `AWS_CONFIG_FILE`. The loader then
  * finds nothing and answers empty files, which is what it now answers at once (a profile file is ignored:
- * test/infra/bundle-runtime.test.ts).
+ * test/infra/bundling-runtime.test.ts).
  */
 const sdkWithoutSharedConfigFiles: Plugin = {
   name: 'berth-sdk-without-shared-config-files',

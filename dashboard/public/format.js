@@ -1,4 +1,4 @@
-// Pure formatting helpers of the dashboard (also unit-tested from test/dashboard/format.test.ts).
+// Pure formatting helpers of the dashboard (also unit-tested from test/dashboard/public/format.test.ts).
 
 /** 1h 02m, 45s, 3d 4h. */
 export function duration(ms) {

@@ -4,7 +4,7 @@
  * default, or exist only on the local platform. The stack sets exactly these variables on each function
  * (infra/orchestrator-stack.ts), the local runtime shows each function only these (local/runtime/lambda.ts), and
  * `loadHandlerConfig(file)` parses only these into the handler's typed config. A new handler needs an entry here
- * and in infra/handler-catalog.ts (test/infra/settings.test.ts checks both agree).
+ * and in infra/handler-catalog.ts (test/functions/handlers/settings.test.ts checks both agree).
  *
  * Plain data on purpose: every handler bundle includes it.
  */

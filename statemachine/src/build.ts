@@ -1,6 +1,6 @@
 /**
  * Writes `statemachine/<name>.asl.json` from the TypeScript sources (`npm run asl`). The JSON files are the
- * artifact CDK deploys and the local runtime runs; `test/statemachine/source.test.ts` fails when they differ
+ * artifact CDK deploys and the local runtime runs; `test/statemachine/src/build.test.ts` fails when they differ
  * from what this writes.
  *
  * @example

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { costLines } from '../../cli/commands/status.ts';
-import { costText } from '../../functions/handlers/slack-messages.ts';
+import { costLines } from '../../../cli/commands/status.ts';
+import { costText } from '../../../functions/handlers/slack-messages.ts';
 
 const cost = {
   hourlyUsd: 0.046588,

@@ -2,11 +2,11 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pricesRefresh } from '../../cli/commands/prices.ts';
-import { parsePriceTable, SHIPPED_PRICES } from '../../functions/core/cost.ts';
-import { INSTANCE_TYPES } from '../../functions/core/env-spec.ts';
-import { onDemandPrices, regionPricesFromPriceList } from '../../functions/core/price-list.ts';
-import { testIo } from './fake-api.ts';
+import { pricesRefresh } from '../../../cli/commands/prices.ts';
+import { parsePriceTable, SHIPPED_PRICES } from '../../../functions/core/cost.ts';
+import { INSTANCE_TYPES } from '../../../functions/core/env-spec.ts';
+import { onDemandPrices, regionPricesFromPriceList } from '../../../functions/core/price-list.ts';
+import { testIo } from '../fake-api.ts';
 
 /** A Price List product as GetProducts returns it (a JSON string: product attributes and on-demand terms). */
 const product = (attributes: Record<string, string>, unit: string, usd: number): string =>

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES } from '../../functions/handlers/config.ts';
-import { HANDLER_SETTINGS } from '../../functions/handlers/settings.ts';
-import { ALL_HANDLERS } from '../../infra/handler-catalog.ts';
+import { CONFIG_VARIABLES } from '../../../functions/handlers/config.ts';
+import { HANDLER_SETTINGS } from '../../../functions/handlers/settings.ts';
+import { ALL_HANDLERS } from '../../../infra/handler-catalog.ts';
 
-const HANDLERS = join(dirname(fileURLToPath(import.meta.url)), '../../functions/handlers');
+const HANDLERS = join(dirname(fileURLToPath(import.meta.url)), '../../../functions/handlers');
 
 describe('settings declaration (functions/handlers/settings.ts) and handler catalog', () => {
   it('declares the settings of every catalog handler, and of nothing else', () => {

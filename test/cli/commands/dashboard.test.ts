@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../cli/exit-codes.ts';
-import { run } from '../../cli/main.ts';
-import { TOKEN_HEADER } from '../../dashboard/server.ts';
-import { testIo } from './fake-api.ts';
+import { ExitCode } from '../../../cli/exit-codes.ts';
+import { run } from '../../../cli/main.ts';
+import { TOKEN_HEADER } from '../../../dashboard/server.ts';
+import { testIo } from '../fake-api.ts';
 
 const API = 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod';
 

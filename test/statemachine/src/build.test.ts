@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { render } from '../../statemachine/src/asl.ts';
-import { generate, MACHINES, type MachineName } from '../../statemachine/src/build.ts';
-import { lifecycle } from '../../statemachine/src/lifecycle.ts';
-import { readAsl } from './harness.ts';
+import { render } from '../../../statemachine/src/asl.ts';
+import { generate, MACHINES, type MachineName } from '../../../statemachine/src/build.ts';
+import { lifecycle } from '../../../statemachine/src/lifecycle.ts';
+import { readAsl } from '../harness.ts';
 
 const NAMES = Object.keys(MACHINES) as MachineName[];
 

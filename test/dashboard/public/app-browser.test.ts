@@ -1,9 +1,9 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localForwarder, type RunningDashboard, startDashboard } from '../../dashboard/server.ts';
-import { type RunningPlatform, startPlatform } from '../../local/runtime/platform.ts';
-import { artifact, launchChromium } from './browser.ts';
+import { localForwarder, type RunningDashboard, startDashboard } from '../../../dashboard/server.ts';
+import { type RunningPlatform, startPlatform } from '../../../local/runtime/platform.ts';
+import { artifact, launchChromium } from '../browser.ts';
 
 /**
  * The dashboard in a real Chromium against the whole local platform: the form creates an environment

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const bin = fileURLToPath(new URL('../../cli/bin/berth.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../../cli/bin/berth.js', import.meta.url));
 
 describe('cli/bin/berth.js', () => {
   it('runs the TypeScript CLI and exits with its code', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain JavaScript served to the browser as is, without type declarations
-import * as format from '../../dashboard/public/format.js';
+import * as format from '../../../dashboard/public/format.js';
 
 interface Step {
   step: string;
