@@ -228,7 +228,8 @@ describe('randomized lifecycles under injected faults', () => {
         // The fault must have bitten where it was aimed.
         if (fault === 'throttling') {
           // Berth's calls were throttled (and, by the invariants below, retried to a consistent end).
-          // (each service's own code: ThrottlingException, Throttling, RequestLimitExceeded).
+          // (each service's own code: ThrottlingException, Throttling, RequestLimitExceeded,
+          // DynamoDB's ProvisionedThroughputExceededException).
           expect(
             Object.keys(injected).length,
             `${log}\ninjected: ${JSON.stringify(injected)}`,

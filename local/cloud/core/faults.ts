@@ -76,8 +76,31 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** The throttling error each service answers with (HTTP 400, classified as throttling by the SDK). */
-function throttlingError(service: string): ServiceError {
+/**
+ * DynamoDB's item (data-plane) actions: throttled, they answer ProvisionedThroughputExceededException — on-demand
+ * tables too (the DynamoDB API reference, "Common errors" and each item action's Errors) — where its table
+ * (control-plane) actions answer ThrottlingException.
+ */
+const DYNAMODB_ITEM_ACTIONS: ReadonlySet<string> = new Set([
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'Query',
+  'Scan',
+  'BatchGetItem',
+  'BatchWriteItem',
+]);
+
+/** The throttling error each service answers with for `action` (HTTP 400, classified as throttling by the SDK). */
+function throttlingError(service: string, action = ''): ServiceError {
+  if (service === 'dynamodb' && DYNAMODB_ITEM_ACTIONS.has(action)) {
+    return new ServiceError(
+      'ProvisionedThroughputExceededException',
+      'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+      400,
+    );
+  }
   switch (service) {
     case 'ec2':
       return new ServiceError('RequestLimitExceeded', 'Request limit exceeded.', 400);
@@ -192,14 +215,14 @@ export class Faults {
         bucket = new TokenBucket(limit.burst, limit.perSecond, this.#now);
         this.#buckets.set(key, bucket);
       }
-      if (!bucket.take()) return throttlingError(service);
+      if (!bucket.take()) return throttlingError(service, action);
     }
     const r = this.#config.random;
     if (r.throttleRate > 0 || r.serverErrorRate > 0) {
       if (r.actions && !r.actions.includes(action) && !r.actions.includes(`${service}:${action}`))
         return undefined;
       const x = this.#random();
-      if (x < r.throttleRate) return throttlingError(service);
+      if (x < r.throttleRate) return throttlingError(service, action);
       if (x < r.throttleRate + r.serverErrorRate) return serverError(service);
     }
     return undefined;
