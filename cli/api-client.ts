@@ -5,18 +5,29 @@ import { type CredentialProvider, isLoopback, regionOf, signRequest } from './si
 /** Default API of the local platform (`npm start`). */
 export const DEFAULT_API_URL = 'http://127.0.0.1:4568';
 
-/** An error answer of the Berth API. */
+/**
+ * What API Gateway answers (403, this body, no `error`) for a method or path a REST API does not define, and for
+ * an unsigned request to an IAM-authorized one; the Berth handlers never see such a request.
+ */
+const MISSING_AUTHENTICATION_TOKEN = 'Missing Authentication Token';
+
+/** An error answer of the Berth API (`request`: what was asked, to explain an answer from API Gateway itself). */
 export class ApiError extends CliError {
   constructor(
     readonly status: number,
     readonly body: Record<string, unknown>,
+    request?: { readonly method: string; readonly url: string },
   ) {
+    const fromGateway =
+      status === 403 && body['error'] === undefined && body['message'] === MISSING_AUTHENTICATION_TOKEN;
     const message =
-      typeof body['message'] === 'string'
-        ? body['message']
-        : typeof body['requestId'] === 'string'
-          ? `HTTP ${status} (request ${body['requestId']})`
-          : `HTTP ${status}`;
+      fromGateway && request !== undefined
+        ? `the API has no ${request.method} ${new URL(request.url).pathname} (API Gateway answered 403 "${MISSING_AUTHENTICATION_TOKEN}", its answer for a method or path it does not define, or for an unsigned request): check the API URL, and whether the deployed Berth is older than this CLI`
+        : typeof body['message'] === 'string'
+          ? body['message']
+          : typeof body['requestId'] === 'string'
+            ? `HTTP ${status} (request ${body['requestId']})`
+            : `HTTP ${status}`;
     super(exitCodeForStatus(status), `${String(body['error'] ?? 'Error')}: ${message}`, body);
   }
 }
@@ -192,7 +203,8 @@ export function createApiClient(options: ApiClientOptions) {
     } catch {
       parsed = { error: 'InvalidResponse', message: raw.slice(0, 200) };
     }
-    if (!response.ok) throw new ApiError(response.status, (parsed ?? {}) as Record<string, unknown>);
+    if (!response.ok)
+      throw new ApiError(response.status, (parsed ?? {}) as Record<string, unknown>, { method, url });
     return parsed as T;
   };
 

@@ -108,20 +108,19 @@ function matchResource(path: string): {
 }
 
 /**
- * The handler a request belongs to (API Gateway integrates each method of a resource with its own function), or
- * undefined when API Gateway would have no such resource. A method the resource does not have goes to the function
- * of its first route, which answers 405 with the allowed methods.
+ * The function a request's method and resource integrate with, or undefined when the API defines no such method
+ * on that resource: API Gateway then answers itself (403 "Missing Authentication Token", as it does for an unknown
+ * resource) and no function runs. The API's methods are exactly `ROUTES` (infra/orchestrator-stack.ts adds one per
+ * route) plus Slack's two POSTs.
  */
 export function targetFor(path: string, method = 'GET'): ApiTarget | undefined {
-  if (path === '/slack/commands' || path === '/slack/commands/') return 'slack';
-  if (path === '/slack/interactions' || path === '/slack/interactions/') return 'slack';
-  if (path === '/environments' || path.startsWith('/environments/') || path === '/nightly/last') {
-    const { resource } = matchResource(path);
-    const routes = ROUTES.filter((r) => r.path === resource);
-    const route = routes.find((r) => r.method === method.toUpperCase()) ?? routes[0];
-    return route === undefined ? 'api' : functionOfRoute(route.name);
-  }
-  return undefined;
+  const verb = method.toUpperCase();
+  if (path === '/slack/commands' || path === '/slack/commands/') return verb === 'POST' ? 'slack' : undefined;
+  if (path === '/slack/interactions' || path === '/slack/interactions/')
+    return verb === 'POST' ? 'slack' : undefined;
+  const { resource } = matchResource(path);
+  const route = ROUTES.find((r) => r.path === resource && r.method === verb);
+  return route === undefined ? undefined : functionOfRoute(route.name);
 }
 
 function isUtf8Text(bytes: Buffer): boolean {
@@ -266,7 +265,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       );
       const target = targetFor(event.path, event.httpMethod);
       if (!target) {
-        // API Gateway answers an unknown resource with 403 "Missing Authentication Token".
+        // API Gateway answers a method or resource it does not define with 403 "Missing Authentication Token"
+        // (API Gateway developer guide, gateway response type MISSING_AUTHENTICATION_TOKEN).
         writeGatewayError(res, 403, 'Missing Authentication Token', event.requestContext.requestId);
         return;
       }

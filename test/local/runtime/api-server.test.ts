@@ -96,13 +96,30 @@ describe('startApiServer', () => {
     expect(operations.headers.get('x-handler')).toBe('api');
     const nightly = await fetch(`${server.url}/nightly/last`);
     expect(nightly.headers.get('x-handler')).toBe('api');
-    // By method, as API Gateway integrates each method: a method the resource lacks goes to its route's function.
+    // By method, as API Gateway integrates each method; a method or resource the API lacks reaches no function.
     expect(targetFor('/environments/demo/logs', 'GET')).toBe('api-aux');
-    expect(targetFor('/environments/demo/logs', 'DELETE')).toBe('api-aux');
     expect(targetFor('/environments/demo', 'PATCH')).toBe('api-aux');
     expect(targetFor('/environments/demo', 'GET')).toBe('api');
     expect(targetFor('/environments/demo', 'DELETE')).toBe('api');
-    expect(targetFor('/environments/demo/unknown', 'GET')).toBe('api');
+    expect(targetFor('/environments/demo/logs', 'DELETE')).toBeUndefined();
+    expect(targetFor('/environments/demo/unknown', 'GET')).toBeUndefined();
+    expect(targetFor('/slack/commands', 'GET')).toBeUndefined();
+  });
+
+  it('answers 403 Missing Authentication Token for a method the resource does not define, running no function', async () => {
+    const before = seen.length;
+    for (const [method, path] of [
+      ['PUT', '/environments/demo'],
+      ['DELETE', '/environments'],
+      ['GET', '/environments/demo/scale'],
+      ['GET', '/slack/commands'],
+      ['POST', '/environments/demo/unknown'],
+    ] as const) {
+      const response = await fetch(`${server.url}${path}`, { method });
+      expect(response.status, `${method} ${path}`).toBe(403);
+      expect(await response.json()).toEqual({ message: 'Missing Authentication Token' });
+    }
+    expect(seen.length).toBe(before);
   });
 
   it('routes /slack/commands to the slack handler with the raw body', async () => {
