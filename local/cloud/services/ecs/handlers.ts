@@ -1,6 +1,7 @@
 import type { Cloud, InstanceRunningEvent, InstanceTerminatingEvent } from '../../core/cloud.ts';
 import type { RequestContext, ServiceDefinition } from '../../core/types.ts';
-import { ECS_ERRORS, EcsBackend, ecsBackend } from './backend.ts';
+import { EcsBackend, ecsBackend } from './backend.ts';
+import { ECS_ERRORS } from './errors.ts';
 import {
   type CapacityProvider,
   type CapacityProviderStrategyItem,
