@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ServiceError } from '../../core/service-error.ts';
 
 /** An instance architecture as EC2 names it (`DescribeImages` / `DescribeInstanceTypes`). */
 export type Architecture = 'x86_64' | 'arm64';
@@ -71,4 +72,51 @@ export function instanceTypeArchitecture(instanceType: string): Architecture {
   const family = instanceType.split('.')[0] ?? '';
   if (family === 'a1') return 'arm64';
   return /^[a-z]+\d+g[a-z]*$/.test(family) ? 'arm64' : 'x86_64';
+}
+
+/** The architecture of an AMI among `images`; undefined for any other id. */
+export function imageArchitecture(images: readonly Image[], imageId: string): Architecture | undefined {
+  return images.find((img) => img.imageId === imageId)?.architecture;
+}
+
+/**
+ * The image checks RunInstances makes (and Auto Scaling's launch-template validation repeats):
+ * a malformed id is `InvalidAMIID.Malformed`; an ECS-optimized AMI whose architecture differs
+ * from the instance type's is `InvalidParameterValue` with AWS's text ("The architecture
+ * 'arm64' of the specified instance type does not match the architecture 'x86_64' of the
+ * specified AMI. …", as RunInstances answers it — see e.g. aws/aws-parallelcluster#3795,
+ * aws/eks-anywhere-build-tooling#2158). Other well-formed AMI ids are taken as private images
+ * of the instance type's architecture (the local cloud does not model AMI registration).
+ */
+export function checkImageForInstanceType(
+  images: readonly Image[],
+  imageId: string,
+  instanceType: string,
+): void {
+  if (!/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(imageId)) {
+    throw new ServiceError('InvalidAMIID.Malformed', `Invalid id: "${imageId}" (expecting "ami-...")`);
+  }
+  const imageArch = imageArchitecture(images, imageId);
+  const typeArch = instanceTypeArchitecture(instanceType);
+  if (imageArch !== undefined && imageArch !== typeArch) {
+    throw new ServiceError(
+      'InvalidParameterValue',
+      `The architecture '${typeArch}' of the specified instance type does not match the architecture '${imageArch}' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again. You can use 'describe-instance-types' or 'describe-images' to discover the architecture of the instance type or AMI.`,
+    );
+  }
+}
+
+/** The message RunInstances would refuse this image and type with, or undefined. */
+export function launchRefusal(
+  images: readonly Image[],
+  imageId: string,
+  instanceType: string,
+): string | undefined {
+  try {
+    checkImageForInstanceType(images, imageId, instanceType);
+    return undefined;
+  } catch (err) {
+    if (err instanceof ServiceError) return err.message;
+    throw err;
+  }
 }
