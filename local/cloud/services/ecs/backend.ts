@@ -1,5 +1,6 @@
 import type { Cloud, InstanceRunningEvent, InstanceTerminatingEvent } from '../../core/cloud.ts';
-import { type SchedulerHost, ServiceScheduler } from '../../dataplane/scheduler.ts';
+import { ServiceScheduler } from '../../dataplane/scheduler.ts';
+import type { SchedulerHost } from '../../dataplane/scheduler-host.ts';
 import { type AutoScalingGroup, autoScalingBackend } from '../autoscaling/backend.ts';
 import { createCapacityProvider, deleteCapacityProvider } from './capacity-providers.ts';
 import {
