@@ -1,5 +1,5 @@
 import type { Cloud } from '../core/cloud.ts';
-import type { AutoScalingGroup } from '../services/autoscaling/backend.ts';
+import type { AutoScalingGroup } from '../services/autoscaling/model.ts';
 import type {
   CapacityProvider,
   Cluster,

@@ -1,6 +1,6 @@
 import type { Cloud } from '../../core/cloud.ts';
 import type { ServiceScheduler } from '../../dataplane/scheduler.ts';
-import type { AutoScalingGroup } from '../autoscaling/backend.ts';
+import type { AutoScalingGroup } from '../autoscaling/model.ts';
 import type {
   CapacityProvider,
   Cluster,
