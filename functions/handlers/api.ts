@@ -21,18 +21,10 @@ import { functionRegion, lazyPricing } from './pricing.ts';
  * (http/response.ts).
  */
 
-/** Operations the plan route can preview, and the plan Lambda's input (core's `PlanRequestSchema`). */
-export type { PlannableOperation, PlanRequest } from '../core/operation.ts';
-export type { ApiDeps, InvokeJson, PlannerPort, SchedulesPort } from './http/api-deps.ts';
+/** The plan Lambda's input (core's `PlanRequestSchema`). */
+export type { PlanRequest } from '../core/operation.ts';
+export type { ApiDeps, PlannerPort, SchedulesPort } from './http/api-deps.ts';
 export { lambdaPlanner } from './http/api-deps.ts';
-export type {
-  EnvironmentRecord,
-  ExecutionsPort,
-  LifecycleInput,
-  OperationName,
-  OperationRecord,
-  RegistryPort,
-} from './http/ports.ts';
 
 /** Every route's handler, by the name http/routes.ts gives it. */
 const routes: Record<RouteName, RouteHandler> = { ...operationRoutes, ...readRoutes, ...auxRoutes };
@@ -118,4 +110,5 @@ export const API_ROUTES: readonly RouteName[] = Object.freeze(
 
 // Pure: building the handler only makes a closure, so a bundle that imports makeHandler alone (api-aux)
 // leaves this handler and its Step Functions client out.
+/** @public The Lambda entry point: infra/handler-catalog.ts deploys this file with handler `handler`. */
 export const handler = /* @__PURE__ */ makeHandler(() => defaultDeps(), { serves: API_ROUTES });

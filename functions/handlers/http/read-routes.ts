@@ -16,15 +16,15 @@ import type { RouteName } from './routes.ts';
 import { assertInteger } from './validate.ts';
 
 /** Largest page of `GET /environments`. */
-export const MAX_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 50;
 /** Operations shown by `GET /environments/{name}`. */
-export const RECENT_OPERATIONS = 10;
+const RECENT_OPERATIONS = 10;
 /** Default and largest page of `GET /environments/{name}/operations`. */
 const DEFAULT_HISTORY_PAGE = 20;
-export const MAX_HISTORY_PAGE = 100;
+const MAX_HISTORY_PAGE = 100;
 /** The history route reads at most this many operations of one environment (newest first). */
-export const MAX_HISTORY = 1000;
+const MAX_HISTORY = 1000;
 
 /** The routes that read: the environments, one environment, its operation history, the last nightly run. */
 export const readRoutes = {

@@ -14,14 +14,7 @@ import {
 } from './model.ts';
 
 // The resource types the protocol layer (handlers.ts) and other services read, from model.ts.
-export type {
-  Activity,
-  AsgInstance,
-  AsgTag,
-  AutoScalingGroup,
-  CreateGroupInput,
-  LifecycleState,
-} from './model.ts';
+export type { Activity, AsgTag, AutoScalingGroup, CreateGroupInput } from './model.ts';
 
 /** Lifecycle states in which SetInstanceProtection is accepted. */
 const PROTECTABLE_STATES: ReadonlySet<LifecycleState> = new Set<LifecycleState>([
@@ -31,7 +24,7 @@ const PROTECTABLE_STATES: ReadonlySet<LifecycleState> = new Set<LifecycleState>(
 ]);
 
 /** `Desired capacity:5 must be between the specified min size:0 and max size:2` and friends. */
-export function validateBounds(min: number, max: number, desired: number | undefined): void {
+function validateBounds(min: number, max: number, desired: number | undefined): void {
   if (min < 0) {
     throw new ServiceError(
       'ValidationError',
@@ -59,7 +52,7 @@ export function validateBounds(min: number, max: number, desired: number | undef
 }
 
 /** `AutoScalingGroup name not found - …`. */
-export function groupNotFound(name: string): ServiceError {
+function groupNotFound(name: string): ServiceError {
   return new ServiceError(
     'ValidationError',
     `AutoScalingGroup name not found - AutoScalingGroup ${name} not found`,

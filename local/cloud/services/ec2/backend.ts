@@ -30,7 +30,7 @@ export type { Instance, LaunchInstanceInput } from './instances.ts';
 export { INSTANCE_TYPES, instanceStateCode } from './instances.ts';
 export type { LaunchTemplate, LaunchTemplateVersion } from './launch-templates.ts';
 export type { PermissionInput, SecurityGroup, SgRule } from './security-groups.ts';
-export type { InternetGateway, Route, RouteTable, RouteTableAssociation, Subnet, Vpc } from './vpc.ts';
+export type { Subnet, Vpc } from './vpc.ts';
 
 /** The EC2 backend of one account and region (created on first use). */
 export function ec2Backend(cloud: Cloud, accountId: string, region: string): Ec2Backend {
