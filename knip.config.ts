@@ -6,7 +6,8 @@ import { ALL_HANDLERS } from './infra/handler-catalog.ts';
  * enum members and dependencies. Entries are the modules something outside the import graph starts: the
  * Lambda handlers the stack deploys (from the handler catalog), the `npm run` scripts, the CDK app, the
  * dashboard's static page, and the tests. Exports of entry files are checked too (`includeEntryExports`);
- * what a runtime reaches by name is tagged `@public` where it is declared, with the reason.
+ * what a runtime reaches by name is tagged `@public` where it is declared, with the reason. Besides knip's
+ * defaults it checks the exports of modules imported as a namespace (`import * as x`) and import cycles.
  */
 const config: KnipConfig = {
   entry: [
@@ -27,6 +28,23 @@ const config: KnipConfig = {
   ],
   project: ['**/*.{ts,js}!', '!cdk.out/**'],
   includeEntryExports: true,
+  include: [
+    'files',
+    'dependencies',
+    'devDependencies',
+    'optionalPeerDependencies',
+    'unlisted',
+    'binaries',
+    'unresolved',
+    'exports',
+    'nsExports',
+    'types',
+    'nsTypes',
+    'enumMembers',
+    'namespaceMembers',
+    'duplicates',
+    'cycles',
+  ],
 };
 
 export default config;

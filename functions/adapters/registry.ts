@@ -84,7 +84,7 @@ function strip<T extends Record<string, unknown>>(item: T | undefined): T | unde
  * idempotency records (docs/architecture.md). No transactions (dynalite has none).
  *
  * @example
- * const registry = new DynamoRegistry(createAwsClients().dynamodb, 'berth-registry');
+ * const registry = new DynamoRegistry(dynamoDocumentClient(), 'berth-registry');
  * const env = await registry.getEnvironment('demo');
  */
 export class DynamoRegistry {

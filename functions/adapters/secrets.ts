@@ -7,7 +7,7 @@ import { mapAwsError } from './map-aws-error.ts';
  * warm Lambda container does not call Secrets Manager on every request.
  *
  * @example
- * const secrets = new AwsSecretsAdapter(createAwsClients().secrets);
+ * const secrets = new AwsSecretsAdapter(secretsClient());
  * const signingSecret = await secrets.getSecretString(process.env.BERTH_SLACK_SECRET_ARN!);
  */
 export class AwsSecretsAdapter {

@@ -33,7 +33,7 @@ export function executionArnFor(stateMachineArn: string, name: string): string {
  * Step Functions access for the API, Slack and nightly handlers.
  *
  * @example
- * const sfn = new AwsSfnAdapter(createAwsClients().sfn);
+ * const sfn = new AwsSfnAdapter(sfnClient());
  * await sfn.startExecution({ stateMachineArn, name: `up-demo-${requestId}`, input: { env: 'demo' } });
  */
 export class AwsSfnAdapter {

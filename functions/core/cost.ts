@@ -261,10 +261,6 @@ export function estimateCost(
   };
 }
 
-/** What stopping `hourlyUsd` for `hours` saves (a night's teardown or pause). */
-export const savingsUsd = (hourlyUsd: number, hours: number): number =>
-  round(hourlyUsd * Math.max(0, hours), 6);
-
 /** `$0.0312/h` — money as people read it: cents for large figures, four decimals for small hourly ones. */
 export function formatUsd(amount: number, perHour = false): string {
   const text = amount >= 1 ? amount.toFixed(2) : amount.toFixed(4);

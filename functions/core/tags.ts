@@ -75,11 +75,3 @@ export function fromEcsTags(
   for (const tag of list ?? []) if (tag.key !== undefined) tags[tag.key] = tag.value ?? '';
   return tags;
 }
-
-/** EC2 `Filters` that select the resources of environment `env`. */
-export function ownershipFilters(env: string): { Name: string; Values: string[] }[] {
-  return [
-    { Name: `tag:${TAG_ENV}`, Values: [env] },
-    { Name: `tag:${TAG_MANAGED_BY}`, Values: [MANAGED_BY_BERTH] },
-  ];
-}

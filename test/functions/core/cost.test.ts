@@ -4,7 +4,6 @@ import {
   formatUsd,
   parsePriceTable,
   SHIPPED_PRICES,
-  savingsUsd,
 } from '../../../functions/core/cost.ts';
 import { INSTANCE_TYPES } from '../../../functions/core/env-spec.ts';
 import { ValidationError } from '../../../functions/core/errors.ts';
@@ -106,9 +105,7 @@ describe('price table', () => {
 });
 
 describe('helpers', () => {
-  it('computes savings and formats money', () => {
-    expect(savingsUsd(0.070675, 14)).toBe(0.98945);
-    expect(savingsUsd(0.5, -3)).toBe(0);
+  it('formats money', () => {
     expect(formatUsd(0.070675, true)).toBe('$0.0707/h');
     expect(formatUsd(12.345)).toBe('$12.35');
   });

@@ -5,7 +5,6 @@ import {
   fromAwsTags,
   fromEcsTags,
   isOwnedBy,
-  ownershipFilters,
   ownershipTags,
   toAwsTags,
   toEcsTags,
@@ -83,12 +82,5 @@ describe('tag list conversion', () => {
   it('drops entries without a key and reads missing values as empty', () => {
     expect(fromAwsTags([{ Value: 'x' }, { Key: 'a' }])).toEqual({ a: '' });
     expect(fromEcsTags(undefined)).toEqual({});
-  });
-
-  it('filters EC2 resources by env and manager tags', () => {
-    expect(ownershipFilters('demo')).toEqual([
-      { Name: 'tag:berth:env', Values: ['demo'] },
-      { Name: 'tag:berth:managed-by', Values: ['berth'] },
-    ]);
   });
 });

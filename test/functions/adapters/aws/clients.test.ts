@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DescribeClustersCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients } from '../../../../functions/adapters/aws/all-clients.ts';
 import { ecsClient } from '../../../../functions/adapters/aws/clients.ts';
 
 let server: Server;
@@ -29,7 +28,7 @@ afterEach(() => {
   hits.length = 0;
 });
 
-describe('createAwsClients', () => {
+describe('the AWS client factories', () => {
   it('honours AWS_ENDPOINT_URL_ECS from the environment', async () => {
     process.env.AWS_ENDPOINT_URL_ECS = url;
     await ecsClient({ region: 'us-east-1' }).send(new DescribeClustersCommand({ clusters: ['x'] }));
@@ -61,22 +60,5 @@ describe('createAwsClients', () => {
       if (saved === undefined) delete process.env['AWS_MAX_ATTEMPTS'];
       else process.env['AWS_MAX_ATTEMPTS'] = saved;
     }
-  });
-
-  it('builds each client once, on first access', () => {
-    const clients = createAwsClients({ region: 'us-east-1' });
-    const first = clients.ecs;
-    expect(clients.ecs).toBe(first);
-    expect(Object.keys(clients)).toEqual([
-      'ecs',
-      'elbv2',
-      'autoScaling',
-      'ec2',
-      'ssm',
-      'dynamodb',
-      'sfn',
-      'secrets',
-      'lambda',
-    ]);
   });
 });
