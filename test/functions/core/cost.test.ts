@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  estimateCost,
-  formatUsd,
-  parsePriceTable,
-  SHIPPED_PRICES,
-} from '../../../functions/core/cost.ts';
+import { estimateCost, formatUsd, parsePriceTable, SHIPPED_PRICES } from '../../../functions/core/cost.ts';
 import { INSTANCE_TYPES } from '../../../functions/core/env-spec.ts';
 import { ValidationError } from '../../../functions/core/errors.ts';
 
