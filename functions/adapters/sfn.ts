@@ -126,37 +126,4 @@ export class AwsSfnAdapter {
       throw mapAwsError(err, `sfn.ListExecutions ${stateMachineArn}`);
     }
   }
-
-  /** Executions of a state machine, optionally filtered by status (all pages). */
-  async listExecutions(
-    stateMachineArn: string,
-    statusFilter?: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED',
-  ): Promise<ExecutionSummary[]> {
-    const out: ExecutionSummary[] = [];
-    let nextToken: string | undefined;
-    do {
-      try {
-        const page = await this.client.send(
-          new ListExecutionsCommand({
-            stateMachineArn,
-            ...(statusFilter ? { statusFilter } : {}),
-            ...(nextToken ? { nextToken } : {}),
-          }),
-        );
-        for (const e of page.executions ?? []) {
-          out.push({
-            executionArn: e.executionArn ?? '',
-            name: e.name ?? '',
-            status: e.status ?? 'UNKNOWN',
-            ...(e.startDate ? { startDate: e.startDate } : {}),
-            ...(e.stopDate ? { stopDate: e.stopDate } : {}),
-          });
-        }
-        nextToken = page.nextToken;
-      } catch (err) {
-        throw mapAwsError(err, `sfn.ListExecutions ${stateMachineArn}`);
-      }
-    } while (nextToken !== undefined);
-    return out;
-  }
 }
