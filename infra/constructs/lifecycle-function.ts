@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type { Grant, IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   Architecture,
   Code,
@@ -35,12 +34,6 @@ const resolveEntry = (scope: Construct, file: string): string => {
 
 /** The Lambda runtime every Berth function uses: the newest Node.js LTS aws-cdk-lib 2.276 offers. */
 export const BERTH_RUNTIME = Runtime.NODEJS_24_X;
-
-/** The part of a DynamoDB table the grant helper needs. */
-export interface GrantableTable {
-  grantReadData(grantee: IGrantable): Grant;
-  grantReadWriteData(grantee: IGrantable): Grant;
-}
 
 export interface LifecycleFunctionProps {
   /** File name under `functions/handlers/` without `.ts`, e.g. `create-network`. */
@@ -89,11 +82,10 @@ function handlerCode(entry: string): Code {
 /**
  * A Berth Lambda with the house defaults: ARM64, {@link BERTH_RUNTIME}, a minified ESM bundle (SDK
  * included, so the pinned versions run; see {@link handlerCode}), no source maps, its own log group with
- * retention, active tracing. Grant helpers keep IAM next to the function that needs it.
+ * retention, active tracing.
  *
  * @example
  * const verify = new LifecycleFunction(this, 'Verify', { handlerFile: 'verify', environment: env });
- * verify.grantTable(table, 'read');
  */
 export class LifecycleFunction extends LambdaFunction {
   /** The function's log group (retention set, destroyed with the stack). */
@@ -126,29 +118,6 @@ export class LifecycleFunction extends LambdaFunction {
       reason: "AWSLambdaBasicExecutionRole is the AWS-maintained minimum for writing this function's logs.",
     });
   }
-
-  /** Grants read or read-write access to the registry table. */
-  grantTable(table: GrantableTable, access: 'read' | 'readWrite'): void {
-    if (access === 'read') table.grantReadData(this);
-    else table.grantReadWriteData(this);
-  }
-
-  /**
-   * Adds IAM statements to the function's role. Each wildcard resource of a statement is acknowledged for
-   * cdk-nag (AwsSolutions-IAM5) with `reason`, which must say why the wildcard cannot be narrower.
-   */
-  allow(reason: string, ...statements: PolicyStatement[]): this {
-    for (const statement of statements) {
-      this.addToRolePolicy(statement);
-      acknowledgeWildcards(this, statement, reason);
-    }
-    return this;
-  }
-
-  /** Lets `grantee` invoke this function (e.g. the api function invoking plan). */
-  grantInvokeTo(grantee: IGrantable): void {
-    this.grantInvoke(grantee);
-  }
 }
 
 /**
@@ -172,13 +141,4 @@ export const nagResourceName = (scope: Construct, resource: string): string => {
     return JSON.stringify(value);
   };
   return render(Stack.of(scope).resolve(resource));
-};
-
-/** Acknowledges AwsSolutions-IAM5 for each wildcard resource of `statement` on `scope`, with `reason`. */
-const acknowledgeWildcards = (scope: Construct, statement: PolicyStatement, reason: string): void => {
-  for (const resource of statement.resources) {
-    const name = nagResourceName(scope, resource);
-    if (name.includes('*'))
-      Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${name}]`, reason });
-  }
 };

@@ -35,13 +35,6 @@ export class Clock {
     return this.ms(BASE_DELAYS[name]);
   }
 
-  /** Resolves after the scaled duration (never, if the clock is cleared first). */
-  sleep(awsMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.timer(awsMs, resolve);
-    });
-  }
-
   /** Runs `fn` after the scaled duration; returns a function that cancels it. */
   timer(awsMs: number, fn: () => void): () => void {
     const handle = setTimeout(() => {

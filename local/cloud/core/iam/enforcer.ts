@@ -87,15 +87,11 @@ export class IamEnforcer {
     return this.mode === 'enforce' ? denial : undefined;
   }
 
-  /** Every (function, action) pair evaluated since the last reset, sorted. */
+  /** Every (function, action) pair evaluated so far, sorted. */
   usage(): IamUsage[] {
     return [...this.#usage.values()].sort(
       (a, b) => a.functionName.localeCompare(b.functionName) || a.action.localeCompare(b.action),
     );
-  }
-
-  resetUsage(): void {
-    this.#usage.clear();
   }
 }
 

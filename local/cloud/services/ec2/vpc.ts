@@ -600,15 +600,4 @@ export class VpcNetwork {
       tables.find((t) => t.associations.some((a) => a.main))
     );
   }
-
-  /** True when the subnet's route table sends 0.0.0.0/0 to an attached internet gateway. */
-  isPublic(subnetId: string): boolean {
-    const t = this.routeTableOfSubnet(subnetId);
-    return !!t?.routes.some(
-      (r) =>
-        r.destinationCidrBlock === '0.0.0.0/0' &&
-        r.gatewayId !== 'local' &&
-        this.routeState(t, r) === 'active',
-    );
-  }
 }
