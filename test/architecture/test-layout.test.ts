@@ -45,7 +45,7 @@ const ALLOWED: Record<string, string> = {
   'test/functions/handlers/operations.test.ts':
     'the small operation handlers (scale, redeploy, record, extend) side by side',
   'test/infra/iam.test.ts':
-    "IAM declared per handler end to end: handler-permissions → function-policies.json → the stack's policies",
+    "IAM declared per handler end to end: handler-permissions → the stack's policies (function-policies.json's staleness is function-policies.test.ts)",
   'test/infra/handler-bundles.test.ts':
     "every handler's bundle: bundling × handler-catalog × handler-permissions (size budget, SDK clients)",
   'test/statemachine/asl.test.ts':
