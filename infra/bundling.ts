@@ -159,6 +159,34 @@ const sdkPackageInfo: Plugin = {
   },
 };
 
+/**
+ * An esbuild plugin that rewrites one statement of the SDK modules `filter` matches: `statement` becomes
+ * `replacement` (a module without the statement is bundled as it is). The `sdkWithout*` plugins below leave out
+ * what Berth never reaches this way, each replacement refusing with a message naming the choice.
+ */
+function replacingInModule(name: string, filter: RegExp, statement: string, replacement: string): Plugin {
+  return {
+    name,
+    setup(build) {
+      build.onLoad({ filter }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes(statement)) return undefined;
+        return { contents: source.replace(statement, replacement), loader: 'js' };
+      });
+    },
+  };
+}
+
+/** An esbuild plugin that bundles `contents` in place of the SDK modules `filter` matches. */
+function replacingModule(name: string, filter: RegExp, contents: string): Plugin {
+  return {
+    name,
+    setup(build) {
+      build.onLoad({ filter }, () => ({ contents, loader: 'js' }));
+    },
+  };
+}
+
 /** `@smithy/core`'s protocol base class, which loads the event-stream support on first use. */
 const HTTP_PROTOCOL_MODULE =
   /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]protocols[\\/]HttpProtocol\.js$/;
@@ -174,22 +202,12 @@ export const NO_EVENT_STREAMS_MESSAGE =
  * command Berth sends has an event stream (test/infra/bundling-runtime.test.ts checks every command the Lambda code
  * imports), so the import becomes a rejection naming this choice.
  */
-const sdkWithoutEventStreams: Plugin = {
-  name: 'berth-sdk-without-event-streams',
-  setup(build) {
-    build.onLoad({ filter: HTTP_PROTOCOL_MODULE }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (!source.includes(EVENT_STREAMS_IMPORT)) return undefined;
-      return {
-        contents: source.replace(
-          EVENT_STREAMS_IMPORT,
-          `await Promise.reject(new Error(${JSON.stringify(NO_EVENT_STREAMS_MESSAGE)}))`,
-        ),
-        loader: 'js',
-      };
-    });
-  },
-};
+const sdkWithoutEventStreams: Plugin = replacingInModule(
+  'berth-sdk-without-event-streams',
+  HTTP_PROTOCOL_MODULE,
+  EVENT_STREAMS_IMPORT,
+  `await Promise.reject(new Error(${JSON.stringify(NO_EVENT_STREAMS_MESSAGE)}))`,
+);
 
 /** A client's Node runtime config, which builds the client's event-stream marshaller. */
 const CLIENT_RUNTIME_CONFIG = /[\\/]@aws-sdk[\\/]client-[a-z0-9-]+[\\/]dist-es[\\/]runtimeConfig\.js$/;
@@ -209,19 +227,12 @@ const REFUSING_EVENT_STREAM_SERDE = `const eventStreamSerdeProvider = () => ({
  * statically, which keeps the codec, the marshallers and a CRC-32 (~9 KiB) in every bundle with one of these
  * clients. It becomes a marshaller that refuses with the same message; no Berth command streams.
  */
-const sdkWithoutEventStreamSerde: Plugin = {
-  name: 'berth-sdk-without-event-stream-serde',
-  setup(build) {
-    build.onLoad({ filter: CLIENT_RUNTIME_CONFIG }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (!source.includes(EVENT_STREAM_SERDE_IMPORT)) return undefined;
-      return {
-        contents: source.replace(EVENT_STREAM_SERDE_IMPORT, REFUSING_EVENT_STREAM_SERDE),
-        loader: 'js',
-      };
-    });
-  },
-};
+const sdkWithoutEventStreamSerde: Plugin = replacingInModule(
+  'berth-sdk-without-event-stream-serde',
+  CLIENT_RUNTIME_CONFIG,
+  EVENT_STREAM_SERDE_IMPORT,
+  REFUSING_EVENT_STREAM_SERDE,
+);
 
 /** `@smithy/core`'s Node SHA-256, which falls back to a JavaScript SHA-256 when `node:crypto` has none. */
 const SHA256_NODE_MODULE =
@@ -237,22 +248,12 @@ const NO_JS_SHA256_MESSAGE =
  * never does in Node.js (the Lambda runtimes and the local platform build Node with OpenSSL). The fallback becomes
  * a class that refuses with a message naming this choice.
  */
-const sdkWithoutJsSha256: Plugin = {
-  name: 'berth-sdk-without-js-sha256',
-  setup(build) {
-    build.onLoad({ filter: SHA256_NODE_MODULE }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (!source.includes(SHA256_JS_IMPORT)) return undefined;
-      return {
-        contents: source.replace(
-          SHA256_JS_IMPORT,
-          `const Sha256Js = class { constructor() { throw new Error(${JSON.stringify(NO_JS_SHA256_MESSAGE)}); } };`,
-        ),
-        loader: 'js',
-      };
-    });
-  },
-};
+const sdkWithoutJsSha256: Plugin = replacingInModule(
+  'berth-sdk-without-js-sha256',
+  SHA256_NODE_MODULE,
+  SHA256_JS_IMPORT,
+  `const Sha256Js = class { constructor() { throw new Error(${JSON.stringify(NO_JS_SHA256_MESSAGE)}); } };`,
+);
 
 /** `@smithy/core`'s region lookup in the EC2 instance metadata service (IMDS), the region chain's last resort. */
 const IMDS_REGION_MODULE =
@@ -266,15 +267,11 @@ const IMDS_REGION_MODULE =
  * when IMDS does not answer (`undefined`), so a bundle run without a region still fails with the SDK's own
  * "Region is missing".
  */
-const sdkWithoutImdsRegion: Plugin = {
-  name: 'berth-sdk-without-imds-region',
-  setup(build) {
-    build.onLoad({ filter: IMDS_REGION_MODULE }, () => ({
-      contents: 'export const getInstanceMetadataRegion = async () => undefined;',
-      loader: 'js',
-    }));
-  },
-};
+const sdkWithoutImdsRegion: Plugin = replacingModule(
+  'berth-sdk-without-imds-region',
+  IMDS_REGION_MODULE,
+  'export const getInstanceMetadataRegion = async () => undefined;',
+);
 
 /** `@smithy/core`'s retry configuration, which builds the adaptive strategy when the retry mode is `adaptive`. */
 const RETRY_CONFIGURATIONS_MODULE =
@@ -290,22 +287,12 @@ export const NO_ADAPTIVE_RETRY_MESSAGE =
  * own `retryMode` wins over `AWS_RETRY_MODE` and the config file, so the SDK never builds it. It becomes a class
  * that refuses with a message naming this choice.
  */
-const sdkWithoutAdaptiveRetry: Plugin = {
-  name: 'berth-sdk-without-adaptive-retry',
-  setup(build) {
-    build.onLoad({ filter: RETRY_CONFIGURATIONS_MODULE }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (!source.includes(ADAPTIVE_RETRY_IMPORT)) return undefined;
-      return {
-        contents: source.replace(
-          ADAPTIVE_RETRY_IMPORT,
-          `const AdaptiveRetryStrategy = class { constructor() { throw new Error(${JSON.stringify(NO_ADAPTIVE_RETRY_MESSAGE)}); } };`,
-        ),
-        loader: 'js',
-      };
-    });
-  },
-};
+const sdkWithoutAdaptiveRetry: Plugin = replacingInModule(
+  'berth-sdk-without-adaptive-retry',
+  RETRY_CONFIGURATIONS_MODULE,
+  ADAPTIVE_RETRY_IMPORT,
+  `const AdaptiveRetryStrategy = class { constructor() { throw new Error(${JSON.stringify(NO_ADAPTIVE_RETRY_MESSAGE)}); } };`,
+);
 
 /** `@smithy/core`'s loader of the shared AWS `config` and `credentials` files (`~/.aws/…`, `AWS_CONFIG_FILE`). */
 const SHARED_CONFIG_FILES_MODULE =
@@ -319,18 +306,14 @@ const SHARED_CONFIG_FILES_MODULE =
  * finds nothing and answers empty files, which is what it now answers at once (a profile file is ignored:
  * test/infra/bundling-runtime.test.ts).
  */
-const sdkWithoutSharedConfigFiles: Plugin = {
-  name: 'berth-sdk-without-shared-config-files',
-  setup(build) {
-    build.onLoad({ filter: SHARED_CONFIG_FILES_MODULE }, () => ({
-      contents: [
-        'export { CONFIG_PREFIX_SEPARATOR } from "./constants";',
-        'export const loadSharedConfigFiles = async () => ({ configFile: {}, credentialsFile: {} });',
-      ].join('\n'),
-      loader: 'js',
-    }));
-  },
-};
+const sdkWithoutSharedConfigFiles: Plugin = replacingModule(
+  'berth-sdk-without-shared-config-files',
+  SHARED_CONFIG_FILES_MODULE,
+  [
+    'export { CONFIG_PREFIX_SEPARATOR } from "./constants";',
+    'export const loadSharedConfigFiles = async () => ({ configFile: {}, credentialsFile: {} });',
+  ].join('\n'),
+);
 
 /** `@smithy/core`'s endpoint parameters, which apply S3's bucket rules when the client is S3's. */
 const ENDPOINT_INSTRUCTIONS_MODULE =
@@ -345,22 +328,12 @@ const NO_S3_MESSAGE =
  * function has an S3 client ({@link CLIENT_OF_SERVICE}; test/infra/handler-bundles.test.ts fails if a bundle holds
  * a client its IAM declaration does not call). They become a rejection naming this choice.
  */
-const sdkWithoutS3EndpointRules: Plugin = {
-  name: 'berth-sdk-without-s3-endpoint-rules',
-  setup(build) {
-    build.onLoad({ filter: ENDPOINT_INSTRUCTIONS_MODULE }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (!source.includes(S3_CUSTOMIZATIONS_IMPORT)) return undefined;
-      return {
-        contents: source.replace(
-          S3_CUSTOMIZATIONS_IMPORT,
-          `const resolveParamsForS3 = async () => { throw new Error(${JSON.stringify(NO_S3_MESSAGE)}); };`,
-        ),
-        loader: 'js',
-      };
-    });
-  },
-};
+const sdkWithoutS3EndpointRules: Plugin = replacingInModule(
+  'berth-sdk-without-s3-endpoint-rules',
+  ENDPOINT_INSTRUCTIONS_MODULE,
+  S3_CUSTOMIZATIONS_IMPORT,
+  `const resolveParamsForS3 = async () => { throw new Error(${JSON.stringify(NO_S3_MESSAGE)}); };`,
+);
 
 /** The esbuild options of a Lambda bundle (the JS API's names), for the benchmark and the tests. */
 export const BUNDLE_OPTIONS: Readonly<BuildOptions> = {

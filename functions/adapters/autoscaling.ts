@@ -10,7 +10,7 @@ import {
 import { DependencyPendingError, TransientAwsError } from '../core/errors.ts';
 import type { ObservedAutoScalingGroup, Tags } from '../core/observed.ts';
 import { fromAwsTags } from '../core/tags.ts';
-import { hasAwsCode, mapAwsError } from './map-aws-error.ts';
+import { deleteUnlessGone, hasAwsCode, mapAwsError } from './map-aws-error.ts';
 
 const ASG_GONE_MESSAGE = /AutoScalingGroup name not found|not found|does not exist/i;
 /** SetInstanceProtection on an instance that left InService meanwhile (guardian/riff-raff PR #510). */
@@ -164,14 +164,8 @@ export class AwsAutoScalingAdapter {
 
   /** `DeleteAutoScalingGroup` with ForceDelete (terminates instances); gone → `false`. */
   async forceDelete(name: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true }),
-      );
-      return true;
-    } catch (err) {
-      if (hasAwsCode(err, [], ASG_GONE_MESSAGE)) return false;
-      throw mapAwsError(err, `autoscaling.DeleteAutoScalingGroup ${name}`);
-    }
+    return deleteUnlessGone(`autoscaling.DeleteAutoScalingGroup ${name}`, { message: ASG_GONE_MESSAGE }, () =>
+      this.client.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true })),
+    );
   }
 }

@@ -21,7 +21,7 @@ import type {
   Tags,
 } from '../core/observed.ts';
 import { assertOwned, fromAwsTags, toAwsTags } from '../core/tags.ts';
-import { awsErrorCode, hasAwsCode, mapAwsError } from './map-aws-error.ts';
+import { awsErrorCode, deleteUnlessGone, hasAwsCode, mapAwsError } from './map-aws-error.ts';
 
 const SG_GONE = ['InvalidGroup.NotFound', 'InvalidGroupId.NotFound', 'InvalidGroupId.Malformed'];
 /** A group this step just created or observed, not yet visible to the call naming it. */
@@ -226,13 +226,9 @@ export class AwsEc2Adapter {
    * @throws DependencyPendingError while ENIs or other groups still reference it.
    */
   async deleteSecurityGroup(groupId: string, name: string): Promise<boolean> {
-    try {
-      await this.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }));
-      return true;
-    } catch (err) {
-      if (hasAwsCode(err, SG_GONE)) return false;
-      throw mapAwsError(err, `ec2.DeleteSecurityGroup ${name}`);
-    }
+    return deleteUnlessGone(`ec2.DeleteSecurityGroup ${name}`, { codes: SG_GONE }, () =>
+      this.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })),
+    );
   }
 
   /**
@@ -331,12 +327,8 @@ export class AwsEc2Adapter {
 
   /** Deletes a launch template observed as the environment's; gone → `false`. */
   async deleteLaunchTemplate(name: string): Promise<boolean> {
-    try {
-      await this.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateName: name }));
-      return true;
-    } catch (err) {
-      if (hasAwsCode(err, LT_GONE)) return false;
-      throw mapAwsError(err, `ec2.DeleteLaunchTemplate ${name}`);
-    }
+    return deleteUnlessGone(`ec2.DeleteLaunchTemplate ${name}`, { codes: LT_GONE }, () =>
+      this.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateName: name })),
+    );
   }
 }

@@ -42,7 +42,7 @@ import type {
   Tags,
 } from '../core/observed.ts';
 import { fromEcsTags, toEcsTags } from '../core/tags.ts';
-import { hasAwsCode, mapAwsError } from './map-aws-error.ts';
+import { deleteUnlessGone, hasAwsCode, mapAwsError } from './map-aws-error.ts';
 
 const CLUSTER_GONE = ['ClusterNotFoundException'];
 const SERVICE_GONE = ['ServiceNotFoundException', 'ServiceNotActiveException'];
@@ -392,19 +392,15 @@ export class AwsEcsAdapter {
 
   /** Removes every capacity provider from the cluster (before deleting the provider); cluster gone → `false`. */
   async detachCapacityProviders(cluster: string): Promise<boolean> {
-    try {
-      await this.client.send(
+    return deleteUnlessGone(`ecs.PutClusterCapacityProviders ${cluster}`, { codes: CLUSTER_GONE }, () =>
+      this.client.send(
         new PutClusterCapacityProvidersCommand({
           cluster,
           capacityProviders: [],
           defaultCapacityProviderStrategy: [],
         }),
-      );
-      return true;
-    } catch (err) {
-      if (hasAwsCode(err, CLUSTER_GONE)) return false;
-      throw mapAwsError(err, `ecs.PutClusterCapacityProviders ${cluster}`);
-    }
+      ),
+    );
   }
 
   /**
@@ -627,13 +623,11 @@ export class AwsEcsAdapter {
 
   /** Deregisters one revision; already INACTIVE/gone → `false`. */
   async deregisterTaskDefinition(arn: string): Promise<boolean> {
-    try {
-      await this.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
-      return true;
-    } catch (err) {
-      if (hasAwsCode(err, [], /INACTIVE|does not exist|unable to describe/i)) return false;
-      throw mapAwsError(err, `ecs.DeregisterTaskDefinition ${arn}`);
-    }
+    return deleteUnlessGone(
+      `ecs.DeregisterTaskDefinition ${arn}`,
+      { message: /INACTIVE|does not exist|unable to describe/i },
+      () => this.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })),
+    );
   }
 
   /** The service (DRAINING/INACTIVE included), or `undefined` (cluster gone too). */
@@ -738,13 +732,9 @@ export class AwsEcsAdapter {
 
   /** Deletes the service (desired must already be 0); gone → `false`. */
   async deleteService(cluster: string, name: string): Promise<boolean> {
-    try {
-      await this.client.send(new DeleteServiceCommand({ cluster, service: name }));
-      return true;
-    } catch (err) {
-      if (hasAwsCode(err, [...SERVICE_GONE, ...CLUSTER_GONE])) return false;
-      throw mapAwsError(err, `ecs.DeleteService ${name}`);
-    }
+    return deleteUnlessGone(`ecs.DeleteService ${name}`, { codes: [...SERVICE_GONE, ...CLUSTER_GONE] }, () =>
+      this.client.send(new DeleteServiceCommand({ cluster, service: name })),
+    );
   }
 
   /** Tasks of the service (or of the cluster) with the given desired status. */

@@ -4,6 +4,7 @@ import {
   CreateLoadBalancerCommand,
   CreateRuleCommand,
   CreateTargetGroupCommand,
+  type CreateTargetGroupCommandInput,
   DeleteListenerCommand,
   DeleteLoadBalancerCommand,
   DeleteRuleCommand,
@@ -20,6 +21,7 @@ import {
   ModifyRuleCommand,
   ModifyTargetGroupAttributesCommand,
   RegisterTargetsCommand,
+  type Rule,
   type RuleCondition,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -43,7 +45,7 @@ import {
   TAG_OWNER,
   toAwsTags,
 } from '../core/tags.ts';
-import { awsErrorCode, hasAwsCode, mapAwsError } from './map-aws-error.ts';
+import { awsErrorCode, deleteUnlessGone, hasAwsCode, mapAwsError } from './map-aws-error.ts';
 
 const TG_GONE = ['TargetGroupNotFound', 'TargetGroupNotFoundException'];
 const LB_GONE = ['LoadBalancerNotFound', 'LoadBalancerNotFoundException'];
@@ -213,33 +215,23 @@ export class AwsElbv2Adapter {
    */
   async createTargetGroup(input: TargetGroupInput): Promise<ObservedTargetGroup> {
     const hc = input.healthCheck;
-    let arn: string;
-    try {
-      const out = await this.client.send(
-        new CreateTargetGroupCommand({
-          Name: input.name,
-          Protocol: 'HTTP',
-          Port: input.port,
-          VpcId: input.vpcId,
-          TargetType: input.targetType,
-          HealthCheckEnabled: true,
-          HealthCheckProtocol: 'HTTP',
-          HealthCheckPath: hc.path,
-          HealthCheckPort: String(hc.port),
-          HealthCheckIntervalSeconds: hc.intervalSeconds,
-          HealthCheckTimeoutSeconds: hc.timeoutSeconds,
-          HealthyThresholdCount: hc.healthyThreshold,
-          UnhealthyThresholdCount: hc.unhealthyThreshold,
-          Matcher: { HttpCode: hc.matcher },
-          Tags: toAwsTags(input.tags),
-        }),
-      );
-      const created = out.TargetGroups?.[0]?.TargetGroupArn;
-      if (!created) throw new AwsRequestError('MissingArn', `CreateTargetGroup ${input.name}`);
-      arn = created;
-    } catch (err) {
-      throw mapAwsError(err, `elbv2.CreateTargetGroup ${input.name}`);
-    }
+    const arn = await this.sendCreateTargetGroup({
+      Name: input.name,
+      Protocol: 'HTTP',
+      Port: input.port,
+      VpcId: input.vpcId,
+      TargetType: input.targetType,
+      HealthCheckEnabled: true,
+      HealthCheckProtocol: 'HTTP',
+      HealthCheckPath: hc.path,
+      HealthCheckPort: String(hc.port),
+      HealthCheckIntervalSeconds: hc.intervalSeconds,
+      HealthCheckTimeoutSeconds: hc.timeoutSeconds,
+      HealthyThresholdCount: hc.healthyThreshold,
+      UnhealthyThresholdCount: hc.unhealthyThreshold,
+      Matcher: { HttpCode: hc.matcher },
+      Tags: toAwsTags(input.tags),
+    });
     try {
       await this.client.send(
         new ModifyTargetGroupAttributesCommand({
@@ -268,24 +260,28 @@ export class AwsElbv2Adapter {
     readonly functionArn: string;
     readonly tags: Tags;
   }): Promise<ObservedTargetGroup> {
-    let arn: string;
-    try {
-      const out = await this.client.send(
-        new CreateTargetGroupCommand({
-          Name: input.name,
-          TargetType: 'lambda',
-          HealthCheckEnabled: false,
-          Tags: toAwsTags(input.tags),
-        }),
-      );
-      const created = out.TargetGroups?.[0]?.TargetGroupArn;
-      if (!created) throw new AwsRequestError('MissingArn', `CreateTargetGroup ${input.name}`);
-      arn = created;
-    } catch (err) {
-      throw mapAwsError(err, `elbv2.CreateTargetGroup ${input.name}`);
-    }
+    const arn = await this.sendCreateTargetGroup({
+      Name: input.name,
+      TargetType: 'lambda',
+      HealthCheckEnabled: false,
+      Tags: toAwsTags(input.tags),
+    });
     await this.registerLambdaTarget(arn, input.functionArn);
     return { arn, name: input.name, tags: input.tags, loadBalancerArns: [], targets: [] };
+  }
+
+  /** Sends CreateTargetGroup; the new group's ARN. */
+  private async sendCreateTargetGroup(
+    input: CreateTargetGroupCommandInput & { readonly Name: string },
+  ): Promise<string> {
+    try {
+      const out = await this.client.send(new CreateTargetGroupCommand(input));
+      const created = out.TargetGroups?.[0]?.TargetGroupArn;
+      if (!created) throw new AwsRequestError('MissingArn', `CreateTargetGroup ${input.Name}`);
+      return created;
+    } catch (err) {
+      throw mapAwsError(err, `elbv2.CreateTargetGroup ${input.Name}`);
+    }
   }
 
   /** Registers a Lambda function as the target of a `lambda` target group (idempotent). */
@@ -345,13 +341,9 @@ export class AwsElbv2Adapter {
    * @throws DependencyPendingError while in use.
    */
   async deleteTargetGroup(arn: string, name: string): Promise<boolean> {
-    try {
-      await this.client.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }));
-      return true;
-    } catch (err) {
-      if (hasAwsCode(err, TG_GONE)) return false;
-      throw mapAwsError(err, `elbv2.DeleteTargetGroup ${name}`);
-    }
+    return deleteUnlessGone(`elbv2.DeleteTargetGroup ${name}`, { codes: TG_GONE }, () =>
+      this.client.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })),
+    );
   }
 
   private toObservedLb(lb: LoadBalancer, tags: Tags): ObservedLoadBalancer {
@@ -435,13 +427,9 @@ export class AwsElbv2Adapter {
 
   /** Deletes an ALB observed as the environment's (`name` only labels errors); gone → `false`. */
   async deleteLoadBalancer(arn: string, name: string): Promise<boolean> {
-    try {
-      await this.client.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
-      return true;
-    } catch (err) {
-      if (hasAwsCode(err, LB_GONE)) return false;
-      throw mapAwsError(err, `elbv2.DeleteLoadBalancer ${name}`);
-    }
+    return deleteUnlessGone(`elbv2.DeleteLoadBalancer ${name}`, { codes: LB_GONE }, () =>
+      this.client.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn })),
+    );
   }
 
   /** The ALB's listener on `port` (80), or `undefined`. */
@@ -484,34 +472,22 @@ export class AwsElbv2Adapter {
 
   /** Deletes a listener; gone → `false`. */
   async deleteListener(listenerArn: string): Promise<boolean> {
-    try {
-      await this.client.send(new DeleteListenerCommand({ ListenerArn: listenerArn }));
-      return true;
-    } catch (err) {
-      if (hasAwsCode(err, [...LISTENER_GONE, ...LB_GONE])) return false;
-      throw mapAwsError(err, `elbv2.DeleteListener ${listenerArn}`);
-    }
+    return deleteUnlessGone(
+      `elbv2.DeleteListener ${listenerArn}`,
+      { codes: [...LISTENER_GONE, ...LB_GONE] },
+      () => this.client.send(new DeleteListenerCommand({ ListenerArn: listenerArn })),
+    );
   }
 
   /** The env's (tagged) rule on the shared listener, or `undefined`. */
   async observeListenerRule(listenerArn: string, env: string): Promise<ObservedListenerRule | undefined> {
-    const rules: { arn: string; priority: string; forwardsTo: string[] }[] = [];
-    let marker: string | undefined;
-    do {
-      try {
-        const out = await this.client.send(
-          new DescribeRulesCommand({ ListenerArn: listenerArn, ...(marker ? { Marker: marker } : {}) }),
-        );
-        for (const r of out.Rules ?? []) {
-          if (r.RuleArn && !r.IsDefault)
-            rules.push({ arn: r.RuleArn, priority: r.Priority ?? '', forwardsTo: forwardTargets(r.Actions) });
-        }
-        marker = out.NextMarker;
-      } catch (err) {
-        if (hasAwsCode(err, LISTENER_GONE)) return undefined;
-        throw mapAwsError(err, `elbv2.DescribeRules ${listenerArn}`);
-      }
-    } while (marker);
+    const described = await this.describeRules(listenerArn, LISTENER_GONE);
+    if (described === undefined) return undefined;
+    const rules = described.map((r) => ({
+      arn: r.RuleArn,
+      priority: r.Priority ?? '',
+      forwardsTo: forwardTargets(r.Actions),
+    }));
     if (rules.length === 0) return undefined;
     const tags = await this.tagsOf(rules.map((r) => r.arn));
     const mine = rules.find((r) => isOwnedBy(tags.get(r.arn), env));
@@ -589,7 +565,19 @@ export class AwsElbv2Adapter {
   private async listenerRules(
     listenerArn: string,
   ): Promise<{ arn: string; priority: string; conditions: readonly RuleCondition[] }[]> {
-    const rules: { arn: string; priority: string; conditions: readonly RuleCondition[] }[] = [];
+    const rules = (await this.describeRules(listenerArn)) ?? [];
+    return rules.map((r) => ({ arn: r.RuleArn, priority: r.Priority ?? '', conditions: r.Conditions ?? [] }));
+  }
+
+  /**
+   * The listener's non-default rules, every page of DescribeRules; `undefined` when the call fails with one of
+   * `goneCodes` (the listener is gone).
+   */
+  private async describeRules(
+    listenerArn: string,
+    goneCodes: readonly string[] = [],
+  ): Promise<(Rule & { readonly RuleArn: string })[] | undefined> {
+    const rules: (Rule & { readonly RuleArn: string })[] = [];
     let marker: string | undefined;
     do {
       try {
@@ -597,11 +585,11 @@ export class AwsElbv2Adapter {
           new DescribeRulesCommand({ ListenerArn: listenerArn, ...(marker ? { Marker: marker } : {}) }),
         );
         for (const r of out.Rules ?? []) {
-          if (r.RuleArn && !r.IsDefault)
-            rules.push({ arn: r.RuleArn, priority: r.Priority ?? '', conditions: r.Conditions ?? [] });
+          if (r.RuleArn && !r.IsDefault) rules.push({ ...r, RuleArn: r.RuleArn });
         }
         marker = out.NextMarker;
       } catch (err) {
+        if (hasAwsCode(err, goneCodes)) return undefined;
         throw mapAwsError(err, `elbv2.DescribeRules ${listenerArn}`);
       }
     } while (marker);
@@ -610,13 +598,9 @@ export class AwsElbv2Adapter {
 
   /** Deletes the environment's (observed, tagged) rule on the shared listener; gone → `false`. */
   async deleteListenerRule(ruleArn: string): Promise<boolean> {
-    try {
-      await this.client.send(new DeleteRuleCommand({ RuleArn: ruleArn }));
-      return true;
-    } catch (err) {
-      if (hasAwsCode(err, RULE_GONE)) return false;
-      throw mapAwsError(err, `elbv2.DeleteRule ${ruleArn}`);
-    }
+    return deleteUnlessGone(`elbv2.DeleteRule ${ruleArn}`, { codes: RULE_GONE }, () =>
+      this.client.send(new DeleteRuleCommand({ RuleArn: ruleArn })),
+    );
   }
 }
 

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { ObservedLogGroup, Tags } from '../core/observed.ts';
 import { assertOwned } from '../core/tags.ts';
-import { hasAwsCode, mapAwsError } from './map-aws-error.ts';
+import { deleteUnlessGone, hasAwsCode, mapAwsError } from './map-aws-error.ts';
 
 const GONE = ['ResourceNotFoundException'];
 
@@ -141,13 +141,9 @@ export class AwsLogsAdapter {
    * Deletes the group (its ownership was checked when it was observed); already gone → `false`.
    */
   async deleteLogGroup(name: string): Promise<boolean> {
-    try {
-      await this.client.send(new DeleteLogGroupCommand({ logGroupName: name }));
-      return true;
-    } catch (err) {
-      if (hasAwsCode(err, GONE)) return false;
-      throw mapAwsError(err, `logs.DeleteLogGroup ${name}`);
-    }
+    return deleteUnlessGone(`logs.DeleteLogGroup ${name}`, { codes: GONE }, () =>
+      this.client.send(new DeleteLogGroupCommand({ logGroupName: name })),
+    );
   }
 
   /** Every group whose name starts with `prefix`, with its tags. */

@@ -113,3 +113,30 @@ export function hasAwsCode(err: unknown, codes: readonly string[], pattern?: Reg
   if (codes.includes(awsErrorCode(err))) return true;
   return pattern?.test(messageOf(err)) ?? false;
 }
+
+/** How AWS answers a call on a resource that is already gone: its error codes, or a message pattern. */
+export interface GoneAnswer {
+  readonly codes?: readonly string[];
+  readonly message?: RegExp;
+}
+
+/**
+ * Runs one idempotent removal (a delete, a deregister, a detach): `true` when the call succeeded, `false` when AWS
+ * answered that the resource is already gone (`gone`); any other error is mapped with {@link mapAwsError}.
+ *
+ * @example return deleteUnlessGone(`logs.DeleteLogGroup ${name}`, { codes: ['ResourceNotFoundException'] }, () =>
+ *   client.send(new DeleteLogGroupCommand({ logGroupName: name })));
+ */
+export async function deleteUnlessGone(
+  context: string,
+  gone: GoneAnswer,
+  send: () => Promise<unknown>,
+): Promise<boolean> {
+  try {
+    await send();
+    return true;
+  } catch (err) {
+    if (hasAwsCode(err, gone.codes ?? [], gone.message)) return false;
+    throw mapAwsError(err, context);
+  }
+}

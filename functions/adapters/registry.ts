@@ -170,29 +170,11 @@ export class DynamoRegistry {
       sets.push('currentOperation = :op');
       values[':op'] = current;
     }
-    if (update.resources !== undefined) {
-      sets.push('#resources = :resources');
-      names['#resources'] = 'resources';
-      values[':resources'] = update.resources;
-    }
-    if (update.url !== undefined) {
-      sets.push('#url = :url');
-      names['#url'] = 'url';
-      values[':url'] = update.url;
-    }
-    if (update.expiresAt !== undefined) {
-      sets.push('expiresAt = :expiresAt');
-      values[':expiresAt'] = update.expiresAt;
-    }
-    if (update.keep !== undefined) {
-      sets.push('#keep = :keep');
-      names['#keep'] = 'keep';
-      values[':keep'] = update.keep;
-    }
-    if (update.usage !== undefined) {
-      sets.push('#usage = :usage');
-      names['#usage'] = 'usage';
-      values[':usage'] = update.usage;
+    for (const field of ['resources', 'url', 'expiresAt', 'keep', 'usage'] as const) {
+      if (update[field] === undefined) continue;
+      sets.push(`#${field} = :${field}`);
+      names[`#${field}`] = field;
+      values[`:${field}`] = update[field];
     }
     if (update.paused === null) removes.push('paused');
     if (update.lastFailure === null) removes.push('lastFailure');
