@@ -248,16 +248,10 @@ export class OrchestratorStack extends Stack {
       name: DEFAULT_SCHEDULE_GROUP,
       tags: [{ key: 'berth:managed-by', value: 'berth' }],
     });
-    const environmentScheduleRole = new Role(this, 'EnvironmentScheduleRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-      description:
-        "Lets EventBridge Scheduler invoke the scheduled-action function for environments' sleep/wake schedules",
-    });
-    // The function itself only (grantInvoke would add its versions, `<arn>:*`).
-    environmentScheduleRole.addToPolicy(
-      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [scheduledActionArn] }),
+    const environmentScheduleRole = this.schedulerRole(
+      'EnvironmentScheduleRole',
+      "Lets EventBridge Scheduler invoke the scheduled-action function for environments' sleep/wake schedules",
+      scheduledActionArn,
     );
     // Every setting the stack can give a function; each function gets exactly the ones it declares
     // (functions/handlers/settings.ts, shown in infra/handler-catalog.ts).
@@ -486,12 +480,10 @@ export class OrchestratorStack extends Stack {
     this.api = this.createApi({ api: fn('Api'), 'api-aux': fn('ApiAux') }, fn('Slack'));
 
     // ---- nightly schedule ----
-    const schedulerRole = new Role(this, 'NightlyScheduleRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-      description: 'Lets EventBridge Scheduler start the nightly teardown',
-    });
+    const schedulerRole = this.schedulerRole(
+      'NightlyScheduleRole',
+      'Lets EventBridge Scheduler start the nightly teardown',
+    );
     this.nightlyStateMachine.grantStartExecution(schedulerRole);
     new CfnSchedule(this, 'NightlySchedule', {
       description: 'Berth nightly teardown of expired or unkept environments',
@@ -508,57 +500,20 @@ export class OrchestratorStack extends Stack {
     });
 
     // ---- expiry warnings: a scheduled check posts Slack warnings before environments expire ----
-    const expiryRole = new Role(this, 'ExpiryCheckScheduleRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-      description: 'Lets EventBridge Scheduler invoke the expiry check',
-    });
-    // The function itself only (grantInvoke would add its versions, `<arn>:*`).
-    expiryRole.addToPolicy(
-      new PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [fn('ExpiryWarnings').functionArn],
-      }),
-    );
-    new CfnSchedule(this, 'ExpiryCheckSchedule', {
+    this.invokeOnSchedule('ExpiryCheck', fn('ExpiryWarnings'), {
       description: 'Berth expiry warnings (Slack) before environments expire',
-      scheduleExpression: EXPIRY_CHECK_RATE,
-      flexibleTimeWindow: { mode: 'OFF' },
-      state: 'ENABLED',
-      target: {
-        arn: fn('ExpiryWarnings').functionArn,
-        roleArn: expiryRole.roleArn,
-        input: '{}',
-        retryPolicy: { maximumRetryAttempts: 1, maximumEventAgeInSeconds: 600 },
-      },
+      roleDescription: 'Lets EventBridge Scheduler invoke the expiry check',
+      rate: EXPIRY_CHECK_RATE,
+      maximumEventAgeInSeconds: 600,
     });
 
     // ---- idle sleep: a scheduled check pauses environments idle for their idleAfter ----
-    const idleRole = new Role(this, 'IdleCheckScheduleRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-      description: 'Lets EventBridge Scheduler invoke the idle check',
-    });
-    idleRole.addToPolicy(
-      new PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [fn('IdleCheck').functionArn],
-      }),
-    );
-    new CfnSchedule(this, 'IdleCheckSchedule', {
+    this.invokeOnSchedule('IdleCheck', fn('IdleCheck'), {
       description:
         'Berth idle sleep: pauses environments whose load balancer saw no request for their idleAfter',
-      scheduleExpression: IDLE_CHECK_RATE,
-      flexibleTimeWindow: { mode: 'OFF' },
-      state: 'ENABLED',
-      target: {
-        arn: fn('IdleCheck').functionArn,
-        roleArn: idleRole.roleArn,
-        input: '{}',
-        retryPolicy: { maximumRetryAttempts: 1, maximumEventAgeInSeconds: 300 },
-      },
+      roleDescription: 'Lets EventBridge Scheduler invoke the idle check',
+      rate: IDLE_CHECK_RATE,
+      maximumEventAgeInSeconds: 300,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
@@ -567,6 +522,52 @@ export class OrchestratorStack extends Stack {
     new CfnOutput(this, 'NightlyStateMachineArn', { value: this.nightlyStateMachine.stateMachineArn });
     new CfnOutput(this, 'SlackSecretArn', { value: this.slackSecret.secretArn });
     new CfnOutput(this, 'NotifyWebhookSecretArn', { value: this.notifyWebhookSecret.secretArn });
+  }
+
+  /**
+   * A role EventBridge Scheduler assumes for this account's schedules only (`aws:SourceAccount`); with
+   * `invokes`, it may invoke that function itself only (grantInvoke would add its versions, `<arn>:*`).
+   */
+  private schedulerRole(id: string, description: string, invokes?: string): Role {
+    const role = new Role(this, id, {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description,
+    });
+    if (invokes !== undefined) {
+      role.addToPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [invokes] }));
+    }
+    return role;
+  }
+
+  /**
+   * A schedule (`<id>Schedule`, enabled, every `rate`) that invokes `target` with `{}`, retried once within
+   * `maximumEventAgeInSeconds`, through its own role (`<id>ScheduleRole`).
+   */
+  private invokeOnSchedule(
+    id: string,
+    target: LifecycleFunction,
+    options: {
+      readonly description: string;
+      readonly roleDescription: string;
+      readonly rate: string;
+      readonly maximumEventAgeInSeconds: number;
+    },
+  ): void {
+    const role = this.schedulerRole(`${id}ScheduleRole`, options.roleDescription, target.functionArn);
+    new CfnSchedule(this, `${id}Schedule`, {
+      description: options.description,
+      scheduleExpression: options.rate,
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      target: {
+        arn: target.functionArn,
+        roleArn: role.roleArn,
+        input: '{}',
+        retryPolicy: { maximumRetryAttempts: 1, maximumEventAgeInSeconds: options.maximumEventAgeInSeconds },
+      },
+    });
   }
 
   /**
