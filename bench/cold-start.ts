@@ -36,11 +36,10 @@ import {
   fmt,
   median,
   numberFlag,
+  REPO_ROOT,
   runAsScript,
   startResult,
 } from './lib/report.ts';
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const KIB = 1024;
 /** Issue 14's targets. */
@@ -237,6 +236,13 @@ async function coldStart(argv: string[]): Promise<BenchResult> {
         clients.join(', ') || 'none',
         extra.length === 0 ? 'yes' : `**no**: ${extra.join(', ')}`,
       ]);
+      /** The edge handlers and those split from api answer requests: their init has a target. */
+      const initFigure = {
+        metric: `${entry.file}: module init (median of ${runs})`,
+        value: now.error ?? `${beside(initOf(before), init, 1)} ms`,
+        target: `≤ ${EDGE_TARGET.initMs} ms`,
+        pass: !now.error && init <= EDGE_TARGET.initMs,
+      };
       if (SPLIT_FROM_API.includes(entry.file)) {
         result.figures.push({
           metric: `${entry.file} (dry runs, settings changes and logs, split from api): minified bundle`,
@@ -244,12 +250,7 @@ async function coldStart(argv: string[]): Promise<BenchResult> {
           target: `≤ ${OTHER_MAX_KIB} KiB`,
           pass: kib <= OTHER_MAX_KIB,
         });
-        result.figures.push({
-          metric: `${entry.file}: module init (median of ${runs})`,
-          value: now.error ?? `${beside(initOf(before), init, 1)} ms`,
-          target: `≤ ${EDGE_TARGET.initMs} ms`,
-          pass: !now.error && init <= EDGE_TARGET.initMs,
-        });
+        result.figures.push(initFigure);
       }
       if (isEdge) {
         result.figures.push({
@@ -258,12 +259,7 @@ async function coldStart(argv: string[]): Promise<BenchResult> {
           target: `≤ ${EDGE_TARGET.sizeKiB} KiB`,
           pass: kib <= EDGE_TARGET.sizeKiB,
         });
-        result.figures.push({
-          metric: `${entry.file}: module init (median of ${runs})`,
-          value: now.error ?? `${beside(initOf(before), init, 1)} ms`,
-          target: `≤ ${EDGE_TARGET.initMs} ms`,
-          pass: !now.error && init <= EDGE_TARGET.initMs,
-        });
+        result.figures.push(initFigure);
       }
     }
     result.figures.push({

@@ -35,11 +35,10 @@ import {
   fmt,
   numberFlag,
   previousFigures,
+  REPO_ROOT,
   runAsScript,
   startResult,
 } from './lib/report.ts';
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 type Metrics = {
   actions: Record<

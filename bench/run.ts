@@ -10,10 +10,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type BenchResult, flag, loadNow, machineLine, renderResult } from './lib/report.ts';
+import { type BenchResult, flag, loadNow, machineLine, REPO_ROOT, renderResult } from './lib/report.ts';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = path.join(REPO_ROOT, 'docs/benchmarks.md');
 
 /** Benchmarks in the order they run, with a time budget each (ms; the process is killed after it). */

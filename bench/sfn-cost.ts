@@ -24,11 +24,10 @@ import {
   fmt,
   numberFlag,
   previousFigures,
+  REPO_ROOT,
   runAsScript,
   startResult,
 } from './lib/report.ts';
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const PRICE_PER_TRANSITION = 0.025 / 1000;
 

@@ -32,11 +32,10 @@ import {
   median,
   numberFlag,
   previousFigures,
+  REPO_ROOT,
   runAsScript,
   startResult,
 } from './lib/report.ts';
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Health check of the benchmark's spec: the EnvSpec defaults (AWS's target-group defaults). */
 const HEALTH = { intervalSeconds: 30, healthyThreshold: 5, timeoutSeconds: 5 };

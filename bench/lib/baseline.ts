@@ -6,9 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { REPO_ROOT } from './report.ts';
 
 /** The last commit on main before issue 14's cold-start and API-latency work: the "before" of both. */
 export const DEFAULT_BASELINE = 'a6c40fb';
