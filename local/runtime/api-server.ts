@@ -13,7 +13,7 @@ import {
   ROUTES,
 } from '../../functions/handlers/http/routes.ts';
 import { fakeLambdaContext, type LambdaHandler, LOCAL_ACCOUNT_ID } from './lambda.ts';
-import { listen } from './listen.ts';
+import { listen, readBody } from './listen.ts';
 
 /** The API Gateway REST proxy event the handlers receive (the fields Berth's handlers read, and the rest). */
 export interface ProxyEvent {
@@ -229,15 +229,6 @@ function writeResult(res: ServerResponse, result: ProxyResult, requestId: string
 
 function writeGatewayError(res: ServerResponse, status: number, message: string, requestId: string): void {
   writeResult(res, { statusCode: status, body: JSON.stringify({ message }) }, requestId);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   handlerFileForFunction,
   toInvocationError,
 } from './lambda.ts';
-import { listen } from './listen.ts';
+import { listen, readBody } from './listen.ts';
 import type { StepFunctionsEmulator } from './step-functions/emulator.ts';
 import { type ExecutionStatus, SfnServiceError } from './step-functions/execution.ts';
 import { handleStepFunctionsOperation } from './step-functions/wire.ts';
@@ -25,15 +25,6 @@ export interface RunningRuntimeServer {
   port: number;
   server: Server;
   stop(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function sendJson(

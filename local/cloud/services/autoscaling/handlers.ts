@@ -12,27 +12,19 @@ import {
 const asgOf = (ctx: RequestContext): AutoScalingBackend =>
   autoScalingBackend(ctx.cloud, ctx.accountId, ctx.region);
 
-function requiredStr(params: any, name: string, member: string): string {
-  const v = str(params[name]);
-  if (v === undefined) {
+/** `value`, or the ValidationError Auto Scaling answers when a required member is absent. */
+function notNull<T>(value: T | undefined, member: string): T {
+  if (value === undefined) {
     throw new ServiceError(
       'ValidationError',
       `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
     );
   }
-  return v;
+  return value;
 }
 
-function requiredInt(params: any, name: string, member: string): number {
-  const v = int(params[name]);
-  if (v === undefined) {
-    throw new ServiceError(
-      'ValidationError',
-      `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
-    );
-  }
-  return v;
-}
+const requiredStr = (params: any, name: string, member: string): string => notNull(str(params[name]), member);
+const requiredInt = (params: any, name: string, member: string): number => notNull(int(params[name]), member);
 
 function maxRecords(params: any, limit: number, fallback: number): number {
   const n = int(params.MaxRecords);

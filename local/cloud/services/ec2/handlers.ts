@@ -136,6 +136,19 @@ function targetGroup(ec2: Ec2Backend, params: any, options: { consistent?: boole
   throw new ServiceError('MissingParameter', 'The request must contain the parameter groupName or groupId');
 }
 
+/** The rules a Revoke call names: by `SecurityGroupRuleId` when it gives any, else by `IpPermissions`. */
+function rulesToRevoke(
+  ec2: Ec2Backend,
+  sg: SecurityGroup,
+  direction: 'ingress' | 'egress',
+  params: any,
+): SgRule[] {
+  const ruleIds = list<string>(params.SecurityGroupRuleId);
+  return ruleIds.length > 0
+    ? ruleIds.map((id) => ec2.requireRule(sg, direction, id))
+    : ec2.rulesFrom(readPermissions(params));
+}
+
 // ---------- launch templates ----------
 
 /** Request member names → response (XML) names of launch template data. */
@@ -349,24 +362,14 @@ export const ec2Service: ServiceFactory = (cloud) => {
       RevokeSecurityGroupIngress(params, ctx) {
         const ec2 = ec2Of(ctx);
         const sg = targetGroup(ec2, params);
-        const ruleIds = list<string>(params.SecurityGroupRuleId);
-        const rules =
-          ruleIds.length > 0
-            ? ruleIds.map((id) => ec2.requireRule(sg, 'ingress', id))
-            : ec2.rulesFrom(readPermissions(params));
-        ec2.revoke(sg, 'ingress', rules);
+        ec2.revoke(sg, 'ingress', rulesToRevoke(ec2, sg, 'ingress', params));
         return { return: true };
       },
 
       RevokeSecurityGroupEgress(params, ctx) {
         const ec2 = ec2Of(ctx);
         const sg = ec2.requireGroup(required(params, 'GroupId'));
-        const ruleIds = list<string>(params.SecurityGroupRuleId);
-        const rules =
-          ruleIds.length > 0
-            ? ruleIds.map((id) => ec2.requireRule(sg, 'egress', id))
-            : ec2.rulesFrom(readPermissions(params));
-        ec2.revoke(sg, 'egress', rules);
+        ec2.revoke(sg, 'egress', rulesToRevoke(ec2, sg, 'egress', params));
         return { return: true };
       },
 

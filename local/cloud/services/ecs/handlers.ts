@@ -39,6 +39,25 @@ function page<T>(items: T[], p: any, max = 100): { items: T[]; nextToken?: strin
     : { items: slice };
 }
 
+/**
+ * A Describe* answer over the requested refs: what `describe` renders for each ref it finds, and a `MISSING`
+ * failure naming `arnOf(ref)` for each other one (ECS answers unknown resources in `failures`, not with an error).
+ */
+function describeEach(
+  refs: readonly string[],
+  describe: (ref: string) => Record<string, unknown> | undefined,
+  arnOf: (ref: string) => string = (ref) => ref,
+): { found: unknown[]; failures: unknown[] } {
+  const found: unknown[] = [];
+  const failures: unknown[] = [];
+  for (const ref of refs) {
+    const rendered = describe(ref);
+    if (rendered) found.push(rendered);
+    else failures.push({ arn: arnOf(ref), reason: 'MISSING' });
+  }
+  return { found, failures };
+}
+
 function strategyParam(value: unknown): CapacityProviderStrategyItem[] | undefined {
   if (!Array.isArray(value)) return undefined;
   return value.map((i: any) => ({
@@ -379,19 +398,16 @@ export function ecsService(cloud: Cloud): ServiceDefinition {
       DescribeClusters: (p, ctx) => {
         const be = b(ctx);
         const refs: string[] = Array.isArray(p.clusters) && p.clusters.length > 0 ? p.clusters : ['default'];
-        const clusters: unknown[] = [];
-        const failures: unknown[] = [];
-        for (const ref of refs) {
-          const c = be.clusters.get(EcsBackend.nameOf(ref));
-          // A cluster created moments ago is MISSING for a while (eventual consistency).
-          if (c && be.describable(c.arn)) clusters.push(renderCluster(be, c, p));
-          else
-            failures.push({
-              arn: ref.startsWith('arn:') ? ref : `arn:aws:ecs:${be.region}:${be.accountId}:cluster/${ref}`,
-              reason: 'MISSING',
-            });
-        }
-        return { clusters, failures };
+        const { found, failures } = describeEach(
+          refs,
+          (ref) => {
+            const c = be.clusters.get(EcsBackend.nameOf(ref));
+            // A cluster created moments ago is MISSING for a while (eventual consistency).
+            return c && be.describable(c.arn) ? renderCluster(be, c, p) : undefined;
+          },
+          (ref) => (ref.startsWith('arn:') ? ref : `arn:aws:ecs:${be.region}:${be.accountId}:cluster/${ref}`),
+        );
+        return { clusters: found, failures };
       },
       ListClusters: (p, ctx) => {
         const all = [...b(ctx).clusters.values()].filter((c) => c.status === 'ACTIVE').map((c) => c.arn);
@@ -572,21 +588,19 @@ export function ecsService(cloud: Cloud): ServiceDefinition {
         const refs: string[] = Array.isArray(p.services) ? p.services.map(String) : [];
         if (refs.length === 0 || refs.length > 10)
           throw ECS_ERRORS.invalid('services must contain between 1 and 10 items.');
-        const services: unknown[] = [];
-        const failures: unknown[] = [];
-        for (const ref of refs) {
-          const s = be.findService(c.name, ref);
-          // A service created moments ago is MISSING for a while (eventual consistency).
-          if (s && be.describable(s.arn)) services.push(renderService(be, s, includes(p, 'TAGS')));
-          else
-            failures.push({
-              arn: ref.startsWith('arn:')
-                ? ref
-                : `arn:aws:ecs:${be.region}:${be.accountId}:service/${c.name}/${ref}`,
-              reason: 'MISSING',
-            });
-        }
-        return { services, failures };
+        const { found, failures } = describeEach(
+          refs,
+          (ref) => {
+            const s = be.findService(c.name, ref);
+            // A service created moments ago is MISSING for a while (eventual consistency).
+            return s && be.describable(s.arn) ? renderService(be, s, includes(p, 'TAGS')) : undefined;
+          },
+          (ref) =>
+            ref.startsWith('arn:')
+              ? ref
+              : `arn:aws:ecs:${be.region}:${be.accountId}:service/${c.name}/${ref}`,
+        );
+        return { services: found, failures };
       },
       ListServices: (p, ctx) => {
         const be = b(ctx);
@@ -698,14 +712,11 @@ export function ecsService(cloud: Cloud): ServiceDefinition {
         const c = be.getCluster(cluster(p));
         const refs: string[] = Array.isArray(p.tasks) ? p.tasks.map(String) : [];
         if (refs.length === 0 || refs.length > 100) throw ECS_ERRORS.invalid('Tasks cannot be empty.');
-        const tasks: unknown[] = [];
-        const failures: unknown[] = [];
-        for (const ref of refs) {
+        const { found, failures } = describeEach(refs, (ref) => {
           const t = be.findTask(c.name, ref);
-          if (t) tasks.push(renderTask(be, t, includes(p, 'TAGS')));
-          else failures.push({ arn: ref, reason: 'MISSING' });
-        }
-        return { tasks, failures };
+          return t && renderTask(be, t, includes(p, 'TAGS'));
+        });
+        return { tasks: found, failures };
       },
       ListContainerInstances: (p, ctx) => {
         const be = b(ctx);
@@ -722,14 +733,11 @@ export function ecsService(cloud: Cloud): ServiceDefinition {
         const refs: string[] = Array.isArray(p.containerInstances) ? p.containerInstances.map(String) : [];
         if (refs.length === 0 || refs.length > 100)
           throw ECS_ERRORS.invalid('containerInstances must contain between 1 and 100 items.');
-        const containerInstances: unknown[] = [];
-        const failures: unknown[] = [];
-        for (const ref of refs) {
+        const { found, failures } = describeEach(refs, (ref) => {
           const ci = be.findContainerInstance(c.name, ref);
-          if (ci) containerInstances.push(renderContainerInstance(be, ci, includes(p, 'TAGS')));
-          else failures.push({ arn: ref, reason: 'MISSING' });
-        }
-        return { containerInstances, failures };
+          return ci && renderContainerInstance(be, ci, includes(p, 'TAGS'));
+        });
+        return { containerInstances: found, failures };
       },
       DeregisterContainerInstance: (p, ctx) => {
         const be = b(ctx);

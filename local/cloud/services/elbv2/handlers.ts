@@ -32,8 +32,9 @@ function tagsParam(value: unknown): Tags {
   return out;
 }
 
-const tagList = (tags: Tags): { Key: string; Value: string }[] =>
-  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+/** A key → value map as ELBv2 lists it, `[{ Key, Value }]` (tags, attributes). */
+const keyValueList = (map: Readonly<Record<string, string>>): { Key: string; Value: string }[] =>
+  Object.entries(map).map(([Key, Value]) => ({ Key, Value }));
 
 function attributesParam(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
@@ -276,14 +277,14 @@ export function elbv2Service(cloud: Cloud): ServiceDefinition {
       },
       DescribeLoadBalancerAttributes: (p, ctx) => {
         const lb = backendOf(ctx).getLoadBalancer(str(p.LoadBalancerArn) ?? '');
-        return { Attributes: Object.entries(lb.attributes).map(([Key, Value]) => ({ Key, Value })) };
+        return { Attributes: keyValueList(lb.attributes) };
       },
       ModifyLoadBalancerAttributes: (p, ctx) => {
         const attrs = backendOf(ctx).modifyLoadBalancerAttributes(
           str(p.LoadBalancerArn) ?? '',
           attributesParam(p.Attributes),
         );
-        return { Attributes: Object.entries(attrs).map(([Key, Value]) => ({ Key, Value })) };
+        return { Attributes: keyValueList(attrs) };
       },
       CreateTargetGroup: (p, ctx) => {
         const b = backendOf(ctx);
@@ -317,14 +318,14 @@ export function elbv2Service(cloud: Cloud): ServiceDefinition {
       },
       DescribeTargetGroupAttributes: (p, ctx) => {
         const tg = backendOf(ctx).getTargetGroup(str(p.TargetGroupArn) ?? '');
-        return { Attributes: Object.entries(tg.attributes).map(([Key, Value]) => ({ Key, Value })) };
+        return { Attributes: keyValueList(tg.attributes) };
       },
       ModifyTargetGroupAttributes: (p, ctx) => {
         const attrs = backendOf(ctx).modifyTargetGroupAttributes(
           str(p.TargetGroupArn) ?? '',
           attributesParam(p.Attributes),
         );
-        return { Attributes: Object.entries(attrs).map(([Key, Value]) => ({ Key, Value })) };
+        return { Attributes: keyValueList(attrs) };
       },
       DeleteTargetGroup: (p, ctx) => {
         backendOf(ctx).deleteTargetGroup(str(p.TargetGroupArn) ?? '');
@@ -422,7 +423,7 @@ export function elbv2Service(cloud: Cloud): ServiceDefinition {
       DescribeTags: (p, ctx) => ({
         TagDescriptions: backendOf(ctx)
           .describeTags(list<string>(p.ResourceArns))
-          .map((d) => ({ ResourceArn: d.arn, Tags: tagList(d.tags) })),
+          .map((d) => ({ ResourceArn: d.arn, Tags: keyValueList(d.tags) })),
       }),
     },
   };
