@@ -1,6 +1,7 @@
 import type { EnvSpec } from './env-spec.ts';
 import { resourceNames } from './names.ts';
 import type { ObservedDeployment, ObservedEnvironment, ObservedTarget, ObservedTask } from './observed.ts';
+import { plural } from './plan.ts';
 import { latestRevision, servicePresent } from './resources.ts';
 
 /** Why an environment is unhealthy; the verify handler maps it to an error name. */
@@ -55,7 +56,6 @@ const unhealthy = (code: UnhealthyCode, reason: string): HealthAssessment => ({
   reason,
   code,
 });
-const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
 const shortRevision = (arn: string): string => arn.split('/').at(-1) ?? arn;
 
 const stoppedReason = (task: ObservedTask): string =>

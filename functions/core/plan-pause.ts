@@ -4,15 +4,17 @@ import { resourceNames } from './names.ts';
 import type { ObservedEnvironment, ObservedScalableTarget, ScalingSuspension } from './observed.ts';
 import {
   type ForwardAction,
+  NOOP,
   type PauseAction,
   type PausedCounts,
   type PauseStep,
   type PlanAction,
+  plural,
   type RestoreScalingAction,
   type StepDescription,
   typedStep,
-  type UpAction,
   type UpStep,
+  upStep,
   type WaitStep,
 } from './plan.ts';
 import { instancesToUnprotect } from './plan-teardown.ts';
@@ -30,7 +32,6 @@ const PAUSE_STAGES = ['registry', 'load-balancer', 'service', 'capacity'] as con
 export type PauseStage = (typeof PAUSE_STAGES)[number];
 
 const WAIT = { kind: 'wait' } as const;
-const NOOP = { kind: 'noop' } as const;
 const pauseStep = (
   stage: PauseStage,
   action: PlanAction,
@@ -38,15 +39,6 @@ const pauseStep = (
   reason: string,
   todo: PauseAction,
 ): PauseStep & { readonly stage: PauseStage } => typedStep(stage, action, resource, reason, todo);
-const upStep = (
-  stage: string,
-  action: PlanAction,
-  resource: string,
-  reason: string,
-  todo: UpAction,
-): UpStep => typedStep(stage, action, resource, reason, todo);
-
-const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 /** `desired 2`, `min 1, max 3, desired 2`: how remembered counts read in a plan. */
 export function describeCounts(counts: PausedCounts): string {

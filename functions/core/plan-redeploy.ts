@@ -3,11 +3,8 @@ import { ImageSchema } from './env-spec.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { resourceNames } from './names.ts';
 import type { ObservedEnvironment, ObservedService, ObservedTaskDefinition } from './observed.ts';
-import { type PlanAction, typedStep, type UpAction, type UpStep } from './plan.ts';
+import { type UpStep, upStep } from './plan.ts';
 import { assertAllOwned, labels, servicePresent } from './resources.ts';
-
-const step = (stage: string, action: PlanAction, resource: string, reason: string, todo: UpAction): UpStep =>
-  typedStep(stage, action, resource, reason, todo);
 
 /** Tag on a revision registered by `redeploy`: the request that registered it (idempotency key). */
 export const TAG_REQUEST_ID = 'berth:request-id';
@@ -98,7 +95,7 @@ export function planRedeploy(
     throw new NotFoundError(`${labels.service(names.service)} does not exist; run up first`);
   }
   const service = observed.service;
-  const verify = step(
+  const verify = upStep(
     'verify',
     'wait',
     `environment ${observed.env}`,
@@ -116,7 +113,7 @@ export function planRedeploy(
   const reused = progress?.revision;
   if (reused !== undefined) {
     return [
-      step(
+      upStep(
         'task-definition',
         'keep',
         labels.taskDefinition(names.taskFamily, reused.revision),
@@ -124,14 +121,14 @@ export function planRedeploy(
         { kind: 'useTaskDefinition', arn: reused.arn },
       ),
       progress?.deployed
-        ? step(
+        ? upStep(
             'service',
             'keep',
             labels.service(service.name),
             `PRIMARY deployment already runs revision ${reused.revision}`,
             { kind: 'useService', arn: service.arn },
           )
-        : step(
+        : upStep(
             'service',
             'update',
             labels.service(service.name),
@@ -148,12 +145,12 @@ export function planRedeploy(
       ? `copy of ${running}, same image re-pulled`
       : `copy of ${running} with image ${image}`;
   return [
-    step('task-definition', 'create', labels.taskDefinition(names.taskFamily), reason, {
+    upStep('task-definition', 'create', labels.taskDefinition(names.taskFamily), reason, {
       kind: 'registerRevisionFrom',
       from: service.taskDefinition,
       ...(image !== undefined ? { image } : {}),
     }),
-    step(
+    upStep(
       'service',
       'update',
       labels.service(service.name),

@@ -2,11 +2,8 @@ import { type EnvSpec, INSTANCE_TYPES, usableCpuUnits, usableMemoryMiB } from '.
 import { NotFoundError, ValidationError } from './errors.ts';
 import { resourceNames } from './names.ts';
 import type { ObservedEnvironment } from './observed.ts';
-import { type PlanAction, typedStep, type UpAction, type UpStep } from './plan.ts';
+import { type UpStep, upStep } from './plan.ts';
 import { assertAllOwned, labels, servicePresent } from './resources.ts';
-
-const step = (stage: string, action: PlanAction, resource: string, reason: string, todo: UpAction): UpStep =>
-  typedStep(stage, action, resource, reason, todo);
 
 /** Most instances an environment's Auto Scaling group may have. */
 const MAX_INSTANCES = 10;
@@ -83,11 +80,11 @@ export function planScale(observed: ObservedEnvironment, spec: EnvSpec, desiredC
   const service = observed.service;
   const serviceStep =
     service.desiredCount === desiredCount
-      ? step('service', 'keep', labels.service(service.name), `desired count already ${desiredCount}`, {
+      ? upStep('service', 'keep', labels.service(service.name), `desired count already ${desiredCount}`, {
           kind: 'useService',
           arn: service.arn,
         })
-      : step(
+      : upStep(
           'service',
           'update',
           labels.service(service.name),
@@ -99,7 +96,7 @@ export function planScale(observed: ObservedEnvironment, spec: EnvSpec, desiredC
             desiredCount,
           },
         );
-  const verify = step(
+  const verify = upStep(
     'verify',
     'wait',
     `environment ${spec.name}`,
@@ -120,12 +117,12 @@ export function planScale(observed: ObservedEnvironment, spec: EnvSpec, desiredC
   const sizing = `${change.needed} instance(s) for ${desiredCount} task(s) (${tasksPerInstance(spec)} per instance); the capacity provider's managed scaling sets the desired capacity`;
   const capacityStep =
     change.maxSize !== undefined
-      ? step('capacity', 'update', label, `max ${group.maxSize} → ${change.maxSize}: ${sizing}`, {
+      ? upStep('capacity', 'update', label, `max ${group.maxSize} → ${change.maxSize}: ${sizing}`, {
           kind: 'updateAutoScalingGroup',
           name: group.name,
           arn: group.arn,
           maxSize: change.maxSize,
         })
-      : step('capacity', 'keep', label, sizing, { kind: 'useAutoScalingGroup', arn: group.arn });
+      : upStep('capacity', 'keep', label, sizing, { kind: 'useAutoScalingGroup', arn: group.arn });
   return [capacityStep, serviceStep, verify];
 }

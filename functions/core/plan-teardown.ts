@@ -6,7 +6,7 @@ import type {
   ObservedEnvironment,
   ObservedNetworkInterface,
 } from './observed.ts';
-import { type PlanAction, type TeardownAction, type TeardownStep, typedStep } from './plan.ts';
+import { NOOP, type PlanAction, plural, type TeardownAction, type TeardownStep, typedStep } from './plan.ts';
 import {
   activeRevisions,
   assertAllOwned,
@@ -33,7 +33,6 @@ export type TeardownStage = (typeof TEARDOWN_STAGES)[number];
  * this is taken as really gone (AWS forgets an INACTIVE cluster after a while), so the rest goes on.
  */
 export const CLUSTER_PROPAGATION_WAIT_SECONDS = 120;
-const NOOP = { kind: 'noop' } as const;
 const step = (
   stage: TeardownStage,
   action: PlanAction,
@@ -63,7 +62,6 @@ function describeHolders(interfaces: readonly ObservedNetworkInterface[], shown 
   return `still used by ${plural(interfaces.length, 'network interface')}: ${listed}${more}`;
 }
 
-const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
 /**
  * Lifecycle states in which Auto Scaling accepts SetInstanceProtection; Pending and Terminating
  * instances answer ValidationError (guardian/riff-raff PR #510). The force delete terminates the

@@ -10,6 +10,7 @@ import type {
 } from './observed.ts';
 import {
   type IngressRule,
+  NOOP,
   type PlanAction,
   type SecurityGroupRole,
   typedStep,
@@ -78,7 +79,6 @@ const step = <S extends UpStage>(
   reason: string,
   todo: UpAction,
 ) => typedStep(stage, action, resource, reason, todo) as UpStep & { readonly stage: S };
-const NOOP = { kind: 'noop' } as const;
 
 /**
  * The environment's log group `/berth/<env>`: created with the spec's retention and the environment's tags

@@ -385,6 +385,21 @@ export const typedStep = <S extends string, T extends { readonly kind: string }>
   todo: T,
 ): StepDescription & { readonly stage: S } & T => ({ ...todo, stage, action, resource, reason });
 
+/** Builds a typed step of the `up` family (up, scale, redeploy, resume). */
+export const upStep = (
+  stage: string,
+  action: PlanAction,
+  resource: string,
+  reason: string,
+  todo: UpAction,
+): UpStep => typedStep(stage, action, resource, reason, todo);
+
+/** What the executor does for a step that changes nothing (`keep`, `skip`). */
+export const NOOP = { kind: 'noop' } as const;
+
+/** `1 task`, `2 tasks`: a count as plan reasons and verdicts read it. */
+export const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
+
 /** Steps that change something or wait (everything but `keep` and `skip`). */
 export const pendingSteps = <T extends StepDescription>(steps: readonly T[]): T[] =>
   steps.filter((planStep) => planStep.action !== 'keep' && planStep.action !== 'skip');

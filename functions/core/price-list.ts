@@ -119,6 +119,17 @@ export function regionPricesFromPriceList(
     throw new ValidationError(`prices.${region}.${field}`, 'no on-demand price in the Price List answer');
   };
   const need = (value: number | undefined, field: string): number => value ?? missing(field);
+  /** Fargate's per-vCPU and per-GB hourly prices of one architecture (usage types `Fargate-<prefix>vCPU-Hours…`). */
+  const fargateHourly = (arch: 'x86_64' | 'arm64', prefix: '' | 'ARM-') => ({
+    vcpuHourly: need(
+      pick(answers['fargate'], /hours/i, usage(`Fargate-${prefix}vCPU-Hours:perCPU`)),
+      `fargate.${arch}.vcpuHourly`,
+    ),
+    gbHourly: need(
+      pick(answers['fargate'], /hours/i, usage(`Fargate-${prefix}GB-Hours`)),
+      `fargate.${arch}.gbHourly`,
+    ),
+  });
   const ec2Hourly: Record<string, number> = {};
   for (const type of instanceTypes) {
     ec2Hourly[type] = need(pick(answers[`ec2:${type}`], /^Hrs$/), `ec2Hourly.${type}`);
@@ -131,26 +142,8 @@ export function regionPricesFromPriceList(
     albHourly: need(pick(answers['alb'], /^Hrs$/, usage('LoadBalancerUsage')), 'albHourly'),
     albLcuHourly: need(pick(answers['alb'], /^LCU-Hrs$/, usage('LCUUsage')), 'albLcuHourly'),
     fargate: {
-      x86_64: {
-        vcpuHourly: need(
-          pick(answers['fargate'], /hours/i, usage('Fargate-vCPU-Hours:perCPU')),
-          'fargate.x86_64.vcpuHourly',
-        ),
-        gbHourly: need(
-          pick(answers['fargate'], /hours/i, usage('Fargate-GB-Hours')),
-          'fargate.x86_64.gbHourly',
-        ),
-      },
-      arm64: {
-        vcpuHourly: need(
-          pick(answers['fargate'], /hours/i, usage('Fargate-ARM-vCPU-Hours:perCPU')),
-          'fargate.arm64.vcpuHourly',
-        ),
-        gbHourly: need(
-          pick(answers['fargate'], /hours/i, usage('Fargate-ARM-GB-Hours')),
-          'fargate.arm64.gbHourly',
-        ),
-      },
+      x86_64: fargateHourly('x86_64', ''),
+      arm64: fargateHourly('arm64', 'ARM-'),
     },
     stepFunctionsTransition: need(
       pick(answers['states'], /.*/, usage('StateTransition')),

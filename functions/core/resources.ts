@@ -24,55 +24,30 @@ export const labels = {
 /** Present resources that carry tags, with their labels (ECS clusters/services that are INACTIVE are gone). */
 function taggedResources(observed: ObservedEnvironment): { label: string; tags: Tags }[] {
   const found: { label: string; tags: Tags }[] = [];
+  const add = (
+    resource: { readonly name: string; readonly tags: Tags } | undefined,
+    label: (name: string) => string,
+  ) => {
+    if (resource) found.push({ label: label(resource.name), tags: resource.tags });
+  };
   const { securityGroups: sg } = observed;
-  if (sg.alb) found.push({ label: labels.albSecurityGroup(sg.alb.name), tags: sg.alb.tags });
-  if (sg.instances)
-    found.push({ label: labels.instanceSecurityGroup(sg.instances.name), tags: sg.instances.tags });
-  if (observed.targetGroup) {
-    found.push({ label: labels.targetGroup(observed.targetGroup.name), tags: observed.targetGroup.tags });
-  }
-  if (observed.wakeTargetGroup) {
-    found.push({
-      label: labels.targetGroup(observed.wakeTargetGroup.name),
-      tags: observed.wakeTargetGroup.tags,
-    });
-  }
-  if (observed.loadBalancer) {
-    found.push({ label: labels.loadBalancer(observed.loadBalancer.name), tags: observed.loadBalancer.tags });
-  }
+  add(sg.alb, labels.albSecurityGroup);
+  add(sg.instances, labels.instanceSecurityGroup);
+  add(observed.targetGroup, labels.targetGroup);
+  add(observed.wakeTargetGroup, labels.targetGroup);
+  add(observed.loadBalancer, labels.loadBalancer);
   if (observed.listenerRule) {
     found.push({
       label: labels.listenerRule(observed.listenerRule.priority),
       tags: observed.listenerRule.tags,
     });
   }
-  if (clusterPresent(observed) && observed.cluster) {
-    found.push({ label: labels.cluster(observed.cluster.name), tags: observed.cluster.tags });
-  }
-  if (capacityProviderPresent(observed) && observed.capacityProvider) {
-    found.push({
-      label: labels.capacityProvider(observed.capacityProvider.name),
-      tags: observed.capacityProvider.tags,
-    });
-  }
-  if (observed.autoScalingGroup) {
-    found.push({
-      label: labels.autoScalingGroup(observed.autoScalingGroup.name),
-      tags: observed.autoScalingGroup.tags,
-    });
-  }
-  if (observed.launchTemplate) {
-    found.push({
-      label: labels.launchTemplate(observed.launchTemplate.name),
-      tags: observed.launchTemplate.tags,
-    });
-  }
-  if (servicePresent(observed) && observed.service) {
-    found.push({ label: labels.service(observed.service.name), tags: observed.service.tags });
-  }
-  if (observed.logGroup) {
-    found.push({ label: labels.logGroup(observed.logGroup.name), tags: observed.logGroup.tags });
-  }
+  add(clusterPresent(observed) ? observed.cluster : undefined, labels.cluster);
+  add(capacityProviderPresent(observed) ? observed.capacityProvider : undefined, labels.capacityProvider);
+  add(observed.autoScalingGroup, labels.autoScalingGroup);
+  add(observed.launchTemplate, labels.launchTemplate);
+  add(servicePresent(observed) ? observed.service : undefined, labels.service);
+  add(observed.logGroup, labels.logGroup);
   const schedules = observed.schedules;
   if (schedules) {
     for (const schedule of [schedules.sleep, schedules.wake]) {
