@@ -43,11 +43,8 @@ interface NoopStep {
  * never describe a resource again before changing it.
  */
 export type TeardownAction =
-  | { readonly kind: 'scaleServiceToZero'; readonly cluster: string; readonly service: string }
+  | ScaleDownAction
   | { readonly kind: 'deleteService'; readonly cluster: string; readonly service: string }
-  | SuspendScalingAction
-  | { readonly kind: 'unprotectInstances'; readonly group: string; readonly instanceIds: readonly string[] }
-  | { readonly kind: 'scaleGroupToZero'; readonly group: string }
   | { readonly kind: 'deleteAutoScalingGroup'; readonly group: string }
   | { readonly kind: 'deleteLaunchTemplate'; readonly name: string }
   | { readonly kind: 'detachCapacityProviders'; readonly cluster: string }
@@ -287,12 +284,19 @@ export type PauseAction =
   /** Wake on request: the `lambda` target group of the waking page, with the wake function registered. */
   | { readonly kind: 'createWakeTargetGroup'; readonly name: string; readonly functionArn: string }
   | ForwardAction
-  | { readonly kind: 'scaleServiceToZero'; readonly cluster: string; readonly service: string }
-  | { readonly kind: 'unprotectInstances'; readonly group: string; readonly instanceIds: readonly string[] }
-  | { readonly kind: 'scaleGroupToZero'; readonly group: string }
-  | SuspendScalingAction
+  | ScaleDownAction
   | WaitStep
   | NoopStep;
+
+/**
+ * Scaling down, as pause and teardown both do it: the service to zero tasks, its scalable target suspended, the
+ * Auto Scaling group's instances unprotected from scale-in and the group to zero.
+ */
+export type ScaleDownAction =
+  | { readonly kind: 'scaleServiceToZero'; readonly cluster: string; readonly service: string }
+  | SuspendScalingAction
+  | { readonly kind: 'unprotectInstances'; readonly group: string; readonly instanceIds: readonly string[] }
+  | { readonly kind: 'scaleGroupToZero'; readonly group: string };
 
 /**
  * Pause: suspend every scaling activity of the service's Application Auto Scaling target (dynamic scale-in and

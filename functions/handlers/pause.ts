@@ -19,7 +19,7 @@ import {
   runStep,
   specOf,
 } from './lifecycle-deps.ts';
-import { describeStep } from './teardown-stage.ts';
+import { describeStep, executeScaleDown, type ScaleDownPorts } from './teardown-stage.ts';
 import { applicationAutoScalingAdapter, autoScalingAdapter, ecsAdapter, elbv2Adapter } from './wiring.ts';
 import { registryAdapter } from './wiring-registry.ts';
 
@@ -32,14 +32,10 @@ export interface PauseResult {
 }
 
 /** The calls the pause executor makes, and nothing else (narrow ports: fakes need only these). */
-interface PausePorts {
-  readonly ecs: Pick<AwsEcsAdapter, 'updateService'>;
-  readonly autoScaling: Pick<AwsAutoScalingAdapter, 'unprotectInstances' | 'updateCapacity'>;
+interface PausePorts extends ScaleDownPorts {
   readonly registry: Pick<DynamoRegistry, 'rememberPause'>;
   /** Wake on request only. */
   readonly elbv2?: Pick<AwsElbv2Adapter, 'createLambdaTargetGroup' | 'forwardTo'>;
-  /** The service's Application Auto Scaling target, when one is registered. */
-  readonly scaling?: Pick<AwsApplicationAutoScalingAdapter, 'suspendScaling'> | undefined;
 }
 
 export type PauseDeps = Pick<HandlerDeps<ConfigOf<'pause'>>, 'config' | 'now' | 'logger'> & {
@@ -91,20 +87,10 @@ async function executePauseStep(
       await ports.registry.rememberPause(env, s.counts);
       return 'continue';
     case 'scaleServiceToZero':
-      await ports.ecs.updateService({ cluster: s.cluster, service: s.service, desiredCount: 0 });
-      return 'continue';
     case 'unprotectInstances':
-      await ports.autoScaling.unprotectInstances(s.group, s.instanceIds);
-      return 'continue';
     case 'scaleGroupToZero':
-      await ports.autoScaling.updateCapacity(s.group, { minSize: 0, maxSize: 0, desiredCapacity: 0 });
-      return 'continue';
     case 'suspendScaling':
-      if (ports.scaling === undefined)
-        throw new ConfigError(
-          'pause: suspending the scalable target needs the Application Auto Scaling adapter',
-        );
-      await ports.scaling.suspendScaling(s.resourceId);
+      await executeScaleDown(ports, s, 'pause');
       return 'continue';
     default:
       return assertNever(s, 'pause step');

@@ -18,6 +18,7 @@ import { resourceNames } from '../core/names.ts';
 import {
   assertNever,
   pendingSteps,
+  type ScaleDownAction,
   type StepDescription,
   stageSteps,
   type TeardownStep,
@@ -154,6 +155,45 @@ const STAGE_PARTS: Record<TeardownStage, readonly ObservedPart[]> = {
 /** `<action> <resource>: <reason>`, the line a step leaves in `executed`/`remaining`. */
 export const describeStep = (s: StepDescription): string => `${s.action} ${s.resource}: ${s.reason}`;
 
+/** The calls scaling down makes (pause and teardown). */
+export interface ScaleDownPorts {
+  readonly ecs: Pick<AwsEcsAdapter, 'updateService'>;
+  readonly autoScaling: Pick<AwsAutoScalingAdapter, 'unprotectInstances' | 'updateCapacity'>;
+  /** The service's Application Auto Scaling target, if one is registered. */
+  readonly scaling?: Pick<AwsApplicationAutoScalingAdapter, 'suspendScaling'> | undefined;
+}
+
+/**
+ * Executes one scale-down step (pause and teardown share them) with exactly one AWS call; `handler` names the
+ * caller in the error a missing adapter raises.
+ */
+export async function executeScaleDown(
+  ports: ScaleDownPorts,
+  s: ScaleDownAction,
+  handler: string,
+): Promise<void> {
+  switch (s.kind) {
+    case 'scaleServiceToZero':
+      await ports.ecs.updateService({ cluster: s.cluster, service: s.service, desiredCount: 0 });
+      return;
+    case 'suspendScaling':
+      if (ports.scaling === undefined)
+        throw new ConfigError(
+          `${handler}: suspending the scalable target needs the Application Auto Scaling adapter`,
+        );
+      await ports.scaling.suspendScaling(s.resourceId);
+      return;
+    case 'unprotectInstances':
+      await ports.autoScaling.unprotectInstances(s.group, s.instanceIds);
+      return;
+    case 'scaleGroupToZero':
+      await ports.autoScaling.updateCapacity(s.group, { minSize: 0, maxSize: 0, desiredCapacity: 0 });
+      return;
+    default:
+      return assertNever(s, 'scale-down step');
+  }
+}
+
 /**
  * Executes one typed teardown step with exactly one AWS call (none for `wait`/`noop`). Returns
  * `'wait'` when the stage must pause after it: at a `wait` step, and after `DeleteAutoScalingGroup`
@@ -172,23 +212,13 @@ export async function executeTeardownStep(
     case 'wait':
       return 'wait';
     case 'scaleServiceToZero':
-      await ports.ecs.updateService({ cluster: s.cluster, service: s.service, desiredCount: 0 });
+    case 'suspendScaling':
+    case 'unprotectInstances':
+    case 'scaleGroupToZero':
+      await executeScaleDown(ports, s, 'teardown-service');
       return 'continue';
     case 'deleteService':
       await ports.ecs.deleteService(s.cluster, s.service);
-      return 'continue';
-    case 'suspendScaling':
-      if (ports.scaling === undefined)
-        throw new ConfigError(
-          'teardown-service: suspending the scalable target needs the Application Auto Scaling adapter',
-        );
-      await ports.scaling.suspendScaling(s.resourceId);
-      return 'continue';
-    case 'unprotectInstances':
-      await ports.autoScaling.unprotectInstances(s.group, s.instanceIds);
-      return 'continue';
-    case 'scaleGroupToZero':
-      await ports.autoScaling.updateCapacity(s.group, { minSize: 0, maxSize: 0, desiredCapacity: 0 });
       return 'continue';
     case 'deleteAutoScalingGroup':
       await ports.autoScaling.forceDelete(s.group);
