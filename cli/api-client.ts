@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { ScheduleView } from '../functions/core/schedules.ts';
 import { CliError, ExitCode, exitCodeForStatus } from './exit-codes.ts';
 import { type CredentialProvider, isLoopback, regionOf, signRequest } from './sign.ts';
+
+/** An environment's sleep/wake schedule as the API shows it (one declaration, in core). */
+export type { ScheduleView } from '../functions/core/schedules.ts';
 
 /** Default API of the local platform (`npm start`). */
 export const DEFAULT_API_URL = 'http://127.0.0.1:4568';
@@ -95,7 +99,6 @@ export interface CostView {
   readonly reason?: string;
 }
 
-/** An environment's sleep/wake schedule as the API shows it. */
 /** The answer of `PATCH /environments/{name}` with `schedule`. */
 export interface ScheduleChange {
   readonly name: string;
@@ -103,14 +106,6 @@ export interface ScheduleChange {
   readonly schedule: ScheduleView | null;
   readonly steps: readonly { action: string; resource: string; reason: string }[];
   readonly dryRun?: boolean;
-}
-
-export interface ScheduleView {
-  readonly sleep?: string;
-  readonly wake?: string;
-  readonly timezone: string;
-  readonly nextSleep?: string;
-  readonly nextWake?: string;
 }
 
 export interface EnvironmentView extends EnvironmentSummary {

@@ -296,17 +296,29 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
  */
 export function localForwarder(apiUrl: string, timeoutMs = 30_000): Forwarder {
   const base = apiUrl.replace(/\/+$/, '');
-  return async (request) => {
-    const response = await fetch(`${base}${request.path}`, {
-      method: request.method,
-      headers: request.headers,
-      ...(request.body === undefined ? {} : { body: request.body }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    return {
-      status: response.status,
-      contentType: response.headers.get('content-type') ?? 'application/json',
-      body: await response.text(),
-    };
+  return (request) => sendForwarded(fetch, `${base}${request.path}`, request, request.headers, timeoutMs);
+}
+
+/**
+ * Sends a forwarded request to `url` with `headers` (the request's own, or signed ones) within `timeoutMs`, and
+ * reads the API's answer: what every {@link Forwarder} does once it has its URL and headers.
+ */
+export async function sendForwarded(
+  doFetch: typeof fetch,
+  url: string,
+  request: ForwardRequest,
+  headers: Readonly<Record<string, string>>,
+  timeoutMs: number,
+): Promise<ForwardResponse> {
+  const response = await doFetch(url, {
+    method: request.method,
+    headers,
+    ...(request.body === undefined ? {} : { body: request.body }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? 'application/json',
+    body: await response.text(),
   };
 }

@@ -2,6 +2,7 @@ import {
   DEFAULT_DASHBOARD_PORT,
   type Forwarder,
   localForwarder,
+  sendForwarded,
   startDashboard,
 } from '../../dashboard/server.ts';
 import type { CliIo } from '../context.ts';
@@ -43,17 +44,7 @@ function signedForwarder(
       },
       { credentials: loaded, region },
     );
-    const response = await doFetch(url, {
-      method: request.method,
-      headers,
-      ...(request.body === undefined ? {} : { body: request.body }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    return {
-      status: response.status,
-      contentType: response.headers.get('content-type') ?? 'application/json',
-      body: await response.text(),
-    };
+    return sendForwarded(doFetch, url, request, headers, timeoutMs);
   };
 }
 
