@@ -120,12 +120,13 @@ export function eventIdOf(e: LogEvent): string {
   return `${String(e.timestamp).padStart(20, '0')}${String(e.seq).padStart(36, '0')}`;
 }
 
-function pageSize(limit: unknown): number {
-  if (limit === undefined || limit === null) return MAX_PAGE_EVENTS;
+/** A request's `limit`: `max` when absent, else an integer from 1 to `max` (InvalidParameterException otherwise). */
+export function pageLimit(limit: unknown, max: number): number {
+  if (limit === undefined || limit === null) return max;
   const n = Number(limit);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_EVENTS)
+  if (!Number.isInteger(n) || n < 1 || n > max)
     throw invalid(
-      `1 validation error detected: Value '${String(limit)}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${MAX_PAGE_EVENTS}`,
+      `1 validation error detected: Value '${String(limit)}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${max}`,
     );
   return n;
 }
@@ -359,7 +360,7 @@ export class LogsBackend {
     startFromHead?: unknown;
   }): { events: LogEvent[]; nextForwardToken: string; nextBackwardToken: string } {
     const stream = this.stream(input.group, input.stream);
-    const limit = pageSize(input.limit);
+    const limit = pageLimit(input.limit, MAX_PAGE_EVENTS);
     const start = optionalTime(input.startTime, 'startTime');
     const end = optionalTime(input.endTime, 'endTime');
     // startTime inclusive, endTime exclusive (API Reference, GetLogEvents).
@@ -420,7 +421,7 @@ export class LogsBackend {
     const g = this.group(input.group);
     if (input.streamNames !== undefined && input.streamPrefix !== undefined)
       throw invalid('Cannot specify both logStreamNames and logStreamNamePrefix');
-    const limit = pageSize(input.limit);
+    const limit = pageLimit(input.limit, MAX_PAGE_EVENTS);
     const start = optionalTime(input.startTime, 'startTime');
     const end = optionalTime(input.endTime, 'endTime');
     const match = compileFilterPattern(

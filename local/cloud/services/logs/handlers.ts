@@ -1,6 +1,13 @@
 import { ServiceError } from '../../core/service-error.ts';
 import type { RequestContext, ServiceFactory } from '../../core/types.ts';
-import { eventIdOf, type LogGroup, type LogStream, LogsBackend, validateGroupName } from './backend.ts';
+import {
+  eventIdOf,
+  type LogGroup,
+  type LogStream,
+  LogsBackend,
+  pageLimit,
+  validateGroupName,
+} from './backend.ts';
 
 const logsOf = (ctx: RequestContext): LogsBackend =>
   ctx.cloud.backend(
@@ -26,16 +33,6 @@ function groupRef(params: any): string {
     return id;
   }
   return validateGroupName(name);
-}
-
-function pageLimit(limit: unknown, max: number): number {
-  if (limit === undefined || limit === null) return max;
-  const n = Number(limit);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw invalid(
-      `1 validation error detected: Value '${String(limit)}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${max}`,
-    );
-  return n;
 }
 
 /** Pages a sorted list with an opaque token (the base64 index of the next item). */
