@@ -2,7 +2,7 @@ import { cloudWatchClient } from '../adapters/aws/clients.ts';
 import { dynamoDocumentClient } from '../adapters/aws/dynamodb-document.ts';
 import { AwsCloudWatchAdapter, type RequestCountQuery } from '../adapters/cloudwatch.ts';
 import { DynamoRegistry } from '../adapters/registry.ts';
-import { type AccessPolicy, authorize } from '../core/access-policy.ts';
+import { authorize } from '../core/access-policy.ts';
 import { measureTraffic, type RecordedTraffic, trafficWindow } from '../core/environment-cost.ts';
 import { isBerthError, ValidationError } from '../core/errors.ts';
 import {
@@ -15,16 +15,11 @@ import {
   selectIdleCandidate,
 } from '../core/idle.ts';
 import { loadHandlerConfig } from './config.ts';
-import {
-  type DenialLogger,
-  developmentPolicySource,
-  type PolicySource,
-  policyFromConfig,
-} from './http/access.ts';
+import { type DenialLogger, type PolicySource, policyFromConfig, readPolicy } from './http/access.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
 import type { Clock, ExecutionsPort, RegistryPort } from './http/ports.ts';
 import { systemClock } from './http/ports.ts';
-import { startOperation } from './http/start-operation.ts';
+import { startDeps, startOperation } from './http/start-operation.ts';
 
 /** The event of the scheduled idle check (EventBridge Scheduler sends `{}`). */
 export interface IdleCheckEvent {
@@ -243,13 +238,7 @@ export function makeHandler(deps: IdleCheckDeps | (() => IdleCheckDeps)) {
     if (idle.length === 0) return result();
 
     // Read once per run; a policy that cannot be read refuses every pause (fail closed), each one reported.
-    let policy: AccessPolicy | undefined;
-    let policyError: string | undefined;
-    try {
-      policy = await (d.policy ?? developmentPolicySource)();
-    } catch (error) {
-      policyError = error instanceof Error ? error.message : String(error);
-    }
+    const { policy, error: policyError } = await readPolicy(d.policy);
     const log = d.denialLogger ?? consoleDenial;
     for (const { candidate, reason } of idle) {
       const env = candidate.env;
@@ -278,12 +267,7 @@ export function makeHandler(deps: IdleCheckDeps | (() => IdleCheckDeps)) {
       }
       try {
         const started = await startOperation(
-          {
-            registry: d.registry,
-            executions: d.executions,
-            clock: { now: () => now },
-            ...(d.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: d.lockTtlSeconds }),
-          },
+          startDeps(d, { now: () => now }),
           {
             operation: 'pause',
             env,

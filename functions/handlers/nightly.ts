@@ -7,12 +7,7 @@ import { DEFAULT_NIGHT_HOURS, type NightSavings, nightSavings } from '../core/ni
 import { decideNightly, type NightlyPolicy } from '../core/nightly.ts';
 import { type NightlyRunResult, type RecordedFailure, summarizeNightly } from '../core/nightly-report.ts';
 import { loadHandlerConfig } from './config.ts';
-import {
-  type DenialLogger,
-  developmentPolicySource,
-  type PolicySource,
-  policyFromConfig,
-} from './http/access.ts';
+import { type DenialLogger, type PolicySource, policyFromConfig, readPolicy } from './http/access.ts';
 import { awsRegistryPort } from './http/aws-deps.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 import type { Clock, RegistryPort } from './http/ports.ts';
@@ -104,13 +99,7 @@ const listCandidates = async (deps: NightlyDeps, event: NightlyListEvent): Promi
   const skipped: { env: string; reason: string }[] = [];
   const log = deps.denialLogger ?? consoleDenial;
   // Read once per run; a policy that cannot be read refuses every teardown (fail closed), each one reported.
-  let policy: AccessPolicy | undefined;
-  let policyError: string | undefined;
-  try {
-    policy = await (deps.policy ?? developmentPolicySource)();
-  } catch (error) {
-    policyError = error instanceof Error ? error.message : String(error);
-  }
+  const { policy, error: policyError } = await readPolicy(deps.policy);
   for (const record of [...items].sort((a, b) => a.name.localeCompare(b.name))) {
     const decision = decideNightly(
       {

@@ -14,7 +14,7 @@ import {
 import { awsEntryPorts } from './http/aws-deps.ts';
 import type { Clock, ExecutionsPort, OperationRecord, RegistryPort } from './http/ports.ts';
 import { systemClock } from './http/ports.ts';
-import { startOperation } from './http/start-operation.ts';
+import { startDeps, startOperation } from './http/start-operation.ts';
 
 export interface ScheduledActionDeps {
   readonly registry: RegistryPort;
@@ -135,13 +135,7 @@ export function makeHandler(deps: ScheduledActionDeps | (() => ScheduledActionDe
     const requestId = `schedule-${env}-${action}-${minute}`.slice(0, 64);
     try {
       const started = await startOperation(
-        {
-          registry: d.registry,
-          executions: d.executions,
-          clock,
-          environment: { record },
-          ...(d.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: d.lockTtlSeconds }),
-        },
+        { ...startDeps(d, clock), environment: { record } },
         { operation: action, env, requestId, requestedBy: 'schedule', entry: 'schedule' },
         'requestId',
       );

@@ -16,7 +16,7 @@ import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 import { type Clock, type LifecycleInput, systemClock } from './http/ports.ts';
 import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.ts';
 import { authenticateSlackRequest, type SignatureVerifier, signatureVerifier } from './http/slack-signing.ts';
-import { startOperation } from './http/start-operation.ts';
+import { startDeps, startOperation } from './http/start-operation.ts';
 import type { ReplayCache, SlackDeps } from './slack.ts';
 import { ephemeralReply, progressMessage } from './slack-messages.ts';
 
@@ -180,16 +180,7 @@ async function act(
     return;
   }
   try {
-    const started = await startOperation(
-      {
-        registry: d.registry,
-        executions: d.executions,
-        clock,
-        ...(d.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: d.lockTtlSeconds }),
-      },
-      input,
-      'requestId',
-    );
+    const started = await startOperation(startDeps(d, clock), input, 'requestId');
     // The same click seen again (Slack's retry, a replay signed anew): the message already shows its operation.
     if (!started.replayed) await reply(progressMessage(action, env, started.operationId, requestedBy));
   } catch (error) {

@@ -34,7 +34,7 @@ import {
 } from './http/ports.ts';
 import { type ErrorLogger, errorResponse, jsonResponse } from './http/response.ts';
 import { authenticateSlackRequest, signatureVerifier } from './http/slack-signing.ts';
-import { startOperation } from './http/start-operation.ts';
+import { startDeps, startOperation } from './http/start-operation.ts';
 import { costOfRecord, functionRegion, lazyPricing, type PricingSource } from './pricing.ts';
 import { isInteractionsRequest, makeInteractionsHandler } from './slack-interactions.ts';
 import { statusBlocks } from './slack-messages.ts';
@@ -315,14 +315,8 @@ export function makeHandler(deps: SlackDeps | (() => SlackDeps)) {
       }
       try {
         const started = await startOperation(
-          {
-            registry: d.registry,
-            executions: d.executions,
-            clock,
-            ...(d.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: d.lockTtlSeconds }),
-            // Read above to authorize: not read again.
-            environment: { record: current },
-          },
+          // Read above to authorize: not read again.
+          { ...startDeps(d, clock), environment: { record: current } },
           input,
           'requestId',
         );

@@ -3,7 +3,7 @@ import { loadHandlerConfig } from './config.ts';
 import { awsEntryPorts } from './http/aws-deps.ts';
 import type { Clock, ExecutionsPort, RegistryPort } from './http/ports.ts';
 import { systemClock } from './http/ports.ts';
-import { startOperation } from './http/start-operation.ts';
+import { startDeps, startOperation } from './http/start-operation.ts';
 
 /** The event an Application Load Balancer sends its Lambda target (ELB User Guide, "Lambda functions as targets"). */
 interface AlbEvent {
@@ -94,12 +94,7 @@ function makeHandler(deps: WakeDeps | (() => WakeDeps)) {
     const requestId = `wake-${env}-${Date.parse(paused.at) || 0}`.slice(0, 64);
     try {
       await startOperation(
-        {
-          registry: resolved.registry,
-          executions: resolved.executions,
-          clock: resolved.clock ?? systemClock,
-          ...(resolved.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: resolved.lockTtlSeconds }),
-        },
+        startDeps(resolved, resolved.clock ?? systemClock),
         { operation: 'resume', env, requestId, requestedBy: 'wake', entry: 'wake' },
         'requestId',
       );

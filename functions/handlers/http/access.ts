@@ -110,6 +110,20 @@ export function policyFromConfig(
 export const developmentPolicySource: PolicySource = async () => DEVELOPMENT_POLICY;
 
 /**
+ * What a scheduled job (nightly, idle check) reads once per run: the policy `source` answers (the development
+ * policy without a source), or, when it cannot be read, why; the job then refuses each change (fail closed).
+ */
+export async function readPolicy(
+  source: PolicySource | undefined,
+): Promise<{ readonly policy?: AccessPolicy; readonly error?: string }> {
+  try {
+    return { policy: await (source ?? developmentPolicySource)() };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
  * Applies the policy: returns the decision's role when allowed; otherwise logs the refusal and throws
  * `AccessDeniedError` (403) with the reason. A policy that cannot be read refuses everything (fail closed).
  */

@@ -36,6 +36,24 @@ export interface StartOperationDeps {
   readonly reads?: StartReads;
 }
 
+/**
+ * The start dependencies of an entry point (API, Slack, the scheduled jobs, wake): its registry, executions and
+ * configured lock TTL, with `clock`.
+ */
+export function startDeps(
+  entry: Pick<StartOperationDeps, 'registry' | 'executions'> & {
+    readonly lockTtlSeconds?: number | undefined;
+  },
+  clock: Clock,
+): StartOperationDeps {
+  return {
+    registry: entry.registry,
+    executions: entry.executions,
+    clock,
+    ...(entry.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: entry.lockTtlSeconds }),
+  };
+}
+
 export interface StartedOperation {
   readonly operationId: string;
   readonly executionArn: string;
