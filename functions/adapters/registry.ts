@@ -28,14 +28,6 @@ import {
 import type { EnvironmentStatus } from '../core/status.ts';
 import { awsErrorCode, mapAwsError } from './map-aws-error.ts';
 
-export type {
-  EnvironmentRecord,
-  LockRecord,
-  OperationRecord,
-  OperationStep,
-  RequestRecord,
-} from '../core/records.ts';
-
 export interface StatusUpdate {
   readonly status: EnvironmentStatus;
   /** Sets `currentOperation.step` (merged into the current operation). */

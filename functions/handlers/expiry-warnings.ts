@@ -1,5 +1,6 @@
-import type { DynamoRegistry, EnvironmentRecord } from '../adapters/registry.ts';
+import type { DynamoRegistry } from '../adapters/registry.ts';
 import { DEFAULT_EXPIRY_WARNING_HOURS, dueWarnings, ownerMention } from '../core/expiry-warning.ts';
+import type { EnvironmentRecord } from '../core/records.ts';
 import { fetchPoster, type HttpPoster } from './http/http-poster.ts';
 import { type WebhookSource, webhookFromConfig } from './http/webhook.ts';
 import { type LogPort, defaultDeps as lifecycleDefaults } from './lifecycle-deps.ts';

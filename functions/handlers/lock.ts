@@ -1,5 +1,5 @@
-import type { LockRecord } from '../adapters/registry.ts';
 import { ValidationError } from '../core/errors.ts';
+import type { LockRecord } from '../core/records.ts';
 import type { ConfigOf } from './config.ts';
 import { defaultDeps, type HandlerDeps, runStep } from './lifecycle-deps.ts';
 import { registryAdapter } from './wiring-registry.ts';

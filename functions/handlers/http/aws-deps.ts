@@ -5,8 +5,9 @@
  */
 import { sfnClient } from '../../adapters/aws/clients.ts';
 import { dynamoDocumentClient } from '../../adapters/aws/dynamodb-document.ts';
-import { DynamoRegistry, type RequestRecord } from '../../adapters/registry.ts';
+import { DynamoRegistry } from '../../adapters/registry.ts';
 import { AwsSfnAdapter } from '../../adapters/sfn.ts';
+import type { RequestRecord } from '../../core/records.ts';
 import { type Config, requireConfig } from '../config.ts';
 import type {
   ExecutionsPort,

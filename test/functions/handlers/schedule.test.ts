@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type {
-  AcquireLockInput,
-  EnvironmentRecord,
-  LockRecord,
-} from '../../../functions/adapters/registry.ts';
+import type { AcquireLockInput } from '../../../functions/adapters/registry.ts';
 import { OperationInProgressError } from '../../../functions/core/errors.ts';
+import type { EnvironmentRecord, LockRecord } from '../../../functions/core/records.ts';
 import type { ObservedSchedules } from '../../../functions/core/schedules.ts';
 import { makeHandler, type ScheduleDeps } from '../../../functions/handlers/schedule.ts';
 import { readyEnv } from './entry-fakes.ts';
