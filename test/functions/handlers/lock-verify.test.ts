@@ -10,6 +10,7 @@ import {
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
+  type LoadBalancer,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ProbeInput } from '../../../functions/adapters/http-probe.ts';
@@ -110,6 +111,39 @@ describe('verify handler', () => {
   const td = 'arn:aws:ecs:us-east-1:1:task-definition/berth-demo:1';
   const dns = 'berth-demo-alb-1.us-east-1.elb.localhost';
 
+  /** The environment's ALB, in `state`, with any other fields of its description. */
+  function loadBalancer(state: 'active' | 'provisioning', extra: Partial<LoadBalancer> = {}) {
+    mocks.elbv2.on(DescribeLoadBalancersCommand).resolves({
+      LoadBalancers: [
+        {
+          LoadBalancerArn: 'arn:lb',
+          LoadBalancerName: 'berth-demo-alb',
+          DNSName: dns,
+          State: { Code: state },
+          ...extra,
+        },
+      ],
+    });
+  }
+
+  /** A healthy environment whose ALB is still provisioning. */
+  function provisioning(extra: Partial<LoadBalancer> = {}) {
+    healthyEnvironment();
+    loadBalancer('provisioning', extra);
+  }
+
+  /** The target is registered, its first health checks not passed yet. */
+  function initialTargets() {
+    mocks.elbv2.on(DescribeTargetHealthCommand).resolves({
+      TargetHealthDescriptions: [
+        {
+          Target: { Id: 'i-1', Port: 32768 },
+          TargetHealth: { State: 'initial', Reason: 'Elb.InitialHealthChecking' },
+        },
+      ],
+    });
+  }
+
   function healthyEnvironment(primaryTaskDefinition = td) {
     mocks.elbv2.on(DescribeTargetGroupsCommand).resolves({
       TargetGroups: [
@@ -122,16 +156,7 @@ describe('verify handler', () => {
     mocks.elbv2.on(DescribeTargetHealthCommand).resolves({
       TargetHealthDescriptions: [{ Target: { Id: 'i-1', Port: 32768 }, TargetHealth: { State: 'healthy' } }],
     });
-    mocks.elbv2.on(DescribeLoadBalancersCommand).resolves({
-      LoadBalancers: [
-        {
-          LoadBalancerArn: 'arn:lb',
-          LoadBalancerName: 'berth-demo-alb',
-          DNSName: dns,
-          State: { Code: 'active' },
-        },
-      ],
-    });
+    loadBalancer('active');
     mocks.ecs.on(DescribeClustersCommand).resolves({
       clusters: [
         {
@@ -213,17 +238,7 @@ describe('verify handler', () => {
   });
 
   it('reports Pending without probing while the ALB is provisioning', async () => {
-    healthyEnvironment();
-    mocks.elbv2.on(DescribeLoadBalancersCommand).resolves({
-      LoadBalancers: [
-        {
-          LoadBalancerArn: 'arn:lb',
-          LoadBalancerName: 'berth-demo-alb',
-          DNSName: dns,
-          State: { Code: 'provisioning' },
-        },
-      ],
-    });
+    provisioning();
     let probed = false;
     const deps = testDeps({
       probe: async (input) => {
@@ -262,19 +277,6 @@ describe('verify handler', () => {
   });
 
   describe('deadline derived from the spec (verifyBudget)', () => {
-    function provisioning() {
-      healthyEnvironment();
-      mocks.elbv2.on(DescribeLoadBalancersCommand).resolves({
-        LoadBalancers: [
-          {
-            LoadBalancerArn: 'arn:lb',
-            LoadBalancerName: 'berth-demo-alb',
-            DNSName: dns,
-            State: { Code: 'provisioning' },
-          },
-        ],
-      });
-    }
     // Defaults: max(ALB provisioning 1800 s, boot 300 s + start 120 s) + health checks 30 × 6 + 5 s.
     // The previous check (kept at `$.verify`) had waited `waited` s and asked for 10 s more.
     const afterWaiting = (waited: number) => ({
@@ -312,17 +314,7 @@ describe('verify handler', () => {
   });
 
   it('backs off when the ALB is still provisioning at the next check, and counts the checks', async () => {
-    healthyEnvironment();
-    mocks.elbv2.on(DescribeLoadBalancersCommand).resolves({
-      LoadBalancers: [
-        {
-          LoadBalancerArn: 'arn:lb',
-          LoadBalancerName: 'berth-demo-alb',
-          DNSName: dns,
-          State: { Code: 'provisioning' },
-        },
-      ],
-    });
+    provisioning();
 
     const result = await verifyHandler(testDeps())({
       ...upState,
@@ -340,14 +332,7 @@ describe('verify handler', () => {
 
   it('waits the health checks out once the ALB is active and the targets are initial', async () => {
     healthyEnvironment();
-    mocks.elbv2.on(DescribeTargetHealthCommand).resolves({
-      TargetHealthDescriptions: [
-        {
-          Target: { Id: 'i-1', Port: 32768 },
-          TargetHealth: { State: 'initial', Reason: 'Elb.InitialHealthChecking' },
-        },
-      ],
-    });
+    initialTargets();
 
     const result = await verifyHandler(testDeps())({
       ...upState,
@@ -362,19 +347,8 @@ describe('verify handler', () => {
     });
   });
   it("sizes the first ALB wait from the load balancer's CreatedTime", async () => {
-    healthyEnvironment();
-    mocks.elbv2.on(DescribeLoadBalancersCommand).resolves({
-      LoadBalancers: [
-        {
-          LoadBalancerArn: 'arn:lb',
-          LoadBalancerName: 'berth-demo-alb',
-          DNSName: dns,
-          State: { Code: 'provisioning' },
-          // testDeps' clock reads 12:00:00: created 40 s before this first check.
-          CreatedTime: new Date('2026-11-25T11:59:20Z'),
-        },
-      ],
-    });
+    // testDeps' clock reads 12:00:00: created 40 s before this first check.
+    provisioning({ CreatedTime: new Date('2026-11-25T11:59:20Z') });
 
     const result = await verifyHandler(testDeps())(upState);
 
@@ -383,14 +357,7 @@ describe('verify handler', () => {
 
   it("sizes the first health-check wait from the newest running task's start when the ALB was already active", async () => {
     healthyEnvironment();
-    mocks.elbv2.on(DescribeTargetHealthCommand).resolves({
-      TargetHealthDescriptions: [
-        {
-          Target: { Id: 'i-1', Port: 32768 },
-          TargetHealth: { State: 'initial', Reason: 'Elb.InitialHealthChecking' },
-        },
-      ],
-    });
+    initialTargets();
     mocks.ecs.on(ListTasksCommand).resolves({ taskArns: ['arn:task/1'] });
     mocks.ecs.on(DescribeTasksCommand).resolves({
       tasks: [

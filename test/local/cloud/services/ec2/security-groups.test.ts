@@ -6,6 +6,7 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeVpcsCommand,
   type EC2Client,
+  type IpPermission,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -251,55 +252,47 @@ describe('ingress and egress rules', () => {
     );
   });
 
-  test('rejects a duplicate egress rule', async () => {
+  test.each<{
+    what: string;
+    direction: 'ingress' | 'egress';
+    permission: IpPermission;
+    code: string;
+    message: string;
+  }>([
+    {
+      what: 'a duplicate egress rule',
+      direction: 'egress',
+      permission: { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+      code: 'InvalidPermission.Duplicate',
+      message: 'the specified rule "peer: 0.0.0.0/0, ALL, ALLOW" already exists',
+    },
+    {
+      what: 'a malformed CIDR',
+      direction: 'ingress',
+      permission: { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '10.0.0/8' }] },
+      code: 'InvalidParameterValue',
+      message: 'CIDR block 10.0.0/8 is malformed',
+    },
+    {
+      what: 'a rule that references an unknown group',
+      direction: 'ingress',
+      permission: {
+        IpProtocol: 'tcp',
+        FromPort: 80,
+        ToPort: 80,
+        UserIdGroupPairs: [{ GroupId: 'sg-00000000000000000' }],
+      },
+      code: 'InvalidGroup.NotFound',
+      message: "The security group 'sg-00000000000000000' does not exist",
+    },
+  ])('rejects $what', async ({ direction, permission, code, message }) => {
     const id = await createGroup();
-    await expectAwsError(
-      ec2.send(
-        new AuthorizeSecurityGroupEgressCommand({
-          GroupId: id,
-          IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
-        }),
-      ),
-      'InvalidPermission.Duplicate',
-      'the specified rule "peer: 0.0.0.0/0, ALL, ALLOW" already exists',
-    );
-  });
-
-  test('rejects a malformed CIDR', async () => {
-    const id = await createGroup();
-    await expectAwsError(
-      ec2.send(
-        new AuthorizeSecurityGroupIngressCommand({
-          GroupId: id,
-          IpPermissions: [
-            { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '10.0.0/8' }] },
-          ],
-        }),
-      ),
-      'InvalidParameterValue',
-      'CIDR block 10.0.0/8 is malformed',
-    );
-  });
-
-  test('rejects a rule that references an unknown group', async () => {
-    const id = await createGroup();
-    await expectAwsError(
-      ec2.send(
-        new AuthorizeSecurityGroupIngressCommand({
-          GroupId: id,
-          IpPermissions: [
-            {
-              IpProtocol: 'tcp',
-              FromPort: 80,
-              ToPort: 80,
-              UserIdGroupPairs: [{ GroupId: 'sg-00000000000000000' }],
-            },
-          ],
-        }),
-      ),
-      'InvalidGroup.NotFound',
-      "The security group 'sg-00000000000000000' does not exist",
-    );
+    const input = { GroupId: id, IpPermissions: [permission] };
+    const sent =
+      direction === 'egress'
+        ? ec2.send(new AuthorizeSecurityGroupEgressCommand(input))
+        : ec2.send(new AuthorizeSecurityGroupIngressCommand(input));
+    await expectAwsError(sent, code, message);
   });
 
   test('revokes a rule, and answers InvalidPermission.NotFound for one that does not exist', async () => {
