@@ -41,6 +41,29 @@ const groupInterfaces = async (t: TestCloud, groupId: string) =>
     )
   ).NetworkInterfaces ?? [];
 
+/** A listener on :80 forwarding to the target group, with one target registered; reads that target's health. */
+async function forwardToOneTarget(
+  t: TestCloud,
+  loadBalancerArn: string,
+  targetGroupArn: string,
+  target: { Id: string; Port: number },
+) {
+  await t.clients.elbv2.send(
+    new CreateListenerCommand({
+      LoadBalancerArn: loadBalancerArn,
+      Protocol: 'HTTP',
+      Port: 80,
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
+    }),
+  );
+  await t.clients.elbv2.send(
+    new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [target] }),
+  );
+  return async () =>
+    (await t.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })))
+      .TargetHealthDescriptions?.[0]?.TargetHealth;
+}
+
 describe('ALB network interfaces (instant profile)', () => {
   let t: TestCloud;
   beforeAll(async () => {
@@ -196,24 +219,10 @@ describe('ALB health checks start when the ALB is active', () => {
       }),
     );
     const targetGroupArn = tg.TargetGroups?.[0]?.TargetGroupArn as string;
-    await t.clients.elbv2.send(
-      new CreateListenerCommand({
-        LoadBalancerArn: loadBalancerArn,
-        Protocol: 'HTTP',
-        Port: 80,
-        DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
-      }),
-    );
-    const port = (server.address() as AddressInfo).port;
-    await t.clients.elbv2.send(
-      new RegisterTargetsCommand({
-        TargetGroupArn: targetGroupArn,
-        Targets: [{ Id: '127.0.0.1', Port: port }],
-      }),
-    );
-    const health = async () =>
-      (await t.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })))
-        .TargetHealthDescriptions?.[0]?.TargetHealth;
+    const health = await forwardToOneTarget(t, loadBalancerArn, targetGroupArn, {
+      Id: '127.0.0.1',
+      Port: (server.address() as AddressInfo).port,
+    });
 
     // Ten health-check intervals pass while the ALB provisions: no check is sent.
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -297,24 +306,10 @@ describe('security groups enforced in the data plane (instant profile)', () => {
       }),
     );
     const targetGroupArn = tg.TargetGroups?.[0]?.TargetGroupArn as string;
-    await t.clients.elbv2.send(
-      new CreateListenerCommand({
-        LoadBalancerArn: loadBalancerArn,
-        Protocol: 'HTTP',
-        Port: 80,
-        DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
-      }),
-    );
-    const port = (server.address() as AddressInfo).port;
-    await t.clients.elbv2.send(
-      new RegisterTargetsCommand({
-        TargetGroupArn: targetGroupArn,
-        Targets: [{ Id: instance.instanceId, Port: port }],
-      }),
-    );
-    const health = async () =>
-      (await t.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })))
-        .TargetHealthDescriptions?.[0]?.TargetHealth;
+    const health = await forwardToOneTarget(t, loadBalancerArn, targetGroupArn, {
+      Id: instance.instanceId,
+      Port: (server.address() as AddressInfo).port,
+    });
     return { dnsName: lb.LoadBalancers?.[0]?.DNSName as string, health };
   }
 
