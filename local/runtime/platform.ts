@@ -11,7 +11,12 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -54,6 +59,20 @@ export const DEFAULT_PORTS = Object.freeze({ cloud: 4566, sfn: 4567, api: 4568, 
 export const LIFECYCLE_MACHINE = 'berth-lifecycle';
 const NIGHTLY_MACHINE = 'berth-nightly-teardown';
 export const REGISTRY_TABLE = 'berth-registry';
+
+/** The registry table as the stack declares it (infra/orchestrator-stack.ts): string keys `pk` and `sk`, on demand. */
+export const registryTable = (tableName = REGISTRY_TABLE): CreateTableCommandInput => ({
+  TableName: tableName,
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+  ],
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+  BillingMode: 'PAY_PER_REQUEST',
+});
 const SHARED_ALB_NAME = 'berth-shared-alb';
 const DEFAULT_SLACK_SIGNING_SECRET = 'berth-local-slack-signing-secret';
 
@@ -304,20 +323,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     const ec2 = new EC2Client(clientConfig);
     const elbv2 = new ElasticLoadBalancingV2Client(clientConfig);
     try {
-      await dynamodb.send(
-        new CreateTableCommand({
-          TableName: REGISTRY_TABLE,
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
+      await dynamodb.send(new CreateTableCommand(registryTable()));
       await dynamodb
         .send(
           new UpdateTimeToLiveCommand({

@@ -15,6 +15,7 @@ import { DynamoRegistry } from '../../../functions/adapters/registry.ts';
 import { AwsSfnAdapter } from '../../../functions/adapters/sfn.ts';
 import { makeHandler } from '../../../functions/handlers/api.ts';
 import { executionsPort, registryPort } from '../../../functions/handlers/http/aws-deps.ts';
+import { registryTable } from '../../../local/runtime/platform.ts';
 import { apiEvent } from './entry-fakes.ts';
 
 const require = createRequire(import.meta.url);
@@ -41,20 +42,7 @@ beforeAll(async () => {
     maxAttempts: 1,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-  await raw.send(
-    new CreateTableCommand({
-      TableName: 'berth',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await raw.send(new CreateTableCommand(registryTable('berth')));
   raw.middlewareStack.add(
     (next, context) => async (args) => {
       calls.push(`dynamodb:${String(context.commandName).replace(/Command$/, '')}`);

@@ -7,6 +7,7 @@ import { dynamoDocumentClient } from '../../../functions/adapters/aws/dynamodb-d
 import { DynamoRegistry } from '../../../functions/adapters/registry.ts';
 import { makeHandler } from '../../../functions/handlers/api.ts';
 import { registryPort } from '../../../functions/handlers/http/aws-deps.ts';
+import { registryTable } from '../../../local/runtime/platform.ts';
 import { apiEvent, FakeExecutions, parse } from './entry-fakes.ts';
 
 const require = createRequire(import.meta.url);
@@ -23,20 +24,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', maxAttempts: 1 });
-  await raw.send(
-    new CreateTableCommand({
-      TableName: 'berth',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await raw.send(new CreateTableCommand(registryTable('berth')));
   raw.destroy();
   registry = new DynamoRegistry(
     dynamoDocumentClient({ endpoint, region: 'us-east-1', maxAttempts: 1 }),

@@ -17,7 +17,11 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessKeyIdForFunction } from '../../../../../local/cloud/core/iam/credentials.ts';
 import { LOCAL_ACCOUNT_ID } from '../../../../../local/runtime/lambda.ts';
-import { localFunctionPrincipals, REGISTRY_TABLE } from '../../../../../local/runtime/platform.ts';
+import {
+  localFunctionPrincipals,
+  REGISTRY_TABLE,
+  registryTable,
+} from '../../../../../local/runtime/platform.ts';
 import { startTestCloud, type TestCloud } from '../../helpers/cloud.ts';
 import { publicSubnets } from '../../helpers/dataplane-fixtures.ts';
 import { expectAwsError } from '../../helpers/errors.ts';
@@ -183,20 +187,7 @@ describe('IAM enforcement in the local cloud', () => {
   });
 
   it('answers DynamoDB and SSM AccessDeniedException for calls outside the policy', async () => {
-    await tc.clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: REGISTRY_TABLE,
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await tc.clients.dynamodb.send(new CreateTableCommand(registryTable()));
     const verify = as('berth-verify');
     const key = { pk: { S: 'env#demo' }, sk: { S: 'env' } };
     const read = await verify.dynamodb.send(new GetItemCommand({ TableName: REGISTRY_TABLE, Key: key }));
