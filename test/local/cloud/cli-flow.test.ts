@@ -1,19 +1,15 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AWS_CLI, runAwsCliJson } from './helpers/aws-cli.ts';
 import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
 import { httpGet, until } from './helpers/dataplane-fixtures.ts';
-
-const run = promisify(execFile);
-const AWS = '/usr/bin/aws';
 
 let tc: TestCloud;
 
 beforeAll(async () => {
-  if (!existsSync(AWS))
+  if (!existsSync(AWS_CLI))
     throw new Error(
-      `The AWS CLI v2 is required at ${AWS} for this test (Debian: apt-get install -y awscli).`,
+      `The AWS CLI v2 is required at ${AWS_CLI} for this test (Debian: apt-get install -y awscli).`,
     );
   tc = await startTestCloud({ profile: 'instant' });
 });
@@ -23,23 +19,7 @@ afterAll(async () => {
 });
 
 /** Runs the AWS CLI against the local cloud and parses its JSON output (`{}` when it prints nothing). */
-async function aws(...args: string[]): Promise<any> {
-  const { stdout } = await run(AWS, [...args, '--output', 'json', '--endpoint-url', tc.url], {
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/tmp',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_ENDPOINT_URL: tc.url,
-      AWS_PAGER: '',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    },
-    timeout: 60_000,
-  });
-  return stdout.trim() === '' ? {} : JSON.parse(stdout);
-}
+const aws = (...args: string[]): Promise<any> => runAwsCliJson(tc.url, args, 60_000);
 
 /** Runs a CLI command that must fail; returns what the CLI printed (`An error occurred (Code) …`). */
 async function awsFails(...args: string[]): Promise<string> {

@@ -1,38 +1,12 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runAwsCliJson } from './helpers/aws-cli.ts';
 import { startTestCloud, type TestCloud } from './helpers/cloud.ts';
 import { createGroup } from './helpers/fixtures.ts';
 
-const run = promisify(execFile);
-const AWS = '/usr/bin/aws';
 let t: TestCloud;
 
 /** Runs the AWS CLI v2 against the test cloud and parses its JSON output. */
-async function aws(...args: string[]): Promise<any> {
-  if (!existsSync(AWS)) {
-    throw new Error(
-      `${AWS} is missing: install the AWS CLI v2 (Debian: apt-get install -y awscli) to run these tests`,
-    );
-  }
-  // Debian's CLI 2.9 predates AWS_ENDPOINT_URL support: pass --endpoint-url as well.
-  const { stdout } = await run(AWS, [...args, '--endpoint-url', t.url, '--output', 'json'], {
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/tmp',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_ENDPOINT_URL: t.url,
-      AWS_PAGER: '',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    },
-    timeout: 30_000,
-  });
-  return stdout.trim() === '' ? {} : JSON.parse(stdout);
-}
+const aws = (...args: string[]): Promise<any> => runAwsCliJson(t.url, args);
 
 beforeAll(async () => {
   t = await startTestCloud();

@@ -1,42 +1,18 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cloudWatchBackend } from '../../../../../local/cloud/services/cloudwatch/backend.ts';
+import { runAwsCliJson } from '../../helpers/aws-cli.ts';
 import { startTestCloud, type TestCloud } from '../../helpers/cloud.ts';
 
 /**
  * CloudWatch through Debian's AWS CLI v2 (2.9.19), which still speaks the Query protocol to it (the SDK v3 speaks
  * JSON 1.0): the same operations answer both. The data is published as the local ALBs publish it.
  */
-const run = promisify(execFile);
-const AWS = '/usr/bin/aws';
 const T0 = Date.parse('2026-11-30T12:00:10Z');
 let offset = 0;
 let t: TestCloud;
 
-function cliEnv(): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  };
-}
-
-async function aws(...args: string[]): Promise<any> {
-  if (!existsSync(AWS))
-    throw new Error(`${AWS} is missing: install the AWS CLI v2 (Debian: apt-get install -y awscli)`);
-  const { stdout } = await run(AWS, [...args, '--endpoint-url', t.url, '--output', 'json'], {
-    env: cliEnv(),
-    timeout: 30_000,
-  });
-  return JSON.parse(stdout);
-}
+/** Runs the AWS CLI against the test cloud and parses its JSON output. */
+const aws = (...args: string[]): Promise<any> => runAwsCliJson(t.url, args);
 
 beforeAll(async () => {
   t = await startTestCloud({ now: () => T0 + offset });

@@ -1,40 +1,20 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import {
   CreateLogGroupCommand,
   CreateLogStreamCommand,
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { AWS_CLI, awsCliEnv, runAwsCli } from '../../helpers/aws-cli.ts';
 import { startTestCloud, type TestCloud } from '../../helpers/cloud.ts';
 import { waitFor } from '../../helpers/errors.ts';
 
-const run = promisify(execFile);
-const AWS = '/usr/bin/aws';
 let t: TestCloud;
 const now = Date.now();
 
-function cliEnv(): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  };
-}
-
-/** Runs Debian's AWS CLI v2 (2.9.19 ignores AWS_ENDPOINT_URL, so --endpoint-url is passed). */
-async function aws(...args: string[]): Promise<string> {
-  if (!existsSync(AWS))
-    throw new Error(`${AWS} is missing: install the AWS CLI v2 (Debian: apt-get install -y awscli)`);
-  const { stdout } = await run(AWS, [...args, '--endpoint-url', t.url], { env: cliEnv(), timeout: 30_000 });
-  return stdout;
-}
+/** Runs Debian's AWS CLI v2 against the test cloud; what it printed. */
+const aws = (...args: string[]): Promise<string> => runAwsCli(t.url, args);
 
 async function put(stream: string, events: Array<[number, string]>): Promise<void> {
   await t.clients.logs.send(
@@ -120,9 +100,9 @@ describe('AWS CLI v2 against the local CloudWatch Logs', () => {
   }, 60_000);
 
   test('tail --follow prints lines written after it started', async () => {
-    if (!existsSync(AWS)) throw new Error(`${AWS} is missing`);
+    if (!existsSync(AWS_CLI)) throw new Error(`${AWS_CLI} is missing`);
     const child = spawn(
-      AWS,
+      AWS_CLI,
       [
         'logs',
         'tail',
@@ -136,7 +116,7 @@ describe('AWS CLI v2 against the local CloudWatch Logs', () => {
         t.url,
       ],
       // Python buffers a piped stdout: unbuffered, lines arrive as the CLI prints them.
-      { env: { ...cliEnv(), PYTHONUNBUFFERED: '1' } },
+      { env: { ...awsCliEnv(t.url), PYTHONUNBUFFERED: '1' } },
     );
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
