@@ -404,11 +404,6 @@ export class AutoScalingBackend {
     });
   }
 
-  /** Brings the group's instance count to its desired capacity. */
-  reconcile(group: AutoScalingGroup, reason: string): void {
-    this.capacity.reconcile(group, reason);
-  }
-
   /** A JSON view for `/_berth/state`. */
   dump(): unknown {
     return [...this.groups.values()].map((g) => ({

@@ -1,14 +1,7 @@
 import type { Cloud } from '../../core/cloud.ts';
 import { privateIp, resourceId } from '../../core/ids.ts';
 import { ServiceError } from '../../core/service-error.ts';
-import {
-  type Architecture,
-  checkImageForInstanceType,
-  ecsOptimizedImages,
-  type Image,
-  imageArchitecture,
-  launchRefusal,
-} from './images.ts';
+import { checkImageForInstanceType, ecsOptimizedImages, type Image, launchRefusal } from './images.ts';
 import {
   type Instance,
   type InstanceStateName,
@@ -502,10 +495,6 @@ export class Ec2Backend {
   }
 
   // ---------- images (images.ts)
-
-  imageArchitecture(imageId: string): Architecture | undefined {
-    return imageArchitecture(this.images, imageId);
-  }
 
   checkImageForInstanceType(imageId: string, instanceType: string): void {
     checkImageForInstanceType(this.images, imageId, instanceType);

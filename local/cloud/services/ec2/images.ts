@@ -75,7 +75,7 @@ export function instanceTypeArchitecture(instanceType: string): Architecture {
 }
 
 /** The architecture of an AMI among `images`; undefined for any other id. */
-export function imageArchitecture(images: readonly Image[], imageId: string): Architecture | undefined {
+function imageArchitecture(images: readonly Image[], imageId: string): Architecture | undefined {
   return images.find((img) => img.imageId === imageId)?.architecture;
 }
 

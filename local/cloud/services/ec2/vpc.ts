@@ -589,15 +589,4 @@ export class VpcNetwork {
       `The association ID '${associationId}' does not exist`,
     );
   }
-
-  /** The table routing a subnet: its explicit association, else its VPC's main table. */
-  routeTableOfSubnet(subnetId: string): RouteTable | undefined {
-    const subnet = this.subnets.get(subnetId);
-    if (!subnet) return undefined;
-    const tables = [...this.routeTables.values()].filter((t) => t.vpcId === subnet.vpcId);
-    return (
-      tables.find((t) => t.associations.some((a) => a.subnetId === subnetId)) ??
-      tables.find((t) => t.associations.some((a) => a.main))
-    );
-  }
 }

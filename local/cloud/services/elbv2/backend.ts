@@ -1,11 +1,9 @@
 import type { Cloud } from '../../core/cloud.ts';
 import { ServiceError } from '../../core/service-error.ts';
-import type { ProxyDecision } from '../../dataplane/alb-proxy.ts';
 import type { TargetHealthView } from '../../dataplane/health-checker.ts';
 import {
   createListener,
   createRule,
-  defaultRule,
   deleteListener,
   deleteRule,
   describeListeners,
@@ -30,19 +28,18 @@ import {
   type Tags,
   type TargetGroup,
 } from './model.ts';
-import { type Elbv2State, getListener, getLoadBalancer, getTargetGroup, RoutingIndex } from './state.ts';
+import { type Elbv2State, getLoadBalancer, getTargetGroup, RoutingIndex } from './state.ts';
 import {
   createTargetGroup,
   deleteTargetGroup,
   deregisterTargets,
-  deregistrationDelayMs,
   describeTargetGroups,
   describeTargetHealth,
   modifyTargetGroup,
   modifyTargetGroupAttributes,
   registerTargets,
 } from './target-groups.ts';
-import { frontDoorListener, route } from './traffic.ts';
+import { frontDoorListener } from './traffic.ts';
 
 // The resource types the protocol layer (handlers.ts) reads, from model.ts.
 export type { Action, Condition, Listener, LoadBalancer, Rule, Tags, TargetGroup } from './model.ts';
@@ -174,11 +171,6 @@ export class Elbv2Backend implements Elbv2State {
     deleteTargetGroup(this, arn);
   }
 
-  /** Deregistration delay of a target group in AWS milliseconds. */
-  deregistrationDelayMs(tg: TargetGroup): number {
-    return deregistrationDelayMs(tg);
-  }
-
   registerTargets(arn: string, targets: { id: string; port?: number; availabilityZone?: string }[]): void {
     registerTargets(this, arn, targets);
   }
@@ -202,10 +194,6 @@ export class Elbv2Backend implements Elbv2State {
     return createListener(this, input);
   }
 
-  getListener(arn: string): Listener {
-    return getListener(this, arn);
-  }
-
   describeListeners(loadBalancerArn: string | undefined, arns: string[]): Listener[] {
     return describeListeners(this, loadBalancerArn, arns);
   }
@@ -225,10 +213,6 @@ export class Elbv2Backend implements Elbv2State {
     return createRule(this, input);
   }
 
-  defaultRule(listener: Listener): Rule {
-    return defaultRule(listener);
-  }
-
   describeRules(listenerArn: string | undefined, ruleArns: string[]): Rule[] {
     return describeRules(this, listenerArn, ruleArns);
   }
@@ -242,11 +226,6 @@ export class Elbv2Backend implements Elbv2State {
   }
 
   // ---------- traffic (traffic.ts)
-
-  /** Picks the listener action for a request (rules by priority, then the default) and its healthy targets. */
-  route(listener: Listener, host: string, path: string): ProxyDecision {
-    return route(this, listener, host, path);
-  }
 
   /** The front-door listener of an ALB: port 80 if there is one, else the lowest port. */
   frontDoorListener(dnsName: string): Listener | undefined {

@@ -212,7 +212,7 @@ function findRule(elb: Elbv2State, arn: string): { listener: Listener; rule: Rul
   throw ELBV2_NOT_FOUND.rule();
 }
 
-export function defaultRule(listener: Listener): Rule {
+function defaultRule(listener: Listener): Rule {
   return {
     arn: listener.defaultRuleArn,
     listenerArn: listener.arn,

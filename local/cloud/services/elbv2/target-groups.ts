@@ -201,7 +201,7 @@ export function deleteTargetGroup(elb: Elbv2State, arn: string): void {
 }
 
 /** Deregistration delay of a target group in AWS milliseconds. */
-export function deregistrationDelayMs(tg: TargetGroup): number {
+function deregistrationDelayMs(tg: TargetGroup): number {
   return Number(tg.attributes['deregistration_delay.timeout_seconds'] ?? '300') * 1000;
 }
 
