@@ -57,6 +57,8 @@ const SERVICE_LINKED_ROLE_MISSING = /Service Linked Role does not exist/i;
 const PROVIDER_EXISTS = /capacity provider already exists/i;
 /** CreateService for a name that exists (InvalidParameterException). */
 const SERVICE_EXISTS = /Creation of service was not idempotent/i;
+/** CreateService for the name of a deleted service whose tasks are still stopping (InvalidParameterException). */
+const SERVICE_DRAINING = /Unable to Start a service that is still Draining/i;
 
 type EcsNetworkMode = 'bridge' | 'awsvpc' | 'host';
 
@@ -695,6 +697,13 @@ export class AwsEcsAdapter {
       // Core planned a create because DescribeServices answered MISSING, yet the service exists:
       // created moments ago (an earlier attempt of this step) and not described yet — ECS is
       // eventually consistent (terraform-provider-aws PR #3387). The retry observes it.
+      // Core plans a wait for a service it observes DRAINING; one that began draining after the observation (or
+      // that DescribeServices did not show yet) is refused the same way, and is waited for the same way.
+      if (hasAwsCode(err, [], SERVICE_DRAINING)) {
+        throw new ResourceNotReadyError(`ecs.CreateService ${input.name}: a service of this name is still draining`, {
+          cause: err,
+        });
+      }
       if (hasAwsCode(err, [], SERVICE_EXISTS)) {
         throw new TransientAwsError(
           `ecs.CreateService ${input.name}: exists but DescribeServices answers MISSING (eventual consistency); will retry`,

@@ -618,7 +618,17 @@ export function planUp(observed: ObservedEnvironment, spec: EnvSpec, settings: U
 
   // service
   const service = labels.service(names.service);
-  if (servicePresent(observed) && observed.service) {
+  if (observed.service?.status === 'DRAINING') {
+    steps.push(
+      step(
+        'service',
+        'wait',
+        service,
+        'still draining (deleted by an earlier down or rollback): ECS creates it again only once its tasks have stopped and it is INACTIVE',
+        { kind: 'awaitServiceInactive', cluster: names.cluster, service: observed.service.name },
+      ),
+    );
+  } else if (servicePresent(observed) && observed.service) {
     const current = observed.service;
     const drift: string[] = [];
     if (current.desiredCount !== spec.desiredCount)

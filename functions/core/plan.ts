@@ -243,6 +243,12 @@ export type UpAction =
       readonly image?: string;
     }
   | { readonly kind: 'useTaskDefinition'; readonly arn: string }
+  /**
+   * The service of this name is DRAINING (deleted by an earlier `down` or rollback; its tasks are stopping): ECS
+   * refuses to create it again until it is INACTIVE, and refuses to update it. The executor throws the retryable
+   * ResourceNotReadyError, so the CreateService Task's Retry bounds the wait (docs/aws-behaviours.md).
+   */
+  | { readonly kind: 'awaitServiceInactive'; readonly cluster: string; readonly service: string }
   | {
       readonly kind: 'createService';
       readonly cluster: string;

@@ -389,6 +389,8 @@ export async function executeUpSteps(
       case 'useTaskDefinition':
         out.taskDefinitionArn = s.arn;
         break;
+      case 'awaitServiceInactive':
+        throw new ResourceNotReadyError(`${s.resource}: ${s.reason}`);
       case 'createService': {
         const awsvpc = s.awsvpc
           ? {

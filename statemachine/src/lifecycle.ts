@@ -233,7 +233,13 @@ const up = (polling: Polling): Step =>
       resultPath: '$.resources',
       onError: failed,
     }),
-    lambda('CreateService', { fn: 'CreateService', resultPath: '$.resources.service', onError: failed }),
+    lambda('CreateService', {
+      fn: 'CreateService',
+      resultPath: '$.resources.service',
+      // A service of the same name still DRAINING from an earlier down or rollback (ResourceNotReadyError).
+      retry: [RETRY_RESOURCE_NOT_READY, RETRY_TRANSIENT],
+      onError: failed,
+    }),
     verifyLoop('Up', FAILED, polling),
     record('RecordReady', {
       status: 'ready',

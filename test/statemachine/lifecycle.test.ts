@@ -211,6 +211,24 @@ describe('lifecycle up', () => {
     expect(teardownCalls(run.calls)).toEqual([]);
   });
 
+  it('retries CreateService while a service of the same name is still draining (ResourceNotReadyError)', async () => {
+    const run = await runMachine(
+      'lifecycle',
+      upInput(),
+      handlersWith({
+        CreateService: (_input, { count }) => {
+          if (count < 4)
+            throw handlerError('ResourceNotReadyError', 'ECS service berth-demo: still draining');
+          return { serviceArn: 'arn:svc' };
+        },
+      }),
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.order.filter((s) => s === 'CreateService')).toHaveLength(4);
+    expect(teardownCalls(run.calls)).toEqual([]);
+  });
+
   it('rolls back once CreateCluster exhausts its ResourceNotReadyError retries', async () => {
     const run = await runMachine(
       'lifecycle',

@@ -161,6 +161,33 @@ describe('planUp', () => {
     );
   });
 
+  it('waits for a service still DRAINING from an earlier down instead of updating or creating it', () => {
+    const full = fullyCreated();
+    const observed = withObserved({ service: { ...full.service!, status: 'DRAINING', desiredCount: 0 } });
+    const service = planUp(observed, spec(), SETTINGS).filter((step) => step.stage === 'service');
+    expect(service).toEqual([
+      {
+        stage: 'service',
+        action: 'wait',
+        resource: 'ECS service berth-demo',
+        reason:
+          'still draining (deleted by an earlier down or rollback): ECS creates it again only once its tasks have stopped and it is INACTIVE',
+        kind: 'awaitServiceInactive',
+        cluster: 'berth-demo',
+        service: 'berth-demo',
+      },
+    ]);
+  });
+
+  it('creates the service again once the drained one is INACTIVE', () => {
+    const full = fullyCreated();
+    const observed = withObserved({ service: { ...full.service!, status: 'INACTIVE', desiredCount: 0 } });
+    expect(planUp(observed, spec(), SETTINGS).find((step) => step.stage === 'service')).toMatchObject({
+      action: 'create',
+      kind: 'createService',
+    });
+  });
+
   it('attaches a capacity provider that exists but is detached', () => {
     const full = fullyCreated();
     const observed = withObserved({ cluster: { ...full.cluster!, capacityProviders: [] } });

@@ -489,6 +489,62 @@ describe('AWS failures during up', () => {
   });
 });
 
+describe('a service still draining during up (docs/aws-behaviours.md)', () => {
+  /** Runs up's stages before the service stage, then the service stage alone. */
+  const upToService = async () => {
+    const handlers = createHandlers(testDeps());
+    const network = await handlers.createNetwork(upState);
+    const withNetwork = { ...upState, resources: { network } };
+    const [loadBalancer, cluster, taskDefinition] = await Promise.all([
+      handlers.createLoadBalancer(withNetwork),
+      handlers.createCluster(withNetwork),
+      handlers.createTaskDefinition(withNetwork),
+    ]);
+    mocks.ecs.resetHistory();
+    return handlers
+      .createService({ ...upState, resources: { network, loadBalancer, cluster, taskDefinition } })
+      .catch((e: unknown) => e);
+  };
+
+  it('waits (ResourceNotReadyError) for a DRAINING service of the same name, neither updating nor creating it', async () => {
+    convergedAccount();
+    mocks.ecs.on(DescribeServicesCommand).resolves({
+      services: [
+        {
+          serviceArn: 'arn:svc',
+          serviceName: 'berth-demo',
+          status: 'DRAINING',
+          desiredCount: 0,
+          tags: OWNED_ECS,
+        },
+      ],
+    });
+    expect(await upToService()).toMatchObject({
+      name: 'ResourceNotReadyError',
+      retryable: true,
+      message:
+        'ECS service berth-demo: still draining (deleted by an earlier down or rollback): ECS creates it again only once its tasks have stopped and it is INACTIVE',
+    });
+    expect(sent(mocks.ecs).filter((c) => c === 'CreateService' || c === 'UpdateService')).toEqual([]);
+  });
+
+  it('makes CreateService\'s "still Draining" answer retryable too (a drain that began after the observation)', async () => {
+    freshAccount();
+    const draining = awsError(
+      'InvalidParameterException',
+      'Unable to Start a service that is still Draining.',
+    );
+    mocks.ecs.on(CreateServiceCommand).rejects(draining);
+    const error = await upToService();
+    expect(error).toMatchObject({
+      name: 'ResourceNotReadyError',
+      retryable: true,
+      message: 'ecs.CreateService berth-demo: a service of this name is still draining',
+    });
+    expect((error as Error).cause).toBe(draining);
+  });
+});
+
 describe('capacity-provider readiness during up (docs/aws-behaviours.md)', () => {
   const state = {
     ...upState,

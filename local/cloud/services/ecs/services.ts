@@ -48,6 +48,11 @@ export function createService(
       'Service name must be between 1 and 255 characters. Only letters, numbers, hyphens and underscores are allowed.',
     );
   const existing = ecs.services.get(`${cluster.name}/${name}`);
+  // A deleted service keeps its name while its tasks stop (DRAINING), which can take minutes: a service that
+  // "is still draining can't be created" (hashicorp/terraform issue #9397, InvalidParameterException; PR #9521:
+  // DRAINING → INACTIVE can take more than 5 minutes).
+  if (existing?.status === 'DRAINING')
+    throw ECS_ERRORS.invalid('Unable to Start a service that is still Draining.');
   if (existing && existing.status !== 'INACTIVE')
     throw ECS_ERRORS.invalid('Creation of service was not idempotent.');
   const td = findTaskDefinition(ecs, input.taskDefinition);

@@ -1,6 +1,7 @@
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import {
   CreateServiceCommand,
+  DeleteServiceCommand,
   DescribeContainerInstancesCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
@@ -205,6 +206,46 @@ describe('deployments', () => {
     });
     const res = await httpGet(`${tc.url}/`, alb.dnsName);
     expect(res.status).toBe(503);
+  });
+
+  it('keeps a deleted service DRAINING while its targets drain, refusing its name until it is INACTIVE', async () => {
+    await clusterWithHosts(tc, 'rd', 1);
+    const alb = await albWithTargetGroup(tc, 'rd-alb', { deregistrationDelay: 1200 });
+    const td = await registerWeb('rd-web', 'nginx:1');
+    const create = () =>
+      tc.clients.ecs.send(
+        new CreateServiceCommand({
+          cluster: 'rd',
+          serviceName: 'web',
+          taskDefinition: td,
+          desiredCount: 1,
+          loadBalancers: [{ targetGroupArn: alb.targetGroupArn, containerName: 'web', containerPort: 80 }],
+        }),
+      );
+    await create();
+    await until(
+      async () => (await describeService('rd', 'web'))?.deployments?.[0]?.rolloutState === 'COMPLETED',
+    );
+    const deleted = await tc.clients.ecs.send(
+      new DeleteServiceCommand({ cluster: 'rd', service: 'web', force: true }),
+    );
+    expect(deleted.service?.status).toBe('DRAINING');
+    await until(async () => {
+      const out = await tc.clients.elbv2.send(
+        new DescribeTargetHealthCommand({ TargetGroupArn: alb.targetGroupArn }),
+      );
+      return out.TargetHealthDescriptions?.find((r) => r.TargetHealth?.State === 'draining');
+    });
+    expect((await describeService('rd', 'web'))?.status).toBe('DRAINING');
+    const refused = await create().then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(refused?.name).toBe('InvalidParameterException');
+    expect(refused?.message).toBe('Unable to Start a service that is still Draining.');
+    await until(async () => (await describeService('rd', 'web'))?.status === 'INACTIVE');
+    const again = await create();
+    expect(again.service?.status).toBe('ACTIVE');
   });
 
   it('drains targets for the deregistration delay when a service scales in', async () => {
