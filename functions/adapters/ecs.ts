@@ -700,9 +700,12 @@ export class AwsEcsAdapter {
       // Core plans a wait for a service it observes DRAINING; one that began draining after the observation (or
       // that DescribeServices did not show yet) is refused the same way, and is waited for the same way.
       if (hasAwsCode(err, [], SERVICE_DRAINING)) {
-        throw new ResourceNotReadyError(`ecs.CreateService ${input.name}: a service of this name is still draining`, {
-          cause: err,
-        });
+        throw new ResourceNotReadyError(
+          `ecs.CreateService ${input.name}: a service of this name is still draining`,
+          {
+            cause: err,
+          },
+        );
       }
       if (hasAwsCode(err, [], SERVICE_EXISTS)) {
         throw new TransientAwsError(
