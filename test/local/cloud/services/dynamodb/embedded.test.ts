@@ -9,6 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { registryTable } from '../../../../../local/runtime/platform.ts';
 import { startTestCloud, type TestCloud } from '../../helpers/cloud.ts';
 import { expectAwsError } from '../../helpers/errors.ts';
 
@@ -19,20 +20,7 @@ const TableName = 'berth-registry';
 beforeAll(async () => {
   t = await startTestCloud();
   doc = DynamoDBDocumentClient.from(t.clients.dynamodb);
-  await t.clients.dynamodb.send(
-    new CreateTableCommand({
-      TableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await t.clients.dynamodb.send(new CreateTableCommand(registryTable(TableName)));
 });
 afterAll(() => t.stop());
 
