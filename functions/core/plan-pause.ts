@@ -17,6 +17,7 @@ import {
   upStep,
   type WaitStep,
 } from './plan.ts';
+import { desiredCountStep } from './plan-scale.ts';
 import { instancesToUnprotect } from './plan-teardown.ts';
 import { assertAllOwned, labels, servicePresent } from './resources.ts';
 
@@ -485,31 +486,7 @@ export function planResume(
   }
   const wantedTarget = remembered.scalableTarget;
   if (wantedTarget !== undefined) steps.push(restoreTargetStep(observed.scalableTarget, wantedTarget));
-  steps.push(
-    service.desiredCount === remembered.desiredCount
-      ? upStep(
-          'service',
-          'keep',
-          labels.service(service.name),
-          `desired count already ${remembered.desiredCount}`,
-          {
-            kind: 'useService',
-            arn: service.arn,
-          },
-        )
-      : upStep(
-          'service',
-          'update',
-          labels.service(service.name),
-          `restore desired count ${service.desiredCount} → ${remembered.desiredCount}`,
-          {
-            kind: 'updateService',
-            cluster: names.cluster,
-            service: service.name,
-            desiredCount: remembered.desiredCount,
-          },
-        ),
-  );
+  steps.push(desiredCountStep(service, names.cluster, remembered.desiredCount, 'restore '));
   // Wake on request: the route goes back to the environment's target group once its targets are healthy
   // (until then the waking page keeps answering).
   const route = routeOf(observed, spec);

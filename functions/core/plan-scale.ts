@@ -1,7 +1,7 @@
 import { type EnvSpec, INSTANCE_TYPES, usableCpuUnits, usableMemoryMiB } from './env-spec.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { resourceNames } from './names.ts';
-import type { ObservedEnvironment } from './observed.ts';
+import type { ObservedEnvironment, ObservedService } from './observed.ts';
 import { type UpStep, upStep } from './plan.ts';
 import { assertAllOwned, labels, servicePresent } from './resources.ts';
 
@@ -59,6 +59,30 @@ function scaleCapacityChange(
 }
 
 /**
+ * The service's step towards `desiredCount` tasks: kept when it already wants that many, else updated (the reason
+ * reads `<change>desired count 2 → 3`, e.g. `restore ` for resume).
+ */
+export function desiredCountStep(
+  service: ObservedService,
+  cluster: string,
+  desiredCount: number,
+  change = '',
+): UpStep {
+  return service.desiredCount === desiredCount
+    ? upStep('service', 'keep', labels.service(service.name), `desired count already ${desiredCount}`, {
+        kind: 'useService',
+        arn: service.arn,
+      })
+    : upStep(
+        'service',
+        'update',
+        labels.service(service.name),
+        `${change}desired count ${service.desiredCount} → ${desiredCount}`,
+        { kind: 'updateService', cluster, service: service.name, desiredCount },
+      );
+}
+
+/**
  * Plans `scale`: for EC2, raise the Auto Scaling group's `maxSize` first when the tasks need more
  * instances (the capacity provider's managed scaling sets the desired capacity within it, see
  * {@link scaleCapacityChange}); set the service's desired count; verify.
@@ -78,24 +102,7 @@ export function planScale(observed: ObservedEnvironment, spec: EnvSpec, desiredC
     throw new NotFoundError(`${labels.service(names.service)} does not exist; run up first`);
   }
   const service = observed.service;
-  const serviceStep =
-    service.desiredCount === desiredCount
-      ? upStep('service', 'keep', labels.service(service.name), `desired count already ${desiredCount}`, {
-          kind: 'useService',
-          arn: service.arn,
-        })
-      : upStep(
-          'service',
-          'update',
-          labels.service(service.name),
-          `desired count ${service.desiredCount} → ${desiredCount}`,
-          {
-            kind: 'updateService',
-            cluster: names.cluster,
-            service: service.name,
-            desiredCount,
-          },
-        );
+  const serviceStep = desiredCountStep(service, names.cluster, desiredCount);
   const verify = upStep(
     'verify',
     'wait',
