@@ -174,6 +174,42 @@ export async function clusterWithHosts(
   return { capacityProvider, asgName, subnetIds, vpcId };
 }
 
+/**
+ * An ALB `name` in the default VPC's public subnets whose security group (`groupName`) admits HTTP from anywhere:
+ * clients reach its listeners only through that ingress. Retries the ingress while the new group propagates.
+ */
+export async function publicAlb(
+  tc: TestCloud,
+  name: string,
+  groupName = `${name}-alb`,
+): Promise<{ loadBalancerArn: string; dnsName: string; securityGroupId: string; vpcId: string }> {
+  const { vpcId, subnetIds } = await publicSubnets(tc);
+  const sg = await tc.clients.ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: groupName, Description: 'ALB', VpcId: vpcId }),
+  );
+  await until(() =>
+    tc.clients.ec2
+      .send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: sg.GroupId,
+          IpPermissions: [
+            { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+          ],
+        }),
+      )
+      .then(() => true),
+  );
+  const lb = await tc.clients.elbv2.send(
+    new CreateLoadBalancerCommand({ Name: name, Subnets: subnetIds, SecurityGroups: [sg.GroupId ?? ''] }),
+  );
+  return {
+    loadBalancerArn: lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '',
+    dnsName: lb.LoadBalancers?.[0]?.DNSName ?? '',
+    securityGroupId: sg.GroupId ?? '',
+    vpcId,
+  };
+}
+
 /** An active-soon ALB with an HTTP:80 listener forwarding to a fresh instance target group. */
 export async function albWithTargetGroup(
   tc: TestCloud,
@@ -194,26 +230,7 @@ export async function albWithTargetGroup(
   securityGroupId: string;
   vpcId: string;
 }> {
-  const { vpcId, subnetIds } = await publicSubnets(tc);
-  const sg = await tc.clients.ec2.send(
-    new CreateSecurityGroupCommand({ GroupName: `${name}-alb`, Description: 'ALB', VpcId: vpcId }),
-  );
-  // Clients reach the listener only through the ALB group's ingress (HTTP from anywhere here).
-  await until(() =>
-    tc.clients.ec2
-      .send(
-        new AuthorizeSecurityGroupIngressCommand({
-          GroupId: sg.GroupId,
-          IpPermissions: [
-            { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
-          ],
-        }),
-      )
-      .then(() => true),
-  );
-  const lb = await tc.clients.elbv2.send(
-    new CreateLoadBalancerCommand({ Name: name, Subnets: subnetIds, SecurityGroups: [sg.GroupId ?? ''] }),
-  );
+  const { loadBalancerArn, dnsName, securityGroupId, vpcId } = await publicAlb(tc, name);
   const tg = await tc.clients.elbv2.send(
     new CreateTargetGroupCommand({
       Name: `${name}-tg`,
@@ -238,7 +255,6 @@ export async function albWithTargetGroup(
         ],
       }),
     );
-  const loadBalancerArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
   const listener = await tc.clients.elbv2.send(
     new CreateListenerCommand({
       LoadBalancerArn: loadBalancerArn,
@@ -249,10 +265,10 @@ export async function albWithTargetGroup(
   );
   return {
     loadBalancerArn,
-    dnsName: lb.LoadBalancers?.[0]?.DNSName ?? '',
+    dnsName,
     targetGroupArn,
     listenerArn: listener.Listeners?.[0]?.ListenerArn ?? '',
-    securityGroupId: sg.GroupId ?? '',
+    securityGroupId,
     vpcId,
   };
 }

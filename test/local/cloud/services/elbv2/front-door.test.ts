@@ -1,9 +1,7 @@
 import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import {
   CreateListenerCommand,
-  CreateLoadBalancerCommand,
   CreateRuleCommand,
   CreateTargetGroupCommand,
   DescribeTargetHealthCommand,
@@ -11,7 +9,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCloud, type TestCloud } from '../../helpers/cloud.ts';
-import { publicSubnets, until } from '../../helpers/dataplane-fixtures.ts';
+import { publicAlb, until } from '../../helpers/dataplane-fixtures.ts';
 
 let tc: TestCloud;
 let dnsName: string;
@@ -50,27 +48,10 @@ function frontDoor(headers: Record<string, string>): Promise<{ status: number; b
 
 beforeAll(async () => {
   tc = await startTestCloud({ profile: 'instant' });
-  const { vpcId, subnetIds } = await publicSubnets(tc);
-  const sg = await tc.clients.ec2.send(
-    new CreateSecurityGroupCommand({ GroupName: 'shared-alb', Description: 'shared ALB', VpcId: vpcId }),
-  );
   // Security groups are enforced: clients reach the listeners through the ALB group's HTTP ingress.
-  await tc.settle('securityGroupPropagation');
-  await tc.clients.ec2.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId: sg.GroupId,
-      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
-    }),
-  );
-  const lb = await tc.clients.elbv2.send(
-    new CreateLoadBalancerCommand({
-      Name: 'berth-shared-alb',
-      Subnets: subnetIds,
-      SecurityGroups: [sg.GroupId ?? ''],
-    }),
-  );
-  const loadBalancerArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
-  dnsName = lb.LoadBalancers?.[0]?.DNSName ?? '';
+  const alb = await publicAlb(tc, 'berth-shared-alb', 'shared-alb');
+  const { loadBalancerArn, vpcId } = alb;
+  dnsName = alb.dnsName;
   const listener = await tc.clients.elbv2.send(
     new CreateListenerCommand({
       LoadBalancerArn: loadBalancerArn,

@@ -1,8 +1,6 @@
 import { request } from 'node:http';
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import {
   CreateListenerCommand,
-  CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
@@ -11,7 +9,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCloud, type TestCloud } from '../../helpers/cloud.ts';
-import { publicSubnets } from '../../helpers/dataplane-fixtures.ts';
+import { publicAlb } from '../../helpers/dataplane-fixtures.ts';
 
 /**
  * ALB Lambda targets (ELB User Guide, "Lambda functions as targets"): the load balancer invokes the
@@ -58,25 +56,9 @@ beforeAll(async () => {
       isBase64Encoded: false,
     };
   };
-  const { vpcId, subnetIds } = await publicSubnets(tc);
-  const sg = await tc.clients.ec2.send(
-    new CreateSecurityGroupCommand({ GroupName: 'alb', Description: 'alb', VpcId: vpcId }),
-  );
-  await tc.settle('securityGroupPropagation');
-  await tc.clients.ec2.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId: sg.GroupId,
-      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
-    }),
-  );
-  const lb = await tc.clients.elbv2.send(
-    new CreateLoadBalancerCommand({
-      Name: 'berth-nap-alb',
-      Subnets: subnetIds,
-      SecurityGroups: [sg.GroupId ?? ''],
-    }),
-  );
-  dnsName = lb.LoadBalancers?.[0]?.DNSName ?? '';
+  const alb = await publicAlb(tc, 'berth-nap-alb', 'alb');
+  const { loadBalancerArn, vpcId } = alb;
+  dnsName = alb.dnsName;
   const lambdaGroup = await tc.clients.elbv2.send(
     new CreateTargetGroupCommand({ Name: 'berth-nap-wake', TargetType: 'lambda' }),
   );
@@ -87,7 +69,7 @@ beforeAll(async () => {
   otherGroupArn = other.TargetGroups?.[0]?.TargetGroupArn ?? '';
   const listener = await tc.clients.elbv2.send(
     new CreateListenerCommand({
-      LoadBalancerArn: lb.LoadBalancers?.[0]?.LoadBalancerArn,
+      LoadBalancerArn: loadBalancerArn,
       Protocol: 'HTTP',
       Port: 80,
       DefaultActions: [
