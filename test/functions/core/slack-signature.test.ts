@@ -9,41 +9,34 @@ const rawBody =
 const expected = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
 const now = Number(timestamp) + 10;
 
+/** Verifies the valid request above, with `overrides` applied. */
+const verify = (overrides: Partial<Parameters<typeof verifySlackSignature>[0]> = {}) =>
+  verifySlackSignature({
+    signingSecret: secret,
+    timestamp,
+    rawBody,
+    signature: expected,
+    nowSeconds: now,
+    ...overrides,
+  });
+
 describe('verifySlackSignature', () => {
   it('accepts a valid signature', () => {
-    expect(
-      verifySlackSignature({
-        signingSecret: secret,
-        timestamp,
-        rawBody,
-        signature: expected,
-        nowSeconds: now,
-      }),
-    ).toEqual({
+    expect(verify()).toEqual({
       ok: true,
     });
   });
 
   it('accepts the raw body as bytes', () => {
     const bytes = new TextEncoder().encode(rawBody);
-    expect(
-      verifySlackSignature({
-        signingSecret: secret,
-        timestamp,
-        rawBody: bytes,
-        signature: expected,
-        nowSeconds: now,
-      }).ok,
-    ).toBe(true);
+    expect(verify({ rawBody: bytes }).ok).toBe(true);
   });
 
   it.each([
     ['more than 5 minutes late', Number(timestamp) + 301],
     ['more than 5 minutes early', Number(timestamp) - 301],
   ])('rejects a request %s as stale', (_label, nowSeconds) => {
-    expect(
-      verifySlackSignature({ signingSecret: secret, timestamp, rawBody, signature: expected, nowSeconds }),
-    ).toEqual({
+    expect(verify({ nowSeconds })).toEqual({
       ok: false,
       reason: 'stale',
     });
@@ -51,21 +44,11 @@ describe('verifySlackSignature', () => {
 
   it('accepts a request exactly 5 minutes old', () => {
     const nowSeconds = Number(timestamp) + 300;
-    expect(
-      verifySlackSignature({ signingSecret: secret, timestamp, rawBody, signature: expected, nowSeconds }).ok,
-    ).toBe(true);
+    expect(verify({ nowSeconds }).ok).toBe(true);
   });
 
   it('rejects a non-numeric timestamp as stale', () => {
-    expect(
-      verifySlackSignature({
-        signingSecret: secret,
-        timestamp: 'abc',
-        rawBody,
-        signature: expected,
-        nowSeconds: now,
-      }),
-    ).toEqual({ ok: false, reason: 'stale' });
+    expect(verify({ timestamp: 'abc' })).toEqual({ ok: false, reason: 'stale' });
   });
 
   it.each([
@@ -75,16 +58,7 @@ describe('verifySlackSignature', () => {
     ['a signature of a different length', { signature: `${expected}00` }],
     ['a signature without the v0= prefix', { signature: expected.slice(3) }],
   ])('rejects %s as a mismatch', (_label, overrides) => {
-    expect(
-      verifySlackSignature({
-        signingSecret: secret,
-        timestamp,
-        rawBody,
-        signature: expected,
-        nowSeconds: now,
-        ...overrides,
-      }),
-    ).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verify(overrides)).toEqual({ ok: false, reason: 'mismatch' });
   });
 
   it.each([
@@ -92,16 +66,7 @@ describe('verifySlackSignature', () => {
     ['the timestamp', { timestamp: undefined }],
     ['the signing secret', { signingSecret: '' }],
   ])('rejects a request without %s as missing', (_label, overrides) => {
-    expect(
-      verifySlackSignature({
-        signingSecret: secret,
-        timestamp,
-        rawBody,
-        signature: expected,
-        nowSeconds: now,
-        ...overrides,
-      }),
-    ).toEqual({ ok: false, reason: 'missing' });
+    expect(verify(overrides)).toEqual({ ok: false, reason: 'missing' });
   });
 });
 
