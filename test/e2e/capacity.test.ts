@@ -45,7 +45,7 @@ describe('scale lets managed scaling own the Auto Scaling group', () => {
   }
 
   it('runs three one-instance tasks on three instances', async () => {
-    const started = await e2e.api(
+    await e2e.operate(
       'POST',
       '/environments',
       spec('cap', {
@@ -54,35 +54,23 @@ describe('scale lets managed scaling own the Auto Scaling group', () => {
         capacity: { instanceType: 't3.small', minSize: 1, maxSize: 3, desiredCapacity: 3 },
       }),
     );
-    expect(started.status, started.text).toBe(202);
-    const execution = await e2e.waitForExecution(started.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
     expect(await group()).toEqual({ desired: 3, live: 3, protectedLive: 3 });
   });
 
   it('leaves one instance after scaling in to one task (idle ones unprotected and terminated)', async () => {
-    const scaled = await e2e.api('POST', '/environments/cap/scale', { desiredCount: 1 });
-    expect(scaled.status, scaled.text).toBe(202);
-    const execution = await e2e.waitForExecution(scaled.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await e2e.operate('POST', '/environments/cap/scale', { desiredCount: 1 });
     // The scale-in period is 15 minutes of AWS time (1.8 s on the instant profile).
     const after = await settle((g) => g.live === 1 && g.desired === 1, 15_000);
     expect(after).toEqual({ desired: 1, live: 1, protectedLive: 1 });
   });
 
   it('grows again through managed scaling when scaling out to two tasks', async () => {
-    const scaled = await e2e.api('POST', '/environments/cap/scale', { desiredCount: 2 });
-    expect(scaled.status, scaled.text).toBe(202);
-    const execution = await e2e.waitForExecution(scaled.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await e2e.operate('POST', '/environments/cap/scale', { desiredCount: 2 });
     expect(await group()).toMatchObject({ desired: 2, live: 2 });
   });
 
   it('tears the environment down and leaves nothing tagged for it', async () => {
-    const deleted = await e2e.api('DELETE', '/environments/cap');
-    expect(deleted.status, deleted.text).toBe(202);
-    const execution = await e2e.waitForExecution(deleted.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await e2e.operate('DELETE', '/environments/cap');
     await e2e.assertNothingLeft('cap');
   });
 });

@@ -24,10 +24,7 @@ describe('Fargate (awsvpc) environment lifecycle through the HTTP API', () => {
   });
 
   it('brings a Fargate environment up and reports it ready with its URL', async () => {
-    const started = await e2e.api('POST', '/environments', spec('fg', FARGATE));
-    expect(started.status, started.text).toBe(202);
-    const execution = await e2e.waitForExecution(started.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await e2e.operate('POST', '/environments', spec('fg', FARGATE));
     const described = await e2e.api('GET', '/environments/fg');
     expect(described.body).toMatchObject({ name: 'fg', status: 'ready' });
     url = described.body.url;
@@ -113,10 +110,7 @@ describe('Fargate (awsvpc) environment lifecycle through the HTTP API', () => {
   });
 
   it('spreads requests across two tasks after scale', async () => {
-    const scaled = await e2e.api('POST', '/environments/fg/scale', { desiredCount: 2 });
-    expect(scaled.status, scaled.text).toBe(202);
-    const execution = await e2e.waitForExecution(scaled.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await e2e.operate('POST', '/environments/fg/scale', { desiredCount: 2 });
     const tasks = await eventually(async () => {
       const seen = new Set<string>();
       for (let i = 0; i < 12; i++) {
@@ -130,10 +124,7 @@ describe('Fargate (awsvpc) environment lifecycle through the HTTP API', () => {
   });
 
   it('tears the Fargate environment down and leaves nothing tagged for it', async () => {
-    const deleted = await e2e.api('DELETE', '/environments/fg');
-    expect(deleted.status, deleted.text).toBe(202);
-    const execution = await e2e.waitForExecution(deleted.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await e2e.operate('DELETE', '/environments/fg');
     const described = await e2e.api('GET', '/environments/fg');
     expect(described.body.status).toBe('deleted');
     await e2e.assertNothingLeft('fg');

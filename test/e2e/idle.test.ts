@@ -41,10 +41,7 @@ describe('idle sleep', () => {
   });
 
   it('brings up an environment with idleAfter, changes it with PATCH, and shows it', async () => {
-    const started = await e2e.api('POST', '/environments', spec('sleepy', { idleAfter: '1h' }));
-    expect(started.status, started.text).toBe(202);
-    const run = await e2e.waitForExecution(started.body.executionArn);
-    expect(run.status, run.cause).toBe('SUCCEEDED');
+    await e2e.operate('POST', '/environments', spec('sleepy', { idleAfter: '1h' }));
     const changed = await e2e.api('PATCH', '/environments/sleepy', { idleAfter: '15m' });
     expect(changed.status, changed.text).toBe(200);
     expect(changed.body).toMatchObject({ name: 'sleepy', idleAfter: '15m' });

@@ -38,10 +38,7 @@ describe('environment lifecycle through the HTTP API', () => {
   });
 
   it('spreads requests across three tasks after scale', async () => {
-    const scaled = await e2e.api('POST', '/environments/demo/scale', { desiredCount: 3 });
-    expect(scaled.status, scaled.text).toBe(202);
-    const execution = await e2e.waitForExecution(scaled.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await e2e.operate('POST', '/environments/demo/scale', { desiredCount: 3 });
     const tasks = new Set<string>();
     for (let i = 0; i < 12; i++) {
       const answer = await e2e.throughAlb(url, '/');
@@ -52,19 +49,13 @@ describe('environment lifecycle through the HTTP API', () => {
   });
 
   it('serves the new image after redeploy', async () => {
-    const redeployed = await e2e.api('POST', '/environments/demo/redeploy', { image: 'berth/hello:2' });
-    expect(redeployed.status, redeployed.text).toBe(202);
-    const execution = await e2e.waitForExecution(redeployed.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await e2e.operate('POST', '/environments/demo/redeploy', { image: 'berth/hello:2' });
     const answer = await e2e.throughAlb(url, '/');
     expect(answer.body).toMatchObject({ image: 'berth/hello:2' });
   });
 
   it('tears the environment down and leaves nothing tagged for it', async () => {
-    const deleted = await e2e.api('DELETE', '/environments/demo');
-    expect(deleted.status, deleted.text).toBe(202);
-    const execution = await e2e.waitForExecution(deleted.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await e2e.operate('DELETE', '/environments/demo');
     const described = await e2e.api('GET', '/environments/demo');
     expect(described.body.status).toBe('deleted');
     await e2e.assertNothingLeft('demo');

@@ -55,14 +55,11 @@ const target = async () =>
 
 describe('pause and resume with Application Auto Scaling bounds', () => {
   it('brings up an environment whose service has a scalable target (min 1, max 3) and a policy', async () => {
-    const started = await e2e.api(
+    await e2e.operate(
       'POST',
       '/environments',
       spec('tide', { launchType: 'FARGATE', cpu: 256, memory: 512, desiredCount: 2 }),
     );
-    expect(started.status, started.text).toBe(202);
-    const run = await e2e.waitForExecution(started.body.executionArn);
-    expect(run.status, run.cause).toBe('SUCCEEDED');
     await aas.send(new RegisterScalableTargetCommand({ ...TARGET, MinCapacity: 1, MaxCapacity: 3 }));
     await aas.send(
       new PutScalingPolicyCommand({
@@ -105,10 +102,7 @@ describe('pause and resume with Application Auto Scaling bounds', () => {
   });
 
   it('pauses: tasks go to 0 and stay there while the scaler runs', async () => {
-    const paused = await e2e.api('POST', '/environments/tide/pause');
-    expect(paused.status, paused.text).toBe(202);
-    const run = await e2e.waitForExecution(paused.body.executionArn);
-    expect(run.status, run.cause).toBe('SUCCEEDED');
+    await e2e.operate('POST', '/environments/tide/pause');
     // Several scaler periods: an unsuspended target with min 1 would have raised the desired count by now.
     const period = e2e.platform.cloud.cloud.clock.ms(SCALER_TICK_AWS_MS);
     await new Promise((r) => setTimeout(r, 4 * period + 100));
@@ -126,10 +120,7 @@ describe('pause and resume with Application Auto Scaling bounds', () => {
   });
 
   it('resumes: the bounds, suspended state and desired count come back exactly', async () => {
-    const resumed = await e2e.api('POST', '/environments/tide/resume');
-    expect(resumed.status, resumed.text).toBe(202);
-    const run = await e2e.waitForExecution(resumed.body.executionArn);
-    expect(run.status, run.cause).toBe('SUCCEEDED');
+    await e2e.operate('POST', '/environments/tide/resume');
     expect(await target()).toMatchObject({
       MinCapacity: 1,
       MaxCapacity: 3,

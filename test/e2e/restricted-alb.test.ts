@@ -30,10 +30,7 @@ describe('an environment whose ALB admits only a narrowed CIDR', () => {
     );
 
   it('comes up ready although the verifier cannot reach the ALB', async () => {
-    const started = await e2e.api('POST', '/environments', spec('narrow'));
-    expect(started.status, started.text).toBe(202);
-    const execution = await e2e.waitForExecution(started.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await e2e.operate('POST', '/environments', spec('narrow'));
     const described = await e2e.api('GET', '/environments/narrow');
     expect(described.body).toMatchObject({ name: 'narrow', status: 'ready' });
     dnsName = new URL(described.body.url).hostname;
@@ -45,14 +42,7 @@ describe('an environment whose ALB admits only a narrowed CIDR', () => {
   });
 
   it('narrows the shared ALB the same way: a shared-mode environment answers inside the CIDR only', async () => {
-    const started = await e2e.api(
-      'POST',
-      '/environments',
-      spec('cove', { loadBalancer: { mode: 'shared' } }),
-    );
-    expect(started.status, started.text).toBe(202);
-    const execution = await e2e.waitForExecution(started.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await e2e.operate('POST', '/environments', spec('cove', { loadBalancer: { mode: 'shared' } }));
     // node:http (fetch does not send a caller's Host header): Host names the environment on the shared ALB.
     const viaShared = (source?: string) =>
       new Promise<number | string>((resolve) => {
@@ -87,10 +77,7 @@ describe('an environment whose ALB admits only a narrowed CIDR', () => {
 
   it('tears down and leaves nothing behind', async () => {
     for (const name of ['narrow', 'cove']) {
-      const deleted = await e2e.api('DELETE', `/environments/${name}`);
-      expect(deleted.status, deleted.text).toBe(202);
-      const execution = await e2e.waitForExecution(deleted.body.executionArn);
-      expect(execution.status, execution.cause).toBe('SUCCEEDED');
+      await e2e.operate('DELETE', `/environments/${name}`);
       await e2e.assertNothingLeft(name);
     }
   });

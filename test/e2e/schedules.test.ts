@@ -65,7 +65,7 @@ describe('sleep/wake schedules', () => {
     expect(
       plan.body.steps.filter((s: { kind: string }) => /Schedule/.test(s.kind)).map((s: any) => s.kind),
     ).toEqual(expect.arrayContaining(['createSchedule', 'createSchedule']));
-    const started = await e2e.api(
+    await e2e.operate(
       'POST',
       '/environments',
       spec('snooze', {
@@ -73,9 +73,6 @@ describe('sleep/wake schedules', () => {
         schedule: { sleep: SLEEP, wake: WAKE, timezone: 'Asia/Seoul' },
       }),
     );
-    expect(started.status, started.text).toBe(202);
-    const execution = await e2e.waitForExecution(started.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
     for (const [kind, expression, action] of [
       ['sleep', SLEEP, 'pause'],
       ['wake', WAKE, 'resume'],
@@ -223,10 +220,7 @@ describe('sleep/wake schedules', () => {
   });
 
   it('deletes the schedules with the environment', async () => {
-    const down = await e2e.api('DELETE', '/environments/snooze');
-    expect(down.status, down.text).toBe(202);
-    const execution = await e2e.waitForExecution(down.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await e2e.operate('DELETE', '/environments/snooze');
     for (const kind of ['sleep', 'wake']) {
       await expect(
         scheduler.send(new GetScheduleCommand({ GroupName: GROUP, Name: `berth-snooze-${kind}` })),

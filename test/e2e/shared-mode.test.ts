@@ -57,14 +57,7 @@ describe('shared load-balancer mode through the HTTP API', () => {
   });
 
   it('brings a shared-mode environment up, verified through the shared ALB, with its host URL', async () => {
-    const started = await e2e.api(
-      'POST',
-      '/environments',
-      spec('tidal', { loadBalancer: { mode: 'shared' } }),
-    );
-    expect(started.status, started.text).toBe(202);
-    const execution = await e2e.waitForExecution(started.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await e2e.operate('POST', '/environments', spec('tidal', { loadBalancer: { mode: 'shared' } }));
     const described = await e2e.api('GET', '/environments/tidal');
     expect(described.body).toMatchObject({
       name: 'tidal',
@@ -140,10 +133,7 @@ describe('shared load-balancer mode through the HTTP API', () => {
   });
 
   it('tears the environment down, leaving nothing tagged for it and the shared ALB in place', async () => {
-    const deleted = await e2e.api('DELETE', '/environments/tidal');
-    expect(deleted.status, deleted.text).toBe(202);
-    const execution = await e2e.waitForExecution(deleted.body.executionArn);
-    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await e2e.operate('DELETE', '/environments/tidal');
     await e2e.assertNothingLeft('tidal');
     const { shared } = e2e.platform;
     const lbs = await e2e.clients.elbv2.send(

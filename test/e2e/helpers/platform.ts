@@ -42,6 +42,8 @@ export interface E2EPlatform {
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
   /** Waits until an execution closes and returns its description. */
   waitForExecution(executionArn: string, timeoutMs?: number): Promise<DescribeExecutionCommandOutput>;
+  /** Starts an operation through the API (answered 202) and waits for its execution to succeed; the API's answer. */
+  operate(method: string, path: string, body?: unknown): Promise<ApiResponse>;
   /** Names of the Task states an execution entered, in order. */
   taskStates(executionArn: string): Promise<string[]>;
   /** Reads a control endpoint of the local cloud. */
@@ -161,6 +163,14 @@ export async function startE2EPlatform(options: PlatformOptions = {}): Promise<E
     });
   };
 
+  const operate: E2EPlatform['operate'] = async (method, path, body) => {
+    const started = await api(method, path, body);
+    expect(started.status, started.text).toBe(202);
+    const execution = await waitForExecution(started.body.executionArn);
+    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    return started;
+  };
+
   const assertNothingLeft: E2EPlatform['assertNothingLeft'] = async (env) => {
     const leftovers = await leftoversOf(platform.urls.cloud, env);
     expect(leftovers, `resources tagged berth:env=${env} left in the local cloud`).toEqual([]);
@@ -171,6 +181,7 @@ export async function startE2EPlatform(options: PlatformOptions = {}): Promise<E
     clients,
     api,
     waitForExecution,
+    operate,
     taskStates,
     control,
     throughAlb,
