@@ -24,6 +24,7 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import {
+  type Cluster,
   CreateCapacityProviderCommand,
   CreateClusterCommand,
   CreateServiceCommand,
@@ -235,6 +236,15 @@ export const GROUP = {
   AvailabilityZones: [],
   HealthCheckType: 'EC2',
 };
+
+/** `DescribeClusters` answers the environment's cluster, ACTIVE and tagged as its own, with `extra` fields. */
+export function ownedCluster(extra: Partial<Cluster> = {}): void {
+  mocks.ecs.on(DescribeClustersCommand).resolves({
+    clusters: [
+      { clusterArn: 'arn:cluster', clusterName: 'berth-demo', status: 'ACTIVE', tags: OWNED_ECS, ...extra },
+    ],
+  });
+}
 
 /**
  * Nothing of environment `demo` exists, and every create answers: security groups `sg-alb`/`sg-inst`, target

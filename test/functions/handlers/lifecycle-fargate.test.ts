@@ -8,7 +8,6 @@ import {
   CreateClusterCommand,
   CreateServiceCommand,
   DescribeCapacityProvidersCommand,
-  DescribeClustersCommand,
   DescribeTaskDefinitionCommand,
   ListTaskDefinitionsCommand,
   PutClusterCapacityProvidersCommand,
@@ -38,6 +37,7 @@ import {
   freshAccount,
   mocks,
   OWNED_ECS,
+  ownedCluster,
   resetMocks,
   sent,
   testDeps,
@@ -386,16 +386,8 @@ describe('shared mode create-load-balancer', () => {
 
 describe('Fargate teardown of capacity', () => {
   it('finishes at once without deleting any Auto Scaling group, launch template or capacity provider', async () => {
-    mocks.ecs.on(DescribeClustersCommand).resolves({
-      clusters: [
-        {
-          clusterArn: 'arn:cluster',
-          clusterName: 'berth-demo',
-          status: 'ACTIVE',
-          tags: OWNED_ECS,
-          capacityProviders: ['FARGATE'],
-        },
-      ],
+    ownedCluster({
+      capacityProviders: ['FARGATE'],
     });
     mocks.ecs.on(DescribeCapacityProvidersCommand).resolves({ capacityProviders: [] });
     mocks.ecs.on(PutClusterCapacityProvidersCommand).resolves({});

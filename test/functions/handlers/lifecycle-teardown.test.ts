@@ -49,7 +49,17 @@ import {
 } from '../../../functions/handlers/teardown-stage.ts';
 import { makeHandler as teardownTaskDefinitions } from '../../../functions/handlers/teardown-task-definitions.ts';
 import { fullyCreated } from '../core/observed-fixtures.ts';
-import { awsError, FOREIGN, mocks, OWNED, OWNED_ECS, resetMocks, sent, testDeps } from './aws-fixtures.ts';
+import {
+  awsError,
+  FOREIGN,
+  mocks,
+  OWNED,
+  OWNED_ECS,
+  ownedCluster,
+  resetMocks,
+  sent,
+  testDeps,
+} from './aws-fixtures.ts';
 
 /** A tiny model of the account: what exists, and every mutating call in order. */
 interface World {
@@ -638,25 +648,17 @@ describe('capacity-provider asynchrony during down (docs/aws-behaviours.md)', ()
 
   it('waits (DependencyPendingError) while the cluster still deletes the provider attachment', async () => {
     detachedProviderOnly();
-    mocks.ecs.on(DescribeClustersCommand).resolves({
-      clusters: [
+    ownedCluster({
+      capacityProviders: [],
+      attachments: [
         {
-          clusterArn: 'arn:cluster',
-          clusterName: 'berth-demo',
-          status: 'ACTIVE',
-          tags: OWNED_ECS,
-          capacityProviders: [],
-          attachments: [
-            {
-              id: 'a-1',
-              type: 'as_policy',
-              status: 'DELETING',
-              details: [{ name: 'capacityProviderName', value: 'berth-demo-cp' }],
-            },
-          ],
-          attachmentsStatus: 'UPDATE_IN_PROGRESS',
+          id: 'a-1',
+          type: 'as_policy',
+          status: 'DELETING',
+          details: [{ name: 'capacityProviderName', value: 'berth-demo-cp' }],
         },
       ],
+      attachmentsStatus: 'UPDATE_IN_PROGRESS',
     });
     await expect(teardownCapacity(testDeps())(state)).rejects.toMatchObject({
       name: 'DependencyPendingError',

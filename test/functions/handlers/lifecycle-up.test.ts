@@ -48,6 +48,7 @@ import {
   mocks,
   OWNED,
   OWNED_ECS,
+  ownedCluster,
   resetMocks,
   sent,
   testDeps,
@@ -111,16 +112,8 @@ function convergedAccount() {
   mocks.elbv2
     .on(DescribeListenersCommand)
     .resolves({ Listeners: [{ ListenerArn: 'arn:listener', Port: 80 }] });
-  mocks.ecs.on(DescribeClustersCommand).resolves({
-    clusters: [
-      {
-        clusterArn: 'arn:cluster',
-        clusterName: 'berth-demo',
-        status: 'ACTIVE',
-        tags: OWNED_ECS,
-        capacityProviders: ['berth-demo-cp'],
-      },
-    ],
+  ownedCluster({
+    capacityProviders: ['berth-demo-cp'],
   });
   mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [GROUP] });
   mocks.ecs.on(DescribeCapacityProvidersCommand).resolves({

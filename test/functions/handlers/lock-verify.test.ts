@@ -1,5 +1,4 @@
 import {
-  DescribeClustersCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
   ListTaskDefinitionsCommand,
@@ -19,7 +18,7 @@ import { OperationInProgressError } from '../../../functions/core/errors.ts';
 import { loadConfig } from '../../../functions/handlers/config.ts';
 import { makeHandler as lockHandler } from '../../../functions/handlers/lock.ts';
 import { makeHandler as verifyHandler } from '../../../functions/handlers/verify.ts';
-import { mocks, OWNED, OWNED_ECS, resetMocks, testDeps, upState } from './aws-fixtures.ts';
+import { mocks, OWNED, OWNED_ECS, ownedCluster, resetMocks, testDeps, upState } from './aws-fixtures.ts';
 
 describe('lock handler', () => {
   const calls: unknown[][] = [];
@@ -157,16 +156,8 @@ describe('verify handler', () => {
       TargetHealthDescriptions: [{ Target: { Id: 'i-1', Port: 32768 }, TargetHealth: { State: 'healthy' } }],
     });
     loadBalancer('active');
-    mocks.ecs.on(DescribeClustersCommand).resolves({
-      clusters: [
-        {
-          clusterArn: 'arn:cluster',
-          clusterName: 'berth-demo',
-          status: 'ACTIVE',
-          registeredContainerInstancesCount: 2,
-          tags: OWNED_ECS,
-        },
-      ],
+    ownedCluster({
+      registeredContainerInstancesCount: 2,
     });
     mocks.ecs.on(DescribeServicesCommand).resolves({
       services: [

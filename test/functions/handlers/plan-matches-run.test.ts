@@ -14,7 +14,6 @@ import {
   DescribeSecurityGroupsCommand,
 } from '@aws-sdk/client-ec2';
 import {
-  DescribeClustersCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ListTaskDefinitionsCommand,
@@ -57,6 +56,7 @@ import {
   mocks,
   OWNED,
   OWNED_ECS,
+  ownedCluster,
   REVISION_1_CONTAINER,
   resetMocks,
   TD_1,
@@ -112,16 +112,8 @@ function running(revision: Record<string, unknown> = {}) {
       },
     ],
   });
-  mocks.ecs.on(DescribeClustersCommand).resolves({
-    clusters: [
-      {
-        clusterArn: 'arn:cluster',
-        clusterName: 'berth-demo',
-        status: 'ACTIVE',
-        tags: OWNED_ECS,
-        capacityProviders: ['berth-demo-cp'],
-      },
-    ],
+  ownedCluster({
+    capacityProviders: ['berth-demo-cp'],
   });
   mocks.ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [TD_1] });
   mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({
@@ -441,17 +433,9 @@ describe('the dry run prints the plan the real run executes', () => {
 
     const first = await handler(state); // restores the group, waits for its instance to register
     groupWith({ MinSize: 1, MaxSize: 2, DesiredCapacity: 1 }, []);
-    mocks.ecs.on(DescribeClustersCommand).resolves({
-      clusters: [
-        {
-          clusterArn: 'arn:cluster',
-          clusterName: 'berth-demo',
-          status: 'ACTIVE',
-          tags: OWNED_ECS,
-          registeredContainerInstancesCount: 1,
-          capacityProviders: ['berth-demo-cp'],
-        },
-      ],
+    ownedCluster({
+      registeredContainerInstancesCount: 1,
+      capacityProviders: ['berth-demo-cp'],
     });
     const second = await handler({ ...state, resume: first });
 
