@@ -87,7 +87,7 @@ export class Ec2Backend {
       setTags: tagging.setTags,
       subnet: (subnetId) => this.subnets.get(subnetId),
       checkImageForInstanceType: (imageId, instanceType) =>
-        this.checkImageForInstanceType(imageId, instanceType),
+        checkImageForInstanceType(this.images, imageId, instanceType),
     });
     this.region = region;
     this.images = ecsOptimizedImages(region);
@@ -235,11 +235,6 @@ export class Ec2Backend {
     if (set && set.size === 0) this.#subnetHolders.delete(subnetId);
   }
 
-  /** The holders of a security group (ALBs, ENIs, instances). */
-  holdersOf(sgId: string): string[] {
-    return this.groupStore.holdersOf(sgId);
-  }
-
   /**
    * An ALB's network interfaces, one per subnet (description `ELB app/<name>/<id>`, requester
    * `amazon-elb`, requester-managed), holding its security groups.
@@ -290,14 +285,9 @@ export class Ec2Backend {
       ownerId: this.accountId,
       requesterManaged: true,
       privateIpAddress: privateIp(subnet.cidrBlock),
-      groupIds: groupIds.length > 0 ? groupIds : [this.defaultGroupId(subnet.vpcId)],
+      groupIds: groupIds.length > 0 ? groupIds : [this.groupStore.defaultGroupId(subnet.vpcId)],
       attached: true,
     });
-  }
-
-  /** The `default` group of a VPC. */
-  defaultGroupId(vpcId: string): string {
-    return this.groupStore.defaultGroupId(vpcId);
   }
 
   // ---------- tags ----------
@@ -446,14 +436,6 @@ export class Ec2Backend {
     this.groupStore.deleteSecurityGroup(sg);
   }
 
-  ingressAllows(
-    groupIds: readonly string[],
-    port: number,
-    peer: { readonly address?: string; readonly groupIds?: readonly string[] },
-  ): boolean {
-    return this.groupStore.ingressAllows(groupIds, port, peer);
-  }
-
   // ---------- launch templates (launch-templates.ts)
 
   requireLaunchTemplate(ref: { id?: string | undefined; name?: string | undefined }): LaunchTemplate {
@@ -495,10 +477,6 @@ export class Ec2Backend {
   }
 
   // ---------- images (images.ts)
-
-  checkImageForInstanceType(imageId: string, instanceType: string): void {
-    checkImageForInstanceType(this.images, imageId, instanceType);
-  }
 
   launchRefusal(imageId: string, instanceType: string): string | undefined {
     return launchRefusal(this.images, imageId, instanceType);
@@ -543,7 +521,7 @@ export class Ec2Backend {
       securityGroups: [...this.securityGroups.values()].map((g) => ({
         ...g,
         tags: this.tagsOf(g.groupId),
-        holders: this.holdersOf(g.groupId),
+        holders: this.groupStore.holdersOf(g.groupId),
       })),
       launchTemplates: [...this.launchTemplates.values()].map((l) => ({
         launchTemplateId: l.launchTemplateId,

@@ -14,9 +14,13 @@ import type { Elbv2State } from './state.ts';
 export function admitsClient(elb: Elbv2State, listener: Listener, source: string): boolean {
   const lb = elb.loadBalancers.get(listener.loadBalancerArn);
   if (!lb) return false;
-  return ec2Backend(elb.cloud, elb.accountId, elb.region).ingressAllows(lb.securityGroups, listener.port, {
-    address: source,
-  });
+  return ec2Backend(elb.cloud, elb.accountId, elb.region).groupStore.ingressAllows(
+    lb.securityGroups,
+    listener.port,
+    {
+      address: source,
+    },
+  );
 }
 
 /**
@@ -53,7 +57,7 @@ export function reachesTarget(
     if (!lb) return false;
     const addresses = ec2.networkInterfaces.ownedBy(lbArn).map((eni) => eni.privateIpAddress);
     return [undefined, ...addresses].some((address) =>
-      ec2.ingressAllows(groupIds, checkedPort, {
+      ec2.groupStore.ingressAllows(groupIds, checkedPort, {
         groupIds: lb.securityGroups,
         ...(address === undefined ? {} : { address }),
       }),
