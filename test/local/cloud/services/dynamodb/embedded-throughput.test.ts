@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDocumentClient } from '../../../../../functions/adapters/aws/dynamodb-document.ts';
 import { DynamoRegistry } from '../../../../../functions/adapters/registry.ts';
 import { splitBatchGet } from '../../../../../local/cloud/services/dynamodb/embedded.ts';
+import { registryTable } from '../../../../../local/runtime/platform.ts';
 import { startTestCloud, type TestCloud } from '../../helpers/cloud.ts';
 import { expectAwsError } from '../../helpers/errors.ts';
 
@@ -63,20 +64,7 @@ describe('DynamoDB out of throughput (injected)', () => {
 
   beforeAll(async () => {
     t = await startTestCloud();
-    await t.clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await t.clients.dynamodb.send(new CreateTableCommand(registryTable(TableName)));
     for (const [pk, sk] of [
       ['ENV#demo', 'META'],
       ['ENV#demo', 'LOCK'],
