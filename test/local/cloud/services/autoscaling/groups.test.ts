@@ -346,13 +346,35 @@ describe('tags', () => {
 
 describe('DeleteAutoScalingGroup', () => {
   test('deletes an empty group after the termination delay, showing Delete in progress meanwhile', async () => {
-    await asg.send(
-      new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'empty', ...base(), MinSize: 0, MaxSize: 1 }),
-    );
-    await asg.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'empty' }));
-    expect((await describeGroup('empty'))?.Status).toBe('Delete in progress');
-    await new Promise((r) => setTimeout(r, 150));
-    expect(await describeGroup('empty')).toBeUndefined();
+    // Its own cloud, slower than `instant` (termination delay 1.5 s instead of 60 ms): the window between the
+    // delete and the removal must outlast a describe round trip on a loaded machine.
+    const slow = await startTestCloud({ factor: 0.05 });
+    try {
+      const template = (await createHostTemplate(slow, 'slow-lt')).launchTemplateId;
+      const client = slow.clients.autoScaling;
+      const listed = async () => {
+        await slow.settle('autoScalingGroupPropagation');
+        return (await client.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['empty'] })))
+          .AutoScalingGroups?.[0];
+      };
+      await client.send(
+        new CreateAutoScalingGroupCommand({
+          AutoScalingGroupName: 'empty',
+          LaunchTemplate: { LaunchTemplateId: template, Version: '$Latest' },
+          VPCZoneIdentifier: (await publicSubnets(slow)).join(','),
+          MinSize: 0,
+          MaxSize: 1,
+        }),
+      );
+      await client.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'empty' }));
+      expect((await listed())?.Status).toBe('Delete in progress');
+      const deadline = Date.now() + 10_000;
+      while ((await listed()) !== undefined && Date.now() < deadline)
+        await slow.settle('autoScalingGroupPropagation');
+      expect(await listed()).toBeUndefined();
+    } finally {
+      await slow.stop();
+    }
   });
 
   test('answers an unknown group with ValidationError', async () => {

@@ -280,14 +280,36 @@ describe('deleting a group with instances', () => {
   });
 
   test('ForceDelete terminates the instances and removes the group once they are gone', async () => {
-    await createGroup(t, 'forced', { desired: 2, protect: true });
-    const ids = await inService('forced', 2);
-    await asg.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'forced', ForceDelete: true }));
-    const during = await group('forced');
-    expect(during?.Status).toBe('Delete in progress');
-    expect(during?.Instances?.map((i) => i.LifecycleState)).toEqual(['Terminating', 'Terminating']);
-    await waitFor(async () => (await group('forced')) === undefined);
-    expect(terminating.map((e) => e.instanceId)).toEqual(expect.arrayContaining(ids));
+    // Its own cloud, slower than `instant` (termination delay 1.5 s instead of 60 ms): the describe right after
+    // the delete must land inside the window on a loaded machine.
+    const slow = await startTestCloud({ factor: 0.05 });
+    try {
+      const ended: InstanceTerminatingEvent[] = [];
+      slow.cloud.bus.on('instance:terminating', (e: InstanceTerminatingEvent) => ended.push(e));
+      const describe = async () =>
+        (
+          await slow.clients.autoScaling.send(
+            new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['forced'] }),
+          )
+        ).AutoScalingGroups?.[0];
+      await createGroup(slow, 'forced', { desired: 2, protect: true });
+      const ids = await waitFor(async () => {
+        const ready = (await describe())?.Instances ?? [];
+        return ready.length === 2 && ready.every((i) => i.LifecycleState === 'InService')
+          ? ready.map((i) => i.InstanceId as string)
+          : undefined;
+      }, 20_000);
+      await slow.clients.autoScaling.send(
+        new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'forced', ForceDelete: true }),
+      );
+      const during = await describe();
+      expect(during?.Status).toBe('Delete in progress');
+      expect(during?.Instances?.map((i) => i.LifecycleState)).toEqual(['Terminating', 'Terminating']);
+      await waitFor(async () => (await describe()) === undefined, 20_000);
+      expect(ended.map((e) => e.instanceId)).toEqual(expect.arrayContaining(ids));
+    } finally {
+      await slow.stop();
+    }
   });
 });
 
