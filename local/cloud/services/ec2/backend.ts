@@ -205,16 +205,6 @@ export class Ec2Backend {
     return this.securityGroups.get(id);
   }
 
-  /** Marks `sgId` as used by `holder` (an ALB ARN, an ENI id): deleting it gives DependencyViolation. */
-  attachSecurityGroup(sgId: string, holder: string): void {
-    this.groupStore.attachSecurityGroup(sgId, holder);
-  }
-
-  /** Releases a hold taken with {@link attachSecurityGroup}. */
-  detachSecurityGroup(sgId: string, holder: string): void {
-    this.groupStore.detachSecurityGroup(sgId, holder);
-  }
-
   /**
    * Marks `subnetId` as used by `holder` (a load balancer ARN, an ENI id): DeleteSubnet answers
    * DependencyViolation until {@link releaseSubnet}.
@@ -521,7 +511,6 @@ export class Ec2Backend {
       securityGroups: [...this.securityGroups.values()].map((g) => ({
         ...g,
         tags: this.tagsOf(g.groupId),
-        holders: this.groupStore.holdersOf(g.groupId),
       })),
       launchTemplates: [...this.launchTemplates.values()].map((l) => ({
         launchTemplateId: l.launchTemplateId,

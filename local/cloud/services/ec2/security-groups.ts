@@ -55,33 +55,10 @@ export interface SecurityGroupHost {
  */
 export class SecurityGroupStore {
   readonly byId = new Map<string, SecurityGroup>();
-  readonly #holders = new Map<string, Set<string>>();
   readonly #host: SecurityGroupHost;
 
   constructor(host: SecurityGroupHost) {
     this.#host = host;
-  }
-
-  /** Marks `sgId` as used by `holder` (an ALB ARN, an ENI id): deleting it gives DependencyViolation. */
-  attachSecurityGroup(sgId: string, holder: string): void {
-    let set = this.#holders.get(sgId);
-    if (!set) {
-      set = new Set();
-      this.#holders.set(sgId, set);
-    }
-    set.add(holder);
-  }
-
-  /** Releases a hold taken with {@link attachSecurityGroup}. */
-  detachSecurityGroup(sgId: string, holder: string): void {
-    const set = this.#holders.get(sgId);
-    set?.delete(holder);
-    if (set && set.size === 0) this.#holders.delete(sgId);
-  }
-
-  /** The holders of a security group (ALBs, ENIs, instances). */
-  holdersOf(sgId: string): string[] {
-    return [...(this.#holders.get(sgId) ?? [])];
   }
 
   /** The `default` group of a VPC. */
@@ -317,10 +294,9 @@ export class SecurityGroupStore {
         other.groupId !== sg.groupId &&
         [...other.ingress, ...other.egress].some((r) => r.groupId === sg.groupId),
     );
-    const held = (this.#holders.get(sg.groupId)?.size ?? 0) > 0;
     // A live instance or any interface listing the group blocks it, attached or already detached
     // (`available`).
-    if (referenced || held || this.#host.inUse(sg.groupId)) {
+    if (referenced || this.#host.inUse(sg.groupId)) {
       throw new ServiceError('DependencyViolation', `resource ${sg.groupId} has a dependent object`);
     }
     this.byId.delete(sg.groupId);

@@ -10,7 +10,6 @@ import {
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ec2Backend } from '../../../../../local/cloud/services/ec2/backend.ts';
 import { startTestCloud, type TestCloud } from '../../helpers/cloud.ts';
 import { expectAwsError } from '../../helpers/errors.ts';
 
@@ -333,25 +332,6 @@ describe('DeleteSecurityGroup', () => {
     );
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: hosts, IpPermissions: [perm] }));
     await ec2.send(new DeleteSecurityGroupCommand({ GroupId: alb }));
-  });
-
-  test('answers DependencyViolation while a load balancer holds it, and deletes once released', async () => {
-    const id = await createGroup();
-    const backend = ec2Backend(t.cloud, '000000000000', 'us-east-1');
-    backend.attachSecurityGroup(
-      id,
-      'arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/x/0123456789abcdef',
-    );
-    await expectAwsError(
-      ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })),
-      'DependencyViolation',
-      `resource ${id} has a dependent object`,
-    );
-    backend.detachSecurityGroup(
-      id,
-      'arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/x/0123456789abcdef',
-    );
-    await ec2.send(new DeleteSecurityGroupCommand({ GroupId: id }));
   });
 
   test('refuses to delete the default group', async () => {
