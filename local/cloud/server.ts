@@ -1,7 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { Readable } from 'node:stream';
 import { Cloud } from './core/cloud.ts';
 import type { FaultsPatch } from './core/faults.ts';
 import { type FunctionPrincipal, IamEnforcer, type IamMode } from './core/iam/enforcer.ts';
@@ -167,60 +166,64 @@ class CloudRouter {
     const targetStr = Array.isArray(target) ? target[0] : target;
     const caller = parseCaller(req.headers.authorization);
     if (targetStr?.startsWith('DynamoDB_20120810.')) {
-      const action = targetStr.slice('DynamoDB_20120810.'.length);
-      this.cloud.metrics.request('dynamodb', action);
-      const fault = this.cloud.faults.check('dynamodb', action, caller.accountId, caller.region);
-      // Out of throughput partway, a multi-key BatchGetItem succeeds with the rest under UnprocessedKeys.
-      const partial = fault?.code === 'ProvisionedThroughputExceededException' && action === 'BatchGetItem';
-      if (fault && !partial) {
-        req.resume();
-        this.#recordFault('dynamodb', action, fault);
-        this.#sendError(res, 'json', fault, newRequestId(), '', '1.0');
-        return;
-      }
-      const enforcing = this.iam.mode !== 'off' && this.iam.principalOf(caller.accessKeyId) !== undefined;
-      if (!enforcing && !partial) {
-        this.#dynamo.handle(req, res);
-        return;
-      }
-      // Read the body to know the table (and the keys), then hand dynalite a replay of the request.
-      const body = await readBody(req);
-      if (enforcing) {
-        let params: Record<string, any> = {};
-        try {
-          params = body.trim() === '' ? {} : (JSON.parse(body) as Record<string, any>);
-        } catch {
-          // dynalite answers the malformed body itself
-        }
-        const required = requiredAuthorizations(
-          { cloud: this.cloud, accountId: caller.accountId, region: caller.region },
-          'dynamodb',
-          action,
-          params,
-        );
-        const denied = this.iam.authorize(caller.accessKeyId, caller.accountId, 'dynamodb', required);
-        if (denied) {
-          this.cloud.metrics.error('dynamodb', action, denied.status);
-          this.#sendError(res, 'json', denied, newRequestId(), '', '1.0');
-          return;
-        }
-      }
-      if (partial && fault) {
-        this.#recordFault('dynamodb', action, fault);
-        if (await this.#dynamo.servePartialBatchGet(body, req.headers, res)) return;
-        this.#sendError(res, 'json', fault, newRequestId(), '', '1.0');
-        return;
-      }
-      const replay = Object.assign(Readable.from([Buffer.from(body, 'utf8')]), {
-        headers: req.headers,
-        method: req.method,
-        url: req.url,
-      });
-      this.#dynamo.handle(replay as unknown as IncomingMessage, res);
+      await this.#dispatchDynamo(req, res, caller, targetStr.slice('DynamoDB_20120810.'.length));
       return;
     }
     const body = await readBody(req);
     await this.#dispatchAws(res, caller, targetStr, body, req.method ?? 'GET', url);
+  }
+
+  /** A DynamoDB request: faults (a throttled multi-key BatchGetItem answers in part), IAM, then dynalite. */
+  async #dispatchDynamo(
+    req: IncomingMessage,
+    res: ServerResponse,
+    caller: Caller,
+    action: string,
+  ): Promise<void> {
+    this.cloud.metrics.request('dynamodb', action);
+    const fault = this.cloud.faults.check('dynamodb', action, caller.accountId, caller.region);
+    // Out of throughput partway, a multi-key BatchGetItem succeeds with the rest under UnprocessedKeys.
+    const partial = fault?.code === 'ProvisionedThroughputExceededException' && action === 'BatchGetItem';
+    if (fault && !partial) {
+      req.resume();
+      this.#recordFault('dynamodb', action, fault);
+      this.#sendError(res, 'json', fault, newRequestId(), '', '1.0');
+      return;
+    }
+    const enforcing = this.iam.mode !== 'off' && this.iam.principalOf(caller.accessKeyId) !== undefined;
+    if (!enforcing && !partial) {
+      this.#dynamo.handle(req, res);
+      return;
+    }
+    // Read the body to know the table (and the keys), then hand dynalite a replay of the request.
+    const body = await readBody(req);
+    if (enforcing) {
+      let params: Record<string, any> = {};
+      try {
+        params = body.trim() === '' ? {} : (JSON.parse(body) as Record<string, any>);
+      } catch {
+        // dynalite answers the malformed body itself
+      }
+      const required = requiredAuthorizations(
+        { cloud: this.cloud, accountId: caller.accountId, region: caller.region },
+        'dynamodb',
+        action,
+        params,
+      );
+      const denied = this.iam.authorize(caller.accessKeyId, caller.accountId, 'dynamodb', required);
+      if (denied) {
+        this.cloud.metrics.error('dynamodb', action, denied.status);
+        this.#sendError(res, 'json', denied, newRequestId(), '', '1.0');
+        return;
+      }
+    }
+    if (fault) {
+      this.#recordFault('dynamodb', action, fault);
+      if (await this.#dynamo.servePartialBatchGet(body, req.headers, res)) return;
+      this.#sendError(res, 'json', fault, newRequestId(), '', '1.0');
+      return;
+    }
+    this.#dynamo.handleBody(body, req.headers, res);
   }
 
   #findService(caller: Caller, target: string | undefined, body: string): ServiceDefinition | undefined {

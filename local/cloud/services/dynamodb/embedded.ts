@@ -34,6 +34,11 @@ export class EmbeddedDynamoDb {
     this.#server.emit('request', req, res);
   }
 
+  /** Hands dynalite a request whose body was already read (to authorize it, or to answer part of it). */
+  handleBody(body: string, headers: IncomingHttpHeaders, res: ServerResponse): void {
+    this.handle(replay(body, headers) as unknown as IncomingMessage, res);
+  }
+
   /**
    * Answers a BatchGetItem whose table ran out of throughput partway, as DynamoDB does: "If at least one of the
    * items is successfully processed, then BatchGetItem completes successfully, while returning the keys of the
@@ -86,13 +91,7 @@ export class EmbeddedDynamoDb {
           });
         },
       };
-      const { 'content-length': _length, ...rest } = headers;
-      const req = Object.assign(Readable.from([Buffer.from(body, 'utf8')]), {
-        headers: { ...rest, 'content-length': String(Buffer.byteLength(body, 'utf8')) },
-        method: 'POST',
-        url: '/',
-      });
-      this.#server.emit('request', req, res);
+      this.#server.emit('request', replay(body, headers), res);
     });
   }
 
@@ -123,6 +122,16 @@ export class EmbeddedDynamoDb {
       }
     });
   }
+}
+
+/** A readable request carrying `body` (DynamoDB's JSON protocol: POST /), its length stated anew. */
+function replay(body: string, headers: IncomingHttpHeaders) {
+  const { 'content-length': _length, ...rest } = headers;
+  return Object.assign(Readable.from([Buffer.from(body, 'utf8')]), {
+    headers: { ...rest, 'content-length': String(Buffer.byteLength(body, 'utf8')) },
+    method: 'POST',
+    url: '/',
+  });
 }
 
 interface CollectedAnswer {
